@@ -1,0 +1,311 @@
+"""The public Python API: ``Assistant.load(...)`` then ``suggest``, ``check``, ``session``.
+
+One lookup runs the data flow of the package, one module per step:
+normalise → embed (encoders) → search → overrides and compliance filter → rank → render.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from assist import compliance
+from assist.encoders import Encoder, get_encoder
+from assist.errors import IndexStateError, InputError, LibraryError
+from assist.index_store import (
+    LoadedIndex,
+    Manifest,
+    build_index,
+    example_rows,
+    load_index,
+    read_calibration,
+    read_manifest,
+    stale_reason,
+)
+from assist.library import SHIPPED_LIBRARY, Library, load_library
+from assist.limits import MAX_UTTERANCE_CHARS
+from assist.normalise import normalise
+from assist.overrides import Pin, customer_pins
+from assist.rank import ScenarioScore, choose_variant, language_family, rank_scenarios
+from assist.render import explain_abstain, explain_match, explain_pin, fallback_parts, to_candidate
+from assist.rules import RulePack, load_rule_pack
+from assist.search import ExampleHit, FusionWeights, search_batch
+from assist.types import Candidate, Script, Suggestion, Violation, join_reply
+
+if TYPE_CHECKING:
+    from assist.session import Session
+
+DEFAULT_THRESHOLD = 0.45
+SHIPPED_INDEX = SHIPPED_LIBRARY.parent / "index"
+
+
+def default_index_dir(library_root: Path) -> Path:
+    """``index/`` beside the shipped library; ``<library>/.index`` for any other."""
+    if library_root.resolve() == SHIPPED_LIBRARY.resolve():
+        return SHIPPED_INDEX
+    return library_root / ".index"
+
+
+def validate_against_rules(library: Library, pack: RulePack) -> dict[str, tuple[Violation, ...]]:
+    """Refuse scripts that break a block rule; return warn-level notes per script."""
+    warnings: dict[str, tuple[Violation, ...]] = {}
+    for script in library.scripts:
+        found = compliance.script_violations(script, pack)
+        blocked = compliance.blocking(found)
+        if blocked and script.status == "approved":
+            first = blocked[0]
+            raise LibraryError(
+                f"script '{script.id}' breaks block rule {first.rule_id} ({first.category}) "
+                f"at 「{first.matched_text}」",
+                file=script.source, field="id",
+                fix=f"reword it, e.g. {first.suggestion}",
+            )
+        warnings[script.id] = tuple(v for v in found if v.severity == "warn")
+    return warnings
+
+
+def check_utterance(text: object) -> str:
+    if not isinstance(text, str):
+        raise InputError(f"expected text, got {type(text).__name__}")
+    if len(text) > MAX_UTTERANCE_CHARS:
+        raise InputError(
+            f"text is {len(text):,} characters, over the {MAX_UTTERANCE_CHARS:,}-character limit; "
+            "paste only the customer's request"
+        )
+    return text
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A lookup after search and overrides, before the suggestion is rendered."""
+
+    ranked: list[ScenarioScore]
+    pins: list[Pin]
+
+
+class Assistant:
+    """A loaded library, its index, its rule pack and the encoder, ready for lookups.
+
+    Safe to share between threads: lookups read shared state only; per-call
+    conversation state lives in :class:`assist.session.Session` objects.
+    """
+
+    def __init__(
+        self,
+        library: Library,
+        encoder: Encoder,
+        index: LoadedIndex,
+        rules: RulePack,
+        threshold: float,
+        index_dir: Path,
+        warnings: dict[str, tuple[Violation, ...]],
+    ) -> None:
+        self.library = library
+        self.encoder = encoder
+        self.index = index
+        self.rules = rules
+        self.threshold = threshold
+        self.index_dir = index_dir
+        self.weights = FusionWeights()
+        self._warnings = warnings
+        self._scripts = library.active_scripts
+        self._row_script = [position for position, _ in example_rows(library)]
+        self._examples = [text for _, text in example_rows(library)]
+        self._by_scenario: dict[str, list[Script]] = {}
+        for script in self._scripts:
+            self._by_scenario.setdefault(script.scenario, []).append(script)
+
+    # ----- loading -----------------------------------------------------------------
+    @classmethod
+    def load(
+        cls,
+        library: str | Path | None = None,
+        model: str | Path | None = None,
+        *,
+        index_dir: str | Path | None = None,
+        auto_build: bool = True,
+        threshold: float | None = None,
+        encoder: Encoder | None = None,
+        log: Callable[[str], None] | None = None,
+    ) -> Assistant:
+        """Load a library (default: the shipped one) and a model (default: embedded USE).
+
+        The index is built when missing or stale if ``auto_build``; otherwise an
+        :class:`IndexStateError` says which command to run. ``encoder`` replaces
+        the model with any object following :class:`assist.encoders.Encoder`.
+        """
+        emit = log or (lambda message: print(message, file=sys.stderr))
+        lib = load_library(library)
+        pack = load_rule_pack(lib.root)
+        warnings = validate_against_rules(lib, pack)
+        encoder = encoder or get_encoder(model)
+        folder = Path(index_dir) if index_dir is not None else default_index_dir(lib.root)
+        manifest = read_manifest(folder)
+        reason = stale_reason(manifest, lib, encoder)
+        if reason is not None:
+            if not auto_build:
+                raise IndexStateError(f"{reason}. Build it: {build_command(lib.root, model, folder)}")
+            emit(f"assist: {reason}; building the index in {folder} ...")
+            manifest = build_index(lib, encoder, folder)
+        assert manifest is not None
+        try:
+            loaded = load_index(folder, manifest)
+        except IndexStateError:
+            if not auto_build:
+                raise
+            emit(f"assist: the index in {folder} is damaged; rebuilding ...")
+            manifest = build_index(lib, encoder, folder)
+            loaded = load_index(folder, manifest)
+        chosen = threshold if threshold is not None else read_calibration(folder, manifest)
+        return cls(lib, encoder, loaded, pack, chosen if chosen is not None else DEFAULT_THRESHOLD,
+                   folder, warnings)
+
+    @property
+    def manifest(self) -> Manifest:
+        return self.index.manifest
+
+    @property
+    def model_id(self) -> str:
+        return self.encoder.model_id
+
+    def script(self, script_id: str) -> Script | None:
+        return self.library.script(script_id)
+
+    def scenario_script(
+        self, scenario: str, utterance: str = "", segment: str | None = None, channel: str | None = None
+    ) -> Script | None:
+        """The variant of ``scenario`` that best fits the caller, or None if the library lacks it."""
+        variants = self._by_scenario.get(scenario)
+        if not variants:
+            return None
+        return choose_variant(variants, {}, language_family(utterance), segment, channel)
+
+    # ----- lookups -----------------------------------------------------------------
+    def suggest(
+        self,
+        utterance: str,
+        *,
+        top_k: int = 3,
+        segment: str | None = None,
+        channel: str | None = None,
+    ) -> Suggestion:
+        """The best reply for one customer utterance."""
+        return self.suggest_many([utterance], top_k=top_k, segment=segment, channel=channel)[0]
+
+    def suggest_many(
+        self,
+        utterances: Sequence[str],
+        *,
+        top_k: int = 3,
+        segment: str | None = None,
+        channel: str | None = None,
+    ) -> list[Suggestion]:
+        """Suggestions for a batch; embedding and dense search run once for the batch."""
+        texts = [check_utterance(u) for u in utterances]
+        normalised = [normalise(t) for t in texts]
+        prepared = self._prepare(texts, normalised, segment, channel)
+        return [
+            self._render(text, item, max(1, top_k))
+            for text, item in zip(texts, prepared, strict=True)
+        ]
+
+    def _prepare(
+        self, texts: list[str], normalised: list[str], segment: str | None, channel: str | None
+    ) -> list[_Prepared]:
+        vectors = self.encoder.encode(normalised) if texts else np.zeros((0, self.encoder.dim))
+        hits_per_text = search_batch(self.index, vectors, normalised, self.weights)
+        known = set(self._by_scenario)
+        prepared = []
+        for text, hits in zip(texts, hits_per_text, strict=True):
+            ranked = rank_scenarios(
+                hits, self._row_script, self._scripts, self._by_scenario, text, segment, channel
+            )
+            pins = customer_pins(self.rules, text, known) if text.strip() else []
+            prepared.append(_Prepared(self._apply_pins(ranked, pins, text, segment, channel), pins))
+        return prepared
+
+    def _apply_pins(
+        self, ranked: list[ScenarioScore], pins: list[Pin], text: str,
+        segment: str | None, channel: str | None,
+    ) -> list[ScenarioScore]:
+        """Move pinned scenarios to the front, highest priority first."""
+        if not pins:
+            return ranked
+        by_scenario = {s.scenario: s for s in ranked}
+        front: list[ScenarioScore] = []
+        for pin in pins:
+            scored = by_scenario.get(pin.scenario)
+            if scored is None:
+                empty = ExampleHit(row=-1, dense=0.0, lexical=0.0, fused=0.0)
+                script = self.scenario_script(pin.scenario, text, segment, channel)
+                assert script is not None  # customer_pins keeps known scenarios only
+                scored = ScenarioScore(pin.scenario, 0.0, empty, script)
+            front.append(scored)
+        pinned = {s.scenario for s in front}
+        return front + [s for s in ranked if s.scenario not in pinned]
+
+    def _render(self, text: str, prepared: _Prepared, top_k: int) -> Suggestion:
+        family = language_family(text)
+        candidates = [
+            to_candidate(scored, self._example_text(scored.best), self._warnings.get(scored.script.id, ()))
+            for scored in prepared.ranked[:top_k]
+        ]
+        alerts = [pin.alert for pin in prepared.pins[:1]]
+        if prepared.pins:
+            pin = prepared.pins[0]
+            top = candidates[0]
+            return Suggestion(
+                reply=top.reply, abstained=False, candidates=candidates, pinned_by=pin.rule_id,
+                why=explain_pin(pin.rule_id, pin.evidence.matched_text, pin.scenario),
+                margin=_margin(prepared.ranked), alerts=alerts, escalation=top.escalation,
+            )
+        best = candidates[0].score if candidates else 0.0
+        margin = _margin(prepared.ranked)
+        if not candidates or best < self.threshold:
+            empathy, question = fallback_parts(family)
+            return Suggestion(
+                reply=join_reply(empathy, question), abstained=True, candidates=candidates,
+                why=explain_abstain(best, self.threshold), margin=margin,
+            )
+        top = candidates[0]
+        return Suggestion(
+            reply=top.reply, abstained=False, candidates=candidates,
+            why=explain_match(top, margin), margin=margin, escalation=top.escalation,
+        )
+
+    def _example_text(self, hit: ExampleHit) -> str:
+        return self._examples[hit.row] if hit.row >= 0 else ""
+
+    # ----- compliance ----------------------------------------------------------------
+    def check(self, text: str) -> list[Violation]:
+        """Compliance violations in an agent's draft, in text order."""
+        return self.rules.check(check_utterance(text), audience="agent")
+
+    def session(self) -> Session:
+        """A conversation: remembers the scenarios raised, for escalation advice."""
+        from assist.session import Session
+
+        return Session(self)
+
+
+def _margin(ranked: list[ScenarioScore]) -> float:
+    if len(ranked) < 2:
+        return round(ranked[0].score, 4) if ranked else 0.0
+    return round(ranked[0].score - ranked[1].score, 4)
+
+
+def build_command(library_root: Path, model: str | Path | None, folder: Path) -> str:
+    parts = ["assist build"]
+    if library_root.resolve() != SHIPPED_LIBRARY.resolve():
+        parts.append(f"--library {library_root}")
+    if model is not None:
+        parts.append(f"--model {model}")
+    if folder != default_index_dir(library_root):
+        parts.append(f"--index {folder}")
+    return " ".join(parts)

@@ -1,0 +1,278 @@
+"""The ``assist`` command. Thin: it parses arguments, calls the library and renders."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+
+from assist.errors import AssistError
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+app = typer.Typer(
+    help="Offline agent-assist: approved empathy + solution-preview replies for bank agents.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+LibraryOpt = Annotated[Path | None, typer.Option("--library", "-l", help="Script library folder (default: shipped).")]
+ModelOpt = Annotated[str | None, typer.Option("--model", "-m", help="Local sentence-transformers model folder.")]
+IndexOpt = Annotated[Path | None, typer.Option("--index", help="Index folder (default: index/ or <library>/.index).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a formatted card.")]
+
+
+def fail(error: AssistError) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {error}", highlight=False, markup=True, soft_wrap=True)
+    return typer.Exit(error.exit_code)
+
+
+def load_assistant(
+    library: Path | None, model: str | None, index: Path | None, *, auto_build: bool = True
+) -> Any:
+    from assist.assistant import Assistant
+
+    return Assistant.load(
+        library=library, model=model, index_dir=index, auto_build=auto_build,
+        log=lambda message: err.print(message, style="dim", highlight=False),
+    )
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+@app.command()
+def validate(library: LibraryOpt = None) -> None:
+    """Check a library's scripts and rules without loading the model."""
+    from assist.assistant import validate_against_rules
+    from assist.library import load_library
+    from assist.rules import load_rule_pack
+
+    try:
+        lib = load_library(library)
+        pack = load_rule_pack(lib.root)
+        warnings = validate_against_rules(lib, pack)
+    except AssistError as error:
+        raise fail(error) from None
+    examples = sum(len(s.examples) for s in lib.scripts)
+    noted = sum(1 for w in warnings.values() if w)
+    out.print(
+        f"ok: {len(lib.scripts)} scripts, {examples} examples, {len(lib.scenarios)} scenarios, "
+        f"{len(pack.rules)} rules; {noted} scripts carry warn-level notes"
+    )
+
+
+@app.command()
+def build(library: LibraryOpt = None, model: ModelOpt = None, index: IndexOpt = None) -> None:
+    """Embed the library and write the index atomically, with a manifest."""
+    from assist.assistant import default_index_dir, validate_against_rules
+    from assist.encoders import get_encoder
+    from assist.index_store import build_index
+    from assist.library import load_library
+    from assist.rules import load_rule_pack
+
+    try:
+        lib = load_library(library)
+        validate_against_rules(lib, load_rule_pack(lib.root))
+        folder = index or default_index_dir(lib.root)
+        manifest = build_index(lib, get_encoder(model), folder)
+    except AssistError as error:
+        raise fail(error) from None
+    out.print(
+        f"built {manifest.index_type} index: {manifest.scripts} scripts, {manifest.examples} examples, "
+        f"dim {manifest.dim}, model {manifest.model_id} → {folder}"
+    )
+
+
+def render_suggestion(suggestion: Any) -> None:
+    if suggestion.alerts:
+        for alert in suggestion.alerts:
+            out.print(Panel(alert, style="bold white on red", title="ALERT"))
+    top = suggestion.top
+    title = "abstained: ask a clarifying question" if suggestion.abstained else f"{top.scenario} · {top.script_id}"
+    body = suggestion.reply
+    if top is not None and not suggestion.abstained and top.steps:
+        body += "\n\n" + "\n".join(f"{i}. {step}" for i, step in enumerate(top.steps, 1))
+    if suggestion.escalation:
+        body += f"\n\n[bold]Escalation:[/] {suggestion.escalation}"
+    out.print(Panel(body, title=title, subtitle=f"score {top.score:.2f}" if top else None))
+    out.print(f"[dim]why: {suggestion.why}[/]", highlight=False)
+    if len(suggestion.candidates) > 1:
+        table = Table("#", "scenario", "script", "score", "matched example", box=None)
+        for rank, candidate in enumerate(suggestion.candidates, 1):
+            table.add_row(str(rank), candidate.scenario, candidate.script_id,
+                          f"{candidate.score:.2f}", candidate.matched_example)
+        out.print(table)
+
+
+@app.command()
+def suggest(
+    utterance: Annotated[str, typer.Argument(help="What the customer said.")],
+    top_k: Annotated[int, typer.Option("--top-k", "-k", min=1, max=20)] = 3,
+    segment: Annotated[str | None, typer.Option(help="elderly | disabled | foreign | enterprise")] = None,
+    channel: Annotated[str | None, typer.Option(help="phone | chat | email")] = None,
+    as_json: JsonOpt = False,
+    library: LibraryOpt = None,
+    model: ModelOpt = None,
+    index: IndexOpt = None,
+    no_build: Annotated[bool, typer.Option("--no-build", help="Fail instead of building a stale index.")] = False,
+) -> None:
+    """The best approved reply for one customer utterance."""
+    try:
+        assistant = load_assistant(library, model, index, auto_build=not no_build)
+        suggestion = assistant.suggest(utterance, top_k=top_k, segment=segment, channel=channel)
+    except AssistError as error:
+        raise fail(error) from None
+    if as_json:
+        print_json(asdict(suggestion))
+    else:
+        render_suggestion(suggestion)
+
+
+@app.command()
+def shell(
+    segment: Annotated[str | None, typer.Option()] = None,
+    channel: Annotated[str | None, typer.Option()] = None,
+    library: LibraryOpt = None,
+    model: ModelOpt = None,
+    index: IndexOpt = None,
+) -> None:
+    """Interactive lookups with the model kept warm; one utterance per line, empty line or Ctrl-D quits.
+
+    Lines starting with '!' are checked as agent drafts instead."""
+    try:
+        assistant = load_assistant(library, model, index)
+    except AssistError as error:
+        raise fail(error) from None
+    session = assistant.session()
+    err.print("ready: type what the customer said ('!draft' checks a draft; empty line quits)", style="dim")
+    for line in sys.stdin:
+        text = line.strip()
+        if not text:
+            break
+        try:
+            if text.startswith("!"):
+                render_violations(assistant.check(text[1:]))
+            else:
+                render_suggestion(session.suggest(text, segment=segment, channel=channel))
+        except AssistError as error:
+            err.print(f"[red]error:[/] {error}", highlight=False)
+
+
+def render_violations(violations: list[Any]) -> None:
+    if not violations:
+        out.print("[green]no compliance issue found[/]")
+        return
+    table = Table("severity", "rule", "category", "text", "reference", "safer wording", box=None)
+    for v in violations:
+        style = "bold red" if v.severity == "block" else "yellow"
+        table.add_row(f"[{style}]{v.severity}[/]", v.rule_id, v.category, v.matched_text, v.reference, v.suggestion)
+    out.print(table)
+
+
+@app.command()
+def check(
+    draft: Annotated[str, typer.Argument(help="The agent's draft reply.")],
+    as_json: JsonOpt = False,
+    library: LibraryOpt = None,
+) -> None:
+    """Check an agent's draft against the rule packs. Exit 1 on a block violation."""
+    from assist.library import SHIPPED_LIBRARY
+    from assist.rules import load_rule_pack
+
+    try:
+        from assist.assistant import check_utterance
+
+        pack = load_rule_pack(library or SHIPPED_LIBRARY)
+        violations = pack.check(check_utterance(draft), audience="agent")
+    except AssistError as error:
+        raise fail(error) from None
+    if as_json:
+        print_json({"violations": [asdict(v) for v in violations],
+                    "blocked": any(v.severity == "block" for v in violations)})
+    else:
+        render_violations(violations)
+    if any(v.severity == "block" for v in violations):
+        raise typer.Exit(1)
+
+
+@app.command()
+def evaluate(
+    file: Annotated[Path, typer.Argument(help="JSONL of {text, scenario} (or CSV / plain text).")],
+    as_json: JsonOpt = False,
+    calibrate: Annotated[bool, typer.Option(help="Choose and store the abstention threshold.")] = False,
+    library: LibraryOpt = None,
+    model: ModelOpt = None,
+    index: IndexOpt = None,
+) -> None:
+    """Top-1/top-3 accuracy, abstention precision/recall/F1 and per-scenario accuracy."""
+    from assist.datafiles import read_utterances
+    from assist.evaluate import best_threshold, evaluate as run_evaluation, run_outcomes
+    from assist.index_store import write_calibration
+
+    try:
+        assistant = load_assistant(library, model, index)
+        if calibrate:
+            outcomes = list(run_outcomes(assistant, read_utterances(file)))
+            threshold, f1 = best_threshold(outcomes)
+            write_calibration(assistant.index_dir, assistant.manifest, threshold,
+                              {"f1": round(f1, 4), "source": file.name, "lines": len(outcomes)})
+            assistant.threshold = threshold
+            err.print(f"calibrated threshold {threshold:.4f} (out_of_scope F1 {f1:.3f}) stored in "
+                      f"{assistant.index_dir / 'calibration.json'}")
+        report = run_evaluation(assistant, read_utterances(file))
+    except ValueError as error:
+        err.print(f"[red]error:[/] {error}")
+        raise typer.Exit(2) from None
+    except AssistError as error:
+        raise fail(error) from None
+    summary = report.summary()
+    if as_json:
+        print_json(summary)
+        return
+    table = Table("metric", "value", box=None)
+    for key in ("utterances", "labelled_in_scope", "top1", "top3", "answered_and_correct", "coverage",
+                "threshold", "out_of_scope_precision", "out_of_scope_recall", "out_of_scope_f1", "pinned"):
+        table.add_row(key, str(summary[key]))
+    out.print(table)
+    per = Table("scenario", "accuracy", box=None, title="per-scenario accuracy")
+    for scenario, accuracy in summary["per_scenario_accuracy"].items():  # type: ignore[attr-defined]
+        per.add_row(scenario, f"{accuracy:.2f}")
+    out.print(per)
+    confusions = summary["top_confusions"]
+    if confusions:
+        pairs = Table("label", "predicted", "count", box=None, title="most confused")
+        for row in confusions:  # type: ignore[attr-defined]
+            pairs.add_row(row["label"], row["predicted"], str(row["count"]))
+        out.print(pairs)
+
+
+@app.command("export-model")
+def export_model(folder: Annotated[Path, typer.Argument(help="Where to write the model folder.")]) -> None:
+    """Write the embedded default model as a sentence-transformers folder (usable with --model)."""
+    from assist.st_module import export_default_model
+
+    export_default_model(folder)
+    out.print(f"wrote {folder}")
+
+
+def main() -> None:
+    try:
+        app()
+    except AssistError as error:
+        err.print(f"error: {error}", highlight=False)
+        raise SystemExit(error.exit_code) from None
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None

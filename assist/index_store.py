@@ -1,0 +1,241 @@
+"""Build, save and load the retrieval index with a checksummed manifest.
+
+Layout of an index folder::
+
+    index/
+      manifest.json          # names the current build, with checksums (replaced atomically)
+      calibration.json       # optional: threshold chosen by `assist evaluate --calibrate`
+      build-<id>/dense.faiss  lexical.npz  lexical_vocab.json
+
+A build writes a fresh ``build-<id>`` folder, fsyncs it, then swaps
+``manifest.json`` with ``os.replace``. A build killed half-way leaves the
+previous manifest, and so the previous build, in place and loadable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import faiss
+import numpy as np
+
+from assist.encoders import Encoder, cpu_threads
+from assist.errors import IndexStateError
+from assist.lexical import LexicalIndex
+from assist.library import Library
+
+FORMAT_VERSION = 1
+APPROXIMATE_ABOVE = 20_000
+"""Libraries with more examples than this get an HNSW index instead of exact search."""
+HNSW_NEIGHBOURS = 32
+HNSW_EF_CONSTRUCTION = 80
+HNSW_EF_SEARCH = 128
+ENCODE_BATCH = 256
+
+
+@dataclass(frozen=True)
+class Manifest:
+    format: int
+    model_id: str
+    library_hash: str
+    dim: int
+    scripts: int
+    examples: int
+    index_type: str
+    build: str
+    created: str
+    files: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class LoadedIndex:
+    manifest: Manifest
+    dense: Any  # a faiss.Index
+    lexical: LexicalIndex
+
+
+def example_rows(library: Library) -> list[tuple[int, str]]:
+    """(script position, example) for every example of every active script, in index order."""
+    active = library.active_scripts
+    return [(position, example) for position, script in enumerate(active) for example in script.examples]
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def encode_in_batches(encoder: Encoder, texts: list[str], batch: int = ENCODE_BATCH) -> np.ndarray:
+    parts = [encoder.encode(texts[i : i + batch]) for i in range(0, len(texts), batch)]
+    return np.vstack(parts) if parts else np.zeros((0, encoder.dim), dtype=np.float32)
+
+
+def make_dense_index(vectors: np.ndarray) -> tuple[Any, str]:
+    """Exact inner-product search for small libraries, HNSW above APPROXIMATE_ABOVE."""
+    faiss.omp_set_num_threads(cpu_threads())
+    dim = int(vectors.shape[1])
+    if vectors.shape[0] > APPROXIMATE_ABOVE:
+        index = faiss.IndexHNSWFlat(dim, HNSW_NEIGHBOURS, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        index.hnsw.efSearch = HNSW_EF_SEARCH
+        kind = "hnsw"
+    else:
+        index = faiss.IndexFlatIP(dim)
+        kind = "flat"
+    if vectors.shape[0]:
+        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return index, kind
+
+
+def fsync_folder(folder: Path) -> None:
+    for path in folder.iterdir():
+        with open(path, "rb") as handle:
+            os.fsync(handle.fileno())
+
+
+def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
+    """Write JSON to a temp file beside ``path``, fsync it, then rename over ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump(data, out, ensure_ascii=False, indent=2)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def build_index(library: Library, encoder: Encoder, folder: Path) -> Manifest:
+    """Embed every example, build dense + lexical indexes and switch the manifest atomically."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = example_rows(library)
+    texts = [text for _, text in rows]
+    from assist.normalise import normalise
+
+    vectors = encode_in_batches(encoder, [normalise(t) for t in texts])
+    dense, kind = make_dense_index(vectors)
+    lexical = LexicalIndex.build(texts)
+
+    build_id = f"build-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
+    staging = folder / f".{build_id}.partial"
+    staging.mkdir()
+    try:
+        faiss.write_index(dense, str(staging / "dense.faiss"))
+        names = ["dense.faiss", *lexical.save(staging)]
+        fsync_folder(staging)
+        target = folder / build_id
+        os.replace(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    manifest = Manifest(
+        format=FORMAT_VERSION,
+        model_id=encoder.model_id,
+        library_hash=library.content_hash,
+        dim=int(vectors.shape[1]) if vectors.size else encoder.dim,
+        scripts=len(library.active_scripts),
+        examples=len(rows),
+        index_type=kind,
+        build=build_id,
+        created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        files={name: sha256_file(target / name) for name in names},
+    )
+    write_json_atomic(folder / "manifest.json", asdict(manifest))
+    remove_old_builds(folder, keep=build_id)
+    return manifest
+
+
+def remove_old_builds(folder: Path, keep: str) -> None:
+    for child in folder.iterdir():
+        stale_build = child.name.startswith("build-") and child.name != keep
+        stale_partial = child.name.startswith(".build-") and child.name.endswith(".partial")
+        if child.is_dir() and (stale_build or stale_partial):
+            shutil.rmtree(child, ignore_errors=True)
+
+
+def read_manifest(folder: Path) -> Manifest | None:
+    path = folder / "manifest.json"
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return Manifest(**data)
+    except (ValueError, TypeError) as exc:
+        raise IndexStateError(
+            f"{path} is unreadable ({exc}). Rebuild it: assist build"
+        ) from None
+
+
+def stale_reason(manifest: Manifest | None, library: Library, encoder: Encoder) -> str | None:
+    """Why the index on disk cannot serve this library and model, or None if it can."""
+    if manifest is None:
+        return "no index has been built yet"
+    if manifest.format != FORMAT_VERSION:
+        return f"index format {manifest.format} is not the current format {FORMAT_VERSION}"
+    if manifest.model_id != encoder.model_id:
+        return f"index was built with model '{manifest.model_id}', not '{encoder.model_id}'"
+    if manifest.library_hash != library.content_hash:
+        return "the script library changed since the index was built"
+    return None
+
+
+def load_index(folder: Path, manifest: Manifest) -> LoadedIndex:
+    """Load the build named by ``manifest``, verifying every file's checksum."""
+    build = folder / manifest.build
+    for name, expected in manifest.files.items():
+        path = build / name
+        if not path.is_file():
+            raise IndexStateError(f"index file {path} is missing. Rebuild the index: assist build")
+        if sha256_file(path) != expected:
+            raise IndexStateError(
+                f"index file {path} is corrupted or truncated (checksum mismatch). "
+                "Rebuild the index: assist build"
+            )
+    try:
+        dense = faiss.read_index(str(build / "dense.faiss"))
+        lexical = LexicalIndex.load(build)
+    except Exception as exc:
+        raise IndexStateError(f"index in {build} could not be read ({exc}). Rebuild it: assist build") from None
+    if hasattr(dense, "hnsw"):
+        dense.hnsw.efSearch = HNSW_EF_SEARCH
+    if dense.ntotal != manifest.examples or lexical.n_docs != manifest.examples:
+        raise IndexStateError(f"index in {build} does not match its manifest. Rebuild it: assist build")
+    return LoadedIndex(manifest=manifest, dense=dense, lexical=lexical)
+
+
+def read_calibration(folder: Path, manifest: Manifest) -> float | None:
+    """The calibrated abstention threshold for this exact library and model, if any."""
+    path = folder / "calibration.json"
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError:
+        return None
+    if data.get("library_hash") != manifest.library_hash or data.get("model_id") != manifest.model_id:
+        return None
+    threshold = data.get("threshold")
+    return float(threshold) if isinstance(threshold, int | float) else None
+
+
+def write_calibration(folder: Path, manifest: Manifest, threshold: float, details: dict[str, Any]) -> None:
+    write_json_atomic(
+        folder / "calibration.json",
+        {"library_hash": manifest.library_hash, "model_id": manifest.model_id,
+         "threshold": threshold, **details},
+    )

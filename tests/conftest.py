@@ -1,0 +1,159 @@
+"""Shared fixtures: small libraries written into tmp_path, and encoders.
+
+``HashEncoder`` is a tiny deterministic encoder (hashed character bigrams) for
+tests whose point is not the model; retrieval-quality tests use the real
+default model through the session-scoped ``default_encoder`` fixture.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_EVAL = REPO.parent / "shared" / "eval"
+
+
+class HashEncoder:
+    """Bag of hashed character bigrams, L2-normalised. Deterministic and instant."""
+
+    dim = 64
+
+    def __init__(self, model_id: str = "test-hash-encoder") -> None:
+        self.model_id = model_id
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            padded = f"^{text}$"
+            for i in range(len(padded) - 1):
+                bucket = int(hashlib.md5(padded[i : i + 2].encode()).hexdigest(), 16) % self.dim
+                out[row, bucket] += 1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        norms[norms == 0] = 1.0
+        return out / norms
+
+
+SCENARIOS_YAML = """\
+scenarios:
+  - {id: account_frozen, kind: service}
+  - {id: card_lost_stolen, kind: service}
+  - {id: mortgage_process, kind: service}
+  - {id: fraud_in_progress, kind: safety}
+  - {id: repeated_unresolved, kind: complaint}
+"""
+
+SCRIPTS_YAML = """\
+scripts:
+  - id: account_frozen.zh
+    scenario: account_frozen
+    language: zh-Hans
+    empathy: 我完全理解您现在的着急，账户安全是我们的首要关注，
+    solution_preview: 我会立即为您核查冻结原因，并同步最优解冻路径。
+    steps: [核实身份, 查询冻结原因]
+    examples:
+      - 我的卡被冻结了，钱取不出来
+      - 账户被限制交易了怎么办
+      - 帳戶被凍結了，沒辦法轉帳
+  - id: account_frozen.en
+    scenario: account_frozen
+    language: en
+    empathy: I completely understand how worrying a blocked account is.
+    solution_preview: I'll check why it was frozen right now and walk you through the fastest way to unblock it.
+    examples:
+      - my account has been frozen and I cannot pay
+      - card blocked, payments declined
+  - id: card_lost_stolen.zh
+    scenario: card_lost_stolen
+    language: zh-Hans
+    empathy: 卡丢了一定很着急，我们先保住您的资金安全，
+    solution_preview: 我马上为您办理临时挂失，再告诉您补卡的办法。
+    examples:
+      - 我的银行卡丢了，快帮我挂失
+      - 钱包被偷了，卡也在里面
+  - id: mortgage_process.zh
+    scenario: mortgage_process
+    language: zh-Hans
+    empathy: 买房是大事，您想把流程弄清楚很正常，
+    solution_preview: 我先帮您梳理房贷需要的材料，再说明审批的大致步骤。
+    examples:
+      - 办房贷需要准备什么材料
+      - 二手房贷款流程是怎样的
+  - id: fraud_in_progress.zh
+    scenario: fraud_in_progress
+    language: zh-Hans
+    empathy: 请先别着急，您的资金安全最重要，
+    solution_preview: 根据您的描述，对方的操作存在风险特征，建议您立即挂断电话，我们会协助您冻结账户并报警。
+    examples:
+      - 有人让我把钱转到安全账户
+      - 对方自称警察要我转账
+  - id: repeated_unresolved.zh
+    scenario: repeated_unresolved
+    language: zh-Hans
+    empathy: 同一个问题让您反复来电，我理解您的感受，非常抱歉，
+    solution_preview: 这次我会全程跟进，并升级给主管处理。
+    escalation: 坐席 → 主管 → 专家团队，期间我会每日向您同步进展。
+    examples:
+      - 这个问题我打了好几次电话都没解决
+"""
+
+RULES_YAML = """\
+rules:
+  - id: test.safe_account
+    category: unsafe_transfer_instruction
+    severity: block
+    applies_to: both
+    patterns:
+      - literal: 安全账户
+    exceptions:
+      - regex: '(不会|请勿|不要|没有所谓).{0,12}$'
+    explanation: 银行和警方从不要求转账到安全账户。
+    reference: 测试规则
+    suggestion: 请勿向任何所谓的安全账户转账。
+    pin: fraud_in_progress
+    priority: 100
+    alert: 疑似电信诈骗
+  - id: test.blame
+    category: blame_shifting
+    severity: warn
+    applies_to: agent
+    patterns:
+      - literal: 这是系统问题
+    explanation: 推卸责任。
+    reference: 测试规则
+    suggestion: 给您带来不便非常抱歉，我们马上处理。
+"""
+
+
+def write_library(root: Path, scripts: str = SCRIPTS_YAML, rules: str | None = RULES_YAML) -> Path:
+    (root / "scripts").mkdir(parents=True, exist_ok=True)
+    (root / "scenarios.yaml").write_text(SCENARIOS_YAML, encoding="utf-8")
+    (root / "scripts" / "main.yaml").write_text(scripts, encoding="utf-8")
+    if rules is not None:
+        (root / "rules").mkdir(exist_ok=True)
+        (root / "rules" / "rules.yaml").write_text(rules, encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def library_dir(tmp_path: Path) -> Path:
+    return write_library(tmp_path / "lib")
+
+
+@pytest.fixture
+def hash_encoder() -> HashEncoder:
+    return HashEncoder()
+
+
+@pytest.fixture(scope="session")
+def default_encoder():  # type: ignore[no-untyped-def]
+    from assist.encoders import get_encoder
+
+    return get_encoder()
