@@ -1,0 +1,36 @@
+# Two entry points for a fresh machine (see README):
+#   make suggest Q="客户说的话"   set everything up, build the index, answer one lookup
+#   make test                     set everything up and run the whole test suite
+PYTHON ?= python3
+PIP := $(PYTHON) -m pip
+STAMP := .setup.stamp
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: setup suggest build test lint bench clean
+
+$(STAMP): pyproject.toml Makefile
+	# torch first, pinned: the CPU build on this machine class; unpinned, pip pulls a CUDA build.
+	$(PIP) install --quiet "torch==2.13.0"
+	$(PIP) install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+build: setup
+	assist build
+
+suggest: setup
+	@test -n "$(Q)" || (echo 'usage: make suggest Q="customer utterance"' >&2; exit 2)
+	assist suggest "$(Q)"
+
+test: setup
+	$(PYTHON) -m pytest -q
+	$(PYTHON) -m ruff check assist tests
+	$(PYTHON) -m mypy
+
+bench: setup
+	assist bench
+
+clean:
+	rm -rf index/manifest.json index/build-* index/calibration.json $(STAMP)
