@@ -28,12 +28,19 @@ from assist.index_store import (
     read_manifest,
     stale_reason,
 )
-from assist.library import SHIPPED_LIBRARY, Library, load_library
+from assist.library import SHIPPED_LIBRARY, SUGGESTABLE, Library, load_library
 from assist.limits import MAX_UTTERANCE_CHARS
 from assist.normalise import normalise
 from assist.overrides import Pin, customer_pins
-from assist.rank import ScenarioScore, choose_variant, language_family, rank_scenarios
-from assist.render import explain_abstain, explain_match, explain_pin, fallback_parts, to_candidate
+from assist.rank import NO_HIT, ScenarioScore, choose_variant, language_family, rank_scenarios
+from assist.render import (
+    explain_abstain,
+    explain_match,
+    explain_pin,
+    fallback_parts,
+    reply_text,
+    to_candidate,
+)
 from assist.rules import RulePack, load_rule_pack
 from assist.search import ExampleHit, FusionWeights, search_batch
 from assist.types import Candidate, Script, Suggestion, Violation, join_reply
@@ -58,7 +65,7 @@ def validate_against_rules(library: Library, pack: RulePack) -> dict[str, tuple[
     for script in library.scripts:
         found = compliance.script_violations(script, pack)
         blocked = compliance.blocking(found)
-        if blocked and script.status == "approved":
+        if blocked and script.status in SUGGESTABLE:
             first = blocked[0]
             raise LibraryError(
                 f"script '{script.id}' breaks block rule {first.rule_id} ({first.category}) "
@@ -220,11 +227,18 @@ class Assistant:
     ) -> list[_Prepared]:
         vectors = self.encoder.encode(normalised) if texts else np.zeros((0, self.encoder.dim))
         hits_per_text = search_batch(self.index, vectors, normalised, self.weights)
+        head = self.index.head
+        probabilities = head.probabilities(vectors) if head is not None and texts else None
         known = set(self._by_scenario)
         prepared = []
-        for text, hits in zip(texts, hits_per_text, strict=True):
+        for i, (text, hits) in enumerate(zip(texts, hits_per_text, strict=True)):
+            head_probs = (
+                dict(zip(head.labels, probabilities[i].tolist(), strict=True))
+                if head is not None and probabilities is not None else None
+            )
             ranked = rank_scenarios(
-                hits, self._row_script, self._scripts, self._by_scenario, text, segment, channel
+                hits, self._row_script, self._scripts, self._by_scenario, text, segment, channel,
+                head_probs,
             )
             pins = customer_pins(self.rules, text, known) if text.strip() else []
             prepared.append(_Prepared(self._apply_pins(ranked, pins, text, segment, channel), pins))
@@ -242,10 +256,9 @@ class Assistant:
         for pin in pins:
             scored = by_scenario.get(pin.scenario)
             if scored is None:
-                empty = ExampleHit(row=-1, dense=0.0, lexical=0.0, fused=0.0)
                 script = self.scenario_script(pin.scenario, text, segment, channel)
                 assert script is not None  # customer_pins keeps known scenarios only
-                scored = ScenarioScore(pin.scenario, 0.0, empty, script)
+                scored = ScenarioScore(pin.scenario, 0.0, NO_HIT, script)
             front.append(scored)
         pinned = {s.scenario for s in front}
         return front + [s for s in ranked if s.scenario not in pinned]
@@ -261,7 +274,7 @@ class Assistant:
             pin = prepared.pins[0]
             top = candidates[0]
             return Suggestion(
-                reply=top.reply, abstained=False, candidates=candidates, pinned_by=pin.rule_id,
+                reply=reply_text(top, family), abstained=False, candidates=candidates, pinned_by=pin.rule_id,
                 why=explain_pin(pin.rule_id, pin.evidence.matched_text, pin.scenario),
                 margin=_margin(prepared.ranked), alerts=alerts, escalation=top.escalation,
             )
@@ -275,7 +288,7 @@ class Assistant:
             )
         top = candidates[0]
         return Suggestion(
-            reply=top.reply, abstained=False, candidates=candidates,
+            reply=reply_text(top, family), abstained=False, candidates=candidates,
             why=explain_match(top, margin), margin=margin, escalation=top.escalation,
         )
 

@@ -259,6 +259,34 @@ def evaluate(
         out.print(pairs)
 
 
+@app.command("import")
+def import_history(
+    file: Annotated[Path, typer.Argument(help="Labelled history: CSV, TSV or JSONL.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="New library folder to write.")],
+    text_col: Annotated[str, typer.Option("--text-col")] = "text",
+    label_col: Annotated[str, typer.Option("--label-col")] = "scenario",
+    max_per_label: Annotated[int | None, typer.Option("--max-per-label", min=1)] = None,
+    holdout: Annotated[float, typer.Option(min=0.0, max=0.9, help="Fraction held out for evaluation.")] = 0.0,
+    holdout_file: Annotated[Path | None, typer.Option(help="Where held-out lines go (JSONL).")] = None,
+    seed: Annotated[int, typer.Option()] = 0,
+) -> None:
+    """Build a library of examples-only scripts from labelled historical utterances."""
+    from assist.datafiles import read_utterances
+    from assist.importer import import_labelled
+
+    try:
+        summary = import_labelled(
+            read_utterances(file, text_field=text_col, label_field=label_col), out_dir,
+            max_per_label=max_per_label, holdout=holdout, holdout_file=holdout_file, seed=seed,
+        )
+    except AssistError as error:
+        raise fail(error) from None
+    out.print(
+        f"wrote {summary.labels} scenarios, {summary.examples} examples to {summary.out}"
+        f" ({summary.held_out} held out, {summary.skipped} unlabelled lines skipped)"
+    )
+
+
 @app.command("export-model")
 def export_model(folder: Annotated[Path, typer.Argument(help="Where to write the model folder.")]) -> None:
     """Write the embedded default model as a sentence-transformers folder (usable with --model)."""

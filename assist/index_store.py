@@ -5,7 +5,7 @@ Layout of an index folder::
     index/
       manifest.json          # names the current build, with checksums (replaced atomically)
       calibration.json       # optional: threshold chosen by `assist evaluate --calibrate`
-      build-<id>/dense.faiss  lexical.npz  lexical_vocab.json
+      build-<id>/dense.faiss  lexical.npz  lexical_vocab.json  head.npz
 
 A build writes a fresh ``build-<id>`` folder, fsyncs it, then swaps
 ``manifest.json`` with ``os.replace``. A build killed half-way leaves the
@@ -30,6 +30,7 @@ import numpy as np
 
 from assist.encoders import Encoder, cpu_threads
 from assist.errors import IndexStateError
+from assist.head import ScenarioHead
 from assist.lexical import LexicalIndex
 from assist.library import Library
 
@@ -61,6 +62,7 @@ class LoadedIndex:
     manifest: Manifest
     dense: Any  # a faiss.Index
     lexical: LexicalIndex
+    head: ScenarioHead | None
 
 
 def example_rows(library: Library) -> list[tuple[int, str]]:
@@ -130,6 +132,8 @@ def build_index(library: Library, encoder: Encoder, folder: Path) -> Manifest:
     vectors = encode_in_batches(encoder, [normalise(t) for t in texts])
     dense, kind = make_dense_index(vectors)
     lexical = LexicalIndex.build(texts)
+    scenarios = [library.active_scripts[position].scenario for position, _ in rows]
+    head = ScenarioHead.train(vectors, scenarios) if len(set(scenarios)) > 1 else None
 
     build_id = f"build-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
     staging = folder / f".{build_id}.partial"
@@ -137,6 +141,8 @@ def build_index(library: Library, encoder: Encoder, folder: Path) -> Manifest:
     try:
         faiss.write_index(dense, str(staging / "dense.faiss"))
         names = ["dense.faiss", *lexical.save(staging)]
+        if head is not None:
+            names.append(head.save(staging))
         fsync_folder(staging)
         target = folder / build_id
         os.replace(staging, target)
@@ -209,13 +215,14 @@ def load_index(folder: Path, manifest: Manifest) -> LoadedIndex:
     try:
         dense = faiss.read_index(str(build / "dense.faiss"))
         lexical = LexicalIndex.load(build)
+        head = ScenarioHead.load(build) if "head.npz" in manifest.files else None
     except Exception as exc:
         raise IndexStateError(f"index in {build} could not be read ({exc}). Rebuild it: assist build") from None
     if hasattr(dense, "hnsw"):
         dense.hnsw.efSearch = HNSW_EF_SEARCH
     if dense.ntotal != manifest.examples or lexical.n_docs != manifest.examples:
         raise IndexStateError(f"index in {build} does not match its manifest. Rebuild it: assist build")
-    return LoadedIndex(manifest=manifest, dense=dense, lexical=lexical)
+    return LoadedIndex(manifest=manifest, dense=dense, lexical=lexical, head=head)
 
 
 def read_calibration(folder: Path, manifest: Manifest) -> float | None:

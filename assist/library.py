@@ -28,11 +28,17 @@ LANGUAGES = ("zh-Hans", "zh-Hant", "en")
 SEGMENTS = ("elderly", "disabled", "foreign", "enterprise")
 CHANNELS = ("phone", "chat", "email")
 SEVERITIES = ("light", "severe")
-STATUSES = ("approved", "draft")
+STATUSES = ("approved", "examples_only", "draft")
+"""approved: suggested; examples_only: ranked (e.g. a library imported from labelled
+history) but with no approved reply yet; draft: loaded for review, never suggested."""
+SUGGESTABLE = ("approved", "examples_only")
 RESERVED_SCENARIOS = ("out_of_scope",)
 
-REQUIRED_FIELDS = ("id", "scenario", "language", "examples", "empathy", "solution_preview")
+REQUIRED_FIELDS = ("id", "scenario", "language", "examples")
+REPLY_FIELDS = ("empathy", "solution_preview")
+"""Required of approved scripts; drafts and examples-only scripts may leave them empty."""
 OPTIONAL_FIELDS = ("steps", "segment", "channel", "severity", "escalation", "status")
+ALL_FIELDS = REQUIRED_FIELDS + REPLY_FIELDS + OPTIONAL_FIELDS
 ENUMS: dict[str, tuple[str, ...]] = {
     "language": LANGUAGES,
     "segment": SEGMENTS,
@@ -54,7 +60,7 @@ class Library:
     @property
     def active_scripts(self) -> tuple[Script, ...]:
         """Scripts that may be suggested (drafts are excluded)."""
-        return tuple(s for s in self.scripts if s.status == "approved")
+        return tuple(s for s in self.scripts if s.status in SUGGESTABLE)
 
     def script(self, script_id: str) -> Script | None:
         return next((s for s in self.scripts if s.id == script_id), None)
@@ -174,6 +180,12 @@ class _ScriptReader:
             )
         return value.strip()
 
+    def optional_text(self, entry: dict[str, Any], node: yaml.Node | None, key: str) -> str:
+        """A text field that may be absent or empty (then "")."""
+        if entry.get(key) in (None, ""):
+            return ""
+        return self.text(entry, node, key)
+
     def text_list(self, entry: dict[str, Any], node: yaml.Node | None, key: str) -> tuple[str, ...]:
         value = entry.get(key, [])
         list_node = mapping_child(node, key)
@@ -195,14 +207,16 @@ class _ScriptReader:
     def script(self, entry: Any, node: yaml.Node | None) -> Script:
         if not isinstance(entry, dict):
             raise self.error("each script must be a mapping of fields", node, None, "start it with '- id: ...'")
-        unknown = sorted(str(k) for k in entry if k not in REQUIRED_FIELDS + OPTIONAL_FIELDS)
+        unknown = sorted(str(k) for k in entry if k not in ALL_FIELDS)
         if unknown:
             key = unknown[0]
             raise self.error(
-                f"unknown field (allowed: {', '.join(REQUIRED_FIELDS + OPTIONAL_FIELDS)})",
+                f"unknown field (allowed: {', '.join(ALL_FIELDS)})",
                 mapping_child(node, key) or node, key, "check its spelling or remove it",
             )
-        for key in REQUIRED_FIELDS:
+        status = entry.get("status", "approved")
+        needed = REQUIRED_FIELDS + REPLY_FIELDS if status == "approved" else REQUIRED_FIELDS
+        for key in needed:
             if key not in entry:
                 raise self.error("is missing", node, key, f"add '{key}:' to this script")
         script_id = self.text(entry, node, "id")
@@ -236,13 +250,13 @@ class _ScriptReader:
             scenario=scenario,
             language=str(entry["language"]),
             examples=examples,
-            empathy=self.text(entry, node, "empathy"),
-            solution_preview=self.text(entry, node, "solution_preview"),
+            empathy=self.optional_text(entry, node, "empathy"),
+            solution_preview=self.optional_text(entry, node, "solution_preview"),
             steps=self.text_list(entry, node, "steps"),
             segment=entry.get("segment"),
             channel=entry.get("channel"),
             severity=entry.get("severity"),
-            escalation=self.text(entry, node, "escalation") if "escalation" in entry else None,
+            escalation=self.optional_text(entry, node, "escalation") or None,
             status=str(entry.get("status", "approved")),
             source=self.label,
         )
@@ -319,8 +333,8 @@ def load_library(root: Path | str | None = None) -> Library:
                 )
             first_seen[script.id] = script.source
             scripts.append(script)
-    if not any(s.status == "approved" for s in scripts):
-        raise LibraryError("the library has no approved scripts", file=str(root / "scripts"),
+    if not any(s.status in SUGGESTABLE for s in scripts):
+        raise LibraryError("the library has no scripts to suggest", file=str(root / "scripts"),
                            fix="add at least one script without 'status: draft'")
     total = sum(len(s.examples) for s in scripts)
     if total > MAX_EXAMPLES:

@@ -17,6 +17,11 @@ from assist.types import Script
 
 SUPPORT_BONUS = 0.05
 """Weight of the second-best example of a scenario (agreement among examples)."""
+HEAD_WEIGHT = 0.3
+"""Share of the learned scenario classifier in a scenario's score (the rest is retrieval)."""
+HEAD_FLOOR = 0.02
+"""A scenario the classifier rates above this joins the ranking even without a retrieved example."""
+NO_HIT = ExampleHit(row=-1, dense=0.0, lexical=0.0, fused=0.0)
 
 
 @dataclass(frozen=True)
@@ -75,8 +80,9 @@ def rank_scenarios(
     utterance: str,
     segment: str | None = None,
     channel: str | None = None,
+    head_probs: dict[str, float] | None = None,
 ) -> list[ScenarioScore]:
-    """Scenario scores from example hits, best first."""
+    """Scenario scores from example hits (and the learned head, when given), best first."""
     family = language_family(utterance)
     grouped: dict[str, list[ExampleHit]] = {}
     best_by_script: dict[str, float] = {}
@@ -84,13 +90,18 @@ def rank_scenarios(
         script = scripts[row_script[hit.row]]
         grouped.setdefault(script.scenario, []).append(hit)
         best_by_script[script.id] = max(best_by_script.get(script.id, 0.0), hit.fused)
+    probs = head_probs or {}
+    scenarios = set(grouped) | {s for s, p in probs.items() if p >= HEAD_FLOOR and s in by_scenario}
     ranked: list[ScenarioScore] = []
-    for scenario, scenario_hits in grouped.items():
-        scenario_hits.sort(key=lambda h: h.fused, reverse=True)
-        score = scenario_hits[0].fused
+    for scenario in scenarios:
+        scenario_hits = sorted(grouped.get(scenario, []), key=lambda h: h.fused, reverse=True)
+        best = scenario_hits[0] if scenario_hits else NO_HIT
+        score = best.fused
         if len(scenario_hits) > 1:
             score += SUPPORT_BONUS * scenario_hits[1].fused
+        if head_probs is not None:
+            score = (1 - HEAD_WEIGHT) * score + HEAD_WEIGHT * probs.get(scenario, 0.0)
         script = choose_variant(by_scenario[scenario], best_by_script, family, segment, channel)
-        ranked.append(ScenarioScore(scenario, score, scenario_hits[0], script))
+        ranked.append(ScenarioScore(scenario, score, best, script))
     ranked.sort(key=lambda s: s.score, reverse=True)
     return ranked

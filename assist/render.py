@@ -23,6 +23,17 @@ def fallback_parts(family: str) -> tuple[str, str]:
     return FALLBACK.get(family, FALLBACK["zh"])
 
 
+def reply_text(candidate: Candidate, family: str) -> str:
+    """The candidate's approved reply; for an examples-only script (no reply written
+    yet) the fallback empathy plus a note naming the recognised scenario."""
+    if candidate.reply:
+        return candidate.reply
+    empathy, _ = fallback_parts(family)
+    note = {"zh": f"（已识别场景：{candidate.scenario}，该场景尚无审定话术）",
+            "en": f" (recognised scenario: {candidate.scenario}; no approved reply written yet)"}
+    return empathy + note.get(family, note["en"])
+
+
 def to_candidate(scored: ScenarioScore, example: str, warnings: tuple[Violation, ...]) -> Candidate:
     script = scored.script
     return Candidate(

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assist.encoders import DEFAULT_MODEL, l2_normalise, resolve_model
+from assist.errors import ModelError
+
+SENTENCES = ["我的账户被冻结了", "帳戶被凍結了怎麼辦", "my card was swallowed by the ATM", "U盾丢了"]
+
+
+def test_vectors_are_unit_length(default_encoder) -> None:  # type: ignore[no-untyped-def]
+    vectors = default_encoder.encode(SENTENCES)
+    assert vectors.shape == (4, 512) and vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert default_encoder.encode([]).shape == (0, 512)
+
+
+def test_multilingual_neighbours(default_encoder) -> None:  # type: ignore[no-untyped-def]
+    frozen_zh, frozen_hant, atm_en, _ = default_encoder.encode(SENTENCES)
+    assert float(frozen_zh @ frozen_hant) > float(frozen_zh @ atm_en)
+
+
+def test_sentence_transformers_path_gives_identical_vectors(tmp_path: Path, default_encoder) -> None:  # type: ignore[no-untyped-def]
+    """The default model exported as a sentence-transformers folder, loaded by local
+    path through SentenceTransformer, matches the torch-free lookup path."""
+    pytest.importorskip("sentence_transformers")
+    from sentence_transformers import SentenceTransformer
+
+    from assist.st_module import export_default_model
+
+    folder = export_default_model(tmp_path / "usem-st")
+    model = SentenceTransformer(str(folder), device="cpu", local_files_only=True, trust_remote_code=True)
+    via_st = l2_normalise(model.encode(SENTENCES, convert_to_numpy=True))
+    fast = default_encoder.encode(SENTENCES)
+    cosines = np.sum(via_st * fast, axis=1)
+    assert np.all(cosines >= 0.9999)
+    assert resolve_model(folder) == DEFAULT_MODEL
+
+
+def test_model_path_errors_are_actionable(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="not a folder"):
+        resolve_model(tmp_path / "missing")
+    from assist.encoders import SentenceTransformerEncoder
+
+    with pytest.raises(ModelError, match="modules.json"):
+        SentenceTransformerEncoder(tmp_path)

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assist.errors import IndexStateError
+from assist.index_store import (
+    build_index,
+    load_index,
+    make_dense_index,
+    read_calibration,
+    read_manifest,
+    stale_reason,
+    write_calibration,
+)
+from assist.library import load_library
+from tests.conftest import HashEncoder
+
+
+def test_build_then_load_round_trip(library_dir: Path, hash_encoder: HashEncoder, tmp_path: Path) -> None:
+    library = load_library(library_dir)
+    folder = tmp_path / "index"
+    manifest = build_index(library, hash_encoder, folder)
+    assert manifest.examples == sum(len(s.examples) for s in library.active_scripts)
+    assert manifest.model_id == hash_encoder.model_id
+    assert manifest.library_hash == library.content_hash
+    assert set(manifest.files) == {"dense.faiss", "lexical.npz", "lexical_vocab.json", "head.npz"}
+    on_disk = read_manifest(folder)
+    assert on_disk == manifest
+    loaded = load_index(folder, manifest)
+    assert loaded.dense.ntotal == manifest.examples
+    assert stale_reason(on_disk, library, hash_encoder) is None
+
+
+def test_stale_index_is_detected(library_dir: Path, hash_encoder: HashEncoder, tmp_path: Path) -> None:
+    library = load_library(library_dir)
+    folder = tmp_path / "index"
+    build_index(library, hash_encoder, folder)
+    manifest = read_manifest(folder)
+    assert stale_reason(manifest, library, HashEncoder("another-model")) is not None
+    script_file = library_dir / "scripts" / "main.yaml"
+    script_file.write_text(script_file.read_text(encoding="utf-8") + "      - 新例句\n", encoding="utf-8")
+    reason = stale_reason(manifest, load_library(library_dir), hash_encoder)
+    assert reason is not None and "changed" in reason
+    assert stale_reason(None, library, hash_encoder) == "no index has been built yet"
+
+
+def test_corrupted_file_is_detected_with_fix(library_dir: Path, hash_encoder: HashEncoder, tmp_path: Path) -> None:
+    folder = tmp_path / "index"
+    manifest = build_index(load_library(library_dir), hash_encoder, folder)
+    target = folder / manifest.build / "lexical.npz"
+    target.write_bytes(target.read_bytes()[:-10])
+    with pytest.raises(IndexStateError, match="assist build"):
+        load_index(folder, manifest)
+
+
+def test_rebuild_replaces_previous_build(library_dir: Path, hash_encoder: HashEncoder, tmp_path: Path) -> None:
+    folder = tmp_path / "index"
+    first = build_index(load_library(library_dir), hash_encoder, folder)
+    second = build_index(load_library(library_dir), hash_encoder, folder)
+    assert first.build != second.build
+    assert not (folder / first.build).exists()
+    assert (folder / second.build).is_dir()
+
+
+def test_unreadable_manifest(tmp_path: Path) -> None:
+    (tmp_path / "manifest.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(IndexStateError, match="assist build"):
+        read_manifest(tmp_path)
+
+
+def test_calibration_applies_only_to_its_library(library_dir: Path, hash_encoder: HashEncoder, tmp_path: Path) -> None:
+    folder = tmp_path / "index"
+    manifest = build_index(load_library(library_dir), hash_encoder, folder)
+    write_calibration(folder, manifest, 0.42, {"f1": 0.9})
+    assert read_calibration(folder, manifest) == pytest.approx(0.42)
+    data = json.loads((folder / "calibration.json").read_text(encoding="utf-8"))
+    data["library_hash"] = "other"
+    (folder / "calibration.json").write_text(json.dumps(data), encoding="utf-8")
+    assert read_calibration(folder, manifest) is None
+
+
+def test_large_libraries_get_an_approximate_index() -> None:
+    import assist.index_store as store
+
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(store.APPROXIMATE_ABOVE + 1, 8)).astype(np.float32)
+    _, kind = make_dense_index(vectors)
+    assert kind == "hnsw"
+    _, kind = make_dense_index(vectors[:100])
+    assert kind == "flat"
