@@ -231,7 +231,7 @@ _CANONICAL_IINS: Final = ("4", "51", "52", "53", "54", "55", "35", "60", "62", "
 
 
 def _intl_prefix(code: str) -> str:
-    return rf"(?:(?<![0-9A-Za-z+])\+{code}|(?<![0-9])00{code}|(?<![0-9A-Za-z+])\(\+?{code}\))[ -]?"
+    return rf"(?:(?<![0-9+])\+{code}|(?<![0-9])00{code}|(?<![0-9+])\(\+?{code}\))[ -]?"
 
 
 _PHONE_RES: Final = (
@@ -254,17 +254,22 @@ _PHONE_RES: Final = (
 
 # Any "+" number; length is checked (and over-long tails trimmed) in code.
 _E164_RE: Final = re.compile(
-    r"(?<![0-9A-Za-z+])\+[1-9][0-9]*(?:(?:[ -]|[ -]?\([0-9]{1,4}\)[ -]?)[0-9]+)*"
+    r"(?<![0-9+])\+[1-9][0-9]*(?:(?:[ -]|[ -]?\([0-9]{1,4}\)[ -]?)[0-9]+)*"
 )
 _E164_PART_RE: Final = re.compile(r"\(([0-9]+)\)|[0-9]+")
 _E164_MIN_DIGITS: Final = 8
 _E164_MAX_DIGITS: Final = 15
 
-_EMAIL_RE: Final = re.compile(
-    r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]++@"
-    r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+# "@" and the domain; the local part is found by scanning back from the "@",
+# so every "@" is considered even when two candidate addresses overlap
+# ("0@qq.com0@qq.com"), and overlapping addresses are merged.
+_EMAIL_DOMAIN_RE: Final = re.compile(
+    r"@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
     r"\.[A-Za-z]{2,63}"
+)
+_EMAIL_LOCAL: Final = frozenset(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-"
 )
 
 
@@ -365,6 +370,15 @@ def _accept_e164(match: re.Match[str]) -> _Span | None:
     return (match.start(), end) if total >= _E164_MIN_DIGITS else None
 
 
+def _find_emails(text: str) -> Iterator[tuple[int, int, PiiKind]]:
+    for match in _EMAIL_DOMAIN_RE.finditer(text):
+        at = start = match.start()
+        while start > 0 and text[start - 1] in _EMAIL_LOCAL:
+            start -= 1
+        if start < at:
+            yield start, match.end(), "email"
+
+
 def _find_phones(text: str, blank: Callable[[list[_Span]], str]) -> list[_Span]:
     found: list[_Span] = []
     for pattern in _PHONE_RES:
@@ -408,16 +422,13 @@ def find_pii(text: str) -> list[PiiMatch]:
 
     numeric.extend((s, e, "phone") for s, e in _find_phones(current, blank))
 
-    emails: list[tuple[int, int, PiiKind]] = [
-        (m.start(), m.end(), "email") for m in _EMAIL_RE.finditer(normalised)
-    ]
-    return _merge(numeric, emails)
+    return _merge(numeric, list(_find_emails(normalised)))
 
 
 def _merge(
     numeric: list[tuple[int, int, PiiKind]], emails: list[tuple[int, int, PiiKind]]
 ) -> list[PiiMatch]:
-    """Sort findings and merge overlaps (only an e-mail can overlap a number)."""
+    """Sort findings and merge overlapping ones (only e-mails can overlap)."""
     if not emails:
         return [PiiMatch(kind, s, e) for s, e, kind in sorted(numeric)]
     merged: list[PiiMatch] = []
@@ -426,13 +437,11 @@ def _merge(
 
     def flush() -> None:
         start = group[0][0]
-        kind: PiiKind
-        if len(group) == 1:
-            kind = group[0][2]
-        elif any(k == "email" and s == start and e == group_end for s, e, k in group):
-            kind = "email"
-        else:
-            kind = min((k for _, _, k in group if k != "email"), key=_PRIORITY.__getitem__)
+        numbers = [k for _, _, k in group if k != "email"]
+        whole_email = any(k == "email" and s == start and e == group_end for s, e, k in group)
+        kind: PiiKind = (
+            "email" if whole_email or not numbers else min(numbers, key=_PRIORITY.__getitem__)
+        )
         merged.append(PiiMatch(kind, start, group_end))
 
     for start, end, kind in sorted(numeric + emails):

@@ -60,9 +60,12 @@ REQUIRED_FIELDS = (
     "id", "category", "severity", "applies_to", "patterns", "explanation", "reference", "suggestion",
 )
 OPTIONAL_FIELDS = ("exceptions", "pin", "priority", "alert")
-TOP_LEVEL_KEYS = ("rules", "anchors")
-"""``anchors:`` is ignored by the loader: a place to define YAML anchors (``&neg``)
+TOP_LEVEL_KEYS = ("rules", "terms", "anchors")
+"""``terms:`` names regex fragments that patterns of the same file use as ``{{name}}``;
+``anchors:`` is ignored by the loader: a place to define YAML anchors (``&neg``)
 that rules reuse as aliases (``*neg``)."""
+TERM_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+_TERM_REF = re.compile(r"\{\{\s*([^{}\s]*)\s*\}\}")
 
 _SENTENCE_END = re.compile(r"[。!?;]|\.(?=\s|$)")
 _CLAUSE_END = re.compile(r"[,、:。!?;]|\.(?=\s|$)")
@@ -109,34 +112,44 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class _Sentence:
+    """One sentence of the normalised text: its bounds and the mark that ends it."""
+
+    start: int
+    end: int
+    text: str
+    terminator: str
+
+
+@dataclass(frozen=True)
 class _Context:
-    """A normalised text, its map back to the original and its sentence bounds."""
+    """A normalised text, its map back to the original and its sentences."""
 
     original: str
     norm: str
     offsets: tuple[int, ...]
-    sentences: tuple[tuple[int, int], ...]
+    sentences: tuple[_Sentence, ...]
 
     @classmethod
     def of(cls, text: str) -> _Context:
         # A line break ends a sentence, but normalisation folds it into a space;
         # replace it first with a same-length sentence end so offsets still hold.
         norm, offsets = normalise_with_offsets(_LINE_BREAK.sub("。", text))
-        return cls(text, norm, tuple(offsets), tuple(_spans(norm, _SENTENCE_END)))
+        return cls(text, norm, tuple(offsets), tuple(_sentences(norm)))
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         return self.offsets[start], self.offsets[end - 1] + 1
 
 
-def _spans(text: str, separator: re.Pattern[str]) -> Iterator[tuple[int, int]]:
-    """Non-empty (start, end) pieces of ``text`` between separators, separators excluded."""
+def _sentences(text: str) -> Iterator[_Sentence]:
+    """Non-empty sentences of ``text``; the terminator is kept aside, not in ``text``."""
     start = 0
-    for found in separator.finditer(text):
+    for found in _SENTENCE_END.finditer(text):
         if text[start : found.start()].strip():
-            yield start, found.start()
+            yield _Sentence(start, found.start(), text[start : found.start()], found.group())
         start = found.end()
     if text[start:].strip():
-        yield start, len(text)
+        yield _Sentence(start, len(text), text[start:], "")
 
 
 def _clause(sentence: str, start: int, end: int) -> str:
@@ -146,19 +159,27 @@ def _clause(sentence: str, start: int, end: int) -> str:
     return sentence[left:right]
 
 
-def _excepted(rule: Rule, ctx: _Context, sentence: str, match: re.Match[str]) -> bool:
-    pieces: dict[Scope, str] = {
-        "before": sentence[: match.start()],
-        "after": sentence[match.end() :],
-        "match": match.group(),
-        "sentence": sentence,
-        "text": ctx.norm,
-    }
+def _excepted(rule: Rule, ctx: _Context, sentence: _Sentence, match: re.Match[str]) -> bool:
+    """Whether an exception of ``rule`` cancels ``match``.
+
+    ``after`` and ``sentence`` keep the sentence's terminator, so an exception
+    can tell a question (``\\?$``) from a statement.
+    """
+    text = sentence.text
     for exception in rule.exceptions:
-        if exception.scope == "clause":
-            piece = _clause(sentence, match.start(), match.end())
+        scope = exception.scope
+        if scope == "before":
+            piece = text[: match.start()]
+        elif scope == "after":
+            piece = text[match.end() :] + sentence.terminator
+        elif scope == "match":
+            piece = match.group()
+        elif scope == "clause":
+            piece = _clause(text, match.start(), match.end())
+        elif scope == "sentence":
+            piece = text + sentence.terminator
         else:
-            piece = pieces[exception.scope]
+            piece = ctx.norm
         if exception.regex.search(piece):
             return True
     return False
@@ -169,6 +190,25 @@ def _trimmed(match: re.Match[str]) -> tuple[int, int]:
     start = match.start() + (len(text) - len(text.lstrip()))
     end = match.end() - (len(text) - len(text.rstrip()))
     return start, end
+
+
+def _rule_hits(rule: Rule, ctx: _Context, sentence: _Sentence) -> Iterator[Violation]:
+    for pattern in rule.patterns:
+        for match in pattern.finditer(sentence.text):
+            start, end = _trimmed(match)
+            if start >= end or _excepted(rule, ctx, sentence, match):
+                continue
+            span = ctx.original_span(sentence.start + start, sentence.start + end)
+            yield Violation(
+                rule_id=rule.id,
+                category=rule.category,
+                severity=rule.severity,
+                span=span,
+                matched_text=ctx.original[span[0] : span[1]],
+                reference=rule.reference,
+                suggestion=rule.suggestion,
+                explanation=rule.explanation,
+            )
 
 
 def _dedupe(hits: list[tuple[Rule, Violation]]) -> list[tuple[Rule, Violation]]:
@@ -203,30 +243,10 @@ class RulePack:
         ctx = _Context.of(text)
         rules = [rule for rule in self.rules if rule.covers(audience)]
         found: list[tuple[Rule, Violation]] = []
-        for s_start, s_end in ctx.sentences:
-            sentence = ctx.norm[s_start:s_end]
+        for sentence in ctx.sentences:
             for rule in rules:
-                found.extend((rule, v) for v in self._rule_hits(rule, ctx, sentence, s_start))
+                found.extend((rule, v) for v in _rule_hits(rule, ctx, sentence))
         return sorted(found, key=lambda h: (h[1].span, h[0].id))
-
-    @staticmethod
-    def _rule_hits(rule: Rule, ctx: _Context, sentence: str, offset: int) -> Iterator[Violation]:
-        for pattern in rule.patterns:
-            for match in pattern.finditer(sentence):
-                start, end = _trimmed(match)
-                if start >= end or _excepted(rule, ctx, sentence, match):
-                    continue
-                span = ctx.original_span(offset + start, offset + end)
-                yield Violation(
-                    rule_id=rule.id,
-                    category=rule.category,
-                    severity=rule.severity,
-                    span=span,
-                    matched_text=ctx.original[span[0] : span[1]],
-                    reference=rule.reference,
-                    suggestion=rule.suggestion,
-                    explanation=rule.explanation,
-                )
 
     def check(self, text: str, *, audience: Audience = "agent") -> list[Violation]:
         """Violations in ``text`` for ``audience``, one per overlapping run of a category,
@@ -291,6 +311,7 @@ def _read_rule_file(path: Path, root: Path) -> list[Rule]:
     if extra:
         raise reader.error("unknown top-level key", mapping_child(node, extra[0]) or node, extra[0],
                            "only 'rules:' (and 'anchors:' for YAML anchors) may appear at the top")
+    reader.read_terms(data.get("terms"), mapping_child(node, "terms"))
     entries, entries_node = data["rules"], mapping_child(node, "rules")
     if not isinstance(entries, list):
         raise reader.error("'rules' must be a list", entries_node, "rules", "write '- id: ...' entries")
@@ -318,6 +339,37 @@ class _RuleReader:
 
     def __init__(self, label: str) -> None:
         self.label = label
+        self.terms: dict[str, str] = {}
+
+    def read_terms(self, terms: Any, node: yaml.Node | None) -> None:
+        """Named regex fragments, each usable by later terms and by patterns as ``{{name}}``."""
+        if terms is None:
+            return
+        if not isinstance(terms, dict):
+            raise self.error("'terms' must be a mapping of name: regex", node, "terms",
+                             "write 'terms:' then 'name: regex' lines")
+        for name, value in terms.items():
+            where = mapping_child(node, str(name)) or node
+            if not isinstance(name, str) or not TERM_NAME.match(name):
+                raise self.error(f"'{name}' is not a valid term name", where, "terms",
+                                 "use lower-case letters, digits and underscores")
+            if not isinstance(value, str) or not value.strip():
+                raise self.error("must be a non-empty regex", where, f"terms.{name}",
+                                 "quote the regex in single quotes")
+            expanded = self.expand(value, where, f"terms.{name}")
+            self.compile(expanded, where, f"terms.{name}", allow_empty=True)
+            self.terms[name] = f"(?:{expanded})"
+
+    def expand(self, source: str, node: yaml.Node | None, field: str) -> str:
+        def replace(found: re.Match[str]) -> str:
+            name = found.group(1)
+            if name not in self.terms:
+                known = ", ".join(sorted(self.terms)) or "none"
+                raise self.error(f"unknown term '{{{{{name}}}}}' (defined above it: {known})",
+                                 node, field, "define it under 'terms:' before using it")
+            return self.terms[name]
+
+        return _TERM_REF.sub(replace, source)
 
     def error(self, message: str, node: yaml.Node | None, field: str | None, fix: str) -> LibraryError:
         return LibraryError(message, file=self.label, line=line_of(node), field=field, fix=fix)
@@ -469,17 +521,21 @@ class _RuleReader:
         if scope not in SCOPES:
             raise self.error(f"scope '{scope}' is not one of {', '.join(SCOPES)}",
                              mapping_child(node, "scope"), f"{field}.scope", "use one of the listed scopes")
-        source = re.escape(normalise(value)) if kind == "literal" else value
+        if kind == "literal":
+            source = re.escape(normalise(value))
+        else:
+            source = self.expand(value, where, f"{field}.{kind}")
         return self.compile(source, where, f"{field}.{kind}"), cast(Scope, scope)
 
-    def compile(self, source: str, node: yaml.Node | None, field: str) -> re.Pattern[str]:
+    def compile(self, source: str, node: yaml.Node | None, field: str, *,
+                allow_empty: bool = False) -> re.Pattern[str]:
         try:
             compiled = re.compile(source)
         except re.error as exc:
             raise self.error(f"regex does not compile: {exc.msg} at position {exc.pos}", node, field,
                              "escape special characters such as ( ) [ ] + ? with a backslash, "
                              "or use 'literal:'") from None
-        if compiled.search("") is not None:
+        if not allow_empty and compiled.search("") is not None:
             raise self.error("regex matches the empty string", node, field,
                              "make at least one part of it required")
         stray = _unnormalised_char(source)
