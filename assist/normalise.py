@@ -17,6 +17,9 @@ import opencc
 
 _WHITESPACE = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+"""Lone surrogates (e.g. from undecodable command-line bytes) cannot be encoded as
+UTF-8, which OpenCC requires; each becomes U+FFFD, keeping the text's length."""
 _converter_lock = threading.Lock()
 
 
@@ -27,6 +30,7 @@ def _t2s() -> opencc.OpenCC:
 
 def to_simplified(text: str) -> str:
     """Traditional → simplified Chinese; other scripts pass through unchanged."""
+    text = _SURROGATE.sub("\ufffd", text)
     with _converter_lock:
         return str(_t2s().convert(text))
 

@@ -231,7 +231,7 @@ _CANONICAL_IINS: Final = ("4", "51", "52", "53", "54", "55", "35", "60", "62", "
 
 
 def _intl_prefix(code: str) -> str:
-    return rf"(?:(?<![0-9+])\+{code}|(?<![0-9])00{code}|(?<![0-9+])\(\+?{code}\))[ -]?"
+    return rf"(?:\+{code}|(?<![0-9])00{code}|\(\+?{code}\))[ -]?"
 
 
 _PHONE_RES: Final = (
@@ -241,21 +241,19 @@ _PHONE_RES: Final = (
     re.compile(_intl_prefix("852") + r"[2-9][0-9]{3}[ -]?[0-9]{4}(?![0-9])"),
     # Taiwan mobile with country prefix (the domestic 0 is often kept).
     re.compile(_intl_prefix("886") + r"0?9[0-9]{2}[ -]?[0-9]{3}[ -]?[0-9]{3}(?![0-9])"),
-    # Mainland mobile, 3-4-4.
+    # Mainland mobile, 3-4-4 ("+1381…" is left to the E.164 rule).
     re.compile(r"(?<![0-9+])1[3-9][0-9][ -]?[0-9]{4}[ -]?[0-9]{4}(?![0-9])"),
     # Taiwan mobile, 4-3-3.
-    re.compile(r"(?<![0-9+])09[0-9]{2}[ -]?[0-9]{3}[ -]?[0-9]{3}(?![0-9])"),
+    re.compile(r"(?<![0-9])09[0-9]{2}[ -]?[0-9]{3}[ -]?[0-9]{3}(?![0-9])"),
     # Mainland landline with area code.
     re.compile(
-        r"(?<![0-9+])(?:\(0[1-9][0-9]{1,2}\)[ -]?|0[1-9][0-9]{1,2}[ -])"
+        r"(?:\(0[1-9][0-9]{1,2}\)[ -]?|(?<![0-9])0[1-9][0-9]{1,2}[ -])"
         r"[1-9][0-9]{2,3}[ -]?[0-9]{4}(?![0-9])"
     ),
 )
 
 # Any "+" number; length is checked (and over-long tails trimmed) in code.
-_E164_RE: Final = re.compile(
-    r"(?<![0-9+])\+[1-9][0-9]*(?:(?:[ -]|[ -]?\([0-9]{1,4}\)[ -]?)[0-9]+)*"
-)
+_E164_RE: Final = re.compile(r"\+[1-9][0-9]*(?:(?:[ -]|[ -]?\([0-9]{1,4}\)[ -]?)[0-9]+)*")
 _E164_PART_RE: Final = re.compile(r"\(([0-9]+)\)|[0-9]+")
 _E164_MIN_DIGITS: Final = 8
 _E164_MAX_DIGITS: Final = 15

@@ -525,7 +525,10 @@ class _RuleReader:
             source = re.escape(normalise(value))
         else:
             source = self.expand(value, where, f"{field}.{kind}")
-        return self.compile(source, where, f"{field}.{kind}"), cast(Scope, scope)
+        # An exception may match empty text (``^(?!.*理财)``); a trigger never may.
+        is_exception = "scope" in allowed
+        compiled = self.compile(source, where, f"{field}.{kind}", allow_empty=is_exception)
+        return compiled, cast(Scope, scope)
 
     def compile(self, source: str, node: yaml.Node | None, field: str, *,
                 allow_empty: bool = False) -> re.Pattern[str]:
