@@ -70,7 +70,7 @@ def validate_against_rules(library: Library, pack: RulePack) -> dict[str, tuple[
             raise LibraryError(
                 f"script '{script.id}' breaks block rule {first.rule_id} ({first.category}) "
                 f"at 「{first.matched_text}」",
-                file=script.source, field="id",
+                file=script.source, line=script.line, field="id",
                 fix=f"reword it, e.g. {first.suggestion}",
             )
         warnings[script.id] = tuple(v for v in found if v.severity == "warn")

@@ -287,6 +287,30 @@ def import_history(
     )
 
 
+@app.command()
+def bench(
+    lookups: Annotated[int, typer.Option(min=50)] = 1000,
+    batch: Annotated[int, typer.Option(min=100)] = 5000,
+    scales: Annotated[str, typer.Option(help="Synthetic library sizes, comma-separated ('' for none).")]
+    = "1000,10000,100000",
+    stream_lines: Annotated[int, typer.Option(help="Also stream-evaluate this many generated lines.")] = 0,
+    as_json: JsonOpt = False,
+) -> None:
+    """Measure latency, throughput, build time and memory on this machine."""
+    from assist.bench import run_bench
+
+    sizes = tuple(int(x) for x in scales.split(",") if x.strip())
+    result = run_bench(lookups=lookups, batch=batch, scales=sizes, stream_lines=stream_lines,
+                       progress=lambda message: err.print(message, style="dim"))
+    if as_json:
+        print_json({"machine": result.machine, "figures": result.figures})
+        return
+    table = Table("figure", "value", box=None, title="assist bench")
+    for key, value in {**result.machine, **result.figures}.items():
+        table.add_row(key, str(value))
+    out.print(table)
+
+
 @app.command("export-model")
 def export_model(folder: Annotated[Path, typer.Argument(help="Where to write the model folder.")]) -> None:
     """Write the embedded default model as a sentence-transformers folder (usable with --model)."""

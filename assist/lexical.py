@@ -28,6 +28,10 @@ _TOKEN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[a-z0-9]+(?:'[a-
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 K1 = 1.2
 B = 0.75
+MAX_POSTINGS = 5_000
+"""Terms found in more documents than this are skipped at query time: in a 100k-example
+library such stop-grams (「我」「的」) carry almost no weight but would dominate latency.
+They still count in the query's self-score, so scores stay comparable."""
 
 
 def terms(text: str) -> list[str]:
@@ -102,6 +106,8 @@ class LexicalIndex:
             if term_id is None:
                 continue
             start, end = self.indptr[term_id], self.indptr[term_id + 1]
+            if end - start > MAX_POSTINGS:
+                continue
             docs = self.doc_ids[start:end]
             tf = self.term_freqs[start:end]
             scores[docs] += idf * tf * (K1 + 1) / (tf + norm[docs])

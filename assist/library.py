@@ -259,6 +259,7 @@ class _ScriptReader:
             escalation=self.optional_text(entry, node, "escalation") or None,
             status=str(entry.get("status", "approved")),
             source=self.label,
+            line=line_of(node),
         )
 
     def check_scenario(self, scenario: str, node: yaml.Node | None) -> None:
@@ -329,7 +330,7 @@ def load_library(root: Path | str | None = None) -> Library:
             if script.id in first_seen:
                 raise LibraryError(
                     f"duplicate id '{script.id}' (first defined in {first_seen[script.id]})",
-                    file=script.source, field="id", fix="give each script a unique id",
+                    file=script.source, line=script.line, field="id", fix="give each script a unique id",
                 )
             first_seen[script.id] = script.source
             scripts.append(script)

@@ -26,6 +26,7 @@ class Script:
     escalation: str | None = None
     status: str = "approved"
     source: str = ""
+    line: int | None = None
 
     @property
     def reply(self) -> str:

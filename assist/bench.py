@@ -1,0 +1,210 @@
+"""``assist bench``: speed and memory measured on the machine it runs on.
+
+Figures: warm lookup latency (p50/p99, whole path), cold one-shot
+``assist suggest`` wall time and peak RSS (in a fresh process), batch
+throughput, index build time, and lookup latency with recall@1 against exact
+search for synthetic libraries of 1k, 10k and 100k examples (the shipped
+examples, perturbed and repeated, embedded for real).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from assist.assistant import Assistant
+from assist.library import Library, load_library
+
+FILLERS = ("", "请问", "你好，", "喂，", "Hi, ", "麻烦问下", "urgent: ")
+
+
+@dataclass
+class BenchResult:
+    machine: dict[str, str] = field(default_factory=dict)
+    figures: dict[str, float | str] = field(default_factory=dict)
+
+
+def machine_description() -> dict[str, str]:
+    cpu = platform.processor() or "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        mem_kb = next(
+            int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        )
+        memory = f"{mem_kb / 1024 / 1024:.1f} GiB"
+    except (OSError, StopIteration, ValueError):
+        memory = "unknown"
+    import faiss
+
+    return {
+        "cpu": cpu,
+        "cores": str(len(os.sched_getaffinity(0))),
+        "memory": memory,
+        "python": platform.python_version(),
+        "faiss": faiss.__version__,
+        "os": f"{platform.system()} {platform.release()}",
+    }
+
+
+def perturb(text: str, rng: random.Random) -> str:
+    """A plausible new utterance from a library example: a filler and one dropped character."""
+    chars = list(text)
+    if len(chars) > 4:
+        del chars[rng.randrange(len(chars))]
+    return rng.choice(FILLERS) + "".join(chars)
+
+
+def queries_from(library: Library, count: int, seed: int = 0) -> list[str]:
+    rng = random.Random(seed)
+    examples = [e for s in library.active_scripts for e in s.examples]
+    return [perturb(rng.choice(examples), rng) for _ in range(count)]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+def time_lookups(assistant: Assistant, queries: list[str]) -> tuple[float, float]:
+    for query in queries[:20]:
+        assistant.suggest(query)
+    timings = []
+    for query in queries:
+        start = time.perf_counter()
+        assistant.suggest(query)
+        timings.append((time.perf_counter() - start) * 1000)
+    return percentile(timings, 50), percentile(timings, 99)
+
+
+def cold_suggest(index_dir: Path, runs: int = 5) -> tuple[float, float]:
+    """Median wall time (s) and max peak RSS (MB) of a fresh ``assist suggest`` process."""
+    command = [sys.executable, "-m", "assist", "suggest", "我卡怎么刷不了了，提示账户被限制", "--json",
+               "--no-build", "--index", str(index_dir)]
+    walls = []
+    peak = 0.0
+    for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        start = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True)
+        walls.append(time.perf_counter() - start)
+        peak = max(peak, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before)
+    return statistics.median(walls), peak / 1024
+
+
+def synthetic_library(base: Library, examples: int, folder: Path, seed: int = 0) -> Path:
+    """Write a library of about ``examples`` examples: the shipped scripts, each
+    example repeated with perturbations (unique texts), same scenarios."""
+    import yaml
+
+    rng = random.Random(seed)
+    scripts = base.active_scripts
+    per_script = max(1, examples // len(scripts))
+    (folder / "scripts").mkdir(parents=True)
+    entries = []
+    for script in scripts:
+        seen: set[str] = set()
+        pool = list(script.examples)
+        while len(seen) < per_script:
+            candidate = perturb(rng.choice(pool), rng) + f" #{len(seen)}"
+            seen.add(candidate)
+        entries.append({"id": script.id, "scenario": script.scenario, "language": script.language,
+                        "status": "examples_only", "examples": sorted(seen)})
+    (folder / "scripts" / "synthetic.yaml").write_text(
+        yaml.safe_dump({"scripts": entries}, allow_unicode=True), encoding="utf-8")
+    return folder
+
+
+def recall_at_1(assistant: Assistant, queries: list[str]) -> float:
+    """Share of queries whose dense top-1 from the index equals exact search's top-1."""
+    import faiss
+
+    from assist.normalise import normalise
+
+    index = assistant.index.dense
+    vectors = assistant.encoder.encode([normalise(q) for q in queries])
+    _, approx = index.search(vectors, 1)
+    stored = index.reconstruct_n(0, index.ntotal)
+    exact_index = faiss.IndexFlatIP(stored.shape[1])
+    exact_index.add(stored)
+    _, exact = exact_index.search(vectors, 1)
+    return float(np.mean(approx[:, 0] == exact[:, 0]))
+
+
+def stream_memory(library: Library, lines: int, index_dir: Path, scratch: Path) -> tuple[float, float]:
+    """Evaluate a generated file of ``lines`` utterances in a fresh process:
+    (utterances per second, peak RSS in MB). Shows that input is streamed."""
+    rng = random.Random(2)
+    examples = [e for s in library.active_scripts for e in s.examples]
+    path = scratch / "stream.txt"
+    with open(path, "w", encoding="utf-8") as handle:
+        for _ in range(lines):
+            handle.write(perturb(rng.choice(examples), rng).replace("\n", " ") + "\n")
+    command = [sys.executable, "-m", "assist", "evaluate", str(path), "--json", "--index", str(index_dir)]
+    start = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True)
+    elapsed = time.perf_counter() - start
+    return lines / elapsed, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def run_bench(
+    *, lookups: int = 1000, batch: int = 5000, scales: tuple[int, ...] = (1_000, 10_000, 100_000),
+    stream_lines: int = 0, progress: Callable[[str], None] = print,
+) -> BenchResult:
+    result = BenchResult(machine=machine_description())
+    figures = result.figures
+    library = load_library()
+    with tempfile.TemporaryDirectory(prefix="assist-bench-") as scratch:
+        index_dir = Path(scratch) / "index"
+        progress("building the shipped library's index ...")
+        start = time.perf_counter()
+        assistant = Assistant.load(index_dir=index_dir, log=lambda _: None)
+        figures["index_build_s (shipped library, incl. model load)"] = round(time.perf_counter() - start, 2)
+        figures["shipped_examples"] = assistant.manifest.examples
+        queries = queries_from(library, lookups)
+        progress(f"timing {lookups} warm lookups ...")
+        p50, p99 = time_lookups(assistant, queries)
+        figures["warm_lookup_p50_ms"] = round(p50, 2)
+        figures["warm_lookup_p99_ms"] = round(p99, 2)
+        progress(f"batch evaluation of {batch} utterances ...")
+        many = queries_from(library, batch, seed=1)
+        start = time.perf_counter()
+        for i in range(0, len(many), 256):
+            assistant.suggest_many(many[i : i + 256])
+        figures["batch_utterances_per_s"] = round(batch / (time.perf_counter() - start))
+        progress("cold one-shot `assist suggest` ...")
+        wall, rss = cold_suggest(index_dir)
+        figures["cold_suggest_wall_s"] = round(wall, 3)
+        figures["lookup_process_peak_rss_mb"] = round(rss, 1)
+        if stream_lines:
+            progress(f"streaming evaluation of {stream_lines:,} lines in a fresh process ...")
+            rate, peak = stream_memory(library, stream_lines, index_dir, Path(scratch))
+            figures[f"stream_{stream_lines}_lines_per_s"] = round(rate)
+            figures[f"stream_{stream_lines}_peak_rss_mb (max of all child runs)"] = round(peak, 1)
+        for size in scales:
+            progress(f"synthetic library of {size:,} examples ...")
+            folder = synthetic_library(library, size, Path(scratch) / f"lib-{size}")
+            start = time.perf_counter()
+            scaled = Assistant.load(library=folder, log=lambda _: None)
+            figures[f"scale_{size}_build_s"] = round(time.perf_counter() - start, 1)
+            figures[f"scale_{size}_index"] = scaled.manifest.index_type
+            p50, p99 = time_lookups(scaled, queries[:500])
+            figures[f"scale_{size}_lookup_p50_ms"] = round(p50, 2)
+            figures[f"scale_{size}_lookup_p99_ms"] = round(p99, 2)
+            figures[f"scale_{size}_recall_at_1"] = round(recall_at_1(scaled, queries[:500]), 4)
+    return result
