@@ -175,11 +175,13 @@ def render_violations(violations: list[Any]) -> None:
     if not violations:
         out.print("[green]no compliance issue found[/]")
         return
-    table = Table("severity", "rule", "category", "text", "reference", "safer wording", box=None)
     for v in violations:
         style = "bold red" if v.severity == "block" else "yellow"
-        table.add_row(f"[{style}]{v.severity}[/]", v.rule_id, v.category, v.matched_text, v.reference, v.suggestion)
-    out.print(table)
+        out.print(f"[{style}]{v.severity.upper()}[/] 「{v.matched_text}」 at {v.span[0]}-{v.span[1]} "
+                  f"· {v.category} · rule {v.rule_id}", highlight=False)
+        out.print(f"  why: {v.explanation}", highlight=False)
+        out.print(f"  reference: {v.reference}", highlight=False)
+        out.print(f"  safer wording: {v.suggestion}", highlight=False)
 
 
 @app.command()

@@ -32,6 +32,13 @@ STATUSES = ("approved", "examples_only", "draft")
 """approved: suggested; examples_only: ranked (e.g. a library imported from labelled
 history) but with no approved reply yet; draft: loaded for review, never suggested."""
 SUGGESTABLE = ("approved", "examples_only")
+MAX_YAML_DEPTH = 32
+"""Nesting levels allowed in a library YAML file (a script file needs five)."""
+MAX_ALIAS_EXPANSION = 100_000
+"""Values that anchors and aliases may add to a file once expanded."""
+MAX_NUMBER_CHARS = 100
+"""Longest unquoted number accepted; longer ones must be quoted as text."""
+_NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 RESERVED_SCENARIOS = ("out_of_scope",)
 
 REQUIRED_FIELDS = ("id", "scenario", "language", "examples")
@@ -50,7 +57,11 @@ ENUMS: dict[str, tuple[str, ...]] = {
 
 @dataclass(frozen=True)
 class Library:
-    """A validated library: its scripts, its scenario ids and a content hash."""
+    """A validated library: its scripts, its scenario ids and a content hash.
+
+    The hash covers the script files and ``scenarios.yaml``, everything the
+    index is built from; rule packs carry their own hash (:mod:`assist.rules`).
+    """
 
     root: Path
     scripts: tuple[Script, ...]
@@ -90,8 +101,9 @@ def read_yaml(path: Path, root: Path) -> tuple[Any, yaml.Node | None]:
             fix="save the file as UTF-8",
         ) from None
     try:
-        data = yaml.safe_load(text)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+        check_node_tree(node, label)
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -102,7 +114,80 @@ def read_yaml(path: Path, root: Path) -> tuple[Any, yaml.Node | None]:
         ) from None
     except RecursionError:
         raise LibraryError("YAML nests too deeply", file=label, fix="flatten the file") from None
+    except (ValueError, TypeError, AttributeError, KeyError, OverflowError) as exc:
+        # PyYAML's safe constructors raise these for values such as 2024-13-45, !!int abc
+        # or !!bool maybe.
+        raise LibraryError(
+            f"a value cannot be read ({exc})", file=label,
+            fix="quote values that are meant as text, e.g. '2024-13-45'",
+        ) from None
     return data, node
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [child for pair in node.value for child in pair]
+    return []
+
+
+def check_node_tree(root: yaml.Node | None, label: str) -> None:
+    """Refuse, before any object is built, YAML whose shape would make loading or
+    validation hang or recurse: alias bombs ("billion laughs"), an alias inside the
+    node it names, nesting deeper than MAX_YAML_DEPTH and numbers longer than
+    MAX_NUMBER_CHARS (PyYAML converts base-60 integers in quadratic time).
+
+    Iterative, and linear in the number of distinct nodes: aliases share nodes, so
+    each node's expanded size and depth are computed once.
+    """
+    if root is None:
+        return
+    done: dict[int, tuple[int, int]] = {}
+    entered: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    ceiling = MAX_ALIAS_EXPANSION * 10
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if children_done:
+            entered.discard(key)
+            sizes = [done[id(child)] for child in _children(node)]
+            size = min(ceiling, 1 + sum(s for s, _ in sizes))
+            depth = 1 + max((d for _, d in sizes), default=0)
+            if depth > MAX_YAML_DEPTH:
+                raise LibraryError(
+                    f"YAML nests more than {MAX_YAML_DEPTH} levels deep", file=label,
+                    line=line_of(node), fix="flatten the file",
+                )
+            done[key] = (size, depth)
+            continue
+        if key in done:
+            continue
+        if key in entered:
+            raise LibraryError(
+                "an alias refers to the node that contains it", file=label, line=line_of(node),
+                fix="remove the recursive '*alias'",
+            )
+        if (
+            isinstance(node, yaml.ScalarNode)
+            and node.tag in _NUMBER_TAGS
+            and len(node.value) > MAX_NUMBER_CHARS
+        ):
+            raise LibraryError(
+                f"a number of {len(node.value):,} characters is too long", file=label,
+                line=line_of(node), fix="quote it if it is meant as text",
+            )
+        entered.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in _children(node) if id(child) not in done)
+    expanded = done[id(root)][0]
+    if expanded > len(done) + MAX_ALIAS_EXPANSION:
+        raise LibraryError(
+            f"anchors and aliases expand the file to over {len(done) + MAX_ALIAS_EXPANSION:,} "
+            "values", file=label, line=line_of(root),
+            fix="write the values out instead of nesting '*alias' references",
+        )
 
 
 def display_path(path: Path, root: Path) -> str:
@@ -342,14 +427,12 @@ def load_library(root: Path | str | None = None) -> Library:
         raise LibraryError(f"{total:,} examples exceed the {MAX_EXAMPLES:,} limit", file=str(root),
                            fix="split the library or trim examples")
     extra_files = [root / "scenarios.yaml"] if (root / "scenarios.yaml").is_file() else []
-    rules_dir = root / "rules"
-    rule_files = sorted(rules_dir.glob("*.yaml")) if rules_dir.is_dir() else []
     found = scenarios or tuple(sorted({s.scenario for s in scripts}))
     return Library(
         root=root,
         scripts=tuple(scripts),
         scenarios=found,
-        content_hash=hash_files([*files, *extra_files, *rule_files], root),
+        content_hash=hash_files([*files, *extra_files], root),
     )
 
 

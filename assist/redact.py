@@ -23,7 +23,9 @@ kind       placeholder    what is detected
                           Luhn check, written solid (``6222021234567890123``)
                           or in a card layout with one consistent space or
                           hyphen separator: 4-4-4-1..4, 4-4-4-4-1..3, 4-6-5
-                          (Amex), 4-6-4 (Diners). One exception to the Luhn
+                          (Amex), 4-6-4 (Diners). A grouped card is found even
+                          when other digit groups touch it (``2024-05-01 4111
+                          1111 1111 1111 2025年``). One exception to the Luhn
                           rule: a number in the canonical 4-4-4-4 layout
                           (optionally + a final group of 1-3 digits, so 16-19
                           digits, one consistent separator) that starts with a
@@ -37,31 +39,43 @@ kind       placeholder    what is detected
                           ``+86``, ``0086`` or ``(+86)``; mainland landlines
                           with area code (``010-12345678``, ``0755 1234567``,
                           ``(021)1234-5678``); Hong Kong numbers with a
-                          ``+852``/``00852`` prefix and 8 digits; Taiwan
-                          mobiles ``09xx-xxx-xxx`` (solid or grouped, or
-                          ``+886 9xx xxx xxx``); any other ``+``-prefixed
-                          E.164-looking number of 8-15 digits (groups may be
-                          separated by a space or hyphen, ``(0)`` trunk and
-                          ``(415)``-style area codes allowed).
-``email``  ``[EMAIL]``    ASCII e-mail addresses ``local@domain.tld``.
+                          ``+852``/``00852``/``(852)`` prefix and 8 digits;
+                          Taiwan mobiles ``09xx-xxx-xxx`` (solid or grouped,
+                          or ``+886 9xx xxx xxx``, ``+886 0912…``); and any
+                          other ``+`` followed by 8-15 digits, E.164 style
+                          (groups separated by a space or hyphen, ``(0)``
+                          trunk and ``(415)``-style area codes allowed; a
+                          longer tail is cut at the last group that keeps 15
+                          digits). A ``+`` number counts even right after a
+                          digit, so ``5+12345678`` is redacted too.
+``email``  ``[EMAIL]``    ASCII e-mail addresses: local part of letters,
+                          digits and ``._%+-``; domain labels of letters,
+                          digits and inner hyphens; a 2-63 letter TLD.
 =========  =============  ====================================================
 
 Matching rules
 --------------
 * Full-width forms (``０-９``, ``Ｘ``, ``＋``, ``－``, ``＠``, ``（）``…), other
-  Unicode decimal digits, Unicode dashes and Unicode spaces are normalised
-  character-for-character before matching, so offsets are those of the
-  original text and everything outside a finding is returned unchanged.
-* Numbers are found inside Chinese text without spaces
-  (「我卡号是6222021234567890123帮我查」), but a number is only ever taken as a
-  whole digit run: digits glued to further digits are never matched (a
-  19-digit card is not an 11-digit phone; a 20+ digit run is nothing).
+  Unicode decimal digits, Unicode dashes and Unicode spaces (``\u3000``…)
+  are normalised character-for-character before matching, so offsets are
+  those of the original text and everything outside a finding is returned
+  unchanged.
+* Numbers are found inside Chinese or English text without spaces
+  (「我卡号是6222021234567890123帮我查」), but a number is only ever taken as
+  whole digit runs: digits glued to further digits are never matched (a
+  19-digit card is not an 11-digit phone; an unbroken run of 20+ digits is
+  nothing). Letters do not count as glue (``TX4111111111111111`` loses the
+  Luhn-valid card number).
 * Most specific first: identity numbers, then cards, then phones; each
-  later detector sees earlier findings as removed text. E-mail addresses are
-  matched on the full text; a number that overlaps an address is merged with
-  it (``13812345678@qq.com`` becomes ``[EMAIL]``; a grouped card whose last
-  group runs into an address becomes one ``[CARD]``), so no part of either
-  survives.
+  later detector sees earlier findings as removed text. A number right after
+  a ``+`` is offered to the phone rules before the card rules, so
+  ``+8613812345678`` is a phone even if it happens to pass Luhn. E-mail addresses are
+  matched on the full text and findings that overlap are merged into one
+  span, so no part of either survives: ``13812345678@qq.com`` becomes
+  ``[EMAIL]`` (the address covers the number), a grouped card whose last
+  group runs into an address becomes one ``[CARD]``.
+* Every decision depends only on text that survives redaction, so
+  ``redact(redact(t)) == redact(t)``.
 
 Deliberately left alone
 -----------------------
@@ -71,16 +85,21 @@ Deliberately left alone
 * Order, transaction and reference numbers that fail the checks above: a
   13-19 digit run that fails Luhn (outside the card layout exception), an
   18-character number with a wrong check character, an impossible or future
-  birth date, or an unknown region.
-* Digit runs of 20 or more digits, and 15-digit first-generation identity
-  numbers (no check digit, indistinguishable from reference numbers).
+  birth date, or an unknown region. (About one random 13-19 digit reference
+  number in ten passes Luhn by chance and is redacted as a card: the price of
+  not missing cards.)
+* Unbroken digit runs of 20 or more digits, and 15-digit first-generation
+  identity numbers (no check digit, indistinguishable from reference numbers).
 * Card numbers written in other groupings (``622202 1234567890123``), spelled
   out in words or Chinese numerals (「六二二二…」), or split by other
   characters; phone numbers in other groupings or without the prefixes above
   (a bare 8-digit Hong Kong number looks like an amount); ``+`` numbers of
   fewer than 8 digits.
 * Obfuscated or non-ASCII e-mail addresses (``zhang at qq dot com``,
-  ``张三@公司.中国``); names, addresses, CVVs and expiry dates.
+  ``张三@公司.中国``).
+* Other identifiers: Hong Kong / Taiwan identity cards, passports, bank
+  account numbers that are not card numbers, names, addresses, CVVs and
+  expiry dates.
 
 The module is pure standard library, holds no mutable global state (only
 compiled patterns and read-only tables) and is safe to call from any thread.
@@ -301,12 +320,20 @@ def _find_ids(text: str, today: date) -> Iterator[_Span]:
     return _scan(_ID_RE, text, accept)
 
 
-def _find_cards(text: str) -> Iterator[_Span]:
+def _find_cards(text: str, *, defer_plus: bool) -> Iterator[_Span]:
+    """Cards in every chain of digit groups.
+
+    With ``defer_plus``, a number starting right after a "+" is left for the
+    phone detectors (``+8613812345678`` may pass Luhn by chance); a second
+    pass without it, after the phones, catches whatever they did not take.
+    """
     for chain in _CHAIN_RE.finditer(text):
-        yield from _cards_in_chain(text, chain.start(), chain.end())
+        start = chain.start()
+        after_plus = defer_plus and start > 0 and text[start - 1] == "+"
+        yield from _cards_in_chain(text, start, chain.end(), after_plus)
 
 
-def _cards_in_chain(text: str, start: int, end: int) -> list[_Span]:
+def _cards_in_chain(text: str, start: int, end: int, skip_first: bool) -> list[_Span]:
     groups = [(m.start(), m.end()) for m in _GROUP_RE.finditer(text, start, end)]
     sizes = [e - s for s, e in groups]
     count = len(groups)
@@ -343,7 +370,7 @@ def _cards_in_chain(text: str, start: int, end: int) -> list[_Span]:
         return 0
 
     for rule in (luhn_card, canonical_card):
-        i = 0
+        i = 1 if skip_first else 0
         while i < count:
             k = 0 if used[i] else rule(i)
             if k:
@@ -377,15 +404,19 @@ def _find_emails(text: str) -> Iterator[tuple[int, int, PiiKind]]:
             yield start, match.end(), "email"
 
 
-def _find_phones(text: str, blank: Callable[[list[_Span]], str]) -> list[_Span]:
+def _find_phones(text: str, blank: Callable[[list[_Span]], str]) -> tuple[list[_Span], str]:
+    """Phone spans, and ``text`` with them blanked."""
     found: list[_Span] = []
     for pattern in _PHONE_RES:
         spans = [m.span() for m in pattern.finditer(text)]
         if spans:
             found.extend(spans)
             text = blank(spans)
-    found.extend(_scan(_E164_RE, text, _accept_e164))
-    return found
+    spans = list(_scan(_E164_RE, text, _accept_e164))
+    if spans:
+        found.extend(spans)
+        text = blank(spans)
+    return found, text
 
 
 # --------------------------------------------------------------------------
@@ -413,12 +444,15 @@ def find_pii(text: str) -> list[PiiMatch]:
     numeric.extend((s, e, "id") for s, e in id_spans)
     current = blank(id_spans) if id_spans else normalised
 
-    card_spans = list(_find_cards(current))
-    numeric.extend((s, e, "card") for s, e in card_spans)
+    card_spans = list(_find_cards(current, defer_plus=True))
     if card_spans:
         current = blank(card_spans)
 
-    numeric.extend((s, e, "phone") for s, e in _find_phones(current, blank))
+    phone_spans, current = _find_phones(current, blank)
+    numeric.extend((s, e, "phone") for s, e in phone_spans)
+
+    card_spans.extend(_find_cards(current, defer_plus=False))
+    numeric.extend((s, e, "card") for s, e in card_spans)
 
     return _merge(numeric, list(_find_emails(normalised)))
 

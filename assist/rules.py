@@ -325,11 +325,13 @@ def _unnormalised_char(source: str) -> str | None:
     ``A`` in a pattern silently never match. Escapes (``\\S``, ``\\D``) are skipped.
     """
     plain = re.sub(r"\\.", "", source)
-    for ch in plain:
+    simplified = to_simplified(plain)
+    for index, ch in enumerate(plain):
         if ch.isspace():
             continue
         folded = unicodedata.normalize("NFKC", ch).casefold()
-        if folded != ch or to_simplified(ch) != ch:
+        traditional = len(simplified) == len(plain) and simplified[index] != ch
+        if folded != ch or traditional:
             return ch
     return None
 

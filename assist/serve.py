@@ -91,7 +91,8 @@ class SuggestRequest(BaseModel):
 
     utterance: str = Field(min_length=1, max_length=MAX_UTTERANCE_CHARS,
                            description="What the customer said.")
-    top_k: int = Field(default=3, ge=1, le=TOP_K_MAX, description="How many ranked scripts to return.")
+    top_k: int = Field(default=3, ge=1, le=TOP_K_MAX,
+                       description="How many ranked scripts to return.")
     segment: Segment | None = None
     channel: Channel | None = None
     session_id: str | None = Field(
@@ -142,14 +143,16 @@ class SuggestResponse(BaseModel):
     reply: str
     abstained: bool
     candidates: list[CandidateOut]
-    pinned_by: str | None = Field(description="Rule id that pinned the top script (fraud, compliance).")
+    pinned_by: str | None = Field(
+        description="Rule id that pinned the top script (fraud, compliance).")
     why: str
     margin: float
     alerts: list[str]
     escalation: str | None
     threshold: float
     session_id: str | None
-    raised: dict[str, int] = Field(description="Scenarios raised so far in this session, with counts.")
+    raised: dict[str, int] = Field(
+        description="Scenarios raised so far in this session, with counts.")
 
 
 class CheckResponse(BaseModel):
@@ -319,7 +322,8 @@ class AssistApi:
             return suggestion_out(suggestion, self.assistant.threshold, None, {})
         session = self.sessions.get(request.session_id)
         suggestion = session.suggest(request.utterance, **options)
-        return suggestion_out(suggestion, self.assistant.threshold, request.session_id, session.raised)
+        threshold = self.assistant.threshold
+        return suggestion_out(suggestion, threshold, request.session_id, session.raised)
 
     def check(self, request: CheckRequest) -> CheckResponse:
         violations = self.assistant.check(request.draft)
@@ -397,8 +401,12 @@ def describe_validation(errors: Sequence[Any]) -> tuple[str, str]:
         )
     parts = []
     for error in errors[:5]:
-        location = ".".join(str(p) for p in error.get("loc", ()) if p != "body") or "body"
-        parts.append(f"{location}: {error.get('msg', 'invalid')}")
+        location = ".".join(str(p) for p in error.get("loc", ()) if p != "body")
+        if location:
+            parts.append(f"{location}: {error.get('msg', 'invalid')}")
+        else:
+            parts.append(f"the body must be a JSON object such as {JSON_EXAMPLE} "
+                         f"({error.get('msg', 'invalid')})")
     more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
     return "invalid_request", "; ".join(parts) + more
 
@@ -429,11 +437,11 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     code = _HTTP_CODES.get(exc.status_code, "http_error")
     message = str(exc.detail)
     if exc.status_code == 404:
-        message = f"no such endpoint {request.method} {request.url.path}; the API lives under /v1 " \
-                  "(see /openapi.json)"
+        message = (f"no such endpoint {request.method} {request.url.path}; "
+                   "/openapi.json lists the API's paths, all under /v1")
     elif exc.status_code == 405:
         message = f"{request.method} is not allowed on {request.url.path} (see /openapi.json)"
-    return error_response(exc.status_code, code, message, headers=exc.headers)
+    return error_response(exc.status_code, code, message, headers=dict(exc.headers or {}))
 
 
 # ----- middleware (plain ASGI, so it runs before any body is parsed) ---------------
@@ -524,7 +532,8 @@ class Guard:
 
     def _refusal(self, scope: Scope, headers: dict[str, str]
                  ) -> tuple[int, str, str, list[tuple[bytes, bytes]]] | None:
-        if self.allowed_hosts is not None and host_name(headers.get("host", "")) not in self.allowed_hosts:
+        host = host_name(headers.get("host", ""))
+        if self.allowed_hosts is not None and host not in self.allowed_hosts:
             return 400, "bad_host", (
                 "this server answers on loopback only; open it as http://127.0.0.1:<port>/"
             ), []
@@ -537,7 +546,8 @@ class Guard:
                 return 429, "rate_limited", (
                     f"too many requests from this client; retry in {seconds} s"
                 ), [(b"retry-after", str(seconds).encode())]
-        if self.token is not None and not token_matches(headers.get("authorization", ""), self.token):
+        authorization = headers.get("authorization", "")
+        if self.token is not None and not token_matches(authorization, self.token):
             return 401, "unauthorized", (
                 "missing or wrong token: send the server's token as 'Authorization: Bearer <token>'"
             ), [(b"www-authenticate", b"Bearer")]
@@ -552,7 +562,7 @@ class Guard:
         declared = headers.get("content-length")
         if declared is not None:
             if not declared.strip().isdigit():
-                await send_json(send, 400, error_body("bad_request", "invalid Content-Length header"))
+                await send_json(send, 400, error_body("bad_request", "invalid Content-Length"))
                 return
             if int(declared) > self.max_body_bytes:
                 await send_json(send, 413, error_body("payload_too_large", too_large))
@@ -617,9 +627,9 @@ class AccessLog:
                             "".join(traceback.format_tb(exc.__traceback__)))
             if state["status"] == 0:
                 state["status"] = 500
-                await send_json(send, 500, error_body(
-                    "internal_error", f"the server failed to handle this request (incident {incident}); "
-                    "it has been logged without the request's content"), SECURITY_HEADERS)
+                message = (f"the server failed to handle this request (incident {incident}); "
+                           "it has been logged without the request's content")
+                await send_json(send, 500, error_body("internal_error", message), SECURITY_HEADERS)
         finally:
             elapsed_ms = (time.perf_counter() - started) * 1000
             access_log.info("%s %s %s %d %.1fms", client_key(scope), scope["method"],
@@ -632,7 +642,7 @@ def client_key(scope: Scope) -> str:
 
 
 def host_name(host_header: str) -> str:
-    """The host part of a Host header (``[::1]:8765`` → ``::1``, ``localhost:80`` → ``localhost``)."""
+    """The host of a Host header: ``[::1]:8765`` → ``::1``, ``localhost:80`` → ``localhost``."""
     host = host_header.strip().lower()
     if host.startswith("["):
         return host[1:].split("]", 1)[0]

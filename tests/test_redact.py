@@ -26,9 +26,10 @@ from assist.redact import PLACEHOLDERS, PiiMatch, contains_pii, find_pii, redact
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 PROVINCES = (
-    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 "
-    "50 51 52 53 54 61 62 63 64 65 71 81 82 83"
-).split()
+    *("11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34"),
+    *("35", "36", "37", "41", "42", "43", "44", "45", "46", "50", "51", "52"),
+    *("53", "54", "61", "62", "63", "64", "65", "71", "81", "82", "83"),
+)
 
 
 def luhn_sum(number: str) -> int:
@@ -280,6 +281,33 @@ def test_grouped_card_merged_with_following_email() -> None:
     assert redact(text) == "[CARD]"
 
 
+def test_plus_number_is_a_phone_even_when_luhn_valid() -> None:
+    # Find a +86 mobile whose 13 digits happen to pass Luhn.
+    mobile = next(f"13{n:09d}" for n in range(10_000, 20_000) if luhn_valid(f"8613{n:09d}"))
+    assert redact(f"电话+86{mobile}") == "电话[PHONE]"
+    assert redact(f"+86 {group_by_four(CARD_VISA, ' ')}") == "+86 [CARD]"
+
+
+# Inputs on which earlier versions were not idempotent (found by hypothesis).
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("0@qq.com0@qq.com", "[EMAIL]"),
+        ("+86 000000+86 000000", "[PHONE][PHONE]"),
+        ("x@y.com+8613812345678", "[EMAIL][PHONE]"),
+        ("(010)12345678(010)12345678", "[PHONE][PHONE]"),
+        ("4000 0000 0000 0000 0400@qq.com", "[CARD] [EMAIL]"),
+        (
+            f"{group_by_four(CARD_VISA, ' ')} {group_by_four(CARD_BAD_LUHN_16, ' ')}",
+            "[CARD] [CARD]",
+        ),
+    ],
+)
+def test_regressions(text: str, expected: str) -> None:
+    assert redact(text) == expected
+    assert redact(expected) == expected
+
+
 # ---------------------------------------------------------------------------
 # Negatives
 # ---------------------------------------------------------------------------
@@ -371,6 +399,7 @@ PERF_INPUTS = {
         "邮箱zhang@qq.com，转了5000块，2024-05-01。 "
     ),
     "digits": "1",
+    "long label": "x@a-",
     "digit groups": "4532 ",
     "hyphen groups": "1-",
     "plus numbers": "+1 1 ",
