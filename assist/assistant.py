@@ -216,14 +216,15 @@ class Assistant:
         """Suggestions for a batch; embedding and dense search run once for the batch."""
         texts = [check_utterance(u) for u in utterances]
         normalised = [normalise(t) for t in texts]
-        prepared = self._prepare(texts, normalised, segment, channel)
+        prepared = self._prepare(texts, normalised, segment, channel, max(1, top_k))
         return [
             self._render(text, item, max(1, top_k))
             for text, item in zip(texts, prepared, strict=True)
         ]
 
     def _prepare(
-        self, texts: list[str], normalised: list[str], segment: str | None, channel: str | None
+        self, texts: list[str], normalised: list[str], segment: str | None, channel: str | None,
+        top_k: int,
     ) -> list[_Prepared]:
         vectors = self.encoder.encode(normalised) if texts else np.zeros((0, self.encoder.dim))
         hits_per_text = search_batch(self.index, vectors, normalised, self.weights)
@@ -238,7 +239,7 @@ class Assistant:
             )
             ranked = rank_scenarios(
                 hits, self._row_script, self._scripts, self._by_scenario, text, segment, channel,
-                head_probs,
+                head_probs, limit=max(top_k, 10),
             )
             pins = customer_pins(self.rules, text, known) if text.strip() else []
             prepared.append(_Prepared(self._apply_pins(ranked, pins, text, segment, channel), pins))

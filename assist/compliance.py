@@ -167,7 +167,9 @@ def _parse_draft(line: str, path: Path, number: int) -> LabelledDraft:
     try:
         record: Any = json.loads(line)
     except json.JSONDecodeError as exc:
-        raise InputError(f"{where}: not valid JSON ({exc.msg}); write one JSON object per line") from None
+        raise InputError(
+            f"{where}: not valid JSON ({exc.msg}); write one JSON object per line"
+        ) from None
     if not isinstance(record, dict):
         raise InputError(f"{where}: expected a JSON object with 'text' and 'violations'")
     text, labels = record.get("text"), record.get("violations")
@@ -198,7 +200,8 @@ def score_drafts(pack: RulePack, drafts: Sequence[LabelledDraft], label: str = "
     flagged_clean = 0
     for draft in drafts:
         found = {v.category: v for v in reversed(pack.check(draft.text, audience="agent"))}
-        flagged_clean += bool(found) and not draft.categories
+        if found and not draft.categories:
+            flagged_clean += 1
         for category in draft.categories:
             support[category] += 1
             if category in found:
@@ -224,4 +227,4 @@ def score_drafts(pack: RulePack, drafts: Sequence[LabelledDraft], label: str = "
         categories=scores,
         misses=tuple(misses),
         false_flags=tuple(sorted(false_flags, key=lambda f: (f.line, f.category))),
-        )
+    )

@@ -63,6 +63,7 @@ class LoadedIndex:
     dense: Any  # a faiss.Index
     lexical: LexicalIndex
     head: ScenarioHead | None
+    vectors: np.ndarray  # zero-copy view of the dense index's stored vectors
 
 
 def example_rows(library: Library) -> list[tuple[int, str]]:
@@ -222,7 +223,14 @@ def load_index(folder: Path, manifest: Manifest) -> LoadedIndex:
         dense.hnsw.efSearch = HNSW_EF_SEARCH
     if dense.ntotal != manifest.examples or lexical.n_docs != manifest.examples:
         raise IndexStateError(f"index in {build} does not match its manifest. Rebuild it: assist build")
-    return LoadedIndex(manifest=manifest, dense=dense, lexical=lexical, head=head)
+    return LoadedIndex(manifest=manifest, dense=dense, lexical=lexical, head=head, vectors=stored_vectors(dense))
+
+
+def stored_vectors(dense_index: Any) -> np.ndarray:
+    """A zero-copy numpy view of the vectors held by a flat or HNSW FAISS index."""
+    storage = faiss.downcast_index(dense_index.storage) if hasattr(dense_index, "storage") else dense_index
+    flat = faiss.rev_swig_ptr(storage.get_xb(), storage.ntotal * storage.d)
+    return np.asarray(flat).reshape(storage.ntotal, storage.d)
 
 
 def read_calibration(folder: Path, manifest: Manifest) -> float | None:

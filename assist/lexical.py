@@ -87,6 +87,11 @@ class LexicalIndex:
         idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
         return cls(vocabulary, indptr, doc_ids, freqs, lengths, idf)
 
+    def __post_init__(self) -> None:
+        average = float(self.doc_lengths.mean()) if self.n_docs else 1.0
+        self._average = average or 1.0
+        self._length_norm = (K1 * (1.0 - B + B * self.doc_lengths / self._average)).astype(np.float32)
+
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every document, divided by the query's score against
         itself, so 1.0 means every query term was found at full weight."""
@@ -94,23 +99,27 @@ class LexicalIndex:
         counts = Counter(terms(query))
         if not counts or self.n_docs == 0:
             return scores
-        average = float(self.doc_lengths.mean()) or 1.0
-        norm = K1 * (1.0 - B + B * self.doc_lengths / average)
         query_length = sum(counts.values())
+        query_norm = K1 * (1 - B + B * query_length / self._average)
         self_score = 0.0
+        slices: list[slice] = []
+        slice_idf: list[float] = []
         for term, query_count in counts.items():
-            q_weight = query_count * (K1 + 1) / (query_count + K1 * (1 - B + B * query_length / average))
             term_id = self.vocabulary.get(term)
             idf = float(self.idf[term_id]) if term_id is not None else math.log(1.0 + self.n_docs + 0.5)
-            self_score += idf * q_weight
+            self_score += idf * query_count * (K1 + 1) / (query_count + query_norm)
             if term_id is None:
                 continue
-            start, end = self.indptr[term_id], self.indptr[term_id + 1]
-            if end - start > MAX_POSTINGS:
-                continue
-            docs = self.doc_ids[start:end]
-            tf = self.term_freqs[start:end]
-            scores[docs] += idf * tf * (K1 + 1) / (tf + norm[docs])
+            start, end = int(self.indptr[term_id]), int(self.indptr[term_id + 1])
+            if end - start <= MAX_POSTINGS:
+                slices.append(slice(start, end))
+                slice_idf.append(idf)
+        if slices:
+            docs = np.concatenate([self.doc_ids[s] for s in slices])
+            tf = np.concatenate([self.term_freqs[s] for s in slices])
+            idf_per = np.repeat(np.asarray(slice_idf, dtype=np.float32), [s.stop - s.start for s in slices])
+            weights = idf_per * tf * (K1 + 1) / (tf + self._length_norm[docs])
+            scores += np.bincount(docs, weights=weights, minlength=self.n_docs).astype(np.float32)
         if self_score > 0:
             scores /= self_score
         return scores

@@ -81,8 +81,9 @@ def rank_scenarios(
     segment: str | None = None,
     channel: str | None = None,
     head_probs: dict[str, float] | None = None,
+    limit: int = 10,
 ) -> list[ScenarioScore]:
-    """Scenario scores from example hits (and the learned head, when given), best first."""
+    """The ``limit`` best scenarios from example hits (and the learned head, when given)."""
     family = language_family(utterance)
     grouped: dict[str, list[ExampleHit]] = {}
     best_by_script: dict[str, float] = {}
@@ -92,16 +93,19 @@ def rank_scenarios(
         best_by_script[script.id] = max(best_by_script.get(script.id, 0.0), hit.fused)
     probs = head_probs or {}
     scenarios = set(grouped) | {s for s, p in probs.items() if p >= HEAD_FLOOR and s in by_scenario}
-    ranked: list[ScenarioScore] = []
+    scored: list[tuple[float, str, ExampleHit]] = []
     for scenario in scenarios:
-        scenario_hits = sorted(grouped.get(scenario, []), key=lambda h: h.fused, reverse=True)
+        scenario_hits = grouped.get(scenario, [])  # hits arrive best first
         best = scenario_hits[0] if scenario_hits else NO_HIT
         score = best.fused
         if len(scenario_hits) > 1:
             score += SUPPORT_BONUS * scenario_hits[1].fused
         if head_probs is not None:
             score = (1 - HEAD_WEIGHT) * score + HEAD_WEIGHT * probs.get(scenario, 0.0)
-        script = choose_variant(by_scenario[scenario], best_by_script, family, segment, channel)
-        ranked.append(ScenarioScore(scenario, score, best, script))
-    ranked.sort(key=lambda s: s.score, reverse=True)
-    return ranked
+        scored.append((score, scenario, best))
+    scored.sort(key=lambda item: item[0], reverse=True)
+    return [
+        ScenarioScore(scenario, score, best,
+                      choose_variant(by_scenario[scenario], best_by_script, family, segment, channel))
+        for score, scenario, best in scored[:limit]
+    ]

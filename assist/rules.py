@@ -26,7 +26,14 @@ from typing import Any, Literal, cast, get_args
 import yaml
 
 from assist.errors import LibraryError
-from assist.library import display_path, hash_files, line_of, mapping_child, read_yaml, sequence_item
+from assist.library import (
+    display_path,
+    hash_files,
+    line_of,
+    mapping_child,
+    read_yaml,
+    sequence_item,
+)
 from assist.normalise import normalise, normalise_with_offsets, to_simplified
 from assist.types import AppliesTo, Severity, Violation
 
@@ -47,7 +54,12 @@ AGENT_CATEGORIES = (
 )
 """Agent-side categories: the ids of shared/eval/compliance_categories.yaml."""
 
-CUSTOMER_CATEGORIES = ("fraud_signal", "escalation_signal", "skip_verification", "privacy_disclosure")
+CUSTOMER_CATEGORIES = (
+    "fraud_signal",
+    "escalation_signal",
+    "skip_verification",
+    "privacy_disclosure",
+)
 """Customer-side signals: what the customer says that should steer the agent."""
 
 SEVERITIES: tuple[Severity, ...] = get_args(Severity)
@@ -57,13 +69,14 @@ SCOPES: tuple[Scope, ...] = get_args(Scope)
 RULE_ID = re.compile(r"^[a-z0-9_.-]{1,128}$")
 PIN_ID = re.compile(r"^[a-z0-9_]{1,64}$")
 REQUIRED_FIELDS = (
-    "id", "category", "severity", "applies_to", "patterns", "explanation", "reference", "suggestion",
+    "id", "category", "severity", "applies_to", "patterns",
+    "explanation", "reference", "suggestion",
 )
 OPTIONAL_FIELDS = ("exceptions", "pin", "priority", "alert")
 TOP_LEVEL_KEYS = ("rules", "terms", "anchors")
-"""``terms:`` names regex fragments that patterns of the same file use as ``{{name}}``;
-``anchors:`` is ignored by the loader: a place to define YAML anchors (``&neg``)
-that rules reuse as aliases (``*neg``)."""
+"""``terms:`` names regex fragments that later terms and the file's patterns use as
+``{{name}}``; ``anchors:`` is ignored by the loader, a place to define YAML anchors
+(``&neg``) that rules reuse as aliases (``*neg``)."""
 TERM_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _TERM_REF = re.compile(r"\{\{\s*([^{}\s]*)\s*\}\}")
 
@@ -273,7 +286,7 @@ def rule_files(library_root: Path) -> list[Path]:
     folder = library_root / "rules"
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    return sorted(p for p in folder.glob("*.yaml") if p.is_file())
 
 
 def load_rule_pack(library_root: Path | str) -> RulePack:
@@ -289,8 +302,9 @@ def load_rule_pack(library_root: Path | str) -> RulePack:
         for rule in _read_rule_file(path, root):
             earlier = first_seen.get(rule.id)
             if earlier is not None:
+                first = f"{earlier.source}:{earlier.line}"
                 raise LibraryError(
-                    f"duplicate rule id '{rule.id}' (first defined in {earlier.source}:{earlier.line})",
+                    f"duplicate rule id '{rule.id}' (first defined in {first})",
                     file=rule.source, line=rule.line, field="id", fix="give each rule a unique id",
                 )
             first_seen[rule.id] = rule
@@ -310,11 +324,12 @@ def _read_rule_file(path: Path, root: Path) -> list[Rule]:
     extra = sorted(str(k) for k in data if k not in TOP_LEVEL_KEYS)
     if extra:
         raise reader.error("unknown top-level key", mapping_child(node, extra[0]) or node, extra[0],
-                           "only 'rules:' (and 'anchors:' for YAML anchors) may appear at the top")
+                           "only 'rules:', 'terms:' and 'anchors:' may appear at the top")
     reader.read_terms(data.get("terms"), mapping_child(node, "terms"))
     entries, entries_node = data["rules"], mapping_child(node, "rules")
     if not isinstance(entries, list):
-        raise reader.error("'rules' must be a list", entries_node, "rules", "write '- id: ...' entries")
+        raise reader.error("'rules' must be a list", entries_node, "rules",
+                           "write '- id: ...' entries")
     return [reader.rule(entry, sequence_item(entries_node, i)) for i, entry in enumerate(entries)]
 
 
@@ -373,7 +388,9 @@ class _RuleReader:
 
         return _TERM_REF.sub(replace, source)
 
-    def error(self, message: str, node: yaml.Node | None, field: str | None, fix: str) -> LibraryError:
+    def error(
+        self, message: str, node: yaml.Node | None, field: str | None, fix: str
+    ) -> LibraryError:
         return LibraryError(message, file=self.label, line=line_of(node), field=field, fix=fix)
 
     def check_duplicate_keys(self, node: yaml.Node | None) -> None:
@@ -409,7 +426,8 @@ class _RuleReader:
 
     def rule(self, entry: Any, node: yaml.Node | None) -> Rule:
         if not isinstance(entry, dict):
-            raise self.error("each rule must be a mapping of fields", node, None, "start it with '- id: ...'")
+            raise self.error("each rule must be a mapping of fields", node, None,
+                             "start it with '- id: ...'")
         self.check_keys(entry, node)
         rule_id = self.text(entry, node, "id")
         if not RULE_ID.match(rule_id):
@@ -442,7 +460,8 @@ class _RuleReader:
         if unknown:
             key = unknown[0]
             raise self.error(f"unknown field (allowed: {', '.join(allowed)})",
-                             mapping_child(node, key) or node, key, "check its spelling or remove it")
+                             mapping_child(node, key) or node, key,
+                             "check its spelling or remove it")
         for key in REQUIRED_FIELDS:
             if key not in entry:
                 raise self.error("is missing", node, key, f"add '{key}:' to this rule")
@@ -460,8 +479,8 @@ class _RuleReader:
         if "pin" not in entry:
             for key in ("priority", "alert"):
                 if key in entry:
-                    raise self.error("only allowed together with 'pin'", mapping_child(node, key), key,
-                                     "add 'pin: <scenario id>' or remove it")
+                    raise self.error("only allowed together with 'pin'", mapping_child(node, key),
+                                     key, "add 'pin: <scenario id>' or remove it")
             return None, 0, None
         pin_node = mapping_child(node, "pin")
         if applies_to == "agent":
@@ -478,31 +497,39 @@ class _RuleReader:
         alert = self.text(entry, node, "alert") if "alert" in entry else None
         return pin, priority, alert
 
-    def patterns(self, entry: dict[str, Any], node: yaml.Node | None) -> tuple[re.Pattern[str], ...]:
+    def patterns(
+        self, entry: dict[str, Any], node: yaml.Node | None
+    ) -> tuple[re.Pattern[str], ...]:
         items, list_node = entry["patterns"], mapping_child(node, "patterns")
         if not isinstance(items, list) or not items:
             raise self.error("needs at least one pattern", list_node or node, "patterns",
                              "write '- regex: ...' or '- literal: ...' items")
         return tuple(
-            self.pattern(item, sequence_item(list_node, i), f"patterns[{i}]", ("regex", "literal"))[0]
+            self.pattern(item, sequence_item(list_node, i), f"patterns[{i}]", exception=False)[0]
             for i, item in enumerate(items)
         )
 
-    def exceptions(self, entry: dict[str, Any], node: yaml.Node | None) -> tuple[RuleException, ...]:
+    def exceptions(
+        self, entry: dict[str, Any], node: yaml.Node | None
+    ) -> tuple[RuleException, ...]:
         items, list_node = entry.get("exceptions") or [], mapping_child(node, "exceptions")
         if not isinstance(items, list):
-            raise self.error("must be a list", list_node, "exceptions", "write '- regex: ...' items")
+            raise self.error("must be a list", list_node, "exceptions",
+                             "write '- regex: ...' items")
         found: list[RuleException] = []
         for i, item in enumerate(items):
             compiled, scope = self.pattern(
-                item, sequence_item(list_node, i), f"exceptions[{i}]", ("regex", "literal", "scope")
+                item, sequence_item(list_node, i), f"exceptions[{i}]", exception=True
             )
             found.append(RuleException(compiled, scope))
         return tuple(found)
 
-    def pattern(self, item: Any, node: yaml.Node | None, field: str,
-                allowed: tuple[str, ...]) -> tuple[re.Pattern[str], Scope]:
-        """Compile one ``{regex: ...}`` / ``{literal: ...}`` item (exceptions may add ``scope``)."""
+    def pattern(
+        self, item: Any, node: yaml.Node | None, field: str, *, exception: bool
+    ) -> tuple[re.Pattern[str], Scope]:
+        """Compile one ``{regex: ...}`` / ``{literal: ...}`` item; exceptions may add ``scope``
+        and may match empty text (``^(?!.*理财)``), triggers may not."""
+        allowed = ("regex", "literal", "scope") if exception else ("regex", "literal")
         if not isinstance(item, dict):
             raise self.error("must be a mapping such as {regex: '...'}", node, field,
                              "write '- regex: ...' or '- literal: ...'")
@@ -522,14 +549,13 @@ class _RuleReader:
         scope = item.get("scope", "before")
         if scope not in SCOPES:
             raise self.error(f"scope '{scope}' is not one of {', '.join(SCOPES)}",
-                             mapping_child(node, "scope"), f"{field}.scope", "use one of the listed scopes")
+                             mapping_child(node, "scope"), f"{field}.scope",
+                             "use one of the listed scopes")
         if kind == "literal":
             source = re.escape(normalise(value))
         else:
             source = self.expand(value, where, f"{field}.{kind}")
-        # An exception may match empty text (``^(?!.*理财)``); a trigger never may.
-        is_exception = "scope" in allowed
-        compiled = self.compile(source, where, f"{field}.{kind}", allow_empty=is_exception)
+        compiled = self.compile(source, where, f"{field}.{kind}", allow_empty=exception)
         return compiled, cast(Scope, scope)
 
     def compile(self, source: str, node: yaml.Node | None, field: str, *,
@@ -537,9 +563,9 @@ class _RuleReader:
         try:
             compiled = re.compile(source)
         except re.error as exc:
-            raise self.error(f"regex does not compile: {exc.msg} at position {exc.pos}", node, field,
-                             "escape special characters such as ( ) [ ] + ? with a backslash, "
-                             "or use 'literal:'") from None
+            raise self.error(f"regex does not compile: {exc.msg} at position {exc.pos}", node,
+                             field, "escape special characters such as ( ) [ ] + ? with a "
+                             "backslash, or use 'literal:'") from None
         if not allow_empty and compiled.search("") is not None:
             raise self.error("regex matches the empty string", node, field,
                              "make at least one part of it required")

@@ -53,15 +53,15 @@ def fuse(
         top_lexical = np.argpartition(-lexical_scores, LEXICAL_NEIGHBOURS)[:LEXICAL_NEIGHBOURS]
     else:
         top_lexical = np.arange(n)
-    rows = set(dense_of) | {int(r) for r in top_lexical if lexical_scores[r] > 0}
-    hits: list[ExampleHit] = []
-    for row in rows:
-        dense = dense_of.get(row)
-        if dense is None:
-            dense = float(np.dot(index.dense.reconstruct(row), query_vector))
-        lexical = float(lexical_scores[row])
-        fused = weights.dense * dense + weights.lexical * lexical
-        hits.append(ExampleHit(row, dense, lexical, fused))
+    lexical_only = [int(r) for r in top_lexical if lexical_scores[r] > 0 and int(r) not in dense_of]
+    if lexical_only:
+        sims = index.vectors[lexical_only] @ query_vector
+        dense_of.update(zip(lexical_only, sims.tolist(), strict=True))
+    hits = [
+        ExampleHit(row, dense, float(lexical_scores[row]),
+                   weights.dense * dense + weights.lexical * float(lexical_scores[row]))
+        for row, dense in dense_of.items()
+    ]
     hits.sort(key=lambda h: h.fused, reverse=True)
     return hits
 

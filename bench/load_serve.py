@@ -64,7 +64,8 @@ def machine() -> str:
     except OSError:
         pass
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return (f"{os.cpu_count()} cores ({usable} usable), {model}, {ram}; "
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
+    return (f"{os.cpu_count()} cores ({usable} usable), {model}, {ram}; load average {load}; "
             f"Python {platform.python_version()} on {platform.system()} {platform.release()}")
 
 

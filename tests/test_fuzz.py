@@ -878,7 +878,12 @@ utterance = st.one_of(
     banking_noise,
     st.sampled_from(BANKING),
 )
-utterance_or_long = st.one_of(utterance, near_limit)
+
+
+@st.composite
+def utterance_or_long(draw: st.DrawFn) -> str:
+    """An utterance; one in forty is 1,900-2,000 characters long (slow to embed)."""
+    return draw(near_limit) if draw(st.integers(0, 39)) == 0 else draw(utterance)
 
 
 @pytest.fixture(scope="module")
@@ -922,8 +927,10 @@ CHANNEL_ARG = st.one_of(st.none(), st.sampled_from(CHANNELS), st.text(max_size=5
 
 
 @pytest.mark.model
-@fuzz(2000)
-@given(text=utterance_or_long, top_k=st.integers(-3, 25), segment=SEGMENT_ARG, channel=CHANNEL_ARG)
+@fuzz(1500)
+@given(
+    text=utterance_or_long(), top_k=st.integers(-3, 25), segment=SEGMENT_ARG, channel=CHANNEL_ARG
+)
 def test_single_suggest_never_crashes(
     assistant: Assistant, text: str, top_k: int, segment: str | None, channel: str | None
 ) -> None:
@@ -933,10 +940,10 @@ def test_single_suggest_never_crashes(
 
 
 @pytest.mark.model
-@fuzz(3000)
+@fuzz(2500)
 @given(
     text=st.one_of(
-        utterance_or_long,
+        utterance_or_long(),
         st.sampled_from(["请把钱转到安全账户", "这是系统问题", "保本保息稳赚不赔"]).flatmap(
             lambda s: st.builds(lambda pre, post: pre + s + post, utterance, utterance)
         ),

@@ -154,6 +154,7 @@ CARD_AMEX = with_luhn("37828224631000")
 CARD_DINERS = with_luhn("3056930902590")
 CARD_13 = with_luhn("422222222222")
 CARD_BAD_LUHN_16 = without_luhn("622848001234567")
+ORDER_NUMBER = without_luhn("202405010012")  # 13 digits, fails Luhn
 ID_BEIJING = make_id("110105", "19900307", "123")
 ID_X = id_ending_in_x()
 ID_HK_PERMIT = make_id("810000", "19920229", "045")
@@ -249,11 +250,11 @@ def test_redacts_positive_samples(text: str, expected: str) -> None:
 def test_mixed_utterance_keeps_everything_else() -> None:
     text = (
         f"你好，我叫王小明，身份证{ID_BEIJING}，卡号{CARD_UNIONPAY_19}，"
-        "手机+86 139-1234-5678，邮箱wxm@163.com，昨天转了5000块，订单号2024050100123。"
+        f"手机+86 139-1234-5678，邮箱wxm@163.com，昨天转了5000块，订单号{ORDER_NUMBER}。"
     )
     assert redact(text) == (
         "你好，我叫王小明，身份证[ID]，卡号[CARD]，"
-        "手机[PHONE]，邮箱[EMAIL]，昨天转了5000块，订单号2024050100123。"
+        f"手机[PHONE]，邮箱[EMAIL]，昨天转了5000块，订单号{ORDER_NUMBER}。"
     )
     assert [m.kind for m in find_pii(text)] == ["id", "card", "phone", "email"]
 

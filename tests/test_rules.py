@@ -176,7 +176,8 @@ def test_overlapping_hits_of_one_category_are_merged(tmp_path: Path) -> None:
 
 
 def test_unknown_key_names_file_line_and_field(tmp_path: Path) -> None:
-    error = load_error(tmp_path, GOOD.replace("    severity: warn\n", "    severity: warn\n    serverity: x\n"))
+    typo = GOOD.replace("    severity: warn\n", "    severity: warn\n    serverity: x\n")
+    error = load_error(tmp_path, typo)
     assert str(error.file).endswith("rules/bad.yaml")
     assert error.field == "serverity"
     assert error.line == 19
@@ -218,8 +219,9 @@ def test_duplicate_id_across_files(tmp_path: Path) -> None:
 
 
 def test_missing_field(tmp_path: Path) -> None:
-    error = load_error(tmp_path, GOOD.replace("    reference: 测试规范\n    suggestion: 解释术语。\n",
-                                              "    suggestion: 解释术语。\n"))
+    missing = GOOD.replace("    reference: 测试规范\n    suggestion: 解释术语。\n",
+                           "    suggestion: 解释术语。\n")
+    error = load_error(tmp_path, missing)
     assert (error.field, error.line) == ("reference", 16)
     assert "missing" in str(error)
 
@@ -265,7 +267,8 @@ def test_yaml_syntax_error_has_a_line(tmp_path: Path) -> None:
 
 
 def test_duplicate_key_in_a_rule_is_refused(tmp_path: Path) -> None:
-    error = load_error(tmp_path, GOOD.replace("    severity: warn\n", "    severity: warn\n    severity: block\n"))
+    twice = GOOD.replace("    severity: warn\n", "    severity: warn\n    severity: block\n")
+    error = load_error(tmp_path, twice)
     assert (error.field, error.line) == ("severity", 19)
 
 

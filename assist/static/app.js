@@ -35,7 +35,7 @@
       noIssue: "未发现合规问题",
       issues: (n, blocks) => blocks ? `发现 ${n} 处问题，其中 ${blocks} 处必须修改` : `发现 ${n} 处需注意的措辞`,
       block: "必须修改", warn: "建议修改", saferLabel: "建议改为", referenceLabel: "依据",
-      whyLabel: "原因", copySafer: "复制建议", committed: "已记入",
+      whyLabel: "原因", copySafer: "复制建议", committed: "已记入", copyEscalation: "复制升级话术",
       checkEmpty: "违反规则的措辞会在草稿中标出，并在这里给出原因、依据和更安全的说法。",
       error: (m) => `请求失败：${m}`,
     },
@@ -67,7 +67,7 @@
       noIssue: "No compliance issue found",
       issues: (n, blocks) => blocks ? `${n} issue(s), ${blocks} must be fixed` : `${n} wording issue(s) to consider`,
       block: "must fix", warn: "should fix", saferLabel: "Safer wording", referenceLabel: "Reference",
-      whyLabel: "Why", copySafer: "Copy", committed: "Recorded",
+      whyLabel: "Why", copySafer: "Copy", committed: "Recorded", copyEscalation: "Copy escalation reply",
       checkEmpty: "Wording that breaks a rule is marked in the draft and explained here, with the reference and a safer phrasing.",
       error: (m) => `Request failed: ${m}`,
     },
@@ -321,7 +321,7 @@
     const titles = el("div", "card-titles");
     titles.append(el("div", "scenario-name", abstained ? t("abstained") : scenarioName(c.scenario)));
     const meta = el("div", "card-meta");
-    if (c) {
+    if (c && !abstained) {
       meta.append(el("code", "", c.script_id));
       if (state.selected === 0 && s.pinned_by) meta.append(el("span", "chip chip-red", t("pinnedChip")));
       if (state.selected > 0) meta.append(el("span", "chip", `${t("runnerUp")} ${state.selected + 1}`));
@@ -347,7 +347,9 @@
     const c = s.candidates[state.selected];
     const block = el("div", "reply");
     if (c && !(s.abstained && state.selected === 0)) {
-      block.append(el("span", "empathy", c.empathy), el("span", "preview", c.solution_preview));
+      // The reply joins the two parts (with a space only between Latin text); keep that join.
+      const empathy = c.reply.startsWith(c.empathy) ? c.empathy : "";
+      block.append(el("span", "empathy", empathy), el("span", "preview", c.reply.slice(empathy.length)));
     } else {
       block.append(el("span", "preview", shownReply(s)));
     }
@@ -644,6 +646,9 @@
     els.segment.addEventListener("change", rerun);
     els.channel.addEventListener("change", rerun);
     els.newSession.addEventListener("click", startNewSession);
+    $("copy-escalation").addEventListener("click", () => {
+      if (state.suggestion && state.suggestion.escalation) copyText(state.suggestion.escalation);
+    });
     els.langToggle.addEventListener("click", toggleLanguage);
     els.tokenInput.addEventListener("keydown", (event) => { if (event.key === "Enter") saveToken(); });
   }
