@@ -214,6 +214,19 @@ FLAGGED: list[tuple[str, str]] = [
     ('How could you not know your own PIN?', 'disparaging_customer'),
     ('I already told you that.', 'disparaging_customer'),
     ('放心，这个肯定没问题。', 'overpromise'),
+    ('呢隻基金冇風險，唔會蝕㗎。', 'promise_guaranteed_return'),
+    ('這個商品保證獲利，您放心。', 'promise_guaranteed_return'),
+    ('唔該讀返個驗證碼俾我。', 'credential_request'),
+    ('你個密碼係幾多？話我知先。', 'credential_request'),
+    ('请把OTP code报给我。', 'credential_request'),
+    ('您的PIN是多少？', 'credential_request'),
+    ('唔使驗證啦，我直接幫你搞掂。', 'skip_verification'),
+    ('你轉晒啲錢去安全戶口先。', 'unsafe_transfer_instruction'),
+    ('你聽唔明咩？', 'disparaging_customer'),
+    ('呢樣嘢我哋做唔到。', 'bare_refusal'),
+    ('唔關我事，你去問分行。', 'blame_shifting'),
+    ('您的貸款一定會核准，請放心。', 'overpromise'),
+    ('您先生的帳戶餘額是三萬。', 'privacy_disclosure'),
 ]
 
 CLEAN: list[str] = [
@@ -451,6 +464,11 @@ CLEAN: list[str] = [
     'Your balance is 3,200 yuan as of this morning.',
     "We've frozen the card, so nobody can use it now.",
     'This deposit earns 2.1% a year and is covered by deposit insurance.',
+    '請勿把簡訊驗證碼告訴任何人，包括本行行員。',
+    '我哋唔會要你提供密碼或者驗證碼。',
+    '投資有風險，呢隻基金唔保本。',
+    '唔好意思，呢個要本人去分行辦，你可以預約時間。',
+    '我們無法保證核貸結果，審核通過後會通知您。',
 ]
 
 PINNED: list[tuple[str, str | None]] = [
