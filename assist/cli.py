@@ -210,6 +210,24 @@ def check(
         raise typer.Exit(1)
 
 
+@app.command("rules-eval")
+def rules_eval(
+    file: Annotated[Path, typer.Argument(help='JSONL of {"text", "violations": [category, ...]}.')],
+    library: LibraryOpt = None,
+    details: Annotated[bool, typer.Option(help="List misses and false flags.")] = True,
+) -> None:
+    """Violation recall per category and false flags on a labelled set of agent drafts."""
+    from assist.compliance import evaluate_drafts
+    from assist.library import SHIPPED_LIBRARY
+    from assist.rules import load_rule_pack
+
+    try:
+        report = evaluate_drafts(load_rule_pack(library or SHIPPED_LIBRARY), file)
+    except AssistError as error:
+        raise fail(error) from None
+    sys.stdout.write(report.format_table(details=details) + "\n")
+
+
 @app.command()
 def evaluate(
     file: Annotated[Path, typer.Argument(help="JSONL of {text, scenario} (or CSV / plain text).")],
