@@ -19,8 +19,8 @@ if TYPE_CHECKING:
     from assist.assistant import Assistant
 
 __all__ = [
-    "Assistant",
     "AssistError",
+    "Assistant",
     "Candidate",
     "IndexStateError",
     "InputError",

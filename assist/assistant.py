@@ -7,7 +7,6 @@ normalise → embed (encoders) → search → overrides and compliance filter �
 from __future__ import annotations
 
 import sys
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,7 +42,7 @@ from assist.render import (
 )
 from assist.rules import RulePack, load_rule_pack
 from assist.search import ExampleHit, FusionWeights, search_batch
-from assist.types import Candidate, Script, Suggestion, Violation, join_reply
+from assist.types import Script, Suggestion, Violation, join_reply
 
 if TYPE_CHECKING:
     from assist.session import Session

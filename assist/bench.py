@@ -78,7 +78,7 @@ def queries_from(library: Library, count: int, seed: int = 0) -> list[str]:
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 def time_lookups(assistant: Assistant, queries: list[str]) -> tuple[float, float]:

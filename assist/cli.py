@@ -239,7 +239,8 @@ def evaluate(
 ) -> None:
     """Top-1/top-3 accuracy, abstention precision/recall/F1 and per-scenario accuracy."""
     from assist.datafiles import read_utterances
-    from assist.evaluate import best_threshold, evaluate as run_evaluation, run_outcomes
+    from assist.evaluate import best_threshold, run_outcomes
+    from assist.evaluate import evaluate as run_evaluation
     from assist.index_store import write_calibration
 
     try:

@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from assist.errors import InputError
 
@@ -52,8 +53,8 @@ def read_utterances(
         raise InputError(f"{path}: not valid UTF-8 ({exc.reason}); save the file as UTF-8") from None
 
 
-def _jsonl(path: Path, handle: object, text_field: str, label_field: str | None) -> Iterator[Utterance]:
-    for number, line in enumerate(handle, start=1):  # type: ignore[call-overload]
+def _jsonl(path: Path, handle: TextIO, text_field: str, label_field: str | None) -> Iterator[Utterance]:
+    for number, line in enumerate(handle, start=1):
         if not line.strip():
             continue
         try:
@@ -66,9 +67,9 @@ def _jsonl(path: Path, handle: object, text_field: str, label_field: str | None)
         yield Utterance(record[text_field], label if isinstance(label, str) else None, number)
 
 
-def _csv(path: Path, handle: object, text_field: str, label_field: str | None) -> Iterator[Utterance]:
+def _csv(path: Path, handle: TextIO, text_field: str, label_field: str | None) -> Iterator[Utterance]:
     delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
-    reader = csv.DictReader(handle, delimiter=delimiter)  # type: ignore[arg-type]
+    reader = csv.DictReader(handle, delimiter=delimiter)
     if reader.fieldnames is None or text_field not in reader.fieldnames:
         raise InputError(
             f"{path}:1: no column '{text_field}' in the header {reader.fieldnames}; "

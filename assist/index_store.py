@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -89,6 +90,7 @@ def make_dense_index(vectors: np.ndarray) -> tuple[Any, str]:
     """Exact inner-product search for small libraries, HNSW above APPROXIMATE_ABOVE."""
     faiss.omp_set_num_threads(cpu_threads())
     dim = int(vectors.shape[1])
+    index: Any
     if vectors.shape[0] > APPROXIMATE_ABOVE:
         index = faiss.IndexHNSWFlat(dim, HNSW_NEIGHBOURS, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
@@ -175,12 +177,41 @@ def remove_old_builds(folder: Path, keep: str) -> None:
             shutil.rmtree(child, ignore_errors=True)
 
 
+_BUILD_NAME = re.compile(r"^build-[A-Za-z0-9_-]+$")
+_FILE_NAME = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*$")
+
+
+def manifest_problem(data: Any) -> str | None:
+    """What makes parsed ``manifest.json`` data unusable (wrong types, a build or file
+    name that is not a plain name inside the index folder), or None."""
+    if not isinstance(data, dict):
+        return "not a JSON object"
+    for name in ("format", "dim", "scripts", "examples"):
+        if not isinstance(data.get(name), int) or isinstance(data.get(name), bool):
+            return f"'{name}' is not a whole number"
+    for name in ("model_id", "library_hash", "index_type", "build", "created"):
+        if not isinstance(data.get(name), str):
+            return f"'{name}' is not a text"
+    if not _BUILD_NAME.match(data["build"]):
+        return "'build' is not the name of a build folder"
+    files = data.get("files", {})
+    if not isinstance(files, dict) or not all(
+        isinstance(name, str) and _FILE_NAME.match(name) and isinstance(digest, str)
+        for name, digest in files.items()
+    ):
+        return "'files' is not a map of file names to checksums"
+    return None
+
+
 def read_manifest(folder: Path) -> Manifest | None:
     path = folder / "manifest.json"
     if not path.is_file():
         return None
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
+        problem = manifest_problem(data)
+        if problem is not None:
+            raise IndexStateError(f"{path} is unreadable ({problem}). Rebuild it: assist build")
         return Manifest(**data)
     except (ValueError, TypeError) as exc:
         raise IndexStateError(
@@ -221,14 +252,19 @@ def load_index(folder: Path, manifest: Manifest) -> LoadedIndex:
         raise IndexStateError(f"index in {build} could not be read ({exc}). Rebuild it: assist build") from None
     if hasattr(dense, "hnsw"):
         dense.hnsw.efSearch = HNSW_EF_SEARCH
-    if dense.ntotal != manifest.examples or lexical.n_docs != manifest.examples:
+    if (
+        dense.ntotal != manifest.examples
+        or dense.d != manifest.dim
+        or lexical.n_docs != manifest.examples
+        or not lexical.consistent()
+    ):
         raise IndexStateError(f"index in {build} does not match its manifest. Rebuild it: assist build")
     return LoadedIndex(manifest=manifest, dense=dense, lexical=lexical, head=head, vectors=stored_vectors(dense))
 
 
 def stored_vectors(dense_index: Any) -> np.ndarray:
     """A zero-copy numpy view of the vectors held by a flat or HNSW FAISS index."""
-    storage = faiss.downcast_index(dense_index.storage) if hasattr(dense_index, "storage") else dense_index
+    storage: Any = faiss.downcast_index(dense_index.storage) if hasattr(dense_index, "storage") else dense_index
     flat = faiss.rev_swig_ptr(storage.get_xb(), storage.ntotal * storage.d)
     return np.asarray(flat).reshape(storage.ntotal, storage.d)
 

@@ -65,6 +65,19 @@ class LexicalIndex:
     def n_docs(self) -> int:
         return int(self.doc_lengths.shape[0])
 
+    def consistent(self) -> bool:
+        """Whether the arrays and the vocabulary belong together (files of one build):
+        a mixed-up index would otherwise fail with an IndexError mid-lookup."""
+        n_terms, n_postings = len(self.vocabulary), int(self.doc_ids.shape[0])
+        return (
+            self.indptr.shape == (n_terms + 1,)
+            and self.idf.shape == (n_terms,)
+            and self.term_freqs.shape == (n_postings,)
+            and (n_terms == 0 or (int(self.indptr[0]) == 0 and int(self.indptr[-1]) == n_postings))
+            and bool(np.all(np.diff(self.indptr) >= 0))
+            and (n_postings == 0 or 0 <= int(self.doc_ids.min()) <= int(self.doc_ids.max()) < self.n_docs)
+        )
+
     @classmethod
     def build(cls, documents: Sequence[str]) -> LexicalIndex:
         vocabulary: dict[str, int] = {}

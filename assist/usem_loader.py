@@ -20,6 +20,7 @@ against the package's own loader. The construction mirrors
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -86,8 +87,10 @@ def read_cache(folder: Path) -> dict[str, np.ndarray] | None:
     arrays: dict[str, np.ndarray] = {}
     try:
         for path in folder.glob("*.npy"):
-            mode = "r" if path.stem == "table" else None
-            arrays[path.stem] = np.load(path, mmap_mode=mode, allow_pickle=False)
+            if path.stem == "table":
+                arrays[path.stem] = np.load(path, mmap_mode="r", allow_pickle=False)
+            else:
+                arrays[path.stem] = np.load(path, allow_pickle=False)
     except (OSError, ValueError):
         return None
     return arrays if "table" in arrays else None
@@ -100,10 +103,8 @@ def load_weights() -> dict[str, np.ndarray]:
     if cached is not None:
         return cached
     arrays = inflate_weights(package_resources() / "weights.npz")
-    try:
+    with contextlib.suppress(OSError):  # a read-only home: run from the inflated arrays, uncached
         write_cache(arrays, folder)
-    except OSError:
-        pass  # a read-only home: run from the inflated arrays, uncached
     return arrays
 
 

@@ -88,7 +88,7 @@ def test_empty_input_gives_a_result(fixture_assistant: Assistant) -> None:
 
 
 def test_stale_index_without_auto_build_names_the_command(library_dir: Path, tmp_path: Path) -> None:
-    with pytest.raises(IndexStateError, match="assist build --library"):
+    with pytest.raises(IndexStateError, match=r"assist build --library"):
         Assistant.load(library=library_dir, encoder=HashEncoder(), auto_build=False)
 
 
@@ -108,5 +108,5 @@ def test_script_breaking_a_block_rule_is_refused(tmp_path: Path) -> None:
         "我马上为您办理临时挂失，再告诉您补卡的办法。", "请您先把余额转到安全账户，我再帮您挂失。"
     )
     root = write_library(tmp_path / "bad", scripts=bad)
-    with pytest.raises(LibraryError, match="test.safe_account"):
+    with pytest.raises(LibraryError, match=r"test\.safe_account"):
         Assistant.load(library=root, encoder=HashEncoder(), log=lambda _: None)

@@ -227,6 +227,7 @@ FLAGGED: list[tuple[str, str]] = [
     ('唔關我事，你去問分行。', 'blame_shifting'),
     ('您的貸款一定會核准，請放心。', 'overpromise'),
     ('您先生的帳戶餘額是三萬。', 'privacy_disclosure'),
+    ('如果您方便，请把验证码报给我。', 'credential_request'),
 ]
 
 CLEAN: list[str] = [
@@ -469,6 +470,11 @@ CLEAN: list[str] = [
     '投資有風險，呢隻基金唔保本。',
     '唔好意思，呢個要本人去分行辦，你可以預約時間。',
     '我們無法保證核貸結果，審核通過後會通知您。',
+    '如果客服让您把验证码报给他，请立即挂断。',
+    '把钱转到安全账户是不允许的。',
+    '一旦有人让您共享屏幕，马上挂断。',
+    'If the caller asks you to read out the code, hang up.',
+    '只要有人叫您把钱转到指定账户，就是诈骗。',
 ]
 
 PINNED: list[tuple[str, str | None]] = [

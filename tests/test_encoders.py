@@ -45,5 +45,5 @@ def test_model_path_errors_are_actionable(tmp_path: Path) -> None:
         resolve_model(tmp_path / "missing")
     from assist.encoders import SentenceTransformerEncoder
 
-    with pytest.raises(ModelError, match="modules.json"):
+    with pytest.raises(ModelError, match=r"modules\.json"):
         SentenceTransformerEncoder(tmp_path)

@@ -63,7 +63,7 @@ def test_duplicate_ids_across_files(tmp_path: Path) -> None:
     (root / "scripts" / "more.yaml").write_text(
         SCRIPTS_YAML.split("  - id: account_frozen.en")[0], encoding="utf-8"
     )
-    with pytest.raises(LibraryError, match="duplicate id 'account_frozen.zh'"):
+    with pytest.raises(LibraryError, match=r"duplicate id 'account_frozen\.zh'"):
         load_library(root)
 
 
@@ -74,7 +74,8 @@ def test_yaml_syntax_error_reports_line(tmp_path: Path) -> None:
 
 
 def test_empty_and_duplicate_examples(tmp_path: Path) -> None:
-    error = error_for(tmp_path, SCRIPTS_YAML.replace("      - 钱包被偷了，卡也在里面", "      - 我的银行卡丢了，快帮我挂失"))
+    repeated = SCRIPTS_YAML.replace("      - 钱包被偷了，卡也在里面", "      - 我的银行卡丢了，快帮我挂失")
+    error = error_for(tmp_path, repeated)
     assert error.field == "examples" and "repeats" in str(error)
     error = error_for(tmp_path, SCRIPTS_YAML.replace("      - 钱包被偷了，卡也在里面", "      - ''"))
     assert error.field == "examples"
