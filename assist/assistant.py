@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -248,12 +248,23 @@ class Assistant:
         self, ranked: list[ScenarioScore], pins: list[Pin], text: str,
         segment: str | None, channel: str | None,
     ) -> list[ScenarioScore]:
-        """Move pinned scenarios to the front, highest priority first."""
+        """Move pinned scenarios to the front, highest priority first.
+
+        A severe-complaint signal about a scenario that has a severe variant
+        (e.g. a disputed duplicate charge with a threat to go to the regulator)
+        keeps that scenario and switches to its severe variant, whose
+        escalation path is what the signal calls for.
+        """
         if not pins:
             return ranked
         by_scenario = {s.scenario: s for s in ranked}
         front: list[ScenarioScore] = []
         for pin in pins:
+            if pin.is_escalation and not front and ranked:
+                severe = self._severe_variant(ranked[0], text)
+                if severe is not None:
+                    front.append(replace(ranked[0], script=severe))
+                    continue
             scored = by_scenario.get(pin.scenario)
             if scored is None:
                 script = self.scenario_script(pin.scenario, text, segment, channel)
@@ -262,6 +273,15 @@ class Assistant:
             front.append(scored)
         pinned = {s.scenario for s in front}
         return front + [s for s in ranked if s.scenario not in pinned]
+
+    def _severe_variant(self, scored: ScenarioScore, text: str) -> Script | None:
+        """The severe variant of a confidently matched scenario, in the caller's language."""
+        if scored.score < self.threshold:
+            return None
+        family = language_family(text)
+        severe = [s for s in self._by_scenario[scored.scenario] if s.severity == "severe"]
+        same_language = [s for s in severe if s.language.startswith("zh") == (family == "zh")]
+        return (same_language or severe or [None])[0]
 
     def _render(self, text: str, prepared: _Prepared, top_k: int) -> Suggestion:
         family = language_family(text)
@@ -275,7 +295,7 @@ class Assistant:
             top = candidates[0]
             return Suggestion(
                 reply=reply_text(top, family), abstained=False, candidates=candidates, pinned_by=pin.rule_id,
-                why=explain_pin(pin.rule_id, pin.evidence.matched_text, pin.scenario),
+                why=explain_pin(pin.rule_id, pin.evidence.matched_text, top.script_id),
                 margin=_margin(prepared.ranked), alerts=alerts, escalation=top.escalation,
             )
         best = candidates[0].score if candidates else 0.0

@@ -83,7 +83,7 @@ def read_yaml(path: Path, root: Path) -> tuple[Any, yaml.Node | None]:
     resolved = path.resolve()
     if not resolved.is_relative_to(root.resolve()):
         raise LibraryError(
-            "file lies outside the library folder", file=label,
+            f"file lies outside the library folder (it links to {resolved})", file=str(path),
             fix="keep every script and rule file inside the library folder (no symlinks out)",
         )
     size = resolved.stat().st_size
@@ -330,13 +330,14 @@ class _ScriptReader:
                     sequence_item(mapping_child(node, "examples"), index), "examples", "remove the duplicate",
                 )
             seen.add(example)
+        reply_text = self.text if status == "approved" else self.optional_text
         return Script(
             id=script_id,
             scenario=scenario,
             language=str(entry["language"]),
             examples=examples,
-            empathy=self.optional_text(entry, node, "empathy"),
-            solution_preview=self.optional_text(entry, node, "solution_preview"),
+            empathy=reply_text(entry, node, "empathy"),
+            solution_preview=reply_text(entry, node, "solution_preview"),
             steps=self.text_list(entry, node, "steps"),
             segment=entry.get("segment"),
             channel=entry.get("channel"),

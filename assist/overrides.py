@@ -15,6 +15,9 @@ from assist.rules import RulePack
 from assist.types import Violation
 
 
+ESCALATION_SIGNAL = "escalation_signal"
+
+
 @dataclass(frozen=True)
 class Pin:
     scenario: str
@@ -22,6 +25,13 @@ class Pin:
     priority: int
     alert: str
     evidence: Violation
+    category: str = ""
+
+    @property
+    def is_escalation(self) -> bool:
+        """A severe-complaint signal: it asks for the escalation path of whatever the
+        customer complains about, so it yields to a matching severe variant."""
+        return self.category == ESCALATION_SIGNAL
 
 
 def customer_pins(pack: RulePack, utterance: str, known_scenarios: set[str]) -> list[Pin]:
@@ -33,6 +43,6 @@ def customer_pins(pack: RulePack, utterance: str, known_scenarios: set[str]) -> 
         if scenario is None or scenario in seen or scenario not in known_scenarios:
             continue
         seen.add(scenario)
-        pins.append(Pin(scenario, rule.id, rule.priority, rule.alert or rule.explanation, violation))
+        pins.append(Pin(scenario, rule.id, rule.priority, rule.alert or rule.explanation, violation, rule.category))
     pins.sort(key=lambda p: p.priority, reverse=True)
     return pins

@@ -63,8 +63,8 @@ def explain_match(candidate: Candidate, margin: float) -> str:
     )
 
 
-def explain_pin(rule_id: str, matched_text: str, scenario: str) -> str:
-    return f"pinned by rule {rule_id}: the customer said 「{matched_text}」, so the {scenario} script comes first"
+def explain_pin(rule_id: str, matched_text: str, script_id: str) -> str:
+    return f"pinned by rule {rule_id}: the customer said 「{matched_text}」, so script {script_id} comes first"
 
 
 def explain_abstain(best: float, threshold: float) -> str:
