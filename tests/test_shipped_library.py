@@ -1,0 +1,103 @@
+"""The shipped library with the real default model: coverage rules and quality on the dev set."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+
+import pytest
+import yaml
+
+from assist import Assistant
+from assist.datafiles import read_utterances
+from assist.evaluate import evaluate
+from assist.library import SHIPPED_LIBRARY, load_library
+from tests.conftest import SHARED_EVAL
+
+DEV = SHARED_EVAL / "utterances_dev.jsonl"
+needs_dev = pytest.mark.skipif(not DEV.is_file(), reason="shared/eval/utterances_dev.jsonl not beside the checkout")
+
+
+@pytest.fixture(scope="module")
+def shipped() -> Assistant:
+    return Assistant.load(log=lambda _: None)
+
+
+def taxonomy() -> list[dict[str, str]]:
+    data = yaml.safe_load((SHIPPED_LIBRARY / "scenarios.yaml").read_text(encoding="utf-8"))
+    return list(data["scenarios"])
+
+
+def test_every_scenario_has_chinese_and_english_scripts() -> None:
+    library = load_library()
+    languages: dict[str, set[str]] = defaultdict(set)
+    for script in library.scripts:
+        languages[script.scenario].add(script.language)
+    for scenario in taxonomy():
+        assert {"zh-Hans", "en"} <= languages[scenario["id"]], scenario["id"]
+
+
+def test_scripts_have_varied_examples_and_required_variants() -> None:
+    library = load_library()
+    for script in library.scripts:
+        assert len(script.examples) >= 8, script.id
+    elderly = {s.scenario for s in library.scripts if s.segment == "elderly"}
+    assert len(elderly) >= 8
+    complaints = [s["id"] for s in taxonomy() if s["kind"] == "complaint"]
+    severities = {(s.scenario, s.severity) for s in library.scripts}
+    for scenario in complaints:
+        assert (scenario, "light") in severities or (scenario, "severe") in severities, scenario
+    assert (("complaint_light", "light") in severities) and (("complaint_severe", "severe") in severities)
+    enterprise = {s.scenario for s in library.scripts if s.segment == "enterprise"}
+    assert {"transfer_not_arrived", "transfer_limit"} <= enterprise
+    zh_hant_examples = sum(1 for s in library.scripts for e in s.examples if any(c in e for c in "帳戶轉凍結點唔係臺"))
+    assert zh_hant_examples >= 100
+
+
+def test_the_readme_example_names_account_frozen(shipped: Assistant) -> None:
+    suggestion = shipped.suggest("我卡怎么刷不了了，提示账户被限制，明天还要交房租")
+    assert suggestion.candidates[0].scenario == "account_frozen"
+    assert not suggestion.abstained
+
+
+@pytest.mark.parametrize(
+    "utterance",
+    ["公安让我把钱转到安全账户", "對方說是法院的，要我把存款轉去安全帳戶", "the bank's security team told me to move my savings to a safe account"],
+)
+def test_scam_in_progress_pins_anti_fraud_first(shipped: Assistant, utterance: str) -> None:
+    suggestion = shipped.suggest(utterance)
+    assert suggestion.candidates[0].scenario == "fraud_in_progress"
+    assert suggestion.pinned_by is not None and suggestion.alerts
+
+
+def test_severe_complaint_signal_brings_an_escalation_path(shipped: Assistant) -> None:
+    suggestion = shipped.suggest("同一笔消费扣了我两次钱，再不退我就去金融监管局投诉你们")
+    assert suggestion.pinned_by is not None
+    assert suggestion.candidates[0].severity == "severe"
+    assert suggestion.escalation
+
+
+@needs_dev
+def test_every_dev_fraud_utterance_is_pinned_first(shipped: Assistant) -> None:
+    fraud = [u.text for u in read_utterances(DEV) if u.label == "fraud_in_progress"]
+    assert fraud
+    for suggestion in shipped.suggest_many(fraud):
+        assert suggestion.pinned_by is not None
+        assert suggestion.candidates[0].scenario == "fraud_in_progress"
+
+
+@needs_dev
+def test_dev_set_quality_targets(shipped: Assistant) -> None:
+    report = evaluate(shipped, read_utterances(DEV))
+    summary = report.summary()
+    assert summary["top1"] >= 0.90
+    assert summary["top3"] >= 0.97
+    assert summary["out_of_scope_f1"] >= 0.80
+
+
+@needs_dev
+def test_library_examples_are_not_copied_from_the_dev_set() -> None:
+    dev = {json.loads(line)["text"].strip() for line in DEV.read_text(encoding="utf-8").splitlines() if line.strip()}
+    examples = Counter(e.strip() for s in load_library().scripts for e in s.examples)
+    assert not dev & set(examples)
+
