@@ -62,7 +62,11 @@ def test_the_readme_example_names_account_frozen(shipped: Assistant) -> None:
 
 @pytest.mark.parametrize(
     "utterance",
-    ["公安让我把钱转到安全账户", "對方說是法院的，要我把存款轉去安全帳戶", "the bank's security team told me to move my savings to a safe account"],
+    [
+        "公安让我把钱转到安全账户",
+        "對方說是法院的，要我把存款轉去安全帳戶",
+        "the bank's security team told me to move my savings to a safe account",
+    ],
 )
 def test_scam_in_progress_pins_anti_fraud_first(shipped: Assistant, utterance: str) -> None:
     suggestion = shipped.suggest(utterance)
