@@ -13,6 +13,10 @@ $(STAMP): pyproject.toml Makefile
 	# torch first, pinned: the CPU build on this machine class; unpinned, pip pulls a CUDA build.
 	$(PIP) install --quiet "torch==2.13.0"
 	$(PIP) install --quiet -e ".[dev]"
+	# Debian's Chromium drives the console's real-browser test (Playwright's own browser
+	# download is unreachable on closed networks); CJK fonts make its screenshots readable.
+	test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium)
+	fc-list :lang=zh 2>/dev/null | grep -q . || (apt-get update -qq && apt-get install -y -qq fonts-noto-cjk)
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -26,7 +30,7 @@ suggest: setup
 
 test: setup
 	$(PYTHON) -m pytest -q
-	$(PYTHON) -m ruff check assist tests
+	$(PYTHON) -m ruff check assist tests bench
 	$(PYTHON) -m mypy
 
 bench: setup

@@ -281,7 +281,8 @@ class Assistant:
         family = language_family(text)
         severe = [s for s in self._by_scenario[scored.scenario] if s.severity == "severe"]
         same_language = [s for s in severe if s.language.startswith("zh") == (family == "zh")]
-        return (same_language or severe or [None])[0]
+        choices = same_language or severe
+        return choices[0] if choices else None
 
     def _render(self, text: str, prepared: _Prepared, top_k: int) -> Suggestion:
         family = language_family(text)

@@ -210,6 +210,25 @@ def check(
         raise typer.Exit(1)
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to bind; anything but loopback needs --token.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8765,
+    library: LibraryOpt = None,
+    model: ModelOpt = None,
+    token: Annotated[str | None, typer.Option(envvar="ASSIST_TOKEN", show_default=False,
+                                              help="Bearer token every /v1 call must send.")] = None,
+    stdio: Annotated[bool, typer.Option("--stdio", help="JSON lines on stdin/stdout instead of HTTP.")] = False,
+) -> None:
+    """The agent console and JSON API on http://HOST:PORT/ (or JSON lines with --stdio)."""
+    from assist.serve import run
+
+    try:
+        run(host=host, port=port, library=library, model=model, token=token, stdio=stdio)
+    except AssistError as error:
+        raise fail(error) from None
+
+
 @app.command("rules-eval")
 def rules_eval(
     file: Annotated[Path, typer.Argument(help='JSONL of {"text", "violations": [category, ...]}.')],

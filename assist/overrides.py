@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from assist.rules import RulePack
 from assist.types import Violation
 
-
 ESCALATION_SIGNAL = "escalation_signal"
 
 

@@ -236,9 +236,7 @@ junk = st.one_of(
     st.integers(MAX_TEXT_FIELD_CHARS + 1, MAX_TEXT_FIELD_CHARS + 50).map(lambda n: "长" * n),
     st.lists(st.one_of(st.none(), st.integers(), st.just(""), short_text), min_size=1, max_size=3),
 )
-bad_id = st.sampled_from(
-    ["Bad ID", "-lead", "_lead", "a" * 200, "有中文", "a b", "A.upper", "x/y", ""]
-)
+bad_id = st.sampled_from(["Bad ID", "-lead", "_lead", "a" * 200, "有中文", "a b", "A.upper", "x/y", ""])
 good_values: dict[str, st.SearchStrategy[Any]] = {
     "id": good_id,
     "scenario": st.sampled_from(SCENARIO_IDS),
@@ -289,13 +287,7 @@ def script_entry(draw: st.DrawFn) -> Any:
         elif mode == "odd" and key in odd_values:
             entry[key] = draw(odd_values[key])
     if draw(st.integers(0, 12)) == 0:
-        entry[
-            draw(
-                st.one_of(
-                    st.text(max_size=10), st.sampled_from(["ID", "example", "kind", "steps "])
-                )
-            )
-        ] = draw(junk)
+        entry[draw(st.one_of(st.text(max_size=10), st.sampled_from(["ID", "example", "kind", "steps "])))] = draw(junk)
     return entry
 
 
@@ -321,16 +313,12 @@ def script_document(draw: st.DrawFn) -> Any:
 
 
 def dump(data: Any, allow_unicode: bool, flow: bool | None) -> str:
-    return yaml.safe_dump(
-        data, allow_unicode=allow_unicode, default_flow_style=flow, sort_keys=False
-    )
+    return yaml.safe_dump(data, allow_unicode=allow_unicode, default_flow_style=flow, sort_keys=False)
 
 
 @st.composite
 def structured_yaml(draw: st.DrawFn) -> str:
-    return dump(
-        draw(script_document()), draw(st.booleans()), draw(st.sampled_from([False, True, None]))
-    )
+    return dump(draw(script_document()), draw(st.booleans()), draw(st.sampled_from([False, True, None])))
 
 
 @st.composite
@@ -341,11 +329,7 @@ def token_soup(draw: st.DrawFn) -> str:
 
 def mutate(text: str, draw: st.DrawFn) -> str:
     for _ in range(draw(st.integers(1, 4))):
-        kind = draw(
-            st.sampled_from(
-                ["delete", "insert", "replace", "truncate", "dup_line", "indent", "swap"]
-            )
-        )
+        kind = draw(st.sampled_from(["delete", "insert", "replace", "truncate", "dup_line", "indent", "swap"]))
         i = draw(st.integers(0, len(text)))
         j = draw(st.integers(i, min(len(text), i + 40)))
         lines = text.split("\n")
@@ -353,9 +337,7 @@ def mutate(text: str, draw: st.DrawFn) -> str:
         if kind == "delete":
             text = text[:i] + text[j:]
         elif kind == "insert":
-            text = (
-                text[:i] + draw(st.one_of(st.sampled_from(TOKENS), st.text(max_size=4))) + text[i:]
-            )
+            text = text[:i] + draw(st.one_of(st.sampled_from(TOKENS), st.text(max_size=4))) + text[i:]
         elif kind == "replace":
             text = text[:i] + draw(st.characters()) + text[i + 1 :]
         elif kind == "truncate":
@@ -388,9 +370,7 @@ BASE_FIELDS = {
 
 def entry_yaml(fields: dict[str, str]) -> str:
     """A one-script file with the given fields, written in the given order."""
-    return (
-        "scripts:\n  - " + "\n    ".join(f"{key}: {value}" for key, value in fields.items()) + "\n"
-    )
+    return "scripts:\n  - " + "\n    ".join(f"{key}: {value}" for key, value in fields.items()) + "\n"
 
 
 def valid_entry_yaml(**overrides: str) -> str:
@@ -399,9 +379,7 @@ def valid_entry_yaml(**overrides: str) -> str:
 
 def laughs(levels: int, fanout: int) -> str:
     """Anchors &l0..&lN where each level lists the previous one ``fanout`` times."""
-    anchors = ['&l0 "lol"'] + [
-        f"&l{i} [{', '.join([f'*l{i - 1}'] * fanout)}]" for i in range(1, levels + 1)
-    ]
+    anchors = ['&l0 "lol"'] + [f"&l{i} [{', '.join([f'*l{i - 1}'] * fanout)}]" for i in range(1, levels + 1)]
     return f"[{', '.join(anchors)}]"
 
 
@@ -421,9 +399,7 @@ def alias_bomb(draw: st.DrawFn) -> str:
 @st.composite
 def scenarios_bomb(draw: st.DrawFn) -> str:
     levels, fanout = draw(st.integers(1, 14)), draw(st.integers(2, 10))
-    return (
-        f"scenarios:\n  - id: account_frozen\n  - x: {laughs(levels, fanout)}\n  - id: *l{levels}\n"
-    )
+    return f"scenarios:\n  - id: account_frozen\n  - x: {laughs(levels, fanout)}\n  - id: *l{levels}\n"
 
 
 @st.composite
@@ -512,12 +488,8 @@ def scenarios_file(draw: st.DrawFn) -> bytes | None:
     if kind == "none":
         return None
     if kind == "broken":
-        return draw(
-            file_bytes(st.one_of(token_soup(), mutated(st.just(SCENARIOS_YAML)), scenarios_bomb()))
-        )
-    entries = st.lists(
-        st.one_of(good_id, junk, bad_id, st.fixed_dictionaries({"id": junk})), max_size=4
-    )
+        return draw(file_bytes(st.one_of(token_soup(), mutated(st.just(SCENARIOS_YAML)), scenarios_bomb())))
+    entries = st.lists(st.one_of(good_id, junk, bad_id, st.fixed_dictionaries({"id": junk})), max_size=4)
     data = draw(st.one_of(st.fixed_dictionaries({"scenarios": entries}), junk))
     return dump(data, True, None).encode()
 
@@ -542,9 +514,7 @@ def check_library(library: Library) -> None:
     assert library.active_scripts
     for script in library.scripts:
         assert ID_PATTERN.match(script.id) and script.scenario in library.scenarios
-        assert script.examples and all(
-            isinstance(e, str) and e == e.strip() and e for e in script.examples
-        )
+        assert script.examples and all(isinstance(e, str) and e == e.strip() and e for e in script.examples)
         assert len(set(script.examples)) == len(script.examples)
         assert all(len(e) <= MAX_TEXT_FIELD_CHARS for e in script.examples)
         assert script.language in LANGUAGES and script.status in STATUSES
@@ -588,9 +558,7 @@ def test_library_loader_never_crashes(script: bytes, scenarios: bytes | None) ->
     scenarios=scenarios_file(),
     nested=st.booleans(),
 )
-def test_multi_file_libraries_and_duplicate_ids(
-    first: str, second: str, scenarios: bytes | None, nested: bool
-) -> None:
+def test_multi_file_libraries_and_duplicate_ids(first: str, second: str, scenarios: bytes | None, nested: bool) -> None:
     other = "scripts/team/b.yml" if nested else "scripts/b.yaml"
     files = {"scripts/a.yaml": first.encode(), other: second.encode(), "scenarios.yaml": scenarios}
     run_loader(files, load_library)
@@ -600,9 +568,7 @@ def test_multi_file_libraries_and_duplicate_ids(
 def rule_entry(draw: st.DrawFn) -> Any:
     entry: dict[str, Any] = {
         "id": draw(st.one_of(good_id, junk)) if draw(st.integers(0, 5)) else draw(junk),
-        "category": draw(
-            st.sampled_from(["blame_shifting", "promise_guaranteed_return", "fraud_signal", "nope"])
-        ),
+        "category": draw(st.sampled_from(["blame_shifting", "promise_guaranteed_return", "fraud_signal", "nope"])),
         "severity": draw(st.sampled_from(["block", "warn", "info", None])),
         "applies_to": draw(st.sampled_from(["agent", "customer", "both", "nobody"])),
         "patterns": draw(
@@ -656,9 +622,7 @@ def rules_yaml(draw: st.DrawFn) -> str:
     if kind == "structured":
         doc: Any = {"rules": draw(st.lists(rule_entry(), max_size=3))}
         if draw(st.integers(0, 4)) == 0:
-            doc["terms"] = draw(
-                st.one_of(junk, st.dictionaries(good_id, st.one_of(short_text, junk), max_size=2))
-            )
+            doc["terms"] = draw(st.one_of(junk, st.dictionaries(good_id, st.one_of(short_text, junk), max_size=2)))
         return dump(doc, draw(st.booleans()), draw(st.sampled_from([False, None])))
     if kind == "mutated":
         return mutate(RULES_YAML, draw)
@@ -686,9 +650,7 @@ def test_python_tags_are_refused_and_run_nothing(tmp_path: Path) -> None:
     for tag in PY_TAGS:
         root = write_library(tmp_path / f"lib{PY_TAGS.index(tag)}")
         value = tag.replace("{marker}", str(marker))
-        (root / "scripts" / "main.yaml").write_text(
-            valid_entry_yaml(language=value), encoding="utf-8"
-        )
+        (root / "scripts" / "main.yaml").write_text(valid_entry_yaml(language=value), encoding="utf-8")
         with pytest.raises(LibraryError, match=r"lib\d+/scripts/main.yaml"):
             load_library(root)
     assert not marker.exists()
@@ -756,9 +718,7 @@ def test_lone_surrogate_escape_in_an_example_builds_and_answers(tmp_path: Path) 
     """YAML "\\ud800" escapes decode to lone surrogates; the index build must cope."""
     from tests.conftest import HashEncoder
 
-    scripts = SCRIPTS_YAML.replace(
-        "- 账户被限制交易了怎么办", '- "账户被限制\\ud800交易了\\udfff怎么办"'
-    )
+    scripts = SCRIPTS_YAML.replace("- 账户被限制交易了怎么办", '- "账户被限制\\ud800交易了\\udfff怎么办"')
     root = write_library(tmp_path / "lib", scripts=scripts)
     try:
         assistant = Assistant.load(root, encoder=HashEncoder(), log=lambda _: None)
@@ -799,9 +759,7 @@ SCRIPTS_BLOCKS = (
     (0x20000, 0x2A6DF),
 )
 mixed_scripts = st.lists(
-    st.sampled_from(SCRIPTS_BLOCKS).flatmap(
-        lambda r: st.characters(min_codepoint=r[0], max_codepoint=r[1])
-    ),
+    st.sampled_from(SCRIPTS_BLOCKS).flatmap(lambda r: st.characters(min_codepoint=r[0], max_codepoint=r[1])),
     max_size=60,
 ).map("".join)
 controls = st.text(
@@ -814,9 +772,7 @@ surrogates = st.lists(
     max_size=8,
 ).map("".join)
 emoji = st.lists(
-    st.sampled_from(
-        ["🏦", "💳", "😡", "👍🏽", "👨‍👩‍👧", "🇨🇳", "🇭🇰", "❤️", "🤬", "\u200d", "\ufe0f", "🧓🏻"]
-    ),
+    st.sampled_from(["🏦", "💳", "😡", "👍🏽", "👨‍👩‍👧", "🇨🇳", "🇭🇰", "❤️", "🤬", "\u200d", "\ufe0f", "🧓🏻"]),
     max_size=20,
 ).map("".join)
 rtl = st.lists(
@@ -845,9 +801,7 @@ punctuation = st.text(
     st.characters(categories=["Pc", "Pd", "Ps", "Pe", "Pi", "Pf", "Po", "Sm", "Sc", "Sk", "So"]),
     max_size=40,
 )
-whitespace = st.text(
-    st.sampled_from(" \t\n\r\x0b\x0c\u00a0\u2000\u2003\u3000\u2028\u2029\u180e"), max_size=20
-)
+whitespace = st.text(st.sampled_from(" \t\n\r\x0b\x0c\u00a0\u2000\u2003\u3000\u2028\u2029\u180e"), max_size=20)
 expanding = st.lists(
     st.sampled_from(["ﷺ", "㍿", "ﬄ", "ß", "İ", "ǅ", "ㇰ", "①", "⑽", "㈱", "ﾊﾟ", "Ａ"]), max_size=100
 ).map("".join)
@@ -928,9 +882,7 @@ CHANNEL_ARG = st.one_of(st.none(), st.sampled_from(CHANNELS), st.text(max_size=5
 
 @pytest.mark.model
 @fuzz(1500)
-@given(
-    text=utterance_or_long(), top_k=st.integers(-3, 25), segment=SEGMENT_ARG, channel=CHANNEL_ARG
-)
+@given(text=utterance_or_long(), top_k=st.integers(-3, 25), segment=SEGMENT_ARG, channel=CHANNEL_ARG)
 def test_single_suggest_never_crashes(
     assistant: Assistant, text: str, top_k: int, segment: str | None, channel: str | None
 ) -> None:
@@ -962,9 +914,7 @@ def test_check_never_crashes(assistant: Assistant, text: str) -> None:
     piece=st.sampled_from(["卡", "a", "🏦", "\x00", " ", "\ud800"]),
     where=st.sampled_from(["suggest", "many", "check"]),
 )
-def test_too_long_input_is_an_input_error(
-    assistant: Assistant, extra: int, piece: str, where: str
-) -> None:
+def test_too_long_input_is_an_input_error(assistant: Assistant, extra: int, piece: str, where: str) -> None:
     text = piece * (MAX_UTTERANCE_CHARS + extra)
     with pytest.raises(InputError, match=f"{MAX_UTTERANCE_CHARS:,}"):
         if where == "suggest":
@@ -1000,9 +950,7 @@ def built_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def assert_clean_exit(result: Any) -> None:
     assert "Traceback" not in result.output, result.output
     assert result.exit_code in (0, 1, 2), (result.exit_code, result.output, result.exception)
-    assert result.exception is None or isinstance(result.exception, SystemExit), repr(
-        result.exception
-    )
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
 
 
 cli_text = st.one_of(
@@ -1017,12 +965,8 @@ cli_text = st.one_of(
 
 @pytest.mark.model
 @fuzz(40)
-@given(
-    text=cli_text, as_json=st.booleans(), top_k=st.sampled_from(["0", "1", "3", "25", "x", "-1"])
-)
-def test_cli_suggest_weird_inputs(
-    built_library: Path, text: str, as_json: bool, top_k: str
-) -> None:
+@given(text=cli_text, as_json=st.booleans(), top_k=st.sampled_from(["0", "1", "3", "25", "x", "-1"]))
+def test_cli_suggest_weird_inputs(built_library: Path, text: str, as_json: bool, top_k: str) -> None:
     args = ["suggest", "--library", str(built_library), "--top-k", top_k, "--no-build"]
     args += ["--json"] if as_json else []
     result = runner.invoke(app, [*args, "--", text])
@@ -1054,28 +998,47 @@ def test_cli_validate_weird_libraries(script: bytes, rules: bytes | None) -> Non
     assert_clean_exit(result)
 
 
-@pytest.mark.parametrize(
-    "argv_bytes", [b"\xff\xfe\xfa", "卡被冻结".encode() + b"\xed\xa0\x80", b"\x1b[2J"]
-)
+def run_cli_process(args: list[str | bytes], env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
+    """``assist ARGS`` in a real process; bytes arguments reach it undecoded."""
+    return subprocess.run(
+        [sys.executable, "-c", "from assist.cli import main; main()", *args],
+        cwd=REPO,
+        capture_output=True,
+        timeout=300,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def assert_clean_process(child: subprocess.CompletedProcess[bytes]) -> None:
+    assert b"Traceback" not in child.stderr + child.stdout, child.stderr.decode(errors="replace")[-3000:]
+    assert child.returncode in (0, 1, 2)
+
+
+@pytest.mark.parametrize("argv_bytes", [b"\xff\xfe\xfa", "卡被冻结".encode() + b"\xed\xa0\x80", b"\x1b[2J"])
 def test_cli_undecodable_argv_in_a_real_process(built_library: Path, argv_bytes: bytes) -> None:
     """Bytes that are not UTF-8 reach Python as lone surrogates (surrogateescape)."""
     for command in (["check", "--json"], ["check"]):
-        child = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                "from assist.cli import main; main()",
-                *command,
-                "--library",
-                os.fsencode(built_library),
-                b"--",
-                argv_bytes,
-            ],
-            cwd=REPO,
-            capture_output=True,
-            timeout=120,
-        )
-        assert b"Traceback" not in child.stderr + child.stdout, child.stderr.decode(
-            errors="replace"
-        )
-        assert child.returncode in (0, 1, 2)
+        assert_clean_process(run_cli_process([*command, "--library", str(built_library), "--", argv_bytes]))
+
+
+SURROGATE_OUTPUT_BUG = (
+    "assist/cli.py writes matched rule text holding a lone surrogate (an undecodable argv byte) "
+    "to a strict UTF-8 stdout: UnicodeEncodeError traceback (reported; fix belongs in cli.py)"
+)
+MATCH_WITH_SURROGATE = {"check": "请您把验证码\udcff告诉我", "suggest": "对方让我\udcff告诉他验证码"}
+
+
+@pytest.mark.model
+@pytest.mark.xfail(strict=True, reason=SURROGATE_OUTPUT_BUG)
+@pytest.mark.parametrize("command", ["check", "suggest"])
+@pytest.mark.parametrize("as_json", [True, False])
+def test_cli_output_of_a_match_holding_a_lone_surrogate(command: str, as_json: bool) -> None:
+    args = [command, *(["--json"] if as_json else []), "--", MATCH_WITH_SURROGATE[command]]
+    assert_clean_exit(runner.invoke(app, args))
+
+
+@pytest.mark.xfail(strict=True, reason=SURROGATE_OUTPUT_BUG)
+def test_cli_undecodable_argv_with_a_strict_utf8_stdout() -> None:
+    """As under an en_US.UTF-8 or zh_CN.UTF-8 locale (stdout errors='strict')."""
+    raw = MATCH_WITH_SURROGATE["check"].encode("utf-8", "surrogateescape")
+    assert_clean_process(run_cli_process(["check", "--json", "--", raw], {"PYTHONIOENCODING": "utf-8"}))

@@ -1,0 +1,301 @@
+"""No planted personal data survives into anything assist persists or reports.
+
+Luhn-valid card numbers, Chinese resident identity numbers with a correct
+ISO 7064 MOD 11-2 check character, mainland mobile numbers and e-mail
+addresses are planted in labelled history. Then ``assist import`` (library
+files and holdout file), ``assist validate``, ``assist build`` (index files),
+``assist evaluate`` (with ``--calibrate``; ``--json`` and table output saved
+to files) run on it, and every file written under the test folder, except the
+input files the test wrote itself, is searched for the planted numbers in any
+spacing or width. ``assist suggest --json`` is the live answer and is not checked.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from assist.cli import app
+
+runner = CliRunner()
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK = "10X98765432"
+REGIONS = ("110101", "310104", "440305", "510107", "330106", "420102", "610113", "210102")
+
+
+def luhn_complete(partial: str) -> str:
+    """``partial`` plus the Luhn check digit."""
+    total = 0
+    for position, char in enumerate(reversed(partial)):
+        digit = int(char)
+        if position % 2 == 0:
+            digit *= 2
+            digit -= 9 if digit > 9 else 0
+        total += digit
+    return partial + str((10 - total % 10) % 10)
+
+
+def luhn_valid(number: str) -> bool:
+    return luhn_complete(number[:-1]) == number
+
+
+def card_number(rng: random.Random) -> str:
+    prefix, length = rng.choice(
+        [
+            ("622202", 19),
+            ("621700", 19),
+            ("625800", 16),
+            ("4", 16),
+            ("53", 16),
+            ("37", 15),
+            ("35", 16),
+            ("6011", 16),
+            ("62", 17),
+        ]
+    )
+    body = prefix + "".join(rng.choice("0123456789") for _ in range(length - len(prefix) - 1))
+    number = luhn_complete(body)
+    assert luhn_valid(number) and len(number) == length
+    return number
+
+
+def resident_id(rng: random.Random) -> str:
+    born = date(1950, 1, 1) + timedelta(days=rng.randrange(365 * 55))
+    body = rng.choice(REGIONS) + born.strftime("%Y%m%d") + f"{rng.randrange(1000):03d}"
+    check = ID_CHECK[sum(int(d) * w for d, w in zip(body, ID_WEIGHTS, strict=True)) % 11]
+    return body + check
+
+
+def mobile_number(rng: random.Random) -> str:
+    return "1" + rng.choice("3456789") + "".join(rng.choice("0123456789") for _ in range(9))
+
+
+def full_width(text: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) if c.isdigit() or c == "X" else c for c in text)
+
+
+def written(kind: str, number: str, rng: random.Random) -> str:
+    """One way a customer (or an agent's note) writes the number."""
+    style = rng.choice(["solid", "solid", "spaced", "hyphen", "wide"])
+    if kind == "card" and style in ("spaced", "hyphen") and len(number) in (16, 19):
+        sep = " " if style == "spaced" else "-"
+        return sep.join(number[i : i + 4] for i in range(0, len(number), 4))
+    if kind == "card" and style in ("spaced", "hyphen") and len(number) == 15:
+        sep = " " if style == "spaced" else "-"
+        return sep.join((number[:4], number[4:10], number[10:]))
+    if kind == "id" and style in ("spaced", "hyphen"):
+        sep = " " if style == "spaced" else "-"
+        return sep.join((number[:6], number[6:14], number[14:]))
+    if kind == "phone" and style in ("spaced", "hyphen"):
+        sep = " " if style == "spaced" else "-"
+        return rng.choice(["", "+86 ", "0086"]) + sep.join((number[:3], number[3:7], number[7:]))
+    if style == "wide":
+        return full_width(number)
+    return number
+
+
+@dataclass(frozen=True)
+class Planted:
+    kind: str
+    digits: str
+    written: str
+
+
+TEMPLATES = {
+    "account_frozen": (
+        "我的卡{card}被冻结了，身份证是{id}，帮我查一下",
+        "账户冻结了，卡号{card}，回电{phone}",
+        "My card {card} is frozen, call me back on {phone}",
+    ),
+    "card_lost_stolen": (
+        "卡丢了，卡号是{card}，请马上挂失",
+        "钱包被偷了，身份证{id}和卡{card}都在里面",
+        "I lost my card {card}, my email is {email}",
+    ),
+    "transfer_not_arrived": (
+        "转账到{card}三天没到账",
+        "给{phone}的转账还没到，我的身份证号{id}",
+        "my transfer from card {card} never arrived",
+    ),
+    "password_reset": (
+        "忘记密码了，身份证号码{id}，手机{phone}",
+        "密码锁了，预留手机是{phone}",
+        "I forgot my PIN for card {card}",
+    ),
+    "out_of_scope": (
+        "帮我订一张去北京的机票，身份证{id}",
+        "推荐个餐厅，电话{phone}",
+        "what's the weather, text me at {phone}",
+    ),
+}
+
+
+def plant(rng: random.Random, template: str, planted: list[Planted]) -> str:
+    values: dict[str, str] = {}
+    for kind, make in (("card", card_number), ("id", resident_id), ("phone", mobile_number)):
+        if "{" + kind + "}" in template:
+            digits = make(rng)
+            shown = written(kind, digits, rng)
+            planted.append(Planted(kind, digits, shown))
+            values[kind] = shown
+    if "{email}" in template:
+        address = f"zhang.{rng.randrange(10**6)}@example.com"
+        planted.append(Planted("email", address, address))
+        values["email"] = address
+    return template.format(**values)
+
+
+def history(rng: random.Random, lines: int) -> tuple[list[dict[str, str]], list[Planted]]:
+    planted: list[Planted] = []
+    rows = []
+    labels = [label for label in TEMPLATES if label != "out_of_scope"]
+    for i in range(lines):
+        label = labels[i % len(labels)]
+        template = rng.choice(TEMPLATES[label])
+        rows.append({"text": plant(rng, template, planted), "intent": label})
+    return rows, planted
+
+
+def oos_eval(rng: random.Random, planted: list[Planted]) -> list[dict[str, str]]:
+    return [
+        {"text": plant(rng, rng.choice(TEMPLATES["out_of_scope"]), planted), "scenario": "out_of_scope"}
+        for _ in range(12)
+    ]
+
+
+_DIGIT_GAP = re.compile(r"(?<=[0-9X])[\s\-–—_.]+(?=[0-9X+])")
+
+
+def leaks(text: str, planted: list[Planted]) -> list[Planted]:
+    """Planted items found in ``text`` in any width, spacing or hyphenation."""
+    folded = _DIGIT_GAP.sub("", unicodedata.normalize("NFKC", text)).replace("+86", "").upper()
+    return [p for p in planted if p.digits.upper() in folded or p.written in text]
+
+
+def written_files(root: Path, inputs: set[Path]) -> list[Path]:
+    return sorted(p for p in root.rglob("*") if p.is_file() and p not in inputs)
+
+
+def run(args: list[str], output: Path | None = None) -> str:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, (args, result.output, result.exception)
+    if output is not None:
+        output.write_text(result.output, encoding="utf-8")
+    return result.output
+
+
+def test_the_planted_numbers_are_what_redaction_must_catch() -> None:
+    """Guard the generators: every planted number is valid, so a leak is a real leak."""
+    from assist.redact import contains_pii
+
+    rng = random.Random(1)
+    rows, planted = history(rng, 60)
+    assert {p.kind for p in planted} == {"card", "id", "phone", "email"}
+    for item in planted:
+        if item.kind == "card":
+            assert luhn_valid(item.digits)
+        if item.kind == "id":
+            body = item.digits[:17]
+            assert ID_CHECK[sum(int(d) * w for d, w in zip(body, ID_WEIGHTS, strict=True)) % 11] == item.digits[17]
+        assert contains_pii(item.written), item
+    assert all(leaks(row["text"], planted) for row in rows)
+
+
+@pytest.mark.model
+def test_import_build_evaluate_persist_no_planted_pii(tmp_path: Path) -> None:
+    rng = random.Random(20240501)
+    rows, planted = history(rng, 240)
+    source = tmp_path / "history.csv"
+    with open(source, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["text", "intent"])
+        writer.writeheader()
+        writer.writerows(rows)
+    extra = tmp_path / "live_eval.jsonl"
+    eval_rows = [{"text": r["text"], "scenario": r["intent"]} for r in rows[:40]] + oos_eval(rng, planted)
+    extra.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in eval_rows) + "\n", encoding="utf-8")
+    inputs = {source, extra}
+
+    library = tmp_path / "imported"
+    held = tmp_path / "held_out.jsonl"
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    run(
+        [
+            "import",
+            str(source),
+            "--out",
+            str(library),
+            "--text-col",
+            "text",
+            "--label-col",
+            "intent",
+            "--holdout",
+            "0.25",
+            "--holdout-file",
+            str(held),
+            "--seed",
+            "3",
+        ],
+        reports / "import.txt",
+    )
+    assert held.is_file() and (library / "scenarios.yaml").is_file()
+    assert len(held.read_text(encoding="utf-8").splitlines()) > 20
+    run(["validate", "--library", str(library)], reports / "validate.txt")
+    run(["build", "--library", str(library)], reports / "build.txt")
+    assert list((library / ".index").glob("build-*/lexical_vocab.json"))
+    for data in (held, extra):
+        run(["evaluate", str(data), "--json", "--library", str(library)], reports / f"{data.stem}.json")
+        run(["evaluate", str(data), "--library", str(library)], reports / f"{data.stem}.txt")
+    run(["evaluate", str(extra), "--json", "--calibrate", "--library", str(library)], reports / "calibrate.json")
+    assert (library / ".index" / "calibration.json").is_file()
+    json.loads((reports / "held_out.json").read_text(encoding="utf-8"))
+
+    files = written_files(tmp_path, inputs)
+    kinds = {p.suffix for p in files}
+    assert {".yaml", ".jsonl", ".json", ".npz", ".faiss", ".txt"} <= kinds, kinds
+    found = {
+        str(path.relative_to(tmp_path)): [
+            p.written for p in leaks(path.read_bytes().decode("utf-8", "replace"), planted)
+        ]
+        for path in files
+    }
+    assert not {name: hits for name, hits in found.items() if hits}
+    assert not any(leaks(str(path.relative_to(tmp_path)), planted) for path in files)
+    # The planted data did reach the library (redacted), so the check above means something.
+    examples = "".join(p.read_text(encoding="utf-8") for p in (library / "scripts").glob("*.yaml"))
+    assert "[CARD]" in examples and "[ID]" in examples and "[PHONE]" in examples
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="assist/importer.py turns labels into scenario ids, file names and scenarios.yaml "
+    "without redaction (reported; fix belongs in importer.label_id)",
+)
+def test_labels_holding_personal_data_are_not_written_out(tmp_path: Path) -> None:
+    """A label column that holds free text (e.g. the wrong --label-col) must not put
+    numbers into scenario ids, file names or scenarios.yaml."""
+    rng = random.Random(7)
+    numbers = [mobile_number(rng) for _ in range(3)] + [card_number(rng)]
+    shown = [numbers[0], f"{numbers[1][:3]} {numbers[1][3:7]} {numbers[1][7:]}", f"+86-{numbers[2]}", numbers[3]]
+    planted = [Planted("phone" if len(n) == 11 else "card", n, w) for n, w in zip(numbers, shown, strict=True)]
+    rows = [{"text": f"卡被冻结了{i}", "note": f"请回电{w}"} for i, w in enumerate(shown)]
+    source = tmp_path / "history.jsonl"
+    source.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["import", str(source), "--out", str(tmp_path / "lib"), "--label-col", "note"])
+    assert "Traceback" not in result.output
+    files = written_files(tmp_path, {source})
+    leaked = [
+        str(p.relative_to(tmp_path))
+        for p in files
+        if leaks(str(p.relative_to(tmp_path)) + p.read_text(encoding="utf-8", errors="replace"), planted)
+    ]
+    assert not leaked
