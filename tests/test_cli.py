@@ -89,3 +89,33 @@ def test_evaluate_bad_line(built: Path, tmp_path: Path) -> None:
     result = runner.invoke(app, ["evaluate", str(data), "--library", str(built)])
     assert result.exit_code == 2
     assert "bad.jsonl:2" in result.output
+
+
+def test_shell_keeps_a_session_and_checks_drafts(built: Path) -> None:
+    lines = "卡被冻结了\n卡还是冻结状态\n怎么又被冻结了\n!这是系统问题，跟我们没关系\n\n"
+    result = runner.invoke(app, ["shell", "--library", str(built)], input=lines)
+    assert result.exit_code == 0, result.output
+    assert result.output.count("account_frozen") >= 3
+    assert "repeated_unresolved" in result.output
+    assert "blame_shifting" in result.output
+
+
+def test_import_then_evaluate_a_bootstrapped_library(tmp_path: Path) -> None:
+    history = tmp_path / "history.csv"
+    rows = ["text,intent"]
+    rows += [f"my card has not arrived yet {i},card_arrival" for i in range(6)]
+    rows += [f"I want to close my account now {i},close_account" for i in range(6)]
+    rows += ["call me on 13812345678 about my card,card_arrival"]
+    history.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "boot"
+    held = tmp_path / "held.jsonl"
+    result = runner.invoke(app, ["import", str(history), "--text-col", "text", "--label-col", "intent",
+                                 "--max-per-label", "5", "--holdout", "0.2", "--holdout-file", str(held),
+                                 "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "2 scenarios" in result.output
+    written = "".join(p.read_text(encoding="utf-8") for p in out.rglob("*.yaml"))
+    assert "13812345678" not in written + held.read_text(encoding="utf-8")
+    suggest = runner.invoke(app, ["suggest", "where is my new card", "--json", "--library", str(out)])
+    assert suggest.exit_code == 0, suggest.output
+    assert json.loads(suggest.stdout)["candidates"][0]["scenario"] == "card_arrival"

@@ -47,3 +47,24 @@ def test_model_path_errors_are_actionable(tmp_path: Path) -> None:
 
     with pytest.raises(ModelError, match=r"modules\.json"):
         SentenceTransformerEncoder(tmp_path)
+
+
+def test_lookup_path_never_imports_torch(tmp_path: Path) -> None:
+    """A lookup with the default model must not pay for importing torch or
+    sentence-transformers (about 5 s on a 2-core machine)."""
+    import subprocess
+    import sys
+
+    from tests.conftest import write_library
+
+    library = write_library(tmp_path / "lib")
+    code = (
+        "import sys\n"
+        "from assist import Assistant\n"
+        f"a = Assistant.load(library={str(library)!r}, log=lambda _: None)\n"
+        "a.suggest('卡被冻结了')\n"
+        "heavy = [m for m in ('torch', 'sentence_transformers', 'transformers') if m in sys.modules]\n"
+        "print(','.join(heavy) or 'none')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "none"

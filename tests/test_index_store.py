@@ -92,3 +92,30 @@ def test_large_libraries_get_an_approximate_index() -> None:
     assert kind == "hnsw"
     _, kind = make_dense_index(vectors[:100])
     assert kind == "flat"
+
+
+def test_approximate_index_recall_at_1_against_exact_search() -> None:
+    """Above the size threshold the HNSW index must find the exact nearest example
+    for at least 99 % of queries (clustered data, like sentence embeddings)."""
+    import faiss
+
+    import assist.index_store as store
+
+    rng = np.random.default_rng(0)
+    dim, clusters = 512, 300
+    centers = rng.normal(size=(clusters, dim)).astype(np.float32)
+
+    def sample(count: int) -> np.ndarray:
+        points = centers[rng.integers(0, clusters, count)] + rng.normal(scale=0.8, size=(count, dim))
+        points = points.astype(np.float32)
+        return points / np.linalg.norm(points, axis=1, keepdims=True)
+
+    stored = sample(store.APPROXIMATE_ABOVE + 5_000)
+    queries = sample(500)
+    approximate, kind = make_dense_index(stored)
+    assert kind == "hnsw"
+    exact = faiss.IndexFlatIP(dim)
+    exact.add(stored)
+    _, found = approximate.search(queries, 1)
+    _, truth = exact.search(queries, 1)
+    assert float(np.mean(found[:, 0] == truth[:, 0])) >= 0.99
