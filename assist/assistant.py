@@ -84,7 +84,9 @@ def check_utterance(text: object) -> str:
             f"text is {len(text):,} characters, over the {MAX_UTTERANCE_CHARS:,}-character limit; "
             "paste only the customer's request"
         )
-    return text
+    # Lone surrogates (undecodable bytes from a terminal) cannot be printed or encoded;
+    # each becomes "?" so spans still line up with the text as given.
+    return text.encode("utf-8", "replace").decode("utf-8")
 
 
 @dataclass(frozen=True)

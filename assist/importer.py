@@ -41,9 +41,13 @@ class ImportSummary:
 
 
 def label_id(label: str) -> str:
-    cleaned = _NOT_ID.sub("_", label.strip().lower()).strip("_")
-    if not cleaned:
-        raise InputError(f"label {label!r} has no usable characters for a scenario id")
+    """A scenario id from a label, redacted first: a free-text label column must not
+    carry a phone or card number into ids, file names or scenarios.yaml."""
+    shown = redact(label).strip()
+    cleaned = _NOT_ID.sub("_", shown.lower()).strip("_")
+    if not cleaned or not shown.isascii():
+        digest = hashlib.sha256(shown.encode("utf-8")).hexdigest()[:8]
+        cleaned = f"{cleaned}_{digest}" if cleaned else f"label_{digest}"
     return cleaned if cleaned[0].isalnum() else f"s_{cleaned}"
 
 
@@ -88,6 +92,7 @@ def import_labelled(
     rng = random.Random(seed)
     samples: dict[str, _Reservoir] = {}
     languages: dict[str, Counter[str]] = {}
+    names: dict[str, str] = {}
     held_out = skipped = 0
     held_handle = open(holdout_file, "w", encoding="utf-8") if holdout_file else None  # noqa: SIM115
     try:
@@ -97,6 +102,7 @@ def import_labelled(
                 skipped += 1
                 continue
             scenario = label_id(item.label)
+            names.setdefault(scenario, redact(item.label.strip()))
             if is_held_out(text, holdout):
                 held_out += 1
                 if held_handle is not None:
@@ -110,15 +116,17 @@ def import_labelled(
             held_handle.close()
     if not samples:
         raise InputError("no labelled lines found; check --text-col and --label-col")
-    write_library(out, samples, languages)
+    write_library(out, samples, languages, names)
     examples = sum(len(r.items) for r in samples.values())
     return ImportSummary(len(samples), examples, held_out, skipped, out)
 
 
-def write_library(out: Path, samples: dict[str, _Reservoir], languages: dict[str, Counter[str]]) -> None:
+def write_library(
+    out: Path, samples: dict[str, _Reservoir], languages: dict[str, Counter[str]], names: dict[str, str]
+) -> None:
     scripts_dir = out / "scripts"
     scripts_dir.mkdir(parents=True, exist_ok=True)
-    scenarios = [{"id": scenario, "kind": "imported"} for scenario in sorted(samples)]
+    scenarios = [{"id": scenario, "kind": "imported", "label": names[scenario]} for scenario in sorted(samples)]
     dump(out / "scenarios.yaml", {"scenarios": scenarios})
     for scenario, reservoir in sorted(samples.items()):
         family = languages[scenario].most_common(1)[0][0]

@@ -39,6 +39,8 @@ MAX_ALIAS_EXPANSION = 100_000
 MAX_NUMBER_CHARS = 100
 """Longest unquoted number accepted; longer ones must be quoted as text."""
 _NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+"""Lone surrogates (YAML "\\ud800" escapes) cannot be written as UTF-8: refused in texts."""
 RESERVED_SCENARIOS = ("out_of_scope",)
 
 REQUIRED_FIELDS = ("id", "scenario", "language", "examples")
@@ -263,6 +265,9 @@ class _ScriptReader:
                 f"is {len(value)} characters, over the {MAX_TEXT_FIELD_CHARS} limit",
                 where, key, "shorten it",
             )
+        if _SURROGATE.search(value):
+            raise self.error("holds an invalid character (a lone surrogate, e.g. from a \\ud800 escape)",
+                             where, key, "remove the \\u escape or write the character itself")
         return value.strip()
 
     def optional_text(self, entry: dict[str, Any], node: yaml.Node | None, key: str) -> str:
@@ -286,6 +291,9 @@ class _ScriptReader:
                 )
             if len(item) > MAX_TEXT_FIELD_CHARS:
                 raise self.error(f"item #{index + 1} is too long", item_node, key, "shorten it")
+            if _SURROGATE.search(item):
+                raise self.error(f"item #{index + 1} holds an invalid character (a lone surrogate)", item_node, key,
+                                 "remove the \\u escape or write the character itself")
             items.append(item.strip())
         return tuple(items)
 

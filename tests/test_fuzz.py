@@ -6,8 +6,8 @@ draft check in a list of Violations, or an :class:`AssistError` subclass; the CL
 never prints a traceback and exits 0, 1 or 2.
 
 Case counts (CI): library loader 1,000 + 200 multi-file + 300 rule-pack cases;
-utterances 200 batches x 50 = 10,000 through ``suggest_many`` plus 2,000 single
-``suggest`` and 3,000 ``check`` calls; CLI 40 ``suggest`` + 100 ``check`` +
+utterances 200 batches x 50 = 10,000 through ``suggest_many`` plus 1,000 single
+``suggest`` and 2,000 ``check`` calls; CLI 40 ``suggest`` + 100 ``check`` +
 60 ``validate`` invocations.
 """
 
@@ -714,18 +714,17 @@ def test_over_limit_file_is_refused_before_parsing(tmp_path: Path) -> None:
         load_library(root)
 
 
-def test_lone_surrogate_escape_in_an_example_builds_and_answers(tmp_path: Path) -> None:
-    """YAML "\\ud800" escapes decode to lone surrogates; the index build must cope."""
-    from tests.conftest import HashEncoder
-
-    scripts = SCRIPTS_YAML.replace("- 账户被限制交易了怎么办", '- "账户被限制\\ud800交易了\\udfff怎么办"')
+@pytest.mark.parametrize("field", ["examples", "empathy"])
+def test_lone_surrogate_escape_in_a_text_is_refused(tmp_path: Path, field: str) -> None:
+    """A YAML "\\ud800" escape decodes to a lone surrogate, which no UTF-8 output (CLI,
+    JSON, index vocabulary) can hold: refused at load, naming file, line and field."""
+    scripts = SCRIPTS_YAML.replace("      - 账户被限制交易了怎么办", '      - "账户被限制\\ud800交易了怎么办"')
+    if field == "empathy":
+        scripts = SCRIPTS_YAML.replace("empathy: 买房是大事，", 'empathy: "\\udfff买房是大事" #')
+    assert scripts != SCRIPTS_YAML
     root = write_library(tmp_path / "lib", scripts=scripts)
-    try:
-        assistant = Assistant.load(root, encoder=HashEncoder(), log=lambda _: None)
-    except LibraryError as error:
-        assert "lib/scripts/main.yaml" in str(error)
-        return
-    assert assistant.suggest("账户被限制交易").candidates
+    with pytest.raises(LibraryError, match=rf"lib/scripts/main\.yaml:\d+: field '{field}'.*surrogate"):
+        load_library(root)
 
 
 # ===== lookups and checks ==============================================================
@@ -803,7 +802,7 @@ punctuation = st.text(
 )
 whitespace = st.text(st.sampled_from(" \t\n\r\x0b\x0c\u00a0\u2000\u2003\u3000\u2028\u2029\u180e"), max_size=20)
 expanding = st.lists(
-    st.sampled_from(["ﷺ", "㍿", "ﬄ", "ß", "İ", "ǅ", "ㇰ", "①", "⑽", "㈱", "ﾊﾟ", "Ａ"]), max_size=100
+    st.sampled_from(["ﷺ", "㍿", "ﬄ", "ß", "İ", "ǅ", "ㇰ", "①", "⑽", "㈱", "ﾊﾟ", "Ａ"]), max_size=30
 ).map("".join)
 banking_noise = st.builds(
     lambda a, noise, b: a + noise + b,
@@ -881,7 +880,7 @@ CHANNEL_ARG = st.one_of(st.none(), st.sampled_from(CHANNELS), st.text(max_size=5
 
 
 @pytest.mark.model
-@fuzz(1500)
+@fuzz(1000)
 @given(text=utterance_or_long(), top_k=st.integers(-3, 25), segment=SEGMENT_ARG, channel=CHANNEL_ARG)
 def test_single_suggest_never_crashes(
     assistant: Assistant, text: str, top_k: int, segment: str | None, channel: str | None
@@ -892,7 +891,7 @@ def test_single_suggest_never_crashes(
 
 
 @pytest.mark.model
-@fuzz(2500)
+@fuzz(2000)
 @given(
     text=st.one_of(
         utterance_or_long(),
@@ -1032,13 +1031,10 @@ MATCH_WITH_SURROGATE = {"check": "请您把验证码\udcff告诉我", "suggest":
 @pytest.mark.xfail(strict=True, reason=SURROGATE_OUTPUT_BUG)
 @pytest.mark.parametrize("command", ["check", "suggest"])
 @pytest.mark.parametrize("as_json", [True, False])
-def test_cli_output_of_a_match_holding_a_lone_surrogate(command: str, as_json: bool) -> None:
-    args = [command, *(["--json"] if as_json else []), "--", MATCH_WITH_SURROGATE[command]]
-    assert_clean_exit(runner.invoke(app, args))
-
-
-@pytest.mark.xfail(strict=True, reason=SURROGATE_OUTPUT_BUG)
-def test_cli_undecodable_argv_with_a_strict_utf8_stdout() -> None:
-    """As under an en_US.UTF-8 or zh_CN.UTF-8 locale (stdout errors='strict')."""
-    raw = MATCH_WITH_SURROGATE["check"].encode("utf-8", "surrogateescape")
-    assert_clean_process(run_cli_process(["check", "--json", "--", raw], {"PYTHONIOENCODING": "utf-8"}))
+def test_cli_undecodable_argv_with_a_strict_utf8_stdout(command: str, as_json: bool) -> None:
+    """As under an en_US.UTF-8 or zh_CN.UTF-8 locale (stdout errors='strict'). Run in a
+    child process: in-process, the failed write stays in rich's buffer and breaks the
+    next command's output too (so a long-running ``assist shell`` would keep failing)."""
+    raw = MATCH_WITH_SURROGATE[command].encode("utf-8", "surrogateescape")
+    args: list[str | bytes] = [command, *(["--json"] if as_json else []), "--", raw]
+    assert_clean_process(run_cli_process(args, {"PYTHONIOENCODING": "utf-8"}))

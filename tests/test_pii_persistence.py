@@ -210,69 +210,99 @@ def test_the_planted_numbers_are_what_redaction_must_catch() -> None:
     assert all(leaks(row["text"], planted) for row in rows)
 
 
-@pytest.mark.model
-def test_import_build_evaluate_persist_no_planted_pii(tmp_path: Path) -> None:
+@dataclass(frozen=True)
+class Imported:
+    """A folder holding planted history, the library imported from it and its index."""
+
+    root: Path
+    library: Path
+    held: Path
+    live_eval: Path
+    planted: list[Planted]
+    inputs: frozenset[Path]
+
+
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory: pytest.TempPathFactory) -> Imported:
+    """``assist import`` (with a holdout file), ``validate`` and ``build`` on planted history."""
+    root = tmp_path_factory.mktemp("pii")
     rng = random.Random(20240501)
     rows, planted = history(rng, 240)
-    source = tmp_path / "history.csv"
+    source = root / "history.csv"
     with open(source, "w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=["text", "intent"])
         writer.writeheader()
         writer.writerows(rows)
-    extra = tmp_path / "live_eval.jsonl"
+    live_eval = root / "live_eval.jsonl"
     eval_rows = [{"text": r["text"], "scenario": r["intent"]} for r in rows[:40]] + oos_eval(rng, planted)
-    extra.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in eval_rows) + "\n", encoding="utf-8")
-    inputs = {source, extra}
-
-    library = tmp_path / "imported"
-    held = tmp_path / "held_out.jsonl"
-    reports = tmp_path / "reports"
+    live_eval.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in eval_rows) + "\n", encoding="utf-8")
+    library, held, reports = root / "imported", root / "held_out.jsonl", root / "reports"
     reports.mkdir()
-    run(
-        [
-            "import",
-            str(source),
-            "--out",
-            str(library),
-            "--text-col",
-            "text",
-            "--label-col",
-            "intent",
-            "--holdout",
-            "0.25",
-            "--holdout-file",
-            str(held),
-            "--seed",
-            "3",
-        ],
-        reports / "import.txt",
-    )
+    args = ["import", str(source), "--out", str(library), "--text-col", "text", "--label-col", "intent"]
+    run([*args, "--holdout", "0.25", "--holdout-file", str(held), "--seed", "3"], reports / "import.txt")
     assert held.is_file() and (library / "scenarios.yaml").is_file()
     assert len(held.read_text(encoding="utf-8").splitlines()) > 20
     run(["validate", "--library", str(library)], reports / "validate.txt")
     run(["build", "--library", str(library)], reports / "build.txt")
     assert list((library / ".index").glob("build-*/lexical_vocab.json"))
-    for data in (held, extra):
-        run(["evaluate", str(data), "--json", "--library", str(library)], reports / f"{data.stem}.json")
-        run(["evaluate", str(data), "--library", str(library)], reports / f"{data.stem}.txt")
-    run(["evaluate", str(extra), "--json", "--calibrate", "--library", str(library)], reports / "calibrate.json")
-    assert (library / ".index" / "calibration.json").is_file()
-    json.loads((reports / "held_out.json").read_text(encoding="utf-8"))
+    # The planted data did reach the library (redacted), so a clean search means something.
+    examples = "".join(p.read_text(encoding="utf-8") for p in (library / "scripts").glob("*.yaml"))
+    assert "[CARD]" in examples and "[ID]" in examples and "[PHONE]" in examples
+    return Imported(root, library, held, live_eval, planted, frozenset({source, live_eval}))
 
-    files = written_files(tmp_path, inputs)
-    kinds = {p.suffix for p in files}
-    assert {".yaml", ".jsonl", ".json", ".npz", ".faiss", ".txt"} <= kinds, kinds
+
+def assert_no_leak(case: Imported) -> None:
+    """Search every file written under the folder (contents and names), inputs excepted."""
+    files = written_files(case.root, set(case.inputs))
     found = {
-        str(path.relative_to(tmp_path)): [
-            p.written for p in leaks(path.read_bytes().decode("utf-8", "replace"), planted)
+        str(path.relative_to(case.root)): [
+            p.written for p in leaks(path.read_bytes().decode("utf-8", "replace"), case.planted)
         ]
         for path in files
     }
     assert not {name: hits for name, hits in found.items() if hits}
-    assert not any(leaks(str(path.relative_to(tmp_path)), planted) for path in files)
-    # The planted data did reach the library (redacted), so the check above means something.
-    examples = "".join(p.read_text(encoding="utf-8") for p in (library / "scripts").glob("*.yaml"))
-    assert "[CARD]" in examples and "[ID]" in examples and "[PHONE]" in examples
+    assert not any(leaks(str(path.relative_to(case.root)), case.planted) for path in files)
+
+
+@pytest.mark.model
+def test_import_build_evaluate_persist_no_planted_pii(imported: Imported) -> None:
+    reports, library = imported.root / "reports", str(imported.library)
+    for data in (imported.held, imported.live_eval):
+        run(["evaluate", str(data), "--json", "--library", library], reports / f"{data.stem}.json")
+        run(["evaluate", str(data), "--library", library], reports / f"{data.stem}.txt")
+    run(
+        ["evaluate", str(imported.live_eval), "--json", "--calibrate", "--library", library], reports / "calibrate.json"
+    )
+    assert (imported.library / ".index" / "calibration.json").is_file()
+    json.loads((reports / "held_out.json").read_text(encoding="utf-8"))
+    kinds = {p.suffix for p in written_files(imported.root, set(imported.inputs))}
+    assert {".yaml", ".jsonl", ".json", ".npz", ".faiss", ".txt"} <= kinds, kinds
+    assert_no_leak(imported)
+
+
+@pytest.mark.model
+def test_gap_report_and_stubs_hold_no_planted_pii(imported: Imported) -> None:
+    """Gap discovery (assist/gaps.py) on out-of-scope lines full of personal numbers:
+    the clusters' terms, representatives and the draft stub files stay clean."""
+    gaps = pytest.importorskip("assist.gaps", reason="assist/gaps.py is not in this checkout")
+    from dataclasses import asdict
+
+    from assist.assistant import Assistant
+    from assist.datafiles import Utterance
+
+    rng = random.Random(11)
+    lines = [
+        Utterance(plant(rng, rng.choice(TEMPLATES["out_of_scope"]), imported.planted), "out_of_scope", i)
+        for i in range(60)
+    ]
+    assistant = Assistant.load(imported.library, log=lambda _: None)
+    report = gaps.discover_gaps(assistant, lines, max_clusters=5)
+    assert report.gap_utterances > 20 and report.clusters
+    out = imported.root / "reports" / "gaps"
+    written = gaps.emit_stubs(report, out / "gap_stubs.yaml")
+    assert all(path.is_file() for path in written)
+    (out / "gap_report.json").write_text(json.dumps(asdict(report), ensure_ascii=False, indent=2), encoding="utf-8")
+    assert_no_leak(imported)
 
 
 @pytest.mark.xfail(
