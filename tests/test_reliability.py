@@ -19,6 +19,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -201,14 +202,15 @@ field_values = st.one_of(
 def test_damaged_manifest_is_an_index_state_error(
     built: tuple[Path, Path, Manifest], changes: dict[str, Any], drop: list[str]
 ) -> None:
-    library_dir, folder, _ = built
-    path = folder / "manifest.json"
-    original = path.read_bytes()
-    data = {**json.loads(original), **changes}
-    for key in drop:
-        data.pop(key, None)
-    path.write_text(json.dumps(data), encoding="utf-8")
-    try:
+    library_dir, pristine, _ = built
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch) / "index"
+        shutil.copytree(pristine, folder)  # each example starts from the intact index
+        path = folder / "manifest.json"
+        data = {**json.loads(path.read_bytes()), **changes}
+        for key in drop:
+            data.pop(key, None)
+        path.write_text(json.dumps(data), encoding="utf-8")
         try:
             answers_frozen(load_small(library_dir, folder))
         except IndexStateError as error:
@@ -217,8 +219,6 @@ def test_damaged_manifest_is_an_index_state_error(
             answers_frozen(load_small(library_dir, folder, auto_build=True))
         except IndexStateError as error:
             assert "assist build" in str(error)
-    finally:
-        path.write_bytes(original)
 
 
 @pytest.mark.parametrize("text", MANIFEST_TEXTS)
