@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
@@ -249,52 +251,98 @@ def rules_eval(
 
 @app.command()
 def evaluate(
-    file: Annotated[Path, typer.Argument(help="JSONL of {text, scenario} (or CSV / plain text).")],
+    file: Annotated[Path, typer.Argument(help="JSONL {text, scenario}, CSV with a header, or plain text lines.")],
     as_json: JsonOpt = False,
     calibrate: Annotated[bool, typer.Option(help="Choose and store the abstention threshold.")] = False,
+    top: Annotated[int, typer.Option("--top", min=1, help="Scenarios in the volume table.")] = 10,
+    gaps: Annotated[bool, typer.Option("--gaps/--no-gaps", help="Cluster uncovered requests.")] = True,
+    report_dir: Annotated[Path | None, typer.Option("--report", help="Write report.md and PNG charts here.")]
+    = None,
+    emit_stubs: Annotated[Path | None, typer.Option("--emit-stubs", help="Write draft scripts for gap clusters.")]
+    = None,
+    text_col: Annotated[str, typer.Option("--text-col")] = "text",
+    label_col: Annotated[str, typer.Option("--label-col")] = "scenario",
     library: LibraryOpt = None,
     model: ModelOpt = None,
     index: IndexOpt = None,
 ) -> None:
-    """Top-1/top-3 accuracy, abstention precision/recall/F1 and per-scenario accuracy."""
+    """Coverage, volume, accuracy, abstention, confusions and gap clusters for a file of utterances."""
     from assist.datafiles import read_utterances
     from assist.evaluate import best_threshold, run_outcomes
     from assist.evaluate import evaluate as run_evaluation
+    from assist.gaps import GapCollector
+    from assist.gaps import emit_stubs as write_stubs
     from assist.index_store import write_calibration
+    from assist.report import gaps_to_dict, render_gaps_table, render_volume_table, write_report
+
+    def items() -> Any:
+        return read_utterances(file, text_field=text_col, label_field=label_col)
 
     try:
         assistant = load_assistant(library, model, index)
         if calibrate:
-            outcomes = list(run_outcomes(assistant, read_utterances(file)))
+            outcomes = list(run_outcomes(assistant, items()))
             threshold, f1 = best_threshold(outcomes)
             write_calibration(assistant.index_dir, assistant.manifest, threshold,
                               {"f1": round(f1, 4), "source": file.name, "lines": len(outcomes)})
             assistant.threshold = threshold
             err.print(f"calibrated threshold {threshold:.4f} (out_of_scope F1 {f1:.3f}) stored in "
                       f"{assistant.index_dir / 'calibration.json'}")
-        report = run_evaluation(assistant, read_utterances(file))
+        collector = GapCollector(assistant) if gaps or emit_stubs else None
+        with progress_bar() as (progress, task):
+            def on_batch(batch: list[Any], suggestions: list[Any]) -> None:
+                if collector is not None:
+                    collector.add_batch(batch, suggestions)
+                progress.advance(task, len(batch))
+
+            report = run_evaluation(assistant, items(), on_batch=on_batch)
+        gap_report = collector.report() if collector is not None and collector.sample.texts else None
+        summary = report.summary()
+        if report_dir is not None:
+            written = write_report(summary, gap_report, report_dir, top=top)
+            err.print(f"report written: {', '.join(str(p) for p in written)}")
+        if emit_stubs is not None and gap_report is not None:
+            stubs = write_stubs(gap_report, emit_stubs)
+            err.print(f"draft scripts written: {', '.join(str(p) for p in stubs)}")
     except ValueError as error:
         err.print(f"[red]error:[/] {error}")
         raise typer.Exit(2) from None
     except AssistError as error:
         raise fail(error) from None
-    summary = report.summary()
     if as_json:
-        print_json(summary)
+        print_json({**summary, "gaps": gaps_to_dict(gap_report) if gap_report is not None else None})
         return
+    render_evaluation(summary, top)
+    out.print(render_volume_table(summary, top))
+    if gap_report is not None:
+        out.print(render_gaps_table(gap_report))
+
+
+@contextmanager
+def progress_bar() -> Iterator[tuple[Any, Any]]:
+    """A live count and rate on stderr for long runs (silent when stderr is not a terminal)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("evaluating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as progress:
+        yield progress, progress.add_task("evaluating", total=None)
+
+
+def render_evaluation(summary: dict[str, Any], top: int) -> None:
     table = Table("metric", "value", box=None)
-    for key in ("utterances", "labelled_in_scope", "top1", "top3", "answered_and_correct", "coverage",
-                "threshold", "out_of_scope_precision", "out_of_scope_recall", "out_of_scope_f1", "pinned"):
+    for key in ("utterances", "coverage", "abstained", "pinned", "threshold", "labelled_in_scope", "top1",
+                "top3", "answered_and_correct", "out_of_scope_precision", "out_of_scope_recall",
+                "out_of_scope_f1"):
         table.add_row(key, str(summary[key]))
     out.print(table)
-    per = Table("scenario", "accuracy", box=None, title="per-scenario accuracy")
-    for scenario, accuracy in summary["per_scenario_accuracy"].items():  # type: ignore[attr-defined]
-        per.add_row(scenario, f"{accuracy:.2f}")
-    out.print(per)
-    confusions = summary["top_confusions"]
-    if confusions:
+    if summary["labelled_in_scope"]:
+        per = Table("scenario", "accuracy", box=None, title="per-scenario accuracy")
+        for scenario, accuracy in summary["per_scenario_accuracy"].items():
+            per.add_row(scenario, f"{accuracy:.2f}")
+        out.print(per)
+    if summary["top_confusions"]:
         pairs = Table("label", "predicted", "count", box=None, title="most confused")
-        for row in confusions:  # type: ignore[attr-defined]
+        for row in summary["top_confusions"][:top]:
             pairs.add_row(row["label"], row["predicted"], str(row["count"]))
         out.print(pairs)
 

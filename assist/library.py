@@ -40,7 +40,7 @@ MAX_NUMBER_CHARS = 100
 """Longest unquoted number accepted; longer ones must be quoted as text."""
 _NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
-"""Lone surrogates (YAML "\\ud800" escapes) cannot be written as UTF-8: refused in texts."""
+"""Lone surrogates (YAML "\\ud800" escapes) cannot be written as UTF-8: refused anywhere."""
 RESERVED_SCENARIOS = ("out_of_scope",)
 
 REQUIRED_FIELDS = ("id", "scenario", "language", "examples")
@@ -138,7 +138,8 @@ def check_node_tree(root: yaml.Node | None, label: str) -> None:
     """Refuse, before any object is built, YAML whose shape would make loading or
     validation hang or recurse: alias bombs ("billion laughs"), an alias inside the
     node it names, nesting deeper than MAX_YAML_DEPTH and numbers longer than
-    MAX_NUMBER_CHARS (PyYAML converts base-60 integers in quadratic time).
+    MAX_NUMBER_CHARS (PyYAML converts base-60 integers in quadratic time); and texts
+    holding a lone surrogate, which no UTF-8 output (CLI, JSON, index) can hold.
 
     Iterative, and linear in the number of distinct nodes: aliases share nodes, so
     each node's expanded size and depth are computed once.
@@ -170,6 +171,11 @@ def check_node_tree(root: yaml.Node | None, label: str) -> None:
             raise LibraryError(
                 "an alias refers to the node that contains it", file=label, line=line_of(node),
                 fix="remove the recursive '*alias'",
+            )
+        if isinstance(node, yaml.ScalarNode) and _SURROGATE.search(node.value):
+            raise LibraryError(
+                "a text holds a lone surrogate (from a \\ud800-style escape), which cannot be shown or saved",
+                file=label, line=line_of(node), fix="write the character itself instead of the \\u escape",
             )
         if (
             isinstance(node, yaml.ScalarNode)
@@ -265,9 +271,6 @@ class _ScriptReader:
                 f"is {len(value)} characters, over the {MAX_TEXT_FIELD_CHARS} limit",
                 where, key, "shorten it",
             )
-        if _SURROGATE.search(value):
-            raise self.error("holds an invalid character (a lone surrogate, e.g. from a \\ud800 escape)",
-                             where, key, "remove the \\u escape or write the character itself")
         return value.strip()
 
     def optional_text(self, entry: dict[str, Any], node: yaml.Node | None, key: str) -> str:
@@ -291,9 +294,6 @@ class _ScriptReader:
                 )
             if len(item) > MAX_TEXT_FIELD_CHARS:
                 raise self.error(f"item #{index + 1} is too long", item_node, key, "shorten it")
-            if _SURROGATE.search(item):
-                raise self.error(f"item #{index + 1} holds an invalid character (a lone surrogate)", item_node, key,
-                                 "remove the \\u escape or write the character itself")
             items.append(item.strip())
         return tuple(items)
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 from rich.table import Table
 
 from assist.evaluate import OUT_OF_SCOPE
@@ -128,10 +129,14 @@ def coverage_chart(summary: Mapping[str, Any], top: int) -> bytes:
     abstained = [held_back.get(s, 0.0) for s in rows] + [volume.get(OUT_OF_SCOPE, 0.0)]
     axis.barh(positions, answered, color=ANSWERED_COLOUR, label="answered")
     axis.barh(positions, abstained, left=answered, color=ABSTAINED_COLOUR, label="abstained")
+    for position, total in enumerate(a + b for a, b in zip(answered, abstained, strict=True)):
+        axis.text(total, position, f" {total:g}", va="center", fontsize=7)
     axis.set_yticks(positions, labels, fontsize=8)
     axis.invert_yaxis()
+    axis.set_xlim(0, max([*answered, *(a + b for a, b in zip(answered, abstained, strict=True)), 1]) * 1.12)
+    axis.xaxis.set_major_locator(MaxNLocator(integer=True))
     axis.set_xlabel("utterances")
-    axis.legend(loc="upper right", fontsize=8)
+    axis.legend(loc="best", fontsize=8)
     axis.grid(axis="x", alpha=0.3)
     coverage = _number(summary, "coverage")
     axis.set_title(f"Volume per scenario (coverage {coverage:.1%})", fontsize=10)
@@ -184,12 +189,16 @@ def histogram_chart(summary: Mapping[str, Any]) -> bytes:
 
 # ----- Markdown --------------------------------------------------------------------
 
-_MD_SPECIAL = str.maketrans({c: f"\\{c}" for c in "\\`*[]<>|"})
+_MD_SPECIAL = str.maketrans({c: f"\\{c}" for c in "\\`*<>|"})
 
 
 def md(text: object) -> str:
-    """Redacted, one-line, Markdown-escaped text."""
-    return " ".join(redact(str(text)).split()).translate(_MD_SPECIAL)
+    """Redacted, one-line, Markdown-escaped text.
+
+    Brackets stay as they are so placeholders read ``[CARD]``; a link or image
+    can then only start at ``](``, which is broken up instead.
+    """
+    return " ".join(redact(str(text)).split()).translate(_MD_SPECIAL).replace("](", "]\\(")
 
 
 def render_markdown(summary: Mapping[str, Any], gaps: GapReport | None, *, top: int = 20) -> str:

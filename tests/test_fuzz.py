@@ -714,17 +714,25 @@ def test_over_limit_file_is_refused_before_parsing(tmp_path: Path) -> None:
         load_library(root)
 
 
-@pytest.mark.parametrize("field", ["examples", "empathy"])
-def test_lone_surrogate_escape_in_a_text_is_refused(tmp_path: Path, field: str) -> None:
+@pytest.mark.parametrize("where", ["example", "empathy", "rule"])
+def test_lone_surrogate_escape_in_a_text_is_refused(tmp_path: Path, where: str) -> None:
     """A YAML "\\ud800" escape decodes to a lone surrogate, which no UTF-8 output (CLI,
-    JSON, index vocabulary) can hold: refused at load, naming file, line and field."""
-    scripts = SCRIPTS_YAML.replace("      - 账户被限制交易了怎么办", '      - "账户被限制\\ud800交易了怎么办"')
-    if field == "empathy":
+    JSON, index vocabulary) can hold: refused at load, naming the file and line."""
+    scripts, rules = SCRIPTS_YAML, RULES_YAML
+    if where == "example":
+        scripts = SCRIPTS_YAML.replace("      - 账户被限制交易了怎么办", '      - "账户被限制\\ud800交易了怎么办"')
+    elif where == "empathy":
         scripts = SCRIPTS_YAML.replace("empathy: 买房是大事，", 'empathy: "\\udfff买房是大事" #')
-    assert scripts != SCRIPTS_YAML
-    root = write_library(tmp_path / "lib", scripts=scripts)
-    with pytest.raises(LibraryError, match=rf"lib/scripts/main\.yaml:\d+: field '{field}'.*surrogate"):
+    else:
+        rules = RULES_YAML.replace("suggestion: 请勿向任何所谓的安全账户转账。", 'suggestion: "请勿\\ud800转账"')
+    assert (scripts, rules) != (SCRIPTS_YAML, RULES_YAML)
+    root = write_library(tmp_path / "lib", scripts=scripts, rules=rules)
+    expected = (
+        r"lib/rules/rules\.yaml:\d+: .*surrogate" if where == "rule" else r"lib/scripts/main\.yaml:\d+: .*surrogate"
+    )
+    with pytest.raises(LibraryError, match=expected):
         load_library(root)
+        load_rule_pack(root)
 
 
 # ===== lookups and checks ==============================================================
@@ -906,6 +914,36 @@ def test_check_never_crashes(assistant: Assistant, text: str) -> None:
     check_violations(text, violations)
 
 
+BLOCKED_DRAFTS = (
+    "请您把验证码告诉我",
+    "请把卡号和有效期告诉我",
+    "您把验证码念给我听",
+    "Please read me the code we just sent",
+    "这个产品保本保息，稳赚不赔",
+)
+QUESTION_MARK_BUG = (
+    "assistant.check_utterance turns a lone surrogate into '?', which the rule engine "
+    "reads as a sentence end, so a block rule spanning it no longer fires (reported; "
+    "U+FFFD, as normalise uses, keeps the match)"
+)
+
+
+@pytest.mark.model
+@pytest.mark.xfail(strict=True, reason=QUESTION_MARK_BUG)
+def test_a_stray_undecodable_byte_does_not_hide_a_violation(assistant: Assistant) -> None:
+    """An undecodable byte inside a risky phrase must not hide it from the checker."""
+    missed = []
+    for draft in BLOCKED_DRAFTS:
+        expected = {v.rule_id for v in assistant.check(draft)}
+        assert expected, draft
+        for at in range(1, len(draft)):
+            found = {v.rule_id for v in assistant.check(draft[:at] + "\udcff" + draft[at:])}
+            replaced = {v.rule_id for v in assistant.check(draft[:at] + "\ufffd" + draft[at:])}
+            if replaced - found:
+                missed.append((draft[:at] + "<byte>" + draft[at:], sorted(replaced - found)))
+    assert not missed, missed
+
+
 @pytest.mark.model
 @fuzz(50)
 @given(
@@ -1020,21 +1058,17 @@ def test_cli_undecodable_argv_in_a_real_process(built_library: Path, argv_bytes:
         assert_clean_process(run_cli_process([*command, "--library", str(built_library), "--", argv_bytes]))
 
 
-SURROGATE_OUTPUT_BUG = (
-    "assist/cli.py writes matched rule text holding a lone surrogate (an undecodable argv byte) "
-    "to a strict UTF-8 stdout: UnicodeEncodeError traceback (reported; fix belongs in cli.py)"
-)
 MATCH_WITH_SURROGATE = {"check": "请您把验证码\udcff告诉我", "suggest": "对方让我\udcff告诉他验证码"}
+"""Rule matches that span an undecodable byte (a lone surrogate once decoded)."""
 
 
 @pytest.mark.model
-@pytest.mark.xfail(strict=True, reason=SURROGATE_OUTPUT_BUG)
 @pytest.mark.parametrize("command", ["check", "suggest"])
 @pytest.mark.parametrize("as_json", [True, False])
 def test_cli_undecodable_argv_with_a_strict_utf8_stdout(command: str, as_json: bool) -> None:
-    """As under an en_US.UTF-8 or zh_CN.UTF-8 locale (stdout errors='strict'). Run in a
-    child process: in-process, the failed write stays in rich's buffer and breaks the
-    next command's output too (so a long-running ``assist shell`` would keep failing)."""
+    """As under an en_US.UTF-8 or zh_CN.UTF-8 locale (stdout errors='strict'): a rule
+    match holding the byte must still print. Run in a child process: in-process, a
+    failed write would stay in rich's buffer and break the next command's output too."""
     raw = MATCH_WITH_SURROGATE[command].encode("utf-8", "surrogateescape")
     args: list[str | bytes] = [command, *(["--json"] if as_json else []), "--", raw]
     assert_clean_process(run_cli_process(args, {"PYTHONIOENCODING": "utf-8"}))
