@@ -6,6 +6,7 @@ normalise → embed (encoders) → search → overrides and compliance filter �
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
     from assist.session import Session
 
 DEFAULT_THRESHOLD = 0.45
+_SURROGATE = re.compile("[\ud800-\udfff]")
 SHIPPED_INDEX = SHIPPED_LIBRARY.parent / "index"
 
 
@@ -85,8 +87,9 @@ def check_utterance(text: object) -> str:
             "paste only the customer's request"
         )
     # Lone surrogates (undecodable bytes from a terminal) cannot be printed or encoded;
-    # each becomes "?" so spans still line up with the text as given.
-    return text.encode("utf-8", "replace").decode("utf-8")
+    # each becomes U+FFFD, a letter-like placeholder that neither splits a sentence for
+    # the rule engine nor moves spans.
+    return _SURROGATE.sub("\ufffd", text)
 
 
 @dataclass(frozen=True)
@@ -154,7 +157,12 @@ class Assistant:
         warnings = validate_against_rules(lib, pack)
         encoder = encoder or get_encoder(model)
         folder = Path(index_dir) if index_dir is not None else default_index_dir(lib.root)
-        manifest = read_manifest(folder)
+        try:
+            manifest = read_manifest(folder)
+        except IndexStateError:
+            if not auto_build:
+                raise
+            manifest = None
         reason = stale_reason(manifest, lib, encoder)
         if reason is not None:
             if not auto_build:

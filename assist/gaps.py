@@ -96,7 +96,8 @@ _STOPWORDS = frozenset({
     "what", "how", "does", "did", "this", "that", "with", "have", "has", "had", "now", "there",
     "please", "hello", "not", "but", "get", "need", "want", "from", "they", "them", "our", "its",
     "why", "when", "where", "who", "any", "just", "about", "been", "after", "before", "still",
-    "i'm", "don't", "can't", "it's", "i've", "also", "some",
+    "i'm", "don't", "can't", "it's", "i've", "also", "some", "what's", "that's", "there's", "i'd",
+    "i'll", "you're", "won't", "didn't", "doesn't", "isn't", "should", "which", "into", "then",
 })
 
 
@@ -321,12 +322,12 @@ def unit_rows(matrix: np.ndarray) -> np.ndarray:
 
 def project(vectors: np.ndarray) -> np.ndarray:
     """Centre on the sample mean, keep the top principal components, L2-normalise."""
-    centred = vectors.astype(np.float64) - vectors.mean(axis=0, keepdims=True)
+    centred = vectors - vectors.mean(axis=0, keepdims=True, dtype=np.float64).astype(np.float32)
     dims = min(PCA_DIMS, centred.shape[0] - 1, centred.shape[1])
     if dims < 1:
         return unit_rows(vectors.astype(np.float32))
-    _, basis = np.linalg.eigh(centred.T @ centred)
-    top = basis[:, ::-1][:, :dims]
+    _, basis = np.linalg.eigh((centred.T @ centred).astype(np.float64))
+    top = basis[:, ::-1][:, :dims].astype(np.float32)
     return unit_rows(centred @ top)
 
 

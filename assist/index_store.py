@@ -175,6 +175,8 @@ def remove_old_builds(folder: Path, keep: str) -> None:
         stale_partial = child.name.startswith(".build-") and child.name.endswith(".partial")
         if child.is_dir() and (stale_build or stale_partial):
             shutil.rmtree(child, ignore_errors=True)
+        elif child.is_file() and child.name.startswith((".manifest.json.", ".calibration.json.")):
+            child.unlink(missing_ok=True)  # temp file of a write killed before its rename
 
 
 _BUILD_NAME = re.compile(r"^build-[A-Za-z0-9_-]+$")

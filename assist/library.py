@@ -186,6 +186,8 @@ def check_node_tree(root: yaml.Node | None, label: str) -> None:
                 f"a number of {len(node.value):,} characters is too long", file=label,
                 line=line_of(node), fix="quote it if it is meant as text",
             )
+        if isinstance(node, yaml.MappingNode):
+            check_unique_keys(node, label)
         entered.add(key)
         stack.append((node, True))
         stack.extend((child, False) for child in _children(node) if id(child) not in done)
@@ -196,6 +198,20 @@ def check_node_tree(root: yaml.Node | None, label: str) -> None:
             "values", file=label, line=line_of(root),
             fix="write the values out instead of nesting '*alias' references",
         )
+
+
+def check_unique_keys(node: yaml.MappingNode, label: str) -> None:
+    """YAML keeps the last of two equal keys silently (two ``empathy:`` lines); refuse them."""
+    seen: set[str] = set()
+    for key_node, _ in node.value:
+        if not isinstance(key_node, yaml.ScalarNode):
+            continue
+        if key_node.value in seen:
+            raise LibraryError(
+                "key appears twice in the same mapping", file=label, line=line_of(key_node),
+                field=key_node.value, fix="keep one of the two entries",
+            )
+        seen.add(key_node.value)
 
 
 def display_path(path: Path, root: Path) -> str:

@@ -18,6 +18,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from rich.table import Table
+from rich.text import Text
 
 from assist.evaluate import OUT_OF_SCOPE
 from assist.gaps import GapReport, write_atomic
@@ -113,20 +114,25 @@ def coverage_chart(summary: Mapping[str, Any], top: int) -> bytes:
     """Answered volume per scenario (plus abstentions); accuracy beside it when labelled.
 
     When the summary carries ``abstained_by_scenario`` (the nearest scenario of
-    each abstention), each bar is split into answered and abstained.
+    each abstention), each bar is split into answered and abstained; otherwise
+    all abstentions share one grey bar.
     """
     rows = scenario_rows(summary, top)
     volume = _counts(summary, "volume")
     held_back = _counts(summary, "abstained_by_scenario")
     labelled = is_labelled(summary)
-    labels = [ascii_label(s) for s in rows] + [ABSTAINED]
+    answered = [volume.get(s, 0.0) for s in rows]
+    abstained = [held_back.get(s, 0.0) for s in rows]
+    labels = [ascii_label(s) for s in rows]
+    if not held_back:
+        labels.append(ABSTAINED)
+        answered.append(0.0)
+        abstained.append(volume.get(OUT_OF_SCOPE, 0.0))
     height = max(3.0, 0.3 * len(labels) + 1.4)
     figure = Figure(figsize=(11 if labelled else 8, height))
     grid = figure.add_gridspec(1, 2, width_ratios=(3, 2)) if labelled else figure.add_gridspec(1, 1)
     axis = figure.add_subplot(grid[0, 0])
     positions = list(range(len(labels)))
-    answered = [volume.get(s, 0.0) for s in rows] + [0.0]
-    abstained = [held_back.get(s, 0.0) for s in rows] + [volume.get(OUT_OF_SCOPE, 0.0)]
     axis.barh(positions, answered, color=ANSWERED_COLOUR, label="answered")
     axis.barh(positions, abstained, left=answered, color=ABSTAINED_COLOUR, label="abstained")
     for position, total in enumerate(a + b for a, b in zip(answered, abstained, strict=True)):
@@ -141,17 +147,19 @@ def coverage_chart(summary: Mapping[str, Any], top: int) -> bytes:
     coverage = _number(summary, "coverage")
     axis.set_title(f"Volume per scenario (coverage {coverage:.1%})", fontsize=10)
     if labelled:
-        accuracy_panel(figure.add_subplot(grid[0, 1], sharey=axis), rows, summary)
+        accuracy_panel(figure.add_subplot(grid[0, 1], sharey=axis), rows, len(labels), summary)
     figure.tight_layout()
     return _png(figure)
 
 
-def accuracy_panel(axis: Any, rows: Sequence[str], summary: Mapping[str, Any]) -> None:
+def accuracy_panel(axis: Any, rows: Sequence[str], slots: int, summary: Mapping[str, Any]) -> None:
+    """Top-1 accuracy beside the volume bars; ``slots`` counts the volume chart's rows."""
     accuracy = _counts(summary, "per_scenario_accuracy")
-    values = [accuracy.get(s, 0.0) for s in rows] + [0.0]
+    names = [*rows, *[""] * (slots - len(rows))]
+    values = [accuracy.get(s, 0.0) for s in names]
     colours = [GOOD if v >= 0.8 else FAIR if v >= 0.5 else POOR for v in values]
     bars = axis.barh(range(len(values)), values, color=colours)
-    for bar, scenario in zip(bars, [*rows, ""], strict=True):
+    for bar, scenario in zip(bars, names, strict=True):
         if scenario in accuracy:
             axis.text(bar.get_width() + 0.01, bar.get_y() + bar.get_height() / 2,
                       f"{accuracy[scenario]:.0%}", va="center", fontsize=7)
@@ -348,28 +356,37 @@ def gaps_to_dict(report: GapReport) -> dict[str, Any]:
     }
 
 
-def _clip(text: str, limit: int = 60) -> str:
-    text = " ".join(redact(text).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def _one_line(text: str) -> str:
+    return " ".join(redact(text).split())
 
 
 def render_gaps_table(report: GapReport) -> Table:
-    """Gap clusters for the terminal, largest first."""
+    """Gap clusters for the terminal, largest first.
+
+    Terms and the first representative share one column (terms above), so the
+    table stays readable in an 80-column terminal. User text goes in as
+    :class:`rich.text.Text`, never as markup.
+    """
     labelled = any(c.label_counts for c in report.clusters)
     table = Table(
         title=(f"coverage gaps: {report.gap_utterances} of {report.total_utterances} utterances "
                f"below {report.low_confidence:.2f}"),
         box=None,
     )
-    for name in ("#", "volume", "share", "suggested id", "terms", "representative"):
-        table.add_column(name, justify="right" if name in ("#", "volume", "share") else "left")
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("volume", justify="right", no_wrap=True)
+    table.add_column("suggested id", no_wrap=True)
     if labelled:
-        table.add_column("majority label")
+        table.add_column("majority label", no_wrap=True, overflow="ellipsis", max_width=20)
+    table.add_column("terms / representative", overflow="fold", min_width=16)
     for c in report.clusters:
-        row = [str(c.rank), f"{c.estimated_volume:g}", f"{c.share:.1%}", c.suggested_id,
-               _clip(", ".join(c.top_terms[:3]), 30), _clip(c.representatives[0] if c.representatives else "")]
+        row: list[str | Text] = [str(c.rank), f"{c.estimated_volume:g} ({c.share:.1%})", c.suggested_id]
         if labelled:
-            row.append(c.majority_label or "")
+            row.append(Text(c.majority_label or ""))
+        cell = Text(", ".join(redact(t) for t in c.top_terms) or "-", style="bold")
+        if c.representatives:
+            cell.append("\n" + _one_line(c.representatives[0]), style="dim")
+        row.append(cell)
         table.add_row(*row)
     return table
 
@@ -381,7 +398,7 @@ def render_volume_table(summary: Mapping[str, Any], top: int = 20) -> Table:
     table = Table("scenario", "utterances", "share", box=None, title=f"volume per scenario (top {top})")
     answered = sorted(((s, n) for s, n in volume.items() if s != OUT_OF_SCOPE), key=lambda r: (-r[1], r[0]))
     for scenario, count in answered[:top]:
-        table.add_row(redact(scenario), str(int(count)), f"{count / total:.1%}")
+        table.add_row(Text(redact(scenario)), str(int(count)), f"{count / total:.1%}")
     abstained = volume.get(OUT_OF_SCOPE, 0.0)
     table.add_row(ABSTAINED, str(int(abstained)), f"{abstained / total:.1%}", style="dim")
     return table

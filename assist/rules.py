@@ -317,7 +317,6 @@ def _read_rule_file(path: Path, root: Path) -> list[Rule]:
     reader = _RuleReader(display_path(path, root))
     if data is None:
         return []
-    reader.check_duplicate_keys(node)
     if not isinstance(data, dict) or "rules" not in data:
         raise reader.error("expected a top-level 'rules:' list", node, None,
                            "start the file with 'rules:' followed by '- id: ...' entries")
@@ -392,22 +391,6 @@ class _RuleReader:
         self, message: str, node: yaml.Node | None, field: str | None, fix: str
     ) -> LibraryError:
         return LibraryError(message, file=self.label, line=line_of(node), field=field, fix=fix)
-
-    def check_duplicate_keys(self, node: yaml.Node | None) -> None:
-        """YAML keeps the last of two equal keys silently; refuse them instead."""
-        if isinstance(node, yaml.MappingNode):
-            seen: set[str] = set()
-            for key_node, value_node in node.value:
-                key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
-                if isinstance(key, str) and key in seen:
-                    raise self.error("key appears twice in the same mapping", key_node, key,
-                                     "keep one of the two entries")
-                if isinstance(key, str):
-                    seen.add(key)
-                self.check_duplicate_keys(value_node)
-        elif isinstance(node, yaml.SequenceNode):
-            for item in node.value:
-                self.check_duplicate_keys(item)
 
     def text(self, entry: dict[str, Any], node: yaml.Node | None, key: str) -> str:
         value = entry.get(key)

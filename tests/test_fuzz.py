@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -864,12 +865,14 @@ def check_suggestion(suggestion: Suggestion, top_k: int) -> None:
 
 
 def check_violations(text: str, violations: list[Violation]) -> None:
+    """Spans index the text as given; lone surrogates come back as U+FFFD."""
+    shown = re.sub("[\ud800-\udfff]", "\ufffd", text)
     assert isinstance(violations, list)
     for violation in violations:
         assert isinstance(violation, Violation)
         start, end = violation.span
         assert 0 <= start < end <= len(text)
-        assert violation.matched_text == text[start:end]
+        assert violation.matched_text == shown[start:end]
 
 
 @pytest.mark.model
@@ -921,15 +924,7 @@ BLOCKED_DRAFTS = (
     "Please read me the code we just sent",
     "这个产品保本保息，稳赚不赔",
 )
-QUESTION_MARK_BUG = (
-    "assistant.check_utterance turns a lone surrogate into '?', which the rule engine "
-    "reads as a sentence end, so a block rule spanning it no longer fires (reported; "
-    "U+FFFD, as normalise uses, keeps the match)"
-)
-
-
 @pytest.mark.model
-@pytest.mark.xfail(strict=True, reason=QUESTION_MARK_BUG)
 def test_a_stray_undecodable_byte_does_not_hide_a_violation(assistant: Assistant) -> None:
     """An undecodable byte inside a risky phrase must not hide it from the checker."""
     missed = []

@@ -142,3 +142,15 @@ def test_json_and_terminal_views(labelled: tuple[dict[str, Any], GapReport]) -> 
     shown = console.export_text()
     assert_no_planted_numbers(shown)
     assert "(abstained)" in shown and gaps.clusters[0].suggested_id in shown
+
+
+def test_charts_split_bars_when_abstentions_per_scenario_are_known(tmp_path: Path) -> None:
+    summary: dict[str, Any] = {
+        "utterances": 40, "labelled_in_scope": 0, "coverage": 0.75, "abstained": 10, "threshold": 0.45,
+        "volume": {"fee_dispute": 20, "card_lost_stolen": 10, "out_of_scope": 10},
+        "abstained_by_scenario": {"fee_dispute": 6, "card_lost_stolen": 4},
+        "score_histogram": [0] * 8 + [10] + [0] * 3 + [30] + [0] * 7,
+    }
+    written = write_report(summary, None, tmp_path)
+    assert written[1].read_bytes().startswith(PNG_MAGIC)
+    assert imread(written[1]).shape[0] > 200
