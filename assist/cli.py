@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
@@ -289,21 +289,25 @@ def evaluate(
             err.print(f"calibrated threshold {threshold:.4f} (out_of_scope F1 {f1:.3f}) stored in "
                       f"{assistant.index_dir / 'calibration.json'}")
         collector = GapCollector(assistant) if gaps or emit_stubs else None
-        with progress_bar() as (progress, task):
+        with progress_bar(count_lines(file)) as advance:
             def on_batch(batch: list[Any], suggestions: list[Any]) -> None:
                 if collector is not None:
                     collector.add_batch(batch, suggestions)
-                progress.advance(task, len(batch))
+                advance(len(batch))
 
             report = run_evaluation(assistant, items(), on_batch=on_batch)
-        gap_report = collector.report() if collector is not None and collector.sample.texts else None
+        gap_report = collector.report() if collector is not None else None
         summary = report.summary()
         if report_dir is not None:
             written = write_report(summary, gap_report, report_dir, top=top)
             err.print(f"report written: {', '.join(str(p) for p in written)}")
-        if emit_stubs is not None and gap_report is not None:
-            stubs = write_stubs(gap_report, emit_stubs)
-            err.print(f"draft scripts written: {', '.join(str(p) for p in stubs)}")
+        if emit_stubs is not None:
+            if gap_report is not None and gap_report.clusters:
+                stubs = write_stubs(gap_report, emit_stubs)
+                err.print(f"draft scripts written: {', '.join(str(p) for p in stubs)} "
+                          "(append the .scenarios.yaml entries to the library's scenarios.yaml)")
+            else:
+                err.print("no gap clusters found; no draft scripts written")
     except ValueError as error:
         err.print(f"[red]error:[/] {error}")
         raise typer.Exit(2) from None
@@ -319,13 +323,32 @@ def evaluate(
 
 
 @contextmanager
-def progress_bar() -> Iterator[tuple[Any, Any]]:
-    """A live count and rate on stderr for long runs (silent when stderr is not a terminal)."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+def progress_bar(total: int | None) -> Iterator[Callable[[int], None]]:
+    """Progress on stderr for long runs; silent for short files or when stderr is not a terminal."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
-    columns = (TextColumn("evaluating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as progress:
-        yield progress, progress.add_task("evaluating", total=None)
+    quiet = not err.is_terminal or (total is not None and total < 2_000)
+    columns = (TextColumn("evaluating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+               TimeRemainingColumn())
+    with Progress(*columns, console=err, transient=True, disable=quiet) as progress:
+        task = progress.add_task("evaluating", total=total)
+        yield lambda n: progress.advance(task, n)
+
+
+def count_lines(path: Path) -> int | None:
+    """Newlines in the file (an upper bound on utterances), for the progress bar's total."""
+    try:
+        with open(path, "rb") as handle:
+            return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
+    except OSError:
+        return None
 
 
 def render_evaluation(summary: dict[str, Any], top: int) -> None:

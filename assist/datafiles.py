@@ -3,6 +3,10 @@
 JSONL lines are objects with a text field (``text`` by default) and an
 optional label (``scenario``); CSV files have a header row; plain text has one
 utterance a line and no labels. Errors name the file and line.
+
+Labels are redacted as they are read: a label column is free text in a bank's
+export (a wrong ``--label-col`` can point at notes holding phone numbers), and
+labels flow into reports, JSON and file names. Scenario ids are unchanged by it.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from pathlib import Path
 from typing import TextIO
 
 from assist.errors import InputError
+from assist.redact import redact
 
 
 @dataclass(frozen=True)
@@ -64,7 +69,7 @@ def _jsonl(path: Path, handle: TextIO, text_field: str, label_field: str | None)
         if not isinstance(record, dict) or not isinstance(record.get(text_field), str):
             raise InputError(f"{path}:{number}: expected an object with a text field '{text_field}'")
         label = record.get(label_field) if label_field else None
-        yield Utterance(record[text_field], label if isinstance(label, str) else None, number)
+        yield Utterance(record[text_field], clean_label(label), number)
 
 
 def _csv(path: Path, handle: TextIO, text_field: str, label_field: str | None) -> Iterator[Utterance]:
@@ -77,4 +82,10 @@ def _csv(path: Path, handle: TextIO, text_field: str, label_field: str | None) -
         )
     for row in reader:
         label = row.get(label_field) if label_field else None
-        yield Utterance(row[text_field] or "", label or None, reader.line_num)
+        yield Utterance(row[text_field] or "", clean_label(label), reader.line_num)
+
+
+def clean_label(label: object) -> str | None:
+    if not isinstance(label, str) or not label.strip():
+        return None
+    return redact(label.strip())

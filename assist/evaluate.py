@@ -66,6 +66,7 @@ class EvaluationReport:
     per_scenario: dict[str, list[int]] = field(default_factory=dict)  # scenario -> [right, total]
     confusions: Counter[tuple[str, str]] = field(default_factory=Counter)
     volume: Counter[str] = field(default_factory=Counter)
+    abstained_by_scenario: Counter[str] = field(default_factory=Counter)
     score_histogram: list[int] = field(default_factory=lambda: [0] * 20)
     threshold: float = 0.0
 
@@ -74,6 +75,8 @@ class EvaluationReport:
         self.abstained += outcome.abstained
         self.pinned += outcome.pinned
         self.volume[outcome.predicted if not outcome.abstained and outcome.predicted else OUT_OF_SCOPE] += 1
+        if outcome.abstained and outcome.predicted:
+            self.abstained_by_scenario[outcome.predicted] += 1
         bucket = min(19, max(0, int(outcome.score * 20)))
         self.score_histogram[bucket] += 1
         label = outcome.label
@@ -123,6 +126,7 @@ class EvaluationReport:
                 {"label": a, "predicted": b, "count": n} for (a, b), n in self.confusions.most_common(10)
             ],
             "volume": dict(self.volume.most_common()),
+            "abstained_by_scenario": dict(self.abstained_by_scenario.most_common()),
             "score_histogram": self.score_histogram,
         }
 

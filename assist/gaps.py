@@ -229,7 +229,8 @@ class GapCollector:
         texts = [redact(item.text) for _, item in kept]
         vectors = self.assistant.encoder.encode([normalise(t) for t in texts])
         for (slot, item), text, vector in zip(kept, texts, vectors, strict=True):
-            self.sample.put(slot, text, item.label, np.asarray(vector, dtype=np.float32))
+            label = redact(item.label) if item.label else None
+            self.sample.put(slot, text, label, np.asarray(vector, dtype=np.float32))
 
     def report(self, *, max_clusters: int = 20) -> GapReport:
         """Cluster the sample and name the clusters."""

@@ -12,6 +12,8 @@ import yaml
 
 from assist.assistant import Assistant
 from assist.datafiles import Utterance, read_utterances
+from assist.errors import InputError
+from assist.evaluate import run_outcomes
 from assist.gaps import (
     GapCollector,
     GapReport,
@@ -188,8 +190,6 @@ def test_sample_stays_bounded_on_a_long_stream(hash_assistant: Assistant) -> Non
             yield Utterance(f"{texts[i % len(texts)]}，单号{i}", None, i + 1)
 
     collector = GapCollector(hash_assistant, max_points=200, seed=3)
-    from assist.evaluate import run_outcomes
-
     for _ in run_outcomes(hash_assistant, stream(), on_batch=collector.add_batch):
         pass
     assert produced == 6000
@@ -247,8 +247,6 @@ def test_stub_language_can_be_forced_and_is_checked(hash_assistant: Assistant, t
     report = discover_gaps(hash_assistant, topic_items(repeat=2))
     stub, _ = emit_stubs(report, tmp_path / "gaps.yaml", language="zh-Hant")
     assert {e["language"] for e in yaml.safe_load(stub.read_text(encoding="utf-8"))["scripts"]} == {"zh-Hant"}
-    from assist.errors import InputError
-
     with pytest.raises(InputError):
         emit_stubs(report, tmp_path / "bad.yaml", language="fr")
 

@@ -306,16 +306,8 @@ def gap_lines(imported: Imported, seed: int, label_pii: bool) -> list[Any]:
     return lines
 
 
-LABEL_LEAK = (
-    "assist/report.py gaps_to_dict (the --json view) writes input labels (label_counts, "
-    "majority_label) unredacted (reported; fix belongs in report.py)"
-)
-
-
 @pytest.mark.model
-@pytest.mark.parametrize(
-    "label_pii", [False, pytest.param(True, marks=pytest.mark.xfail(strict=True, reason=LABEL_LEAK))]
-)
+@pytest.mark.parametrize("label_pii", [False, True])
 def test_gap_report_and_stubs_hold_no_planted_pii(imported: Imported, label_pii: bool) -> None:
     """Gap discovery (assist/gaps.py) and the coverage report (assist/report.py) on
     lines the library cannot answer: cluster terms, representatives, draft stubs,
