@@ -116,17 +116,16 @@ def synthetic_library(base: Library, examples: int, folder: Path, seed: int = 0)
     scripts = base.active_scripts
     per_script = max(1, examples // len(scripts))
     (folder / "scripts").mkdir(parents=True)
-    entries = []
     for script in scripts:
         seen: set[str] = set()
         pool = list(script.examples)
         while len(seen) < per_script:
             candidate = perturb(rng.choice(pool), rng) + f" #{len(seen)}"
             seen.add(candidate)
-        entries.append({"id": script.id, "scenario": script.scenario, "language": script.language,
-                        "status": "examples_only", "examples": sorted(seen)})
-    (folder / "scripts" / "synthetic.yaml").write_text(
-        yaml.safe_dump({"scripts": entries}, allow_unicode=True), encoding="utf-8")
+        entry = {"id": script.id, "scenario": script.scenario, "language": script.language,
+                 "status": "examples_only", "examples": sorted(seen)}
+        (folder / "scripts" / f"{script.id}.yaml").write_text(
+            yaml.safe_dump({"scripts": [entry]}, allow_unicode=True), encoding="utf-8")
     return folder
 
 
