@@ -2,12 +2,12 @@
 
     python bench/load_serve.py [--requests 2000] [--concurrency 200]
 
-Starts uvicorn in this process on 127.0.0.1 (a free port) with the real shipped
-library and the default model, then sends a bounded number of requests from
-``--concurrency`` httpx clients. Prints the machine, p50/p90/p99 latency,
-throughput and the error count. Client and server share this process (and its
-GIL), so the figures are a conservative bound for one server process. The rate
-limit is off: every client here is 127.0.0.1 and would share one bucket.
+Starts one server process (uvicorn, 127.0.0.1, a free port) with the real
+shipped library and the default model, then sends a bounded number of requests
+from ``--concurrency`` httpx clients in this process. Prints the machine,
+p50/p90/p99 latency, throughput and the error count. Client and server share
+the machine's cores, so the figures are a conservative bound. The rate limit is
+off: every client here is 127.0.0.1 and would share one bucket.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ import platform
 import random
 import socket
 import statistics
+import subprocess
 import sys
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +32,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from assist.assistant import Assistant
-from assist.serve import create_app
 
 WARMUP_REQUESTS = 20
 REQUEST_TIMEOUT_S = 30.0
@@ -75,19 +74,33 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(assistant: Assistant) -> tuple[uvicorn.Server, threading.Thread, str]:
-    app = create_app(assistant, rate_limit_per_minute=None)
+SERVER_CODE = """
+import sys, uvicorn
+from assist.assistant import Assistant
+from assist.serve import create_app
+library, model, port = sys.argv[1] or None, sys.argv[2] or None, int(sys.argv[3])
+app = create_app(Assistant.load(library=library, model=model, log=lambda _: None), rate_limit_per_minute=None)
+uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, backlog=1024)
+"""
+
+
+def start_server(library: str | None, model: str | None) -> tuple[subprocess.Popen[bytes], str]:
+    """The server in its own process, as in production: the load generator must not
+    share its interpreter (and GIL) with the server it measures."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           access_log=False, backlog=1024))
-    thread = threading.Thread(target=server.run, name="assist-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise SystemExit("uvicorn did not start within 30 s")
-        time.sleep(0.05)
-    return server, thread, f"http://127.0.0.1:{port}"
+    process = subprocess.Popen([sys.executable, "-c", SERVER_CODE, library or "", model or "", str(port)])
+    base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit("the server process exited during start-up")
+        try:
+            if httpx.get(f"{base_url}/v1/health", timeout=1).status_code == 200:
+                return process, base_url
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit("the server did not answer /v1/health within 60 s")
 
 
 def utterances(assistant: Assistant, count: int, seed: int = 0) -> list[str]:
@@ -167,14 +180,14 @@ def main(argv: list[str] | None = None) -> int:
     assistant = Assistant.load(library=args.library, model=args.model)
     print(f"loaded:       {len(assistant.library.active_scripts)} scripts, model "
           f"{assistant.model_id}, in {time.perf_counter() - started:.1f} s")
-    server, thread, base_url = start_server(assistant)
-    print(f"server:       uvicorn {uvicorn.__version__}, one process, in this process, {base_url}")
+    process, base_url = start_server(args.library, args.model)
+    print(f"server:       uvicorn {uvicorn.__version__}, one server process, {base_url}")
     try:
         texts = utterances(assistant, requests)
         results, wall_s = asyncio.run(load(base_url, texts, concurrency))
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+        process.terminate()
+        process.wait(timeout=10)
     report(results, wall_s, requests, concurrency)
     return 1 if results.errors else 0
 
