@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
+from rich.text import Text
 
 from assist.errors import AssistError
 
@@ -104,11 +105,13 @@ def render_suggestion(suggestion: Any) -> None:
             out.print(Panel(alert, style="bold white on red", title="ALERT"))
     top = suggestion.top
     title = "abstained: ask a clarifying question" if suggestion.abstained else f"{top.scenario} · {top.script_id}"
-    body = suggestion.reply
+    # Text, not markup: script text may hold square brackets.
+    body = Text(suggestion.reply, overflow="fold")
     if top is not None and not suggestion.abstained and top.steps:
-        body += "\n\n" + "\n".join(f"{i}. {step}" for i, step in enumerate(top.steps, 1))
+        body.append("\n\n" + "\n".join(f"{i}. {step}" for i, step in enumerate(top.steps, 1)))
     if suggestion.escalation:
-        body += f"\n\n[bold]Escalation:[/] {suggestion.escalation}"
+        body.append("\n\nEscalation: ", style="bold")
+        body.append(suggestion.escalation)
     out.print(Panel(body, title=title, subtitle=f"score {top.score:.2f}" if top else None))
     out.print(f"[dim]why: {suggestion.why}[/]", highlight=False)
     if len(suggestion.candidates) > 1:
