@@ -126,8 +126,9 @@ class Assistant:
         self.weights = FusionWeights()
         self._warnings = warnings
         self._scripts = library.active_scripts
-        self._row_script = [position for position, _ in example_rows(library)]
-        self._examples = [text for _, text in example_rows(library)]
+        rows = example_rows(library)
+        self._row_script = [position for position, _ in rows]
+        self._examples = [text for _, text in rows]
         self._by_scenario: dict[str, list[Script]] = {}
         for script in self._scripts:
             self._by_scenario.setdefault(script.scenario, []).append(script)
