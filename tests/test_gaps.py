@@ -25,6 +25,7 @@ from assist.gaps import (
 )
 from assist.library import load_library
 from tests.conftest import HashEncoder
+from tests.pii_samples import luhn_complete
 
 DEV_SET = Path(__file__).resolve().parents[2] / "shared" / "eval" / "utterances_dev.jsonl"
 SHIPPED = Path(__file__).resolve().parents[1] / "scripts_library"
@@ -40,17 +41,6 @@ TOPICS = {
     "rate": ["定期存款利率是多少", "三年定期利息怎么算", "大额存单利率多少", "存款利息太低了",
              "定期提前支取利息怎么算", "一年定期利率多少"],
 }
-
-
-def luhn_complete(prefix: str) -> str:
-    """``prefix`` plus the Luhn check digit."""
-    total = 0
-    for position, char in enumerate(reversed(prefix)):
-        digit = int(char)
-        if position % 2 == 0:
-            digit = digit * 2 - 9 if digit > 4 else digit * 2
-        total += digit
-    return prefix + str((10 - total % 10) % 10)
 
 
 CARD = luhn_complete("622202123456789012")

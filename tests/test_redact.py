@@ -19,12 +19,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assist.redact import PLACEHOLDERS, PiiMatch, contains_pii, find_pii, redact
+from tests.pii_samples import id_check, luhn_complete, luhn_valid
 
 # ---------------------------------------------------------------------------
 # Independent helpers
 # ---------------------------------------------------------------------------
 
-ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 PROVINCES = (
     *("11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34"),
     *("35", "36", "37", "41", "42", "43", "44", "45", "46", "50", "51", "52"),
@@ -32,37 +32,9 @@ PROVINCES = (
 )
 
 
-def luhn_sum(number: str) -> int:
-    total = 0
-    for position, ch in enumerate(reversed(number)):
-        value = int(ch)
-        if position % 2 == 1:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return total % 10
-
-
-def luhn_valid(number: str) -> bool:
-    return luhn_sum(number) == 0
-
-
-def with_luhn(prefix: str) -> str:
-    """``prefix`` plus the check digit that makes it Luhn-valid."""
-    for digit in "0123456789":
-        if luhn_valid(prefix + digit):
-            return prefix + digit
-    raise AssertionError("unreachable")
-
-
 def without_luhn(prefix: str) -> str:
     """``prefix`` plus a final digit that makes it fail Luhn."""
-    return with_luhn(prefix)[:-1] + str((int(with_luhn(prefix)[-1]) + 1) % 10)
-
-
-def id_check(body17: str) -> str:
-    return "10X98765432"[sum(int(c) * w for c, w in zip(body17, ID_WEIGHTS, strict=True)) % 11]
+    return luhn_complete(prefix)[:-1] + str((int(luhn_complete(prefix)[-1]) + 1) % 10)
 
 
 def make_id(region: str, born: str, sequence: str) -> str:
@@ -146,13 +118,13 @@ def leftover_ids(text: str) -> list[str]:
 
 
 # Sample numbers, all computed.
-CARD_UNIONPAY_19 = with_luhn("622202123456789012")
-CARD_UNIONPAY_16 = with_luhn("622848001234567")
-CARD_VISA = with_luhn("411111111111111")
-CARD_MASTER = with_luhn("545454545454545")
-CARD_AMEX = with_luhn("37828224631000")
-CARD_DINERS = with_luhn("3056930902590")
-CARD_13 = with_luhn("422222222222")
+CARD_UNIONPAY_19 = luhn_complete("622202123456789012")
+CARD_UNIONPAY_16 = luhn_complete("622848001234567")
+CARD_VISA = luhn_complete("411111111111111")
+CARD_MASTER = luhn_complete("545454545454545")
+CARD_AMEX = luhn_complete("37828224631000")
+CARD_DINERS = luhn_complete("3056930902590")
+CARD_13 = luhn_complete("422222222222")
 CARD_BAD_LUHN_16 = without_luhn("622848001234567")
 ORDER_NUMBER = without_luhn("202405010012")  # 13 digits, fails Luhn
 ID_BEIJING = make_id("110105", "19900307", "123")
@@ -271,7 +243,7 @@ def test_id_has_priority_over_card() -> None:
 
 
 def test_card_is_not_read_as_phone() -> None:
-    card = with_luhn("138123456781234")  # 16 digits starting like a mobile
+    card = luhn_complete("138123456781234")  # 16 digits starting like a mobile
     assert redact(f"卡{card}") == "卡[CARD]"
     not_card = without_luhn("138123456781234")
     assert redact(f"单号{not_card}") == f"单号{not_card}"
@@ -387,7 +359,7 @@ def test_empty_and_plain_text() -> None:
 
 
 def test_thread_safety() -> None:
-    texts = [f"{i}号客户 卡号{with_luhn(f'62220212345{i:07d}')} 手机138{i:08d}" for i in range(400)]
+    texts = [f"{i}号客户 卡号{luhn_complete(f'62220212345{i:07d}')} 手机138{i:08d}" for i in range(400)]
     expected = [redact(t) for t in texts]
     with ThreadPoolExecutor(max_workers=8) as pool:
         assert list(pool.map(redact, texts)) == expected
@@ -434,7 +406,7 @@ CHINESE_TEXT = st.text(
 def valid_cards(draw: st.DrawFn) -> str:
     length = draw(st.integers(min_value=13, max_value=19))
     prefix = draw(st.text(alphabet="0123456789", min_size=length - 1, max_size=length - 1))
-    return with_luhn(prefix)
+    return luhn_complete(prefix)
 
 
 @st.composite
