@@ -129,6 +129,17 @@ async def worker(client: httpx.AsyncClient, queue: asyncio.Queue[str], results: 
             results.error(f"HTTP {response.status_code}")
 
 
+def sequential(base_url: str, texts: list[str]) -> list[float]:
+    """Latency of requests sent one at a time by a single client (no queueing)."""
+    timings = []
+    with httpx.Client(base_url=base_url, timeout=REQUEST_TIMEOUT_S) as client:
+        for text in texts:
+            started = time.perf_counter()
+            client.post("/v1/suggest", json={"utterance": text, "top_k": 3}).raise_for_status()
+            timings.append((time.perf_counter() - started) * 1000)
+    return sorted(timings)
+
+
 async def load(base_url: str, texts: list[str], concurrency: int) -> tuple[Results, float]:
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     timeout = httpx.Timeout(REQUEST_TIMEOUT_S)
@@ -184,6 +195,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"server:       uvicorn {uvicorn.__version__}, one server process, {base_url}")
     try:
         texts = utterances(assistant, requests)
+        alone = sequential(base_url, texts[:200])
+        print(f"one client:   200 requests one at a time, p50 {percentile(alone, 0.5):.1f} ms, "
+              f"p99 {percentile(alone, 0.99):.1f} ms")
         results, wall_s = asyncio.run(load(base_url, texts, concurrency))
     finally:
         process.terminate()
