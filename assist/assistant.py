@@ -32,7 +32,7 @@ from assist.library import SHIPPED_LIBRARY, SUGGESTABLE, Library, load_library
 from assist.limits import MAX_UTTERANCE_CHARS
 from assist.normalise import normalise
 from assist.overrides import Pin, customer_pins
-from assist.rank import NO_HIT, ScenarioScore, choose_variant, language_family, rank_scenarios
+from assist.rank import NO_HIT, ScenarioScore, ScenarioTable, choose_variant, language_family, rank_batch
 from assist.render import (
     explain_abstain,
     explain_match,
@@ -132,6 +132,9 @@ class Assistant:
         self._by_scenario: dict[str, list[Script]] = {}
         for script in self._scripts:
             self._by_scenario.setdefault(script.scenario, []).append(script)
+        self._table = ScenarioTable(self._scripts, self._row_script)
+        head = index.head
+        self._head_columns = self._table.head_columns(head.labels) if head is not None else None
 
     # ----- loading -----------------------------------------------------------------
     @classmethod
@@ -237,22 +240,18 @@ class Assistant:
         top_k: int,
     ) -> list[_Prepared]:
         vectors = self.encoder.encode(normalised) if texts else np.zeros((0, self.encoder.dim))
-        hits_per_text = search_batch(self.index, vectors, normalised, self.weights)
+        candidates = search_batch(self.index, vectors, normalised, self.weights)
         head = self.index.head
-        probabilities = head.probabilities(vectors) if head is not None and texts else None
+        ranked = rank_batch(
+            candidates, self._table, [language_family(t) for t in texts], segment, channel,
+            head_probs=head.probabilities(vectors) if head is not None and texts else None,
+            head_columns=self._head_columns, limit=max(top_k, 10),
+        )
         known = set(self._by_scenario)
         prepared = []
-        for i, (text, hits) in enumerate(zip(texts, hits_per_text, strict=True)):
-            head_probs = (
-                dict(zip(head.labels, probabilities[i].tolist(), strict=True))
-                if head is not None and probabilities is not None else None
-            )
-            ranked = rank_scenarios(
-                hits, self._row_script, self._scripts, self._by_scenario, text, segment, channel,
-                head_probs, limit=max(top_k, 10),
-            )
+        for text, scored in zip(texts, ranked, strict=True):
             pins = customer_pins(self.rules, text, known) if text.strip() else []
-            prepared.append(_Prepared(self._apply_pins(ranked, pins, text, segment, channel), pins))
+            prepared.append(_Prepared(self._apply_pins(scored, pins, text, segment, channel), pins))
         return prepared
 
     def _apply_pins(

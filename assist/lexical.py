@@ -35,8 +35,13 @@ They still count in the query's self-score, so scores stay comparable."""
 
 
 def terms(text: str) -> list[str]:
-    """Index terms of one text (already normalised or not: it is normalised again cheaply)."""
-    tokens = _TOKEN.findall(normalise(text))
+    """Index terms of one text (normalised here first)."""
+    return normalised_terms(normalise(text))
+
+
+def normalised_terms(text: str) -> list[str]:
+    """Index terms of a text that has already been through :func:`assist.normalise.normalise`."""
+    tokens = _TOKEN.findall(text)
     out: list[str] = []
     for i, token in enumerate(tokens):
         out.append(token)
@@ -103,38 +108,60 @@ class LexicalIndex:
     def __post_init__(self) -> None:
         average = float(self.doc_lengths.mean()) if self.n_docs else 1.0
         self._average = average or 1.0
-        self._length_norm = (K1 * (1.0 - B + B * self.doc_lengths / self._average)).astype(np.float32)
+        length_norm = (K1 * (1.0 - B + B * self.doc_lengths / self._average)).astype(np.float32)
+        # Each posting's BM25 term-frequency factor, so a query only sums idf * factor.
+        self._posting_factor = (
+            self.term_freqs * (K1 + 1) / (self.term_freqs + length_norm[self.doc_ids])
+        ).astype(np.float32)
+        self._unknown_idf = math.log(1.0 + self.n_docs + 0.5)
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every document, divided by the query's score against
         itself, so 1.0 means every query term was found at full weight."""
-        scores = np.zeros(self.n_docs, dtype=np.float32)
-        counts = Counter(terms(query))
-        if not counts or self.n_docs == 0:
+        return self.scores_batch([normalise(query)])[0]
+
+    def scores_batch(self, normalised_queries: Sequence[str]) -> np.ndarray:
+        """:meth:`scores` for a batch of already normalised queries: an (n_queries, n_docs) array.
+
+        The postings of every query term are gathered and summed in one pass, so
+        the per-query Python work is only splitting the query into terms.
+        """
+        n_queries = len(normalised_queries)
+        self_scores = np.zeros(n_queries, dtype=np.float64)
+        owners: list[int] = []
+        starts: list[int] = []
+        ends: list[int] = []
+        idfs: list[float] = []
+        for position, query in enumerate(normalised_queries):
+            counts = Counter(normalised_terms(query))
+            query_norm = K1 * (1 - B + B * sum(counts.values()) / self._average)
+            self_score = 0.0
+            for term, query_count in counts.items():
+                term_id = self.vocabulary.get(term)
+                idf = float(self.idf[term_id]) if term_id is not None else self._unknown_idf
+                self_score += idf * query_count * (K1 + 1) / (query_count + query_norm)
+                if term_id is None:
+                    continue
+                start, end = int(self.indptr[term_id]), int(self.indptr[term_id + 1])
+                if end - start <= MAX_POSTINGS:
+                    owners.append(position)
+                    starts.append(start)
+                    ends.append(end)
+                    idfs.append(idf)
+            self_scores[position] = self_score
+        scores = np.zeros((n_queries, self.n_docs), dtype=np.float32)
+        if not owners or self.n_docs == 0:
             return scores
-        query_length = sum(counts.values())
-        query_norm = K1 * (1 - B + B * query_length / self._average)
-        self_score = 0.0
-        slices: list[slice] = []
-        slice_idf: list[float] = []
-        for term, query_count in counts.items():
-            term_id = self.vocabulary.get(term)
-            idf = float(self.idf[term_id]) if term_id is not None else math.log(1.0 + self.n_docs + 0.5)
-            self_score += idf * query_count * (K1 + 1) / (query_count + query_norm)
-            if term_id is None:
-                continue
-            start, end = int(self.indptr[term_id]), int(self.indptr[term_id + 1])
-            if end - start <= MAX_POSTINGS:
-                slices.append(slice(start, end))
-                slice_idf.append(idf)
-        if slices:
-            docs = np.concatenate([self.doc_ids[s] for s in slices])
-            tf = np.concatenate([self.term_freqs[s] for s in slices])
-            idf_per = np.repeat(np.asarray(slice_idf, dtype=np.float32), [s.stop - s.start for s in slices])
-            weights = idf_per * tf * (K1 + 1) / (tf + self._length_norm[docs])
-            scores += np.bincount(docs, weights=weights, minlength=self.n_docs).astype(np.float32)
-        if self_score > 0:
-            scores /= self_score
+        lengths = np.asarray(ends, dtype=np.int64) - np.asarray(starts, dtype=np.int64)
+        # Posting positions of every (query, term) slice, laid end to end.
+        first_of_slice = np.cumsum(lengths) - lengths
+        positions = np.arange(int(lengths.sum()), dtype=np.int64)
+        positions += np.repeat(np.asarray(starts, dtype=np.int64) - first_of_slice, lengths)
+        weights = np.repeat(np.asarray(idfs, dtype=np.float32), lengths) * self._posting_factor[positions]
+        cells = np.repeat(np.asarray(owners, dtype=np.int64) * self.n_docs, lengths) + self.doc_ids[positions]
+        scores += np.bincount(cells, weights=weights, minlength=scores.size).reshape(scores.shape)
+        positive = self_scores > 0
+        scores[positive] /= self_scores[positive, None].astype(np.float32)
         return scores
 
     def save(self, folder: Path) -> list[str]:

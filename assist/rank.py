@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assist.search import ExampleHit
+import numpy as np
+
+from assist.search import Candidates, ExampleHit
 from assist.types import Script
 
 SUPPORT_BONUS = 0.05
@@ -72,40 +74,127 @@ def choose_variant(
     )
 
 
-def rank_scenarios(
-    hits: Sequence[ExampleHit],
-    row_script: Sequence[int],
-    scripts: Sequence[Script],
-    by_scenario: dict[str, list[Script]],
-    utterance: str,
+class ScenarioTable:
+    """The library's scenarios, scripts and example rows as integer arrays, built once
+    per loaded library, so a batch is ranked with array operations."""
+
+    def __init__(self, scripts: Sequence[Script], row_script: Sequence[int]) -> None:
+        self.scripts = tuple(scripts)
+        self.scenarios = tuple(dict.fromkeys(s.scenario for s in scripts))
+        position = {name: i for i, name in enumerate(self.scenarios)}
+        self.script_scenario = np.array([position[s.scenario] for s in scripts], dtype=np.int64)
+        self.row_script = np.asarray(row_script, dtype=np.int64)
+        self.row_scenario = self.script_scenario[self.row_script]
+        variants = [[i for i, s in enumerate(scripts) if s.scenario == name] for name in self.scenarios]
+        widest = max((len(v) for v in variants), default=1)
+        self.variants = np.full((len(self.scenarios), widest), -1, dtype=np.int64)
+        for i, members in enumerate(variants):
+            self.variants[i, : len(members)] = members
+
+        self._preferences: dict[tuple[str | None, str | None], dict[str, np.ndarray]] = {}
+
+    def preferences(self, segment: str | None, channel: str | None) -> dict[str, np.ndarray]:
+        """:func:`variant_preference` of every script, per language family (computed once per
+        segment and channel)."""
+        key = (segment, channel)
+        if key not in self._preferences:
+            self._preferences[key] = {
+                family: np.array([variant_preference(s, family, segment, channel) for s in self.scripts])
+                for family in ("zh", "en")
+            }
+        return self._preferences[key]
+
+    def head_columns(self, labels: Sequence[str]) -> np.ndarray:
+        """For each scenario, its column in a head's probabilities (-1 if the head lacks it)."""
+        column = {label: i for i, label in enumerate(labels)}
+        return np.array([column.get(name, -1) for name in self.scenarios], dtype=np.int64)
+
+
+def _first_two_per_group(
+    groups: np.ndarray, fused: np.ndarray, n_groups: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each (query, group): the column of its best candidate (-1 if none) and the
+    fused scores of its best and second-best candidates (0 where absent)."""
+    n_queries, width = fused.shape
+    keys = (np.arange(n_queries)[:, None] * (n_groups + 1) + groups).ravel()
+    by_score = np.argsort(-fused, axis=1, kind="stable")
+    flat_order = (by_score + np.arange(n_queries)[:, None] * width).ravel()
+    order = flat_order[np.argsort(keys[flat_order], kind="stable")]
+    sorted_keys = keys[order]
+    first = np.ones(sorted_keys.shape, dtype=bool)
+    first[1:] = sorted_keys[1:] != sorted_keys[:-1]
+    second = np.zeros(sorted_keys.shape, dtype=bool)
+    second[1:] = ~first[1:]
+    second[1:] &= first[:-1]
+    best_column = np.full(n_queries * (n_groups + 1), -1, dtype=np.int64)
+    best = np.zeros(n_queries * (n_groups + 1))
+    runner_up = np.zeros(n_queries * (n_groups + 1))
+    flat_fused = fused.ravel()
+    best_column[sorted_keys[first]] = order[first] % width
+    best[sorted_keys[first]] = flat_fused[order[first]]
+    runner_up[sorted_keys[second]] = flat_fused[order[second]]
+    shape = (n_queries, n_groups + 1)
+    return (best_column.reshape(shape)[:, :n_groups], best.reshape(shape)[:, :n_groups],
+            runner_up.reshape(shape)[:, :n_groups])
+
+
+def rank_batch(
+    candidates: Candidates,
+    table: ScenarioTable,
+    families: Sequence[str],
     segment: str | None = None,
     channel: str | None = None,
-    head_probs: dict[str, float] | None = None,
+    head_probs: np.ndarray | None = None,
+    head_columns: np.ndarray | None = None,
     limit: int = 10,
-) -> list[ScenarioScore]:
-    """The ``limit`` best scenarios from example hits (and the learned head, when given)."""
-    family = language_family(utterance)
-    grouped: dict[str, list[ExampleHit]] = {}
-    best_by_script: dict[str, float] = {}
-    for hit in hits:
-        script = scripts[row_script[hit.row]]
-        grouped.setdefault(script.scenario, []).append(hit)
-        best_by_script[script.id] = max(best_by_script.get(script.id, 0.0), hit.fused)
-    probs = head_probs or {}
-    scenarios = set(grouped) | {s for s, p in probs.items() if p >= HEAD_FLOOR and s in by_scenario}
-    scored: list[tuple[float, str, ExampleHit]] = []
-    for scenario in scenarios:
-        scenario_hits = grouped.get(scenario, [])  # hits arrive best first
-        best = scenario_hits[0] if scenario_hits else NO_HIT
-        score = best.fused
-        if len(scenario_hits) > 1:
-            score += SUPPORT_BONUS * scenario_hits[1].fused
-        if head_probs is not None:
-            score = (1 - HEAD_WEIGHT) * score + HEAD_WEIGHT * probs.get(scenario, 0.0)
-        scored.append((score, scenario, best))
-    scored.sort(key=lambda item: item[0], reverse=True)
-    return [
-        ScenarioScore(scenario, score, best,
-                      choose_variant(by_scenario[scenario], best_by_script, family, segment, channel))
-        for score, scenario, best in scored[:limit]
-    ]
+) -> list[list[ScenarioScore]]:
+    """The ``limit`` best scenarios of each query of a batch.
+
+    A scenario scores its best candidate example plus a small bonus for its
+    second (agreement among examples); with a learned head, that retrieval score
+    and the head's probability are blended. A scenario enters the ranking with
+    a retrieved example or a head probability of at least :data:`HEAD_FLOOR`.
+    ``head_probs`` holds the head's probabilities with ``head_columns`` mapping
+    each scenario to its column (see :meth:`ScenarioTable.head_columns`).
+    """
+    n_scenarios = len(table.scenarios)
+    valid = candidates.rows >= 0
+    safe_rows = np.where(valid, candidates.rows, 0)
+    scenario_of = np.where(valid, table.row_scenario[safe_rows], n_scenarios)
+    best_column, best, runner_up = _first_two_per_group(scenario_of, candidates.fused, n_scenarios)
+    has_hit = best_column >= 0
+    scores = np.where(has_hit, best + SUPPORT_BONUS * runner_up, 0.0)
+    eligible = has_hit
+    if head_probs is not None and head_columns is not None:
+        known = head_columns >= 0
+        probs = np.where(known, head_probs[:, np.maximum(head_columns, 0)], 0.0)
+        scores = (1 - HEAD_WEIGHT) * scores + HEAD_WEIGHT * probs
+        eligible = eligible | (probs >= HEAD_FLOOR)
+    scores = np.where(eligible, scores, -np.inf)
+    order = np.argsort(-scores, axis=1, kind="stable")[:, :limit]
+
+    n_scripts = len(table.scripts)
+    script_of = np.where(valid, table.row_script[safe_rows], n_scripts)
+    _, best_by_script, _ = _first_two_per_group(script_of, candidates.fused, n_scripts)
+    best_by_script = np.maximum(best_by_script, 0.0)
+    preferences = table.preferences(segment, channel)
+
+    ranked: list[list[ScenarioScore]] = []
+    for query, family in enumerate(families):
+        chosen = order[query][np.isfinite(scores[query, order[query]])]
+        variants = table.variants[chosen]
+        fit = np.where(
+            variants >= 0,
+            best_by_script[query, np.maximum(variants, 0)] * 0.5 + preferences[family][np.maximum(variants, 0)],
+            -np.inf,
+        )
+        picks = variants[np.arange(len(chosen)), np.argmax(fit, axis=1)] if len(chosen) else chosen
+        ranked.append([
+            ScenarioScore(
+                table.scenarios[scenario], float(scores[query, scenario]),
+                candidates.hit(query, int(best_column[query, scenario])) if has_hit[query, scenario] else NO_HIT,
+                table.scripts[int(pick)],
+            )
+            for scenario, pick in zip(chosen.tolist(), picks.tolist(), strict=True)
+        ])
+    return ranked

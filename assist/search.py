@@ -1,8 +1,12 @@
 """Hybrid search: FAISS dense neighbours fused with character n-gram BM25.
 
 The dense side finds paraphrases and cross-language matches; the lexical side
-keeps exact keywords (「U盾」「安全账户」) from being lost. Each example's fused
-score is ``dense_weight * cosine + lexical_weight * normalised BM25``.
+keeps exact keywords (「U盾」「安全账户」) from being lost. The candidates of a
+query are its dense neighbours and its best lexical matches; each is scored on
+both signals, ``dense_weight * cosine + lexical_weight * normalised BM25``.
+
+A whole batch is searched with array operations: the result is one table of
+candidates per query (:class:`Candidates`), not Python objects per example.
 """
 
 from __future__ import annotations
@@ -15,6 +19,9 @@ from assist.index_store import LoadedIndex
 
 DENSE_NEIGHBOURS = 64
 LEXICAL_NEIGHBOURS = 64
+LEXICAL_CELLS_PER_CHUNK = 1 << 22
+"""BM25 scores are computed for this many (query, example) cells at a time, which
+bounds the memory of a batch against a large library (16 MB of float32)."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +38,26 @@ class ExampleHit:
     fused: float
 
 
+@dataclass(frozen=True)
+class Candidates:
+    """Candidate examples of a batch of queries, one row per query.
+
+    ``rows`` holds example rows (``-1`` pads a query with fewer candidates); the
+    other arrays hold each candidate's scores, ``fused`` is ``-inf`` at padding.
+    """
+
+    rows: np.ndarray  # (n_queries, width) int64
+    dense: np.ndarray  # (n_queries, width) float32
+    lexical: np.ndarray  # (n_queries, width) float32
+    fused: np.ndarray  # (n_queries, width) float64
+
+    def hit(self, query: int, column: int) -> ExampleHit:
+        return ExampleHit(
+            int(self.rows[query, column]), float(self.dense[query, column]),
+            float(self.lexical[query, column]), float(self.fused[query, column]),
+        )
+
+
 def dense_neighbours(index: LoadedIndex, vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """FAISS top-k inner products for a batch of query vectors."""
     k = max(1, min(k, index.dense.ntotal))
@@ -38,40 +65,50 @@ def dense_neighbours(index: LoadedIndex, vectors: np.ndarray, k: int) -> tuple[n
     return sims, rows
 
 
-def fuse(
-    index: LoadedIndex,
-    query_vector: np.ndarray,
-    dense_sims: np.ndarray,
-    dense_rows: np.ndarray,
-    lexical_scores: np.ndarray,
-    weights: FusionWeights,
-) -> list[ExampleHit]:
-    """Union of dense and lexical neighbours, each scored on both signals."""
-    dense_of = {int(r): float(s) for r, s in zip(dense_rows, dense_sims, strict=True) if r >= 0}
-    n = lexical_scores.shape[0]
-    if n > LEXICAL_NEIGHBOURS:
-        top_lexical = np.argpartition(-lexical_scores, LEXICAL_NEIGHBOURS)[:LEXICAL_NEIGHBOURS]
-    else:
-        top_lexical = np.arange(n)
-    lexical_only = [int(r) for r in top_lexical if lexical_scores[r] > 0 and int(r) not in dense_of]
-    if lexical_only:
-        sims = index.vectors[lexical_only] @ query_vector
-        dense_of.update(zip(lexical_only, sims.tolist(), strict=True))
-    hits = [
-        ExampleHit(row, dense, float(lexical_scores[row]),
-                   weights.dense * dense + weights.lexical * float(lexical_scores[row]))
-        for row, dense in dense_of.items()
-    ]
-    hits.sort(key=lambda h: h.fused, reverse=True)
-    return hits
+def lexical_neighbours(index: LoadedIndex, texts: list[str], dense_rows: np.ndarray) -> tuple[np.ndarray, ...]:
+    """For each query: its best lexical rows with their scores, and the lexical
+    score of each of its dense neighbours. Rows without any lexical overlap are -1."""
+    n_docs = index.lexical.n_docs
+    width = min(LEXICAL_NEIGHBOURS, n_docs)
+    top_rows = np.full((len(texts), width), -1, dtype=np.int64)
+    top_scores = np.zeros((len(texts), width), dtype=np.float32)
+    at_dense = np.zeros(dense_rows.shape, dtype=np.float32)
+    chunk = max(1, LEXICAL_CELLS_PER_CHUNK // max(n_docs, 1))
+    for start in range(0, len(texts), chunk):
+        stop = min(start + chunk, len(texts))
+        scores = index.lexical.scores_batch(texts[start:stop])
+        if width < n_docs:
+            best = np.argpartition(-scores, width - 1, axis=1)[:, :width]
+        else:
+            best = np.broadcast_to(np.arange(n_docs), (stop - start, n_docs))
+        best_scores = np.take_along_axis(scores, best, axis=1)
+        top_rows[start:stop] = np.where(best_scores > 0, best, -1)
+        top_scores[start:stop] = best_scores
+        block = dense_rows[start:stop]
+        at_dense[start:stop] = np.where(
+            block >= 0, np.take_along_axis(scores, np.maximum(block, 0), axis=1), 0.0
+        )
+    return top_rows, top_scores, at_dense
 
 
 def search_batch(
     index: LoadedIndex, vectors: np.ndarray, texts: list[str], weights: FusionWeights
-) -> list[list[ExampleHit]]:
-    """Fused example hits for each query of a batch (dense search runs once for all)."""
-    sims, rows = dense_neighbours(index, vectors, DENSE_NEIGHBOURS)
-    return [
-        fuse(index, vectors[i], sims[i], rows[i], index.lexical.scores(text), weights)
-        for i, text in enumerate(texts)
-    ]
+) -> Candidates:
+    """Dense and lexical candidates of every query of a batch, scored on both signals."""
+    dense_sims, dense_rows = dense_neighbours(index, vectors, DENSE_NEIGHBOURS)
+    dense_rows = dense_rows.astype(np.int64)
+    lexical_rows, lexical_scores, lexical_at_dense = lexical_neighbours(index, texts, dense_rows)
+    # A lexical match already among the dense neighbours is kept once, on the dense side.
+    repeated = (lexical_rows[:, :, None] == dense_rows[:, None, :]).any(axis=2)
+    lexical_rows = np.where(repeated, -1, lexical_rows)
+    lexical_dense = np.einsum(
+        "qcd,qd->qc", index.vectors[np.maximum(lexical_rows, 0)], np.asarray(vectors, dtype=np.float32)
+    )
+    rows = np.concatenate([dense_rows, lexical_rows], axis=1)
+    dense = np.concatenate([dense_sims, lexical_dense], axis=1).astype(np.float32)
+    lexical = np.concatenate([lexical_at_dense, lexical_scores], axis=1)
+    fused = weights.dense * dense.astype(np.float64) + weights.lexical * lexical.astype(np.float64)
+    fused[rows < 0] = -np.inf
+    dense[rows < 0] = 0.0
+    lexical[rows < 0] = 0.0
+    return Candidates(rows, dense, lexical, fused)
