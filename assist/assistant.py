@@ -15,9 +15,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from assist import compliance
-from assist.encoders import Encoder, get_encoder
-from assist.errors import IndexStateError, InputError, LibraryError
+from assist.encoders import Encoder, get_encoder, numeric_threads
+from assist.errors import IndexStateError, InputError
 from assist.index_store import (
     LoadedIndex,
     Manifest,
@@ -28,7 +27,7 @@ from assist.index_store import (
     read_manifest,
     stale_reason,
 )
-from assist.library import SHIPPED_LIBRARY, SUGGESTABLE, Library, load_library
+from assist.library import SHIPPED_LIBRARY, Library
 from assist.limits import MAX_UTTERANCE_CHARS
 from assist.normalise import normalise
 from assist.overrides import Pin, customer_pins
@@ -41,9 +40,10 @@ from assist.render import (
     reply_text,
     to_candidate,
 )
-from assist.rules import RulePack, load_rule_pack
+from assist.rules import RulePack
 from assist.search import ExampleHit, FusionWeights, search_batch
 from assist.types import Script, Suggestion, Violation, join_reply
+from assist.validated import load_validated
 
 if TYPE_CHECKING:
     from assist.session import Session
@@ -58,24 +58,6 @@ def default_index_dir(library_root: Path) -> Path:
     if library_root.resolve() == SHIPPED_LIBRARY.resolve():
         return SHIPPED_INDEX
     return library_root / ".index"
-
-
-def validate_against_rules(library: Library, pack: RulePack) -> dict[str, tuple[Violation, ...]]:
-    """Refuse scripts that break a block rule; return warn-level notes per script."""
-    warnings: dict[str, tuple[Violation, ...]] = {}
-    for script in library.scripts:
-        found = compliance.script_violations(script, pack)
-        blocked = compliance.blocking(found)
-        if blocked and script.status in SUGGESTABLE:
-            first = blocked[0]
-            raise LibraryError(
-                f"script '{script.id}' breaks block rule {first.rule_id} ({first.category}) "
-                f"at 「{first.matched_text}」",
-                file=script.source, line=script.line, field="id",
-                fix=f"reword it, e.g. {first.suggestion}",
-            )
-        warnings[script.id] = tuple(v for v in found if v.severity == "warn")
-    return warnings
 
 
 def check_utterance(text: object) -> str:
@@ -156,11 +138,11 @@ class Assistant:
         the model with any object following :class:`assist.encoders.Encoder`.
         """
         emit = log or (lambda message: print(message, file=sys.stderr))
-        lib = load_library(library)
-        pack = load_rule_pack(lib.root)
-        warnings = validate_against_rules(lib, pack)
+        root = Path(library) if library is not None else SHIPPED_LIBRARY
+        folder = Path(index_dir) if index_dir is not None else default_index_dir(root)
+        validated = load_validated(root, folder)
+        lib, pack, warnings = validated.library, validated.rules, validated.warnings
         encoder = encoder or get_encoder(model)
-        folder = Path(index_dir) if index_dir is not None else default_index_dir(lib.root)
         try:
             manifest = read_manifest(folder)
         except IndexStateError:
@@ -240,12 +222,13 @@ class Assistant:
         top_k: int,
     ) -> list[_Prepared]:
         vectors = self.encoder.encode(normalised) if texts else np.zeros((0, self.encoder.dim))
-        candidates = search_batch(self.index, vectors, normalised, self.weights)
         head = self.index.head
+        with numeric_threads(len(texts)):
+            candidates = search_batch(self.index, vectors, normalised, self.weights)
+            head_probs = head.probabilities(vectors) if head is not None and texts else None
         ranked = rank_batch(
             candidates, self._table, [language_family(t) for t in texts], segment, channel,
-            head_probs=head.probabilities(vectors) if head is not None and texts else None,
-            head_columns=self._head_columns, limit=max(top_k, 10),
+            head_probs=head_probs, head_columns=self._head_columns, limit=max(top_k, 10),
         )
         known = set(self._by_scenario)
         prepared = []

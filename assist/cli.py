@@ -59,16 +59,14 @@ def print_json(data: Any) -> None:
 @app.command()
 def validate(library: LibraryOpt = None) -> None:
     """Check a library's scripts and rules without loading the model."""
-    from assist.assistant import validate_against_rules
-    from assist.library import load_library
-    from assist.rules import load_rule_pack
+    from assist.library import SHIPPED_LIBRARY
+    from assist.validated import validate as validate_library
 
     try:
-        lib = load_library(library)
-        pack = load_rule_pack(lib.root)
-        warnings = validate_against_rules(lib, pack)
+        validated = validate_library(library or SHIPPED_LIBRARY)
     except AssistError as error:
         raise fail(error) from None
+    lib, pack, warnings = validated.library, validated.rules, validated.warnings
     examples = sum(len(s.examples) for s in lib.scripts)
     noted = sum(1 for w in warnings.values() if w)
     out.print(
@@ -80,15 +78,14 @@ def validate(library: LibraryOpt = None) -> None:
 @app.command()
 def build(library: LibraryOpt = None, model: ModelOpt = None, index: IndexOpt = None) -> None:
     """Embed the library and write the index atomically, with a manifest."""
-    from assist.assistant import default_index_dir, validate_against_rules
+    from assist.assistant import default_index_dir
     from assist.encoders import get_encoder
     from assist.index_store import build_index
-    from assist.library import load_library
-    from assist.rules import load_rule_pack
+    from assist.library import SHIPPED_LIBRARY
+    from assist.validated import validate as validate_library
 
     try:
-        lib = load_library(library)
-        validate_against_rules(lib, load_rule_pack(lib.root))
+        lib = validate_library(library or SHIPPED_LIBRARY).library
         folder = index or default_index_dir(lib.root)
         manifest = build_index(lib, get_encoder(model), folder)
     except AssistError as error:

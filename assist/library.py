@@ -1,11 +1,11 @@
 """Load and validate a script library (``scripts/*.yaml``) into typed :class:`Script` s.
 
 Errors name the file, the line, the field and the fix. Each file is parsed
-once by PyYAML's safe loader (libyaml's C parser when PyYAML was built with it,
-about 20 times faster than the pure-Python one, which matters for a one-shot
-``assist suggest``): the node tree is composed and checked first (line numbers,
-alias bombs, depth), then the safe constructor builds plain data from it, just
-as ``yaml.safe_load`` does.
+once by PyYAML's pure-Python safe loader: the node tree is composed and
+checked first (line numbers, alias bombs, depth), then the safe constructor
+builds plain data from it, just as ``yaml.safe_load`` does. (libyaml's C
+parser would be faster but overflows the C stack, a crash, on deeply nested
+input; lookups reuse a validated snapshot instead, see :mod:`assist.validated`.)
 """
 
 from __future__ import annotations
@@ -35,8 +35,6 @@ STATUSES = ("approved", "examples_only", "draft")
 """approved: suggested; examples_only: ranked (e.g. a library imported from labelled
 history) but with no approved reply yet; draft: loaded for review, never suggested."""
 SUGGESTABLE = ("approved", "examples_only")
-SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""libyaml's safe loader where PyYAML has it (the same safe constructor, a C parser)."""
 MAX_YAML_DEPTH = 32
 """Nesting levels allowed in a library YAML file (a script file needs five)."""
 MAX_ALIAS_EXPANSION = 100_000
@@ -107,11 +105,8 @@ def read_yaml(path: Path, root: Path) -> tuple[Any, yaml.Node | None]:
             f"not valid UTF-8 (byte {exc.start})", file=label,
             fix="save the file as UTF-8",
         ) from None
-    loader = SAFE_LOADER(text)
     try:
-        node = loader.get_single_node()
-        check_node_tree(node, label)
-        data = loader.construct_document(node) if node is not None else None
+        node, data = _compose_and_construct(text, label)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -129,9 +124,18 @@ def read_yaml(path: Path, root: Path) -> tuple[Any, yaml.Node | None]:
             f"a value cannot be read ({exc})", file=label,
             fix="quote values that are meant as text, e.g. '2024-13-45'",
         ) from None
+    return data, node
+
+
+def _compose_and_construct(text: str, label: str) -> tuple[yaml.Node | None, Any]:
+    """One parse: the checked node tree, then the data the safe constructor builds from it."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        check_node_tree(node, label)
+        return node, loader.construct_document(node) if node is not None else None
     finally:
         loader.dispose()
-    return data, node
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:

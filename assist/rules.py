@@ -20,6 +20,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal, cast, get_args
 
@@ -97,19 +98,24 @@ class RuleException:
     ``text`` the whole checked text.
     """
 
-    regex: re.Pattern[str]
+    source: str
     scope: Scope = "before"
+
+    @cached_property
+    def regex(self) -> re.Pattern[str]:
+        return re.compile(self.source)
 
 
 @dataclass(frozen=True)
 class Rule:
-    """One validated rule with its patterns compiled."""
+    """One validated rule. Its patterns are compiled on first use: a lookup runs only
+    the customer rules, and compiling every rule would cost a one-shot CLI ~0.2 s."""
 
     id: str
     category: str
     severity: Severity
     applies_to: AppliesTo
-    patterns: tuple[re.Pattern[str], ...]
+    pattern_sources: tuple[str, ...]
     explanation: str
     reference: str
     suggestion: str
@@ -119,6 +125,10 @@ class Rule:
     alert: str | None = None
     source: str = ""
     line: int | None = None
+
+    @cached_property
+    def patterns(self) -> tuple[re.Pattern[str], ...]:
+        return tuple(re.compile(source) for source in self.pattern_sources)
 
     def covers(self, audience: Audience) -> bool:
         return self.applies_to in (audience, "both")
@@ -254,9 +264,12 @@ class RulePack:
     def hits(self, text: str, *, audience: Audience = "agent") -> list[tuple[Rule, Violation]]:
         """Every rule hit in ``text`` (no de-duplication), in text order."""
         ctx = _Context.of(text)
-        rules = [rule for rule in self.rules if rule.covers(audience)]
+        rules = self._rules_for(audience)
+        trigger = self._any_trigger(audience)
         found: list[tuple[Rule, Violation]] = []
         for sentence in ctx.sentences:
+            if trigger is not None and trigger.search(sentence.text) is None:
+                continue
             for rule in rules:
                 found.extend((rule, v) for v in _rule_hits(rule, ctx, sentence))
         return sorted(found, key=lambda h: (h[1].span, h[0].id))
@@ -277,6 +290,42 @@ class RulePack:
 
     def rule(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)
+
+    def _rules_for(self, audience: Audience) -> tuple[Rule, ...]:
+        return self._audience_cache(audience)[0]
+
+    def _any_trigger(self, audience: Audience) -> re.Pattern[str] | None:
+        return self._audience_cache(audience)[1]
+
+    @cached_property
+    def _by_audience(self) -> dict[str, tuple[tuple[Rule, ...], re.Pattern[str] | None]]:
+        return {}
+
+    def _audience_cache(self, audience: Audience) -> tuple[tuple[Rule, ...], re.Pattern[str] | None]:
+        """The audience's rules and one alternation of all their patterns, built on first use.
+
+        Most sentences match no rule at all; one search with the alternation
+        tells so at once, and only a sentence it finds anything in is run
+        through every rule (which also applies the exceptions)."""
+        if audience not in self._by_audience:
+            rules = tuple(rule for rule in self.rules if rule.covers(audience))
+            self._by_audience[audience] = (rules, any_of(s for rule in rules for s in rule.pattern_sources))
+        return self._by_audience[audience]
+
+
+_GROUP_REFERENCE = re.compile(r"\\[1-9]|\(\?P[<=]|\(\?[aiLmsux-]")
+
+
+def any_of(sources: Iterable[str]) -> re.Pattern[str] | None:
+    """One regex that matches wherever any of ``sources`` does, or None when they cannot
+    be joined safely (numbered or named group references, inline flags)."""
+    parts = list(sources)
+    if not parts or any(_GROUP_REFERENCE.search(source) for source in parts):
+        return None
+    try:
+        return re.compile("|".join(f"(?:{source})" for source in parts))
+    except re.error:
+        return None
 
 
 # ----- loading and validation ---------------------------------------------------------
@@ -425,7 +474,7 @@ class _RuleReader:
             category=category,
             severity=severity,
             applies_to=applies_to,
-            patterns=self.patterns(entry, node),
+            pattern_sources=self.patterns(entry, node),
             explanation=self.text(entry, node, "explanation"),
             reference=self.text(entry, node, "reference"),
             suggestion=self.text(entry, node, "suggestion"),
@@ -480,9 +529,7 @@ class _RuleReader:
         alert = self.text(entry, node, "alert") if "alert" in entry else None
         return pin, priority, alert
 
-    def patterns(
-        self, entry: dict[str, Any], node: yaml.Node | None
-    ) -> tuple[re.Pattern[str], ...]:
+    def patterns(self, entry: dict[str, Any], node: yaml.Node | None) -> tuple[str, ...]:
         items, list_node = entry["patterns"], mapping_child(node, "patterns")
         if not isinstance(items, list) or not items:
             raise self.error("needs at least one pattern", list_node or node, "patterns",
@@ -501,17 +548,17 @@ class _RuleReader:
                              "write '- regex: ...' items")
         found: list[RuleException] = []
         for i, item in enumerate(items):
-            compiled, scope = self.pattern(
+            source, scope = self.pattern(
                 item, sequence_item(list_node, i), f"exceptions[{i}]", exception=True
             )
-            found.append(RuleException(compiled, scope))
+            found.append(RuleException(source, scope))
         return tuple(found)
 
     def pattern(
         self, item: Any, node: yaml.Node | None, field: str, *, exception: bool
-    ) -> tuple[re.Pattern[str], Scope]:
-        """Compile one ``{regex: ...}`` / ``{literal: ...}`` item; exceptions may add ``scope``
-        and may match empty text (``^(?!.*理财)``), triggers may not."""
+    ) -> tuple[str, Scope]:
+        """Validate one ``{regex: ...}`` / ``{literal: ...}`` item and return its regex source;
+        exceptions may add ``scope`` and may match empty text (``^(?!.*理财)``), triggers may not."""
         allowed = ("regex", "literal", "scope") if exception else ("regex", "literal")
         if not isinstance(item, dict):
             raise self.error("must be a mapping such as {regex: '...'}", node, field,
@@ -538,8 +585,8 @@ class _RuleReader:
             source = re.escape(normalise(value))
         else:
             source = self.expand(value, where, f"{field}.{kind}")
-        compiled = self.compile(source, where, f"{field}.{kind}", allow_empty=exception)
-        return compiled, cast(Scope, scope)
+        self.compile(source, where, f"{field}.{kind}", allow_empty=exception)
+        return source, cast(Scope, scope)
 
     def compile(self, source: str, node: yaml.Node | None, field: str, *,
                 allow_empty: bool = False) -> re.Pattern[str]:

@@ -274,3 +274,37 @@ def test_duplicate_key_in_a_rule_is_refused(tmp_path: Path) -> None:
 
 def test_empty_pack_is_a_value() -> None:
     assert RulePack().check("anything") == []
+
+
+def test_the_alternation_prefilter_changes_no_hit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hits with the one-search prefilter equal hits from every rule run on every sentence."""
+    import json
+
+    from assist import rules
+    from assist.library import SHIPPED_LIBRARY
+    from tests.conftest import SHARED_EVAL
+
+    texts = [
+        json.loads(line)["text"]
+        for name in ("utterances_dev.jsonl", "drafts_dev.jsonl")
+        for line in (SHARED_EVAL / name).read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
+    texts += ["请勿向任何人透露验证码。把验证码告诉我", "公安让我转到安全账户！！", "", "。。。"]
+    filtered = load_rule_pack(SHIPPED_LIBRARY)
+    assert filtered._any_trigger("customer") is not None and filtered._any_trigger("agent") is not None
+    monkeypatch.setattr(rules, "any_of", lambda sources: None)
+    unfiltered = load_rule_pack(SHIPPED_LIBRARY)
+    assert unfiltered._any_trigger("customer") is None
+    for audience in ("customer", "agent"):
+        for text in texts:
+            assert filtered.hits(text, audience=audience) == unfiltered.hits(text, audience=audience), text
+
+
+def test_patterns_that_cannot_be_joined_disable_the_prefilter() -> None:
+    from assist.rules import any_of
+
+    assert any_of([r"(a)\1", "b"]) is None
+    assert any_of([r"(?i)abc"]) is None
+    assert any_of([]) is None
+    joined = any_of(["^验证码", "密码$"])
+    assert joined is not None and joined.search("告诉我密码") and not joined.search("密码是多少")

@@ -1,0 +1,78 @@
+"""The validation snapshot: reused only while every input is unchanged, never hiding an error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assist import validated
+from assist.errors import LibraryError
+from assist.validated import SNAPSHOT_FILE, load_validated, validate
+
+
+def test_snapshot_equals_a_fresh_validation(library_dir: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "index"
+    first = load_validated(library_dir, folder)
+    assert (folder / SNAPSHOT_FILE).is_file()
+    second = load_validated(library_dir, folder)
+    fresh = validate(library_dir)
+    assert second.library == fresh.library == first.library
+    assert second.warnings == fresh.warnings
+    assert [r.id for r in second.rules.rules] == [r.id for r in fresh.rules.rules]
+    assert second.rules.content_hash == fresh.rules.content_hash
+    draft = "这是系统问题，请把钱转到安全账户"
+    assert second.rules.check(draft) == fresh.rules.check(draft)
+    assert [r.id for r, _ in second.rules.pins("有人让我转到安全账户")] == ["test.safe_account"]
+
+
+def test_current_snapshot_skips_the_yaml(library_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "index"
+    load_validated(library_dir, folder)
+
+    def no_yaml(root: Path) -> None:
+        raise AssertionError("validated from YAML although the snapshot is current")
+
+    monkeypatch.setattr(validated, "validate", no_yaml)
+    assert load_validated(library_dir, folder).library.scripts
+
+
+def test_a_changed_rule_file_is_validated_again(library_dir: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "index"
+    load_validated(library_dir, folder)
+    rules = library_dir / "rules" / "rules.yaml"
+    # A new block rule that an existing script breaks must refuse the library, snapshot or not.
+    rules.write_text(
+        rules.read_text(encoding="utf-8").replace("literal: 这是系统问题", "literal: 补卡的办法")
+        .replace("severity: warn", "severity: block"),
+        encoding="utf-8",
+    )
+    with pytest.raises(LibraryError, match=r"test\.blame"):
+        load_validated(library_dir, folder)
+
+
+def test_a_changed_script_file_is_validated_again(library_dir: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "index"
+    load_validated(library_dir, folder)
+    scripts = library_dir / "scripts" / "main.yaml"
+    scripts.write_text(scripts.read_text(encoding="utf-8").replace("scenario: mortgage_process", "scenario: 7"),
+                       encoding="utf-8")
+    with pytest.raises(LibraryError) as raised:
+        load_validated(library_dir, folder)
+    assert raised.value.file is not None and raised.value.file.endswith("main.yaml")
+
+
+@pytest.mark.parametrize("content", ["", "{not json", '{"key": "other"}', '{"key": null, "scripts": 3}', "[]"])
+def test_an_unusable_snapshot_is_replaced(library_dir: Path, tmp_path: Path, content: str) -> None:
+    folder = tmp_path / "index"
+    folder.mkdir()
+    (folder / SNAPSHOT_FILE).write_text(content, encoding="utf-8")
+    loaded = load_validated(library_dir, folder)
+    assert loaded.library == validate(library_dir).library
+    assert (folder / SNAPSHOT_FILE).read_text(encoding="utf-8") != content
+
+
+def test_an_unwritable_index_folder_still_loads(library_dir: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file where the index folder's parent should be", encoding="utf-8")
+    assert load_validated(library_dir, blocker / "index").library.scripts
