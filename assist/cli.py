@@ -31,7 +31,9 @@ out = Console()
 err = Console(stderr=True)
 
 LibraryOpt = Annotated[Path | None, typer.Option("--library", "-l", help="Script library folder (default: shipped).")]
-ModelOpt = Annotated[str | None, typer.Option("--model", "-m", help="Local sentence-transformers model folder.")]
+ModelOpt = Annotated[str | None, typer.Option(
+    "--model", "-m", help="Local sentence-transformers model folder, or a packaged model name (all-minilm-l6-v2)."
+)]
 IndexOpt = Annotated[Path | None, typer.Option("--index", help="Index folder (default: index/ or <library>/.index).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a formatted card.")]
 
