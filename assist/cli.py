@@ -80,7 +80,13 @@ def validate(library: LibraryOpt = None) -> None:
 
 
 @app.command()
-def build(library: LibraryOpt = None, model: ModelOpt = None, index: IndexOpt = None) -> None:
+def build(
+    library: LibraryOpt = None, model: ModelOpt = None, index: IndexOpt = None,
+    tune_head: Annotated[bool, typer.Option(
+        "--tune-head", help="Choose the head's penalty and blend by cross-validation on the library's examples "
+        "(better ranking on large imported libraries; recalibrate the abstention threshold).",
+    )] = False,
+) -> None:
     """Embed the library and write the index atomically, with a manifest."""
     from assist.assistant import default_index_dir, validate_against_rules
     from assist.encoders import get_encoder
@@ -92,7 +98,7 @@ def build(library: LibraryOpt = None, model: ModelOpt = None, index: IndexOpt = 
         lib = load_library(library)
         validate_against_rules(lib, load_rule_pack(lib.root))
         folder = index or default_index_dir(lib.root)
-        manifest = build_index(lib, get_encoder(model), folder)
+        manifest = build_index(lib, get_encoder(model), folder, tune_head=tune_head)
     except AssistError as error:
         raise fail(error) from None
     out.print(

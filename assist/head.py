@@ -2,11 +2,15 @@
 
 Nearest-example scores alone cannot weigh which parts of an embedding matter
 for telling two close scenarios apart; a softmax regression over the example
-embeddings can. It trains at build time in seconds on a 2-core CPU (full-batch
-L-BFGS, L2-regularised, inverse-frequency class weights), is saved beside the
-index as plain numpy arrays, and adds one matrix product to a lookup. Its
-probability is blended with the retrieval score in :mod:`assist.rank`; the
-penalty, the head's share (:attr:`ScenarioHead.blend`), the lexical share of
+embeddings can. It trains at build time in seconds on a 2-core CPU (full-batch,
+L2-regularised, inverse-frequency class weights), is saved beside the index as
+plain numpy arrays, and adds one matrix product to a lookup. Its probability is
+blended with the retrieval score in :mod:`assist.rank`.
+
+Two trainings exist. :meth:`ScenarioHead.train` (Adam, fixed settings) is the
+default; the abstention threshold was set against its scores. With
+``assist build --tune-head``, :meth:`ScenarioHead.fit` (L-BFGS, to convergence)
+is used and the penalty, the head's share (:attr:`ScenarioHead.blend`), the lexical share of
 retrieval's fused score (:attr:`ScenarioHead.lexical_weight`) and how retrieval
 aggregates a scenario's examples (:attr:`ScenarioHead.aggregation`) are chosen
 per library by cross-validation (:mod:`assist.head_blend`) and stored here.
@@ -19,9 +23,13 @@ from pathlib import Path
 
 import numpy as np
 
+EPOCHS = 300
+LEARNING_RATE = 0.05
+ADAM_L2 = 1e-4
+"""Penalty of the default (Adam) head."""
 MAX_ITERATIONS = 500
 L2 = 0.02
-"""Default penalty on the (scaled) weights; a build chooses its own by cross-validation."""
+"""Penalty on the (scaled) weights of a cross-validated (L-BFGS) head when none is chosen."""
 SCALE = 20.0
 """Inputs are unit vectors; scaling them lets small weights reach confident logits."""
 DEFAULT_BLEND = 0.3
@@ -55,7 +63,47 @@ class ScenarioHead:
         return replace(self, blend=float(blend), aggregation=aggregation, lexical_weight=float(lexical_weight))
 
     @classmethod
-    def train(
+    def train(cls, vectors: np.ndarray, labels: list[str], seed: int = 0) -> ScenarioHead:
+        """The default head: full-batch Adam for a fixed number of epochs with a light
+        penalty. It stops short of convergence, which leaves confident probabilities;
+        the default abstention threshold (0.45) was set against scores made with it."""
+        names = tuple(sorted(set(labels)))
+        index = {name: i for i, name in enumerate(names)}
+        y = np.fromiter((index[label] for label in labels), dtype=np.int64, count=len(labels))
+        x = np.ascontiguousarray(vectors * SCALE, dtype=np.float32)
+        n, dim = x.shape
+        k = len(names)
+        # Inverse-frequency weights: a scenario with many examples must not drown a small one.
+        counts = np.bincount(y, minlength=k).astype(np.float32)
+        sample_weight = (n / (k * counts))[y].astype(np.float32)
+        sample_weight /= sample_weight.sum()
+        rng = np.random.default_rng(seed)
+        w = (rng.standard_normal((dim, k)) * 0.001).astype(np.float32)
+        b = np.zeros(k, dtype=np.float32)
+        moments = [np.zeros_like(w), np.zeros_like(w), np.zeros_like(b), np.zeros_like(b)]
+        beta1, beta2, eps = 0.9, 0.999, 1e-8
+        onehot = np.zeros((n, k), dtype=np.float32)
+        onehot[np.arange(n), y] = 1.0
+        for step in range(1, EPOCHS + 1):
+            logits = x @ w + b
+            logits -= logits.max(axis=1, keepdims=True)
+            probs = np.exp(logits)
+            probs /= probs.sum(axis=1, keepdims=True)
+            delta = (probs - onehot) * sample_weight[:, None]
+            grad_w = x.T @ delta + ADAM_L2 * w
+            grad_b = delta.sum(axis=0)
+            for param, grad, m, v in ((w, grad_w, moments[0], moments[1]), (b, grad_b, moments[2], moments[3])):
+                m *= beta1
+                m += (1 - beta1) * grad
+                v *= beta2
+                v += (1 - beta2) * grad * grad
+                m_hat = m / (1 - beta1**step)
+                v_hat = v / (1 - beta2**step)
+                param -= LEARNING_RATE * m_hat / (np.sqrt(v_hat) + eps)
+        return cls(names, w, b)
+
+    @classmethod
+    def fit(
         cls, vectors: np.ndarray, labels: list[str], l2: float = L2,
         max_iterations: int = MAX_ITERATIONS, start: ScenarioHead | None = None,
     ) -> ScenarioHead:

@@ -1,4 +1,5 @@
-"""Choose how the head is trained and blended, per library, by cross-validation.
+"""Choose how the head is trained and blended, per library, by cross-validation
+(``assist build --tune-head``).
 
 How much to trust the learned head against nearest-example retrieval, how
 strongly to regularise it, how much of retrieval's fused score is lexical, and
@@ -13,6 +14,11 @@ other folds, and every held-out example is scored by the head and by
 retrieval against the other folds' examples only. The (penalty, lexical weight,
 aggregation, blend weight) that ranks the most held-out examples right is
 kept, and the final head is trained on every example with that penalty.
+
+It is opt-in because it moves the score scale: the default abstention
+threshold (0.45) was set against the default head's scores, and on the
+shipped library the tuned head ranks better but abstains worse at 0.45
+(calibrate with ``assist evaluate --calibrate`` on labelled calls first).
 
 The retrieval score here follows :mod:`assist.rank` over all other-fold
 examples rather than the search's top candidates; BM25 statistics (idf,
@@ -115,11 +121,12 @@ def choose(
             dense_scores = vectors[chunk] @ vectors[rest].T
             for weight in LEXICAL_GRID:
                 fused = (1 - weight) * dense_scores + weight * lexical_scores
-                for name, scores in retrieval_scores(fused, scenario[rest], len(names), support_bonus).items():
-                    retrieval_parts[(weight, name)].append(scores)
+                scores = retrieval_scores(fused, scenario[rest], len(names), support_bonus)
+                for name in AGGREGATIONS:
+                    retrieval_parts[(weight, name)].append(scores[name])
         previous: ScenarioHead | None = None
         for l2 in L2_GRID:
-            head = ScenarioHead.train(vectors[rest], [labels[i] for i in rest], l2=l2, start=previous)
+            head = ScenarioHead.fit(vectors[rest], [labels[i] for i in rest], l2=l2, start=previous)
             previous = head
             columns = np.array([head.labels.index(n) if n in head.labels else -1 for n in names])
             probs = head.probabilities(vectors[held])
@@ -141,11 +148,15 @@ def choose(
 
 
 def build_head(
-    vectors: np.ndarray, labels: list[str], normalised_texts: Sequence[str], lexical: LexicalIndex
-) -> tuple[ScenarioHead, HeadChoice]:
-    """The library's head trained on every example with the cross-validated setting."""
+    vectors: np.ndarray, labels: list[str], normalised_texts: Sequence[str], lexical: LexicalIndex,
+    tune: bool = False,
+) -> tuple[ScenarioHead, HeadChoice | None]:
+    """The library's head trained on every example: the default head, or with ``tune``
+    the L-BFGS head with the cross-validated setting (and that setting)."""
+    if not tune:
+        return ScenarioHead.train(vectors, labels), None
     from assist.rank import SUPPORT_BONUS
 
     choice = choose(vectors, labels, normalised_texts, lexical, SUPPORT_BONUS)
-    head = ScenarioHead.train(vectors, labels, l2=choice.l2)
+    head = ScenarioHead.fit(vectors, labels, l2=choice.l2)
     return head.with_choices(choice.blend, choice.aggregation, choice.lexical_weight), choice

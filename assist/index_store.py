@@ -37,7 +37,7 @@ from assist.lexical import LexicalIndex
 from assist.library import Library
 
 FORMAT_VERSION = 2
-"""2: the head stores its cross-validated blend weight and retrieval aggregation."""
+"""2: the head stores its blend weight, lexical share and retrieval aggregation."""
 APPROXIMATE_ABOVE = 20_000
 """Libraries with more examples than this get an HNSW index instead of exact search."""
 HNSW_NEIGHBOURS = 32
@@ -127,8 +127,10 @@ def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
         raise
 
 
-def build_index(library: Library, encoder: Encoder, folder: Path) -> Manifest:
-    """Embed every example, build dense + lexical indexes and switch the manifest atomically."""
+def build_index(library: Library, encoder: Encoder, folder: Path, tune_head: bool = False) -> Manifest:
+    """Embed every example, build dense + lexical indexes and switch the manifest atomically.
+
+    ``tune_head`` chooses the head's settings by cross-validation (:mod:`assist.head_blend`)."""
     folder.mkdir(parents=True, exist_ok=True)
     rows = example_rows(library)
     texts = [text for _, text in rows]
@@ -139,7 +141,7 @@ def build_index(library: Library, encoder: Encoder, folder: Path) -> Manifest:
     dense, kind = make_dense_index(vectors)
     lexical = LexicalIndex.build(texts)
     scenarios = [library.active_scripts[position].scenario for position, _ in rows]
-    head = build_head(vectors, scenarios, normalised, lexical)[0] if len(set(scenarios)) > 1 else None
+    head = build_head(vectors, scenarios, normalised, lexical, tune_head)[0] if len(set(scenarios)) > 1 else None
 
     build_id = f"build-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
     staging = folder / f".{build_id}.partial"

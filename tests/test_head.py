@@ -1,10 +1,11 @@
-"""The scenario head: L-BFGS training, warm starts, and what head.npz keeps."""
+"""The scenario head: default (Adam) and L-BFGS training, warm starts, what head.npz keeps."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from assist.head import DEFAULT_AGGREGATION, DEFAULT_BLEND, DEFAULT_LEXICAL_WEIGHT, ScenarioHead
 from tests.conftest import HashEncoder
@@ -22,9 +23,10 @@ def training_set() -> tuple[np.ndarray, list[str]]:
     return HashEncoder().encode(texts), labels
 
 
-def test_head_learns_its_training_examples() -> None:
+@pytest.mark.parametrize("training", ["train", "fit"])
+def test_head_learns_its_training_examples(training: str) -> None:
     vectors, labels = training_set()
-    head = ScenarioHead.train(vectors, labels, l2=0.003)
+    head = ScenarioHead.train(vectors, labels) if training == "train" else ScenarioHead.fit(vectors, labels, l2=0.003)
     probs = head.probabilities(vectors)
     assert probs.shape == (len(labels), 3)
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-5)
@@ -34,15 +36,15 @@ def test_head_learns_its_training_examples() -> None:
 
 def test_stronger_penalty_gives_softer_probabilities() -> None:
     vectors, labels = training_set()
-    soft = ScenarioHead.train(vectors, labels, l2=1.0).probabilities(vectors).max(axis=1).mean()
-    sharp = ScenarioHead.train(vectors, labels, l2=0.001).probabilities(vectors).max(axis=1).mean()
+    soft = ScenarioHead.fit(vectors, labels, l2=1.0).probabilities(vectors).max(axis=1).mean()
+    sharp = ScenarioHead.fit(vectors, labels, l2=0.001).probabilities(vectors).max(axis=1).mean()
     assert soft < sharp
 
 
 def test_warm_start_reaches_the_same_optimum() -> None:
     vectors, labels = training_set()
-    cold = ScenarioHead.train(vectors, labels, l2=0.01)
-    warm = ScenarioHead.train(vectors, labels, l2=0.01, start=ScenarioHead.train(vectors, labels, l2=0.1))
+    cold = ScenarioHead.fit(vectors, labels, l2=0.01)
+    warm = ScenarioHead.fit(vectors, labels, l2=0.01, start=ScenarioHead.fit(vectors, labels, l2=0.1))
     np.testing.assert_allclose(cold.probabilities(vectors), warm.probabilities(vectors), atol=1e-3)
 
 

@@ -44,7 +44,8 @@ def test_choice_is_on_the_grids_and_the_head_carries_it() -> None:
     assert choice.blend in BLEND_GRID
     assert choice.lexical_weight in LEXICAL_GRID
     assert 0.0 < choice.accuracy <= 1.0
-    head, built = build_head(vectors, labels, normalised, lexical)
+    head, built = build_head(vectors, labels, normalised, lexical, tune=True)
+    assert built is not None
     assert (head.blend, head.aggregation, head.lexical_weight) == (built.blend, built.aggregation, built.lexical_weight)
 
 
@@ -54,3 +55,12 @@ def test_library_too_small_to_cross_validate_keeps_defaults() -> None:
     vectors = HashEncoder().encode(texts)
     choice = choose(vectors, labels, texts, LexicalIndex.build(texts), 0.05)
     assert (choice.aggregation, choice.blend, choice.lexical_weight, choice.accuracy) == ("best", 0.3, 0.4, 0.0)
+
+
+def test_default_build_keeps_the_fixed_settings() -> None:
+    texts = [text for items in TEXTS.values() for text in items]
+    labels = [label for label, items in TEXTS.items() for _ in items]
+    vectors = HashEncoder().encode(texts)
+    head, choice = build_head(vectors, labels, texts, LexicalIndex.build(texts))
+    assert choice is None
+    assert (head.blend, head.aggregation, head.lexical_weight) == (0.3, "best", 0.4)
