@@ -31,7 +31,15 @@ from assist.library import SHIPPED_LIBRARY, Library
 from assist.limits import MAX_UTTERANCE_CHARS
 from assist.normalise import normalise
 from assist.overrides import Pin, customer_pins
-from assist.rank import NO_HIT, ScenarioScore, ScenarioTable, choose_variant, language_family, rank_batch
+from assist.rank import (
+    HEAD_WEIGHT,
+    NO_HIT,
+    ScenarioScore,
+    ScenarioTable,
+    choose_variant,
+    language_family,
+    rank_batch,
+)
 from assist.render import (
     explain_abstain,
     explain_match,
@@ -105,7 +113,9 @@ class Assistant:
         self.rules = rules
         self.threshold = threshold
         self.index_dir = index_dir
-        self.weights = FusionWeights()
+        head = index.head
+        # A build chooses retrieval's lexical share with the head (see assist.head_blend).
+        self.weights = FusionWeights(1 - head.lexical_weight, head.lexical_weight) if head else FusionWeights()
         self._warnings = warnings
         self._scripts = library.active_scripts
         rows = example_rows(library)
@@ -115,7 +125,6 @@ class Assistant:
         for script in self._scripts:
             self._by_scenario.setdefault(script.scenario, []).append(script)
         self._table = ScenarioTable(self._scripts, self._row_script)
-        head = index.head
         self._head_columns = self._table.head_columns(head.labels) if head is not None else None
 
     # ----- loading -----------------------------------------------------------------
@@ -229,6 +238,8 @@ class Assistant:
         ranked = rank_batch(
             candidates, self._table, [language_family(t) for t in texts], segment, channel,
             head_probs=head_probs, head_columns=self._head_columns, limit=max(top_k, 10),
+            head_weight=head.blend if head is not None else HEAD_WEIGHT,
+            aggregation=head.aggregation if head is not None else "best",
         )
         known = set(self._by_scenario)
         prepared = []

@@ -31,7 +31,9 @@ out = Console()
 err = Console(stderr=True)
 
 LibraryOpt = Annotated[Path | None, typer.Option("--library", "-l", help="Script library folder (default: shipped).")]
-ModelOpt = Annotated[str | None, typer.Option("--model", "-m", help="Local sentence-transformers model folder.")]
+ModelOpt = Annotated[str | None, typer.Option(
+    "--model", "-m", help="Local sentence-transformers model folder, or a packaged model name (all-minilm-l6-v2)."
+)]
 IndexOpt = Annotated[Path | None, typer.Option("--index", help="Index folder (default: index/ or <library>/.index).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a formatted card.")]
 
@@ -76,7 +78,13 @@ def validate(library: LibraryOpt = None) -> None:
 
 
 @app.command()
-def build(library: LibraryOpt = None, model: ModelOpt = None, index: IndexOpt = None) -> None:
+def build(
+    library: LibraryOpt = None, model: ModelOpt = None, index: IndexOpt = None,
+    tune_head: Annotated[bool, typer.Option(
+        "--tune-head", help="Choose the head's penalty and blend by cross-validation on the library's examples "
+        "(better ranking on large imported libraries; recalibrate the abstention threshold).",
+    )] = False,
+) -> None:
     """Embed the library and write the index atomically, with a manifest."""
     from assist.assistant import default_index_dir
     from assist.encoders import get_encoder
@@ -87,7 +95,7 @@ def build(library: LibraryOpt = None, model: ModelOpt = None, index: IndexOpt = 
     try:
         lib = validate_library(library or SHIPPED_LIBRARY).library
         folder = index or default_index_dir(lib.root)
-        manifest = build_index(lib, get_encoder(model), folder)
+        manifest = build_index(lib, get_encoder(model), folder, tune_head=tune_head)
     except AssistError as error:
         raise fail(error) from None
     out.print(

@@ -31,6 +31,7 @@ from typing import Any, Protocol, cast
 import numpy as np
 
 from assist.errors import ModelError
+from assist.packaged_models import PACKAGED_MODELS, is_packaged_name, packaged_model_folder
 
 DEFAULT_MODEL = "usem3"
 USEM_MODULE_TYPE = "assist.st_module.UsemModule"
@@ -135,7 +136,10 @@ class SentenceTransformerEncoder:
                 "Pass the path of a model folder saved with SentenceTransformer.save() "
                 "(it holds modules.json), or omit --model to use the embedded default."
             ) from None
-        dim = self._model.get_sentence_embedding_dimension()
+        # sentence-transformers 6 renamed the method (the old name warns); older releases lack the new one.
+        model = self._model
+        dimension = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        dim = dimension()
         self.dim = int(dim) if dim else int(self.encode(["dimension probe"]).shape[1])
         self.model_id = f"st:{path.name}:{folder_fingerprint(path)}"
         self._lock = threading.Lock()
@@ -172,14 +176,18 @@ def is_usem_folder(path: Path) -> bool:
 
 
 def resolve_model(model: str | Path | None) -> str:
-    """Canonical cache key for a model argument: the default name or an absolute path."""
+    """Canonical cache key for a model argument: the default name or an absolute path
+    (a packaged model's name resolves to its unpacked folder)."""
     if model is None or str(model) == DEFAULT_MODEL:
         return DEFAULT_MODEL
+    if isinstance(model, str) and is_packaged_name(model):
+        return str(packaged_model_folder(model).resolve())
     path = Path(model).expanduser()
     if not path.is_dir():
         raise ModelError(
             f"model path {path} is not a folder. Give the folder of a sentence-transformers "
-            f"model (holding modules.json), or '{DEFAULT_MODEL}' for the embedded default."
+            f"model (holding modules.json), a packaged model ({', '.join(PACKAGED_MODELS)}), "
+            f"or '{DEFAULT_MODEL}' for the embedded default."
         )
     resolved = path.resolve()
     return DEFAULT_MODEL if is_usem_folder(resolved) else str(resolved)

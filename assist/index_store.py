@@ -32,10 +32,12 @@ import numpy as np
 from assist.encoders import Encoder, cpu_threads
 from assist.errors import IndexStateError
 from assist.head import ScenarioHead
+from assist.head_blend import build_head
 from assist.lexical import LexicalIndex
 from assist.library import Library
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""2: the head stores its blend weight, lexical share and retrieval aggregation."""
 APPROXIMATE_ABOVE = 20_000
 """Libraries with more examples than this get an HNSW index instead of exact search."""
 HNSW_NEIGHBOURS = 32
@@ -125,18 +127,21 @@ def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
         raise
 
 
-def build_index(library: Library, encoder: Encoder, folder: Path) -> Manifest:
-    """Embed every example, build dense + lexical indexes and switch the manifest atomically."""
+def build_index(library: Library, encoder: Encoder, folder: Path, tune_head: bool = False) -> Manifest:
+    """Embed every example, build dense + lexical indexes and switch the manifest atomically.
+
+    ``tune_head`` chooses the head's settings by cross-validation (:mod:`assist.head_blend`)."""
     folder.mkdir(parents=True, exist_ok=True)
     rows = example_rows(library)
     texts = [text for _, text in rows]
     from assist.normalise import normalise
 
-    vectors = encode_in_batches(encoder, [normalise(t) for t in texts])
+    normalised = [normalise(t) for t in texts]
+    vectors = encode_in_batches(encoder, normalised)
     dense, kind = make_dense_index(vectors)
     lexical = LexicalIndex.build(texts)
     scenarios = [library.active_scripts[position].scenario for position, _ in rows]
-    head = ScenarioHead.train(vectors, scenarios) if len(set(scenarios)) > 1 else None
+    head = build_head(vectors, scenarios, normalised, lexical, tune_head)[0] if len(set(scenarios)) > 1 else None
 
     build_id = f"build-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
     staging = folder / f".{build_id}.partial"

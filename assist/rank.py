@@ -20,7 +20,8 @@ from assist.types import Script
 SUPPORT_BONUS = 0.05
 """Weight of the second-best example of a scenario (agreement among examples)."""
 HEAD_WEIGHT = 0.3
-"""Share of the learned scenario classifier in a scenario's score (the rest is retrieval)."""
+"""Share of the learned scenario classifier in a scenario's score (the rest is retrieval) when
+the caller gives none; a built head carries its own, chosen by cross-validation."""
 HEAD_FLOOR = 0.02
 """A scenario the classifier rates above this joins the ranking even without a retrieved example."""
 NO_HIT = ExampleHit(row=-1, dense=0.0, lexical=0.0, fused=0.0)
@@ -110,32 +111,41 @@ class ScenarioTable:
         return np.array([column.get(name, -1) for name in self.scenarios], dtype=np.int64)
 
 
-def _first_two_per_group(
+def _top_per_group(
     groups: np.ndarray, fused: np.ndarray, n_groups: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """For each (query, group): the column of its best candidate (-1 if none) and the
-    fused scores of its best and second-best candidates (0 where absent)."""
+    fused scores of its best, second and third candidates (0 where absent)."""
     n_queries, width = fused.shape
     keys = (np.arange(n_queries)[:, None] * (n_groups + 1) + groups).ravel()
     by_score = np.argsort(-fused, axis=1, kind="stable")
     flat_order = (by_score + np.arange(n_queries)[:, None] * width).ravel()
     order = flat_order[np.argsort(keys[flat_order], kind="stable")]
     sorted_keys = keys[order]
-    first = np.ones(sorted_keys.shape, dtype=bool)
-    first[1:] = sorted_keys[1:] != sorted_keys[:-1]
-    second = np.zeros(sorted_keys.shape, dtype=bool)
-    second[1:] = ~first[1:]
-    second[1:] &= first[:-1]
+    starts = np.ones(sorted_keys.shape, dtype=bool)
+    starts[1:] = sorted_keys[1:] != sorted_keys[:-1]
+    group_start = np.maximum.accumulate(np.where(starts, np.arange(sorted_keys.size), 0))
+    rank_in_group = np.arange(sorted_keys.size) - group_start
     best_column = np.full(n_queries * (n_groups + 1), -1, dtype=np.int64)
-    best = np.zeros(n_queries * (n_groups + 1))
-    runner_up = np.zeros(n_queries * (n_groups + 1))
+    best_column[sorted_keys[starts]] = order[starts] % width
     flat_fused = fused.ravel()
-    best_column[sorted_keys[first]] = order[first] % width
-    best[sorted_keys[first]] = flat_fused[order[first]]
-    runner_up[sorted_keys[second]] = flat_fused[order[second]]
     shape = (n_queries, n_groups + 1)
-    return (best_column.reshape(shape)[:, :n_groups], best.reshape(shape)[:, :n_groups],
-            runner_up.reshape(shape)[:, :n_groups])
+    tops = []
+    for rank in range(3):
+        at_rank = rank_in_group == rank
+        top = np.zeros(n_queries * (n_groups + 1))
+        top[sorted_keys[at_rank]] = flat_fused[order[at_rank]]
+        tops.append(top.reshape(shape)[:, :n_groups])
+    return best_column.reshape(shape)[:, :n_groups], tops[0], tops[1], tops[2]
+
+
+def _first_two_per_group(
+    groups: np.ndarray, fused: np.ndarray, n_groups: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each (query, group): the column of its best candidate (-1 if none) and the
+    fused scores of its best and second-best candidates (0 where absent)."""
+    best_column, best, second, _ = _top_per_group(groups, fused, n_groups)
+    return best_column, best, second
 
 
 def rank_batch(
@@ -147,6 +157,8 @@ def rank_batch(
     head_probs: np.ndarray | None = None,
     head_columns: np.ndarray | None = None,
     limit: int = 10,
+    head_weight: float = HEAD_WEIGHT,
+    aggregation: str = "best",
 ) -> list[list[ScenarioScore]]:
     """The ``limit`` best scenarios of each query of a batch.
 
@@ -155,20 +167,23 @@ def rank_batch(
     and the head's probability are blended. A scenario enters the ranking with
     a retrieved example or a head probability of at least :data:`HEAD_FLOOR`.
     ``head_probs`` holds the head's probabilities with ``head_columns`` mapping
-    each scenario to its column (see :meth:`ScenarioTable.head_columns`).
+    each scenario to its column (see :meth:`ScenarioTable.head_columns`);
+    ``head_weight`` is the head's share. ``aggregation`` ``mean3`` scores a scenario
+    by the mean of its three best candidates instead (see :data:`assist.head.AGGREGATIONS`).
     """
     n_scenarios = len(table.scenarios)
     valid = candidates.rows >= 0
     safe_rows = np.where(valid, candidates.rows, 0)
     scenario_of = np.where(valid, table.row_scenario[safe_rows], n_scenarios)
-    best_column, best, runner_up = _first_two_per_group(scenario_of, candidates.fused, n_scenarios)
+    best_column, best, runner_up, third = _top_per_group(scenario_of, candidates.fused, n_scenarios)
     has_hit = best_column >= 0
-    scores = np.where(has_hit, best + SUPPORT_BONUS * runner_up, 0.0)
+    aggregated = (best + runner_up + third) / 3 if aggregation == "mean3" else best + SUPPORT_BONUS * runner_up
+    scores = np.where(has_hit, aggregated, 0.0)
     eligible = has_hit
     if head_probs is not None and head_columns is not None:
         known = head_columns >= 0
         probs = np.where(known, head_probs[:, np.maximum(head_columns, 0)], 0.0)
-        scores = (1 - HEAD_WEIGHT) * scores + HEAD_WEIGHT * probs
+        scores = (1 - head_weight) * scores + head_weight * probs
         eligible = eligible | (probs >= HEAD_FLOOR)
     scores = np.where(eligible, scores, -np.inf)
     order = np.argsort(-scores, axis=1, kind="stable")[:, :limit]

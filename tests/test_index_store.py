@@ -119,3 +119,18 @@ def test_approximate_index_recall_at_1_against_exact_search() -> None:
     _, found = approximate.search(queries, 1)
     _, truth = exact.search(queries, 1)
     assert float(np.mean(found[:, 0] == truth[:, 0])) >= 0.99
+
+
+def test_tuned_head_is_stored_and_drives_lookups(library_dir: Path, hash_encoder: HashEncoder, tmp_path: Path) -> None:
+    """``build --tune-head``: the cross-validated settings travel in head.npz to the Assistant."""
+    from assist.assistant import Assistant
+    from assist.head_blend import BLEND_GRID, LEXICAL_GRID
+
+    folder = tmp_path / "index"
+    build_index(load_library(library_dir), hash_encoder, folder, tune_head=True)
+    assistant = Assistant.load(library_dir, index_dir=folder, encoder=hash_encoder, auto_build=False)
+    head = assistant.index.head
+    assert head is not None
+    assert head.blend in BLEND_GRID and head.lexical_weight in LEXICAL_GRID
+    assert assistant.weights.lexical == head.lexical_weight
+    assert assistant.suggest("我的卡被冻结了").candidates

@@ -1,0 +1,26 @@
+"""Per-scenario aggregation of candidate scores in :mod:`assist.rank`."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from assist.rank import _top_per_group
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 4), st.integers(1, 9), st.integers(1, 4), st.integers(0, 2**31 - 1))
+def test_top_per_group_matches_a_plain_loop(n_queries: int, width: int, n_groups: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    groups = rng.integers(0, n_groups + 1, size=(n_queries, width))  # n_groups marks padding
+    fused = rng.random((n_queries, width))
+    best_column, *tops = _top_per_group(groups, fused, n_groups)
+    for q in range(n_queries):
+        for g in range(n_groups):
+            columns = [c for c in range(width) if groups[q, c] == g]
+            ordered = sorted(columns, key=lambda c: -fused[q, c])
+            assert best_column[q, g] == (ordered[0] if ordered else -1)
+            for rank in range(3):
+                expected = fused[q, ordered[rank]] if rank < len(ordered) else 0.0
+                assert tops[rank][q, g] == expected
