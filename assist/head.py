@@ -67,23 +67,13 @@ class ScenarioHead:
         """The default head: full-batch Adam for a fixed number of epochs with a light
         penalty. It stops short of convergence, which leaves confident probabilities;
         the default abstention threshold (0.45) was set against scores made with it."""
-        names = tuple(sorted(set(labels)))
-        index = {name: i for i, name in enumerate(names)}
-        y = np.fromiter((index[label] for label in labels), dtype=np.int64, count=len(labels))
-        x = np.ascontiguousarray(vectors * SCALE, dtype=np.float32)
-        n, dim = x.shape
-        k = len(names)
-        # Inverse-frequency weights: a scenario with many examples must not drown a small one.
-        counts = np.bincount(y, minlength=k).astype(np.float32)
-        sample_weight = (n / (k * counts))[y].astype(np.float32)
-        sample_weight /= sample_weight.sum()
+        names, x, sample_weight, onehot = training_arrays(vectors, labels)
+        dim, k = x.shape[1], len(names)
         rng = np.random.default_rng(seed)
         w = (rng.standard_normal((dim, k)) * 0.001).astype(np.float32)
         b = np.zeros(k, dtype=np.float32)
         moments = [np.zeros_like(w), np.zeros_like(w), np.zeros_like(b), np.zeros_like(b)]
         beta1, beta2, eps = 0.9, 0.999, 1e-8
-        onehot = np.zeros((n, k), dtype=np.float32)
-        onehot[np.arange(n), y] = 1.0
         for step in range(1, EPOCHS + 1):
             logits = x @ w + b
             logits -= logits.max(axis=1, keepdims=True)
@@ -117,18 +107,8 @@ class ScenarioHead:
         """
         from scipy.optimize import minimize  # type: ignore[import-untyped]
 
-        names = tuple(sorted(set(labels)))
-        index = {name: i for i, name in enumerate(names)}
-        y = np.fromiter((index[label] for label in labels), dtype=np.int64, count=len(labels))
-        x = np.ascontiguousarray(vectors * SCALE, dtype=np.float32)
-        n, dim = x.shape
-        k = len(names)
-        # Inverse-frequency weights: a scenario with many examples must not drown a small one.
-        counts = np.bincount(y, minlength=k).astype(np.float32)
-        sample_weight = (n / (k * counts))[y].astype(np.float32)
-        sample_weight /= sample_weight.sum()
-        onehot = np.zeros((n, k), dtype=np.float32)
-        onehot[np.arange(n), y] = 1.0
+        names, x, sample_weight, onehot = training_arrays(vectors, labels)
+        dim, k = x.shape[1], len(names)
         shapes = [(dim, k), (k,)]
         sizes = [int(np.prod(shape)) for shape in shapes]
 
@@ -142,7 +122,7 @@ class ScenarioHead:
             logits -= logits.max(axis=1, keepdims=True)
             log_norm = np.log(np.exp(logits).sum(axis=1, keepdims=True))
             log_probs = logits - log_norm
-            loss = -float((sample_weight * log_probs[np.arange(n), y]).sum())
+            loss = -float((sample_weight * (log_probs * onehot).sum(axis=1)).sum())
             loss += 0.5 * l2 * float((w * w).sum())
             delta = (np.exp(log_probs) - onehot) * sample_weight[:, None]
             grads = [x.T @ delta + l2 * w, delta.sum(axis=0)]
@@ -178,3 +158,23 @@ class ScenarioHead:
                 str(arrays["aggregation"]) if "aggregation" in arrays.files else DEFAULT_AGGREGATION,
                 float(arrays["lexical_weight"]) if "lexical_weight" in arrays.files else DEFAULT_LEXICAL_WEIGHT,
             )
+
+
+def training_arrays(
+    vectors: np.ndarray, labels: list[str]
+) -> tuple[tuple[str, ...], np.ndarray, np.ndarray, np.ndarray]:
+    """Sorted label names, scaled inputs, per-example weights and one-hot targets.
+
+    Weights are inverse to each label's frequency (then sum to one), so a
+    scenario with many examples does not drown a small one."""
+    names = tuple(sorted(set(labels)))
+    index = {name: i for i, name in enumerate(names)}
+    y = np.fromiter((index[label] for label in labels), dtype=np.int64, count=len(labels))
+    x = np.ascontiguousarray(vectors * SCALE, dtype=np.float32)
+    n, k = x.shape[0], len(names)
+    counts = np.bincount(y, minlength=k).astype(np.float32)
+    sample_weight = (n / (k * counts))[y].astype(np.float32)
+    sample_weight /= sample_weight.sum()
+    onehot = np.zeros((n, k), dtype=np.float32)
+    onehot[np.arange(n), y] = 1.0
+    return names, x, sample_weight, onehot
