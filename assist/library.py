@@ -422,6 +422,12 @@ def script_files(root: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
 
 
+def library_hash(root: Path) -> str:
+    """Hash of what an index is built from: the script files and ``scenarios.yaml``."""
+    extra = [root / "scenarios.yaml"] if (root / "scenarios.yaml").is_file() else []
+    return hash_files([*script_files(root), *extra], root)
+
+
 def hash_files(paths: Iterable[Path], root: Path) -> str:
     digest = hashlib.sha256()
     for path in sorted(paths):
@@ -463,13 +469,12 @@ def load_library(root: Path | str | None = None) -> Library:
     if total > MAX_EXAMPLES:
         raise LibraryError(f"{total:,} examples exceed the {MAX_EXAMPLES:,} limit", file=str(root),
                            fix="split the library or trim examples")
-    extra_files = [root / "scenarios.yaml"] if (root / "scenarios.yaml").is_file() else []
     found = scenarios or tuple(sorted({s.scenario for s in scripts}))
     return Library(
         root=root,
         scripts=tuple(scripts),
         scenarios=found,
-        content_hash=hash_files([*files, *extra_files], root),
+        content_hash=library_hash(root),
     )
 
 

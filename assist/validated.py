@@ -25,7 +25,7 @@ from typing import Any
 
 from assist import compliance
 from assist.errors import LibraryError
-from assist.library import SUGGESTABLE, Library, hash_files, load_library, script_files
+from assist.library import SUGGESTABLE, Library, hash_files, library_hash, load_library
 from assist.rules import Rule, RuleException, RulePack, load_rule_pack, rule_files
 from assist.types import Script, Violation
 
@@ -72,10 +72,9 @@ def validation_key(root: Path) -> str | None:
     """A hash of every input to validation, or None when the files cannot be hashed
     (then the YAML path runs and reports the problem)."""
     try:
-        extra = [root / "scenarios.yaml"] if (root / "scenarios.yaml").is_file() else []
         digest = hashlib.sha256(f"format {SNAPSHOT_FORMAT}\0".encode())
         digest.update(hash_files(sorted(_PACKAGE.glob("*.py")), _PACKAGE).encode())
-        digest.update(hash_files([*script_files(root), *extra], root).encode())
+        digest.update(library_hash(root).encode())
         digest.update(hash_files(rule_files(root), root).encode())
     except (OSError, ValueError):
         return None
