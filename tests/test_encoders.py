@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -68,3 +69,42 @@ def test_lookup_path_never_imports_torch(tmp_path: Path) -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "none"
+
+
+def test_composite_averages_the_cosines_of_its_parts() -> None:
+    from assist.encoders import CompositeEncoder
+    from tests.conftest import HashEncoder
+
+    class ReversedText(HashEncoder):
+        def encode(self, texts: Sequence[str]) -> np.ndarray:
+            return super().encode([text[::-1] for text in texts])
+
+    first, second = HashEncoder("hash-a"), ReversedText("hash-b")
+    composite = CompositeEncoder([first, second])
+    assert composite.dim == first.dim + second.dim
+    assert composite.model_id == "hash-a+hash-b"
+    vectors = composite.encode(SENTENCES)
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    a, b = first.encode(SENTENCES), second.encode(SENTENCES)
+    np.testing.assert_allclose(vectors @ vectors.T, (a @ a.T + b @ b.T) / 2, atol=1e-5)
+    assert composite.encode([]).shape == (0, composite.dim)
+
+
+def test_composite_model_names_resolve_part_by_part(tmp_path: Path) -> None:
+    assert resolve_model(f"{DEFAULT_MODEL}+{DEFAULT_MODEL}") == f"{DEFAULT_MODEL}+{DEFAULT_MODEL}"
+    with pytest.raises(ModelError, match=r"join two or more with '\+'"):
+        resolve_model(f"{DEFAULT_MODEL}+")
+    with pytest.raises(ModelError, match="not a folder"):
+        resolve_model(f"{DEFAULT_MODEL}+{tmp_path / 'missing'}")
+    plus_folder = tmp_path / "model+v2"
+    plus_folder.mkdir()
+    assert resolve_model(str(plus_folder)) == str(plus_folder.resolve())
+
+
+def test_composite_of_the_default_model_serves_lookups(default_encoder) -> None:  # type: ignore[no-untyped-def]
+    from assist.encoders import get_encoder
+
+    composite = get_encoder(f"{DEFAULT_MODEL}+{DEFAULT_MODEL}")
+    vectors = composite.encode(SENTENCES)
+    assert vectors.shape == (4, 1024)
+    np.testing.assert_allclose(vectors[:, :512] * np.sqrt(2), default_encoder.encode(SENTENCES), atol=1e-5)
