@@ -127,38 +127,42 @@ class LexicalIndex:
         the per-query Python work is only splitting the query into terms.
         """
         n_queries = len(normalised_queries)
-        self_scores = np.zeros(n_queries, dtype=np.float64)
-        owners: list[int] = []
-        starts: list[int] = []
-        ends: list[int] = []
-        idfs: list[float] = []
+        owner_list: list[int] = []
+        term_list: list[int] = []
+        count_list: list[int] = []
+        query_terms = np.zeros(n_queries, dtype=np.float64)
         for position, query in enumerate(normalised_queries):
             counts = Counter(normalised_terms(query))
-            query_norm = K1 * (1 - B + B * sum(counts.values()) / self._average)
-            self_score = 0.0
-            for term, query_count in counts.items():
-                term_id = self.vocabulary.get(term)
-                idf = float(self.idf[term_id]) if term_id is not None else self._unknown_idf
-                self_score += idf * query_count * (K1 + 1) / (query_count + query_norm)
-                if term_id is None:
-                    continue
-                start, end = int(self.indptr[term_id]), int(self.indptr[term_id + 1])
-                if end - start <= MAX_POSTINGS:
-                    owners.append(position)
-                    starts.append(start)
-                    ends.append(end)
-                    idfs.append(idf)
-            self_scores[position] = self_score
+            owner_list.extend([position] * len(counts))
+            term_list.extend(self.vocabulary.get(term, -1) for term in counts)
+            count_list.extend(counts.values())
+            query_terms[position] = sum(counts.values())
+        owner = np.asarray(owner_list, dtype=np.int64)
+        term_ids = np.asarray(term_list, dtype=np.int64)
+        query_count = np.asarray(count_list, dtype=np.float64)
+        known = term_ids >= 0
+        term_idf = np.full(len(term_ids), self._unknown_idf, dtype=np.float64)
+        term_idf[known] = self.idf[term_ids[known]]
+        query_norm = K1 * (1 - B + B * query_terms / self._average)
+        self_scores = np.bincount(
+            owner, weights=term_idf * query_count * (K1 + 1) / (query_count + query_norm[owner]),
+            minlength=n_queries,
+        )
+        known_ids = term_ids[known]
+        known_starts = self.indptr[known_ids]
+        known_postings = self.indptr[known_ids + 1] - known_starts
+        used = known_postings <= MAX_POSTINGS
+        owners, starts, lengths = owner[known][used], known_starts[used], known_postings[used]
+        idfs = term_idf[known][used].astype(np.float32)
         scores = np.zeros((n_queries, self.n_docs), dtype=np.float32)
-        if not owners or self.n_docs == 0:
+        if not owners.size or self.n_docs == 0:
             return scores
-        lengths = np.asarray(ends, dtype=np.int64) - np.asarray(starts, dtype=np.int64)
         # Posting positions of every (query, term) slice, laid end to end.
         first_of_slice = np.cumsum(lengths) - lengths
         positions = np.arange(int(lengths.sum()), dtype=np.int64)
-        positions += np.repeat(np.asarray(starts, dtype=np.int64) - first_of_slice, lengths)
-        weights = np.repeat(np.asarray(idfs, dtype=np.float32), lengths) * self._posting_factor[positions]
-        cells = np.repeat(np.asarray(owners, dtype=np.int64) * self.n_docs, lengths) + self.doc_ids[positions]
+        positions += np.repeat(starts - first_of_slice, lengths)
+        weights = np.repeat(idfs, lengths) * self._posting_factor[positions]
+        cells = np.repeat(owners * self.n_docs, lengths) + self.doc_ids[positions]
         scores += np.bincount(cells, weights=weights, minlength=scores.size).reshape(scores.shape)
         positive = self_scores > 0
         scores[positive] /= self_scores[positive, None].astype(np.float32)

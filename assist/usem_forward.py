@@ -116,22 +116,23 @@ class UsemWeights:
 class TokenTable:
     """Per-token work (projected ``x`` and first-convolution products), cached by token id.
 
-    ``lookup(ids)`` returns the rows for a batch's distinct ids, plus a zero row
-    at the end that stands for "outside the sentence".
+    Row 0 of the tables is zeros and stands for "outside the sentence"; the cache
+    fills rows 1 to ``capacity``. :meth:`lookup` hands out rows of the cache itself,
+    so a batch whose tokens are all cached copies nothing.
     """
 
     def __init__(self, weights: UsemWeights, capacity: int = CACHED_TOKENS) -> None:
         self.weights = weights
         self.capacity = capacity
         self._slot = np.full(weights.table.shape[0], -1, dtype=np.int64)
-        self._used = 0
+        self._used = 1
         # np.zeros maps fresh pages: memory is only committed as slots fill.
-        self._projected = np.zeros((capacity, 3 * BRANCH), dtype=np.float32)
-        self._products = np.zeros((OFFSETS, capacity, BRANCH), dtype=np.float32)
+        self._projected = np.zeros((capacity + 1, 3 * BRANCH), dtype=np.float32)
+        self._products = np.zeros((OFFSETS, capacity + 1, BRANCH), dtype=np.float32)
 
     @property
     def cached(self) -> int:
-        return self._used
+        return self._used - 1
 
     def compute(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``x`` (n, 768) and the per-offset products (10, n, 256) of ``ids``."""
@@ -149,29 +150,32 @@ class TokenTable:
             offset += order
         return projected, products
 
-    def lookup(self, distinct_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Rows for ``distinct_ids`` (+ a trailing zero row): (u+1, 768) and (10, u+1, 256)."""
-        count = len(distinct_ids)
-        projected = np.zeros((count + 1, 3 * BRANCH), dtype=np.float32)
-        products = np.zeros((OFFSETS, count + 1, BRANCH), dtype=np.float32)
+    def lookup(self, distinct_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Tables (rows, 768) and (10, rows, 256) holding ``distinct_ids``, and the row of
+        each id in them; row 0 is the zero row. Missing ids are computed and cached
+        while there is room; once the cache is full, the batch gets tables of its own."""
         slots = self._slot[distinct_ids]
-        known = slots >= 0
-        if known.any():
-            projected[:count][known] = self._projected[slots[known]]
-            products[:, :count][:, known] = self._products[:, slots[known]]
-        missing = np.flatnonzero(~known)
-        if missing.size:
-            new_projected, new_products = self.compute(distinct_ids[missing])
-            projected[missing] = new_projected
-            products[:, missing] = new_products
-            room = min(missing.size, self.capacity - self._used)
-            if room > 0:
-                fresh = np.arange(self._used, self._used + room)
-                self._projected[fresh] = new_projected[:room]
-                self._products[:, fresh] = new_products[:, :room]
-                self._slot[distinct_ids[missing[:room]]] = fresh
-                self._used += room
-        return projected, products
+        missing = np.flatnonzero(slots < 0)
+        if not missing.size:
+            return self._projected, self._products, slots
+        new_projected, new_products = self.compute(distinct_ids[missing])
+        room = min(missing.size, self.capacity + 1 - self._used)
+        if room > 0:
+            fresh = np.arange(self._used, self._used + room)
+            self._projected[fresh] = new_projected[:room]
+            self._products[:, fresh] = new_products[:, :room]
+            self._slot[distinct_ids[missing[:room]]] = fresh
+            slots[missing[:room]] = fresh
+            self._used += room
+        if room == missing.size:
+            return self._projected, self._products, slots
+        cached_rows = np.concatenate([[0], slots[slots >= 0]])
+        projected = np.concatenate([self._projected[cached_rows], new_projected[room:]])
+        products = np.concatenate([self._products[:, cached_rows], new_products[:, room:]], axis=1)
+        rows = np.empty_like(slots)
+        rows[slots >= 0] = np.arange(1, len(cached_rows))
+        rows[slots < 0] = np.arange(len(cached_rows), len(projected))
+        return projected, products, rows
 
 
 class UsemForward:
@@ -206,23 +210,23 @@ class UsemForward:
         flat = np.fromiter((i for ids in group for i in ids), dtype=np.int64, count=n_tokens)
         starts = np.cumsum(lengths) - lengths
         distinct, local = np.unique(flat, return_inverse=True)
-        projected, products = self.tokens.lookup(distinct)
-        outside = len(distinct)  # the zero row of the looked-up tables
+        projected, products, rows = self.tokens.lookup(distinct)
+        token_rows = rows[local]
         window = sentence_windows(starts, lengths)  # positions, n_tokens = outside
 
         features = np.empty((n_tokens, EMBEDDING + 3 * BRANCH), dtype=np.float32)
         features[:, :EMBEDDING] = w.embeddings(flat)
-        local_at = np.append(local, outside)[window]  # (n_tokens, window width) distinct-id rows
+        row_at = np.append(token_rows, 0)[window]  # (n_tokens, window width) table rows, 0 outside
         padded = np.zeros((n_tokens + 1, BRANCH), dtype=np.float32)
         offset = 0
         for branch, (order, left) in enumerate(ORDERS):
             columns = slice(MAX_LEFT - left, MAX_LEFT - left + order)
-            hidden = products[offset][local_at[:, columns.start]]
+            hidden = products[offset][row_at[:, columns.start]]
             for j in range(1, order):
-                hidden += products[offset + j][local_at[:, columns.start + j]]
+                hidden += products[offset + j][row_at[:, columns.start + j]]
             hidden += w.conv1_bias[branch]
             np.maximum(hidden, 0.0, out=hidden)
-            hidden += projected[local, branch * BRANCH : (branch + 1) * BRANCH]
+            hidden += projected[token_rows, branch * BRANCH : (branch + 1) * BRANCH]
             padded[:n_tokens] = hidden
             second = (w.conv2[branch] @ padded[window[:, columns]].reshape(n_tokens, order * BRANCH).T).T
             second += w.conv2_bias[branch]
