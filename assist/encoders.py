@@ -130,7 +130,11 @@ class SentenceTransformerEncoder:
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         try:
             from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as transformers_logging
 
+            # transformers draws a "Loading weights" bar on stderr for every load, which
+            # clutters a one-shot lookup's output; the load takes well under a second.
+            transformers_logging.disable_progress_bar()
             self._model: Any = SentenceTransformer(str(path), device="cpu", local_files_only=True)
         except Exception as exc:
             raise ModelError(
