@@ -38,3 +38,44 @@ def test_empty_query_and_save_load_round_trip(tmp_path: Path) -> None:
     index.save(tmp_path)
     loaded = LexicalIndex.load(tmp_path)
     np.testing.assert_allclose(loaded.scores("安全账户"), index.scores("安全账户"))
+
+
+def reference_bm25(documents: list[str], query: str) -> np.ndarray:
+    """BM25 written out term by term, divided by the query's score against itself."""
+    from collections import Counter
+
+    from assist.lexical import K1, B
+
+    doc_terms = [Counter(terms(d)) for d in documents]
+    average = sum(sum(c.values()) for c in doc_terms) / len(documents)
+    query_terms = Counter(terms(query))
+    n = len(documents)
+
+    def idf(term: str) -> float:
+        df = sum(1 for c in doc_terms if term in c)
+        if df == 0:  # the index's weight for a query term no document has (self-score only)
+            return float(np.log(1.0 + n + 0.5))
+        return float(np.log(1.0 + (n - df + 0.5) / (df + 0.5)))
+
+    def score(counts: Counter[str], length: float) -> float:
+        norm = K1 * (1 - B + B * length / average)
+        return sum(idf(t) * counts[t] * (K1 + 1) / (counts[t] + norm) for t in query_terms if t in counts)
+
+    self_score = sum(
+        idf(t) * c * (K1 + 1) / (c + K1 * (1 - B + B * sum(query_terms.values()) / average))
+        for t, c in query_terms.items()
+    )
+    raw = np.array([score(c, sum(c.values())) for c in doc_terms])
+    return raw / self_score if self_score > 0 else raw
+
+
+def test_batch_scores_equal_bm25_written_out() -> None:
+    from assist.normalise import normalise
+
+    index = LexicalIndex.build(DOCS)
+    queries = ["安全账户安全账户 转账", "Ｕ盾不見了", "", "zzqx unseen words", "信用卡额度太低 credit"]
+    batch = index.scores_batch([normalise(q) for q in queries])
+    assert batch.shape == (len(queries), len(DOCS))
+    for row, query in zip(batch, queries, strict=True):
+        np.testing.assert_allclose(row, reference_bm25(DOCS, query), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(row, index.scores(query), rtol=1e-6)
