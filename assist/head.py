@@ -43,6 +43,16 @@ DEFAULT_LEXICAL_WEIGHT = 0.4
 """Lexical share of retrieval's fused score (:class:`assist.search.FusionWeights`) for older indexes."""
 
 
+def aggregate(
+    best: np.ndarray, second: np.ndarray, third: np.ndarray, aggregation: str, support_bonus: float
+) -> np.ndarray:
+    """A scenario's retrieval score from its three best fused example scores (0 where
+    absent), as :data:`AGGREGATIONS` defines; shared by lookups and cross-validation."""
+    if aggregation == "mean3":
+        return np.asarray((best + second + third) / 3)
+    return np.asarray(best + support_bonus * second)
+
+
 @dataclass(frozen=True)
 class ScenarioHead:
     labels: tuple[str, ...]

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assist.head import AGGREGATIONS, DEFAULT_AGGREGATION, DEFAULT_BLEND, L2, ScenarioHead
+from assist.head import AGGREGATIONS, DEFAULT_AGGREGATION, DEFAULT_BLEND, L2, ScenarioHead, aggregate
 from assist.lexical import LexicalIndex
 
 FOLDS = 4
@@ -89,7 +89,7 @@ def retrieval_scores(
         width = min(3, block.shape[1])
         if width:
             tops[:, scenario, :width] = -np.sort(-block, axis=1)[:, :width]
-    return {"best": tops[:, :, 0] + support_bonus * tops[:, :, 1], "mean3": tops.mean(axis=2)}
+    return {name: aggregate(tops[:, :, 0], tops[:, :, 1], tops[:, :, 2], name, support_bonus) for name in AGGREGATIONS}
 
 
 def choose(

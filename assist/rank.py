@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from assist.head import aggregate
 from assist.search import Candidates, ExampleHit
 from assist.types import Script
 
@@ -139,15 +140,6 @@ def _top_per_group(
     return best_column.reshape(shape)[:, :n_groups], tops[0], tops[1], tops[2]
 
 
-def _first_two_per_group(
-    groups: np.ndarray, fused: np.ndarray, n_groups: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For each (query, group): the column of its best candidate (-1 if none) and the
-    fused scores of its best and second-best candidates (0 where absent)."""
-    best_column, best, second, _ = _top_per_group(groups, fused, n_groups)
-    return best_column, best, second
-
-
 def rank_batch(
     candidates: Candidates,
     table: ScenarioTable,
@@ -177,8 +169,7 @@ def rank_batch(
     scenario_of = np.where(valid, table.row_scenario[safe_rows], n_scenarios)
     best_column, best, runner_up, third = _top_per_group(scenario_of, candidates.fused, n_scenarios)
     has_hit = best_column >= 0
-    aggregated = (best + runner_up + third) / 3 if aggregation == "mean3" else best + SUPPORT_BONUS * runner_up
-    scores = np.where(has_hit, aggregated, 0.0)
+    scores = np.where(has_hit, aggregate(best, runner_up, third, aggregation, SUPPORT_BONUS), 0.0)
     eligible = has_hit
     if head_probs is not None and head_columns is not None:
         known = head_columns >= 0
@@ -190,7 +181,7 @@ def rank_batch(
 
     n_scripts = len(table.scripts)
     script_of = np.where(valid, table.row_script[safe_rows], n_scripts)
-    _, best_by_script, _ = _first_two_per_group(script_of, candidates.fused, n_scripts)
+    _, best_by_script, _, _ = _top_per_group(script_of, candidates.fused, n_scripts)
     best_by_script = np.maximum(best_by_script, 0.0)
     preferences = table.preferences(segment, channel)
 
