@@ -37,10 +37,8 @@ scenarios removed from the library; see ``tests/test_gaps.py``):
 from __future__ import annotations
 
 import math
-import os
 import random
 import re
-import tempfile
 from collections import Counter, deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -51,6 +49,7 @@ import numpy as np
 import yaml
 
 from assist.assistant import Assistant
+from assist.atomic_write import SHARED_FILE_MODE, write_atomic
 from assist.datafiles import Utterance
 from assist.errors import InputError
 from assist.evaluate import run_outcomes
@@ -501,9 +500,9 @@ def emit_stubs(report: GapReport, path: Path, *, language: str | None = None) ->
         f"# Append the entries of {companion.name} to the library's scenarios.yaml, rename the\n"
         "# ids if you like, write empathy and solution_preview, then set status: approved.\n"
     )
-    write_atomic(path, (header + dump_yaml({"scripts": scripts})).encode("utf-8"))
+    write_atomic(path, (header + dump_yaml({"scripts": scripts})).encode("utf-8"), mode=SHARED_FILE_MODE)
     note = f"# Scenario ids for {path.name}: append these entries to the library's scenarios.yaml.\n"
-    write_atomic(companion, (note + dump_yaml({"scenarios": scenarios})).encode("utf-8"))
+    write_atomic(companion, (note + dump_yaml({"scenarios": scenarios})).encode("utf-8"), mode=SHARED_FILE_MODE)
     return [path, companion]
 
 
@@ -519,18 +518,3 @@ def stub_language(examples: Sequence[str]) -> str:
 
 def dump_yaml(data: object) -> str:
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000)
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write through a temporary file in the same folder and rename, so a reader
-    never sees a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.chmod(temporary, 0o644)  # mkstemp creates 0600; reports are meant to be shared
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

@@ -20,8 +20,9 @@ from matplotlib.ticker import MaxNLocator
 from rich.table import Table
 from rich.text import Text
 
+from assist.atomic_write import SHARED_FILE_MODE, write_atomic
 from assist.evaluate import OUT_OF_SCOPE
-from assist.gaps import GapReport, write_atomic
+from assist.gaps import GapReport
 from assist.redact import redact
 
 REPORT_FILE = "report.md"
@@ -95,10 +96,10 @@ def write_report(
     }
     written = []
     markdown = redact(render_markdown(summary, gaps, top=top))
-    write_atomic(folder / REPORT_FILE, markdown.encode("utf-8"))
+    write_atomic(folder / REPORT_FILE, markdown.encode("utf-8"), mode=SHARED_FILE_MODE)
     written.append(folder / REPORT_FILE)
     for name, png in charts.items():
-        write_atomic(folder / name, png)
+        write_atomic(folder / name, png, mode=SHARED_FILE_MODE)
         written.append(folder / name)
     return written
 

@@ -17,13 +17,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from assist import compliance
+from assist.atomic_write import write_json_atomic
 from assist.errors import LibraryError
 from assist.library import SUGGESTABLE, Library, hash_files, library_hash, load_library
 from assist.rules import Rule, RuleException, RulePack, load_rule_pack, rule_files
@@ -96,7 +95,7 @@ def load_validated(root: Path, folder: Path) -> ValidatedLibrary:
 
 
 def write_snapshot(path: Path, key: str, validated: ValidatedLibrary) -> None:
-    """Write the snapshot to a temp file beside ``path``, then rename it into place."""
+    """Write the snapshot atomically (a temp file beside ``path``, renamed into place)."""
     library, pack = validated.library, validated.rules
     data = {
         "key": key,
@@ -107,15 +106,7 @@ def write_snapshot(path: Path, key: str, validated: ValidatedLibrary) -> None:
         "rules_hash": pack.content_hash,
         "warnings": {sid: [asdict(v) for v in found] for sid, found in validated.warnings.items() if found},
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(data, out, ensure_ascii=False)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    write_json_atomic(path, data, indent=None)  # read on every cold start: no indentation to parse
 
 
 def read_snapshot(path: Path, key: str, root: Path) -> ValidatedLibrary | None:
