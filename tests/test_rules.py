@@ -281,14 +281,15 @@ def test_the_alternation_prefilter_changes_no_hit(monkeypatch: pytest.MonkeyPatc
     import json
 
     from assist import rules
-    from assist.library import SHIPPED_LIBRARY
+    from assist.library import SHIPPED_LIBRARY, load_library
     from tests.conftest import SHARED_EVAL
 
-    texts = [
-        json.loads(line)["text"]
-        for name in ("utterances_dev.jsonl", "drafts_dev.jsonl")
-        for line in (SHARED_EVAL / name).read_text(encoding="utf-8").splitlines() if line.strip()
-    ]
+    library = load_library(SHIPPED_LIBRARY)
+    texts = [text for script in library.scripts for text in (*script.examples, script.empathy, script.solution_preview)]
+    for name in ("utterances_dev.jsonl", "drafts_dev.jsonl"):  # beside the checkout in CI, not everywhere
+        if (SHARED_EVAL / name).is_file():
+            lines = (SHARED_EVAL / name).read_text(encoding="utf-8").splitlines()
+            texts += [json.loads(line)["text"] for line in lines if line.strip()]
     texts += ["请勿向任何人透露验证码。把验证码告诉我", "公安让我转到安全账户！！", "", "。。。"]
     filtered = load_rule_pack(SHIPPED_LIBRARY)
     assert filtered._any_trigger("customer") is not None and filtered._any_trigger("agent") is not None
