@@ -12,21 +12,28 @@ The model (multilingual USE v3, CNN variant, as shipped in numpy arrays by
 4. ``[e | c2 | c3 | c5]`` is layer-normalised, summed over tokens, projected
    and passed through a small feed-forward stack to a unit vector.
 
-Stages 1 and the first convolution's products depend on the token alone: a
-window's product ``window(xs) @ w1`` is the sum, over the window's offsets, of
-``xs[token] @ w1[offset block]``. This module computes ``x`` and those ten
-per-offset products once per token id and keeps them in a bounded cache
-(:class:`TokenTable`), which removes about 60 % of the arithmetic of every
-later sentence that reuses the token; only the second convolution and the
-sentence-level layers run per sentence. The result equals the package's own
-forward pass up to float rounding (``tests/test_usem_forward.py`` checks
-cosine ≥ 0.9999 against it).
+Two rearrangements make it cheap, both exact up to float rounding
+(``tests/test_usem_forward.py`` checks cosine ≥ 0.9999 against the package's
+own forward pass):
+
+* Stage 1, the first convolution's products and the embedding's share of
+  stage 4 depend on the token alone: a window's product ``window(xs) @ w1`` is
+  the sum, over the window's offsets, of ``xs[token] @ w1[offset block]``. This
+  module computes them once per token id and keeps them in a bounded cache
+  (:class:`TokenTable`); only the second convolution and the sentence-level
+  layers run per sentence.
+* Stage 4's layer norm, token sum, output projection and the first dense layer
+  are all linear once each token's mean and spread are known, so they fold
+  into one matrix (:func:`folded_arrays`, computed once and cached with the
+  weights): a sentence costs one weighted sum of its tokens and one product,
+  instead of normalising every token's 1,280 features.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -34,6 +41,11 @@ ORDERS = ((2, 0), (3, 1), (5, 2))
 """(n-gram order, tokens of left context) of the three convolution branches."""
 BRANCH = 256
 EMBEDDING = 512
+CONTEXT = 3 * BRANCH
+"""Width of a token's convolution features ``[c2 | c3 | c5]``."""
+FEATURES = EMBEDDING + CONTEXT
+FIRST_DENSE = 320
+"""Width of each of the two layers the pooled projection feeds (``d0`` and ``p1``)."""
 MAX_LEFT = max(left for _, left in ORDERS)
 MAX_RIGHT = max(order - 1 - left for order, left in ORDERS)
 OFFSETS = sum(order for order, _ in ORDERS)
@@ -42,8 +54,10 @@ TOKEN_BUDGET = 512
 """Tokens per micro-batch: large enough to amortise streaming the weights, small
 enough that the working set stays a few MB. A longer sentence is a batch of its own."""
 CACHED_TOKENS = 8192
-"""Token ids whose per-token work is kept (about 13 KB each, so at most ~110 MB,
+"""Token ids whose per-token work is kept (about 16 KB each, so at most ~130 MB,
 allocated only as tokens arrive). Tokens seen after it is full are computed per batch."""
+FOLDED_NAMES = ("folded", "folded_bias", "folded_mean")
+"""The arrays :func:`folded_arrays` derives, stored in the weights cache beside the package's."""
 
 
 def layer_norm(rows: np.ndarray, gain: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
@@ -54,6 +68,28 @@ def layer_norm(rows: np.ndarray, gain: np.ndarray, bias: np.ndarray, eps: float)
     rows *= gain
     rows += bias
     return rows
+
+
+def folded_arrays(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Stage 4's linear steps folded into one matrix, from the package's arrays.
+
+    For a sentence of ``n`` tokens with features ``f_t``, means ``m_t`` and
+    inverse spreads ``r_t``, the input of the first dense layers is
+    ``(sum_t LN(f_t)) @ W / sqrt(n) @ [d0 | p1]`` (plus biases), which equals
+    ``(sum_t r_t f_t @ F - (sum_t r_t m_t) * mean + n * bias) / sqrt(n)`` with
+    ``F = diag(gain) @ W @ [d0 | p1]``, ``mean`` the column sums of ``F`` and
+    ``bias = (shift @ W + b) @ [d0 | p1]``. Computed in float64 (about 50 ms),
+    once, when the weights cache is written.
+    """
+    dense = np.hstack([arrays["d0"], arrays["p1"]]).astype(np.float64)
+    output = arrays["cnn_W"].astype(np.float64)
+    folded = (arrays["ln_g"].astype(np.float64)[:, None] * output) @ dense
+    bias = (arrays["ln_b"].astype(np.float64) @ output + arrays["cnn_b"]) @ dense
+    return {
+        "folded": folded.astype(np.float32),
+        "folded_bias": bias.astype(np.float32),
+        "folded_mean": folded.sum(axis=0).astype(np.float32),
+    }
 
 
 @dataclass(frozen=True)
@@ -71,22 +107,23 @@ class UsemWeights:
     conv1_bias: tuple[np.ndarray, ...]
     conv2: tuple[np.ndarray, ...]  # per branch, transposed: (256, order * 256)
     conv2_bias: tuple[np.ndarray, ...]
-    feature_gain: np.ndarray  # (1280,)
-    feature_shift: np.ndarray  # (1280,)
-    output: np.ndarray  # (1280, 512)
-    output_bias: np.ndarray  # (512,)
-    d0: np.ndarray
-    d1: np.ndarray
-    d2: np.ndarray
-    d3: np.ndarray
-    p1: np.ndarray
-    p3: np.ndarray
+    folded_embedding: np.ndarray  # (512, 640): the embedding's rows of the folded matrix
+    folded_context: np.ndarray  # (768, 640): the convolution features' rows
+    folded_bias: np.ndarray  # (640,)
+    folded_mean: np.ndarray  # (640,)
+    d1: np.ndarray  # (320, 320)
+    d2: np.ndarray  # (320, 512)
+    last: np.ndarray  # (832, 512): p3 above d3, applied to [middle | d2's output]
     eps: float
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray]) -> UsemWeights:
-        """From the arrays of the package's weights file (see :mod:`assist.usem_loader`)."""
+        """From the arrays of the package's weights file (see :mod:`assist.usem_loader`),
+        with :func:`folded_arrays` among them or computed here."""
         names = [str(order) for order, _ in ORDERS]
+        if not all(name in arrays for name in FOLDED_NAMES):
+            arrays = {**arrays, **folded_arrays(arrays)}
+        folded = arrays["folded"]
         return cls(
             table=arrays["table"], scale=arrays["scale"], low=arrays["lo"],
             projection=np.concatenate([arrays[f"proj{n}"] for n in names], axis=1),
@@ -99,10 +136,11 @@ class UsemWeights:
             # transposed kernel about twice as fast on one thread.
             conv2=tuple(np.ascontiguousarray(arrays[f"w2_{n}"].T) for n in names),
             conv2_bias=tuple(arrays[f"b2_{n}"] for n in names),
-            feature_gain=arrays["ln_g"], feature_shift=arrays["ln_b"],
-            output=arrays["cnn_W"], output_bias=arrays["cnn_b"],
-            d0=arrays["d0"], d1=arrays["d1"], d2=arrays["d2"], d3=arrays["d3"],
-            p1=arrays["p1"], p3=arrays["p3"], eps=float(arrays["eps"]),
+            folded_embedding=np.ascontiguousarray(folded[:EMBEDDING]),
+            folded_context=np.ascontiguousarray(folded[EMBEDDING:]),
+            folded_bias=arrays["folded_bias"], folded_mean=arrays["folded_mean"],
+            d1=arrays["d1"], d2=arrays["d2"], last=np.vstack([arrays["p3"], arrays["d3"]]),
+            eps=float(arrays["eps"]),
         )
 
     def embeddings(self, ids: np.ndarray) -> np.ndarray:
@@ -113,12 +151,32 @@ class UsemWeights:
         return rows
 
 
+@dataclass(frozen=True)
+class TokenWork:
+    """The per-token work of some tokens, one row per token (row 0: outside the sentence)."""
+
+    projected: np.ndarray  # (rows, 768): x
+    products: np.ndarray  # (10, rows, 256): x's slices times each offset's block of w1
+    folded: np.ndarray  # (rows, 640): e @ folded_embedding
+    sums: np.ndarray  # (rows, 2) float64: sum and sum of squares of e
+
+    def take(self, rows: np.ndarray) -> TokenWork:
+        return TokenWork(self.projected[rows], self.products[:, rows], self.folded[rows], self.sums[rows])
+
+    @staticmethod
+    def stack(parts: Sequence[TokenWork]) -> TokenWork:
+        return TokenWork(
+            np.concatenate([p.projected for p in parts]), np.concatenate([p.products for p in parts], axis=1),
+            np.concatenate([p.folded for p in parts]), np.concatenate([p.sums for p in parts]),
+        )
+
+
 class TokenTable:
-    """Per-token work (projected ``x`` and first-convolution products), cached by token id.
+    """Per-token work (:class:`TokenWork`), cached by token id.
 
     Row 0 of the tables is zeros and stands for "outside the sentence"; the cache
-    fills rows 1 to ``capacity``. :meth:`lookup` hands out rows of the cache itself,
-    so a batch whose tokens are all cached copies nothing.
+    fills rows 1 to ``capacity``. :meth:`lookup` hands out the cache itself, so a
+    batch whose tokens are all cached copies nothing.
     """
 
     def __init__(self, weights: UsemWeights, capacity: int = CACHED_TOKENS) -> None:
@@ -127,17 +185,22 @@ class TokenTable:
         self._slot = np.full(weights.table.shape[0], -1, dtype=np.int64)
         self._used = 1
         # np.zeros maps fresh pages: memory is only committed as slots fill.
-        self._projected = np.zeros((capacity + 1, 3 * BRANCH), dtype=np.float32)
-        self._products = np.zeros((OFFSETS, capacity + 1, BRANCH), dtype=np.float32)
+        self._work = TokenWork(
+            np.zeros((capacity + 1, CONTEXT), dtype=np.float32),
+            np.zeros((OFFSETS, capacity + 1, BRANCH), dtype=np.float32),
+            np.zeros((capacity + 1, 2 * FIRST_DENSE), dtype=np.float32),
+            np.zeros((capacity + 1, 2), dtype=np.float64),
+        )
 
     @property
     def cached(self) -> int:
         return self._used - 1
 
-    def compute(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``x`` (n, 768) and the per-offset products (10, n, 256) of ``ids``."""
+    def compute(self, ids: np.ndarray) -> TokenWork:
+        """The work of ``ids``, one row each."""
         w = self.weights
-        projected = w.embeddings(ids) @ w.projection
+        embedded = w.embeddings(ids)
+        projected = embedded @ w.projection
         projected += w.projection_bias
         layer_norm(projected, w.projection_gain, w.projection_shift, w.eps)
         products = np.empty((OFFSETS, len(ids), BRANCH), dtype=np.float32)
@@ -148,34 +211,40 @@ class TokenTable:
             for j in range(order):
                 np.matmul(piece, kernel[j * BRANCH : (j + 1) * BRANCH], out=products[offset + j])
             offset += order
-        return projected, products
+        wide = embedded.astype(np.float64)
+        sums = np.stack([wide.sum(axis=1), np.einsum("ij,ij->i", wide, wide)], axis=1)
+        return TokenWork(projected, products, embedded @ w.folded_embedding, sums)
 
-    def lookup(self, distinct_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Tables (rows, 768) and (10, rows, 256) holding ``distinct_ids``, and the row of
-        each id in them; row 0 is the zero row. Missing ids are computed and cached
-        while there is room; once the cache is full, the batch gets tables of its own."""
-        slots = self._slot[distinct_ids]
+    def lookup(self, ids: np.ndarray) -> tuple[TokenWork, np.ndarray]:
+        """Work tables holding every id of ``ids`` and the row of each id in them.
+        Missing ids are computed and cached while there is room; once the cache is
+        full, the batch gets tables of its own."""
+        slots = self._slot[ids]
+        if slots.min(initial=0) >= 0:
+            return self._work, slots
+        distinct, local = np.unique(ids, return_inverse=True)
+        slots = self._slot[distinct]
         missing = np.flatnonzero(slots < 0)
-        if not missing.size:
-            return self._projected, self._products, slots
-        new_projected, new_products = self.compute(distinct_ids[missing])
+        fresh_work = self.compute(distinct[missing])
         room = min(missing.size, self.capacity + 1 - self._used)
         if room > 0:
             fresh = np.arange(self._used, self._used + room)
-            self._projected[fresh] = new_projected[:room]
-            self._products[:, fresh] = new_products[:, :room]
-            self._slot[distinct_ids[missing[:room]]] = fresh
+            work = self._work
+            work.projected[fresh] = fresh_work.projected[:room]
+            work.products[:, fresh] = fresh_work.products[:, :room]
+            work.folded[fresh] = fresh_work.folded[:room]
+            work.sums[fresh] = fresh_work.sums[:room]
+            self._slot[distinct[missing[:room]]] = fresh
             slots[missing[:room]] = fresh
             self._used += room
         if room == missing.size:
-            return self._projected, self._products, slots
+            return self._work, slots[local]
         cached_rows = np.concatenate([[0], slots[slots >= 0]])
-        projected = np.concatenate([self._projected[cached_rows], new_projected[room:]])
-        products = np.concatenate([self._products[:, cached_rows], new_products[:, room:]], axis=1)
+        table = TokenWork.stack([self._work.take(cached_rows), fresh_work.take(np.arange(room, missing.size))])
         rows = np.empty_like(slots)
         rows[slots >= 0] = np.arange(1, len(cached_rows))
-        rows[slots < 0] = np.arange(len(cached_rows), len(projected))
-        return projected, products, rows
+        rows[slots < 0] = np.arange(len(cached_rows), len(table.projected))
+        return table, rows[local]
 
 
 class UsemForward:
@@ -208,44 +277,47 @@ class UsemForward:
         lengths = np.fromiter((len(ids) for ids in group), dtype=np.int64, count=len(group))
         n_tokens = int(lengths.sum())
         flat = np.fromiter((i for ids in group for i in ids), dtype=np.int64, count=n_tokens)
-        starts = np.cumsum(lengths) - lengths
-        distinct, local = np.unique(flat, return_inverse=True)
-        projected, products, rows = self.tokens.lookup(distinct)
-        token_rows = rows[local]
-        window = sentence_windows(starts, lengths)  # positions, n_tokens = outside
-
-        features = np.empty((n_tokens, EMBEDDING + 3 * BRANCH), dtype=np.float32)
-        features[:, :EMBEDDING] = w.embeddings(flat)
+        work, token_rows = self.tokens.lookup(flat)
+        window = single_sentence_windows(n_tokens) if len(group) == 1 else sentence_windows(
+            np.cumsum(lengths) - lengths, lengths
+        )  # positions, n_tokens = outside
         row_at = np.append(token_rows, 0)[window]  # (n_tokens, window width) table rows, 0 outside
+        context = np.empty((n_tokens, CONTEXT), dtype=np.float32)
         padded = np.zeros((n_tokens + 1, BRANCH), dtype=np.float32)
         offset = 0
         for branch, (order, left) in enumerate(ORDERS):
             columns = slice(MAX_LEFT - left, MAX_LEFT - left + order)
-            hidden = products[offset][row_at[:, columns.start]]
+            hidden = work.products[offset][row_at[:, columns.start]]
             for j in range(1, order):
-                hidden += products[offset + j][row_at[:, columns.start + j]]
+                hidden += work.products[offset + j][row_at[:, columns.start + j]]
             hidden += w.conv1_bias[branch]
             np.maximum(hidden, 0.0, out=hidden)
-            hidden += projected[token_rows, branch * BRANCH : (branch + 1) * BRANCH]
+            hidden += work.projected[token_rows, branch * BRANCH : (branch + 1) * BRANCH]
             padded[:n_tokens] = hidden
             second = (w.conv2[branch] @ padded[window[:, columns]].reshape(n_tokens, order * BRANCH).T).T
             second += w.conv2_bias[branch]
             np.maximum(second, 0.0, out=second)
             second += hidden
-            features[:, EMBEDDING + branch * BRANCH : EMBEDDING + (branch + 1) * BRANCH] = second
+            context[:, branch * BRANCH : (branch + 1) * BRANCH] = second
             offset += order
-        layer_norm(features, w.feature_gain, w.feature_shift, w.eps)
-        # The token sum commutes with the linear output projection: sum first, project per sentence.
-        pooled = np.add.reduceat(features, starts, axis=0) @ w.output
-        pooled += lengths[:, None].astype(np.float32) * w.output_bias
+        # Each token's layer-norm mean and inverse spread over [e | c], from the cached
+        # sums of e and the sums of c (see folded_arrays for the rest of stage 4).
+        sums = work.sums[token_rows]
+        total = sums[:, 0] + context.sum(axis=1, dtype=np.float64)
+        squares = sums[:, 1] + np.einsum("ij,ij->i", context, context, dtype=np.float64)
+        mean = total / FEATURES
+        inverse_spread = 1.0 / np.sqrt(np.maximum(squares / FEATURES - mean * mean, 0.0) + w.eps)
+        weights = np.zeros((len(group), n_tokens), dtype=np.float32)
+        weights[np.repeat(np.arange(len(group)), lengths), np.arange(n_tokens)] = inverse_spread
+        pooled = weights @ work.folded[token_rows]
+        pooled += (weights @ context) @ w.folded_context
+        pooled -= (weights @ mean.astype(np.float32))[:, None] * w.folded_mean
+        pooled += lengths[:, None].astype(np.float32) * w.folded_bias
         pooled /= np.sqrt(lengths.astype(np.float32))[:, None]
-        first = np.maximum(pooled @ w.d0, 0.0)
-        middle = pooled @ w.p1
-        middle += first @ w.d1
+        first = np.maximum(pooled[:, :FIRST_DENSE], 0.0)
+        middle = pooled[:, FIRST_DENSE:] + first @ w.d1
         np.maximum(middle, 0.0, out=middle)
-        last = np.maximum(middle @ w.d2, 0.0)
-        result = middle @ w.p3
-        result += last @ w.d3
+        result = np.hstack([middle, np.maximum(middle @ w.d2, 0.0)]) @ w.last
         np.tanh(result, out=result)
         norms = np.sqrt(np.maximum(np.einsum("ij,ij->i", result, result), w.eps))
         return result / norms[:, None]
@@ -260,3 +332,12 @@ def sentence_windows(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     sentence_end = sentence_start + np.repeat(lengths, lengths)[:, None]
     inside = (positions >= sentence_start) & (positions < sentence_end)
     return np.where(inside, positions, n_tokens)
+
+
+@lru_cache(maxsize=TOKEN_BUDGET)
+def single_sentence_windows(n_tokens: int) -> np.ndarray:
+    """:func:`sentence_windows` of one sentence, kept per length (read-only): a lookup
+    embeds one sentence, and its windows depend on nothing else."""
+    window = sentence_windows(np.zeros(1, dtype=np.int64), np.array([n_tokens], dtype=np.int64))
+    window.setflags(write=False)
+    return window

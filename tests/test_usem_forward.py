@@ -85,3 +85,19 @@ def test_windows_stay_inside_their_sentence() -> None:
     assert window[0].tolist() == [outside, outside, 0, 1, outside]
     assert window[2].tolist() == [outside, outside, 2, 3, 4]
     assert window[4].tolist() == [2, 3, 4, outside, outside]
+
+
+@pytest.mark.model
+def test_folded_matrices_are_computed_when_the_arrays_lack_them() -> None:
+    arrays = load_weights()
+    assert all(name in arrays for name in usem_forward.FOLDED_NAMES)  # cached with the weights
+    package_only = {k: v for k, v in arrays.items() if k not in usem_forward.FOLDED_NAMES}
+    tokenizer = SentencePieceTokenizer(package_resources() / "sp.model")
+    recomputed = usem_forward.UsemForward(usem_forward.UsemWeights.from_arrays(package_only), tokenizer.encode)
+    np.testing.assert_allclose(recomputed.encode(TEXTS), forward().encode(TEXTS), atol=1e-6)
+
+
+def test_single_sentence_windows_equal_the_general_ones() -> None:
+    for n_tokens in (1, 2, 7):
+        expected = usem_forward.sentence_windows(np.array([0]), np.array([n_tokens]))
+        np.testing.assert_array_equal(usem_forward.single_sentence_windows(n_tokens), expected)
