@@ -1,3 +1,6 @@
 from assist.cli import main
 
-main()
+# Guarded: evaluation workers (assist.parallel) are spawned processes, which import
+# the main module again and must not run the command a second time.
+if __name__ == "__main__":
+    main()

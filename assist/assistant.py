@@ -83,6 +83,16 @@ def check_utterance(text: object) -> str:
 
 
 @dataclass(frozen=True)
+class AssistantSource:
+    """What an assistant was loaded from, so another process can load the same one
+    (:mod:`assist.parallel`). None on an assistant given an encoder object."""
+
+    library: Path
+    index_dir: Path
+    model: str | None
+
+
+@dataclass(frozen=True)
 class _Prepared:
     """A lookup after search and overrides, before the suggestion is rendered."""
 
@@ -106,8 +116,10 @@ class Assistant:
         threshold: float,
         index_dir: Path,
         warnings: dict[str, tuple[Violation, ...]],
+        source: AssistantSource | None = None,
     ) -> None:
         self.library = library
+        self.source = source
         self.encoder = encoder
         self.index = index
         self.rules = rules
@@ -151,6 +163,7 @@ class Assistant:
         folder = Path(index_dir) if index_dir is not None else default_index_dir(root)
         validated = load_validated(root, folder)
         lib, pack, warnings = validated.library, validated.rules, validated.warnings
+        custom = encoder
         encoder = encoder or get_encoder(model)
         try:
             manifest = read_manifest(folder)
@@ -174,8 +187,9 @@ class Assistant:
             manifest = build_index(lib, encoder, folder)
             loaded = load_index(folder, manifest)
         chosen = threshold if threshold is not None else read_calibration(folder, manifest)
+        source = AssistantSource(root, folder, None if model is None else str(model)) if custom is None else None
         return cls(lib, encoder, loaded, pack, chosen if chosen is not None else DEFAULT_THRESHOLD,
-                   folder, warnings)
+                   folder, warnings, source)
 
     @property
     def manifest(self) -> Manifest:

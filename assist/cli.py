@@ -18,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from assist.errors import AssistError
+from assist.parallel import PARALLEL_FROM_LINES, default_workers
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -271,6 +272,9 @@ def evaluate(
     = None,
     text_col: Annotated[str, typer.Option("--text-col")] = "text",
     label_col: Annotated[str, typer.Option("--label-col")] = "scenario",
+    workers: Annotated[int | None, typer.Option(
+        "--workers", min=1, help="Processes to evaluate with (default: one per core for files of "
+        f"{PARALLEL_FROM_LINES:,} lines or more, else 1).")] = None,
     library: LibraryOpt = None,
     model: ModelOpt = None,
     index: IndexOpt = None,
@@ -289,8 +293,10 @@ def evaluate(
 
     try:
         assistant = load_assistant(library, model, index)
+        lines = count_lines(file)
+        processes = workers if workers is not None else default_workers(lines)
         if calibrate:
-            outcomes = list(run_outcomes(assistant, items()))
+            outcomes = list(run_outcomes(assistant, items(), workers=processes))
             threshold, f1 = best_threshold(outcomes)
             write_calibration(assistant.index_dir, assistant.manifest, threshold,
                               {"f1": round(f1, 4), "source": file.name, "lines": len(outcomes)})
@@ -298,13 +304,13 @@ def evaluate(
             err.print(f"calibrated threshold {threshold:.4f} (out_of_scope F1 {f1:.3f}) stored in "
                       f"{assistant.index_dir / 'calibration.json'}")
         collector = GapCollector(assistant) if gaps or emit_stubs else None
-        with progress_bar(count_lines(file)) as advance:
+        with progress_bar(lines) as advance:
             def on_batch(batch: list[Any], suggestions: list[Any]) -> None:
                 if collector is not None:
                     collector.add_batch(batch, suggestions)
                 advance(len(batch))
 
-            report = run_evaluation(assistant, items(), on_batch=on_batch)
+            report = run_evaluation(assistant, items(), on_batch=on_batch, workers=processes)
         gap_report = collector.report() if collector is not None else None
         summary = report.summary()
         if report_dir is not None:

@@ -7,12 +7,13 @@ whatever the file size. Only aggregate figures and redacted texts are kept.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from assist.assistant import Assistant
 from assist.datafiles import Utterance
+from assist.parallel import suggest_batches
 from assist.types import Suggestion
 
 OUT_OF_SCOPE = "out_of_scope"
@@ -158,10 +159,23 @@ def run_outcomes(
     assistant: Assistant,
     items: Iterable[Utterance],
     on_batch: Callable[[list[Utterance], list[Suggestion]], None] | None = None,
+    *,
+    workers: int = 1,
 ) -> Iterator[Outcome]:
-    """Suggest for every utterance, batch by batch, yielding outcomes as they come."""
-    for batch in batched(items, BATCH):
-        suggestions = assistant.suggest_many([item.text for item in batch], top_k=3)
+    """Suggest for every utterance, batch by batch, yielding outcomes as they come.
+
+    ``workers`` > 1 spreads the batches over that many forked processes
+    (:mod:`assist.parallel`); outcomes still come in input order.
+    """
+    waiting: deque[list[Utterance]] = deque()
+
+    def texts() -> Iterator[list[str]]:
+        for batch in batched(items, BATCH):
+            waiting.append(batch)
+            yield [item.text for item in batch]
+
+    for suggestions in suggest_batches(assistant, texts(), workers=workers, top_k=3):
+        batch = waiting.popleft()
         if on_batch is not None:
             on_batch(batch, suggestions)
         for item, suggestion in zip(batch, suggestions, strict=True):
@@ -172,9 +186,11 @@ def evaluate(
     assistant: Assistant,
     items: Iterable[Utterance],
     on_batch: Callable[[list[Utterance], list[Suggestion]], None] | None = None,
+    *,
+    workers: int = 1,
 ) -> EvaluationReport:
     report = EvaluationReport(threshold=assistant.threshold)
-    for outcome in run_outcomes(assistant, items, on_batch):
+    for outcome in run_outcomes(assistant, items, on_batch, workers=workers):
         report.add(outcome)
     return report
 

@@ -275,15 +275,17 @@ def discover_gaps(
     max_clusters: int = 20,
     max_points: int = 50_000,
     seed: int = 0,
+    workers: int = 1,
 ) -> GapReport:
     """Stream ``items`` through the assistant and cluster what it could not answer well.
 
     An utterance is a gap when the assistant abstained or its best score is
     below ``low_confidence`` (default: the assistant's threshold +
     :data:`LOW_CONFIDENCE_MARGIN`); utterances pinned by a rule never are.
+    ``workers`` as in :func:`assist.evaluate.run_outcomes`.
     """
     collector = GapCollector(assistant, low_confidence=low_confidence, max_points=max_points, seed=seed)
-    deque(run_outcomes(assistant, items, on_batch=collector.add_batch), maxlen=0)
+    deque(run_outcomes(assistant, items, on_batch=collector.add_batch, workers=workers), maxlen=0)
     return collector.report(max_clusters=max_clusters)
 
 
