@@ -2,7 +2,8 @@
 
 Figures: warm lookup latency (p50/p99, whole path), cold one-shot
 ``assist suggest`` wall time and peak RSS (in a fresh process), batch
-throughput, index build time, and lookup latency with recall@1 against exact
+throughput in one process and through ``evaluate`` on one worker process per
+core, index build time, and lookup latency with recall@1 against exact
 search for synthetic libraries of 1k, 10k and 100k examples (the shipped
 examples, perturbed and repeated, embedded for real).
 """
@@ -24,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from assist.assistant import Assistant
+from assist.encoders import cpu_threads
 from assist.library import Library, load_library
 from assist.normalise import normalise
 
@@ -110,11 +112,47 @@ lookup process by the size of the benchmark."""
 
 def run_assist(args: list[str]) -> tuple[float, float]:
     """Wall time (s) and peak RSS (MB) of one ``assist`` command in a fresh process."""
+    wall, peak, _ = run_assist_tree(args, sample=False)
+    return wall, peak
+
+
+def run_assist_tree(args: list[str], *, sample: bool = True) -> tuple[float, float, float]:
+    """Wall time (s), the command's own peak RSS (MB), and the largest sum of the RSS of
+    it and its worker processes seen while sampling every 0.1 s (MB; 0 if not sampled)."""
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", PEAK_PROBE, *args], check=True, capture_output=True, text=True)
+    child = subprocess.Popen([sys.executable, "-c", PEAK_PROBE, *args], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True)
+    tree_peak = 0.0
+    while sample and child.poll() is None:
+        tree_peak = max(tree_peak, tree_rss_mb(child.pid))
+        time.sleep(0.1)
+    _, stderr = child.communicate()
     wall = time.perf_counter() - start
-    peak_kb = next(line.split()[1] for line in done.stderr.splitlines() if line.startswith("ASSIST_PEAK_KB"))
-    return wall, int(peak_kb) / 1024
+    if child.returncode != 0:
+        raise subprocess.CalledProcessError(child.returncode, args, stderr=stderr)
+    peak_kb = next(line.split()[1] for line in stderr.splitlines() if line.startswith("ASSIST_PEAK_KB"))
+    return wall, int(peak_kb) / 1024, tree_peak
+
+
+def tree_rss_mb(root: int) -> float:
+    """Resident memory of a process and all its descendants, in MB (pages shared
+    between them, such as the memory-mapped model, count once per process)."""
+    parents: dict[int, int] = {}
+    resident: dict[int, int] = {}
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+        except OSError:
+            continue
+        pid = int(status.parent.name)
+        parents[pid] = int(fields.get("PPid", "0"))
+        resident[pid] = int(fields.get("VmRSS", "0 kB").split()[0])
+    total, frontier = resident.get(root, 0), [root]
+    while frontier:
+        children = [pid for pid, parent in parents.items() if parent in frontier]
+        total += sum(resident[pid] for pid in children)
+        frontier = children
+    return total / 1024
 
 
 def cold_suggest(index_dir: Path, runs: int = 5) -> tuple[float, float]:
@@ -160,17 +198,29 @@ def recall_at_1(assistant: Assistant, queries: list[str]) -> float:
     return float(np.mean(approx[:, 0] == exact[:, 0]))
 
 
-def stream_memory(library: Library, lines: int, index_dir: Path, scratch: Path) -> tuple[float, float]:
-    """Evaluate a generated file of ``lines`` utterances in a fresh process:
-    (utterances per second, peak RSS in MB). Shows that input is streamed."""
+def stream_memory(library: Library, lines: int, index_dir: Path, scratch: Path) -> tuple[float, float, float]:
+    """Evaluate a generated file of ``lines`` utterances in a fresh process (one worker
+    per core): (utterances per second, the main process's peak RSS, the peak of it plus
+    its workers, in MB). Shows that input is streamed."""
     rng = random.Random(2)
     examples = [e for s in library.active_scripts for e in s.examples]
     path = scratch / "stream.txt"
     with open(path, "w", encoding="utf-8") as handle:
         for _ in range(lines):
             handle.write(perturb(rng.choice(examples), rng).replace("\n", " ") + "\n")
-    elapsed, peak = run_assist(["evaluate", str(path), "--json", "--index", str(index_dir)])
-    return lines / elapsed, peak
+    elapsed, peak, tree_peak = run_assist_tree(["evaluate", str(path), "--json", "--index", str(index_dir)])
+    return lines / elapsed, peak, tree_peak
+
+
+def evaluate_rate(assistant: Assistant, texts: list[str], workers: int) -> float:
+    """Utterances per second through :func:`assist.evaluate.evaluate` on ``workers``
+    processes, counting the time to start them."""
+    from assist.datafiles import Utterance
+    from assist.evaluate import evaluate
+
+    start = time.perf_counter()
+    evaluate(assistant, (Utterance(text=t) for t in texts), workers=workers)
+    return len(texts) / (time.perf_counter() - start)
 
 
 def run_bench(
@@ -202,16 +252,22 @@ def run_bench(
         start = time.perf_counter()
         for i in range(0, len(many), 256):
             assistant.suggest_many(many[i : i + 256])
-        figures["batch_utterances_per_s"] = round(batch / (time.perf_counter() - start))
+        figures["batch_utterances_per_s (one process)"] = round(batch / (time.perf_counter() - start))
+        workers = cpu_threads()
+        evaluated = queries_from(library, 4 * batch, seed=3)
+        progress(f"batch evaluation of {len(evaluated)} utterances on {workers} worker processes ...")
+        figures[f"batch_evaluate_utterances_per_s ({workers} workers, incl. their start)"] = round(
+            evaluate_rate(assistant, evaluated, workers))
         progress("cold one-shot `assist suggest` ...")
         wall, rss = cold_suggest(index_dir)
         figures["cold_suggest_wall_s"] = round(wall, 3)
         figures["lookup_process_peak_rss_mb"] = round(rss, 1)
         if stream_lines:
             progress(f"streaming evaluation of {stream_lines:,} lines in a fresh process ...")
-            rate, peak = stream_memory(library, stream_lines, index_dir, Path(scratch))
+            rate, peak, tree_peak = stream_memory(library, stream_lines, index_dir, Path(scratch))
             figures[f"stream_{stream_lines}_lines_per_s"] = round(rate)
-            figures[f"stream_{stream_lines}_peak_rss_mb"] = round(peak, 1)
+            figures[f"stream_{stream_lines}_peak_rss_mb (main process)"] = round(peak, 1)
+            figures[f"stream_{stream_lines}_peak_rss_mb (main + workers, sampled)"] = round(tree_peak, 1)
         for size in scales:
             progress(f"synthetic library of {size:,} examples ...")
             folder = synthetic_library(library, size, Path(scratch) / f"lib-{size}")
