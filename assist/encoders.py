@@ -113,6 +113,17 @@ def numeric_threads(batch_size: int) -> AbstractContextManager[None]:
     return _blas_limit(1 if batch_size < SMALL_BATCH else blas_threads())
 
 
+def encode_on_one_thread(encoder: Encoder, texts: Sequence[str]) -> np.ndarray:
+    """``encoder.encode(texts)`` in pieces below :data:`SMALL_BATCH`, so that its BLAS work
+    stays on one thread: for work done beside other busy processes, such as the gap
+    collector beside evaluation workers, where a second BLAS thread would spin against
+    them for a core."""
+    piece = SMALL_BATCH - 1
+    if len(texts) <= piece:
+        return encoder.encode(texts)
+    return np.vstack([encoder.encode(texts[i : i + piece]) for i in range(0, len(texts), piece)])
+
+
 class UsemEncoder:
     """Multilingual USE v3 (512-d) through our numpy forward pass (:mod:`assist.usem_forward`).
 

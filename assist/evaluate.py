@@ -164,7 +164,7 @@ def run_outcomes(
 ) -> Iterator[Outcome]:
     """Suggest for every utterance, batch by batch, yielding outcomes as they come.
 
-    ``workers`` > 1 spreads the batches over that many forked processes
+    ``workers`` > 1 spreads the batches over that many worker processes
     (:mod:`assist.parallel`); outcomes still come in input order.
     """
     waiting: deque[list[Utterance]] = deque()

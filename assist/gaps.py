@@ -51,6 +51,7 @@ import yaml
 from assist.assistant import Assistant
 from assist.atomic_write import SHARED_FILE_MODE, write_atomic
 from assist.datafiles import Utterance
+from assist.encoders import encode_on_one_thread
 from assist.errors import InputError
 from assist.evaluate import run_outcomes
 from assist.lexical import terms
@@ -226,7 +227,7 @@ class GapCollector:
         # Only redacted text is kept, and embedded, so no personal number reaches
         # the sample, the clusters or their salient terms.
         texts = [redact(item.text) for _, item in kept]
-        vectors = self.assistant.encoder.encode([normalise(t) for t in texts])
+        vectors = encode_on_one_thread(self.assistant.encoder, [normalise(t) for t in texts])
         for (slot, item), text, vector in zip(kept, texts, vectors, strict=True):
             label = redact(item.label) if item.label else None
             self.sample.put(slot, text, label, np.asarray(vector, dtype=np.float32))

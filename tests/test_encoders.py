@@ -6,8 +6,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assist.encoders import DEFAULT_MODEL, l2_normalise, resolve_model
+from assist.encoders import DEFAULT_MODEL, SMALL_BATCH, encode_on_one_thread, l2_normalise, resolve_model
 from assist.errors import ModelError
+from tests.conftest import HashEncoder
 
 SENTENCES = ["我的账户被冻结了", "帳戶被凍結了怎麼辦", "my card was swallowed by the ATM", "U盾丢了"]
 
@@ -108,3 +109,16 @@ def test_composite_of_the_default_model_serves_lookups(default_encoder) -> None:
     vectors = composite.encode(SENTENCES)
     assert vectors.shape == (4, 1024)
     np.testing.assert_allclose(vectors[:, :512] * np.sqrt(2), default_encoder.encode(SENTENCES), atol=1e-5)
+
+
+def test_encoding_on_one_thread_gives_the_same_vectors_in_pieces() -> None:
+    calls: list[int] = []
+
+    class Counting(HashEncoder):
+        def encode(self, texts: Sequence[str]) -> np.ndarray:
+            calls.append(len(texts))
+            return super().encode(texts)
+
+    texts = [f"第{i}句 sentence {i}" for i in range(40)]
+    np.testing.assert_array_equal(encode_on_one_thread(Counting(), texts), HashEncoder().encode(texts))
+    assert max(calls) < SMALL_BATCH and sum(calls) == len(texts)
