@@ -140,6 +140,16 @@ def _top_per_group(
     return best_column.reshape(shape)[:, :n_groups], tops[0], tops[1], tops[2]
 
 
+def _best_per_group(groups: np.ndarray, fused: np.ndarray, n_groups: int) -> np.ndarray:
+    """For each (query, group): the best fused score of its candidates, floored at 0
+    (0 where it has none)."""
+    n_queries = fused.shape[0]
+    best = np.zeros(n_queries * (n_groups + 1))
+    keys = (np.arange(n_queries)[:, None] * (n_groups + 1) + groups).ravel()
+    np.maximum.at(best, keys, fused.ravel())
+    return best.reshape(n_queries, n_groups + 1)[:, :n_groups]
+
+
 def rank_batch(
     candidates: Candidates,
     table: ScenarioTable,
@@ -181,8 +191,7 @@ def rank_batch(
 
     n_scripts = len(table.scripts)
     script_of = np.where(valid, table.row_script[safe_rows], n_scripts)
-    _, best_by_script, _, _ = _top_per_group(script_of, candidates.fused, n_scripts)
-    best_by_script = np.maximum(best_by_script, 0.0)
+    best_by_script = _best_per_group(script_of, candidates.fused, n_scripts)
     preferences = table.preferences(segment, channel)
 
     ranked: list[list[ScenarioScore]] = []

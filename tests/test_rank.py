@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assist.rank import _top_per_group
+from assist.rank import _best_per_group, _top_per_group
 
 
 @settings(max_examples=60, deadline=None)
@@ -24,3 +24,12 @@ def test_top_per_group_matches_a_plain_loop(n_queries: int, width: int, n_groups
             for rank in range(3):
                 expected = fused[q, ordered[rank]] if rank < len(ordered) else 0.0
                 assert tops[rank][q, g] == expected
+
+
+def test_best_per_group_equals_the_first_of_the_top_three() -> None:
+    rng = np.random.default_rng(0)
+    groups = rng.integers(0, 6, size=(4, 30))  # group 5 stands for padding
+    fused = rng.normal(size=(4, 30))
+    fused[groups == 5] = -np.inf
+    _, best, _, _ = _top_per_group(groups, fused, 5)
+    np.testing.assert_array_equal(_best_per_group(groups, fused, 5), np.maximum(best, 0.0))
