@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from assist.assistant import Assistant
-from assist.encoders import cpu_threads
+from assist.encoders import cpu_threads, numeric_threads
 from assist.library import Library, load_library
 from assist.normalise import normalise
 
@@ -92,6 +92,38 @@ def time_lookups(assistant: Assistant, queries: list[str]) -> tuple[float, float
         assistant.suggest(query)
         timings.append((time.perf_counter() - start) * 1000)
     return percentile(timings, 50), percentile(timings, 99)
+
+
+def step_timings(assistant: Assistant, queries: list[str]) -> dict[str, float]:
+    """Median ms of the main steps of a lookup, each timed alone over ``queries`` on one
+    thread: where a warm lookup's time goes. (Their sum falls short of a whole lookup,
+    which also ranks and renders, and whose steps evict each other's data from cache.)"""
+    from assist.overrides import customer_pins
+    from assist.search import search_batch
+
+    normalised = [normalise(q) for q in queries]
+    vectors = [assistant.encoder.encode([n]) for n in normalised]
+    cases = list(zip(queries, normalised, vectors, strict=True))
+    known = {script.scenario for script in assistant.library.active_scripts}
+
+    def median_ms(step: Callable[[str, str, np.ndarray], object]) -> float:
+        timings = []
+        for query, text, vector in cases:
+            start = time.perf_counter()
+            step(query, text, vector)
+            timings.append((time.perf_counter() - start) * 1000)
+        return round(statistics.median(timings), 3)
+
+    index = assistant.index
+    with numeric_threads(1):
+        return {
+            "encode": median_ms(lambda _, text, __: assistant.encoder.encode([text])),
+            "dense search (FAISS)": median_ms(lambda _, __, vector: index.dense.search(vector, 64)),
+            "BM25 scores": median_ms(lambda _, text, __: index.lexical.scores_batch([text])),
+            "search, both sides merged and fused": median_ms(
+                lambda _, text, vector: search_batch(index, vector, [text], assistant.weights)),
+            "customer rule pins": median_ms(lambda query, _, __: customer_pins(assistant.rules, query, known)),
+        }
 
 
 PEAK_PROBE = (
@@ -242,6 +274,8 @@ def run_bench(
         p50, p99 = time_lookups(assistant, queries)
         figures["warm_lookup_p50_ms"] = round(p50, 2)
         figures["warm_lookup_p99_ms"] = round(p99, 2)
+        for step, median in step_timings(assistant, queries).items():
+            figures[f"step_p50_ms: {step}"] = median
         progress(f"batch evaluation of {batch} utterances ...")
         many = queries_from(library, batch, seed=1)
         normalised = [normalise(q) for q in many]
@@ -279,4 +313,6 @@ def run_bench(
             figures[f"scale_{size}_lookup_p50_ms"] = round(p50, 2)
             figures[f"scale_{size}_lookup_p99_ms"] = round(p99, 2)
             figures[f"scale_{size}_recall_at_1"] = round(recall_at_1(scaled, queries[:500]), 4)
+            for step, median in step_timings(scaled, queries[:500]).items():
+                figures[f"scale_{size}_step_p50_ms: {step}"] = median
     return result

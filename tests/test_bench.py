@@ -5,8 +5,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
-from assist.bench import percentile, tree_rss_mb
+from assist.assistant import Assistant
+from assist.bench import percentile, step_timings, tree_rss_mb
+from tests.conftest import HashEncoder
 
 HOLD_50_MB = "import sys, time; block = bytearray(50_000_000); print('ready', flush=True); time.sleep(30)"
 
@@ -28,3 +31,11 @@ def test_percentiles_pick_observed_values() -> None:
     assert percentile(values, 50) in (50.0, 51.0)
     assert percentile(values, 99) == 99.0
     assert percentile([3.0], 99) == 3.0
+
+
+def test_step_timings_cover_the_main_steps(library_dir: Path) -> None:
+    assistant = Assistant.load(library=library_dir, encoder=HashEncoder(), log=lambda _: None)
+    steps = step_timings(assistant, ["我的卡被冻结了", "my card was stolen", "公安让我把钱转到安全账户"])
+    assert set(steps) == {"encode", "dense search (FAISS)", "BM25 scores",
+                          "search, both sides merged and fused", "customer rule pins"}
+    assert all(value >= 0 for value in steps.values())
