@@ -115,9 +115,10 @@ def step_timings(assistant: Assistant, queries: list[str]) -> dict[str, float]:
         return round(statistics.median(timings), 3)
 
     index = assistant.index
+    encode = median_ms(lambda _, text, __: assistant.encoder.encode([text]))  # sets its own threads
     with numeric_threads(1):
         return {
-            "encode": median_ms(lambda _, text, __: assistant.encoder.encode([text])),
+            "encode": encode,
             "dense search (FAISS)": median_ms(lambda _, __, vector: index.dense.search(vector, 64)),
             "BM25 scores": median_ms(lambda _, text, __: index.lexical.scores_batch([text])),
             "search, both sides merged and fused": median_ms(

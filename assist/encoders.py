@@ -82,22 +82,31 @@ def _blas_libraries() -> tuple[Any, ...]:
     return tuple(ThreadpoolController().select(user_api="blas").lib_controllers)
 
 
+_BLAS_SETTING = threading.RLock()
+"""Held while a block runs with its chosen BLAS thread count. The count is one setting
+for the whole process, and products computed on one thread and on two differ in their
+last bits: without the lock, one thread's block could restore two threads while
+another's lookup is mid-way, and the same utterance could score differently."""
+
+
 @contextmanager
 def _blas_limit(threads: int) -> Iterator[None]:
-    """BLAS threads set to ``threads`` inside the block, restored after it.
+    """BLAS threads set to ``threads`` inside the block, restored after it; blocks of
+    different threads run one at a time (see :data:`_BLAS_SETTING`).
 
     threadpoolctl's own ``limit`` context re-reads every library's state on each
     entry (~35 µs); a lookup enters twice, so this calls only the get and set of
     the libraries found once, and only where the count differs."""
-    changed = [(lib, lib.get_num_threads()) for lib in _blas_libraries()]
-    changed = [(lib, before) for lib, before in changed if before != threads]
-    for lib, _ in changed:
-        lib.set_num_threads(threads)
-    try:
-        yield
-    finally:
-        for lib, before in changed:
-            lib.set_num_threads(before)
+    with _BLAS_SETTING:
+        changed = [(lib, lib.get_num_threads()) for lib in _blas_libraries()]
+        changed = [(lib, before) for lib, before in changed if before != threads]
+        for lib, _ in changed:
+            lib.set_num_threads(threads)
+        try:
+            yield
+        finally:
+            for lib, before in changed:
+                lib.set_num_threads(before)
 
 
 def numeric_threads(batch_size: int) -> AbstractContextManager[None]:
