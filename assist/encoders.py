@@ -122,6 +122,11 @@ def numeric_threads(batch_size: int) -> AbstractContextManager[None]:
     return _blas_limit(1 if batch_size < SMALL_BATCH else blas_threads())
 
 
+def single_blas_thread() -> AbstractContextManager[None]:
+    """One BLAS thread inside the block, whatever the batch (see :data:`_BLAS_SETTING`)."""
+    return _blas_limit(1)
+
+
 def encode_on_one_thread(encoder: Encoder, texts: Sequence[str]) -> np.ndarray:
     """``encoder.encode(texts)`` in pieces below :data:`SMALL_BATCH`, so that its BLAS work
     stays on one thread: for work done beside other busy processes, such as the gap

@@ -101,3 +101,16 @@ def test_single_sentence_windows_equal_the_general_ones() -> None:
     for n_tokens in (1, 2, 7):
         expected = usem_forward.sentence_windows(np.array([0]), np.array([n_tokens]))
         np.testing.assert_array_equal(usem_forward.single_sentence_windows(n_tokens), expected)
+
+
+@pytest.mark.model
+def test_a_token_gets_the_same_bits_alone_and_among_others() -> None:
+    table = forward().tokens
+    ids = np.arange(1000, 1040, dtype=np.int64)
+    together = table.compute(ids)
+    for position in (0, 5, 17, 39):
+        alone = table.compute(ids[position : position + 1])
+        np.testing.assert_array_equal(alone.projected[0], together.projected[position])
+        np.testing.assert_array_equal(alone.products[:, 0], together.products[:, position])
+        np.testing.assert_array_equal(alone.folded[0], together.folded[position])
+        np.testing.assert_array_equal(alone.sums[0], together.sums[position])
