@@ -56,13 +56,6 @@ enough that the working set stays a few MB. A longer sentence is a batch of its 
 CACHED_TOKENS = 8192
 """Token ids whose per-token work is kept (about 16 KB each, so at most ~130 MB,
 allocated only as tokens arrive). Tokens seen after it is full are computed per batch."""
-COMPUTE_ROWS = 1
-"""Token work is computed this many rows at a time, on one BLAS thread. BLAS rounds a
-row's product differently with other row counts, positions and thread splits (seen for
-blocks of 16 rows here), so a token computed among others would differ in the last bits
-from the same token computed alone, and an utterance's scores would depend on which
-tokens earlier utterances had cached. One row at a time is the one canonical way
-(``tests/test_usem_forward.py`` checks the bits match); it costs a new token ~0.3 ms."""
 FOLDED_NAMES = ("folded", "folded_bias", "folded_mean")
 """The arrays :func:`folded_arrays` derives, stored in the weights cache beside the package's."""
 
@@ -204,33 +197,38 @@ class TokenTable:
         return self._used - 1
 
     def compute(self, ids: np.ndarray) -> TokenWork:
-        """The work of ``ids``, one row each, the same bits whatever else is computed with them."""
+        """The work of ``ids``, one row each, computed one token at a time on one BLAS thread.
+
+        BLAS rounds a row's product differently with other row counts, positions and
+        thread splits (seen here for blocks of 16 rows), so a token computed among
+        others would differ in the last bits from the same token computed alone, and an
+        utterance's scores would depend on which tokens earlier utterances had cached.
+        One row at a time is the one canonical way (``tests/test_usem_forward.py``
+        checks the bits match); it costs a new token ~0.6 ms.
+        """
         from assist.encoders import single_blas_thread
 
         with single_blas_thread():
-            blocks = [self._compute_block(ids[i : i + COMPUTE_ROWS]) for i in range(0, len(ids), COMPUTE_ROWS)]
-        return blocks[0] if len(blocks) == 1 else TokenWork.stack(blocks)
+            rows = [self._compute_one(ids[i : i + 1]) for i in range(len(ids))]
+        return rows[0] if len(rows) == 1 else TokenWork.stack(rows)
 
-    def _compute_block(self, ids: np.ndarray) -> TokenWork:
+    def _compute_one(self, token: np.ndarray) -> TokenWork:
         w = self.weights
-        padded = np.zeros(COMPUTE_ROWS, dtype=np.int64)
-        padded[: len(ids)] = ids
-        embedded = w.embeddings(padded)
+        embedded = w.embeddings(token)
         projected = embedded @ w.projection
         projected += w.projection_bias
         layer_norm(projected, w.projection_gain, w.projection_shift, w.eps)
-        products = np.empty((OFFSETS, COMPUTE_ROWS, BRANCH), dtype=np.float32)
+        products = np.empty((OFFSETS, 1, BRANCH), dtype=np.float32)
         offset = 0
         for branch, (order, _) in enumerate(ORDERS):
-            piece = np.ascontiguousarray(projected[:, branch * BRANCH : (branch + 1) * BRANCH])
+            piece = projected[:, branch * BRANCH : (branch + 1) * BRANCH]
             kernel = w.conv1[branch]
             for j in range(order):
                 np.matmul(piece, kernel[j * BRANCH : (j + 1) * BRANCH], out=products[offset + j])
             offset += order
         wide = embedded.astype(np.float64)
         sums = np.stack([wide.sum(axis=1), np.einsum("ij,ij->i", wide, wide)], axis=1)
-        work = TokenWork(projected, products, embedded @ w.folded_embedding, sums)
-        return work if len(ids) == COMPUTE_ROWS else work.take(np.arange(len(ids)))
+        return TokenWork(projected, products, embedded @ w.folded_embedding, sums)
 
     def lookup(self, ids: np.ndarray) -> tuple[TokenWork, np.ndarray]:
         """Work tables holding every id of ``ids`` and the row of each id in them.
