@@ -94,6 +94,22 @@ def time_lookups(assistant: Assistant, queries: list[str]) -> tuple[float, float
     return percentile(timings, 50), percentile(timings, 99)
 
 
+def product_gflops(repeats: int = 40) -> float:
+    """GFLOP/s of float32 products shaped like the encoder's second convolution on a
+    full micro-batch ((512 x 1280) @ (1280 x 256)), on every BLAS thread a batch gets:
+    the ceiling on the encoder's batch throughput."""
+    rng = np.random.default_rng(0)
+    left = rng.standard_normal((512, 1280), dtype=np.float32)
+    right = rng.standard_normal((1280, 256), dtype=np.float32)
+    with numeric_threads(512):
+        left @ right
+        start = time.perf_counter()
+        for _ in range(repeats):
+            left @ right
+        elapsed = time.perf_counter() - start
+    return 2 * 512 * 1280 * 256 * repeats / elapsed / 1e9
+
+
 def step_timings(assistant: Assistant, queries: list[str]) -> dict[str, float]:
     """Median ms of the main steps of a lookup, each timed alone over ``queries`` on one
     thread: where a warm lookup's time goes. (Their sum falls short of a whole lookup,
@@ -284,6 +300,7 @@ def run_bench(
         for i in range(0, len(normalised), 256):
             assistant.encoder.encode(normalised[i : i + 256])
         figures["batch_encode_only_utterances_per_s"] = round(batch / (time.perf_counter() - start))
+        figures["blas_gflop_per_s (second-convolution-shaped products)"] = round(product_gflops(), 1)
         start = time.perf_counter()
         for i in range(0, len(many), 256):
             assistant.suggest_many(many[i : i + 256])

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from assist.assistant import Assistant
-from assist.bench import percentile, step_timings, tree_rss_mb
+from assist.bench import percentile, product_gflops, step_timings, tree_rss_mb
 from tests.conftest import HashEncoder
 
 HOLD_50_MB = "import sys, time; block = bytearray(50_000_000); print('ready', flush=True); time.sleep(30)"
@@ -39,3 +39,7 @@ def test_step_timings_cover_the_main_steps(library_dir: Path) -> None:
     assert set(steps) == {"encode", "dense search (FAISS)", "BM25 scores",
                           "search, both sides merged and fused", "customer rule pins"}
     assert all(value >= 0 for value in steps.values())
+
+
+def test_product_rate_is_a_positive_rate() -> None:
+    assert product_gflops(repeats=2) > 0
