@@ -109,10 +109,11 @@ class LexicalIndex:
         average = float(self.doc_lengths.mean()) if self.n_docs else 1.0
         self._average = average or 1.0
         length_norm = (K1 * (1.0 - B + B * self.doc_lengths / self._average)).astype(np.float32)
-        # Each posting's BM25 term-frequency factor, so a query only sums idf * factor.
-        self._posting_factor = (
-            self.term_freqs * (K1 + 1) / (self.term_freqs + length_norm[self.doc_ids])
-        ).astype(np.float32)
+        # Each posting's BM25 weight, idf times term-frequency factor, so a query only
+        # gathers and sums its terms' postings.
+        factor = (self.term_freqs * (K1 + 1) / (self.term_freqs + length_norm[self.doc_ids])).astype(np.float32)
+        posting_term = np.repeat(np.arange(len(self.idf)), np.diff(self.indptr))
+        self._posting_weight = factor * self.idf[posting_term]
         self._unknown_idf = math.log(1.0 + self.n_docs + 0.5)
 
     def scores(self, query: str) -> np.ndarray:
@@ -153,19 +154,18 @@ class LexicalIndex:
         known_postings = self.indptr[known_ids + 1] - known_starts
         used = known_postings <= MAX_POSTINGS
         owners, starts, lengths = owner[known][used], known_starts[used], known_postings[used]
-        idfs = term_idf[known][used].astype(np.float32)
-        scores = np.zeros((n_queries, self.n_docs), dtype=np.float32)
         if not owners.size or self.n_docs == 0:
-            return scores
+            return np.zeros((n_queries, self.n_docs), dtype=np.float32)
         # Posting positions of every (query, term) slice, laid end to end.
         first_of_slice = np.cumsum(lengths) - lengths
         positions = np.arange(int(lengths.sum()), dtype=np.int64)
         positions += np.repeat(starts - first_of_slice, lengths)
-        weights = np.repeat(idfs, lengths) * self._posting_factor[positions]
-        cells = np.repeat(owners * self.n_docs, lengths) + self.doc_ids[positions]
-        scores += np.bincount(cells, weights=weights, minlength=scores.size).reshape(scores.shape)
-        positive = self_scores > 0
-        scores[positive] /= self_scores[positive, None].astype(np.float32)
+        cells = self.doc_ids[positions].astype(np.int64)
+        if n_queries > 1:
+            cells += np.repeat(owners * self.n_docs, lengths)
+        sums = np.bincount(cells, weights=self._posting_weight[positions], minlength=n_queries * self.n_docs)
+        scores = sums.astype(np.float32).reshape(n_queries, self.n_docs)
+        scores /= np.where(self_scores > 0, self_scores, 1.0).astype(np.float32)[:, None]
         return scores
 
     def save(self, folder: Path) -> list[str]:
