@@ -96,17 +96,32 @@ def _blas_limit(threads: int) -> Iterator[None]:
 
     threadpoolctl's own ``limit`` context re-reads every library's state on each
     entry (~35 µs); a lookup enters twice, so this calls only the get and set of
-    the libraries found once, and only where the count differs."""
+    the libraries found once, and only where the count differs.
+
+    threadpoolctl (3.8) lets only one Python thread, the first to set a limit,
+    change a process-wide OpenBLAS pool, and silently ignores the others: a lookup
+    from a server's request thread would run on every BLAS thread, with other bits
+    than the same lookup on the main thread. Every change made here is serialised
+    by :data:`_BLAS_SETTING`, so the thread holding it takes control first."""
     with _BLAS_SETTING:
         changed = [(lib, lib.get_num_threads()) for lib in _blas_libraries()]
         changed = [(lib, before) for lib, before in changed if before != threads]
         for lib, _ in changed:
+            _take_control(lib)
             lib.set_num_threads(threads)
         try:
             yield
         finally:
             for lib, before in changed:
                 lib.set_num_threads(before)
+
+
+def _take_control(lib: Any) -> None:
+    """Make the calling thread the one whose limits a threadpoolctl controller obeys
+    (controllers of per-thread OpenMP pools, and threadpoolctl before 3.8, have no such notion)."""
+    clear = getattr(type(lib), "clear_controlling_thread", None)
+    if clear is not None:
+        clear(force=True)
 
 
 def numeric_threads(batch_size: int) -> AbstractContextManager[None]:

@@ -122,3 +122,23 @@ def test_encoding_on_one_thread_gives_the_same_vectors_in_pieces() -> None:
     texts = [f"第{i}句 sentence {i}" for i in range(40)]
     np.testing.assert_array_equal(encode_on_one_thread(Counting(), texts), HashEncoder().encode(texts))
     assert max(calls) < SMALL_BATCH and sum(calls) == len(texts)
+
+
+def test_thread_limits_hold_on_any_python_thread() -> None:
+    """A lookup from a server's request thread must get one BLAS thread, as on the main
+    thread: threadpoolctl would otherwise ignore a limit set by a second thread."""
+    import threading
+
+    from assist.encoders import _blas_libraries, numeric_threads
+
+    def counts() -> list[int]:
+        with numeric_threads(1):
+            return [lib.get_num_threads() for lib in _blas_libraries()]
+
+    assert set(counts()) == {1}  # the main thread sets a limit first
+    seen: list[list[int]] = []
+    for _ in range(2):
+        thread = threading.Thread(target=lambda: seen.append(counts()))
+        thread.start()
+        thread.join()
+    assert [set(c) for c in seen] == [{1}, {1}]
