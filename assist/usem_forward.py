@@ -32,8 +32,10 @@ own forward pass):
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TypeVar
 
 import numpy as np
 
@@ -58,6 +60,29 @@ CACHED_TOKENS = 8192
 allocated only as tokens arrive). Tokens seen after it is full are computed per batch."""
 FOLDED_NAMES = ("folded", "folded_bias", "folded_mean")
 """The arrays :func:`folded_arrays` derives, stored in the weights cache beside the package's."""
+HELPED_BRANCH = 2
+"""The convolution branch a lookup hands to the helper thread: the order-5 branch,
+half of the second convolution's products (the other two run on the caller's thread)."""
+
+T = TypeVar("T")
+
+
+def on_two_threads(helper: ThreadPoolExecutor | None, here: Callable[[], T], beside: Callable[[], T]) -> list[T]:
+    """``[here(), beside()]``, with ``beside`` on the helper thread if there is one.
+
+    Both halves run single-threaded BLAS calls, which release the GIL, so on two
+    cores they overlap; a half computes the same bits on either thread. Unlike
+    BLAS's own threads, which spin while they wait for each other, a helper
+    thread whose core is busy only delays the lookup by its own share of the work.
+    """
+    if helper is None:
+        return [here(), beside()]
+    pending = helper.submit(beside)
+    try:
+        first = here()
+    finally:
+        second = pending.result()
+    return [first, second]
 
 
 def layer_norm(rows: np.ndarray, gain: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
@@ -179,9 +204,12 @@ class TokenTable:
     batch whose tokens are all cached copies nothing.
     """
 
-    def __init__(self, weights: UsemWeights, capacity: int = CACHED_TOKENS) -> None:
+    def __init__(
+        self, weights: UsemWeights, capacity: int = CACHED_TOKENS, helper: ThreadPoolExecutor | None = None
+    ) -> None:
         self.weights = weights
         self.capacity = capacity
+        self.helper = helper
         self._slot = np.full(weights.table.shape[0], -1, dtype=np.int64)
         self._used = 1
         # np.zeros maps fresh pages: memory is only committed as slots fill.
@@ -204,12 +232,23 @@ class TokenTable:
         others would differ in the last bits from the same token computed alone, and an
         utterance's scores would depend on which tokens earlier utterances had cached.
         One row at a time is the one canonical way (``tests/test_usem_forward.py``
-        checks the bits match); it costs a new token ~0.6 ms.
+        checks the bits match); it costs a new token ~0.6 ms. With a helper
+        thread, the second half of the tokens is computed on it.
         """
         from assist.encoders import single_blas_thread
 
+        def one_by_one(part: np.ndarray) -> list[TokenWork]:
+            return [self._compute_one(part[i : i + 1]) for i in range(len(part))]
+
         with single_blas_thread():
-            rows = [self._compute_one(ids[i : i + 1]) for i in range(len(ids))]
+            if len(ids) < 2:
+                rows = one_by_one(ids)
+            else:
+                half = len(ids) // 2
+                first, second = on_two_threads(
+                    self.helper, lambda: one_by_one(ids[:half]), lambda: one_by_one(ids[half:])
+                )
+                rows = first + second
         return rows[0] if len(rows) == 1 else TokenWork.stack(rows)
 
     def _compute_one(self, token: np.ndarray) -> TokenWork:
@@ -263,11 +302,18 @@ class TokenTable:
 
 
 class UsemForward:
-    """Sentence embeddings from token ids: micro-batched, per-token work cached."""
+    """Sentence embeddings from token ids: micro-batched, per-token work cached.
 
-    def __init__(self, weights: UsemWeights, tokenize: Callable[[str], list[int]]) -> None:
+    With ``helper_thread``, one sentence (a lookup) shares its work with a second
+    thread (see :func:`on_two_threads`); batches use BLAS's own threads instead.
+    """
+
+    def __init__(
+        self, weights: UsemWeights, tokenize: Callable[[str], list[int]], helper_thread: bool = False
+    ) -> None:
         self.weights = weights
-        self.tokens = TokenTable(weights)
+        self.helper = ThreadPoolExecutor(1, thread_name_prefix="assist-encoder") if helper_thread else None
+        self.tokens = TokenTable(weights, helper=self.helper)
         self._tokenize = tokenize
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
@@ -298,23 +344,16 @@ class UsemForward:
         )  # positions, n_tokens = outside
         row_at = np.append(token_rows, 0)[window]  # (n_tokens, window width) table rows, 0 outside
         context = np.empty((n_tokens, CONTEXT), dtype=np.float32)
-        padded = np.zeros((n_tokens + 1, BRANCH), dtype=np.float32)
-        offset = 0
-        for branch, (order, left) in enumerate(ORDERS):
-            columns = slice(MAX_LEFT - left, MAX_LEFT - left + order)
-            hidden = work.products[offset][row_at[:, columns.start]]
-            for j in range(1, order):
-                hidden += work.products[offset + j][row_at[:, columns.start + j]]
-            hidden += w.conv1_bias[branch]
-            np.maximum(hidden, 0.0, out=hidden)
-            hidden += work.projected[token_rows, branch * BRANCH : (branch + 1) * BRANCH]
-            padded[:n_tokens] = hidden
-            second = (w.conv2[branch] @ padded[window[:, columns]].reshape(n_tokens, order * BRANCH).T).T
-            second += w.conv2_bias[branch]
-            np.maximum(second, 0.0, out=second)
-            second += hidden
-            context[:, branch * BRANCH : (branch + 1) * BRANCH] = second
-            offset += order
+
+        def branches(chosen: Sequence[int]) -> None:
+            for branch in chosen:
+                self._branch_features(branch, work, token_rows, window, row_at, context)
+
+        others = [b for b in range(len(ORDERS)) if b != HELPED_BRANCH]
+        if len(group) == 1:
+            on_two_threads(self.helper, lambda: branches(others), lambda: branches([HELPED_BRANCH]))
+        else:
+            branches(range(len(ORDERS)))
         # Each token's layer-norm mean and inverse spread over [e | c], from the cached
         # sums of e and the sums of c (see folded_arrays for the rest of stage 4).
         sums = work.sums[token_rows]
@@ -336,6 +375,30 @@ class UsemForward:
         np.tanh(result, out=result)
         norms = np.sqrt(np.maximum(np.einsum("ij,ij->i", result, result), w.eps))
         return result / norms[:, None]
+
+    def _branch_features(
+        self, branch: int, work: TokenWork, token_rows: np.ndarray, window: np.ndarray, row_at: np.ndarray,
+        context: np.ndarray,
+    ) -> None:
+        """One convolution branch's features of every token, written into its columns of ``context``."""
+        w = self.weights
+        order, left = ORDERS[branch]
+        offset = sum(o for o, _ in ORDERS[:branch])
+        n_tokens = len(token_rows)
+        columns = slice(MAX_LEFT - left, MAX_LEFT - left + order)
+        hidden = work.products[offset][row_at[:, columns.start]]
+        for j in range(1, order):
+            hidden += work.products[offset + j][row_at[:, columns.start + j]]
+        hidden += w.conv1_bias[branch]
+        np.maximum(hidden, 0.0, out=hidden)
+        hidden += work.projected[token_rows, branch * BRANCH : (branch + 1) * BRANCH]
+        padded = np.zeros((n_tokens + 1, BRANCH), dtype=np.float32)
+        padded[:n_tokens] = hidden
+        second = (w.conv2[branch] @ padded[window[:, columns]].reshape(n_tokens, order * BRANCH).T).T
+        second += w.conv2_bias[branch]
+        np.maximum(second, 0.0, out=second)
+        second += hidden
+        context[:, branch * BRANCH : (branch + 1) * BRANCH] = second
 
 
 def sentence_windows(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:

@@ -138,4 +138,4 @@ def fast_backend(threads: int) -> Any:
     from assist.usem_forward import UsemForward, UsemWeights
 
     tokenizer = SentencePieceTokenizer(package_resources() / "sp.model")
-    return UsemForward(UsemWeights.from_arrays(load_weights()), tokenizer.encode)
+    return UsemForward(UsemWeights.from_arrays(load_weights()), tokenizer.encode, helper_thread=threads > 1)

@@ -35,10 +35,12 @@ def reference_vectors() -> np.ndarray:
     return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
 
-def forward(capacity: int = usem_forward.CACHED_TOKENS) -> usem_forward.UsemForward:
+def forward(capacity: int = usem_forward.CACHED_TOKENS, helper_thread: bool = False) -> usem_forward.UsemForward:
     tokenizer = SentencePieceTokenizer(package_resources() / "sp.model")
-    model = usem_forward.UsemForward(usem_forward.UsemWeights.from_arrays(load_weights()), tokenizer.encode)
-    model.tokens = usem_forward.TokenTable(model.weights, capacity=capacity)
+    model = usem_forward.UsemForward(
+        usem_forward.UsemWeights.from_arrays(load_weights()), tokenizer.encode, helper_thread=helper_thread
+    )
+    model.tokens = usem_forward.TokenTable(model.weights, capacity=capacity, helper=model.helper)
     return model
 
 
@@ -114,3 +116,38 @@ def test_a_token_gets_the_same_bits_alone_and_among_others() -> None:
         np.testing.assert_array_equal(alone.products[:, 0], together.products[:, position])
         np.testing.assert_array_equal(alone.folded[0], together.folded[position])
         np.testing.assert_array_equal(alone.sums[0], together.sums[position])
+
+
+@pytest.mark.model
+def test_a_helper_thread_changes_no_bits() -> None:
+    """A lookup split over two threads (new tokens and convolution branches) must give
+    exactly the vectors of one thread, on new tokens and on cached ones."""
+    helped, alone = forward(helper_thread=True), forward()
+    assert helped.helper is not None and alone.helper is None
+    for _ in range(2):  # first with every token new, then from the cache
+        for text in TEXTS:
+            np.testing.assert_array_equal(helped.encode([text]), alone.encode([text]))
+    np.testing.assert_array_equal(helped.encode(TEXTS), alone.encode(TEXTS))
+
+
+def test_on_two_threads_returns_both_results_in_order_and_waits_for_the_helper() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    finished: list[str] = []
+
+    def fail() -> str:
+        raise ValueError("here failed")
+
+    def slow() -> str:
+        import time
+
+        time.sleep(0.05)
+        finished.append("beside")
+        return "beside"
+
+    with ThreadPoolExecutor(1) as helper:
+        assert usem_forward.on_two_threads(helper, lambda: "here", lambda: "beside") == ["here", "beside"]
+        assert usem_forward.on_two_threads(None, lambda: "here", lambda: "beside") == ["here", "beside"]
+        with pytest.raises(ValueError, match="here failed"):
+            usem_forward.on_two_threads(helper, fail, slow)
+        assert finished == ["beside"]  # the helper's half ended before the error came out
