@@ -42,7 +42,10 @@ APPROXIMATE_ABOVE = 20_000
 """Libraries with more examples than this get an HNSW index instead of exact search."""
 HNSW_NEIGHBOURS = 32
 HNSW_EF_CONSTRUCTION = 80
-HNSW_EF_SEARCH = 128
+HNSW_EF_SEARCH = 64
+"""The search's candidate list: as long as the 64 neighbours a lookup asks for. Measured on
+9,003 BANKING77 embeddings (1,000 held-out queries): recall@1 1.0 as at 128, recall@64 0.990
+against 0.998, and at 100k synthetic examples half the search time (0.25 against 0.46 ms)."""
 ENCODE_BATCH = 256
 
 
