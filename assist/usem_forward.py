@@ -57,7 +57,8 @@ TOKEN_BUDGET = 512
 enough that the working set stays a few MB. A longer sentence is a batch of its own."""
 CACHED_TOKENS = 8192
 """Token ids whose per-token work is kept (about 16 KB each, so at most ~130 MB,
-allocated only as tokens arrive). Tokens seen after it is full are computed per batch."""
+allocated only as tokens arrive). Once it is full, a new token takes the slot of the
+token least recently used."""
 FOLDED_NAMES = ("folded", "folded_bias", "folded_mean")
 """The arrays :func:`folded_arrays` derives, stored in the weights cache beside the package's."""
 HELPED_BRANCH = 2
@@ -200,8 +201,10 @@ class TokenTable:
     """Per-token work (:class:`TokenWork`), cached by token id.
 
     Row 0 of the tables is zeros and stands for "outside the sentence"; the cache
-    fills rows 1 to ``capacity``. :meth:`lookup` hands out the cache itself, so a
-    batch whose tokens are all cached copies nothing.
+    fills rows 1 to ``capacity``, then replaces the least recently used tokens, so a
+    long-running process keeps the tokens its callers use. :meth:`lookup` hands out
+    the cache itself, valid until the next lookup, so a batch whose tokens are all
+    cached copies nothing.
     """
 
     def __init__(
@@ -211,6 +214,9 @@ class TokenTable:
         self.capacity = capacity
         self.helper = helper
         self._slot = np.full(weights.table.shape[0], -1, dtype=np.int64)
+        self._token_in = np.full(capacity + 1, -1, dtype=np.int64)  # slot -> token id
+        self._last_use = np.zeros(capacity + 1, dtype=np.int64)  # slot -> lookup count
+        self._lookups = 0
         self._used = 1
         # np.zeros maps fresh pages: memory is only committed as slots fill.
         self._work = TokenWork(
@@ -271,26 +277,32 @@ class TokenTable:
 
     def lookup(self, ids: np.ndarray) -> tuple[TokenWork, np.ndarray]:
         """Work tables holding every id of ``ids`` and the row of each id in them.
-        Missing ids are computed and cached while there is room; once the cache is
-        full, the batch gets tables of its own."""
+        Missing ids are computed and cached, in free slots or in those of the least
+        recently used tokens; a batch with more new tokens than that gets tables of its own."""
+        self._lookups += 1
         slots = self._slot[ids]
         if slots.min(initial=0) >= 0:
+            self._last_use[slots] = self._lookups
             return self._work, slots
         distinct, local = np.unique(ids, return_inverse=True)
         slots = self._slot[distinct]
+        self._last_use[slots[slots >= 0]] = self._lookups
         missing = np.flatnonzero(slots < 0)
         fresh_work = self.compute(distinct[missing])
-        room = min(missing.size, self.capacity + 1 - self._used)
+        places = self._places(missing.size)
+        room = places.size
         if room > 0:
-            fresh = np.arange(self._used, self._used + room)
+            evicted = self._token_in[places]
+            self._slot[evicted[evicted >= 0]] = -1
             work = self._work
-            work.projected[fresh] = fresh_work.projected[:room]
-            work.products[:, fresh] = fresh_work.products[:, :room]
-            work.folded[fresh] = fresh_work.folded[:room]
-            work.sums[fresh] = fresh_work.sums[:room]
-            self._slot[distinct[missing[:room]]] = fresh
-            slots[missing[:room]] = fresh
-            self._used += room
+            work.projected[places] = fresh_work.projected[:room]
+            work.products[:, places] = fresh_work.products[:, :room]
+            work.folded[places] = fresh_work.folded[:room]
+            work.sums[places] = fresh_work.sums[:room]
+            self._slot[distinct[missing[:room]]] = places
+            self._token_in[places] = distinct[missing[:room]]
+            self._last_use[places] = self._lookups
+            slots[missing[:room]] = places
         if room == missing.size:
             return self._work, slots[local]
         cached_rows = np.concatenate([[0], slots[slots >= 0]])
@@ -299,6 +311,19 @@ class TokenTable:
         rows[slots >= 0] = np.arange(1, len(cached_rows))
         rows[slots < 0] = np.arange(len(cached_rows), len(table.projected))
         return table, rows[local]
+
+    def _places(self, wanted: int) -> np.ndarray:
+        """Up to ``wanted`` slots for new tokens: free ones first, then those of the least
+        recently used tokens, never one the current lookup uses."""
+        free = np.arange(self._used, min(self._used + wanted, self.capacity + 1))
+        stale = np.flatnonzero(self._last_use[1 : self._used] < self._lookups) + 1
+        self._used += free.size
+        short = wanted - free.size
+        if short <= 0 or stale.size == 0:
+            return free
+        if stale.size > short:
+            stale = stale[np.argpartition(self._last_use[stale], short - 1)[:short]]
+        return np.concatenate([free, stale])
 
 
 class UsemForward:

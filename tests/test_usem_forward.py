@@ -151,3 +151,24 @@ def test_on_two_threads_returns_both_results_in_order_and_waits_for_the_helper()
         with pytest.raises(ValueError, match="here failed"):
             usem_forward.on_two_threads(helper, fail, slow)
         assert finished == ["beside"]  # the helper's half ended before the error came out
+
+
+@pytest.mark.model
+def test_a_full_cache_replaces_the_tokens_least_recently_used() -> None:
+    model = forward(capacity=20)
+    table = model.tokens
+    computed: list[int] = []
+    compute = table.compute
+    table.compute = lambda ids: (computed.append(len(ids)), compute(ids))[1]  # type: ignore[method-assign]
+    recent = "U盾丢了"
+    model.encode([recent])
+    for text in ("my card got swallowed by the ATM this morning!!", "帳戶被凍結了 ＯＴＰ 收不到"):
+        model.encode([text])
+        model.encode([recent])  # kept in use while others come and go
+    assert table.cached == 20
+    computed.clear()
+    vectors = model.encode([recent, "帳戶被凍結了 ＯＴＰ 收不到"])
+    assert computed == [], "the recent texts' tokens should have stayed cached"
+    np.testing.assert_array_equal(vectors, forward().encode([recent, "帳戶被凍結了 ＯＴＰ 收不到"]))
+    model.encode(["my card got swallowed by the ATM this morning!!"])
+    assert computed and table.cached == 20  # the oldest tokens made room again
