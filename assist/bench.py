@@ -291,6 +291,11 @@ def run_bench(
         p50, p99 = time_lookups(assistant, queries)
         figures["warm_lookup_p50_ms"] = round(p50, 2)
         figures["warm_lookup_p99_ms"] = round(p99, 2)
+        # A long-running process has seen its callers' tokens: the same queries again
+        # pay no first-sighting token work (nothing else is kept between lookups).
+        p50, p99 = time_lookups(assistant, queries)
+        figures["warm_lookup_p50_ms (same queries again, tokens cached)"] = round(p50, 2)
+        figures["warm_lookup_p99_ms (same queries again, tokens cached)"] = round(p99, 2)
         for step, median in step_timings(assistant, queries).items():
             figures[f"step_p50_ms: {step}"] = median
         progress(f"batch evaluation of {batch} utterances ...")
