@@ -3,9 +3,9 @@
 Reading and validating the library's YAML, checking the rule files and every
 script against the block rules costs about a second on a 2-core machine: more
 than a one-shot ``assist suggest`` can spend on every call. The outcome depends
-only on the library's files, its rule files and the code that validates them,
-so it is kept as JSON beside the index (``validated.json``) under a key that
-hashes all three. A load that finds the same key rebuilds the typed objects
+only on the library's files, its rule files, the code that validates them and
+the normalisation it uses, so it is kept as JSON beside the index
+(``validated.json``) under a key that hashes all four. A load that finds the same key rebuilds the typed objects
 from the JSON; anything else (no file, another key, an unreadable file)
 validates from the YAML again, raising the usual :class:`LibraryError`, and
 rewrites the file. ``assist validate`` and ``assist build`` always validate
@@ -17,7 +17,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import unicodedata
 from dataclasses import asdict, dataclass
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -67,11 +69,19 @@ def validate(root: Path) -> ValidatedLibrary:
     return ValidatedLibrary(library, pack, validate_against_rules(library, pack))
 
 
+def normalisation_versions() -> str:
+    """What text normalisation depends on beyond assist's code: OpenCC's conversion
+    tables and the Unicode database of NFKC and case folding. A rule that matches a
+    script after one normalisation may not after another."""
+    return f"opencc {metadata.version('opencc')}; unicode {unicodedata.unidata_version}\0"
+
+
 def validation_key(root: Path) -> str | None:
     """A hash of every input to validation, or None when the files cannot be hashed
     (then the YAML path runs and reports the problem)."""
     try:
         digest = hashlib.sha256(f"format {SNAPSHOT_FORMAT}\0".encode())
+        digest.update(normalisation_versions().encode())
         digest.update(hash_files(sorted(_PACKAGE.glob("*.py")), _PACKAGE).encode())
         digest.update(library_hash(root).encode())
         digest.update(hash_files(rule_files(root), root).encode())

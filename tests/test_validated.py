@@ -51,6 +51,21 @@ def test_a_changed_rule_file_is_validated_again(library_dir: Path, tmp_path: Pat
         load_validated(library_dir, folder)
 
 
+def test_another_opencc_or_unicode_version_is_validated_again(
+    library_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "index"
+    load_validated(library_dir, folder)
+    validated_again: list[Path] = []
+    fresh = validated.validate
+    monkeypatch.setattr(validated, "validate", lambda root: (validated_again.append(root), fresh(root))[1])
+    load_validated(library_dir, folder)
+    assert validated_again == []
+    monkeypatch.setattr(validated, "normalisation_versions", lambda: "opencc 9.9; unicode 99.0\0")
+    load_validated(library_dir, folder)
+    assert validated_again == [library_dir]
+
+
 def test_a_changed_script_file_is_validated_again(library_dir: Path, tmp_path: Path) -> None:
     folder = tmp_path / "index"
     load_validated(library_dir, folder)
