@@ -163,7 +163,8 @@ class Assistant:
         folder = Path(index_dir) if index_dir is not None else default_index_dir(root)
         validated = load_validated(root, folder)
         lib, pack, warnings = validated.library, validated.rules, validated.warnings
-        custom = encoder
+        # Another process can load the same assistant only when the encoder comes from a name.
+        loadable_elsewhere = encoder is None
         encoder = encoder or get_encoder(model)
         try:
             manifest = read_manifest(folder)
@@ -187,7 +188,7 @@ class Assistant:
             manifest = build_index(lib, encoder, folder)
             loaded = load_index(folder, manifest)
         chosen = threshold if threshold is not None else read_calibration(folder, manifest)
-        source = AssistantSource(root, folder, None if model is None else str(model)) if custom is None else None
+        source = AssistantSource(root, folder, None if model is None else str(model)) if loadable_elsewhere else None
         return cls(lib, encoder, loaded, pack, chosen if chosen is not None else DEFAULT_THRESHOLD,
                    folder, warnings, source)
 
