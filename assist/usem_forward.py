@@ -75,6 +75,7 @@ def on_two_threads(helper: ThreadPoolExecutor | None, here: Callable[[], T], bes
     cores they overlap; a half computes the same bits on either thread. Unlike
     BLAS's own threads, which spin while they wait for each other, a helper
     thread whose core is busy only delays the lookup by its own share of the work.
+    ``beside`` must not itself wait for the helper (it has one thread).
     """
     if helper is None:
         return [here(), beside()]
@@ -316,11 +317,12 @@ class TokenTable:
         """Up to ``wanted`` slots for new tokens: free ones first, then those of the least
         recently used tokens, never one the current lookup uses."""
         free = np.arange(self._used, min(self._used + wanted, self.capacity + 1))
-        stale = np.flatnonzero(self._last_use[1 : self._used] < self._lookups) + 1
+        taken = self._used
         self._used += free.size
         short = wanted - free.size
-        if short <= 0 or stale.size == 0:
+        if short <= 0:
             return free
+        stale = np.flatnonzero(self._last_use[1:taken] < self._lookups) + 1
         if stale.size > short:
             stale = stale[np.argpartition(self._last_use[stale], short - 1)[:short]]
         return np.concatenate([free, stale])
