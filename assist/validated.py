@@ -5,10 +5,10 @@ script against the block rules costs about a second on a 2-core machine: more
 than a one-shot ``assist suggest`` can spend on every call. The outcome depends
 only on the library's files, its rule files, the code that validates them and
 the normalisation it uses, so it is kept as JSON beside the index
-(``validated.json``) under a key that hashes all four. A load that finds the same key rebuilds the typed objects
-from the JSON; anything else (no file, another key, an unreadable file)
-validates from the YAML again, raising the usual :class:`LibraryError`, and
-rewrites the file. ``assist validate`` and ``assist build`` always validate
+(``validated.json``) under a key that hashes all four. A load that finds the
+same key rebuilds the typed objects from the JSON; anything else (no file,
+another key, an unreadable file) validates from the YAML again, raising the
+usual :class:`LibraryError`, and rewrites the file. ``assist validate`` and ``assist build`` always validate
 from the YAML.
 """
 
