@@ -38,8 +38,11 @@ from assist.library import Library
 
 FORMAT_VERSION = 2
 """2: the head stores its blend weight, lexical share and retrieval aggregation."""
-APPROXIMATE_ABOVE = 20_000
-"""Libraries with more examples than this get an HNSW index instead of exact search."""
+APPROXIMATE_ABOVE = 4_096
+"""Libraries with more examples than this get an HNSW index instead of exact search: up
+to here the exact scan reads at most 8 MB of vectors, about a 2-core machine's L3. At
+10,000 examples it read 20 MB per query (1.7-2.0 ms in ``assist bench``), HNSW at
+100,000 about 0.25 ms; recall@1 on 9,003 BANKING77 embeddings was 1.0."""
 HNSW_NEIGHBOURS = 32
 HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 64
