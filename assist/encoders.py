@@ -124,9 +124,26 @@ def _take_control(lib: Any) -> None:
         clear(force=True)
 
 
+_CAP = threading.local()
+"""The innermost :func:`capped_blas_threads` limit of each thread, if any."""
+
+
+@contextmanager
+def capped_blas_threads(limit: int) -> Iterator[None]:
+    """At most ``limit`` BLAS threads for the numerical work this thread starts inside the
+    block, whatever batch sizes :func:`numeric_threads` is asked for there."""
+    outer = getattr(_CAP, "limit", None)
+    _CAP.limit = limit if outer is None else min(limit, outer)
+    try:
+        yield
+    finally:
+        _CAP.limit = outer
+
+
 def numeric_threads(batch_size: int) -> AbstractContextManager[None]:
     """BLAS threads for the numerical work on a batch: one below :data:`SMALL_BATCH`,
-    :func:`blas_threads` from there.
+    :func:`blas_threads` from there, never more than an enclosing
+    :func:`capped_blas_threads` allows.
 
     A lookup multiplies a handful of rows, where a second thread saves little
     when the machine is idle and costs a great deal when it is not: on a 2-core
@@ -134,7 +151,9 @@ def numeric_threads(batch_size: int) -> AbstractContextManager[None]:
     and one lookup took tens of times longer. Batches are large enough to
     gain from every core.
     """
-    return _blas_limit(1 if batch_size < SMALL_BATCH else blas_threads())
+    wanted = 1 if batch_size < SMALL_BATCH else blas_threads()
+    cap = getattr(_CAP, "limit", None)
+    return _blas_limit(wanted if cap is None else min(wanted, cap))
 
 
 def single_blas_thread() -> AbstractContextManager[None]:
@@ -143,14 +162,11 @@ def single_blas_thread() -> AbstractContextManager[None]:
 
 
 def encode_on_one_thread(encoder: Encoder, texts: Sequence[str]) -> np.ndarray:
-    """``encoder.encode(texts)`` in pieces below :data:`SMALL_BATCH`, so that its BLAS work
-    stays on one thread: for work done beside other busy processes, such as the gap
-    collector beside evaluation workers, where a second BLAS thread would spin against
-    them for a core."""
-    piece = SMALL_BATCH - 1
-    if len(texts) <= piece:
+    """``encoder.encode(texts)`` with its BLAS work on one thread: for work done beside
+    other busy processes, such as the gap collector beside evaluation workers, where a
+    second BLAS thread would spin against them for a core."""
+    with capped_blas_threads(1):
         return encoder.encode(texts)
-    return np.vstack([encoder.encode(texts[i : i + piece]) for i in range(0, len(texts), piece)])
 
 
 class UsemEncoder:

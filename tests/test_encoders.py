@@ -111,17 +111,37 @@ def test_composite_of_the_default_model_serves_lookups(default_encoder) -> None:
     np.testing.assert_allclose(vectors[:, :512] * np.sqrt(2), default_encoder.encode(SENTENCES), atol=1e-5)
 
 
-def test_encoding_on_one_thread_gives_the_same_vectors_in_pieces() -> None:
-    calls: list[int] = []
+def test_a_cap_holds_blas_to_one_thread_whatever_the_batch() -> None:
+    from assist.encoders import _blas_libraries, blas_threads, capped_blas_threads, numeric_threads
 
-    class Counting(HashEncoder):
+    def counts(batch: int) -> set[int]:
+        with numeric_threads(batch):
+            return {lib.get_num_threads() for lib in _blas_libraries()}
+
+    assert counts(10 * SMALL_BATCH) == {blas_threads()}
+    with capped_blas_threads(1):
+        assert counts(10 * SMALL_BATCH) == {1}
+        with capped_blas_threads(4):  # an inner cap never raises an outer one
+            assert counts(10 * SMALL_BATCH) == {1}
+    assert counts(10 * SMALL_BATCH) == {blas_threads()}
+
+
+def test_encoding_on_one_thread_runs_one_batch_on_one_thread() -> None:
+    from assist.encoders import _blas_libraries
+
+    seen: list[tuple[int, set[int]]] = []
+
+    class Watching(HashEncoder):
         def encode(self, texts: Sequence[str]) -> np.ndarray:
-            calls.append(len(texts))
+            from assist.encoders import numeric_threads
+
+            with numeric_threads(len(texts)):
+                seen.append((len(texts), {lib.get_num_threads() for lib in _blas_libraries()}))
             return super().encode(texts)
 
     texts = [f"第{i}句 sentence {i}" for i in range(40)]
-    np.testing.assert_array_equal(encode_on_one_thread(Counting(), texts), HashEncoder().encode(texts))
-    assert max(calls) < SMALL_BATCH and sum(calls) == len(texts)
+    np.testing.assert_array_equal(encode_on_one_thread(Watching(), texts), HashEncoder().encode(texts))
+    assert seen == [(40, {1})]
 
 
 def test_thread_limits_hold_on_any_python_thread() -> None:
