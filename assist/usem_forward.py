@@ -31,6 +31,7 @@ own forward pass):
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -208,12 +209,9 @@ class TokenTable:
     cached copies nothing.
     """
 
-    def __init__(
-        self, weights: UsemWeights, capacity: int = CACHED_TOKENS, helper: ThreadPoolExecutor | None = None
-    ) -> None:
+    def __init__(self, weights: UsemWeights, capacity: int = CACHED_TOKENS) -> None:
         self.weights = weights
         self.capacity = capacity
-        self.helper = helper
         self._slot = np.full(weights.table.shape[0], -1, dtype=np.int64)
         self._token_in = np.full(capacity + 1, -1, dtype=np.int64)  # slot -> token id
         self._last_use = np.zeros(capacity + 1, dtype=np.int64)  # slot -> lookup count
@@ -231,7 +229,7 @@ class TokenTable:
     def cached(self) -> int:
         return self._used - 1
 
-    def compute(self, ids: np.ndarray) -> TokenWork:
+    def compute(self, ids: np.ndarray, helper: ThreadPoolExecutor | None = None) -> TokenWork:
         """The work of ``ids``, one row each, computed one token at a time on one BLAS thread.
 
         BLAS rounds a row's product differently with other row counts, positions and
@@ -239,7 +237,7 @@ class TokenTable:
         others would differ in the last bits from the same token computed alone, and an
         utterance's scores would depend on which tokens earlier utterances had cached.
         One row at a time is the one canonical way (``tests/test_usem_forward.py``
-        checks the bits match); it costs a new token ~0.6 ms. With a helper
+        checks the bits match); it costs a new token ~0.6 ms. With a ``helper``
         thread, the second half of the tokens is computed on it.
         """
         from assist.encoders import single_blas_thread
@@ -253,7 +251,7 @@ class TokenTable:
             else:
                 half = len(ids) // 2
                 first, second = on_two_threads(
-                    self.helper, lambda: one_by_one(ids[:half]), lambda: one_by_one(ids[half:])
+                    helper, lambda: one_by_one(ids[:half]), lambda: one_by_one(ids[half:])
                 )
                 rows = first + second
         return rows[0] if len(rows) == 1 else TokenWork.stack(rows)
@@ -276,7 +274,7 @@ class TokenTable:
         sums = np.stack([wide.sum(axis=1), np.einsum("ij,ij->i", wide, wide)], axis=1)
         return TokenWork(projected, products, embedded @ w.folded_embedding, sums)
 
-    def lookup(self, ids: np.ndarray) -> tuple[TokenWork, np.ndarray]:
+    def lookup(self, ids: np.ndarray, helper: ThreadPoolExecutor | None = None) -> tuple[TokenWork, np.ndarray]:
         """Work tables holding every id of ``ids`` and the row of each id in them.
         Missing ids are computed and cached, in free slots or in those of the least
         recently used tokens; a batch with more new tokens than that gets tables of its own."""
@@ -289,7 +287,7 @@ class TokenTable:
         slots = self._slot[distinct]
         self._last_use[slots[slots >= 0]] = self._lookups
         missing = np.flatnonzero(slots < 0)
-        fresh_work = self.compute(distinct[missing])
+        fresh_work = self.compute(distinct[missing], helper)
         places = self._places(missing.size)
         room = places.size
         if room > 0:
@@ -339,12 +337,27 @@ class UsemForward:
         self, weights: UsemWeights, tokenize: Callable[[str], list[int]], helper_thread: bool = False
     ) -> None:
         self.weights = weights
-        self.helper = ThreadPoolExecutor(1, thread_name_prefix="assist-encoder") if helper_thread else None
-        self.tokens = TokenTable(weights, helper=self.helper)
+        self.tokens = TokenTable(weights)
         self._tokenize = tokenize
+        self._helper_wanted = helper_thread
+        self._helper: ThreadPoolExecutor | None = None
+        self._helper_pid = 0
+
+    @property
+    def helper(self) -> ThreadPoolExecutor | None:
+        """The helper thread, started in this process on first use: a forked child gets
+        one of its own, since the parent's thread does not exist in it (work handed to
+        the parent's executor there would wait forever)."""
+        if not self._helper_wanted:
+            return None
+        if self._helper is None or self._helper_pid != os.getpid():
+            self._helper = ThreadPoolExecutor(1, thread_name_prefix="assist-encoder")
+            self._helper_pid = os.getpid()
+        return self._helper
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """(n, 512) unit vectors, one per text."""
+        helper = self.helper
         out = np.empty((len(texts), EMBEDDING), dtype=np.float32)
         group: list[list[int]] = []
         budget = 0
@@ -352,20 +365,20 @@ class UsemForward:
         for position, text in enumerate(texts):
             ids = self._tokenize(text)
             if group and budget + len(ids) > TOKEN_BUDGET:
-                out[first:position] = self._encode_group(group)
+                out[first:position] = self._encode_group(group, helper)
                 group, budget, first = [], 0, position
             group.append(ids)
             budget += len(ids)
         if group:
-            out[first:] = self._encode_group(group)
+            out[first:] = self._encode_group(group, helper)
         return out
 
-    def _encode_group(self, group: list[list[int]]) -> np.ndarray:
+    def _encode_group(self, group: list[list[int]], helper: ThreadPoolExecutor | None) -> np.ndarray:
         w = self.weights
         lengths = np.fromiter((len(ids) for ids in group), dtype=np.int64, count=len(group))
         n_tokens = int(lengths.sum())
         flat = np.fromiter((i for ids in group for i in ids), dtype=np.int64, count=n_tokens)
-        work, token_rows = self.tokens.lookup(flat)
+        work, token_rows = self.tokens.lookup(flat, helper)
         window = single_sentence_windows(n_tokens) if len(group) == 1 else sentence_windows(
             np.cumsum(lengths) - lengths, lengths
         )  # positions, n_tokens = outside
@@ -378,7 +391,7 @@ class UsemForward:
 
         others = [b for b in range(len(ORDERS)) if b != HELPED_BRANCH]
         if len(group) == 1:
-            on_two_threads(self.helper, lambda: branches(others), lambda: branches([HELPED_BRANCH]))
+            on_two_threads(helper, lambda: branches(others), lambda: branches([HELPED_BRANCH]))
         else:
             branches(range(len(ORDERS)))
         # Each token's layer-norm mean and inverse spread over [e | c], from the cached

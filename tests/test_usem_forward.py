@@ -40,7 +40,7 @@ def forward(capacity: int = usem_forward.CACHED_TOKENS, helper_thread: bool = Fa
     model = usem_forward.UsemForward(
         usem_forward.UsemWeights.from_arrays(load_weights()), tokenizer.encode, helper_thread=helper_thread
     )
-    model.tokens = usem_forward.TokenTable(model.weights, capacity=capacity, helper=model.helper)
+    model.tokens = usem_forward.TokenTable(model.weights, capacity=capacity)
     return model
 
 
@@ -159,7 +159,7 @@ def test_a_full_cache_replaces_the_tokens_least_recently_used() -> None:
     table = model.tokens
     computed: list[int] = []
     compute = table.compute
-    table.compute = lambda ids: (computed.append(len(ids)), compute(ids))[1]  # type: ignore[method-assign]
+    table.compute = lambda ids, helper=None: (computed.append(len(ids)), compute(ids, helper))[1]  # type: ignore[method-assign]
     recent = "U盾丢了"
     model.encode([recent])
     for text in ("my card got swallowed by the ATM this morning!!", "帳戶被凍結了 ＯＴＰ 收不到"):
@@ -172,3 +172,33 @@ def test_a_full_cache_replaces_the_tokens_least_recently_used() -> None:
     np.testing.assert_array_equal(vectors, forward().encode([recent, "帳戶被凍結了 ＯＴＰ 收不到"]))
     model.encode(["my card got swallowed by the ATM this morning!!"])
     assert computed and table.cached == 20  # the oldest tokens made room again
+
+
+@pytest.mark.model
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs fork")
+def test_a_forked_child_gets_a_helper_thread_of_its_own() -> None:
+    import os
+
+    model = forward(helper_thread=True)
+    expected = model.encode(["U盾丢了"])
+    parent_helper = model.helper
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: a lookup must not wait for the parent's (absent) thread
+        ok = model.helper is not parent_helper and np.array_equal(model.encode(["U盾丢了"]), expected)
+        os.write(write, b"1" if ok else b"0")
+        os._exit(0)
+    os.close(write)
+    try:
+        import select
+
+        ready, _, _ = select.select([read], [], [], 30)
+        assert ready, "the forked child's lookup hung"
+        assert os.read(read, 1) == b"1"
+    finally:
+        if os.waitpid(pid, os.WNOHANG) == (0, 0):
+            import signal
+
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        os.close(read)
