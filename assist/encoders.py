@@ -140,6 +140,13 @@ def capped_blas_threads(limit: int) -> Iterator[None]:
         _CAP.limit = outer
 
 
+def thread_cap() -> int | None:
+    """The innermost :func:`capped_blas_threads` limit on this thread (None outside one):
+    it bounds the threads of any numerical work started here, helper threads included."""
+    limit: int | None = getattr(_CAP, "limit", None)
+    return limit
+
+
 def numeric_threads(batch_size: int) -> AbstractContextManager[None]:
     """BLAS threads for the numerical work on a batch: one below :data:`SMALL_BATCH`,
     :func:`blas_threads` from there, never more than an enclosing
@@ -152,7 +159,7 @@ def numeric_threads(batch_size: int) -> AbstractContextManager[None]:
     gain from every core.
     """
     wanted = 1 if batch_size < SMALL_BATCH else blas_threads()
-    cap = getattr(_CAP, "limit", None)
+    cap = thread_cap()
     return _blas_limit(wanted if cap is None else min(wanted, cap))
 
 

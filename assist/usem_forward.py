@@ -356,8 +356,12 @@ class UsemForward:
         return self._helper
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """(n, 512) unit vectors, one per text."""
-        helper = self.helper
+        """(n, 512) unit vectors, one per text, on one thread inside
+        ``capped_blas_threads(1)`` (:mod:`assist.encoders`)."""
+        from assist.encoders import thread_cap
+
+        cap = thread_cap()
+        helper = self.helper if cap is None or cap > 1 else None
         out = np.empty((len(texts), EMBEDDING), dtype=np.float32)
         group: list[list[int]] = []
         budget = 0

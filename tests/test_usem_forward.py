@@ -202,3 +202,20 @@ def test_a_forked_child_gets_a_helper_thread_of_its_own() -> None:
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
         os.close(read)
+
+
+@pytest.mark.model
+def test_a_one_thread_cap_keeps_the_helper_idle() -> None:
+    from assist.encoders import capped_blas_threads
+
+    model = forward(helper_thread=True)
+    helper = model.helper
+    assert helper is not None
+    handed: list[object] = []
+    submit = helper.submit
+    helper.submit = lambda *args, **kwargs: (handed.append(args[0]), submit(*args, **kwargs))[1]  # type: ignore[method-assign]
+    with capped_blas_threads(1):
+        model.encode(["我卡怎么刷不了了，提示账户被限制"])  # new tokens and one sentence: both could be shared
+    assert handed == []
+    model.encode(["帳戶被凍結了 ＯＴＰ 收不到"])
+    assert handed  # outside the cap, a lookup shares its work
