@@ -132,7 +132,7 @@ _CAP = threading.local()
 def capped_blas_threads(limit: int) -> Iterator[None]:
     """At most ``limit`` BLAS threads for the numerical work this thread starts inside the
     block, whatever batch sizes :func:`numeric_threads` is asked for there."""
-    outer = getattr(_CAP, "limit", None)
+    outer = thread_cap()
     _CAP.limit = limit if outer is None else min(limit, outer)
     try:
         yield
@@ -143,8 +143,7 @@ def capped_blas_threads(limit: int) -> Iterator[None]:
 def thread_cap() -> int | None:
     """The innermost :func:`capped_blas_threads` limit on this thread (None outside one):
     it bounds the threads of any numerical work started here, helper threads included."""
-    limit: int | None = getattr(_CAP, "limit", None)
-    return limit
+    return getattr(_CAP, "limit", None)
 
 
 def numeric_threads(batch_size: int) -> AbstractContextManager[None]:

@@ -40,6 +40,8 @@ from typing import TypeVar
 
 import numpy as np
 
+from assist.encoders import single_blas_thread, thread_cap
+
 ORDERS = ((2, 0), (3, 1), (5, 2))
 """(n-gram order, tokens of left context) of the three convolution branches."""
 BRANCH = 256
@@ -240,8 +242,6 @@ class TokenTable:
         checks the bits match); it costs a new token ~0.6 ms. With a ``helper``
         thread, the second half of the tokens is computed on it.
         """
-        from assist.encoders import single_blas_thread
-
         def one_by_one(part: np.ndarray) -> list[TokenWork]:
             return [self._compute_one(part[i : i + 1]) for i in range(len(part))]
 
@@ -358,8 +358,6 @@ class UsemForward:
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """(n, 512) unit vectors, one per text, on one thread inside
         ``capped_blas_threads(1)`` (:mod:`assist.encoders`)."""
-        from assist.encoders import thread_cap
-
         cap = thread_cap()
         helper = self.helper if cap is None or cap > 1 else None
         out = np.empty((len(texts), EMBEDDING), dtype=np.float32)
