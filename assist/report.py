@@ -239,6 +239,7 @@ def coverage_section(summary: Mapping[str, Any]) -> str:
         ("abstained", abstained),
         ("coverage", f"{_number(summary, 'coverage'):.1%}"),
         ("pinned by a rule", int(_number(summary, "pinned"))),
+        ("ranked by the quick pass alone", f"{_number(summary, 'answered_by_quick_pass'):.1%}"),
         ("abstention threshold", f"{_number(summary, 'threshold'):.3f}"),
     ]
     return "## Coverage\n\n" + _table(("metric", "value"), rows)

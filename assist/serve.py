@@ -151,6 +151,8 @@ class SuggestResponse(BaseModel):
     margin: float
     alerts: list[str]
     escalation: str | None
+    quick_pass: bool = Field(
+        description="Ranked by the quick static pass alone; the full model was not consulted.")
     threshold: float
     session_id: str | None
     raised: dict[str, int] = Field(
@@ -225,7 +227,7 @@ def suggestion_out(
         reply=suggestion.reply, abstained=suggestion.abstained,
         candidates=[candidate_out(c) for c in suggestion.candidates],
         pinned_by=suggestion.pinned_by, why=suggestion.why, margin=suggestion.margin,
-        alerts=list(suggestion.alerts), escalation=suggestion.escalation,
+        alerts=list(suggestion.alerts), escalation=suggestion.escalation, quick_pass=suggestion.quick_pass,
         threshold=threshold, session_id=session_id, raised=raised,
     )
 

@@ -1,4 +1,4 @@
-"""The embedded default model as a sentence-transformers module.
+"""The embedded models as sentence-transformers modules.
 
 ``SentenceTransformer(modules=[UsemModule()])`` behaves like any other
 sentence-transformers model, and ``assist export-model DIR`` saves it as a
@@ -6,6 +6,12 @@ model folder that ``SentenceTransformer(DIR)`` loads by local path (the
 package must be importable, as for any custom module). Its forward pass is the
 same numpy computation :class:`assist.encoders.UsemEncoder` runs, which is why
 assist serves such a folder without importing torch.
+
+:class:`UsemStaticModule` is the static distillation (:mod:`assist.usem_static`)
+the same way (``assist export-model --static DIR``), but computed by torch: an
+``EmbeddingBag`` summing the cached table's rows. That is a second,
+independent computation of what :class:`assist.usem_static.StaticEncoder`
+does in numpy, and ``tests/test_usem_static.py`` checks that the two agree.
 """
 
 from __future__ import annotations
@@ -16,10 +22,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from sentence_transformers.base.modules import InputModule
 
-from assist.encoders import UsemEncoder
+from assist.encoders import UsemEncoder, l2_normalise
 
 
 class UsemModule(InputModule):
@@ -57,13 +64,59 @@ class UsemModule(InputModule):
         return cls()
 
 
-def export_default_model(folder: Path) -> Path:
-    """Write the default model as a sentence-transformers folder and return its path."""
+class UsemStaticModule(InputModule):
+    """Input + encoder module of the static distillation: texts in, 512-d unit vectors out."""
+
+    config_keys: list[str] = []  # noqa: RUF012 - mirrors the base class attribute
+    save_in_root = True
+
+    def __init__(self) -> None:
+        from assist.usem_loader import package_tokenizer
+        from assist.usem_static import load_table
+
+        super().__init__()
+        table = torch.from_numpy(np.array(load_table(), dtype=np.float32))
+        self.bag = torch.nn.EmbeddingBag.from_pretrained(table, freeze=True, mode="sum")
+        self._tokenize = package_tokenizer().encode
+
+    def preprocess(
+        self, inputs: Sequence[Any], prompt: str | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
+        texts = [(prompt or "") + str(item) for item in inputs]
+        ids = [self._tokenize(text, add_bos=False, add_eos=False) for text in texts]
+        starts = np.cumsum([0] + [len(row) for row in ids[:-1]])
+        return {
+            "input_ids": torch.tensor([i for row in ids for i in row], dtype=torch.long),
+            "offsets": torch.tensor(starts, dtype=torch.long),
+        }
+
+    def forward(self, features: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        sums = self.bag(features["input_ids"], features["offsets"])
+        features["sentence_embedding"] = torch.from_numpy(l2_normalise(sums.numpy()))
+        return features
+
+    def get_sentence_embedding_dimension(self) -> int:
+        return int(self.bag.embedding_dim)
+
+    def save(self, output_path: str, *args: Any, safe_serialization: bool = True, **kwargs: Any) -> None:
+        os.makedirs(output_path, exist_ok=True)
+        self.save_config(output_path)
+
+    @classmethod
+    def load(cls, model_name_or_path: str, *args: Any, **kwargs: Any) -> UsemStaticModule:
+        return cls()
+
+
+def export_default_model(folder: Path, static: bool = False) -> Path:
+    """Write the embedded model (or, with ``static``, its static distillation) as a
+    sentence-transformers folder and return its path."""
     from sentence_transformers import SentenceTransformer
 
-    model = SentenceTransformer(modules=[UsemModule()], device="cpu")
+    module: InputModule = UsemStaticModule() if static else UsemModule()
+    model = SentenceTransformer(modules=[module], device="cpu")
     model.save(str(folder))
     modules = json.loads((folder / "modules.json").read_text(encoding="utf-8"))
-    if [m.get("type") for m in modules] != ["assist.st_module.UsemModule"]:
+    expected = f"assist.st_module.{type(module).__name__}"
+    if [m.get("type") for m in modules] != [expected]:
         raise RuntimeError(f"unexpected modules.json in {folder}: {modules}")
     return folder

@@ -95,6 +95,8 @@ class Suggestion:
     margin: float = 0.0
     alerts: list[str] = field(default_factory=list)
     escalation: str | None = None
+    quick_pass: bool = False
+    """Ranked by the static first pass alone (:mod:`assist.cascade`), the full model not consulted."""
 
     @property
     def top(self) -> Candidate | None:

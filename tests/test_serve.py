@@ -73,6 +73,7 @@ def test_suggest_returns_scenario_candidates_and_reply(client: TestClient) -> No
     assert body["why"]
     assert body["threshold"] == pytest.approx(0.45)
     assert body["session_id"] is None and body["raised"] == {}
+    assert body["quick_pass"] is False  # the fixture assistant has one encoder, no quick pass
 
 
 def test_segment_and_channel_are_validated(client: TestClient) -> None:

