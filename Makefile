@@ -40,4 +40,4 @@ bench: setup
 	assist bench
 
 clean:
-	rm -rf index/manifest.json index/build-* index/calibration.json $(STAMP)
+	rm -rf index/manifest.json index/build-* index/calibration.json index/quick $(STAMP)
