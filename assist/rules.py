@@ -36,6 +36,7 @@ from assist.library import (
     sequence_item,
 )
 from assist.normalise import normalise, normalise_with_offsets, to_simplified
+from assist.required_text import Literals, PatternGate, required_literals
 from assist.types import AppliesTo, Severity, Violation
 
 Audience = Literal["agent", "customer"]
@@ -130,6 +131,12 @@ class Rule:
     def patterns(self) -> tuple[re.Pattern[str], ...]:
         return tuple(re.compile(source) for source in self.pattern_sources)
 
+    @cached_property
+    def pattern_literals(self) -> tuple[Literals | None, ...]:
+        """For each pattern, words one of which a sentence must hold for it to match
+        (:mod:`assist.required_text`), or None."""
+        return tuple(required_literals(source) for source in self.pattern_sources)
+
     def covers(self, audience: Audience) -> bool:
         return self.applies_to in (audience, "both")
 
@@ -215,8 +222,11 @@ def _trimmed(match: re.Match[str]) -> tuple[int, int]:
     return start, end
 
 
-def _rule_hits(rule: Rule, ctx: _Context, sentence: _Sentence) -> Iterator[Violation]:
-    for pattern in rule.patterns:
+def _rule_hits(
+    rule: Rule, ctx: _Context, sentence: _Sentence, patterns: Iterable[re.Pattern[str]]
+) -> Iterator[Violation]:
+    """Hits of ``patterns`` (some or all of ``rule``'s) in ``sentence``, exceptions applied."""
+    for pattern in patterns:
         for match in pattern.finditer(sentence.text):
             start, end = _trimmed(match)
             if start >= end or _excepted(rule, ctx, sentence, match):
@@ -264,14 +274,16 @@ class RulePack:
     def hits(self, text: str, *, audience: Audience = "agent") -> list[tuple[Rule, Violation]]:
         """Every rule hit in ``text`` (no de-duplication), in text order."""
         ctx = _Context.of(text)
-        rules = self._rules_for(audience)
-        trigger = self._any_trigger(audience)
+        rules, gate = self._for_audience(audience)
         found: list[tuple[Rule, Violation]] = []
         for sentence in ctx.sentences:
-            if trigger is not None and trigger.search(sentence.text) is None:
-                continue
+            candidates = gate.candidates(sentence.text)
+            first = 0
             for rule in rules:
-                found.extend((rule, v) for v in _rule_hits(rule, ctx, sentence))
+                patterns = [p for j, p in enumerate(rule.patterns) if first + j in candidates]
+                first += len(rule.patterns)
+                if patterns:
+                    found.extend((rule, v) for v in _rule_hits(rule, ctx, sentence, patterns))
         return sorted(found, key=lambda h: (h[1].span, h[0].id))
 
     def check(self, text: str, *, audience: Audience = "agent") -> list[Violation]:
@@ -291,41 +303,21 @@ class RulePack:
     def rule(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)
 
-    def _rules_for(self, audience: Audience) -> tuple[Rule, ...]:
-        return self._audience_cache(audience)[0]
+    def _for_audience(self, audience: Audience) -> tuple[tuple[Rule, ...], PatternGate]:
+        """The audience's rules and the gate over their patterns, in order, built on first use.
 
-    def _any_trigger(self, audience: Audience) -> re.Pattern[str] | None:
-        return self._audience_cache(audience)[1]
-
-    @cached_property
-    def _by_audience(self) -> dict[str, tuple[tuple[Rule, ...], re.Pattern[str] | None]]:
-        return {}
-
-    def _audience_cache(self, audience: Audience) -> tuple[tuple[Rule, ...], re.Pattern[str] | None]:
-        """The audience's rules and one alternation of all their patterns, built on first use.
-
-        Most sentences match no rule at all; one search with the alternation
-        tells so at once, and only a sentence it finds anything in is run
-        through every rule (which also applies the exceptions)."""
+        Most sentences can match few of the patterns or none: the gate tells which
+        from the words each pattern requires (:mod:`assist.required_text`), and only
+        those are searched."""
         if audience not in self._by_audience:
             rules = tuple(rule for rule in self.rules if rule.covers(audience))
-            self._by_audience[audience] = (rules, any_of(s for rule in rules for s in rule.pattern_sources))
+            gate = PatternGate([literals for rule in rules for literals in rule.pattern_literals])
+            self._by_audience[audience] = (rules, gate)
         return self._by_audience[audience]
 
-
-_GROUP_REFERENCE = re.compile(r"\\[1-9]|\(\?P[<=]|\(\?[aiLmsux-]")
-
-
-def any_of(sources: Iterable[str]) -> re.Pattern[str] | None:
-    """One regex that matches wherever any of ``sources`` does, or None when they cannot
-    be joined safely (numbered or named group references, inline flags)."""
-    parts = list(sources)
-    if not parts or any(_GROUP_REFERENCE.search(source) for source in parts):
-        return None
-    try:
-        return re.compile("|".join(f"(?:{source})" for source in parts))
-    except re.error:
-        return None
+    @cached_property
+    def _by_audience(self) -> dict[str, tuple[tuple[Rule, ...], PatternGate]]:
+        return {}
 
 
 # ----- loading and validation ---------------------------------------------------------

@@ -276,8 +276,8 @@ def test_empty_pack_is_a_value() -> None:
     assert RulePack().check("anything") == []
 
 
-def test_the_alternation_prefilter_changes_no_hit(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Hits with the one-search prefilter equal hits from every rule run on every sentence."""
+def test_the_literal_prefilter_changes_no_hit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hits with each pattern's required-words test equal hits with every pattern searched."""
     import json
 
     from assist import rules
@@ -291,21 +291,12 @@ def test_the_alternation_prefilter_changes_no_hit(monkeypatch: pytest.MonkeyPatc
             lines = (SHARED_EVAL / name).read_text(encoding="utf-8").splitlines()
             texts += [json.loads(line)["text"] for line in lines if line.strip()]
     texts += ["请勿向任何人透露验证码。把验证码告诉我", "公安让我转到安全账户！！", "", "。。。"]
-    filtered = load_rule_pack(SHIPPED_LIBRARY)
-    assert filtered._any_trigger("customer") is not None and filtered._any_trigger("agent") is not None
-    monkeypatch.setattr(rules, "any_of", lambda sources: None)
-    unfiltered = load_rule_pack(SHIPPED_LIBRARY)
-    assert unfiltered._any_trigger("customer") is None
-    for audience in ("customer", "agent"):
-        for text in texts:
-            assert filtered.hits(text, audience=audience) == unfiltered.hits(text, audience=audience), text
-
-
-def test_patterns_that_cannot_be_joined_disable_the_prefilter() -> None:
-    from assist.rules import any_of
-
-    assert any_of([r"(a)\1", "b"]) is None
-    assert any_of([r"(?i)abc"]) is None
-    assert any_of([]) is None
-    joined = any_of(["^验证码", "密码$"])
-    assert joined is not None and joined.search("告诉我密码") and not joined.search("密码是多少")
+    pack = load_rule_pack(SHIPPED_LIBRARY)
+    customer = [literals for rule in pack.rules if rule.covers("customer") for literals in rule.pattern_literals]
+    assert all(customer)  # every pattern a lookup runs has its words
+    filtered = {(audience, text): pack.hits(text, audience=audience)
+                for audience in ("customer", "agent") for text in texts}
+    assert any(filtered.values())
+    monkeypatch.setattr(rules.PatternGate, "candidates", lambda self, text: set(range(10_000)))
+    for (audience, text), hits in filtered.items():
+        assert pack.hits(text, audience=audience) == hits, text
