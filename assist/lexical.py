@@ -25,7 +25,6 @@ import numpy as np
 from assist.normalise import normalise
 
 _TOKEN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[a-z0-9]+(?:'[a-z]+)?")
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 K1 = 1.2
 B = 0.75
 MAX_POSTINGS = 5_000
@@ -42,14 +41,18 @@ def terms(text: str) -> list[str]:
 def normalised_terms(text: str) -> list[str]:
     """Index terms of a text that has already been through :func:`assist.normalise.normalise`."""
     tokens = _TOKEN.findall(text)
+    # A token is one CJK character or a run of ASCII letters and digits (see _TOKEN),
+    # so a one-character token at or above U+3400 is CJK: no regex call per token.
+    cjk = [len(token) == 1 and token >= "\u3400" for token in tokens]
+    count = len(tokens)
     out: list[str] = []
     for i, token in enumerate(tokens):
         out.append(token)
-        if i + 1 < len(tokens):
+        if i + 1 < count:
             out.append(token + tokens[i + 1])
-        if i + 2 < len(tokens) and _CJK.match(token) and _CJK.match(tokens[i + 1]):
-            out.append(token + tokens[i + 1] + tokens[i + 2])
-        if not _CJK.match(token) and len(token) > 4:
+            if i + 2 < count and cjk[i] and cjk[i + 1]:
+                out.append(token + tokens[i + 1] + tokens[i + 2])
+        if not cjk[i] and len(token) > 4:
             padded = f"<{token}>"
             out.extend("#" + padded[j : j + 4] for j in range(len(padded) - 3))
     return out

@@ -14,6 +14,15 @@ def test_terms_cover_chinese_ngrams_and_latin_words() -> None:
     assert "u盾" in found and "盾丢了" in found and "pending" in found
 
 
+def test_terms_exactly() -> None:
+    """Uni- and bigrams everywhere, trigrams of three CJK characters, 4-grams of long Latin words."""
+    assert terms("u盾丢了") == ["u", "u盾", "盾", "盾丢", "盾丢了", "丢", "丢了", "了"]
+    assert terms("卡 pending 了") == [
+        "卡", "卡pending", "pending", "pending了", "#<pen", "#pend", "#endi", "#ndin", "#ding", "#ing>", "了",
+    ]
+    assert terms("a1 我") == ["a1", "a1我", "我"]
+
+
 def test_traditional_and_full_width_meet_simplified() -> None:
     index = LexicalIndex.build(DOCS)
     assert int(np.argmax(index.scores("轉到安全帳戶"))) == 1
