@@ -36,9 +36,29 @@ def test_percentiles_pick_observed_values() -> None:
 def test_step_timings_cover_the_main_steps(library_dir: Path) -> None:
     assistant = Assistant.load(library=library_dir, encoder=HashEncoder(), log=lambda _: None)
     steps = step_timings(assistant, ["我的卡被冻结了", "my card was stolen", "公安让我把钱转到安全账户"])
-    assert set(steps) == {"encode", "dense search (FAISS)", "BM25 scores",
+    assert set(steps) == {"encode", "dense search (exact, or FAISS HNSW)", "BM25 scores",
                           "search, both sides merged and fused", "customer rule pins"}
     assert all(value >= 0 for value in steps.values())
+
+
+def test_two_pass_figures(library_dir: Path, tmp_path: Path) -> None:
+    from assist.bench import quick_share, time_full_model_alone
+    from assist.cascade import quick_index_dir
+
+    assistant = Assistant.load(library=library_dir, encoder=HashEncoder("full"), index_dir=tmp_path / "i",
+                               log=lambda _: None)
+    queries = ["我的卡被冻结了", "my card was stolen", "公安让我把钱转到安全账户"] * 20
+    assert quick_share(assistant, queries) == 0.0  # no quick pass
+    assistant.quick = Assistant.load(library=library_dir, encoder=HashEncoder("quick"),
+                                     index_dir=quick_index_dir(tmp_path / "i"), log=lambda _: None)
+    share = quick_share(assistant, queries)
+    assert share == sum(s.quick_pass for s in assistant.suggest_many(queries)) / len(queries)
+    quick = assistant.quick
+    p50, p99 = time_full_model_alone(assistant, queries)
+    assert 0 < p50 <= p99
+    assert assistant.quick is quick  # switched back on afterwards
+    steps = step_timings(assistant, queries[:3])
+    assert "encode (full model, for unsure lookups)" in steps
 
 
 def test_product_rate_is_a_positive_rate() -> None:

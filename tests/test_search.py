@@ -1,0 +1,53 @@
+"""Hybrid search: the exact path's neighbours and scores are FAISS's."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from assist import Assistant
+from assist.normalise import normalise
+from assist.search import DENSE_NEIGHBOURS, all_inner_products, exact_neighbours, search_batch
+from tests.conftest import HashEncoder
+
+
+def test_exact_neighbours_are_faiss_flat_search() -> None:
+    rng = np.random.default_rng(0)
+    stored = rng.standard_normal((300, 16)).astype(np.float32)
+    queries = rng.standard_normal((7, 16)).astype(np.float32)
+    index = faiss.IndexFlatIP(16)
+    index.add(stored)
+    expected_sims, expected_rows = index.search(queries, 20)
+    sims, rows = exact_neighbours(queries @ stored.T, 20)
+    assert np.array_equal(rows, expected_rows)
+    assert np.allclose(sims, expected_sims, atol=1e-5)
+    sims, rows = exact_neighbours(queries[:1] @ stored[:5].T, 20)  # fewer examples than asked for
+    assert rows.shape == (1, 5) and np.all(np.diff(sims[0]) <= 0)
+
+
+def test_ties_keep_the_lower_row_first() -> None:
+    sims, rows = exact_neighbours(np.array([[0.5, 0.9, 0.5, 0.9, 0.1]], dtype=np.float32), 4)
+    assert rows.tolist() == [[1, 3, 0, 2]] and np.allclose(sims, [[0.9, 0.9, 0.5, 0.5]])
+
+
+def test_exact_search_gives_the_candidates_faiss_gives(library_dir: Path) -> None:
+    assistant = Assistant.load(library=library_dir, encoder=HashEncoder(), log=lambda _: None)
+    index = assistant.index
+    assert index.manifest.index_type == "flat"
+    texts = [normalise(t) for t in ["我的卡被冻结了", "my card was stolen", "公安让我把钱转到安全账户", ""]]
+    vectors = assistant.encoder.encode(texts)
+    exact = search_batch(index, vectors, texts, assistant.weights)
+    # The same index read through FAISS's own search, as the approximate path does.
+    through_faiss = replace(index, manifest=replace(index.manifest, index_type="hnsw"))
+    other = search_batch(through_faiss, vectors, texts, assistant.weights)
+    for query in range(len(texts)):  # the same candidates with the same scores; FAISS orders exact ties its own way
+        def scored(found, query=query):  # type: ignore[no-untyped-def]
+            return {int(r): (round(float(d), 5), float(w)) for r, d, w in
+                    zip(found.rows[query], found.dense[query], found.lexical[query], strict=True) if r >= 0}
+        assert scored(exact) == scored(other)
+    width = min(DENSE_NEIGHBOURS, index.dense.ntotal)
+    assert np.all(np.diff(exact.dense[:, :width], axis=1) <= 1e-6)  # the dense neighbours come best first
+    assert all_inner_products(index, vectors).shape == (len(texts), index.dense.ntotal)
