@@ -1,9 +1,9 @@
 """Two passes per lookup: the static distillation first, the full model only when unsure.
 
 The full multilingual USE (:mod:`assist.usem_forward`) costs a lookup about
-2.5 ms and a batch about 1.3 million multiply-adds per token; its static
-distillation (:mod:`assist.usem_static`) costs some 30 µs but ranks a few
-points worse. Most utterances do not need the difference: when the quick pass
+2.5 ms to embed, and a batch 1.3 million floating-point operations per token in
+its second convolution alone; its static distillation (:mod:`assist.usem_static`)
+costs about 0.1 ms but ranks a few points worse. Most utterances do not need the difference: when the quick pass
 ranks a scenario clearly first, well above the abstention threshold, the full
 model almost always agrees. So the default assistant ranks every utterance
 with the quick pass and hands only the unsure ones (a low score, or a close

@@ -4,8 +4,8 @@ One process cannot keep two cores busy on a batch: only the matrix products
 can run on a second core, while tokenising, lexical scoring, ranking, the rule
 pins and rendering run in Python on one. Worker processes each take whole
 batches on one thread, so every step runs on every core; on the 2-core
-benchmark machine two workers evaluate about 1.6 times as many utterances a
-second as one process (see ``assist bench``).
+benchmark machine two workers evaluate about 1.4 to 1.6 times as many
+utterances a second as one process (see ``assist bench``).
 
 Workers are started fresh (``spawn``, on every platform) and load the same
 library, index and model from disk, which takes about a second; a forked

@@ -1,8 +1,9 @@
 """A static distillation of the embedded USE model: one vector per token, summed.
 
 Multilingual USE embeds a sentence with two convolutions over its tokens and a
-few dense layers, about 2.5 ms for a lookup on a 2-core desktop, and about
-1.3 million multiply-adds per token in a batch. This module distils it into a
+few dense layers, about 2.5 ms for a lookup on a 2-core desktop, and 1.3
+million floating-point operations per token in a batch for its second
+convolution alone. This module distils it into a
 table of one vector per vocabulary token, the way static-embedding students are
 made from sentence encoders (the "model2vec" recipe):
 
