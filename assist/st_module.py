@@ -20,7 +20,7 @@ import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 import torch
@@ -29,11 +29,24 @@ from sentence_transformers.base.modules import InputModule
 from assist.encoders import UsemEncoder, l2_normalise
 
 
-class UsemModule(InputModule):
-    """Input + encoder module: raw texts in, 512-d ``sentence_embedding`` out."""
+class _PackagedModule(InputModule):
+    """A module whose folder holds only its config: what it computes with comes from
+    the installed packages (the USE wheel and assist's cache), so loading is building."""
 
     config_keys: list[str] = []  # noqa: RUF012 - mirrors the base class attribute
     save_in_root = True
+
+    def save(self, output_path: str, *args: Any, safe_serialization: bool = True, **kwargs: Any) -> None:
+        os.makedirs(output_path, exist_ok=True)
+        self.save_config(output_path)
+
+    @classmethod
+    def load(cls, model_name_or_path: str, *args: Any, **kwargs: Any) -> Self:
+        return cls()
+
+
+class UsemModule(_PackagedModule):
+    """Input + encoder module: raw texts in, 512-d ``sentence_embedding`` out."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -55,20 +68,9 @@ class UsemModule(InputModule):
     def get_sentence_embedding_dimension(self) -> int:
         return self._encoder.dim
 
-    def save(self, output_path: str, *args: Any, safe_serialization: bool = True, **kwargs: Any) -> None:
-        os.makedirs(output_path, exist_ok=True)
-        self.save_config(output_path)
 
-    @classmethod
-    def load(cls, model_name_or_path: str, *args: Any, **kwargs: Any) -> UsemModule:
-        return cls()
-
-
-class UsemStaticModule(InputModule):
+class UsemStaticModule(_PackagedModule):
     """Input + encoder module of the static distillation: texts in, 512-d unit vectors out."""
-
-    config_keys: list[str] = []  # noqa: RUF012 - mirrors the base class attribute
-    save_in_root = True
 
     def __init__(self) -> None:
         from assist.usem_loader import package_tokenizer
@@ -97,14 +99,6 @@ class UsemStaticModule(InputModule):
 
     def get_sentence_embedding_dimension(self) -> int:
         return int(self.bag.embedding_dim)
-
-    def save(self, output_path: str, *args: Any, safe_serialization: bool = True, **kwargs: Any) -> None:
-        os.makedirs(output_path, exist_ok=True)
-        self.save_config(output_path)
-
-    @classmethod
-    def load(cls, model_name_or_path: str, *args: Any, **kwargs: Any) -> UsemStaticModule:
-        return cls()
 
 
 def export_default_model(folder: Path, static: bool = False) -> Path:
