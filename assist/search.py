@@ -123,6 +123,27 @@ def search_batch(
 ) -> Candidates:
     """Dense and lexical candidates of every query of a batch, scored on both signals.
 
+    A long batch is searched in slices of queries, so that its (query, example)
+    score tables stay within :data:`LEXICAL_CELLS_PER_CHUNK` cells whatever its length.
+    """
+    step = max(1, LEXICAL_CELLS_PER_CHUNK // max(index.dense.ntotal, 1))
+    if len(texts) <= step:
+        return _search_slice(index, vectors, texts, weights)
+    parts = [
+        _search_slice(index, vectors[start : start + step], texts[start : start + step], weights)
+        for start in range(0, len(texts), step)
+    ]
+    return Candidates(*(np.concatenate([getattr(part, name) for part in parts]) for name in _CANDIDATE_ARRAYS))
+
+
+_CANDIDATE_ARRAYS = ("rows", "dense", "lexical", "fused")
+
+
+def _search_slice(
+    index: LoadedIndex, vectors: np.ndarray, texts: list[str], weights: FusionWeights
+) -> Candidates:
+    """:func:`search_batch` of a slice short enough to score against every example at once.
+
     Up to :data:`assist.index_store.APPROXIMATE_ABOVE` examples the index is flat,
     and one product of the queries with every example gives both the dense
     neighbours and the cosine of each lexical candidate, where FAISS would find the

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import faiss
 import numpy as np
+import pytest
 
 from assist import Assistant
 from assist.normalise import normalise
@@ -51,3 +52,20 @@ def test_exact_search_gives_the_candidates_faiss_gives(library_dir: Path) -> Non
     width = min(DENSE_NEIGHBOURS, index.dense.ntotal)
     assert np.all(np.diff(exact.dense[:, :width], axis=1) <= 1e-6)  # the dense neighbours come best first
     assert all_inner_products(index, vectors).shape == (len(texts), index.dense.ntotal)
+
+
+def test_a_long_batch_is_searched_in_slices_with_the_same_result(
+    library_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assist import search
+
+    assistant = Assistant.load(library=library_dir, encoder=HashEncoder(), log=lambda _: None)
+    texts = [normalise(f"我的卡被冻结了 {i}") for i in range(9)] + [normalise("公安让我把钱转到安全账户")]
+    vectors = assistant.encoder.encode(texts)
+    whole = search_batch(assistant.index, vectors, texts, assistant.weights)
+    monkeypatch.setattr(search, "LEXICAL_CELLS_PER_CHUNK", 3 * assistant.index.dense.ntotal)  # slices of 3 queries
+    sliced = search_batch(assistant.index, vectors, texts, assistant.weights)
+    assert np.array_equal(whole.rows, sliced.rows) and np.array_equal(whole.lexical, sliced.lexical)
+    # BLAS rounds a product's last bit by the shape of the batch it is part of.
+    assert np.allclose(whole.dense, sliced.dense, atol=1e-6)
+    assert np.allclose(whole.fused, sliced.fused, atol=1e-6)
