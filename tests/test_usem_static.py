@@ -49,7 +49,7 @@ def test_table_is_cached_atomically_and_then_memory_mapped(tmp_path: Path, monke
 
     def tiny_distillation(_weights: UsemWeights) -> np.ndarray:
         calls.append(1)
-        return np.arange(12, dtype=np.float32).reshape(3, 4)
+        return np.arange(3 * 512, dtype=np.float32).reshape(3, 512) / 512
 
     monkeypatch.setattr(usem_static, "table_path", lambda: target)
     monkeypatch.setattr(usem_static, "distil_table", tiny_distillation)
@@ -61,6 +61,8 @@ def test_table_is_cached_atomically_and_then_memory_mapped(tmp_path: Path, monke
     assert np.array_equal(first, second)
     target.write_bytes(b"damaged")
     assert np.array_equal(usem_static.load_table(), first) and calls == [1, 1]
+    np.save(target, np.zeros((3, 4), dtype=np.float16))  # a table of another width
+    assert np.array_equal(usem_static.load_table(), first) and calls == [1, 1, 1]
 
 
 def test_encoder_sums_its_tokens_rows() -> None:
