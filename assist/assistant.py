@@ -192,7 +192,7 @@ class Assistant:
         )
         if model is None and encoder is None:
             assistant.quick = cls._with_index(
-                validated, get_encoder(QUICK_MODEL), quick_index_dir(folder), hint, auto_build,
+                validated, quick_encoder(emit), quick_index_dir(folder), hint, auto_build,
                 assistant.threshold, emit, None,
             )
         return assistant
@@ -419,15 +419,27 @@ def _margin(ranked: list[ScenarioScore]) -> float:
     return round(ranked[0].score - ranked[1].score, 4)
 
 
+def quick_encoder(emit: Callable[[str], None]) -> Encoder:
+    """The quick pass's encoder, saying so first when its table must be distilled (~25 s)."""
+    from assist.usem_static import table_path
+
+    if not table_path().is_file():
+        emit("assist: distilling the quick pass's token table from the USE model "
+             "(once per machine, about 25 s) ...")
+    return get_encoder(QUICK_MODEL)
+
+
 def build_indexes(
-    library: Library, model: str | Path | None, folder: Path, tune_head: bool = False
+    library: Library, model: str | Path | None, folder: Path, tune_head: bool = False,
+    log: Callable[[str], None] | None = None,
 ) -> list[tuple[Path, Manifest]]:
     """Build ``model``'s index in ``folder`` and, for the default model (None), the quick
     pass's in its subfolder too (:mod:`assist.cascade`); each folder with its manifest."""
     built = [(folder, build_index(library, get_encoder(model), folder, tune_head=tune_head))]
     if model is None:
         quick = quick_index_dir(folder)
-        built.append((quick, build_index(library, get_encoder(QUICK_MODEL), quick, tune_head=tune_head)))
+        encoder = quick_encoder(log or (lambda message: print(message, file=sys.stderr)))
+        built.append((quick, build_index(library, encoder, quick, tune_head=tune_head)))
     return built
 
 

