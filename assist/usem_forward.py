@@ -180,6 +180,37 @@ class UsemWeights:
         rows += self.low[chunk, None]
         return rows
 
+    def project(self, embedded: np.ndarray) -> np.ndarray:
+        """Stage 1: ``x = LN(e @ proj + b)`` of each token's embedding."""
+        projected = embedded @ self.projection
+        projected += self.projection_bias
+        return layer_norm(projected, self.projection_gain, self.projection_shift, self.eps)
+
+    @staticmethod
+    def embedding_sums(embedded: np.ndarray) -> np.ndarray:
+        """(rows, 2) float64: each embedding's sum and sum of squares, its share of stage 4's layer norm."""
+        wide = embedded.astype(np.float64)
+        return np.stack([wide.sum(axis=1), np.einsum("ij,ij->i", wide, wide)], axis=1)
+
+    def feature_statistics(self, sums: np.ndarray, context: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each token's layer-norm mean and inverse spread over ``[e | c]``, from the
+        :meth:`embedding_sums` of ``e`` and the convolution features ``c``."""
+        total = sums[:, 0] + context.sum(axis=1, dtype=np.float64)
+        squares = sums[:, 1] + np.einsum("ij,ij->i", context, context, dtype=np.float64)
+        mean = total / FEATURES
+        return mean, 1.0 / np.sqrt(np.maximum(squares / FEATURES - mean * mean, 0.0) + self.eps)
+
+    def finish(self, pooled: np.ndarray) -> np.ndarray:
+        """The dense layers after pooling (``pooled`` is the folded product's output,
+        modified in place): unit vectors, one per row."""
+        first = np.maximum(pooled[:, :FIRST_DENSE], 0.0)
+        middle = pooled[:, FIRST_DENSE:] + first @ self.d1
+        np.maximum(middle, 0.0, out=middle)
+        result = np.hstack([middle, np.maximum(middle @ self.d2, 0.0)]) @ self.last
+        np.tanh(result, out=result)
+        norms = np.sqrt(np.maximum(np.einsum("ij,ij->i", result, result), self.eps))
+        return result / norms[:, None]
+
 
 @dataclass(frozen=True)
 class TokenWork:
@@ -259,9 +290,7 @@ class TokenTable:
     def _compute_one(self, token: np.ndarray) -> TokenWork:
         w = self.weights
         embedded = w.embeddings(token)
-        projected = embedded @ w.projection
-        projected += w.projection_bias
-        layer_norm(projected, w.projection_gain, w.projection_shift, w.eps)
+        projected = w.project(embedded)
         products = np.empty((OFFSETS, 1, BRANCH), dtype=np.float32)
         offset = 0
         for branch, (order, _) in enumerate(ORDERS):
@@ -270,9 +299,7 @@ class TokenTable:
             for j in range(order):
                 np.matmul(piece, kernel[j * BRANCH : (j + 1) * BRANCH], out=products[offset + j])
             offset += order
-        wide = embedded.astype(np.float64)
-        sums = np.stack([wide.sum(axis=1), np.einsum("ij,ij->i", wide, wide)], axis=1)
-        return TokenWork(projected, products, embedded @ w.folded_embedding, sums)
+        return TokenWork(projected, products, embedded @ w.folded_embedding, w.embedding_sums(embedded))
 
     def lookup(self, ids: np.ndarray, helper: ThreadPoolExecutor | None = None) -> tuple[TokenWork, np.ndarray]:
         """Work tables holding every id of ``ids`` and the row of each id in them.
@@ -396,13 +423,9 @@ class UsemForward:
             on_two_threads(helper, lambda: branches(others), lambda: branches([HELPED_BRANCH]))
         else:
             branches(range(len(ORDERS)))
-        # Each token's layer-norm mean and inverse spread over [e | c], from the cached
-        # sums of e and the sums of c (see folded_arrays for the rest of stage 4).
-        sums = work.sums[token_rows]
-        total = sums[:, 0] + context.sum(axis=1, dtype=np.float64)
-        squares = sums[:, 1] + np.einsum("ij,ij->i", context, context, dtype=np.float64)
-        mean = total / FEATURES
-        inverse_spread = 1.0 / np.sqrt(np.maximum(squares / FEATURES - mean * mean, 0.0) + w.eps)
+        # Each token's layer-norm statistics, from the cached sums of e (see folded_arrays
+        # for the rest of stage 4).
+        mean, inverse_spread = w.feature_statistics(work.sums[token_rows], context)
         weights = np.zeros((len(group), n_tokens), dtype=np.float32)
         weights[np.repeat(np.arange(len(group)), lengths), np.arange(n_tokens)] = inverse_spread
         pooled = weights @ work.folded[token_rows]
@@ -410,13 +433,7 @@ class UsemForward:
         pooled -= (weights @ mean.astype(np.float32))[:, None] * w.folded_mean
         pooled += lengths[:, None].astype(np.float32) * w.folded_bias
         pooled /= np.sqrt(lengths.astype(np.float32))[:, None]
-        first = np.maximum(pooled[:, :FIRST_DENSE], 0.0)
-        middle = pooled[:, FIRST_DENSE:] + first @ w.d1
-        np.maximum(middle, 0.0, out=middle)
-        result = np.hstack([middle, np.maximum(middle @ w.d2, 0.0)]) @ w.last
-        np.tanh(result, out=result)
-        norms = np.sqrt(np.maximum(np.einsum("ij,ij->i", result, result), w.eps))
-        return result / norms[:, None]
+        return w.finish(pooled)
 
     def _branch_features(
         self, branch: int, work: TokenWork, token_rows: np.ndarray, window: np.ndarray, row_at: np.ndarray,

@@ -41,7 +41,7 @@ from pathlib import Path
 import numpy as np
 
 from assist.encoders import STATIC_MODEL, l2_normalise, numeric_threads
-from assist.usem_forward import BRANCH, FEATURES, FIRST_DENSE, ORDERS, UsemWeights, layer_norm
+from assist.usem_forward import BRANCH, ORDERS, UsemWeights
 
 STATIC_LAYOUT = "abtt5-zipf1-f16"
 """Names the recipe below and the stored precision; a change of either gets a new cache file."""
@@ -60,9 +60,7 @@ def single_token_vectors(weights: UsemWeights, ids: np.ndarray) -> np.ndarray:
     """
     w = weights
     embedded = w.embeddings(ids)
-    projected = embedded @ w.projection
-    projected += w.projection_bias
-    layer_norm(projected, w.projection_gain, w.projection_shift, w.eps)
+    projected = w.project(embedded)
     context = np.empty((len(ids), len(ORDERS) * BRANCH), dtype=np.float32)
     for branch, (_, left) in enumerate(ORDERS):
         own = slice(left * BRANCH, (left + 1) * BRANCH)
@@ -76,23 +74,13 @@ def single_token_vectors(weights: UsemWeights, ids: np.ndarray) -> np.ndarray:
         np.maximum(second, 0.0, out=second)
         second += hidden
         context[:, branch * BRANCH : (branch + 1) * BRANCH] = second
-    wide_embedded = embedded.astype(np.float64)
-    wide_context = context.astype(np.float64)
-    total = wide_embedded.sum(axis=1) + wide_context.sum(axis=1)
-    squares = np.einsum("ij,ij->i", wide_embedded, wide_embedded) + np.einsum("ij,ij->i", wide_context, wide_context)
-    mean = total / FEATURES
-    inverse_spread = 1.0 / np.sqrt(np.maximum(squares / FEATURES - mean * mean, 0.0) + w.eps)
+    mean, inverse_spread = w.feature_statistics(w.embedding_sums(embedded), context)
     pooled = embedded @ w.folded_embedding
     pooled += context @ w.folded_context
     pooled *= inverse_spread.astype(np.float32)[:, None]
     pooled -= (inverse_spread * mean).astype(np.float32)[:, None] * w.folded_mean
     pooled += w.folded_bias
-    first = np.maximum(pooled[:, :FIRST_DENSE], 0.0)
-    middle = pooled[:, FIRST_DENSE:] + first @ w.d1
-    np.maximum(middle, 0.0, out=middle)
-    result = np.hstack([middle, np.maximum(middle @ w.d2, 0.0)]) @ w.last
-    np.tanh(result, out=result)
-    return l2_normalise(result)
+    return w.finish(pooled)
 
 
 def distil_table(weights: UsemWeights, vocabulary: int | None = None) -> np.ndarray:
