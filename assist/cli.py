@@ -421,14 +421,22 @@ def bench(
     scales: Annotated[str, typer.Option(help="Synthetic library sizes, comma-separated ('' for none).")]
     = "1000,10000,100000",
     stream_lines: Annotated[int, typer.Option(help="Also stream-evaluate this many generated lines.")] = 0,
+    queries: Annotated[Path | None, typer.Option(
+        help="Also time lookups on these utterances (JSONL with 'text', CSV or plain text), "
+        "e.g. a sample of real calls; only figures are printed.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Measure latency, throughput, build time and memory on this machine."""
     from assist.bench import run_bench
+    from assist.datafiles import read_utterances
 
     sizes = tuple(int(x) for x in scales.split(",") if x.strip())
-    result = run_bench(lookups=lookups, batch=batch, scales=sizes, stream_lines=stream_lines,
-                       progress=lambda message: err.print(message, style="dim"))
+    try:
+        given = [item.text for item in read_utterances(queries, label_field=None)] if queries else None
+        result = run_bench(lookups=lookups, batch=batch, scales=sizes, stream_lines=stream_lines, queries=given,
+                           progress=lambda message: err.print(message, style="dim"))
+    except AssistError as error:
+        raise fail(error) from None
     if as_json:
         print_json({"machine": result.machine, "figures": result.figures})
         return

@@ -61,5 +61,19 @@ def test_two_pass_figures(library_dir: Path, tmp_path: Path) -> None:
     assert "encode (full model, for unsure lookups)" in steps
 
 
+def test_given_utterances_are_timed_twice_and_kept_only_as_figures(library_dir: Path) -> None:
+    from assist.bench import time_given_utterances
+
+    assistant = Assistant.load(library=library_dir, encoder=HashEncoder(), log=lambda _: None)
+    figures: dict[str, float | str] = {}
+    texts = ["我的卡被冻结了，身份证 110101199003077777", "my card was stolen"] * 30
+    time_given_utterances(assistant, texts, figures)
+    assert set(figures) == {
+        "given_utterances_lookup_p50_ms", "given_utterances_lookup_p99_ms", "given_utterances_lookup_p50_ms (again)",
+        "given_utterances_lookup_p99_ms (again)", "share of the given utterances the quick pass decided alone",
+    }
+    assert all(isinstance(value, float) for value in figures.values())
+
+
 def test_product_rate_is_a_positive_rate() -> None:
     assert product_gflops(repeats=2) > 0
