@@ -16,7 +16,7 @@ from assist.errors import AssistError, IndexStateError, InputError, LibraryError
 from assist.types import Candidate, Script, Suggestion, Violation
 
 if TYPE_CHECKING:
-    from assist.assistant import Assistant
+    from assist.lookup.assistant import Assistant
 
 __all__ = [
     "AssistError",
@@ -35,7 +35,7 @@ __version__ = "0.1.0"
 
 def __getattr__(name: str) -> Any:
     if name == "Assistant":
-        from assist.assistant import Assistant
+        from assist.lookup.assistant import Assistant
 
         return Assistant
     raise AttributeError(f"module 'assist' has no attribute {name!r}")

@@ -96,7 +96,7 @@ class Suggestion:
     alerts: list[str] = field(default_factory=list)
     escalation: str | None = None
     quick_pass: bool = False
-    """Ranked by the static first pass alone (:mod:`assist.cascade`), the full model not consulted."""
+    """Ranked by the static first pass alone (:mod:`assist.lookup.cascade`), the full model not consulted."""
 
     @property
     def top(self) -> Candidate | None:

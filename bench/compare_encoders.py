@@ -19,9 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
-from assist.encoders import get_encoder
-from assist.library import load_library
-from assist.normalise import normalise
+from assist.encoders.registry import get_encoder
+from assist.library.loader import load_library
+from assist.text.normalise import normalise
 
 
 def evaluate(name: str, encode: Callable[[list[str]], np.ndarray], dev: list[dict[str, str]]) -> None:

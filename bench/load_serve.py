@@ -31,7 +31,7 @@ import uvicorn
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from assist.assistant import Assistant
+from assist.lookup.assistant import Assistant
 
 WARMUP_REQUESTS = 20
 REQUEST_TIMEOUT_S = 30.0
@@ -76,8 +76,8 @@ def free_port() -> int:
 
 SERVER_CODE = """
 import sys, uvicorn
-from assist.assistant import Assistant
-from assist.serve import create_app
+from assist.lookup.assistant import Assistant
+from assist.server.http import create_app
 library, model, port = sys.argv[1] or None, sys.argv[2] or None, int(sys.argv[3])
 app = create_app(Assistant.load(library=library, model=model, log=lambda _: None), rate_limit_per_minute=None)
 uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, backlog=1024)

@@ -154,6 +154,6 @@ def hash_encoder() -> HashEncoder:
 
 @pytest.fixture(scope="session")
 def default_encoder():  # type: ignore[no-untyped-def]
-    from assist.encoders import get_encoder
+    from assist.encoders.registry import get_encoder
 
     return get_encoder()

@@ -1,4 +1,4 @@
-"""Check-digit arithmetic for building realistic test numbers (independent of assist.redact)."""
+"""Check-digit arithmetic for building realistic test numbers (independent of assist.text.redact)."""
 
 from __future__ import annotations
 

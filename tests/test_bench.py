@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from assist.assistant import Assistant
-from assist.bench import percentile, product_gflops, step_timings, tree_rss_mb
+from assist.batch.bench import percentile, product_gflops, step_timings, tree_rss_mb
+from assist.lookup.assistant import Assistant
 from tests.conftest import HashEncoder
 
 HOLD_50_MB = "import sys, time; block = bytearray(50_000_000); print('ready', flush=True); time.sleep(30)"
@@ -42,8 +42,8 @@ def test_step_timings_cover_the_main_steps(library_dir: Path) -> None:
 
 
 def test_two_pass_figures(library_dir: Path, tmp_path: Path) -> None:
-    from assist.bench import quick_share, time_full_model_alone
-    from assist.cascade import quick_index_dir
+    from assist.batch.bench import quick_share, time_full_model_alone
+    from assist.lookup.cascade import quick_index_dir
 
     assistant = Assistant.load(library=library_dir, encoder=HashEncoder("full"), index_dir=tmp_path / "i",
                                log=lambda _: None)
@@ -62,7 +62,7 @@ def test_two_pass_figures(library_dir: Path, tmp_path: Path) -> None:
 
 
 def test_given_utterances_are_timed_twice_and_kept_only_as_figures(library_dir: Path) -> None:
-    from assist.bench import time_given_utterances
+    from assist.batch.bench import time_given_utterances
 
     assistant = Assistant.load(library=library_dir, encoder=HashEncoder(), log=lambda _: None)
     figures: dict[str, float | str] = {}

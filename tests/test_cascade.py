@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from assist import Assistant
-from assist.cascade import SURE_ABOVE_THRESHOLD, SURE_MARGIN, is_sure, quick_index_dir
-from assist.encoders import STATIC_MODEL
+from assist.encoders.base import STATIC_MODEL
+from assist.lookup.cascade import SURE_ABOVE_THRESHOLD, SURE_MARGIN, is_sure, quick_index_dir
 from tests.conftest import HashEncoder
 
 UTTERANCES = [
@@ -89,8 +89,8 @@ def test_default_assistant_runs_the_static_pass_first(library_dir: Path, tmp_pat
 def test_a_missing_table_is_announced_before_it_is_distilled(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from assist import assistant as module
-    from assist import usem_static
+    from assist.encoders.usem import static as usem_static
+    from assist.lookup import assistant as module
 
     monkeypatch.setattr(module, "get_encoder", lambda model: HashEncoder(str(model)))  # no real distillation here
     monkeypatch.setattr(usem_static, "table_path", lambda: tmp_path / "absent.npy")

@@ -31,7 +31,7 @@ def test_validate_reports_file_and_line(library_dir: Path) -> None:
     path = library_dir / "scripts" / "main.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("language: en", "langauge: en"), encoding="utf-8")
     result = runner.invoke(app, ["validate", "--library", str(library_dir)])
-    assert result.exit_code == 2
+    assert result.exit_code == 4  # an invalid library
     assert "main.yaml:" in result.output and "langauge" in result.output
     assert "Traceback" not in result.output
 
@@ -52,7 +52,7 @@ def test_suggest_card(built: Path) -> None:
 
 def test_suggest_no_build_on_stale_index(library_dir: Path) -> None:
     result = runner.invoke(app, ["suggest", "卡被冻结了", "--no-build", "--library", str(library_dir)])
-    assert result.exit_code == 2
+    assert result.exit_code == 5  # index state
     assert "assist build --library" in result.output
 
 
@@ -87,7 +87,7 @@ def test_evaluate_bad_line(built: Path, tmp_path: Path) -> None:
     data = tmp_path / "bad.jsonl"
     data.write_text('{"text": "ok"}\nnot json\n', encoding="utf-8")
     result = runner.invoke(app, ["evaluate", str(data), "--library", str(built)])
-    assert result.exit_code == 2
+    assert result.exit_code == 3  # bad input
     assert "bad.jsonl:2" in result.output
 
 

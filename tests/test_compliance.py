@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from assist.compliance import blocking, evaluate_drafts, script_violations
+from assist.compliance.checks import blocking, evaluate_drafts, script_violations
+from assist.compliance.rules import RulePack, load_rule_pack
 from assist.errors import InputError
-from assist.library import SHIPPED_LIBRARY
-from assist.rules import RulePack, load_rule_pack
+from assist.library.loader import SHIPPED_LIBRARY
 from assist.types import Script
 
 SHARED_EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
@@ -677,7 +677,7 @@ def test_clean_script_has_no_violations(pack: RulePack) -> None:
 
 
 def test_shipped_scripts_break_no_block_rule(pack: RulePack) -> None:
-    from assist.library import load_library
+    from assist.library.loader import load_library
 
     for script in load_library(SHIPPED_LIBRARY).scripts:
         assert blocking(script_violations(script, pack)) == [], script.id

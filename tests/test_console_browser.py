@@ -47,8 +47,8 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server_url() -> Iterator[str]:
-    from assist.assistant import Assistant
-    from assist.serve import create_app
+    from assist.lookup.assistant import Assistant
+    from assist.server.http import create_app
 
     app = create_app(Assistant.load(log=lambda _: None), rate_limit_per_minute=None)
     port = free_port()

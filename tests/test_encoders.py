@@ -6,7 +6,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assist.encoders import DEFAULT_MODEL, SMALL_BATCH, encode_on_one_thread, l2_normalise, resolve_model
+from assist.encoders.base import DEFAULT_MODEL, l2_normalise
+from assist.encoders.registry import resolve_model
+from assist.encoders.threads import SMALL_BATCH, encode_on_one_thread
 from assist.errors import ModelError
 from tests.conftest import HashEncoder
 
@@ -31,7 +33,7 @@ def test_sentence_transformers_path_gives_identical_vectors(tmp_path: Path, defa
     pytest.importorskip("sentence_transformers")
     from sentence_transformers import SentenceTransformer
 
-    from assist.st_module import export_default_model
+    from assist.encoders.st_module import export_default_model
 
     folder = export_default_model(tmp_path / "usem-st")
     model = SentenceTransformer(str(folder), device="cpu", local_files_only=True, trust_remote_code=True)
@@ -45,7 +47,7 @@ def test_sentence_transformers_path_gives_identical_vectors(tmp_path: Path, defa
 def test_model_path_errors_are_actionable(tmp_path: Path) -> None:
     with pytest.raises(ModelError, match="not a folder"):
         resolve_model(tmp_path / "missing")
-    from assist.encoders import SentenceTransformerEncoder
+    from assist.encoders.registry import SentenceTransformerEncoder
 
     with pytest.raises(ModelError, match=r"modules\.json"):
         SentenceTransformerEncoder(tmp_path)
@@ -73,7 +75,7 @@ def test_lookup_path_never_imports_torch(tmp_path: Path) -> None:
 
 
 def test_composite_averages_the_cosines_of_its_parts() -> None:
-    from assist.encoders import CompositeEncoder
+    from assist.encoders.registry import CompositeEncoder
     from tests.conftest import HashEncoder
 
     class ReversedText(HashEncoder):
@@ -103,7 +105,7 @@ def test_composite_model_names_resolve_part_by_part(tmp_path: Path) -> None:
 
 
 def test_composite_of_the_default_model_serves_lookups(default_encoder) -> None:  # type: ignore[no-untyped-def]
-    from assist.encoders import get_encoder
+    from assist.encoders.registry import get_encoder
 
     composite = get_encoder(f"{DEFAULT_MODEL}+{DEFAULT_MODEL}")
     vectors = composite.encode(SENTENCES)
@@ -112,7 +114,7 @@ def test_composite_of_the_default_model_serves_lookups(default_encoder) -> None:
 
 
 def test_a_cap_holds_blas_to_one_thread_whatever_the_batch() -> None:
-    from assist.encoders import _blas_libraries, blas_threads, capped_blas_threads, numeric_threads
+    from assist.encoders.threads import _blas_libraries, blas_threads, capped_blas_threads, numeric_threads
 
     def counts(batch: int) -> set[int]:
         with numeric_threads(batch):
@@ -127,13 +129,13 @@ def test_a_cap_holds_blas_to_one_thread_whatever_the_batch() -> None:
 
 
 def test_encoding_on_one_thread_runs_one_batch_on_one_thread() -> None:
-    from assist.encoders import _blas_libraries
+    from assist.encoders.threads import _blas_libraries
 
     seen: list[tuple[int, set[int]]] = []
 
     class Watching(HashEncoder):
         def encode(self, texts: Sequence[str]) -> np.ndarray:
-            from assist.encoders import numeric_threads
+            from assist.encoders.threads import numeric_threads
 
             with numeric_threads(len(texts)):
                 seen.append((len(texts), {lib.get_num_threads() for lib in _blas_libraries()}))
@@ -149,7 +151,7 @@ def test_thread_limits_hold_on_any_python_thread() -> None:
     thread: threadpoolctl would otherwise ignore a limit set by a second thread."""
     import threading
 
-    from assist.encoders import _blas_libraries, numeric_threads
+    from assist.encoders.threads import _blas_libraries, numeric_threads
 
     def counts() -> list[int]:
         with numeric_threads(1):

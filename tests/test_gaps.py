@@ -10,11 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from assist.assistant import Assistant
-from assist.datafiles import Utterance, read_utterances
-from assist.errors import InputError
-from assist.evaluate import run_outcomes
-from assist.gaps import (
+from assist.batch.evaluate import run_outcomes
+from assist.batch.gaps import (
     GapCollector,
     GapReport,
     discover_gaps,
@@ -23,7 +20,10 @@ from assist.gaps import (
     scenarios_path,
     suggest_id,
 )
-from assist.library import load_library
+from assist.errors import InputError
+from assist.library.loader import load_library
+from assist.lookup.assistant import Assistant
+from assist.text.datafiles import Utterance, read_utterances
 from tests.conftest import HashEncoder
 from tests.pii_samples import luhn_complete
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assist.head import DEFAULT_AGGREGATION, DEFAULT_BLEND, DEFAULT_LEXICAL_WEIGHT, ScenarioHead
+from assist.indexing.head import DEFAULT_AGGREGATION, DEFAULT_BLEND, DEFAULT_LEXICAL_WEIGHT, ScenarioHead
 from tests.conftest import HashEncoder
 
 TEXTS = {

@@ -6,10 +6,10 @@ from collections import Counter
 
 import numpy as np
 
-from assist.head import AGGREGATIONS
-from assist.head_blend import BLEND_GRID, L2_GRID, LEXICAL_GRID, build_head, choose, fold_of, retrieval_scores
-from assist.lexical import LexicalIndex
-from assist.normalise import normalise
+from assist.indexing.head import AGGREGATIONS
+from assist.indexing.head_blend import BLEND_GRID, L2_GRID, LEXICAL_GRID, build_head, choose, fold_of, retrieval_scores
+from assist.indexing.lexical import LexicalIndex
+from assist.text.normalise import normalise
 from tests.conftest import HashEncoder
 from tests.test_head import TEXTS
 

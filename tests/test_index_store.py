@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from assist.errors import IndexStateError
-from assist.index_store import (
+from assist.indexing.store import (
     build_index,
     load_index,
     make_dense_index,
@@ -16,7 +16,7 @@ from assist.index_store import (
     stale_reason,
     write_calibration,
 )
-from assist.library import load_library
+from assist.library.loader import load_library
 from tests.conftest import HashEncoder
 
 
@@ -84,7 +84,7 @@ def test_calibration_applies_only_to_its_library(library_dir: Path, hash_encoder
 
 
 def test_large_libraries_get_an_approximate_index() -> None:
-    import assist.index_store as store
+    import assist.indexing.store as store
 
     rng = np.random.default_rng(0)
     vectors = rng.normal(size=(store.APPROXIMATE_ABOVE + 1, 8)).astype(np.float32)
@@ -99,7 +99,7 @@ def test_approximate_index_recall_at_1_against_exact_search() -> None:
     for at least 99 % of queries (clustered data, like sentence embeddings)."""
     import faiss
 
-    import assist.index_store as store
+    import assist.indexing.store as store
 
     rng = np.random.default_rng(0)
     dim, clusters = 512, 300
@@ -123,8 +123,8 @@ def test_approximate_index_recall_at_1_against_exact_search() -> None:
 
 def test_tuned_head_is_stored_and_drives_lookups(library_dir: Path, hash_encoder: HashEncoder, tmp_path: Path) -> None:
     """``build --tune-head``: the cross-validated settings travel in head.npz to the Assistant."""
-    from assist.assistant import Assistant
-    from assist.head_blend import BLEND_GRID, LEXICAL_GRID
+    from assist.indexing.head_blend import BLEND_GRID, LEXICAL_GRID
+    from assist.lookup.assistant import Assistant
 
     folder = tmp_path / "index"
     build_index(load_library(library_dir), hash_encoder, folder, tune_head=True)

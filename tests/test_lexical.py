@@ -4,7 +4,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assist.lexical import LexicalIndex, terms
+from assist.indexing.lexical import LexicalIndex, terms
 
 DOCS = ["我的U盾丢了", "有人让我转到安全账户", "my transfer is still pending", "信用卡额度太低"]
 
@@ -53,7 +53,7 @@ def reference_bm25(documents: list[str], query: str) -> np.ndarray:
     """BM25 written out term by term, divided by the query's score against itself."""
     from collections import Counter
 
-    from assist.lexical import K1, B
+    from assist.indexing.lexical import K1, B
 
     doc_terms = [Counter(terms(d)) for d in documents]
     average = sum(sum(c.values()) for c in doc_terms) / len(documents)
@@ -79,7 +79,7 @@ def reference_bm25(documents: list[str], query: str) -> np.ndarray:
 
 
 def test_batch_scores_equal_bm25_written_out() -> None:
-    from assist.normalise import normalise
+    from assist.text.normalise import normalise
 
     index = LexicalIndex.build(DOCS)
     queries = ["安全账户安全账户 转账", "Ｕ盾不見了", "", "zzqx unseen words", "信用卡额度太低 credit"]

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from assist.errors import LibraryError
-from assist.library import load_library, main
+from assist.library.loader import load_library, main
 from tests.conftest import SCRIPTS_YAML, write_library
 
 

@@ -1,4 +1,4 @@
-from assist.normalise import normalise, normalise_with_offsets
+from assist.text.normalise import normalise, normalise_with_offsets
 
 
 def test_traditional_full_width_case_and_spaces() -> None:

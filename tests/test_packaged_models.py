@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from assist import packaged_models
+from assist.encoders import packaged as packaged_models
+from assist.encoders.packaged import PackagedModel, packaged_model_folder
 from assist.errors import ModelError
-from assist.packaged_models import PackagedModel, packaged_model_folder
 
 
 @pytest.fixture

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from assist import parallel
-from assist.assistant import Assistant, AssistantSource
-from assist.datafiles import Utterance
+from assist.batch import parallel
+from assist.batch.evaluate import BATCH, run_outcomes
 from assist.errors import IndexStateError
-from assist.evaluate import BATCH, run_outcomes
+from assist.lookup.assistant import Assistant, AssistantSource
+from assist.text.datafiles import Utterance
 from tests.conftest import HashEncoder
 
 UTTERANCES = [

@@ -178,7 +178,7 @@ def run(args: list[str], output: Path | None = None) -> str:
 
 def test_the_planted_numbers_are_what_redaction_must_catch() -> None:
     """Guard the generators: every planted number is valid, so a leak is a real leak."""
-    from assist.redact import contains_pii
+    from assist.text.redact import contains_pii
 
     rng = random.Random(1)
     rows, planted = history(rng, 60)
@@ -277,7 +277,7 @@ def test_import_build_evaluate_persist_no_planted_pii(imported: Imported) -> Non
 def gap_lines(imported: Imported, seed: int, label_pii: bool) -> list[Any]:
     """Out-of-scope lines full of personal numbers (the assistant abstains on them);
     with ``label_pii`` their labels carry a phone number too (a free-text label column)."""
-    from assist.datafiles import Utterance
+    from assist.text.datafiles import Utterance
 
     rng = random.Random(seed)
     lines = []
@@ -294,9 +294,9 @@ def test_gap_report_and_stubs_hold_no_planted_pii(imported: Imported, label_pii:
     """Gap discovery (assist/gaps.py) and the coverage report (assist/report.py) on
     lines the library cannot answer: cluster terms, representatives, draft stubs,
     report.md, charts and the JSON view stay clean."""
-    gaps = pytest.importorskip("assist.gaps", reason="assist/gaps.py is not in this checkout")
-    from assist.assistant import Assistant
-    from assist.evaluate import evaluate
+    gaps = pytest.importorskip("assist.batch.gaps", reason="assist/gaps.py is not in this checkout")
+    from assist.batch.evaluate import evaluate
+    from assist.lookup.assistant import Assistant
 
     assistant = Assistant.load(imported.library, log=lambda _: None)
     lines = gap_lines(imported, 11 + label_pii, label_pii)
@@ -307,7 +307,7 @@ def test_gap_report_and_stubs_hold_no_planted_pii(imported: Imported, label_pii:
     out = imported.root / "reports" / GAP_OUTPUT / f"labels_with_pii_{label_pii}"
     assert all(path.is_file() for path in gaps.emit_stubs(report, out / "gap_stubs.yaml"))
     try:
-        from assist import report as coverage
+        from assist.batch import report as coverage
     except ImportError:
         coverage = None
     if coverage is not None:

@@ -1,4 +1,4 @@
-"""Per-scenario aggregation of candidate scores in :mod:`assist.rank`."""
+"""Per-scenario aggregation of candidate scores in :mod:`assist.lookup.rank`."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assist.rank import _best_per_group, _top_per_group
+from assist.lookup.rank import _best_per_group, _top_per_group
 
 
 @settings(max_examples=60, deadline=None)

@@ -1,4 +1,4 @@
-"""Tests for assist.redact.
+"""Tests for assist.text.redact.
 
 Positive card and identity numbers are computed here (Luhn and ISO 7064 MOD
 11-2 helpers written independently of the module), never hard-coded, so a
@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assist.redact import PLACEHOLDERS, PiiMatch, contains_pii, find_pii, redact
+from assist.text.redact import PLACEHOLDERS, PiiMatch, contains_pii, find_pii, redact
 from tests.pii_samples import id_check, luhn_complete, luhn_valid
 
 # ---------------------------------------------------------------------------

@@ -30,12 +30,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assist.assistant import Assistant
+from assist.compliance.rules import load_rule_pack
 from assist.errors import IndexStateError, InputError, LibraryError
-from assist.index_store import Manifest, build_index, load_index, read_manifest
-from assist.library import load_library
+from assist.indexing.store import Manifest, build_index, load_index, read_manifest
+from assist.library.loader import load_library
 from assist.limits import MAX_LIBRARY_FILE_BYTES, MAX_TEXT_FIELD_CHARS, MAX_UTTERANCE_CHARS
-from assist.rules import load_rule_pack
+from assist.lookup.assistant import Assistant
 from assist.types import Suggestion
 from tests.conftest import RULES_YAML, SCRIPTS_YAML, HashEncoder, write_library
 
@@ -99,7 +99,7 @@ def test_damaged_index_file_is_detected_with_the_fix(built: tuple[Path, Path, Ma
 
 def consistent_manifest(folder: Path, manifest: Manifest) -> None:
     """Re-checksum the build's files into the manifest, as if it had been forged to match."""
-    from assist.index_store import sha256_file, write_json_atomic
+    from assist.indexing.store import sha256_file, write_json_atomic
 
     data = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     data["files"] = {name: sha256_file(folder / manifest.build / name) for name in manifest.files}
@@ -238,9 +238,9 @@ BUILD_CHILD = r"""
 import os, sys, time
 from pathlib import Path
 
-import assist.index_store as store
-import assist.lexical as lexical
-from assist.library import Library
+import assist.indexing.store as store
+import assist.indexing.lexical as lexical
+from assist.library.loader import Library
 from assist.types import Script
 from tests.conftest import HashEncoder
 
@@ -634,9 +634,9 @@ def test_over_limit_text_field_names_file_and_line(library_dir: Path) -> None:
 
 
 def test_too_many_examples_is_a_library_error(library_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import assist.library
+    import assist.library.loader
 
-    monkeypatch.setattr(assist.library, "MAX_EXAMPLES", 5)
+    monkeypatch.setattr(assist.library.loader, "MAX_EXAMPLES", 5)
     with pytest.raises(LibraryError, match="exceed the 5 limit"):
         load_library(library_dir)
 
@@ -693,7 +693,7 @@ UNSAFE = re.compile(
 
 
 def test_package_uses_safe_loading_only() -> None:
-    sources = sorted((REPO / "assist").glob("*.py"))
+    sources = sorted((REPO / "assist").rglob("*.py"))
     assert len(sources) > 10
     found = [
         f"{path.name}:{number}: {line.strip()}"

@@ -10,11 +10,9 @@ import pytest
 from matplotlib.image import imread
 from rich.console import Console
 
-from assist.assistant import Assistant
-from assist.datafiles import Utterance
-from assist.evaluate import evaluate
-from assist.gaps import GapCollector, GapReport
-from assist.report import (
+from assist.batch.evaluate import evaluate
+from assist.batch.gaps import GapCollector, GapReport
+from assist.batch.report import (
     COVERAGE_CHART,
     HISTOGRAM_CHART,
     REPORT_FILE,
@@ -25,6 +23,8 @@ from assist.report import (
     scenario_rows,
     write_report,
 )
+from assist.lookup.assistant import Assistant
+from assist.text.datafiles import Utterance
 from tests.conftest import HashEncoder
 from tests.test_gaps import CARD, PERSON_ID, TOPICS
 

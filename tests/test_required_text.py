@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from assist.required_text import PatternGate, required_literals
+from assist.compliance.required_text import PatternGate, required_literals
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from assist.compliance.rules import RulePack, load_rule_pack
 from assist.errors import LibraryError
-from assist.rules import RulePack, load_rule_pack
 
 GOOD = """\
 terms:
@@ -280,8 +280,8 @@ def test_the_literal_prefilter_changes_no_hit(monkeypatch: pytest.MonkeyPatch) -
     """Hits with each pattern's required-words test equal hits with every pattern searched."""
     import json
 
-    from assist import rules
-    from assist.library import SHIPPED_LIBRARY, load_library
+    from assist.compliance import rules
+    from assist.library.loader import SHIPPED_LIBRARY, load_library
     from tests.conftest import SHARED_EVAL
 
     library = load_library(SHIPPED_LIBRARY)

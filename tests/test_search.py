@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from assist import Assistant
-from assist.normalise import normalise
-from assist.search import DENSE_NEIGHBOURS, all_inner_products, exact_neighbours, search_batch
+from assist.lookup.search import DENSE_NEIGHBOURS, all_inner_products, exact_neighbours, search_batch
+from assist.text.normalise import normalise
 from tests.conftest import HashEncoder
 
 
@@ -57,7 +57,7 @@ def test_exact_search_gives_the_candidates_faiss_gives(library_dir: Path) -> Non
 def test_a_long_batch_is_searched_in_slices_with_the_same_result(
     library_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from assist import search
+    from assist.lookup import search
 
     assistant = Assistant.load(library=library_dir, encoder=HashEncoder(), log=lambda _: None)
     texts = [normalise(f"我的卡被冻结了 {i}") for i in range(9)] + [normalise("公安让我把钱转到安全账户")]

@@ -21,10 +21,10 @@ pytest.importorskip("httpx")
 
 from fastapi.testclient import TestClient
 
-from assist.assistant import Assistant
 from assist.limits import MAX_UTTERANCE_CHARS
-from assist.serve import STATIC_DIR, ServeError, SessionStore, check_bind, create_app, run
-from assist.stdio import MAX_LINE_CHARS, serve_stdio
+from assist.lookup.assistant import Assistant
+from assist.server.http import STATIC_DIR, ServeError, SessionStore, check_bind, create_app, run
+from assist.server.stdio import MAX_LINE_CHARS, serve_stdio
 from tests.conftest import HashEncoder, write_library
 
 FROZEN = "我的卡被冻结了，钱取不出来"
@@ -476,4 +476,5 @@ def test_stdio_writes_unicode_as_is(assistant: Assistant) -> None:
 
 
 def test_static_dir_ships_in_the_package() -> None:
-    assert Path(STATIC_DIR).parent.name == "assist"
+    assert Path(STATIC_DIR).parent.name == "server"
+    assert (Path(STATIC_DIR) / "index.html").is_file()

@@ -9,9 +9,9 @@ import pytest
 import yaml
 
 from assist import Assistant
-from assist.datafiles import read_utterances
-from assist.evaluate import evaluate
-from assist.library import SHIPPED_LIBRARY, load_library
+from assist.batch.evaluate import evaluate
+from assist.library.loader import SHIPPED_LIBRARY, load_library
+from assist.text.datafiles import read_utterances
 from tests.conftest import SHARED_EVAL
 
 DEV = SHARED_EVAL / "utterances_dev.jsonl"

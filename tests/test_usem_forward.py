@@ -7,8 +7,8 @@ from functools import cache
 import numpy as np
 import pytest
 
-from assist import usem_forward
-from assist.usem_loader import SentencePieceTokenizer, load_weights, package_resources
+from assist.encoders.usem import forward as usem_forward
+from assist.encoders.usem.loader import SentencePieceTokenizer, load_weights, package_resources
 
 TEXTS = [
     "我卡怎么刷不了了，提示账户被限制，明天还要交房租",
@@ -206,7 +206,7 @@ def test_a_forked_child_gets_a_helper_thread_of_its_own() -> None:
 
 @pytest.mark.model
 def test_a_one_thread_cap_keeps_the_helper_idle() -> None:
-    from assist.encoders import capped_blas_threads
+    from assist.encoders.threads import capped_blas_threads
 
     model = forward(helper_thread=True)
     helper = model.helper

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assist import usem_loader
+from assist.encoders.usem import loader as usem_loader
 
 TEXTS = ["我卡怎么刷不了了，提示账户被限制", "帳戶被凍結了 ＯＴＰ", "my card got swallowed by the ATM", "U盾丢了"]
 

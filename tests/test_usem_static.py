@@ -7,10 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assist import usem_static
-from assist.encoders import STATIC_MODEL, get_encoder, l2_normalise, resolve_model
-from assist.usem_forward import UsemForward, UsemWeights
-from assist.usem_loader import load_weights, package_tokenizer
+from assist.encoders.base import STATIC_MODEL, l2_normalise
+from assist.encoders.registry import get_encoder, resolve_model
+from assist.encoders.usem import static as usem_static
+from assist.encoders.usem.forward import UsemForward, UsemWeights
+from assist.encoders.usem.loader import load_weights, package_tokenizer
 
 SENTENCES = ["我的卡被冻结了，钱取不出来", "帳戶被凍結了，沒辦法轉帳", "my card was swallowed by the ATM", "转账"]
 
@@ -87,7 +88,7 @@ def test_sentence_transformers_path_gives_identical_vectors(tmp_path: Path) -> N
     pytest.importorskip("sentence_transformers")
     from sentence_transformers import SentenceTransformer
 
-    from assist.st_module import export_default_model
+    from assist.encoders.st_module import export_default_model
 
     folder = export_default_model(tmp_path / "static-st", static=True)
     model = SentenceTransformer(str(folder), device="cpu", local_files_only=True, trust_remote_code=True)

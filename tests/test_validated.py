@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from assist import validated
+from assist.compliance import validated
+from assist.compliance.validated import SNAPSHOT_FILE, load_validated, validate
 from assist.errors import LibraryError
-from assist.validated import SNAPSHOT_FILE, load_validated, validate
 
 
 def test_snapshot_equals_a_fresh_validation(library_dir: Path, tmp_path: Path) -> None:

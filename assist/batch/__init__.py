@@ -1,0 +1,3 @@
+"""Batch work over files of utterances: evaluation, worker processes, coverage-gap discovery, reports
+and the speed bench.
+"""

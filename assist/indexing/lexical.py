@@ -1,0 +1,193 @@
+"""Character n-gram BM25: the lexical half of hybrid retrieval.
+
+Chinese is indexed as overlapping character uni-, bi- and tri-grams, so no word
+segmenter can split 「安全账户」 or 「U盾」 wrongly; Latin-script words are
+indexed whole and as character 4-grams, which tolerates typos and inflection.
+Text is normalised first (:mod:`assist.text.normalise`), so traditional and
+simplified, full-width and half-width forms meet on the same terms.
+
+The index is a compressed sparse row postings table in numpy arrays plus a
+JSON vocabulary: it saves and loads without pickle.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from assist.text.normalise import normalise
+
+_TOKEN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[a-z0-9]+(?:'[a-z]+)?")
+K1 = 1.2
+B = 0.75
+MAX_POSTINGS = 5_000
+"""Terms found in more documents than this are skipped at query time: in a 100k-example
+library such stop-grams (「我」「的」) carry almost no weight but would dominate latency.
+They still count in the query's self-score, so scores stay comparable."""
+
+
+def terms(text: str) -> list[str]:
+    """Index terms of one text (normalised here first)."""
+    return normalised_terms(normalise(text))
+
+
+def normalised_terms(text: str) -> list[str]:
+    """Index terms of a text that has already been through :func:`assist.text.normalise.normalise`."""
+    tokens = _TOKEN.findall(text)
+    # A token is one CJK character or a run of ASCII letters and digits (see _TOKEN),
+    # so a one-character token at or above U+3400 is CJK: no regex call per token.
+    cjk = [len(token) == 1 and token >= "\u3400" for token in tokens]
+    count = len(tokens)
+    out: list[str] = []
+    for i, token in enumerate(tokens):
+        out.append(token)
+        if i + 1 < count:
+            out.append(token + tokens[i + 1])
+            if i + 2 < count and cjk[i] and cjk[i + 1]:
+                out.append(token + tokens[i + 1] + tokens[i + 2])
+        if not cjk[i] and len(token) > 4:
+            padded = f"<{token}>"
+            out.extend("#" + padded[j : j + 4] for j in range(len(padded) - 3))
+    return out
+
+
+@dataclass
+class LexicalIndex:
+    """BM25 over documents (here: library examples), with postings in CSR form."""
+
+    vocabulary: dict[str, int]
+    indptr: np.ndarray  # (n_terms + 1,) int64
+    doc_ids: np.ndarray  # (n_postings,) int32
+    term_freqs: np.ndarray  # (n_postings,) float32
+    doc_lengths: np.ndarray  # (n_docs,) float32
+    idf: np.ndarray  # (n_terms,) float32
+
+    @property
+    def n_docs(self) -> int:
+        return int(self.doc_lengths.shape[0])
+
+    def consistent(self) -> bool:
+        """Whether the arrays and the vocabulary belong together (files of one build):
+        a mixed-up index would otherwise fail with an IndexError mid-lookup."""
+        n_terms, n_postings = len(self.vocabulary), int(self.doc_ids.shape[0])
+        return (
+            self.indptr.shape == (n_terms + 1,)
+            and self.idf.shape == (n_terms,)
+            and self.term_freqs.shape == (n_postings,)
+            and (n_terms == 0 or (int(self.indptr[0]) == 0 and int(self.indptr[-1]) == n_postings))
+            and bool(np.all(np.diff(self.indptr) >= 0))
+            and (n_postings == 0 or 0 <= int(self.doc_ids.min()) <= int(self.doc_ids.max()) < self.n_docs)
+        )
+
+    @classmethod
+    def build(cls, documents: Sequence[str]) -> LexicalIndex:
+        vocabulary: dict[str, int] = {}
+        postings: list[list[tuple[int, int]]] = []
+        lengths = np.zeros(len(documents), dtype=np.float32)
+        for doc_id, document in enumerate(documents):
+            counts = Counter(terms(document))
+            lengths[doc_id] = sum(counts.values())
+            for term, count in counts.items():
+                term_id = vocabulary.setdefault(term, len(vocabulary))
+                if term_id == len(postings):
+                    postings.append([])
+                postings[term_id].append((doc_id, count))
+        indptr = np.zeros(len(postings) + 1, dtype=np.int64)
+        indptr[1:] = np.cumsum([len(p) for p in postings])
+        doc_ids = np.fromiter((d for p in postings for d, _ in p), dtype=np.int32, count=int(indptr[-1]))
+        freqs = np.fromiter((c for p in postings for _, c in p), dtype=np.float32, count=int(indptr[-1]))
+        n = max(len(documents), 1)
+        df = np.diff(indptr).astype(np.float64)
+        idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
+        return cls(vocabulary, indptr, doc_ids, freqs, lengths, idf)
+
+    def __post_init__(self) -> None:
+        average = float(self.doc_lengths.mean()) if self.n_docs else 1.0
+        self._average = average or 1.0
+        length_norm = (K1 * (1.0 - B + B * self.doc_lengths / self._average)).astype(np.float32)
+        # Each posting's BM25 weight, idf times term-frequency factor, so a query only
+        # gathers and sums its terms' postings.
+        factor = (self.term_freqs * (K1 + 1) / (self.term_freqs + length_norm[self.doc_ids])).astype(np.float32)
+        posting_term = np.repeat(np.arange(len(self.idf)), np.diff(self.indptr))
+        self._posting_weight = factor * self.idf[posting_term]
+        self._unknown_idf = math.log(1.0 + self.n_docs + 0.5)
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every document, divided by the query's score against
+        itself, so 1.0 means every query term was found at full weight."""
+        return self.scores_batch([normalise(query)])[0]
+
+    def scores_batch(self, normalised_queries: Sequence[str]) -> np.ndarray:
+        """:meth:`scores` for a batch of already normalised queries: an (n_queries, n_docs) array.
+
+        The postings of every query term are gathered and summed in one pass, so
+        the per-query Python work is only splitting the query into terms.
+        """
+        n_queries = len(normalised_queries)
+        owner_list: list[int] = []
+        term_list: list[int] = []
+        count_list: list[int] = []
+        query_terms = np.zeros(n_queries, dtype=np.float64)
+        for position, query in enumerate(normalised_queries):
+            counts = Counter(normalised_terms(query))
+            owner_list.extend([position] * len(counts))
+            term_list.extend(self.vocabulary.get(term, -1) for term in counts)
+            count_list.extend(counts.values())
+            query_terms[position] = sum(counts.values())
+        owner = np.asarray(owner_list, dtype=np.int64)
+        term_ids = np.asarray(term_list, dtype=np.int64)
+        query_count = np.asarray(count_list, dtype=np.float64)
+        known = term_ids >= 0
+        term_idf = np.full(len(term_ids), self._unknown_idf, dtype=np.float64)
+        term_idf[known] = self.idf[term_ids[known]]
+        query_norm = K1 * (1 - B + B * query_terms / self._average)
+        self_scores = np.bincount(
+            owner, weights=term_idf * query_count * (K1 + 1) / (query_count + query_norm[owner]),
+            minlength=n_queries,
+        )
+        known_ids = term_ids[known]
+        known_starts = self.indptr[known_ids]
+        known_postings = self.indptr[known_ids + 1] - known_starts
+        used = known_postings <= MAX_POSTINGS
+        owners, starts, lengths = owner[known][used], known_starts[used], known_postings[used]
+        if not owners.size or self.n_docs == 0:
+            return np.zeros((n_queries, self.n_docs), dtype=np.float32)
+        # Posting positions of every (query, term) slice, laid end to end.
+        first_of_slice = np.cumsum(lengths) - lengths
+        positions = np.arange(int(lengths.sum()), dtype=np.int64)
+        positions += np.repeat(starts - first_of_slice, lengths)
+        cells = self.doc_ids[positions].astype(np.int64)
+        if n_queries > 1:
+            cells += np.repeat(owners * self.n_docs, lengths)
+        sums = np.bincount(cells, weights=self._posting_weight[positions], minlength=n_queries * self.n_docs)
+        scores = sums.astype(np.float32).reshape(n_queries, self.n_docs)
+        scores /= np.where(self_scores > 0, self_scores, 1.0).astype(np.float32)[:, None]
+        return scores
+
+    def save(self, folder: Path) -> list[str]:
+        """Write ``lexical.npz`` and ``lexical_vocab.json``; return the file names."""
+        ordered = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
+        (folder / "lexical_vocab.json").write_text(json.dumps(ordered, ensure_ascii=False), encoding="utf-8")
+        with open(folder / "lexical.npz", "wb") as handle:
+            np.savez(
+                handle, indptr=self.indptr, doc_ids=self.doc_ids, term_freqs=self.term_freqs,
+                doc_lengths=self.doc_lengths, idf=self.idf,
+            )
+        return ["lexical.npz", "lexical_vocab.json"]
+
+    @classmethod
+    def load(cls, folder: Path) -> LexicalIndex:
+        ordered = json.loads((folder / "lexical_vocab.json").read_text(encoding="utf-8"))
+        with np.load(folder / "lexical.npz", allow_pickle=False) as arrays:
+            return cls(
+                vocabulary={term: i for i, term in enumerate(ordered)},
+                indptr=arrays["indptr"], doc_ids=arrays["doc_ids"], term_freqs=arrays["term_freqs"],
+                doc_lengths=arrays["doc_lengths"], idf=arrays["idf"],
+            )

@@ -1,0 +1,3 @@
+"""The script library: safe YAML loading and validation of ``scripts_library/``, and importing labelled
+data as a library.
+"""

@@ -1,0 +1,495 @@
+"""Load and validate a script library (``scripts/*.yaml``) into typed :class:`Script` s.
+
+Errors name the file, the line, the field and the fix. Each file is parsed
+once by PyYAML's pure-Python safe loader: the node tree is composed and
+checked first (line numbers, alias bombs, depth), then the safe constructor
+builds plain data from it, just as ``yaml.safe_load`` does. (libyaml's C
+parser would be faster but overflows the C stack, a crash, on deeply nested
+input; lookups reuse a validated snapshot instead, see :mod:`assist.compliance.validated`.)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from assist.errors import LibraryError
+from assist.limits import MAX_EXAMPLES, MAX_LIBRARY_FILE_BYTES, MAX_TEXT_FIELD_CHARS
+from assist.types import Script
+
+SHIPPED_LIBRARY = Path(__file__).resolve().parents[2] / "scripts_library"
+
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,127}$")
+LANGUAGES = ("zh-Hans", "zh-Hant", "en")
+SEGMENTS = ("elderly", "disabled", "foreign", "enterprise")
+CHANNELS = ("phone", "chat", "email")
+SEVERITIES = ("light", "severe")
+STATUSES = ("approved", "examples_only", "draft")
+"""approved: suggested; examples_only: ranked (e.g. a library imported from labelled
+history) but with no approved reply yet; draft: loaded for review, never suggested."""
+SUGGESTABLE = ("approved", "examples_only")
+MAX_YAML_DEPTH = 32
+"""Nesting levels allowed in a library YAML file (a script file needs five)."""
+MAX_ALIAS_EXPANSION = 100_000
+"""Values that anchors and aliases may add to a file once expanded."""
+MAX_NUMBER_CHARS = 100
+"""Longest unquoted number accepted; longer ones must be quoted as text."""
+_NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+"""Lone surrogates (YAML "\\ud800" escapes) cannot be written as UTF-8: refused anywhere."""
+RESERVED_SCENARIOS = ("out_of_scope",)
+
+REQUIRED_FIELDS = ("id", "scenario", "language", "examples")
+REPLY_FIELDS = ("empathy", "solution_preview")
+"""Required of approved scripts; drafts and examples-only scripts may leave them empty."""
+OPTIONAL_FIELDS = ("steps", "segment", "channel", "severity", "escalation", "status")
+ALL_FIELDS = REQUIRED_FIELDS + REPLY_FIELDS + OPTIONAL_FIELDS
+ENUMS: dict[str, tuple[str, ...]] = {
+    "language": LANGUAGES,
+    "segment": SEGMENTS,
+    "channel": CHANNELS,
+    "severity": SEVERITIES,
+    "status": STATUSES,
+}
+
+
+@dataclass(frozen=True)
+class Library:
+    """A validated library: its scripts, its scenario ids and a content hash.
+
+    The hash covers the script files and ``scenarios.yaml``, everything the
+    index is built from; rule packs carry their own hash (:mod:`assist.compliance.rules`).
+    """
+
+    root: Path
+    scripts: tuple[Script, ...]
+    scenarios: tuple[str, ...]
+    content_hash: str
+
+    @property
+    def active_scripts(self) -> tuple[Script, ...]:
+        """Scripts that may be suggested (drafts are excluded)."""
+        return tuple(s for s in self.scripts if s.status in SUGGESTABLE)
+
+    def script(self, script_id: str) -> Script | None:
+        return next((s for s in self.scripts if s.id == script_id), None)
+
+
+def read_yaml(path: Path, root: Path) -> tuple[Any, yaml.Node | None]:
+    """Read one YAML file safely; return its data and its node tree for line lookups."""
+    label = display_path(path, root)
+    resolved = path.resolve()
+    if not resolved.is_relative_to(root.resolve()):
+        raise LibraryError(
+            f"file lies outside the library folder (it links to {resolved})", file=str(path),
+            fix="keep every script and rule file inside the library folder (no symlinks out)",
+        )
+    size = resolved.stat().st_size
+    if size > MAX_LIBRARY_FILE_BYTES:
+        raise LibraryError(
+            f"file is {size:,} bytes, over the {MAX_LIBRARY_FILE_BYTES:,}-byte limit",
+            file=label, fix="split it into several files",
+        )
+    raw = resolved.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise LibraryError(
+            f"not valid UTF-8 (byte {exc.start})", file=label,
+            fix="save the file as UTF-8",
+        ) from None
+    try:
+        node, data = _compose_and_construct(text, label)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise LibraryError(
+            f"YAML syntax error: {problem}", file=label, line=line,
+            fix="check indentation and quoting around that line",
+        ) from None
+    except RecursionError:
+        raise LibraryError("YAML nests too deeply", file=label, fix="flatten the file") from None
+    except (ValueError, TypeError, AttributeError, KeyError, OverflowError) as exc:
+        # PyYAML's safe constructors raise these for values such as 2024-13-45, !!int abc
+        # or !!bool maybe.
+        raise LibraryError(
+            f"a value cannot be read ({exc})", file=label,
+            fix="quote values that are meant as text, e.g. '2024-13-45'",
+        ) from None
+    return data, node
+
+
+def _compose_and_construct(text: str, label: str) -> tuple[yaml.Node | None, Any]:
+    """One parse: the checked node tree, then the data the safe constructor builds from it."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        check_node_tree(node, label)
+        return node, loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [child for pair in node.value for child in pair]
+    return []
+
+
+def check_node_tree(root: yaml.Node | None, label: str) -> None:
+    """Refuse, before any object is built, YAML whose shape would make loading or
+    validation hang or recurse: alias bombs ("billion laughs"), an alias inside the
+    node it names, nesting deeper than MAX_YAML_DEPTH and numbers longer than
+    MAX_NUMBER_CHARS (PyYAML converts base-60 integers in quadratic time); and texts
+    holding a lone surrogate, which no UTF-8 output (CLI, JSON, index) can hold.
+
+    Iterative, and linear in the number of distinct nodes: aliases share nodes, so
+    each node's expanded size and depth are computed once.
+    """
+    if root is None:
+        return
+    done: dict[int, tuple[int, int]] = {}
+    entered: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    ceiling = MAX_ALIAS_EXPANSION * 10
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if children_done:
+            entered.discard(key)
+            sizes = [done[id(child)] for child in _children(node)]
+            size = min(ceiling, 1 + sum(s for s, _ in sizes))
+            depth = 1 + max((d for _, d in sizes), default=0)
+            if depth > MAX_YAML_DEPTH:
+                raise LibraryError(
+                    f"YAML nests more than {MAX_YAML_DEPTH} levels deep", file=label,
+                    line=line_of(node), fix="flatten the file",
+                )
+            done[key] = (size, depth)
+            continue
+        if key in done:
+            continue
+        if key in entered:
+            raise LibraryError(
+                "an alias refers to the node that contains it", file=label, line=line_of(node),
+                fix="remove the recursive '*alias'",
+            )
+        if isinstance(node, yaml.ScalarNode) and _SURROGATE.search(node.value):
+            raise LibraryError(
+                "a text holds a lone surrogate (from a \\ud800-style escape), which cannot be shown or saved",
+                file=label, line=line_of(node), fix="write the character itself instead of the \\u escape",
+            )
+        if (
+            isinstance(node, yaml.ScalarNode)
+            and node.tag in _NUMBER_TAGS
+            and len(node.value) > MAX_NUMBER_CHARS
+        ):
+            raise LibraryError(
+                f"a number of {len(node.value):,} characters is too long", file=label,
+                line=line_of(node), fix="quote it if it is meant as text",
+            )
+        if isinstance(node, yaml.MappingNode):
+            check_unique_keys(node, label)
+        entered.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in _children(node) if id(child) not in done)
+    expanded = done[id(root)][0]
+    if expanded > len(done) + MAX_ALIAS_EXPANSION:
+        raise LibraryError(
+            f"anchors and aliases expand the file to over {len(done) + MAX_ALIAS_EXPANSION:,} "
+            "values", file=label, line=line_of(root),
+            fix="write the values out instead of nesting '*alias' references",
+        )
+
+
+def check_unique_keys(node: yaml.MappingNode, label: str) -> None:
+    """YAML keeps the last of two equal keys silently (two ``empathy:`` lines); refuse them."""
+    seen: set[str] = set()
+    for key_node, _ in node.value:
+        if not isinstance(key_node, yaml.ScalarNode):
+            continue
+        if key_node.value in seen:
+            raise LibraryError(
+                "key appears twice in the same mapping", file=label, line=line_of(key_node),
+                field=key_node.value, fix="keep one of the two entries",
+            )
+        seen.add(key_node.value)
+
+
+def display_path(path: Path, root: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(root.resolve().parent))
+    except ValueError:
+        return str(path)
+
+
+def mapping_child(node: yaml.Node | None, key: str) -> yaml.Node | None:
+    """The value node under ``key`` in a mapping node, if any."""
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.value == key:
+                return value_node
+    return None
+
+
+def sequence_item(node: yaml.Node | None, index: int) -> yaml.Node | None:
+    if isinstance(node, yaml.SequenceNode) and index < len(node.value):
+        return node.value[index]
+    return None
+
+
+def line_of(node: yaml.Node | None) -> int | None:
+    return node.start_mark.line + 1 if node is not None else None
+
+
+def load_scenarios(root: Path) -> tuple[str, ...] | None:
+    """The library's scenario taxonomy (``scenarios.yaml``), or None when it has none."""
+    path = root / "scenarios.yaml"
+    if not path.is_file():
+        return None
+    data, node = read_yaml(path, root)
+    label = display_path(path, root)
+    items = data.get("scenarios") if isinstance(data, dict) else None
+    if not isinstance(items, list) or not items:
+        raise LibraryError(
+            "expected a top-level 'scenarios:' list", file=label, line=line_of(node),
+            fix="write 'scenarios:' followed by '- id: ...' items",
+        )
+    ids: list[str] = []
+    items_node = mapping_child(node, "scenarios")
+    for index, item in enumerate(items):
+        scenario_id = item.get("id") if isinstance(item, dict) else item
+        if not isinstance(scenario_id, str) or not ID_PATTERN.match(scenario_id):
+            raise LibraryError(
+                f"scenario #{index + 1} has no valid id", file=label,
+                line=line_of(sequence_item(items_node, index)), field="id",
+                fix="use lower-case letters, digits and underscores",
+            )
+        ids.append(scenario_id)
+    return tuple(ids)
+
+
+class _ScriptReader:
+    """Validates the script entries of one file against the library's taxonomy."""
+
+    def __init__(self, label: str, scenarios: tuple[str, ...] | None) -> None:
+        self.label = label
+        self.scenarios = scenarios
+
+    def error(self, message: str, node: yaml.Node | None, field: str | None, fix: str) -> LibraryError:
+        return LibraryError(message, file=self.label, line=line_of(node), field=field, fix=fix)
+
+    def text(self, entry: dict[str, Any], node: yaml.Node | None, key: str) -> str:
+        value = entry.get(key)
+        where = mapping_child(node, key) or node
+        if not isinstance(value, str) or not value.strip():
+            raise self.error("must be a non-empty text", where, key, f"give '{key}' a text value")
+        if len(value) > MAX_TEXT_FIELD_CHARS:
+            raise self.error(
+                f"is {len(value)} characters, over the {MAX_TEXT_FIELD_CHARS} limit",
+                where, key, "shorten it",
+            )
+        return value.strip()
+
+    def optional_text(self, entry: dict[str, Any], node: yaml.Node | None, key: str) -> str:
+        """A text field that may be absent or empty (then "")."""
+        if entry.get(key) in (None, ""):
+            return ""
+        return self.text(entry, node, key)
+
+    def text_list(self, entry: dict[str, Any], node: yaml.Node | None, key: str) -> tuple[str, ...]:
+        value = entry.get(key, [])
+        list_node = mapping_child(node, key)
+        if not isinstance(value, list):
+            raise self.error("must be a list of texts", list_node or node, key, f"write '{key}:' then '- ...' lines")
+        items: list[str] = []
+        for index, item in enumerate(value):
+            item_node = sequence_item(list_node, index)
+            if not isinstance(item, str) or not item.strip():
+                raise self.error(
+                    f"item #{index + 1} must be a non-empty text", item_node, key,
+                    "quote it or remove the empty item",
+                )
+            if len(item) > MAX_TEXT_FIELD_CHARS:
+                raise self.error(f"item #{index + 1} is too long", item_node, key, "shorten it")
+            items.append(item.strip())
+        return tuple(items)
+
+    def script(self, entry: Any, node: yaml.Node | None) -> Script:
+        if not isinstance(entry, dict):
+            raise self.error("each script must be a mapping of fields", node, None, "start it with '- id: ...'")
+        unknown = sorted(str(k) for k in entry if k not in ALL_FIELDS)
+        if unknown:
+            key = unknown[0]
+            raise self.error(
+                f"unknown field (allowed: {', '.join(ALL_FIELDS)})",
+                mapping_child(node, key) or node, key, "check its spelling or remove it",
+            )
+        status = entry.get("status", "approved")
+        needed = REQUIRED_FIELDS + REPLY_FIELDS if status == "approved" else REQUIRED_FIELDS
+        for key in needed:
+            if key not in entry:
+                raise self.error("is missing", node, key, f"add '{key}:' to this script")
+        script_id = self.text(entry, node, "id")
+        if not ID_PATTERN.match(script_id):
+            raise self.error(
+                f"'{script_id}' is not a valid id", mapping_child(node, "id"), "id",
+                "use lower-case letters, digits, '.', '_' and '-'",
+            )
+        scenario = self.text(entry, node, "scenario")
+        self.check_scenario(scenario, mapping_child(node, "scenario"))
+        for key, allowed in ENUMS.items():
+            if key in entry and entry[key] not in allowed:
+                raise self.error(
+                    f"'{entry[key]}' is not one of {', '.join(allowed)}",
+                    mapping_child(node, key), key, "use one of the listed values",
+                )
+        examples = self.text_list(entry, node, "examples")
+        if not examples:
+            raise self.error("needs at least one example", mapping_child(node, "examples"), "examples",
+                             "add customer utterances this script answers")
+        seen: set[str] = set()
+        for index, example in enumerate(examples):
+            if example in seen:
+                raise self.error(
+                    f"example #{index + 1} repeats an earlier one",
+                    sequence_item(mapping_child(node, "examples"), index), "examples", "remove the duplicate",
+                )
+            seen.add(example)
+        reply_text = self.text if status == "approved" else self.optional_text
+        return Script(
+            id=script_id,
+            scenario=scenario,
+            language=str(entry["language"]),
+            examples=examples,
+            empathy=reply_text(entry, node, "empathy"),
+            solution_preview=reply_text(entry, node, "solution_preview"),
+            steps=self.text_list(entry, node, "steps"),
+            segment=entry.get("segment"),
+            channel=entry.get("channel"),
+            severity=entry.get("severity"),
+            escalation=self.optional_text(entry, node, "escalation") or None,
+            status=str(entry.get("status", "approved")),
+            source=self.label,
+            line=line_of(node),
+        )
+
+    def check_scenario(self, scenario: str, node: yaml.Node | None) -> None:
+        if scenario in RESERVED_SCENARIOS:
+            raise self.error(f"'{scenario}' is reserved for evaluation labels", node, "scenario",
+                             "name the customer situation this script answers")
+        if self.scenarios is not None and scenario not in self.scenarios:
+            raise self.error(
+                f"unknown scenario '{scenario}'", node, "scenario",
+                "use an id from scenarios.yaml or add the new scenario there",
+            )
+        if not ID_PATTERN.match(scenario):
+            raise self.error(f"'{scenario}' is not a valid scenario id", node, "scenario",
+                             "use lower-case letters, digits and underscores")
+
+
+def read_script_file(path: Path, root: Path, scenarios: tuple[str, ...] | None) -> list[Script]:
+    data, node = read_yaml(path, root)
+    reader = _ScriptReader(display_path(path, root), scenarios)
+    if data is None:
+        return []
+    if not isinstance(data, dict) or "scripts" not in data:
+        raise reader.error("expected a top-level 'scripts:' list", node, None,
+                           "start the file with 'scripts:' followed by '- id: ...' entries")
+    extra = sorted(str(k) for k in data if k != "scripts")
+    if extra:
+        raise reader.error("unknown top-level key", mapping_child(node, extra[0]) or node, extra[0],
+                           "only 'scripts:' is allowed at the top of a script file")
+    entries = data["scripts"]
+    entries_node = mapping_child(node, "scripts")
+    if not isinstance(entries, list):
+        raise reader.error("'scripts' must be a list", entries_node, "scripts", "write '- id: ...' entries")
+    return [reader.script(entry, sequence_item(entries_node, i)) for i, entry in enumerate(entries)]
+
+
+def script_files(root: Path) -> list[Path]:
+    folder = root / "scripts"
+    return sorted(p for p in folder.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+def library_hash(root: Path) -> str:
+    """Hash of what an index is built from: the script files and ``scenarios.yaml``."""
+    extra = [root / "scenarios.yaml"] if (root / "scenarios.yaml").is_file() else []
+    return hash_files([*script_files(root), *extra], root)
+
+
+def hash_files(paths: Iterable[Path], root: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(paths):
+        digest.update(path.resolve().relative_to(root.resolve()).as_posix().encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def load_library(root: Path | str | None = None) -> Library:
+    """Read and validate every script file under ``root/scripts``.
+
+    Raises :class:`LibraryError` on the first problem found, naming its place.
+    """
+    root = Path(root) if root is not None else SHIPPED_LIBRARY
+    if not (root / "scripts").is_dir():
+        raise LibraryError(
+            "no 'scripts' folder", file=str(root),
+            fix="point --library at a folder holding scripts/*.yaml (see docs/library-format.md)",
+        )
+    scenarios = load_scenarios(root)
+    files = script_files(root)
+    scripts: list[Script] = []
+    first_seen: dict[str, str] = {}
+    for path in files:
+        for script in read_script_file(path, root, scenarios):
+            if script.id in first_seen:
+                raise LibraryError(
+                    f"duplicate id '{script.id}' (first defined in {first_seen[script.id]})",
+                    file=script.source, line=script.line, field="id", fix="give each script a unique id",
+                )
+            first_seen[script.id] = script.source
+            scripts.append(script)
+    if not any(s.status in SUGGESTABLE for s in scripts):
+        raise LibraryError("the library has no scripts to suggest", file=str(root / "scripts"),
+                           fix="add at least one script without 'status: draft'")
+    total = sum(len(s.examples) for s in scripts)
+    if total > MAX_EXAMPLES:
+        raise LibraryError(f"{total:,} examples exceed the {MAX_EXAMPLES:,} limit", file=str(root),
+                           fix="split the library or trim examples")
+    found = scenarios or tuple(sorted({s.scenario for s in scripts}))
+    return Library(
+        root=root,
+        scripts=tuple(scripts),
+        scenarios=found,
+        content_hash=library_hash(root),
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m assist.library.loader DIR``: validate a library without the model."""
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        library = load_library(args[0] if args else None)
+    except LibraryError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    examples = sum(len(s.examples) for s in library.scripts)
+    print(f"ok: {len(library.scripts)} scripts, {examples} examples, {len(library.scenarios)} scenarios")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,208 @@
+"""Rank scenarios from example hits and pick the right script variant for each.
+
+Scores aggregate per scenario (the best fused example, with a small bonus
+when several examples of that scenario agree), so the runner-up slots show
+other situations rather than the same reply in another language. Within a
+scenario the variant is chosen by the customer's language and the requested
+segment and channel, then by which variant's examples matched best.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from assist.indexing.head import SUPPORT_BONUS, aggregate
+from assist.lookup.search import Candidates, ExampleHit
+from assist.types import Script
+
+HEAD_WEIGHT = 0.3
+"""Share of the learned scenario classifier in a scenario's score (the rest is retrieval) when
+the caller gives none; a built head carries its own, chosen by cross-validation."""
+HEAD_FLOOR = 0.02
+"""A scenario the classifier rates above this joins the ranking even without a retrieved example."""
+NO_HIT = ExampleHit(row=-1, dense=0.0, lexical=0.0, fused=0.0)
+
+
+@dataclass(frozen=True)
+class ScenarioScore:
+    scenario: str
+    score: float
+    best: ExampleHit
+    script: Script
+
+
+def script_family(script: Script) -> str:
+    return "zh" if script.language.startswith("zh") else "en"
+
+
+def variant_preference(
+    script: Script, family: str, segment: str | None, channel: str | None
+) -> float:
+    """Bonus for a variant that fits the caller; ranks variants within one scenario."""
+    bonus = 0.0
+    if script_family(script) == family:
+        bonus += 0.3
+    if segment is not None and script.segment == segment:
+        bonus += 0.2
+    elif script.segment is not None and script.segment != segment:
+        bonus -= 0.05
+    if channel is not None and script.channel == channel:
+        bonus += 0.05
+    elif script.channel is not None and script.channel != channel:
+        bonus -= 0.02
+    return bonus
+
+
+def choose_variant(
+    variants: Sequence[Script],
+    best_by_script: dict[str, float],
+    family: str,
+    segment: str | None,
+    channel: str | None,
+) -> Script:
+    return max(
+        variants,
+        key=lambda s: best_by_script.get(s.id, 0.0) * 0.5 + variant_preference(s, family, segment, channel),
+    )
+
+
+class ScenarioTable:
+    """The library's scenarios, scripts and example rows as integer arrays, built once
+    per loaded library, so a batch is ranked with array operations."""
+
+    def __init__(self, scripts: Sequence[Script], row_script: Sequence[int]) -> None:
+        self.scripts = tuple(scripts)
+        self.scenarios = tuple(dict.fromkeys(s.scenario for s in scripts))
+        position = {name: i for i, name in enumerate(self.scenarios)}
+        self.script_scenario = np.array([position[s.scenario] for s in scripts], dtype=np.int64)
+        self.row_script = np.asarray(row_script, dtype=np.int64)
+        self.row_scenario = self.script_scenario[self.row_script]
+        variants = [[i for i, s in enumerate(scripts) if s.scenario == name] for name in self.scenarios]
+        widest = max((len(v) for v in variants), default=1)
+        self.variants = np.full((len(self.scenarios), widest), -1, dtype=np.int64)
+        for i, members in enumerate(variants):
+            self.variants[i, : len(members)] = members
+
+        self._preferences: dict[tuple[str | None, str | None], dict[str, np.ndarray]] = {}
+
+    def preferences(self, segment: str | None, channel: str | None) -> dict[str, np.ndarray]:
+        """:func:`variant_preference` of every script, per language family (computed once per
+        segment and channel)."""
+        key = (segment, channel)
+        if key not in self._preferences:
+            self._preferences[key] = {
+                family: np.array([variant_preference(s, family, segment, channel) for s in self.scripts])
+                for family in ("zh", "en")
+            }
+        return self._preferences[key]
+
+    def head_columns(self, labels: Sequence[str]) -> np.ndarray:
+        """For each scenario, its column in a head's probabilities (-1 if the head lacks it)."""
+        column = {label: i for i, label in enumerate(labels)}
+        return np.array([column.get(name, -1) for name in self.scenarios], dtype=np.int64)
+
+
+def _top_per_group(
+    groups: np.ndarray, fused: np.ndarray, n_groups: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """For each (query, group): the column of its best candidate (-1 if none) and the
+    fused scores of its best, second and third candidates (0 where absent)."""
+    n_queries, width = fused.shape
+    keys = (np.arange(n_queries)[:, None] * (n_groups + 1) + groups).ravel()
+    by_score = np.argsort(-fused, axis=1, kind="stable")
+    flat_order = (by_score + np.arange(n_queries)[:, None] * width).ravel()
+    order = flat_order[np.argsort(keys[flat_order], kind="stable")]
+    sorted_keys = keys[order]
+    starts = np.ones(sorted_keys.shape, dtype=bool)
+    starts[1:] = sorted_keys[1:] != sorted_keys[:-1]
+    group_start = np.maximum.accumulate(np.where(starts, np.arange(sorted_keys.size), 0))
+    rank_in_group = np.arange(sorted_keys.size) - group_start
+    best_column = np.full(n_queries * (n_groups + 1), -1, dtype=np.int64)
+    best_column[sorted_keys[starts]] = order[starts] % width
+    flat_fused = fused.ravel()
+    shape = (n_queries, n_groups + 1)
+    tops = []
+    for rank in range(3):
+        at_rank = rank_in_group == rank
+        top = np.zeros(n_queries * (n_groups + 1))
+        top[sorted_keys[at_rank]] = flat_fused[order[at_rank]]
+        tops.append(top.reshape(shape)[:, :n_groups])
+    return best_column.reshape(shape)[:, :n_groups], tops[0], tops[1], tops[2]
+
+
+def _best_per_group(groups: np.ndarray, fused: np.ndarray, n_groups: int) -> np.ndarray:
+    """For each (query, group): the best fused score of its candidates, floored at 0
+    (0 where it has none)."""
+    n_queries = fused.shape[0]
+    best = np.zeros(n_queries * (n_groups + 1))
+    keys = (np.arange(n_queries)[:, None] * (n_groups + 1) + groups).ravel()
+    np.maximum.at(best, keys, fused.ravel())
+    return best.reshape(n_queries, n_groups + 1)[:, :n_groups]
+
+
+def rank_batch(
+    candidates: Candidates,
+    table: ScenarioTable,
+    families: Sequence[str],
+    segment: str | None = None,
+    channel: str | None = None,
+    head_probs: np.ndarray | None = None,
+    head_columns: np.ndarray | None = None,
+    limit: int = 10,
+    head_weight: float = HEAD_WEIGHT,
+    aggregation: str = "best",
+) -> list[list[ScenarioScore]]:
+    """The ``limit`` best scenarios of each query of a batch.
+
+    A scenario scores its best candidate example plus a small bonus for its
+    second (agreement among examples); with a learned head, that retrieval score
+    and the head's probability are blended. A scenario enters the ranking with
+    a retrieved example or a head probability of at least :data:`HEAD_FLOOR`.
+    ``head_probs`` holds the head's probabilities with ``head_columns`` mapping
+    each scenario to its column (see :meth:`ScenarioTable.head_columns`);
+    ``head_weight`` is the head's share. ``aggregation`` ``mean3`` scores a scenario
+    by the mean of its three best candidates instead (see :data:`assist.indexing.head.AGGREGATIONS`).
+    """
+    n_scenarios = len(table.scenarios)
+    valid = candidates.rows >= 0
+    safe_rows = np.where(valid, candidates.rows, 0)
+    scenario_of = np.where(valid, table.row_scenario[safe_rows], n_scenarios)
+    best_column, best, runner_up, third = _top_per_group(scenario_of, candidates.fused, n_scenarios)
+    has_hit = best_column >= 0
+    scores = np.where(has_hit, aggregate(best, runner_up, third, aggregation, SUPPORT_BONUS), 0.0)
+    eligible = has_hit
+    if head_probs is not None and head_columns is not None:
+        known = head_columns >= 0
+        probs = np.where(known, head_probs[:, np.maximum(head_columns, 0)], 0.0)
+        scores = (1 - head_weight) * scores + head_weight * probs
+        eligible = eligible | (probs >= HEAD_FLOOR)
+    scores = np.where(eligible, scores, -np.inf)
+    order = np.argsort(-scores, axis=1, kind="stable")[:, :limit]
+
+    n_scripts = len(table.scripts)
+    script_of = np.where(valid, table.row_script[safe_rows], n_scripts)
+    best_by_script = _best_per_group(script_of, candidates.fused, n_scripts)
+    preferences = table.preferences(segment, channel)
+
+    ranked: list[list[ScenarioScore]] = []
+    for query, family in enumerate(families):
+        chosen = order[query][np.isfinite(scores[query, order[query]])]
+        variants = table.variants[chosen]
+        fit = np.where(
+            variants >= 0,
+            best_by_script[query, np.maximum(variants, 0)] * 0.5 + preferences[family][np.maximum(variants, 0)],
+            -np.inf,
+        )
+        picks = variants[np.arange(len(chosen)), np.argmax(fit, axis=1)] if len(chosen) else chosen
+        ranked.append([
+            ScenarioScore(
+                table.scenarios[scenario], float(scores[query, scenario]),
+                candidates.hit(query, int(best_column[query, scenario])) if has_hit[query, scenario] else NO_HIT,
+                table.scripts[int(pick)],
+            )
+            for scenario, pick in zip(chosen.tolist(), picks.tolist(), strict=True)
+        ])
+    return ranked

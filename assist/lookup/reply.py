@@ -1,0 +1,76 @@
+"""Turn ranked scenarios into the reply an agent reads out, and explain why."""
+
+from __future__ import annotations
+
+from assist.lookup.rank import ScenarioScore
+from assist.types import Candidate, Violation
+
+FALLBACK = {
+    "zh": (
+        "我理解您希望尽快把这件事处理好，我们一定会认真帮您。",
+        "为了给您准确的办理方案，能否请您具体说一下是哪项业务、现在遇到了什么情况？",
+    ),
+    "en": (
+        "I understand you want this sorted out quickly, and we will help you with it.",
+        "So that I give you the right answer, could you tell me which service this is about "
+        "and what is happening right now?",
+    ),
+}
+
+
+def fallback_parts(family: str) -> tuple[str, str]:
+    """Empathy + a clarifying question, used when assist abstains."""
+    return FALLBACK.get(family, FALLBACK["zh"])
+
+
+def reply_text(candidate: Candidate, family: str) -> str:
+    """The candidate's approved reply; for an examples-only script (no reply written
+    yet) the fallback empathy plus a note naming the recognised scenario."""
+    if candidate.reply:
+        return candidate.reply
+    empathy, _ = fallback_parts(family)
+    note = {"zh": f"（已识别场景：{candidate.scenario}，该场景尚无审定话术）",
+            "en": f" (recognised scenario: {candidate.scenario}; no approved reply written yet)"}
+    return empathy + note.get(family, note["en"])
+
+
+def to_candidate(scored: ScenarioScore, example: str, warnings: tuple[Violation, ...]) -> Candidate:
+    script = scored.script
+    return Candidate(
+        script_id=script.id,
+        scenario=script.scenario,
+        score=round(float(scored.score), 4),
+        empathy=script.empathy,
+        solution_preview=script.solution_preview,
+        matched_example=example,
+        language=script.language,
+        steps=script.steps,
+        segment=script.segment,
+        channel=script.channel,
+        severity=script.severity,
+        escalation=script.escalation,
+        dense_score=round(float(scored.best.dense), 4),
+        lexical_score=round(float(scored.best.lexical), 4),
+        warnings=warnings,
+    )
+
+
+def explain_match(candidate: Candidate, margin: float) -> str:
+    return (
+        f"closest library example 「{candidate.matched_example}」 "
+        f"(dense {candidate.dense_score:.2f}, keywords {candidate.lexical_score:.2f}); "
+        f"score {candidate.score:.2f}, {margin:.2f} ahead of the runner-up"
+    )
+
+
+def explain_pin(rule_id: str, matched_text: str, script_id: str) -> str:
+    return f"pinned by rule {rule_id}: the customer said 「{matched_text}」, so script {script_id} comes first"
+
+
+def explain_abstain(best: float, threshold: float) -> str:
+    return (
+        f"no script is close enough (best score {best:.2f} < threshold {threshold:.2f}); "
+        "ask a clarifying question"
+    )
+
+

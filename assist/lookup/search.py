@@ -1,0 +1,172 @@
+"""Hybrid search: dense neighbours (exact, or FAISS HNSW) fused with character n-gram BM25.
+
+The dense side finds paraphrases and cross-language matches; the lexical side
+keeps exact keywords (「U盾」「安全账户」) from being lost. The candidates of a
+query are its dense neighbours and its best lexical matches; each is scored on
+both signals, ``dense_weight * cosine + lexical_weight * normalised BM25``.
+
+A whole batch is searched with array operations: the result is one table of
+candidates per query (:class:`Candidates`), not Python objects per example.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from assist.indexing.store import LoadedIndex
+
+DENSE_NEIGHBOURS = 64
+LEXICAL_NEIGHBOURS = 64
+LEXICAL_CELLS_PER_CHUNK = 1 << 22
+"""BM25 scores are computed for this many (query, example) cells at a time, which
+bounds the memory of a batch against a large library (16 MB of float32)."""
+
+
+@dataclass(frozen=True)
+class FusionWeights:
+    dense: float = 0.6
+    lexical: float = 0.4
+
+
+@dataclass(frozen=True)
+class ExampleHit:
+    row: int
+    dense: float
+    lexical: float
+    fused: float
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Candidate examples of a batch of queries, one row per query.
+
+    ``rows`` holds example rows (``-1`` pads a query with fewer candidates); the
+    other arrays hold each candidate's scores, ``fused`` is ``-inf`` at padding.
+    """
+
+    rows: np.ndarray  # (n_queries, width) int64
+    dense: np.ndarray  # (n_queries, width) float32
+    lexical: np.ndarray  # (n_queries, width) float32
+    fused: np.ndarray  # (n_queries, width) float64
+
+    def hit(self, query: int, column: int) -> ExampleHit:
+        return ExampleHit(
+            int(self.rows[query, column]), float(self.dense[query, column]),
+            float(self.lexical[query, column]), float(self.fused[query, column]),
+        )
+
+
+def dense_neighbours(index: LoadedIndex, vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """FAISS top-k inner products for a batch of query vectors."""
+    k = max(1, min(k, index.dense.ntotal))
+    sims, rows = index.dense.search(np.ascontiguousarray(vectors, dtype=np.float32), k)
+    return sims, rows
+
+
+def lexical_neighbours(index: LoadedIndex, texts: list[str], dense_rows: np.ndarray) -> tuple[np.ndarray, ...]:
+    """For each query: its best lexical rows with their scores, and the lexical
+    score of each of its dense neighbours. Rows without any lexical overlap are -1."""
+    n_docs = index.lexical.n_docs
+    width = min(LEXICAL_NEIGHBOURS, n_docs)
+    top_rows = np.full((len(texts), width), -1, dtype=np.int64)
+    top_scores = np.zeros((len(texts), width), dtype=np.float32)
+    at_dense = np.zeros(dense_rows.shape, dtype=np.float32)
+    chunk = max(1, LEXICAL_CELLS_PER_CHUNK // max(n_docs, 1))
+    for start in range(0, len(texts), chunk):
+        stop = min(start + chunk, len(texts))
+        scores = index.lexical.scores_batch(texts[start:stop])
+        if width < n_docs:
+            best = np.argpartition(-scores, width - 1, axis=1)[:, :width]
+        else:
+            best = np.broadcast_to(np.arange(n_docs), (stop - start, n_docs))
+        best_scores = np.take_along_axis(scores, best, axis=1)
+        top_rows[start:stop] = np.where(best_scores > 0, best, -1)
+        top_scores[start:stop] = best_scores
+        block = dense_rows[start:stop]
+        at_dense[start:stop] = np.where(
+            block >= 0, np.take_along_axis(scores, np.maximum(block, 0), axis=1), 0.0
+        )
+    return top_rows, top_scores, at_dense
+
+
+def all_inner_products(index: LoadedIndex, vectors: np.ndarray) -> np.ndarray:
+    """Every query's inner product with every stored example, (n_queries, n_examples)."""
+    return np.asarray(vectors, dtype=np.float32) @ index.vectors.T
+
+
+def exact_neighbours(products: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The top-``k`` of each row of :func:`all_inner_products`, best first (ties: lower row first)."""
+    k = max(1, min(k, products.shape[1]))
+    if k < products.shape[1]:
+        top = np.argpartition(-products, k - 1, axis=1)[:, :k]
+    else:
+        top = np.broadcast_to(np.arange(products.shape[1]), products.shape)
+    top = np.sort(top, axis=1)
+    sims = np.take_along_axis(products, top, axis=1)
+    order = np.argsort(-sims, axis=1, kind="stable")
+    return np.take_along_axis(sims, order, axis=1), np.take_along_axis(top, order, axis=1)
+
+
+def dense_search(index: LoadedIndex, vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Top-``k`` neighbours of each query: exact from :func:`all_inner_products` for a flat
+    index (returned too), FAISS's own search for an approximate one (None)."""
+    if index.manifest.index_type != "flat":
+        return (*dense_neighbours(index, vectors, k), None)
+    products = all_inner_products(index, vectors)
+    return (*exact_neighbours(products, k), products)
+
+
+def search_batch(
+    index: LoadedIndex, vectors: np.ndarray, texts: list[str], weights: FusionWeights
+) -> Candidates:
+    """Dense and lexical candidates of every query of a batch, scored on both signals.
+
+    A long batch is searched in slices of queries, so that its (query, example)
+    score tables stay within :data:`LEXICAL_CELLS_PER_CHUNK` cells whatever its length.
+    """
+    step = max(1, LEXICAL_CELLS_PER_CHUNK // max(index.dense.ntotal, 1))
+    if len(texts) <= step:
+        return _search_slice(index, vectors, texts, weights)
+    parts = [
+        _search_slice(index, vectors[start : start + step], texts[start : start + step], weights)
+        for start in range(0, len(texts), step)
+    ]
+    return Candidates(*(np.concatenate([getattr(part, name) for part in parts]) for name in _CANDIDATE_ARRAYS))
+
+
+_CANDIDATE_ARRAYS = ("rows", "dense", "lexical", "fused")
+
+
+def _search_slice(
+    index: LoadedIndex, vectors: np.ndarray, texts: list[str], weights: FusionWeights
+) -> Candidates:
+    """:func:`search_batch` of a slice short enough to score against every example at once.
+
+    Up to :data:`assist.indexing.store.APPROXIMATE_ABOVE` examples the index is flat,
+    and one product of the queries with every example gives both the dense
+    neighbours and the cosine of each lexical candidate, where FAISS would find the
+    former and a gather of the candidates' vectors the latter (about 0.14 ms of a
+    batched utterance's ~1 ms).
+    """
+    dense_sims, dense_rows, products = dense_search(index, vectors, DENSE_NEIGHBOURS)
+    dense_rows = dense_rows.astype(np.int64)
+    lexical_rows, lexical_scores, lexical_at_dense = lexical_neighbours(index, texts, dense_rows)
+    # A lexical match already among the dense neighbours is kept once, on the dense side.
+    repeated = (lexical_rows[:, :, None] == dense_rows[:, None, :]).any(axis=2)
+    lexical_rows = np.where(repeated, -1, lexical_rows)
+    if products is not None:
+        lexical_dense = np.take_along_axis(products, np.maximum(lexical_rows, 0), axis=1)
+    else:
+        lexical_dense = np.einsum(
+            "qcd,qd->qc", index.vectors[np.maximum(lexical_rows, 0)], np.asarray(vectors, dtype=np.float32)
+        )
+    rows = np.concatenate([dense_rows, lexical_rows], axis=1)
+    dense = np.concatenate([dense_sims, lexical_dense], axis=1).astype(np.float32)
+    lexical = np.concatenate([lexical_at_dense, lexical_scores], axis=1)
+    fused = weights.dense * dense.astype(np.float64) + weights.lexical * lexical.astype(np.float64)
+    fused[rows < 0] = -np.inf
+    dense[rows < 0] = 0.0
+    lexical[rows < 0] = 0.0
+    return Candidates(rows, dense, lexical, fused)
