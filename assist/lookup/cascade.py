@@ -19,6 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from assist.encoders.base import STATIC_MODEL
+from assist.lookup.ranker import Ranked, Ranker
 
 QUICK_MODEL = STATIC_MODEL
 QUICK_INDEX_FOLDER = "quick"
@@ -36,3 +37,30 @@ def quick_index_dir(folder: Path) -> Path:
 def is_sure(best: float, margin: float, threshold: float) -> bool:
     """Whether the quick pass's ranking (before any pin) can stand without the full model."""
     return best >= threshold + SURE_ABOVE_THRESHOLD and margin >= SURE_MARGIN
+
+
+class Cascade:
+    """Two rankers as one: ``quick`` ranks every text, ``full`` re-ranks those it is unsure of.
+
+    Each text gets exactly the ranking of the pass that decided it, marked by
+    :attr:`Ranked.quick`; the abstention ``threshold`` is the assistant's, passed per call.
+    """
+
+    def __init__(self, quick: Ranker, full: Ranker) -> None:
+        self.quick = quick
+        self.full = full
+
+    def rank(
+        self, normalised: list[str], families: list[str], segment: str | None, channel: str | None,
+        top_k: int, threshold: float,
+    ) -> list[Ranked]:
+        first = self.quick.rank(normalised, families, segment, channel, top_k)
+        decided = [Ranked(item.scenarios, quick=True) for item in first]
+        unsure = [i for i, item in enumerate(first) if not is_sure(item.best, item.margin, threshold)]
+        if unsure:
+            second = self.full.rank(
+                [normalised[i] for i in unsure], [families[i] for i in unsure], segment, channel, top_k
+            )
+            for position, item in zip(unsure, second, strict=True):
+                decided[position] = item
+        return decided

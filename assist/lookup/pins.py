@@ -9,9 +9,11 @@ customer rule), so compliance officers review the triggers as YAML.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assist.compliance.rules import RulePack
+from assist.lookup.rank import NO_HIT, ScenarioScore
+from assist.lookup.variants import Variants
 from assist.types import Violation
 
 ESCALATION_SIGNAL = "escalation_signal"
@@ -45,3 +47,34 @@ def customer_pins(pack: RulePack, utterance: str, known_scenarios: set[str]) -> 
         pins.append(Pin(scenario, rule.id, rule.priority, rule.alert or rule.explanation, violation, rule.category))
     pins.sort(key=lambda p: p.priority, reverse=True)
     return pins
+
+
+def apply_pins(
+    ranked: list[ScenarioScore], pins: list[Pin], text: str, segment: str | None, channel: str | None,
+    variants: Variants, threshold: float,
+) -> list[ScenarioScore]:
+    """Move pinned scenarios to the front, highest priority first.
+
+    A severe-complaint signal about a confidently matched scenario that has a
+    severe variant (e.g. a disputed duplicate charge with a threat to go to the
+    regulator) keeps that scenario and switches to its severe variant, whose
+    escalation path is what the signal calls for.
+    """
+    if not pins:
+        return ranked
+    by_scenario = {s.scenario: s for s in ranked}
+    front: list[ScenarioScore] = []
+    for pin in pins:
+        if pin.is_escalation and not front and ranked and ranked[0].score >= threshold:
+            severe = variants.severe(ranked[0].scenario, text)
+            if severe is not None:
+                front.append(replace(ranked[0], script=severe))
+                continue
+        scored = by_scenario.get(pin.scenario)
+        if scored is None:
+            script = variants.choose(pin.scenario, text, segment, channel)
+            assert script is not None  # customer_pins keeps known scenarios only
+            scored = ScenarioScore(pin.scenario, 0.0, NO_HIT, script)
+        front.append(scored)
+    pinned = {s.scenario for s in front}
+    return front + [s for s in ranked if s.scenario not in pinned]

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+
+from assist.lookup.pins import Pin
 from assist.lookup.rank import ScenarioScore
-from assist.types import Candidate, Violation
+from assist.lookup.ranker import margin_of
+from assist.lookup.search import ExampleHit
+from assist.text.normalise import language_family
+from assist.types import Candidate, Suggestion, Violation, join_reply
 
 FALLBACK = {
     "zh": (
@@ -74,3 +80,34 @@ def explain_abstain(best: float, threshold: float) -> str:
     )
 
 
+def build_suggestion(
+    text: str, ranked: list[ScenarioScore], pins: list[Pin], *, top_k: int, threshold: float, quick: bool,
+    example_text: Callable[[ExampleHit], str], warnings: Mapping[str, tuple[Violation, ...]],
+) -> Suggestion:
+    """The suggestion for one text from its scenarios in final order (pins applied): the pinned
+    script, the best match above ``threshold``, or an abstention with a clarifying question."""
+    family = language_family(text)
+    candidates = [
+        to_candidate(scored, example_text(scored.best), warnings.get(scored.script.id, ()))
+        for scored in ranked[:top_k]
+    ]
+    margin = margin_of(ranked)
+    if pins:
+        pin, top = pins[0], candidates[0]
+        return Suggestion(
+            reply=reply_text(top, family), abstained=False, candidates=candidates, pinned_by=pin.rule_id,
+            why=explain_pin(pin.rule_id, pin.evidence.matched_text, top.script_id), margin=margin,
+            alerts=[pin.alert], escalation=top.escalation, quick_pass=quick,
+        )
+    best = candidates[0].score if candidates else 0.0
+    if not candidates or best < threshold:
+        empathy, question = fallback_parts(family)
+        return Suggestion(
+            reply=join_reply(empathy, question), abstained=True, candidates=candidates,
+            why=explain_abstain(best, threshold), margin=margin, quick_pass=quick,
+        )
+    top = candidates[0]
+    return Suggestion(
+        reply=reply_text(top, family), abstained=False, candidates=candidates,
+        why=explain_match(top, margin), margin=margin, escalation=top.escalation, quick_pass=quick,
+    )
