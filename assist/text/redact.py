@@ -1,109 +1,67 @@
 """Personal-data redaction for everything assist logs, reports or persists.
 
-Customer utterances (simplified Chinese, traditional Chinese, English) are
-scanned for four kinds of personal data, and each finding is replaced by a
-fixed placeholder that contains no digits, so redaction is idempotent:
+Redaction is **by shape**: a number is redacted because it looks like a card,
+an account, an identity number or a mobile, not only when its checksum is
+right (a misheard or mistyped card still leaks the holder's number). This is
+the one redaction spec for reports, gap stubs, predictions, JSON output and
+logs. Each finding is replaced by a placeholder without digits, so
+``redact(redact(t)) == redact(t)``.
 
-=========  =============  ====================================================
-kind       placeholder    what is detected
-=========  =============  ====================================================
-``id``     ``[ID]``       Chinese resident identity numbers (GB 11643): 18
-                          characters = 6-digit region code + 8-digit birth date
-                          + 3-digit sequence + check character. Accepted only
-                          when the region starts with a province-level code
-                          (11-15, 21-23, 31-37, 41-46, 50-54, 61-65, 71, 81,
-                          82, 83) or with 9 (2023 foreigners' permanent
-                          residence ID), the birth date is a real calendar
-                          date between 1900-01-01 and today, and the check
-                          character equals the ISO 7064 MOD 11-2 value
-                          (weights 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2,
-                          ``10X98765432``). ``X`` may be lower-case. Written
-                          solid or as 6-8-4 with one space or hyphen.
-``card``   ``[CARD]``     Payment card numbers of 13-19 digits that pass the
-                          Luhn check, written solid (``6222021234567890123``)
-                          or in a card layout with one consistent space or
-                          hyphen separator: 4-4-4-1..4, 4-4-4-4-1..3, 4-6-5
-                          (Amex), 4-6-4 (Diners). A grouped card is found even
-                          when other digit groups touch it (``2024-05-01 4111
-                          1111 1111 1111 2025年``). One exception to the Luhn
-                          rule: a number in the canonical 4-4-4-4 layout
-                          (optionally + a final group of 1-3 digits, so 16-19
-                          digits, one consistent separator) that starts with a
-                          major network IIN (4 Visa, 51-55 Mastercard, 35 JCB,
-                          60/62/65 UnionPay and Discover) is a card even when
-                          Luhn fails: a mistyped or misheard card still leaks
-                          the PAN, and order numbers, amounts and dates are not
-                          written that way.
-``phone``  ``[PHONE]``    Mainland mobiles ``1[3-9]`` + 9 digits (solid or
-                          3-4-4 with spaces/hyphens), optionally prefixed by
-                          ``+86``, ``0086`` or ``(+86)``; mainland landlines
-                          with area code (``010-12345678``, ``0755 1234567``,
-                          ``(021)1234-5678``); Hong Kong numbers with a
-                          ``+852``/``00852``/``(852)`` prefix and 8 digits;
-                          Taiwan mobiles ``09xx-xxx-xxx`` (solid or grouped,
-                          or ``+886 9xx xxx xxx``, ``+886 0912…``); and any
-                          other ``+`` followed by 8-15 digits, E.164 style
-                          (groups separated by a space or hyphen, ``(0)``
-                          trunk and ``(415)``-style area codes allowed; a
-                          longer tail is cut at the last group that keeps 15
-                          digits). A ``+`` number counts even right after a
-                          digit, so ``5+12345678`` is redacted too.
-``email``  ``[EMAIL]``    ASCII e-mail addresses: local part of letters,
-                          digits and ``._%+-``; domain labels of letters,
-                          digits and inner hyphens; a 2-63 letter TLD.
-=========  =============  ====================================================
+===========  =============  ==================================================
+kind         placeholder    what is detected
+===========  =============  ==================================================
+``id``       ``[ID]``       The 18-character resident-ID shape: 6 digits
+                            (first not 0), a birth-date shape (year 18xx-20xx,
+                            month 01-12, day 01-31), 3 digits, a digit or X;
+                            solid or 6-8-4 with one space or hyphen. The check
+                            character is *not* required to be right.
+``card``     ``[CARD]``     13-19 digits passing Luhn (solid or in a card
+                            layout: 4-4-4-1..4, 4-4-4-4-1..3, 4-6-5, 4-6-4),
+                            and the canonical 4-4-4-4(-1..3) layout starting
+                            with a major network prefix even when Luhn fails.
+``phone``    ``[PHONE]``    Mainland mobiles ``1[3-9]`` + 9 digits with any
+                            single spaces or hyphens between digits, with or
+                            without ``+86``/``0086``/``(+86)``; mainland
+                            landlines with area code; Hong Kong and Taiwan
+                            numbers with prefixes; any ``+`` number of 8-15
+                            digits (E.164).
+``account``  ``[ACCOUNT]``  Any other run of 10 or more digits, counting
+                            digits joined by single spaces or hyphens
+                            (``6222 0212 3456 7890 12``, ``1234-5678-9012``):
+                            bank accounts, cards that fail every check, and
+                            (a price paid for privacy) long reference numbers.
+                            Runs of 20 or more are redacted whole. Exception:
+                            10-digit ``400``/``800`` service numbers.
+``email``    ``[EMAIL]``    ASCII e-mail addresses.
+``name``     ``[NAME]``     A name before an honorific: a common Chinese
+                            surname plus up to two characters before
+                            先生/女士/小姐/太太 (the honorific is kept:
+                            ``[NAME]先生``), and a capitalised name after
+                            Mr/Mrs/Ms/Miss/Mx/Dr (``Mr [NAME]``).
+===========  =============  ==================================================
 
-Matching rules
---------------
-* Full-width forms (``０-９``, ``Ｘ``, ``＋``, ``－``, ``＠``, ``（）``…), other
-  Unicode decimal digits, Unicode dashes and Unicode spaces (``\u3000``…)
-  are normalised character-for-character before matching, so offsets are
-  those of the original text and everything outside a finding is returned
-  unchanged.
-* Numbers are found inside Chinese or English text without spaces
-  (「我卡号是6222021234567890123帮我查」), but a number is only ever taken as
-  whole digit runs: digits glued to further digits are never matched (a
-  19-digit card is not an 11-digit phone; an unbroken run of 20+ digits is
-  nothing). Letters do not count as glue (``TX4111111111111111`` loses the
-  Luhn-valid card number).
-* Most specific first: identity numbers, then cards, then phones; each
-  later detector sees earlier findings as removed text. A number right after
-  a ``+`` is offered to the phone rules before the card rules, so
-  ``+8613812345678`` is a phone even if it happens to pass Luhn. E-mail addresses are
-  matched on the full text and findings that overlap are merged into one
-  span, so no part of either survives: ``13812345678@qq.com`` becomes
-  ``[EMAIL]`` (the address covers the number), a grouped card whose last
-  group runs into an address becomes one ``[CARD]``.
-* Every decision depends only on text that survives redaction, so
-  ``redact(redact(t)) == redact(t)``.
+Digits are read in every form a transcript carries them: ASCII, full-width
+(``０-９``), other Unicode decimal digits, and Chinese numerals (〇零一幺二两
+三四五六七八九 and the financial forms 壹贰叁肆伍陆柒捌玖), so
+「六二二二零二一二三四五六七八九零一二三」 is a 19-digit run. Full-width
+forms, Unicode dashes and spaces are normalised character-for-character before
+matching, so offsets index the original text and everything outside a finding
+is returned unchanged.
 
-Deliberately left alone
------------------------
-* Amounts (「转了5000块」, ``¥12,000.00``, ``5,000``), dates (``2024-05-01``,
-  ``20240501``), times, short codes and verification codes (``123456``),
-  service numbers (``95588``, ``400-820-8820``).
-* Order, transaction and reference numbers that fail the checks above: a
-  13-19 digit run that fails Luhn (outside the card layout exception), an
-  18-character number with a wrong check character, an impossible or future
-  birth date, or an unknown region. (About one random 13-19 digit reference
-  number in ten passes Luhn by chance and is redacted as a card: the price of
-  not missing cards.)
-* Unbroken digit runs of 20 or more digits, and 15-digit first-generation
-  identity numbers (no check digit, indistinguishable from reference numbers).
-* Card numbers written in other groupings (``622202 1234567890123``), spelled
-  out in words or Chinese numerals (「六二二二…」), or split by other
-  characters; phone numbers in other groupings or without the prefixes above
-  (a bare 8-digit Hong Kong number looks like an amount); ``+`` numbers of
-  fewer than 8 digits.
-* Obfuscated or non-ASCII e-mail addresses (``zhang at qq dot com``,
-  ``张三@公司.中国``).
-* Other identifiers: Hong Kong / Taiwan identity cards, passports, bank
-  account numbers that are not card numbers, names, addresses, CVVs and
-  expiry dates.
+Order: identity numbers, Luhn/layout cards (a number right after ``+`` is left
+to the phone rules), phones, cards again, then accounts; each later detector
+sees earlier findings as removed text. E-mail addresses are matched on the
+full text and overlapping findings are merged into one span. Names are found
+on the text outside numeric findings.
 
-The module is pure standard library, holds no mutable global state (only
-compiled patterns and read-only tables) and is safe to call from any thread.
-Every pattern is linear in the input length.
+Deliberately left alone: amounts (「转了5000块」, ``¥12,000.00``), dates
+(``2024-05-01``, ``20240501``), times, verification codes and other runs of
+fewer than 10 digits, service numbers (``95588``, ``400-820-8820``), names
+without an honorific (「我叫王小明」), obfuscated e-mail (``zhang at qq dot
+com``).
+
+The module is pure standard library, holds no mutable global state and is safe
+to call from any thread. Every pattern is linear in the input length.
 """
 
 from __future__ import annotations
@@ -112,21 +70,23 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date
 from types import MappingProxyType
 from typing import Final, Literal
 
 __all__ = ["PLACEHOLDERS", "PiiKind", "PiiMatch", "contains_pii", "find_pii", "redact"]
 
-PiiKind = Literal["id", "card", "phone", "email"]
+PiiKind = Literal["id", "card", "phone", "account", "email", "name"]
 
 PLACEHOLDERS: Final[Mapping[PiiKind, str]] = MappingProxyType(
-    {"id": "[ID]", "card": "[CARD]", "phone": "[PHONE]", "email": "[EMAIL]"}
+    {
+        "id": "[ID]", "card": "[CARD]", "phone": "[PHONE]", "account": "[ACCOUNT]",
+        "email": "[EMAIL]", "name": "[NAME]",
+    }
 )
 
 # Lower number wins when findings of different kinds are merged.
 _PRIORITY: Final[Mapping[PiiKind, int]] = MappingProxyType(
-    {"id": 0, "card": 1, "phone": 2, "email": 3}
+    {"id": 0, "card": 1, "phone": 2, "account": 3, "email": 4, "name": 5}
 )
 
 
@@ -159,7 +119,24 @@ def _build_translation() -> Mapping[int, str]:
     return MappingProxyType(table)
 
 
+_CHINESE_DIGITS: Final = {
+    "0": "〇零○", "1": "一幺壹", "2": "二两贰", "3": "三叁", "4": "四肆",
+    "5": "五伍", "6": "六陆", "7": "七柒", "8": "八捌", "9": "九玖",
+}
+
+
 _TRANSLATION: Final = _build_translation()
+_NUMERAL_TRANSLATION: Final = MappingProxyType(
+    {ord(numeral): digit for digit, numerals in _CHINESE_DIGITS.items() for numeral in numerals}
+)
+_NUMERALS: Final = "".join(_CHINESE_DIGITS.values())
+# Three or more numerals (single spaces or hyphens between) are read as digits; a lone
+# 一 or 两 is a word (「查一下」, 「两张卡」), and must not glue onto a card number.
+_NUMERAL_RUN: Final = re.compile(rf"[{_NUMERALS}](?:[ -]?[{_NUMERALS}]){{2,}}")
+
+
+def _numerals_to_digits(match: re.Match[str]) -> str:
+    return match.group().translate(_NUMERAL_TRANSLATION)
 _OTHER_DIGIT: Final = re.compile(r"(?![0-9])\d")
 # Placed over findings so later detectors treat them as removed text. Like the
 # placeholders' brackets it is neither a digit, a separator, "+" nor e-mail text.
@@ -170,10 +147,11 @@ def _ascii_digit(match: re.Match[str]) -> str:
     return str(unicodedata.decimal(match.group()))
 
 
-def _normalise(text: str) -> str:
-    """Full-width → ASCII, Unicode digits/dashes/spaces → ASCII; length-preserving."""
-    text = text.translate(_TRANSLATION)
-    return _OTHER_DIGIT.sub(_ascii_digit, text)
+def _normalise(text: str, *, numerals: bool = False) -> str:
+    """Full-width → ASCII, Unicode digits/dashes/spaces → ASCII; with ``numerals``,
+    Chinese numerals → ASCII digits too. Length-preserving."""
+    text = _OTHER_DIGIT.sub(_ascii_digit, text.translate(_TRANSLATION))
+    return _NUMERAL_RUN.sub(_numerals_to_digits, text) if numerals else text
 
 
 # --------------------------------------------------------------------------
@@ -193,40 +171,13 @@ def _luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
-_ID_WEIGHTS: Final = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK: Final = "10X98765432"
-_PROVINCES: Final = frozenset(
-    {
-        *("11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34"),
-        *("35", "36", "37", "41", "42", "43", "44", "45", "46", "50", "51", "52"),
-        *("53", "54", "61", "62", "63", "64", "65", "71", "81", "82", "83"),
-    }
-)
-
-
-def _id_ok(body: str, check: str, today: date) -> bool:
-    """``body`` is the 17 leading digits, ``check`` the final character."""
-    if body[:2] not in _PROVINCES and body[0] != "9":
-        return False
-    year, month, day = int(body[6:10]), int(body[10:12]), int(body[12:14])
-    if year < 1900:
-        return False
-    try:
-        born = date(year, month, day)
-    except ValueError:
-        return False
-    if born > today:
-        return False
-    total = sum(int(ch) * weight for ch, weight in zip(body, _ID_WEIGHTS, strict=True))
-    return _ID_CHECK[total % 11] == check.upper()
-
-
 # --------------------------------------------------------------------------
 # Patterns
 # --------------------------------------------------------------------------
 
 _ID_RE: Final = re.compile(
-    r"(?<![0-9])([0-9]{6})([ -]?)([0-9]{8})\2([0-9]{3})(?:([0-9])(?![0-9])|([Xx]))"
+    r"(?<![0-9])[1-9][0-9]{5}([ -]?)(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])"
+    r"\1[0-9]{3}(?:[0-9](?![0-9])|[Xx])"
 )
 
 # A chain of digit groups joined by single spaces or hyphens; cards are looked
@@ -255,13 +206,14 @@ def _intl_prefix(code: str) -> str:
 
 _PHONE_RES: Final = (
     # Mainland mobile with country prefix.
-    re.compile(_intl_prefix("86") + r"1[3-9][0-9][ -]?[0-9]{4}[ -]?[0-9]{4}(?![0-9])"),
+    re.compile(_intl_prefix("86") + r"1[3-9](?:[ -]?[0-9]){9}(?![0-9])"),
     # Hong Kong: prefix + 8 digits.
     re.compile(_intl_prefix("852") + r"[2-9][0-9]{3}[ -]?[0-9]{4}(?![0-9])"),
     # Taiwan mobile with country prefix (the domestic 0 is often kept).
     re.compile(_intl_prefix("886") + r"0?9[0-9]{2}[ -]?[0-9]{3}[ -]?[0-9]{3}(?![0-9])"),
-    # Mainland mobile, 3-4-4 ("+1381…" is left to the E.164 rule).
-    re.compile(r"(?<![0-9+])1[3-9][0-9][ -]?[0-9]{4}[ -]?[0-9]{4}(?![0-9])"),
+    # Mainland mobile, any single spaces or hyphens between digits ("+1381…" is left to
+    # the E.164 rule).
+    re.compile(r"(?<![0-9+])1[3-9](?:[ -]?[0-9]){9}(?![0-9])"),
     # Taiwan mobile, 4-3-3.
     re.compile(r"(?<![0-9])09[0-9]{2}[ -]?[0-9]{3}[ -]?[0-9]{3}(?![0-9])"),
     # Mainland landline with area code.
@@ -311,13 +263,49 @@ def _scan(
             pos = span[1]
 
 
-def _find_ids(text: str, today: date) -> Iterator[_Span]:
-    def accept(match: re.Match[str]) -> _Span | None:
-        body = match.group(1) + match.group(3) + match.group(4)
-        check = match.group(5) or match.group(6)
-        return match.span() if _id_ok(body, check, today) else None
+def _find_ids(text: str) -> Iterator[_Span]:
+    return _scan(_ID_RE, text, lambda match: match.span())
 
-    return _scan(_ID_RE, text, accept)
+
+ACCOUNT_MIN_DIGITS: Final = 10
+_SERVICE_PREFIXES: Final = ("400", "800")
+
+
+def _find_accounts(text: str) -> Iterator[_Span]:
+    """Every remaining chain of digit groups with at least :data:`ACCOUNT_MIN_DIGITS` digits."""
+    for chain in _CHAIN_RE.finditer(text):
+        digits = sum(1 for ch in chain.group() if ch.isdigit())
+        if digits < ACCOUNT_MIN_DIGITS:
+            continue
+        if digits == ACCOUNT_MIN_DIGITS and chain.group().startswith(_SERVICE_PREFIXES):
+            continue
+        yield chain.span()
+
+
+_SURNAMES: Final = (
+    "欧阳|司马|诸葛|上官|东方|慕容|令狐|皇甫|尉迟|公孙|长孙|宇文|司徒|夏侯|歐陽|諸葛|"
+    "[王李张張刘劉陈陳杨楊黄黃赵趙吴吳周徐孙孫马馬朱胡郭林何高罗羅郑鄭梁谢謝宋唐韩韓冯馮"
+    "邓鄧曹彭曾萧蕭田董袁潘蒋蔣蔡余杜叶葉程苏蘇魏吕呂丁沈任姚卢盧姜崔钟鍾谭譚陆陸汪范金石廖贾賈"
+    "夏韦韋傅方邹鄒熊孟秦邱江尹薛闫閆段雷侯龙龍史陶黎贺賀顾顧毛郝龚龔邵万萬钱錢严嚴覃武戴莫孔"
+    "向汤湯常温溫康施文牛樊葛邢安齐齊易乔喬伍庞龐颜顏倪庄莊聂聶章鲁魯岳翟殷詹申欧歐耿关關兰蘭"
+    "焦俞左柳甘祝包宁寧尚符舒阮柯纪紀梅童凌毕畢单單季裴霍涂成苗谷盛曲翁冉骆駱蓝藍路游辛靳管"
+    "柴蒙鲍鮑华華喻祁蒲房滕屈饶饒解牟艾尤阳陽时時穆农農司卓古吉缪繆简簡车車项項连連芦盧麦麥"
+    "褚娄婁窦竇戚岑景党宫宮费費卜冷晏席卫衛米柏宗瞿桂全佟应應臧闵閔苟邬鄔边邊卞姬师師和仇栾欒"
+    "隋商刁沙荣榮巫寇桑郎甄丛叢仲虞敖巩鞏明佘池查麻苑迟遲邝鄺]"
+)
+_CHINESE_NAME_RE: Final = re.compile(
+    rf"(?:{_SURNAMES})[\u4e00-\u9fff]{{0,2}}?(?=先生|女士|小姐|太太)"
+)
+_LATIN_NAME_RE: Final = re.compile(
+    r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?[ ]+([A-Z][A-Za-z'-]*(?:[ ]+[A-Z][A-Za-z'-]*)?)"
+)
+
+
+def _find_names(text: str) -> Iterator[_Span]:
+    for match in _CHINESE_NAME_RE.finditer(text):
+        yield match.span()
+    for match in _LATIN_NAME_RE.finditer(text):
+        yield match.span(1)
 
 
 def _find_cards(text: str, *, defer_plus: bool) -> Iterator[_Span]:
@@ -431,7 +419,8 @@ def find_pii(text: str) -> list[PiiMatch]:
     """
     if not text:
         return []
-    normalised = _normalise(text)
+    plain = _normalise(text)
+    normalised = _normalise(text, numerals=True)
     work = list(normalised)
     numeric: list[tuple[int, int, PiiKind]] = []
 
@@ -440,7 +429,7 @@ def find_pii(text: str) -> list[PiiMatch]:
             work[start:end] = _BLANK * (end - start)
         return "".join(work)
 
-    id_spans = list(_find_ids(normalised, date.today()))
+    id_spans = list(_find_ids(normalised))
     numeric.extend((s, e, "id") for s, e in id_spans)
     current = blank(id_spans) if id_spans else normalised
 
@@ -451,16 +440,22 @@ def find_pii(text: str) -> list[PiiMatch]:
     phone_spans, current = _find_phones(current, blank)
     numeric.extend((s, e, "phone") for s, e in phone_spans)
 
-    card_spans.extend(_find_cards(current, defer_plus=False))
+    more_cards = list(_find_cards(current, defer_plus=False))
+    if more_cards:
+        current = blank(more_cards)
+    card_spans.extend(more_cards)
     numeric.extend((s, e, "card") for s, e in card_spans)
+    numeric.extend((s, e, "account") for s, e in _find_accounts(current))
 
-    return _merge(numeric, list(_find_emails(normalised)))
+    others: list[tuple[int, int, PiiKind]] = list(_find_emails(plain))
+    others.extend((s, e, "name") for s, e in _find_names(plain))
+    return _merge(numeric, others)
 
 
 def _merge(
     numeric: list[tuple[int, int, PiiKind]], emails: list[tuple[int, int, PiiKind]]
 ) -> list[PiiMatch]:
-    """Sort findings and merge overlapping ones (only e-mails can overlap)."""
+    """Sort findings and merge overlapping ones (only e-mails and names can overlap)."""
     if not emails:
         return [PiiMatch(kind, s, e) for s, e, kind in sorted(numeric)]
     merged: list[PiiMatch] = []
