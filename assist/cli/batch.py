@@ -14,7 +14,7 @@ from assist.batch.parallel import PARALLEL_FROM_LINES, default_workers
 from assist.cli.app import IndexOpt, JsonOpt, LibraryOpt, ModelOpt, app, err, load_assistant, out, print_json
 
 
-@app.command()
+@app.command(epilog="Example: assist evaluate calls.jsonl --report out/ --json")
 def evaluate(
     file: Annotated[Path, typer.Argument(help="JSONL {text, scenario}, CSV with a header, or plain text lines.")],
     as_json: JsonOpt = False,
@@ -135,7 +135,7 @@ def render_evaluation(summary: dict[str, Any], top: int) -> None:
         out.print(pairs)
 
 
-@app.command()
+@app.command(epilog='Example: assist bench --scales "" --queries calls.jsonl --json')
 def bench(
     lookups: Annotated[int, typer.Option(min=50)] = 1000,
     batch: Annotated[int, typer.Option(min=100)] = 5000,
