@@ -1,0 +1,45 @@
+"""One pass of a lookup: a ranker's scenarios, their order and margin."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from assist.lookup.assistant import Assistant
+from assist.lookup.rank import NO_HIT, ScenarioScore
+from assist.lookup.ranker import margin_of
+from assist.types import Script
+from tests.conftest import HashEncoder
+
+
+def scored(scenario: str, score: float) -> ScenarioScore:
+    script = Script(id=f"{scenario}.zh", scenario=scenario, language="zh-Hans", examples=("x",),
+                    empathy="e", solution_preview="p")
+    return ScenarioScore(scenario, score, NO_HIT, script)
+
+
+def test_margin_is_the_lead_over_the_runner_up() -> None:
+    assert margin_of([scored("a", 0.9), scored("b", 0.6)]) == 0.3
+    assert margin_of([scored("a", 0.7)]) == 0.7  # alone, it leads by its own score
+    assert margin_of([]) == 0.0
+
+
+def test_a_ranker_ranks_every_scenario_best_first(library_dir: Path, tmp_path: Path) -> None:
+    assistant = Assistant.load(library=library_dir, encoder=HashEncoder(), index_dir=tmp_path / "i",
+                               log=lambda _: None)
+    texts = ["我的卡被冻结了，钱取不出来", "办房贷需要准备什么材料"]
+    ranked = assistant.ranker.rank(texts, ["zh", "zh"], None, None, top_k=3)
+    assert [item.scenarios[0].scenario for item in ranked] == ["account_frozen", "mortgage_process"]
+    for item in ranked:
+        scores = [s.score for s in item.scenarios]
+        assert scores == sorted(scores, reverse=True)
+        assert not item.quick
+        assert item.best == scores[0]
+    assert assistant.ranker.rank([], [], None, None, top_k=3) == []
+
+
+def test_the_matched_example_is_the_library_text(library_dir: Path, tmp_path: Path) -> None:
+    assistant = Assistant.load(library=library_dir, encoder=HashEncoder(), index_dir=tmp_path / "i",
+                               log=lambda _: None)
+    [item] = assistant.ranker.rank(["我的卡被冻结了，钱取不出来"], ["zh"], None, None, top_k=1)
+    assert assistant.ranker.example_text(item.scenarios[0].best) == "我的卡被冻结了，钱取不出来"
+    assert assistant.ranker.example_text(NO_HIT) == ""
