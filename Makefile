@@ -19,6 +19,8 @@ $(STAMP): pyproject.toml Makefile
 	# Debian's Chromium drives the console's real-browser test (Playwright's own browser
 	# download is unreachable on closed networks); CJK fonts make its screenshots readable.
 	test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium)
+	# Debian's PostgreSQL: the call-store tests start their own server from its binaries.
+	ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq postgresql)
 	fc-list :lang=zh 2>/dev/null | grep -q . || (apt-get update -qq && apt-get install -y -qq fonts-noto-cjk)
 	touch $(STAMP)
 

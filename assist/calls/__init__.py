@@ -1,0 +1,1 @@
+"""Live calls: the call store, call memory, feedback and the improvement loop."""
