@@ -14,11 +14,44 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, settings
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_EVAL = REPO.parent / "shared" / "eval"
+
+# Hypothesis profiles. "ci" (chosen when CI=true) is deterministic, so a CI failure reproduces
+# on any machine, runs fewer examples where a test does not set its own count, and has no
+# deadline: CI machines are shared and slow. HYPOTHESIS_PROFILE=NAME chooses one by hand.
+settings.register_profile(
+    "ci", derandomize=True, database=None, max_examples=25, deadline=None, print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("dev", deadline=None)
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI", "").lower() == "true" else "default")
+)
+
+# Tests left out of the fast subset (`pytest -m "not slow"`, under a minute) besides every
+# `model` test and every test that loads the real encoder: the ones measured at a second or more
+# (`pytest --durations`), by file when most of a file is slow, else by test (parameters ignored).
+SLOW_FILES: frozenset[str] = frozenset()
+SLOW_TESTS: frozenset[str] = frozenset()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if is_slow(item):
+            item.add_marker(pytest.mark.slow)
+
+
+def is_slow(item: pytest.Item) -> bool:
+    if item.get_closest_marker("model") is not None:
+        return True
+    if "default_encoder" in getattr(item, "fixturenames", ()):
+        return True
+    return item.path.name in SLOW_FILES or item.nodeid.split("[")[0] in SLOW_TESTS
 
 
 class HashEncoder:
