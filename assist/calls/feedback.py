@@ -10,19 +10,23 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, Protocol
 
 from assist.calls.memory import check_id
 from assist.calls.store import CallStore, FeedbackRow
 from assist.errors import InputError, NotFoundError
 from assist.limits import MAX_UTTERANCE_CHARS
 from assist.text.redact import redact
-
-if TYPE_CHECKING:
-    from assist.lookup.assistant import Assistant
+from assist.types import Script
 
 Action = Literal["used", "edited", "rejected", "runner_up"]
 ACTIONS: tuple[str, ...] = ("used", "edited", "rejected", "runner_up")
+
+
+class ScriptSource(Protocol):
+    """Where scripts are looked up: an assistant, or a library loaded without a model."""
+
+    def script(self, script_id: str) -> Script | None: ...
 
 
 @dataclass(frozen=True)
@@ -40,7 +44,7 @@ class FeedbackOutcome:
 
 
 def record_feedback(
-    assistant: Assistant, store: CallStore, call_id: str, event_id: str, turn_id: str, action: str,
+    scripts: ScriptSource, store: CallStore, call_id: str, event_id: str, turn_id: str, action: str,
     script_id: str | None = None, final_text: str | None = None,
 ) -> FeedbackOutcome:
     """Validate and store one feedback event; the same ``event_id`` again stores nothing."""
@@ -57,7 +61,7 @@ def record_feedback(
             raise InputError("a runner_up event needs script_id: the script the agent chose instead")
     elif action in ("used", "edited", "rejected"):
         script_id = script_id or turn.top_script
-    script = assistant.script(script_id) if script_id else None
+    script = scripts.script(script_id) if script_id else None
     if script_id and script is None:
         raise NotFoundError(f"no script {script_id[:128]!r} in the loaded library")
     if action == "edited":

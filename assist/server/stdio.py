@@ -33,6 +33,7 @@ from assist.server.api import (
     assist_error_body,
     describe_validation,
 )
+from assist.server.calls import CALL_METHODS
 
 if TYPE_CHECKING:
     from assist.lookup.assistant import Assistant
@@ -83,6 +84,7 @@ METHODS: dict[str, Callable[[AssistApi, dict[str, Any]], BaseModel | list[Any]]]
     "scenarios": _scenarios,
     "health": _health,
 }
+METHODS.update(CALL_METHODS)  # call_turn, call_feedback, call_events (assist.server.calls)
 
 
 def parse_request(line: str) -> tuple[RequestId, str, dict[str, Any]]:
