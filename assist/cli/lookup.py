@@ -112,7 +112,8 @@ def shell(
     repl = Shell(assistant, segment=choice(segment), channel=choice(channel), as_json=as_json)
     interactive = sys.stdin.isatty()
     if interactive:
-        err.print("ready: type what the customer said (:help for commands, Ctrl-D quits)", style="dim")
+        err.print("ready: type what the customer said (:help for commands, Ctrl-D quits)", style="dim",
+                  highlight=False)
     history = ShellHistory(history_path()) if interactive else None
     lines = prompted_lines(input, history) if interactive else piped_lines()
     try:
@@ -162,7 +163,8 @@ class Shell:
             self.session = self.assistant.session()
             self.call += 1
             self.emit({"type": "new_call", "call": self.call},
-                      lambda: err.print(f"new call ({self.call}): earlier scenarios forgotten", style="dim"))
+                      lambda: err.print(f"new call ({self.call}): earlier scenarios forgotten", style="dim",
+                                        highlight=False))
         elif name in ("h", "help", "?"):
             err.print(SHELL_HELP, highlight=False, markup=False)
         else:
@@ -200,10 +202,14 @@ def prompted_lines(read: Callable[[str], str], history: ShellHistory | None) -> 
 
 
 def history_path() -> Path:
-    """The shell's history file in the user's data folder (``$XDG_DATA_HOME/assist`` or
-    ``~/.local/share/assist``)."""
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "assist" / "shell_history"
+    """The shell's history file in the user's data folder (on Linux ``$XDG_DATA_HOME/assist``,
+    by default ``~/.local/share/assist``)."""
+    try:
+        import platformdirs
+    except ImportError:  # pragma: no cover - platformdirs is a dependency; the same folder on Linux
+        base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+        return Path(base) / "assist" / "shell_history"
+    return platformdirs.user_data_path("assist") / "shell_history"
 
 
 class ShellHistory:
