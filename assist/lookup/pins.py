@@ -5,18 +5,42 @@ script whatever the similarity ranking says; a request to skip identity checks
 or a relative asking about someone else's account pins its compliance script.
 The rule packs decide which words pin what (``pin`` and ``priority`` on a
 customer rule), so compliance officers review the triggers as YAML.
+
+A pin needs a pattern, not a lone keyword (a false fraud banner teaches agents
+to ignore the banner). The parts are customer rules without a pin of their own
+(``scripts_library/rules/customer_signals.yaml``), named by id prefix:
+
+* fraud: a third party (``scam.party.*``) instructing the customer to move money,
+  give a credential, hand over control or pay an unlock fee (``scam.asks.*``); a
+  fraud rule (``pin: fraud_in_progress``) counts as one part and pins only with a
+  second one. ``scam.disengaged`` (the customer ignored or hung up on the caller,
+  or tells of a past scam) cancels the pattern: that is a "was this really you?"
+  question, answered by the ranking (usually ``phishing_message``).
+* third party (English): the rule and a request about the account
+  (``third_party.request.en``) in the same utterance.
+
+Every pin carries the rule that fired and the words of every part.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from assist.compliance.rules import RulePack
+from assist.compliance.rules import Rule, RulePack
 from assist.lookup.rank import NO_HIT, ScenarioScore
 from assist.lookup.variants import Variants
 from assist.types import Violation
 
 ESCALATION_SIGNAL = "escalation_signal"
+FRAUD = "fraud_in_progress"
+PARTY = "scam.party."
+ASKS = "scam.asks."
+DISENGAGED = "scam.disengaged"
+REQUIRES: dict[str, str] = {"signal.third_party.en": "third_party.request.en"}
+"""A pinning rule (by id) that pins only together with a part (by id prefix)."""
+
+Hit = tuple[Rule, Violation]
 
 
 @dataclass(frozen=True)
@@ -27,6 +51,8 @@ class Pin:
     alert: str
     evidence: Violation
     category: str = ""
+    words: tuple[tuple[str, str], ...] = ()
+    """(rule id, the customer's words) of every rule and part that made this pin."""
 
     @property
     def is_escalation(self) -> bool:
@@ -34,19 +60,85 @@ class Pin:
         customer complains about, so it yields to a matching severe variant."""
         return self.category == ESCALATION_SIGNAL
 
+    def explain(self) -> str:
+        """The rule and the words that fired it, for ``why`` and the console."""
+        said = " + ".join(f"「{text}」 ({rule_id})" for rule_id, text in self.words) or (
+            f"「{self.evidence.matched_text}」")
+        return f"pinned by rule {self.rule_id}: the customer said {said}"
+
+
+def _inside(a: Violation, b: Violation) -> bool:
+    return b.span[0] <= a.span[0] and a.span[1] <= b.span[1]
+
+
+def _words(hits: Sequence[Hit]) -> tuple[tuple[str, str], ...]:
+    seen: dict[tuple[str, str], None] = {}
+    for rule, violation in sorted(hits, key=lambda h: h[1].span):
+        seen.setdefault((rule.id, violation.matched_text), None)
+    return tuple(seen)
+
+
+def fraud_pattern(hits: Sequence[Hit], has_parts: bool = True) -> list[Hit] | None:
+    """The hits that make a scam pattern (fraud rules first), or None when there is none.
+
+    Two distinct parts are needed: a third party and an instruction, an instruction
+    and a fraud rule, or a third party and a fraud rule found in other words than the
+    party's own (「公安」 alone is not an instruction). A pack without any part rules
+    (``has_parts`` false: a library's own pack that switched them off) pins on a fraud
+    rule alone, as its authors wrote it.
+    """
+    rules = [h for h in hits if h[0].pin == FRAUD]
+    if not has_parts:
+        return rules or None
+    if any(rule.id == DISENGAGED for rule, _ in hits):
+        return None
+    party = [h for h in hits if h[0].id.startswith(PARTY)]
+    asks = [h for h in hits if h[0].id.startswith(ASKS)]
+    beyond_party = [h for h in rules if not any(_inside(h[1], p[1]) for p in party)]
+    if (party and asks) or (asks and rules) or (party and beyond_party):
+        return rules + asks + party
+    return None
+
+
+def has_parts(pack: RulePack) -> bool:
+    """Whether ``pack`` holds the scam-pattern part rules (``scam.party.*``, ``scam.asks.*``)."""
+    return any(rule.id.startswith((PARTY, ASKS)) for rule in pack.rules)
+
 
 def customer_pins(pack: RulePack, utterance: str, known_scenarios: set[str]) -> list[Pin]:
     """Pins triggered by the utterance, highest priority first, one per scenario."""
+    hits = pack.hits(utterance, audience="customer")
     pins: list[Pin] = []
-    seen: set[str] = set()
-    for rule, violation in pack.pins(utterance):
+    fraud = fraud_pattern(hits, has_parts(pack)) if FRAUD in known_scenarios else None
+    if fraud is not None:
+        pins.append(_fraud_pin(pack, fraud))
+    seen = {FRAUD}
+    for rule, violation in sorted(
+        (h for h in hits if h[0].pin is not None), key=lambda h: (-h[0].priority, h[1].span, h[0].id)
+    ):
         scenario = rule.pin
         if scenario is None or scenario in seen or scenario not in known_scenarios:
             continue
+        required = REQUIRES.get(rule.id)
+        parts = [h for h in hits if required is not None and h[0].id.startswith(required)]
+        if required is not None and not parts:
+            continue
         seen.add(scenario)
-        pins.append(Pin(scenario, rule.id, rule.priority, rule.alert or rule.explanation, violation, rule.category))
+        pins.append(Pin(scenario, rule.id, rule.priority, rule.alert or rule.explanation, violation,
+                        rule.category, _words([(rule, violation), *parts])))
     pins.sort(key=lambda p: p.priority, reverse=True)
     return pins
+
+
+def _fraud_pin(pack: RulePack, hits: list[Hit]) -> Pin:
+    """The fraud pin named after its fraud rule where one fired, else after the instruction;
+    priority and alert from the pack's fraud rules."""
+    rule, violation = hits[0]
+    fraud_rules = sorted((r for r in pack.rules if r.pin == FRAUD), key=lambda r: -r.priority)
+    lead = rule if rule.pin == FRAUD else (fraud_rules[0] if fraud_rules else rule)
+    priority = lead.priority if lead.pin == FRAUD else 100
+    alert = lead.alert or lead.explanation
+    return Pin(FRAUD, rule.id, priority, alert, violation, "fraud_signal", _words(hits))
 
 
 def apply_pins(

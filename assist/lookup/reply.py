@@ -69,8 +69,8 @@ def explain_match(candidate: Candidate, margin: float) -> str:
     )
 
 
-def explain_pin(rule_id: str, matched_text: str, script_id: str) -> str:
-    return f"pinned by rule {rule_id}: the customer said 「{matched_text}」, so script {script_id} comes first"
+def explain_pin(pin: Pin, script_id: str) -> str:
+    return f"{pin.explain()}, so script {script_id} comes first"
 
 
 def explain_abstain(best: float, threshold: float) -> str:
@@ -96,7 +96,7 @@ def build_suggestion(
         pin, top = pins[0], candidates[0]
         return Suggestion(
             reply=reply_text(top, family), abstained=False, candidates=candidates, pinned_by=pin.rule_id,
-            why=explain_pin(pin.rule_id, pin.evidence.matched_text, top.script_id), margin=margin,
+            why=explain_pin(pin, top.script_id), margin=margin,
             alerts=[pin.alert], escalation=top.escalation, quick_pass=quick,
         )
     best = candidates[0].score if candidates else 0.0
