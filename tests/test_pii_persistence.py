@@ -336,3 +336,60 @@ def test_labels_holding_personal_data_are_not_written_out(tmp_path: Path) -> Non
         if leaks(str(p.relative_to(tmp_path)) + p.read_text(encoding="utf-8", errors="replace"), planted)
     ]
     assert not leaked
+
+
+# ----- every shape of the one redaction spec, in every batch output ---------------
+
+SHAPES = {
+    "card failing Luhn": "6222 0212 3456 7891",
+    "account in Chinese numerals": "六二一七零零零零一二三四五六七八九",
+    "account with dashes": "1234-5678-9012-345",
+    "ID with a wrong check digit": "110105199003071239",
+    "mobile with +86 and spaces": "+86 139 8765 4321",
+    "e-mail": "li.lei@example.com",
+    "name with 先生": "诸葛亮先生",
+    "name with Ms": "Ms Hanmeimei",
+}
+SHAPE_LEAKS = ("6222 0212 3456 7891", "六二一七零零零零一二三四五六七八九", "1234-5678-9012-345",
+               "110105199003071239", "139 8765 4321", "li.lei@example.com", "诸葛亮", "Hanmeimei")
+
+
+def test_every_shape_is_redacted_in_reports_stubs_and_predictions(tmp_path: Path) -> None:
+    from assist.batch.gaps import emit_stubs
+    from assist.batch.predictions import StagedOutputs
+    from assist.batch.report_files import write_report
+    from assist.batch.runner import run_local
+    from assist.lookup.assistant import Assistant
+    from assist.text.datafiles import UtteranceReader
+    from tests.conftest import HashEncoder, write_library
+
+    library = write_library(tmp_path / "lib")
+    lines = []
+    for round_ in range(4):
+        for kind, value in SHAPES.items():
+            lines.append({"id": f"{kind}-{round_}", "text": f"我的卡又出问题了第{round_}次，{value}，请尽快回电",
+                          "scenario": "account_frozen" if round_ % 2 else f"label {value}"})
+    data = tmp_path / "calls.jsonl"
+    data.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines), encoding="utf-8")
+    assistant = Assistant.load(library=library, encoder=HashEncoder(), threshold=0.99, log=lambda _: None)
+    outputs = StagedOutputs()
+    out = tmp_path / "out"
+    result = run_local(assistant, UtteranceReader(data, id_field="id"), predictions=out / "predictions.jsonl",
+                       outputs=outputs)
+    write_report(result.summary, result.gaps, outputs.folder(out))
+    run_local(assistant, UtteranceReader(data, id_field="id"), gaps=False, predictions=out / "predictions.csv",
+              outputs=outputs)
+    outputs.commit()
+    assert result.gaps is not None and result.gaps.clusters
+    emit_stubs(result.gaps, out / "stubs.yaml")
+    names = {p.name for p in out.iterdir()}
+    assert {"report.md", "report.html", "predictions.jsonl", "predictions.csv", "stubs.yaml"} <= names
+    for path in out.iterdir():
+        if path.suffix == ".png":
+            continue
+        text = path.read_text(encoding="utf-8")
+        for leak in SHAPE_LEAKS:
+            assert leak not in text, f"{leak!r} in {path.name}"
+    predictions = (out / "predictions.jsonl").read_text(encoding="utf-8")
+    for placeholder in ("[CARD]", "[ACCOUNT]", "[ID]", "[PHONE]", "[EMAIL]", "[NAME]"):
+        assert placeholder in predictions

@@ -12,7 +12,9 @@ from rich.console import Console
 
 from assist.batch.evaluate import evaluate
 from assist.batch.gaps import GapCollector, GapReport
+from assist.batch.html_report import HTML_FILE
 from assist.batch.report import (
+    CONFUSION_CHART,
     COVERAGE_CHART,
     HISTOGRAM_CHART,
     REPORT_FILE,
@@ -21,8 +23,8 @@ from assist.batch.report import (
     render_markdown,
     render_volume_table,
     scenario_rows,
-    write_report,
 )
+from assist.batch.report_files import write_report
 from assist.lookup.assistant import Assistant
 from assist.text.datafiles import Utterance
 from tests.conftest import HashEncoder
@@ -71,9 +73,10 @@ def test_report_files_are_written_and_valid(labelled: tuple[dict[str, Any], GapR
     summary, gaps = labelled
     folder = tmp_path / "report"
     written = write_report(summary, gaps, folder)
-    assert written == [folder / REPORT_FILE, folder / COVERAGE_CHART, folder / HISTOGRAM_CHART]
+    assert written == [folder / REPORT_FILE, folder / COVERAGE_CHART, folder / HISTOGRAM_CHART,
+                       folder / CONFUSION_CHART, folder / HTML_FILE]
     assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in written), "no temp files left"
-    for chart in (folder / COVERAGE_CHART, folder / HISTOGRAM_CHART):
+    for chart in (folder / COVERAGE_CHART, folder / HISTOGRAM_CHART, folder / CONFUSION_CHART):
         data = chart.read_bytes()
         assert data.startswith(PNG_MAGIC)
         image = imread(chart)
@@ -114,7 +117,9 @@ def test_unlabelled_report_has_no_accuracy_section(library_dir: Path, tmp_path: 
     markdown = render_markdown(summary, gaps)
     assert "## Accuracy" not in markdown and "## Volume per scenario" in markdown
     written = write_report(summary, gaps, tmp_path)
-    assert all(p.read_bytes()[:8] == PNG_MAGIC for p in written[1:])
+    assert all(p.read_bytes()[:8] == PNG_MAGIC for p in written if p.suffix == ".png")
+    assert not (tmp_path / CONFUSION_CHART).exists(), "no confusion matrix without labels"
+    assert "n/a" in (tmp_path / HTML_FILE).read_text(encoding="utf-8")
 
 
 def test_scenario_rows_keep_weak_labelled_scenarios() -> None:

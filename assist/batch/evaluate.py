@@ -8,11 +8,12 @@ whatever the file size. Only aggregate figures and redacted texts are kept.
 from __future__ import annotations
 
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 
 from assist.batch.parallel import suggest_batches
 from assist.errors import InputError
+from assist.library.importer import label_map
 from assist.lookup.assistant import Assistant
 from assist.text.datafiles import Utterance
 from assist.types import Suggestion
@@ -32,6 +33,11 @@ class Outcome:
     abstained: bool
     pinned: bool
     quick: bool = False
+
+    @property
+    def answered(self) -> str:
+        """The scenario answered, or ``out_of_scope`` for an abstention."""
+        return self.predicted if not self.abstained and self.predicted else OUT_OF_SCOPE
 
 
 @dataclass
@@ -55,11 +61,26 @@ class PrecisionRecall:
         p, r = self.precision, self.recall
         return 2 * p * r / (p + r) if p + r else 0.0
 
+    def merge(self, other: PrecisionRecall) -> None:
+        self.true_positive += other.true_positive
+        self.false_positive += other.false_positive
+        self.false_negative += other.false_negative
+
+
+def _ratio(count: int, total: int) -> float | None:
+    """A rounded rate, or None ("n/a") when there is nothing to divide by."""
+    return round(count / total, 4) if total else None
+
 
 @dataclass
 class EvaluationReport:
+    """Aggregate figures of an evaluation; every field is a count, so two reports of two
+    parts of an input :meth:`merge` into the report of the whole, in any order."""
+
     total: int = 0
+    labelled: int = 0
     labelled_in_scope: int = 0
+    labelled_out_of_scope: int = 0
     top1: int = 0
     top3: int = 0
     answered_correct: int = 0
@@ -69,17 +90,24 @@ class EvaluationReport:
     abstention: PrecisionRecall = field(default_factory=PrecisionRecall)
     per_scenario: dict[str, list[int]] = field(default_factory=dict)  # scenario -> [right, total]
     confusions: Counter[tuple[str, str]] = field(default_factory=Counter)
+    """(label, top-1 scenario) of labelled in-scope lines whose top-1 is wrong."""
+    matrix: Counter[tuple[str, str]] = field(default_factory=Counter)
+    """(label, answered scenario or out_of_scope) of every labelled line: the confusion matrix."""
     volume: Counter[str] = field(default_factory=Counter)
     abstained_by_scenario: Counter[str] = field(default_factory=Counter)
+    unknown_labels: Counter[str] = field(default_factory=Counter)
+    """Gold labels that are neither a scenario of the library nor out_of_scope."""
     score_histogram: list[int] = field(default_factory=lambda: [0] * 20)
     threshold: float = 0.0
+    known: frozenset[str] | None = None
+    """The library's scenario ids, to tell unknown labels; None: every label is known."""
 
     def add(self, outcome: Outcome) -> None:
         self.total += 1
         self.abstained += outcome.abstained
         self.pinned += outcome.pinned
         self.quick += outcome.quick
-        self.volume[outcome.predicted if not outcome.abstained and outcome.predicted else OUT_OF_SCOPE] += 1
+        self.volume[outcome.answered] += 1
         if outcome.abstained and outcome.predicted:
             self.abstained_by_scenario[outcome.predicted] += 1
         bucket = min(19, max(0, int(outcome.score * 20)))
@@ -87,6 +115,8 @@ class EvaluationReport:
         label = outcome.label
         if label is None:
             return
+        self.labelled += 1
+        self.matrix[(label, outcome.answered)] += 1
         is_oos = label == OUT_OF_SCOPE
         if is_oos and outcome.abstained:
             self.abstention.true_positive += 1
@@ -95,7 +125,10 @@ class EvaluationReport:
         elif outcome.abstained:
             self.abstention.false_positive += 1
         if is_oos:
+            self.labelled_out_of_scope += 1
             return
+        if self.known is not None and label not in self.known:
+            self.unknown_labels[label] += 1
         self.labelled_in_scope += 1
         right = outcome.predicted == label
         self.top1 += right
@@ -107,32 +140,82 @@ class EvaluationReport:
         if not right and outcome.predicted:
             self.confusions[(label, outcome.predicted)] += 1
 
-    def rate(self, count: int) -> float:
-        return count / self.labelled_in_scope if self.labelled_in_scope else 0.0
+    def merge(self, other: EvaluationReport) -> EvaluationReport:
+        """Add ``other``'s counts to this report (commutative and associative); returns self."""
+        for name in ("total", "labelled", "labelled_in_scope", "labelled_out_of_scope", "top1", "top3",
+                     "answered_correct", "abstained", "pinned", "quick"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.abstention.merge(other.abstention)
+        for scenario, (right, total) in other.per_scenario.items():
+            tally = self.per_scenario.setdefault(scenario, [0, 0])
+            tally[0] += right
+            tally[1] += total
+        self.confusions.update(other.confusions)
+        self.matrix.update(other.matrix)
+        self.volume.update(other.volume)
+        self.abstained_by_scenario.update(other.abstained_by_scenario)
+        self.unknown_labels.update(other.unknown_labels)
+        self.score_histogram = [a + b for a, b in zip(self.score_histogram, other.score_histogram, strict=True)]
+        return self
+
+    def rate(self, count: int) -> float | None:
+        return _ratio(count, self.labelled_in_scope)
+
+    def scenario_scores(self) -> dict[str, dict[str, float | int | None]]:
+        """Per-scenario precision, recall and F1 of the answered scenario on labelled lines
+        (an abstention answers out_of_scope), with support (labelled lines of the scenario)."""
+        support: Counter[str] = Counter()
+        predicted: Counter[str] = Counter()
+        right: Counter[str] = Counter()
+        for (label, answered), count in self.matrix.items():
+            support[label] += count
+            predicted[answered] += count
+            if label == answered:
+                right[label] += count
+        scores: dict[str, dict[str, float | int | None]] = {}
+        for scenario in sorted(set(support) | set(predicted)):
+            precision = _ratio(right[scenario], predicted[scenario])
+            recall = _ratio(right[scenario], support[scenario])
+            f1 = (round(2 * precision * recall / (precision + recall), 4)
+                  if precision is not None and recall is not None and precision + recall else
+                  (0.0 if precision is not None and recall is not None else None))
+            scores[scenario] = {"precision": precision, "recall": recall, "f1": f1,
+                                "support": support[scenario], "predicted": predicted[scenario]}
+        return scores
 
     def summary(self) -> dict[str, object]:
+        """Figures for reports and ``--json``. A rate with nothing to divide by is None (shown
+        as n/a): an unlabelled input has no accuracy, not an accuracy of 0."""
+        has_oos = self.labelled_out_of_scope > 0
         return {
             "utterances": self.total,
+            "labelled": self.labelled,
             "labelled_in_scope": self.labelled_in_scope,
-            "top1": round(self.rate(self.top1), 4),
-            "top3": round(self.rate(self.top3), 4),
-            "answered_and_correct": round(self.rate(self.answered_correct), 4),
-            "coverage": round(1 - self.abstained / self.total, 4) if self.total else 0.0,
+            "top1": self.rate(self.top1),
+            "top3": self.rate(self.top3),
+            "answered_and_correct": self.rate(self.answered_correct),
+            "coverage": round(1 - self.abstained / self.total, 4) if self.total else None,
             "abstained": self.abstained,
             "pinned": self.pinned,
-            "answered_by_quick_pass": round(self.quick / self.total, 4) if self.total else 0.0,
+            "answered_by_quick_pass": _ratio(self.quick, self.total),
             "threshold": round(self.threshold, 4),
-            "out_of_scope_precision": round(self.abstention.precision, 4),
-            "out_of_scope_recall": round(self.abstention.recall, 4),
-            "out_of_scope_f1": round(self.abstention.f1, 4),
+            "out_of_scope_precision": round(self.abstention.precision, 4) if has_oos else None,
+            "out_of_scope_recall": round(self.abstention.recall, 4) if has_oos else None,
+            "out_of_scope_f1": round(self.abstention.f1, 4) if has_oos else None,
             "per_scenario_accuracy": {
                 k: round(v[0] / v[1], 4) for k, v in sorted(self.per_scenario.items()) if v[1]
             },
+            "per_scenario": self.scenario_scores(),
             "top_confusions": [
-                {"label": a, "predicted": b, "count": n} for (a, b), n in self.confusions.most_common(10)
+                {"label": a, "predicted": b, "count": n}
+                for (a, b), n in sorted(self.confusions.items(), key=lambda r: (-r[1], r[0]))[:10]
             ],
-            "volume": dict(self.volume.most_common()),
-            "abstained_by_scenario": dict(self.abstained_by_scenario.most_common()),
+            "confusion_matrix": [
+                {"label": a, "answered": b, "count": n} for (a, b), n in sorted(self.matrix.items())
+            ],
+            "unknown_labels": dict(sorted(self.unknown_labels.items(), key=lambda r: (-r[1], r[0]))),
+            "volume": dict(sorted(self.volume.items(), key=lambda r: (-r[1], r[0]))),
+            "abstained_by_scenario": dict(sorted(self.abstained_by_scenario.items(), key=lambda r: (-r[1], r[0]))),
             "score_histogram": self.score_histogram,
         }
 
@@ -195,10 +278,28 @@ def evaluate(
     *,
     workers: int = 1,
 ) -> EvaluationReport:
-    report = EvaluationReport(threshold=assistant.threshold)
-    for outcome in run_outcomes(assistant, items, on_batch, workers=workers):
+    report = new_report(assistant)
+    for outcome in run_outcomes(assistant, map_labels(items, label_map(assistant.library.root)), on_batch,
+                                workers=workers):
         report.add(outcome)
     return report
+
+
+def new_report(assistant: Assistant) -> EvaluationReport:
+    """An empty report that knows the assistant's threshold and scenario ids."""
+    return EvaluationReport(threshold=assistant.threshold, known=frozenset(assistant.library.scenarios))
+
+
+def map_labels(items: Iterable[Utterance], mapping: Mapping[str, str]) -> Iterator[Utterance]:
+    """Gold labels written as the library's display labels (挂失) become their scenario ids."""
+    if not mapping:
+        yield from items
+        return
+    for item in items:
+        if item.label is not None and item.label in mapping:
+            yield replace(item, label=mapping[item.label])
+        else:
+            yield item
 
 
 def best_threshold(outcomes: list[Outcome]) -> tuple[float, float]:

@@ -36,13 +36,15 @@ scenarios removed from the library; see ``tests/test_gaps.py``):
 
 from __future__ import annotations
 
+import hashlib
+import heapq
 import math
-import random
 import re
 from collections import Counter, deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import faiss
 import numpy as np
@@ -52,7 +54,6 @@ from assist.atomic_write import SHARED_FILE_MODE, write_atomic
 from assist.batch.evaluate import run_outcomes
 from assist.encoders.threads import encode_on_one_thread
 from assist.errors import InputError
-from assist.indexing.lexical import terms
 from assist.library.loader import LANGUAGES
 from assist.limits import MAX_TEXT_FIELD_CHARS
 from assist.lookup.assistant import Assistant
@@ -77,13 +78,17 @@ TINY_SAMPLE = 10
 REPRESENTATIVES = 5
 STUB_EXAMPLES = 12
 TOP_TERMS = 5
+EMBED_BATCH = 256
+MAX_MERGED = 4
+"""Single characters merged into one term at most (a word jieba does not know)."""
 NITER = 20
 RESTARTS = 5
 """Clusterings tried (different k-means seeds); the most cohesive one is kept."""
 
-_LATIN_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_LATIN_TERM = re.compile(r"[A-Za-z][A-Za-z0-9]+(?:'[a-z]+)?")
 _CJK_ONLY = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+$")
 _NOT_ID = re.compile(r"[^a-z0-9]+")
+_DUPLICATE_KEY = re.compile(r"[\W\d_]+")
 _PLACEHOLDER = re.compile("|".join(re.escape(p) for p in PLACEHOLDERS.values()))
 _STOP_CHARS = frozenset(
     "的了吗呢吧啊呀嘛哦么我你您他她它们是在就都也还"
@@ -100,25 +105,40 @@ _STOPWORDS = frozenset({
 })
 
 
+NEW_TOPIC = "new_topic"
+NEEDS_EXAMPLES = "needs_examples"
+NEAREST_MAJORITY = 0.6
+"""A cluster whose members' nearest scenario is one scenario this often, and which that
+scenario mostly answers, is "scenario X needs more examples", not a new topic."""
+DUPLICATE_COSINE = 0.97
+"""Representatives closer than this to one already shown are near-duplicates and skipped."""
+
+
 @dataclass(frozen=True)
 class GapCluster:
     """One recurring kind of request the library does not cover well."""
 
     rank: int
     size: int
-    """Members in the sample."""
+    """Gap utterances of the sample in the cluster (repeats of one text counted)."""
     estimated_volume: float
     """Estimated number of input utterances like these (size scaled up from the sample)."""
     share: float
     """estimated_volume as a share of all input utterances."""
     top_terms: tuple[str, ...]
     representatives: tuple[str, ...]
-    """Redacted members closest to the cluster centre."""
+    """Redacted members closest to the cluster centre, near-duplicates left out."""
     examples: tuple[str, ...]
     """Redacted, unique members (representatives first) for draft scripts."""
     suggested_id: str
     label_counts: dict[str, int] = field(default_factory=dict)
     """Input labels of the members, when the input was labelled."""
+    kind: str = NEW_TOPIC
+    """:data:`NEW_TOPIC`, or :data:`NEEDS_EXAMPLES` of :attr:`scenario`."""
+    scenario: str | None = None
+    """The nearest existing scenario of most members."""
+    answered_share: float = 0.0
+    """Share of the members that were answered (low confidence) rather than abstained on."""
 
     @property
     def majority_label(self) -> str | None:
@@ -134,56 +154,113 @@ class GapReport:
     gap_utterances: int
     """Abstained or low-confidence utterances in the whole input."""
     sampled: int
-    """Gap utterances kept in the bounded sample that was clustered."""
+    """Gap utterances represented in the bounded sample that was clustered (repeats counted)."""
     unclustered: int
     """Sampled utterances in no reported cluster (scattered one-offs, tiny clusters)."""
     low_confidence: float
     threshold: float
+    abstained: int = 0
+    """Gap utterances the assistant abstained on (the rest were answered below low_confidence)."""
+
+    @property
+    def low_confidence_answered(self) -> int:
+        return self.gap_utterances - self.abstained
+
+    @property
+    def new_topics(self) -> tuple[GapCluster, ...]:
+        return tuple(c for c in self.clusters if c.kind == NEW_TOPIC)
+
+    @property
+    def needs_examples(self) -> tuple[GapCluster, ...]:
+        return tuple(c for c in self.clusters if c.kind == NEEDS_EXAMPLES)
+
+
+def text_priority(text: str) -> int:
+    """The sample's key: a hash of the redacted text, so which texts are kept depends on
+    the texts alone, not on the order they arrive in (mergeable across workers)."""
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big")
 
 
 @dataclass
-class _Sample:
-    """A seeded uniform sample of redacted gap texts, their labels and embeddings."""
+class _Point:
+    priority: int
+    vector: np.ndarray | None = None
+    """Embedded when the sample is clustered (only the texts that stay in it are)."""
+    count: int = 0
+    answered: int = 0
+    labels: Counter[str] = field(default_factory=Counter)
+    nearest: Counter[str] = field(default_factory=Counter)
+
+    def absorb(self, other: _Point) -> None:
+        self.count += other.count
+        self.answered += other.answered
+        self.labels.update(other.labels)
+        self.nearest.update(other.nearest)
+
+
+@dataclass
+class GapSample:
+    """The ``capacity`` distinct redacted gap texts of lowest :func:`text_priority`, each with
+    its embedding, how often it occurred, its labels and nearest scenarios.
+
+    A bottom-k sample by hash is uniform over distinct texts and independent of arrival
+    order, so two samples of two parts of an input :meth:`merge` into the sample of the
+    whole, in any order.
+    """
 
     capacity: int
-    rng: random.Random
-    texts: list[str] = field(default_factory=list)
-    labels: list[str | None] = field(default_factory=list)
-    vectors: np.ndarray | None = None
+    points: dict[str, _Point] = field(default_factory=dict)
     seen: int = 0
+    abstained: int = 0
+    _heap: list[tuple[int, str]] = field(default_factory=list)
+    """Max-heap (negated priorities) of the kept texts, to find the one to evict."""
 
-    def slots(self, count: int) -> list[int]:
-        """Reservoir sampling: the slot each of ``count`` new items takes, or -1 if left out."""
-        chosen = []
-        for _ in range(count):
-            self.seen += 1
-            if self.seen <= self.capacity:
-                chosen.append(self.seen - 1)
-            else:
-                slot = self.rng.randrange(self.seen)
-                chosen.append(slot if slot < self.capacity else -1)
-        return chosen
+    def put(self, text: str, point: _Point) -> None:
+        kept = self.points.get(text)
+        if kept is not None:
+            kept.absorb(point)
+            return
+        if len(self.points) >= self.capacity:
+            if point.priority >= -self._heap[0][0]:
+                return
+            _, evicted = heapq.heappop(self._heap)
+            del self.points[evicted]
+        self.points[text] = point
+        heapq.heappush(self._heap, (-point.priority, text))
 
-    def put(self, slot: int, text: str, label: str | None, vector: np.ndarray) -> None:
-        if self.vectors is None:
-            self.vectors = np.zeros((min(self.capacity, 1024), vector.shape[0]), dtype=np.float32)
-        if slot >= self.vectors.shape[0]:
-            grown = min(self.capacity, max(slot + 1, 2 * self.vectors.shape[0]))
-            bigger = np.zeros((grown, self.vectors.shape[1]), dtype=np.float32)
-            bigger[: self.vectors.shape[0]] = self.vectors
-            self.vectors = bigger
-        self.vectors[slot] = vector
-        if slot == len(self.texts):
-            self.texts.append(text)
-            self.labels.append(label)
-        else:
-            self.texts[slot] = text
-            self.labels[slot] = label
+    def merge(self, other: GapSample) -> GapSample:
+        self.seen += other.seen
+        self.abstained += other.abstained
+        for text, point in other.points.items():
+            self.put(text, _Point(point.priority, point.vector, point.count, point.answered,
+                                  Counter(point.labels), Counter(point.nearest)))
+        return self
+
+    def ordered(self) -> list[tuple[str, _Point]]:
+        """Kept points in priority order: the same sample gives the same order."""
+        return sorted(self.points.items(), key=lambda item: (item[1].priority, item[0]))
+
+    @property
+    def texts(self) -> list[str]:
+        return [text for text, _ in self.ordered()]
+
+    def embed(self, encoder: Any) -> None:
+        """Embed the kept texts that have no vector yet, in priority order (in one-thread
+        batches of :data:`EMBED_BATCH`), so the same sample gets the same vectors."""
+        missing = [(text, point) for text, point in self.ordered() if point.vector is None]
+        for start in range(0, len(missing), EMBED_BATCH):
+            chunk = missing[start : start + EMBED_BATCH]
+            vectors = encode_on_one_thread(encoder, [normalise(text) for text, _ in chunk])
+            for (_, point), vector in zip(chunk, vectors, strict=True):
+                point.vector = np.asarray(vector, dtype=np.float32)
 
     def matrix(self) -> np.ndarray:
-        if self.vectors is None:
+        ordered = self.ordered()
+        if not ordered:
             return np.zeros((0, 1), dtype=np.float32)
-        return self.vectors[: len(self.texts)]
+        if any(point.vector is None for _, point in ordered):
+            raise ValueError("embed() the sample before reading its matrix")
+        return np.stack([point.vector for _, point in ordered]).astype(np.float32)  # type: ignore[misc]
 
 
 class GapCollector:
@@ -208,7 +285,7 @@ class GapCollector:
         )
         self.seed = seed
         self.total = 0
-        self.sample = _Sample(max_points, random.Random(seed))
+        self.sample = GapSample(max_points)
 
     def is_gap(self, suggestion: Suggestion) -> bool:
         if suggestion.pinned_by is not None:
@@ -217,54 +294,125 @@ class GapCollector:
         return suggestion.abstained or top is None or top.score < self.low_confidence
 
     def add_batch(self, batch: Sequence[Utterance], suggestions: Sequence[Suggestion]) -> None:
+        """Take the batch's gap utterances into the sample (texts only: the ones that stay
+        in the sample are embedded once, when it is clustered)."""
         self.total += len(batch)
-        gaps = [item for item, s in zip(batch, suggestions, strict=True) if self.is_gap(s)]
-        slots = self.sample.slots(len(gaps))
-        kept = [(slot, item) for slot, item in zip(slots, gaps, strict=True) if slot >= 0]
-        if not kept:
-            return
-        # Only redacted text is kept, and embedded, so no personal number reaches
-        # the sample, the clusters or their salient terms.
-        texts = [redact(item.text) for _, item in kept]
-        vectors = encode_on_one_thread(self.assistant.encoder, [normalise(t) for t in texts])
-        for (slot, item), text, vector in zip(kept, texts, vectors, strict=True):
-            label = redact(item.label) if item.label else None
-            self.sample.put(slot, text, label, np.asarray(vector, dtype=np.float32))
+        sample = self.sample
+        for item, suggestion in zip(batch, suggestions, strict=True):
+            if not self.is_gap(suggestion):
+                continue
+            sample.seen += 1
+            sample.abstained += suggestion.abstained
+            # Only redacted text is kept, and embedded, so no personal number reaches
+            # the sample, the clusters or their salient terms.
+            text = redact(item.text)
+            point = _Point(text_priority(text), None, 1, int(not suggestion.abstained))
+            if item.label:
+                point.labels[redact(item.label)] += 1
+            top = suggestion.top
+            if top is not None:
+                point.nearest[top.scenario] += 1
+            sample.put(text, point)
+
+    def merge(self, other: GapCollector) -> GapCollector:
+        """Add another collector's sample and counts (same settings), in any order."""
+        self.total += other.total
+        self.sample.merge(other.sample)
+        return self
 
     def report(self, *, max_clusters: int = 20) -> GapReport:
-        """Cluster the sample and name the clusters."""
-        sample = self.sample
-        clusters = cluster_sample(sample.matrix(), max_clusters=max_clusters, seed=self.seed)
-        term_sets = [salient_candidates(text) for text in sample.texts]
-        document_freq: Counter[str] = Counter(t for found in term_sets for t in found)
-        n = len(sample.texts)
-        named: list[GapCluster] = []
-        for rank, members in enumerate(clusters, start=1):
-            volume = len(members) / n * sample.seen if n else 0.0
-            top_terms = salient_terms([term_sets[i] for i in members], document_freq, n)
-            examples = tuple(dict.fromkeys(sample.texts[i].strip() for i in members if sample.texts[i].strip()))
-            labels = Counter(label for i in members if (label := sample.labels[i]) is not None)
-            named.append(GapCluster(
-                rank=rank,
-                size=len(members),
-                estimated_volume=round(volume, 1),
-                share=round(volume / self.total, 6) if self.total else 0.0,
-                top_terms=top_terms,
-                representatives=examples[:REPRESENTATIVES],
-                examples=examples[:STUB_EXAMPLES],
-                suggested_id=suggest_id(rank, top_terms),
-                label_counts=dict(labels.most_common()),
-            ))
-        in_clusters = sum(len(c) for c in clusters)
-        return GapReport(
-            clusters=tuple(named),
-            total_utterances=self.total,
-            gap_utterances=sample.seen,
-            sampled=n,
-            unclustered=n - in_clusters,
-            low_confidence=round(self.low_confidence, 4),
-            threshold=round(self.assistant.threshold, 4),
-        )
+        """Embed and cluster the sample and name the clusters."""
+        self.sample.embed(self.assistant.encoder)
+        return report_from_sample(self.sample, self.total, low_confidence=self.low_confidence,
+                                  threshold=self.assistant.threshold, max_clusters=max_clusters, seed=self.seed)
+
+
+def report_from_sample(
+    sample: GapSample, total: int, *, low_confidence: float, threshold: float, max_clusters: int = 20,
+    seed: int = 0,
+) -> GapReport:
+    """Cluster a (possibly merged) sample and name the clusters."""
+    ordered = sample.ordered()
+    texts = [text for text, _ in ordered]
+    points = [point for _, point in ordered]
+    weights = np.array([p.count for p in points], dtype=np.float64)
+    represented = int(weights.sum())
+    matrix = sample.matrix()
+    clusters = cluster_sample(matrix, max_clusters=max_clusters, seed=seed)
+    term_sets = [salient_candidates(text) for text in texts]
+    document_freq: Counter[str] = Counter(t for found in term_sets for t in found)
+    n = len(texts)
+    drafted: list[tuple[int, list[int]]] = [(int(weights[members].sum()), members) for members in clusters]
+    drafted.sort(key=lambda c: -c[0])
+    named: list[GapCluster] = []
+    features = unit_rows(matrix) if n else matrix
+    for rank, (size, members) in enumerate(drafted, start=1):
+        volume = size / represented * sample.seen if represented else 0.0
+        top_terms = salient_terms([term_sets[i] for i in members], document_freq, n)
+        examples = tuple(dict.fromkeys(texts[i].strip() for i in members if texts[i].strip()))
+        labels: Counter[str] = Counter()
+        nearest: Counter[str] = Counter()
+        answered = 0
+        for i in members:
+            labels.update(points[i].labels)
+            nearest.update(points[i].nearest)
+            answered += points[i].answered
+        kind, scenario = classify(nearest, answered, size)
+        named.append(GapCluster(
+            rank=rank,
+            size=size,
+            estimated_volume=round(volume, 1),
+            share=round(volume / total, 6) if total else 0.0,
+            top_terms=top_terms,
+            representatives=distinct_representatives(members, texts, features),
+            examples=examples[:STUB_EXAMPLES],
+            suggested_id=suggest_id(rank, top_terms) if kind == NEW_TOPIC else f"{scenario}",
+            label_counts=dict(sorted(labels.items(), key=lambda r: (-r[1], r[0]))),
+            kind=kind,
+            scenario=scenario,
+            answered_share=round(answered / size, 4) if size else 0.0,
+        ))
+    in_clusters = sum(size for size, _ in drafted)
+    return GapReport(
+        clusters=tuple(named),
+        total_utterances=total,
+        gap_utterances=sample.seen,
+        sampled=represented,
+        unclustered=represented - in_clusters,
+        low_confidence=round(low_confidence, 4),
+        threshold=round(threshold, 4),
+        abstained=sample.abstained,
+    )
+
+
+def classify(nearest: Counter[str], answered: int, size: int) -> tuple[str, str | None]:
+    """"Scenario X needs more examples" when most members' nearest scenario is X and X
+    mostly answered them (with low confidence); otherwise a new topic."""
+    if not nearest or not size:
+        return NEW_TOPIC, None
+    scenario, count = max(nearest.items(), key=lambda item: (item[1], item[0]))
+    if count / size >= NEAREST_MAJORITY and answered / size >= 0.5:
+        return NEEDS_EXAMPLES, scenario
+    return NEW_TOPIC, scenario
+
+
+def distinct_representatives(members: Sequence[int], texts: Sequence[str], features: np.ndarray) -> tuple[str, ...]:
+    """Up to :data:`REPRESENTATIVES` members closest to the centre, skipping any whose
+    embedding is within :data:`DUPLICATE_COSINE` of one already chosen, or whose text
+    differs from one already chosen only in digits, punctuation and spaces."""
+    chosen: list[int] = []
+    keys: set[str] = set()
+    for i in members:
+        key = _DUPLICATE_KEY.sub("", texts[i]).lower()
+        if not key or key in keys:
+            continue
+        if chosen and float(np.max(features[chosen] @ features[i])) >= DUPLICATE_COSINE:
+            continue
+        chosen.append(i)
+        keys.add(key)
+        if len(chosen) == REPRESENTATIVES:
+            break
+    return tuple(texts[i].strip() for i in chosen)
 
 
 def discover_gaps(
@@ -396,24 +544,47 @@ def merge_closest(groups: list[np.ndarray], features: np.ndarray, k: int) -> lis
 
 
 def salient_candidates(text: str) -> frozenset[str]:
-    """Terms that may name a cluster: Chinese 2-3-grams and whole Latin words.
+    """Terms that may name a cluster: whole words, Chinese segmented by jieba's dictionary
+    (「数字人民币」 → 数字, 人民币, never the fragment 字人民) and Latin words kept whole
+    (``ETC`` is one term).
 
-    Placeholders left by redaction, single characters, digits, stop words,
-    Chinese n-grams glued to a function character and the lexical index's
-    sub-word n-grams are left out.
+    Placeholders left by redaction, single characters, digits, stop words and Chinese
+    words holding a function character at either end are left out.
     """
     cleaned = _PLACEHOLDER.sub(" ", text)
-    words = set(_LATIN_WORD.findall(normalise(cleaned)))
     kept = set()
-    for term in terms(cleaned):
-        if len(term) < 2 or term.isdigit() or term in _STOPWORDS:
+    for word in segment(cleaned):
+        term = word.strip()
+        if len(term) < 2 or term.isdigit():
             continue
         if _CJK_ONLY.match(term):
             if term[0] not in _STOP_CHARS and term[-1] not in _STOP_CHARS:
                 kept.add(term)
-        elif term in words and len(term) >= 3:
-            kept.add(term)
+        elif _LATIN_TERM.fullmatch(term) and term.lower() not in _STOPWORDS and not term.isdigit():
+            kept.add(term if term.isupper() else term.lower())
     return frozenset(kept)
+
+
+def segment(text: str) -> list[str]:
+    """Words of ``text`` (jieba, precise mode, no HMM guessing of unknown words)."""
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    words: list[str] = []
+    run: list[str] = []
+    for word in [*jieba.lcut(text, HMM=False), ""]:
+        # Characters jieba's dictionary does not join (吞 卡) are merged back into one term.
+        if len(word) == 1 and _CJK_ONLY.match(word) and word not in _STOP_CHARS and len(run) < MAX_MERGED:
+            run.append(word)
+            continue
+        if run:
+            words.append("".join(run))
+            run = []
+        if word:
+            words.append(word)
+    return words
 
 
 def salient_terms(

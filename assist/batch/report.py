@@ -1,33 +1,37 @@
-"""Coverage reports from a batch evaluation: Markdown, PNG charts, JSON and terminal tables.
+"""Coverage reports from a batch evaluation: Markdown, HTML, PNG charts, JSON and terminal tables.
 
 Inputs are ``EvaluationReport.summary()`` (see :mod:`assist.batch.evaluate`) and,
 optionally, a :class:`assist.batch.gaps.GapReport`. Every text that is shown or
 written passes through :func:`assist.text.redact.redact`, and files are written
 atomically. Charts are drawn with matplotlib's Agg canvas (no display, no
-pyplot global state) and use ASCII labels only, so no CJK font is needed.
+pyplot global state) in a CJK font (Noto Sans CJK, installed by ``make setup``
+as Debian's ``fonts-noto-cjk``), so Chinese scenario names and labels read as
+Chinese. A rate with nothing to divide by (no labelled lines) is shown as n/a.
+The volume chart shows exactly the volume table's figures.
 """
 
 from __future__ import annotations
 
 import io
+from collections import Counter
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
+import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from rich.table import Table
 from rich.text import Text
 
-from assist.atomic_write import SHARED_FILE_MODE, write_atomic
 from assist.batch.evaluate import OUT_OF_SCOPE
-from assist.batch.gaps import GapReport
+from assist.batch.gaps import NEEDS_EXAMPLES, NEW_TOPIC, GapCluster, GapReport
 from assist.text.redact import redact
 
 REPORT_FILE = "report.md"
 COVERAGE_CHART = "coverage_per_scenario.png"
 HISTOGRAM_CHART = "score_histogram.png"
+CONFUSION_CHART = "confusion_matrix.png"
 ABSTAINED = "(abstained)"
 DPI = 110
 
@@ -43,6 +47,12 @@ GOOD, FAIR, POOR = "#4a9a5b", "#d9a33a", "#c8553d"
 def _number(summary: Mapping[str, Any], key: str) -> float:
     value = summary.get(key, 0)
     return float(value) if isinstance(value, int | float) else 0.0
+
+
+def _rate(summary: Mapping[str, Any], key: str, spec: str = ".1%") -> str:
+    """A rate formatted, or ``n/a`` when the summary has none (no labelled lines)."""
+    value = summary.get(key)
+    return format(float(value), spec) if isinstance(value, int | float) else "n/a"
 
 
 def _counts(summary: Mapping[str, Any], key: str) -> dict[str, float]:
@@ -76,32 +86,43 @@ def scenario_rows(summary: Mapping[str, Any], top: int) -> list[str]:
     return sorted(chosen, key=lambda s: (-volume.get(s, 0.0), accuracy.get(s, 1.0), s))
 
 
-def ascii_label(text: str) -> str:
-    """Chart labels stay ASCII (scenario ids are); anything else is escaped, never dropped."""
-    text = redact(text)
-    return text if text.isascii() else text.encode("ascii", "backslashreplace").decode("ascii")
+def chart_label(text: str) -> str:
+    """A redacted label for a chart (drawn in the CJK font, so Chinese stays Chinese)."""
+    return " ".join(redact(text).split())
+
+
+CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK TC", "Noto Serif CJK SC", "WenQuanYi Zen Hei",
+             "Source Han Sans SC", "DejaVu Sans")
+"""Font families tried in order, per glyph (matplotlib falls back along the list)."""
+
+
+def chart_style() -> Any:
+    """A matplotlib style context with the CJK fonts first (no global state changed)."""
+    import matplotlib
+
+    return matplotlib.rc_context({"font.family": list(CJK_FONTS), "axes.unicode_minus": False})
+
+
+def cjk_font_available() -> bool:
+    from matplotlib import font_manager
+
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    return any(name in names for name in CJK_FONTS[:-1])
 
 
 # ----- files -----------------------------------------------------------------------
 
 
-def write_report(
-    summary: Mapping[str, Any], gaps: GapReport | None, folder: Path, *, top: int = 20
-) -> list[Path]:
-    """Write ``report.md`` and the two PNG charts into ``folder``; return their paths."""
-    folder.mkdir(parents=True, exist_ok=True)
-    charts = {
-        COVERAGE_CHART: coverage_chart(summary, top),
-        HISTOGRAM_CHART: histogram_chart(summary),
-    }
-    written = []
-    markdown = redact(render_markdown(summary, gaps, top=top))
-    write_atomic(folder / REPORT_FILE, markdown.encode("utf-8"), mode=SHARED_FILE_MODE)
-    written.append(folder / REPORT_FILE)
-    for name, png in charts.items():
-        write_atomic(folder / name, png, mode=SHARED_FILE_MODE)
-        written.append(folder / name)
-    return written
+def render_charts(summary: Mapping[str, Any], top: int) -> dict[str, bytes]:
+    """Every chart of the report, by file name, as PNG bytes."""
+    with chart_style():
+        charts = {
+            COVERAGE_CHART: coverage_chart(summary, top),
+            HISTOGRAM_CHART: histogram_chart(summary),
+        }
+        if _matrix(summary):
+            charts[CONFUSION_CHART] = confusion_chart(summary, top)
+    return charts
 
 
 def _png(figure: Figure) -> bytes:
@@ -112,43 +133,82 @@ def _png(figure: Figure) -> bytes:
 
 
 def coverage_chart(summary: Mapping[str, Any], top: int) -> bytes:
-    """Answered volume per scenario (plus abstentions); accuracy beside it when labelled.
-
-    When the summary carries ``abstained_by_scenario`` (the nearest scenario of
-    each abstention), each bar is split into answered and abstained; otherwise
-    all abstentions share one grey bar.
-    """
+    """Answered volume per scenario and one bar for all abstentions: the figures of the
+    volume table, bar for row; top-1 accuracy beside it when labelled."""
     rows = scenario_rows(summary, top)
     volume = _counts(summary, "volume")
-    held_back = _counts(summary, "abstained_by_scenario")
     labelled = is_labelled(summary)
     answered = [volume.get(s, 0.0) for s in rows]
-    abstained = [held_back.get(s, 0.0) for s in rows]
-    labels = [ascii_label(s) for s in rows]
-    if not held_back:
-        labels.append(ABSTAINED)
-        answered.append(0.0)
-        abstained.append(volume.get(OUT_OF_SCOPE, 0.0))
+    labels = [chart_label(s) for s in rows]
+    labels.append(ABSTAINED)
+    answered.append(0.0)
+    abstained = [0.0] * len(rows) + [volume.get(OUT_OF_SCOPE, 0.0)]
     height = max(3.0, 0.3 * len(labels) + 1.4)
     figure = Figure(figsize=(11 if labelled else 8, height))
     grid = figure.add_gridspec(1, 2, width_ratios=(3, 2)) if labelled else figure.add_gridspec(1, 1)
     axis = figure.add_subplot(grid[0, 0])
     positions = list(range(len(labels)))
     axis.barh(positions, answered, color=ANSWERED_COLOUR, label="answered")
-    axis.barh(positions, abstained, left=answered, color=ABSTAINED_COLOUR, label="abstained")
+    axis.barh(positions, abstained, color=ABSTAINED_COLOUR, label="abstained")
     for position, total in enumerate(a + b for a, b in zip(answered, abstained, strict=True)):
         axis.text(total, position, f" {total:g}", va="center", fontsize=7)
     axis.set_yticks(positions, labels, fontsize=8)
     axis.invert_yaxis()
-    axis.set_xlim(0, max([*answered, *(a + b for a, b in zip(answered, abstained, strict=True)), 1]) * 1.12)
+    axis.set_xlim(0, max([*answered, *abstained, 1]) * 1.12)
     axis.xaxis.set_major_locator(MaxNLocator(integer=True))
-    axis.set_xlabel("utterances")
+    axis.set_xlabel("utterances answered (abstentions in one bar)")
     axis.legend(loc="best", fontsize=8)
     axis.grid(axis="x", alpha=0.3)
-    coverage = _number(summary, "coverage")
-    axis.set_title(f"Volume per scenario (coverage {coverage:.1%})", fontsize=10)
+    axis.set_title(f"Volume per scenario (coverage {_rate(summary, 'coverage')})", fontsize=10)
     if labelled:
         accuracy_panel(figure.add_subplot(grid[0, 1], sharey=axis), rows, len(labels), summary)
+    figure.tight_layout()
+    return _png(figure)
+
+
+def _matrix(summary: Mapping[str, Any]) -> list[tuple[str, str, int]]:
+    rows = summary.get("confusion_matrix") or []
+    return [(str(r["label"]), str(r["answered"]), int(r["count"])) for r in rows if isinstance(r, Mapping)]
+
+
+def confusion_chart(summary: Mapping[str, Any], top: int) -> bytes:
+    """The confusion matrix of labelled lines (rows: label, columns: answered scenario or
+    abstained), for the ``top`` labels by support; shares of each row, counts written in."""
+    cells = _matrix(summary)
+    support: Counter[str] = Counter()
+    for label, _, count in cells:
+        support[label] += count
+    labels = [s for s, _ in sorted(support.items(), key=lambda r: (-r[1], r[0]))[: max(2, top)]]
+    columns = list(labels)
+    for _, answered, _ in cells:
+        if answered not in columns and answered in support and answered in labels:
+            columns.append(answered)
+    if OUT_OF_SCOPE not in columns:
+        columns.append(OUT_OF_SCOPE)
+    other = "(other)"
+    columns.append(other)
+    grid = np.zeros((len(labels), len(columns)))
+    for label, answered, count in cells:
+        if label not in labels:
+            continue
+        column = columns.index(answered) if answered in columns else len(columns) - 1
+        grid[labels.index(label), column] += count
+    shares = grid / np.maximum(grid.sum(axis=1, keepdims=True), 1)
+    size = max(4.0, 0.42 * len(columns) + 2.5)
+    figure = Figure(figsize=(size + 1.5, max(3.5, 0.4 * len(labels) + 2.2)))
+    axis = figure.add_subplot(1, 1, 1)
+    image = axis.imshow(shares, cmap="Blues", vmin=0, vmax=1, aspect="auto")
+    for (row, column), cell in np.ndenumerate(grid):
+        if cell:
+            colour = "white" if shares[row, column] > 0.6 else "black"
+            axis.text(column, row, f"{int(cell)}", ha="center", va="center", fontsize=7, color=colour)
+    shown = [ABSTAINED if c == OUT_OF_SCOPE else chart_label(c) for c in columns]
+    axis.set_xticks(range(len(columns)), shown, rotation=60, ha="right", fontsize=7)
+    axis.set_yticks(range(len(labels)), [chart_label(s) for s in labels], fontsize=7)
+    axis.set_xlabel("answered")
+    axis.set_ylabel("label")
+    axis.set_title("Confusion matrix (labelled lines; colour: share of the row)", fontsize=10)
+    figure.colorbar(image, ax=axis, fraction=0.03)
     figure.tight_layout()
     return _png(figure)
 
@@ -171,7 +231,7 @@ def accuracy_panel(axis: Any, rows: Sequence[str], slots: int, summary: Mapping[
     axis.set_xlabel("top-1 accuracy (labelled)")
     axis.tick_params(axis="y", labelleft=False)
     axis.grid(axis="x", alpha=0.3)
-    axis.set_title(f"Accuracy per scenario (overall top-1 {_number(summary, 'top1'):.1%})", fontsize=10)
+    axis.set_title(f"Accuracy per scenario (overall top-1 {_rate(summary, 'top1')})", fontsize=10)
 
 
 def histogram_chart(summary: Mapping[str, Any]) -> bytes:
@@ -210,7 +270,9 @@ def md(text: object) -> str:
     return " ".join(redact(str(text)).split()).translate(_MD_SPECIAL).replace("](", "]\\(")
 
 
-def render_markdown(summary: Mapping[str, Any], gaps: GapReport | None, *, top: int = 20) -> str:
+def render_markdown(
+    summary: Mapping[str, Any], gaps: GapReport | None, *, top: int = 20, charts: Sequence[str] = ()
+) -> str:
     parts = [
         "# Coverage report",
         coverage_section(summary),
@@ -218,10 +280,50 @@ def render_markdown(summary: Mapping[str, Any], gaps: GapReport | None, *, top: 
     ]
     if is_labelled(summary):
         parts.append(accuracy_section(summary, top))
+        parts.append(scores_section(summary))
+        if CONFUSION_CHART in charts:
+            parts.append(f"### Confusion matrix\n\n![confusion matrix]({CONFUSION_CHART})")
     parts.append(histogram_section(summary))
     if gaps is not None:
         parts.append(gaps_section(gaps))
     return "\n\n".join(parts) + "\n"
+
+
+def warnings(summary: Mapping[str, Any]) -> list[str]:
+    """What the analyst must know before trusting the figures (unknown labels, skipped lines)."""
+    notes = []
+    unknown = _counts(summary, "unknown_labels")
+    if unknown:
+        listed = ", ".join(f"{label} ({int(n)})" for label, n in list(unknown.items())[:20])
+        more = f" and {len(unknown) - 20} more" if len(unknown) > 20 else ""
+        notes.append(f"{int(sum(unknown.values()))} labelled lines carry labels that are no scenario of the "
+                     f"library and count as misses: {listed}{more}. Check --label-col, or map the labels.")
+    skipped = summary.get("skipped_lines")
+    if isinstance(skipped, Mapping) and skipped.get("count"):
+        lines = ", ".join(str(n) for n in skipped.get("lines", [])[:50])
+        more = " ..." if skipped["count"] > 50 else ""
+        notes.append(f"{skipped['count']} bad input lines were skipped (--on-error skip): lines {lines}{more}.")
+    if summary.get("labelled") == 0:
+        notes.append("The input has no labels (check --label-col): accuracy figures are n/a.")
+    return notes
+
+
+def scores_section(summary: Mapping[str, Any]) -> str:
+    scores = summary.get("per_scenario") or {}
+    rows = []
+    for scenario, row in sorted(scores.items(), key=lambda r: (-(r[1].get("support") or 0), r[0])):
+        if scenario == OUT_OF_SCOPE and not row.get("support"):
+            continue
+        rows.append((scenario if scenario != OUT_OF_SCOPE else ABSTAINED,
+                     _fmt(row.get("precision")), _fmt(row.get("recall")), _fmt(row.get("f1")),
+                     int(row.get("support") or 0), int(row.get("predicted") or 0)))
+    return ("### Precision, recall and F1 per scenario\n\nOf the scenario answered (an abstention "
+            "answers out_of_scope), on labelled lines.\n\n"
+            + _table(("scenario", "precision", "recall", "F1", "labelled", "answered"), rows))
+
+
+def _fmt(value: object) -> str:
+    return f"{float(value):.3f}" if isinstance(value, int | float) else "n/a"
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -237,12 +339,13 @@ def coverage_section(summary: Mapping[str, Any]) -> str:
         ("utterances", total),
         ("answered", total - abstained),
         ("abstained", abstained),
-        ("coverage", f"{_number(summary, 'coverage'):.1%}"),
+        ("coverage", _rate(summary, "coverage")),
         ("pinned by a rule", int(_number(summary, "pinned"))),
-        ("ranked by the quick pass alone", f"{_number(summary, 'answered_by_quick_pass'):.1%}"),
+        ("ranked by the quick pass alone", _rate(summary, "answered_by_quick_pass")),
         ("abstention threshold", f"{_number(summary, 'threshold'):.3f}"),
     ]
-    return "## Coverage\n\n" + _table(("metric", "value"), rows)
+    notes = "".join(f"\n\n> **Warning:** {md(note)}" for note in warnings(summary))
+    return "## Coverage\n\n" + _table(("metric", "value"), rows) + notes
 
 
 def volume_section(summary: Mapping[str, Any], top: int) -> str:
@@ -265,12 +368,12 @@ def volume_section(summary: Mapping[str, Any], top: int) -> str:
 def accuracy_section(summary: Mapping[str, Any], top: int) -> str:
     metrics = [
         ("labelled in scope", int(_number(summary, "labelled_in_scope"))),
-        ("top-1 accuracy", f"{_number(summary, 'top1'):.1%}"),
-        ("top-3 accuracy", f"{_number(summary, 'top3'):.1%}"),
-        ("answered and correct", f"{_number(summary, 'answered_and_correct'):.1%}"),
-        ("out_of_scope precision", f"{_number(summary, 'out_of_scope_precision'):.3f}"),
-        ("out_of_scope recall", f"{_number(summary, 'out_of_scope_recall'):.3f}"),
-        ("out_of_scope F1", f"{_number(summary, 'out_of_scope_f1'):.3f}"),
+        ("top-1 accuracy", _rate(summary, "top1")),
+        ("top-3 accuracy", _rate(summary, "top3")),
+        ("answered and correct", _rate(summary, "answered_and_correct")),
+        ("out_of_scope precision", _rate(summary, "out_of_scope_precision", ".3f")),
+        ("out_of_scope recall", _rate(summary, "out_of_scope_recall", ".3f")),
+        ("out_of_scope F1", _rate(summary, "out_of_scope_f1", ".3f")),
     ]
     accuracy = _counts(summary, "per_scenario_accuracy")
     weakest = sorted(accuracy.items(), key=lambda r: (r[1], r[0]))[:top]
@@ -305,28 +408,49 @@ def histogram_section(summary: Mapping[str, Any]) -> str:
     )
 
 
-def gaps_section(gaps: GapReport) -> str:
-    intro = (
-        f"{gaps.gap_utterances} of {gaps.total_utterances} utterances were abstained on or scored "
-        f"below {gaps.low_confidence:.2f}; {gaps.sampled} were sampled and clustered, "
-        f"{gaps.unclustered} of them are scattered one-offs in no cluster."
+def gaps_intro(gaps: GapReport) -> str:
+    total = gaps.total_utterances or 1
+    return (
+        f"{gaps.gap_utterances} of {gaps.total_utterances} utterances ({gaps.gap_utterances / total:.1%}) are gaps: "
+        f"{gaps.abstained} abstained on ({gaps.abstained / total:.1%}) and {gaps.low_confidence_answered} "
+        f"answered with a score below {gaps.low_confidence:.2f} (threshold {gaps.threshold:.2f} + margin). "
+        f"{gaps.sampled} were sampled and clustered; {gaps.unclustered} of them are scattered one-offs in "
+        "no cluster."
     )
-    parts = ["## Coverage gaps", intro]
+
+
+def gaps_section(gaps: GapReport) -> str:
+    parts = ["## Coverage gaps", gaps_intro(gaps)]
     if not gaps.clusters:
         parts.append("No recurring gap was found.")
-    for cluster in gaps.clusters:
-        lines = [
-            f"### {cluster.rank}. {md(cluster.suggested_id)}",
-            f"About {cluster.estimated_volume:g} utterances ({cluster.share:.1%} of input; "
-            f"{cluster.size} in the sample).",
-            f"Salient terms: {md(', '.join(cluster.top_terms)) or '-'}",
-        ]
-        if cluster.label_counts:
-            labels = ", ".join(f"{label} {count}" for label, count in list(cluster.label_counts.items())[:3])
-            lines.append(f"Labels: {md(labels)}")
-        lines.append("\n".join(f"- {md(text)}" for text in cluster.representatives))
-        parts.append("\n\n".join(lines))
+    parts.append("### New topics (no scenario covers them)")
+    parts += [_cluster_md(c) for c in gaps.new_topics] or ["None."]
+    parts.append("### Scenarios that need more examples")
+    parts += [_cluster_md(c) for c in gaps.needs_examples] or ["None."]
     return "\n\n".join(parts)
+
+
+def cluster_title(cluster: GapCluster) -> str:
+    if cluster.kind == NEEDS_EXAMPLES:
+        return f"scenario {cluster.scenario} needs more examples"
+    return cluster.suggested_id
+
+
+def _cluster_md(cluster: GapCluster) -> str:
+    lines = [
+        f"#### {cluster.rank}. {md(cluster_title(cluster))}",
+        f"About {cluster.estimated_volume:g} utterances ({cluster.share:.1%} of input; "
+        f"{cluster.size} in the sample; {cluster.answered_share:.0%} answered with low confidence, "
+        "the rest abstained on).",
+        f"Salient terms: {md(', '.join(cluster.top_terms)) or '-'}",
+    ]
+    if cluster.kind == NEW_TOPIC and cluster.scenario:
+        lines.append(f"Nearest existing scenario: {md(cluster.scenario)}")
+    if cluster.label_counts:
+        labels = ", ".join(f"{label} {count}" for label, count in list(cluster.label_counts.items())[:3])
+        lines.append(f"Labels: {md(labels)}")
+    lines.append("\n".join(f"- {md(text)}" for text in cluster.representatives))
+    return "\n\n".join(lines)
 
 
 # ----- JSON and terminal -----------------------------------------------------------
@@ -341,6 +465,8 @@ def gaps_to_dict(report: GapReport) -> dict[str, Any]:
         "unclustered": report.unclustered,
         "low_confidence": report.low_confidence,
         "threshold": report.threshold,
+        "abstained": report.abstained,
+        "low_confidence_answered": report.low_confidence_answered,
         "clusters": [
             {
                 "rank": c.rank,
@@ -352,6 +478,9 @@ def gaps_to_dict(report: GapReport) -> dict[str, Any]:
                 "representatives": [redact(t) for t in c.representatives],
                 "majority_label": c.majority_label,
                 "label_counts": c.label_counts,
+                "kind": c.kind,
+                "nearest_scenario": c.scenario,
+                "answered_share": c.answered_share,
             }
             for c in report.clusters
         ],
@@ -382,7 +511,7 @@ def render_gaps_table(report: GapReport) -> Table:
         table.add_column("majority label", no_wrap=True, overflow="ellipsis", max_width=20)
     table.add_column("terms / representative", overflow="fold", min_width=16)
     for c in report.clusters:
-        row: list[str | Text] = [str(c.rank), f"{c.estimated_volume:g} ({c.share:.1%})", c.suggested_id]
+        row: list[str | Text] = [str(c.rank), f"{c.estimated_volume:g} ({c.share:.1%})", Text(cluster_title(c))]
         if labelled:
             row.append(Text(c.majority_label or ""))
         cell = Text(", ".join(redact(t) for t in c.top_terms) or "-", style="bold")

@@ -9,74 +9,121 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from assist.batch.parallel import PARALLEL_FROM_LINES, default_workers
 from assist.cli.app import IndexOpt, JsonOpt, LibraryOpt, ModelOpt, app, err, load_assistant, out, print_json
 
+FormatOpt = Annotated[str | None, typer.Option(
+    "--format", help="Input format: jsonl, csv, tsv, parquet or text (default: read from the content).")]
+EncodingOpt = Annotated[str, typer.Option("--encoding", help="Input encoding, e.g. gbk or gb18030 for exports.")]
+OnErrorOpt = Annotated[str, typer.Option(
+    "--on-error", help="stop: stop at the first bad line and write nothing (exit 3); skip: skip bad lines and "
+    "list them in the report.")]
+EngineOpt = Annotated[str, typer.Option("--engine", help="local (this machine) or ray (a Ray cluster).")]
+AddressOpt = Annotated[str | None, typer.Option(
+    "--address", help="Ray cluster address (ray://head:10001 or auto); default: start a local Ray.")]
 
-@app.command(epilog="Example: assist evaluate calls.jsonl --report out/ --json")
+
+@app.command(epilog="Example: assist evaluate calls.jsonl --report out/ --predictions out/predictions.csv "
+             "--id-col call_id --json")
 def evaluate(
-    file: Annotated[Path, typer.Argument(help="JSONL {text, scenario}, CSV with a header, or plain text lines.")],
+    file: Annotated[str, typer.Argument(
+        help="JSONL {text, scenario}, CSV/TSV with a header, Parquet or plain text lines; with --engine ray "
+        "also a pyarrow filesystem URL (s3://, hdfs://, gs://).")],
     as_json: JsonOpt = False,
     calibrate: Annotated[bool, typer.Option(help="Choose and store the abstention threshold.")] = False,
     top: Annotated[int, typer.Option("--top", min=1, help="Scenarios in the volume table.")] = 10,
     gaps: Annotated[bool, typer.Option("--gaps/--no-gaps", help="Cluster uncovered requests.")] = True,
-    report_dir: Annotated[Path | None, typer.Option("--report", help="Write report.md and PNG charts here.")]
-    = None,
+    report_dir: Annotated[Path | None, typer.Option(
+        "--report", help="Write report.md, report.html and PNG charts here.")] = None,
     emit_stubs: Annotated[Path | None, typer.Option("--emit-stubs", help="Write draft scripts for gap clusters.")]
+    = None,
+    predictions: Annotated[Path | None, typer.Option(
+        "--predictions", help="Write one row per line here (.jsonl or .csv), with --id-col carried through.")]
     = None,
     text_col: Annotated[str, typer.Option("--text-col")] = "text",
     label_col: Annotated[str, typer.Option("--label-col")] = "scenario",
+    id_col: Annotated[str | None, typer.Option("--id-col", help="The input's id column, kept in predictions.")]
+    = None,
+    fmt: FormatOpt = None,
+    encoding: EncodingOpt = "utf-8",
+    on_error: OnErrorOpt = "stop",
+    engine: EngineOpt = "local",
+    address: AddressOpt = None,
     workers: Annotated[int | None, typer.Option(
-        "--workers", min=1, help="Processes to evaluate with (default: one per core for files of "
-        f"{PARALLEL_FROM_LINES:,} lines or more, else 1).")] = None,
+        "--workers", min=1, help="Processes (local) or actors (ray) to evaluate with (default: local, one per "
+        f"core for files of {PARALLEL_FROM_LINES:,} lines or more, else 1; ray, one per CPU).")] = None,
     library: LibraryOpt = None,
     model: ModelOpt = None,
     index: IndexOpt = None,
 ) -> None:
     """Coverage, volume, accuracy, abstention, confusions and gap clusters for a file of utterances."""
     from assist.batch.evaluate import best_threshold, run_outcomes
-    from assist.batch.evaluate import evaluate as run_evaluation
-    from assist.batch.gaps import GapCollector
     from assist.batch.gaps import emit_stubs as write_stubs
-    from assist.batch.report import gaps_to_dict, render_gaps_table, render_volume_table, write_report
+    from assist.batch.predictions import StagedOutputs
+    from assist.batch.report import gaps_to_dict, render_gaps_table, render_volume_table, warnings
+    from assist.batch.report_files import write_report
+    from assist.batch.runner import RunResult, run_local
+    from assist.errors import UsageError
     from assist.indexing.store import write_calibration
-    from assist.text.datafiles import read_utterances
+    from assist.text.datafiles import UtteranceReader
 
-    def items() -> Any:
-        return read_utterances(file, text_field=text_col, label_field=label_col)
-
+    if engine not in ("local", "ray"):
+        raise UsageError(f"--engine must be local or ray, not {engine!r}")
+    if on_error not in ("stop", "skip"):
+        raise UsageError(f"--on-error must be stop or skip, not {on_error!r}")
     assistant = load_assistant(library, model, index)
-    lines = count_lines(file)
-    processes = workers if workers is not None else default_workers(lines)
-    if calibrate:
-        outcomes = list(run_outcomes(assistant, items(), workers=processes))
-        threshold, f1 = best_threshold(outcomes)
-        write_calibration(assistant.index_dir, assistant.manifest, threshold,
-                          {"f1": round(f1, 4), "source": file.name, "lines": len(outcomes)})
-        assistant.threshold = threshold
-        err.print(f"calibrated threshold {threshold:.4f} (out_of_scope F1 {f1:.3f}) stored in "
-                  f"{assistant.index_dir / 'calibration.json'}")
-    collector = GapCollector(assistant) if gaps or emit_stubs else None
-    with progress_bar(lines) as advance:
-        def on_batch(batch: list[Any], suggestions: list[Any]) -> None:
-            if collector is not None:
-                collector.add_batch(batch, suggestions)
-            advance(len(batch))
+    outputs = StagedOutputs()
+    want_gaps = gaps or emit_stubs is not None
+    result: RunResult
+    try:
+        if engine == "ray":
+            from assist.batch.ray_engine import run_ray
 
-        report = run_evaluation(assistant, items(), on_batch=on_batch, workers=processes)
-    gap_report = collector.report() if collector is not None else None
-    summary = report.summary()
+            if calibrate:
+                raise UsageError("--calibrate runs on the local engine; drop --engine ray")
+            result = run_ray(assistant, file, text_field=text_col, label_field=label_col, id_field=id_col,
+                             fmt=fmt, encoding=encoding, on_error=on_error, gaps=want_gaps, address=address,
+                             actors=workers, predictions=predictions, outputs=outputs)
+        else:
+            path = Path(file)
+            reader = UtteranceReader(path, text_col, label_col, id_col, fmt, encoding,
+                                     "skip" if on_error == "skip" else "stop")
+            lines = count_lines(path)
+            processes = workers if workers is not None else default_workers(lines)
+            if calibrate:
+                outcomes = list(run_outcomes(assistant, reader, workers=processes))
+                threshold, f1 = best_threshold(outcomes)
+                write_calibration(assistant.index_dir, assistant.manifest, threshold,
+                                  {"f1": round(f1, 4), "source": path.name, "lines": len(outcomes)})
+                assistant.threshold = threshold
+                err.print(f"calibrated threshold {threshold:.4f} (out_of_scope F1 {f1:.3f}) stored in "
+                          f"{assistant.index_dir / 'calibration.json'}")
+            with progress_bar(lines) as advance:
+                result = run_local(assistant, reader, workers=processes, gaps=want_gaps, predictions=predictions,
+                                   outputs=outputs, progress=advance)
+        summary = result.summary
+        gap_report = result.gaps
+        if report_dir is not None:
+            write_report(summary, gap_report, outputs.folder(report_dir), top=top)
+        outputs.commit()
+    except BaseException:
+        outputs.abort()
+        raise
+    for note in warnings(summary):
+        err.print(f"warning: {note}", style="yellow", markup=False, highlight=False)
     if report_dir is not None:
-        written = write_report(summary, gap_report, report_dir, top=top)
-        err.print(f"report written: {', '.join(str(p) for p in written)}")
+        err.print(f"report written: {report_dir / 'report.md'}, {report_dir / 'report.html'}")
+    if predictions is not None:
+        err.print(f"predictions written: {predictions}")
     if emit_stubs is not None:
-        if gap_report is not None and gap_report.clusters:
+        if gap_report is not None and gap_report.new_topics:
             stubs = write_stubs(gap_report, emit_stubs)
             err.print(f"draft scripts written: {', '.join(str(p) for p in stubs)} "
                       "(append the .scenarios.yaml entries to the library's scenarios.yaml)")
         else:
-            err.print("no gap clusters found; no draft scripts written")
+            err.print("no new-topic gap clusters found; no draft scripts written")
     if as_json:
         print_json({**summary, "gaps": gaps_to_dict(gap_report) if gap_report is not None else None})
         return
@@ -121,17 +168,21 @@ def render_evaluation(summary: dict[str, Any], top: int) -> None:
                 "labelled_in_scope", "top1",
                 "top3", "answered_and_correct", "out_of_scope_precision", "out_of_scope_recall",
                 "out_of_scope_f1"):
-        table.add_row(key, str(summary[key]))
+        value = summary.get(key)
+        table.add_row(key, "n/a" if value is None else str(value))
     out.print(table)
     if summary["labelled_in_scope"]:
-        per = Table("scenario", "accuracy", box=None, title="per-scenario accuracy")
-        for scenario, accuracy in summary["per_scenario_accuracy"].items():
-            per.add_row(scenario, f"{accuracy:.2f}")
+        per = Table("scenario", "precision", "recall", "F1", "labelled", box=None, title="per scenario")
+        for scenario, row in summary["per_scenario"].items():
+            if not row["support"]:
+                continue
+            per.add_row(Text(scenario), *("n/a" if row[k] is None else f"{row[k]:.2f}"
+                                          for k in ("precision", "recall", "f1")), str(row["support"]))
         out.print(per)
     if summary["top_confusions"]:
         pairs = Table("label", "predicted", "count", box=None, title="most confused")
         for row in summary["top_confusions"][:top]:
-            pairs.add_row(row["label"], row["predicted"], str(row["count"]))
+            pairs.add_row(Text(row["label"]), Text(row["predicted"]), str(row["count"]))
         out.print(pairs)
 
 

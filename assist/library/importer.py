@@ -41,14 +41,50 @@ class ImportSummary:
 
 
 def label_id(label: str) -> str:
-    """A scenario id from a label, redacted first: a free-text label column must not
-    carry a phone or card number into ids, file names or scenarios.yaml."""
+    """A readable scenario id from a label: ASCII labels slugged (``Card Lost`` → ``card_lost``),
+    Chinese ones spelled in pinyin (挂失 → ``gua_shi``). Redacted first: a free-text label
+    column must not carry a phone or card number into ids, file names or scenarios.yaml.
+    The label itself is kept beside the id in scenarios.yaml, and evaluation maps it back
+    (:func:`label_map`)."""
     shown = redact(label).strip()
-    cleaned = _NOT_ID.sub("_", shown.lower()).strip("_")
-    if not cleaned or not shown.isascii():
-        digest = hashlib.sha256(shown.encode("utf-8")).hexdigest()[:8]
-        cleaned = f"{cleaned}_{digest}" if cleaned else f"label_{digest}"
+    if not shown.isascii():
+        from pypinyin import lazy_pinyin
+
+        shown = " ".join(lazy_pinyin(shown, errors=lambda chars: chars))
+    cleaned = _NOT_ID.sub("_", shown.lower()).strip("_")[:100]
+    if not cleaned:
+        digest = hashlib.sha256(label.encode("utf-8")).hexdigest()[:8]
+        cleaned = f"label_{digest}"
     return cleaned if cleaned[0].isalnum() else f"s_{cleaned}"
+
+
+def unique_id(label: str, taken: dict[str, str]) -> str:
+    """:func:`label_id`, with ``_2``, ``_3``... when another label already has it (同音 labels)."""
+    base = candidate = label_id(label)
+    suffix = 2
+    while candidate in taken and taken[candidate] != label:
+        candidate = f"{base}_{suffix}"
+        suffix += 1
+    taken[candidate] = label
+    return candidate
+
+
+def label_map(library_root: Path) -> dict[str, str]:
+    """Each scenario's ``label`` in ``scenarios.yaml`` → its id, so a file labelled with the
+    bank's own names (挂失) is scored against the ids the import gave them."""
+    path = library_root / "scenarios.yaml"
+    if not path.is_file():
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return {}
+    items = data.get("scenarios") if isinstance(data, dict) else None
+    mapping: dict[str, str] = {}
+    for item in items if isinstance(items, list) else []:
+        if isinstance(item, dict) and isinstance(item.get("id"), str) and isinstance(item.get("label"), str):
+            mapping[item["label"].strip()] = item["id"]
+    return mapping
 
 
 def is_held_out(text: str, fraction: float) -> bool:
@@ -93,6 +129,8 @@ def import_labelled(
     samples: dict[str, _Reservoir] = {}
     languages: dict[str, Counter[str]] = {}
     names: dict[str, str] = {}
+    ids: dict[str, str] = {}
+    taken: dict[str, str] = {}
     held_out = skipped = 0
     held_handle = open(holdout_file, "w", encoding="utf-8") if holdout_file else None  # noqa: SIM115
     try:
@@ -101,8 +139,10 @@ def import_labelled(
             if not text or not item.label:
                 skipped += 1
                 continue
-            scenario = label_id(item.label)
-            names.setdefault(scenario, redact(item.label.strip()))
+            label = redact(item.label.strip())
+            scenario = ids.get(label) or unique_id(label, taken)
+            ids[label] = scenario
+            names.setdefault(scenario, label)
             if is_held_out(text, holdout):
                 held_out += 1
                 if held_handle is not None:
