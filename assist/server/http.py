@@ -383,6 +383,7 @@ def create_app(
     max_sessions: int = DEFAULT_MAX_SESSIONS,
     session_ttl_seconds: float = DEFAULT_SESSION_TTL_SECONDS,
     allowed_hosts: Sequence[str] | None = None,
+    store: str | None = None,
 ) -> FastAPI:
     """The console and the ``/v1`` API over one loaded :class:`Assistant`.
 
@@ -403,6 +404,9 @@ def create_app(
     app.add_exception_handler(AssistError, _on_assist_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.include_router(build_router(api, token))
+    from assist.server.calls import attach_calls  # live calls (issue 23); store: None = ASSIST_STORE or default
+
+    attach_calls(app, lambda: assistant, token, store)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
@@ -461,9 +465,13 @@ def run(
     model: str | Path | None = None,
     token: str | None = None,
     stdio: bool = False,
+    store: str | None = None,
 ) -> None:
     """Load the assistant once and serve it over HTTP, or over stdin/stdout with ``stdio``."""
     import sys
+
+    if store:  # the call store, for every worker process: they read ASSIST_STORE (assist.calls.store)
+        os.environ["ASSIST_STORE"] = store
 
     from assist.lookup.assistant import Assistant
 
