@@ -11,6 +11,7 @@ input; lookups reuse a validated snapshot instead, see :mod:`assist.compliance.v
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import sys
 from collections.abc import Iterable
@@ -24,7 +25,32 @@ from assist.errors import LibraryError
 from assist.limits import MAX_EXAMPLES, MAX_LIBRARY_FILE_BYTES, MAX_TEXT_FIELD_CHARS
 from assist.types import Script
 
-SHIPPED_LIBRARY = Path(__file__).resolve().parents[2] / "scripts_library"
+_PACKAGED_LIBRARY = Path(__file__).resolve().parents[1] / "_library"
+"""The library inside an installed wheel (``scripts_library/`` mapped in as package data)."""
+_CHECKOUT_LIBRARY = Path(__file__).resolve().parents[2] / "scripts_library"
+SHIPPED_LIBRARY = _PACKAGED_LIBRARY if _PACKAGED_LIBRARY.is_dir() else _CHECKOUT_LIBRARY
+CACHE_DIR_ENV = "ASSIST_CACHE_DIR"
+INDEX_DIR_ENV = "ASSIST_INDEX_DIR"
+"""The index folder for whichever library is loaded, as ``--index`` would say."""
+
+
+def shipped_index_dir() -> Path:
+    """Where the shipped library's index lives.
+
+    In a source checkout, ``index/`` beside ``scripts_library/``. In an installed
+    package, whose folder may be read-only and is shared by every user, the
+    ``index`` folder of ``$ASSIST_CACHE_DIR`` or of the user's cache folder
+    (platformdirs: ``~/.cache/assist`` on Linux). ``--index`` and ``$ASSIST_INDEX_DIR``
+    override either (:func:`assist.lookup.assistant.default_index_dir`).
+    """
+    if SHIPPED_LIBRARY == _CHECKOUT_LIBRARY:
+        return _CHECKOUT_LIBRARY.parent / "index"
+    configured = os.environ.get(CACHE_DIR_ENV)
+    if configured:
+        return Path(configured).expanduser() / "index"
+    import platformdirs
+
+    return platformdirs.user_cache_path("assist") / "index"
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,127}$")
 LANGUAGES = ("zh-Hans", "zh-Hant", "en")
