@@ -223,7 +223,7 @@ def build_stream_router(service: CallService, token: str | None) -> APIRouter:
                 return JSONResponse(error_body(
                     "unauthorized", "no valid ticket: POST /v1/calls/{call_id}/ticket with the bearer "
                     "token first (the ticket comes back as a cookie)"), status_code=401)
-        last = request.headers.get("last-event-id", "0")
+        last = request.headers.get("last-event-id") or request.query_params.get("after", "0")
         after = int(last) if last.isdigit() else 0
         return StreamingResponse(_stream(service, call_id, after, request), media_type="text/event-stream",
                                  headers={"x-accel-buffering": "no"})
