@@ -113,12 +113,14 @@ class PredictionWriter:
 
     def add_batch(self, batch: Sequence[Utterance], suggestions: Sequence[Suggestion]) -> None:
         for item, suggestion in zip(batch, suggestions, strict=True):
-            row = prediction_row(item, suggestion)
-            if self.writer is not None:
-                self.writer.writerow({**row, "top3": " ".join(row["top3"])})
-            else:
-                self.handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-            self.rows += 1
+            self.write_row(prediction_row(item, suggestion))
+
+    def write_row(self, row: dict[str, Any]) -> None:
+        if self.writer is not None:
+            self.writer.writerow({**row, "top3": " ".join(row["top3"])})
+        else:
+            self.handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+        self.rows += 1
 
     def close(self) -> None:
         self.handle.close()

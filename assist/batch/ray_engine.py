@@ -1,0 +1,205 @@
+"""``assist evaluate --engine ray``: the same evaluation on a Ray cluster (the ``ray`` extra).
+
+Each Ray Data block goes to an actor that loaded the library, index and model once
+(:class:`SuggestActor`); the actor runs ``suggest_many`` on the block and returns the
+block's **mergeable aggregates** (an :class:`EvaluationReport` of counts, a
+:class:`GapCollector` whose sample is keyed by a hash of the text) and, when asked,
+its prediction rows. The driver merges the aggregates as they arrive, in whatever
+order; every merge is commutative and associative, so the figures equal the local
+engine's on the same input (``tests/test_ray_engine.py``). The gap sample is embedded
+and clustered on the driver, as on the local engine.
+
+Input: a local path is parsed on the driver by :class:`UtteranceReader` (format from the
+content, ``--encoding``, ``--on-error`` and ``file:line`` errors, exactly as locally) and
+handed to Ray in blocks; a URL (``s3://``, ``gs://``, ``hdfs://``, any pyarrow file
+system) is read by Ray Data's own JSONL/CSV/Parquet readers on the cluster, where a row
+without text is a bad row (counted, or stopping the run).
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from assist.batch.evaluate import EvaluationReport, map_labels, new_report, outcome_of
+from assist.batch.gaps import GapCollector
+from assist.batch.predictions import PredictionWriter, StagedOutputs, prediction_row
+from assist.batch.runner import RunResult
+from assist.errors import AssistError, ExtraMissingError, InputError
+from assist.library.importer import label_map
+from assist.lookup.assistant import Assistant
+from assist.text.datafiles import BadLine, Utterance, UtteranceReader, clean_id, clean_label
+
+BLOCK_ROWS = 2048
+"""Rows per block handed to an actor (suggest_many runs on the block in batches of 256)."""
+URL_SCHEMES = ("s3://", "gs://", "gcs://", "hdfs://", "abfs://", "az://", "file://", "http://", "https://")
+
+
+def import_ray() -> Any:
+    try:
+        import ray
+        import ray.data
+    except ImportError:
+        raise ExtraMissingError("--engine ray", "ray") from None
+    return ray
+
+
+def is_url(source: str) -> bool:
+    return source.startswith(URL_SCHEMES)
+
+
+class SuggestActor:
+    """Loads the assistant once; turns each block into pickled mergeable aggregates."""
+
+    def __init__(self, recipe: bytes, gaps: bool, low_confidence: float | None, predictions: bool,
+                 labels: dict[str, str]) -> None:
+        os.environ.setdefault("ASSIST_BLAS_THREADS", "1")
+        self.assistant = load_from_recipe(pickle.loads(recipe))
+        self.gaps = gaps
+        self.low_confidence = low_confidence
+        self.predictions = predictions
+        self.labels = labels
+
+    def __call__(self, block: dict[str, Any]) -> dict[str, list[bytes]]:
+        items = [Utterance(str(text), label or None, int(line), ident or None)
+                 for text, label, line, ident in zip(block["text"], block["label"], block["line"], block["id"],
+                                                     strict=True)]
+        items = list(map_labels(items, self.labels))
+        report = new_report(self.assistant)
+        collector = (GapCollector(self.assistant, low_confidence=self.low_confidence) if self.gaps else None)
+        rows: list[dict[str, Any]] = []
+        for start in range(0, len(items), 256):
+            batch = items[start : start + 256]
+            suggestions = self.assistant.suggest_many([item.text for item in batch], top_k=3)
+            for item, suggestion in zip(batch, suggestions, strict=True):
+                report.add(outcome_of(item, suggestion))
+            if collector is not None:
+                collector.add_batch(batch, suggestions)
+            if self.predictions:
+                rows.extend(prediction_row(item, s) for item, s in zip(batch, suggestions, strict=True))
+        if collector is not None:
+            collector.assistant = None  # type: ignore[assignment]
+        return {"aggregate": [pickle.dumps((report, collector, rows))]}
+
+
+def recipe_of(assistant: Assistant) -> dict[str, Any]:
+    """How an actor loads the same assistant: from its source, or (an assistant given an
+    encoder object, as in tests) from the library folder and the pickled encoder."""
+    if assistant.source is not None:
+        source = assistant.source
+        return {"library": source.library, "model": source.model, "index_dir": source.index_dir,
+                "threshold": assistant.threshold}
+    return {"library": assistant.library.root, "encoder": assistant.encoder, "threshold": assistant.threshold}
+
+
+def load_from_recipe(recipe: dict[str, Any]) -> Assistant:
+    if "encoder" in recipe:
+        return Assistant.load(library=recipe["library"], encoder=recipe["encoder"], threshold=recipe["threshold"],
+                              log=lambda _: None)
+    return Assistant.load(recipe["library"], recipe["model"], index_dir=recipe["index_dir"], auto_build=False,
+                          threshold=recipe["threshold"], log=lambda _: None)
+
+
+def _rows(items: Iterator[Utterance]) -> Iterator[dict[str, Any]]:
+    for item in items:
+        yield {"text": item.text, "label": item.label or "", "line": item.line, "id": item.id or ""}
+
+
+def read_dataset(ray: Any, source: str, *, text_field: str, label_field: str | None, id_field: str | None,
+                 fmt: str | None, encoding: str, on_error: str) -> tuple[Any, UtteranceReader | None]:
+    """A dataset of rows {text, label, line, id}, and the reader when parsed on the driver."""
+    if not is_url(source):
+        reader = UtteranceReader(Path(source), text_field, label_field, id_field, fmt, encoding,
+                                 "skip" if on_error == "skip" else "stop")
+        rows = list(_rows(iter(reader)))
+        return ray.data.from_items(rows, override_num_blocks=max(1, -(-len(rows) // BLOCK_ROWS))), reader
+    kind = fmt or Path(source.split("?")[0]).suffix.lower().lstrip(".")
+    if kind in ("jsonl", "json", "ndjson"):
+        dataset = ray.data.read_json(source, lines=True)
+    elif kind in ("csv", "tsv"):
+        import pyarrow.csv as pacsv
+
+        dataset = ray.data.read_csv(source, read_options=pacsv.ReadOptions(encoding=encoding),
+                                    parse_options=pacsv.ParseOptions(delimiter="\t" if kind == "tsv" else ","))
+    elif kind == "parquet":
+        dataset = ray.data.read_parquet(source)
+    else:
+        raise InputError(f"{source}: give --format jsonl, csv, tsv or parquet for a URL")
+    if text_field not in dataset.schema().names:
+        raise InputError(f"{source}: no column '{text_field}' in {dataset.schema().names}; name it with --text-col")
+
+    def shape(block: dict[str, Any]) -> dict[str, list[Any]]:
+        texts = list(block[text_field])
+        count = len(texts)
+        labels = list(block[label_field]) if label_field and label_field in block else [None] * count
+        ids = list(block[id_field]) if id_field and id_field in block else [None] * count
+        return {"text": ["" if t is None else str(t) for t in texts],
+                "label": [clean_label(v) or "" for v in labels], "line": [0] * count,
+                "id": [clean_id(v) or "" for v in ids]}
+
+    return dataset.map_batches(shape, batch_format="numpy"), None
+
+
+def run_ray(
+    assistant: Assistant,
+    source: str,
+    *,
+    text_field: str = "text",
+    label_field: str | None = "scenario",
+    id_field: str | None = None,
+    fmt: str | None = None,
+    encoding: str = "utf-8",
+    on_error: str = "stop",
+    gaps: bool = True,
+    address: str | None = None,
+    actors: int | None = None,
+    predictions: Path | None = None,
+    outputs: StagedOutputs | None = None,
+) -> RunResult:
+    """Evaluate ``source`` on Ray (an existing cluster at ``address``, else a local one)."""
+    ray = import_ray()
+    if not ray.is_initialized():
+        ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    dataset, reader = read_dataset(ray, source, text_field=text_field, label_field=label_field,
+                                   id_field=id_field, fmt=fmt, encoding=encoding, on_error=on_error)
+    size = actors or max(1, int(ray.available_resources().get("CPU", 1)))
+    collector = GapCollector(assistant) if gaps else None
+    args = (pickle.dumps(recipe_of(assistant)), gaps, collector.low_confidence if collector else None,
+            predictions is not None, label_map(assistant.library.root))
+    aggregated = dataset.map_batches(
+        SuggestActor, fn_constructor_args=args, batch_size=BLOCK_ROWS, batch_format="numpy",
+        compute=ray.data.ActorPoolStrategy(size=size), num_cpus=1,
+    )
+    report = new_report(assistant)
+    rows: list[dict[str, Any]] = []
+    try:
+        for record in aggregated.iter_rows():
+            part, part_gaps, part_rows = pickle.loads(record["aggregate"])
+            report.merge(part)
+            if collector is not None and part_gaps is not None:
+                collector.merge(part_gaps)
+            rows.extend(part_rows)
+    except Exception as error:  # a worker's AssistError arrives wrapped by Ray
+        cause = getattr(error, "cause", None)
+        if isinstance(cause, AssistError):
+            raise cause from None
+        raise
+    if predictions is not None:
+        writer = PredictionWriter(predictions, outputs if outputs is not None else StagedOutputs())
+        rows.sort(key=lambda row: (row["line"], row["id"] or "", row["text"]))
+        for row in rows:
+            writer.write_row(row)
+        writer.close()
+    skipped: list[BadLine] = list(reader.skipped) if reader is not None else []
+    return RunResult(report, collector.report() if collector is not None else None, skipped)
+
+
+def merged_report(parts: list[EvaluationReport]) -> EvaluationReport:
+    """Merge reports in the given order (helper for tests of order independence)."""
+    total = EvaluationReport(known=parts[0].known if parts else None)
+    for part in parts:
+        total.merge(part)
+    return total
