@@ -7,12 +7,14 @@ STAMP := .setup.stamp
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup suggest build test lint bench clean
+.PHONY: setup suggest build test lint bench bench-serve wheel clean
 
 $(STAMP): pyproject.toml Makefile
 	# torch first, pinned: the CPU build on this machine class; unpinned, pip pulls a CUDA build.
+	# Only the st extra (sentence-transformers models) needs it; the tests cover that path too.
 	$(PIP) install --quiet "torch==2.13.0"
-	$(PIP) install --quiet -e ".[dev]"
+	# dev: test tools; st: sentence-transformers (torch); ray: `--engine ray` batch runs.
+	$(PIP) install --quiet -e ".[dev,st,ray]"
 	# pip byte-compiles wheels but not an editable checkout, and this machine class sets
 	# PYTHONDONTWRITEBYTECODE: compiled once here, a one-shot lookup skips ~60 ms of compiling.
 	$(PYTHON) -m compileall -q assist
@@ -40,6 +42,14 @@ test: setup
 
 bench: setup
 	assist bench
+
+# The team server under load (docs/server.md): 1 worker and one per core, loopback, ~6 minutes.
+bench-serve: setup
+	$(PYTHON) bench/load_serve.py
+
+# The wheel a user installs (library, rules and console inside; no torch unless [st]).
+wheel:
+	$(PIP) wheel --no-deps --no-build-isolation -w dist .
 
 clean:
 	rm -rf index/manifest.json index/build-* index/calibration.json index/quick $(STAMP)

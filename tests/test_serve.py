@@ -10,6 +10,7 @@ import io
 import json
 import logging
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, cast
@@ -23,8 +24,9 @@ from fastapi.testclient import TestClient
 
 from assist.limits import MAX_UTTERANCE_CHARS
 from assist.lookup.assistant import Assistant
-from assist.server.http import STATIC_DIR, ServeError, SessionStore, check_bind, create_app, run
+from assist.server.http import STATIC_DIR, ServeError, SessionStore, check_bind, create_app
 from assist.server.stdio import MAX_LINE_CHARS, serve_stdio
+from assist.server.workers import run
 from tests.conftest import HashEncoder, write_library
 
 FROZEN = "我的卡被冻结了，钱取不出来"
@@ -254,6 +256,9 @@ class ExplodingAssistant:
     def suggest(self, utterance: str, **_: Any) -> Any:
         raise RuntimeError(f"boom on {utterance}")
 
+    def suggest_many(self, utterances: list[str], **_: Any) -> Any:
+        raise RuntimeError(f"boom on {utterances}")
+
 
 def test_unexpected_error_is_a_generic_500(
     assistant: Assistant, caplog: pytest.LogCaptureFixture
@@ -478,3 +483,88 @@ def test_stdio_writes_unicode_as_is(assistant: Assistant) -> None:
 def test_static_dir_ships_in_the_package() -> None:
     assert Path(STATIC_DIR).parent.name == "server"
     assert (Path(STATIC_DIR) / "index.html").is_file()
+
+
+# ----- the team server: readiness, metrics, reload, shared call memory ----------------------------
+
+
+def test_ready_is_503_until_the_loader_finishes_and_health_stays_live(assistant: Assistant, tmp_path: Path) -> None:
+    import threading
+
+    release = threading.Event()
+
+    def slow_loader() -> Assistant:
+        release.wait(10)
+        return assistant
+
+    with TestClient(create_app(loader=slow_loader, rate_limit_per_minute=None, state_dir=tmp_path)) as client:
+        assert client.get("/v1/health").json()["status"] == "starting"
+        waiting = client.get("/v1/ready")
+        assert waiting.status_code == 503 and error_of(waiting)["code"] == "unavailable"
+        assert client.post("/v1/suggest", json={"utterance": FROZEN}).status_code == 503
+        release.set()
+        for _ in range(100):
+            if client.get("/v1/ready").status_code == 200:
+                break
+            time.sleep(0.05)
+        ready = client.get("/v1/ready").json()
+        assert ready["ready"] is True and ready["reloads"] == 0
+        assert client.get("/v1/health").json()["status"] == "ok"
+
+
+def test_metrics_count_requests_abstentions_pins_and_findings_without_text(client: TestClient) -> None:
+    client.post("/v1/suggest", json={"utterance": FROZEN})
+    client.post("/v1/suggest", json={"utterance": FRAUD})
+    client.post("/v1/check", json={"draft": "这是系统问题"})
+    client.get("/v1/%0d%0a" + "z" * 300)
+    text = client.get("/metrics").text
+    assert 'assist_requests_total{endpoint="/v1/suggest",status="200"} 2.0' in text
+    assert 'assist_suggestions_total 2.0' in text
+    assert re.search(r'assist_pins_total\{rule="[^"]+"\} 1\.0', text)
+    assert re.search(r'assist_check_findings_total\{category="[^"]+",severity="(block|warn)"\}', text)
+    assert 'assist_request_seconds_bucket{endpoint="/v1/suggest",le="0.15"}' in text
+    assert 'endpoint="other"' in text
+    assert "冻结" not in text and "系统问题" not in text and "zzz" not in text
+
+
+def test_metrics_need_the_token_when_one_is_set(assistant: Assistant) -> None:
+    with TestClient(create_app(assistant, token=TOKEN, rate_limit_per_minute=None)) as client:
+        assert client.get("/metrics").status_code == 401
+        assert client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 200
+
+
+def test_admin_reload_needs_the_admin_token_and_swaps_the_engine(assistant: Assistant, tmp_path: Path) -> None:
+    loads: list[int] = []
+
+    def loader() -> Assistant:
+        loads.append(1)
+        return assistant
+
+    admin = "admin-token-0123456789"
+    app = create_app(assistant, loader=loader, admin_token=admin, rate_limit_per_minute=None, state_dir=tmp_path)
+    with TestClient(app) as client:
+        assert client.post("/v1/admin/reload").status_code == 403
+        assert client.post("/v1/admin/reload", headers={"X-Assist-Admin": "wrong"}).status_code == 403
+        accepted = client.post("/v1/admin/reload", headers={"X-Assist-Admin": admin})
+        assert accepted.status_code == 202 and accepted.json()["reloading"] is True
+        for _ in range(100):
+            if client.get("/v1/ready").json()["reloads"] == 1:
+                break
+            time.sleep(0.05)
+        assert client.get("/v1/ready").json()["reloads"] == 1 and loads == [1]
+        assert client.post("/v1/suggest", json={"utterance": FROZEN}).status_code == 200
+    with TestClient(create_app(assistant, rate_limit_per_minute=None)) as client:
+        off = client.post("/v1/admin/reload", headers={"X-Assist-Admin": admin})
+        assert off.status_code == 403 and "--admin-token" in error_of(off)["message"]
+
+
+def test_call_memory_is_shared_by_apps_on_one_state_folder(assistant: Assistant, tmp_path: Path) -> None:
+    """Two apps on one state folder stand for two workers: a call's turns may land on either."""
+    first = TestClient(create_app(assistant, rate_limit_per_minute=None, state_dir=tmp_path))
+    second = TestClient(create_app(assistant, rate_limit_per_minute=None, state_dir=tmp_path))
+    body = {"utterance": FROZEN, "session_id": "call-1"}
+    with first, second:
+        raised = [client.post("/v1/suggest", json=body).json() for client in (first, second, first)]
+    assert [r["raised"]["account_frozen"] for r in raised] == [1, 2, 3]
+    assert any(a.startswith("repeated_unresolved") for a in raised[2]["alerts"])
+    assert not any(a.startswith("repeated_unresolved") for a in raised[1]["alerts"])

@@ -120,6 +120,9 @@ def export_model(
     static: Annotated[bool, typer.Option("--static", help="Export the static distillation (usem3-static).")] = False,
 ) -> None:
     """Write the embedded model as a sentence-transformers folder (usable with --model)."""
+    from assist.encoders.registry import require_sentence_transformers
+
+    require_sentence_transformers("assist export-model")
     from assist.encoders.st_module import export_default_model
 
     export_default_model(folder, static=static)

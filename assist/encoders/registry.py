@@ -44,7 +44,22 @@ from assist.encoders.base import (
 )
 from assist.encoders.packaged import PACKAGED_MODELS, is_packaged_name, packaged_model_folder
 from assist.encoders.threads import blas_threads, numeric_threads
-from assist.errors import ModelError
+from assist.errors import ExtraMissingError, ModelError
+
+ST_EXTRA = "st"
+"""The optional extra that brings sentence-transformers and torch (``pip install 'assist[st]'``)."""
+
+
+def require_sentence_transformers(feature: str) -> None:
+    """Raise :class:`ExtraMissingError` with the install command when the ``st`` extra is absent.
+
+    Only paths that need a sentence-transformers model call this: lookups with the
+    embedded models never import torch.
+    """
+    try:
+        import sentence_transformers  # noqa: F401
+    except ImportError:
+        raise ExtraMissingError(feature, ST_EXTRA) from None
 
 
 class UsemEncoder:
@@ -80,6 +95,7 @@ class SentenceTransformerEncoder:
     def __init__(self, path: Path) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        require_sentence_transformers(f"the sentence-transformers model at {path}")
         try:
             from sentence_transformers import SentenceTransformer
             from transformers.utils import logging as transformers_logging

@@ -53,12 +53,27 @@ class Session:
         with self._lock:
             self._counts[scenario] += 1
             count = self._counts[scenario]
-        if count < REPEAT_LIMIT or scenario == REPEATED_SCENARIO:
-            return suggestion
-        script = self._assistant.scenario_script(REPEATED_SCENARIO, utterance, segment, channel)
-        if script is None:
-            path = f"{scenario} raised {count} times: escalate to a supervisor"
-        else:
-            path = join_reply(script.reply, script.escalation or "")
-        alert = f"{REPEATED_SCENARIO}: '{scenario}' raised {count} times in this session; escalate"
-        return replace(suggestion, alerts=[*suggestion.alerts, alert], escalation=path)
+        return escalated(self._assistant, suggestion, count, utterance, segment, channel)
+
+
+def escalated(
+    assistant: Suggester, suggestion: Suggestion, count: int, utterance: str,
+    segment: str | None = None, channel: str | None = None,
+) -> Suggestion:
+    """``suggestion`` with the repeated-contact alert and escalation path when its top scenario
+    has now come up ``count`` times in the session (at least :data:`REPEAT_LIMIT`); else as is.
+
+    Shared with stores that keep the counts elsewhere (the team server's, across workers).
+    """
+    if suggestion.abstained or suggestion.top is None:
+        return suggestion
+    scenario = suggestion.top.scenario
+    if count < REPEAT_LIMIT or scenario == REPEATED_SCENARIO:
+        return suggestion
+    script = assistant.scenario_script(REPEATED_SCENARIO, utterance, segment, channel)
+    if script is None:
+        path = f"{scenario} raised {count} times: escalate to a supervisor"
+    else:
+        path = join_reply(script.reply, script.escalation or "")
+    alert = f"{REPEATED_SCENARIO}: '{scenario}' raised {count} times in this session; escalate"
+    return replace(suggestion, alerts=[*suggestion.alerts, alert], escalation=path)

@@ -2,33 +2,38 @@
 
 A thin layer over :class:`assist.lookup.assistant.Assistant`: requests are validated,
 handed to the Python API and its dataclasses returned as JSON. No matching,
-ranking or compliance logic lives here.
+ranking or compliance logic lives here. Lookups are gathered into micro-batches
+(:mod:`assist.server.batching`) on the worker's engine (:mod:`assist.server.engine`);
+several worker processes share one port (:mod:`assist.server.workers`).
 
 Security defaults, for a tool that sees what bank customers say:
 
 * binds to 127.0.0.1; any other address needs a token (``--token`` or
-  ``ASSIST_TOKEN``) that every ``/v1`` call must send as ``Authorization: Bearer``;
+  ``ASSIST_TOKEN``) that every ``/v1`` call and ``/metrics`` must send as
+  ``Authorization: Bearer``;
 * on loopback, requests whose ``Host`` is not a loopback name are refused
   (a web page elsewhere cannot reach the API through DNS rebinding);
-* request bodies are capped, each client has a token-bucket rate limit;
+* request bodies are capped; rate limits count per agent (``X-Agent-Id``) or per
+  token and address, across all workers (:mod:`assist.server.ratelimit`);
 * utterances and drafts travel in POST bodies and are never logged: the access
-  log is this module's own line (client, method, path, status, latency), and an
-  unexpected error logs its stack frames but not its message.
+  log is this module's own line (client, method, path, status, latency), every
+  logged string escaped and capped (:mod:`assist.server.logs`), and an unexpected
+  error logs its stack frames but not its message.
 """
 
 from __future__ import annotations
 
-import copy
 import ipaddress
 import json
 import logging
 import os
 import secrets
+import tempfile
 import time
 import traceback
 import uuid
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,9 +41,10 @@ import anyio
 import anyio.to_thread
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.security import HTTPBearer
 from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assist import __version__
@@ -49,7 +55,6 @@ from assist.server.api import (
     DEFAULT_MAX_BODY_BYTES,
     DEFAULT_MAX_SESSIONS,
     DEFAULT_SESSION_TTL_SECONDS,
-    AssistApi,
     CheckRequest,
     CheckResponse,
     ErrorResponse,
@@ -63,20 +68,26 @@ from assist.server.api import (
     describe_validation,
     error_body,
 )
+from assist.server.batching import DEFAULT_MAX_BATCH, DEFAULT_MAX_WAIT_S, MicroBatcher
+from assist.server.engine import BatchedLookups, EngineHolder, LookupJob
+from assist.server.logs import escape
+from assist.server.metrics import Metrics
+from assist.server.ratelimit import AGENT_HEADER, RateLimits, SharedRateLimiter
+from assist.server.sessions import SharedSessions
 from assist.text.redact import redact
 
 if TYPE_CHECKING:
     from assist.lookup.assistant import Assistant
 
+__all__ = ["STATIC_DIR", "ServeError", "SessionStore", "check_bind", "create_app"]
+
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
-DEFAULT_RATE_LIMIT_PER_MINUTE = 600
-"""Per client. An agent typing with live suggestions and draft checks sends about
-two requests a second at most; 600 a minute leaves room for bursts."""
 MIN_TOKEN_CHARS = 16
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1", "[::1]")
 TOKEN_HINT = "python -c \"import secrets; print(secrets.token_urlsafe(32))\""
+ADMIN_HEADER = "x-assist-admin"
 
 
 access_log = logging.getLogger("assist.access")
@@ -96,7 +107,8 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
 
 async def _on_assist_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AssistError)
-    return JSONResponse(assist_error_body(exc), status_code=exc.http_status)
+    headers = {"retry-after": "2"} if exc.http_status == 503 else None
+    return JSONResponse(assist_error_body(exc), status_code=exc.http_status, headers=headers)
 
 
 async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
@@ -104,10 +116,10 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     code = _HTTP_CODES.get(exc.status_code, "http_error")
     message = str(exc.detail)
     if exc.status_code == 404:
-        message = (f"no such endpoint {request.method} {request.url.path}; "
+        message = (f"no such endpoint {request.method} {escape(request.url.path, 128)}; "
                    "/openapi.json lists the API's paths, all under /v1")
     elif exc.status_code == 405:
-        message = f"{request.method} is not allowed on {request.url.path} (see /openapi.json)"
+        message = f"{request.method} is not allowed on {escape(request.url.path, 128)} (see /openapi.json)"
     return error_response(exc.status_code, code, message, headers=dict(exc.headers or {}))
 
 
@@ -140,47 +152,23 @@ async def send_json(send: Send, status: int, body: dict[str, Any],
     await send({"type": "http.response.body", "body": payload})
 
 
-class TokenBucket:
-    """Per-client token buckets: ``per_minute`` requests, refilled continuously.
-
-    Used from the event loop only (middleware), so it needs no lock. At most
-    ``max_clients`` buckets are kept; the least recently seen is dropped first.
-    """
-
-    def __init__(self, per_minute: int, *, max_clients: int = 10_000,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self.capacity = float(per_minute)
-        self.rate = per_minute / 60.0
-        self._max = max_clients
-        self._clock = clock
-        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
-
-    def take(self, client: str) -> float:
-        """Take one token; return 0 when allowed, else the seconds until one is free."""
-        now = self._clock()
-        tokens, last = self._buckets.pop(client, (self.capacity, now))
-        tokens = min(self.capacity, tokens + (now - last) * self.rate)
-        wait = 0.0
-        if tokens >= 1.0:
-            tokens -= 1.0
-        else:
-            wait = (1.0 - tokens) / self.rate
-        self._buckets[client] = (tokens, now)
-        while len(self._buckets) > self._max:
-            self._buckets.popitem(last=False)
-        return wait
+def guarded(path: str) -> bool:
+    """Paths that need the token: the API and the metrics (the console page and its assets do not)."""
+    return path.startswith("/v1/") or path == "/metrics"
 
 
 class Guard:
-    """Host check, rate limit, bearer token and body size limit for ``/v1``."""
+    """Host check, rate limit, bearer token and body size limit for ``/v1`` (token also for ``/metrics``)."""
 
     def __init__(self, app: ASGIApp, *, token: str | None, max_body_bytes: int,
-                 bucket: TokenBucket | None, allowed_hosts: Sequence[str] | None) -> None:
+                 limiter: SharedRateLimiter | None, allowed_hosts: Sequence[str] | None,
+                 metrics: Metrics | None) -> None:
         self.app = app
         self.token = token.encode() if token else None
         self.max_body_bytes = max_body_bytes
-        self.bucket = bucket
+        self.limiter = limiter
         self.allowed_hosts = {h.lower() for h in allowed_hosts} if allowed_hosts else None
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -204,16 +192,19 @@ class Guard:
             return 400, "bad_host", (
                 "this server answers on loopback only; open it as http://127.0.0.1:<port>/"
             ), []
-        if not scope["path"].startswith("/v1/"):
+        if not guarded(scope["path"]):
             return None
-        if self.bucket is not None:
-            wait = self.bucket.take(client_key(scope))
-            if wait > 0:
-                seconds = max(1, int(wait + 0.999))
-                return 429, "rate_limited", (
-                    f"too many requests from this client; retry in {seconds} s"
-                ), [(b"retry-after", str(seconds).encode())]
         authorization = headers.get("authorization", "")
+        if self.limiter is not None and scope["path"].startswith("/v1/"):
+            verdict = self.limiter.take(client_key(scope), authorization, headers.get(AGENT_HEADER))
+            if not verdict.allowed:
+                if self.metrics is not None:
+                    self.metrics.rate_limited.labels(verdict.kind).inc()
+                seconds = max(1, int(verdict.retry_after_s + 0.999))
+                whom = "this agent" if verdict.kind == "agent" else "this client (send X-Agent-Id per agent)"
+                return 429, "rate_limited", (
+                    f"too many requests from {whom}; retry in {seconds} s"
+                ), [(b"retry-after", str(seconds).encode())]
         if self.token is not None and not token_matches(authorization, self.token):
             return 401, "unauthorized", (
                 "missing or wrong token: send the server's token as 'Authorization: Bearer <token>'"
@@ -265,12 +256,19 @@ def replay(body: bytes, receive: Receive) -> Receive:
     return replayed
 
 
-class AccessLog:
-    """Security headers on every response, one access line per request, and a last
-    guard that turns any escaped exception into a generic 500 without its message."""
+def logged_path(path: str) -> str:
+    """A request path for a log: personal data redacted by shape, control characters escaped, capped."""
+    return escape(redact(path[:4096]))
 
-    def __init__(self, app: ASGIApp) -> None:
+
+class AccessLog:
+    """Security headers on every response, one access line and the request metrics per
+    request, and a last guard that turns any escaped exception into a generic 500
+    without its message."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics | None = None) -> None:
         self.app = app
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -289,18 +287,26 @@ class AccessLog:
             await self.app(scope, receive, send_with_headers)
         except Exception as exc:
             incident = uuid.uuid4().hex[:12]
-            error_log.error("incident %s: unhandled %s on %s %s\n%s", incident, type(exc).__name__,
-                            scope["method"], redact(scope["path"]),
-                            "".join(traceback.format_tb(exc.__traceback__)))
+            error_log.error("incident %s: unhandled %s on %s %s", incident, type(exc).__name__,
+                            escape(scope["method"], 16), logged_path(scope["path"]),
+                            extra={"trace": "".join(traceback.format_tb(exc.__traceback__))})
             if state["status"] == 0:
                 state["status"] = 500
                 message = (f"the server failed to handle this request (incident {incident}); "
                            "it has been logged without the request's content")
                 await send_json(send, 500, error_body("internal_error", message), SECURITY_HEADERS)
         finally:
-            elapsed_ms = (time.perf_counter() - started) * 1000
-            access_log.info("%s %s %s %d %.1fms", client_key(scope), scope["method"],
-                            redact(scope["path"]), state["status"], elapsed_ms)
+            elapsed = time.perf_counter() - started
+            if self.metrics is not None:
+                self.metrics.observe_request(scope["path"], state["status"], elapsed)
+            client, method, path = client_key(scope), escape(scope["method"], 16), logged_path(scope["path"])
+            agent = next((v for k, v in scope["headers"] if k.lower() == AGENT_HEADER.encode()), None)
+            access_log.info("%s %s %s %d %.1fms", escape(client, 64), method, path, state["status"],
+                            elapsed * 1000, extra={"fields": {
+                                "client": client, "method": method, "path": path, "status": state["status"],
+                                "ms": round(elapsed * 1000, 2),
+                                "agent": escape(agent.decode("latin-1"), 64) if agent else None,
+                            }})
 
 
 def client_key(scope: Scope) -> str:
@@ -333,90 +339,169 @@ _ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (413, "Request body too large"),
         (422, "Invalid field values, or an input assist refuses"),
         (429, "Rate limit exceeded; see Retry-After"),
+        (503, "The engine is still loading; see Retry-After"),
     )
 }
 
 
-def build_router(api: AssistApi, token: str | None) -> APIRouter:
+class ReadyResponse(BaseModel):
+    ready: bool
+    pid: int
+    loaded_at: float
+    reloads: int
+    library_hash: str
+
+
+class ReloadResponse(BaseModel):
+    reloading: bool
+    scope: str
+
+
+def build_router(holder: EngineHolder, lookups: MicroBatcher[LookupJob, SuggestResponse],
+                 metrics: Metrics | None, token: str | None, admin_token: str | None,
+                 request_reload: Callable[[], None]) -> APIRouter:
     # The bearer dependency only documents the scheme in the OpenAPI schema:
     # ``Guard`` enforces the token before the request body is even read.
     documented = [] if token is None else [Depends(HTTPBearer(auto_error=False))]
     router = APIRouter(prefix="/v1", responses=_ERROR_RESPONSES, dependencies=documented)
-    # One engine call at a time, on a worker thread: the encoder is serialised anyway,
-    # and dozens of threads contending for the GIL around it made 200 concurrent
-    # clients several times slower than the same requests one by one.
-    engine = anyio.CapacityLimiter(1)
+    # Draft checks are light (one automaton pass) but still off the event loop, one at a time.
+    checks = anyio.CapacityLimiter(1)
 
     @router.post("/suggest", response_model=SuggestResponse, summary="Best approved reply")
     async def suggest(body: SuggestRequest) -> SuggestResponse:
         """The best approved reply for what the customer said, with runner-ups."""
-        return await anyio.to_thread.run_sync(api.suggest, body, limiter=engine)
+        holder.api  # noqa: B018 -- refuses with 503 before queueing while the engine loads
+        return await lookups.submit(BatchedLookups.job(body))
 
     @router.post("/check", response_model=CheckResponse, summary="Check an agent's draft")
     async def check(body: CheckRequest) -> CheckResponse:
         """Compliance violations in an agent's draft, with spans, references and safer wording."""
-        return await anyio.to_thread.run_sync(api.check, body, limiter=engine)
+        checked = await anyio.to_thread.run_sync(holder.api.check, body, limiter=checks)
+        if metrics is not None:
+            metrics.observe_findings((v.category, v.severity) for v in checked.violations)
+        return checked
 
     @router.get("/scripts/{script_id}", response_model=ScriptOut, summary="One script",
                 responses={404: {"model": ErrorResponse, "description": "No such script"}})
     def script(script_id: str) -> ScriptOut:
-        return api.script(script_id)
+        return holder.api.script(script_id)
 
     @router.get("/scenarios", response_model=list[ScenarioOut], summary="Scenario taxonomy")
     def scenarios() -> list[ScenarioOut]:
         """Scenario ids with their Chinese and English display names."""
-        return api.scenarios()
+        return holder.api.scenarios()
 
-    @router.get("/health", response_model=HealthResponse, summary="Model, library and index")
-    def health() -> HealthResponse:
-        return api.health()
+    @router.get("/health", response_model=HealthResponse, summary="Liveness: model, library and index")
+    async def health() -> HealthResponse | JSONResponse:
+        """Answered on the event loop, never queued behind lookups. While the engine loads:
+        ``{"status": "starting"}``, still 200 (the process is alive); see /v1/ready."""
+        if not holder.ready:
+            return JSONResponse({"status": "starting", "version": __version__})
+        return holder.api.health()
+
+    @router.get("/ready", response_model=ReadyResponse, summary="Readiness: the index is loaded",
+                responses={503: {"model": ErrorResponse, "description": "Still loading"}})
+    async def ready() -> ReadyResponse:
+        api = holder.api  # 503 while loading
+        return ReadyResponse(ready=True, pid=os.getpid(), loaded_at=holder.loaded_at, reloads=holder.reloads,
+                             library_hash=api.assistant.library.content_hash)
+
+    @router.post("/admin/reload", response_model=ReloadResponse, status_code=202,
+                 summary="Reload the library and index in every worker, without failing a request",
+                 responses={403: {"model": ErrorResponse, "description": "Missing or wrong admin token"}})
+    async def reload(request: Request) -> ReloadResponse:
+        """Needs the admin token in ``X-Assist-Admin`` (``--admin-token`` / ``ASSIST_ADMIN_TOKEN``)."""
+        given = request.headers.get(ADMIN_HEADER, "")
+        if admin_token is None or not secrets.compare_digest(given.encode(), admin_token.encode()):
+            reason = ("admin calls are off: start the server with --admin-token or ASSIST_ADMIN_TOKEN"
+                      if admin_token is None else "missing or wrong admin token in X-Assist-Admin")
+            return error_response(403, "forbidden", reason)  # type: ignore[return-value]
+        request_reload()
+        return ReloadResponse(reloading=True, scope="all workers")
 
     return router
 
 
 def create_app(
-    assistant: Assistant,
+    assistant: Assistant | None = None,
     *,
+    loader: Callable[[], Assistant] | None = None,
     token: str | None = None,
+    admin_token: str | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
-    rate_limit_per_minute: int | None = DEFAULT_RATE_LIMIT_PER_MINUTE,
+    rate_limits: RateLimits | None = None,
+    rate_limit_per_minute: int | None = -1,
     max_sessions: int = DEFAULT_MAX_SESSIONS,
     session_ttl_seconds: float = DEFAULT_SESSION_TTL_SECONDS,
     allowed_hosts: Sequence[str] | None = None,
+    state_dir: Path | None = None,
+    batch_wait_s: float = DEFAULT_MAX_WAIT_S,
+    max_batch: int = DEFAULT_MAX_BATCH,
+    request_reload: Callable[[], None] | None = None,
     store: str | None = None,
 ) -> FastAPI:
-    """The console and the ``/v1`` API over one loaded :class:`Assistant`.
+    """The console, the ``/v1`` API and ``/metrics`` over an :class:`Assistant`.
 
-    ``rate_limit_per_minute`` of None or 0 turns the rate limit off;
-    ``allowed_hosts`` (set by :func:`run` on loopback) refuses other Host headers.
+    Give a loaded ``assistant``, or a ``loader`` that the app calls on a thread at
+    start-up (``/v1/ready`` says when it is done) and again on each reload.
+    ``rate_limits`` sets the agent and client limits (:class:`RateLimits`; None: the
+    defaults); ``rate_limit_per_minute`` (older form) sets both, None or 0 turning
+    them off. ``state_dir`` holds what workers share (rate buckets, call memory);
+    by default a private temporary folder. ``allowed_hosts`` (set by :func:`run` on
+    loopback) refuses other Host headers. ``request_reload`` is how the admin call
+    reloads every worker (the supervisor's SIGHUP); by default, this app's engine only.
     """
-    sessions = SessionStore(assistant.session, max_sessions=max_sessions,
-                            ttl_seconds=session_ttl_seconds)
-    api = AssistApi(assistant, sessions)
+    if rate_limit_per_minute != -1:
+        rate_limits = RateLimits(rate_limit_per_minute or 0, rate_limit_per_minute or 0)
+    limits = rate_limits if rate_limits is not None else RateLimits()
+    if state_dir is None:
+        state_dir = Path(tempfile.mkdtemp(prefix="assist-serve-"))
+    state_dir.mkdir(parents=True, exist_ok=True)
+    metrics = Metrics()
+    holder = EngineHolder(assistant, loader, metrics)
+    sessions = SharedSessions(state_dir / "sessions.sqlite", max_sessions=max_sessions,
+                              ttl_seconds=session_ttl_seconds)
+    lookups: MicroBatcher[LookupJob, SuggestResponse] = MicroBatcher(
+        BatchedLookups(holder, sessions, metrics), max_wait_s=batch_wait_s, max_batch=max_batch)
+    limiter = SharedRateLimiter(state_dir / "ratelimit.sqlite", limits) if limits.active else None
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> Any:
+        if not holder.ready:
+            holder.reload_in_background()
+        yield
+        await lookups.close()
+
     app = FastAPI(
         title="assist", version=__version__,
         description="Offline agent-assist for bank contact centres: approved replies, "
                     "draft compliance checks and escalation advice.",
         docs_url=None, redoc_url=None,  # their pages load scripts from a CDN
+        lifespan=lifespan,
     )
-    app.state.api = api
+    app.state.holder = holder
+    app.state.metrics = metrics
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(AssistError, _on_assist_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
-    app.include_router(build_router(api, token))
+    app.include_router(build_router(holder, lookups, metrics, token, admin_token,
+                                    request_reload or holder.reload_in_background))
     from assist.server.calls import attach_calls  # live calls (issue 23); store: None = ASSIST_STORE or default
 
-    attach_calls(app, lambda: assistant, token, store)
+    attach_calls(app, lambda: holder.api.assistant, token, store)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
     def console() -> FileResponse:
         return FileResponse(STATIC_DIR / "index.html", media_type="text/html; charset=utf-8")
 
-    bucket = TokenBucket(rate_limit_per_minute) if rate_limit_per_minute else None
-    app.add_middleware(Guard, token=token, max_body_bytes=max_body_bytes, bucket=bucket,
-                       allowed_hosts=allowed_hosts)
-    app.add_middleware(AccessLog)
+    @app.get("/metrics", include_in_schema=False)
+    def prometheus() -> Response:
+        return Response(metrics.exposition(), media_type=metrics.content_type)
+
+    app.add_middleware(Guard, token=token, max_body_bytes=max_body_bytes, limiter=limiter,
+                       allowed_hosts=allowed_hosts, metrics=metrics)
+    app.add_middleware(AccessLog, metrics=metrics)
     return app
 
 
@@ -448,48 +533,3 @@ def check_bind(host: str, token: str | None) -> None:
             f"(generate one with {TOKEN_HINT})"
         )
 
-
-def log_config() -> dict[str, Any]:
-    """uvicorn's logging, plus this module's access and error lines on stderr."""
-    from uvicorn.config import LOGGING_CONFIG
-
-    config = copy.deepcopy(LOGGING_CONFIG)
-    config["loggers"]["assist"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
-    return config
-
-
-def run(
-    host: str = DEFAULT_HOST,
-    port: int = DEFAULT_PORT,
-    library: str | Path | None = None,
-    model: str | Path | None = None,
-    token: str | None = None,
-    stdio: bool = False,
-    store: str | None = None,
-) -> None:
-    """Load the assistant once and serve it over HTTP, or over stdin/stdout with ``stdio``."""
-    import sys
-
-    if store:  # the call store, for every worker process: they read ASSIST_STORE (assist.calls.store)
-        os.environ["ASSIST_STORE"] = store
-
-    from assist.lookup.assistant import Assistant
-
-    token = token or os.environ.get("ASSIST_TOKEN") or None
-    if not stdio:
-        check_bind(host, token)
-    assistant = Assistant.load(library=library, model=model)
-    if stdio:
-        from assist.server.stdio import serve_stdio
-
-        serve_stdio(assistant, sys.stdin, sys.stdout)
-        return
-    import uvicorn
-
-    allowed = [*LOOPBACK_NAMES, host] if is_loopback(host) else None
-    app = create_app(assistant, token=token, allowed_hosts=allowed)
-    shown = f"[{host}]" if ":" in host else host
-    print(f"assist: console on http://{shown}:{port}/ (API under /v1, schema at /openapi.json)",
-          file=sys.stderr)
-    uvicorn.run(app, host=host, port=port, access_log=False, server_header=False,
-                log_config=log_config())

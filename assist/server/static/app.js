@@ -5,6 +5,7 @@
 
   const SUGGEST_DELAY_MS = 250;
   const CHECK_DELAY_MS = 300;
+  const HEALTH_PING_MS = 10000;
 
   const TEXT = {
     zh: {
@@ -24,6 +25,8 @@
       keyCustomer: "客户说", keyCommit: "记入会话", keyCandidates: "备选话术", keyCopy: "复制回复",
       keyDraft: "草稿检查", keyClear: "清空",
       connecting: "正在连接…", down: "无法连接服务",
+      tokenWrong: "访问令牌错误，请重新输入后按 Enter：", tokenRefused: "访问令牌错误",
+      unchecked: "未检查：草稿检查失败，请勿据此发送",
       health: (h) => `模型 ${h.model_id} · 话术库 ${h.library_hash.slice(0, 10)} · ${h.scripts} 条话术 · ${h.rules} 条规则 · 阈值 ${h.threshold.toFixed(2)}`,
       pinnedTitle: "已固定安全话术",
       pinnedBody: "先按下方话术处理，再办理其他业务。", rule: "规则",
@@ -31,7 +34,7 @@
       abstained: "未能确定客户的诉求：请先澄清",
       confidence: "置信度", reply: "建议回复", copy: "复制回复", copied: "已复制",
       steps: "处理步骤", escalation: "升级路径", why: "推荐依据",
-      matched: "最接近的例句：", notes: "话术提示", pinnedChip: "风险固定", runnerUp: "备选",
+      matched: "最接近的例句：", notes: "话术提示", pinnedChip: "风险固定", runnerUp: "备选", pinnedBy: "固定规则",
       noIssue: "未发现合规问题",
       issues: (n, blocks) => blocks ? `发现 ${n} 处问题，其中 ${blocks} 处必须修改` : `发现 ${n} 处需注意的措辞`,
       block: "必须修改", warn: "建议修改", saferLabel: "建议改为", referenceLabel: "依据",
@@ -56,6 +59,8 @@
       keyCustomer: "customer", keyCommit: "record", keyCandidates: "runner-ups", keyCopy: "copy reply",
       keyDraft: "draft check", keyClear: "clear",
       connecting: "Connecting…", down: "Server unreachable",
+      tokenWrong: "Wrong access token. Type it again and press Enter:", tokenRefused: "Wrong access token",
+      unchecked: "Not checked: the draft check failed; do not rely on it",
       health: (h) => `model ${h.model_id} · library ${h.library_hash.slice(0, 10)} · ${h.scripts} scripts · ${h.rules} rules · threshold ${h.threshold.toFixed(2)}`,
       pinnedTitle: "Safety script pinned",
       pinnedBody: "Follow this script before anything else.", rule: "rule",
@@ -63,7 +68,7 @@
       abstained: "Unclear request: ask a clarifying question",
       confidence: "Confidence", reply: "Suggested reply", copy: "Copy reply", copied: "Copied",
       steps: "Steps", escalation: "Escalation", why: "Why",
-      matched: "Closest example: ", notes: "Script notes", pinnedChip: "pinned", runnerUp: "runner-up",
+      matched: "Closest example: ", notes: "Script notes", pinnedChip: "pinned", runnerUp: "runner-up", pinnedBy: "pinned by",
       noIssue: "No compliance issue found",
       issues: (n, blocks) => blocks ? `${n} issue(s), ${blocks} must be fixed` : `${n} wording issue(s) to consider`,
       block: "must fix", warn: "should fix", saferLabel: "Safer wording", referenceLabel: "Reference",
@@ -89,6 +94,7 @@
   const $ = (id) => document.getElementById(id);
   const els = {
     utterance: $("utterance"), draft: $("draft"), backdrop: $("draft-backdrop"),
+    draftWrap: document.querySelector(".draft-wrap"),
     segment: $("segment"), channel: $("channel"), sessionId: $("session-id"),
     newSession: $("new-session"), langToggle: $("lang-toggle"), langLabel: $("lang-label"),
     sessionLine: $("session-line"), banner: $("banner"), bannerTitle: $("banner-title"),
@@ -104,6 +110,8 @@
     sessionId: storageGet(sessionStorage, "assist.session") || newSessionId(),
     scenarios: {},
     health: null,
+    footerState: null,  // null, "down" or "tokenRefused": what the footer must say instead of health
+    checkFailed: false,  // the last draft check failed: the draft box says 未检查
     suggestion: null,
     selected: 0,
     raised: {},
@@ -167,6 +175,7 @@
     });
     let payload = null;
     try { payload = await response.json(); } catch (_) { payload = null; }
+    if (response.ok && state.footerState) { setFooterState(null); renderHealth(); }
     if (!response.ok) {
       const error = (payload && payload.error) || {};
       throw new ApiError(response.status, error.code || "http_error", error.message || `HTTP ${response.status}`);
@@ -177,10 +186,16 @@
   function handleError(error, retry) {
     if (error instanceof ApiError && error.status === 401) {
       state.retry = retry;
+      // A token was sent and refused: say so, in the prompt and in the footer.
+      const wrong = Boolean(state.token);
+      els.tokenBar.querySelector("label").textContent = t(wrong ? "tokenWrong" : "tokenNeeded");
+      if (wrong) setFooterState("tokenRefused");
       els.tokenBar.hidden = false;
       els.tokenInput.focus();
       return;
     }
+    // fetch itself failed, or a proxy/the server answered 502-504: the connection is lost.
+    if (!(error instanceof ApiError) || [502, 503, 504].includes(error.status)) setFooterState("down");
     els.error.textContent = t("error")(error.message || String(error));
     els.error.hidden = false;
   }
@@ -277,7 +292,7 @@
       tab.dataset.index = String(i);
       tab.title = `${scenarioName(c.scenario)} · ${c.script_id}`;
       tab.append(el("kbd", "", `Alt+${i + 1}`), el("span", "tab-name", scenarioName(c.scenario)),
-        el("span", "tab-score", percent(c.score)));
+        el("span", "tab-score", c.pinned_by ? t("pinnedChip") : s.abstained ? "" : percent(c.score)));
       tab.addEventListener("click", () => select(i));
       return tab;
     });
@@ -329,7 +344,8 @@
     }
     titles.append(meta);
     head.append(titles);
-    if (c) head.append(confidence(c.score, s.threshold));
+    if (c && c.pinned_by) head.append(el("div", "confidence", `${t("pinnedBy")} ${c.pinned_by}`));
+    else if (c) head.append(confidence(c.score, s.threshold));
     return head;
   }
 
@@ -432,6 +448,7 @@
   async function requestCheck() {
     const draft = els.draft.value;
     const seq = ++state.checkSeq;
+    state.checkFailed = false;
     if (!draft.trim()) { renderCheck([]); els.checkStatus.textContent = ""; return; }
     try {
       const result = await api("POST", "/v1/check", { draft });
@@ -439,7 +456,11 @@
       clearError();
       renderCheck(result.violations);
     } catch (error) {
-      if (seq === state.checkSeq) handleError(error, requestCheck);
+      if (seq !== state.checkSeq) return;
+      // Never leave an old verdict (or none) looking like a check of this draft.
+      state.checkFailed = true;
+      renderCheck([]);
+      handleError(error, requestCheck);
     }
   }
 
@@ -458,7 +479,13 @@
     renderHighlights(els.draft.value, violations);
     renderViolationList(violations);
     const blocks = violations.filter((v) => v.severity === "block").length;
+    els.draftWrap.classList.toggle("unchecked", Boolean(state.checkFailed));
     if (!els.draft.value.trim()) return;
+    if (state.checkFailed) {
+      els.checkStatus.className = "check-status bad unchecked";
+      els.checkStatus.textContent = `「${t("unchecked")}」`;
+      return;
+    }
     els.checkStatus.className = "check-status " + (violations.length ? (blocks ? "bad" : "warn") : "ok");
     els.checkStatus.textContent = violations.length ? t("issues")(violations.length, blocks) : `✓ ${t("noIssue")}`;
   }
@@ -544,14 +571,37 @@
       renderSuggestion();
       renderSessionLine(false);
     } catch (error) {
-      els.health.textContent = t("down");
-      els.health.classList.add("down");
+      if (!(error instanceof ApiError && error.status === 401)) setFooterState("down");
       handleError(error, loadHealth);
     }
   }
 
+  /** The footer says when the server is unreachable or refuses the token, until a request succeeds. */
+  function setFooterState(key) {
+    state.footerState = key;
+    els.health.classList.toggle("down", Boolean(key));
+    renderHealth();
+  }
+
+  /** A quiet liveness ping, so a lost connection shows in the footer even while the agent is idle. */
+  async function pingHealth() {
+    try {
+      const response = await fetch("/v1/health", {
+        headers: state.token ? { Authorization: `Bearer ${state.token}` } : {}, cache: "no-store",
+      });
+      if (response.status === 401) { if (state.token) setFooterState("tokenRefused"); return; }
+      if (!response.ok) { setFooterState("down"); return; }
+      if (state.footerState) { setFooterState(null); if (!state.health) loadHealth(); }
+    } catch (_) {
+      setFooterState("down");
+    }
+  }
+
   function renderHealth() {
-    if (state.health) {
+    if (state.footerState) {
+      els.health.textContent = t(state.footerState);
+      els.health.title = els.health.textContent;
+    } else if (state.health) {
       els.health.textContent = t("health")(state.health);
       els.health.title = els.health.textContent;
     } else els.health.textContent = els.health.classList.contains("down") ? t("down") : t("connecting");
@@ -659,6 +709,7 @@
     wire();
     applyLanguage();
     loadHealth();
+    setInterval(pingHealth, HEALTH_PING_MS);
     els.utterance.focus();
   }
 
