@@ -77,6 +77,8 @@ class Candidate:
     dense_score: float = 0.0
     lexical_score: float = 0.0
     warnings: tuple[Violation, ...] = ()
+    pinned_by: str | None = None
+    """The customer rule that pinned this script first; shown instead of its score."""
 
     @property
     def reply(self) -> str:

@@ -148,7 +148,8 @@ def suggestion_card(suggestion: Any) -> list[RenderableType]:
     if suggestion.escalation:
         body.append(Text())
         body.append(Wrapped(suggestion.escalation, label="Escalation: ", label_style="bold"))
-    parts.append(Panel(Group(*body), title=title, subtitle=f"score {top.score:.2f}" if top else None))
+    subtitle = None if top is None else f"pinned by {top.pinned_by}" if top.pinned_by else f"score {top.score:.2f}"
+    parts.append(Panel(Group(*body), title=title, subtitle=subtitle))
     parts.append(Wrapped(suggestion.why, label="why: ", style="dim", label_style="dim"))
     if len(suggestion.candidates) > 1:
         table = Table(box=None)
@@ -159,7 +160,8 @@ def suggestion_card(suggestion: Any) -> list[RenderableType]:
         table.add_column("matched example")
         for rank, candidate in enumerate(suggestion.candidates, 1):
             table.add_row(str(rank), candidate.scenario, candidate.script_id,
-                          f"{candidate.score:.2f}", Wrapped(candidate.matched_example))
+                          "pinned" if candidate.pinned_by else f"{candidate.score:.2f}",
+                          Wrapped(candidate.matched_example))
         parts.append(table)
     return parts
 

@@ -32,11 +32,12 @@ from assist.library.loader import SHIPPED_LIBRARY, Library, shipped_index_dir
 from assist.limits import MAX_UTTERANCE_CHARS
 from assist.lookup.cascade import QUICK_MODEL, Cascade, quick_index_dir
 from assist.lookup.pins import apply_pins, customer_pins
+from assist.lookup.rank import customer_family
 from assist.lookup.ranker import Ranker
 from assist.lookup.reply import build_suggestion
 from assist.lookup.session import Session
 from assist.lookup.variants import Variants
-from assist.text.normalise import language_family, normalise
+from assist.text.normalise import normalise
 from assist.types import Script, Suggestion, Violation
 
 DEFAULT_THRESHOLD = 0.45
@@ -207,7 +208,7 @@ class Assistant:
         top_k = max(1, top_k)
         texts = [check_utterance(u, allow_empty=True) for u in utterances]
         normalised = [normalise(t) for t in texts]
-        families = [language_family(t) for t in texts]
+        families = [customer_family(t) for t in texts]
         if self.cascade is not None:
             ranked = self.cascade.rank(normalised, families, segment, channel, top_k, self.threshold)
         else:
@@ -220,7 +221,7 @@ class Assistant:
             suggestions.append(build_suggestion(
                 text, scenarios, pins, top_k=top_k, threshold=self.threshold, quick=item.quick,
                 example_text=(self.cascade.quick if item.quick and self.cascade else self.ranker).example_text,
-                warnings=self._warnings,
+                warnings=self._warnings, variants=self.variants, segment=segment, channel=channel,
             ))
         return suggestions
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from assist.indexing.head import SUPPORT_BONUS, aggregate
 from assist.lookup.search import Candidates, ExampleHit
+from assist.text.normalise import to_simplified
 from assist.types import Script
 
 HEAD_WEIGHT = 0.3
@@ -34,17 +35,45 @@ class ScenarioScore:
     script: Script
 
 
+GENERAL = "general"
+"""An explicit segment meaning "no special segment": it rules out every segment's variant."""
+EXCLUDED = -100.0
+"""Preference of a variant an explicit segment or channel rules out: chosen only when the
+scenario has nothing else (the reply then says so, :func:`assist.lookup.reply.variant_note`)."""
+FAMILIES = ("zh", "zh-Hant", "en")
+"""Customer families for variant choice: zh-Hant customers are zh and prefer zh-Hant variants."""
+_CJK = ("\u3400", "\u9fff")
+
+
+def customer_family(text: str) -> str:
+    """'zh-Hant' when the text holds traditional-only characters, 'zh' for other Chinese, else 'en'."""
+    if not any(_CJK[0] <= ch <= _CJK[1] or "\uf900" <= ch <= "\ufaff" for ch in text):
+        return "en"
+    return "zh-Hant" if to_simplified(text) != text else "zh"
+
+
 def script_family(script: Script) -> str:
     return "zh" if script.language.startswith("zh") else "en"
+
+
+def variant_fits(script: Script, segment: str | None, channel: str | None) -> bool:
+    """Whether an explicit segment or channel allows ``script``: a variant of another
+    segment or channel never fits; a variant for every segment or channel always does."""
+    if segment is not None and script.segment is not None and script.segment != segment:
+        return False
+    return channel is None or script.channel is None or script.channel == channel
 
 
 def variant_preference(
     script: Script, family: str, segment: str | None, channel: str | None
 ) -> float:
-    """Bonus for a variant that fits the caller; ranks variants within one scenario."""
-    bonus = 0.0
-    if script_family(script) == family:
+    """Bonus for a variant that fits the caller; ranks variants within one scenario.
+    An explicit segment or channel is a hard filter (:data:`EXCLUDED`)."""
+    bonus = 0.0 if variant_fits(script, segment, channel) else EXCLUDED
+    if script_family(script) == family[:2]:
         bonus += 0.3
+        if family == "zh-Hant" and script.language == "zh-Hant":
+            bonus += 0.1
     if segment is not None and script.segment == segment:
         bonus += 0.2
     elif script.segment is not None and script.segment != segment:
@@ -95,7 +124,7 @@ class ScenarioTable:
         if key not in self._preferences:
             self._preferences[key] = {
                 family: np.array([variant_preference(s, family, segment, channel) for s in self.scripts])
-                for family in ("zh", "en")
+                for family in FAMILIES
             }
         return self._preferences[key]
 

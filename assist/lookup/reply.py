@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 
 from assist.lookup.pins import Pin
-from assist.lookup.rank import ScenarioScore
+from assist.lookup.rank import GENERAL, ScenarioScore, customer_family
 from assist.lookup.ranker import margin_of
 from assist.lookup.search import ExampleHit
+from assist.lookup.variants import Variants, in_customer_script, to_traditional
 from assist.text.normalise import language_family
 from assist.types import Candidate, Suggestion, Violation, join_reply
 
@@ -24,9 +26,13 @@ FALLBACK = {
 }
 
 
-def fallback_parts(family: str) -> tuple[str, str]:
-    """Empathy + a clarifying question, used when assist abstains."""
-    return FALLBACK.get(family, FALLBACK["zh"])
+def fallback_parts(family: str, utterance: str = "") -> tuple[str, str]:
+    """Empathy + a clarifying question, used when assist abstains; in traditional
+    characters for a zh-Hant customer."""
+    empathy, question = FALLBACK.get(family, FALLBACK["zh"])
+    if family == "zh" and customer_family(utterance) == "zh-Hant":
+        return to_traditional(empathy, utterance), to_traditional(question, utterance)
+    return empathy, question
 
 
 def reply_text(candidate: Candidate, family: str) -> str:
@@ -40,8 +46,10 @@ def reply_text(candidate: Candidate, family: str) -> str:
     return empathy + note.get(family, note["en"])
 
 
-def to_candidate(scored: ScenarioScore, example: str, warnings: tuple[Violation, ...]) -> Candidate:
-    script = scored.script
+def to_candidate(
+    scored: ScenarioScore, example: str, warnings: tuple[Violation, ...], utterance: str = ""
+) -> Candidate:
+    script = in_customer_script(scored.script, utterance)
     return Candidate(
         script_id=script.id,
         scenario=script.scenario,
@@ -80,28 +88,48 @@ def explain_abstain(best: float, threshold: float) -> str:
     )
 
 
+def variant_note(
+    candidate: Candidate, variants: Variants | None, segment: str | None, channel: str | None
+) -> str:
+    """Why the shown script is not the variant the caller asked for, or "" when it is."""
+    if variants is None:
+        return ""
+    notes = []
+    if segment not in (None, GENERAL) and candidate.segment != segment:
+        notes.append(f"segment {segment}")
+    if channel is not None and candidate.channel != channel and variants.has_channel_variants(candidate.scenario):
+        notes.append(f"channel {channel}")
+    if not notes:
+        return ""
+    return (f"; {candidate.scenario} has no variant for {' and '.join(notes)}, "
+            f"so the base script {candidate.script_id} is shown")
+
+
 def build_suggestion(
     text: str, ranked: list[ScenarioScore], pins: list[Pin], *, top_k: int, threshold: float, quick: bool,
     example_text: Callable[[ExampleHit], str], warnings: Mapping[str, tuple[Violation, ...]],
+    variants: Variants | None = None, segment: str | None = None, channel: str | None = None,
 ) -> Suggestion:
     """The suggestion for one text from its scenarios in final order (pins applied): the pinned
-    script, the best match above ``threshold``, or an abstention with a clarifying question."""
+    script, the best match above ``threshold``, or an abstention with a clarifying question.
+    A pinned script carries ``pinned_by`` instead of a confidence to show."""
     family = language_family(text)
     candidates = [
-        to_candidate(scored, example_text(scored.best), warnings.get(scored.script.id, ()))
+        to_candidate(scored, example_text(scored.best), warnings.get(scored.script.id, ()), text)
         for scored in ranked[:top_k]
     ]
     margin = margin_of(ranked)
     if pins:
-        pin, top = pins[0], candidates[0]
+        pin = pins[0]
+        top = candidates[0] = replace(candidates[0], pinned_by=pin.rule_id)
         return Suggestion(
             reply=reply_text(top, family), abstained=False, candidates=candidates, pinned_by=pin.rule_id,
-            why=explain_pin(pin, top.script_id), margin=margin,
+            why=explain_pin(pin, top.script_id) + variant_note(top, variants, segment, channel), margin=margin,
             alerts=[pin.alert], escalation=top.escalation, quick_pass=quick,
         )
     best = candidates[0].score if candidates else 0.0
     if not candidates or best < threshold:
-        empathy, question = fallback_parts(family)
+        empathy, question = fallback_parts(family, text)
         return Suggestion(
             reply=join_reply(empathy, question), abstained=True, candidates=candidates,
             why=explain_abstain(best, threshold), margin=margin, quick_pass=quick,
@@ -109,5 +137,6 @@ def build_suggestion(
     top = candidates[0]
     return Suggestion(
         reply=reply_text(top, family), abstained=False, candidates=candidates,
-        why=explain_match(top, margin), margin=margin, escalation=top.escalation, quick_pass=quick,
+        why=explain_match(top, margin) + variant_note(top, variants, segment, channel), margin=margin,
+        escalation=top.escalation, quick_pass=quick,
     )

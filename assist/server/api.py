@@ -34,7 +34,7 @@ DEFAULT_MAX_SESSIONS = 10_000
 DEFAULT_SESSION_TTL_SECONDS = 4 * 3600.0
 TOP_K_MAX = 20
 
-Segment = Literal["elderly", "disabled", "foreign", "enterprise"]
+Segment = Literal["general", "elderly", "disabled", "foreign", "enterprise"]
 Channel = Literal["phone", "chat", "email"]
 
 
@@ -93,6 +93,8 @@ class CandidateOut(BaseModel):
     dense_score: float
     lexical_score: float
     warnings: list[ViolationOut]
+    pinned_by: str | None = Field(
+        default=None, description="Rule id that pinned this script first; show it instead of the score.")
 
 
 class SuggestResponse(BaseModel):
