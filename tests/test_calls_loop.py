@@ -97,6 +97,22 @@ def test_no_drafts_from_accepted_suggestions(tmp_path: Path, store_url: str) -> 
     assert result.exit_code == 0 and "0 new draft" in result.stdout
 
 
+def test_feedback_from_the_shell(tmp_path: Path, store_url: str) -> None:  # noqa: F811
+    library = write_library(tmp_path / "lib")
+    memory = CallMemory(load(library), CallStore(store_url))
+    memory.turn("c", "t1", "customer", "我的卡被冻结了，钱取不出来")
+    runner, env = CliRunner(), {"ASSIST_STORE": store_url}
+    given = runner.invoke(app, ["feedback", "give", "c", "t1", "runner_up", "--script", "card_lost_stolen.zh",
+                                "--library", str(library)], env=env)
+    assert given.exit_code == 0 and "stored: runner_up" in given.stdout, given.output
+    again = runner.invoke(app, ["feedback", "give", "c", "t1", "runner_up", "--script", "card_lost_stolen.zh",
+                                "--library", str(library)], env=env)
+    assert "already stored" in again.stdout
+    wrong = runner.invoke(app, ["feedback", "give", "c", "t1", "liked", "--library", str(library)], env=env)
+    assert wrong.exit_code == 3
+    assert memory.store.counts()["feedback"] == 1
+
+
 def test_review_refuses_the_installed_package_library(tmp_path: Path) -> None:
     import assist
 
