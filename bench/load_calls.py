@@ -185,6 +185,10 @@ def main() -> int:
     exact = counts["turns"] == sent_turns and counts["feedback"] == sent_feedback \
         and counts["events"] == sent_turns + sent_feedback
     print("exactly once: " + ("yes" if exact else "NO"))
+    if args.postgres:
+        from calls_db import stop_postgres
+
+        stop_postgres()
     return 0 if exact else 1
 
 

@@ -18,12 +18,13 @@ import socket
 import subprocess
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 _SERVER: dict[str, str] = {}
+_STOP: list[Callable[[], None]] = []
 
 
 def _pg_bin() -> Path | None:
@@ -75,8 +76,18 @@ def postgres_admin_url() -> str:
             shutil.rmtree(folder, ignore_errors=True)
 
     atexit.register(stop)
+    _STOP.append(stop)
     _SERVER["url"] = f"postgresql://assist@127.0.0.1:{port}"
     return _SERVER["url"]
+
+
+def stop_postgres() -> None:
+    """Stop this process's PostgreSQL server now (otherwise it stops at exit)."""
+    while _STOP:
+        stop = _STOP.pop()
+        atexit.unregister(stop)
+        stop()
+    _SERVER.clear()
 
 
 def new_postgres_database() -> str:
