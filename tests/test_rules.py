@@ -6,8 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from assist.compliance.rules import RulePack, load_rule_pack
+from assist.compliance.rules import RulePack
+from assist.compliance.rules import load_rule_pack as load_with_shipped
 from assist.errors import LibraryError
+
+
+def load_rule_pack(root: Path) -> RulePack:
+    """The pack's own rules only: these tests are about the files they write."""
+    return load_with_shipped(root, with_shipped=False)
 
 GOOD = """\
 terms:
@@ -188,7 +194,7 @@ def test_bad_regex_reports_the_regex_error(tmp_path: Path) -> None:
     error = load_error(tmp_path, GOOD.replace("'kyc'", "'(kyc'"))
     assert error.field == "patterns[0].regex"
     assert error.line == 21
-    assert "does not compile" in str(error) and "missing )" in str(error)
+    assert "linear-time engine" in str(error) and "missing )" in str(error)
 
 
 def test_bad_category(tmp_path: Path) -> None:
@@ -276,27 +282,190 @@ def test_empty_pack_is_a_value() -> None:
     assert RulePack().check("anything") == []
 
 
-def test_the_literal_prefilter_changes_no_hit(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Hits with each pattern's required-words test equal hits with every pattern searched."""
-    import json
+# ----- the readable format: lexicons, triggers, scope, examples, switch_off -------------
 
-    from assist.compliance import rules
-    from assist.library.loader import SHIPPED_LIBRARY, load_library
-    from tests.conftest import SHARED_EVAL
+LEXICON_PACK = """\
+lexicons:
+  code:
+    zh-Hans: [验证码]
+    zh-Hant: [驗證碼]
+    en: [passcode]
+  give:
+    zh-Hans: [告诉我, 报…给我]
+    yue: [話我知]
+    en: [tell me]
+scope:
+  negation: {zh-Hans: [不], en: ["not", never]}
+  prohibition: {zh-Hans: [请勿]}
+  reported: {zh-Hans: [对方让]}
+  hypothetical: {zh-Hans: [如果有人]}
+  verdict: {zh-Hans: [是诈骗]}
+  pseudo: {zh-Hans: [不好意思]}
+  terminator: {zh-Hans: [但是]}
+  continuation: {zh-Hans: [也]}
+rules:
+  - id: cred.ask
+    category: credential_request
+    severity: block
+    applies_to: agent
+    when:
+      all: [code, give]
+      within: 24
+    explanation: 索要验证码。
+    reference: 测试规范
+    suggestion: 请勿透露验证码。
+    flags: [验证码告诉我]
+    passes: [请勿把验证码告诉我]
+  - id: sig.ask
+    category: fraud_signal
+    severity: block
+    applies_to: customer
+    when: {all: [code, give]}
+    explanation: 有人索要验证码。
+    reference: 测试规范
+    suggestion: 先劝阻。
+"""
 
-    library = load_library(SHIPPED_LIBRARY)
-    texts = [text for script in library.scripts for text in (*script.examples, script.empathy, script.solution_preview)]
-    for name in ("utterances_dev.jsonl", "drafts_dev.jsonl"):  # beside the checkout in CI, not everywhere
-        if (SHARED_EVAL / name).is_file():
-            lines = (SHARED_EVAL / name).read_text(encoding="utf-8").splitlines()
-            texts += [json.loads(line)["text"] for line in lines if line.strip()]
-    texts += ["请勿向任何人透露验证码。把验证码告诉我", "公安让我转到安全账户！！", "", "。。。"]
-    pack = load_rule_pack(SHIPPED_LIBRARY)
-    customer = [literals for rule in pack.rules if rule.covers("customer") for literals in rule.pattern_literals]
-    assert all(customer)  # every pattern a lookup runs has its words
-    filtered = {(audience, text): pack.hits(text, audience=audience)
-                for audience in ("customer", "agent") for text in texts}
-    assert any(filtered.values())
-    monkeypatch.setattr(rules.PatternGate, "candidates", lambda self, text: set(range(10_000)))
-    for (audience, text), hits in filtered.items():
-        assert pack.hits(text, audience=audience) == hits, text
+
+def lexicon_pack(tmp_path: Path, text: str = LEXICON_PACK) -> RulePack:
+    return load_rule_pack(write_pack(tmp_path, pack=text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["验证码告诉我", "驗證碼告訴我", "把验证码报一下给我", "你個驗證碼話我知", "Tell me the passcode",
+     "不好意思，验证码告诉我"],
+)
+def test_lexicon_trigger_fires_in_every_spelling(tmp_path: Path, text: str) -> None:
+    assert [v.rule_id for v in lexicon_pack(tmp_path).check(text)] == ["cred.ask"]
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("请勿把验证码告诉我", "prohibition"),
+        ("如果有人说验证码告诉我，请挂断", "hypothetical"),
+        ("对方让您把验证码告诉我，是诈骗", "reported"),
+        ("验证码告诉我是诈骗", "verdict"),
+        ("我们不会让您把验证码告诉我", "negation"),
+        ("We will never say tell me your passcode", "negation"),
+    ],
+)
+def test_scope_cancels_agent_rules_and_says_why(tmp_path: Path, text: str, why: str) -> None:
+    pack = lexicon_pack(tmp_path)
+    assert pack.check(text) == []
+    explained = pack.explain("cred.ask", text)
+    assert explained and all(e.cancelled_by for e in explained)
+
+
+def test_customer_rules_keep_firing_on_reported_speech(tmp_path: Path) -> None:
+    pack = lexicon_pack(tmp_path)
+    text = "对方让我把验证码告诉我"
+    assert pack.check(text) == []  # for the agent it is a report, not a request
+    assert [v.rule_id for v in pack.check(text, audience="customer")] == ["sig.ask"]
+
+
+def test_within_limits_the_distance(tmp_path: Path) -> None:
+    pack = lexicon_pack(tmp_path)
+    assert pack.check("验证码这个东西很重要很重要很重要很重要很重要很重要，告诉我") == []
+
+
+def test_terminator_closes_a_scope(tmp_path: Path) -> None:
+    pack = lexicon_pack(tmp_path)
+    assert [v.rule_id for v in pack.check("不着急但是验证码告诉我")] == ["cred.ask"]
+
+
+def test_examples_run_and_report_the_failing_one(tmp_path: Path) -> None:
+    from assist.compliance.rules import example_failures
+
+    assert example_failures(lexicon_pack(tmp_path)) == []
+    bad = LEXICON_PACK.replace("passes: [请勿把验证码告诉我]", "passes: [验证码告诉我]")
+    failures = example_failures(lexicon_pack(tmp_path, bad))
+    assert [(f.rule_id, f.kind, f.text) for f in failures] == [("cred.ask", "passes", "验证码告诉我")]
+
+
+def test_unknown_lexicon_is_named_with_the_rule(tmp_path: Path) -> None:
+    text = LEXICON_PACK.replace("all: [code, give]\n      within", "all: [code, gift]\n      within")
+    error = load_error(tmp_path, text)
+    assert "unknown lexicon 'gift'" in str(error) and "cred.ask" in str(error)
+
+
+def test_yaml_boolean_in_a_lexicon_gets_a_clear_fix(tmp_path: Path) -> None:
+    error = load_error(tmp_path, LEXICON_PACK.replace('["not", never]', "[no, never]"))
+    assert error.field == "scope.negation.en" and "quote" in str(error)
+
+
+CATASTROPHIC = ["(a+)+$", "(a|aa)+$", "(a*)*b", "(x+x+)+y", "(.*a){12}", "(\\w+\\s?)*!$", "^(a|a?)+b$"]
+
+
+@pytest.mark.parametrize("pattern", CATASTROPHIC)
+def test_catastrophic_shapes_run_in_linear_time(tmp_path: Path, pattern: str) -> None:
+    """Every regex runs on RE2: the classic backtracking bombs match in linear time."""
+    import time
+
+    escaped = pattern.replace("\\", "\\\\")
+    text = LEXICON_PACK.replace("    when:\n      all: [code, give]\n      within: 24\n",
+                                f"    when:\n      regex: \"{escaped}\"\n")
+    pack = lexicon_pack(tmp_path, text.replace("    flags: [验证码告诉我]\n    passes: [请勿把验证码告诉我]\n", ""))
+    started = time.perf_counter()
+    for hostile in ("a" * 30 + "!", "a" * 2000 + "!", "x" * 2000):
+        pack.check(hostile)
+    assert time.perf_counter() - started < 1.0
+
+
+@pytest.mark.parametrize("pattern", ["(?<!a)b", "(?=a)a", "(a)\\1"])
+def test_regex_outside_re2_is_refused_with_the_rule_id(tmp_path: Path, pattern: str) -> None:
+    escaped = pattern.replace("\\", "\\\\")
+    text = LEXICON_PACK.replace("    when:\n      all: [code, give]\n      within: 24\n",
+                                f"    when:\n      regex: \"{escaped}\"\n")
+    error = load_error(tmp_path, text)
+    assert "cred.ask" in str(error) and "linear-time engine" in str(error)
+
+
+def test_a_library_adds_to_the_shipped_pack_and_switches_off_by_id(tmp_path: Path) -> None:
+    shipped = load_with_shipped(write_pack(tmp_path / "a"))
+    assert shipped.rule("credential.request") is not None
+    assert [v.category for v in shipped.check("just tell me your OTP")] == ["credential_request"]
+    own = """\
+switch_off:
+  - id: jargon.unexplained
+    reason: our customers are treasury staff who use these terms daily
+rules:
+  - id: own.rule
+    category: jargon
+    severity: warn
+    applies_to: agent
+    when: {any: [jargon_term]}
+    explanation: 自有规则。
+    reference: 测试规范
+    suggestion: 解释。
+"""
+    pack = load_with_shipped(write_pack(tmp_path / "b", own=own))
+    assert pack.rule("jargon.unexplained") is None and pack.rule("own.rule") is not None
+    assert pack.switched_off == (("jargon.unexplained", "our customers are treasury staff who use these terms daily"),)
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [("  - id: no.such.rule\n    reason: x\n", "not a shipped rule"), ("  - id: jargon.unexplained\n", "reason")],
+)
+def test_switch_off_needs_a_shipped_id_and_a_reason(tmp_path: Path, entry: str, message: str) -> None:
+    write_pack(tmp_path, own="switch_off:\n" + entry)
+    with pytest.raises(LibraryError, match=message):
+        load_with_shipped(tmp_path)
+
+
+def test_pack_round_trips_through_json() -> None:
+    from assist.library.loader import SHIPPED_LIBRARY
+
+    pack = load_with_shipped(SHIPPED_LIBRARY)
+    again = RulePack.from_json(pack.to_json())
+    text = "您把验证码报给我，这款产品保本。"
+    assert again.check(text) == pack.check(text) and again.rules == pack.rules
+
+
+def test_no_private_regex_parser_is_used() -> None:
+    import assist.compliance.rules as rules_module
+
+    source = Path(rules_module.__file__).read_text(encoding="utf-8")
+    assert "_parser" not in source and "sre_" not in source

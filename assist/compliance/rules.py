@@ -1,34 +1,53 @@
 """Compliance rule packs: loading, validation and deterministic matching.
 
-A rule pack is every ``rules/*.yaml`` file of a library (format in
-docs/library-format.md, "Rule packs"). Each rule names a category, a severity,
-the audience it applies to (the agent's drafts, the customer's words, or both),
-regular expressions that trigger it and exceptions that cancel a trigger.
+A rule pack is the shipped pack (``scripts_library/rules/*.yaml``) plus every
+``rules/*.yaml`` file of a library; a library's own rules add to the shipped ones
+and switch a shipped rule off only by id with a stated reason (``switch_off:``).
+The format is in docs/compliance.md. In short, a rule names a category, a
+severity, the audience (agent drafts, customer words, or both), and ``when:`` it
+fires, composed of phrase lexicons (:mod:`assist.compliance.lexicon`):
 
-Matching is plain ``re`` on normalised text (simplified, half-width,
-case-folded), sentence by sentence, so a pattern never runs across a sentence
-end and every hit can be explained by the pattern and the sentence it matched.
-Exceptions look at a chosen piece of context around a hit (by default the text
-of the same sentence before it, which is where Chinese and English put a
-negation: 「请勿向任何人透露验证码」, "we will never ask for your PIN").
-Reported spans index the caller's original text, not the normalised copy.
+* ``any: [lexicon, ...]`` a phrase of any listed lexicon;
+* ``all: [lexicon, ...]`` a phrase of each, in the same clause (or ``in: sentence``,
+  or ``within: N`` characters from the first to the last);
+* ``regex: '...'`` the escape hatch, compiled by RE2 (linear time, no look-arounds).
+
+One scope engine (:mod:`assist.compliance.scope`) decides for every rule whether a
+hit sits under a negation, a prohibition or warning, reported speech or a
+hypothetical; agent rules respect all of those by default, customer rules none
+(a customer reporting what a fraudster said is exactly the signal). Each rule carries ``flags:`` and
+``passes:`` examples that :func:`example_failures` runs (``assist validate``).
+``unless:`` lexicons anywhere in the checked text cancel the rule (an alternative
+offered turns a refusal into a redirection).
+
+The older format (``patterns:`` / ``exceptions:`` / ``terms:`` of regexes) still
+loads; its regexes are compiled by RE2 as well, and a pattern RE2 cannot compile
+is refused with the rule id. No pattern ever runs on a backtracking engine.
+
+Matching runs on normalised text (simplified, half-width, case-folded), sentence by
+sentence; reported spans index the caller's original text.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal, cast, get_args
 
+import re2  # type: ignore[import-untyped]
 import yaml
 
-from assist.compliance.required_text import Literals, PatternGate, required_literals
+from assist.compliance.lexicon import LANGUAGES, Lexicon, PhraseIndex, Span, normalise_phrase
+from assist.compliance.scope import SCOPE_KINDS, SCOPE_LEXICONS, ScopeSpan, scopes
+from assist.compliance.semantic import SemanticSignal, TextEncoder, build_signal, long_enough
 from assist.errors import LibraryError
 from assist.library.loader import (
+    SHIPPED_LIBRARY,
     display_path,
     hash_files,
     line_of,
@@ -41,6 +60,7 @@ from assist.types import AppliesTo, Severity, Violation
 
 Audience = Literal["agent", "customer"]
 Scope = Literal["before", "after", "match", "clause", "sentence", "text"]
+Reach = Literal["clause", "sentence"]
 
 AGENT_CATEGORIES = (
     "promise_guaranteed_return",
@@ -64,37 +84,61 @@ CUSTOMER_CATEGORIES = (
 )
 """Customer-side signals: what the customer says that should steer the agent."""
 
+CATEGORY_SEVERITY: dict[str, Severity] = {
+    category: ("block" if i < 5 else "warn") for i, category in enumerate(AGENT_CATEGORIES)
+}
+"""The severity of each agent category (shared/eval/compliance_categories.yaml): the first
+five block, the rest warn. A semantic-only flag takes its category's severity."""
+SEMANTIC_PREFIX = "semantic."
+"""Rule id of a flag only the semantic signal raised: ``semantic.<category>``."""
+
 SEVERITIES: tuple[Severity, ...] = get_args(Severity)
 APPLIES_TO: tuple[AppliesTo, ...] = get_args(AppliesTo)
 SCOPES: tuple[Scope, ...] = get_args(Scope)
 
 RULE_ID = re.compile(r"^[a-z0-9_.-]{1,128}$")
 PIN_ID = re.compile(r"^[a-z0-9_]{1,64}$")
-REQUIRED_FIELDS = (
-    "id", "category", "severity", "applies_to", "patterns",
-    "explanation", "reference", "suggestion",
-)
-OPTIONAL_FIELDS = ("exceptions", "pin", "priority", "alert")
-TOP_LEVEL_KEYS = ("rules", "terms", "anchors")
-"""``terms:`` names regex fragments that later terms and the file's patterns use as
-``{{name}}``; ``anchors:`` is ignored by the loader, a place to define YAML anchors
-(``&neg``) that rules reuse as aliases (``*neg``)."""
+COMMON_FIELDS = ("id", "category", "severity", "applies_to", "explanation", "reference", "suggestion")
+OPTIONAL_FIELDS = ("exceptions", "pin", "priority", "alert", "unless", "respects", "flags", "passes")
+TOP_LEVEL_KEYS = ("rules", "terms", "anchors", "lexicons", "scope", "switch_off", "exemplars")
+"""``terms:`` names regex fragments of the older format (``{{name}}``); ``anchors:`` is ignored
+(a place for YAML anchors); ``lexicons:`` and ``scope:`` define phrase lexicons;
+``switch_off:`` lists shipped rules a library turns off; ``exemplars:`` feeds the semantic
+signal (:mod:`assist.compliance.semantic`)."""
 TERM_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+LEXICON_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}(?:\.[a-z][a-z0-9_]{0,63})?$")
 _TERM_REF = re.compile(r"\{\{\s*([^{}\s]*)\s*\}\}")
 
 _SENTENCE_END = re.compile(r"[。!?;]|\.(?=\s|$)")
 _CLAUSE_END = re.compile(r"[,、:。!?;]|\.(?=\s|$)")
 _LINE_BREAK = re.compile(r"[\r\n\u2028\u2029]")
 _SEVERITY_RANK = {"block": 0, "warn": 1}
+AGENT_RESPECTS = SCOPE_KINDS
+"""Scope kinds an agent rule respects unless it says otherwise: all of them."""
+
+
+def _re2_options() -> Any:
+    options = re2.Options()
+    options.log_errors = False
+    return options
+
+
+_RE2_OPTIONS = _re2_options()
+
+
+def compile_linear(source: str) -> Any:
+    """``source`` compiled by RE2: matching time linear in the text, whatever the pattern.
+
+    Raises ``re2.error`` for syntax RE2 does not have (look-arounds, back-references)."""
+    return re2.compile(source, options=_RE2_OPTIONS)
 
 
 @dataclass(frozen=True)
 class RuleException:
-    """A do-not-trigger pattern and the context it is searched in.
+    """An older-format do-not-trigger regex and the context it is searched in.
 
-    Scopes (all within normalised text): ``before`` the sentence up to the hit
-    (``$`` anchors where the hit begins), ``after`` the sentence after the hit
-    (``^`` anchors where it ends), ``match`` the hit itself, ``clause`` the
+    Scopes (all within normalised text): ``before`` the sentence up to the hit,
+    ``after`` the sentence after the hit, ``match`` the hit itself, ``clause`` the
     comma-delimited clause(s) holding the hit, ``sentence`` the whole sentence,
     ``text`` the whole checked text.
     """
@@ -103,42 +147,95 @@ class RuleException:
     scope: Scope = "before"
 
     @cached_property
-    def regex(self) -> re.Pattern[str]:
-        return re.compile(self.source)
+    def regex(self) -> Any:
+        return compile_linear(self.source)
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """One way a rule fires: ``any`` / ``all`` of lexicons, or one RE2 ``regex``."""
+
+    kind: Literal["any", "all", "regex"]
+    items: tuple[str, ...]
+    within: int | None = None
+    reach: Reach = "clause"
+
+    def describe(self) -> str:
+        if self.kind == "regex":
+            return f"regex {self.items[0]!r}"
+        where = f"within {self.within} characters" if self.within else f"in the same {self.reach}"
+        if self.kind == "any" or len(self.items) == 1:
+            return "a phrase of " + " or ".join(self.items)
+        return "a phrase of each of " + ", ".join(self.items) + f", {where}"
+
+    @cached_property
+    def regex(self) -> Any:
+        return compile_linear(self.items[0])
 
 
 @dataclass(frozen=True)
 class Rule:
-    """One validated rule. Its patterns are compiled on first use: a lookup runs only
-    the customer rules, and compiling every rule would cost a one-shot CLI ~0.2 s."""
+    """One validated rule."""
 
     id: str
     category: str
     severity: Severity
     applies_to: AppliesTo
-    pattern_sources: tuple[str, ...]
+    triggers: tuple[Trigger, ...]
     explanation: str
     reference: str
     suggestion: str
     exceptions: tuple[RuleException, ...] = ()
+    unless: tuple[str, ...] = ()
+    respects: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
+    passes: tuple[str, ...] = ()
     pin: str | None = None
     priority: int = 0
     alert: str | None = None
     source: str = ""
     line: int | None = None
 
-    @cached_property
-    def patterns(self) -> tuple[re.Pattern[str], ...]:
-        return tuple(re.compile(source) for source in self.pattern_sources)
-
-    @cached_property
-    def pattern_literals(self) -> tuple[Literals | None, ...]:
-        """For each pattern, words one of which a sentence must hold for it to match
-        (:mod:`assist.compliance.required_text`), or None."""
-        return tuple(required_literals(source) for source in self.pattern_sources)
-
     def covers(self, audience: Audience) -> bool:
         return self.applies_to in (audience, "both")
+
+    @property
+    def lexicon_names(self) -> tuple[str, ...]:
+        names = [n for t in self.triggers if t.kind != "regex" for n in t.items]
+        return tuple(dict.fromkeys(names + list(self.unless)))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "category": self.category, "severity": self.severity,
+            "applies_to": self.applies_to,
+            "triggers": [[t.kind, list(t.items), t.within, t.reach] for t in self.triggers],
+            "explanation": self.explanation, "reference": self.reference, "suggestion": self.suggestion,
+            "exceptions": [[e.source, e.scope] for e in self.exceptions],
+            "unless": list(self.unless), "respects": list(self.respects),
+            "flags": list(self.flags), "passes": list(self.passes),
+            "pin": self.pin, "priority": self.priority, "alert": self.alert,
+            "source": self.source, "line": self.line,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Rule:
+        return cls(**{
+            **data,
+            "triggers": tuple(Trigger(k, tuple(i), w, r) for k, i, w, r in data["triggers"]),
+            "exceptions": tuple(RuleException(s, c) for s, c in data["exceptions"]),
+            **{key: tuple(data[key]) for key in ("unless", "respects", "flags", "passes")},
+        })
+
+
+@dataclass(frozen=True)
+class Exemplar:
+    """A labelled sentence for the semantic signal: it breaks ``category`` or is a lookalike."""
+
+    text: str
+    category: str
+    violating: bool
+    language: str
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -165,10 +262,33 @@ class _Context:
         # A line break ends a sentence, but normalisation folds it into a space;
         # replace it first with a same-length sentence end so offsets still hold.
         norm, offsets = normalise_with_offsets(_LINE_BREAK.sub("。", text))
+        norm = norm.replace("\u2019", "'")  # a typographic apostrophe: "don’t" is "don't"
         return cls(text, norm, tuple(offsets), tuple(_sentences(norm)))
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         return self.offsets[start], self.offsets[end - 1] + 1
+
+
+def _units(ctx: _Context) -> list[Span]:
+    """What the semantic signal scores: every sentence, and each clause of a sentence that has
+    several (trimmed; spans in normalised text)."""
+    units: list[Span] = []
+    for sentence in ctx.sentences:
+        pieces = [(sentence.start, sentence.end)]
+        left = sentence.start
+        for mark in _CLAUSE_END.finditer(ctx.norm, sentence.start, sentence.end):
+            pieces.append((left, mark.start()))
+            left = mark.end()
+        if left > sentence.start:
+            pieces.append((left, sentence.end))
+        for start, end in pieces:
+            while start < end and ctx.norm[start].isspace():
+                start += 1
+            while end > start and ctx.norm[end - 1].isspace():
+                end -= 1
+            if long_enough(ctx.norm[start:end]) and (start, end) not in units:
+                units.append((start, end))
+    return units
 
 
 def _sentences(text: str) -> Iterator[_Sentence]:
@@ -182,66 +302,32 @@ def _sentences(text: str) -> Iterator[_Sentence]:
         yield _Sentence(start, len(text), text[start:], "")
 
 
-def _clause(sentence: str, start: int, end: int) -> str:
-    """The comma-delimited clause(s) of ``sentence`` that hold ``[start, end)``."""
-    left = max((m.end() for m in _CLAUSE_END.finditer(sentence, 0, start)), default=0)
-    right = next((m.start() for m in _CLAUSE_END.finditer(sentence, end)), len(sentence))
-    return sentence[left:right]
+def _clause_bounds(text: str, start: int, end: int, first: int, last: int) -> Span:
+    """The comma-delimited clause(s) of ``text[first:last]`` holding ``[start, end)``."""
+    left = max((m.end() for m in _CLAUSE_END.finditer(text, first, start)), default=first)
+    right = next((m.start() for m in _CLAUSE_END.finditer(text, end, last)), last)
+    return left, right
 
 
-def _excepted(rule: Rule, ctx: _Context, sentence: _Sentence, match: re.Match[str]) -> bool:
-    """Whether an exception of ``rule`` cancels ``match``.
+@dataclass(frozen=True)
+class Hit:
+    """A rule hit before it becomes a :class:`Violation`: the span in normalised text and why."""
 
-    ``after`` and ``sentence`` keep the sentence's terminator, so an exception
-    can tell a question (``\\?$``) from a statement.
-    """
-    text = sentence.text
-    for exception in rule.exceptions:
-        scope = exception.scope
-        if scope == "before":
-            piece = text[: match.start()]
-        elif scope == "after":
-            piece = text[match.end() :] + sentence.terminator
-        elif scope == "match":
-            piece = match.group()
-        elif scope == "clause":
-            piece = _clause(text, match.start(), match.end())
-        elif scope == "sentence":
-            piece = text + sentence.terminator
-        else:
-            piece = ctx.norm
-        if exception.regex.search(piece):
-            return True
-    return False
+    rule: Rule
+    start: int
+    end: int
+    trigger: Trigger
+    pieces: tuple[tuple[str, Span], ...] = ()
 
 
-def _trimmed(match: re.Match[str]) -> tuple[int, int]:
-    text = match.group()
-    start = match.start() + (len(text) - len(text.lstrip()))
-    end = match.end() - (len(text) - len(text.rstrip()))
-    return start, end
+@dataclass(frozen=True)
+class Explained:
+    """A rule hit, or a hit cancelled and by what (``assist rules explain``)."""
 
-
-def _rule_hits(
-    rule: Rule, ctx: _Context, sentence: _Sentence, patterns: Iterable[re.Pattern[str]]
-) -> Iterator[Violation]:
-    """Hits of ``patterns`` (some or all of ``rule``'s) in ``sentence``, exceptions applied."""
-    for pattern in patterns:
-        for match in pattern.finditer(sentence.text):
-            start, end = _trimmed(match)
-            if start >= end or _excepted(rule, ctx, sentence, match):
-                continue
-            span = ctx.original_span(sentence.start + start, sentence.start + end)
-            yield Violation(
-                rule_id=rule.id,
-                category=rule.category,
-                severity=rule.severity,
-                span=span,
-                matched_text=ctx.original[span[0] : span[1]],
-                reference=rule.reference,
-                suggestion=rule.suggestion,
-                explanation=rule.explanation,
-            )
+    rule_id: str
+    matched: str
+    pieces: tuple[tuple[str, str], ...]
+    cancelled_by: str | None
 
 
 def _dedupe(hits: list[tuple[Rule, Violation]]) -> list[tuple[Rule, Violation]]:
@@ -266,30 +352,91 @@ def _dedupe(hits: list[tuple[Rule, Violation]]) -> list[tuple[Rule, Violation]]:
 
 @dataclass(frozen=True)
 class RulePack:
-    """The rules of a library and a hash of the files they came from."""
+    """The rules in force for a library, the lexicons they use and a hash of their files."""
 
     rules: tuple[Rule, ...] = ()
     content_hash: str = ""
+    lexicons: tuple[Lexicon, ...] = ()
+    switched_off: tuple[tuple[str, str], ...] = ()
+    """(rule id, reason) for each shipped rule the library turned off."""
+    exemplars: tuple[Exemplar, ...] = ()
+
+    # ----- matching -------------------------------------------------------------------
 
     def hits(self, text: str, *, audience: Audience = "agent") -> list[tuple[Rule, Violation]]:
         """Every rule hit in ``text`` (no de-duplication), in text order."""
         ctx = _Context.of(text)
-        rules, gate = self._for_audience(audience)
-        found: list[tuple[Rule, Violation]] = []
-        for sentence in ctx.sentences:
-            candidates = gate.candidates(sentence.text)
-            first = 0
-            for rule in rules:
-                patterns = [p for j, p in enumerate(rule.patterns) if first + j in candidates]
-                first += len(rule.patterns)
-                if patterns:
-                    found.extend((rule, v) for v in _rule_hits(rule, ctx, sentence, patterns))
+        found = [
+            (hit.rule, self._violation(ctx, hit))
+            for hit, cancelled in self._hits(ctx, audience)
+            if cancelled is None
+        ]
         return sorted(found, key=lambda h: (h[1].span, h[0].id))
 
-    def check(self, text: str, *, audience: Audience = "agent") -> list[Violation]:
+    def check(self, text: str, *, audience: Audience = "agent",
+              semantic: SemanticSignal | None = None) -> list[Violation]:
         """Violations in ``text`` for ``audience``, one per overlapping run of a category,
-        sorted by span."""
-        return [v for _, v in _dedupe(self.hits(text, audience=audience))]
+        sorted by span.
+
+        With ``semantic`` (agent drafts only), each clause and sentence is also scored by the
+        semantic signal; a category no rule flagged in that text is added as a semantic-only
+        flag naming the nearest violating exemplar and the score."""
+        found = [v for _, v in _dedupe(self.hits(text, audience=audience))]
+        if semantic is None or audience != "agent":
+            return found
+        return sorted(found + self._semantic(text, semantic, {v.category for v in found}),
+                      key=lambda v: (v.span, v.rule_id))
+
+    def semantic_signal(self, encoder: TextEncoder, cache: Path | None = None) -> SemanticSignal:
+        """The semantic signal trained on this pack's exemplars with ``encoder`` (kept per encoder)."""
+        key = encoder.model_id
+        if key not in self._signals:
+            ex = self.exemplars
+            self._signals[key] = build_signal([e.text for e in ex], [e.category for e in ex],
+                                              [e.violating for e in ex], encoder, cache)
+        return self._signals[key]
+
+    @cached_property
+    def _signals(self) -> dict[str, SemanticSignal]:
+        return {}
+
+    def _semantic(self, text: str, signal: SemanticSignal, flagged: set[str]) -> list[Violation]:
+        ctx = _Context.of(text)
+        phrase_hits = self._index.find(ctx.norm)
+        found_scopes = [sc for sentence in ctx.sentences
+                        for sc in scopes(ctx.norm, (sentence.start, sentence.end), phrase_hits)]
+        # The signal reads plain statements only: a clause under or holding a negation, warning,
+        # reported speech or hypothetical is left to the rules, whose scope engine reads it.
+        units = [(s, e) for s, e in _units(ctx)
+                 if not any(sc.governs((s, e)) or s <= sc.trigger[0] < e for sc in found_scopes)]
+        if not units:
+            return []
+        found: dict[str, Violation] = {}
+        for (start, end), flags in zip(units, signal.flags([ctx.norm[s:e] for s, e in units]), strict=True):
+            for flag in flags:
+                if flag.category in flagged:
+                    continue
+                earlier = found.get(flag.category)
+                if earlier is not None and float(earlier.explanation.split("score ")[1].split(",")[0]) >= flag.score:
+                    continue
+                span = ctx.original_span(start, end)
+                model = self._category_model(flag.category)
+                found[flag.category] = Violation(
+                    rule_id=SEMANTIC_PREFIX + flag.category,
+                    category=flag.category,
+                    severity=CATEGORY_SEVERITY.get(flag.category, "warn"),
+                    span=span,
+                    matched_text=ctx.original[span[0] : span[1]],
+                    reference=model.reference if model else "",
+                    suggestion=model.suggestion if model else "",
+                    explanation=(f"semantic signal only (no rule fired): nearest violating exemplar "
+                                 f"「{flag.exemplar}」, score {flag.score:.3f}, threshold {flag.threshold:.3f}"),
+                )
+        return list(found.values())
+
+    def _category_model(self, category: str) -> Rule | None:
+        """The first agent rule of ``category``: its reference and suggestion serve its semantic flags."""
+        return next((r for r in self.rules if r.category == category and r.covers("agent")), None)
 
     def pins(self, text: str) -> list[tuple[Rule, Violation]]:
         """Customer rules with a ``pin`` that fire on ``text``: first hit of each rule,
@@ -301,76 +448,359 @@ class RulePack:
         return sorted(first.values(), key=lambda h: (-h[0].priority, h[1].span, h[0].id))
 
     def rule(self, rule_id: str) -> Rule | None:
-        return next((r for r in self.rules if r.id == rule_id), None)
+        return self._by_id.get(rule_id)
 
-    def _for_audience(self, audience: Audience) -> tuple[tuple[Rule, ...], PatternGate]:
-        """The audience's rules and the gate over their patterns, in order, built on first use.
+    def lexicon(self, name: str) -> Lexicon | None:
+        return self._lexicons.get(name)
 
-        Most sentences can match few of the patterns or none: the gate tells which
-        from the words each pattern requires (:mod:`assist.compliance.required_text`), and only
-        those are searched."""
-        if audience not in self._by_audience:
-            rules = tuple(rule for rule in self.rules if rule.covers(audience))
-            gate = PatternGate([literals for rule in rules for literals in rule.pattern_literals])
-            self._by_audience[audience] = (rules, gate)
-        return self._by_audience[audience]
+    def explain(self, rule_id: str, text: str) -> list[Explained]:
+        """Each hit of one rule in ``text``, and what cancelled it if anything did."""
+        rule = self.rule(rule_id)
+        if rule is None:
+            return []
+        ctx = _Context.of(text)
+        out = []
+        for hit, cancelled in self._hits(ctx, rule.applies_to if rule.applies_to != "both" else "agent",
+                                         only=rule):
+            pieces = tuple((name, ctx.norm[s:e]) for name, (s, e) in hit.pieces)
+            out.append(Explained(rule.id, ctx.norm[hit.start:hit.end], pieces, cancelled))
+        return out
+
+    def _violation(self, ctx: _Context, hit: Hit) -> Violation:
+        span = ctx.original_span(hit.start, hit.end)
+        rule = hit.rule
+        return Violation(
+            rule_id=rule.id,
+            category=rule.category,
+            severity=rule.severity,
+            span=span,
+            matched_text=ctx.original[span[0] : span[1]],
+            reference=rule.reference,
+            suggestion=rule.suggestion,
+            explanation=rule.explanation,
+        )
+
+    def _hits(self, ctx: _Context, audience: Audience, *, only: Rule | None = None
+              ) -> Iterator[tuple[Hit, str | None]]:
+        rules = (only,) if only is not None else self._for_audience(audience)
+        if not rules:
+            return
+        phrase_hits = self._index.find(ctx.norm)
+        for sentence in ctx.sentences:
+            bounds = (sentence.start, sentence.end)
+            sentence_scopes: list[ScopeSpan] | None = None
+            for rule in rules:
+                for hit in _rule_hits(rule, ctx, sentence, phrase_hits):
+                    if rule.respects and sentence_scopes is None:
+                        sentence_scopes = scopes(ctx.norm, bounds, phrase_hits)
+                    yield hit, _cancelled(hit, ctx, sentence, phrase_hits, sentence_scopes or [])
+
+    def _for_audience(self, audience: Audience) -> tuple[Rule, ...]:
+        cache = self._audience_cache
+        if audience not in cache:
+            cache[audience] = tuple(rule for rule in self.rules if rule.covers(audience))
+        return cache[audience]
 
     @cached_property
-    def _by_audience(self) -> dict[str, tuple[tuple[Rule, ...], PatternGate]]:
+    def _audience_cache(self) -> dict[str, tuple[Rule, ...]]:
         return {}
+
+    @cached_property
+    def _by_id(self) -> dict[str, Rule]:
+        return {rule.id: rule for rule in self.rules}
+
+    @cached_property
+    def _lexicons(self) -> dict[str, Lexicon]:
+        return {lexicon.name: lexicon for lexicon in self.lexicons}
+
+    @cached_property
+    def _index(self) -> PhraseIndex:
+        return PhraseIndex(self._lexicons)
+
+    # ----- snapshot -------------------------------------------------------------------
+
+    def to_json(self) -> dict[str, Any]:
+        """Everything the pack holds, as JSON (``validated.json``)."""
+        return {
+            "rules": [r.to_json() for r in self.rules],
+            "content_hash": self.content_hash,
+            "lexicons": [[x.name, [[lang, list(p)] for lang, p in x.by_language], x.source, x.line]
+                         for x in self.lexicons],
+            "switched_off": [list(s) for s in self.switched_off],
+            "exemplars": [[e.text, e.category, e.violating, e.language, e.source] for e in self.exemplars],
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> RulePack:
+        return cls(
+            rules=tuple(Rule.from_json(r) for r in data["rules"]),
+            content_hash=data["content_hash"],
+            lexicons=tuple(
+                Lexicon(name, tuple((lang, tuple(p)) for lang, p in by_language), source, line)
+                for name, by_language, source, line in data["lexicons"]
+            ),
+            switched_off=tuple((rule_id, reason) for rule_id, reason in data["switched_off"]),
+            exemplars=tuple(Exemplar(*e) for e in data["exemplars"]),
+        )
+
+
+def _rule_hits(rule: Rule, ctx: _Context, sentence: _Sentence,
+               phrase_hits: Mapping[str, list[Span]]) -> Iterator[Hit]:
+    first, last = sentence.start, sentence.end
+    for trigger in rule.triggers:
+        if trigger.kind == "regex":
+            for match in trigger.regex.finditer(sentence.text):
+                text = match.group()
+                start = first + match.start() + (len(text) - len(text.lstrip()))
+                end = first + match.end() - (len(text) - len(text.rstrip()))
+                if start < end:
+                    yield Hit(rule, start, end, trigger)
+            continue
+        per_item = [
+            [(name, h) for h in phrase_hits.get(name, ()) if first <= h[0] and h[1] <= last]
+            for name in trigger.items
+        ]
+        if trigger.kind == "any":
+            for name, span in sorted((p for item in per_item for p in item), key=lambda p: p[1]):
+                yield Hit(rule, span[0], span[1], trigger, ((name, span),))
+            continue
+        if any(not item for item in per_item):
+            continue
+        yield from _all_hits(rule, trigger, ctx, sentence, per_item)
+
+
+def _all_hits(rule: Rule, trigger: Trigger, ctx: _Context, sentence: _Sentence,
+              per_item: list[list[tuple[str, Span]]]) -> Iterator[Hit]:
+    """For each hit of the first lexicon, the nearest hit of every other one, if the group
+    stays within the trigger's reach."""
+    for anchor in per_item[0]:
+        group = [anchor]
+        for others in per_item[1:]:
+            group.append(min(others, key=lambda p: abs(p[1][0] - anchor[1][0])))
+        start = min(p[1][0] for p in group)
+        end = max(p[1][1] for p in group)
+        if trigger.within is not None:
+            if end - start > trigger.within:
+                continue
+        elif trigger.reach == "clause":
+            clause = _clause_bounds(ctx.norm, start, start + 1, sentence.start, sentence.end)
+            if not all(clause[0] <= p[1][0] and p[1][1] <= clause[1] for p in group):
+                continue
+        yield Hit(rule, start, end, trigger, tuple(group))
+
+
+def _cancelled(hit: Hit, ctx: _Context, sentence: _Sentence,
+               phrase_hits: Mapping[str, list[Span]], found: list[ScopeSpan]) -> str | None:
+    """What cancels ``hit``: a scope, an ``unless`` lexicon or an older-format exception."""
+    rule = hit.rule
+    pieces = [span for _, span in hit.pieces] or [(hit.start, hit.end)]
+    if rule.respects:
+        for scope in found:
+            if scope.kind not in rule.respects or any(_overlap(scope.trigger, p) for p in pieces):
+                continue  # a trigger inside the hit (不会 of 不会亏) is part of what it says
+            if any(scope.governs(p) for p in pieces):
+                s, e = scope.trigger
+                return f"{scope.kind} scope of 「{ctx.norm[s:e]}」"
+    for name in rule.unless:
+        for s, e in phrase_hits.get(name, ()):
+            if not any(_overlap((s, e), p) for p in pieces):  # "i can" inside "nothing i can do"
+                return f"unless {name} 「{ctx.norm[s:e]}」"
+    for exception in rule.exceptions:
+        if exception.regex.search(_exception_piece(exception.scope, ctx, sentence, hit)):
+            return f"exception {exception.source!r}"
+    return None
+
+
+def _overlap(a: Span, b: Span) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def _exception_piece(scope: Scope, ctx: _Context, sentence: _Sentence, hit: Hit) -> str:
+    """The text an older-format exception looks at; ``after`` and ``sentence`` keep the
+    sentence's terminator, so an exception can tell a question from a statement."""
+    start, end = hit.start - sentence.start, hit.end - sentence.start
+    text = sentence.text
+    if scope == "before":
+        return text[:start]
+    if scope == "after":
+        return text[end:] + sentence.terminator
+    if scope == "match":
+        return text[start:end]
+    if scope == "clause":
+        left, right = _clause_bounds(ctx.norm, hit.start, hit.end, sentence.start, sentence.end)
+        return ctx.norm[left:right]
+    if scope == "sentence":
+        return text + sentence.terminator
+    return ctx.norm
+
+
+# ----- examples -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExampleFailure:
+    """A rule's own ``flags:`` example it does not flag, or ``passes:`` example it flags."""
+
+    rule_id: str
+    source: str
+    line: int | None
+    kind: Literal["flags", "passes"]
+    text: str
+    detail: str
+
+
+def example_failures(pack: RulePack) -> list[ExampleFailure]:
+    """Run every rule's ``flags:`` and ``passes:`` examples against that rule, in the pack."""
+    failures: list[ExampleFailure] = []
+    for rule in pack.rules:
+        for text in rule.flags:
+            explained = pack.explain(rule.id, text)
+            if not any(e.cancelled_by is None for e in explained):
+                why = "; ".join(f"「{e.matched}」 cancelled by {e.cancelled_by}" for e in explained)
+                failures.append(ExampleFailure(rule.id, rule.source, rule.line, "flags", text,
+                                               why or "no trigger matched"))
+        for text in rule.passes:
+            fired = [e for e in pack.explain(rule.id, text) if e.cancelled_by is None]
+            if fired:
+                failures.append(ExampleFailure(rule.id, rule.source, rule.line, "passes", text,
+                                               f"fired on 「{fired[0].matched}」"))
+    return failures
 
 
 # ----- loading and validation ---------------------------------------------------------
 
 
 def rule_files(library_root: Path) -> list[Path]:
+    """The library's own rule files (the shipped pack's are :func:`shipped_rule_files`)."""
     folder = library_root / "rules"
     if not folder.is_dir():
         return []
     return sorted(p for p in folder.glob("*.yaml") if p.is_file())
 
 
-def load_rule_pack(library_root: Path | str) -> RulePack:
-    """Read and validate ``library_root/rules/*.yaml``; no rules folder gives an empty pack.
+def shipped_rule_files() -> list[Path]:
+    return rule_files(SHIPPED_LIBRARY)
 
+
+def _is_shipped(root: Path) -> bool:
+    try:
+        return root.resolve() == SHIPPED_LIBRARY.resolve()
+    except OSError:
+        return False
+
+
+def rules_hash(library_root: Path | str) -> str:
+    """A hash of every rule file in force for a library: the shipped pack's and its own."""
+    root = Path(library_root)
+    digest = hashlib.sha256(hash_files(shipped_rule_files(), SHIPPED_LIBRARY).encode())
+    if not _is_shipped(root):
+        digest.update(b"\0" + hash_files(rule_files(root), root).encode())
+    return digest.hexdigest()
+
+
+def load_rule_pack(library_root: Path | str, *, with_shipped: bool = True) -> RulePack:
+    """The rules in force for the library at ``library_root``: the shipped pack plus the
+    library's own ``rules/*.yaml``, less the shipped rules it switches off.
+
+    ``with_shipped=False`` reads the library's own files only (tests, the shipped pack itself).
     Raises :class:`LibraryError` naming file, line, field and fix on the first problem.
     """
     root = Path(library_root)
-    files = rule_files(root)
+    parts: list[_FileContent] = []
+    if with_shipped and not _is_shipped(root):
+        parts += [_read_rule_file(p, SHIPPED_LIBRARY, shipped=True) for p in shipped_rule_files()]
+    parts += [_read_rule_file(p, root, shipped=_is_shipped(root)) for p in rule_files(root)]
+    return _assemble(parts, root, with_shipped)
+
+
+@dataclass
+class _FileContent:
+    label: str
+    shipped: bool
+    rules: list[tuple[dict[str, Any], yaml.Node | None]] = field(default_factory=list)
+    lexicons: list[Lexicon] = field(default_factory=list)
+    terms: dict[str, str] = field(default_factory=dict)
+    switch_off: list[tuple[str, str, int | None]] = field(default_factory=list)
+    exemplars: list[Exemplar] = field(default_factory=list)
+    reader: _RuleReader | None = None
+
+
+def _assemble(parts: list[_FileContent], root: Path, with_shipped: bool) -> RulePack:
+    lexicons: dict[str, Lexicon] = {}
+    for part in parts:
+        for lexicon in part.lexicons:
+            defined = lexicons.get(lexicon.name)
+            if defined is not None:
+                raise LibraryError(
+                    f"lexicon '{lexicon.name}' is already defined in {defined.source}:{defined.line}",
+                    file=lexicon.source, line=lexicon.line, field=f"lexicons.{lexicon.name}",
+                    fix="give it another name, or add the phrases to the existing lexicon",
+                )
+            lexicons[lexicon.name] = lexicon
     rules: list[Rule] = []
     first_seen: dict[str, Rule] = {}
-    for path in files:
-        for rule in _read_rule_file(path, root):
+    for part in parts:
+        assert part.reader is not None
+        for entry, node in part.rules:
+            rule = part.reader.rule(entry, node, lexicons)
             earlier = first_seen.get(rule.id)
             if earlier is not None:
-                first = f"{earlier.source}:{earlier.line}"
                 raise LibraryError(
-                    f"duplicate rule id '{rule.id}' (first defined in {first})",
+                    f"duplicate rule id '{rule.id}' (first defined in {earlier.source}:{earlier.line})",
                     file=rule.source, line=rule.line, field="id", fix="give each rule a unique id",
                 )
             first_seen[rule.id] = rule
             rules.append(rule)
-    return RulePack(rules=tuple(rules), content_hash=hash_files(files, root))
+    switched: list[tuple[str, str]] = []
+    for part in parts:
+        for rule_id, reason, line in part.switch_off:
+            target = first_seen.get(rule_id)
+            if target is None or not _shipped_label(target, parts):
+                raise LibraryError(
+                    f"switch_off names '{rule_id}', which is not a shipped rule",
+                    file=part.label, line=line, field="switch_off",
+                    fix="use the id of a shipped rule (assist rules explain ID shows one)",
+                )
+            switched.append((rule_id, reason))
+    off = {rule_id for rule_id, _ in switched}
+    used = {name for rule in rules for name in rule.lexicon_names} | set(SCOPE_LEXICONS)
+    kept_lexicons = tuple(x for name, x in lexicons.items() if name in used)
+    return RulePack(
+        rules=tuple(r for r in rules if r.id not in off),
+        content_hash=rules_hash(root) if with_shipped else hash_files(rule_files(root), root),
+        lexicons=kept_lexicons,
+        switched_off=tuple(switched),
+        exemplars=tuple(e for part in parts for e in part.exemplars),
+    )
 
 
-def _read_rule_file(path: Path, root: Path) -> list[Rule]:
+def _shipped_label(rule: Rule, parts: list[_FileContent]) -> bool:
+    return any(p.shipped and p.label == rule.source for p in parts)
+
+
+def _read_rule_file(path: Path, root: Path, *, shipped: bool) -> _FileContent:
     data, node = read_yaml(path, root)
     reader = _RuleReader(display_path(path, root))
+    content = _FileContent(reader.label, shipped, reader=reader)
     if data is None:
-        return []
-    if not isinstance(data, dict) or "rules" not in data:
-        raise reader.error("expected a top-level 'rules:' list", node, None,
+        return content
+    if not isinstance(data, dict):
+        raise reader.error("expected a mapping with 'rules:', 'lexicons:' or 'exemplars:'", node, None,
                            "start the file with 'rules:' followed by '- id: ...' entries")
     extra = sorted(str(k) for k in data if k not in TOP_LEVEL_KEYS)
     if extra:
         raise reader.error("unknown top-level key", mapping_child(node, extra[0]) or node, extra[0],
-                           "only 'rules:', 'terms:' and 'anchors:' may appear at the top")
+                           f"only {', '.join(TOP_LEVEL_KEYS)} may appear at the top")
     reader.read_terms(data.get("terms"), mapping_child(node, "terms"))
-    entries, entries_node = data["rules"], mapping_child(node, "rules")
+    content.lexicons += reader.lexicons(data.get("lexicons"), mapping_child(node, "lexicons"), "")
+    content.lexicons += reader.lexicons(data.get("scope"), mapping_child(node, "scope"), "scope.")
+    content.switch_off = reader.switch_off(data.get("switch_off"), mapping_child(node, "switch_off"))
+    content.exemplars = reader.exemplars(data.get("exemplars"), mapping_child(node, "exemplars"))
+    entries, entries_node = data.get("rules", []), mapping_child(node, "rules")
     if not isinstance(entries, list):
-        raise reader.error("'rules' must be a list", entries_node, "rules",
-                           "write '- id: ...' entries")
-    return [reader.rule(entry, sequence_item(entries_node, i)) for i, entry in enumerate(entries)]
+        raise reader.error("'rules' must be a list", entries_node, "rules", "write '- id: ...' entries")
+    content.rules = [(entry, sequence_item(entries_node, i)) for i, entry in enumerate(entries)]
+    return content
 
 
 def _unnormalised_char(source: str) -> str | None:
@@ -392,14 +822,19 @@ def _unnormalised_char(source: str) -> str | None:
 
 
 class _RuleReader:
-    """Validates the rule entries of one file."""
+    """Validates the entries of one rule file."""
 
     def __init__(self, label: str) -> None:
         self.label = label
         self.terms: dict[str, str] = {}
 
+    def error(self, message: str, node: yaml.Node | None, field: str | None, fix: str) -> LibraryError:
+        return LibraryError(message, file=self.label, line=line_of(node), field=field, fix=fix)
+
+    # ----- file-level sections --------------------------------------------------------
+
     def read_terms(self, terms: Any, node: yaml.Node | None) -> None:
-        """Named regex fragments, each usable by later terms and by patterns as ``{{name}}``."""
+        """Older format: named regex fragments, usable by later terms and patterns as ``{{name}}``."""
         if terms is None:
             return
         if not isinstance(terms, dict):
@@ -428,10 +863,94 @@ class _RuleReader:
 
         return _TERM_REF.sub(replace, source)
 
-    def error(
-        self, message: str, node: yaml.Node | None, field: str | None, fix: str
-    ) -> LibraryError:
-        return LibraryError(message, file=self.label, line=line_of(node), field=field, fix=fix)
+    def lexicons(self, section: Any, node: yaml.Node | None, prefix: str) -> list[Lexicon]:
+        """``name: {zh-Hans: [...], zh-Hant: [...], yue: [...], en: [...]}`` entries."""
+        if section is None:
+            return []
+        key = prefix.rstrip(".") or "lexicons"
+        if not isinstance(section, dict):
+            raise self.error(f"'{key}' must be a mapping of name: {{language: [phrases]}}", node, key,
+                             "write 'name:' then 'zh-Hans: [...]' lines under it")
+        found = []
+        for name, by_language in section.items():
+            where = mapping_child(node, str(name)) or node
+            field = f"{key}.{name}"
+            if not isinstance(name, str) or not LEXICON_NAME.match(prefix + name):
+                raise self.error(f"'{name}' is not a valid lexicon name", where, field,
+                                 "use lower-case letters, digits and underscores")
+            if not isinstance(by_language, dict) or not by_language:
+                raise self.error("must map languages to phrase lists", where, field,
+                                 f"write e.g. 'zh-Hans: [词, 短语]' (languages: {', '.join(LANGUAGES)})")
+            entries = []
+            for language, phrases in by_language.items():
+                spot = mapping_child(where, str(language)) or where
+                if language not in LANGUAGES:
+                    raise self.error(f"'{language}' is not a lexicon language", spot, field,
+                                     f"use one of {', '.join(LANGUAGES)}")
+                if not isinstance(phrases, list) or not all(isinstance(p, str) for p in phrases):
+                    raise self.error("must be a list of phrases", spot, f"{field}.{language}",
+                                     "write [phrase, phrase, ...]; quote words YAML reads as true/false "
+                                     "or numbers (\"no\", \"yes\", \"on\", \"100%\")")
+                for phrase in phrases:
+                    if not normalise_phrase(phrase):
+                        raise self.error(f"phrase '{phrase}' is empty once normalised", spot,
+                                         f"{field}.{language}", "remove it or give it a word")
+                entries.append((str(language), tuple(phrases)))
+            found.append(Lexicon(prefix + name, tuple(entries), self.label, line_of(where)))
+        return found
+
+    def switch_off(self, section: Any, node: yaml.Node | None) -> list[tuple[str, str, int | None]]:
+        if section is None:
+            return []
+        if not isinstance(section, list):
+            raise self.error("'switch_off' must be a list", node, "switch_off",
+                             "write '- id: RULE_ID' and 'reason: ...' items")
+        found = []
+        for i, item in enumerate(section):
+            where = sequence_item(node, i)
+            if not isinstance(item, dict) or set(item) != {"id", "reason"}:
+                raise self.error("each entry needs exactly 'id' and 'reason'", where, f"switch_off[{i}]",
+                                 "write '- id: RULE_ID' then 'reason: why it does not apply here'")
+            rule_id, reason = item["id"], item["reason"]
+            if not isinstance(reason, str) or not reason.strip():
+                raise self.error("a switched-off rule needs a stated reason", where, f"switch_off[{i}].reason",
+                                 "say why the rule does not apply to this library")
+            found.append((str(rule_id), reason.strip(), line_of(where)))
+        return found
+
+    def exemplars(self, section: Any, node: yaml.Node | None) -> list[Exemplar]:
+        """``category: {violating: {language: [...]}, compliant: {language: [...]}}``."""
+        if section is None:
+            return []
+        if not isinstance(section, dict):
+            raise self.error("'exemplars' must map categories to violating/compliant lists", node,
+                             "exemplars", "write 'category:' then 'violating:' and 'compliant:'")
+        found = []
+        for category, kinds in section.items():
+            where = mapping_child(node, str(category)) or node
+            if category not in AGENT_CATEGORIES:
+                raise self.error(f"'{category}' is not an agent category", where, "exemplars",
+                                 f"use one of {', '.join(AGENT_CATEGORIES)}")
+            if not isinstance(kinds, dict) or not set(kinds) <= {"violating", "compliant"}:
+                raise self.error("needs 'violating:' and/or 'compliant:'", where, f"exemplars.{category}",
+                                 "write 'violating:' then 'zh-Hans: [...]' lines")
+            for kind, by_language in kinds.items():
+                spot = mapping_child(where, kind) or where
+                if not isinstance(by_language, dict):
+                    raise self.error("must map languages to sentence lists", spot,
+                                     f"exemplars.{category}.{kind}", "write 'zh-Hans: [...]'")
+                for language, texts in by_language.items():
+                    if language not in LANGUAGES or not isinstance(texts, list) or not all(
+                        isinstance(t, str) and t.strip() for t in texts
+                    ):
+                        raise self.error("must be a language with a list of sentences", spot,
+                                         f"exemplars.{category}.{kind}.{language}",
+                                         f"use one of {', '.join(LANGUAGES)} and a list of texts")
+                    found += [Exemplar(t.strip(), category, kind == "violating", language, self.label)
+                              for t in texts]
+        return found
+
+    # ----- rules ----------------------------------------------------------------------
 
     def text(self, entry: dict[str, Any], node: yaml.Node | None, key: str) -> str:
         value = entry.get(key)
@@ -440,37 +959,52 @@ class _RuleReader:
                              f"give '{key}' a text value")
         return value.strip()
 
-    def choice(self, entry: dict[str, Any], node: yaml.Node | None, key: str,
-               allowed: Iterable[str]) -> str:
+    def choice(self, entry: dict[str, Any], node: yaml.Node | None, key: str, allowed: Iterable[str]) -> str:
         value, options = entry.get(key), tuple(allowed)
         if value not in options:
             raise self.error(f"'{value}' is not one of {', '.join(options)}",
                              mapping_child(node, key) or node, key, "use one of the listed values")
         return cast(str, value)
 
-    def rule(self, entry: Any, node: yaml.Node | None) -> Rule:
+    def rule(self, entry: Any, node: yaml.Node | None, lexicons: Mapping[str, Lexicon]) -> Rule:
         if not isinstance(entry, dict):
-            raise self.error("each rule must be a mapping of fields", node, None,
-                             "start it with '- id: ...'")
+            raise self.error("each rule must be a mapping of fields", node, None, "start it with '- id: ...'")
         self.check_keys(entry, node)
         rule_id = self.text(entry, node, "id")
         if not RULE_ID.match(rule_id):
             raise self.error(f"'{rule_id}' is not a valid rule id", mapping_child(node, "id"), "id",
                              "use lower-case letters, digits, '.', '_' and '-'")
+        try:
+            return self._rule(rule_id, entry, node, lexicons)
+        except LibraryError as exc:
+            raise LibraryError(f"rule '{rule_id}': {exc.problem}", file=exc.file, line=exc.line,
+                               field=exc.field, fix=exc.fix) from None
+
+    def _rule(self, rule_id: str, entry: dict[str, Any], node: yaml.Node | None,
+              lexicons: Mapping[str, Lexicon]) -> Rule:
         applies_to = cast(AppliesTo, self.choice(entry, node, "applies_to", APPLIES_TO))
         category = self.choice(entry, node, "category", self.categories_for(applies_to))
         severity = cast(Severity, self.choice(entry, node, "severity", SEVERITIES))
         pin, priority, alert = self.pin_fields(entry, node, applies_to)
+        if "when" in entry:
+            triggers = self.when(entry["when"], mapping_child(node, "when") or node, lexicons)
+        else:
+            triggers = self.patterns(entry, node)
+        default_respects = AGENT_RESPECTS if applies_to == "agent" and "when" in entry else ()
         return Rule(
             id=rule_id,
             category=category,
             severity=severity,
             applies_to=applies_to,
-            pattern_sources=self.patterns(entry, node),
+            triggers=triggers,
             explanation=self.text(entry, node, "explanation"),
             reference=self.text(entry, node, "reference"),
             suggestion=self.text(entry, node, "suggestion"),
             exceptions=self.exceptions(entry, node),
+            unless=self.names(entry, node, "unless", lexicons),
+            respects=self.respects(entry, node, default_respects),
+            flags=self.examples(entry, node, "flags"),
+            passes=self.examples(entry, node, "passes"),
             pin=pin,
             priority=priority,
             alert=alert,
@@ -479,16 +1013,18 @@ class _RuleReader:
         )
 
     def check_keys(self, entry: dict[str, Any], node: yaml.Node | None) -> None:
-        allowed = REQUIRED_FIELDS + OPTIONAL_FIELDS
+        allowed = COMMON_FIELDS + OPTIONAL_FIELDS + ("when", "patterns")
         unknown = sorted(str(k) for k in entry if k not in allowed)
         if unknown:
             key = unknown[0]
             raise self.error(f"unknown field (allowed: {', '.join(allowed)})",
-                             mapping_child(node, key) or node, key,
-                             "check its spelling or remove it")
-        for key in REQUIRED_FIELDS:
+                             mapping_child(node, key) or node, key, "check its spelling or remove it")
+        for key in COMMON_FIELDS:
             if key not in entry:
                 raise self.error("is missing", node, key, f"add '{key}:' to this rule")
+        if ("when" in entry) == ("patterns" in entry):
+            raise self.error("needs exactly one of 'when' or 'patterns'", node, "when",
+                             "write 'when: {any: [lexicon, ...]}' (see docs/compliance.md)")
 
     @staticmethod
     def categories_for(applies_to: AppliesTo) -> tuple[str, ...]:
@@ -521,36 +1057,106 @@ class _RuleReader:
         alert = self.text(entry, node, "alert") if "alert" in entry else None
         return pin, priority, alert
 
-    def patterns(self, entry: dict[str, Any], node: yaml.Node | None) -> tuple[str, ...]:
+    def when(self, value: Any, node: yaml.Node | None, lexicons: Mapping[str, Lexicon]) -> tuple[Trigger, ...]:
+        """``when:`` is one trigger mapping or a list of them (any of which fires the rule)."""
+        items = value if isinstance(value, list) else [value]
+        if not items:
+            raise self.error("needs at least one trigger", node, "when", "write '{any: [lexicon]}'")
+        triggers = []
+        for i, item in enumerate(items):
+            where = sequence_item(node, i) if isinstance(value, list) else node
+            field = f"when[{i}]" if isinstance(value, list) else "when"
+            triggers.append(self.trigger(item, where, field, lexicons))
+        return tuple(triggers)
+
+    def trigger(self, item: Any, node: yaml.Node | None, field: str,
+                lexicons: Mapping[str, Lexicon]) -> Trigger:
+        allowed = {"any", "all", "regex", "within", "in"}
+        if not isinstance(item, dict) or not item or not set(item) <= allowed:
+            raise self.error("a trigger is a mapping with one of any, all, regex (and within or in)",
+                             node, field, "write e.g. {all: [otp, hand_over], within: 12}")
+        kinds = [k for k in ("any", "all", "regex") if k in item]
+        if len(kinds) != 1:
+            raise self.error("needs exactly one of 'any', 'all' or 'regex'", node, field,
+                             "split it into two triggers under 'when:'")
+        kind = kinds[0]
+        where = mapping_child(node, kind) or node
+        if kind == "regex":
+            if set(item) != {"regex"}:
+                raise self.error("'within' and 'in' apply to any/all only", node, field, "remove them")
+            source = self.regex_source(item["regex"], where, f"{field}.regex")
+            return Trigger("regex", (source,))
+        names = item[kind]
+        if not isinstance(names, list) or not names:
+            raise self.error(f"'{kind}' must be a list of lexicon names", where, f"{field}.{kind}",
+                             f"write {kind}: [lexicon, ...]")
+        for name in names:
+            if name not in lexicons:
+                raise self.error(f"unknown lexicon '{name}'", where, f"{field}.{kind}",
+                                 "define it under 'lexicons:' (shipped ones: assist rules explain)")
+        within = item.get("within")
+        if within is not None and (isinstance(within, bool) or not isinstance(within, int) or within < 1):
+            raise self.error("must be a positive whole number of characters", mapping_child(node, "within"),
+                             f"{field}.within", "write e.g. within: 12")
+        reach = item.get("in", "clause")
+        if reach not in ("clause", "sentence"):
+            raise self.error(f"'{reach}' is not clause or sentence", mapping_child(node, "in"),
+                             f"{field}.in", "write in: clause or in: sentence")
+        return Trigger(cast(Literal["any", "all"], kind), tuple(names), within, cast(Reach, reach))
+
+    def names(self, entry: dict[str, Any], node: yaml.Node | None, key: str,
+              lexicons: Mapping[str, Lexicon]) -> tuple[str, ...]:
+        value = entry.get(key) or []
+        where = mapping_child(node, key) or node
+        if not isinstance(value, list) or any(name not in lexicons for name in value):
+            raise self.error("must be a list of defined lexicon names", where, key,
+                             "define each under 'lexicons:' first")
+        return tuple(value)
+
+    def respects(self, entry: dict[str, Any], node: yaml.Node | None,
+                 default: tuple[str, ...]) -> tuple[str, ...]:
+        if "respects" not in entry:
+            return default
+        value = entry["respects"] or []
+        if not isinstance(value, list) or any(kind not in SCOPE_KINDS for kind in value):
+            raise self.error(f"must be a list of scope kinds ({', '.join(SCOPE_KINDS)})",
+                             mapping_child(node, "respects") or node, "respects",
+                             "list the scopes that cancel this rule, or [] for none")
+        return tuple(value)
+
+    def examples(self, entry: dict[str, Any], node: yaml.Node | None, key: str) -> tuple[str, ...]:
+        value = entry.get(key) or []
+        if not isinstance(value, list) or not all(isinstance(t, str) and t.strip() for t in value):
+            raise self.error("must be a list of example texts", mapping_child(node, key) or node, key,
+                             f"write '{key}: [\"...\", \"...\"]'")
+        return tuple(t.strip() for t in value)
+
+    # ----- older format: regex patterns -------------------------------------------------
+
+    def patterns(self, entry: dict[str, Any], node: yaml.Node | None) -> tuple[Trigger, ...]:
         items, list_node = entry["patterns"], mapping_child(node, "patterns")
         if not isinstance(items, list) or not items:
             raise self.error("needs at least one pattern", list_node or node, "patterns",
                              "write '- regex: ...' or '- literal: ...' items")
         return tuple(
-            self.pattern(item, sequence_item(list_node, i), f"patterns[{i}]", exception=False)[0]
+            Trigger("regex", (self.pattern(item, sequence_item(list_node, i), f"patterns[{i}]",
+                                           exception=False)[0],))
             for i, item in enumerate(items)
         )
 
-    def exceptions(
-        self, entry: dict[str, Any], node: yaml.Node | None
-    ) -> tuple[RuleException, ...]:
+    def exceptions(self, entry: dict[str, Any], node: yaml.Node | None) -> tuple[RuleException, ...]:
         items, list_node = entry.get("exceptions") or [], mapping_child(node, "exceptions")
         if not isinstance(items, list):
-            raise self.error("must be a list", list_node, "exceptions",
-                             "write '- regex: ...' items")
+            raise self.error("must be a list", list_node, "exceptions", "write '- regex: ...' items")
         found: list[RuleException] = []
         for i, item in enumerate(items):
-            source, scope = self.pattern(
-                item, sequence_item(list_node, i), f"exceptions[{i}]", exception=True
-            )
+            source, scope = self.pattern(item, sequence_item(list_node, i), f"exceptions[{i}]", exception=True)
             found.append(RuleException(source, scope))
         return tuple(found)
 
-    def pattern(
-        self, item: Any, node: yaml.Node | None, field: str, *, exception: bool
-    ) -> tuple[str, Scope]:
+    def pattern(self, item: Any, node: yaml.Node | None, field: str, *, exception: bool) -> tuple[str, Scope]:
         """Validate one ``{regex: ...}`` / ``{literal: ...}`` item and return its regex source;
-        exceptions may add ``scope`` and may match empty text (``^(?!.*理财)``), triggers may not."""
+        exceptions may add ``scope`` and may match empty text, triggers may not."""
         allowed = ("regex", "literal", "scope") if exception else ("regex", "literal")
         if not isinstance(item, dict):
             raise self.error("must be a mapping such as {regex: '...'}", node, field,
@@ -565,32 +1171,38 @@ class _RuleReader:
                              "give either a regex or a literal text")
         kind = kinds[0]
         where, value = mapping_child(node, kind) or node, item[kind]
-        if not isinstance(value, str) or not value.strip():
-            raise self.error(f"'{kind}' must be a non-empty text", where, f"{field}.{kind}",
-                             "quote the text in single quotes")
         scope = item.get("scope", "before")
         if scope not in SCOPES:
             raise self.error(f"scope '{scope}' is not one of {', '.join(SCOPES)}",
-                             mapping_child(node, "scope"), f"{field}.scope",
-                             "use one of the listed scopes")
+                             mapping_child(node, "scope"), f"{field}.scope", "use one of the listed scopes")
         if kind == "literal":
+            if not isinstance(value, str) or not value.strip():
+                raise self.error("'literal' must be a non-empty text", where, f"{field}.literal",
+                                 "quote the text in single quotes")
             source = re.escape(normalise(value))
-        else:
-            source = self.expand(value, where, f"{field}.{kind}")
-        self.compile(source, where, f"{field}.{kind}", allow_empty=exception)
-        return source, cast(Scope, scope)
+            self.compile(source, where, f"{field}.literal", allow_empty=exception)
+            return source, cast(Scope, scope)
+        return self.regex_source(value, where, f"{field}.regex", allow_empty=exception), cast(Scope, scope)
 
-    def compile(self, source: str, node: yaml.Node | None, field: str, *,
-                allow_empty: bool = False) -> re.Pattern[str]:
+    def regex_source(self, value: Any, node: yaml.Node | None, field: str, *, allow_empty: bool = False) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise self.error("'regex' must be a non-empty text", node, field, "quote the regex in single quotes")
+        source = self.expand(value, node, field)
+        self.compile(source, node, field, allow_empty=allow_empty)
+        return source
+
+    def compile(self, source: str, node: yaml.Node | None, field: str, *, allow_empty: bool = False) -> Any:
+        """Compile with RE2, the only engine rule regexes run on: what it cannot compile is refused."""
         try:
-            compiled = re.compile(source)
-        except re.error as exc:
-            raise self.error(f"regex does not compile: {exc.msg} at position {exc.pos}", node,
-                             field, "escape special characters such as ( ) [ ] + ? with a "
-                             "backslash, or use 'literal:'") from None
+            compiled = compile_linear(source)
+        except re2.error as exc:
+            raise self.error(
+                f"regex is not accepted by the linear-time engine (RE2): {exc}", node, field,
+                "remove look-arounds ((?=, (?!, (?<=, (?<!) and back-references, or use a lexicon "
+                "trigger (docs/compliance.md); rules never run on a backtracking engine",
+            ) from None
         if not allow_empty and compiled.search("") is not None:
-            raise self.error("regex matches the empty string", node, field,
-                             "make at least one part of it required")
+            raise self.error("regex matches the empty string", node, field, "make at least one part of it required")
         stray = _unnormalised_char(source)
         if stray is not None:
             raise self.error(

@@ -1,0 +1,140 @@
+"""Phrase lexicons: named lists of words and phrases, per language, found in one pass.
+
+A lexicon is what a compliance officer reads and extends: 「验证码」「驗證碼」「one-time
+code」 under ``otp``, per language (zh-Hans, zh-Hant with Taiwan and Hong Kong wording,
+yue for Cantonese, en). Phrases are normalised on load exactly as checked text is
+(simplified characters, half-width, case-folded), so a traditional or full-width
+phrase matches its every spelling.
+
+A phrase may hold ``…`` for a short gap: 「报…给我」 matches 「报一下给我」 (at most
+:data:`GAP` characters, never across a clause mark). English phrases only match
+whole words: ``pin`` does not match inside ``spinning``.
+
+Every phrase of every lexicon goes into one Aho-Corasick automaton, so finding all
+of them in a text is one linear pass whatever the number of phrases: no
+backtracking, no regular expression.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import ahocorasick
+
+from assist.text.normalise import normalise
+
+LANGUAGES = ("zh-Hans", "zh-Hant", "yue", "en")
+"""Lexicon languages: zh-Hant holds Taiwan and Hong Kong wording, yue Cantonese."""
+
+GAP = 6
+"""Most characters a ``…`` in a phrase stands for."""
+
+GAP_MARKS = ("…", "...")
+CLAUSE_MARKS = frozenset(",;:。!?")
+
+Span = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """One named lexicon: its phrases as written, per language, and normalised."""
+
+    name: str
+    by_language: tuple[tuple[str, tuple[str, ...]], ...]
+    source: str = ""
+    line: int | None = None
+
+    @property
+    def phrases(self) -> tuple[str, ...]:
+        """Distinct normalised phrases, in the order written."""
+        seen: dict[str, None] = {}
+        for _, written in self.by_language:
+            for phrase in written:
+                seen.setdefault(normalise_phrase(phrase), None)
+        return tuple(p for p in seen if p)
+
+
+def normalise_phrase(phrase: str) -> str:
+    """A phrase as it appears in normalised text; any gap mark becomes one ``…``."""
+    text = phrase
+    for mark in GAP_MARKS:
+        text = text.replace(mark, "\0")
+    parts = [normalise(part).strip() for part in text.split("\0")]
+    return "…".join(parts) if all(parts) else ""
+
+
+def _is_word(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
+@dataclass
+class PhraseIndex:
+    """All phrases of a set of lexicons in one automaton; :meth:`find` reports hits per lexicon."""
+
+    lexicons: Mapping[str, Lexicon]
+    _automaton: ahocorasick.Automaton = field(init=False, repr=False)
+    _gapped: dict[str, list[tuple[str, tuple[str, ...]]]] = field(init=False, repr=False)
+    _plain: dict[str, frozenset[str]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        owners: dict[str, list[str]] = defaultdict(list)
+        self._gapped = defaultdict(list)
+        self._plain = {
+            name: frozenset(p for p in lexicon.phrases if "…" not in p)
+            for name, lexicon in self.lexicons.items()
+        }
+        for name, lexicon in self.lexicons.items():
+            for phrase in lexicon.phrases:
+                parts = phrase.split("…")
+                owners[parts[0]].append(name)
+                if len(parts) > 1:
+                    self._gapped[parts[0]].append((name, tuple(parts[1:])))
+        automaton = ahocorasick.Automaton()
+        for key, names in owners.items():
+            automaton.add_word(key, (key, tuple(dict.fromkeys(names))))
+        if owners:
+            automaton.make_automaton()
+        self._automaton = automaton
+
+    def find(self, text: str) -> dict[str, list[Span]]:
+        """Hits of every lexicon in normalised ``text``: name -> sorted (start, end) spans."""
+        found: dict[str, set[Span]] = defaultdict(set)
+        if not self.lexicons or len(self._automaton) == 0:
+            return {}
+        for last, (key, names) in self._automaton.iter(text):
+            start, end = last - len(key) + 1, last + 1
+            if not self._whole_word(text, start, end):
+                continue
+            for name in names:
+                if key in self._plain[name]:
+                    found[name].add((start, end))
+            for name, rest in self._gapped.get(key, ()):
+                tail = _follow(text, end, rest)
+                if tail is not None and self._whole_word(text, start, tail):
+                    found[name].add((start, tail))
+        return {name: sorted(spans) for name, spans in found.items()}
+
+    @staticmethod
+    def _whole_word(text: str, start: int, end: int) -> bool:
+        if _is_word(text[start]) and start > 0 and _is_word(text[start - 1]):
+            return False
+        if not _is_word(text[end - 1]) or end >= len(text):
+            return True
+        # "we can" must not match inside "we can't"; "the other bank" may match "the other bank's".
+        return not (_is_word(text[end]) or text[end : end + 2] == "'t")
+
+
+def _follow(text: str, position: int, parts: tuple[str, ...]) -> int | None:
+    """End of ``parts`` found one after another, each within :data:`GAP` characters of the
+    previous one and in the same clause; None when any is missing."""
+    for part in parts:
+        window_end = position + GAP + len(part)
+        window = text[position:window_end]
+        stop = next((i for i, ch in enumerate(window) if ch in CLAUSE_MARKS), len(window))
+        index = window.find(part, 0, stop)
+        if index < 0:
+            return None
+        position += index + len(part)
+    return position

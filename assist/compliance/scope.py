@@ -1,0 +1,115 @@
+"""One scope engine for every rule: negation, prohibitions, reported speech, hypotheticals.
+
+A NegEx-style reading (Chapman et al., 2001) of a sentence: trigger phrases open a
+scope, terminators close it, and a rule hit inside a scope it respects does not
+count. The triggers are lexicons like any other (``scope.negation`` …), so the
+words that make 「请勿向任何人透露验证码」 a warning and not a request are listed
+once, for every rule and every language, instead of in each rule's exceptions.
+
+Kinds of scope, and how far each reaches from its trigger:
+
+``negation`` (不会, 没有, never, don't)
+    forward to the end of its clause, and on over a comma when the next clause
+    continues the list (``scope.continuation``: 也, 或者, or, nor).
+``hypothetical`` (如果有人, 万一对方, if someone)
+    the same reach as a negation.
+``prohibition`` (请勿, 千万不要, 切勿, never share)
+    forward to the end of the sentence.
+``reported`` (对方让您, 骗子会说, 自称, they will tell you)
+    forward to the end of the sentence: a fraudster's words told back to the customer.
+``verdict`` (是诈骗, 都是骗人的, is a scam)
+    backward to the start of the sentence: 「对方让您转到“安全账户”，这是诈骗」.
+
+``scope.pseudo`` phrases look like triggers but are not (能不能, 不好意思, no problem,
+don't worry): a trigger overlapping one is ignored. ``scope.terminator`` phrases
+(但是, 不过, but, however) close every forward scope that reaches them. A scope
+never crosses a sentence end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from assist.compliance.lexicon import Span
+
+FORWARD_CLAUSE = ("negation", "hypothetical")
+FORWARD_SENTENCE = ("prohibition", "reported")
+BACKWARD = ("verdict",)
+SCOPE_KINDS = FORWARD_CLAUSE + FORWARD_SENTENCE + BACKWARD
+HELPER_KINDS = ("pseudo", "terminator", "continuation")
+SCOPE_LEXICONS = tuple(f"scope.{kind}" for kind in SCOPE_KINDS + HELPER_KINDS)
+"""Lexicon names the engine reads; the shipped pack defines every one (rules/scope.yaml)."""
+
+CLAUSE_END = frozenset(",;:")
+
+
+@dataclass(frozen=True)
+class ScopeSpan:
+    """A scope: its kind, the trigger that opened it and the text it governs ``[start, end)``."""
+
+    kind: str
+    trigger: Span
+    start: int
+    end: int
+
+    def governs(self, span: Span) -> bool:
+        return self.start <= span[0] < self.end
+
+
+def _clause_end(text: str, position: int, end: int) -> int:
+    return next((i for i in range(position, end) if text[i] in CLAUSE_END), end)
+
+
+def _overlaps(a: Span, b: Span) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def _contains(outer: Span, inner: Span) -> bool:
+    return outer[0] <= inner[0] and inner[1] <= outer[1] and outer != inner
+
+
+def scopes(text: str, bounds: Span, hits: Mapping[str, list[Span]]) -> list[ScopeSpan]:
+    """Scopes in the sentence ``text[bounds[0]:bounds[1]]`` from the lexicon ``hits`` of ``text``.
+
+    ``text`` is the whole normalised text and spans index it, so hits found once for
+    the text serve every sentence.
+    """
+    first, last = bounds
+
+    def inside(name: str) -> list[Span]:
+        return [h for h in hits.get(name, ()) if first <= h[0] and h[1] <= last]
+
+    pseudo = inside("scope.pseudo")
+    terminators = inside("scope.terminator")
+    continuations = {h[0] for h in inside("scope.continuation")}
+    found: list[ScopeSpan] = []
+    for kind in SCOPE_KINDS:
+        for trigger in inside(f"scope.{kind}"):
+            if any(_overlaps(trigger, p) and not _contains(trigger, p) for p in pseudo):
+                continue  # 能不能 is no negation; 有没有装 (a longer trigger holding 有没有) is a question
+            if kind in BACKWARD:
+                found.append(ScopeSpan(kind, trigger, first, trigger[0]))
+                continue
+            start = trigger[1]
+            if kind in FORWARD_SENTENCE:
+                end = last
+            else:
+                end = _clause_end(text, start, last)
+                while end < last and _starts_with(text, end + 1, last, continuations):
+                    end = _clause_end(text, end + 1, last)
+            stop = min((t[0] for t in terminators if start <= t[0] < end), default=end)
+            found.append(ScopeSpan(kind, trigger, start, stop))
+    return found
+
+
+def _starts_with(text: str, position: int, last: int, starts: set[int]) -> bool:
+    """Whether a continuation phrase opens the clause at ``position`` (spaces skipped)."""
+    while position < last and text[position] == " ":
+        position += 1
+    return position in starts
+
+
+def governing(found: list[ScopeSpan], span: Span, kinds: tuple[str, ...]) -> ScopeSpan | None:
+    """The first scope of one of ``kinds`` that governs ``span``, if any."""
+    return next((s for s in found if s.kind in kinds and s.governs(span)), None)
