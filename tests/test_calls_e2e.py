@@ -120,7 +120,7 @@ def test_replayed_call_followed_in_a_browser_feeds_the_library(tmp_path: Path, s
                            "e2e-1", tmp_path / "part1.jsonl", store_url, assistant)
             assert "c1 customer:" in shown
             expect(page.locator("#call-script")).to_have_text(before.top.script_id, use_inner_text=False)
-            expect(page.locator("#call-agent .call-finding")).to_contain_text("这是系统问题")
+            expect(page.locator("#call-agent .call-finding").first).to_contain_text("这是系统问题")
             runner_ups = page.locator(".call-choose")
             expect(runner_ups.first).to_be_visible()
             scripts = [runner_ups.nth(i).get_attribute("data-script") for i in range(runner_ups.count())]

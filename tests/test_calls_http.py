@@ -56,7 +56,7 @@ def test_turns_feedback_and_summary(assistant: Assistant, store_url: str) -> Non
 
     agent = client.post("/v1/calls/c1/turns", headers=auth(),
                         json={"turn_id": "a1", "speaker": "agent", "text": "这是系统问题"}).json()
-    assert agent["kind"] == "check" and agent["violations"][0]["rule_id"] == "test.blame"
+    assert agent["kind"] == "check" and "test.blame" in [v["rule_id"] for v in agent["violations"]]
 
     feedback = {"event_id": "e1", "turn_id": "t1", "action": "runner_up", "script_id": "account_frozen.zh"}
     stored = client.post("/v1/calls/c1/feedback", json=feedback, headers=auth())

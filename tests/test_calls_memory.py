@@ -95,7 +95,7 @@ def test_retried_turn_is_stored_once_and_answered_the_same(memory: CallMemory) -
 def test_agent_turn_is_checked(memory: CallMemory) -> None:
     outcome = memory.turn("c", "a1", "agent", "这是系统问题，我也没办法")
     assert outcome.result["kind"] == "check"
-    assert [v["rule_id"] for v in outcome.result["violations"]] == ["test.blame"]
+    assert "test.blame" in [v["rule_id"] for v in outcome.result["violations"]]
     assert memory.events("c")[0].kind == "check"
 
 
