@@ -51,7 +51,7 @@ def read_transcript(path: Path) -> list[dict[str, Any]]:
     return turns
 
 
-@app.command()
+@app.command(epilog="Example: assist replay transcript.jsonl --call demo-1 --delay 1.5")
 def replay(
     transcript: Annotated[Path, typer.Argument(help="JSON lines: {\"speaker\", \"text\", \"customer\"?, "
                                                     "\"turn_id\"?} per turn.")],
@@ -85,7 +85,7 @@ def replay(
             out.print(f"{outcome.turn_id} customer: {shown} {codes}".rstrip(), highlight=False, markup=False)
 
 
-@feedback_app.command("report")
+@feedback_app.command("report", epilog="Example: assist feedback report --top 20 --json")
 def feedback_report(store: StoreOpt = None, as_json: JsonOpt = False,
                     top: Annotated[int, typer.Option(min=1)] = 10) -> None:
     """Acceptance by script and scenario, most rejected scripts, runner-ups chosen, abstentions resolved."""
@@ -99,7 +99,7 @@ def feedback_report(store: StoreOpt = None, as_json: JsonOpt = False,
         typer.echo(report_markdown(report), nl=False)
 
 
-@feedback_app.command("propose")
+@feedback_app.command("propose", epilog="Example: assist feedback propose --out drafts/")
 def feedback_propose(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for drafts.yaml (merged if present).")],
     store: StoreOpt = None,
@@ -114,7 +114,7 @@ def feedback_propose(
                + (f" --library {library}" if library else ""))
 
 
-@feedback_app.command("give")
+@feedback_app.command("give", epilog="Example: assist feedback give demo-1 t3 runner_up --script card_lost_stolen.zh")
 def feedback_give(
     call: Annotated[str, typer.Argument(help="Call id.")],
     turn: Annotated[str, typer.Argument(help="The customer turn whose suggestion this is about.")],
@@ -136,7 +136,7 @@ def feedback_give(
                + (f" -> {outcome.script_id}" if outcome.script_id else ""))
 
 
-@app.command()
+@app.command(epilog="Example: assist review drafts/ --approve d1 --reject d2")
 def review(
     drafts: Annotated[Path, typer.Argument(help="The folder (or drafts.yaml) from assist feedback propose.")],
     library: LibraryOpt = None,

@@ -9,7 +9,7 @@ import typer
 from assist.cli.app import IndexOpt, LibraryOpt, ModelOpt, app
 
 
-@app.command()
+@app.command(epilog="Example: assist serve --port 8765   (then open http://127.0.0.1:8765/)")
 def serve(
     host: Annotated[str, typer.Option(help="Address to bind; anything but loopback needs --token.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8765,
