@@ -6,6 +6,7 @@ import json
 import os
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,8 @@ from tests.conftest import HashEncoder
 ray = pytest.importorskip("ray")
 
 TEXTS = ["我的卡被冻结了，钱取不出来", "账户被限制交易了怎么办", "我的银行卡丢了，快帮我挂失", "钱包被偷了，卡也在里面",
-         "办房贷需要准备什么材料", "二手房贷款流程是怎样的", "有人让我把钱转到安全账户", "这个问题我打了好几次电话都没解决",
+         "办房贷需要准备什么材料", "二手房贷款流程是怎样的", "有人让我把钱转到安全账户",
+         "这个问题我打了好几次电话都没解决",
          "今天天气怎么样", "my account has been frozen and I cannot pay", "数字人民币钱包怎么开通", "ETC扣费不对"]
 LABELS = ["account_frozen", "account_frozen", "card_lost_stolen", "card_lost_stolen", "mortgage_process",
           "mortgage_process", "fraud_in_progress", "repeated_unresolved", "out_of_scope", "account_frozen",
@@ -27,13 +29,21 @@ LABELS = ["account_frozen", "account_frozen", "card_lost_stolen", "card_lost_sto
 TAILS = ["", "，谢谢", " please", "！！", "，第{}次", "，单号{}"]
 
 
-@pytest.fixture(scope="module")
-def local_ray() -> Iterator[None]:
-    # Workers import tests.conftest (the pickled test encoder) from this checkout.
+@contextmanager
+def start_local_ray() -> Iterator[None]:
+    """A local Ray on 2 CPUs; workers import tests.conftest (the pickled test encoder) from here."""
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False,
              runtime_env={"env_vars": {"PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}})
-    yield
-    ray.shutdown()
+    try:
+        yield
+    finally:
+        ray.shutdown()
+
+
+@pytest.fixture(scope="module")
+def local_ray() -> Iterator[None]:
+    with start_local_ray():
+        yield
 
 
 def write_input(path: Path, lines: int) -> None:

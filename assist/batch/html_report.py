@@ -161,3 +161,49 @@ def cluster_html(cluster: GapCluster) -> str:
     )
 
 
+
+
+INSPECTION_HTML = "inspection.html"
+
+
+def render_inspection_html(summary: Mapping[str, Any]) -> str:
+    """The inspection of call transcripts as one self-contained, redacted page."""
+    overall = summary.get("overall") or {}
+
+    def rate(value: object, spec: str = ".1%") -> str:
+        return format(float(value), spec) if isinstance(value, int | float) else "n/a"
+
+    cards = [("calls", f"{summary.get('calls', 0):,}"), ("customer turns covered", rate(summary.get("coverage"))),
+             ("findings per 100 calls", rate(overall.get("findings_per_100_calls"), ".1f")),
+             ("block findings per 100 calls", rate(overall.get("block_findings_per_100_calls"), ".1f")),
+             ("script adherence", rate(overall.get("adherence_rate")))]
+
+    def group_table(groups: Mapping[str, Mapping[str, Any]]) -> str:
+        rows: list[tuple[object, ...]] = [
+            (name, g["calls"], rate(g["findings_per_100_calls"], ".1f"), rate(g["block_findings_per_100_calls"], ".1f"),
+             rate(g["adherence_rate"]), g["opportunities"])
+            for name, g in sorted(groups.items(), key=lambda r: (-(r[1]["findings_per_100_calls"] or 0), r[0]))
+        ]
+        return _table(("name", "calls", "findings / 100 calls", "block / 100 calls", "adherence", "opportunities"),
+                      rows, {1, 2, 3, 4, 5})
+
+    listen: list[tuple[object, ...]] = [
+        (r["call_id"], r["agent"], r["team"], r["block_findings"], r["findings"], r["missed_scripts"],
+         ", ".join(r["rules"])) for r in summary.get("listen_first", [])
+    ]
+    rules: list[tuple[object, ...]] = list((summary.get("findings_by_rule") or {}).items())
+    return "\n".join([
+        "<!doctype html><html lang=\"zh\"><head><meta charset=\"utf-8\">",
+        f"<title>Call inspection</title><style>{_STYLE}</style></head><body><h1>Call inspection</h1>",
+        f'<p class="muted">{summary.get("turns", 0):,} turns. Adherence: the agent\'s next turn carries the '
+        f"suggested reply (similarity at least {float(summary.get('adherence_threshold', 0)):.3f}). "
+        "Customer text is redacted by shape.</p>",
+        '<div class="cards">' + "".join(f'<div class="card">{esc(k)}<b>{esc(v)}</b></div>' for k, v in cards)
+        + "</div>",
+        "<h2>Calls to listen to first</h2>",
+        _table(("call", "agent", "team", "block findings", "findings", "missed scripts", "rules"), listen, {3, 4, 5}),
+        "<h2>Teams</h2>", group_table(summary.get("teams") or {}),
+        "<h2>Agents</h2>", group_table(summary.get("agents") or {}),
+        "<h2>Findings by rule</h2>", _table(("rule", "findings"), rules, {1}),
+        "</body></html>",
+    ])

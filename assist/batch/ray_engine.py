@@ -203,3 +203,38 @@ def merged_report(parts: list[EvaluationReport]) -> EvaluationReport:
     for part in parts:
         total.merge(part)
     return total
+
+
+class InspectActor:
+    """Loads the assistant once; inspects each block of whole calls."""
+
+    def __init__(self, recipe: bytes, threshold: float) -> None:
+        os.environ.setdefault("ASSIST_BLAS_THREADS", "1")
+        self.assistant = load_from_recipe(pickle.loads(recipe))
+        self.threshold = threshold
+
+    def __call__(self, block: dict[str, Any]) -> dict[str, list[bytes]]:
+        from assist.batch.inspect import inspect_calls
+
+        calls = [pickle.loads(call) for call in block["call"]]
+        return {"aggregate": [pickle.dumps(inspect_calls(self.assistant, calls, self.threshold))]}
+
+
+def inspect_ray(assistant: Assistant, calls: list[list[Any]], *, threshold: float, address: str | None = None,
+                actors: int | None = None) -> Any:
+    """:func:`assist.batch.inspect.inspect_calls` on Ray, whole calls per block; merged on the driver."""
+    from assist.batch.inspect import Inspection
+
+    ray = import_ray()
+    if not ray.is_initialized():
+        ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    rows = [{"call": pickle.dumps(call)} for call in calls]
+    dataset = ray.data.from_items(rows, override_num_blocks=max(1, -(-len(rows) // 200)))
+    size = actors or max(1, int(ray.available_resources().get("CPU", 1)))
+    parts = dataset.map_batches(InspectActor, fn_constructor_args=(pickle.dumps(recipe_of(assistant)), threshold),
+                                batch_size=200, batch_format="numpy", compute=ray.data.ActorPoolStrategy(size=size),
+                                num_cpus=1)
+    inspection = Inspection(threshold=threshold)
+    for record in parts.iter_rows():
+        inspection.merge(pickle.loads(record["aggregate"]))
+    return inspection

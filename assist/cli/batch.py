@@ -1,4 +1,4 @@
-"""Batch commands: ``evaluate`` and ``bench``."""
+"""Batch commands: ``evaluate``, ``inspect`` and ``bench``."""
 
 from __future__ import annotations
 
@@ -131,6 +131,73 @@ def evaluate(
     out.print(render_volume_table(summary, top))
     if gap_report is not None:
         out.print(render_gaps_table(gap_report))
+
+
+@app.command(epilog="Example: assist inspect calls.jsonl --report qa/ --json")
+def inspect(
+    calls: Annotated[str, typer.Argument(
+        help="Turns, one a line: call_id, turn, speaker (customer/agent), text, optional agent and team "
+        "(JSONL, CSV/TSV or Parquet).")],
+    as_json: JsonOpt = False,
+    report_dir: Annotated[Path | None, typer.Option(
+        "--report", help="Write inspection.json and inspection.html here.")] = None,
+    fmt: FormatOpt = None,
+    encoding: EncodingOpt = "utf-8",
+    on_error: OnErrorOpt = "stop",
+    engine: EngineOpt = "local",
+    address: AddressOpt = None,
+    workers: Annotated[int | None, typer.Option("--workers", min=1, help="Actors with --engine ray.")] = None,
+    threshold: Annotated[float | None, typer.Option(
+        "--adherence-threshold", min=0.0, max=1.0, help="Similarity from which the agent carried the script.")]
+    = None,
+    library: LibraryOpt = None,
+    model: ModelOpt = None,
+    index: IndexOpt = None,
+) -> None:
+    """Quality inspection of call transcripts: coverage, compliance findings, script adherence per team and agent."""
+    from assist.batch.inspect import ADHERENCE_THRESHOLD, inspect_calls, read_calls, write_inspection
+    from assist.batch.predictions import StagedOutputs
+    from assist.batch.runner import with_skipped
+    from assist.errors import UsageError
+
+    if engine not in ("local", "ray"):
+        raise UsageError(f"--engine must be local or ray, not {engine!r}")
+    cut = ADHERENCE_THRESHOLD if threshold is None else threshold
+    assistant = load_assistant(library, model, index)
+    turns, skipped = read_calls(Path(calls), fmt=fmt, encoding=encoding, on_error=on_error)
+    if engine == "ray":
+        from assist.batch.ray_engine import inspect_ray
+
+        inspection = inspect_ray(assistant, turns, threshold=cut, address=address, actors=workers)
+    else:
+        inspection = inspect_calls(assistant, turns, cut)
+    summary = with_skipped(inspection.summary(), skipped)
+    if report_dir is not None:
+        outputs = StagedOutputs()
+        try:
+            write_inspection(summary, inspection, outputs.folder(report_dir))
+            outputs.commit()
+        except BaseException:
+            outputs.abort()
+            raise
+        err.print(f"inspection written: {report_dir / 'inspection.json'}, {report_dir / 'inspection.html'}")
+    if as_json:
+        print_json(summary)
+        return
+    overall = summary["overall"]
+    table = Table("metric", "value", box=None, title="call inspection")
+    for key, value in (("calls", summary["calls"]), ("coverage", summary["coverage"]),
+                       ("findings per 100 calls", overall["findings_per_100_calls"]),
+                       ("block findings per 100 calls", overall["block_findings_per_100_calls"]),
+                       ("adherence rate", overall["adherence_rate"])):
+        table.add_row(key, "n/a" if value is None else str(value))
+    out.print(table)
+    listen = Table("call", "agent", "team", "block", "findings", "missed scripts", box=None,
+                   title="calls to listen to first")
+    for row in summary["listen_first"][:10]:
+        listen.add_row(Text(row["call_id"]), Text(row["agent"]), Text(row["team"]), str(row["block_findings"]),
+                       str(row["findings"]), str(row["missed_scripts"]))
+    out.print(listen)
 
 
 @contextmanager

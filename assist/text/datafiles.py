@@ -46,6 +46,11 @@ class Utterance:
     line: int = 0
     id: str | None = None
     """The input's own id for the line (``--id-col``), carried into predictions."""
+    extra: tuple[tuple[str, str], ...] = ()
+    """Further columns asked for (:attr:`UtteranceReader.fields`), as (name, value) pairs."""
+
+    def get(self, name: str) -> str | None:
+        return dict(self.extra).get(name)
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,8 @@ class UtteranceReader:
     encoding: str = "utf-8"
     on_error: OnError = "stop"
     skipped: list[BadLine] = field(default_factory=list)
+    fields: tuple[str, ...] = ()
+    """Further columns to carry (e.g. a call transcript's call_id, turn, speaker, agent, team)."""
 
     def __post_init__(self) -> None:
         if self.on_error not in ("stop", "skip"):
@@ -141,7 +148,8 @@ class UtteranceReader:
                 continue
             label = record.get(self.label_field) if self.label_field else None
             ident = record.get(self.id_field) if self.id_field else None
-            yield Utterance(text, clean_label(label), number, clean_id(ident))
+            extra = tuple((name, clean_id(record.get(name)) or "") for name in self.fields)
+            yield Utterance(text, clean_label(label), number, clean_id(ident), extra)
 
     def _csv(self, lines: Iterator[tuple[int, str]], delimiter: str) -> Iterator[Utterance]:
         current = [0]
@@ -163,6 +171,7 @@ class UtteranceReader:
         id_at = header.index(self.id_field) if self.id_field and self.id_field in header else None
         if self.id_field and id_at is None:
             raise InputError(f"{self.path}:1: no column '{self.id_field}' in the header {header}; check --id-col")
+        field_at = [(name, header.index(name) if name in header else None) for name in self.fields]
         while True:
             try:
                 row = next(reader)
@@ -181,7 +190,9 @@ class UtteranceReader:
                 continue
             label = row[label_at] if label_at is not None and label_at < len(row) else None
             ident = row[id_at] if id_at is not None and id_at < len(row) else None
-            yield Utterance(text, clean_label(label), current[0], clean_id(ident))
+            extra = tuple((name, clean_id(row[at]) or "" if at is not None and at < len(row) else "")
+                          for name, at in field_at)
+            yield Utterance(text, clean_label(label), current[0], clean_id(ident), extra)
 
     def _parquet(self) -> Iterator[Utterance]:
         try:
@@ -194,7 +205,7 @@ class UtteranceReader:
         names = parquet.schema_arrow.names
         if self.text_field not in names:
             raise InputError(f"{self.path}: no column '{self.text_field}' in {names}; name it with --text-col")
-        columns = [c for c in (self.text_field, self.label_field, self.id_field) if c and c in names]
+        columns = [c for c in (self.text_field, self.label_field, self.id_field, *self.fields) if c and c in names]
         number = 0
         for batch in parquet.iter_batches(columns=columns, batch_size=4096):
             data = batch.to_pydict()
@@ -207,7 +218,8 @@ class UtteranceReader:
                     continue
                 label = data[self.label_field][i] if self.label_field in data else None
                 ident = data[self.id_field][i] if self.id_field and self.id_field in data else None
-                yield Utterance(text, clean_label(label), number, clean_id(ident))
+                extra = tuple((name, clean_id(data[name][i]) or "" if name in data else "") for name in self.fields)
+                yield Utterance(text, clean_label(label), number, clean_id(ident), extra)
 
 
 def detect_format(path: Path, text_field: str = "text", encoding: str = "utf-8") -> str:
