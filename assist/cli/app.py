@@ -54,7 +54,9 @@ class AssistGroup(TyperGroup):
             code = EXIT_USAGE
         except click_exceptions.UsageError as error:
             where = f" (see '{error.ctx.command_path} -h')" if error.ctx is not None else ""
-            err.print(f"error: {error.format_message()}{where}", highlight=False, markup=False, soft_wrap=True)
+            # typer words a bad choice "Invalid value for '--x': Value error, 'y' is not one of ..."
+            message = error.format_message().replace(": Value error, ", ": ")
+            err.print(f"error: {message}{where}", highlight=False, markup=False, soft_wrap=True)
             code = EXIT_USAGE
         except click_exceptions.ClickException as error:
             err.print(f"error: {error.format_message()}", highlight=False, markup=False, soft_wrap=True)
