@@ -375,13 +375,14 @@ def test_terminator_closes_a_scope(tmp_path: Path) -> None:
     assert [v.rule_id for v in pack.check("不着急但是验证码告诉我")] == ["cred.ask"]
 
 
-def test_examples_run_and_report_the_failing_one(tmp_path: Path) -> None:
+def test_examples_run_at_load_and_the_failing_one_is_named(tmp_path: Path) -> None:
     from assist.compliance.rules import example_failures
 
     assert example_failures(lexicon_pack(tmp_path)) == []
     bad = LEXICON_PACK.replace("passes: [请勿把验证码告诉我]", "passes: [验证码告诉我]")
-    failures = example_failures(lexicon_pack(tmp_path, bad))
-    assert [(f.rule_id, f.kind, f.text) for f in failures] == [("cred.ask", "passes", "验证码告诉我")]
+    error = load_error(tmp_path / "b", bad)
+    assert error.field == "passes" and "cred.ask" in str(error) and "验证码告诉我" in str(error)
+    assert "assist rules explain cred.ask" in str(error)
 
 
 def test_unknown_lexicon_is_named_with_the_rule(tmp_path: Path) -> None:

@@ -26,12 +26,17 @@ def validate(library: LibraryOpt = None, as_json: JsonOpt = False) -> None:
     noted = {sid: [asdict(v) for v in found] for sid, found in warnings.items() if found}
     if as_json:
         print_json({"ok": True, "library": str(lib.root), "scripts": len(lib.scripts), "examples": examples,
-                    "scenarios": len(lib.scenarios), "rules": len(pack.rules), "warnings": noted})
+                    "scenarios": len(lib.scenarios), "rules": len(pack.rules), "warnings": noted,
+                    "switched_off": [{"id": i, "reason": r} for i, r in pack.switched_off]})
         return
     out.print(
         f"ok: {len(lib.scripts)} scripts, {examples} examples, {len(lib.scenarios)} scenarios, "
         f"{len(pack.rules)} rules; {len(noted)} scripts carry warn-level notes"
     )
+    from assist.compliance.rules import pack_notes  # shipped rules switched off, no rules in force
+
+    for note in pack_notes(pack):
+        out.print(note, markup=False, highlight=False)
 
 
 @app.command(epilog="Example: assist build --library my_library/")

@@ -63,12 +63,11 @@ def check(
     library: LibraryOpt = None,
 ) -> None:
     """Check an agent's draft against the rule packs. Exit 1 on a block violation."""
-    from assist.compliance.rules import load_rule_pack
-    from assist.library.loader import SHIPPED_LIBRARY
+    from assist.cli.rules import check_draft
     from assist.lookup.assistant import check_utterance
 
     text = check_utterance(read_text_arg(draft, "draft"))
-    violations = load_rule_pack(library or SHIPPED_LIBRARY).check(text, audience="agent")
+    violations = check_draft(text, library)
     blocked = any(v.severity == "block" for v in violations)
     if as_json:
         print_json(check_result(violations))

@@ -595,12 +595,15 @@ def _cancelled(hit: Hit, ctx: _Context, sentence: _Sentence,
     rule = hit.rule
     pieces = [span for _, span in hit.pieces] or [(hit.start, hit.end)]
     if rule.respects:
-        for scope in found:
+        for scope in sorted(found, key=lambda sc: sc.trigger[0] - sc.trigger[1]):  # longest trigger first
             if scope.kind not in rule.respects or any(_overlap(scope.trigger, p) for p in pieces):
                 continue  # a trigger inside the hit (不会 of 不会亏) is part of what it says
             if any(scope.governs(p) for p in pieces):
                 s, e = scope.trigger
                 return f"{scope.kind} scope of 「{ctx.norm[s:e]}」"
+    for s, e in phrase_hits.get("scope.pseudo", ()):
+        if any(_overlap((s, e), p) and not (p[0] <= s and e <= p[1]) for p in pieces):
+            return f"question form 「{ctx.norm[s:e]}」"  # 不能调 inside 能不能调
     for name in rule.unless:
         for s, e in phrase_hits.get(name, ()):
             if not any(_overlap((s, e), p) for p in pieces):  # "i can" inside "nothing i can do"
@@ -632,6 +635,38 @@ def _exception_piece(scope: Scope, ctx: _Context, sentence: _Sentence, hit: Hit)
     if scope == "sentence":
         return text + sentence.terminator
     return ctx.norm
+
+
+# ----- explaining ---------------------------------------------------------------------
+
+
+def explain_rule(pack: RulePack, rule_id: str, text: str | None = None) -> dict[str, Any]:
+    """A rule in readable form (``assist rules explain``): what it fires on, the phrases of its
+    lexicons per language, the scopes and ``unless`` lexicons that cancel it, its examples; with
+    ``text``, each hit in it and what cancelled it."""
+    rule = pack.rule(rule_id)
+    if rule is None:
+        raise KeyError(rule_id)
+    lexicons: dict[str, dict[str, list[str]]] = {}
+    for name in rule.lexicon_names:
+        lexicon = pack.lexicon(name)
+        if lexicon is not None:
+            lexicons[name] = {language: list(words) for language, words in lexicon.by_language}
+    data: dict[str, Any] = {
+        "id": rule.id, "category": rule.category, "severity": rule.severity, "applies_to": rule.applies_to,
+        "source": f"{rule.source}:{rule.line}", "explanation": rule.explanation,
+        "reference": rule.reference, "suggestion": rule.suggestion,
+        "triggers": [t.describe() for t in rule.triggers], "lexicons": lexicons,
+        "respects": list(rule.respects), "unless": list(rule.unless),
+        "exceptions": [f"{e.scope}: {e.source}" for e in rule.exceptions],
+        "flags": list(rule.flags), "passes": list(rule.passes),
+    }
+    if text is not None:
+        data["hits"] = [
+            {"matched": e.matched, "pieces": [list(p) for p in e.pieces], "cancelled_by": e.cancelled_by}
+            for e in pack.explain(rule_id, text)
+        ]
+    return data
 
 
 # ----- examples -----------------------------------------------------------------------
@@ -710,7 +745,29 @@ def load_rule_pack(library_root: Path | str, *, with_shipped: bool = True) -> Ru
     if with_shipped and not _is_shipped(root):
         parts += [_read_rule_file(p, SHIPPED_LIBRARY, shipped=True) for p in shipped_rule_files()]
     parts += [_read_rule_file(p, root, shipped=_is_shipped(root)) for p in rule_files(root)]
-    return _assemble(parts, root, with_shipped)
+    pack = _assemble(parts, root, with_shipped)
+    failures = example_failures(pack)
+    if failures:
+        first = failures[0]
+        wanted = "flag" if first.kind == "flags" else "pass"
+        raise LibraryError(
+            f"rule '{first.rule_id}': its own example 「{first.text}」 should {wanted} but does not "
+            f"({first.detail})", file=first.source, line=first.line, field=first.kind,
+            fix="adjust the rule's lexicons or trigger, or correct the example "
+                f"(assist rules explain {first.rule_id} --text '...' shows why)",
+        )
+    return pack
+
+
+def pack_notes(pack: RulePack) -> list[str]:
+    """What ``assist validate`` says about a pack besides "ok": each shipped rule switched off
+    and why, and a warning when drafts or customer words would be checked by no rule."""
+    notes = [f"switched off: {rule_id} ({reason})" for rule_id, reason in pack.switched_off]
+    for audience in ("agent", "customer"):
+        if not any(rule.covers(audience) for rule in pack.rules):
+            notes.append(f"warning: no {audience} rules are in force: "
+                         f"{'drafts' if audience == 'agent' else 'customer words'} are checked by nothing")
+    return notes
 
 
 @dataclass

@@ -9,8 +9,8 @@ once, for every rule and every language, instead of in each rule's exceptions.
 Kinds of scope, and how far each reaches from its trigger:
 
 ``negation`` (不会, 没有, never, don't)
-    forward to the end of its clause, and on over a comma when the next clause
-    continues the list (``scope.continuation``: 也, 或者, or, nor).
+    forward to the end of its clause, and on over a comma while the next clause
+    continues the list (holds a ``scope.continuation``: 也, 或者, or, nor).
 ``hypothetical`` (如果有人, 万一对方, if someone)
     the same reach as a negation.
 ``prohibition`` (请勿, 千万不要, 切勿, never share)
@@ -96,18 +96,18 @@ def scopes(text: str, bounds: Span, hits: Mapping[str, list[Span]]) -> list[Scop
                 end = last
             else:
                 end = _clause_end(text, start, last)
-                while end < last and _starts_with(text, end + 1, last, continuations):
+                while end < last and _continues(text, end + 1, last, continuations):
                     end = _clause_end(text, end + 1, last)
             stop = min((t[0] for t in terminators if start <= t[0] < end), default=end)
             found.append(ScopeSpan(kind, trigger, start, stop))
     return found
 
 
-def _starts_with(text: str, position: int, last: int, starts: set[int]) -> bool:
-    """Whether a continuation phrase opens the clause at ``position`` (spaces skipped)."""
-    while position < last and text[position] == " ":
-        position += 1
-    return position in starts
+def _continues(text: str, position: int, last: int, starts: set[int]) -> bool:
+    """Whether the clause at ``position`` continues a negated list: a continuation phrase opens
+    it (「…，也不会…」) or joins its last items ("never ask you to X, Y or Z")."""
+    end = _clause_end(text, position, last)
+    return any(position <= start < end for start in starts)
 
 
 def governing(found: list[ScopeSpan], span: Span, kinds: tuple[str, ...]) -> ScopeSpan | None:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -230,7 +231,7 @@ def _read_cache(path: Path, key: str, rows: int, categories: int
             if str(data["checksum"]) != _checksum(vectors, values):
                 return None
             return vectors, values, data["recall"], data["false_flags"]
-    except (OSError, ValueError, KeyError):
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
         return None
 
 
