@@ -1,209 +1,418 @@
-"""Load check of ``assist serve``: many concurrent clients on loopback against /v1/suggest.
+"""Load check of ``assist serve`` on loopback: closed-loop and open-loop, 1 worker and N, a reload.
 
-    python bench/load_serve.py [--requests 2000] [--concurrency 200]
+    python bench/load_serve.py [--seconds 30] [--clients 200] [--rate 300] [--workers N]
+                               [--queries ../shared/eval/utterances_dev.jsonl] [--baseline REV]
 
-Starts one server process (uvicorn, 127.0.0.1, a free port) with the real
-shipped library and the default model, then sends a bounded number of requests
-from ``--concurrency`` httpx clients in this process. Prints the machine,
-p50/p90/p99 latency, throughput and the error count. Client and server share
-the machine's cores, so the figures are a conservative bound. The rate limit is
-off: every client here is 127.0.0.1 and would share one bucket.
+Each server runs in its own processes (``python -m assist serve``), never in this
+one, on 127.0.0.1 and a free port. The client is an asyncio HTTP/1.1 client written
+here (keep-alive connections, a few microseconds per request), so it takes as little
+as possible of the cores it shares with the server. For each server it reports:
+
+* closed loop: ``--clients`` connections each sending the next request as soon as
+  the last is answered, for ``--seconds``: first POST /v1/suggest (with GET
+  /v1/health probed alongside at 20/s, to show liveness under load), then GET
+  /v1/health alone;
+* open loop: POST /v1/suggest offered at ``--rate`` requests/s on a fixed schedule
+  (latency counted from the scheduled send, so queueing shows), with the server's
+  default rate limits on and no agent id, as a CTI gateway would send; for the
+  N-worker server a SIGHUP reload and an admin reload happen during this run.
+
+``--baseline REV`` also measures the single-engine server of an earlier commit
+(closed loop only), extracted with ``git archive`` into a temporary folder, so one
+sitting states both. Queries are the utterances of ``--queries`` (JSON lines with a
+``text`` field), cycled. Everything is bounded: requests time out after 30 s and
+each phase stops at its deadline.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
+import json
 import os
 import platform
-import random
+import signal
 import socket
-import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
-import uvicorn
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-
-from assist.lookup.assistant import Assistant
-
-WARMUP_REQUESTS = 20
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_QUERIES = REPO.parent / "shared" / "eval" / "utterances_dev.jsonl"
+ADMIN = "bench-admin-token-0123456789"
 REQUEST_TIMEOUT_S = 30.0
-OVERALL_TIMEOUT_S = 600.0
+HEALTH_PROBE_PER_S = 20
+
+
+# ----- a small HTTP/1.1 client -----------------------------------------------------------------
+
+
+class Connection:
+    """One keep-alive HTTP/1.1 connection; requests are sent one at a time."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def request(self, method: str, path: str, body: bytes | None = None,
+                      headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+        if self.writer is None or self.writer.is_closing():
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None and self.writer is not None
+        lines = [f"{method} {path} HTTP/1.1", f"Host: {self.host}:{self.port}", "Connection: keep-alive"]
+        lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
+        if body is not None:
+            lines += ["Content-Type: application/json", f"Content-Length: {len(body)}"]
+        self.writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + (body or b""))
+        try:
+            await self.writer.drain()
+            status_line = await self.reader.readline()
+            if not status_line:
+                raise ConnectionError("connection closed by the server")
+            status = int(status_line.split()[1])
+            length, close = 0, False
+            while True:
+                line = await self.reader.readline()
+                if line in (b"\r\n", b"\n", b""):
+                    break
+                name, _, value = line.decode("latin-1").partition(":")
+                if name.lower() == "content-length":
+                    length = int(value.strip())
+                elif name.lower() == "connection" and value.strip().lower() == "close":
+                    close = True
+            payload = await self.reader.readexactly(length) if length else b""
+        except BaseException:
+            self.close()
+            raise
+        if close:
+            self.close()
+        return status, payload
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.writer = None
 
 
 @dataclass
-class Results:
+class Tally:
     latencies_ms: list[float] = field(default_factory=list)
     errors: dict[str, int] = field(default_factory=dict)
+    started: float = 0.0
+    ended: float = 0.0
 
     def error(self, kind: str) -> None:
         self.errors[kind] = self.errors.get(kind, 0) + 1
 
-
-def machine() -> str:
-    """Cores, CPU model and RAM, read from /proc where available."""
-    model = platform.processor() or platform.machine()
-    ram = "unknown RAM"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                ram = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB RAM"
-                break
-    except OSError:
-        pass
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    load = " ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
-    return (f"{os.cpu_count()} cores ({usable} usable), {model}, {ram}; load average {load}; "
-            f"Python {platform.python_version()} on {platform.system()} {platform.release()}")
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-SERVER_CODE = """
-import sys, uvicorn
-from assist.lookup.assistant import Assistant
-from assist.server.http import create_app
-library, model, port = sys.argv[1] or None, sys.argv[2] or None, int(sys.argv[3])
-app = create_app(Assistant.load(library=library, model=model, log=lambda _: None), rate_limit_per_minute=None)
-uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, backlog=1024)
-"""
-
-
-def start_server(library: str | None, model: str | None) -> tuple[subprocess.Popen[bytes], str]:
-    """The server in its own process, as in production: the load generator must not
-    share its interpreter (and GIL) with the server it measures."""
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-c", SERVER_CODE, library or "", model or "", str(port)])
-    base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit("the server process exited during start-up")
-        try:
-            if httpx.get(f"{base_url}/v1/health", timeout=1).status_code == 200:
-                return process, base_url
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit("the server did not answer /v1/health within 60 s")
-
-
-def utterances(assistant: Assistant, count: int, seed: int = 0) -> list[str]:
-    """Real customer examples from the shipped library, sampled with a fixed seed."""
-    pool = [example for script in assistant.library.active_scripts for example in script.examples]
-    rng = random.Random(seed)
-    return [rng.choice(pool) for _ in range(count)]
-
-
-async def worker(client: httpx.AsyncClient, queue: asyncio.Queue[str], results: Results) -> None:
-    while True:
-        try:
-            text = queue.get_nowait()
-        except asyncio.QueueEmpty:
-            return
-        started = time.perf_counter()
-        try:
-            response = await client.post("/v1/suggest", json={"utterance": text, "top_k": 3})
-        except httpx.HTTPError as error:
-            results.error(type(error).__name__)
-            continue
-        elapsed = (time.perf_counter() - started) * 1000
-        if response.status_code == 200 and response.json().get("candidates") is not None:
-            results.latencies_ms.append(elapsed)
-        else:
-            results.error(f"HTTP {response.status_code}")
-
-
-def sequential(base_url: str, texts: list[str]) -> list[float]:
-    """Latency of requests sent one at a time by a single client (no queueing)."""
-    timings = []
-    with httpx.Client(base_url=base_url, timeout=REQUEST_TIMEOUT_S) as client:
-        for text in texts:
-            started = time.perf_counter()
-            client.post("/v1/suggest", json={"utterance": text, "top_k": 3}).raise_for_status()
-            timings.append((time.perf_counter() - started) * 1000)
-    return sorted(timings)
-
-
-async def load(base_url: str, texts: list[str], concurrency: int) -> tuple[Results, float]:
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    timeout = httpx.Timeout(REQUEST_TIMEOUT_S)
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=timeout) as client:
-        for text in texts[:WARMUP_REQUESTS]:
-            await client.post("/v1/suggest", json={"utterance": text})
-        queue: asyncio.Queue[str] = asyncio.Queue()
-        for text in texts:
-            queue.put_nowait(text)
-        results = Results()
-        started = time.perf_counter()
-        workers = [worker(client, queue, results) for _ in range(concurrency)]
-        await asyncio.wait_for(asyncio.gather(*workers), timeout=OVERALL_TIMEOUT_S)
-        return results, time.perf_counter() - started
+    def line(self, label: str) -> str:
+        values = sorted(self.latencies_ms)
+        errors = sum(self.errors.values())
+        wall = max(1e-9, self.ended - self.started)
+        if not values:
+            return f"{label:<34} no answers, {errors} errors {self.errors}"
+        p50, p99 = percentile(values, 0.50), percentile(values, 0.99)
+        shown = f" {self.errors}" if errors else ""
+        return (f"{label:<34} {len(values) / wall:8.0f} req/s  p50 {p50:7.1f} ms  p99 {p99:7.1f} ms  "
+                f"max {values[-1]:7.1f} ms  {len(values):6d} ok  {errors} errors{shown}")
 
 
 def percentile(sorted_values: list[float], fraction: float) -> float:
-    if not sorted_values:
-        return float("nan")
     index = min(len(sorted_values) - 1, max(0, round(fraction * len(sorted_values)) - 1))
     return sorted_values[index]
 
 
-def report(results: Results, wall_s: float, requests: int, concurrency: int) -> None:
-    values = sorted(results.latencies_ms)
-    errors = sum(results.errors.values())
-    print(f"requests:     {requests} POST /v1/suggest, {concurrency} concurrent clients, loopback")
-    print(f"completed:    {len(values)} ok, {errors} errors"
-          + (f" {results.errors}" if errors else ""))
-    print(f"wall time:    {wall_s:.2f} s  ({len(values) / wall_s:.0f} requests/s)")
-    if values:
-        p50, p90, p99 = (percentile(values, q) for q in (0.50, 0.90, 0.99))
-        print(f"latency ms:   p50 {p50:.1f}  p90 {p90:.1f}  p99 {p99:.1f}  max {values[-1]:.1f}  "
-              f"mean {statistics.fmean(values):.1f}")
+async def timed(connection: Connection, tally: Tally, method: str, path: str, body: bytes | None,
+                since: float | None = None, headers: dict[str, str] | None = None) -> None:
+    started = since if since is not None else time.perf_counter()
+    try:
+        status, _ = await asyncio.wait_for(connection.request(method, path, body, headers), REQUEST_TIMEOUT_S)
+    except (TimeoutError, OSError, ConnectionError, asyncio.IncompleteReadError, ValueError) as error:
+        tally.error(type(error).__name__)
+        return
+    if status == 200:
+        tally.latencies_ms.append((time.perf_counter() - started) * 1000)
+    else:
+        tally.error(f"HTTP {status}")
+
+
+def suggest_bodies(queries: list[str]) -> Iterator[bytes]:
+    while True:
+        for text in queries:
+            yield json.dumps({"utterance": text, "top_k": 3}, ensure_ascii=False).encode()
+
+
+async def closed_loop(port: int, path: str, queries: list[str], clients: int, seconds: float,
+                      probe: bool) -> tuple[Tally, Tally]:
+    """``clients`` connections, each sending its next request when the last is answered."""
+    tally, probes = Tally(), Tally()
+    bodies = suggest_bodies(queries)
+    deadline = time.perf_counter() + seconds
+
+    async def client() -> None:
+        connection = Connection("127.0.0.1", port)
+        while time.perf_counter() < deadline:
+            body = next(bodies) if path == "/v1/suggest" else None
+            await timed(connection, tally, "POST" if body else "GET", path, body)
+        connection.close()
+
+    async def prober() -> None:
+        connection = Connection("127.0.0.1", port)
+        while time.perf_counter() < deadline:
+            await timed(connection, probes, "GET", "/v1/health", None)
+            await asyncio.sleep(1 / HEALTH_PROBE_PER_S)
+        connection.close()
+
+    tally.started = probes.started = time.perf_counter()
+    tasks = [client() for _ in range(clients)] + ([prober()] if probe else [])
+    await asyncio.wait_for(asyncio.gather(*tasks), seconds + REQUEST_TIMEOUT_S + 10)
+    tally.ended = probes.ended = time.perf_counter()
+    return tally, probes
+
+
+async def open_loop(port: int, queries: list[str], rate: float, seconds: float,
+                    events: list[tuple[float, str]], on_event: dict[str, object]) -> tuple[Tally, Tally]:
+    """Requests sent on a fixed schedule whatever the answers; latency from the scheduled time."""
+    tally, probes = Tally(), Tally()
+    bodies = suggest_bodies(queries)
+    idle: list[Connection] = []
+    pending: set[asyncio.Task[None]] = set()
+
+    async def one(scheduled: float) -> None:
+        connection = idle.pop() if idle else Connection("127.0.0.1", port)
+        await timed(connection, tally, "POST", "/v1/suggest", next(bodies), since=scheduled)
+        idle.append(connection)
+
+    async def prober(deadline: float) -> None:
+        connection = Connection("127.0.0.1", port)
+        while time.perf_counter() < deadline:
+            await timed(connection, probes, "GET", "/v1/health", None)
+            await asyncio.sleep(1 / HEALTH_PROBE_PER_S)
+        connection.close()
+
+    start = time.perf_counter()
+    tally.started = probes.started = start
+    probe_task = asyncio.ensure_future(prober(start + seconds))
+    total = int(rate * seconds)
+    remaining_events = sorted(events)
+    for n in range(total):
+        scheduled = start + n / rate
+        while remaining_events and scheduled - start >= remaining_events[0][0]:
+            action = on_event[remaining_events.pop(0)[1]]
+            assert callable(action)
+            pending.add(asyncio.ensure_future(asyncio.to_thread(action)))
+        delay = scheduled - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        task = asyncio.ensure_future(one(scheduled))
+        pending.add(task)
+        task.add_done_callback(pending.discard)
+    await asyncio.wait_for(asyncio.gather(*pending, return_exceptions=True), REQUEST_TIMEOUT_S + 10)
+    await probe_task
+    tally.ended = probes.ended = time.perf_counter()
+    for connection in idle:
+        connection.close()
+    return tally, probes
+
+
+# ----- servers in their own processes ----------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_ready(process: subprocess.Popen[bytes], port: int, path: str, timeout: float = 300) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"the server exited during start-up (code {process.returncode})")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    process.kill()
+    raise SystemExit(f"the server did not answer {path} within {timeout:.0f} s")
+
+
+def start_current(workers: int, rate_limited: bool) -> tuple[subprocess.Popen[bytes], int]:
+    port = free_port()
+    args = [sys.executable, "-m", "assist", "serve", "--port", str(port), "--workers", str(workers),
+            "--admin-token", ADMIN]
+    if not rate_limited:
+        args += ["--rate-limit-agent", "0", "--rate-limit-client", "0"]
+    process = subprocess.Popen(args, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_ready(process, port, "/v1/ready")
+    if workers > 1:  # every worker, not just the first, must have loaded
+        time.sleep(3)
+    return process, port
+
+
+BASELINE_SERVER = """
+import sys, uvicorn
+from assist.lookup.assistant import Assistant
+from assist.server.http import create_app
+app = create_app(Assistant.load(log=lambda _: None), rate_limit_per_minute=None)
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False, backlog=2048)
+"""
+
+
+def start_baseline(folder: Path) -> tuple[subprocess.Popen[bytes], int]:
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(folder)}
+    process = subprocess.Popen([sys.executable, "-c", BASELINE_SERVER, str(port)], cwd=folder, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_ready(process, port, "/v1/health")
+    return process, port
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(10)
+
+
+def admin_reload(port: int) -> None:
+    import urllib.request
+
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/v1/admin/reload", method="POST",
+                                     headers={"X-Assist-Admin": ADMIN})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 202
+
+
+def reload_count(port: int, tries: int = 20) -> dict[int, int]:
+    """Reloads per worker pid, from /v1/ready on fresh connections."""
+    import urllib.request
+
+    seen: dict[int, int] = {}
+    for _ in range(tries):
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/ready", timeout=10) as response:
+            body = json.loads(response.read())
+        seen[body["pid"]] = body["reloads"]
+    return seen
+
+
+# ----- the run -----------------------------------------------------------------------------------
+
+
+def machine() -> str:
+    model, ram = platform.machine(), "unknown RAM"
+    try:
+        model = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                     if line.startswith("model name"))
+        kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+                  if line.startswith("MemTotal"))
+        ram = f"{kb / 1024 / 1024:.1f} GiB RAM"
+    except (OSError, StopIteration):
+        pass
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    return (f"{usable} usable cores, {model}, {ram}; load average {load} at start; "
+            f"Python {platform.python_version()}")
+
+
+def load_queries(path: Path) -> list[str]:
+    texts = [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if not texts:
+        raise SystemExit(f"{path} has no queries (JSON lines with a 'text' field)")
+    return texts
+
+
+def measure_closed(label: str, port: int, queries: list[str], args: argparse.Namespace) -> float:
+    suggest, probes = asyncio.run(closed_loop(port, "/v1/suggest", queries, args.clients, args.seconds, True))
+    print(suggest.line(f"{label} suggest, {args.clients} clients"))
+    print(probes.line(f"{label}   health probes during it"))
+    health, _ = asyncio.run(closed_loop(port, "/v1/health", queries, args.clients, args.seconds, False))
+    print(health.line(f"{label} health, {args.clients} clients"), flush=True)
+    wall = max(1e-9, suggest.ended - suggest.started)
+    return len(suggest.latencies_ms) / wall
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--requests", type=int, default=2000)
-    parser.add_argument("--concurrency", type=int, default=200)
-    parser.add_argument("--library", default=None, help="library folder (default: shipped)")
-    parser.add_argument("--model", default=None, help="model folder (default: embedded)")
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--clients", type=int, default=200)
+    parser.add_argument("--rate", type=float, default=300.0, help="open-loop requests/s")
+    parser.add_argument("--workers", type=int, default=0, help="N for the N-worker server (0: the cores)")
+    parser.add_argument("--queries", type=Path, default=DEFAULT_QUERIES)
+    parser.add_argument("--baseline", default=None,
+                        help="git revision, or extracted source folder, of a server to compare (closed loop)")
     args = parser.parse_args(argv)
-    requests = max(1, min(args.requests, 100_000))
-    concurrency = max(1, min(args.concurrency, 1000))
-
-    print(f"machine:      {machine()}")
-    started = time.perf_counter()
-    assistant = Assistant.load(library=args.library, model=args.model)
-    print(f"loaded:       {len(assistant.library.active_scripts)} scripts, model "
-          f"{assistant.model_id}, in {time.perf_counter() - started:.1f} s")
-    process, base_url = start_server(args.library, args.model)
-    print(f"server:       uvicorn {uvicorn.__version__}, one server process, {base_url}")
-    try:
-        texts = utterances(assistant, requests)
-        alone = sequential(base_url, texts[:200])
-        print(f"one client:   200 requests one at a time, p50 {percentile(alone, 0.5):.1f} ms, "
-              f"p99 {percentile(alone, 0.99):.1f} ms")
-        results, wall_s = asyncio.run(load(base_url, texts, concurrency))
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-    report(results, wall_s, requests, concurrency)
-    return 1 if results.errors else 0
+    args.seconds = max(1.0, min(args.seconds, 120.0))
+    args.clients = max(1, min(args.clients, 1000))
+    args.rate = max(1.0, min(args.rate, 5000.0))
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    n = args.workers or cores
+    queries = load_queries(args.queries)
+    print(f"machine:  {machine()}")
+    print(f"queries:  {len(queries)} utterances from {args.queries.name}, cycled; loopback; client: asyncio, "
+          f"this process; each phase {args.seconds:.0f} s", flush=True)
+    failed = 0
+    throughput: dict[str, float] = {}
+    if args.baseline and Path(args.baseline).is_dir():  # an extracted tree of an earlier commit
+        process, port = start_baseline(Path(args.baseline).resolve())
+        try:
+            throughput["baseline"] = measure_closed("[baseline 1 engine]", port, queries, args)
+        finally:
+            stop(process)
+    elif args.baseline:
+        with tempfile.TemporaryDirectory(prefix="assist-baseline-") as folder:
+            archive = subprocess.run(["git", "archive", args.baseline], cwd=REPO, capture_output=True, check=True)
+            subprocess.run(["tar", "-x", "-C", folder], input=archive.stdout, check=True)
+            revision = subprocess.run(["git", "rev-parse", "--short", args.baseline], cwd=REPO,
+                                      capture_output=True, text=True, check=True).stdout.strip()
+            process, port = start_baseline(Path(folder))
+            try:
+                throughput["baseline"] = measure_closed(f"[{revision} 1 engine]", port, queries, args)
+            finally:
+                stop(process)
+    for workers in sorted({1, n}):
+        label = f"[{workers} worker{'s' if workers > 1 else ''}]"
+        process, port = start_current(workers, rate_limited=False)
+        try:
+            throughput[str(workers)] = measure_closed(label, port, queries, args)
+        finally:
+            stop(process)
+        process, port = start_current(workers, rate_limited=True)
+        try:
+            reloads = workers == n and n > 1
+            events = [(args.seconds / 3, "hup"), (2 * args.seconds / 3, "admin")] if reloads else []
+            actions: dict[str, object] = {"hup": functools.partial(process.send_signal, signal.SIGHUP),
+                                          "admin": functools.partial(admin_reload, port)}
+            before = reload_count(port) if reloads else {}
+            suggest, probes = asyncio.run(open_loop(port, queries, args.rate, args.seconds, events, actions))
+            title = f"{label} open loop {args.rate:.0f}/s" + (", 2 reloads" if reloads else "")
+            print(suggest.line(title))
+            print(probes.line(f"{label}   health probes during it"), flush=True)
+            failed += sum(suggest.errors.values())
+            if reloads:
+                time.sleep(2)
+                after = reload_count(port)
+                print(f"{label} reloads per worker pid: before {before}, after {after}; "
+                      f"failed requests during the run: {sum(suggest.errors.values())}", flush=True)
+        finally:
+            stop(process)
+    if "baseline" in throughput:
+        base = throughput["baseline"]
+        ratios = ", ".join(f"{k} worker(s) {v / base:.1f}x" for k, v in throughput.items() if k != "baseline")
+        print(f"closed-loop suggest throughput against the baseline: {ratios}")
+    print(f"load average at end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
