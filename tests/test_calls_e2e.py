@@ -135,6 +135,11 @@ def test_replayed_call_followed_in_a_browser_feeds_the_library(tmp_path: Path, s
             expect(page.locator("#call-banner [data-code=fraud_pinned]")).to_contain_text("诈骗")
             expect(page.locator("#call-script")).to_have_text("fraud_in_progress.zh", use_inner_text=False)
             expect(page.locator("#call-escalation")).to_contain_text("反欺诈")
+            page.keyboard.press("Alt+L")  # the console's language toggle redraws the panel
+            expect(page.locator("#call-banner [data-code=fraud_pinned]")).to_contain_text("Suspected fraud")
+            expect(page.locator("#call-agent .call-label")).to_contain_text("agent")
+            page.keyboard.press("Alt+L")
+            expect(page.locator("#call-banner [data-code=fraud_pinned]")).to_contain_text("诈骗")
             for width in (1366, 960):
                 page.set_viewport_size({"width": width, "height": 768})
                 for selector in ("#call-reply", "#call-escalation", "#call-agent .call-finding", "#call-banner"):

@@ -47,7 +47,7 @@
     return node;
   }
 
-  const state = { last: null, lastSeq: 0, source: null, eventNo: 0 };
+  const state = { last: null, lastCheck: null, lastSeq: 0, source: null, eventNo: 0 };
   const panel = el("section", { id: "call-panel", class: "call-panel", "aria-live": "polite" });
   const status = el("div", { id: "call-status", class: "call-status" });
   const banner = el("div", { id: "call-banner", class: "call-banner", role: "alert" });
@@ -145,6 +145,7 @@
   }
 
   function showCheck(data) {
+    state.lastCheck = data;
     const found = data.violations || [];
     agent.replaceChildren(el("div", { class: "call-label", text: found.length ? t("agentFindings") : t("agentOk") }),
       ...found.slice().sort((a, b) => (a.severity === "block" ? 0 : 1) - (b.severity === "block" ? 0 : 1))
@@ -188,6 +189,13 @@
       if (target) { event.preventDefault(); target.click(); }
     }
   });
+
+  // The console's language toggle (app.js) sets <html lang>; redraw the panel in the new language.
+  new MutationObserver(() => {
+    setStatus(t("following"));
+    if (state.last) showSuggestion(state.last);
+    if (state.lastCheck) showCheck(state.lastCheck);
+  }).observe(document.documentElement, { attributes: true, attributeFilter: ["lang"] });
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", () => { mount(); follow(); });
   else { mount(); follow(); }
