@@ -106,8 +106,12 @@ def scopes(text: str, bounds: Span, hits: Mapping[str, list[Span]]) -> list[Scop
 def _continues(text: str, position: int, last: int, starts: set[int]) -> bool:
     """Whether the clause at ``position`` continues a negated list: a continuation phrase opens
     it (「…，也不会…」) or joins its last items ("never ask you to X, Y or Z")."""
-    end = _clause_end(text, position, last)
-    return any(position <= start < end for start in starts)
+    while position < last and text[position] == " ":
+        position += 1
+    if position in starts:
+        return True
+    end = _clause_end(text, position, last)  # English lists join their last items: "X, Y or Z"
+    return any(position < start < end and text[start].isascii() for start in starts)
 
 
 def governing(found: list[ScopeSpan], span: Span, kinds: tuple[str, ...]) -> ScopeSpan | None:
