@@ -164,3 +164,17 @@ def test_a_sentence_transformers_model_without_the_extra_says_how_to_install_it(
     result = run(["assist", "suggest", "我的卡丢了", "--model", str(model)], installed["cwd"], venv_env(installed))
     assert result.returncode == 7, result.stdout + result.stderr
     assert "pip install 'assist[st]'" in result.stdout + result.stderr
+
+
+def test_a_library_whose_index_folder_cannot_be_written_names_both_ways_out(tmp_path: Path) -> None:
+    from assist.errors import IndexStateError
+    from assist.lookup.assistant import Assistant
+    from tests.conftest import HashEncoder, write_library
+
+    library = write_library(tmp_path / "lib")
+    (library / ".index").write_text("a file where the index folder would go\n")  # unwritable even for root
+    with pytest.raises(IndexStateError, match=r"--index DIR.*ASSIST_INDEX_DIR"):
+        Assistant.load(library=library, encoder=HashEncoder(), log=lambda _: None)
+    index = tmp_path / "elsewhere"
+    assert Assistant.load(library=library, encoder=HashEncoder(), index_dir=index, log=lambda _: None)
+    assert (index / "manifest.json").is_file()
