@@ -179,13 +179,16 @@ class CallMemory:
 
     def _answer(self, call_id: str, text: str, earlier: list[str], customer_hash: str | None,
                 top_k: int) -> _Answer:
-        alone = self.assistant.suggest(text, top_k=top_k)
-        chosen, used = alone, 1
-        if earlier:
+        if not earlier:
+            alone = self.assistant.suggest(text, top_k=top_k)
+            chosen, used = alone, 1
+        else:
             joined = "\n".join([*earlier, text])
             if len(joined) > MAX_UTTERANCE_CHARS:
                 joined = joined[-MAX_UTTERANCE_CHARS:]
-            context = self.assistant.suggest(joined, top_k=top_k)
+            # one batch: the turn alone and in context share the encoder pass
+            alone, context = self.assistant.suggest_many([text, joined], top_k=top_k)
+            chosen, used = alone, 1
             pin_holds = context.pinned_by is not None and alone.pinned_by is None
             vague = alone.abstained and not context.abstained
             if pin_holds or vague:
