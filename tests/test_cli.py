@@ -313,3 +313,21 @@ def test_shell_history_that_cannot_be_written_is_not_fatal(tmp_path: Path) -> No
     history.add("卡被冻结了")
     history.save()
     readline.clear_history()
+
+
+def test_evaluate_reads_stdin(built: Path) -> None:
+    lines = [{"text": "卡被冻住了", "scenario": "account_frozen"},
+             {"text": "银行卡被偷了", "scenario": "card_lost_stolen"}]
+    jsonl = "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines)
+    result = runner.invoke(app, ["evaluate", "-", "--json", "--no-gaps", "--workers", "1", "--library", str(built)],
+                           input=jsonl)
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["utterances"] == 2 and summary["top1"] == 1.0
+    plain = runner.invoke(app, ["evaluate", "-", "--json", "--no-gaps", "--workers", "1", "--library", str(built)],
+                          input="卡被冻住了\n\n银行卡被偷了\n")
+    assert plain.exit_code == 0, plain.output
+    assert json.loads(plain.stdout)["utterances"] == 2
+    twice = runner.invoke(app, ["evaluate", "-", "--calibrate", "--library", str(built)], input=jsonl)
+    assert twice.exit_code == 2
+    one_line_error(twice)

@@ -29,7 +29,8 @@ AddressOpt = Annotated[str | None, typer.Option(
              "--id-col call_id --json")
 def evaluate(
     file: Annotated[str, typer.Argument(
-        help="JSONL {text, scenario}, CSV/TSV with a header, Parquet or plain text lines; with --engine ray "
+        help="JSONL {text, scenario}, CSV/TSV with a header, Parquet or plain text lines (- reads stdin); "
+        "with --engine ray "
         "also a pyarrow filesystem URL (s3://, hdfs://, gs://).")],
     as_json: JsonOpt = False,
     calibrate: Annotated[bool, typer.Option(help="Choose and store the abstention threshold.")] = False,
@@ -71,6 +72,9 @@ def evaluate(
 
     if engine not in ("local", "ray"):
         raise UsageError(f"--engine must be local or ray, not {engine!r}")
+    if file == "-" and (calibrate or engine == "ray"):
+        raise UsageError("standard input (-) is read once, on this machine: give a file for --calibrate "
+                         "or --engine ray")
     if on_error not in ("stop", "skip"):
         raise UsageError(f"--on-error must be stop or skip, not {on_error!r}")
     assistant = load_assistant(library, model, index)
@@ -90,7 +94,7 @@ def evaluate(
             path = Path(file)
             reader = UtteranceReader(path, text_col, label_col, id_col, fmt, encoding,
                                      "skip" if on_error == "skip" else "stop")
-            lines = count_lines(path)
+            lines = None if file == "-" else count_lines(path)
             processes = workers if workers is not None else default_workers(lines)
             if calibrate:
                 outcomes = list(run_outcomes(assistant, reader, workers=processes))

@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import codecs
 import csv
+import itertools
 import json
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +38,8 @@ Format = Literal["jsonl", "csv", "tsv", "parquet", "text"]
 FORMATS: tuple[str, ...] = ("jsonl", "csv", "tsv", "parquet", "text")
 OnError = Literal["stop", "skip"]
 PARQUET_MAGIC = b"PAR1"
+STDIN = "-"
+"""The path that means standard input."""
 SNIFF_BYTES = 64 * 1024
 
 
@@ -89,6 +93,9 @@ class UtteranceReader:
         return self.fmt or detect_format(self.path, self.text_field, self.encoding)
 
     def __iter__(self) -> Iterator[Utterance]:
+        if str(self.path) == STDIN:
+            yield from self._stdin()
+            return
         if not self.path.is_file():
             raise InputError(f"{self.path}: no such file")
         self.skipped.clear()
@@ -97,16 +104,29 @@ class UtteranceReader:
             yield from self._parquet()
             return
         with open(self.path, "rb") as handle:
-            lines = self._decoded(handle)
-            if kind == "jsonl":
-                yield from self._jsonl(lines)
-            elif kind in ("csv", "tsv"):
-                yield from self._csv(lines, "\t" if kind == "tsv" else ",")
-            else:
-                for number, line in lines:
-                    text = line.rstrip("\r\n")
-                    if text.strip() and self._length_ok(number, text):
-                        yield Utterance(text, None, number)
+            yield from self._parse(kind, self._decoded(handle))
+
+    def _stdin(self) -> Iterator[Utterance]:
+        """Standard input (``-``), read once as it streams: the format from its first line unless
+        ``fmt`` says. Parquet needs a file."""
+        self.skipped.clear()
+        stream = sys.stdin.buffer
+        first = stream.readline()
+        kind = self.fmt or format_of(first, self.text_field, self.encoding)
+        if kind == "parquet":
+            raise InputError("-: Parquet cannot be read from standard input; give the file's path")
+        yield from self._parse(kind, self._decoded(itertools.chain([first], stream)))
+
+    def _parse(self, kind: str, lines: Iterator[tuple[int, str]]) -> Iterator[Utterance]:
+        if kind == "jsonl":
+            yield from self._jsonl(lines)
+        elif kind in ("csv", "tsv"):
+            yield from self._csv(lines, "\t" if kind == "tsv" else ",")
+        else:
+            for number, line in lines:
+                text = line.rstrip("\r\n")
+                if text.strip() and self._length_ok(number, text):
+                    yield Utterance(text, None, number)
 
     def bad(self, line: int, reason: str) -> None:
         """Stop on a bad line, or note it and go on."""
@@ -229,6 +249,12 @@ def detect_format(path: Path, text_field: str = "text", encoding: str = "utf-8")
             head = handle.read(SNIFF_BYTES)
     except OSError:
         return "text"
+    return format_of(head, text_field, encoding, path.suffix)
+
+
+def format_of(head: bytes, text_field: str = "text", encoding: str = "utf-8", suffix: str = "") -> str:
+    """The format of data starting with ``head`` (at least its first line); ``suffix`` decides
+    between equals."""
     if head.startswith(PARQUET_MAGIC):
         return "parquet"
     first = head.split(b"\n", 1)[0].decode(encoding, errors="replace").lstrip("\ufeff").strip()
@@ -245,8 +271,7 @@ def detect_format(path: Path, text_field: str = "text", encoding: str = "utf-8")
                 return kind
     if first == text_field:
         return "csv"
-    suffix = path.suffix.lower()
-    if suffix in (".jsonl", ".ndjson", ".json") and first.startswith("{"):
+    if suffix.lower() in (".jsonl", ".ndjson", ".json") and first.startswith("{"):
         return "jsonl"
     return "text"
 
