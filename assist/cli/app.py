@@ -11,6 +11,7 @@ from enum import Enum, StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
+import rich.markup
 import typer
 from rich.console import Console
 from typer.core import TyperGroup
@@ -137,7 +138,9 @@ def choice(value: Enum | None) -> str | None:
 
 def fail(error: AssistError) -> typer.Exit:
     """Print ``error`` as one line on stderr; the exit to raise with its code."""
-    err.print(f"[bold red]error:[/] {error}", highlight=False, markup=True, soft_wrap=True)
+    # The message is escaped: rich would take "assist[st]" in an install hint for a style tag.
+    err.print(f"[bold red]error:[/] {rich.markup.escape(str(error))}", highlight=False, markup=True,
+              soft_wrap=True)
     return typer.Exit(error.exit_code)
 
 
