@@ -91,8 +91,9 @@ def test_segment_and_channel_are_validated(client: TestClient) -> None:
 
 def test_fraud_utterance_is_pinned_with_alert(client: TestClient) -> None:
     body = client.post("/v1/suggest", json={"utterance": FRAUD}).json()
-    assert body["pinned_by"] == "test.safe_account"
-    assert body["alerts"] == ["疑似电信诈骗"]
+    # The library's own rule or the shipped customer-signal rule for the same scam may pin it.
+    assert "safe_account" in body["pinned_by"]
+    assert len(body["alerts"]) == 1 and body["alerts"][0].startswith("疑似电信诈骗")
     assert body["candidates"][0]["scenario"] == "fraud_in_progress"
     assert "挂断电话" in body["reply"]
 
@@ -459,7 +460,7 @@ def test_stdio_round_trip_survives_garbage(assistant: Assistant) -> None:
     assert bad_params["id"] == 5 and bad_params["error"]["code"] == "invalid_params"
     assert not_object["error"]["code"] == "invalid_request"
     assert health["id"] == "h" and health["result"]["model_id"] == "test-hash-encoder"
-    assert fraud["result"]["pinned_by"] == "test.safe_account"
+    assert "safe_account" in fraud["result"]["pinned_by"]
     assert fraud["result"]["raised"] == {"fraud_in_progress": 1}
 
 
