@@ -178,3 +178,34 @@ def test_a_library_whose_index_folder_cannot_be_written_names_both_ways_out(tmp_
     index = tmp_path / "elsewhere"
     assert Assistant.load(library=library, encoder=HashEncoder(), index_dir=index, log=lambda _: None)
     assert (index / "manifest.json").is_file()
+
+
+def base_closure() -> dict[str, metadata.Distribution]:
+    """Every distribution a base install (no extras) of assist pulls in, as installed here."""
+    from packaging.markers import default_environment
+    from packaging.requirements import Requirement
+
+    environment = {**default_environment(), "extra": ""}
+    seen: dict[str, metadata.Distribution] = {}
+    stack = [r for r in metadata.distribution("assist").requires or [] if "extra ==" not in r]
+    while stack:
+        requirement = Requirement(stack.pop())
+        name = requirement.name.lower().replace("_", "-")
+        if name in seen or (requirement.marker and not requirement.marker.evaluate(environment)):
+            continue
+        seen[name] = metadata.distribution(requirement.name)
+        stack += seen[name].requires or []
+    return seen
+
+
+def installed_bytes(distribution: metadata.Distribution) -> int:
+    return sum(path.stat().st_size for f in distribution.files or []
+               if (path := Path(str(distribution.locate_file(f)))).is_file())
+
+
+def test_the_base_install_pulls_no_torch() -> None:
+    closure = base_closure()
+    assert not HEAVY & set(closure), sorted(HEAVY & set(closure))
+    size = sum(installed_bytes(d) for d in closure.values())
+    print(f"base install: {len(closure)} distributions, {size / 2**20:.0f} MiB installed")
+    assert size < 1024 * 2**20
