@@ -93,3 +93,25 @@ def test_concurrent_writers_store_each_turn_once(store_url: str) -> None:  # noq
     counts = stores[0].counts()
     assert counts["turns"] == 25 and counts["events"] == 25 and counts["calls"] == 5
     assert counts["call_scenarios"] == 15
+
+
+def test_workers_starting_together_migrate_once(store_url: str) -> None:  # noqa: F811
+    stores: list[CallStore] = []
+    errors: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            stores.append(CallStore(store_url))
+        except BaseException as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=start) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert {s.version for s in stores} == {LATEST}
+    assert len({s.customer_hash("k") for s in stores}) == 1  # one secret, made once
+    with stores[0].engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM schema_version")).scalar() == len(MIGRATIONS)
