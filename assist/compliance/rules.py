@@ -31,6 +31,7 @@ sentence; reported spans index the caller's original text.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
@@ -113,6 +114,9 @@ _SENTENCE_END = re.compile(r"[。!?;]|\.(?=\s|$)")
 _CLAUSE_END = re.compile(r"[,、:。!?;]|\.(?=\s|$)")
 _LINE_BREAK = re.compile(r"[\r\n\u2028\u2029]")
 _SEVERITY_RANK = {"block": 0, "warn": 1}
+MAX_HITS_PER_SENTENCE = 8
+"""Hits one rule may report in one sentence: enough to show every violation a person writes,
+and a bound on the work a hostile text can cause ("abab…" matching a regex a thousand times)."""
 AGENT_RESPECTS = SCOPE_KINDS
 """Scope kinds an agent rule respects unless it says otherwise: all of them."""
 
@@ -270,17 +274,16 @@ class _Context:
 
 
 def _units(ctx: _Context) -> list[Span]:
-    """What the semantic signal scores: every sentence, and each clause of a sentence that has
-    several (trimmed; spans in normalised text)."""
+    """What the semantic signal scores: each clause of each sentence (trimmed; spans in
+    normalised text)."""
     units: list[Span] = []
     for sentence in ctx.sentences:
-        pieces = [(sentence.start, sentence.end)]
+        pieces = []
         left = sentence.start
         for mark in _CLAUSE_END.finditer(ctx.norm, sentence.start, sentence.end):
             pieces.append((left, mark.start()))
             left = mark.end()
-        if left > sentence.start:
-            pieces.append((left, sentence.end))
+        pieces.append((left, sentence.end))
         for start, end in pieces:
             while start < end and ctx.norm[start].isspace():
                 start += 1
@@ -339,14 +342,14 @@ def _dedupe(hits: list[tuple[Rule, Violation]]) -> list[tuple[Rule, Violation]]:
         ),
     )
     kept: list[tuple[Rule, Violation]] = []
+    reach: dict[str, int] = {}  # per category, the furthest end kept so far (spans come by start)
     for rule, violation in ranked:
         start, end = violation.span
-        clash = any(
-            v.category == violation.category and start < v.span[1] and v.span[0] < end
-            for _, v in kept
-        )
-        if not clash:
+        if start >= reach.get(violation.category, -1):
             kept.append((rule, violation))
+            reach[violation.category] = end
+        else:
+            reach[violation.category] = max(reach[violation.category], end)
     return sorted(kept, key=lambda h: (h[1].span, h[0].id))
 
 
@@ -490,7 +493,7 @@ class RulePack:
             bounds = (sentence.start, sentence.end)
             sentence_scopes: list[ScopeSpan] | None = None
             for rule in rules:
-                for hit in _rule_hits(rule, ctx, sentence, phrase_hits):
+                for hit in itertools.islice(_rule_hits(rule, ctx, sentence, phrase_hits), MAX_HITS_PER_SENTENCE):
                     if rule.respects and sentence_scopes is None:
                         sentence_scopes = scopes(ctx.norm, bounds, phrase_hits)
                     yield hit, _cancelled(hit, ctx, sentence, phrase_hits, sentence_scopes or [])

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Protocol
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 from assist.atomic_write import write_atomic
 from assist.text.normalise import normalise
@@ -58,6 +59,27 @@ def long_enough(text: str) -> bool:
 def clauses(text: str) -> list[str]:
     """The clauses of a normalised text that are :func:`long_enough` to score."""
     return [c.strip() for c in _CLAUSE.split(text) if long_enough(c.strip())]
+
+
+class _OneThread:
+    """BLAS limited to one thread for a small product (a reusable context manager)."""
+
+    def __init__(self) -> None:
+        self._controller: ThreadpoolController | None = None
+        self._limit: object = None
+
+    def __enter__(self) -> None:
+        if self._controller is None:
+            self._controller = ThreadpoolController()
+        self._limit = self._controller.limit(limits=1, user_api="blas")
+
+    def __exit__(self, *exc: object) -> None:
+        restore = getattr(self._limit, "restore_original_limits", None)
+        if restore is not None:
+            restore()
+
+
+_ONE_THREAD = _OneThread()
 
 
 class TextEncoder(Protocol):
@@ -111,8 +133,9 @@ class SemanticSignal:
         """For each text, the categories it is flagged with (possibly several)."""
         if not texts or not self.thresholds:
             return [[] for _ in texts]
-        vectors = self.encoder.encode([normalise(t) for t in texts])
-        sims = vectors @ self.vectors.T
+        vectors = np.asarray(self.encoder.encode([normalise(t) for t in texts]), dtype=np.float32)
+        with _ONE_THREAD:  # a few rows: BLAS threads cost more to wake (~15 ms on a busy machine) than they save
+            sims = vectors @ self.vectors.T
         nearest_clean = sims[:, self._compliant].max(axis=1) if self._compliant.size else np.zeros(len(texts))
         out: list[list[SemanticFlag]] = [[] for _ in texts]
         for category, rows in self._by_category.items():
