@@ -896,6 +896,10 @@ CHANNEL_ARG = st.one_of(st.none(), st.sampled_from(CHANNELS), st.text(max_size=5
 def test_single_suggest_never_crashes(
     assistant: Assistant, text: str, top_k: int, segment: str | None, channel: str | None
 ) -> None:
+    if not text.strip():
+        with pytest.raises(InputError, match="empty"):
+            assistant.suggest(text, top_k=top_k, segment=segment, channel=channel)
+        return
     with time_limit():
         suggestion = assistant.suggest(text, top_k=top_k, segment=segment, channel=channel)
     check_suggestion(suggestion, top_k)
@@ -912,6 +916,10 @@ def test_single_suggest_never_crashes(
     )
 )
 def test_check_never_crashes(assistant: Assistant, text: str) -> None:
+    if not text.strip():
+        with pytest.raises(InputError, match="empty"):
+            assistant.check(text)
+        return
     with time_limit():
         violations = assistant.check(text)
     check_violations(text, violations)

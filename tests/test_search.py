@@ -40,10 +40,10 @@ def test_exact_search_gives_the_candidates_faiss_gives(library_dir: Path) -> Non
     assert index.manifest.index_type == "flat"
     texts = [normalise(t) for t in ["我的卡被冻结了", "my card was stolen", "公安让我把钱转到安全账户", ""]]
     vectors = assistant.encoder.encode(texts)
-    exact = search_batch(index, vectors, texts, assistant.weights)
+    exact = search_batch(index, vectors, texts, assistant.ranker.weights)
     # The same index read through FAISS's own search, as the approximate path does.
     through_faiss = replace(index, manifest=replace(index.manifest, index_type="hnsw"))
-    other = search_batch(through_faiss, vectors, texts, assistant.weights)
+    other = search_batch(through_faiss, vectors, texts, assistant.ranker.weights)
     for query in range(len(texts)):  # the same candidates with the same scores; FAISS orders exact ties its own way
         def scored(found, query=query):  # type: ignore[no-untyped-def]
             return {int(r): (round(float(d), 5), float(w)) for r, d, w in
@@ -62,9 +62,9 @@ def test_a_long_batch_is_searched_in_slices_with_the_same_result(
     assistant = Assistant.load(library=library_dir, encoder=HashEncoder(), log=lambda _: None)
     texts = [normalise(f"我的卡被冻结了 {i}") for i in range(9)] + [normalise("公安让我把钱转到安全账户")]
     vectors = assistant.encoder.encode(texts)
-    whole = search_batch(assistant.index, vectors, texts, assistant.weights)
+    whole = search_batch(assistant.index, vectors, texts, assistant.ranker.weights)
     monkeypatch.setattr(search, "LEXICAL_CELLS_PER_CHUNK", 3 * assistant.index.dense.ntotal)  # slices of 3 queries
-    sliced = search_batch(assistant.index, vectors, texts, assistant.weights)
+    sliced = search_batch(assistant.index, vectors, texts, assistant.ranker.weights)
     assert np.array_equal(whole.rows, sliced.rows) and np.array_equal(whole.lexical, sliced.lexical)
     # BLAS rounds a product's last bit by the shape of the batch it is part of.
     assert np.allclose(whole.dense, sliced.dense, atol=1e-6)
