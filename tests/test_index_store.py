@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from assist.atomic_write import read_sealed_json, write_sealed_json
 from assist.errors import IndexStateError
 from assist.indexing.store import (
     build_index,
@@ -77,10 +77,34 @@ def test_calibration_applies_only_to_its_library(library_dir: Path, hash_encoder
     manifest = build_index(load_library(library_dir), hash_encoder, folder)
     write_calibration(folder, manifest, 0.42, {"f1": 0.9})
     assert read_calibration(folder, manifest) == pytest.approx(0.42)
-    data = json.loads((folder / "calibration.json").read_text(encoding="utf-8"))
-    data["library_hash"] = "other"
-    (folder / "calibration.json").write_text(json.dumps(data), encoding="utf-8")
+    data = read_sealed_json(folder / "calibration.json")
+    write_sealed_json(folder / "calibration.json", {**data, "library_hash": "other"})
     assert read_calibration(folder, manifest) is None
+
+
+@pytest.mark.parametrize("threshold", [9.5, -0.1, float("nan"), float("inf"), "0.5", True, None])
+def test_a_calibration_out_of_range_is_refused_with_the_fix(
+    library_dir: Path, hash_encoder: HashEncoder, tmp_path: Path, threshold: object
+) -> None:
+    folder = tmp_path / "index"
+    manifest = build_index(load_library(library_dir), hash_encoder, folder)
+    write_calibration(folder, manifest, 0.42, {})
+    data = read_sealed_json(folder / "calibration.json")
+    write_sealed_json(folder / "calibration.json", {**data, "threshold": threshold})
+    with pytest.raises(IndexStateError, match="--calibrate"):
+        read_calibration(folder, manifest)
+    with pytest.raises(ValueError):
+        write_calibration(folder, manifest, threshold, {})  # type: ignore[arg-type]
+
+
+def test_a_hand_edited_calibration_is_refused(library_dir: Path, hash_encoder: HashEncoder, tmp_path: Path) -> None:
+    folder = tmp_path / "index"
+    manifest = build_index(load_library(library_dir), hash_encoder, folder)
+    write_calibration(folder, manifest, 0.42, {})
+    path = folder / "calibration.json"
+    path.write_bytes(path.read_bytes().replace(b"0.42", b"0.99"))
+    with pytest.raises(IndexStateError, match="damaged"):
+        read_calibration(folder, manifest)
 
 
 def test_large_libraries_get_an_approximate_index() -> None:
@@ -132,5 +156,5 @@ def test_tuned_head_is_stored_and_drives_lookups(library_dir: Path, hash_encoder
     head = assistant.index.head
     assert head is not None
     assert head.blend in BLEND_GRID and head.lexical_weight in LEXICAL_GRID
-    assert assistant.weights.lexical == head.lexical_weight
+    assert assistant.ranker.weights.lexical == head.lexical_weight
     assert assistant.suggest("我的卡被冻结了").candidates

@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import re
@@ -30,6 +29,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from assist.atomic_write import read_sealed_json, write_sealed_json
 from assist.compliance.rules import load_rule_pack
 from assist.errors import IndexStateError, InputError, LibraryError
 from assist.indexing.store import Manifest, build_index, load_index, read_manifest
@@ -99,11 +99,11 @@ def test_damaged_index_file_is_detected_with_the_fix(built: tuple[Path, Path, Ma
 
 def consistent_manifest(folder: Path, manifest: Manifest) -> None:
     """Re-checksum the build's files into the manifest, as if it had been forged to match."""
-    from assist.indexing.store import sha256_file, write_json_atomic
+    from assist.indexing.store import sha256_file
 
-    data = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    data = read_sealed_json(folder / "manifest.json")
     data["files"] = {name: sha256_file(folder / manifest.build / name) for name in manifest.files}
-    write_json_atomic(folder / "manifest.json", data)
+    write_sealed_json(folder / "manifest.json", data)
 
 
 @pytest.mark.parametrize("name", INDEX_FILES)
@@ -142,9 +142,10 @@ def test_manifest_pointing_at_a_missing_build_folder(built: tuple[Path, Path, Ma
 
 def test_manifest_of_another_library_or_model_is_stale(built: tuple[Path, Path, Manifest]) -> None:
     library_dir, folder, _ = built
-    data = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    for key, value in (("library_hash", "0" * 64), ("model_id", "another-model"), ("format", 999)):
-        (folder / "manifest.json").write_text(json.dumps({**data, key: value}), encoding="utf-8")
+    data = read_sealed_json(folder / "manifest.json")
+    for key, value in (("library_hash", "0" * 64), ("model_id", "another-model"), ("format", 999),
+                       ("examples", data["examples"] + 1), ("rows", "0" * 64)):
+        write_sealed_json(folder / "manifest.json", {**data, key: value})
         with pytest.raises(IndexStateError, match="assist build"):
             load_small(library_dir, folder)
     answers_frozen(load_small(library_dir, folder, auto_build=True))
@@ -189,6 +190,7 @@ field_values = st.one_of(
                 "index_type",
                 "build",
                 "created",
+                "rows",
                 "files",
                 "extra",
             ]
@@ -207,10 +209,10 @@ def test_damaged_manifest_is_an_index_state_error(
         folder = Path(scratch) / "index"
         shutil.copytree(pristine, folder)  # each example starts from the intact index
         path = folder / "manifest.json"
-        data = {**json.loads(path.read_bytes()), **changes}
+        data = {**read_sealed_json(path), **changes}
         for key in drop:
             data.pop(key, None)
-        path.write_text(json.dumps(data), encoding="utf-8")
+        write_sealed_json(path, data)  # forged with a valid seal: the fields themselves are checked
         try:
             answers_frozen(load_small(library_dir, folder))
         except IndexStateError as error:
@@ -275,7 +277,6 @@ class SlowEncoder(HashEncoder):
 
 save_lexical = lexical.LexicalIndex.save
 replace = os.replace
-write_json_atomic = store.write_json_atomic
 if phase == "staging":
     def save_then_pause(self, staging):
         names = save_lexical(self, staging)
@@ -283,9 +284,9 @@ if phase == "staging":
         return names
     lexical.LexicalIndex.save = save_then_pause
 elif phase == "renamed":
-    def pause_before_manifest(path, data):
+    def pause_before_manifest(path, data, indent=None):
         pause("renamed")
-    store.write_json_atomic = pause_before_manifest
+    store.write_sealed_json = pause_before_manifest
 elif phase == "manifest_temp":
     def replace_after_pause(source, target):
         if Path(target).name == "manifest.json":
@@ -513,7 +514,7 @@ def utterance_pool() -> list[str]:
     pool = dict.fromkeys(
         f"{prefix}{text}{suffix}" for text in BASE_UTTERANCES for prefix, suffix in zip(PREFIXES, SUFFIXES, strict=True)
     )
-    return list(pool)
+    return [text for text in pool if text.strip()]  # a blank utterance is an InputError, not a lookup
 
 
 def fingerprint(suggestion: Suggestion) -> tuple[Any, ...]:

@@ -1,22 +1,45 @@
 """Compliance checks on scripts and agent drafts, and the draft-set evaluation.
 
-``script_violations`` checks every sentence a script makes an agent say (empathy,
-solution preview, steps, escalation) as agent text; ``blocking`` keeps the
-violations that must stop a reply. ``evaluate_drafts`` measures a rule pack on a
-labelled JSONL of agent drafts (``{"text": ..., "violations": [category ids]}``).
+``script_violations`` checks what a script makes an agent say, as it is served
+(:func:`served_texts`): each field (empathy, solution preview, steps,
+escalation), the reply as joined (an agent reads empathy and preview as one
+sentence, so a phrase split across the two is still one phrase), and the card
+as the CLI and console show it, each also as converted to traditional
+characters for a traditional-Chinese caller. ``blocking`` keeps the violations
+that must stop a reply. ``evaluate_drafts`` measures a rule pack on a labelled
+JSONL of agent drafts (``{"text": ..., "violations": [category ids]}``).
 """
 
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import opencc
+
 from assist.compliance.rules import AGENT_CATEGORIES, RulePack
+from assist.compliance.semantic import SemanticSignal
 from assist.errors import InputError
+from assist.text.normalise import to_simplified
 from assist.types import Script, Violation
+
+TRADITIONAL_CONVERSIONS = ("s2t", "s2twp", "s2hk")
+"""OpenCC conversions a simplified reply may be served in: plain traditional characters,
+Taiwan phrasing, Hong Kong characters."""
+_converters: dict[str, opencc.OpenCC] = {}
+_converter_lock = threading.Lock()
+
+
+def _convert(text: str, config: str) -> str:
+    with _converter_lock:  # an OpenCC converter is not documented as thread-safe
+        converter = _converters.get(config)
+        if converter is None:
+            converter = _converters[config] = opencc.OpenCC(config)
+        return str(converter.convert(text))
 
 
 def script_fields(script: Script) -> list[tuple[str, str]]:
@@ -28,17 +51,52 @@ def script_fields(script: Script) -> list[tuple[str, str]]:
     return [(name, text) for name, text in fields if text.strip()]
 
 
+def card_text(script: Script) -> str:
+    """The script as the CLI's suggestion card shows it: the reply, then the numbered steps."""
+    steps = "\n".join(f"{i}. {step}" for i, step in enumerate(script.steps, 1))
+    return f"{script.reply}\n\n{steps}" if steps else script.reply
+
+
+def served_texts(script: Script) -> list[tuple[str, str]]:
+    """(where, text) for everything a script puts in front of an agent: each field, the reply
+    as joined (:func:`assist.types.join_reply`), the card with its steps, and the traditional
+    conversions of each whose normalised form differs from the original's (rules match on
+    simplified text, so any other conversion checks the same)."""
+    texts = script_fields(script)
+    if script.empathy.strip() and script.solution_preview.strip():
+        texts.append(("reply", script.reply))
+    if script.steps:
+        texts.append(("card", card_text(script)))
+    served = list(texts)
+    if script.language.startswith("zh"):
+        for name, text in texts:
+            simplified = to_simplified(text)
+            seen = {simplified}
+            for config in TRADITIONAL_CONVERSIONS:
+                converted = _convert(text, config)
+                if to_simplified(converted) not in seen:
+                    seen.add(to_simplified(converted))
+                    served.append((f"{name} ({config})", converted))
+    return served
+
+
 def script_field_violations(script: Script, pack: RulePack) -> list[tuple[str, Violation]]:
-    """Violations per script field; each span indexes that field's text."""
-    return [
-        (name, violation)
-        for name, text in script_fields(script)
-        for violation in pack.check(text, audience="agent")
-    ]
+    """Violations in every served text of a script (:func:`served_texts`), each named by where
+    it was found; a violation already found in a single field is not repeated for the joined
+    texts. Spans index the text they were found in."""
+    found: list[tuple[str, Violation]] = []
+    seen: set[tuple[str, str]] = set()
+    for name, text in served_texts(script):
+        for violation in pack.check(text, audience="agent"):
+            key = (violation.rule_id, to_simplified(violation.matched_text))
+            if key not in seen:
+                seen.add(key)
+                found.append((name, violation))
+    return found
 
 
 def script_violations(script: Script, pack: RulePack) -> list[Violation]:
-    """Agent-side violations anywhere in a script (spans index the field they came from)."""
+    """Agent-side violations anywhere a script is served (spans index the text they came from)."""
     return [violation for _, violation in script_field_violations(script, pack)]
 
 
@@ -191,7 +249,8 @@ def evaluate_drafts(pack: RulePack, path: Path) -> DraftReport:
     return score_drafts(pack, drafts, str(path))
 
 
-def score_drafts(pack: RulePack, drafts: Sequence[LabelledDraft], label: str = "") -> DraftReport:
+def score_drafts(pack: RulePack, drafts: Sequence[LabelledDraft], label: str = "",
+                 semantic: SemanticSignal | None = None) -> DraftReport:
     support = dict.fromkeys(AGENT_CATEGORIES, 0)
     detected = dict.fromkeys(AGENT_CATEGORIES, 0)
     flagged = dict.fromkeys(AGENT_CATEGORIES, 0)
@@ -199,7 +258,7 @@ def score_drafts(pack: RulePack, drafts: Sequence[LabelledDraft], label: str = "
     false_flags: list[FalseFlag] = []
     flagged_clean = 0
     for draft in drafts:
-        found = {v.category: v for v in reversed(pack.check(draft.text, audience="agent"))}
+        found = {v.category: v for v in reversed(pack.check(draft.text, audience="agent", semantic=semantic))}
         if found and not draft.categories:
             flagged_clean += 1
         for category in draft.categories:

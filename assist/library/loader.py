@@ -14,7 +14,10 @@ import hashlib
 import os
 import re
 import sys
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -108,22 +111,116 @@ class Library:
         return next((s for s in self.scripts if s.id == script_id), None)
 
 
-def read_yaml(path: Path, root: Path) -> tuple[Any, yaml.Node | None]:
-    """Read one YAML file safely; return its data and its node tree for line lookups."""
-    label = display_path(path, root)
+@dataclass(frozen=True)
+class FileStat:
+    """What a cheap change check compares: a file's size and modification time (ns)."""
+
+    path: str
+    size: int
+    mtime_ns: int
+
+
+class FileSnapshot:
+    """Files read at most once each: whatever is parsed and whatever is hashed are the same bytes.
+
+    Reading a file to parse it and again to hash it let an edit saved in between stamp
+    an index, or the validated snapshot, built from the old text with the new text's
+    hash. Inside :func:`reading_once`, :func:`read_yaml` and :func:`hash_files` take
+    every file's bytes from the active snapshot, which reads a file the first time it
+    is asked for and returns those bytes ever after. Each file's stat is taken *before*
+    its read, so a file changed after its read always shows a newer stat than the one
+    recorded (see :class:`assist.compliance.validated.LibraryWatch`). ``parsed`` lists
+    the files :func:`read_yaml` parsed.
+    """
+
+    def __init__(self) -> None:
+        self._contents: dict[Path, bytes] = {}
+        self._stats: dict[Path, FileStat] = {}
+        self.parsed: set[Path] = set()
+        self._lock = threading.Lock()
+
+    def data(self, path: Path) -> bytes:
+        """The bytes of ``path``: read now if this snapshot has not read it yet."""
+        key = path.resolve()
+        with self._lock:
+            if key not in self._contents:
+                before = key.stat()
+                self._contents[key] = key.read_bytes()
+                self._stats[key] = FileStat(str(key), before.st_size, before.st_mtime_ns)
+            return self._contents[key]
+
+    @property
+    def stats(self) -> tuple[FileStat, ...]:
+        with self._lock:
+            return tuple(sorted(self._stats.values(), key=lambda s: s.path))
+
+    def read_paths(self) -> set[Path]:
+        """The (resolved) files read so far."""
+        with self._lock:
+            return set(self._contents)
+
+
+_ACTIVE: ContextVar[FileSnapshot | None] = ContextVar("assist_file_snapshot", default=None)
+
+
+@contextmanager
+def reading_once() -> Iterator[FileSnapshot]:
+    """A block in which every library, rule and code file is read at most once (the active
+    :class:`FileSnapshot`, yielded). Nested blocks share the outer block's snapshot."""
+    active = _ACTIVE.get()
+    if active is not None:
+        yield active
+        return
+    snapshot = FileSnapshot()
+    token = _ACTIVE.set(snapshot)
+    try:
+        yield snapshot
+    finally:
+        _ACTIVE.reset(token)
+
+
+def _file_bytes(path: Path) -> bytes:
+    active = _ACTIVE.get()
+    return active.data(path) if active is not None else path.read_bytes()
+
+
+def _inside(path: Path, root: Path) -> Path:
     resolved = path.resolve()
     if not resolved.is_relative_to(root.resolve()):
         raise LibraryError(
             f"file lies outside the library folder (it links to {resolved})", file=str(path),
             fix="keep every script and rule file inside the library folder (no symlinks out)",
         )
-    size = resolved.stat().st_size
-    if size > MAX_LIBRARY_FILE_BYTES:
+    return resolved
+
+
+def _read_limited(resolved: Path, label: str) -> bytes:
+    try:
+        size = resolved.stat().st_size
+        raw = _file_bytes(resolved) if size <= MAX_LIBRARY_FILE_BYTES else b""
+    except OSError as exc:
+        raise LibraryError(
+            f"cannot be read ({exc.strerror or exc})", file=label,
+            fix="check the file's permissions (assist only reads the library)",
+        ) from None
+    if size > MAX_LIBRARY_FILE_BYTES or len(raw) > MAX_LIBRARY_FILE_BYTES:
+        size = max(size, len(raw))
         raise LibraryError(
             f"file is {size:,} bytes, over the {MAX_LIBRARY_FILE_BYTES:,}-byte limit",
             file=label, fix="split it into several files",
         )
-    raw = resolved.read_bytes()
+    return raw
+
+
+def read_yaml(path: Path, root: Path) -> tuple[Any, yaml.Node | None]:
+    """Read one YAML file safely; return its data and its node tree for line lookups.
+
+    Inside :func:`reading_once` the bytes are the active snapshot's."""
+    label = display_path(path, root)
+    raw = _read_limited(_inside(path, root), label)
+    active = _ACTIVE.get()
+    if active is not None:
+        active.parsed.add(path.resolve())
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -283,6 +380,10 @@ def load_scenarios(root: Path) -> tuple[str, ...] | None:
     path = root / "scenarios.yaml"
     if not path.is_file():
         return None
+    return _read_scenarios(path, root)
+
+
+def _read_scenarios(path: Path, root: Path) -> tuple[str, ...]:
     data, node = read_yaml(path, root)
     label = display_path(path, root)
     items = data.get("scenarios") if isinstance(data, dict) else None
@@ -308,9 +409,11 @@ def load_scenarios(root: Path) -> tuple[str, ...] | None:
 class _ScriptReader:
     """Validates the script entries of one file against the library's taxonomy."""
 
-    def __init__(self, label: str, scenarios: tuple[str, ...] | None) -> None:
+    def __init__(self, label: str, scenarios: tuple[str, ...] | None, reserved_ok: bool = False) -> None:
         self.label = label
         self.scenarios = scenarios
+        self.reserved_ok = reserved_ok
+        """Whether scripts may name a reserved scenario (the out-of-scope set, assist.library.out_of_scope)."""
 
     def error(self, message: str, node: yaml.Node | None, field: str | None, fix: str) -> LibraryError:
         return LibraryError(message, file=self.label, line=line_of(node), field=field, fix=fix)
@@ -411,7 +514,7 @@ class _ScriptReader:
         )
 
     def check_scenario(self, scenario: str, node: yaml.Node | None) -> None:
-        if scenario in RESERVED_SCENARIOS:
+        if scenario in RESERVED_SCENARIOS and not self.reserved_ok:
             raise self.error(f"'{scenario}' is reserved for evaluation labels", node, "scenario",
                              "name the customer situation this script answers")
         if self.scenarios is not None and scenario not in self.scenarios:
@@ -424,9 +527,11 @@ class _ScriptReader:
                              "use lower-case letters, digits and underscores")
 
 
-def read_script_file(path: Path, root: Path, scenarios: tuple[str, ...] | None) -> list[Script]:
+def read_script_file(
+    path: Path, root: Path, scenarios: tuple[str, ...] | None, reserved_ok: bool = False
+) -> list[Script]:
     data, node = read_yaml(path, root)
-    reader = _ScriptReader(display_path(path, root), scenarios)
+    reader = _ScriptReader(display_path(path, root), scenarios, reserved_ok)
     if data is None:
         return []
     if not isinstance(data, dict) or "scripts" not in data:
@@ -448,18 +553,29 @@ def script_files(root: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
 
 
-def library_hash(root: Path) -> str:
-    """Hash of what an index is built from: the script files and ``scenarios.yaml``."""
+def library_files(root: Path) -> list[Path]:
+    """What an index is built from: the script files and ``scenarios.yaml``."""
     extra = [root / "scenarios.yaml"] if (root / "scenarios.yaml").is_file() else []
-    return hash_files([*script_files(root), *extra], root)
+    return [*script_files(root), *extra]
+
+
+def library_hash(root: Path) -> str:
+    """Hash of what an index is built from, read from the disk now."""
+    return hash_files(library_files(root), root)
+
+
+def _relative(path: Path, root: Path) -> str:
+    return path.resolve().relative_to(root.resolve()).as_posix()
 
 
 def hash_files(paths: Iterable[Path], root: Path) -> str:
+    """SHA-256 over (path relative to ``root``, bytes) pairs in path order; inside
+    :func:`reading_once`, of the bytes the active snapshot read (the ones parsed)."""
     digest = hashlib.sha256()
-    for path in sorted(paths):
-        digest.update(path.resolve().relative_to(root.resolve()).as_posix().encode())
+    for relative, path in sorted((_relative(p, root), p) for p in paths):
+        digest.update(relative.encode())
         digest.update(b"\0")
-        digest.update(path.read_bytes())
+        digest.update(_file_bytes(path))
         digest.update(b"\0")
     return digest.hexdigest()
 
@@ -467,7 +583,9 @@ def hash_files(paths: Iterable[Path], root: Path) -> str:
 def load_library(root: Path | str | None = None) -> Library:
     """Read and validate every script file under ``root/scripts``.
 
-    Raises :class:`LibraryError` on the first problem found, naming its place.
+    Each file is read once (:func:`reading_once`): the scripts and the content hash come
+    from the same bytes and the same list of files. Raises :class:`LibraryError` on the
+    first problem found, naming its place.
     """
     root = Path(root) if root is not None else SHIPPED_LIBRARY
     if not (root / "scripts").is_dir():
@@ -475,19 +593,24 @@ def load_library(root: Path | str | None = None) -> Library:
             "no 'scripts' folder", file=str(root),
             fix="point --library at a folder holding scripts/*.yaml (see docs/library-format.md)",
         )
-    scenarios = load_scenarios(root)
-    files = script_files(root)
-    scripts: list[Script] = []
-    first_seen: dict[str, str] = {}
-    for path in files:
-        for script in read_script_file(path, root, scenarios):
-            if script.id in first_seen:
-                raise LibraryError(
-                    f"duplicate id '{script.id}' (first defined in {first_seen[script.id]})",
-                    file=script.source, line=script.line, field="id", fix="give each script a unique id",
-                )
-            first_seen[script.id] = script.source
-            scripts.append(script)
+    with reading_once():
+        inputs = library_files(root)
+        listed = root / "scenarios.yaml" in inputs
+        scenarios = _read_scenarios(root / "scenarios.yaml", root) if listed else None
+        scripts: list[Script] = []
+        first_seen: dict[str, str] = {}
+        for path in inputs:
+            if path == root / "scenarios.yaml":
+                continue
+            for script in read_script_file(path, root, scenarios):
+                if script.id in first_seen:
+                    raise LibraryError(
+                        f"duplicate id '{script.id}' (first defined in {first_seen[script.id]})",
+                        file=script.source, line=script.line, field="id", fix="give each script a unique id",
+                    )
+                first_seen[script.id] = script.source
+                scripts.append(script)
+        content_hash = hash_files(inputs, root)
     if not any(s.status in SUGGESTABLE for s in scripts):
         raise LibraryError("the library has no scripts to suggest", file=str(root / "scripts"),
                            fix="add at least one script without 'status: draft'")
@@ -500,7 +623,7 @@ def load_library(root: Path | str | None = None) -> Library:
         root=root,
         scripts=tuple(scripts),
         scenarios=found,
-        content_hash=library_hash(root),
+        content_hash=content_hash,
     )
 
 

@@ -16,13 +16,24 @@ SentencePiece port (about 0.5 s to build its tables). A one-shot
 The forward pass is :mod:`assist.encoders.usem.forward`, which caches the per-token
 work. ``tests/test_usem_loader.py`` checks the vectors against the package's
 own loader and forward pass.
+
+Integrity (docs/integrity.md): every cached file is *stamped* when written, its
+SHA-256 with its size and modification time (``COMPLETE`` lists the stamps of
+the weights' files; the static table has a ``.stamp.json`` beside it). A load
+compares size, modification time and a hash of the file's first and last 64 KiB
+with the stamp (microseconds, where hashing the 65 MB table on every start would
+take ~0.15 s); when the size or time moved, the whole file is hashed once and
+compared. A damaged file is rebuilt from the package. A cache folder that cannot
+be written is named on stderr, instead of being rebuilt silently on every start.
 """
 
 from __future__ import annotations
 
-import contextlib
+import hashlib
+import json
 import os
 import shutil
+import sys
 import tempfile
 from functools import lru_cache
 from importlib import metadata
@@ -32,6 +43,7 @@ from typing import Any
 import numpy as np
 
 PINNED_VERSION = "0.2.1"
+CACHE_ENV = "ASSIST_CACHE_DIR"
 CACHE_LAYOUT = "folded1"
 """Names what the cache holds beyond the package's arrays; a new layout gets a new folder."""
 _CHUNKS = 17
@@ -46,7 +58,7 @@ def package_resources() -> Path:
 
 
 def cache_folder() -> Path:
-    base = os.environ.get("ASSIST_CACHE_DIR")
+    base = os.environ.get(CACHE_ENV)
     if base:
         root = Path(base)
     else:
@@ -69,38 +81,109 @@ def inflate_weights(npz_path: Path) -> dict[str, np.ndarray]:
     return arrays
 
 
+EDGE_BYTES = 64 * 1024
+"""Bytes at each end of a cached file hashed on every load (the header and the last rows)."""
+
+
+def _sha256(path: Path, edges_only: bool = False) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        if edges_only:
+            digest.update(handle.read(EDGE_BYTES))
+            handle.seek(max(0, os.fstat(handle.fileno()).st_size - EDGE_BYTES))
+            digest.update(handle.read(EDGE_BYTES))
+        else:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def stamp(path: Path) -> dict[str, Any]:
+    """What :func:`check_stamp` compares a cached file with later."""
+    st = path.stat()
+    return {"sha256": _sha256(path), "edges": _sha256(path, edges_only=True),
+            "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+
+
+def check_stamp(path: Path, recorded: Any) -> tuple[bool, dict[str, Any] | None]:
+    """(intact, new stamp to record or None). Cheap when size and time match the stamp: only
+    the file's ends are hashed; otherwise the whole file is hashed and, if it still matches,
+    a fresh stamp (new time) is returned for the caller to save."""
+    try:
+        st = path.stat()
+        if not isinstance(recorded, dict) or st.st_size != recorded.get("size"):
+            return False, None
+        if st.st_mtime_ns == recorded.get("mtime_ns"):
+            return _sha256(path, edges_only=True) == recorded.get("edges"), None
+        if _sha256(path) != recorded.get("sha256"):
+            return False, None
+        return True, stamp(path)
+    except OSError:
+        return False, None
+
+
+def cache_unwritable(folder: Path, error: OSError, what: str) -> None:
+    """Say once per start that the cache cannot be kept, naming the folder and the way out."""
+    sys.stderr.write(
+        f"assist: cannot keep the {what} in {folder} ({error.strerror or error}); it is rebuilt on every "
+        f"start. Set {CACHE_ENV} to a writable folder.\n"
+    )
+
+
 def write_cache(arrays: dict[str, np.ndarray], folder: Path) -> None:
-    """Write every array as ``<name>.npy`` into a temp folder, then rename it into place."""
+    """Write every array as ``<name>.npy`` into a temp folder, stamp each in ``COMPLETE``, then
+    rename the folder into place (a damaged folder already there is moved aside first)."""
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     try:
         for name, array in arrays.items():
             np.save(staging / f"{name}.npy", array, allow_pickle=False)
-        (staging / "COMPLETE").write_text("ok\n", encoding="utf-8")
+        stamps = {f"{name}.npy": stamp(staging / f"{name}.npy") for name in arrays}
+        (staging / "COMPLETE").write_text(json.dumps({"files": stamps}), encoding="utf-8")
+        if folder.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{folder.name}.old.", dir=folder.parent))
+            os.replace(folder, old / "damaged")
+            shutil.rmtree(old, ignore_errors=True)
         os.replace(staging, folder)
     except OSError:
         shutil.rmtree(staging, ignore_errors=True)
-        if not (folder / "COMPLETE").is_file():
+        if read_cache(folder) is None:
             raise
 
 
 def read_cache(folder: Path) -> dict[str, np.ndarray] | None:
-    if not (folder / "COMPLETE").is_file():
+    """The cached arrays, or None when the folder is missing, incomplete or fails its stamps."""
+    try:
+        manifest = json.loads((folder / "COMPLETE").read_text(encoding="utf-8"))
+        stamps = manifest["files"]
+        present = {p.name for p in folder.glob("*.npy")}
+        if not isinstance(stamps, dict) or set(stamps) != present or "table.npy" not in stamps:
+            return None
+    except (OSError, ValueError, TypeError, KeyError):
         return None
     arrays: dict[str, np.ndarray] = {}
+    refreshed: dict[str, Any] = {}
     try:
-        for path in folder.glob("*.npy"):
-            if path.stem == "table":
-                arrays[path.stem] = np.load(path, mmap_mode="r", allow_pickle=False)
-            else:
-                arrays[path.stem] = np.load(path, allow_pickle=False)
+        for name, recorded in stamps.items():
+            intact, fresh = check_stamp(folder / name, recorded)
+            if not intact:
+                return None
+            if fresh is not None:
+                refreshed[name] = fresh
+            path = folder / name
+            arrays[path.stem] = np.load(path, mmap_mode="r" if path.stem == "table" else None, allow_pickle=False)
     except (OSError, ValueError):
         return None
-    return arrays if "table" in arrays else None
+    if refreshed:  # the files were touched, not changed: record their new times (if the folder is writable)
+        try:
+            (folder / "COMPLETE").write_text(json.dumps({"files": {**stamps, **refreshed}}), encoding="utf-8")
+        except OSError as error:
+            cache_unwritable(folder, error, "model cache's stamps")
+    return arrays
 
 
 def load_weights() -> dict[str, np.ndarray]:
-    """Cached arrays when present; otherwise inflate them and try to cache them."""
+    """Cached arrays when present and intact; otherwise inflate them and cache them."""
     folder = cache_folder()
     cached = read_cache(folder)
     if cached is not None:
@@ -109,8 +192,10 @@ def load_weights() -> dict[str, np.ndarray]:
 
     arrays = inflate_weights(package_resources() / "weights.npz")
     arrays.update(folded_arrays(arrays))
-    with contextlib.suppress(OSError):  # a read-only home: run from the inflated arrays, uncached
+    try:
         write_cache(arrays, folder)
+    except OSError as error:  # a read-only home: run from the inflated arrays, and say so
+        cache_unwritable(folder, error, "model cache")
     return arrays
 
 

@@ -21,7 +21,8 @@ made from sentence encoders (the "model2vec" recipe):
 A sentence's vector is then the normalised sum of its tokens' rows: a
 tokenisation, a gather and a sum, about 0.1 ms. The table is computed once per
 machine (about 25 s on both cores of a 2-core desktop) and cached beside the
-weights in half precision, written to a temporary file and renamed into place.
+weights in half precision, written to a temporary file and renamed into place,
+with a stamp beside it that every load checks (:func:`load_table`).
 
 Alone it ranks one to four points of top-1 below the full model (the dev set,
 and BANKING77, which nobody here wrote; README, "Measured quality"), which is
@@ -32,14 +33,16 @@ why the default assistant consults the full model where this one is unsure
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 
+from assist.atomic_write import write_json_atomic
 from assist.encoders.base import STATIC_MODEL, l2_normalise
 from assist.encoders.threads import numeric_threads
 from assist.encoders.usem.forward import BRANCH, ORDERS, UsemWeights
@@ -107,24 +110,37 @@ def table_path() -> Path:
     return folder.parent / f"{folder.name}-static-{STATIC_LAYOUT}.npy"
 
 
+def stamp_path(path: Path) -> Path:
+    """The stamp (:func:`assist.encoders.usem.loader.stamp`) kept beside the cached table."""
+    return path.with_name(f"{path.name}.stamp.json")
+
+
 def load_table() -> np.ndarray:
     """The cached static table in float16, memory-mapped; distilled and cached first if
-    missing or damaged.
+    missing, damaged or unstamped.
 
     Half precision halves the file (131 MB for 128,000 tokens) for about 20 µs a
     lookup (converting the gathered rows to float32, in which they are summed); a
     row's rounding error (~1e-3 of its size) is far below the differences between
-    tokens. A file of another shape or type is distilled again.
+    tokens. The file is checked against its stamp on every load (size, time and its
+    ends: microseconds; the whole file only when its time moved), and a file of
+    another shape or type is distilled again.
     """
-    path = table_path()
-    with contextlib.suppress(OSError, ValueError):
-        cached = np.load(path, mmap_mode="r", allow_pickle=False)
-        if cached.dtype == np.float16 and cached.ndim == 2 and cached.shape[1] == StaticEncoder.dim:
-            return cached
-    from assist.encoders.usem.loader import load_weights
+    from assist.encoders.usem.loader import cache_unwritable, check_stamp, load_weights, stamp
 
+    path = table_path()
+    try:
+        intact, fresh = check_stamp(path, json.loads(stamp_path(path).read_text(encoding="utf-8")))
+        cached = np.load(path, mmap_mode="r", allow_pickle=False) if intact else None
+        if cached is not None and cached.dtype == np.float16 and cached.ndim == 2 \
+                and cached.shape[1] == StaticEncoder.dim:
+            if fresh is not None:
+                _save_stamp(path, fresh, cache_unwritable)
+            return cached
+    except (OSError, ValueError):
+        pass
     table = distil_table(UsemWeights.from_arrays(load_weights())).astype(np.float16)
-    with contextlib.suppress(OSError):  # a read-only home: run from the table in memory
+    try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, staging = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
         try:
@@ -134,7 +150,17 @@ def load_table() -> np.ndarray:
         finally:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(staging)
+        write_json_atomic(stamp_path(path), stamp(path))
+    except OSError as error:  # a read-only home: run from the table in memory, and say so
+        cache_unwritable(path.parent, error, "quick pass's token table")
     return table
+
+
+def _save_stamp(path: Path, fresh: dict[str, object], unwritable: Callable[[Path, OSError, str], None]) -> None:
+    try:
+        write_json_atomic(stamp_path(path), fresh)
+    except OSError as error:
+        unwritable(path.parent, error, "quick pass's table stamp")
 
 
 class StaticEncoder:
