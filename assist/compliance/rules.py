@@ -577,8 +577,15 @@ def _all_hits(rule: Rule, trigger: Trigger, ctx: _Context, sentence: _Sentence,
     """For each hit of the first lexicon, the nearest hit of every other one, if the group
     stays within the trigger's reach."""
     for anchor in per_item[0]:
+        if trigger.within is None and trigger.reach == "clause":
+            left, right = _clause_bounds(ctx.norm, anchor[1][0], anchor[1][1], sentence.start, sentence.end)
+            reachable = [[p for p in others if left <= p[1][0] and p[1][1] <= right] for others in per_item[1:]]
+        else:
+            reachable = per_item[1:]
+        if any(not others for others in reachable):
+            continue
         group = [anchor]
-        for others in per_item[1:]:
+        for others in reachable:
             group.append(min(others, key=lambda p: abs(p[1][0] - anchor[1][0])))
         start = min(p[1][0] for p in group)
         end = max(p[1][1] for p in group)
@@ -606,10 +613,13 @@ def _cancelled(hit: Hit, ctx: _Context, sentence: _Sentence,
                 return f"{scope.kind} scope of 「{ctx.norm[s:e]}」"
     for s, e in phrase_hits.get("scope.pseudo", ()):
         if any(_overlap((s, e), p) and not (p[0] <= s and e <= p[1]) for p in pieces):
-            return f"question form 「{ctx.norm[s:e]}」"  # 不能调 inside 能不能调
+            # 不能调 straddling 能不能调, 没办法 inside 没办法保证: part of a phrase that is no trigger
+            return f"part of 「{ctx.norm[s:e]}」"
     for name in rule.unless:
         for s, e in phrase_hits.get(name, ()):
-            if not any(_overlap((s, e), p) for p in pieces):  # "i can" inside "nothing i can do"
+            # An unless phrase overlapping the hit is part of it ("i can" in "nothing i can do",
+            # 帮您 in 没办法帮您) unless it holds the whole hit (没办法 in 没办法保证).
+            if not any(_overlap((s, e), p) and not (s <= p[0] and p[1] <= e) for p in pieces):
                 return f"unless {name} 「{ctx.norm[s:e]}」"
     for exception in rule.exceptions:
         if exception.regex.search(_exception_piece(exception.scope, ctx, sentence, hit)):
