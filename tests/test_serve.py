@@ -98,16 +98,15 @@ def test_fraud_utterance_is_pinned_with_alert(client: TestClient) -> None:
     assert "挂断电话" in body["reply"]
 
 
-def test_third_unresolved_contact_in_a_session_escalates(client: TestClient) -> None:
+def test_a_session_counts_its_scenarios_but_never_escalates_on_its_own_repeats(client: TestClient) -> None:
+    """Three mentions in one call are one contact (repeated contact across calls is the call store's)."""
     session = {"utterance": FROZEN, "session_id": "call-42"}
     first, second, third = (client.post("/v1/suggest", json=session).json() for _ in range(3))
     assert first["raised"] == {"account_frozen": 1}
     assert second["raised"] == {"account_frozen": 2}
-    assert not [a for a in second["alerts"] if a.startswith("repeated_unresolved")]
     assert third["session_id"] == "call-42"
     assert third["raised"] == {"account_frozen": 3}
-    assert any(a.startswith("repeated_unresolved") for a in third["alerts"])
-    assert "主管" in third["escalation"]
+    assert not third["alerts"] and third["escalation"] == first["escalation"]
 
     other = client.post("/v1/suggest", json={**session, "session_id": "call-43"}).json()
     assert other["raised"] == {"account_frozen": 1} and not other["alerts"]
@@ -464,14 +463,15 @@ def test_stdio_round_trip_survives_garbage(assistant: Assistant) -> None:
     assert fraud["result"]["raised"] == {"fraud_in_progress": 1}
 
 
-def test_stdio_sessions_escalate_and_long_lines_are_refused(assistant: Assistant) -> None:
+def test_stdio_sessions_count_and_long_lines_are_refused(assistant: Assistant) -> None:
     request = line({"id": 1, "method": "suggest",
                     "params": {"utterance": FROZEN, "session_id": "chat-7"}})
     long_line = json.dumps({"id": 9, "method": "check", "params": {"draft": "x" * MAX_LINE_CHARS}})
     responses = run_stdio(assistant, [request, long_line, request, request])
     assert responses[1] == {"id": None, "error": responses[1]["error"]}
     assert responses[1]["error"]["code"] == "payload_too_large"
-    assert any(a.startswith("repeated_unresolved") for a in responses[3]["result"]["alerts"])
+    assert responses[3]["result"]["raised"] == {"account_frozen": 3}
+    assert not responses[3]["result"]["alerts"]
 
 
 def test_stdio_writes_unicode_as_is(assistant: Assistant) -> None:
@@ -567,5 +567,3 @@ def test_call_memory_is_shared_by_apps_on_one_state_folder(assistant: Assistant,
     with first, second:
         raised = [client.post("/v1/suggest", json=body).json() for client in (first, second, first)]
     assert [r["raised"]["account_frozen"] for r in raised] == [1, 2, 3]
-    assert any(a.startswith("repeated_unresolved") for a in raised[2]["alerts"])
-    assert not any(a.startswith("repeated_unresolved") for a in raised[1]["alerts"])

@@ -1,4 +1,4 @@
-"""Call memory within one session: scenarios counted, the repeated-contact escalation on the third raise."""
+"""Call memory within one session: scenarios counted, never escalated on the call's own repeats."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 
 from assist.lookup.assistant import Assistant
-from assist.lookup.session import REPEAT_LIMIT, REPEATED_SCENARIO, Session
+from assist.lookup.session import Session
 from tests.conftest import HashEncoder
+
+FROZEN = "我的卡被冻结了，钱取不出来"
 
 
 @pytest.fixture
@@ -18,35 +20,32 @@ def assistant(library_dir: Path, tmp_path: Path) -> Assistant:
     return loaded
 
 
-def test_a_scenario_raised_below_the_limit_carries_no_alert(assistant: Assistant) -> None:
+def test_repeats_within_one_call_are_counted_but_never_escalated(assistant: Assistant) -> None:
     session = assistant.session()
-    for _ in range(REPEAT_LIMIT - 1):
-        suggestion = session.suggest("我的卡被冻结了，钱取不出来")
-        assert suggestion.alerts == []
-    assert session.raised == {"account_frozen": REPEAT_LIMIT - 1}
+    alone = assistant.suggest(FROZEN)
+    answers = [session.suggest(FROZEN) for _ in range(3)]
+    assert session.raised == {"account_frozen": 3}
+    for answer in answers:
+        assert answer.alerts == alone.alerts and answer.escalation == alone.escalation
 
 
-def test_the_third_raise_escalates_with_the_repeated_contact_script(assistant: Assistant) -> None:
+def test_a_pinned_scam_keeps_its_own_escalation_on_every_mention(assistant: Assistant) -> None:
     session = assistant.session()
-    suggestions = [session.suggest("我的卡被冻结了，钱取不出来") for _ in range(REPEAT_LIMIT)]
-    last = suggestions[-1]
-    assert last.top is not None and last.top.scenario == "account_frozen"  # the answer itself stays
-    assert any(REPEATED_SCENARIO in alert for alert in last.alerts)
-    repeated = assistant.scenario_script(REPEATED_SCENARIO)
-    assert repeated is not None and repeated.escalation is not None
-    assert last.escalation is not None and repeated.escalation in last.escalation
+    answers = [session.suggest("有人让我把钱转到安全账户") for _ in range(3)]
+    assert all(a.pinned_by is not None for a in answers)
+    assert {a.escalation for a in answers} == {answers[0].escalation}
+    assert {tuple(a.alerts) for a in answers} == {tuple(answers[0].alerts)}
 
 
 def test_sessions_do_not_share_counts(assistant: Assistant) -> None:
     first, second = assistant.session(), assistant.session()
-    for _ in range(REPEAT_LIMIT):
-        first.suggest("我的卡被冻结了，钱取不出来")
-    assert second.suggest("我的卡被冻结了，钱取不出来").alerts == []
+    first.suggest(FROZEN)
+    second.suggest(FROZEN)
+    assert first.raised == second.raised == {"account_frozen": 1}
 
 
 def test_abstentions_are_not_counted(assistant: Assistant) -> None:
     assistant.threshold = 5.0  # nothing clears it (scores are a cosine plus small bonuses)
     session = Session(assistant)
-    for _ in range(REPEAT_LIMIT):
-        assert session.suggest("我的卡被冻结了，钱取不出来").abstained
+    assert session.suggest(FROZEN).abstained
     assert session.raised == {}

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 
 from assist.errors import AssistError, UnavailableError
 from assist.lookup.assistant import check_utterance
-from assist.lookup.session import escalated
 from assist.server.api import AssistApi, SuggestRequest, SuggestResponse, suggestion_out
 from assist.server.metrics import Metrics
 from assist.server.sessions import SharedSessions
@@ -142,9 +141,7 @@ class BatchedLookups:
         raised: dict[str, int] = {}
         if request.session_id is not None:
             top = None if suggestion.abstained or suggestion.top is None else suggestion.top.scenario
-            count, raised = self.sessions.record(request.session_id, top)
-            if top is not None:
-                suggestion = escalated(assistant, suggestion, count, job.utterance, request.segment, request.channel)
+            _, raised = self.sessions.record(request.session_id, top)
         if self.metrics is not None:
             self.metrics.observe_suggestion(suggestion.abstained, suggestion.pinned_by)
         return suggestion_out(suggestion, assistant.threshold, request.session_id, raised)
