@@ -12,10 +12,11 @@ as possible of the cores it shares with the server. For each server it reports:
   the last is answered, for ``--seconds``: first POST /v1/suggest (with GET
   /v1/health probed alongside at 20/s, to show liveness under load), then GET
   /v1/health alone;
+* for the N-worker server, the closed loop on /v1/suggest again with a SIGHUP reload
+  at a third of the run and an admin reload at two thirds: the failed requests;
 * open loop: POST /v1/suggest offered at ``--rate`` requests/s on a fixed schedule
   (latency counted from the scheduled send, so queueing shows), with the server's
-  default rate limits on and no agent id, as a CTI gateway would send; for the
-  N-worker server a SIGHUP reload and an admin reload happen during this run.
+  default rate limits on and no agent id, as a CTI gateway would send.
 
 ``--baseline REV`` also measures the single-engine server of an earlier commit
 (closed loop only), extracted with ``git archive`` into a temporary folder, so one
@@ -38,7 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -148,8 +149,10 @@ def suggest_bodies(queries: list[str]) -> Iterator[bytes]:
 
 
 async def closed_loop(port: int, path: str, queries: list[str], clients: int, seconds: float,
-                      probe: bool) -> tuple[Tally, Tally]:
-    """``clients`` connections, each sending its next request when the last is answered."""
+                      probe: bool, events: Sequence[tuple[float, Callable[[], object]]] = ()
+                      ) -> tuple[Tally, Tally]:
+    """``clients`` connections, each sending its next request when the last is answered;
+    each of ``events`` (seconds after the start, action) runs on a thread meanwhile."""
     tally, probes = Tally(), Tally()
     bodies = suggest_bodies(queries)
     deadline = time.perf_counter() + seconds
@@ -168,15 +171,19 @@ async def closed_loop(port: int, path: str, queries: list[str], clients: int, se
             await asyncio.sleep(1 / HEALTH_PROBE_PER_S)
         connection.close()
 
+    async def fire(at: float, action: Callable[[], object]) -> None:
+        await asyncio.sleep(at)
+        await asyncio.to_thread(action)
+
     tally.started = probes.started = time.perf_counter()
     tasks = [client() for _ in range(clients)] + ([prober()] if probe else [])
+    tasks += [fire(at, action) for at, action in events]
     await asyncio.wait_for(asyncio.gather(*tasks), seconds + REQUEST_TIMEOUT_S + 10)
     tally.ended = probes.ended = time.perf_counter()
     return tally, probes
 
 
-async def open_loop(port: int, queries: list[str], rate: float, seconds: float,
-                    events: list[tuple[float, str]], on_event: dict[str, object]) -> tuple[Tally, Tally]:
+async def open_loop(port: int, queries: list[str], rate: float, seconds: float) -> tuple[Tally, Tally]:
     """Requests sent on a fixed schedule whatever the answers; latency from the scheduled time."""
     tally, probes = Tally(), Tally()
     bodies = suggest_bodies(queries)
@@ -199,13 +206,8 @@ async def open_loop(port: int, queries: list[str], rate: float, seconds: float,
     tally.started = probes.started = start
     probe_task = asyncio.ensure_future(prober(start + seconds))
     total = int(rate * seconds)
-    remaining_events = sorted(events)
     for n in range(total):
         scheduled = start + n / rate
-        while remaining_events and scheduled - start >= remaining_events[0][0]:
-            action = on_event[remaining_events.pop(0)[1]]
-            assert callable(action)
-            pending.add(asyncio.ensure_future(asyncio.to_thread(action)))
         delay = scheduled - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
@@ -343,6 +345,21 @@ def measure_closed(label: str, port: int, queries: list[str], args: argparse.Nam
     return len(suggest.latencies_ms) / wall
 
 
+def reload_under_load(label: str, process: subprocess.Popen[bytes], port: int, queries: list[str],
+                      args: argparse.Namespace) -> int:
+    """Closed-loop /v1/suggest with a SIGHUP at 1/3 of the run and an admin reload at 2/3; the failures."""
+    before = reload_count(port)
+    events = [(args.seconds / 3, functools.partial(process.send_signal, signal.SIGHUP)),
+              (2 * args.seconds / 3, functools.partial(admin_reload, port))]
+    suggest, _ = asyncio.run(closed_loop(port, "/v1/suggest", queries, args.clients, args.seconds, False, events))
+    time.sleep(2)
+    after = reload_count(port)
+    print(suggest.line(f"{label} suggest, 2 reloads during it"))
+    print(f"{label} reloads per worker pid: before {before}, after {after}; "
+          f"failed requests: {sum(suggest.errors.values())}", flush=True)
+    return sum(suggest.errors.values())
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=30.0)
@@ -386,25 +403,16 @@ def main(argv: list[str] | None = None) -> int:
         process, port = start_current(workers, rate_limited=False)
         try:
             throughput[str(workers)] = measure_closed(label, port, queries, args)
+            if workers == n and n > 1:
+                failed += reload_under_load(label, process, port, queries, args)
         finally:
             stop(process)
         process, port = start_current(workers, rate_limited=True)
         try:
-            reloads = workers == n and n > 1
-            events = [(args.seconds / 3, "hup"), (2 * args.seconds / 3, "admin")] if reloads else []
-            actions: dict[str, object] = {"hup": functools.partial(process.send_signal, signal.SIGHUP),
-                                          "admin": functools.partial(admin_reload, port)}
-            before = reload_count(port) if reloads else {}
-            suggest, probes = asyncio.run(open_loop(port, queries, args.rate, args.seconds, events, actions))
-            title = f"{label} open loop {args.rate:.0f}/s" + (", 2 reloads" if reloads else "")
-            print(suggest.line(title))
+            suggest, probes = asyncio.run(open_loop(port, queries, args.rate, args.seconds))
+            print(suggest.line(f"{label} open loop {args.rate:.0f}/s, default limits"))
             print(probes.line(f"{label}   health probes during it"), flush=True)
             failed += sum(suggest.errors.values())
-            if reloads:
-                time.sleep(2)
-                after = reload_count(port)
-                print(f"{label} reloads per worker pid: before {before}, after {after}; "
-                      f"failed requests during the run: {sum(suggest.errors.values())}", flush=True)
         finally:
             stop(process)
     if "baseline" in throughput:
