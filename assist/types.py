@@ -99,6 +99,8 @@ class Suggestion:
     escalation: str | None = None
     quick_pass: bool = False
     """Ranked by the static first pass alone (:mod:`assist.lookup.cascade`), the full model not consulted."""
+    redirect: str | None = None
+    """The out-of-scope script whose redirect is the reply ("not ours"); the suggestion then abstains."""
 
     @property
     def top(self) -> Candidate | None:

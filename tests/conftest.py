@@ -165,8 +165,14 @@ rules:
 """
 
 
-def write_library(root: Path, scripts: str = SCRIPTS_YAML, rules: str | None = RULES_YAML) -> Path:
+def write_library(
+    root: Path, scripts: str = SCRIPTS_YAML, rules: str | None = RULES_YAML, out_of_scope: bool = False
+) -> Path:
+    """A small library; without ``out_of_scope`` its empty ``out_of_scope/`` folder switches the
+    shipped out-of-scope set off, so fixtures rank their own scripts only."""
     (root / "scripts").mkdir(parents=True, exist_ok=True)
+    if not out_of_scope:
+        (root / "out_of_scope").mkdir(exist_ok=True)
     (root / "scenarios.yaml").write_text(SCENARIOS_YAML, encoding="utf-8")
     (root / "scripts" / "main.yaml").write_text(scripts, encoding="utf-8")
     if rules is not None:

@@ -29,7 +29,9 @@ from assist.indexing.store import (
     stale_reason,
 )
 from assist.library.loader import SHIPPED_LIBRARY, Library, shipped_index_dir
+from assist.library.out_of_scope import with_out_of_scope
 from assist.limits import MAX_UTTERANCE_CHARS
+from assist.lookup.calibrate import language_thresholds
 from assist.lookup.cascade import QUICK_MODEL, Cascade, quick_index_dir
 from assist.lookup.pins import apply_pins, customer_pins
 from assist.lookup.rank import customer_family
@@ -100,6 +102,8 @@ class Assistant:
         warnings: dict[str, tuple[Violation, ...]],
         source: AssistantSource | None = None,
         quick: Ranker | None = None,
+        thresholds: dict[str, float] | None = None,
+        margins: dict[str, float] | None = None,
     ) -> None:
         self.library = library
         self.source = source
@@ -112,6 +116,10 @@ class Assistant:
         self.index_dir = index_dir
         self.variants = Variants(library.active_scripts)
         self._warnings = warnings
+        self.thresholds = dict(thresholds or {})
+        """Abstention thresholds per language family, calibrated on the library (:mod:`assist.lookup.calibrate`)."""
+        self.margins = dict(margins or {})
+        """Redirect margins per language family: how close the out-of-scope class may come and still redirect."""
 
     @property
     def encoder(self) -> Encoder:
@@ -124,7 +132,7 @@ class Assistant:
     def with_quick_pass(self, quick: Ranker | None) -> Assistant:
         """The same assistant ranking through ``quick`` first (None: the full model alone)."""
         return Assistant(self.library, self.ranker, self.rules, self.threshold, self.index_dir, self._warnings,
-                         self.source, quick)
+                         self.source, quick, self.thresholds, self.margins)
 
     # ----- loading -----------------------------------------------------------------
     @classmethod
@@ -157,15 +165,19 @@ class Assistant:
         # Another process can load the same assistant only when the encoder comes from a name.
         source = AssistantSource(root, folder, None if model is None else str(model)) if encoder is None else None
         hint = build_command(validated.library.root, model, folder)
-        lib = validated.library
+        lib = with_out_of_scope(validated.library)
         full = load_ranker(lib, encoder or get_encoder(model), folder, hint, auto_build, emit)
         quick = None
         if model is None and encoder is None:
             quick = load_ranker(lib, quick_encoder(emit), quick_index_dir(folder), hint, auto_build, emit)
+        per_language: dict[str, float] = {}
+        margins: dict[str, float] = {}
         if threshold is None:
             threshold = read_calibration(folder, full.manifest)
+            if threshold is None:
+                per_language, margins = language_thresholds(lib, full, folder, DEFAULT_THRESHOLD)
         return cls(lib, full, validated.rules, threshold if threshold is not None else DEFAULT_THRESHOLD,
-                   folder, validated.warnings, source, quick)
+                   folder, validated.warnings, source, quick, per_language, margins)
 
     @property
     def manifest(self) -> Manifest:
@@ -183,6 +195,10 @@ class Assistant:
     ) -> Script | None:
         """The variant of ``scenario`` that best fits the caller, or None if the library lacks it."""
         return self.variants.choose(scenario, utterance, segment, channel)
+
+    def threshold_for(self, text: str) -> float:
+        """The abstention threshold for ``text``'s language: calibrated per language, else :attr:`threshold`."""
+        return self.thresholds.get(customer_family(text)[:2], self.threshold)
 
     # ----- lookups -----------------------------------------------------------------
     def suggest(
@@ -219,9 +235,10 @@ class Assistant:
             pins = customer_pins(self.rules, text, known) if text.strip() else []
             scenarios = apply_pins(item.scenarios, pins, text, segment, channel, self.variants, self.threshold)
             suggestions.append(build_suggestion(
-                text, scenarios, pins, top_k=top_k, threshold=self.threshold, quick=item.quick,
+                text, scenarios, pins, top_k=top_k, threshold=self.threshold_for(text), quick=item.quick,
                 example_text=(self.cascade.quick if item.quick and self.cascade else self.ranker).example_text,
                 warnings=self._warnings, variants=self.variants, segment=segment, channel=channel,
+                redirect_margin=self.margins.get(customer_family(text)[:2], 0.0),
             ))
         return suggestions
 
@@ -281,6 +298,7 @@ def build_indexes(
 ) -> list[tuple[Path, Manifest]]:
     """Build ``model``'s index in ``folder`` and, for the default model (None), the quick
     pass's in its subfolder too (:mod:`assist.lookup.cascade`); each folder with its manifest."""
+    library = with_out_of_scope(library)
     built = [(folder, build_index(library, get_encoder(model), folder, tune_head=tune_head))]
     if model is None:
         quick = quick_index_dir(folder)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 
+from assist.library.out_of_scope import OUT_OF_SCOPE
 from assist.lookup.pins import Pin
 from assist.lookup.rank import GENERAL, ScenarioScore, customer_family
 from assist.lookup.ranker import margin_of
@@ -105,20 +106,31 @@ def variant_note(
             f"so the base script {candidate.script_id} is shown")
 
 
+def explain_redirect(redirect: ScenarioScore, example: str, best: Candidate | None) -> str:
+    runner = f"; best scenario {best.scenario} at {best.score:.2f}" if best is not None else ""
+    return (
+        f"not the bank's service: closest out-of-scope example 「{example}」 "
+        f"(score {redirect.score:.2f}{runner}); redirect with {redirect.script.id}"
+    )
+
+
 def build_suggestion(
     text: str, ranked: list[ScenarioScore], pins: list[Pin], *, top_k: int, threshold: float, quick: bool,
     example_text: Callable[[ExampleHit], str], warnings: Mapping[str, tuple[Violation, ...]],
     variants: Variants | None = None, segment: str | None = None, channel: str | None = None,
+    redirect_margin: float = 0.0,
 ) -> Suggestion:
     """The suggestion for one text from its scenarios in final order (pins applied): the pinned
-    script, the best match above ``threshold``, or an abstention with a clarifying question.
-    A pinned script carries ``pinned_by`` instead of a confidence to show."""
+    script, a redirect when the out-of-scope class ranks first or within ``redirect_margin`` of
+    the best scenario ("not ours", an abstention), the best match above ``threshold``, or an
+    abstention with a clarifying question. A pinned script carries ``pinned_by`` instead of a score."""
     family = language_family(text)
+    in_scope = [scored for scored in ranked if scored.scenario != OUT_OF_SCOPE]
     candidates = [
         to_candidate(scored, example_text(scored.best), warnings.get(scored.script.id, ()), text)
-        for scored in ranked[:top_k]
+        for scored in in_scope[:top_k]
     ]
-    margin = margin_of(ranked)
+    margin = margin_of(in_scope)
     if pins:
         pin = pins[0]
         top = candidates[0] = replace(candidates[0], pinned_by=pin.rule_id)
@@ -126,6 +138,15 @@ def build_suggestion(
             reply=reply_text(top, family), abstained=False, candidates=candidates, pinned_by=pin.rule_id,
             why=explain_pin(pin, top.script_id) + variant_note(top, variants, segment, channel), margin=margin,
             alerts=[pin.alert], escalation=top.escalation, quick_pass=quick,
+        )
+    redirect = next((scored for scored in ranked if scored.scenario == OUT_OF_SCOPE), None)
+    best_in_scope = in_scope[0].score if in_scope else 0.0
+    if redirect is not None and redirect.score >= best_in_scope - redirect_margin:
+        shown = in_customer_script(redirect.script, text)
+        return Suggestion(
+            reply=shown.reply, abstained=True, candidates=candidates, redirect=redirect.script.id,
+            why=explain_redirect(redirect, example_text(redirect.best), candidates[0] if candidates else None),
+            margin=margin, quick_pass=quick,
         )
     best = candidates[0].score if candidates else 0.0
     if not candidates or best < threshold:

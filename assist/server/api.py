@@ -109,6 +109,9 @@ class SuggestResponse(BaseModel):
     escalation: str | None
     quick_pass: bool = Field(
         description="Ranked by the quick static pass alone; the full model was not consulted.")
+    redirect: str | None = Field(
+        default=None, description="Out-of-scope script whose redirect is the reply: not the bank's service "
+                                  "(the suggestion abstains); null otherwise.")
     threshold: float
     session_id: str | None
     raised: dict[str, int] = Field(
@@ -184,6 +187,7 @@ def suggestion_out(
         candidates=[candidate_out(c) for c in suggestion.candidates],
         pinned_by=suggestion.pinned_by, why=suggestion.why, margin=suggestion.margin,
         alerts=list(suggestion.alerts), escalation=suggestion.escalation, quick_pass=suggestion.quick_pass,
+        redirect=suggestion.redirect,
         threshold=threshold, session_id=session_id, raised=raised,
     )
 

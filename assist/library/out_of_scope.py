@@ -1,0 +1,68 @@
+"""The out-of-scope set: what customers bring to a bank's line that the bank does not run.
+
+Other institutions' products (mobile wallets, shops, telecoms, ride-hailing, couriers,
+brokers and insurers, other banks, public services) and chit-chat, in zh-Hans, zh-Hant
+and English, each with a redirect reply that says whose service it is and what the bank
+can check on its own side. The scripts live in ``out_of_scope/*.yaml`` beside
+``scripts/`` and name the reserved scenario ``out_of_scope``; retrieval and the head
+rank them as one more class, and a lookup whose best class is ``out_of_scope``
+answers with the redirect and counts as an abstention (:mod:`assist.lookup.reply`).
+
+Every library gets the shipped set unless it has an ``out_of_scope/`` folder of its
+own: its files replace the shipped ones, and an empty folder switches the set off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+from pathlib import Path
+
+from assist.errors import LibraryError
+from assist.library.loader import SHIPPED_LIBRARY, Library, read_script_file
+from assist.types import Script
+
+OUT_OF_SCOPE = "out_of_scope"
+FOLDER = "out_of_scope"
+
+
+def out_of_scope_files(root: Path) -> tuple[Path, list[Path]]:
+    """The library whose out-of-scope files apply (``root`` when it has its own folder, else
+    the shipped library) and those files."""
+    base = root if (root / FOLDER).is_dir() else SHIPPED_LIBRARY
+    folder = base / FOLDER
+    if not folder.is_dir():
+        return base, []
+    return base, sorted(p for p in folder.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+def is_out_of_scope(script: Script) -> bool:
+    return script.scenario == OUT_OF_SCOPE
+
+
+def with_out_of_scope(library: Library) -> Library:
+    """``library`` with its out-of-scope scripts added and its content hash covering them
+    (so an index built without them, or with other ones, is stale). Idempotent."""
+    if any(is_out_of_scope(s) for s in library.scripts):
+        return library
+    base, files = out_of_scope_files(library.root)
+    if not files:
+        return library
+    ids = {s.id for s in library.scripts}
+    added: list[Script] = []
+    digest = hashlib.sha256(library.content_hash.encode())
+    for path in files:
+        for script in read_script_file(path, base, None, reserved_ok=True):
+            if not is_out_of_scope(script):
+                raise LibraryError(
+                    f"script '{script.id}' names scenario '{script.scenario}' in the out-of-scope set",
+                    file=script.source, line=script.line, field="scenario",
+                    fix=f"use 'scenario: {OUT_OF_SCOPE}' here, or move the script to scripts/",
+                )
+            if script.id in ids:
+                raise LibraryError(f"duplicate id '{script.id}'", file=script.source, line=script.line,
+                                   field="id", fix="give each script a unique id")
+            ids.add(script.id)
+            added.append(script)
+        digest.update(f"{FOLDER}/{path.name}".encode() + b"\0" + path.read_bytes() + b"\0")
+    return replace(library, scripts=library.scripts + tuple(added), content_hash=digest.hexdigest())

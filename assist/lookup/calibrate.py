@@ -1,0 +1,171 @@
+"""Choose the abstention threshold per language by cross-validation on the library itself.
+
+K-fold over the index: the library's examples, its out-of-scope set included, are
+split into :data:`FOLDS` interleaved folds; each fold is looked up with its own rows
+(and any row of the same text) taken out of retrieval and with a head trained on the
+other folds, so every example must be recognised from the rest, as a new utterance
+would. An in-scope example should be answered, an out-of-scope one should abstain (its
+class ranks first, or nothing scores above the threshold). Per language family the
+threshold with the best abstention F1 is kept (the middle of the best plateau).
+Never the dev set: a bank's own labelled traffic still calibrates one threshold with
+``assist evaluate --calibrate FILE``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from assist.indexing.calibration import (
+    FAMILIES,
+    HIGH,
+    LOW,
+    MAX_MARGIN,
+    read_language_thresholds,
+    write_language_thresholds,
+)
+from assist.indexing.head import DEFAULT_AGGREGATION, ScenarioHead
+from assist.indexing.store import example_rows
+from assist.library.loader import Library
+from assist.library.out_of_scope import OUT_OF_SCOPE
+from assist.lookup.rank import HEAD_WEIGHT, ScenarioTable, rank_batch
+from assist.lookup.ranker import Ranker
+from assist.lookup.search import Candidates, search_batch
+from assist.text.normalise import normalise
+
+STEP = 0.01
+FOLDS = 5
+TOLERANCE = 0.01
+"""F1 points within which grid choices count as equally good."""
+
+
+@dataclass(frozen=True)
+class Point:
+    """One left-out example: its family, whether it is out of scope, whether the
+    out-of-scope class ranked first, and the best in-scope score."""
+
+    family: str
+    out_of_scope: bool
+    redirected: bool
+    best_in_scope: float
+    best_out_of_scope: float = 0.0
+
+
+def _without(candidates: Candidates, left_out: np.ndarray) -> Candidates:
+    """``candidates`` with every left-out row dropped (row -1, fused -inf)."""
+    mask = np.isin(candidates.rows, left_out)
+    rows = np.where(mask, -1, candidates.rows)
+    fused = np.where(mask, -np.inf, candidates.fused)
+    return Candidates(rows, candidates.dense, candidates.lexical, fused)
+
+
+def cross_validate(library: Library, ranker: Ranker) -> list[Point]:
+    """Each example of ``library`` looked up without its fold (see the module docstring)."""
+    index = ranker.index
+    active = library.active_scripts
+    rows = example_rows(library)
+    texts = [normalise(text) for _, text in rows]
+    labels = [active[position].scenario for position, _ in rows]
+    by_text: dict[str, list[int]] = {}
+    for row, text in enumerate(texts):
+        by_text.setdefault(text, []).append(row)
+    table = ScenarioTable(active, [position for position, _ in rows])
+    built = index.head
+    vectors = np.asarray(index.vectors, dtype=np.float32)
+    fold_of = np.arange(len(rows)) % FOLDS
+    points: list[Point] = []
+    for fold in range(FOLDS):
+        part = np.flatnonzero(fold_of == fold)
+        left_out = np.unique(np.concatenate([np.array(by_text[texts[i]]) for i in part]))
+        candidates = _without(search_batch(index, vectors[part], [texts[i] for i in part], ranker.weights), left_out)
+        head_probs = columns = None
+        if built is not None:
+            keep = np.setdiff1d(np.arange(len(rows)), left_out)
+            head = ScenarioHead.train(vectors[keep], [labels[i] for i in keep]).with_choices(
+                built.blend, built.aggregation, built.lexical_weight)
+            head_probs, columns = head.probabilities(vectors[part]), table.head_columns(head.labels)
+        families = ["zh" if active[rows[i][0]].language.startswith("zh") else "en" for i in part]
+        ranked = rank_batch(
+            candidates, table, families, head_probs=head_probs, head_columns=columns,
+            head_weight=built.blend if built is not None else HEAD_WEIGHT,
+            aggregation=built.aggregation if built is not None else DEFAULT_AGGREGATION,
+        )
+        for i, family, scenarios in zip(part, families, ranked, strict=True):
+            in_scope = [s.score for s in scenarios if s.scenario != OUT_OF_SCOPE]
+            out = [s.score for s in scenarios if s.scenario == OUT_OF_SCOPE]
+            points.append(Point(
+                family, active[rows[i][0]].scenario == OUT_OF_SCOPE,
+                bool(scenarios) and scenarios[0].scenario == OUT_OF_SCOPE, in_scope[0] if in_scope else 0.0,
+                out[0] if out else 0.0,
+            ))
+    return points
+
+
+def abstains(point: Point, threshold: float, margin: float = 0.0) -> bool:
+    """The lookup's rule (:func:`assist.lookup.reply.build_suggestion`): redirect when the
+    out-of-scope class ranks first or within ``margin`` of the best scenario; abstain when
+    the best scenario scores under ``threshold``."""
+    near = point.best_out_of_scope > 0 and point.best_out_of_scope >= point.best_in_scope - margin
+    return point.redirected or near or point.best_in_scope < threshold
+
+
+def f1_at(points: list[Point], threshold: float, margin: float = 0.0) -> float:
+    tp = fp = fn = 0
+    for p in points:
+        abstains_here = abstains(p, threshold, margin)
+        tp += abstains_here and p.out_of_scope
+        fp += abstains_here and not p.out_of_scope
+        fn += p.out_of_scope and not abstains_here
+    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+
+def choose(points: list[Point], default: float) -> tuple[float, float, float]:
+    """(threshold, margin, abstention F1): the median grid point of those within
+    :data:`TOLERANCE` of the best F1 (a flat optimum is not over-read), or ``default``
+    and no margin when the points lack in-scope or out-of-scope examples."""
+    if not any(p.out_of_scope for p in points) or not any(not p.out_of_scope for p in points):
+        return default, 0.0, 0.0
+    thresholds = np.round(np.arange(LOW, HIGH + STEP / 2, STEP), 4)
+    margins = np.round(np.arange(0.0, MAX_MARGIN + STEP / 2, STEP), 4)
+    scores = np.array([[f1_at(points, float(t), float(m)) for m in margins] for t in thresholds])
+    near = np.argwhere(scores >= scores.max() - TOLERANCE)
+    row, column = np.median(near, axis=0).astype(int)
+    return float(thresholds[row]), float(margins[column]), float(scores[row, column])
+
+
+def calibrate(
+    library: Library, ranker: Ranker, default: float
+) -> tuple[dict[str, float], dict[str, float], dict[str, object]]:
+    """Per-family thresholds and redirect margins, and what they were measured on; a family
+    without both in-scope and out-of-scope examples gets none (the single threshold applies)."""
+    points = cross_validate(library, ranker)
+    thresholds: dict[str, float] = {}
+    margins: dict[str, float] = {}
+    details: dict[str, object] = {
+        "method": f"{FOLDS}-fold cross-validation on the library's examples and out-of-scope set"}
+    for family in FAMILIES:
+        mine = [p for p in points if p.family == family]
+        if not any(p.out_of_scope for p in mine) or all(p.out_of_scope for p in mine):
+            continue
+        threshold, margin, f1 = choose(mine, default)
+        thresholds[family], margins[family] = threshold, margin
+        details[family] = {"examples": len(mine), "out_of_scope": sum(p.out_of_scope for p in mine),
+                           "f1": round(f1, 4)}
+    return thresholds, margins, details
+
+
+def language_thresholds(
+    library: Library, ranker: Ranker, folder: Path, default: float
+) -> tuple[dict[str, float], dict[str, float]]:
+    """The sealed per-language thresholds and redirect margins of this build, calibrated and
+    written first when missing or not trusted (:func:`assist.indexing.calibration.read_language_thresholds`)."""
+    found = read_language_thresholds(folder, ranker.manifest)
+    if found is not None:
+        return found
+    thresholds, margins, details = calibrate(library, ranker, default)
+    with contextlib.suppress(OSError):  # a read-only index folder: calibrated again at the next load
+        write_language_thresholds(folder, ranker.manifest, thresholds, margins, details)
+    return thresholds, margins

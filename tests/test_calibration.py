@@ -1,0 +1,69 @@
+"""Per-language abstention thresholds: cross-validated on the library, sealed in the index
+folder, trusted only when intact, of this build and in range."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from assist.indexing.calibration import FILE, read_language_thresholds, write_language_thresholds
+from assist.lookup.assistant import Assistant
+from assist.lookup.calibrate import Point, abstains, choose, f1_at
+from tests.conftest import HashEncoder, write_library
+
+
+def test_the_best_f1_plateau_is_chosen_by_its_middle() -> None:
+    points = [Point("zh", False, False, 0.8), Point("zh", False, False, 0.6),
+              Point("zh", True, False, 0.3), Point("zh", True, True, 0.9)]
+    assert f1_at(points, 0.5) == 1.0 and f1_at(points, 0.2) < 1.0 and f1_at(points, 0.7) < 1.0
+    threshold, margin, f1 = choose(points, 0.45)
+    assert f1 == 1.0 and 0.3 < threshold <= 0.6 and 0.0 <= margin <= 0.3
+    assert choose([p for p in points if not p.out_of_scope], 0.45) == (0.45, 0.0, 0.0)
+
+
+def test_a_margin_redirects_an_out_of_scope_class_close_behind() -> None:
+    close = Point("zh", True, False, 0.6, 0.58)
+    assert not abstains(close, 0.3, 0.0) and abstains(close, 0.3, 0.05)
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+    library = write_library(tmp_path_factory.mktemp("calibration") / "lib", out_of_scope=True)
+    return Assistant.load(library=library, encoder=HashEncoder(), log=lambda _: None)
+
+
+def test_the_assistant_calibrates_each_language_and_seals_it(loaded: Assistant) -> None:
+    assert set(loaded.thresholds) == {"zh", "en"} and set(loaded.margins) == {"zh", "en"}
+    assert all(0.05 <= t <= 0.95 for t in loaded.thresholds.values())
+    assert read_language_thresholds(loaded.index_dir, loaded.manifest) == (loaded.thresholds, loaded.margins)
+    assert loaded.threshold_for("我的卡被冻结了") == loaded.thresholds["zh"]
+    assert loaded.threshold_for("my card is blocked") == loaded.thresholds["en"]
+
+
+def test_a_tampered_foreign_or_out_of_range_file_is_not_trusted(loaded: Assistant, tmp_path: Path) -> None:
+    manifest = loaded.manifest
+    write_language_thresholds(tmp_path, manifest, {"zh": 0.4, "en": 0.5}, {"zh": 0.05}, {})
+    assert read_language_thresholds(tmp_path, manifest) == ({"zh": 0.4, "en": 0.5}, {"zh": 0.05})
+    path = tmp_path / FILE
+    sealed = json.loads(path.read_text())
+    sealed["payload"]["thresholds"]["zh"] = 0.9
+    path.write_text(json.dumps(sealed))
+    assert read_language_thresholds(tmp_path, manifest) is None
+    path.write_text("{not json")
+    assert read_language_thresholds(tmp_path, manifest) is None
+    with pytest.raises(ValueError, match="out of range"):
+        write_language_thresholds(tmp_path, manifest, {"zh": 0.99}, {}, {})
+    with pytest.raises(ValueError, match="out of range"):
+        write_language_thresholds(tmp_path, manifest, {"zh": 0.4}, {"zh": 0.9}, {})
+    other = replace(manifest, library_hash="0" * 64)
+    write_language_thresholds(tmp_path, other, {"zh": 0.4}, {}, {})
+    assert read_language_thresholds(tmp_path, manifest) is None
+
+
+def test_an_explicit_threshold_turns_per_language_calibration_off(loaded: Assistant) -> None:
+    library = loaded.library.root
+    fixed = Assistant.load(library=library, encoder=HashEncoder(), threshold=0.3, log=lambda _: None)
+    assert fixed.thresholds == {} and fixed.threshold_for("我的卡被冻结了") == 0.3
