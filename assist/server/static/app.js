@@ -31,7 +31,7 @@
       pinnedTitle: "已固定安全话术",
       pinnedBody: "先按下方话术处理，再办理其他业务。", rule: "规则",
       repeatTitle: (n) => `同一问题本次会话已第 ${n} 次提出，请按升级路径处理`,
-      abstained: "未能确定客户的诉求：请先澄清",
+      abstained: "未能确定客户的诉求：请先澄清", redirect: "非本行业务：请引导客户到对应机构",
       confidence: "置信度", reply: "建议回复", copy: "复制回复", copied: "已复制",
       steps: "处理步骤", escalation: "升级路径", why: "推荐依据",
       matched: "最接近的例句：", notes: "话术提示", pinnedChip: "风险固定", runnerUp: "备选", pinnedBy: "固定规则",
@@ -65,7 +65,7 @@
       pinnedTitle: "Safety script pinned",
       pinnedBody: "Follow this script before anything else.", rule: "rule",
       repeatTitle: (n) => `Same issue raised ${n} times in this session: follow the escalation path`,
-      abstained: "Unclear request: ask a clarifying question",
+      abstained: "Unclear request: ask a clarifying question", redirect: "Not the bank's service: redirect the customer",
       confidence: "Confidence", reply: "Suggested reply", copy: "Copy reply", copied: "Copied",
       steps: "Steps", escalation: "Escalation", why: "Why",
       matched: "Closest example: ", notes: "Script notes", pinnedChip: "pinned", runnerUp: "runner-up", pinnedBy: "pinned by",
@@ -334,7 +334,7 @@
   function cardHead(s, c, abstained) {
     const head = el("div", "card-head");
     const titles = el("div", "card-titles");
-    titles.append(el("div", "scenario-name", abstained ? t("abstained") : scenarioName(c.scenario)));
+    titles.append(el("div", "scenario-name", abstained ? t(s.redirect ? "redirect" : "abstained") : scenarioName(c.scenario)));
     const meta = el("div", "card-meta");
     if (c && !abstained) {
       meta.append(el("code", "", c.script_id));
