@@ -23,7 +23,7 @@ def test_snapshot_equals_a_fresh_validation(library_dir: Path, tmp_path: Path) -
     assert second.rules.content_hash == fresh.rules.content_hash
     draft = "这是系统问题，请把钱转到安全账户"
     assert second.rules.check(draft) == fresh.rules.check(draft)
-    assert [r.id for r, _ in second.rules.pins("有人让我转到安全账户")] == ["test.safe_account"]
+    assert "test.safe_account" in [r.id for r, _ in second.rules.pins("有人让我转到安全账户")]
 
 
 def test_current_snapshot_skips_the_yaml(library_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

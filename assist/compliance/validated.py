@@ -5,33 +5,54 @@ script against the block rules costs about a second on a 2-core machine: more
 than a one-shot ``assist suggest`` can spend on every call. The outcome depends
 only on the library's files, its rule files, the code that validates them and
 the normalisation it uses, so it is kept as JSON beside the index
-(``validated.json``) under a key that hashes all four. A load that finds the
-same key rebuilds the typed objects from the JSON; anything else (no file,
-another key, an unreadable file) validates from the YAML again, raising the
-usual :class:`LibraryError`, and rewrites the file. ``assist validate`` and ``assist build`` always validate
-from the YAML.
+(``validated.json``) under a key that hashes all four.
+
+Integrity (docs/integrity.md):
+
+* every library and rule file is read once (:class:`FileSnapshot`); the key is
+  computed from those bytes and, on a miss, the same bytes are parsed, so an edit
+  saved during a load can never file one text under another text's key;
+* the file is sealed (:func:`assist.atomic_write.write_sealed_json`): a flipped byte
+  or a hand edit (a reply, a neutered fraud pattern) fails the checksum and the
+  library is validated from the YAML again, never served from the damaged copy.
+
+A load that finds the same key in an intact file rebuilds the typed objects
+from the JSON; anything else validates from the YAML again, raising the usual
+:class:`LibraryError`, and rewrites the file. ``assist validate`` and ``assist
+build`` always validate from the YAML.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import json
+import time
 import unicodedata
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from assist.atomic_write import write_json_atomic
+from assist.atomic_write import SealError, read_sealed_json, write_sealed_json
 from assist.compliance import checks as compliance
-from assist.compliance.rules import Rule, RuleException, RulePack, load_rule_pack, rule_files
+from assist.compliance.rules import RulePack, load_rule_pack, rule_files, rules_hash
 from assist.errors import LibraryError
-from assist.library.loader import SUGGESTABLE, Library, hash_files, library_hash, load_library
+from assist.library.loader import (
+    SHIPPED_LIBRARY,
+    SUGGESTABLE,
+    FileStat,
+    Library,
+    hash_files,
+    library_files,
+    library_hash,
+    load_library,
+    reading_once,
+)
 from assist.types import Script, Violation
 
 SNAPSHOT_FILE = "validated.json"
-SNAPSHOT_FORMAT = 1
+SNAPSHOT_FORMAT = 2
+"""2: sealed (checksummed) and keyed on the bytes parsed."""
 _PACKAGE = Path(__file__).resolve().parents[1]
 """The ``assist`` package: every module of it, subpackages included, keys the snapshot."""
 
@@ -43,31 +64,43 @@ class ValidatedLibrary:
     library: Library
     rules: RulePack
     warnings: dict[str, tuple[Violation, ...]]
+    files: tuple[FileStat, ...] = field(default=(), compare=False)
+    """The stats of the files it was read from, taken before they were read."""
+
+    def watch(self) -> LibraryWatch:
+        """A :class:`LibraryWatch` of the files this was validated from."""
+        return LibraryWatch(self.library.root, (self.library.content_hash, self.rules.content_hash), self.files)
 
 
 def validate_against_rules(library: Library, pack: RulePack) -> dict[str, tuple[Violation, ...]]:
-    """Refuse scripts that break a block rule; return warn-level notes per script."""
+    """Refuse scripts that break a block rule anywhere they are served (each field, the joined
+    reply, the card with its steps, their traditional conversions: :func:`compliance.served_texts`);
+    return warn-level notes per script."""
     warnings: dict[str, tuple[Violation, ...]] = {}
     for script in library.scripts:
-        found = compliance.script_violations(script, pack)
-        blocked = compliance.blocking(found)
+        found = compliance.script_field_violations(script, pack)
+        blocked = [(where, v) for where, v in found if v.severity == "block"]
         if blocked and script.status in SUGGESTABLE:
-            first = blocked[0]
+            where, first = blocked[0]
+            shown = {"reply": "its reply as read out (empathy + solution_preview)",
+                     "card": "its card (reply and steps)"}.get(where.split(" ")[0], where)
             raise LibraryError(
                 f"script '{script.id}' breaks block rule {first.rule_id} ({first.category}) "
-                f"at 「{first.matched_text}」",
+                f"at 「{first.matched_text}」 in {shown}{where[len(where.split(' ')[0]):]}",
                 file=script.source, line=script.line, field="id",
                 fix=f"reword it, e.g. {first.suggestion}",
             )
-        warnings[script.id] = tuple(v for v in found if v.severity == "warn")
+        warnings[script.id] = tuple(v for _, v in found if v.severity == "warn")
     return warnings
 
 
 def validate(root: Path) -> ValidatedLibrary:
-    """Validate the library at ``root`` from its YAML files."""
-    library = load_library(root)
-    pack = load_rule_pack(library.root)
-    return ValidatedLibrary(library, pack, validate_against_rules(library, pack))
+    """Validate the library at ``root`` from its YAML files, each read once."""
+    root = Path(root)
+    with reading_once() as files:
+        library = load_library(root)
+        pack = load_rule_pack(library.root)
+    return ValidatedLibrary(library, pack, validate_against_rules(library, pack), files.stats)
 
 
 def normalisation_versions() -> str:
@@ -77,31 +110,54 @@ def normalisation_versions() -> str:
     return f"opencc {metadata.version('opencc')}; unicode {unicodedata.unidata_version}\0"
 
 
-def validation_key(root: Path) -> str | None:
-    """A hash of every input to validation, or None when the files cannot be hashed
-    (then the YAML path runs and reports the problem)."""
-    try:
-        digest = hashlib.sha256(f"format {SNAPSHOT_FORMAT}\0".encode())
-        digest.update(normalisation_versions().encode())
-        digest.update(hash_files(sorted(_PACKAGE.rglob("*.py")), _PACKAGE).encode())
-        digest.update(library_hash(root).encode())
-        digest.update(hash_files(rule_files(root), root).encode())
-    except (OSError, ValueError):
-        return None
+@lru_cache(maxsize=1)
+def _code_hash() -> str:
+    """The package's code, hashed once per process (its files do not change under a running process)."""
+    return hash_files(sorted(_PACKAGE.rglob("*.py")), _PACKAGE)
+
+
+def validation_key(root: Path) -> str:
+    """A hash of every input to validation: the library's and the rules' files, the code, the
+    normalisation. Inside :func:`reading_once`, of the very bytes the load then parses."""
+    digest = hashlib.sha256(f"format {SNAPSHOT_FORMAT}\0".encode())
+    digest.update(normalisation_versions().encode())
+    digest.update(_code_hash().encode())
+    digest.update(library_hash(root).encode())
+    digest.update(b"\0")
+    digest.update(rules_hash(root).encode())
     return digest.hexdigest()
 
 
-def load_validated(root: Path, folder: Path) -> ValidatedLibrary:
-    """The validated library at ``root``, from ``folder/validated.json`` when it is current."""
-    key = validation_key(root)
-    if key is not None:
-        cached = read_snapshot(folder / SNAPSHOT_FILE, key, root)
+def load_validated(root: Path, folder: Path, log: Any = None) -> ValidatedLibrary:
+    """The validated library at ``root``, from ``folder/validated.json`` when it is current and intact.
+
+    One :func:`reading_once` block covers the key and the parse, so the key hashes the bytes
+    that were parsed. When the files parsed are not exactly the files hashed (one was added
+    or removed during the load), the result is served but not saved.
+
+    ``log`` (a callable taking a message) hears when the snapshot cannot be written (a
+    read-only index folder: every start then validates from the YAML, about a second)."""
+    root = Path(root)
+    _code_hash()  # outside the block: only library and rule files are then read inside it
+    with reading_once() as files:
+        try:
+            key = validation_key(root)
+        except OSError:  # a file vanished while listed: the YAML path reports what is wrong
+            key = ""
+        hashed = files.read_paths()
+        cached = read_snapshot(folder / SNAPSHOT_FILE, key, root) if key else None
         if cached is not None:
-            return cached
-    validated = validate(root)
-    if key is not None:
-        with contextlib.suppress(OSError):  # a read-only index folder: validate from YAML each time
-            write_snapshot(folder / SNAPSHOT_FILE, key, validated)
+            return ValidatedLibrary(cached.library, cached.rules, cached.warnings, files.stats)
+        validated = validate(root)
+        validated = ValidatedLibrary(validated.library, validated.rules, validated.warnings, files.stats)
+    if not key or files.parsed != hashed:
+        return validated  # the files listed changed during the load: serve it, but do not file it
+    try:
+        write_snapshot(folder / SNAPSHOT_FILE, key, validated)
+    except OSError as exc:
+        if log is not None:
+            log(f"assist: cannot save the validated library in {folder} ({exc.strerror or exc}); "
+                "each start validates from the YAML. Pass --index with a writable folder to keep it.")
     return validated
 
 
@@ -113,36 +169,90 @@ def write_snapshot(path: Path, key: str, validated: ValidatedLibrary) -> None:
         "scripts": [asdict(s) for s in library.scripts],
         "scenarios": list(library.scenarios),
         "library_hash": library.content_hash,
-        "rules": [asdict(r) for r in pack.rules],
+        "rules": pack.to_json(),
         "rules_hash": pack.content_hash,
         "warnings": {sid: [asdict(v) for v in found] for sid, found in validated.warnings.items() if found},
     }
-    write_json_atomic(path, data, indent=None)  # read on every cold start: no indentation to parse
+    write_sealed_json(path, data)  # read on every cold start: no indentation to parse
 
 
 def read_snapshot(path: Path, key: str, root: Path) -> ValidatedLibrary | None:
-    """The snapshot at ``path`` if it was written under ``key``, else None."""
+    """The snapshot at ``path`` if it is intact and was written under ``key``, else None."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = read_sealed_json(path)
         if not isinstance(data, dict) or data.get("key") != key:
             return None
         scripts = tuple(
             Script(**{**s, "examples": tuple(s["examples"]), "steps": tuple(s["steps"])}) for s in data["scripts"]
         )
-        rules = tuple(
-            Rule(**{
-                **r,
-                "pattern_sources": tuple(r["pattern_sources"]),
-                "exceptions": tuple(RuleException(e["source"], e["scope"]) for e in r["exceptions"]),
-            })
-            for r in data["rules"]
-        )
         warnings = {s.id: tuple(_violation(v) for v in data["warnings"].get(s.id, ())) for s in scripts}
         library = Library(root, scripts, tuple(data["scenarios"]), data["library_hash"])
-        return ValidatedLibrary(library, RulePack(rules, data["rules_hash"]), warnings)
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return ValidatedLibrary(library, RulePack.from_json(data["rules"]), warnings)
+    except (OSError, SealError, ValueError, TypeError, KeyError, AttributeError):
         return None
 
 
 def _violation(data: dict[str, Any]) -> Violation:
     return Violation(**{**data, "span": tuple(data["span"])})
+
+
+RACY_SECONDS = 2.0
+"""A file modified this recently may change again within its timestamp's resolution, so
+its stat is not trusted as "unchanged" (git's "racily clean" rule)."""
+
+
+class LibraryWatch:
+    """Whether the library's files on disk (scripts, ``scenarios.yaml``, rule files) still hold
+    the bytes that were loaded.
+
+    Cheap on the common path: when every file's size and modification time equal the
+    stats recorded when its bytes were last found current, nothing is read. Otherwise
+    the files are read and hashed once, and compared with the hashes of the load; a file
+    only touched (same bytes) is then recorded as current again.
+    """
+
+    def __init__(self, root: Path, expected: tuple[str, str] | None = None,
+                 stats: tuple[FileStat, ...] = ()) -> None:
+        """``expected``: the (library, rules) hashes of the files as loaded; None takes them now."""
+        self.root = Path(root)
+        if expected is None:
+            expected, stats = _hashes_now(self.root)
+        self.expected = expected
+        self._clean: tuple[FileStat, ...] | None = _settled(stats)
+
+    def changed(self) -> bool:
+        if self._clean is not None and _stats(_watched_files(self.root)) == self._clean:
+            return False
+        try:
+            current, stats = _hashes_now(self.root)
+        except (LibraryError, OSError):
+            return True
+        if current != self.expected:
+            return True
+        self._clean = _settled(stats)
+        return False
+
+
+def _hashes_now(root: Path) -> tuple[tuple[str, str], tuple[FileStat, ...]]:
+    with reading_once() as files:
+        hashes = (library_hash(root), rules_hash(root))
+    return hashes, files.stats
+
+
+def _settled(stats: tuple[FileStat, ...]) -> tuple[FileStat, ...] | None:
+    """``stats`` when no file was modified in the last :data:`RACY_SECONDS`, else None."""
+    now = time.time_ns()
+    return stats if stats and all(now - s.mtime_ns > RACY_SECONDS * 1e9 for s in stats) else None
+
+
+def _watched_files(root: Path) -> list[Path]:
+    return [*library_files(root), *rule_files(root), *rule_files(SHIPPED_LIBRARY)]
+
+
+def _stats(paths: list[Path]) -> tuple[FileStat, ...] | None:
+    try:
+        found = {path.resolve(): path.stat() for path in paths}
+    except OSError:
+        return None
+    return tuple(sorted((FileStat(str(p), st.st_size, st.st_mtime_ns) for p, st in found.items()),
+                        key=lambda s: s.path))

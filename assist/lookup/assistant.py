@@ -15,18 +15,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assist.compliance.rules import RulePack
-from assist.compliance.validated import load_validated
+from assist.compliance.validated import LibraryWatch, load_validated
 from assist.encoders.base import Encoder
 from assist.encoders.registry import get_encoder
-from assist.errors import IndexStateError, InputError
+from assist.errors import InputError
 from assist.indexing.store import (
     LoadedIndex,
     Manifest,
     build_index,
-    load_index,
+    open_index,
     read_calibration,
-    read_manifest,
-    stale_reason,
 )
 from assist.library.loader import SHIPPED_LIBRARY, Library, shipped_index_dir
 from assist.library.out_of_scope import with_out_of_scope
@@ -129,6 +127,16 @@ class Assistant:
     def index(self) -> LoadedIndex:
         return self.ranker.index
 
+    library_watch: LibraryWatch | None = None
+    """What :meth:`library_changed` compares the files on disk with (set by :meth:`load`)."""
+
+    def library_changed(self) -> bool:
+        """True when the library's files on disk (scripts, scenarios, rules) differ from the ones
+        served: file stats first, hashes only when a stat moved (:class:`LibraryWatch`)."""
+        if self.library_watch is None:
+            self.library_watch = LibraryWatch(self.library.root)
+        return self.library_watch.changed()
+
     def with_quick_pass(self, quick: Ranker | None) -> Assistant:
         """The same assistant ranking through ``quick`` first (None: the full model alone)."""
         return Assistant(self.library, self.ranker, self.rules, self.threshold, self.index_dir, self._warnings,
@@ -161,7 +169,7 @@ class Assistant:
         emit = log or (lambda message: print(message, file=sys.stderr))
         root = Path(library) if library is not None else SHIPPED_LIBRARY
         folder = Path(index_dir) if index_dir is not None else default_index_dir(root)
-        validated = load_validated(root, folder)
+        validated = load_validated(root, folder, emit)
         # Another process can load the same assistant only when the encoder comes from a name.
         source = AssistantSource(root, folder, None if model is None else str(model)) if encoder is None else None
         hint = build_command(validated.library.root, model, folder)
@@ -176,8 +184,10 @@ class Assistant:
             threshold = read_calibration(folder, full.manifest)
             if threshold is None:
                 per_language, margins = language_thresholds(lib, full, folder, DEFAULT_THRESHOLD)
-        return cls(lib, full, validated.rules, threshold if threshold is not None else DEFAULT_THRESHOLD,
-                   folder, validated.warnings, source, quick, per_language, margins)
+        assistant = cls(lib, full, validated.rules, threshold if threshold is not None else DEFAULT_THRESHOLD,
+                        folder, validated.warnings, source, quick, per_language, margins)
+        assistant.library_watch = validated.watch()
+        return assistant
 
     @property
     def manifest(self) -> Manifest:
@@ -256,30 +266,10 @@ def load_ranker(
     library: Library, encoder: Encoder, folder: Path, build_hint: str, auto_build: bool,
     emit: Callable[[str], None],
 ) -> Ranker:
-    """A ranker over ``encoder``'s index in ``folder``, built first if missing or stale
-    and ``auto_build`` allows."""
-    try:
-        manifest = read_manifest(folder)
-    except IndexStateError:
-        if not auto_build:
-            raise
-        manifest = None
-    reason = stale_reason(manifest, library, encoder)
-    if reason is not None:
-        if not auto_build:
-            raise IndexStateError(f"{reason}. Build it: {build_hint}")
-        emit(f"assist: {reason}; building the index in {folder} ...")
-        manifest = build_index(library, encoder, folder)
-    assert manifest is not None
-    try:
-        loaded = load_index(folder, manifest)
-    except IndexStateError:
-        if not auto_build:
-            raise
-        emit(f"assist: the index in {folder} is damaged; rebuilding ...")
-        manifest = build_index(library, encoder, folder)
-        loaded = load_index(folder, manifest)
-    return Ranker(library, encoder, loaded)
+    """A ranker over ``encoder``'s index in ``folder``, built first (under the build lock) if
+    missing, stale or damaged and ``auto_build`` allows (:func:`open_index`)."""
+    return Ranker(library, encoder, open_index(folder, library, encoder, auto_build=auto_build,
+                                               build_hint=build_hint, emit=emit))
 
 
 def quick_encoder(emit: Callable[[str], None]) -> Encoder:
@@ -299,11 +289,12 @@ def build_indexes(
     """Build ``model``'s index in ``folder`` and, for the default model (None), the quick
     pass's in its subfolder too (:mod:`assist.lookup.cascade`); each folder with its manifest."""
     library = with_out_of_scope(library)
-    built = [(folder, build_index(library, get_encoder(model), folder, tune_head=tune_head))]
+    say = log or (lambda message: print(message, file=sys.stderr))
+    built = [(folder, build_index(library, get_encoder(model), folder, tune_head=tune_head, emit=say))]
     if model is None:
         quick = quick_index_dir(folder)
-        encoder = quick_encoder(log or (lambda message: print(message, file=sys.stderr)))
-        built.append((quick, build_index(library, encoder, quick, tune_head=tune_head)))
+        encoder = quick_encoder(say)
+        built.append((quick, build_index(library, encoder, quick, tune_head=tune_head, emit=say)))
     return built
 
 

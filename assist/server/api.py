@@ -157,6 +157,10 @@ class HealthResponse(BaseModel):
     rules: int
     manifest: dict[str, Any]
     max_utterance_chars: int
+    stale: bool = Field(
+        default=False,
+        description="True when the library's files on disk (scripts, scenarios, rules) differ from the "
+                    "library being served; reload or restart to serve them. Health stays 200.")
 
 
 class ErrorDetail(BaseModel):
@@ -326,6 +330,7 @@ class AssistApi:
             scripts=len(assistant.library.active_scripts),
             scenarios=len(assistant.library.scenarios), rules=len(assistant.rules.rules),
             manifest=asdict(assistant.manifest), max_utterance_chars=MAX_UTTERANCE_CHARS,
+            stale=assistant.library_changed(),
         )
 
 
