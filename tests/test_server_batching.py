@@ -105,3 +105,28 @@ def test_http_lookups_are_batched_and_answers_match_unbatched(counting: Counting
     assert first["candidates"][0]["score"] == pytest.approx(alone.candidates[0].score, abs=1e-6)
     mixed = responses[1].json()
     assert mixed["candidates"][0]["scenario"] != first["candidates"][0]["scenario"]
+
+
+def test_a_full_queue_refuses_at_once_instead_of_making_callers_wait() -> None:
+    from assist.errors import UnavailableError
+
+    gate = threading.Event()
+
+    def run(items: list[int]) -> list[int | BaseException]:
+        gate.wait(5)
+        return list(items)
+
+    async def main() -> list[Any]:
+        batcher: MicroBatcher[int, int] = MicroBatcher(run, max_wait_s=0.0, max_batch=1, max_queued=3)
+        first = asyncio.ensure_future(batcher.submit(0))  # taken by the running batch
+        await asyncio.sleep(0.05)
+        queued = [asyncio.ensure_future(batcher.submit(i)) for i in (1, 2, 3)]
+        await asyncio.sleep(0)
+        with pytest.raises(UnavailableError, match="busy"):
+            await batcher.submit(4)
+        gate.set()
+        results = await asyncio.gather(first, *queued)
+        await batcher.close()
+        return list(results)
+
+    assert asyncio.run(main()) == [0, 1, 2, 3]

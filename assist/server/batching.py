@@ -15,25 +15,33 @@ from typing import Generic, TypeVar
 
 import anyio.to_thread
 
+from assist.errors import UnavailableError
+
 T = TypeVar("T")
 R = TypeVar("R")
 
 DEFAULT_MAX_WAIT_S = 0.002
 DEFAULT_MAX_BATCH = 32
+DEFAULT_MAX_QUEUED = 8 * DEFAULT_MAX_BATCH
+"""Past this many lookups waiting, a worker refuses new ones at once (503 + Retry-After) instead
+of letting every caller wait out its timeout: an overloaded floor server fails fast and recovers."""
 
 
 class MicroBatcher(Generic[T, R]):
     """Feeds items to ``run`` (called on a thread, one batch at a time) in batches.
 
     ``run`` returns one result per item, or an exception for an item that failed
-    alone; that exception is raised to that item's caller only.
+    alone; that exception is raised to that item's caller only. With ``max_queued``
+    items already waiting, :meth:`submit` raises :class:`UnavailableError` at once.
     """
 
     def __init__(self, run: Callable[[list[T]], list[R | BaseException]], *,
-                 max_wait_s: float = DEFAULT_MAX_WAIT_S, max_batch: int = DEFAULT_MAX_BATCH) -> None:
+                 max_wait_s: float = DEFAULT_MAX_WAIT_S, max_batch: int = DEFAULT_MAX_BATCH,
+                 max_queued: int = DEFAULT_MAX_QUEUED) -> None:
         self._run = run
         self.max_wait_s = max(0.0, max_wait_s)
         self.max_batch = max(1, max_batch)
+        self.max_queued = max(1, max_queued)
         self._queue: asyncio.Queue[tuple[T, asyncio.Future[R]]] | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -41,6 +49,10 @@ class MicroBatcher(Generic[T, R]):
         if self._queue is None or self._task is None or self._task.done():
             self._queue = asyncio.Queue()
             self._task = asyncio.get_running_loop().create_task(self._serve(self._queue))
+        if self._queue.qsize() >= self.max_queued:
+            raise UnavailableError(
+                f"the server is busy ({self._queue.qsize()} lookups waiting in this worker); retry shortly"
+            )
         future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
         self._queue.put_nowait((item, future))
         return await future
