@@ -3,6 +3,7 @@ that counts as an abstention (assist.library.out_of_scope, assist.lookup.reply).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -97,3 +98,15 @@ def test_the_api_shows_a_redirect_not_a_scenario(client: TestClient) -> None:
     assert body["abstained"] is True and body["redirect"].startswith("out_of_scope.")
     assert all(c["scenario"] != OUT_OF_SCOPE for c in body["candidates"])
     assert client.post("/v1/suggest", json={"utterance": FROZEN}).json()["redirect"] is None
+
+
+def test_the_set_copies_no_evaluation_text() -> None:
+    """Written fresh: no example is a dev-set or held-out text."""
+    examples = {e.strip() for s in with_out_of_scope(load_library(SHIPPED_LIBRARY)).scripts
+                if s.scenario == OUT_OF_SCOPE for e in s.examples}
+    texts: set[str] = set()
+    for path in (Path(__file__).resolve().parents[2] / "shared" / "eval" / "utterances_dev.jsonl",
+                 Path(__file__).resolve().parents[1] / "eval" / "heldout" / "utterances_v1.jsonl"):
+        if path.is_file():
+            texts |= {json.loads(line)["text"].strip() for line in path.read_text("utf-8").splitlines() if line}
+    assert texts and not examples & texts
