@@ -89,6 +89,7 @@ RESTARTS = 5
 """Clusterings tried (different k-means seeds); the most cohesive one is kept."""
 
 _LATIN_TERM = re.compile(r"[A-Za-z][A-Za-z0-9]+(?:'[a-z]+)?")
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _CJK_ONLY = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+$")
 _NOT_ID = re.compile(r"[^a-z0-9]+")
 _DUPLICATE_KEY = re.compile(r"[\W\d_]+")
@@ -562,6 +563,9 @@ def salient_candidates(text: str) -> frozenset[str]:
     words holding a function character at either end are left out.
     """
     cleaned = _PLACEHOLDER.sub(" ", text)
+    # Traditional and simplified spellings of one word count as one term (講 = 讲);
+    # Latin words keep their case (ETC, ATM), so only the Chinese is normalised.
+    cleaned = _CJK_RUN.sub(lambda run: normalise(run.group()), cleaned)
     kept = set()
     for word in segment(cleaned):
         term = word.strip()
