@@ -28,7 +28,7 @@ from assist.text.normalise import normalise
 LANGUAGES = ("zh-Hans", "zh-Hant", "yue", "en")
 """Lexicon languages: zh-Hant holds Taiwan and Hong Kong wording, yue Cantonese."""
 
-GAP = 6
+GAP = 10
 """Most characters a ``…`` in a phrase stands for."""
 
 GAP_MARKS = ("…", "...")
