@@ -1,12 +1,13 @@
-"""Choose the abstention threshold per language by cross-validation on the library itself.
+"""Choose the abstention threshold and redirect margin per language by cross-validation on
+the library itself.
 
-K-fold over the index: the library's examples, its out-of-scope set included, are
-split into :data:`FOLDS` interleaved folds; each fold is looked up with its own rows
-(and any row of the same text) taken out of retrieval and with a head trained on the
-other folds, so every example must be recognised from the rest, as a new utterance
-would. An in-scope example should be answered, an out-of-scope one should abstain (its
-class ranks first, or nothing scores above the threshold). Per language family the
-threshold with the best abstention F1 is kept (the middle of the best plateau).
+Every example of the library, its out-of-scope set included, is looked up with its own
+row (and any row of the same text) taken out of retrieval, and with a head trained
+without its fold (:data:`FOLDS` interleaved folds), so it must be recognised from the
+rest, as a new utterance would. An in-scope example should be answered, an out-of-scope
+one should abstain (:func:`abstains`: its class ranks first or within the margin, or
+nothing scores above the threshold). Per language family the (threshold, margin) pair
+kept is the median of the grid points within :data:`TOLERANCE` of the best abstention F1.
 Never the dev set: a bank's own labelled traffic still calibrates one threshold with
 ``assist evaluate --calibrate FILE``.
 """
@@ -54,9 +55,9 @@ class Point:
     best_out_of_scope: float = 0.0
 
 
-def _without(candidates: Candidates, left_out: np.ndarray) -> Candidates:
-    """``candidates`` with every left-out row dropped (row -1, fused -inf)."""
-    mask = np.isin(candidates.rows, left_out)
+def _without(candidates: Candidates, left_out: list[np.ndarray]) -> Candidates:
+    """``candidates`` with each query's left-out rows dropped (row -1, fused -inf)."""
+    mask = np.stack([np.isin(rows, own) for rows, own in zip(candidates.rows, left_out, strict=True)])
     rows = np.where(mask, -1, candidates.rows)
     fused = np.where(mask, -np.inf, candidates.fused)
     return Candidates(rows, candidates.dense, candidates.lexical, fused)
@@ -79,11 +80,11 @@ def cross_validate(library: Library, ranker: Ranker) -> list[Point]:
     points: list[Point] = []
     for fold in range(FOLDS):
         part = np.flatnonzero(fold_of == fold)
-        left_out = np.unique(np.concatenate([np.array(by_text[texts[i]]) for i in part]))
-        candidates = _without(search_batch(index, vectors[part], [texts[i] for i in part], ranker.weights), left_out)
+        own = [np.array(by_text[texts[i]]) for i in part]
+        candidates = _without(search_batch(index, vectors[part], [texts[i] for i in part], ranker.weights), own)
         head_probs = columns = None
         if built is not None:
-            keep = np.setdiff1d(np.arange(len(rows)), left_out)
+            keep = np.setdiff1d(np.arange(len(rows)), np.concatenate(own))
             head = ScenarioHead.train(vectors[keep], [labels[i] for i in keep]).with_choices(
                 built.blend, built.aggregation, built.lexical_weight)
             head_probs, columns = head.probabilities(vectors[part]), table.head_columns(head.labels)
@@ -145,7 +146,7 @@ def calibrate(
     thresholds: dict[str, float] = {}
     margins: dict[str, float] = {}
     details: dict[str, object] = {
-        "method": f"{FOLDS}-fold cross-validation on the library's examples and out-of-scope set"}
+        "method": f"leave-one-out retrieval, {FOLDS}-fold head, on the library's examples and out-of-scope set"}
     for family in FAMILIES:
         mine = [p for p in points if p.family == family]
         if not any(p.out_of_scope for p in mine) or all(p.out_of_scope for p in mine):
