@@ -110,3 +110,19 @@ def test_the_set_copies_no_evaluation_text() -> None:
         if path.is_file():
             texts |= {json.loads(line)["text"].strip() for line in path.read_text("utf-8").splitlines() if line}
     assert texts and not examples & texts
+
+
+def test_the_cli_card_says_redirect_and_pinned_by(assistant: Assistant) -> None:
+    from rich.console import Console
+
+    from assist.cli.render import suggestion_card
+
+    def shown(text: str) -> str:
+        console = Console(width=160, record=True)
+        for part in suggestion_card(assistant.suggest(text)):
+            console.print(part)
+        return console.export_text()
+
+    assert "not the bank's service: redirect (out_of_scope." in shown(WALLET)
+    pinned = shown("有个警察让我把钱转到安全账户")
+    assert "pinned by " in pinned and "score 0." not in pinned

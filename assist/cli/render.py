@@ -139,6 +139,8 @@ def suggestion_card(suggestion: Any) -> list[RenderableType]:
     ]
     top = suggestion.top
     title = "abstained: ask a clarifying question" if suggestion.abstained else f"{top.scenario} · {top.script_id}"
+    if getattr(suggestion, "redirect", None):
+        title = f"not the bank's service: redirect ({suggestion.redirect})"
     body: list[RenderableType] = [Wrapped(suggestion.reply)]
     if top is not None and not suggestion.abstained and top.steps:
         body.append(Text())
