@@ -516,6 +516,16 @@ def test_library_changed_notices_an_edit_and_a_touch_is_not_a_change(library_dir
     assert assistant.library_changed()
 
 
+def test_library_changed_notices_a_new_out_of_scope_file(library_dir: Path, tmp_path: Path) -> None:
+    assistant = load_small(library_dir, tmp_path / "index", auto_build=True)
+    assert not assistant.library_changed()
+    (library_dir / "out_of_scope" / "mine.yaml").write_text(
+        "scripts:\n  - id: oos.weather\n    scenario: out_of_scope\n    language: zh-Hans\n"
+        "    empathy: 您好，\n    solution_preview: 天气请查询气象台。\n    examples:\n      - 明天下雨吗\n",
+        encoding="utf-8")
+    assert assistant.library_changed()
+
+
 def test_health_reports_stale_and_stays_ok(library_dir: Path, tmp_path: Path) -> None:
     from assist.server.api import AssistApi
 

@@ -48,6 +48,7 @@ from assist.library.loader import (
     load_library,
     reading_once,
 )
+from assist.library.out_of_scope import out_of_scope_files
 from assist.types import Script, Violation
 
 SNAPSHOT_FILE = "validated.json"
@@ -66,10 +67,13 @@ class ValidatedLibrary:
     warnings: dict[str, tuple[Violation, ...]]
     files: tuple[FileStat, ...] = field(default=(), compare=False)
     """The stats of the files it was read from, taken before they were read."""
+    out_of_scope_hash: str = field(default="", compare=False)
+    """The hash of the out-of-scope files in force when it was loaded (:func:`out_of_scope_hash`)."""
 
     def watch(self) -> LibraryWatch:
-        """A :class:`LibraryWatch` of the files this was validated from."""
-        return LibraryWatch(self.library.root, (self.library.content_hash, self.rules.content_hash), self.files)
+        """A :class:`LibraryWatch` of the files this was loaded from."""
+        expected = (self.library.content_hash, self.rules.content_hash, self.out_of_scope_hash)
+        return LibraryWatch(self.library.root, expected, self.files)
 
 
 def validate_against_rules(library: Library, pack: RulePack) -> dict[str, tuple[Violation, ...]]:
@@ -146,12 +150,14 @@ def load_validated(root: Path, folder: Path, log: Any = None) -> ValidatedLibrar
             key = ""
         hashed = files.read_paths()
         cached = read_snapshot(folder / SNAPSHOT_FILE, key, root) if key else None
-        if cached is not None:
-            return ValidatedLibrary(cached.library, cached.rules, cached.warnings, files.stats)
-        validated = validate(root)
-        validated = ValidatedLibrary(validated.library, validated.rules, validated.warnings, files.stats)
-    if not key or files.parsed != hashed:
-        return validated  # the files listed changed during the load: serve it, but do not file it
+        found = cached if cached is not None else validate(root)
+        try:
+            beside = out_of_scope_hash(root)  # read in this block too, for the watch
+        except OSError:
+            beside = ""  # a file vanished: the watch reports the library changed
+        validated = ValidatedLibrary(found.library, found.rules, found.warnings, files.stats, beside)
+    if cached is not None or not key or files.parsed != hashed:
+        return validated  # current already, or the files listed changed during the load: not filed
     try:
         write_snapshot(folder / SNAPSHOT_FILE, key, validated)
     except OSError as exc:
@@ -211,9 +217,10 @@ class LibraryWatch:
     only touched (same bytes) is then recorded as current again.
     """
 
-    def __init__(self, root: Path, expected: tuple[str, str] | None = None,
+    def __init__(self, root: Path, expected: tuple[str, str, str] | None = None,
                  stats: tuple[FileStat, ...] = ()) -> None:
-        """``expected``: the (library, rules) hashes of the files as loaded; None takes them now."""
+        """``expected``: the (library, rules, out-of-scope) hashes of the files as loaded; None
+        takes them now."""
         self.root = Path(root)
         if expected is None:
             expected, stats = _hashes_now(self.root)
@@ -233,10 +240,16 @@ class LibraryWatch:
         return False
 
 
-def _hashes_now(root: Path) -> tuple[tuple[str, str], tuple[FileStat, ...]]:
+def _hashes_now(root: Path) -> tuple[tuple[str, str, str], tuple[FileStat, ...]]:
     with reading_once() as files:
-        hashes = (library_hash(root), rules_hash(root))
+        hashes = (library_hash(root), rules_hash(root), out_of_scope_hash(root))
     return hashes, files.stats
+
+
+def out_of_scope_hash(root: Path) -> str:
+    """A hash of the out-of-scope files that join the library at ``root`` (:mod:`assist.library.out_of_scope`)."""
+    base, files = out_of_scope_files(root)
+    return hash_files(files, base)
 
 
 def _settled(stats: tuple[FileStat, ...]) -> tuple[FileStat, ...] | None:
@@ -246,7 +259,7 @@ def _settled(stats: tuple[FileStat, ...]) -> tuple[FileStat, ...] | None:
 
 
 def _watched_files(root: Path) -> list[Path]:
-    return [*library_files(root), *rule_files(root), *rule_files(SHIPPED_LIBRARY)]
+    return [*library_files(root), *rule_files(root), *rule_files(SHIPPED_LIBRARY), *out_of_scope_files(root)[1]]
 
 
 def _stats(paths: list[Path]) -> tuple[FileStat, ...] | None:

@@ -179,7 +179,8 @@ def reading_once() -> Iterator[FileSnapshot]:
         _ACTIVE.reset(token)
 
 
-def _file_bytes(path: Path) -> bytes:
+def file_bytes(path: Path) -> bytes:
+    """The bytes of ``path``: the active snapshot's inside :func:`reading_once`, else read now."""
     active = _ACTIVE.get()
     return active.data(path) if active is not None else path.read_bytes()
 
@@ -197,7 +198,7 @@ def _inside(path: Path, root: Path) -> Path:
 def _read_limited(resolved: Path, label: str) -> bytes:
     try:
         size = resolved.stat().st_size
-        raw = _file_bytes(resolved) if size <= MAX_LIBRARY_FILE_BYTES else b""
+        raw = file_bytes(resolved) if size <= MAX_LIBRARY_FILE_BYTES else b""
     except OSError as exc:
         raise LibraryError(
             f"cannot be read ({exc.strerror or exc})", file=label,
@@ -575,7 +576,7 @@ def hash_files(paths: Iterable[Path], root: Path) -> str:
     for relative, path in sorted((_relative(p, root), p) for p in paths):
         digest.update(relative.encode())
         digest.update(b"\0")
-        digest.update(_file_bytes(path))
+        digest.update(file_bytes(path))
         digest.update(b"\0")
     return digest.hexdigest()
 

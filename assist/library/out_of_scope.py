@@ -17,9 +17,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from assist.errors import LibraryError
-from assist.library.loader import SHIPPED_LIBRARY, Library, read_script_file
+from assist.library.loader import SHIPPED_LIBRARY, Library, file_bytes, read_script_file, reading_once
 from assist.types import Script
 
 OUT_OF_SCOPE = "out_of_scope"
@@ -51,6 +52,12 @@ def with_out_of_scope(library: Library) -> Library:
     ids = {s.id for s in library.scripts}
     added: list[Script] = []
     digest = hashlib.sha256(library.content_hash.encode())
+    with reading_once():  # each file parsed and hashed from the same bytes
+        _add_files(files, base, ids, added, digest)
+    return replace(library, scripts=library.scripts + tuple(added), content_hash=digest.hexdigest())
+
+
+def _add_files(files: list[Path], base: Path, ids: set[str], added: list[Script], digest: Any) -> None:
     for path in files:
         for script in read_script_file(path, base, None, reserved_ok=True):
             if not is_out_of_scope(script):
@@ -64,5 +71,4 @@ def with_out_of_scope(library: Library) -> Library:
                                    field="id", fix="give each script a unique id")
             ids.add(script.id)
             added.append(script)
-        digest.update(f"{FOLDER}/{path.name}".encode() + b"\0" + path.read_bytes() + b"\0")
-    return replace(library, scripts=library.scripts + tuple(added), content_hash=digest.hexdigest())
+        digest.update(f"{FOLDER}/{path.name}".encode() + b"\0" + file_bytes(path) + b"\0")
