@@ -252,14 +252,24 @@ def test_shell_commands_and_json_lines(built: Path) -> None:
     assert records[6]["violations"][0]["category"] == "blame_shifting"
 
 
-def test_shell_new_call_forgets_the_scenarios(built: Path) -> None:
-    same = "卡被冻结了\n卡还是冻结状态\n"
-    without = runner.invoke(app, ["shell", "--json", "--library", str(built)], input=same + "怎么又被冻结了\n")
-    with_new = runner.invoke(app, ["shell", "--json", "--library", str(built)], input=same + ":new\n怎么又被冻结了\n")
-    last = [json.loads(line) for line in without.stdout.splitlines()][-1]
-    assert any("repeated_unresolved" in alert for alert in last["alerts"])
-    last = [json.loads(line) for line in with_new.stdout.splitlines()][-1]
-    assert not any("repeated_unresolved" in alert for alert in last["alerts"])
+def test_shell_new_call_starts_a_new_session(capsys: pytest.CaptureFixture[str]) -> None:
+    from assist.cli.lookup import Shell
+
+    class Assistant:
+        sessions = 0
+
+        def session(self) -> object:
+            self.sessions += 1
+            return object()
+
+    assistant = Assistant()
+    shell = Shell(assistant, segment=None, channel=None, as_json=True)
+    first = shell.session
+    assert shell.handle(":new") is True
+    assert shell.session is not first and shell.call == 2 and assistant.sessions == 2
+    assert json.loads(capsys.readouterr().out) == {"type": "new_call", "call": 2}
+    assert shell.handle("   ") is True and capsys.readouterr().out == ""
+    assert shell.handle(":quit") is False
 
 
 def test_prompt_lines_until_ctrl_d() -> None:
