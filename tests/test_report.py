@@ -159,3 +159,16 @@ def test_charts_split_bars_when_abstentions_per_scenario_are_known(tmp_path: Pat
     written = write_report(summary, None, tmp_path)
     assert written[1].read_bytes().startswith(PNG_MAGIC)
     assert imread(written[1]).shape[0] > 200
+
+
+def test_the_volume_table_holds_the_charts_rows_and_adds_up() -> None:
+    from assist.batch.report import volume_rows
+
+    summary = {
+        "volume": {f"s{i:02d}": 100 - i for i in range(30)} | {"out_of_scope": 50},
+        "per_scenario_accuracy": {"s29": 0.0, "s00": 1.0},
+    }
+    rows = volume_rows(summary, top=5)
+    assert [r[0] for r in rows[:-2]] == scenario_rows(summary, top=5)
+    assert rows[-2][0] == "24 more scenarios" and rows[-1][0] == "(abstained)"
+    assert sum(r[1] for r in rows) == sum(summary["volume"].values())

@@ -21,12 +21,12 @@ from assist.batch.report import (
     COVERAGE_CHART,
     HISTOGRAM_CHART,
     NEW_TOPIC,
-    _counts,
     _fmt,
     _number,
     _rate,
     cluster_title,
     gaps_intro,
+    volume_rows,
     warnings,
 )
 from assist.text.redact import redact
@@ -102,16 +102,8 @@ def render_html(
 
 
 def volume_html(summary: Mapping[str, Any], charts: Mapping[str, bytes], top: int) -> str:
-    volume = _counts(summary, "volume")
-    total = sum(volume.values()) or 1.0
-    answered = sorted(((s, n) for s, n in volume.items() if s != OUT_OF_SCOPE), key=lambda r: (-r[1], r[0]))
-    rows: list[tuple[object, ...]] = [(s, f"{int(n):,}", f"{n / total:.1%}") for s, n in answered[:top]]
-    if answered[top:]:
-        rest = sum(n for _, n in answered[top:])
-        rows.append((f"{len(answered) - top} more scenarios", f"{int(rest):,}", f"{rest / total:.1%}"))
-    held = volume.get(OUT_OF_SCOPE, 0.0)
-    rows.append((ABSTAINED, f"{int(held):,}", f"{held / total:.1%}"))
-    return (f"<h2>Volume per scenario (top {top})</h2>"
+    rows: list[tuple[object, ...]] = [(s, f"{n:,}", share) for s, n, share in volume_rows(summary, top)]
+    return (f"<h2>Volume per scenario (top {top} by volume, and the least accurate)</h2>"
             + _table(("scenario", "utterances", "share"), rows, {1, 2})
             + _img(charts, COVERAGE_CHART, "volume per scenario"))
 

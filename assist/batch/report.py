@@ -348,19 +348,26 @@ def coverage_section(summary: Mapping[str, Any]) -> str:
     return "## Coverage\n\n" + _table(("metric", "value"), rows) + notes
 
 
-def volume_section(summary: Mapping[str, Any], top: int) -> str:
+def volume_rows(summary: Mapping[str, Any], top: int) -> list[tuple[str, int, str]]:
+    """The volume table: the chart's scenarios (:func:`scenario_rows`), one row for the rest,
+    one for the abstentions; the chart draws these very figures."""
     volume = _counts(summary, "volume")
     total = sum(volume.values()) or 1.0
-    answered = sorted(((s, n) for s, n in volume.items() if s != OUT_OF_SCOPE), key=lambda r: (-r[1], r[0]))
-    rows: list[tuple[object, ...]] = [(s, int(n), f"{n / total:.1%}") for s, n in answered[:top]]
-    hidden = answered[top:]
+    shown = scenario_rows(summary, top)
+    rows = [(s, int(volume.get(s, 0.0)), f"{volume.get(s, 0.0) / total:.1%}") for s in shown]
+    hidden = [n for s, n in volume.items() if s != OUT_OF_SCOPE and s not in set(shown)]
     if hidden:
-        rest = sum(n for _, n in hidden)
+        rest = sum(hidden)
         rows.append((f"{len(hidden)} more scenarios", int(rest), f"{rest / total:.1%}"))
-    rows.append((ABSTAINED, int(volume.get(OUT_OF_SCOPE, 0)), f"{volume.get(OUT_OF_SCOPE, 0) / total:.1%}"))
+    held = volume.get(OUT_OF_SCOPE, 0.0)
+    rows.append((ABSTAINED, int(held), f"{held / total:.1%}"))
+    return rows
+
+
+def volume_section(summary: Mapping[str, Any], top: int) -> str:
     return (
-        f"## Volume per scenario (top {top})\n\n"
-        + _table(("scenario", "utterances", "share"), rows)
+        f"## Volume per scenario (top {top} by volume, and the least accurate)\n\n"
+        + _table(("scenario", "utterances", "share"), volume_rows(summary, top))
         + f"\n\n![volume per scenario]({COVERAGE_CHART})"
     )
 
