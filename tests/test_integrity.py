@@ -537,6 +537,23 @@ def test_health_reports_stale_and_stays_ok(library_dir: Path, tmp_path: Path) ->
     assert health.status == "ok" and health.stale is True
 
 
+def test_http_health_and_ready_say_stale_and_stay_200(library_dir: Path, tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from assist.server.http import create_app
+
+    assistant = load_small(library_dir, tmp_path / "index", auto_build=True)
+    app = create_app(assistant, rate_limit_per_minute=None, state_dir=tmp_path / "state")
+    with TestClient(app) as client:
+        assert client.get("/v1/health").json()["stale"] is False
+        assert client.get("/v1/ready").json()["stale"] is False
+        path = scripts_file(library_dir)
+        path.write_text(with_new_example(path.read_text(encoding="utf-8")), encoding="utf-8")
+        health, ready = client.get("/v1/health"), client.get("/v1/ready")
+        assert (health.status_code, ready.status_code) == (200, 200)
+        assert health.json()["stale"] is True and ready.json()["stale"] is True
+
+
 # ===== the property test ========================================================================
 
 

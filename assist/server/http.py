@@ -44,7 +44,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.security import HTTPBearer
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assist import __version__
@@ -350,6 +350,8 @@ class ReadyResponse(BaseModel):
     loaded_at: float
     reloads: int
     library_hash: str
+    stale: bool = Field(default=False, description="The library's files on disk differ from the library served "
+                                                   "(reload to serve them); still ready.")
 
 
 class ReloadResponse(BaseModel):
@@ -404,7 +406,8 @@ def build_router(holder: EngineHolder, lookups: MicroBatcher[LookupJob, SuggestR
     async def ready() -> ReadyResponse:
         api = holder.api  # 503 while loading
         return ReadyResponse(ready=True, pid=os.getpid(), loaded_at=holder.loaded_at, reloads=holder.reloads,
-                             library_hash=api.assistant.library.content_hash)
+                             library_hash=api.assistant.library.content_hash,
+                             stale=api.assistant.library_changed())
 
     @router.post("/admin/reload", response_model=ReloadResponse, status_code=202,
                  summary="Reload the library and index in every worker, without failing a request",
