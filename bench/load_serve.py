@@ -335,9 +335,36 @@ def load_queries(path: Path) -> list[str]:
     return texts
 
 
-def measure_closed(label: str, port: int, queries: list[str], args: argparse.Namespace) -> float:
+def tree_cpu_seconds(root: int) -> float:
+    """User + system CPU seconds of a process and its descendants (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    stats: dict[int, list[str]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        stats[int(entry.name)] = fields
+        children.setdefault(int(fields[1]), []).append(int(entry.name))
+    total, stack = 0.0, [root]
+    while stack:
+        pid = stack.pop()
+        if pid in stats:
+            total += (int(stats[pid][11]) + int(stats[pid][12])) / os.sysconf("SC_CLK_TCK")
+        stack += children.get(pid, [])
+    return total
+
+
+def measure_closed(label: str, port: int, queries: list[str], args: argparse.Namespace, pid: int) -> float:
+    cpu = tree_cpu_seconds(pid)
     suggest, probes = asyncio.run(closed_loop(port, "/v1/suggest", queries, args.clients, args.seconds, True))
+    cpu = tree_cpu_seconds(pid) - cpu
+    answered = len(suggest.latencies_ms) + len(probes.latencies_ms)
     print(suggest.line(f"{label} suggest, {args.clients} clients"))
+    print(f"{label}   server CPU: {cpu:.1f} s for {answered} requests, {1000 * cpu / max(1, answered):.2f} ms "
+          f"each (load-independent: {answered / max(cpu, 1e-9):.0f} requests per CPU-second)")
     print(probes.line(f"{label}   health probes during it"))
     health, _ = asyncio.run(closed_loop(port, "/v1/health", queries, args.clients, args.seconds, False))
     print(health.line(f"{label} health, {args.clients} clients"), flush=True)
@@ -384,7 +411,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.baseline and Path(args.baseline).is_dir():  # an extracted tree of an earlier commit
         process, port = start_baseline(Path(args.baseline).resolve())
         try:
-            throughput["baseline"] = measure_closed("[baseline 1 engine]", port, queries, args)
+            throughput["baseline"] = measure_closed("[baseline 1 engine]", port, queries, args, process.pid)
         finally:
             stop(process)
     elif args.baseline:
@@ -395,14 +422,15 @@ def main(argv: list[str] | None = None) -> int:
                                       capture_output=True, text=True, check=True).stdout.strip()
             process, port = start_baseline(Path(folder))
             try:
-                throughput["baseline"] = measure_closed(f"[{revision} 1 engine]", port, queries, args)
+                throughput["baseline"] = measure_closed(f"[{revision} 1 engine]", port, queries, args,
+                                                        process.pid)
             finally:
                 stop(process)
     for workers in sorted({1, n}):
         label = f"[{workers} worker{'s' if workers > 1 else ''}]"
         process, port = start_current(workers, rate_limited=False)
         try:
-            throughput[str(workers)] = measure_closed(label, port, queries, args)
+            throughput[str(workers)] = measure_closed(label, port, queries, args, process.pid)
             if workers == n and n > 1:
                 failed += reload_under_load(label, process, port, queries, args)
         finally:
