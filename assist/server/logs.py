@@ -89,7 +89,7 @@ class JsonFormatter(logging.Formatter):
         }
         fields = getattr(record, "fields", None)
         if isinstance(fields, dict):
-                body.update({key: value if isinstance(value, int | float | bool) or value is None else one_line(value)
+            body.update({key: value if isinstance(value, int | float | bool) or value is None else one_line(value)
                          for key, value in fields.items()})
         trace = getattr(record, "trace", None)
         if trace:
