@@ -423,20 +423,30 @@ def test_a_second_build_gives_up_after_its_wait_naming_the_holder(library_dir: P
 def test_a_lookup_that_waited_for_a_build_uses_it_instead_of_building_again(
     library_dir: Path, tmp_path: Path
 ) -> None:
+    import threading
+
     folder, go = tmp_path / "index", tmp_path / "go"
     first = start_build(library_dir, folder, str(go))
+    messages: list[str] = []
+    loaded: list[Assistant] = []
     try:
         assert wait_for(first, "staging")
-        messages: list[str] = []
+        lookup = threading.Thread(target=lambda: loaded.append(
+            Assistant.load(library_dir, encoder=HashEncoder(), index_dir=folder, log=messages.append)))
+        lookup.start()
+        deadline = time.monotonic() + 60
+        while not any("another build" in m for m in messages) and time.monotonic() < deadline:
+            time.sleep(0.02)
         go.touch()
-        assistant = Assistant.load(library_dir, encoder=HashEncoder(), index_dir=folder, log=messages.append)
+        lookup.join(timeout=120)
         first.communicate(timeout=120)
     finally:
         if first.poll() is None:
             first.kill()
-    manifest = read_manifest(folder)
-    assert manifest is not None and assistant.manifest.build == manifest.build
+    assert any("another build" in m and f"process {first.pid}" in m for m in messages), messages
     assert not any("building the index" in m for m in messages), messages
+    manifest = read_manifest(folder)
+    assert loaded and manifest is not None and loaded[0].manifest.build == manifest.build
 
 
 # ===== 6. read-only places ====================================================================
