@@ -183,7 +183,7 @@ class Assistant:
         if threshold is None:
             threshold = read_calibration(folder, full.manifest)
             if threshold is None:
-                per_language, margins = language_thresholds(lib, full, folder, DEFAULT_THRESHOLD)
+                per_language, margins = language_thresholds(lib, full, folder, DEFAULT_THRESHOLD, emit)
         assistant = cls(lib, full, validated.rules, threshold if threshold is not None else DEFAULT_THRESHOLD,
                         folder, validated.warnings, source, quick, per_language, margins)
         assistant.library_watch = validated.watch()

@@ -15,6 +15,7 @@ Never the dev set: a bank's own labelled traffic still calibrates one threshold 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -159,13 +160,16 @@ def calibrate(
 
 
 def language_thresholds(
-    library: Library, ranker: Ranker, folder: Path, default: float
+    library: Library, ranker: Ranker, folder: Path, default: float, log: Callable[[str], None] | None = None,
 ) -> tuple[dict[str, float], dict[str, float]]:
     """The sealed per-language thresholds and redirect margins of this build, calibrated and
     written first when missing or not trusted (:func:`assist.indexing.calibration.read_language_thresholds`)."""
     found = read_language_thresholds(folder, ranker.manifest)
     if found is not None:
         return found
+    if log is not None:
+        log(f"assist: calibrating abstention per language on the library (once per build, about a minute) "
+            f"into {folder} ...")
     thresholds, margins, details = calibrate(library, ranker, default)
     with contextlib.suppress(OSError):  # a read-only index folder: calibrated again at the next load
         write_language_thresholds(folder, ranker.manifest, thresholds, margins, details)
