@@ -441,3 +441,14 @@ def test_copy_and_runner_up_keys(page: Any) -> None:
     page.keyboard.press("Alt+C")
     expect(page.locator("#copy-reply")).to_contain_text("已复制")
     assert "挂断对方的电话" in page.evaluate("navigator.clipboard.readText()")
+
+
+def test_why_says_when_the_base_script_stands_in_for_a_variant(page: Any, served: tuple[str, Any]) -> None:
+    expect = sync_api.expect
+    fallback = served[1].suggest(FROZEN, segment="elderly")
+    assert fallback.top is not None and fallback.top.segment is None and "has no variant for" in fallback.why
+    page.locator("#segment").select_option("elderly")
+    ask(page, FROZEN)
+    expect(page.locator("#card .why")).to_contain_text("所选客群或渠道没有专用版本，显示的是通用话术")
+    page.keyboard.press("Alt+L")
+    expect(page.locator("#card .why")).to_contain_text("No variant for the chosen segment or channel")
