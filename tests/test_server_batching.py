@@ -130,3 +130,23 @@ def test_a_full_queue_refuses_at_once_instead_of_making_callers_wait() -> None:
         return list(results)
 
     assert asyncio.run(main()) == [0, 1, 2, 3]
+
+
+def test_a_queue_that_would_wait_too_long_refuses_even_below_the_count() -> None:
+    from assist.errors import UnavailableError
+
+    def run(items: list[int]) -> list[int | BaseException]:
+        time.sleep(0.05 * len(items))  # 50 ms per item: slow
+        return list(items)
+
+    async def main() -> tuple[int, int]:
+        batcher: MicroBatcher[int, int] = MicroBatcher(run, max_wait_s=0.0, max_batch=2, max_queued=1000,
+                                                       max_queue_wait_s=0.2)
+        await batcher.submit(0)  # learns the time per item
+        results = await asyncio.gather(*(batcher.submit(i) for i in range(20)), return_exceptions=True)
+        await batcher.close()
+        refused = sum(isinstance(r, UnavailableError) for r in results)
+        return refused, len(results) - refused
+
+    refused, answered = asyncio.run(main())
+    assert refused > 0 and answered >= 2, (refused, answered)

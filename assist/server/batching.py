@@ -25,6 +25,9 @@ DEFAULT_MAX_BATCH = 32
 DEFAULT_MAX_QUEUED = 8 * DEFAULT_MAX_BATCH
 """Past this many lookups waiting, a worker refuses new ones at once (503 + Retry-After) instead
 of letting every caller wait out its timeout: an overloaded floor server fails fast and recovers."""
+DEFAULT_MAX_QUEUE_WAIT_S = 1.0
+"""A worker also refuses a lookup that would wait longer than this behind the queue, as estimated
+from the recent time per lookup: on a slow machine 256 waiting lookups can be many seconds."""
 
 
 class MicroBatcher(Generic[T, R]):
@@ -37,11 +40,13 @@ class MicroBatcher(Generic[T, R]):
 
     def __init__(self, run: Callable[[list[T]], list[R | BaseException]], *,
                  max_wait_s: float = DEFAULT_MAX_WAIT_S, max_batch: int = DEFAULT_MAX_BATCH,
-                 max_queued: int = DEFAULT_MAX_QUEUED) -> None:
+                 max_queued: int = DEFAULT_MAX_QUEUED, max_queue_wait_s: float = DEFAULT_MAX_QUEUE_WAIT_S) -> None:
         self._run = run
         self.max_wait_s = max(0.0, max_wait_s)
         self.max_batch = max(1, max_batch)
         self.max_queued = max(1, max_queued)
+        self.max_queue_wait_s = max_queue_wait_s
+        self._seconds_per_item = 0.0  # moving average over recent batches
         self._queue: asyncio.Queue[tuple[T, asyncio.Future[R]]] | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -49,7 +54,9 @@ class MicroBatcher(Generic[T, R]):
         if self._queue is None or self._task is None or self._task.done():
             self._queue = asyncio.Queue()
             self._task = asyncio.get_running_loop().create_task(self._serve(self._queue))
-        if self._queue.qsize() >= self.max_queued:
+        waiting = self._queue.qsize()
+        if waiting >= self.max_queued or (
+                waiting >= self.max_batch and waiting * self._seconds_per_item > self.max_queue_wait_s):
             raise UnavailableError(
                 f"the server is busy ({self._queue.qsize()} lookups waiting in this worker); retry shortly"
             )
@@ -76,6 +83,7 @@ class MicroBatcher(Generic[T, R]):
             live = [(item, future) for item, future in batch if not future.done()]
             if not live:
                 continue
+            started = loop.time()
             try:
                 results = await anyio.to_thread.run_sync(self._run, [item for item, _ in live])
             except BaseException as error:  # the whole batch failed: each caller gets the error
@@ -85,6 +93,9 @@ class MicroBatcher(Generic[T, R]):
                 if not isinstance(error, Exception):
                     raise
                 continue
+            per_item = (loop.time() - started) / len(live)
+            self._seconds_per_item = per_item if not self._seconds_per_item else (
+                0.8 * self._seconds_per_item + 0.2 * per_item)
             for (_, future), result in zip(live, results, strict=True):
                 if future.done():
                     continue
