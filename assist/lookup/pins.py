@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from assist.compliance.rules import Rule, RulePack
+from assist.library.loader import SHIPPED_LIBRARY
 from assist.lookup.rank import NO_HIT, ScenarioScore
 from assist.lookup.variants import Variants
 from assist.types import Violation
@@ -67,6 +68,11 @@ class Pin:
         return f"pinned by rule {self.rule_id}: the customer said {said}"
 
 
+def _shipped(rule: Rule) -> bool:
+    """Whether ``rule`` comes from the shipped pack: a library's own fraud rule names the pin first."""
+    return rule.source.startswith(f"{SHIPPED_LIBRARY.name}/rules/")
+
+
 def _inside(a: Violation, b: Violation) -> bool:
     return b.span[0] <= a.span[0] and a.span[1] <= b.span[1]
 
@@ -87,7 +93,7 @@ def fraud_pattern(hits: Sequence[Hit], has_parts: bool = True) -> list[Hit] | No
     (``has_parts`` false: a library's own pack that switched them off) pins on a fraud
     rule alone, as its authors wrote it.
     """
-    rules = [h for h in hits if h[0].pin == FRAUD]
+    rules = sorted((h for h in hits if h[0].pin == FRAUD), key=lambda h: (_shipped(h[0]), h[1].span))
     if not has_parts:
         return rules or None
     if any(rule.id == DISENGAGED for rule, _ in hits):
