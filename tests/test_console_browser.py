@@ -421,6 +421,10 @@ def test_every_console_text_follows_the_language_toggle(page: Any, served: tuple
     assert_no_raw_ids(page, served[1])
     page.locator("#about summary").click()
     expect(page.locator("#about")).to_contain_text(served[1].model_id)
+    inside(page, "#about-list")  # the footer's details open upwards, drawn on top, not clipped
+    assert page.evaluate("""() => { const list = document.getElementById('about-list');
+        const box = list.getBoundingClientRect();
+        return list.contains(document.elementFromPoint(box.x + 20, box.y + 10)); }""")
 
     page.locator("#utterance").press("Escape")
     expect(page.locator("#card")).to_contain_text("Type what the customer said")
