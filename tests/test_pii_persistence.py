@@ -306,14 +306,12 @@ def test_gap_report_and_stubs_hold_no_planted_pii(imported: Imported, label_pii:
     assert report.gap_utterances > 20 and report.clusters
     out = imported.root / "reports" / GAP_OUTPUT / f"labels_with_pii_{label_pii}"
     assert all(path.is_file() for path in gaps.emit_stubs(report, out / "gap_stubs.yaml"))
-    try:
-        from assist.batch import report as coverage
-    except ImportError:
-        coverage = None
-    if coverage is not None:
-        assert (out / "report" / "report.md") in coverage.write_report(summary, report, out / "report")
-        gap_json = json.dumps(coverage.gaps_to_dict(report), ensure_ascii=False)
-        (out / "gaps.json").write_text(gap_json, encoding="utf-8")
+    from assist.batch.report import gaps_to_dict
+    from assist.batch.report_files import write_report
+
+    written = write_report(summary, report, out / "report")
+    assert {"report.md", "report.html"} <= {path.name for path in written}
+    (out / "gaps.json").write_text(json.dumps(gaps_to_dict(report), ensure_ascii=False), encoding="utf-8")
     assert_no_leak(imported, out)
 
 
