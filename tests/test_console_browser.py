@@ -309,8 +309,9 @@ def test_findings_must_fix_first_with_replace_and_undo(page: Any) -> None:
     expect(draft).to_have_value(DRAFT)
     expect(findings).to_have_count(2)
 
-    # Once the agent types after a replace, Ctrl+Z is the browser's own again.
-    findings.first.locator(".btn-replace").click()
+    # Alt+R replaces the first finding (a must-fix); once the agent types after a replace,
+    # Ctrl+Z is the browser's own again.
+    page.keyboard.press("Alt+R")
     expect(draft).to_have_value(DRAFT.replace(CODE, CODE_FIX))
     draft.press("End")
     page.keyboard.type("好", delay=5)
