@@ -8,6 +8,7 @@ the reply (:mod:`~assist.lookup.reply`).
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -26,7 +27,7 @@ from assist.indexing.store import (
     open_index,
     read_calibration,
 )
-from assist.library.loader import SHIPPED_LIBRARY, Library, shipped_index_dir
+from assist.library.loader import INDEX_DIR_ENV, SHIPPED_LIBRARY, Library, shipped_index_dir
 from assist.library.out_of_scope import with_out_of_scope
 from assist.limits import MAX_UTTERANCE_CHARS
 from assist.lookup.calibrate import language_thresholds
@@ -46,7 +47,11 @@ SHIPPED_INDEX = shipped_index_dir()
 
 
 def default_index_dir(library_root: Path) -> Path:
-    """The shipped library's index folder (:func:`shipped_index_dir`); ``<library>/.index`` for any other."""
+    """``$ASSIST_INDEX_DIR`` when set; else the shipped library's index folder
+    (:func:`shipped_index_dir`), and ``<library>/.index`` for any other."""
+    configured = os.environ.get(INDEX_DIR_ENV)
+    if configured:
+        return Path(configured).expanduser()
     if library_root.resolve() == SHIPPED_LIBRARY.resolve():
         return shipped_index_dir()
     return library_root / ".index"
