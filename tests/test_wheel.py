@@ -209,3 +209,15 @@ def test_the_base_install_pulls_no_torch() -> None:
     size = sum(installed_bytes(d) for d in closure.values())
     print(f"base install: {len(closure)} distributions, {size / 2**20:.0f} MiB installed")
     assert size < 1024 * 2**20
+
+
+def test_index_folder_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from assist.library.loader import SHIPPED_LIBRARY, shipped_index_dir
+    from assist.lookup.assistant import default_index_dir
+
+    monkeypatch.delenv("ASSIST_INDEX_DIR", raising=False)
+    assert shipped_index_dir() == REPO / "index", "a source checkout keeps index/"
+    assert default_index_dir(SHIPPED_LIBRARY) == REPO / "index"
+    assert default_index_dir(tmp_path / "lib") == tmp_path / "lib" / ".index"
+    monkeypatch.setenv("ASSIST_INDEX_DIR", str(tmp_path / "idx"))
+    assert default_index_dir(SHIPPED_LIBRARY) == default_index_dir(tmp_path / "lib") == tmp_path / "idx"
