@@ -164,6 +164,8 @@ def language_thresholds(
 ) -> tuple[dict[str, float], dict[str, float]]:
     """The sealed per-language thresholds and redirect margins of this build, calibrated and
     written first when missing or not trusted (:func:`assist.indexing.calibration.read_language_thresholds`)."""
+    if not any(script.scenario == OUT_OF_SCOPE for script in library.active_scripts):
+        return {}, {}  # nothing to calibrate against: the single threshold applies
     found = read_language_thresholds(folder, ranker.manifest)
     if found is not None:
         return found
