@@ -34,7 +34,7 @@ from unittest import mock
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -669,6 +669,8 @@ def own_rules_only() -> Iterator[None]:
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@example(schedule={3: "add_example"}, mode="build_then_load", prebuilt=False)  # mixed on the code before
+@example(schedule={2: "reword_reply", 5: "add_script"}, mode="auto_build", prebuilt=True)
 @given(
     schedule=st.dictionaries(st.integers(1, 15), st.sampled_from(sorted(EDITS)), max_size=3),
     mode=st.sampled_from(["auto_build", "build_then_load", "load_built"]),
