@@ -429,9 +429,10 @@ PERF_INPUTS = {
 def test_100kb_is_fast(name: str) -> None:
     unit = PERF_INPUTS[name]
     text = (unit * (100_000 // len(unit) + 1))[:100_000]
-    started = time.perf_counter()
+    # CPU time of this process: the bound is about the algorithm (linear), not a busy machine.
+    started = time.process_time()
     redact(text)
-    assert time.perf_counter() - started < 1.0
+    assert time.process_time() - started < 1.0
 
 
 # ---------------------------------------------------------------------------
