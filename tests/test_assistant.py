@@ -61,21 +61,18 @@ def test_fraud_signal_pins_the_anti_fraud_script(fixture_assistant: Assistant) -
     assert suggestion.alerts
 
 
-def test_session_recommends_escalation_on_third_repeat(fixture_assistant: Assistant) -> None:
+def test_three_phrasings_in_one_session_are_one_contact(fixture_assistant: Assistant) -> None:
     session = fixture_assistant.session()
-    first = session.suggest("我的卡被冻结了")
-    second = session.suggest("卡还是冻结状态")
-    third = session.suggest("怎么又被冻结了，账户还是用不了")
-    assert not first.alerts and not second.alerts
-    assert any("repeated_unresolved" in alert for alert in third.alerts)
-    assert third.escalation and "主管" in third.escalation
+    answers = [session.suggest(text) for text in ("我的卡被冻结了", "卡还是冻结状态", "怎么又被冻结了，账户还是用不了")]
+    assert not any(answer.alerts for answer in answers)
     assert session.raised["account_frozen"] == 3
 
 
 def test_check_finds_rule_violations(fixture_assistant: Assistant) -> None:
     violations = fixture_assistant.check("您好，这是系统问题，跟我们没关系")
-    assert [v.rule_id for v in violations] == ["test.blame"]
-    assert violations[0].severity == "warn"
+    by_rule = {v.rule_id: v for v in violations}
+    assert by_rule["test.blame"].severity == "warn"  # the library's own rule
+    assert {v.category for v in violations} == {"blame_shifting"}  # the shipped pack agrees, adds no other
 
 
 def test_too_long_input_is_a_clear_error(fixture_assistant: Assistant) -> None:

@@ -62,13 +62,13 @@ def check_utterance(text: object, *, allow_empty: bool = False) -> str:
     (a batch, where a blank line abstains rather than stopping the file)."""
     if not isinstance(text, str):
         raise InputError(f"expected text, got {type(text).__name__}")
-    if not allow_empty and not text.strip():
-        raise InputError("the text is empty; give what the customer said (or the agent's draft)")
     if len(text) > MAX_UTTERANCE_CHARS:
         raise InputError(
             f"text is {len(text):,} characters, over the {MAX_UTTERANCE_CHARS:,}-character limit; "
             "paste only the customer's request"
         )
+    if not allow_empty and not text.strip():
+        raise InputError("the text is empty; give what the customer said (or the agent's draft)")
     # Lone surrogates (undecodable bytes from a terminal) cannot be printed or encoded;
     # each becomes U+FFFD, a letter-like placeholder that neither splits a sentence for
     # the rule engine nor moves spans.
@@ -259,11 +259,13 @@ class Assistant:
 
     # ----- compliance ----------------------------------------------------------------
     def check(self, text: str) -> list[Violation]:
-        """Compliance violations in an agent's draft, in text order."""
-        return self.rules.check(check_utterance(text), audience="agent")
+        """Compliance violations in an agent's draft, in text order: the rules, then the semantic
+        signal on the static encoder (flags only it raised are marked ``semantic.<category>``)."""
+        signal = self.rules.semantic_signal(get_encoder(QUICK_MODEL))
+        return self.rules.check(check_utterance(text), audience="agent", semantic=signal)
 
     def session(self) -> Session:
-        """A conversation: remembers the scenarios raised, for escalation advice."""
+        """One call's state: the scenarios raised so far (see :mod:`assist.lookup.session`)."""
         return Session(self)
 
 

@@ -54,8 +54,8 @@ class SuggestRequest(BaseModel):
     session_id: str | None = Field(
         default=None, pattern=r"^[A-Za-z0-9_-]{1,64}$",
         description="Client-chosen conversation id. Calls that share it share a server-side "
-                    "session, which counts the scenarios raised and advises escalation when "
-                    "one comes up a third time. Omit for a stateless preview.",
+                    "session, which counts the scenarios raised in this call (a call's own repeats "
+                    "never escalate; repeated contact across calls is /v1/calls). Omit for a stateless preview.",
     )
 
 
