@@ -39,7 +39,7 @@ def test_validate_reports_file_and_line(library_dir: Path) -> None:
 def test_suggest_json(built: Path) -> None:
     result = runner.invoke(app, ["suggest", "卡被冻结了，钱取不出来", "--json", "--library", str(built)])
     assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)  # stderr may carry progress notes
     assert data["candidates"][0]["scenario"] == "account_frozen"
     assert data["reply"] and data["abstained"] is False
 
@@ -59,7 +59,7 @@ def test_suggest_no_build_on_stale_index(library_dir: Path) -> None:
 def test_check_exit_codes(library_dir: Path) -> None:
     blocked = runner.invoke(app, ["check", "请把钱转到安全账户", "--json", "--library", str(library_dir)])
     assert blocked.exit_code == 1
-    data = json.loads(blocked.output)
+    data = json.loads(blocked.stdout)
     assert data["blocked"] is True
     assert data["violations"][0]["rule_id"] == "test.safe_account"
     clean = runner.invoke(app, ["check", "我们不会让您转到安全账户", "--library", str(library_dir)])
