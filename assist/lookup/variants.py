@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import replace
-from functools import cache
+from functools import cache, lru_cache
 
 import opencc
 
@@ -45,7 +45,13 @@ def to_traditional(text: str, utterance: str) -> str:
     """
     if not text:
         return text
-    return _converter("s2t").convert(_converter(traditional_config(utterance)).convert(text))
+    return _traditional(text, traditional_config(utterance))
+
+
+@lru_cache(maxsize=8192)
+def _traditional(text: str, config: str) -> str:
+    """Script texts are few and fixed: each is converted once per region, not per lookup."""
+    return _converter("s2t").convert(_converter(config).convert(text))
 
 
 def in_customer_script(script: Script, utterance: str) -> Script:
