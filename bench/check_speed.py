@@ -19,7 +19,7 @@ import platform
 import time
 from pathlib import Path
 
-from assist.compliance.rules import load_rule_pack
+from assist.compliance.rule_files import load_rule_pack
 from assist.encoders.base import STATIC_MODEL
 from assist.encoders.registry import get_encoder
 from assist.library.loader import SHIPPED_LIBRARY

@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from assist.compliance.rules import load_rule_pack
+from assist.compliance.rule_files import load_rule_pack
 
 SHAPES = [
     "(a+)+$",

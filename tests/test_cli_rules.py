@@ -40,7 +40,7 @@ def test_an_imported_library_runs_the_shipped_pack(tmp_path: Path) -> None:
 
 
 def test_validate_lists_switched_off_rules_and_warns_with_no_agent_rule(tmp_path: Path) -> None:
-    from assist.compliance.rules import load_rule_pack
+    from assist.compliance.rule_files import load_rule_pack
     from assist.library.loader import SHIPPED_LIBRARY
 
     library = imported_library(tmp_path)

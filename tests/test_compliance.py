@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from assist.compliance.checks import blocking, evaluate_drafts, script_violations
-from assist.compliance.rules import RulePack, load_rule_pack
+from assist.compliance.rule_files import load_rule_pack
+from assist.compliance.rules import RulePack
 from assist.errors import InputError
 from assist.library.loader import SHIPPED_LIBRARY
 from assist.types import Script

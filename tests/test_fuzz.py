@@ -32,7 +32,8 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from assist.cli import app
-from assist.compliance.rules import RulePack, load_rule_pack
+from assist.compliance.rule_files import load_rule_pack
+from assist.compliance.rules import RulePack
 from assist.errors import InputError, LibraryError
 from assist.library.loader import (
     CHANNELS,

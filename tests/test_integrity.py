@@ -196,7 +196,7 @@ def split_library(root: Path) -> Path:
 
 def test_a_block_phrase_split_across_empathy_and_preview_is_refused_by_validate(tmp_path: Path) -> None:
     from assist.cli import app
-    from assist.compliance.rules import load_rule_pack
+    from assist.compliance.rule_files import load_rule_pack
     from assist.types import join_reply
 
     root = split_library(tmp_path / "lib")
@@ -659,12 +659,12 @@ def own_rules_only() -> Iterator[None]:
     revalidations is not what this test is about."""
     from functools import partial
 
-    from assist.compliance import rules, validated
+    from assist.compliance import rule_files, validated
 
-    if "with_shipped" not in rules.load_rule_pack.__code__.co_varnames:
+    if "with_shipped" not in rule_files.load_rule_pack.__code__.co_varnames:
         yield
         return
-    with mock.patch.object(validated, "load_rule_pack", partial(rules.load_rule_pack, with_shipped=False)):
+    with mock.patch.object(validated, "load_rule_pack", partial(rule_files.load_rule_pack, with_shipped=False)):
         yield
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from assist.compliance.rules import load_rule_pack
+from assist.compliance.rule_files import load_rule_pack
 from assist.errors import LibraryError
 from assist.library.loader import SHIPPED_LIBRARY, load_library
 from assist.library.out_of_scope import OUT_OF_SCOPE, out_of_scope_files, with_out_of_scope

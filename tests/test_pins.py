@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from assist.compliance.rules import RulePack, load_rule_pack
+from assist.compliance.rule_files import load_rule_pack
+from assist.compliance.rules import RulePack
 from assist.library.loader import SHIPPED_LIBRARY
 from assist.lookup.pins import FRAUD, customer_pins
 

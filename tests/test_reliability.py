@@ -30,7 +30,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assist.atomic_write import read_sealed_json, write_sealed_json
-from assist.compliance.rules import load_rule_pack
+from assist.compliance.rule_files import load_rule_pack
 from assist.errors import IndexStateError, InputError, LibraryError
 from assist.indexing.store import Manifest, build_index, load_index, read_manifest
 from assist.library.loader import load_library

@@ -10,7 +10,8 @@ from typing import ClassVar
 import numpy as np
 import pytest
 
-from assist.compliance.rules import RulePack, load_rule_pack
+from assist.compliance.rule_files import load_rule_pack
+from assist.compliance.rules import RulePack
 from assist.compliance.semantic import SemanticSignal, build_signal, fit_thresholds
 from assist.library.loader import SHIPPED_LIBRARY
 

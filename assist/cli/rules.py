@@ -25,7 +25,7 @@ SemanticOpt = Annotated[bool, typer.Option(help="Add the semantic signal to the 
 
 
 def load_pack(library: Path | None) -> RulePack:
-    from assist.compliance.rules import load_rule_pack
+    from assist.compliance.rule_files import load_rule_pack
     from assist.library.loader import SHIPPED_LIBRARY
 
     return load_rule_pack(library or SHIPPED_LIBRARY)
@@ -54,7 +54,7 @@ def explain(
 ) -> None:
     """What a rule matches and why: its triggers, their lexicons' phrases, the scopes it respects,
     its examples; with --text, each hit in the text and what cancelled it."""
-    from assist.compliance.rules import explain_rule
+    from assist.compliance.explain import explain_rule
     from assist.errors import InputError
 
     pack = load_pack(library)

@@ -35,7 +35,8 @@ from typing import Any
 
 from assist.atomic_write import SealError, read_sealed_json, write_sealed_json
 from assist.compliance import checks as compliance
-from assist.compliance.rules import RulePack, load_rule_pack, rule_files, rules_hash
+from assist.compliance.rule_files import load_rule_pack, rule_files, rules_hash
+from assist.compliance.rules import RulePack
 from assist.errors import LibraryError
 from assist.library.loader import (
     SHIPPED_LIBRARY,
