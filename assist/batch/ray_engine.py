@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from assist.batch.evaluate import EvaluationReport, map_labels, new_report, outcome_of
+from assist.batch.evaluate import BATCH, EvaluationReport, batched, map_labels, new_report, outcome_of
 from assist.batch.gaps import GapCollector
 from assist.batch.predictions import PredictionWriter, StagedOutputs, prediction_row
 from assist.batch.runner import RunResult
@@ -35,6 +35,8 @@ from assist.text.datafiles import BadLine, Utterance, UtteranceReader, clean_id,
 
 BLOCK_ROWS = 2048
 """Rows per block handed to an actor (suggest_many runs on the block in batches of 256)."""
+CHUNKS_PER_BLOCK = BLOCK_ROWS // BATCH
+"""A local input goes to Ray as chunks of one lookup batch each; this many per block."""
 URL_SCHEMES = ("s3://", "gs://", "gcs://", "hdfs://", "abfs://", "az://", "file://", "http://", "https://")
 
 
@@ -64,15 +66,10 @@ class SuggestActor:
         self.labels = labels
 
     def __call__(self, block: dict[str, Any]) -> dict[str, list[bytes]]:
-        items = [Utterance(str(text), label or None, int(line), ident or None)
-                 for text, label, line, ident in zip(block["text"], block["label"], block["line"], block["id"],
-                                                     strict=True)]
-        items = list(map_labels(items, self.labels))
         report = new_report(self.assistant)
         collector = (GapCollector(self.assistant, low_confidence=self.low_confidence) if self.gaps else None)
         rows: list[dict[str, Any]] = []
-        for start in range(0, len(items), 256):
-            batch = items[start : start + 256]
+        for batch in self.batches(block):
             suggestions = self.assistant.suggest_many([item.text for item in batch], top_k=3)
             for item, suggestion in zip(batch, suggestions, strict=True):
                 report.add(outcome_of(item, suggestion))
@@ -83,6 +80,22 @@ class SuggestActor:
         if collector is not None:
             collector.assistant = None  # type: ignore[assignment]
         return {"aggregate": [pickle.dumps((report, collector, rows))]}
+
+    def batches(self, block: dict[str, Any]) -> Iterator[list[Utterance]]:
+        """The block's lookup batches: the driver's chunks as they were cut (the local engine's
+        batches exactly, so scores match to the last bit), or a URL's rows in slices of 256."""
+        if "chunk" in block:
+            for chunk in block["chunk"]:
+                items = [Utterance(text, label or None, line, ident or None)
+                         for text, label, line, ident in pickle.loads(chunk)]
+                yield list(map_labels(items, self.labels))
+            return
+        items = [Utterance(str(text), label or None, int(line), ident or None)
+                 for text, label, line, ident in zip(block["text"], block["label"], block["line"], block["id"],
+                                                     strict=True)]
+        items = list(map_labels(items, self.labels))
+        for start in range(0, len(items), BATCH):
+            yield items[start : start + BATCH]
 
 
 def recipe_of(assistant: Assistant) -> dict[str, Any]:
@@ -103,9 +116,10 @@ def load_from_recipe(recipe: dict[str, Any]) -> Assistant:
                           threshold=recipe["threshold"], log=lambda _: None)
 
 
-def _rows(items: Iterator[Utterance]) -> Iterator[dict[str, Any]]:
-    for item in items:
-        yield {"text": item.text, "label": item.label or "", "line": item.line, "id": item.id or ""}
+def _chunks(items: Iterator[Utterance]) -> Iterator[dict[str, bytes]]:
+    """One dataset row per lookup batch of :data:`BATCH` lines, cut as the local engine cuts them."""
+    for batch in batched(items, BATCH):
+        yield {"chunk": pickle.dumps([(u.text, u.label or "", u.line, u.id or "") for u in batch])}
 
 
 def read_dataset(ray: Any, source: str, *, text_field: str, label_field: str | None, id_field: str | None,
@@ -114,8 +128,9 @@ def read_dataset(ray: Any, source: str, *, text_field: str, label_field: str | N
     if not is_url(source):
         reader = UtteranceReader(Path(source), text_field, label_field, id_field, fmt, encoding,
                                  "skip" if on_error == "skip" else "stop")
-        rows = list(_rows(iter(reader)))
-        return ray.data.from_items(rows, override_num_blocks=max(1, -(-len(rows) // BLOCK_ROWS))), reader
+        chunks = list(_chunks(iter(reader)))
+        blocks = max(1, -(-len(chunks) // CHUNKS_PER_BLOCK))
+        return ray.data.from_items(chunks, override_num_blocks=blocks), reader
     kind = fmt or Path(source.split("?")[0]).suffix.lower().lstrip(".")
     if kind in ("jsonl", "json", "ndjson"):
         dataset = ray.data.read_json(source, lines=True)
@@ -170,7 +185,8 @@ def run_ray(
     args = (pickle.dumps(recipe_of(assistant)), gaps, collector.low_confidence if collector else None,
             predictions is not None, label_map(assistant.library.root))
     aggregated = dataset.map_batches(
-        SuggestActor, fn_constructor_args=args, batch_size=BLOCK_ROWS, batch_format="numpy",
+        SuggestActor, fn_constructor_args=args,
+        batch_size=CHUNKS_PER_BLOCK if reader is not None else BLOCK_ROWS, batch_format="numpy",
         compute=ray.data.ActorPoolStrategy(size=size), num_cpus=1,
     )
     report = new_report(assistant)
