@@ -471,3 +471,20 @@ def test_no_private_regex_parser_is_used() -> None:
     for path in Path(compliance.__file__).parent.glob("*.py"):
         source = path.read_text(encoding="utf-8")
         assert "_parser" not in source and "sre_" not in source, path.name
+
+
+def test_a_copy_of_the_shipped_library_runs_the_shipped_pack_once(tmp_path: Path) -> None:
+    """Copying scripts_library/ to start a bank's own library must not define every rule twice."""
+    import shutil
+
+    from assist.library.loader import SHIPPED_LIBRARY
+
+    copy = tmp_path / "our_library"
+    shutil.copytree(SHIPPED_LIBRARY, copy)
+    shipped = load_with_shipped(SHIPPED_LIBRARY)
+    copied = load_with_shipped(copy)
+    assert sorted(r.id for r in copied.rules) == sorted(r.id for r in shipped.rules)
+    (copy / "rules" / "lexicons.yaml").write_text(  # edited, the file is the library's own again
+        (SHIPPED_LIBRARY / "rules" / "lexicons.yaml").read_text(encoding="utf-8") + "\n# ours\n", encoding="utf-8")
+    with pytest.raises(LibraryError, match="already defined"):
+        load_with_shipped(copy)

@@ -45,6 +45,7 @@ from assist.errors import LibraryError
 from assist.library.loader import (
     SHIPPED_LIBRARY,
     display_path,
+    file_bytes,
     hash_files,
     line_of,
     mapping_child,
@@ -94,9 +95,15 @@ def load_rule_pack(library_root: Path | str, *, with_shipped: bool = True) -> Ru
     """
     root = Path(library_root)
     parts: list[_FileContent] = []
+    own = rule_files(root)
     if with_shipped and not _is_shipped(root):
-        parts += [_read_rule_file(p, SHIPPED_LIBRARY, shipped=True) for p in shipped_rule_files()]
-    parts += [_read_rule_file(p, root, shipped=_is_shipped(root)) for p in rule_files(root)]
+        shipped = shipped_rule_files()
+        parts += [_read_rule_file(p, SHIPPED_LIBRARY, shipped=True) for p in shipped]
+        # A library made by copying the shipped one holds the shipped files verbatim: they are
+        # already in force, and reading them twice would define every rule and lexicon twice.
+        copies = {file_bytes(p) for p in shipped}
+        own = [p for p in own if file_bytes(p) not in copies]
+    parts += [_read_rule_file(p, root, shipped=_is_shipped(root)) for p in own]
     pack = _assemble(parts, root, with_shipped)
     failures = example_failures(pack)
     if failures:
