@@ -171,8 +171,8 @@ def written_files(root: Path, inputs: set[Path]) -> list[Path]:
 def run(args: list[str], output: Path | None = None) -> str:
     result = runner.invoke(app, args)
     assert result.exit_code == 0, (args, result.output, result.exception)
-    if output is not None:
-        output.write_text(result.output, encoding="utf-8")
+    if output is not None:  # what a user redirects to a file: stdout (notes such as a first build go to stderr)
+        output.write_text(result.stdout, encoding="utf-8")
     return result.output
 
 
