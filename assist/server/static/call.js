@@ -107,8 +107,10 @@
                                       "data-script": c.script_id, text: `${t("choose")} ` },
                           el("kbd", { text: key }));
         choose.addEventListener("click", () => send("runner_up", c.script_id));
-        parts.push(el("div", { class: "call-runner" }, el("code", { text: c.script_id }),
-                      el("span", { class: "call-runner-reply", text: ` ${c.reply}` }), choose));
+        parts.push(el("div", { class: "call-runner" },
+                      el("span", { class: "call-runner-reply", text: `${c.reply} ` }), choose,
+                      el("details", { class: "call-meta" }, el("summary", { text: t("details") }),
+                         el("code", { text: c.script_id }))));
       });
     }
     body.replaceChildren(...parts);
