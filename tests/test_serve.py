@@ -567,3 +567,12 @@ def test_call_memory_is_shared_by_apps_on_one_state_folder(assistant: Assistant,
     with first, second:
         raised = [client.post("/v1/suggest", json=body).json() for client in (first, second, first)]
     assert [r["raised"]["account_frozen"] for r in raised] == [1, 2, 3]
+
+
+def test_error_bodies_never_echo_personal_data(client: TestClient) -> None:
+    """A phone number or card number pasted into a path must not come back in a 404 body."""
+    phone, card = "13812345678", "6222021234567890123"
+    for path in (f"/v1/scripts/{phone}", f"/v1/no-such-{card}"):
+        response = client.get(path)
+        assert response.status_code == 404
+        assert phone not in response.text and card not in response.text, response.text

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from assist import __version__
 from assist.errors import AssistError, NotFoundError
 from assist.limits import MAX_UTTERANCE_CHARS
+from assist.text.redact import redact
 from assist.types import Candidate, Script, Suggestion, Violation
 
 if TYPE_CHECKING:
@@ -312,7 +313,7 @@ class AssistApi:
         hint = f"; did you mean {', '.join(repr(i) for i in close)}?" if close else (
             "; script ids look like 'account_frozen.zh' (see candidates[].script_id in /v1/suggest)"
         )
-        return f"no script with id {script_id[:128]!r} in the loaded library{hint}"
+        return f"no script with id {redact(script_id[:128])!r} in the loaded library{hint}"
 
     def scenarios(self) -> list[ScenarioOut]:
         out = []

@@ -116,10 +116,10 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     code = _HTTP_CODES.get(exc.status_code, "http_error")
     message = str(exc.detail)
     if exc.status_code == 404:
-        message = (f"no such endpoint {request.method} {escape(request.url.path, 128)}; "
+        message = (f"no such endpoint {request.method} {escape(redact(request.url.path), 128)}; "
                    "/openapi.json lists the API's paths, all under /v1")
     elif exc.status_code == 405:
-        message = f"{request.method} is not allowed on {escape(request.url.path, 128)} (see /openapi.json)"
+        message = f"{request.method} is not allowed on {escape(redact(request.url.path), 128)} (see /openapi.json)"
     return error_response(exc.status_code, code, message, headers=dict(exc.headers or {}))
 
 
