@@ -28,10 +28,9 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-import yaml
-
 from assist.calls.store import CallStore, EventRow, NewTurn, TurnRow
 from assist.errors import InputError
+from assist.library.loader import scenario_labels
 from assist.limits import MAX_UTTERANCE_CHARS
 from assist.text.redact import redact
 from assist.types import Suggestion, Violation, join_reply
@@ -91,14 +90,7 @@ def check_id(value: str, what: str) -> str:
 
 def scenario_kinds(library_root: Path) -> dict[str, str]:
     """``kind`` of each scenario in ``scenarios.yaml`` (safety, compliance, ...); empty without one."""
-    path = library_root / "scenarios.yaml"
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
-    except (OSError, yaml.YAMLError):
-        return {}
-    entries = data.get("scenarios") if isinstance(data, dict) else None
-    return {str(e["id"]): str(e.get("kind") or "") for e in entries or []
-            if isinstance(e, dict) and "id" in e}
+    return {scenario: labels["kind"] for scenario, labels in scenario_labels(library_root).items()}
 
 
 class CallMemory:

@@ -376,6 +376,25 @@ def line_of(node: yaml.Node | None) -> int | None:
     return node.start_mark.line + 1 if node is not None else None
 
 
+def scenario_labels(library_root: Path) -> dict[str, dict[str, str]]:
+    """Display names from ``scenarios.yaml`` (``zh``, ``en``, ``kind``), for the console and the call store.
+
+    Labels are optional decoration: a library without them, or with a file the
+    library loader accepts but that lacks these keys, simply shows scenario ids.
+    """
+    path = library_root / "scenarios.yaml"
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
+    except (OSError, yaml.YAMLError):
+        return {}
+    entries = data.get("scenarios") if isinstance(data, dict) else None
+    labels: dict[str, dict[str, str]] = {}
+    for entry in entries if isinstance(entries, list) else []:
+        if isinstance(entry, dict) and isinstance(entry.get("id"), str):
+            labels[entry["id"]] = {key: str(entry.get(key) or "") for key in ("kind", "zh", "en")}
+    return labels
+
+
 def load_scenarios(root: Path) -> tuple[str, ...] | None:
     """The library's scenario taxonomy (``scenarios.yaml``), or None when it has none."""
     path = root / "scenarios.yaml"

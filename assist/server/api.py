@@ -14,14 +14,13 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from assist import __version__
 from assist.errors import AssistError, NotFoundError
+from assist.library.loader import scenario_labels
 from assist.limits import MAX_UTTERANCE_CHARS
 from assist.text.redact import redact
 from assist.types import Candidate, Script, Suggestion, Violation
@@ -200,25 +199,6 @@ def suggestion_out(
 def script_out(script: Script) -> ScriptOut:
     fields = {k: v for k, v in asdict(script).items() if k != "source"}
     return ScriptOut.model_validate({**fields, "reply": script.reply})
-
-
-def scenario_labels(library_root: Path) -> dict[str, dict[str, str]]:
-    """Display names from ``scenarios.yaml`` (``zh``, ``en``, ``kind``), for the console.
-
-    Labels are optional decoration: a library without them, or with a file the
-    library loader accepts but that lacks these keys, simply shows scenario ids.
-    """
-    path = library_root / "scenarios.yaml"
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
-    except (OSError, yaml.YAMLError):
-        return {}
-    entries = data.get("scenarios") if isinstance(data, dict) else None
-    labels: dict[str, dict[str, str]] = {}
-    for entry in entries if isinstance(entries, list) else []:
-        if isinstance(entry, dict) and isinstance(entry.get("id"), str):
-            labels[entry["id"]] = {key: str(entry.get(key) or "") for key in ("kind", "zh", "en")}
-    return labels
 
 
 # ----- the API, shared by HTTP and stdio ----------------------------------------------
