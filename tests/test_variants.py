@@ -11,8 +11,9 @@ from fastapi.testclient import TestClient
 
 from assist.lookup.assistant import Assistant
 from assist.lookup.rank import GENERAL, customer_family, variant_fits
-from assist.lookup.variants import Variants, in_customer_script, traditional_config
+from assist.lookup.variants import Variants, in_customer_script
 from assist.server.http import create_app
+from assist.text.traditional import region_of
 from assist.types import Script
 from tests.conftest import SCRIPTS_YAML, HashEncoder, write_library
 
@@ -63,8 +64,8 @@ def test_customer_family_tells_traditional_from_simplified() -> None:
     assert customer_family("我的帳戶被凍結了") == "zh-Hant"
     assert customer_family("我的账户被冻结了") == "zh"
     assert customer_family("my card is blocked") == "en"
-    assert traditional_config("我張卡俾提款機食咗") == "s2hk"
-    assert traditional_config("我的帳戶被凍結了") == "s2twp"
+    assert region_of("我張卡俾提款機食咗") == "s2hk"
+    assert region_of("我的帳戶被凍結了") == "s2twp"
 
 
 def test_a_zh_hant_customer_reads_the_script_in_traditional_characters() -> None:

@@ -13,33 +13,17 @@ JSONL of agent drafts (``{"text": ..., "violations": [category ids]}``).
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import opencc
-
 from assist.compliance.rules import AGENT_CATEGORIES, RulePack
 from assist.compliance.semantic import SemanticSignal
 from assist.errors import InputError
 from assist.text.normalise import to_simplified
+from assist.text.traditional import REGIONS, in_region
 from assist.types import Script, Violation
-
-TRADITIONAL_CONVERSIONS = ("s2t", "s2twp", "s2hk")
-"""OpenCC conversions a simplified reply may be served in: plain traditional characters,
-Taiwan phrasing, Hong Kong characters."""
-_converters: dict[str, opencc.OpenCC] = {}
-_converter_lock = threading.Lock()
-
-
-def _convert(text: str, config: str) -> str:
-    with _converter_lock:  # an OpenCC converter is not documented as thread-safe
-        converter = _converters.get(config)
-        if converter is None:
-            converter = _converters[config] = opencc.OpenCC(config)
-        return str(converter.convert(text))
 
 
 def script_fields(script: Script) -> list[tuple[str, str]]:
@@ -72,8 +56,8 @@ def served_texts(script: Script) -> list[tuple[str, str]]:
         for name, text in texts:
             simplified = to_simplified(text)
             seen = {simplified}
-            for config in TRADITIONAL_CONVERSIONS:
-                converted = _convert(text, config)
+            for config in REGIONS:
+                converted = in_region(text, config)
                 if to_simplified(converted) not in seen:
                     seen.add(to_simplified(converted))
                     served.append((f"{name} ({config})", converted))

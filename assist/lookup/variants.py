@@ -9,49 +9,18 @@ customer writes Cantonese or Hong Kong terms, Taiwan wording (``s2twp``) otherwi
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import replace
-from functools import cache, lru_cache
-
-import opencc
 
 from assist.lookup.rank import choose_variant, customer_family, variant_fits
 from assist.text.normalise import language_family
+from assist.text.traditional import in_region, region_of
 from assist.types import Script
-
-HONG_KONG = re.compile(
-    "[嘅咗佢唔喺嚟冇哋啲嗰乜咁噉嘢睇俾攞㗎啱]|係咪|點樣|點算|邊度|戶口|八達通|轉賬|入數|過數|提款卡|信用咭|咭|港幣|港元|香港"
-)
-"""Cantonese particles and Hong Kong banking terms: the customer gets Hong Kong wording."""
-
-
-@cache
-def _converter(config: str) -> opencc.OpenCC:
-    return opencc.OpenCC(config)
-
-
-def traditional_config(utterance: str) -> str:
-    """OpenCC's simplified-to-traditional configuration for this customer's wording."""
-    return "s2hk" if HONG_KONG.search(utterance) else "s2twp"
 
 
 def to_traditional(text: str, utterance: str) -> str:
-    """``text`` in traditional characters, with the phrasing of the customer's region.
-
-    The regional conversion keeps a few variant glyphs (Hong Kong's 「户」) that a plain
-    ``s2t`` check reads as simplified; a final ``s2t`` pass gives their standard form, so
-    no character of the reply is one OpenCC would convert from simplified.
-    """
-    if not text:
-        return text
-    return _traditional(text, traditional_config(utterance))
-
-
-@lru_cache(maxsize=8192)
-def _traditional(text: str, config: str) -> str:
-    """Script texts are few and fixed: each is converted once per region, not per lookup."""
-    return _converter("s2t").convert(_converter(config).convert(text))
+    """``text`` in traditional characters, with the phrasing of the customer's region."""
+    return in_region(text, region_of(utterance))
 
 
 def in_customer_script(script: Script, utterance: str) -> Script:
