@@ -11,10 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
-import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +24,7 @@ from assist.calls.propose import read_drafts
 from assist.calls.store import CallStore
 from assist.cli import app as cli_app
 from assist.lookup.assistant import Assistant
+from tests.conftest import serving
 
 sync_api = pytest.importorskip("playwright.sync_api")
 uvicorn = pytest.importorskip("uvicorn")
@@ -41,11 +39,6 @@ FRAUD_ESCALATION = "立即转反欺诈专线团队，同步冻结相关账户"
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists() and os.environ.get("CI") != "true",
                                 reason="Debian's Chromium is missing (apt-get install -y chromium)")
 
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def library_in(folder: Path) -> Path:
@@ -93,65 +86,52 @@ def test_replayed_call_followed_in_a_browser_feeds_the_library(tmp_path: Path, s
     assert "mortgage_process" in [c.scenario for c in before.candidates]
 
     app = create_app(assistant, token=TOKEN, rate_limit_per_minute=None, store=store_url)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.05)
-    base = f"http://127.0.0.1:{port}"
     expect = sync_api.expect
     requested: list[str] = []
-    try:
-        with sync_api.sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-            context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
-            context.add_init_script(f"sessionStorage.setItem('assist.token', {json.dumps(TOKEN)})")
-            page = context.new_page()
-            page.set_default_timeout(15_000)
-            page.on("request", lambda request: requested.append(request.url))
-            page.goto(f"{base}/?call=e2e-1")
-            expect(page.locator("#call-status")).to_contain_text("e2e-1")
+    with serving(app) as base, sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+        context.add_init_script(f"sessionStorage.setItem('assist.token', {json.dumps(TOKEN)})")
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        page.on("request", lambda request: requested.append(request.url))
+        page.goto(f"{base}/?call=e2e-1")
+        expect(page.locator("#call-status")).to_contain_text("e2e-1")
 
-            shown = replay([{"speaker": "customer", "text": MISSED, "turn_id": "c1"},
-                            {"speaker": "agent", "text": "这是系统问题，我也没办法", "turn_id": "a1"}],
-                           "e2e-1", tmp_path / "part1.jsonl", store_url, assistant)
-            assert "c1 customer:" in shown
-            expect(page.locator("#call-script")).to_have_text(before.top.script_id, use_inner_text=False)
-            expect(page.locator("#call-agent .call-finding").first).to_contain_text("这是系统问题")
-            runner_ups = page.locator(".call-choose")
-            expect(runner_ups.first).to_be_visible()
-            scripts = [runner_ups.nth(i).get_attribute("data-script") for i in range(runner_ups.count())]
-            position = scripts.index("mortgage_process.zh")
-            page.keyboard.press(f"Alt+Shift+{position + 2}")
-            expect(page.locator("#call-note")).to_contain_text("已记录反馈")
+        shown = replay([{"speaker": "customer", "text": MISSED, "turn_id": "c1"},
+                        {"speaker": "agent", "text": "这是系统问题，我也没办法", "turn_id": "a1"}],
+                       "e2e-1", tmp_path / "part1.jsonl", store_url, assistant)
+        assert "c1 customer:" in shown
+        expect(page.locator("#call-script")).to_have_text(before.top.script_id, use_inner_text=False)
+        expect(page.locator("#call-agent .call-finding").first).to_contain_text("这是系统问题")
+        runner_ups = page.locator(".call-choose")
+        expect(runner_ups.first).to_be_visible()
+        scripts = [runner_ups.nth(i).get_attribute("data-script") for i in range(runner_ups.count())]
+        position = scripts.index("mortgage_process.zh")
+        page.keyboard.press(f"Alt+Shift+{position + 2}")
+        expect(page.locator("#call-note")).to_contain_text("已记录反馈")
 
-            replay([{"speaker": "customer", "text": "有人让我把钱转到安全账户", "turn_id": "c2"},
-                    {"speaker": "customer", "text": "那现在怎么办", "turn_id": "c3"}],
-                   "e2e-1", tmp_path / "part2.jsonl", store_url, assistant)
-            expect(page.locator("#call-banner")).to_be_visible()
-            expect(page.locator("#call-banner [data-code=fraud_pinned]")).to_contain_text("诈骗")
-            expect(page.locator("#call-script")).to_have_text("fraud_in_progress.zh", use_inner_text=False)
-            expect(page.locator("#call-escalation")).to_contain_text("反欺诈")
-            page.keyboard.press("Alt+L")  # the console's language toggle redraws the panel
-            expect(page.locator("#call-banner [data-code=fraud_pinned]")).to_contain_text("Suspected fraud")
-            expect(page.locator("#call-agent .call-label")).to_contain_text("agent")
-            page.keyboard.press("Alt+L")
-            expect(page.locator("#call-banner [data-code=fraud_pinned]")).to_contain_text("诈骗")
-            for width in (1366, 960):
-                page.set_viewport_size({"width": width, "height": 768})
-                for selector in ("#call-reply", "#call-escalation", "#call-agent .call-finding", "#call-banner"):
-                    inside(page, selector)
-                shot = tmp_path / f"call-{width}.png"
-                page.screenshot(path=str(shot))
-                if os.environ.get("ASSIST_WRITE_SCREENSHOT") == "1":
-                    shutil.copyfile(shot, DOCS / f"call-{width}.png")
-            browser.close()
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+        replay([{"speaker": "customer", "text": "有人让我把钱转到安全账户", "turn_id": "c2"},
+                {"speaker": "customer", "text": "那现在怎么办", "turn_id": "c3"}],
+               "e2e-1", tmp_path / "part2.jsonl", store_url, assistant)
+        expect(page.locator("#call-banner")).to_be_visible()
+        expect(page.locator("#call-banner [data-code=fraud_pinned]")).to_contain_text("诈骗")
+        expect(page.locator("#call-script")).to_have_text("fraud_in_progress.zh", use_inner_text=False)
+        expect(page.locator("#call-escalation")).to_contain_text("反欺诈")
+        page.keyboard.press("Alt+L")  # the console's language toggle redraws the panel
+        expect(page.locator("#call-banner [data-code=fraud_pinned]")).to_contain_text("Suspected fraud")
+        expect(page.locator("#call-agent .call-label")).to_contain_text("agent")
+        page.keyboard.press("Alt+L")
+        expect(page.locator("#call-banner [data-code=fraud_pinned]")).to_contain_text("诈骗")
+        for width in (1366, 960):
+            page.set_viewport_size({"width": width, "height": 768})
+            for selector in ("#call-reply", "#call-escalation", "#call-agent .call-finding", "#call-banner"):
+                inside(page, selector)
+            shot = tmp_path / f"call-{width}.png"
+            page.screenshot(path=str(shot))
+            if os.environ.get("ASSIST_WRITE_SCREENSHOT") == "1":
+                shutil.copyfile(shot, DOCS / f"call-{width}.png")
+        browser.close()
     assert requested and not any(TOKEN in url for url in requested)
 
     store = CallStore(store_url)

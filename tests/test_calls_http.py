@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import io
 import json
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from calls_db import store_url  # noqa: F401  (fixture)
 from conftest import HashEncoder
 from fastapi.testclient import TestClient
@@ -24,6 +20,7 @@ from assist.lookup.assistant import Assistant
 from assist.server.calls import TICKET_COOKIE, make_ticket, ticket_valid
 from assist.server.http import create_app
 from assist.server.stdio import serve_stdio
+from tests.conftest import serving
 
 TOKEN = "t" * 32
 SCAM = "有人让我把钱转到安全账户"
@@ -86,27 +83,11 @@ def test_tickets() -> None:
     assert not ticket_valid("x" * 32, "c1", ticket, now=1001)
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
 
 @pytest.fixture
 def served(assistant: Assistant, store_url: str) -> Iterator[tuple[str, str]]:  # noqa: F811
-    app = create_app(assistant, token=TOKEN, rate_limit_per_minute=None, store=store_url)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           access_log=False))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", store_url
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(assistant, token=TOKEN, rate_limit_per_minute=None, store=store_url)) as base:
+        yield base, store_url
 
 
 def read_events(response: Any, wanted: int) -> list[tuple[str, dict[str, Any]]]:

@@ -18,15 +18,14 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import HashEncoder
+
+from tests.conftest import serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -162,11 +161,6 @@ def write_console_library(root: Path) -> Path:
     return root
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]]:
@@ -176,19 +170,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]
     library = write_console_library(tmp_path_factory.mktemp("console") / "lib")
     # A fixed threshold: the hashed test encoder is not what the library's calibration is for.
     assistant = Assistant.load(library=library, encoder=HashEncoder(), threshold=0.5, log=lambda _: None)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(assistant, rate_limit_per_minute=None), host="127.0.0.1",
-                                           port=port, log_level="warning", access_log=False))
-    thread = threading.Thread(target=server.run, name="console-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start within 30 s")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", assistant
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(assistant, rate_limit_per_minute=None)) as base:
+        yield base, assistant
 
 
 @pytest.fixture

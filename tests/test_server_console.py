@@ -8,16 +8,13 @@ failures are made by the browser dropping requests, as a dead network would.
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import HashEncoder, write_library
+from tests.conftest import HashEncoder, serving, write_library
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
@@ -36,20 +33,8 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     library = write_library(tmp_path_factory.mktemp("console") / "lib")
     assistant = Assistant.load(library=library, encoder=HashEncoder(), log=lambda _: None)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    server = uvicorn.Server(uvicorn.Config(create_app(assistant, token=TOKEN, rate_limit_per_minute=None),
-                                           host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    with serving(create_app(assistant, token=TOKEN, rate_limit_per_minute=None)) as base:
+        yield base
 
 
 @pytest.fixture
