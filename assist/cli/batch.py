@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,10 +18,22 @@ from assist.cli.app import IndexOpt, JsonOpt, LibraryOpt, ModelOpt, app, err, lo
 FormatOpt = Annotated[str | None, typer.Option(
     "--format", help="Input format: jsonl, csv, tsv, parquet or text (default: read from the content).")]
 EncodingOpt = Annotated[str, typer.Option("--encoding", help="Input encoding, e.g. gbk or gb18030 for exports.")]
-OnErrorOpt = Annotated[str, typer.Option(
+
+
+class OnError(StrEnum):
+    stop = "stop"
+    skip = "skip"
+
+
+class Engine(StrEnum):
+    local = "local"
+    ray = "ray"
+
+
+OnErrorOpt = Annotated[OnError, typer.Option(
     "--on-error", help="stop: stop at the first bad line and write nothing (exit 3); skip: skip bad lines and "
     "list them in the report.")]
-EngineOpt = Annotated[str, typer.Option("--engine", help="local (this machine) or ray (a Ray cluster).")]
+EngineOpt = Annotated[Engine, typer.Option("--engine", help="local (this machine) or ray (a Ray cluster).")]
 AddressOpt = Annotated[str | None, typer.Option(
     "--address", help="Ray cluster address (ray://head:10001 or auto); default: start a local Ray.")]
 
@@ -49,8 +62,8 @@ def evaluate(
     = None,
     fmt: FormatOpt = None,
     encoding: EncodingOpt = "utf-8",
-    on_error: OnErrorOpt = "stop",
-    engine: EngineOpt = "local",
+    on_error: OnErrorOpt = OnError.stop,
+    engine: EngineOpt = Engine.local,
     address: AddressOpt = None,
     workers: Annotated[int | None, typer.Option(
         "--workers", min=1, help="Processes (local) or actors (ray) to evaluate with (default: local, one per "
@@ -70,13 +83,9 @@ def evaluate(
     from assist.indexing.store import write_calibration
     from assist.text.datafiles import UtteranceReader
 
-    if engine not in ("local", "ray"):
-        raise UsageError(f"--engine must be local or ray, not {engine!r}")
     if file == "-" and (calibrate or engine == "ray"):
         raise UsageError("standard input (-) is read once, on this machine: give a file for --calibrate "
                          "or --engine ray")
-    if on_error not in ("stop", "skip"):
-        raise UsageError(f"--on-error must be stop or skip, not {on_error!r}")
     assistant = load_assistant(library, model, index)
     outputs = StagedOutputs()
     want_gaps = gaps or emit_stubs is not None
@@ -147,8 +156,8 @@ def inspect(
         "--report", help="Write inspection.json and inspection.html here.")] = None,
     fmt: FormatOpt = None,
     encoding: EncodingOpt = "utf-8",
-    on_error: OnErrorOpt = "stop",
-    engine: EngineOpt = "local",
+    on_error: OnErrorOpt = OnError.stop,
+    engine: EngineOpt = Engine.local,
     address: AddressOpt = None,
     workers: Annotated[int | None, typer.Option("--workers", min=1, help="Actors with --engine ray.")] = None,
     threshold: Annotated[float | None, typer.Option(
@@ -162,10 +171,7 @@ def inspect(
     from assist.batch.inspect import ADHERENCE_THRESHOLD, inspect_calls, read_calls, write_inspection
     from assist.batch.predictions import StagedOutputs
     from assist.batch.runner import with_skipped
-    from assist.errors import UsageError
 
-    if engine not in ("local", "ray"):
-        raise UsageError(f"--engine must be local or ray, not {engine!r}")
     cut = ADHERENCE_THRESHOLD if threshold is None else threshold
     assistant = load_assistant(library, model, index)
     turns, skipped = read_calls(Path(calls), fmt=fmt, encoding=encoding, on_error=on_error)
