@@ -69,19 +69,30 @@ def _is_word(ch: str) -> bool:
     return ch.isascii() and ch.isalnum()
 
 
+@dataclass(frozen=True)
+class _Key:
+    """What the automaton knows of one key (a phrase, or a gapped phrase's first part): the
+    lexicons holding it as a whole phrase, those whose gapped phrases start with it, and whether
+    it starts or ends with a word character (only then are its neighbours looked at)."""
+
+    text: str
+    plain: tuple[str, ...]
+    gapped: tuple[tuple[str, tuple[str, ...]], ...]
+    word_start: bool
+    word_end: bool
+
+
 @dataclass
 class PhraseIndex:
     """All phrases of a set of lexicons in one automaton; :meth:`find` reports hits per lexicon."""
 
     lexicons: Mapping[str, Lexicon]
     _automaton: ahocorasick.Automaton = field(init=False, repr=False)
-    _gapped: dict[str, list[tuple[str, tuple[str, ...]]]] = field(init=False, repr=False)
-    _plain: dict[str, frozenset[str]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         owners: dict[str, list[str]] = defaultdict(list)
-        self._gapped = defaultdict(list)
-        self._plain = {
+        gapped: dict[str, list[tuple[str, tuple[str, ...]]]] = defaultdict(list)
+        plain = {
             name: frozenset(p for p in lexicon.phrases if "…" not in p)
             for name, lexicon in self.lexicons.items()
         }
@@ -90,10 +101,12 @@ class PhraseIndex:
                 parts = phrase.split("…")
                 owners[parts[0]].append(name)
                 if len(parts) > 1:
-                    self._gapped[parts[0]].append((name, tuple(parts[1:])))
+                    gapped[parts[0]].append((name, tuple(parts[1:])))
         automaton = ahocorasick.Automaton()
         for key, names in owners.items():
-            automaton.add_word(key, (key, tuple(dict.fromkeys(names))))
+            distinct = tuple(dict.fromkeys(names))
+            automaton.add_word(key, _Key(key, tuple(n for n in distinct if key in plain[n]),
+                                         tuple(gapped.get(key, ())), _is_word(key[0]), _is_word(key[-1])))
         if owners:
             automaton.make_automaton()
         self._automaton = automaton
@@ -103,14 +116,19 @@ class PhraseIndex:
         found: dict[str, set[Span]] = defaultdict(set)
         if not self.lexicons or len(self._automaton) == 0:
             return {}
-        for last, (key, names) in self._automaton.iter(text):
-            start, end = last - len(key) + 1, last + 1
-            if not self._whole_word(text, start, end):
+        size = len(text)
+        for last, key in self._automaton.iter(text):
+            end = last + 1
+            start = end - len(key.text)
+            # Whole words only: a key starting (ending) with a word character must not have one
+            # before (after) it; see _whole_word.
+            if key.word_start and start > 0 and _is_word(text[start - 1]):
                 continue
-            for name in names:
-                if key in self._plain[name]:
-                    found[name].add((start, end))
-            for name, rest in self._gapped.get(key, ()):
+            if key.word_end and end < size and (_is_word(text[end]) or text[end : end + 2] == "'t"):
+                continue
+            for name in key.plain:
+                found[name].add((start, end))
+            for name, rest in key.gapped:
                 tail = _follow(text, end, rest)
                 if tail is not None and self._whole_word(text, start, tail):
                     found[name].add((start, tail))

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from bisect import bisect_right
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -42,9 +43,10 @@ from typing import Any, Literal, get_args
 import re2  # type: ignore[import-untyped]
 
 from assist.compliance.lexicon import Lexicon, PhraseIndex, Span
+from assist.compliance.prefilter import RegexPrefilter
+from assist.compliance.reading import fold_with_offsets
 from assist.compliance.scope import SCOPE_KINDS, ScopeSpan, scopes
 from assist.compliance.semantic import SemanticSignal, TextEncoder, build_signal, long_enough
-from assist.text.normalise import normalise_with_offsets
 from assist.types import AppliesTo, Severity, Violation
 
 Audience = Literal["agent", "customer"]
@@ -253,12 +255,105 @@ class _Context:
     def of(cls, text: str) -> _Context:
         # A line break ends a sentence, but normalisation folds it into a space;
         # replace it first with a same-length sentence end so offsets still hold.
-        norm, offsets = normalise_with_offsets(_LINE_BREAK.sub("。", text))
+        norm, offsets = fold_with_offsets(_LINE_BREAK.sub("。", text))
         norm = norm.replace("\u2019", "'")  # a typographic apostrophe: "don’t" is "don't"
         return cls(text, norm, tuple(offsets), tuple(_sentences(norm)))
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         return self.offsets[start], self.offsets[end - 1] + 1
+
+
+class _Reading:
+    """One checked text read once for every rule and the semantic signal: its context, the
+    lexicon hits of the whole text, and per sentence (on first need) the hits inside it and its
+    scopes. Rules and sentences share these instead of filtering the text's hits again."""
+
+    def __init__(self, ctx: _Context, phrase_hits: dict[str, list[Span]]) -> None:
+        self.ctx = ctx
+        self.phrase_hits = phrase_hits
+        self._inside: list[dict[str, list[Span]]] | None = None
+        self._scopes: dict[int, list[ScopeSpan]] = {}
+        self._longest_first: dict[int, list[ScopeSpan]] = {}
+
+    def inside(self, index: int) -> dict[str, list[Span]]:
+        """Lexicon hits wholly inside sentence ``index`` (name -> sorted spans; present names only)."""
+        if self._inside is None:
+            sentences = self.ctx.sentences
+            starts = [sentence.start for sentence in sentences]
+            buckets: list[dict[str, list[Span]]] = [{} for _ in sentences]
+            for name, spans in self.phrase_hits.items():
+                for span in spans:
+                    at = bisect_right(starts, span[0]) - 1
+                    if at >= 0 and span[1] <= sentences[at].end:
+                        buckets[at].setdefault(name, []).append(span)
+            self._inside = buckets
+        return self._inside[index]
+
+    def scopes(self, index: int) -> list[ScopeSpan]:
+        """The scopes of sentence ``index``."""
+        if index not in self._scopes:
+            sentence = self.ctx.sentences[index]
+            self._scopes[index] = scopes(self.ctx.norm, (sentence.start, sentence.end), self.inside(index))
+        return self._scopes[index]
+
+    def scopes_longest_first(self, index: int) -> list[ScopeSpan]:
+        """The scopes of sentence ``index``, longest trigger first (the one a cancellation names)."""
+        if index not in self._longest_first:
+            self._longest_first[index] = sorted(self.scopes(index), key=lambda sc: sc.trigger[0] - sc.trigger[1])
+        return self._longest_first[index]
+
+
+class _Plan:
+    """Which rules of an audience can fire in a sentence, without running them.
+
+    A lexicon trigger fires only where a phrase of its lexicons (``any``: one of them, ``all``:
+    each) lies in the sentence, which the text's one pass over the lexicons has already found;
+    a regex trigger only where its regex matches the sentence, which one RE2 ``Set`` pass says
+    for all regexes together (:class:`~assist.compliance.prefilter.RegexPrefilter`). Rules are
+    still run in pack order, and each on its triggers in their order, so what they find is what
+    running every rule finds."""
+
+    def __init__(self, rules: tuple[Rule, ...]) -> None:
+        self.rules = rules
+        sources: dict[str, int] = {}
+        self.by_lexicon: dict[str, set[int]] = {}
+        self.by_regex: dict[int, set[int]] = {}
+        for position, rule in enumerate(rules):
+            for trigger in rule.triggers:
+                if trigger.kind == "regex":
+                    index = sources.setdefault(trigger.items[0], len(sources))
+                    self.by_regex.setdefault(index, set()).add(position)
+                else:
+                    for name in trigger.items:
+                        self.by_lexicon.setdefault(name, set()).add(position)
+        self.sources = sources
+        self.with_regex = frozenset(p for positions in self.by_regex.values() for p in positions)
+        self.prefilter = RegexPrefilter(tuple(sources))
+
+    def candidates(self, sentence: _Sentence, inside: Mapping[str, list[Span]]
+                   ) -> Iterator[tuple[Rule, tuple[Trigger, ...]]]:
+        """Each rule that can fire in ``sentence``, in pack order, with the triggers that can."""
+        matched = self.prefilter.matching(sentence.text) if self.by_regex else frozenset()
+        positions: set[int] = set()
+        for name in inside:
+            positions.update(self.by_lexicon.get(name, ()))
+        if matched is None:
+            positions.update(self.with_regex)
+        else:
+            for index in matched:
+                positions.update(self.by_regex[index])
+        for position in sorted(positions):
+            rule = self.rules[position]
+            triggers = tuple(t for t in rule.triggers if self._can_fire(t, inside, matched))
+            if triggers:
+                yield rule, triggers
+
+    def _can_fire(self, trigger: Trigger, inside: Mapping[str, list[Span]], matched: frozenset[int] | None) -> bool:
+        if trigger.kind == "regex":
+            return matched is None or self.sources[trigger.items[0]] in matched
+        if trigger.kind == "any":
+            return any(name in inside for name in trigger.items)
+        return all(name in inside for name in trigger.items)
 
 
 def _units(ctx: _Context) -> list[Span]:
@@ -354,12 +449,24 @@ class RulePack:
 
     # ----- matching -------------------------------------------------------------------
 
-    def hits(self, text: str, *, audience: Audience = "agent") -> list[tuple[Rule, Violation]]:
-        """Every rule hit in ``text`` (no de-duplication), in text order."""
+    def hits(self, text: str, *, audience: Audience = "agent", exhaustive: bool = False
+             ) -> list[tuple[Rule, Violation]]:
+        """Every rule hit in ``text`` (no de-duplication), in text order.
+
+        ``exhaustive`` runs every rule on every sentence instead of only those the lexicon
+        hits and the regex set say can fire: the same answer, slower (the reference the
+        prefilter is tested against)."""
+        return self._found(self._read(text), audience, exhaustive=exhaustive)
+
+    def _read(self, text: str) -> _Reading:
         ctx = _Context.of(text)
+        return _Reading(ctx, self._index.find(ctx.norm))
+
+    def _found(self, reading: _Reading, audience: Audience, *, exhaustive: bool = False
+               ) -> list[tuple[Rule, Violation]]:
         found = [
-            (hit.rule, self._violation(ctx, hit))
-            for hit, cancelled in self._hits(ctx, audience)
+            (hit.rule, self._violation(reading.ctx, hit))
+            for hit, cancelled in self._hits(reading, audience, exhaustive=exhaustive)
             if cancelled is None
         ]
         return sorted(found, key=lambda h: (h[1].span, h[0].id))
@@ -372,10 +479,11 @@ class RulePack:
         With ``semantic`` (agent drafts only), each clause and sentence is also scored by the
         semantic signal; a category no rule flagged in that text is added as a semantic-only
         flag naming the nearest violating exemplar and the score."""
-        found = [v for _, v in _dedupe(self.hits(text, audience=audience))]
+        reading = self._read(text)
+        found = [v for _, v in _dedupe(self._found(reading, audience))]
         if semantic is None or audience != "agent":
             return found
-        return sorted(found + self._semantic(text, semantic, {v.category for v in found}),
+        return sorted(found + self._semantic(reading, semantic, {v.category for v in found}),
                       key=lambda v: (v.span, v.rule_id))
 
     def semantic_signal(self, encoder: TextEncoder, cache: Path | None = None) -> SemanticSignal:
@@ -391,11 +499,9 @@ class RulePack:
     def _signals(self) -> dict[str, SemanticSignal]:
         return {}
 
-    def _semantic(self, text: str, signal: SemanticSignal, flagged: set[str]) -> list[Violation]:
-        ctx = _Context.of(text)
-        phrase_hits = self._index.find(ctx.norm)
-        found_scopes = [sc for sentence in ctx.sentences
-                        for sc in scopes(ctx.norm, (sentence.start, sentence.end), phrase_hits)]
+    def _semantic(self, reading: _Reading, signal: SemanticSignal, flagged: set[str]) -> list[Violation]:
+        ctx = reading.ctx
+        found_scopes = [sc for index in range(len(ctx.sentences)) for sc in reading.scopes(index)]
         # The signal reads plain statements only: a clause under or holding a negation, warning,
         # reported speech or hypothetical is left to the rules, whose scope engine reads it.
         units = [(s, e) for s, e in _units(ctx)
@@ -449,9 +555,10 @@ class RulePack:
         rule = self.rule(rule_id)
         if rule is None:
             return []
-        ctx = _Context.of(text)
+        reading = self._read(text)
+        ctx = reading.ctx
         out = []
-        for hit, cancelled in self._hits(ctx, rule.applies_to if rule.applies_to != "both" else "agent",
+        for hit, cancelled in self._hits(reading, rule.applies_to if rule.applies_to != "both" else "agent",
                                          only=rule):
             pieces = tuple((name, ctx.norm[s:e]) for name, (s, e) in hit.pieces)
             out.append(Explained(rule.id, ctx.norm[hit.start:hit.end], pieces, cancelled))
@@ -471,20 +578,34 @@ class RulePack:
             explanation=rule.explanation,
         )
 
-    def _hits(self, ctx: _Context, audience: Audience, *, only: Rule | None = None
-              ) -> Iterator[tuple[Hit, str | None]]:
+    def _hits(self, reading: _Reading, audience: Audience, *, only: Rule | None = None,
+              exhaustive: bool = False) -> Iterator[tuple[Hit, str | None]]:
+        """Each hit of the audience's rules (or of ``only``), sentence by sentence, rules in pack
+        order, and what cancelled it. Only the rules :class:`_Plan` says can fire in a sentence
+        are run, unless ``only`` or ``exhaustive``."""
         rules = (only,) if only is not None else self._for_audience(audience)
         if not rules:
             return
-        phrase_hits = self._index.find(ctx.norm)
-        for sentence in ctx.sentences:
-            bounds = (sentence.start, sentence.end)
-            sentence_scopes: list[ScopeSpan] | None = None
-            for rule in rules:
-                for hit in itertools.islice(_rule_hits(rule, ctx, sentence, phrase_hits), MAX_HITS_PER_SENTENCE):
-                    if rule.respects and sentence_scopes is None:
-                        sentence_scopes = scopes(ctx.norm, bounds, phrase_hits)
-                    yield hit, _cancelled(hit, ctx, sentence, phrase_hits, sentence_scopes or [])
+        plan = None if only is not None or exhaustive else self._plan(audience)
+        ctx = reading.ctx
+        for index, sentence in enumerate(ctx.sentences):
+            inside = reading.inside(index)
+            candidates = (((rule, rule.triggers) for rule in rules) if plan is None
+                          else plan.candidates(sentence, inside))
+            for rule, triggers in candidates:
+                for hit in itertools.islice(_rule_hits(rule, triggers, ctx, sentence, inside), MAX_HITS_PER_SENTENCE):
+                    found = reading.scopes_longest_first(index) if rule.respects else []
+                    yield hit, _cancelled(hit, ctx, sentence, reading.phrase_hits, found)
+
+    def _plan(self, audience: Audience) -> _Plan:
+        cache = self._plans
+        if audience not in cache:
+            cache[audience] = _Plan(self._for_audience(audience))
+        return cache[audience]
+
+    @cached_property
+    def _plans(self) -> dict[str, _Plan]:
+        return {}
 
     def _for_audience(self, audience: Audience) -> tuple[Rule, ...]:
         cache = self._audience_cache
@@ -535,10 +656,12 @@ class RulePack:
         )
 
 
-def _rule_hits(rule: Rule, ctx: _Context, sentence: _Sentence,
-               phrase_hits: Mapping[str, list[Span]]) -> Iterator[Hit]:
-    first, last = sentence.start, sentence.end
-    for trigger in rule.triggers:
+def _rule_hits(rule: Rule, triggers: tuple[Trigger, ...], ctx: _Context, sentence: _Sentence,
+               inside: Mapping[str, list[Span]]) -> Iterator[Hit]:
+    """Hits of ``triggers`` (of ``rule``, in its order) in ``sentence``; ``inside`` holds the
+    lexicon hits wholly inside the sentence."""
+    first = sentence.start
+    for trigger in triggers:
         if trigger.kind == "regex":
             for match in trigger.regex.finditer(sentence.text):
                 text = match.group()
@@ -547,10 +670,7 @@ def _rule_hits(rule: Rule, ctx: _Context, sentence: _Sentence,
                 if start < end:
                     yield Hit(rule, start, end, trigger)
             continue
-        per_item = [
-            [(name, h) for h in phrase_hits.get(name, ()) if first <= h[0] and h[1] <= last]
-            for name in trigger.items
-        ]
+        per_item = [[(name, h) for h in inside.get(name, ())] for name in trigger.items]
         if trigger.kind == "any":
             for name, span in sorted((p for item in per_item for p in item), key=lambda p: p[1]):
                 yield Hit(rule, span[0], span[1], trigger, ((name, span),))
@@ -589,11 +709,12 @@ def _all_hits(rule: Rule, trigger: Trigger, ctx: _Context, sentence: _Sentence,
 
 def _cancelled(hit: Hit, ctx: _Context, sentence: _Sentence,
                phrase_hits: Mapping[str, list[Span]], found: list[ScopeSpan]) -> str | None:
-    """What cancels ``hit``: a scope, an ``unless`` lexicon or an older-format exception."""
+    """What cancels ``hit``: a scope (of ``found``, longest trigger first), an ``unless``
+    lexicon or an older-format exception."""
     rule = hit.rule
     pieces = [span for _, span in hit.pieces] or [(hit.start, hit.end)]
     if rule.respects:
-        for scope in sorted(found, key=lambda sc: sc.trigger[0] - sc.trigger[1]):  # longest trigger first
+        for scope in found:
             if scope.kind not in rule.respects or any(_overlap(scope.trigger, p) for p in pieces):
                 continue  # a trigger inside the hit (不会 of 不会亏) is part of what it says
             if any(scope.governs(p) for p in pieces):

@@ -1,0 +1,183 @@
+"""The prefilter never changes what the rules find: the regex set and the rule plan against
+running every rule on every sentence, on generated text built from the pack's own words."""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Iterator
+
+import pytest
+import re2  # type: ignore[import-untyped]
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from assist.compliance.prefilter import RegexPrefilter
+from assist.compliance.rule_files import load_rule_pack
+from assist.compliance.rules import RulePack
+from assist.library.loader import SHIPPED_LIBRARY
+
+EDGE_PATTERNS = (
+    r"卡$", r"^请", r"\bpin\b", r"(?:转|汇)[^。?]{0,6}?账户", r"[0-9]{4,}", r"otp|验证码", r"(?i)code",
+    r"\.$", r"^\s*好", r"a{2,}b", r"不[^,]*$",
+)
+EDGE_TEXTS = ("请把卡", "转到安全账户", "pin 1234", "spinning", "不要告诉别人,好吗", "aaab", "好. 卡", "", " ", "。")
+MARKS = ("。", "，", ",", "!", "?", "？", ";", ":", "、", ". ", " ", "\n", "…", "...", "“", "”", "'t", "")
+FILLER = ("您", "我", "的", "了", "一下", "好", "we", "you", "the", "a", "1234", "6222 0212 3456 7890")
+
+
+@pytest.fixture(scope="module")
+def pack() -> RulePack:
+    return load_rule_pack(SHIPPED_LIBRARY)
+
+
+def regex_words(pack: RulePack) -> list[str]:
+    """Literal runs inside the pack's regexes (CJK or Latin): what regex triggers look for."""
+    words: set[str] = set()
+    for rule in pack.rules:
+        sources = [t.items[0] for t in rule.triggers if t.kind == "regex"] + [e.source for e in rule.exceptions]
+        for source in sources:
+            words.update(re.findall(r"[\u4e00-\u9fff]{2,6}|[a-z]{2,}(?: [a-z]{2,})?", source))
+    return sorted(words)
+
+
+@pytest.fixture(scope="module")
+def words(pack: RulePack) -> list[str]:
+    """Every lexicon phrase (scope words included; a gap filled), the regexes' literal runs, fillers."""
+    phrases = sorted({p.replace("…", "一下") for lexicon in pack.lexicons for p in lexicon.phrases})
+    return phrases + regex_words(pack) + list(FILLER)
+
+
+def same(pack: RulePack, text: str) -> None:
+    for audience in ("agent", "customer"):
+        assert pack.hits(text, audience=audience) == pack.hits(text, audience=audience, exhaustive=True), (
+            audience, text)
+
+
+@pytest.mark.slow  # the shipped pack's load and every rule run exhaustively: seconds
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_prefilter_never_changes_the_shipped_packs_hits(pack: RulePack, words: list[str], data: st.DataObject) -> None:
+    parts = st.one_of(st.sampled_from(words), st.sampled_from(MARKS))
+    same(pack, data.draw(st.lists(parts, min_size=1, max_size=24).map("".join), label="text"))
+
+
+@pytest.mark.slow
+def test_generated_texts_reach_the_rules(pack: RulePack, words: list[str]) -> None:
+    """Texts made of these words fire rules of both audiences, lexicon and regex triggers alike,
+    so the test above compares real hits (a strategy that never fired would prove nothing)."""
+    rng = random.Random(0)
+    fired: set[str] = set()
+    for _ in range(300):
+        text = "".join(rng.choice(words) + rng.choice(MARKS) for _ in range(rng.randint(2, 10)))
+        fired.update(rule.id for a in ("agent", "customer") for rule, _ in pack.hits(text, audience=a))
+    rules = [rule for rule in pack.rules if rule.id in fired]
+    kinds = {t.kind for rule in rules for t in rule.triggers}
+    assert "regex" in kinds and kinds & {"any", "all"}
+    assert any(rule.covers("agent") for rule in rules) and any(rule.covers("customer") for rule in rules)
+
+
+@pytest.mark.parametrize("text", [*EDGE_TEXTS, "请把卡给我。验证码是1234", "otp,CODE 不给,好吧。pin?"])
+def test_regex_set_answers_exactly_which_patterns_match(text: str) -> None:
+    prefilter = RegexPrefilter(EDGE_PATTERNS)
+    expected = frozenset(i for i, source in enumerate(EDGE_PATTERNS) if re2.search(source, text))
+    found = prefilter.matching(text)
+    assert found == (expected if text else None)
+
+
+EDGE_LEXICONS = """\
+lexicons:
+  code: {zh-Hans: [验证码, 密码], en: [code, pin]}
+  give: {zh-Hans: [告诉我, 报…给我], en: [tell me]}
+  card: {zh-Hans: [卡号], en: [card]}
+  alt: {zh-Hans: [可以帮您], en: [instead]}
+scope:
+  negation: {zh-Hans: [不], en: ["not", never]}
+  prohibition: {zh-Hans: [请勿]}
+  reported: {zh-Hans: [对方让]}
+  hypothetical: {zh-Hans: [如果有人]}
+  verdict: {zh-Hans: [是诈骗]}
+  pseudo: {zh-Hans: [不好意思]}
+  terminator: {zh-Hans: [但是]}
+  continuation: {zh-Hans: [也]}
+"""
+EDGE_WORDS = ("验证码", "密码", "code", "pin", "告诉我", "报一下给我", "tell me", "卡号", "card", "可以帮您", "instead",
+              "不", "not", "请勿", "对方让", "如果有人", "是诈骗", "不好意思", "但是", "也")
+LEXICON_RULES = (
+    ("{any: [code, card]}", "agent", ""),
+    ("{all: [code, give]}", "agent", ""),
+    ("{all: [code, give, card], in: sentence}", "both", ""),
+    ("[{all: [card, give], within: 8}, {any: [give]}]", "customer", ""),
+    ("{any: [give]}", "agent", "\n    unless: [alt]\n    respects: [negation]"),
+)
+
+
+def edge_rule(i: int, when: str, audience: str, extra: str = "") -> str:
+    category = "fraud_signal" if audience == "customer" else "jargon"
+    return (f"  - id: edge.{i}\n    category: {category}\n    severity: warn\n    applies_to: {audience}\n"
+            f"    {when}{extra}\n    explanation: x\n    reference: x\n    suggestion: x\n")
+
+
+EDGE_PACK = EDGE_LEXICONS + "rules:\n" + "".join(
+    edge_rule(i, f"patterns: [{{regex: '{source}'}}]", "agent" if i % 2 else "customer")
+    for i, source in enumerate(EDGE_PATTERNS)
+) + "".join(
+    edge_rule(len(EDGE_PATTERNS) + i, f"when: {when}", audience, extra)
+    for i, (when, audience, extra) in enumerate(LEXICON_RULES)
+)
+
+
+@pytest.fixture(scope="module")
+def edge_rules(tmp_path_factory: pytest.TempPathFactory) -> RulePack:
+    root = tmp_path_factory.mktemp("edge")
+    (root / "rules").mkdir()
+    (root / "rules" / "edge.yaml").write_text(EDGE_PACK, encoding="utf-8")
+    return load_rule_pack(root, with_shipped=False)
+
+
+@pytest.mark.slow
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from([*EDGE_TEXTS, *EDGE_WORDS, *MARKS, *FILLER]), min_size=1, max_size=16).map("".join))
+def test_prefilter_on_a_pack_of_edge_cases(edge_rules: RulePack, text: str) -> None:
+    """``$``, ``^`` and ``\\b`` depend on where a sentence ends, so the set must read each sentence
+    exactly as the rule does; lexicon triggers of every shape (any of several lexicons, all of
+    two or three, within, in a sentence, unless, scopes) are skipped only where they cannot fire."""
+    same(edge_rules, text)
+
+
+@pytest.fixture
+def failing_set(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """An RE2 set whose automaton 'fails' on every text: it answers nothing, sentinel included."""
+
+    class Failing:
+        def Match(self, text: str) -> None:
+            return None
+
+    original = RegexPrefilter.__init__
+
+    def init(self: RegexPrefilter, sources: tuple[str, ...]) -> None:
+        original(self, sources)
+        if self.active:
+            self._set = Failing()
+
+    monkeypatch.setattr(RegexPrefilter, "__init__", init)
+    yield
+
+
+@pytest.mark.slow
+def test_a_failed_set_runs_every_regex(failing_set: None) -> None:
+    pack = load_rule_pack(SHIPPED_LIBRARY)  # a fresh pack: its plans are built with the failing set
+    prefilter = RegexPrefilter(EDGE_PATTERNS)
+    assert prefilter.active and prefilter.matching("请把卡") is None
+    text = "公安让我把钱转到安全账户，他还要我的验证码"
+    assert pack.hits(text, audience="customer") == pack.hits(text, audience="customer", exhaustive=True) != []
+
+
+def test_edge_texts_fire_every_edge_rule(edge_rules: RulePack) -> None:
+    rng = random.Random(1)
+    parts = [*EDGE_TEXTS, *EDGE_WORDS, *MARKS, *FILLER]
+    fired: set[str] = set()
+    for _ in range(400):
+        text = "".join(rng.choice(parts) for _ in range(rng.randint(1, 16)))
+        fired.update(rule.id for a in ("agent", "customer") for rule, _ in edge_rules.hits(text, audience=a))
+    assert fired == {rule.id for rule in edge_rules.rules}
