@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import difflib
 import json
 from pathlib import Path
 
@@ -15,7 +16,11 @@ from assist.lookup.pins import FRAUD, customer_pins
 
 KNOWN = {FRAUD, "skip_verification", "third_party_inquiry", "complaint_severe"}
 SHARED_EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
-HELDOUT = Path(__file__).resolve().parents[1] / "eval" / "heldout" / "utterances_v1.jsonl"
+HELDOUT_DIR = Path(__file__).resolve().parents[1] / "eval" / "heldout"
+HELDOUT = HELDOUT_DIR / "utterances_v1.jsonl"
+PIN_SETS = ("utterances_v1.jsonl", "pins_v2.jsonl", "pins_v3.jsonl")
+"""Held-out pin sets that have since become dev data for the pins (docs/quality.md); never the
+frozen set still held out (utterances_v2), which the lead measures."""
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +56,70 @@ def test_a_lone_keyword_or_a_past_contact_pins_no_fraud(pack: RulePack, text: st
 ])
 def test_a_third_party_instructing_money_code_control_or_fee_pins_fraud(pack: RulePack, text: str) -> None:
     assert scenarios(pack, text)[:1] == [FRAUD]
+
+
+# Role by role, in wording written for these tests (checked below against every pin data set).
+NOT_SCAMS = [
+    "房东叫我下个月起把房租打到他老婆的卡上，要改收款人吗",  # a known counterpart, no scam marker
+    "My sister wants me to send her money for the school trip, how do I add her as a payee?",
+    "你们柜台的大堂经理让我先存满三万才能升级卡片，必须这样吗",  # the bank's own staff
+    "Your branch manager told me to pay the card fee to unlock the lounge benefit, is that right?",
+    "拼多多客服让我提供拼多多账号的验证码才能帮我查订单，跟你们有关系吗",  # another platform's own login
+    "The shopping app asked me for the code it texted to finish signing in, is that normal?",
+    "几天前有个人让我把存款转进安全账户，我没有转，想问问怎么举报",  # did not obey
+    "有人打来让我报验证码，我拒绝了，电话也挂了",
+    "以前有人冒充快递理赔骗过我，现在看到这种电话就怕",  # a past scam
+    "A man phoned asking for my PIN and I refused, should I change it?",
+    "有人提醒我验证码不要告诉任何人，那登录手机银行的时候要输吗",  # a warning, not an ask
+    "补办学生证要先交二十块工本费才能拿，能用你们的卡付吗",  # a fee with nothing locked up
+]
+SCAMS = [
+    "表哥在微信上说他出了车祸住院，叫我先打两万到医院的账户",  # a known counterpart + a scam marker
+    "My nephew messaged from a new number and needs me to pay his rent into a friend's account urgently",
+    "平台说我的收益被锁定了，要再充三万保证金才能提现",  # an app or platform demanding payment
+    "The betting site says I must deposit another 800 before I can cash out my winnings",
+    "有人让我把钱转进安全账户，我还没转，他还在电话上等",  # not yet: still in progress
+    "对方说不把理财赎回来交给他们保管就会冻结我所有的卡",  # a threat is an instruction
+    "一个自称电商客服的人要我在App里点同意授权，说要给我退款",  # an approval on the phone
+    "那个人催我把刚收到的短信截图发过去，说是核对身份",
+    "佢叫我俾三千蚊保證金先可以攞返個包裹",  # Cantonese unlock fee
+    "网上认识的导师让我借他两万，说下周连本带利还我",
+]
+
+
+def dev_texts() -> list[str]:
+    texts = [row["text"] for name in PIN_SETS
+             for row in map(json.loads, (HELDOUT_DIR / name).read_text("utf-8").splitlines())]
+    dev = SHARED_EVAL / "utterances_dev.jsonl"
+    if dev.is_file():
+        texts += [json.loads(line)["text"] for line in dev.read_text("utf-8").splitlines()]
+    return texts
+
+
+def test_the_role_examples_are_not_copies_of_any_pin_data_set() -> None:
+    seen = dev_texts()
+    for text in NOT_SCAMS + SCAMS:
+        closest = max(difflib.SequenceMatcher(None, text, other).ratio() for other in seen)
+        assert closest < 0.7, text
+
+
+@pytest.mark.parametrize("text", NOT_SCAMS)
+def test_everyday_asks_the_banks_own_staff_other_platforms_and_disengaged_customers_pin_no_fraud(
+        pack: RulePack, text: str) -> None:
+    assert FRAUD not in scenarios(pack, text)
+
+
+@pytest.mark.parametrize("text", SCAMS)
+def test_scams_in_progress_pin_fraud_by_role(pack: RulePack, text: str) -> None:
+    assert scenarios(pack, text)[:1] == [FRAUD]
+
+
+def test_a_known_counterparts_ask_pins_with_its_marker_named(pack: RulePack) -> None:
+    [pin] = [p for p in customer_pins(pack, SCAMS[0], KNOWN) if p.scenario == FRAUD]
+    rules = {rule for rule, _ in pin.words}
+    assert {"scam.known.zh", "scam.marker.zh", "scam.asks.money.zh"} <= rules
+    explained = pin.explain()
+    assert "表哥" in explained and "车祸" in explained and "叫我先打两" in explained
 
 
 def test_a_pin_names_its_rule_and_every_word_that_fired_it(pack: RulePack) -> None:
@@ -117,3 +186,10 @@ def test_heldout_non_scams_get_no_fraud_pin(pack: RulePack) -> None:
     """The frozen held-out set is measured here, never tuned on (eval/heldout/README.md)."""
     rows = [json.loads(line) for line in HELDOUT.read_text("utf-8").splitlines()]
     assert [r["text"] for r in rows if not r["scam"] and FRAUD in scenarios(pack, r["text"])] == []
+
+
+@pytest.mark.parametrize("name", PIN_SETS)
+def test_pin_sets_now_dev_data_all_scams_pin_and_no_trap_does(pack: RulePack, name: str) -> None:
+    rows = [json.loads(line) for line in (HELDOUT_DIR / name).read_text("utf-8").splitlines()]
+    pinned = {r["text"] for r in rows if FRAUD in scenarios(pack, r["text"])}
+    assert pinned == {r["text"] for r in rows if r["scam"]}

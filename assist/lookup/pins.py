@@ -38,6 +38,15 @@ FRAUD = "fraud_in_progress"
 PARTY = "scam.party."
 ASKS = "scam.asks."
 DISENGAGED = "scam.disengaged"
+KNOWN = "scam.known."
+OURS = "scam.ours."
+ELSEWHERE = "scam.elsewhere."
+MARKER = "scam.marker."
+PLATFORM = "scam.platform."
+NOT_FOR_PLATFORMS = ("scam.asks.credential.", "scam.asks.remote.")
+"""An app asking for a code or to open something is everyday; an app demanding payment is a party."""
+PRONOUNS = frozenset({"他", "她", "他们", "她们", "佢", "佢哋", "he", "she", "they"})
+"""A party that is only a pronoun refers to the known counterpart when the customer named one."""
 REQUIRES: dict[str, str] = {"signal.third_party.en": "third_party.request.en"}
 """A pinning rule (by id) that pins only together with a part (by id prefix)."""
 
@@ -84,25 +93,83 @@ def _words(hits: Sequence[Hit]) -> tuple[tuple[str, str], ...]:
     return tuple(seen)
 
 
+def _overlaps(a: Violation, b: Violation) -> bool:
+    return a.span[0] < b.span[1] and b.span[0] < a.span[1]
+
+
+def _apart(hit: Hit, others: Sequence[Hit]) -> bool:
+    """Whether ``hit`` shares no words with any of ``others``: separate evidence."""
+    return not any(_overlaps(hit[1], other[1]) for other in others)
+
+
+def _follows(hit: Hit, known: Hit) -> bool:
+    """Whether ``hit`` names someone of ``known`` (「学校老师」, 「学校的老师」): it starts at most one
+    character after the known counterpart ends."""
+    return 0 <= hit[1].span[0] - known[1].span[1] <= 1
+
+
+def _pronoun(hit: Hit) -> bool:
+    return hit[1].matched_text.strip() in PRONOUNS
+
+
 def fraud_pattern(hits: Sequence[Hit], has_parts: bool = True) -> list[Hit] | None:
     """The hits that make a scam pattern (fraud rules first), or None when there is none.
 
-    Two distinct parts are needed: a third party and an instruction, an instruction
-    and a fraud rule, or a third party and a fraud rule found in other words than the
-    party's own (「公安」 alone is not an instruction). A pack without any part rules
-    (``has_parts`` false: a library's own pack that switched them off) pins on a fraud
-    rule alone, as its authors wrote it.
+    The parts play roles, and a pin needs two of them in separate words:
+
+    * an instruction (``scam.asks.*``: move money, give a code, hand over control, pay to
+      unlock) together with a stranger (``scam.party.*``: a caller, 对方, 自称…的人), a fraud
+      rule in other words than one of the instructions, an app or platform
+      (``scam.platform.*``) for money and fee instructions, or a known counterpart (``scam.known.*``: family, a
+      landlord, a shop) *and* a scam marker (``scam.marker.*``: bail, a frozen account, a
+      prize, a "safe" account): 「房东让我把房租转到他卡上」 is everyday life,
+      「外甥说他被拘留了，叫我打保释金」 is not;
+    * a stranger and a fraud rule in other words than the stranger's own, or holding a scam
+      marker of its own (「公安」 or 「医保局通知我」 alone is not an instruction;
+      「警官说我涉嫌」 is).
+
+    What is not a third party: the bank's own staff as the customer names them
+    (``scam.ours.*``: 「你们客服」, "your agent"), a pronoun when the customer has named a
+    known counterpart, and another platform's support asking for that platform's own login
+    (``scam.elsewhere.*``: its words count for nothing). ``scam.disengaged`` (the customer
+    ignored, hung up on or did not obey the caller, or tells of a past scam) cancels the
+    pattern: that is a "was this really you?" question, answered by the ranking.
+
+    A pack without any part rules (``has_parts`` false: a library's own pack that switched
+    them off) pins on a fraud rule alone, as its authors wrote it.
     """
     rules = sorted((h for h in hits if h[0].pin == FRAUD), key=lambda h: (_shipped(h[0]), h[1].span))
     if not has_parts:
         return rules or None
     if any(rule.id == DISENGAGED for rule, _ in hits):
         return None
-    party = [h for h in hits if h[0].id.startswith(PARTY)]
-    asks = [h for h in hits if h[0].id.startswith(ASKS)]
-    beyond_party = [h for h in rules if not any(_inside(h[1], p[1]) for p in party)]
-    if (party and asks) or (asks and rules) or (party and beyond_party):
+
+    def role(prefix: str) -> list[Hit]:
+        return [h for h in hits if h[0].id.startswith(prefix)]
+
+    ours, elsewhere = role(OURS), role(ELSEWHERE)
+    ignored = ours + elsewhere
+    rules = [h for h in rules if _apart(h, ignored)]
+    asks = [h for h in role(ASKS) if _apart(h, ignored)]
+    markers = [h for h in role(MARKER) if _apart(h, elsewhere)]
+    known = [h for h in role(KNOWN) if _apart(h, ours) and not _pronoun(h)]
+    party = [h for h in role(PARTY) if _apart(h, ignored) and _apart(h, known)
+             and not any(_follows(h, k) for k in known) and not (known and _pronoun(h))]
+    platform = [h for h in role(PLATFORM) if _apart(h, ignored)]
+    pays = [h for h in asks if not h[0].id.startswith(NOT_FOR_PLATFORMS)]
+    clear_markers = [h for h in markers if _apart(h, party)]
+    beyond_party = [h for h in rules if not any(_inside(h[1], p[1]) for p in party)
+                    and (_apart(h, party) or any(_inside(m[1], h[1]) for m in clear_markers))]
+    if asks and party:
         return rules + asks + party
+    if pays and platform:
+        return rules + pays + platform
+    if asks and known:  # a known counterpart's ask is a scam only with a marker
+        return rules + asks + known + markers if markers else None
+    if any(_apart(rule, [ask]) for rule in rules for ask in asks):
+        return rules + asks
+    if party and beyond_party:
+        return rules + party
     return None
 
 
