@@ -141,7 +141,6 @@ LONG_BY_DESIGN = {
     "assist/cli/batch.py:inspect": "the inspect command wires its inputs and outputs; no logic of its own",
     "assist/library/loader.py:check_node_tree": "one iterative walk of the YAML node tree with every safety "
                                                 "check in it, so the tree is visited once",
-    "assist/lookup/rank.py:rank_batch": "the vectorised ranking of a batch, one array step after another",
     "assist/server/http.py:build_router": "the API's routes in one place, each a few lines",
     "assist/server/http.py:create_app": "the app factory: middleware order matters and reads top to bottom",
 }

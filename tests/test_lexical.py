@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from assist.indexing.lexical import LexicalIndex, terms
 
@@ -88,3 +89,69 @@ def test_batch_scores_equal_bm25_written_out() -> None:
     for row, query in zip(batch, queries, strict=True):
         np.testing.assert_allclose(row, reference_bm25(DOCS, query), rtol=1e-5, atol=1e-6)
         np.testing.assert_allclose(row, index.scores(query), rtol=1e-6)
+
+
+
+def bincount_scores(index: LexicalIndex, queries: list[str]) -> np.ndarray:
+    """``scores_batch`` as it was before the sparse product: every query term's postings laid
+    end to end and summed by one bincount. The product must give the same bits."""
+    from collections import Counter
+
+    from assist.indexing.lexical import K1, MAX_POSTINGS, B, normalised_terms
+
+    average = float(index.doc_lengths.mean())
+    lengths = np.diff(index.indptr)
+    length_norm = (K1 * (1.0 - B + B * index.doc_lengths / average)).astype(np.float32)
+    factor = (index.term_freqs * (K1 + 1) / (index.term_freqs + length_norm[index.doc_ids])).astype(np.float32)
+    weight = factor * index.idf[np.repeat(np.arange(len(index.idf)), lengths)]
+    owner_list: list[int] = []
+    term_list: list[int] = []
+    count_list: list[int] = []
+    query_terms = np.zeros(len(queries))
+    for position, query in enumerate(queries):
+        counts = Counter(normalised_terms(query))
+        owner_list.extend([position] * len(counts))
+        term_list.extend(index.vocabulary.get(term, -1) for term in counts)
+        count_list.extend(counts.values())
+        query_terms[position] = sum(counts.values())
+    owner, term_ids = np.asarray(owner_list, dtype=np.int64), np.asarray(term_list, dtype=np.int64)
+    query_count = np.asarray(count_list, dtype=np.float64)
+    known = term_ids >= 0
+    term_idf = np.full(len(term_ids), np.log(1.0 + index.n_docs + 0.5))
+    term_idf[known] = index.idf[term_ids[known]]
+    query_norm = K1 * (1 - B + B * query_terms / average)
+    self_scores = np.bincount(owner, weights=term_idf * query_count * (K1 + 1) / (query_count + query_norm[owner]),
+                              minlength=len(queries))
+    starts = index.indptr[term_ids[known]]
+    postings = index.indptr[term_ids[known] + 1] - starts
+    used = postings <= MAX_POSTINGS
+    owners, starts, postings = owner[known][used], starts[used], postings[used]
+    positions = np.arange(int(postings.sum()), dtype=np.int64) + np.repeat(starts - (np.cumsum(postings) - postings),
+                                                                           postings)
+    cells = index.doc_ids[positions].astype(np.int64) + np.repeat(owners * index.n_docs, postings)
+    sums = np.bincount(cells, weights=weight[positions], minlength=len(queries) * index.n_docs)
+    scores = sums.astype(np.float32).reshape(len(queries), index.n_docs)
+    scores /= np.where(self_scores > 0, self_scores, 1.0).astype(np.float32)[:, None]
+    return scores
+
+
+@pytest.mark.parametrize("max_postings", [5_000, 40])
+def test_batch_scores_are_the_postings_added_in_query_order_bit_for_bit(
+    max_postings: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Also with common terms skipped (a small MAX_POSTINGS), as in a large library."""
+    import random
+
+    monkeypatch.setattr("assist.indexing.lexical.MAX_POSTINGS", max_postings)
+
+    from assist.text.normalise import normalise
+
+    rng = random.Random(7)
+    pieces = ["我的", "卡", "被", "冻结", "了", "安全账户", "转账", "U盾", "丢了", "card", "blocked", "pending",
+              "transfer", "额度", "信用卡", "怎么办", "，", "please", "17号", "2024"]
+    docs = ["".join(rng.choice(pieces) for _ in range(rng.randint(2, 9))) for _ in range(400)]
+    queries = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 14))) for _ in range(300)] + ["", "zzz"]
+    index = LexicalIndex.build(docs)
+    normalised = [normalise(q) for q in queries]
+    assert np.array_equal(index.scores_batch(normalised), bincount_scores(index, normalised))
+    assert np.array_equal(index.scores_batch(normalised[:1]), bincount_scores(index, normalised[:1]))

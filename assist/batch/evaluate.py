@@ -11,12 +11,12 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 
-from assist.batch.parallel import suggest_batches
+from assist.batch.decide import DecidedBatch, Decision, decide_batch
+from assist.batch.parallel import map_batches
 from assist.errors import InputError
 from assist.library.importer import label_map
 from assist.lookup.assistant import Assistant
 from assist.text.datafiles import Utterance
-from assist.types import Suggestion
 
 OUT_OF_SCOPE = "out_of_scope"
 BATCH = 256
@@ -220,16 +220,16 @@ class EvaluationReport:
         }
 
 
-def outcome_of(item: Utterance, suggestion: Suggestion) -> Outcome:
-    ranked = tuple(c.scenario for c in suggestion.candidates)
+def outcome_of(item: Utterance, decision: Decision) -> Outcome:
+    ranked = decision.scenarios
     return Outcome(
         label=item.label,
         predicted=ranked[0] if ranked else None,
         ranked=ranked,
-        score=suggestion.candidates[0].score if suggestion.candidates else 0.0,
-        abstained=suggestion.abstained,
-        pinned=suggestion.pinned_by is not None,
-        quick=suggestion.quick_pass,
+        score=decision.score,
+        abstained=decision.abstained,
+        pinned=decision.pinned,
+        quick=decision.quick,
     )
 
 
@@ -244,14 +244,19 @@ def batched(items: Iterable[Utterance], size: int) -> Iterator[list[Utterance]]:
         yield batch
 
 
+def decide_texts(assistant: Assistant, texts: list[str]) -> DecidedBatch:
+    """One batch's decisions (a job for :func:`assist.batch.parallel.map_batches`)."""
+    return decide_batch(assistant, texts, top_k=3)
+
+
 def run_outcomes(
     assistant: Assistant,
     items: Iterable[Utterance],
-    on_batch: Callable[[list[Utterance], list[Suggestion]], None] | None = None,
+    on_batch: Callable[[list[Utterance], DecidedBatch], None] | None = None,
     *,
     workers: int = 1,
 ) -> Iterator[Outcome]:
-    """Suggest for every utterance, batch by batch, yielding outcomes as they come.
+    """Decide every utterance, batch by batch, yielding outcomes as they come.
 
     ``workers`` > 1 spreads the batches over that many worker processes
     (:mod:`assist.batch.parallel`); outcomes still come in input order.
@@ -263,25 +268,41 @@ def run_outcomes(
             waiting.append(batch)
             yield [item.text for item in batch]
 
-    for suggestions in suggest_batches(assistant, texts(), workers=workers, top_k=3):
+    for decided in map_batches(assistant, texts(), decide_texts, workers=workers):
         batch = waiting.popleft()
         if on_batch is not None:
-            on_batch(batch, suggestions)
-        for item, suggestion in zip(batch, suggestions, strict=True):
-            yield outcome_of(item, suggestion)
+            on_batch(batch, decided)
+        for item, decision in zip(batch, decided.decisions, strict=True):
+            yield outcome_of(item, decision)
+
+
+def report_of_batch(assistant: Assistant, batch: list[Utterance]) -> EvaluationReport:
+    """One batch's report (a job for :func:`assist.batch.parallel.map_batches`: only counts
+    come back from a worker)."""
+    report = new_report(assistant)
+    for item, decision in zip(batch, decide_texts(assistant, [item.text for item in batch]).decisions,
+                              strict=True):
+        report.add(outcome_of(item, decision))
+    return report
 
 
 def evaluate(
     assistant: Assistant,
     items: Iterable[Utterance],
-    on_batch: Callable[[list[Utterance], list[Suggestion]], None] | None = None,
+    on_batch: Callable[[list[Utterance], DecidedBatch], None] | None = None,
     *,
     workers: int = 1,
 ) -> EvaluationReport:
+    """The report of ``items``; each batch's decisions go to ``on_batch`` too, if given (which
+    brings them back from the workers: without it only each batch's counts do)."""
     report = new_report(assistant)
-    for outcome in run_outcomes(assistant, map_labels(items, label_map(assistant.library.root)), on_batch,
-                                workers=workers):
-        report.add(outcome)
+    mapped = map_labels(items, label_map(assistant.library.root))
+    if on_batch is not None:
+        for outcome in run_outcomes(assistant, mapped, on_batch, workers=workers):
+            report.add(outcome)
+        return report
+    for part in map_batches(assistant, batched(mapped, BATCH), report_of_batch, workers=workers):
+        report.merge(part)
     return report
 
 

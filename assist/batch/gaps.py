@@ -40,6 +40,7 @@ import hashlib
 import heapq
 import math
 import re
+import threading
 from collections import Counter, deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -51,6 +52,7 @@ import numpy as np
 import yaml
 
 from assist.atomic_write import SHARED_FILE_MODE, write_atomic
+from assist.batch.decide import DecidedBatch, Decision
 from assist.batch.evaluate import run_outcomes
 from assist.errors import InputError
 from assist.library.loader import LANGUAGES
@@ -59,7 +61,6 @@ from assist.lookup.assistant import Assistant
 from assist.text.datafiles import Utterance
 from assist.text.normalise import language_family, normalise
 from assist.text.redact import PLACEHOLDERS, redact
-from assist.types import Suggestion
 
 LOW_CONFIDENCE_MARGIN = 0.15
 """Answered utterances scoring below threshold + this margin count as gaps too."""
@@ -202,6 +203,10 @@ class _Point:
     nearest: Counter[str] = field(default_factory=Counter)
 
     def absorb(self, other: _Point) -> None:
+        # One text looked up in two batches may have two vectors that differ in their last
+        # bits; the lesser keeps the choice independent of the order they arrive in.
+        if other.vector is not None and (self.vector is None or other.vector.tobytes() < self.vector.tobytes()):
+            self.vector = other.vector
         self.count += other.count
         self.answered += other.answered
         self.labels.update(other.labels)
@@ -298,31 +303,33 @@ class GapCollector:
         self.total = 0
         self.sample = GapSample(max_points)
 
-    def is_gap(self, suggestion: Suggestion) -> bool:
-        if suggestion.pinned_by is not None:
+    def is_gap(self, decision: Decision) -> bool:
+        if decision.pinned:
             return False
-        top = suggestion.top
-        return suggestion.abstained or top is None or top.score < self.low_confidence
+        return decision.abstained or not decision.scenarios or decision.score < self.low_confidence
 
-    def add_batch(self, batch: Sequence[Utterance], suggestions: Sequence[Suggestion]) -> None:
-        """Take the batch's gap utterances into the sample (texts only: the ones that stay
-        in the sample are embedded once, when it is clustered)."""
+    def add_batch(self, batch: Sequence[Utterance], decided: DecidedBatch) -> None:
+        """Take the batch's gap utterances into the sample, each with its vector where the
+        lookup computed the one the sample needs (the assistant's encoder, on the same text);
+        the others are embedded once, when the sample is clustered, if they stay in it."""
         self.total += len(batch)
         sample = self.sample
-        for item, suggestion in zip(batch, suggestions, strict=True):
-            if not self.is_gap(suggestion):
+        for row, (item, decision) in enumerate(zip(batch, decided.decisions, strict=True)):
+            if not self.is_gap(decision):
                 continue
             sample.seen += 1
-            sample.abstained += suggestion.abstained
+            sample.abstained += decision.abstained
             # Only redacted text is kept, and embedded, so no personal number reaches
             # the sample, the clusters or their salient terms.
             text = redact(item.text)
-            point = _Point(text_priority(text), None, 1, int(not suggestion.abstained))
+            vector = None
+            if decided.vectors is not None and decided.embedded[row] and text == item.text == decided.texts[row]:
+                vector = decided.vectors[row].copy()
+            point = _Point(text_priority(text), vector, 1, int(not decision.abstained))
             if item.label:
                 point.labels[redact(item.label)] += 1
-            top = suggestion.top
-            if top is not None:
-                point.nearest[top.scenario] += 1
+            if decision.scenarios:
+                point.nearest[decision.scenarios[0]] += 1
             sample.put(text, point)
 
     def merge(self, other: GapCollector) -> GapCollector:
@@ -579,13 +586,34 @@ def salient_candidates(text: str) -> frozenset[str]:
     return frozenset(kept)
 
 
-def segment(text: str) -> list[str]:
-    """Words of ``text`` (jieba, precise mode, no HMM guessing of unknown words)."""
+_SEGMENTER_READY = threading.Event()
+_SEGMENTER_LOCK = threading.Lock()
+
+
+def _load_segmenter() -> None:
     import logging
 
     import jieba
 
-    jieba.setLogLevel(logging.WARNING)
+    with _SEGMENTER_LOCK:
+        if not _SEGMENTER_READY.is_set():
+            jieba.setLogLevel(logging.WARNING)
+            jieba.initialize()
+            _SEGMENTER_READY.set()
+
+
+def warm_segmenter() -> None:
+    """Load jieba's dictionary (about 0.8 s of CPU) on a background thread: an evaluation
+    starts it while its lookups run, so naming the gap clusters at the end does not wait."""
+    if not _SEGMENTER_READY.is_set():
+        threading.Thread(target=_load_segmenter, name="assist-jieba", daemon=True).start()
+
+
+def segment(text: str) -> list[str]:
+    """Words of ``text`` (jieba, precise mode, no HMM guessing of unknown words)."""
+    import jieba
+
+    _load_segmenter()
     words: list[str] = []
     run: list[str] = []
     for word in [*jieba.lcut(text, HMM=False), ""]:

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import os
 from collections import deque
-from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, TypeVar
 
 from assist.errors import AssistError
 
@@ -34,6 +34,9 @@ input is never read far ahead (memory stays bounded by the batch size)."""
 PARALLEL_FROM_LINES = 5_000
 """Inputs shorter than this are evaluated in-process: starting the workers (about a
 second) would cost more than the second core saves."""
+
+B = TypeVar("B")
+R = TypeVar("R")
 
 _worker: tuple[Assistant | None, AssistError | None, int] = (None, None, 3)
 """In a worker process only (set by :func:`_start_worker`): its assistant, or the error
@@ -63,14 +66,36 @@ def suggest_batches(
         for texts in batches:
             yield assistant.suggest_many(texts, top_k=top_k)
         return
+    yield from _on_workers(assistant, batches, workers, top_k, _suggest, lambda texts: (texts,))
+
+
+def map_batches(
+    assistant: Assistant, batches: Iterable[B], job: Callable[[Assistant, B], R], *, workers: int = 1
+) -> Iterator[R]:
+    """``job(assistant, batch)`` of each batch, in input order, on ``workers`` processes (in this
+    one as :func:`suggest_batches` says). ``job`` must be picklable (a module-level function, or a
+    ``functools.partial`` of one): a worker runs it on its own assistant and only its result
+    comes back, so a job that aggregates its batch keeps what crosses between processes small."""
+    if workers <= 1 or assistant.source is None:
+        for batch in batches:
+            yield job(assistant, batch)
+        return
+    yield from _on_workers(assistant, batches, workers, 3, _run, lambda batch: (job, batch))
+
+
+def _on_workers(
+    assistant: Assistant, batches: Iterable[B], workers: int, top_k: int, task: Callable[..., R],
+    arguments: Callable[[B], tuple[object, ...]],
+) -> Iterator[R]:
     import multiprocessing
 
     context = multiprocessing.get_context("spawn")
+    assert assistant.source is not None
     start = (assistant.source, assistant.threshold, top_k)
     with context.Pool(workers, initializer=_start_worker, initargs=start) as pool:
-        pending: deque[AsyncResult[list[Suggestion]]] = deque()
-        for texts in batches:
-            pending.append(pool.apply_async(_suggest, (texts,)))
+        pending: deque[AsyncResult[R]] = deque()
+        for batch in batches:
+            pending.append(pool.apply_async(task, arguments(batch)))
             if len(pending) >= IN_FLIGHT_PER_WORKER * workers:
                 yield pending.popleft().get()
         while pending:
@@ -108,3 +133,11 @@ def _suggest(texts: list[str]) -> list[Suggestion]:
         raise error
     assert assistant is not None, "called outside a worker started by suggest_batches"
     return assistant.suggest_many(texts, top_k=top_k)
+
+
+def _run(job: Callable[[Assistant, B], R], batch: B) -> R:
+    assistant, error, _ = _worker
+    if error is not None:
+        raise error
+    assert assistant is not None, "called outside a worker started by map_batches"
+    return job(assistant, batch)

@@ -25,20 +25,19 @@ from pathlib import Path
 from typing import IO, Any
 
 from assist.atomic_write import SHARED_FILE_MODE
+from assist.batch.decide import DecidedBatch, Decision
 from assist.batch.evaluate import OUT_OF_SCOPE
 from assist.errors import InputError
 from assist.text.datafiles import Utterance
 from assist.text.redact import redact
-from assist.types import Suggestion
 
 COLUMNS = ("id", "line", "text", "label", "answered", "top", "score", "abstained", "pinned", "top3")
 
 
-def prediction_row(item: Utterance, suggestion: Suggestion) -> dict[str, Any]:
+def prediction_row(item: Utterance, decision: Decision) -> dict[str, Any]:
     """One prediction, texts redacted."""
-    ranked = [c.scenario for c in suggestion.candidates]
-    top = suggestion.candidates[0] if suggestion.candidates else None
-    answered = ranked[0] if ranked and not suggestion.abstained else OUT_OF_SCOPE
+    ranked = list(decision.scenarios)
+    answered = ranked[0] if ranked and not decision.abstained else OUT_OF_SCOPE
     return {
         "id": item.id,
         "line": item.line,
@@ -46,9 +45,9 @@ def prediction_row(item: Utterance, suggestion: Suggestion) -> dict[str, Any]:
         "label": item.label,
         "answered": answered,
         "top": ranked[0] if ranked else None,
-        "score": round(top.score, 4) if top is not None else 0.0,
-        "abstained": suggestion.abstained,
-        "pinned": suggestion.pinned_by is not None,
+        "score": round(decision.score, 4) if ranked else 0.0,
+        "abstained": decision.abstained,
+        "pinned": decision.pinned,
         "top3": ranked[:3],
     }
 
@@ -111,9 +110,9 @@ class PredictionWriter:
             self.writer.writeheader()
         self.rows = 0
 
-    def add_batch(self, batch: Sequence[Utterance], suggestions: Sequence[Suggestion]) -> None:
-        for item, suggestion in zip(batch, suggestions, strict=True):
-            self.write_row(prediction_row(item, suggestion))
+    def add_batch(self, batch: Sequence[Utterance], decided: DecidedBatch) -> None:
+        for item, decision in zip(batch, decided.decisions, strict=True):
+            self.write_row(prediction_row(item, decision))
 
     def write_row(self, row: dict[str, Any]) -> None:
         if self.writer is not None:

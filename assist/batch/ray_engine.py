@@ -24,10 +24,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from assist.batch.evaluate import BATCH, EvaluationReport, batched, map_labels, new_report, outcome_of
+from assist.batch.evaluate import BATCH, EvaluationReport, batched, map_labels, new_report
 from assist.batch.gaps import GapCollector
-from assist.batch.predictions import PredictionWriter, StagedOutputs, prediction_row
-from assist.batch.runner import RunResult
+from assist.batch.predictions import PredictionWriter, StagedOutputs
+from assist.batch.runner import RunResult, aggregate_batch
 from assist.errors import AssistError, ExtraMissingError, InputError
 from assist.library.importer import label_map
 from assist.lookup.assistant import Assistant
@@ -70,13 +70,14 @@ class SuggestActor:
         collector = (GapCollector(self.assistant, low_confidence=self.low_confidence) if self.gaps else None)
         rows: list[dict[str, Any]] = []
         for batch in self.batches(block):
-            suggestions = self.assistant.suggest_many([item.text for item in batch], top_k=3)
-            for item, suggestion in zip(batch, suggestions, strict=True):
-                report.add(outcome_of(item, suggestion))
-            if collector is not None:
-                collector.add_batch(batch, suggestions)
-            if self.predictions:
-                rows.extend(prediction_row(item, s) for item, s in zip(batch, suggestions, strict=True))
+            part = aggregate_batch(self.assistant, batch,
+                                   low_confidence=collector.low_confidence if collector is not None else None,
+                                   predictions=self.predictions)
+            report.merge(part.report)
+            if collector is not None and part.gaps is not None:
+                collector.total += part.lines
+                collector.sample.merge(part.gaps)
+            rows.extend(part.rows or [])
         if collector is not None:
             collector.assistant = None  # type: ignore[assignment]
         return {"aggregate": [pickle.dumps((report, collector, rows))]}

@@ -8,16 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from assist.batch.evaluate import EvaluationReport, map_labels, new_report, run_outcomes
-from assist.batch.gaps import GapCollector, GapReport
-from assist.batch.predictions import PredictionWriter, StagedOutputs
+from assist.batch.decide import decide_batch
+from assist.batch.evaluate import BATCH, EvaluationReport, batched, map_labels, new_report, outcome_of
+from assist.batch.gaps import GapCollector, GapReport, GapSample, warm_segmenter
+from assist.batch.parallel import map_batches
+from assist.batch.predictions import PredictionWriter, StagedOutputs, prediction_row
 from assist.library.importer import label_map
 from assist.lookup.assistant import Assistant
 from assist.text.datafiles import BadLine, Utterance, UtteranceReader
-from assist.types import Suggestion
 
 SKIPPED_LINES_LISTED = 1000
 """Line numbers of skipped lines kept in the summary (the count is always exact)."""
@@ -48,6 +50,36 @@ def with_skipped(summary: dict[str, Any], skipped: list[BadLine]) -> dict[str, A
     return summary
 
 
+@dataclass
+class BatchAggregates:
+    """What one batch of an evaluation adds to the run: counts, gap candidates, prediction rows.
+    A worker process returns this (small) instead of the batch's suggestions."""
+
+    lines: int
+    report: EvaluationReport
+    gaps: GapSample | None
+    rows: list[dict[str, Any]] | None
+
+
+def aggregate_batch(
+    assistant: Assistant, batch: list[Utterance], *, low_confidence: float | None, predictions: bool,
+) -> BatchAggregates:
+    """Decide one batch and aggregate it (a job for :func:`assist.batch.parallel.map_batches`):
+    gap candidates when ``low_confidence`` is given, prediction rows when asked."""
+    decided = decide_batch(assistant, [item.text for item in batch], top_k=3)
+    report = new_report(assistant)
+    for item, decision in zip(batch, decided.decisions, strict=True):
+        report.add(outcome_of(item, decision))
+    sample = None
+    if low_confidence is not None:
+        collector = GapCollector(assistant, low_confidence=low_confidence)
+        collector.add_batch(batch, decided)
+        sample = collector.sample
+    rows = ([prediction_row(item, decision) for item, decision in zip(batch, decided.decisions, strict=True)]
+            if predictions else None)
+    return BatchAggregates(len(batch), report, sample, rows)
+
+
 def run_local(
     assistant: Assistant,
     items: Iterable[Utterance],
@@ -59,24 +91,30 @@ def run_local(
     progress: Callable[[int], None] | None = None,
 ) -> RunResult:
     """Evaluate ``items`` (an :class:`UtteranceReader` reports its skipped lines), collect
-    the gap sample and stream predictions to a staged file (committed by the caller)."""
+    the gap sample and stream predictions to a staged file (committed by the caller).
+
+    Each batch is decided and aggregated where it runs (:func:`aggregate_batch`), so only
+    counts, gap candidates and prediction rows come back from worker processes."""
     outputs = outputs if outputs is not None else StagedOutputs()
     collector = GapCollector(assistant) if gaps else None
+    if collector is not None:
+        warm_segmenter()
     writer = PredictionWriter(predictions, outputs) if predictions is not None else None
     report = new_report(assistant)
-
-    def on_batch(batch: list[Utterance], suggestions: list[Suggestion]) -> None:
-        if collector is not None:
-            collector.add_batch(batch, suggestions)
-        if writer is not None:
-            writer.add_batch(batch, suggestions)
-        if progress is not None:
-            progress(len(batch))
-
+    job = partial(aggregate_batch, low_confidence=collector.low_confidence if collector is not None else None,
+                  predictions=writer is not None)
     try:
         mapped = map_labels(items, label_map(assistant.library.root))
-        for outcome in run_outcomes(assistant, mapped, on_batch, workers=workers):
-            report.add(outcome)
+        for part in map_batches(assistant, batched(mapped, BATCH), job, workers=workers):
+            report.merge(part.report)
+            if collector is not None and part.gaps is not None:
+                collector.total += part.lines
+                collector.sample.merge(part.gaps)
+            if writer is not None and part.rows is not None:
+                for row in part.rows:
+                    writer.write_row(row)
+            if progress is not None:
+                progress(part.lines)
     finally:
         if writer is not None:
             writer.close()

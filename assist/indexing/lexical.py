@@ -18,9 +18,11 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import repeat
 from pathlib import Path
 
 import numpy as np
+from scipy import sparse
 
 from assist.text.normalise import normalise
 
@@ -116,8 +118,20 @@ class LexicalIndex:
         # gathers and sums its terms' postings.
         factor = (self.term_freqs * (K1 + 1) / (self.term_freqs + length_norm[self.doc_ids])).astype(np.float32)
         posting_term = np.repeat(np.arange(len(self.idf)), np.diff(self.indptr))
-        self._posting_weight = factor * self.idf[posting_term]
+        weight = factor * self.idf[posting_term]
         self._unknown_idf = math.log(1.0 + self.n_docs + 0.5)
+        lengths = np.diff(self.indptr)
+        self._gathered = lengths <= MAX_POSTINGS
+        """Terms whose postings a query gathers (see :data:`MAX_POSTINGS`)."""
+        kept = np.repeat(self._gathered, lengths)
+        index_type = np.int32 if int(kept.sum()) < np.iinfo(np.int32).max else np.int64
+        kept_indptr = np.zeros(len(self.indptr), dtype=index_type)
+        np.cumsum(np.where(self._gathered, lengths, 0), out=kept_indptr[1:])
+        self._postings = sparse.csr_matrix(
+            (weight[kept].astype(np.float64), self.doc_ids[kept].astype(index_type), kept_indptr),
+            shape=(len(self.idf), self.n_docs),
+        )
+        """The postings' weights as a (terms, documents) matrix, the skipped terms' rows empty."""
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every document, divided by the query's score against
@@ -135,12 +149,14 @@ class LexicalIndex:
         term_list: list[int] = []
         count_list: list[int] = []
         query_terms = np.zeros(n_queries, dtype=np.float64)
+        term_id = self.vocabulary.get
         for position, query in enumerate(normalised_queries):
-            counts = Counter(normalised_terms(query))
+            found = normalised_terms(query)
+            counts = Counter(found)
             owner_list.extend([position] * len(counts))
-            term_list.extend(self.vocabulary.get(term, -1) for term in counts)
+            term_list.extend(map(term_id, counts, repeat(-1, len(counts))))
             count_list.extend(counts.values())
-            query_terms[position] = sum(counts.values())
+            query_terms[position] = len(found)
         owner = np.asarray(owner_list, dtype=np.int64)
         term_ids = np.asarray(term_list, dtype=np.int64)
         query_count = np.asarray(count_list, dtype=np.float64)
@@ -152,22 +168,21 @@ class LexicalIndex:
             owner, weights=term_idf * query_count * (K1 + 1) / (query_count + query_norm[owner]),
             minlength=n_queries,
         )
-        known_ids = term_ids[known]
-        known_starts = self.indptr[known_ids]
-        known_postings = self.indptr[known_ids + 1] - known_starts
-        used = known_postings <= MAX_POSTINGS
-        owners, starts, lengths = owner[known][used], known_starts[used], known_postings[used]
-        if not owners.size or self.n_docs == 0:
+        # Each query's known terms with postings to gather, in the query's term order: one row
+        # of a 0/1 matrix whose product with the postings sums every document's weights.
+        gathered = known.copy()
+        gathered[known] = self._gathered[term_ids[known]]
+        if not gathered.any() or self.n_docs == 0:
             return np.zeros((n_queries, self.n_docs), dtype=np.float32)
-        # Posting positions of every (query, term) slice, laid end to end.
-        first_of_slice = np.cumsum(lengths) - lengths
-        positions = np.arange(int(lengths.sum()), dtype=np.int64)
-        positions += np.repeat(starts - first_of_slice, lengths)
-        cells = self.doc_ids[positions].astype(np.int64)
-        if n_queries > 1:
-            cells += np.repeat(owners * self.n_docs, lengths)
-        sums = np.bincount(cells, weights=self._posting_weight[positions], minlength=n_queries * self.n_docs)
-        scores = sums.astype(np.float32).reshape(n_queries, self.n_docs)
+        indptr = np.zeros(n_queries + 1, dtype=np.int64)
+        np.cumsum(np.bincount(owner[gathered], minlength=n_queries), out=indptr[1:])
+        picked = term_ids[gathered]
+        queries = sparse.csr_matrix((np.ones(picked.size), picked, indptr), shape=(n_queries, len(self.idf)))
+        # scipy's product adds, for each (query, document), the terms' weights one after another
+        # in the query's term order, in float64 from 0: the sums a bincount over the postings
+        # laid end to end would give, bit for bit (tests/test_lexical.py).
+        sums = (queries @ self._postings).toarray()
+        scores = sums.astype(np.float32)
         scores /= np.where(self_scores > 0, self_scores, 1.0).astype(np.float32)[:, None]
         return scores
 

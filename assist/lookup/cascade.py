@@ -16,9 +16,13 @@ alone, and about three utterances in four never reach it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from assist.encoders.base import STATIC_MODEL
+from assist.lookup.rank import RankedArrays
 from assist.lookup.ranker import Ranked, Ranker
 
 QUICK_MODEL = STATIC_MODEL
@@ -39,6 +43,37 @@ def is_sure(best: float, margin: float, threshold: float) -> bool:
     return best >= threshold + SURE_ABOVE_THRESHOLD and margin >= SURE_MARGIN
 
 
+@dataclass(frozen=True)
+class CascadeArrays:
+    """A batch ranked by both passes, as arrays: ``quick`` ranks every text, ``full`` (None when
+    the quick pass was sure of all) the texts at ``unsure``, in that order."""
+
+    quick: RankedArrays
+    full: RankedArrays | None
+    unsure: np.ndarray  # (n_unsure,) int64 positions in the batch
+
+    def lists(self) -> list[Ranked]:
+        """Each text's :class:`Ranked`, from the pass that decided it."""
+        decided = [Ranked(scenarios, quick=True) for scenarios in self.quick.lists()]
+        if self.full is not None:
+            for position, scenarios in zip(self.unsure.tolist(), self.full.lists(), strict=True):
+                decided[position] = Ranked(scenarios)
+        return decided
+
+
+def best_and_margins(arrays: RankedArrays) -> tuple[list[float], list[float]]:
+    """:attr:`Ranked.best` and :attr:`Ranked.margin` of each text, from the arrays (the same floats)."""
+    ranked = arrays.ranked
+    counts = np.isfinite(ranked).sum(axis=1).tolist()
+    leaders = ranked[:, :2].tolist()
+    best, margins = [], []
+    for count, pair in zip(counts, leaders, strict=True):
+        first = pair[0] if count else 0.0
+        best.append(first)
+        margins.append(round(first - pair[1], 4) if count >= 2 else (round(first, 4) if count else 0.0))
+    return best, margins
+
+
 class Cascade:
     """Two rankers as one: ``quick`` ranks every text, ``full`` re-ranks those it is unsure of.
 
@@ -54,13 +89,25 @@ class Cascade:
         self, normalised: list[str], families: list[str], segment: str | None, channel: str | None,
         top_k: int, threshold: float,
     ) -> list[Ranked]:
-        first = self.quick.rank(normalised, families, segment, channel, top_k)
-        decided = [Ranked(item.scenarios, quick=True) for item in first]
-        unsure = [i for i, item in enumerate(first) if not is_sure(item.best, item.margin, threshold)]
-        if unsure:
-            second = self.full.rank(
-                [normalised[i] for i in unsure], [families[i] for i in unsure], segment, channel, top_k
+        if not normalised:
+            return []
+        return self.rank_arrays(normalised, families, segment, channel, top_k, threshold).lists()
+
+    def rank_arrays(
+        self, normalised: list[str], families: list[str], segment: str | None, channel: str | None,
+        top_k: int, threshold: float,
+    ) -> CascadeArrays:
+        """:meth:`rank` as arrays; the full model's vectors of the unsure texts are kept."""
+        first = self.quick.rank_arrays(normalised, families, segment, channel, top_k)
+        best, margins = best_and_margins(first)
+        unsure = np.array(
+            [i for i, (b, m) in enumerate(zip(best, margins, strict=True)) if not is_sure(b, m, threshold)],
+            dtype=np.int64,
+        )
+        second = None
+        if unsure.size:
+            picked = unsure.tolist()
+            second = self.full.rank_arrays(
+                [normalised[i] for i in picked], [families[i] for i in picked], segment, channel, top_k
             )
-            for position, item in zip(unsure, second, strict=True):
-                decided[position] = item
-        return decided
+        return CascadeArrays(first, second, unsure)

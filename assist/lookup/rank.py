@@ -172,6 +172,67 @@ def _best_per_group(groups: np.ndarray, fused: np.ndarray, n_groups: int) -> np.
     return best.reshape(n_queries, n_groups + 1)[:, :n_groups]
 
 
+@dataclass(frozen=True)
+class RankedArrays:
+    """A batch's scenario ranking as arrays (:func:`rank_arrays`): what a caller needs to
+    decide each query without building its :class:`ScenarioScore` lists, which
+    :meth:`lists` builds for the rows that need them (e.g. those a rule pins)."""
+
+    table: ScenarioTable
+    candidates: Candidates
+    families: Sequence[str]
+    segment: str | None
+    channel: str | None
+    scores: np.ndarray  # (n_queries, n_scenarios) float64, -inf where a scenario is not eligible
+    order: np.ndarray  # (n_queries, limit) scenario indices, best first
+    best_column: np.ndarray  # (n_queries, n_scenarios) candidate column of each scenario's best hit, -1 if none
+    vectors: np.ndarray | None = None
+    """The queries' vectors, kept by :meth:`assist.lookup.ranker.Ranker.rank_arrays`."""
+
+    @property
+    def ranked(self) -> np.ndarray:
+        """(n_queries, limit) scores in ranked order; ``-inf`` past a query's last eligible scenario."""
+        return np.take_along_axis(self.scores, self.order, axis=1)
+
+    def lists(self, rows: Sequence[int] | None = None) -> list[list[ScenarioScore]]:
+        """The ranked :class:`ScenarioScore` list of each query in ``rows`` (default: all), each
+        scenario with the variant that fits its caller best."""
+        table, candidates = self.table, self.candidates
+        chosen_rows = np.arange(len(self.families)) if rows is None else np.asarray(rows, dtype=np.int64)
+        n_scripts = len(table.scripts)
+        if not chosen_rows.size:
+            return []
+        row_ids = candidates.rows[chosen_rows]
+        valid = row_ids >= 0
+        script_of = np.where(valid, table.row_script[np.where(valid, row_ids, 0)], n_scripts)
+        # Row by row (np.maximum.at), so a query's figures do not depend on the rows asked with it.
+        best_by_script = _best_per_group(script_of, candidates.fused[chosen_rows], n_scripts)
+        preferences = table.preferences(self.segment, self.channel)
+        has_hit = self.best_column >= 0
+        ranked: list[list[ScenarioScore]] = []
+        for position, query in enumerate(chosen_rows.tolist()):
+            family = self.families[query]
+            chosen = self.order[query][np.isfinite(self.scores[query, self.order[query]])]
+            variants = table.variants[chosen]
+            fit = np.where(
+                variants >= 0,
+                best_by_script[position, np.maximum(variants, 0)] * 0.5
+                + preferences[family][np.maximum(variants, 0)],
+                -np.inf,
+            )
+            picks = variants[np.arange(len(chosen)), np.argmax(fit, axis=1)] if len(chosen) else chosen
+            ranked.append([
+                ScenarioScore(
+                    table.scenarios[scenario], float(self.scores[query, scenario]),
+                    candidates.hit(query, int(self.best_column[query, scenario]))
+                    if has_hit[query, scenario] else NO_HIT,
+                    table.scripts[int(pick)],
+                )
+                for scenario, pick in zip(chosen.tolist(), picks.tolist(), strict=True)
+            ])
+        return ranked
+
+
 def rank_batch(
     candidates: Candidates,
     table: ScenarioTable,
@@ -184,7 +245,24 @@ def rank_batch(
     head_weight: float = HEAD_WEIGHT,
     aggregation: str = "best",
 ) -> list[list[ScenarioScore]]:
-    """The ``limit`` best scenarios of each query of a batch.
+    """The ``limit`` best scenarios of each query of a batch (:func:`rank_arrays`, as lists)."""
+    return rank_arrays(candidates, table, families, segment, channel, head_probs, head_columns, limit,
+                       head_weight, aggregation).lists()
+
+
+def rank_arrays(
+    candidates: Candidates,
+    table: ScenarioTable,
+    families: Sequence[str],
+    segment: str | None = None,
+    channel: str | None = None,
+    head_probs: np.ndarray | None = None,
+    head_columns: np.ndarray | None = None,
+    limit: int = 10,
+    head_weight: float = HEAD_WEIGHT,
+    aggregation: str = "best",
+) -> RankedArrays:
+    """The ``limit`` best scenarios of each query of a batch, as arrays.
 
     A scenario scores its best candidate example plus a small bonus for its
     second (agreement among examples); with a learned head, that retrieval score
@@ -210,28 +288,4 @@ def rank_batch(
         eligible = eligible | (probs >= HEAD_FLOOR)
     scores = np.where(eligible, scores, -np.inf)
     order = np.argsort(-scores, axis=1, kind="stable")[:, :limit]
-
-    n_scripts = len(table.scripts)
-    script_of = np.where(valid, table.row_script[safe_rows], n_scripts)
-    best_by_script = _best_per_group(script_of, candidates.fused, n_scripts)
-    preferences = table.preferences(segment, channel)
-
-    ranked: list[list[ScenarioScore]] = []
-    for query, family in enumerate(families):
-        chosen = order[query][np.isfinite(scores[query, order[query]])]
-        variants = table.variants[chosen]
-        fit = np.where(
-            variants >= 0,
-            best_by_script[query, np.maximum(variants, 0)] * 0.5 + preferences[family][np.maximum(variants, 0)],
-            -np.inf,
-        )
-        picks = variants[np.arange(len(chosen)), np.argmax(fit, axis=1)] if len(chosen) else chosen
-        ranked.append([
-            ScenarioScore(
-                table.scenarios[scenario], float(scores[query, scenario]),
-                candidates.hit(query, int(best_column[query, scenario])) if has_hit[query, scenario] else NO_HIT,
-                table.scripts[int(pick)],
-            )
-            for scenario, pick in zip(chosen.tolist(), picks.tolist(), strict=True)
-        ])
-    return ranked
+    return RankedArrays(table, candidates, families, segment, channel, scores, order, best_column)

@@ -9,14 +9,14 @@ runs one. Pins and replies come after ranking (:mod:`assist.lookup.pins`,
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assist.encoders.base import Encoder
 from assist.encoders.threads import numeric_threads
 from assist.indexing.head import DEFAULT_AGGREGATION
 from assist.indexing.store import LoadedIndex, Manifest, example_rows
 from assist.library.loader import Library
-from assist.lookup.rank import HEAD_WEIGHT, ScenarioScore, ScenarioTable, rank_batch
+from assist.lookup.rank import HEAD_WEIGHT, RankedArrays, ScenarioScore, ScenarioTable, rank_arrays
 from assist.lookup.search import ExampleHit, FusionWeights, search_batch
 
 
@@ -71,15 +71,22 @@ class Ranker:
         """Each normalised text's scenarios, best first (at least ten, for the cascade's margin)."""
         if not normalised:
             return []
+        return [Ranked(scenarios) for scenarios in self.rank_arrays(normalised, families, segment, channel,
+                                                                    top_k).lists()]
+
+    def rank_arrays(
+        self, normalised: list[str], families: list[str], segment: str | None, channel: str | None, top_k: int,
+    ) -> RankedArrays:
+        """:meth:`rank` as arrays, with the texts' vectors kept (:attr:`RankedArrays.vectors`)."""
         vectors = self.encoder.encode(normalised)
         head = self.index.head
         with numeric_threads(len(normalised)):
             candidates = search_batch(self.index, vectors, normalised, self.weights)
             head_probs = head.probabilities(vectors) if head is not None else None
-        ranked = rank_batch(
+        ranked = rank_arrays(
             candidates, self._table, families, segment, channel,
             head_probs=head_probs, head_columns=self._head_columns, limit=max(top_k, 10),
             head_weight=head.blend if head is not None else HEAD_WEIGHT,
             aggregation=head.aggregation if head is not None else DEFAULT_AGGREGATION,
         )
-        return [Ranked(scenarios) for scenarios in ranked]
+        return replace(ranked, vectors=vectors)
