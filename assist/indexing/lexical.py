@@ -22,7 +22,7 @@ from itertools import repeat
 from pathlib import Path
 
 import numpy as np
-from scipy import sparse
+from scipy import sparse  # type: ignore[import-untyped]
 
 from assist.text.normalise import normalise
 
