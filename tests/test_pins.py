@@ -87,6 +87,13 @@ SCAMS = [
 ]
 
 
+PROBES = Path(__file__).with_name("pin_probes.jsonl")
+"""Seven rounds of scams and lookalikes written for the pins, each round before the change it
+measured (docs/safe-answers.md gives the fresh figures); all of them are dev data now."""
+KNOWN_MISSES = {"那个客服跟我说我误开了直播会员，要关闭就得去支付宝借备用金再转给他们"}
+"""Fresh wording the roles do not catch yet (an instruction as 「要关闭就得去…」), left as found."""
+
+
 def dev_texts() -> list[str]:
     texts = [row["text"] for name in PIN_SETS
              for row in map(json.loads, (HELDOUT_DIR / name).read_text("utf-8").splitlines())]
@@ -96,9 +103,13 @@ def dev_texts() -> list[str]:
     return texts
 
 
-def test_the_role_examples_are_not_copies_of_any_pin_data_set() -> None:
+def probes() -> list[dict[str, object]]:
+    return [json.loads(line) for line in PROBES.read_text("utf-8").splitlines()]
+
+
+def test_the_role_examples_and_probes_are_not_copies_of_any_pin_data_set() -> None:
     seen = dev_texts()
-    for text in NOT_SCAMS + SCAMS:
+    for text in NOT_SCAMS + SCAMS + [str(row["text"]) for row in probes()]:
         closest = max(difflib.SequenceMatcher(None, text, other).ratio() for other in seen)
         assert closest < 0.7, text
 
@@ -193,3 +204,12 @@ def test_pin_sets_now_dev_data_all_scams_pin_and_no_trap_does(pack: RulePack, na
     rows = [json.loads(line) for line in (HELDOUT_DIR / name).read_text("utf-8").splitlines()]
     pinned = {r["text"] for r in rows if FRAUD in scenarios(pack, r["text"])}
     assert pinned == {r["text"] for r in rows if r["scam"]}
+
+
+def test_probe_rounds_scams_pin_and_lookalikes_do_not(pack: RulePack) -> None:
+    rows = probes()
+    assert len(rows) > 250
+    pinned = {str(r["text"]) for r in rows if FRAUD in scenarios(pack, str(r["text"]))}
+    scams = {str(r["text"]) for r in rows if r["scam"]}
+    assert pinned - scams == set()
+    assert scams - pinned == KNOWN_MISSES

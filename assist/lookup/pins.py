@@ -45,8 +45,9 @@ MARKER = "scam.marker."
 PLATFORM = "scam.platform."
 NOT_FOR_PLATFORMS = ("scam.asks.credential.", "scam.asks.remote.")
 """An app asking for a code or to open something is everyday; an app demanding payment is a party."""
-PRONOUNS = frozenset({"他", "她", "他们", "她们", "佢", "佢哋", "he", "she", "they"})
-"""A party that is only a pronoun refers to the known counterpart when the customer named one."""
+PRONOUNS = frozenset({"他", "她", "他们", "她们", "佢", "佢哋", "那边", "那头", "he", "she", "they"})
+"""A party that is only a pronoun (or 「他那边」's 那边) refers to the known counterpart when the
+customer named one."""
 REQUIRES: dict[str, str] = {"signal.third_party.en": "third_party.request.en"}
 """A pinning rule (by id) that pins only together with a part (by id prefix)."""
 
