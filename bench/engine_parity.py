@@ -87,6 +87,11 @@ def explained(pack: Any, rule_ids: Iterable[str], text: str) -> list[Any]:
     return [(e.rule_id, e.matched, e.pieces, e.cancelled_by) for r in rule_ids for e in pack.explain(r, text)]
 
 
+def ident(item: Any) -> str:
+    """The rule id of a hit, pin, explanation or violation."""
+    return str(getattr(item, "rule_id", None) or item[0])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", required=True, help="git revision of the engine to compare with")
@@ -131,7 +136,7 @@ def main() -> int:
                     if before != after:
                         failures += 1
                         if failures <= 20:
-                            ids = sorted({str(x[0]) for x in before} ^ {str(x[0]) for x in after})
+                            ids = sorted({ident(x) for x in before} ^ {ident(x) for x in after})
                             print(f"DIFFERENT {label}: {name} line {line} (rule ids only in one: {ids})")
         print(f"{compared} comparisons on the current pack ({len(new.rules)} rules, {len(new.lexicons)} lexicons) "
               f"against the engine at {args.base}: {failures} different "

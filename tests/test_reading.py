@@ -25,7 +25,8 @@ def test_fold_is_the_definition(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["", " ", "  a  ", "請把驗證碼告訴我，謝謝", "Tell me your OTP", "a\u3000b", "ﬁne", "x\ty"])
+    "text", ["", " ", "  a  ", "請把驗證碼告訴我，謝謝", "Tell me your OTP", "a\u3000b", "ﬁne", "x\ty",
+             "好……", "您好…… 請稍等  ", "  ①  ②", "a ¨ b", "ﬁ  ﬂ ", "…", " … "])
 def test_fold_on_plain_and_awkward_text(text: str) -> None:
     assert fold_with_offsets(text) == normalise_with_offsets(text)
 

@@ -1,4 +1,4 @@
-"""A checked text in normal form with offsets, the common case in one C pass.
+"""A checked text in normal form with offsets, without a Python step per character.
 
 :func:`assist.text.normalise.normalise_with_offsets` is the definition: OpenCC's traditional →
 simplified over the whole text, then NFKC and case folding character by character, whitespace
@@ -6,12 +6,12 @@ runs collapsed to one space, the ends trimmed, and for each output character the
 input character it came from. It loops over the characters in Python, which costs more than
 every rule of a draft together.
 
-Most texts need none of its care: every character folds to exactly one character and spaces
-are already single. For those, the folded text is ``str.translate`` with a table of each
-character's own fold (filled on first sight) and the offsets are the identity. Any other text
-(a character that folds to several, a control character, a run of whitespace, a space at
-either end, a tab) goes to the definition itself, so the answer is always the same as the
-definition's (tests/test_reading.py checks it on generated text).
+Here the folds come from ``str.translate`` with a table of each character's own fold (filled
+on first sight), so no character costs a Python step unless it folds to several characters
+(「…」 -> "..."); the offsets are the identity when every character folds to one and spaces are
+already single, and whitespace runs are found by a regex otherwise. A text with a control
+character, or one OpenCC changes the length of, goes to the definition itself. The answer is
+always the definition's (tests/test_reading.py checks it on generated text).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ TABLE_LIMIT = 50_000
 on what a hostile text of rare characters can make the table hold."""
 
 _CONTROL_OR_TAB = re.compile(r"[\x00-\x1f\x7f]")
+_NON_SPACE = re.compile(r"\S+")
 
 
 class _Folds(dict[int, str]):
@@ -42,14 +43,30 @@ _FOLDS = _Folds()
 
 
 def fold_with_offsets(text: str) -> tuple[str, list[int]]:
-    """``normalise_with_offsets(text)``: the same result, in one pass where the text allows."""
-    if not _CONTROL_OR_TAB.search(text):
-        simplified = to_simplified(text)
-        if len(simplified) == len(text):
-            folded = simplified.translate(_FOLDS)
-            # No fold is empty, so equal lengths mean every character folded to exactly one;
-            # re-spacing leaves the text as it is only when every space is one plain space
-            # between two other characters (str.split and isspace agree on whitespace).
-            if len(folded) == len(simplified) and " ".join(folded.split()) == folded:
-                return folded, list(range(len(folded)))
-    return normalise_with_offsets(text)
+    """``normalise_with_offsets(text)``: the same result, without a Python step per character
+    where the text allows."""
+    if _CONTROL_OR_TAB.search(text):
+        return normalise_with_offsets(text)
+    simplified = to_simplified(text)
+    if len(simplified) != len(text):
+        return normalise_with_offsets(text)  # OpenCC changed the length: the definition's own path
+    folded = simplified.translate(_FOLDS)
+    # No fold is empty, so equal lengths mean every character folded to exactly one; else each
+    # folded character maps back to the character whose fold it is part of (「……」 -> "......").
+    source = None if len(folded) == len(simplified) else [
+        index for index, ch in enumerate(simplified) for _ in _FOLDS[ord(ch)]]
+    if " ".join(folded.split()) == folded:  # every space already one plain space between words
+        return folded, source if source is not None else list(range(len(folded)))
+    # Runs of whitespace (str.split and isspace agree on it) become one space, standing for the
+    # first character of the run; the ends are trimmed.
+    pieces: list[str] = []
+    offsets: list[int] = []
+    for run in _NON_SPACE.finditer(folded):
+        if pieces:
+            pieces.append(" ")
+            offsets.append(offsets[-1] + 1)  # the whitespace right after the previous run
+        pieces.append(run.group())
+        offsets.extend(range(run.start(), run.end()))
+    if source is not None:
+        offsets = [source[i] for i in offsets]
+    return "".join(pieces), offsets

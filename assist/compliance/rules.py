@@ -45,7 +45,7 @@ import re2  # type: ignore[import-untyped]
 from assist.compliance.lexicon import Lexicon, PhraseIndex, Span
 from assist.compliance.prefilter import RegexPrefilter
 from assist.compliance.reading import fold_with_offsets
-from assist.compliance.scope import SCOPE_KINDS, ScopeSpan, scopes
+from assist.compliance.scope import SCOPE_KINDS, SCOPE_LEXICONS, ScopeSpan, scopes
 from assist.compliance.semantic import SemanticSignal, TextEncoder, build_signal, long_enough
 from assist.types import AppliesTo, Severity, Violation
 
@@ -453,14 +453,17 @@ class RulePack:
              ) -> list[tuple[Rule, Violation]]:
         """Every rule hit in ``text`` (no de-duplication), in text order.
 
-        ``exhaustive`` runs every rule on every sentence instead of only those the lexicon
-        hits and the regex set say can fire: the same answer, slower (the reference the
-        prefilter is tested against)."""
-        return self._found(self._read(text), audience, exhaustive=exhaustive)
+        ``exhaustive`` reads the text with every lexicon of the pack and runs every rule on
+        every sentence, instead of the audience's lexicons and only the rules the lexicon hits
+        and the regex set say can fire: the same answer, slower (the reference the prefilter is
+        tested against)."""
+        return self._found(self._read(text, None if exhaustive else audience), audience, exhaustive=exhaustive)
 
-    def _read(self, text: str) -> _Reading:
+    def _read(self, text: str, audience: Audience | None = None) -> _Reading:
+        """``text`` read for ``audience``'s rules (their lexicons only), or for any rule (None)."""
         ctx = _Context.of(text)
-        return _Reading(ctx, self._index.find(ctx.norm))
+        index = self._index if audience is None else self._audience_index(audience)
+        return _Reading(ctx, index.find(ctx.norm))
 
     def _found(self, reading: _Reading, audience: Audience, *, exhaustive: bool = False
                ) -> list[tuple[Rule, Violation]]:
@@ -479,7 +482,7 @@ class RulePack:
         With ``semantic`` (agent drafts only), each clause and sentence is also scored by the
         semantic signal; a category no rule flagged in that text is added as a semantic-only
         flag naming the nearest violating exemplar and the score."""
-        reading = self._read(text)
+        reading = self._read(text, audience)
         found = [v for _, v in _dedupe(self._found(reading, audience))]
         if semantic is None or audience != "agent":
             return found
@@ -628,6 +631,25 @@ class RulePack:
     @cached_property
     def _index(self) -> PhraseIndex:
         return PhraseIndex(self._lexicons)
+
+    def _audience_index(self, audience: Audience) -> PhraseIndex:
+        """The phrases an audience's check reads: its rules' lexicons, ``scope.pseudo`` (which
+        every hit is checked against), and the scope words where a rule respects a scope or the
+        semantic signal reads them (agent drafts). Each lexicon's hits do not depend on which
+        other lexicons share the automaton, so they are the full index's; a customer lookup,
+        whose rules are regexes, then makes no pass over hundreds of draft phrases."""
+        cache = self._audience_indexes
+        if audience not in cache:
+            rules = self._for_audience(audience)
+            names = {name for rule in rules for name in rule.lexicon_names} | {"scope.pseudo"}
+            if audience == "agent" or any(rule.respects for rule in rules):
+                names.update(SCOPE_LEXICONS)
+            cache[audience] = PhraseIndex({n: x for n, x in self._lexicons.items() if n in names})
+        return cache[audience]
+
+    @cached_property
+    def _audience_indexes(self) -> dict[str, PhraseIndex]:
+        return {}
 
     # ----- snapshot -------------------------------------------------------------------
 
