@@ -1,8 +1,11 @@
-"""The semantic signal: deterministic thresholds from the exemplars, a checked cache, flags that
-say which signal fired, several categories per clause; and the console review's drafts."""
+"""The semantic signal: a deterministic classifier trained on the exemplars alone, thresholds
+from its cross-validation, a checked cache, flags that say which signal fired, several categories
+per clause; exemplars written fresh; and the console review's drafts."""
 
 from __future__ import annotations
 
+import difflib
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar
@@ -10,11 +13,17 @@ from typing import ClassVar
 import numpy as np
 import pytest
 
+from assist.compliance import semantic
 from assist.compliance.rule_files import load_rule_pack
 from assist.compliance.rules import RulePack
-from assist.compliance.semantic import SemanticSignal, build_signal, fit_thresholds
+from assist.compliance.semantic import SemanticSignal, build_signal, fit, training_set
 from assist.library.loader import SHIPPED_LIBRARY
+from assist.text.normalise import normalise
 
+REPO = Path(__file__).resolve().parents[1]
+LABELLED_DRAFTS = [REPO.parent / "shared" / "eval" / "drafts_dev.jsonl"] + [
+    REPO / "eval" / "heldout" / f"drafts_v{i}.jsonl" for i in range(1, 6)  # measured sets, now dev data
+]
 CONSOLE_MISSES = [
     ("验证码发您手机了，念一下", "credential_request"),
     ("找别的部门去", "blame_shifting"),
@@ -29,7 +38,7 @@ class Axes:
 
     model_id = "axes-test"
     table: ClassVar[dict[str, list[float]]] = {
-        "cred": [1, 0, 0], "move": [0, 1, 0], "both": [0.7, 0.7, 0.1], "calm": [0, 0, 1],
+        "cred": [1, 0, 0], "move": [0, 1, 0], "both": [0.6, 0.6, 0.5], "calm": [0, 0, 1],
     }
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
@@ -38,27 +47,55 @@ class Axes:
         return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
 
+TINY = (
+    ["cred a", "cred b", "move a", "move b", "both a", "both a", "calm a", "calm b", "calm c"],
+    ["credential_request"] * 2 + ["unsafe_transfer_instruction"] * 2
+    + ["credential_request", "unsafe_transfer_instruction"] + ["credential_request"] * 3,
+    [True] * 6 + [False] * 3,
+)
+
+
 def tiny_signal(tmp_path: Path) -> SemanticSignal:
-    texts = ["cred a", "cred b", "move a", "move b", "calm a", "calm b", "calm c"]
-    cats = ["credential_request"] * 2 + ["unsafe_transfer_instruction"] * 2 + ["credential_request"] * 3
-    bad = [True, True, True, True, False, False, False]
-    return build_signal(texts, cats, bad, Axes(), cache=tmp_path)
+    return build_signal(*TINY, Axes(), cache=tmp_path)
 
 
 def test_one_text_can_carry_several_categories(tmp_path: Path) -> None:
     signal = tiny_signal(tmp_path)
     [flags] = signal.flags(["both of them please"])
     assert {f.category for f in flags} == {"credential_request", "unsafe_transfer_instruction"}
-    assert all(f.exemplar and f.score >= f.threshold for f in flags)
+    assert all(f.exemplar == "both a" and f.score >= f.threshold for f in flags)
     assert signal.flags(["calm words only"]) == [[]]
 
 
-def test_thresholds_are_deterministic_and_need_no_draft_set(tmp_path: Path) -> None:
-    vectors = Axes().encode(["cred", "cred", "move", "calm", "calm"])
-    cats = ["credential_request", "credential_request", "unsafe_transfer_instruction",
-            "credential_request", "credential_request"]
-    bad = [True, True, True, False, False]
-    assert fit_thresholds(vectors, cats, bad) == fit_thresholds(vectors, cats, bad)
+def test_training_is_deterministic_and_needs_no_draft_set() -> None:
+    data = training_set(*TINY)
+    vectors = Axes().encode(list(data.texts))
+    first, again = fit(data, vectors), fit(data, vectors)
+    assert first[1] == again[1]
+    assert all(np.array_equal(a, b) for a, b in zip(
+        (first[0].vector, first[0].gram, first[0].bias), (again[0].vector, again[0].gram, again[0].bias), strict=True))
+
+
+def test_cross_validation_equals_refitting_without_each_fold() -> None:
+    """The thresholds' held-out scores come from one inverse; they must be what a model trained
+    without the fold would give."""
+    rng = np.random.default_rng(7)
+    texts = [f"t{i} " + " ".join(rng.choice(list("abcdefgh"), 4)) for i in range(40)]
+    cats = ["credential_request", "jargon"] * 20
+    bad = [i % 3 != 0 for i in range(40)]
+    data = training_set(texts, cats, bad)
+    vectors = rng.normal(size=(len(data.texts), 6))
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    grams = semantic.gram_matrix(data.texts)
+    kernel = (grams @ grams.T).toarray() + vectors @ vectors.T + 1.0
+    fold = np.flatnonzero(data.folds == 3)
+    rest = np.flatnonzero(data.folds != 3)
+    dual = np.linalg.solve(kernel[np.ix_(rest, rest)] + semantic.RIDGE * np.eye(rest.size), data.targets[rest])
+    refit = kernel[np.ix_(fold, rest)] @ dual
+    inverse = np.linalg.inv(kernel + semantic.RIDGE * np.eye(len(kernel)))
+    full = inverse @ data.targets
+    shortcut = data.targets[fold] - np.linalg.solve(inverse[np.ix_(fold, fold)], full[fold])
+    assert np.allclose(refit, shortcut, atol=1e-8)
 
 
 def test_a_damaged_cache_is_rebuilt_not_used(tmp_path: Path) -> None:
@@ -69,6 +106,7 @@ def test_a_damaged_cache_is_rebuilt_not_used(tmp_path: Path) -> None:
     cached.write_bytes(bytes(data))
     again = tiny_signal(tmp_path)
     assert again.thresholds == first.thresholds
+    assert np.array_equal(again.weights.gram, first.weights.gram)
     assert np.array_equal(again.vectors, first.vectors)
 
 
@@ -88,8 +126,6 @@ def test_console_clean_drafts_stay_clean(pack: RulePack, text: str) -> None:
 
 
 def test_no_console_draft_is_copied_into_a_rule_or_exemplar() -> None:
-    from assist.text.normalise import normalise
-
     shipped = "".join(p.read_text(encoding="utf-8") for p in (SHIPPED_LIBRARY / "rules").glob("*.yaml"))
     plain = normalise(shipped).replace("…", "")
     for text, _ in CONSOLE_MISSES:
@@ -125,6 +161,39 @@ def test_console_clean_drafts_stay_clean_with_the_semantic_signal(pack: RulePack
     from assist.encoders.registry import get_encoder
 
     assert pack.check(text, semantic=pack.semantic_signal(get_encoder(STATIC_MODEL))) == []
+
+
+@pytest.mark.model
+def test_every_category_is_fitted_within_its_false_flag_budget(pack: RulePack) -> None:
+    from assist.compliance.rules import AGENT_CATEGORIES
+    from assist.encoders.base import STATIC_MODEL
+    from assist.encoders.registry import get_encoder
+
+    fits = {f.category: f for f in pack.semantic_signal(get_encoder(STATIC_MODEL)).fits}
+    assert set(fits) == set(AGENT_CATEGORIES)
+    for fitted in fits.values():
+        assert fitted.false_flags <= semantic.FALSE_FLAG_BUDGET, fitted
+        assert fitted.recall >= 0.2, fitted  # cross-validated on exemplars it did not see
+
+
+def test_no_exemplar_is_close_to_a_labelled_draft(pack: RulePack) -> None:
+    """Exemplars are written fresh: none within difflib ratio 0.7 of a dev or measured held-out
+    draft (a frozen set not yet measured is never read here)."""
+    present = [p for p in LABELLED_DRAFTS if p.is_file()]
+    if not present:
+        pytest.skip("no labelled draft set beside the checkout")
+    lines = [normalise(json.loads(line)["text"]) for p in present
+             for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
+    close = []
+    for exemplar in pack.exemplars:
+        text = normalise(exemplar.text)
+        matcher = difflib.SequenceMatcher(None, "", text)  # b is the side it indexes once
+        for line in lines:
+            matcher.set_seq1(line)
+            if matcher.real_quick_ratio() >= 0.7 and matcher.quick_ratio() >= 0.7 and matcher.ratio() >= 0.7:
+                close.append((exemplar.text, line))
+                break
+    assert not close, close[:5]
 
 
 @pytest.mark.model

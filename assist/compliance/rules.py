@@ -511,6 +511,10 @@ class RulePack:
                  if not any(sc.governs((s, e)) or s <= sc.trigger[0] < e for sc in found_scopes)]
         if not units:
             return []
+        # A category's unless lexicons (an alternative offered, a gloss, owning the problem) cancel
+        # its semantic flags anywhere in the text, as they cancel its rules.
+        flagged = flagged | {r.category for r in self.rules if r.unless and r.covers("agent")
+                             and any(reading.phrase_hits.get(n) for n in r.unless)}
         found: dict[str, Violation] = {}
         for (start, end), flags in zip(units, signal.flags([ctx.norm[s:e] for s, e in units]), strict=True):
             for flag in flags:
