@@ -40,6 +40,7 @@ from typing import TypeVar
 
 import numpy as np
 
+from assist.encoders.rows import TableRows
 from assist.encoders.threads import single_blas_thread, thread_cap
 
 ORDERS = ((2, 0), (3, 1), (5, 2))
@@ -145,6 +146,8 @@ class UsemWeights:
     d2: np.ndarray  # (320, 512)
     last: np.ndarray  # (832, 512): p3 above d3, applied to [middle | d2's output]
     eps: float
+    rows: TableRows | None = None
+    """:attr:`table`'s rows read into a bounded cache instead of mapped (:mod:`assist.encoders.rows`)."""
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray]) -> UsemWeights:
@@ -170,12 +173,12 @@ class UsemWeights:
             folded_context=np.ascontiguousarray(folded[EMBEDDING:]),
             folded_bias=arrays["folded_bias"], folded_mean=arrays["folded_mean"],
             d1=arrays["d1"], d2=arrays["d2"], last=np.vstack([arrays["p3"], arrays["d3"]]),
-            eps=float(arrays["eps"]),
+            eps=float(arrays["eps"]), rows=TableRows(arrays["table"]),
         )
 
     def embeddings(self, ids: np.ndarray) -> np.ndarray:
         chunk = ids % self.scale.shape[0]
-        rows = self.table[ids].astype(np.float32)
+        rows = (self.rows.take(ids) if self.rows is not None else self.table[ids]).astype(np.float32)
         rows *= self.scale[chunk, None]
         rows += self.low[chunk, None]
         return rows

