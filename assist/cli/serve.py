@@ -39,7 +39,7 @@ def serve(
         envvar="ASSIST_BATCH_WAIT_MS", min=0.0, max=50.0,
         help="How long an idle worker waits to gather concurrent lookups into one batch.")] = 2.0,
     max_batch: Annotated[int, typer.Option(envvar="ASSIST_MAX_BATCH", min=1, max=256,
-                                           help="Most lookups in one batch.")] = 32,
+                                           help="Most lookups in one batch.")] = 64,
 ) -> None:
     """The agent console and JSON API on http://HOST:PORT/ (or JSON lines with --stdio).
 

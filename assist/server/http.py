@@ -23,6 +23,7 @@ Security defaults, for a tool that sees what bank customers say:
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import logging
@@ -44,7 +45,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.security import HTTPBearer
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assist import __version__
@@ -69,7 +70,7 @@ from assist.server.api import (
     error_body,
 )
 from assist.server.batching import DEFAULT_MAX_BATCH, DEFAULT_MAX_WAIT_S, MicroBatcher
-from assist.server.engine import BatchedLookups, EngineHolder, LookupJob
+from assist.server.engine import BatchedLookups, EngineHolder, LookupJob, StaleCheck
 from assist.server.logs import escape
 from assist.server.metrics import Metrics
 from assist.server.ratelimit import AGENT_HEADER, RateLimits, SharedRateLimiter
@@ -105,10 +106,14 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
     return error_response(400 if code == "malformed_json" else 422, code, message)
 
 
-async def _on_assist_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, AssistError)
+def assist_error_response(exc: AssistError) -> JSONResponse:
     headers = {"retry-after": "2"} if exc.http_status == 503 else None
     return JSONResponse(assist_error_body(exc), status_code=exc.http_status, headers=headers)
+
+
+async def _on_assist_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AssistError)
+    return assist_error_response(exc)
 
 
 async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
@@ -242,23 +247,31 @@ class Guard:
         await self.app(scope, replay(b"".join(chunks), receive), send)
 
 
-def replay(body: bytes, receive: Receive) -> Receive:
-    """A ``receive`` that yields the already-read body once, then defers to the real one."""
-    sent = False
+def replay(body: bytes, receive: Receive, then: Message | None = None) -> Receive:
+    """A ``receive`` that yields the already-read body once (and ``then``, the message that
+    ended it, if any), then defers to the real one."""
+    queued: list[Message] = [{"type": "http.request", "body": body, "more_body": then is not None},
+                             *([then] if then is not None else [])]
 
     async def replayed() -> Message:
-        nonlocal sent
-        if sent:
-            return await receive()
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
+        if queued:
+            return queued.pop(0)
+        return await receive()
 
     return replayed
 
 
 def logged_path(path: str) -> str:
-    """A request path for a log: personal data redacted by shape, control characters escaped, capped."""
-    return escape(redact(path[:4096]))
+    """A request path for a log: personal data redacted by shape, control characters escaped, capped.
+
+    Short paths (the API's own, nearly every request) are remembered: redaction runs a
+    dozen patterns, too much to repeat for every request to the same endpoint."""
+    return _logged_short_path(path) if len(path) <= 128 else escape(redact(path[:4096]))
+
+
+@functools.lru_cache(maxsize=512)
+def _logged_short_path(path: str) -> str:
+    return escape(redact(path))
 
 
 class AccessLog:
@@ -329,6 +342,93 @@ def token_matches(authorization: str, token: bytes) -> bool:
     return secrets.compare_digest(given.strip().encode(), token)
 
 
+class FastPaths:
+    """``POST /v1/suggest`` and ``GET /v1/health`` answered without FastAPI's routing.
+
+    They are nearly every request a floor sends, and FastAPI's routing, dependency
+    resolution and request/response models cost about as much per request as the
+    lookup itself. This runs inside :class:`AccessLog` and :class:`Guard` (so logs,
+    metrics, the token, the host check, the rate limit and the body limit apply as
+    before) and sends the same bytes FastAPI would: the same request model validates
+    the body, the response is the same model's JSON, an assist error the same error
+    body. Anything else (another content type, a body that does not validate, an
+    engine still loading for health) goes on to FastAPI unchanged, so every error
+    response stays FastAPI's.
+    """
+
+    def __init__(self, app: ASGIApp, *, holder: EngineHolder,
+                 lookups: MicroBatcher[LookupJob, SuggestResponse], stale: StaleCheck) -> None:
+        self.app = app
+        self.holder = holder
+        self.lookups = lookups
+        self.stale = stale
+        self._health: tuple[object, bool, bytes] | None = None  # (engine, stale, body) last answered
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path, method = scope["path"], scope["method"]
+            if path == "/v1/suggest" and method == "POST":
+                await self._suggest(scope, receive, send)
+                return
+            if path == "/v1/health" and method == "GET" and self.holder.ready:
+                await self._send(send, 200, await self._health_body())
+                return
+        await self.app(scope, receive, send)
+
+    async def _suggest(self, scope: Scope, receive: Receive, send: Send) -> None:
+        body, message = await read_body(receive)
+        request = parse_json_body(scope, body, SuggestRequest) if message is None else None
+        if request is None:  # FastAPI answers it (and any error) exactly as before
+            await self.app(scope, replay(body, receive, message), send)
+            return
+        try:
+            self.holder.api  # noqa: B018 -- refuses with 503 before queueing while the engine loads
+            answer = await self.lookups.submit(BatchedLookups.job(request))
+        except AssistError as error:
+            await assist_error_response(error)(scope, receive, send)
+            return
+        await self._send(send, 200, answer.model_dump_json().encode())
+
+    async def _health_body(self) -> bytes:
+        stale = await self.stale()
+        api = self.holder.api
+        cached = self._health
+        if cached is None or cached[0] is not api or cached[1] != stale:
+            cached = self._health = (api, stale, api.health(stale=stale).model_dump_json().encode())
+        return cached[2]
+
+    @staticmethod
+    async def _send(send: Send, status: int, payload: bytes) -> None:
+        await send({"type": "http.response.start", "status": status, "headers": [
+            (b"content-length", str(len(payload)).encode()), (b"content-type", b"application/json")]})
+        await send({"type": "http.response.body", "body": payload})
+
+
+async def read_body(receive: Receive) -> tuple[bytes, Message | None]:
+    """The request body, and the message that ended it early (a disconnect), if any."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"".join(chunks), message
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks), None
+
+
+def parse_json_body(scope: Scope, body: bytes, model: type[BaseModel]) -> Any:
+    """``model`` from a JSON body sent as ``application/json``, parsed as FastAPI parses it
+    (``json.loads``, then the model in Python mode); None for anything else."""
+    content_type = next((value for name, value in scope["headers"] if name == b"content-type"), None)
+    if content_type is None or content_type.split(b";", 1)[0].strip().lower() != b"application/json":
+        return None
+    try:
+        data = json.loads(body)
+        return model.model_validate(data) if isinstance(data, dict) else None
+    except (ValueError, ValidationError):
+        return None
+
+
 # ----- the app --------------------------------------------------------------------------
 
 _ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -361,7 +461,7 @@ class ReloadResponse(BaseModel):
 
 def build_router(holder: EngineHolder, lookups: MicroBatcher[LookupJob, SuggestResponse],
                  metrics: Metrics | None, token: str | None, admin_token: str | None,
-                 request_reload: Callable[[], None]) -> APIRouter:
+                 request_reload: Callable[[], None], stale: StaleCheck) -> APIRouter:
     # The bearer dependency only documents the scheme in the OpenAPI schema:
     # ``Guard`` enforces the token before the request body is even read.
     documented = [] if token is None else [Depends(HTTPBearer(auto_error=False))]
@@ -399,15 +499,16 @@ def build_router(holder: EngineHolder, lookups: MicroBatcher[LookupJob, SuggestR
         ``{"status": "starting"}``, still 200 (the process is alive); see /v1/ready."""
         if not holder.ready:
             return JSONResponse({"status": "starting", "version": __version__})
-        return holder.api.health()
+        return holder.api.health(stale=await stale())
 
     @router.get("/ready", response_model=ReadyResponse, summary="Readiness: the index is loaded",
                 responses={503: {"model": ErrorResponse, "description": "Still loading"}})
     async def ready() -> ReadyResponse:
         api = holder.api  # 503 while loading
+        changed = await stale()
         return ReadyResponse(ready=True, pid=os.getpid(), loaded_at=holder.loaded_at, reloads=holder.reloads,
                              library_hash=api.assistant.library.content_hash,
-                             stale=api.assistant.library_changed())
+                             stale=changed)
 
     @router.post("/admin/reload", response_model=ReloadResponse, status_code=202,
                  summary="Reload the library and index in every worker, without failing a request",
@@ -442,6 +543,7 @@ def create_app(
     max_batch: int = DEFAULT_MAX_BATCH,
     request_reload: Callable[[], None] | None = None,
     store: str | None = None,
+    stale_check_s: float = 0.0,
 ) -> FastAPI:
     """The console, the ``/v1`` API and ``/metrics`` over an :class:`Assistant`.
 
@@ -453,6 +555,8 @@ def create_app(
     by default a private temporary folder. ``allowed_hosts`` (set by :func:`run` on
     loopback) refuses other Host headers. ``request_reload`` is how the admin call
     reloads every worker (the supervisor's SIGHUP); by default, this app's engine only.
+    ``stale_check_s``: how long the library-on-disk check behind ``stale`` in health and
+    ready is reused (0: checked for each request; ``assist serve`` uses 1 s).
     """
     if rate_limit_per_minute != -1:
         rate_limits = RateLimits(rate_limit_per_minute or 0, rate_limit_per_minute or 0)
@@ -467,6 +571,7 @@ def create_app(
     lookups: MicroBatcher[LookupJob, SuggestResponse] = MicroBatcher(
         BatchedLookups(holder, sessions, metrics), max_wait_s=batch_wait_s, max_batch=max_batch)
     limiter = SharedRateLimiter(state_dir / "ratelimit.sqlite", limits) if limits.active else None
+    stale = StaleCheck(holder, stale_check_s)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> Any:
@@ -488,7 +593,7 @@ def create_app(
     app.add_exception_handler(AssistError, _on_assist_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.include_router(build_router(holder, lookups, metrics, token, admin_token,
-                                    request_reload or holder.reload_in_background))
+                                    request_reload or holder.reload_in_background, stale))
     from assist.server.calls import attach_calls  # live calls (issue 23); store: None = ASSIST_STORE or default
 
     attach_calls(app, lambda: holder.api.assistant, token, store)
@@ -502,6 +607,7 @@ def create_app(
     def prometheus() -> Response:
         return Response(metrics.exposition(), media_type=metrics.content_type)
 
+    app.add_middleware(FastPaths, holder=holder, lookups=lookups, stale=stale)  # innermost: after Guard
     app.add_middleware(Guard, token=token, max_body_bytes=max_body_bytes, limiter=limiter,
                        allowed_hosts=allowed_hosts, metrics=metrics)
     app.add_middleware(AccessLog, metrics=metrics)

@@ -34,6 +34,8 @@ def escape(text: object, limit: int = MAX_FIELD_CHARS, *, backslash: bool = True
     cut = len(value) - limit
     if cut > 0:
         value = value[:limit]
+    elif value.isascii() and value.isprintable():  # nearly every line: nothing to escape but backslashes
+        return value.replace("\\", "\\\\") if backslash else value
     out = []
     for char in value:
         if char == "\\" and backslash:

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 
 from assist.errors import ServeError
 from assist.server.batching import DEFAULT_MAX_BATCH, DEFAULT_MAX_WAIT_S
+from assist.server.engine import STALE_CHECK_S
 from assist.server.http import (
     DEFAULT_HOST,
     DEFAULT_PORT,
@@ -123,7 +124,7 @@ def worker_main(settings: ServerSettings, sock: socket.socket, supervised: bool,
         assistant, loader=load, token=settings.token, admin_token=settings.admin_token,
         rate_limits=settings.rate_limits, allowed_hosts=settings.allowed_hosts, state_dir=Path(settings.state_dir),
         batch_wait_s=settings.batch_wait_s, max_batch=settings.max_batch,
-        request_reload=reload_all if supervised else None,
+        request_reload=reload_all if supervised else None, stale_check_s=STALE_CHECK_S,
     )
     holder = app.state.holder
     signal.signal(signal.SIGHUP, lambda _sig, _frame: holder.reload_in_background())
