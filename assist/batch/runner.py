@@ -14,7 +14,7 @@ from typing import Any
 
 from assist.batch.decide import decide_batch
 from assist.batch.evaluate import BATCH, EvaluationReport, batched, map_labels, new_report, outcome_of
-from assist.batch.gaps import GapCollector, GapReport, GapSample, warm_segmenter
+from assist.batch.gaps import GapCollector, GapReport, GapSample
 from assist.batch.parallel import map_batches
 from assist.batch.predictions import PredictionWriter, StagedOutputs, prediction_row
 from assist.library.importer import label_map
@@ -97,8 +97,6 @@ def run_local(
     counts, gap candidates and prediction rows come back from worker processes."""
     outputs = outputs if outputs is not None else StagedOutputs()
     collector = GapCollector(assistant) if gaps else None
-    if collector is not None:
-        warm_segmenter()
     writer = PredictionWriter(predictions, outputs) if predictions is not None else None
     report = new_report(assistant)
     job = partial(aggregate_batch, low_confidence=collector.low_confidence if collector is not None else None,
