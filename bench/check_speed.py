@@ -36,14 +36,14 @@ from assist.library.loader import SHIPPED_LIBRARY, load_library
 from assist.lookup.pins import customer_pins
 
 
-def interleaved(calls: dict[str, Callable[[str], object]], texts: list[str], runs: int) -> dict[str, list[float]]:
-    """ms per call of each of ``calls`` on the same text, one after the other, ``runs`` times."""
+def interleaved(calls: dict[str, Callable[[str], object]], texts: list[str]) -> dict[str, list[float]]:
+    """ms per call of each of ``calls`` on each text after the first 50, one call after the other
+    on the same text; every timed text is new to the process, as a caller's next one is."""
     for text in texts[:50]:
         for call in calls.values():
             call(text)
     timings: dict[str, list[float]] = {name: [] for name in calls}
-    for i in range(runs):
-        text = texts[i % len(texts)]
+    for text in texts[50:]:
         for name, call in calls.items():
             started = time.perf_counter()
             call(text)
@@ -54,7 +54,7 @@ def interleaved(calls: dict[str, Callable[[str], object]], texts: list[str], run
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--against", help="git revision of the engine to time beside this one")
-    parser.add_argument("--runs", type=int, default=3000)
+    parser.add_argument("--runs", type=int, default=3000, help="timed calls of each kind, each on a new text")
     args = parser.parse_args()
     load_before = os.getloadavg()
     library = load_library()
@@ -65,24 +65,24 @@ def main() -> None:
         if args.against:
             packs[f"engine at {args.against}"] = old_engine(args.against, Path(scratch)).RulePack.from_json(
                 pack.to_json())
-        drafts = drafts_from(library, pack)
-        queries = queries_from(library, 1000)
+        drafts = drafts_from(library, pack, count=50 + args.runs)
+        queries = queries_from(library, 50 + args.runs)
         known = {script.scenario for script in library.active_scripts}
         gc.collect()
         measured = {
             "check + semantic": interleaved(
                 {name: (lambda t, p=p: p.check(t, audience="agent", semantic=signal)) for name, p in packs.items()},
-                drafts, args.runs),
+                drafts),
             "check, rules only": interleaved(
                 {name: (lambda t, p=p: p.check(t, audience="agent")) for name, p in packs.items()},
-                drafts, args.runs),
+                drafts),
             "pins of a lookup": interleaved(
                 {name: (lambda t, p=p: customer_pins(p, t, known)) for name, p in packs.items()},
-                queries, args.runs),
+                queries),
         }
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"python {platform.python_version()}; {len(drafts)} drafts of 200 characters, "
-          f"{len(queries)} utterances, {args.runs} calls each")
+          f"{len(queries)} utterances; the first 50 of each warm up, the rest are timed once each")
     print("load average before: {:.2f} {:.2f} {:.2f}, after: {:.2f} {:.2f} {:.2f}".format(
         *load_before, *os.getloadavg()))
     for label, timings in measured.items():

@@ -2,9 +2,10 @@
 
     python bench/engine_parity.py --base 9046559 [--quick]
 
-The engine at ``--base`` (``assist/compliance/{rules,lexicon,scope}.py`` read with ``git show``
-into a temporary package) and the working tree's both run the current pack (the old one is
-built from the new one's ``to_json()``, so both judge the same rules and lexicons) over the
+The engine at ``--base`` (``assist/compliance/{rules,lexicon,scope,prefilter,reading}.py``, those
+that exist there, read with ``git show`` into a temporary package) and the working tree's both
+run the current pack (the old one is built from the new one's ``to_json()``, so both judge the
+same rules and lexicons) over the
 evaluation texts: agent drafts (the dev set, the frozen held-out drafts v1-v5), customer
 utterances (the dev set, utterances v1, pins v2 and v3, banking77's training texts), and drafts
 of about 200 characters joined from them with assorted sentence and clause marks. For every text
@@ -31,7 +32,8 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared" / "eval"
-MODULES = ("rules", "lexicon", "scope")
+MODULES = ("rules", "lexicon", "scope", "prefilter", "reading")
+"""The engine's modules, taken at the base revision where they exist there."""
 AGENT_SETS = (SHARED / "drafts_dev.jsonl", *(REPO / f"eval/heldout/drafts_v{i}.jsonl" for i in range(1, 6)))
 CUSTOMER_SETS = (SHARED / "utterances_dev.jsonl", REPO / "eval/heldout/utterances_v1.jsonl",
                  REPO / "eval/heldout/pins_v2.jsonl", REPO / "eval/heldout/pins_v3.jsonl")
@@ -45,8 +47,11 @@ def old_engine(base: str, folder: Path) -> Any:
     package.mkdir()
     (package / "__init__.py").write_text("", encoding="utf-8")
     for name in MODULES:
-        source = subprocess.run(["git", "show", f"{base}:assist/compliance/{name}.py"], cwd=REPO,
-                                check=True, capture_output=True, text=True).stdout
+        shown = subprocess.run(["git", "show", f"{base}:assist/compliance/{name}.py"], cwd=REPO,
+                               capture_output=True, text=True)
+        if shown.returncode != 0:
+            continue  # not at that revision: nothing of the engine there imports it
+        source = shown.stdout
         for other in MODULES:
             source = source.replace(f"from assist.compliance.{other} import", f"from _engine_at_base.{other} import")
         (package / f"{name}.py").write_text(source, encoding="utf-8")
@@ -127,6 +132,7 @@ def main() -> int:
              {name: texts[:150] for name, texts in {**agent, **customer}.items()}),
         ]
         failures, compared = 0, 0
+        by_label: dict[str, int] = {}
         started = time.perf_counter()
         for label, run, sets in checks:
             for name, texts in sets.items():
@@ -135,12 +141,15 @@ def main() -> int:
                     before, after = run(old, text), run(new, text)
                     if before != after:
                         failures += 1
+                        by_label[label] = by_label.get(label, 0) + 1
                         if failures <= 20:
                             ids = sorted({ident(x) for x in before} ^ {ident(x) for x in after})
                             print(f"DIFFERENT {label}: {name} line {line} (rule ids only in one: {ids})")
         print(f"{compared} comparisons on the current pack ({len(new.rules)} rules, {len(new.lexicons)} lexicons) "
               f"against the engine at {args.base}: {failures} different "
               f"({time.perf_counter() - started:.1f} s)")
+        for label, count in by_label.items():
+            print(f"  {label}: {count} different")
         return 1 if failures else 0
 
 

@@ -26,7 +26,9 @@ def test_drafts_come_from_the_library_and_its_rules(library_dir: Path) -> None:
 @pytest.mark.slow
 def test_check_figures_time_check_and_pins(library_dir: Path) -> None:
     assistant = Assistant.load(library=library_dir, encoder=HashEncoder(), log=lambda _: None)
-    figures = check_figures(assistant, ["公安让我把钱转到安全账户", "我的卡被冻结了", "my card was stolen"], runs=40)
+    said = ("公安让我把钱转到安全账户", "我的卡被冻结了", "my card was stolen")
+    queries = [f"{text} {i}" for i in range(30) for text in said]
+    figures = check_figures(assistant, queries, runs=40)
     assert set(figures) == {"check_p50_ms", "check_p99_ms", "pins_p50_ms", "pins_p99_ms"}
     assert 0 < figures["check_p50_ms"] <= figures["check_p99_ms"]
     assert 0 < figures["pins_p50_ms"] <= figures["pins_p99_ms"]

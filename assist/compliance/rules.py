@@ -308,10 +308,10 @@ class _Plan:
 
     A lexicon trigger fires only where a phrase of its lexicons (``any``: one of them, ``all``:
     each) lies in the sentence, which the text's one pass over the lexicons has already found;
-    a regex trigger only where its regex matches the sentence, which one RE2 ``Set`` pass says
-    for all regexes together (:class:`~assist.compliance.prefilter.RegexPrefilter`). Rules are
-    still run in pack order, and each on its triggers in their order, so what they find is what
-    running every rule finds."""
+    a regex trigger only where the literals its regex requires lie in the sentence, which one
+    literal pass says for all regexes together (:class:`~assist.compliance.prefilter.RegexPrefilter`).
+    Rules are still run in pack order, and each on its triggers in their order, so what they
+    find is what running every rule finds."""
 
     def __init__(self, rules: tuple[Rule, ...]) -> None:
         self.rules = rules
