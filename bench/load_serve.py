@@ -1,7 +1,8 @@
 """Load check of ``assist serve`` on loopback: closed-loop and open-loop, 1 worker and N, a reload.
 
     python bench/load_serve.py [--seconds 30] [--clients 200] [--rate 300] [--workers N]
-                               [--queries ../shared/eval/utterances_dev.jsonl] [--baseline REV]
+                               [--queries ../shared/eval/utterances_dev.jsonl] [--baseline a68e1c6^]
+                               [--warmup 5]
 
 Each server runs in its own processes (``python -m assist serve``), never in this
 one, on 127.0.0.1 and a free port. The client is an asyncio HTTP/1.1 client written
@@ -20,9 +21,17 @@ as possible of the cores it shares with the server. For each server it reports:
 
 ``--baseline REV`` also measures the single-engine server of an earlier commit
 (closed loop only), extracted with ``git archive`` into a temporary folder, so one
-sitting states both. Queries are the utterances of ``--queries`` (JSON lines with a
-``text`` field), cycled. Everything is bounded: requests time out after 30 s and
-each phase stops at its deadline.
+sitting states both (the single-engine server before the team server: ``a68e1c6^``).
+Every server, the baseline too, is first warmed for ``--warmup`` seconds (50 clients,
+not counted): a lookup of wording the model has not seen yet costs several times a
+warm one, and the first seconds of a fresh process are not its throughput. Queries
+are the utterances of ``--queries`` (JSON lines with a ``text`` field), cycled.
+Everything is bounded: requests time out after 30 s and each phase stops at its
+deadline. The last lines sum up issue 21's targets against what was measured.
+
+The client costs about 0.1 ms of CPU per request (measured from this process's CPU
+time; the server spends about ten times that per lookup), and it shares the cores
+with the servers it measures, the baseline's as much as the new one's.
 """
 
 from __future__ import annotations
@@ -48,6 +57,10 @@ DEFAULT_QUERIES = REPO.parent / "shared" / "eval" / "utterances_dev.jsonl"
 ADMIN = "bench-admin-token-0123456789"
 REQUEST_TIMEOUT_S = 30.0
 HEALTH_PROBE_PER_S = 20
+IDLE_CONNECTION_S = 4.0
+WARMUP_CLIENTS = 50
+TARGET_P99_MS = 150.0
+TARGET_RATIO = 3.0
 
 
 # ----- a small HTTP/1.1 client -----------------------------------------------------------------
@@ -60,6 +73,12 @@ class Connection:
         self.host, self.port = host, port
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
+        self.last_used = time.perf_counter()
+
+    def expired(self) -> bool:
+        """Idle long enough that the server may be closing it (uvicorn's default keep-alive is 5 s,
+        the baseline's): a pooled connection is not reused then, as HTTP clients' pools do."""
+        return time.perf_counter() - self.last_used > IDLE_CONNECTION_S
 
     async def request(self, method: str, path: str, body: bytes | None = None,
                       headers: dict[str, str] | None = None) -> tuple[int, bytes]:
@@ -93,6 +112,7 @@ class Connection:
             raise
         if close:
             self.close()
+        self.last_used = time.perf_counter()
         return status, payload
 
     def close(self) -> None:
@@ -191,6 +211,8 @@ async def open_loop(port: int, queries: list[str], rate: float, seconds: float) 
     pending: set[asyncio.Task[None]] = set()
 
     async def one(scheduled: float) -> None:
+        while idle and idle[-1].expired():
+            idle.pop().close()
         connection = idle.pop() if idle else Connection("127.0.0.1", port)
         await timed(connection, tally, "POST", "/v1/suggest", next(bodies), since=scheduled)
         idle.append(connection)
@@ -357,19 +379,40 @@ def tree_cpu_seconds(root: int) -> float:
     return total
 
 
-def measure_closed(label: str, port: int, queries: list[str], args: argparse.Namespace, pid: int) -> float:
-    cpu = tree_cpu_seconds(pid)
+@dataclass
+class Figures:
+    """What one server measured, for the summary."""
+
+    suggest_per_s: float = 0.0
+    health_during: Tally | None = None
+    open_loop: Tally | None = None
+
+
+def warm(label: str, port: int, queries: list[str], args: argparse.Namespace) -> None:
+    if args.warmup <= 0:
+        return
+    tally, _ = asyncio.run(closed_loop(port, "/v1/suggest", queries, WARMUP_CLIENTS, args.warmup, False))
+    print(f"{label} warm-up: {len(tally.latencies_ms)} lookups in {args.warmup:.0f} s with {WARMUP_CLIENTS} "
+          f"clients, not counted", flush=True)
+
+
+def measure_closed(label: str, port: int, queries: list[str], args: argparse.Namespace, pid: int) -> Figures:
+    warm(label, port, queries, args)
+    cpu, own = tree_cpu_seconds(pid), os.times()
     suggest, probes = asyncio.run(closed_loop(port, "/v1/suggest", queries, args.clients, args.seconds, True))
-    cpu = tree_cpu_seconds(pid) - cpu
+    cpu, after = tree_cpu_seconds(pid) - cpu, os.times()
+    client_cpu = (after.user + after.system) - (own.user + own.system)
     answered = len(suggest.latencies_ms) + len(probes.latencies_ms)
+    sent = answered + sum(suggest.errors.values()) + sum(probes.errors.values())
     print(suggest.line(f"{label} suggest, {args.clients} clients"))
     print(f"{label}   server CPU: {cpu:.1f} s for {answered} requests, {1000 * cpu / max(1, answered):.2f} ms "
-          f"each (load-independent: {answered / max(cpu, 1e-9):.0f} requests per CPU-second)")
+          f"each (load-independent: {answered / max(cpu, 1e-9):.0f} requests per CPU-second); "
+          f"this client: {1000 * client_cpu / max(1, sent):.2f} ms each")
     print(probes.line(f"{label}   health probes during it"))
     health, _ = asyncio.run(closed_loop(port, "/v1/health", queries, args.clients, args.seconds, False))
     print(health.line(f"{label} health, {args.clients} clients"), flush=True)
     wall = max(1e-9, suggest.ended - suggest.started)
-    return len(suggest.latencies_ms) / wall
+    return Figures(len(suggest.latencies_ms) / wall, probes)
 
 
 def reload_under_load(label: str, process: subprocess.Popen[bytes], port: int, queries: list[str],
@@ -395,11 +438,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=0, help="N for the N-worker server (0: the cores)")
     parser.add_argument("--queries", type=Path, default=DEFAULT_QUERIES)
     parser.add_argument("--baseline", default=None,
-                        help="git revision, or extracted source folder, of a server to compare (closed loop)")
+                        help="git revision, or extracted source folder, of a server to compare (closed loop); "
+                             "the single-engine server before the team server is a68e1c6^")
+    parser.add_argument("--warmup", type=float, default=5.0, help="seconds of unmeasured load before each server")
     args = parser.parse_args(argv)
     args.seconds = max(1.0, min(args.seconds, 120.0))
     args.clients = max(1, min(args.clients, 1000))
     args.rate = max(1.0, min(args.rate, 5000.0))
+    args.warmup = max(0.0, min(args.warmup, 60.0))
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     n = args.workers or cores
     queries = load_queries(args.queries)
@@ -407,11 +453,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"queries:  {len(queries)} utterances from {args.queries.name}, cycled; loopback; client: asyncio, "
           f"this process; each phase {args.seconds:.0f} s", flush=True)
     failed = 0
-    throughput: dict[str, float] = {}
+    figures: dict[str, Figures] = {}
+    reload_failed: int | None = None
     if args.baseline and Path(args.baseline).is_dir():  # an extracted tree of an earlier commit
         process, port = start_baseline(Path(args.baseline).resolve())
         try:
-            throughput["baseline"] = measure_closed("[baseline 1 engine]", port, queries, args, process.pid)
+            figures["baseline"] = measure_closed("[baseline 1 engine]", port, queries, args, process.pid)
         finally:
             stop(process)
     elif args.baseline:
@@ -422,33 +469,61 @@ def main(argv: list[str] | None = None) -> int:
                                       capture_output=True, text=True, check=True).stdout.strip()
             process, port = start_baseline(Path(folder))
             try:
-                throughput["baseline"] = measure_closed(f"[{revision} 1 engine]", port, queries, args,
-                                                        process.pid)
+                figures["baseline"] = measure_closed(f"[{revision} 1 engine]", port, queries, args, process.pid)
             finally:
                 stop(process)
     for workers in sorted({1, n}):
         label = f"[{workers} worker{'s' if workers > 1 else ''}]"
         process, port = start_current(workers, rate_limited=False)
         try:
-            throughput[str(workers)] = measure_closed(label, port, queries, args, process.pid)
+            figures[str(workers)] = measure_closed(label, port, queries, args, process.pid)
             if workers == n and n > 1:
-                failed += reload_under_load(label, process, port, queries, args)
+                reload_failed = reload_under_load(label, process, port, queries, args)
+                failed += reload_failed
         finally:
             stop(process)
         process, port = start_current(workers, rate_limited=True)
         try:
+            warm(label, port, queries, args)
             suggest, probes = asyncio.run(open_loop(port, queries, args.rate, args.seconds))
             print(suggest.line(f"{label} open loop {args.rate:.0f}/s, default limits"))
             print(probes.line(f"{label}   health probes during it"), flush=True)
             failed += sum(suggest.errors.values())
+            figures[str(workers)].open_loop = suggest
         finally:
             stop(process)
-    if "baseline" in throughput:
-        base = throughput["baseline"]
-        ratios = ", ".join(f"{k} worker(s) {v / base:.1f}x" for k, v in throughput.items() if k != "baseline")
-        print(f"closed-loop suggest throughput against the baseline: {ratios}")
     print(f"load average at end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    summary(figures, reload_failed, args)
     return 1 if failed else 0
+
+
+def summary(figures: dict[str, Figures], reload_failed: int | None, args: argparse.Namespace) -> None:
+    """Issue 21's targets beside what this run measured."""
+    print("\nsummary (issue 21's targets):")
+    base = figures.get("baseline")
+    for key, measured in figures.items():
+        if key == "baseline":
+            continue
+        who = f"{key} worker{'s' if key != '1' else ''}"
+        ratio = (f"{measured.suggest_per_s / base.suggest_per_s:.2f}x the baseline's "
+                 f"{base.suggest_per_s:.0f} req/s" if base and base.suggest_per_s else "no baseline (--baseline REV)")
+        print(f"  {who}: closed loop {measured.suggest_per_s:.0f} req/s = {ratio} (target >= {TARGET_RATIO:g}x)")
+        if measured.health_during is not None and measured.health_during.latencies_ms:
+            values = sorted(measured.health_during.latencies_ms)
+            print(f"  {who}: /v1/health during it p50 {percentile(values, 0.5):.1f} ms, "
+                  f"p99 {percentile(values, 0.99):.1f} ms")
+        tally = measured.open_loop
+        if tally is not None:
+            values = sorted(tally.latencies_ms)
+            p99 = percentile(values, 0.99) if values else float("inf")
+            print(f"  {who}: open loop {args.rate:.0f}/s p99 {p99:.1f} ms, {sum(tally.errors.values())} errors "
+                  f"(target p99 <= {TARGET_P99_MS:g} ms, 0 errors)")
+    if base is not None and base.health_during is not None and base.health_during.latencies_ms:
+        values = sorted(base.health_during.latencies_ms)
+        print(f"  baseline: /v1/health during its closed loop p50 {percentile(values, 0.5):.1f} ms, "
+              f"p99 {percentile(values, 0.99):.1f} ms")
+    if reload_failed is not None:
+        print(f"  reload (SIGHUP + admin call) during the closed loop: {reload_failed} failed requests (target 0)")
 
 
 if __name__ == "__main__":

@@ -52,6 +52,10 @@ if TYPE_CHECKING:
 log = logging.getLogger("assist.serve")
 RESTART_BACKOFF_S = 1.0
 STOP_GRACE_S = 30.0
+KEEP_ALIVE_S = 75
+"""How long an idle keep-alive connection stays open (uvicorn's default is 5 s). A client that
+reuses a pooled connection just as the server closes it gets a failed request, so the server
+keeps them longer than clients' pools usually do (nginx's default is the same 75 s)."""
 
 
 @dataclass(frozen=True)
@@ -129,7 +133,7 @@ def worker_main(settings: ServerSettings, sock: socket.socket, supervised: bool,
     holder = app.state.holder
     signal.signal(signal.SIGHUP, lambda _sig, _frame: holder.reload_in_background())
     config = uvicorn.Config(app, log_config=None, access_log=False, server_header=False, lifespan="on",
-                            timeout_graceful_shutdown=int(STOP_GRACE_S))
+                            timeout_graceful_shutdown=int(STOP_GRACE_S), timeout_keep_alive=KEEP_ALIVE_S)
     uvicorn.Server(config).run(sockets=[sock])
 
 
