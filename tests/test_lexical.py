@@ -154,4 +154,5 @@ def test_batch_scores_are_the_postings_added_in_query_order_bit_for_bit(
     index = LexicalIndex.build(docs)
     normalised = [normalise(q) for q in queries]
     assert np.array_equal(index.scores_batch(normalised), bincount_scores(index, normalised))
-    assert np.array_equal(index.scores_batch(normalised[:1]), bincount_scores(index, normalised[:1]))
+    for few in (normalised[:1], normalised[:2], normalised[-3:], normalised[:15]):  # the bincount path
+        assert np.array_equal(index.scores_batch(few), bincount_scores(index, few))
