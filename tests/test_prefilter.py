@@ -3,6 +3,7 @@ running every rule on every sentence, on generated text built from the pack's ow
 
 from __future__ import annotations
 
+import pickle
 import random
 import re
 from collections.abc import Iterator
@@ -186,3 +187,12 @@ def test_edge_texts_fire_every_edge_rule(edge_rules: RulePack) -> None:
         text = "".join(rng.choice(parts) for _ in range(rng.randint(1, 16)))
         fired.update(rule.id for a in ("agent", "customer") for rule, _ in edge_rules.hits(text, audience=a))
     assert fired == {rule.id for rule in edge_rules.rules}
+
+
+def test_a_pack_that_has_run_pickles(edge_rules: RulePack) -> None:
+    text = "请把卡给我。验证码是1234, tell me the code"
+    before = [edge_rules.hits(text, audience=a) for a in ("agent", "customer")]
+    loaded = pickle.loads(pickle.dumps(edge_rules))
+    assert [loaded.hits(text, audience=a) for a in ("agent", "customer")] == before
+    assert RegexPrefilter(EDGE_PATTERNS).matching("pin") == pickle.loads(pickle.dumps(RegexPrefilter(EDGE_PATTERNS))
+                                                                         ).matching("pin")

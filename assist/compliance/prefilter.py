@@ -59,6 +59,11 @@ class RegexPrefilter:
             return  # every pattern is then run on its own, as without a prefilter
         self._filter = patterns
 
+    def __reduce__(self) -> tuple[type[RegexPrefilter], tuple[tuple[str, ...]]]:
+        """Pickled as its patterns and built again on loading (RE2's filter does not pickle), so a
+        rule pack that has run pickles as before."""
+        return RegexPrefilter, (self.sources,)
+
     @property
     def active(self) -> bool:
         return self._filter is not None
