@@ -26,7 +26,12 @@ loads; its regexes are compiled by RE2 as well, and a pattern RE2 cannot compile
 is refused with the rule id. No pattern ever runs on a backtracking engine.
 
 Matching runs on normalised text (simplified, half-width, case-folded), sentence by
-sentence; reported spans index the caller's original text.
+sentence; reported spans index the caller's original text. A text is read once per check
+(normalised, its lexicon phrases found in one pass, its scopes per sentence), and in each
+sentence only the rules that can fire there are run: those whose lexicons occur in it, and
+those whose regex holds the literals a match requires (:mod:`assist.compliance.prefilter`).
+The hits are those of running every rule (``hits(..., exhaustive=True)``, tests/test_prefilter.py,
+bench/engine_parity.py).
 """
 
 from __future__ import annotations
