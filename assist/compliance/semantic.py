@@ -203,7 +203,9 @@ class SemanticSignal:
 
     def scores(self, texts: Sequence[str]) -> np.ndarray:
         """Classifier scores, one row per (normalised) text, one column per category of :attr:`weights`."""
-        vectors = np.asarray(self.encoder.encode(list(texts)), dtype=np.float32)
+        return self._scores(np.asarray(self.encoder.encode(list(texts)), dtype=np.float32), texts)
+
+    def _scores(self, vectors: np.ndarray, texts: Sequence[str]) -> np.ndarray:
         with _ONE_THREAD:  # a few rows: BLAS threads cost more to wake (~15 ms on a busy machine) than they save
             out = vectors @ self.weights.vector + self.weights.bias
         for i, text in enumerate(texts):
@@ -220,7 +222,8 @@ class SemanticSignal:
         held = np.zeros(len(texts), dtype=bool)
         held[: len(negated)] = np.asarray(negated, dtype=bool)[: len(texts)]
         normalised = [normalise(t) for t in texts]
-        scores = self.scores(normalised)
+        vectors = np.asarray(self.encoder.encode(normalised), dtype=np.float32)
+        scores = self._scores(vectors, normalised)
         out: list[list[SemanticFlag]] = [[] for _ in texts]
         for j, category in self._columns:
             threshold = self.thresholds[category]
@@ -228,16 +231,16 @@ class SemanticSignal:
             if category not in self.negation_ok:
                 hits &= ~held
             for i in np.flatnonzero(hits):
-                exemplar, similarity = self._nearest(normalised[i], category)
+                exemplar, similarity = self._nearest(vectors[i], category)
                 out[i].append(SemanticFlag(category, float(scores[i, j]), threshold, exemplar, similarity))
         return out
 
-    def _nearest(self, text: str, category: str) -> tuple[str, float]:
-        """The violating exemplar of ``category`` nearest ``text`` (what a flag shows an officer)."""
+    def _nearest(self, vector: np.ndarray, category: str) -> tuple[str, float]:
+        """The violating exemplar of ``category`` nearest a text's ``vector`` (what a flag shows an officer)."""
         rows = self._by_category[category]
         if not rows.size:
             return "", 0.0
-        similarities = self.vectors[rows] @ np.asarray(self.encoder.encode([text]), dtype=np.float32)[0]
+        similarities = self.vectors[rows] @ vector
         best = int(np.argmax(similarities))
         return self.texts[rows[best]], float(similarities[best])
 
