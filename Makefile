@@ -43,9 +43,10 @@ test: setup
 bench: setup
 	assist bench
 
-# The team server under load (docs/server.md): 1 worker and one per core, loopback, ~6 minutes.
+# The team server under load (docs/server.md): the single-engine server before the team server
+# (a68e1c6^) as baseline, then 1 worker and one per core; loopback, ~10 minutes.
 bench-serve: setup
-	$(PYTHON) bench/load_serve.py
+	$(PYTHON) bench/load_serve.py --baseline 'a68e1c6^'
 
 # The wheel a user installs (library, rules and console inside; no torch unless [st]).
 wheel:
