@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import threading
+import weakref
 
 import numpy as np
 
@@ -36,6 +37,7 @@ class TableRows:
         filename = getattr(table, "filename", None)
         if isinstance(table, np.memmap) and filename and table.flags.c_contiguous and table.ndim == 2:
             self._fd = os.open(filename, os.O_RDONLY)
+            weakref.finalize(self, os.close, self._fd)
             self._offset = int(table.offset)
             self._row_bytes = int(table.strides[0])
             self._capacity = capacity
@@ -52,10 +54,6 @@ class TableRows:
 
     def __setstate__(self, state: dict[str, object]) -> None:
         self.__init__(state["table"], state["capacity"])  # type: ignore[misc]
-
-    def __del__(self) -> None:
-        if getattr(self, "_fd", None) is not None:
-            os.close(self._fd)  # type: ignore[arg-type]
 
     def take(self, ids: np.ndarray) -> np.ndarray:
         """The rows of ``ids``, one per id, as a new array."""
