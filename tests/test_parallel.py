@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections import deque
 from pathlib import Path
 
 import pytest
 
 from assist.batch import parallel
 from assist.batch.evaluate import BATCH, run_outcomes
+from assist.batch.gaps import GapCollector
+from assist.batch.report import gaps_to_dict
+from assist.batch.runner import run_local
 from assist.errors import IndexStateError
 from assist.lookup.assistant import Assistant, AssistantSource
 from assist.text.datafiles import Utterance
@@ -33,6 +37,45 @@ def test_two_workers_give_the_outcomes_of_one_process(library_dir: Path, tmp_pat
     spread = list(run_outcomes(assistant, lines, lambda batch, _: seen.append(len(batch)), workers=2))
     assert spread == alone
     assert seen == [BATCH, BATCH, BATCH, 5]  # on_batch still sees every batch, in order
+
+
+@pytest.mark.model
+def test_a_run_on_workers_embeds_its_gap_sample_there_with_the_same_result(
+    library_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assistant = Assistant.load(library=library_dir, index_dir=tmp_path / "index", log=lambda _: None)
+    # Redaction changes a text with a phone number, so its lookup's vector is not the sample's.
+    lines = items(2 * BATCH + 3) + [Utterance(f"今天天气怎么样，电话1380013{i:04d}", None) for i in range(20)]
+    alone = run_local(assistant, lines)
+    collector = GapCollector(assistant)
+    deque(run_outcomes(assistant, lines, collector.add_batch), maxlen=0)
+    assert any(point.vector is None for point in collector.sample.points.values())  # some need embedding
+    embedded_here: list[int] = []
+    encode = assistant.encoder.encode
+
+    def counted(texts: list[str]) -> object:
+        embedded_here.append(len(texts))
+        return encode(texts)
+
+    monkeypatch.setattr(assistant.encoder, "encode", counted)
+    spread = run_local(assistant, lines, workers=2)
+    assert embedded_here == []  # the sample's missing vectors came from the workers
+    assert alone.gaps is not None and spread.gaps is not None and alone.gaps.sampled > 0
+    assert spread.summary == alone.summary
+    assert gaps_to_dict(spread.gaps) == gaps_to_dict(alone.gaps)
+
+
+def test_a_worker_pool_outlives_one_map_and_runs_in_process_after_close(library_dir: Path) -> None:
+    assistant = Assistant.load(library=library_dir, encoder=HashEncoder(), log=lambda _: None)
+    with parallel.WorkerPool(assistant, 2) as pool:
+        assert pool.workers == 1  # an encoder object cannot be rebuilt in another process
+        assert list(pool.map([[1, 2], [3]], _lengths)) == [2, 1]
+        pool.close()
+        assert list(pool.map([[1]], _lengths)) == [1]
+
+
+def _lengths(_: Assistant, batch: list[int]) -> int:
+    return len(batch)
 
 
 def test_an_assistant_given_an_encoder_object_runs_in_process(

@@ -42,7 +42,7 @@ import math
 import re
 import threading
 from collections import Counter, deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -186,6 +186,16 @@ class GapReport:
         return tuple(c for c in self.clusters if c.kind == NEEDS_EXAMPLES)
 
 
+EncodeChunks = Callable[[Iterable[list[str]]], Iterable[np.ndarray]]
+"""Encodes batches of normalised texts, one (n, dim) array per batch, in order."""
+
+
+def encode_texts(assistant: Assistant, texts: list[str]) -> np.ndarray:
+    """The assistant's encoder's vectors of ``texts`` (a job for
+    :meth:`assist.batch.parallel.WorkerPool.map`)."""
+    return np.asarray(assistant.encoder.encode(texts), dtype=np.float32)
+
+
 def text_priority(text: str) -> int:
     """The sample's key: a hash of the redacted text, so which texts are kept depends on
     the texts alone, not on the order they arrive in (mergeable across workers)."""
@@ -259,14 +269,17 @@ class GapSample:
     def texts(self) -> list[str]:
         return [text for text, _ in self.ordered()]
 
-    def embed(self, encoder: Any) -> None:
+    def embed(self, encoder: Any, *, encode_chunks: EncodeChunks | None = None) -> None:
         """Embed the kept texts that have no vector yet, in priority order (in batches of
         :data:`EMBED_BATCH`), so the same sample gets the same vectors. Runs after the
-        lookups, so the encoder may use every core."""
+        lookups, so the encoder may use every core. ``encode_chunks`` (e.g. a
+        :class:`assist.batch.parallel.WorkerPool` mapping :func:`encode_texts`) encodes
+        the batches elsewhere, in order, with the same encoder."""
         missing = [(text, point) for text, point in self.ordered() if point.vector is None]
-        for start in range(0, len(missing), EMBED_BATCH):
-            chunk = missing[start : start + EMBED_BATCH]
-            vectors = encoder.encode([normalise(text) for text, _ in chunk])
+        chunks = [missing[start : start + EMBED_BATCH] for start in range(0, len(missing), EMBED_BATCH)]
+        texts = ([normalise(text) for text, _ in chunk] for chunk in chunks)
+        encoded = encode_chunks(texts) if encode_chunks is not None else (encoder.encode(t) for t in texts)
+        for chunk, vectors in zip(chunks, encoded, strict=True):
             for (_, point), vector in zip(chunk, vectors, strict=True):
                 point.vector = np.asarray(vector, dtype=np.float32)
 
@@ -338,9 +351,9 @@ class GapCollector:
         self.sample.merge(other.sample)
         return self
 
-    def report(self, *, max_clusters: int = 20) -> GapReport:
-        """Embed and cluster the sample and name the clusters."""
-        self.sample.embed(self.assistant.encoder)
+    def report(self, *, max_clusters: int = 20, encode_chunks: EncodeChunks | None = None) -> GapReport:
+        """Embed (see :meth:`GapSample.embed`) and cluster the sample and name the clusters."""
+        self.sample.embed(self.assistant.encoder, encode_chunks=encode_chunks)
         return report_from_sample(self.sample, self.total, low_confidence=self.low_confidence,
                                   threshold=self.assistant.threshold, max_clusters=max_clusters, seed=self.seed)
 
@@ -600,6 +613,14 @@ def _load_segmenter() -> None:
         if not jieba.dt.initialized:
             jieba.setLogLevel(logging.WARNING)
             jieba.initialize()
+
+
+def preload_segmenter() -> threading.Thread:
+    """Start loading jieba's dictionary on a background thread (a run does this while its
+    lookups run in worker processes, so that naming the clusters need not wait for it)."""
+    thread = threading.Thread(target=_load_segmenter, name="jieba-preload", daemon=True)
+    thread.start()
+    return thread
 
 
 def segment(text: str) -> list[str]:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, TypeVar
 from assist.errors import AssistError
 
 if TYPE_CHECKING:
-    from multiprocessing.pool import AsyncResult
+    from multiprocessing.pool import AsyncResult, Pool
 
     from assist.lookup.assistant import Assistant, AssistantSource
     from assist.types import Suggestion
@@ -66,7 +66,8 @@ def suggest_batches(
         for texts in batches:
             yield assistant.suggest_many(texts, top_k=top_k)
         return
-    yield from _on_workers(assistant, batches, workers, top_k, _suggest, lambda texts: (texts,))
+    with WorkerPool(assistant, workers, top_k=top_k) as pool:
+        yield from pool._each(batches, _suggest, lambda texts: (texts,))
 
 
 def map_batches(
@@ -76,30 +77,66 @@ def map_batches(
     one as :func:`suggest_batches` says). ``job`` must be picklable (a module-level function, or a
     ``functools.partial`` of one): a worker runs it on its own assistant and only its result
     comes back, so a job that aggregates its batch keeps what crosses between processes small."""
-    if workers <= 1 or assistant.source is None:
-        for batch in batches:
-            yield job(assistant, batch)
-        return
-    yield from _on_workers(assistant, batches, workers, 3, _run, lambda batch: (job, batch))
+    with WorkerPool(assistant, workers) as pool:
+        yield from pool.map(batches, job)
 
 
-def _on_workers(
-    assistant: Assistant, batches: Iterable[B], workers: int, top_k: int, task: Callable[..., R],
-    arguments: Callable[[B], tuple[object, ...]],
-) -> Iterator[R]:
-    import multiprocessing
+class WorkerPool:
+    """Worker processes kept for several :meth:`map` calls (a run's lookups, then its gap
+    sample's embedding), so each loads the assistant once. With one worker, or an assistant
+    another process cannot load, every job runs in this process. Use as a context manager:
+    the processes start at the first :meth:`map` and stop on leaving."""
 
-    context = multiprocessing.get_context("spawn")
-    assert assistant.source is not None
-    start = (assistant.source, assistant.threshold, top_k)
-    with context.Pool(workers, initializer=_start_worker, initargs=start) as pool:
+    def __init__(self, assistant: Assistant, workers: int, *, top_k: int = 3) -> None:
+        self.assistant = assistant
+        self.workers = workers if assistant.source is not None else 1
+        self.top_k = top_k
+        self._pool: Pool | None = None
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the worker processes (a later :meth:`map` runs in this process)."""
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None
+        self.workers = 1
+
+    def map(self, batches: Iterable[B], job: Callable[[Assistant, B], R]) -> Iterator[R]:
+        """``job(assistant, batch)`` of each batch, in input order (see :func:`map_batches`)."""
+        if self.workers <= 1:
+            for batch in batches:
+                yield job(self.assistant, batch)
+            return
+        yield from self._each(batches, _run, lambda batch: (job, batch))
+
+    def _each(
+        self, batches: Iterable[B], task: Callable[..., R], arguments: Callable[[B], tuple[object, ...]],
+    ) -> Iterator[R]:
+        pool = self._started()
         pending: deque[AsyncResult[R]] = deque()
         for batch in batches:
             pending.append(pool.apply_async(task, arguments(batch)))
-            if len(pending) >= IN_FLIGHT_PER_WORKER * workers:
+            if len(pending) >= IN_FLIGHT_PER_WORKER * self.workers:
                 yield pending.popleft().get()
         while pending:
             yield pending.popleft().get()
+
+    def _started(self) -> Pool:
+        if self._pool is None:
+            import multiprocessing
+
+            context = multiprocessing.get_context("spawn")
+            source = self.assistant.source
+            assert source is not None
+            self._pool = context.Pool(self.workers, initializer=_start_worker,
+                                      initargs=(source, self.assistant.threshold, self.top_k))
+        return self._pool
 
 
 def _start_worker(source: AssistantSource, threshold: float, top_k: int) -> None:

@@ -14,8 +14,8 @@ from typing import Any
 
 from assist.batch.decide import decide_batch
 from assist.batch.evaluate import BATCH, EvaluationReport, batched, map_labels, new_report, outcome_of
-from assist.batch.gaps import GapCollector, GapReport, GapSample
-from assist.batch.parallel import map_batches
+from assist.batch.gaps import GapCollector, GapReport, GapSample, encode_texts, preload_segmenter
+from assist.batch.parallel import WorkerPool
 from assist.batch.predictions import PredictionWriter, StagedOutputs, prediction_row
 from assist.library.importer import label_map
 from assist.lookup.assistant import Assistant
@@ -101,20 +101,32 @@ def run_local(
     report = new_report(assistant)
     job = partial(aggregate_batch, low_confidence=collector.low_confidence if collector is not None else None,
                   predictions=writer is not None)
-    try:
-        mapped = map_labels(items, label_map(assistant.library.root))
-        for part in map_batches(assistant, batched(mapped, BATCH), job, workers=workers):
-            report.merge(part.report)
-            if collector is not None and part.gaps is not None:
-                collector.total += part.lines
-                collector.sample.merge(part.gaps)
-            if writer is not None and part.rows is not None:
-                for row in part.rows:
-                    writer.write_row(row)
-            if progress is not None:
-                progress(part.lines)
-    finally:
-        if writer is not None:
-            writer.close()
+    gap_report = None
+    with WorkerPool(assistant, workers) as pool:
+        if collector is not None and pool.workers > 1:
+            # This process waits on the workers meanwhile; naming the clusters needs jieba.
+            preload_segmenter()
+        try:
+            mapped = map_labels(items, label_map(assistant.library.root))
+            for part in pool.map(batched(mapped, BATCH), job):
+                report.merge(part.report)
+                if collector is not None and part.gaps is not None:
+                    collector.total += part.lines
+                    collector.sample.merge(part.gaps)
+                if writer is not None and part.rows is not None:
+                    for row in part.rows:
+                        writer.write_row(row)
+                if progress is not None:
+                    progress(part.lines)
+        finally:
+            if writer is not None:
+                writer.close()
+        if collector is not None:
+            # The sample's texts without a vector are embedded by the workers, which have the
+            # encoder loaded; clustering and naming then run here, after they stop.
+            collector.sample.embed(assistant.encoder,
+                                   encode_chunks=lambda chunks: pool.map(chunks, encode_texts))
+            pool.close()
+            gap_report = collector.report()
     skipped = list(items.skipped) if isinstance(items, UtteranceReader) else []
-    return RunResult(report, collector.report() if collector is not None else None, skipped)
+    return RunResult(report, gap_report, skipped)
