@@ -103,12 +103,16 @@ def run_local(
                   predictions=writer is not None)
     gap_report = None
     with WorkerPool(assistant, workers) as pool:
-        if collector is not None and pool.workers > 1:
-            # This process waits on the workers meanwhile; naming the clusters needs jieba.
-            preload_segmenter()
+        # Naming the clusters needs jieba: with workers, it loads here while they look up,
+        # from their first result on (earlier, it would slow their start by holding the GIL
+        # of the process that hands them their batches).
+        preload = collector is not None and pool.workers > 1
         try:
             mapped = map_labels(items, label_map(assistant.library.root))
             for part in pool.map(batched(mapped, BATCH), job):
+                if preload:
+                    preload_segmenter()
+                    preload = False
                 report.merge(part.report)
                 if collector is not None and part.gaps is not None:
                     collector.total += part.lines
