@@ -65,6 +65,17 @@ def test_a_run_on_workers_embeds_its_gap_sample_there_with_the_same_result(
     assert gaps_to_dict(spread.gaps) == gaps_to_dict(alone.gaps)
 
 
+@pytest.mark.model
+def test_workers_abstain_with_the_parents_thresholds_per_language(library_dir: Path, tmp_path: Path) -> None:
+    assistant = Assistant.load(library=library_dir, index_dir=tmp_path / "index", log=lambda _: None)
+    assistant.thresholds = {"zh": 0.99}  # as calibrated per language: every Chinese line abstains
+    assistant.margins = {"en": 0.05}
+    lines = items(BATCH + 3)
+    alone = list(run_outcomes(assistant, lines))
+    assert any(o.abstained for o in alone) and not all(o.abstained for o in alone)
+    assert list(run_outcomes(assistant, lines, workers=2)) == alone
+
+
 def test_a_worker_pool_outlives_one_map_and_runs_in_process_after_close(library_dir: Path) -> None:
     assistant = Assistant.load(library=library_dir, encoder=HashEncoder(), log=lambda _: None)
     with parallel.WorkerPool(assistant, 2) as pool:

@@ -72,3 +72,12 @@ def test_ray_equals_local(local_ray: None, library_dir: Path, tmp_path: Path) ->
     assert local.gaps is not None and distributed.gaps == local.gaps
     assert (tmp_path / "ray.jsonl").read_text(encoding="utf-8") == (tmp_path / "local.jsonl").read_text(
         encoding="utf-8")
+
+
+def test_an_actor_loads_the_drivers_thresholds_per_language(library_dir: Path) -> None:
+    from assist.batch.ray_engine import load_from_recipe, recipe_of
+
+    assistant = Assistant.load(library=library_dir, encoder=HashEncoder(), log=lambda _: None)
+    assistant.thresholds, assistant.margins = {"zh": 0.7}, {"en": 0.05}
+    actor = load_from_recipe(recipe_of(assistant))
+    assert (actor.threshold, actor.thresholds, actor.margins) == (assistant.threshold, {"zh": 0.7}, {"en": 0.05})

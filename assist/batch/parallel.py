@@ -135,12 +135,18 @@ class WorkerPool:
             source = self.assistant.source
             assert source is not None
             self._pool = context.Pool(self.workers, initializer=_start_worker,
-                                      initargs=(source, self.assistant.threshold, self.top_k))
+                                      initargs=(source, self.assistant.threshold, self.top_k,
+                                                self.assistant.thresholds, self.assistant.margins))
         return self._pool
 
 
-def _start_worker(source: AssistantSource, threshold: float, top_k: int) -> None:
-    """Load the assistant in a worker, on one thread for every numerical library."""
+def _start_worker(
+    source: AssistantSource, threshold: float, top_k: int, thresholds: dict[str, float] | None = None,
+    margins: dict[str, float] | None = None,
+) -> None:
+    """Load the assistant in a worker, on one thread for every numerical library, with the
+    parent's abstention thresholds and redirect margins per language (loading with a given
+    ``threshold`` leaves those out, and the worker would abstain otherwise than the parent)."""
     global _worker
     # Read by assist.encoders.base for every batch; without it a batch would ask for one
     # BLAS thread per core in each worker, and the workers' threads would contend.
@@ -159,6 +165,8 @@ def _start_worker(source: AssistantSource, threshold: float, top_k: int) -> None
         # handed to the first batch instead.
         _worker = (None, error, top_k)
         return
+    assistant.thresholds = dict(thresholds or {})
+    assistant.margins = dict(margins or {})
     # After loading, so that FAISS's BLAS and OpenMP pool are among the libraries limited.
     threadpool_limits(limits=1)
     _worker = (assistant, None, top_k)

@@ -104,17 +104,24 @@ def recipe_of(assistant: Assistant) -> dict[str, Any]:
     encoder object, as in tests) from the library folder and the pickled encoder."""
     if assistant.source is not None:
         source = assistant.source
-        return {"library": source.library, "model": source.model, "index_dir": source.index_dir,
-                "threshold": assistant.threshold}
-    return {"library": assistant.library.root, "encoder": assistant.encoder, "threshold": assistant.threshold}
+        recipe: dict[str, Any] = {"library": source.library, "model": source.model, "index_dir": source.index_dir}
+    else:
+        recipe = {"library": assistant.library.root, "encoder": assistant.encoder}
+    # Per-language thresholds and margins too: loading with a given threshold leaves them out.
+    return {**recipe, "threshold": assistant.threshold, "thresholds": dict(assistant.thresholds),
+            "margins": dict(assistant.margins)}
 
 
 def load_from_recipe(recipe: dict[str, Any]) -> Assistant:
     if "encoder" in recipe:
-        return Assistant.load(library=recipe["library"], encoder=recipe["encoder"], threshold=recipe["threshold"],
-                              log=lambda _: None)
-    return Assistant.load(recipe["library"], recipe["model"], index_dir=recipe["index_dir"], auto_build=False,
-                          threshold=recipe["threshold"], log=lambda _: None)
+        assistant = Assistant.load(library=recipe["library"], encoder=recipe["encoder"],
+                                   threshold=recipe["threshold"], log=lambda _: None)
+    else:
+        assistant = Assistant.load(recipe["library"], recipe["model"], index_dir=recipe["index_dir"],
+                                   auto_build=False, threshold=recipe["threshold"], log=lambda _: None)
+    assistant.thresholds = dict(recipe.get("thresholds", {}))
+    assistant.margins = dict(recipe.get("margins", {}))
+    return assistant
 
 
 def _chunks(items: Iterator[Utterance]) -> Iterator[dict[str, bytes]]:
