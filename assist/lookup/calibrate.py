@@ -33,7 +33,7 @@ from assist.indexing.head import DEFAULT_AGGREGATION, ScenarioHead
 from assist.indexing.store import example_rows
 from assist.library.loader import Library
 from assist.library.out_of_scope import OUT_OF_SCOPE
-from assist.lookup.rank import HEAD_WEIGHT, ScenarioTable, rank_batch
+from assist.lookup.rank import HEAD_WEIGHT, ScenarioTable, rank_arrays
 from assist.lookup.ranker import Ranker
 from assist.lookup.search import Candidates, search_batch
 from assist.text.normalise import normalise
@@ -90,11 +90,11 @@ def cross_validate(library: Library, ranker: Ranker) -> list[Point]:
                 built.blend, built.aggregation, built.lexical_weight)
             head_probs, columns = head.probabilities(vectors[part]), table.head_columns(head.labels)
         families = ["zh" if active[rows[i][0]].language.startswith("zh") else "en" for i in part]
-        ranked = rank_batch(
+        ranked = rank_arrays(
             candidates, table, families, head_probs=head_probs, head_columns=columns,
             head_weight=built.blend if built is not None else HEAD_WEIGHT,
             aggregation=built.aggregation if built is not None else DEFAULT_AGGREGATION,
-        )
+        ).lists()
         for i, family, scenarios in zip(part, families, ranked, strict=True):
             in_scope = [s.score for s in scenarios if s.scenario != OUT_OF_SCOPE]
             out = [s.score for s in scenarios if s.scenario == OUT_OF_SCOPE]

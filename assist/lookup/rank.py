@@ -233,23 +233,6 @@ class RankedArrays:
         return ranked
 
 
-def rank_batch(
-    candidates: Candidates,
-    table: ScenarioTable,
-    families: Sequence[str],
-    segment: str | None = None,
-    channel: str | None = None,
-    head_probs: np.ndarray | None = None,
-    head_columns: np.ndarray | None = None,
-    limit: int = 10,
-    head_weight: float = HEAD_WEIGHT,
-    aggregation: str = "best",
-) -> list[list[ScenarioScore]]:
-    """The ``limit`` best scenarios of each query of a batch (:func:`rank_arrays`, as lists)."""
-    return rank_arrays(candidates, table, families, segment, channel, head_probs, head_columns, limit,
-                       head_weight, aggregation).lists()
-
-
 def rank_arrays(
     candidates: Candidates,
     table: ScenarioTable,
