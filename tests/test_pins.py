@@ -90,8 +90,6 @@ SCAMS = [
 PROBES = Path(__file__).with_name("pin_probes.jsonl")
 """Seven rounds of scams and lookalikes written for the pins, each round before the change it
 measured (docs/safe-answers.md gives the fresh figures); all of them are dev data now."""
-KNOWN_MISSES = {"那个客服跟我说我误开了直播会员，要关闭就得去支付宝借备用金再转给他们"}
-"""Fresh wording the roles do not catch yet (an instruction as 「要关闭就得去…」), left as found."""
 
 
 def dev_texts() -> list[str]:
@@ -212,4 +210,4 @@ def test_probe_rounds_scams_pin_and_lookalikes_do_not(pack: RulePack) -> None:
     pinned = {str(r["text"]) for r in rows if FRAUD in scenarios(pack, str(r["text"]))}
     scams = {str(r["text"]) for r in rows if r["scam"]}
     assert pinned - scams == set()
-    assert scams - pinned == KNOWN_MISSES
+    assert scams - pinned == set()

@@ -43,6 +43,9 @@ OURS = "scam.ours."
 ELSEWHERE = "scam.elsewhere."
 MARKER = "scam.marker."
 PLATFORM = "scam.platform."
+CLAIM = "scam.party.claim."
+CLAIM_REACH = 8
+"""How far after a claim (「自称」, "says he's from") the claimed identity may start."""
 NOT_FOR_PLATFORMS = ("scam.asks.credential.", "scam.asks.remote.")
 """An app asking for a code or to open something is everyday; an app demanding payment is a party."""
 PRONOUNS = frozenset({"他", "她", "他们", "她们", "佢", "佢哋", "那边", "那头", "he", "she", "they"})
@@ -109,6 +112,14 @@ def _follows(hit: Hit, known: Hit) -> bool:
     return 0 <= hit[1].span[0] - known[1].span[1] <= 1
 
 
+def _claimed(hit: Hit, claims: Sequence[Hit]) -> bool:
+    """Whether ``hit`` is an identity someone claims (「自称你们行的人」, "says he's from your bank")
+    or is named inside a stranger's phrase (「婚恋网站上认识的女朋友」): then it is no longer the bank's
+    own staff or a known counterpart."""
+    return any(0 <= hit[1].span[0] - claim[1].span[1] <= CLAIM_REACH or _inside(hit[1], claim[1])
+               or _overlaps(hit[1], claim[1]) for claim in claims)
+
+
 def _pronoun(hit: Hit) -> bool:
     return hit[1].matched_text.strip() in PRONOUNS
 
@@ -148,12 +159,14 @@ def fraud_pattern(hits: Sequence[Hit], has_parts: bool = True) -> list[Hit] | No
     def role(prefix: str) -> list[Hit]:
         return [h for h in hits if h[0].id.startswith(prefix)]
 
-    ours, elsewhere = role(OURS), role(ELSEWHERE)
+    claims = role(CLAIM)
+    ours = [h for h in role(OURS) if not _claimed(h, claims)]
+    elsewhere = role(ELSEWHERE)
     ignored = ours + elsewhere
     rules = [h for h in rules if _apart(h, ignored)]
     asks = [h for h in role(ASKS) if _apart(h, ignored)]
     markers = [h for h in role(MARKER) if _apart(h, elsewhere)]
-    known = [h for h in role(KNOWN) if _apart(h, ours) and not _pronoun(h)]
+    known = [h for h in role(KNOWN) if _apart(h, ours) and not _pronoun(h) and not _claimed(h, claims)]
     party = [h for h in role(PARTY) if _apart(h, ignored) and _apart(h, known)
              and not any(_follows(h, k) for k in known) and not (known and _pronoun(h))]
     platform = [h for h in role(PLATFORM) if _apart(h, ignored)]
