@@ -124,6 +124,20 @@ def _pronoun(hit: Hit) -> bool:
     return hit[1].matched_text.strip() in PRONOUNS
 
 
+def _role(hits: Sequence[Hit], prefix: str) -> list[Hit]:
+    return [h for h in hits if h[0].id.startswith(prefix)]
+
+
+def _ours_and_known(hits: Sequence[Hit]) -> tuple[list[Hit], list[Hit]]:
+    """The bank's own staff and the known counterparts the customer names, less any identity a
+    stranger claims (「自称你们行的人」) or is described by (「婚恋网站上认识的女朋友」)."""
+    claims = _role(hits, CLAIM)
+    ours = [h for h in _role(hits, OURS) if not _claimed(h, claims)]
+    known = [h for h in _role(hits, KNOWN)
+             if _apart(h, ours) and not _pronoun(h) and not _claimed(h, claims)]
+    return ours, known
+
+
 def fraud_pattern(hits: Sequence[Hit], has_parts: bool = True) -> list[Hit] | None:
     """The hits that make a scam pattern (fraud rules first), or None when there is none.
 
@@ -157,16 +171,14 @@ def fraud_pattern(hits: Sequence[Hit], has_parts: bool = True) -> list[Hit] | No
         return None
 
     def role(prefix: str) -> list[Hit]:
-        return [h for h in hits if h[0].id.startswith(prefix)]
+        return _role(hits, prefix)
 
-    claims = role(CLAIM)
-    ours = [h for h in role(OURS) if not _claimed(h, claims)]
+    ours, known = _ours_and_known(hits)
     elsewhere = role(ELSEWHERE)
     ignored = ours + elsewhere
     rules = [h for h in rules if _apart(h, ignored)]
     asks = [h for h in role(ASKS) if _apart(h, ignored)]
     markers = [h for h in role(MARKER) if _apart(h, elsewhere)]
-    known = [h for h in role(KNOWN) if _apart(h, ours) and not _pronoun(h) and not _claimed(h, claims)]
     party = [h for h in role(PARTY) if _apart(h, ignored) and _apart(h, known)
              and not any(_follows(h, k) for k in known) and not (known and _pronoun(h))]
     platform = [h for h in role(PLATFORM) if _apart(h, ignored)]
