@@ -81,6 +81,24 @@ def test_a_negated_clause_is_flagged_only_where_violations_are_negative_statemen
     assert {f.category for f in held} == {"unsafe_transfer_instruction"}
 
 
+def test_the_whole_draft_must_also_reach_the_threshold(tmp_path: Path) -> None:
+    """With the draft as context, a clause is flagged only when the whole draft scores at the
+    threshold too: a clause read alone as a code request, inside calm talk, is not."""
+    signal = tiny_signal(tmp_path)
+    [alone] = signal.flags(["cred please"])
+    assert {f.category for f in alone} == {"credential_request"}
+    assert signal.flags(["cred please"], context="cred please, now") == [alone]
+    assert signal.flags(["cred please"], context="calm words around it") == [[]]
+
+
+def test_adjacent_clauses_are_scored_together() -> None:
+    """Two short clauses, each too short to score alone, are scored as one unit."""
+    from assist.compliance.rules import _Context, _units
+
+    ctx = _Context.of("您放心投，真亏了算我的。")
+    assert [ctx.norm[s:e] for s, e in _units(ctx)] == ["您放心投,真亏了算我的"]
+
+
 def test_training_is_deterministic_and_needs_no_draft_set() -> None:
     data = training_set(*TINY)
     vectors = Axes().encode(list(data.texts))

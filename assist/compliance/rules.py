@@ -362,8 +362,9 @@ class _Plan:
 
 
 def _units(ctx: _Context) -> list[Span]:
-    """What the semantic signal scores: each clause of each sentence (trimmed; spans in
-    normalised text)."""
+    """What the semantic signal scores: each clause of each sentence and each two adjacent
+    clauses of a sentence together (trimmed; spans in normalised text). The pairs let a short
+    clause count (「本钱动不了」 beside what it is said of) and join a thought split by a comma."""
     units: list[Span] = []
     for sentence in ctx.sentences:
         pieces = []
@@ -372,11 +373,16 @@ def _units(ctx: _Context) -> list[Span]:
             pieces.append((left, mark.start()))
             left = mark.end()
         pieces.append((left, sentence.end))
+        trimmed = []
         for start, end in pieces:
             while start < end and ctx.norm[start].isspace():
                 start += 1
             while end > start and ctx.norm[end - 1].isspace():
                 end -= 1
+            if end > start:
+                trimmed.append((start, end))
+        spans = trimmed + [(a[0], b[1]) for a, b in itertools.pairwise(trimmed)]
+        for start, end in spans:
             if long_enough(ctx.norm[start:end]) and (start, end) not in units:
                 units.append((start, end))
     return units
@@ -534,7 +540,8 @@ class RulePack:
         flagged = flagged | {r.category for r in self.rules if r.unless and r.covers("agent")
                              and any(reading.phrase_hits.get(n) for n in r.unless)}
         found: dict[str, Violation] = {}
-        for (start, end), flags in zip(units, signal.flags([ctx.norm[s:e] for s, e in units], negated), strict=True):
+        scored = signal.flags([ctx.norm[s:e] for s, e in units], negated, ctx.norm)
+        for (start, end), flags in zip(units, scored, strict=True):
             for flag in flags:
                 if flag.category in flagged:
                     continue

@@ -214,20 +214,27 @@ class SemanticSignal:
                 out[i] += self.weights.gram[found].sum(axis=0) / np.sqrt(found.size)
         return out
 
-    def flags(self, texts: Sequence[str], negated: Sequence[bool] = ()) -> list[list[SemanticFlag]]:
+    def flags(self, texts: Sequence[str], negated: Sequence[bool] = (),
+              context: str | None = None) -> list[list[SemanticFlag]]:
         """For each text, the categories it is flagged with (possibly several). A text marked in
-        ``negated`` (it holds a negation) is flagged only with :attr:`negation_ok` categories."""
+        ``negated`` (it holds a negation) is flagged only with :attr:`negation_ok` categories.
+        With ``context`` (the whole draft the texts come from), a category is flagged only when
+        the whole draft also scores at its threshold: what surrounds a clause (a warning around
+        it, an explanation, the request it answers) can pull it below."""
         if not texts or not self.thresholds:
             return [[] for _ in texts]
         held = np.zeros(len(texts), dtype=bool)
         held[: len(negated)] = np.asarray(negated, dtype=bool)[: len(texts)]
         normalised = [normalise(t) for t in texts]
-        vectors = np.asarray(self.encoder.encode(normalised), dtype=np.float32)
-        scores = self._scores(vectors, normalised)
+        whole = [normalise(context)] if context is not None else []
+        vectors = np.asarray(self.encoder.encode(normalised + whole), dtype=np.float32)
+        scores = self._scores(vectors, normalised + whole)
         out: list[list[SemanticFlag]] = [[] for _ in texts]
         for j, category in self._columns:
             threshold = self.thresholds[category]
-            hits = scores[:, j] >= threshold
+            if whole and scores[-1, j] < threshold:
+                continue
+            hits = scores[: len(texts), j] >= threshold
             if category not in self.negation_ok:
                 hits &= ~held
             for i in np.flatnonzero(hits):
