@@ -39,11 +39,13 @@ PARTY = "scam.party."
 ASKS = "scam.asks."
 DISENGAGED = "scam.disengaged"
 KNOWN = "scam.known."
+PLACE = "scam.known.place."
 OURS = "scam.ours."
 ELSEWHERE = "scam.elsewhere."
 MARKER = "scam.marker."
 PLATFORM = "scam.platform."
 CLAIM = "scam.party.claim."
+ONLINE = "scam.party.online."
 CLAIM_REACH = 8
 """How far after a claim (「自称」, "says he's from") the claimed identity may start."""
 NOT_FOR_PLATFORMS = ("scam.asks.credential.", "scam.asks.remote.")
@@ -101,6 +103,12 @@ def _overlaps(a: Violation, b: Violation) -> bool:
     return a.span[0] < b.span[1] and b.span[0] < a.span[1]
 
 
+def _starts_in(hit: Hit, other: Hit) -> bool:
+    """Whether ``hit`` starts inside ``other``: an instruction that opens with the bank's own
+    words (「你们客服让我…」 is the bank's; 「叫我去你们网点把…」 only names a place)."""
+    return other[1].span[0] <= hit[1].span[0] < other[1].span[1]
+
+
 def _apart(hit: Hit, others: Sequence[Hit]) -> bool:
     """Whether ``hit`` shares no words with any of ``others``: separate evidence."""
     return not any(_overlaps(hit[1], other[1]) for other in others)
@@ -112,12 +120,14 @@ def _follows(hit: Hit, known: Hit) -> bool:
     return 0 <= hit[1].span[0] - known[1].span[1] <= 1
 
 
-def _claimed(hit: Hit, claims: Sequence[Hit]) -> bool:
+def _claimed(hit: Hit, claims: Sequence[Hit], online: Sequence[Hit] = ()) -> bool:
     """Whether ``hit`` is an identity someone claims (「自称你们行的人」, "says he's from your bank")
-    or is named inside a stranger's phrase (「婚恋网站上认识的女朋友」): then it is no longer the bank's
-    own staff or a known counterpart."""
-    return any(0 <= hit[1].span[0] - claim[1].span[1] <= CLAIM_REACH or _inside(hit[1], claim[1])
-               or _overlaps(hit[1], claim[1]) for claim in claims)
+    or someone met only online, named before or after (「婚恋网站上认识的女朋友」, "my boyfriend, we
+    met online"): then it is no longer the bank's own staff or a known counterpart."""
+    def near(a: Hit, b: Hit) -> bool:  # a starts at most CLAIM_REACH characters after b ends
+        return 0 <= a[1].span[0] - b[1].span[1] <= CLAIM_REACH
+    return (any(near(hit, c) or _overlaps(hit[1], c[1]) for c in claims)
+            or any(near(hit, o) or near(o, hit) or _overlaps(hit[1], o[1]) for o in online))
 
 
 def _pronoun(hit: Hit) -> bool:
@@ -131,10 +141,10 @@ def _role(hits: Sequence[Hit], prefix: str) -> list[Hit]:
 def _ours_and_known(hits: Sequence[Hit]) -> tuple[list[Hit], list[Hit]]:
     """The bank's own staff and the known counterparts the customer names, less any identity a
     stranger claims (「自称你们行的人」) or is described by (「婚恋网站上认识的女朋友」)."""
-    claims = _role(hits, CLAIM)
+    claims, online = _role(hits, CLAIM), _role(hits, ONLINE)
     ours = [h for h in _role(hits, OURS) if not _claimed(h, claims)]
     known = [h for h in _role(hits, KNOWN)
-             if _apart(h, ours) and not _pronoun(h) and not _claimed(h, claims)]
+             if _apart(h, ours) and not _pronoun(h) and not _claimed(h, claims, online)]
     return ours, known
 
 
@@ -177,7 +187,7 @@ def fraud_pattern(hits: Sequence[Hit], has_parts: bool = True) -> list[Hit] | No
     elsewhere = role(ELSEWHERE)
     ignored = ours + elsewhere
     rules = [h for h in rules if _apart(h, ignored)]
-    asks = [h for h in role(ASKS) if _apart(h, ignored)]
+    asks = [h for h in role(ASKS) if not any(_starts_in(h, i) for i in ignored)]
     markers = [h for h in role(MARKER) if _apart(h, elsewhere)]
     party = [h for h in role(PARTY) if _apart(h, ignored) and _apart(h, known)
              and not any(_follows(h, k) for k in known) and not (known and _pronoun(h))]
@@ -185,13 +195,14 @@ def fraud_pattern(hits: Sequence[Hit], has_parts: bool = True) -> list[Hit] | No
     pays = [h for h in asks if not h[0].id.startswith(NOT_FOR_PLATFORMS)]
     clear_markers = [h for h in markers if _apart(h, party)]
     beyond_party = [h for h in rules if not any(_inside(h[1], p[1]) for p in party)
-                    and (_apart(h, party) or any(_inside(m[1], h[1]) for m in clear_markers))]
+                    and (any(_apart(h, [p]) for p in party) or any(_inside(m[1], h[1]) for m in clear_markers))]
     if asks and party:
         return rules + asks + party
     if pays and platform:
         return rules + pays + platform
-    if asks and known:  # a known counterpart's ask is a scam only with a marker
-        return rules + asks + known + markers if markers else None
+    if asks and known:  # a known person's ask is a scam only with a marker; an institution's never
+        people = [h for h in known if not any(_overlaps(h[1], p[1]) for p in role(PLACE))]
+        return rules + asks + people + markers if markers and people else None
     if any(_apart(rule, [ask]) for rule in rules for ask in asks):
         return rules + asks
     if party and beyond_party:
