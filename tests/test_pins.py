@@ -92,6 +92,19 @@ PROBES = Path(__file__).with_name("pin_probes.jsonl")
 measured (docs/safe-answers.md gives the fresh figures); all of them are dev data now."""
 
 
+OUTSIDE = Path(__file__).with_name("pin_probes_outside.jsonl")
+"""442 probes by an outside writer who read none of the project's files (198 scams in progress,
+244 hard negatives by kind: past_scam, hypothetical, call_check, fee, platform, legit_third_party,
+news_or_warning, ordinary), added as found after one fresh measurement (docs/safe-answers.md);
+dev data since."""
+GENUINE_THIRD_PARTY = {
+    "我想给我妈的卡设置一下，假如有人骗她转大额，能不能需要我这边同意",
+    "最近好多人說有AI假冒家人聲音借錢，我想幫我媽的帳戶設大額轉帳通知",
+}
+"""Non-scams of the outside probes that are about someone else's account: the only ones that may
+pin third_party_inquiry."""
+
+
 def dev_texts() -> list[str]:
     texts = [row["text"] for name in PIN_SETS
              for row in map(json.loads, (HELDOUT_DIR / name).read_text("utf-8").splitlines())]
@@ -101,15 +114,21 @@ def dev_texts() -> list[str]:
     return texts
 
 
-def probes() -> list[dict[str, object]]:
-    return [json.loads(line) for line in PROBES.read_text("utf-8").splitlines()]
+def probes(path: Path = PROBES) -> list[dict[str, object]]:
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines()]
 
 
 def test_the_role_examples_and_probes_are_not_copies_of_any_pin_data_set() -> None:
-    seen = dev_texts()
-    for text in NOT_SCAMS + SCAMS + [str(row["text"]) for row in probes()]:
-        closest = max(difflib.SequenceMatcher(None, text, other).ratio() for other in seen)
-        assert closest < 0.7, text
+    texts = NOT_SCAMS + SCAMS + [str(row["text"]) for row in probes() + probes(OUTSIDE)]
+    close = []
+    for other in dev_texts():
+        matcher = difflib.SequenceMatcher(None, "", other)  # indexes ``other`` once
+        for text in texts:
+            matcher.set_seq1(text)
+            # the quick ratios bound ratio from above: only close candidates are measured exactly
+            if matcher.real_quick_ratio() >= 0.7 and matcher.quick_ratio() >= 0.7 and matcher.ratio() >= 0.7:
+                close.append(text)
+    assert close == []
 
 
 @pytest.mark.parametrize("text", NOT_SCAMS)
@@ -211,3 +230,20 @@ def test_probe_rounds_scams_pin_and_lookalikes_do_not(pack: RulePack) -> None:
     scams = {str(r["text"]) for r in rows if r["scam"]}
     assert pinned - scams == set()
     assert scams - pinned == set()
+
+
+def test_outside_probes_every_scam_pins_and_no_lookalike_does(pack: RulePack) -> None:
+    rows = probes(OUTSIDE)
+    assert len(rows) == 442
+    pinned = {str(r["text"]) for r in rows if FRAUD in scenarios(pack, str(r["text"]))}
+    scams = {str(r["text"]) for r in rows if r["scam"]}
+    assert len(scams) == 198
+    assert scams - pinned == set()
+    assert pinned - scams == set()
+
+
+def test_outside_probes_third_party_pins_only_on_someone_elses_account(pack: RulePack) -> None:
+    rows = [r for r in probes(OUTSIDE) if not r["scam"]]
+    third = {str(r["text"]) for r in rows
+             if {"third_party_inquiry", "skip_verification"} & set(scenarios(pack, str(r["text"])))}
+    assert third == GENUINE_THIRD_PARTY

@@ -138,14 +138,15 @@ def _role(hits: Sequence[Hit], prefix: str) -> list[Hit]:
     return [h for h in hits if h[0].id.startswith(prefix)]
 
 
-def _ours_and_known(hits: Sequence[Hit]) -> tuple[list[Hit], list[Hit]]:
-    """The bank's own staff and the known counterparts the customer names, less any identity a
-    stranger claims (「自称你们行的人」) or is described by (「婚恋网站上认识的女朋友」)."""
+def _ours_and_known(hits: Sequence[Hit]) -> tuple[list[Hit], list[Hit], list[Hit]]:
+    """The bank's own staff, the known counterparts and the institutions the customer names,
+    less any identity a stranger claims (「自称你们行的人」, 「一个律师」) or is described by
+    (「婚恋网站上认识的女朋友」)."""
     claims, online = _role(hits, CLAIM), _role(hits, ONLINE)
     ours = [h for h in _role(hits, OURS) if not _claimed(h, claims)]
     known = [h for h in _role(hits, KNOWN)
              if _apart(h, ours) and not _pronoun(h) and not _claimed(h, claims, online)]
-    return ours, known
+    return ours, known, [h for h in known if h[0].id.startswith(PLACE)]
 
 
 def fraud_pattern(hits: Sequence[Hit], has_parts: bool = True) -> list[Hit] | None:
@@ -183,11 +184,12 @@ def fraud_pattern(hits: Sequence[Hit], has_parts: bool = True) -> list[Hit] | No
     def role(prefix: str) -> list[Hit]:
         return _role(hits, prefix)
 
-    ours, known = _ours_and_known(hits)
+    ours, known, places = _ours_and_known(hits)
     elsewhere = role(ELSEWHERE)
     ignored = ours + elsewhere
     rules = [h for h in rules if _apart(h, ignored)]
-    asks = [h for h in role(ASKS) if not any(_starts_in(h, i) for i in ignored)]
+    asks = [h for h in role(ASKS) if not any(_starts_in(h, i) for i in ignored)
+            and not any(_follows(h, p) for p in places)]  # 「医院让先交押金」 is the hospital's
     markers = [h for h in role(MARKER) if _apart(h, elsewhere)]
     party = [h for h in role(PARTY) if _apart(h, ignored) and _apart(h, known)
              and not any(_follows(h, k) for k in known) and not (known and _pronoun(h))]
@@ -201,7 +203,7 @@ def fraud_pattern(hits: Sequence[Hit], has_parts: bool = True) -> list[Hit] | No
     if pays and platform:
         return rules + pays + platform
     if asks and known:  # a known person's ask is a scam only with a marker; an institution's never
-        people = [h for h in known if not any(_overlaps(h[1], p[1]) for p in role(PLACE))]
+        people = [h for h in known if not any(_overlaps(h[1], p[1]) for p in places)]
         return rules + asks + people + markers if markers and people else None
     if any(_apart(rule, [ask]) for rule in rules for ask in asks):
         return rules + asks
