@@ -7,10 +7,11 @@ lookalikes written to sit close to them). No dev or held-out draft takes part.
 
 **Features.** A clause is two vectors side by side: the project's static quick-pass encoder
 (``usem3-static``, ~0.03 ms a clause) and its word and character 1-3-grams (a Latin word or one
-CJK character is a token), hashed into :data:`GRAM_BUCKETS` buckets with CRC-32 (stable across
-runs, unlike Python's ``hash``) and L2-normalised. The static encoder is close to an average of
-token vectors, so it carries paraphrase ("locked in" near "guaranteed"); the grams let a word
-that decides a category (稳, 肯定, skip) weigh more than the average gives it.
+CJK character is a token), hashed into :data:`GRAM_BUCKETS` buckets from their tokens' CRC-32
+(stable across runs, unlike Python's ``hash``; see :func:`grams`) and L2-normalised. The static
+encoder is close to an average of token vectors, so it carries paraphrase ("locked in" near
+"guaranteed"); the grams let a word that decides a category (稳, 肯定, skip) weigh more than the
+average gives it.
 
 **Classifier.** One ridge regression per category (targets +1 for the category's violating
 exemplars, -1 for compliant ones and for other categories' violations), solved in closed form in
@@ -25,6 +26,14 @@ by exemplar position, an exemplar's clauses in its fold; the held-out prediction
 from the one inverse of ``G``): the lowest score at which at most
 :data:`FALSE_FLAG_BUDGET` of the compliant texts would be flagged. Each category's CV recall and
 false-flag rate are kept (:attr:`SemanticSignal.fits`).
+
+**What is scored.** The pack scores each clause of a draft and each two adjacent clauses of a
+sentence together (a short clause such as 「本钱动不了」 counts beside its neighbour), and passes
+the whole draft as context: a category is flagged only when the whole draft scores at its
+threshold too, so a clause that reads as a violation alone but sits inside a warning or an
+explanation is not. Measured on the dev draft sets (semantic signal alone, v1-v6): the pairs
+found 734 of 1,280 violations where clauses alone found 579, and the whole-draft condition took
+the clean drafts flagged from 14 of 653 to 3, for 700 found.
 
 **Negations.** The pack (``RulePack._semantic``) scores plain clauses, leaving those under a
 warning, reported speech, a hypothetical or a verdict to the rules' scope engine, and lets a
@@ -94,14 +103,33 @@ def clauses(text: str) -> list[str]:
     return [c.strip() for c in _CLAUSE.split(text) if long_enough(c.strip())]
 
 
+_TOKEN_HASHES: dict[str, int] = {}
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+"""Odd 64-bit multiplier that mixes a token's hash into the n-gram before it (Fibonacci hashing)."""
+
+
+def _token_hash(token: str) -> int:
+    found = _TOKEN_HASHES.get(token)
+    if found is None:
+        found = zlib.crc32(token.encode("utf-8"))
+        if len(_TOKEN_HASHES) < 200_000:  # CJK characters and words: a bounded vocabulary
+            _TOKEN_HASHES[token] = found
+    return found
+
+
 def grams(text: str) -> np.ndarray:
-    """Sorted bucket numbers of the word/character 1-3-grams of a normalised text."""
+    """Sorted bucket numbers of the word/character 1-3-grams of a normalised text. A token's
+    hash is its CRC-32 (stable across runs, unlike Python's ``hash``); an n-gram's is the
+    (n-1)-gram's times :data:`_MIX` plus the next token's, in 64-bit arithmetic, so a text's
+    grams are three vector operations over its tokens' hashes."""
     tokens = _TOKEN.findall(text.lower())
-    found = {
-        zlib.crc32(" ".join(tokens[i : i + n]).encode("utf-8")) % GRAM_BUCKETS
-        for n in (1, 2, 3) for i in range(len(tokens) - n + 1)
-    }
-    return np.array(sorted(found), dtype=np.int64)
+    if not tokens:
+        return np.zeros(0, dtype=np.int64)
+    first = np.fromiter((_token_hash(t) for t in tokens), dtype=np.uint64, count=len(tokens))
+    second = first[:-1] * _MIX + first[1:]
+    third = second[:-1] * _MIX + first[2:]
+    mixed = np.concatenate((first, second ^ (second >> np.uint64(29)), third ^ (third >> np.uint64(29))))
+    return np.unique((mixed % np.uint64(GRAM_BUCKETS)).astype(np.int64))
 
 
 def gram_matrix(texts: Sequence[str]) -> Any:
@@ -208,10 +236,13 @@ class SemanticSignal:
     def _scores(self, vectors: np.ndarray, texts: Sequence[str]) -> np.ndarray:
         with _ONE_THREAD:  # a few rows: BLAS threads cost more to wake (~15 ms on a busy machine) than they save
             out = vectors @ self.weights.vector + self.weights.bias
-        for i, text in enumerate(texts):
-            found = grams(text)
-            if found.size:
-                out[i] += self.weights.gram[found].sum(axis=0) / np.sqrt(found.size)
+        found = [grams(text) for text in texts]
+        sizes = np.array([f.size for f in found])
+        rows = np.flatnonzero(sizes)
+        if rows.size:  # every text's gram weights summed in one pass over their concatenation
+            starts = np.concatenate(([0], np.cumsum(sizes[rows])[:-1]))
+            summed = np.add.reduceat(self.weights.gram[np.concatenate([found[i] for i in rows])], starts, axis=0)
+            out[rows] += summed / np.sqrt(sizes[rows])[:, None]
         return out
 
     def flags(self, texts: Sequence[str], negated: Sequence[bool] = (),
