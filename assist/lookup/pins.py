@@ -154,23 +154,22 @@ def fraud_pattern(hits: Sequence[Hit], has_parts: bool = True) -> list[Hit] | No
 
     The parts play roles, and a pin needs two of them in separate words:
 
-    * an instruction (``scam.asks.*``: move money, give a code, hand over control, pay to
-      unlock) together with a stranger (``scam.party.*``: a caller, 对方, 自称…的人), a fraud
-      rule in other words than one of the instructions, an app or platform
-      (``scam.platform.*``) for money and fee instructions, or a known counterpart (``scam.known.*``: family, a
-      landlord, a shop) *and* a scam marker (``scam.marker.*``: bail, a frozen account, a
-      prize, a "safe" account): 「房东让我把房租转到他卡上」 is everyday life,
+    * an instruction (``scam.asks.*``: move money, give a code or card data, hand over control,
+      pay to unlock, or be coached, isolated or kept on the line) together with a stranger
+      (``scam.party.*``: a caller, 对方, 自称…的人, someone met online), a fraud rule in other
+      words, an app, platform or scheme (``scam.platform.*``) for money and fee instructions,
+      or a known person (``scam.known.*``: family, a landlord, a boss) *and* a scam marker
+      (``scam.marker.*``): 「房东让我把房租转到他卡上」 is everyday life,
       「外甥说他被拘留了，叫我打保释金」 is not;
     * a stranger and a fraud rule in other words than the stranger's own, or holding a scam
-      marker of its own (「公安」 or 「医保局通知我」 alone is not an instruction;
-      「警官说我涉嫌」 is).
+      marker of its own (「医保局通知我」 alone is not an instruction; 「警官说我涉嫌」 is).
 
-    What is not a third party: the bank's own staff as the customer names them
-    (``scam.ours.*``: 「你们客服」, "your agent"), a pronoun when the customer has named a
-    known counterpart, and another platform's support asking for that platform's own login
-    (``scam.elsewhere.*``: its words count for nothing). ``scam.disengaged`` (the customer
-    ignored, hung up on or did not obey the caller, or tells of a past scam) cancels the
-    pattern: that is a "was this really you?" question, answered by the ranking.
+    Not a third party: the bank's own staff as the customer names them (``scam.ours.*``), a
+    pronoun when the customer named a known person, another platform's own business
+    (``scam.elsewhere.*``), and an institution the customer deals with
+    (``scam.known.place.*``: 「医院让先交押金」). A claimed identity (「自称你们行的人」, 「一个律师」)
+    or a person met online is a stranger whatever they are called. ``scam.disengaged`` (ignored,
+    hung up, did not obey, a past scam, a hypothetical, the news) cancels the pattern.
 
     A pack without any part rules (``has_parts`` false: a library's own pack that switched
     them off) pins on a fraud rule alone, as its authors wrote it.
@@ -180,20 +179,16 @@ def fraud_pattern(hits: Sequence[Hit], has_parts: bool = True) -> list[Hit] | No
         return rules or None
     if any(rule.id == DISENGAGED for rule, _ in hits):
         return None
-
-    def role(prefix: str) -> list[Hit]:
-        return _role(hits, prefix)
-
     ours, known, places = _ours_and_known(hits)
-    elsewhere = role(ELSEWHERE)
+    elsewhere = _role(hits, ELSEWHERE)
     ignored = ours + elsewhere
     rules = [h for h in rules if _apart(h, ignored)]
-    asks = [h for h in role(ASKS) if not any(_starts_in(h, i) for i in ignored)
+    asks = [h for h in _role(hits, ASKS) if not any(_starts_in(h, i) for i in ignored)
             and not any(_follows(h, p) for p in places)]  # 「医院让先交押金」 is the hospital's
-    markers = [h for h in role(MARKER) if _apart(h, elsewhere)]
-    party = [h for h in role(PARTY) if _apart(h, ignored) and _apart(h, known)
+    markers = [h for h in _role(hits, MARKER) if _apart(h, elsewhere)]
+    party = [h for h in _role(hits, PARTY) if _apart(h, ignored) and _apart(h, known)
              and not any(_follows(h, k) for k in known) and not (known and _pronoun(h))]
-    platform = [h for h in role(PLATFORM) if _apart(h, ignored)]
+    platform = [h for h in _role(hits, PLATFORM) if _apart(h, ignored)]
     pays = [h for h in asks if not h[0].id.startswith(NOT_FOR_PLATFORMS)]
     clear_markers = [h for h in markers if _apart(h, party)]
     beyond_party = [h for h in rules if not any(_inside(h[1], p[1]) for p in party)
