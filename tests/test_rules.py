@@ -375,6 +375,41 @@ def test_terminator_closes_a_scope(tmp_path: Path) -> None:
     assert [v.rule_id for v in pack.check("不着急但是验证码告诉我")] == ["cred.ask"]
 
 
+REFUSAL_PACK = """\
+lexicons:
+  refuse: {zh-Hans: [办不了], en: ["can't change"]}
+  offer: {zh-Hans: [帮您], en: [i can]}
+  rightly: {en: [skip]}
+scope:
+  negation: {zh-Hans: [不, 没], en: ["can't", nothing]}
+rules:
+  - id: refusal.bare
+    category: bare_refusal
+    severity: warn
+    applies_to: agent
+    when: {any: [refuse]}
+    unless: [offer, rightly]
+    explanation: 只拒绝不给出路。
+    reference: 测试规范
+    suggestion: 给出替代办法。
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "flagged"),
+    [
+        ("这个办不了，我帮您预约网点", False),       # an alternative offered
+        ("这个办不了，我也没法帮您", True),          # 帮您 under a negation offers nothing
+        ("We can't change it and there's nothing I can do", True),
+        ("We can't change it, but I can book you in", False),
+        ("We can't change or skip the checks", False),  # the refusal's own negation names what it refuses
+    ],
+)
+def test_an_unless_phrase_under_a_negation_does_not_count(tmp_path: Path, text: str, flagged: bool) -> None:
+    pack = lexicon_pack(tmp_path, REFUSAL_PACK)
+    assert bool(pack.check(text)) is flagged
+
+
 def test_examples_run_at_load_and_the_failing_one_is_named(tmp_path: Path) -> None:
     from assist.compliance.explain import example_failures
 

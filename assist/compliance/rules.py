@@ -301,6 +301,17 @@ class _Reading:
             self._scopes[index] = scopes(self.ctx.norm, (sentence.start, sentence.end), self.inside(index))
         return self._scopes[index]
 
+    def negated(self, span: Span, besides: list[Span]) -> bool:
+        """Whether a negation scope governs ``span``, opened by a trigger outside it and outside
+        ``besides`` (a hit's pieces): "nothing I can do" holds "i can" but offers nothing, while
+        the negation of a refusal itself names what is refused ("not able to skip")."""
+        starts = [sentence.start for sentence in self.ctx.sentences]
+        index = bisect_right(starts, span[0]) - 1
+        if index < 0 or span[1] > self.ctx.sentences[index].end:
+            return False
+        return any(sc.kind == "negation" and sc.governs(span) and not _overlap(sc.trigger, span)
+                   and not any(_overlap(sc.trigger, p) for p in besides) for sc in self.scopes(index))
+
     def scopes_longest_first(self, index: int) -> list[ScopeSpan]:
         """The scopes of sentence ``index``, longest trigger first (the one a cancellation names)."""
         if index not in self._longest_first:
@@ -627,7 +638,7 @@ class RulePack:
             for rule, triggers in candidates:
                 for hit in itertools.islice(_rule_hits(rule, triggers, ctx, sentence, inside), MAX_HITS_PER_SENTENCE):
                     found = reading.scopes_longest_first(index) if rule.respects else []
-                    yield hit, _cancelled(hit, ctx, sentence, reading.phrase_hits, found)
+                    yield hit, _cancelled(hit, reading, sentence, found)
 
     def _plan(self, audience: Audience) -> _Plan:
         cache = self._plans
@@ -758,10 +769,10 @@ def _all_hits(rule: Rule, trigger: Trigger, ctx: _Context, sentence: _Sentence,
         yield Hit(rule, start, end, trigger, tuple(group))
 
 
-def _cancelled(hit: Hit, ctx: _Context, sentence: _Sentence,
-               phrase_hits: Mapping[str, list[Span]], found: list[ScopeSpan]) -> str | None:
+def _cancelled(hit: Hit, reading: _Reading, sentence: _Sentence, found: list[ScopeSpan]) -> str | None:
     """What cancels ``hit``: a scope (of ``found``, longest trigger first), an ``unless``
     lexicon or an older-format exception."""
+    ctx, phrase_hits = reading.ctx, reading.phrase_hits
     rule = hit.rule
     pieces = [span for _, span in hit.pieces] or [(hit.start, hit.end)]
     if rule.respects:
@@ -778,8 +789,11 @@ def _cancelled(hit: Hit, ctx: _Context, sentence: _Sentence,
     for name in rule.unless:
         for s, e in phrase_hits.get(name, ()):
             # An unless phrase overlapping the hit is part of it ("i can" in "nothing i can do",
-            # 帮您 in 没办法帮您) unless it holds the whole hit (没办法 in 没办法保证).
-            if not any(_overlap((s, e), p) and not (s <= p[0] and p[1] <= e) for p in pieces):
+            # 帮您 in 没办法帮您) unless it holds the whole hit (没办法 in 没办法保证); one under a
+            # negation says the opposite ("there's nothing I can do", 也帮不了您).
+            if any(_overlap((s, e), p) and not (s <= p[0] and p[1] <= e) for p in pieces):
+                continue
+            if not reading.negated((s, e), pieces):
                 return f"unless {name} 「{ctx.norm[s:e]}」"
     for exception in rule.exceptions:
         if exception.regex.search(_exception_piece(exception.scope, ctx, sentence, hit)):
