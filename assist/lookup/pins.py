@@ -115,9 +115,9 @@ def _apart(hit: Hit, others: Sequence[Hit]) -> bool:
 
 
 def _follows(hit: Hit, known: Hit) -> bool:
-    """Whether ``hit`` names someone of ``known`` (「学校老师」, 「学校的老师」): it starts at most one
-    character after the known counterpart ends."""
-    return 0 <= hit[1].span[0] - known[1].span[1] <= 1
+    """Whether ``hit`` names someone of ``known`` (「学校老师」, 「学校的老师」: the known phrase holds its
+    「的」): it starts right where the known counterpart ends (「外婆说有个…」 is someone else)."""
+    return hit[1].span[0] == known[1].span[1]
 
 
 def _claimed(hit: Hit, claims: Sequence[Hit], online: Sequence[Hit] = ()) -> bool:
@@ -183,8 +183,8 @@ def fraud_pattern(hits: Sequence[Hit], has_parts: bool = True) -> list[Hit] | No
     elsewhere = _role(hits, ELSEWHERE)
     ignored = ours + elsewhere
     rules = [h for h in rules if _apart(h, ignored)]
-    asks = [h for h in _role(hits, ASKS) if not any(_starts_in(h, i) for i in ignored)
-            and not any(_follows(h, p) for p in places)]  # 「医院让先交押金」 is the hospital's
+    asks = [h for h in _role(hits, ASKS) if not any(_starts_in(h, i) for i in ignored)  # an institution's
+            and not any(_follows(h, p) or _follows(p, h) for p in places)]  # ask or destination
     markers = [h for h in _role(hits, MARKER) if _apart(h, elsewhere)]
     party = [h for h in _role(hits, PARTY) if _apart(h, ignored) and _apart(h, known)
              and not any(_follows(h, k) for k in known) and not (known and _pronoun(h))]
