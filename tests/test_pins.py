@@ -11,7 +11,7 @@ import pytest
 
 from assist.compliance.rule_files import load_rule_pack
 from assist.compliance.rules import RulePack
-from assist.library.loader import SHIPPED_LIBRARY
+from assist.library.loader import SHIPPED_LIBRARY, load_library
 from assist.lookup.pins import FRAUD, customer_pins
 
 KNOWN = {FRAUD, "skip_verification", "third_party_inquiry", "complaint_severe"}
@@ -247,3 +247,14 @@ def test_outside_probes_third_party_pins_only_on_someone_elses_account(pack: Rul
     third = {str(r["text"]) for r in rows
              if {"third_party_inquiry", "skip_verification"} & set(scenarios(pack, str(r["text"])))}
     assert third == GENUINE_THIRD_PARTY
+
+
+def test_the_shipped_librarys_own_examples_pin_fraud_exactly_on_the_fraud_scenario(pack: RulePack) -> None:
+    """The library's customer phrasings are lookalikes too: 「有人打电话说是银行的，问我卡号，我没告诉他」
+    is a phishing check, not a scam in progress. A new example that breaks this names a role gap."""
+    library = load_library(SHIPPED_LIBRARY)
+    examples = [(script.scenario, text) for script in library.scripts for text in script.examples or ()]
+    assert len(examples) > 2000
+    missed = [t for scenario, t in examples if scenario == FRAUD and FRAUD not in scenarios(pack, t)]
+    false = [(scenario, t) for scenario, t in examples if scenario != FRAUD and FRAUD in scenarios(pack, t)]
+    assert (missed, false) == ([], [])
