@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
+import threading
 from collections import deque
 from pathlib import Path
 
@@ -37,6 +41,82 @@ def test_two_workers_give_the_outcomes_of_one_process(library_dir: Path, tmp_pat
     spread = list(run_outcomes(assistant, lines, lambda batch, _: seen.append(len(batch)), workers=2))
     assert spread == alone
     assert seen == [BATCH, BATCH, BATCH, 5]  # on_batch still sees every batch, in order
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("start", ["fork", "spawn"])
+def test_forked_and_spawned_workers_give_the_run_of_one_process(
+    library_dir: Path, tmp_path: Path, start: parallel.StartMethod, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assistant = Assistant.load(library=library_dir, index_dir=tmp_path / "index", log=lambda _: None)
+    lines = items(2 * BATCH + 3) + [Utterance(f"今天天气怎么样，电话1380013{i:04d}", "weather") for i in range(20)]
+    alone = run_local(assistant, lines)
+    pools: list[parallel.WorkerPool] = []
+    real = parallel.WorkerPool
+
+    def recorded(*args: object, **options: object) -> parallel.WorkerPool:
+        pool = real(*args, **{**options, "start": start})  # type: ignore[arg-type]
+        pools.append(pool)
+        return pool
+
+    monkeypatch.setattr("assist.batch.runner.WorkerPool", recorded)
+    spread = run_local(assistant, lines, workers=2)
+    assert [pool.forked for pool in pools] == [start == "fork"]
+    assert spread.summary == alone.summary
+    assert alone.gaps is not None and spread.gaps is not None
+    assert gaps_to_dict(spread.gaps) == gaps_to_dict(alone.gaps)
+
+
+def test_workers_are_forked_only_while_no_other_thread_runs() -> None:
+    assert parallel.fork_is_safe() == (threading.active_count() == 1)
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        assert not parallel.fork_is_safe()  # a lock held by that thread would stay held in a child
+    finally:
+        release.set()
+        other.join()
+
+
+def test_a_forked_worker_of_a_process_that_ran_openmp_does_not_hang() -> None:
+    """GNU OpenMP's pool does not survive a fork: without the one-thread limit, a worker forked
+    from a process that ran a parallel region (FAISS k-means here) waits forever in its first.
+    Run in a fresh interpreter, which has no other thread (this one may: no fork here)."""
+    script = textwrap.dedent("""
+        import os, sys, time
+        import faiss, numpy as np
+        from threadpoolctl import threadpool_info, threadpool_limits
+        from assist.batch import parallel
+
+        if not any(pool["user_api"] == "openmp" for pool in threadpool_info()):
+            print("no-openmp")
+            sys.exit(0)
+        points = np.random.default_rng(0).random((4000, 16), dtype=np.float32)
+        def cluster():
+            faiss.Kmeans(16, 8, niter=3, seed=1).train(points)
+        with threadpool_limits(limits=2):
+            cluster()  # a parallel region on two threads: the pool now exists here
+        assert parallel.fork_is_safe()
+        pid = os.fork()
+        if pid == 0:  # what a forked worker does first, then OpenMP work
+            parallel._one_thread_each()
+            cluster()
+            os._exit(0)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                print("exit", os.waitstatus_to_exitcode(status))
+                sys.exit(0)
+            time.sleep(0.05)
+        os.kill(pid, 9)
+        print("hung")
+    """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True)
+    if result.stdout.strip() == "no-openmp":
+        pytest.skip("no OpenMP library is loaded with FAISS here")
+    assert result.stdout.strip() == "exit 0"
 
 
 @pytest.mark.model

@@ -7,10 +7,19 @@ batches on one thread, so every step runs on every core; on the 2-core
 benchmark machine two workers evaluate about 1.4 to 1.6 times as many
 utterances a second as one process (see ``assist bench``).
 
-Workers are started fresh (``spawn``, on every platform) and load the same
-library, index and model from disk, which takes about a second; a forked
-worker would inherit the parent's OpenMP thread pool (FAISS's BLAS), which
-does not survive a fork. Only texts and suggestions cross between processes.
+On Linux, workers are forked from the process that has already loaded the
+assistant, so they start at once with its library, index, model and thresholds
+(copy-on-write: nothing is loaded twice). Elsewhere, or when this process runs
+other threads (a fork copies only the calling thread, and a lock another one held
+stays held in the child), they are started fresh (``spawn``) and load the same
+library, index and model from disk, about a second more before the first batch.
+
+A forked worker first limits every thread pool to one thread: GNU OpenMP's pool
+(FAISS and its BLAS) does not survive a fork, and a child of a process that ran an
+OpenMP parallel region hangs at its first region on more than one thread. It then
+runs every job inside :func:`assist.encoders.threads.capped_blas_threads` ``(1)``,
+as a spawned worker's model does with ``ASSIST_BLAS_THREADS=1``, so both compute
+the same bits. Only texts and results cross between processes.
 """
 
 from __future__ import annotations
@@ -18,7 +27,7 @@ from __future__ import annotations
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 from assist.errors import AssistError
 
@@ -34,6 +43,9 @@ input is never read far ahead (memory stays bounded by the batch size)."""
 PARALLEL_FROM_LINES = 5_000
 """Inputs shorter than this are evaluated in-process: starting the workers (about a
 second) would cost more than the second core saves."""
+
+StartMethod = Literal["auto", "fork", "spawn"]
+"""How a pool starts its workers: ``auto`` forks where :func:`fork_is_safe`, else spawns."""
 
 B = TypeVar("B")
 R = TypeVar("R")
@@ -87,11 +99,21 @@ class WorkerPool:
     another process cannot load, every job runs in this process. Use as a context manager:
     the processes start at the first :meth:`map` and stop on leaving."""
 
-    def __init__(self, assistant: Assistant, workers: int, *, top_k: int = 3) -> None:
+    def __init__(self, assistant: Assistant, workers: int, *, top_k: int = 3, start: StartMethod = "auto") -> None:
         self.assistant = assistant
         self.workers = workers if assistant.source is not None else 1
         self.top_k = top_k
+        self.start = start
+        self.forked = False
+        """Whether the workers were forked from this process (set when they start)."""
         self._pool: Pool | None = None
+
+    def begin(self) -> WorkerPool:
+        """Start the worker processes now (e.g. before this process starts a thread, which
+        would rule out forking them); :meth:`map` otherwise starts them at its first batch."""
+        if self.workers > 1:
+            self._started()
+        return self
 
     def __enter__(self) -> WorkerPool:
         return self
@@ -131,6 +153,11 @@ class WorkerPool:
         if self._pool is None:
             import multiprocessing
 
+            self.forked = self.start == "fork" or (self.start == "auto" and fork_is_safe())
+            if self.forked:
+                self._pool = multiprocessing.get_context("fork").Pool(
+                    self.workers, initializer=_start_forked_worker, initargs=(self.assistant, self.top_k))
+                return self._pool
             context = multiprocessing.get_context("spawn")
             source = self.assistant.source
             assert source is not None
@@ -138,6 +165,35 @@ class WorkerPool:
                                       initargs=(source, self.assistant.threshold, self.top_k,
                                                 self.assistant.thresholds, self.assistant.margins))
         return self._pool
+
+
+def fork_is_safe() -> bool:
+    """Whether worker processes may be forked from this one: on Linux (elsewhere system
+    libraries such as macOS's do not support it), and only while no other thread runs here."""
+    import multiprocessing
+    import sys
+    import threading
+
+    return (sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+            and threading.active_count() == 1)
+
+
+def _one_thread_each() -> None:
+    """Every numerical library on one thread in this worker (see the module's docstring)."""
+    # Read by assist.encoders.threads for every batch; without it a batch would ask for one
+    # BLAS thread per core in each worker, and the workers' threads would contend.
+    os.environ["ASSIST_BLAS_THREADS"] = "1"
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1)
+
+
+def _start_forked_worker(assistant: Assistant, top_k: int) -> None:
+    """A forked worker: the parent's assistant as it is (thresholds and margins included),
+    with one thread for every pool, set before anything here may start a parallel region."""
+    global _worker
+    _one_thread_each()
+    _worker = (assistant, None, top_k)
 
 
 def _start_worker(
@@ -148,11 +204,7 @@ def _start_worker(
     parent's abstention thresholds and redirect margins per language (loading with a given
     ``threshold`` leaves those out, and the worker would abstain otherwise than the parent)."""
     global _worker
-    # Read by assist.encoders.base for every batch; without it a batch would ask for one
-    # BLAS thread per core in each worker, and the workers' threads would contend.
-    os.environ["ASSIST_BLAS_THREADS"] = "1"
-    from threadpoolctl import threadpool_limits
-
+    os.environ["ASSIST_BLAS_THREADS"] = "1"  # before loading: the model then wants no helper thread
     from assist.lookup.assistant import Assistant
 
     try:
@@ -168,21 +220,29 @@ def _start_worker(
     assistant.thresholds = dict(thresholds or {})
     assistant.margins = dict(margins or {})
     # After loading, so that FAISS's BLAS and OpenMP pool are among the libraries limited.
-    threadpool_limits(limits=1)
+    _one_thread_each()
     _worker = (assistant, None, top_k)
 
 
 def _suggest(texts: list[str]) -> list[Suggestion]:
+    from assist.encoders.threads import capped_blas_threads
+
     assistant, error, top_k = _worker
     if error is not None:
         raise error
     assert assistant is not None, "called outside a worker started by suggest_batches"
-    return assistant.suggest_many(texts, top_k=top_k)
+    with capped_blas_threads(1):
+        return assistant.suggest_many(texts, top_k=top_k)
 
 
 def _run(job: Callable[[Assistant, B], R], batch: B) -> R:
+    from assist.encoders.threads import capped_blas_threads
+
     assistant, error, _ = _worker
     if error is not None:
         raise error
     assert assistant is not None, "called outside a worker started by map_batches"
-    return job(assistant, batch)
+    # One thread, helper threads included: a forked worker's model was loaded by a parent
+    # that may use every core (a spawned worker's was loaded for one thread).
+    with capped_blas_threads(1):
+        return job(assistant, batch)

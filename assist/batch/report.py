@@ -15,18 +15,18 @@ from __future__ import annotations
 import io
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 from rich.table import Table
 from rich.text import Text
 
 from assist.batch.evaluate import OUT_OF_SCOPE
 from assist.batch.gaps import NEEDS_EXAMPLES, NEW_TOPIC, GapCluster, GapReport
 from assist.text.redact import redact
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 REPORT_FILE = "report.md"
 COVERAGE_CHART = "coverage_per_scenario.png"
@@ -125,7 +125,17 @@ def render_charts(summary: Mapping[str, Any], top: int) -> dict[str, bytes]:
     return charts
 
 
+def _figure(**options: Any) -> Figure:
+    """A new figure. matplotlib is imported by the first chart, not with this module: a run
+    without ``--report`` draws none and need not wait for it (~0.3 s of a 20,000-line run)."""
+    from matplotlib.figure import Figure
+
+    return Figure(**options)
+
+
 def _png(figure: Figure) -> bytes:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     FigureCanvasAgg(figure)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
@@ -135,6 +145,8 @@ def _png(figure: Figure) -> bytes:
 def coverage_chart(summary: Mapping[str, Any], top: int) -> bytes:
     """Answered volume per scenario and one bar for all abstentions: the figures of the
     volume table, bar for row; top-1 accuracy beside it when labelled."""
+    from matplotlib.ticker import MaxNLocator
+
     rows = scenario_rows(summary, top)
     volume = _counts(summary, "volume")
     labelled = is_labelled(summary)
@@ -144,7 +156,7 @@ def coverage_chart(summary: Mapping[str, Any], top: int) -> bytes:
     answered.append(0.0)
     abstained = [0.0] * len(rows) + [volume.get(OUT_OF_SCOPE, 0.0)]
     height = max(3.0, 0.3 * len(labels) + 1.4)
-    figure = Figure(figsize=(11 if labelled else 8, height))
+    figure = _figure(figsize=(11 if labelled else 8, height))
     grid = figure.add_gridspec(1, 2, width_ratios=(3, 2)) if labelled else figure.add_gridspec(1, 1)
     axis = figure.add_subplot(grid[0, 0])
     positions = list(range(len(labels)))
@@ -195,7 +207,7 @@ def confusion_chart(summary: Mapping[str, Any], top: int) -> bytes:
         grid[labels.index(label), column] += count
     shares = grid / np.maximum(grid.sum(axis=1, keepdims=True), 1)
     size = max(4.0, 0.42 * len(columns) + 2.5)
-    figure = Figure(figsize=(size + 1.5, max(3.5, 0.4 * len(labels) + 2.2)))
+    figure = _figure(figsize=(size + 1.5, max(3.5, 0.4 * len(labels) + 2.2)))
     axis = figure.add_subplot(1, 1, 1)
     image = axis.imshow(shares, cmap="Blues", vmin=0, vmax=1, aspect="auto")
     for (row, column), cell in np.ndenumerate(grid):
@@ -239,7 +251,7 @@ def histogram_chart(summary: Mapping[str, Any]) -> bytes:
     counts = _histogram(summary) or [0] * 20
     width = 1.0 / len(counts)
     threshold = _number(summary, "threshold")
-    figure = Figure(figsize=(8, 3.6))
+    figure = _figure(figsize=(8, 3.6))
     axis = figure.add_subplot(1, 1, 1)
     lefts = [i * width for i in range(len(counts))]
     colours = [BELOW_COLOUR if left + width <= threshold else ANSWERED_COLOUR for left in lefts]

@@ -225,9 +225,24 @@ def progress_bar(total: int | None) -> Iterator[Callable[[int], None]]:
     quiet = not err.is_terminal or (total is not None and total < 2_000)
     columns = (TextColumn("evaluating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TimeRemainingColumn())
-    with Progress(*columns, console=err, transient=True, disable=quiet) as progress:
-        task = progress.add_task("evaluating", total=total)
-        yield lambda n: progress.advance(task, n)
+    progress = Progress(*columns, console=err, transient=True, disable=quiet)
+    task = progress.add_task("evaluating", total=total)
+    shown = False
+
+    def advance(lines: int) -> None:
+        # The bar (and its refresh thread) starts with the first batch's result, after the
+        # worker processes have started: they are forked only while no other thread runs.
+        nonlocal shown
+        if not shown:
+            progress.start()
+            shown = True
+        progress.advance(task, lines)
+
+    try:
+        yield advance
+    finally:
+        if shown:
+            progress.stop()
 
 
 def count_lines(path: Path) -> int | None:

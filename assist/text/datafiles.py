@@ -27,6 +27,7 @@ import json
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -293,7 +294,14 @@ def read_utterances(
 def clean_label(label: object) -> str | None:
     if not isinstance(label, str) or not label.strip():
         return None
-    return redact(label.strip())
+    return _redacted_label(label.strip())
+
+
+@lru_cache(maxsize=1024)
+def _redacted_label(label: str) -> str:
+    """A file's labels repeat (a few hundred scenario names over millions of lines), and
+    redacting each line's again was most of the cost of reading a labelled file."""
+    return redact(label)
 
 
 def clean_id(ident: object) -> str | None:
