@@ -410,6 +410,17 @@ def test_an_unless_phrase_under_a_negation_does_not_count(tmp_path: Path, text: 
     assert bool(pack.check(text)) is flagged
 
 
+def test_a_clause_with_its_own_negation_does_not_continue_the_list(tmp_path: Path) -> None:
+    text = REFUSAL_PACK.replace("negation: {zh-Hans: [不, 没], en: [\"can't\", nothing]}",
+                                "negation: {zh-Hans: [不, 没], en: [\"can't\", nothing, \"not\"]}\n"
+                                "  continuation: {zh-Hans: [也], en: [and]}")
+    pack = lexicon_pack(tmp_path, text)
+    assert [v.rule_id for v in pack.check("Not our fault, and we can't change it")] == ["refusal.bare"]
+    assert [v.rule_id for v in pack.check("不是我们的错，也办不了")] == ["refusal.bare"]
+    # a clause without a negation of its own still continues the negated list
+    assert lexicon_pack(tmp_path / "list").check("我们不会问别的，也验证码告诉我") == []
+
+
 def test_examples_run_at_load_and_the_failing_one_is_named(tmp_path: Path) -> None:
     from assist.compliance.explain import example_failures
 

@@ -10,7 +10,8 @@ Kinds of scope, and how far each reaches from its trigger:
 
 ``negation`` (不会, 没有, never, don't)
     forward to the end of its clause, and on over a comma while the next clause
-    continues the list (holds a ``scope.continuation``: 也, 或者, or, nor).
+    continues the list (holds a ``scope.continuation``: 也, 或者, or, nor) and has no
+    negation of its own (which then governs that clause alone).
 ``hypothetical`` (如果有人, 万一对方, if someone)
     the same reach as a negation.
 ``prohibition`` (请勿, 千万不要, 切勿, never share)
@@ -83,6 +84,8 @@ def scopes(text: str, bounds: Span, hits: Mapping[str, list[Span]]) -> list[Scop
     pseudo = inside("scope.pseudo")
     terminators = inside("scope.terminator")
     continuations = {h[0] for h in inside("scope.continuation")}
+    negations = [t[0] for t in inside("scope.negation")
+                 if not any(_overlaps(t, p) and not _contains(t, p) for p in pseudo)]
     found: list[ScopeSpan] = []
     for kind in SCOPE_KINDS:
         for trigger in inside(f"scope.{kind}"):
@@ -96,7 +99,10 @@ def scopes(text: str, bounds: Span, hits: Mapping[str, list[Span]]) -> list[Scop
                 end = last
             else:
                 end = _clause_end(text, start, last)
-                while end < last and _continues(text, end + 1, last, continuations):
+                # A clause continues the list unless it has a negation of its own, which then
+                # governs it alone: "not our fault, and we can't do anything" is a refusal.
+                while (end < last and _continues(text, end + 1, last, continuations)
+                       and not any(end < n < _clause_end(text, end + 1, last) for n in negations)):
                     end = _clause_end(text, end + 1, last)
             stop = min((t[0] for t in terminators if start <= t[0] < end), default=end)
             found.append(ScopeSpan(kind, trigger, start, stop))
