@@ -40,6 +40,7 @@ ASKS = "scam.asks."
 DISENGAGED = "scam.disengaged"
 KNOWN = "scam.known."
 PLACE = "scam.known.place."
+DOING = "scam.doing."
 OURS = "scam.ours."
 ELSEWHERE = "scam.elsewhere."
 MARKER = "scam.marker."
@@ -204,6 +205,9 @@ def fraud_pattern(hits: Sequence[Hit], has_parts: bool = True) -> list[Hit] | No
         return rules + asks
     if party and beyond_party:
         return rules + party
+    doing = _role(hits, DOING)  # paying right now, told by a stranger or a scheme with a pretext
+    if doing and clear_markers and (party or platform):
+        return rules + doing + (party or platform) + clear_markers
     return None
 
 
