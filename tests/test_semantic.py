@@ -211,6 +211,9 @@ def test_every_category_is_fitted_within_its_false_flag_budget(pack: RulePack) -
 def test_no_exemplar_is_close_to_a_labelled_draft(pack: RulePack) -> None:
     """Exemplars are written fresh: none within difflib ratio 0.7 of a dev or measured held-out
     draft (a frozen set not yet measured is never read here)."""
+    files = {path.name for path in (SHIPPED_LIBRARY / "rules").glob("exemplars*.yaml")}
+    assert "exemplars_outside.yaml" in files
+    assert {Path(e.source).name for e in pack.exemplars} >= files  # every exemplar file is read, so checked
     present = [p for p in LABELLED_DRAFTS if p.is_file()]
     if not present:
         pytest.skip("no labelled draft set beside the checkout")
