@@ -88,7 +88,7 @@ SCAMS = [
 
 
 PROBES = Path(__file__).with_name("pin_probes.jsonl")
-"""Seven rounds of scams and lookalikes written for the pins, each round before the change it
+"""Thirteen rounds of scams and lookalikes written for the pins, each round before the change it
 measured (docs/safe-answers.md gives the fresh figures); all of them are dev data now."""
 
 
