@@ -135,6 +135,17 @@ def _pronoun(hit: Hit) -> bool:
     return hit[1].matched_text.strip() in PRONOUNS
 
 
+def _strangers_asks(asks: list[Hit], known: list[Hit], hits: Sequence[Hit]) -> list[Hit]:
+    """The instructions not spoken by the known person: with a known person named, a directive
+    right after 他/她/佢 is theirs (「我儿子在国外被警察罚款了，他让我帮他交罚款」); a reported
+    「他说…」 may relay a stranger."""
+    if not known:
+        return asks
+    pronouns = [h for h in _role(hits, PARTY) if h[1].matched_text.strip() in ("他", "她", "佢")]
+    return [a for a in asks if not (a[1].matched_text[:1] in "让叫要逼催请"
+                                    and any(a[1].span[0] == p[1].span[1] for p in pronouns))]
+
+
 def _role(hits: Sequence[Hit], prefix: str) -> list[Hit]:
     return [h for h in hits if h[0].id.startswith(prefix)]
 
@@ -172,8 +183,7 @@ def fraud_pattern(hits: Sequence[Hit], has_parts: bool = True) -> list[Hit] | No
     or a person met online is a stranger whatever they are called. ``scam.disengaged`` (ignored,
     hung up, did not obey, a past scam, a hypothetical, the news) cancels the pattern.
 
-    A pack without any part rules (``has_parts`` false: a library's own pack that switched
-    them off) pins on a fraud rule alone, as its authors wrote it.
+    A pack without any part rules (``has_parts`` false) pins on a fraud rule alone.
     """
     rules = sorted((h for h in hits if h[0].pin == FRAUD), key=lambda h: (_shipped(h[0]), h[1].span))
     if not has_parts:
@@ -194,8 +204,8 @@ def fraud_pattern(hits: Sequence[Hit], has_parts: bool = True) -> list[Hit] | No
     clear_markers = [h for h in markers if _apart(h, party)]
     beyond_party = [h for h in rules if not any(_inside(h[1], p[1]) for p in party)
                     and (any(_apart(h, [p]) for p in party) or any(_inside(m[1], h[1]) for m in clear_markers))]
-    if asks and party:
-        return rules + asks + party
+    if party and (strangers := _strangers_asks(asks, known, hits)):
+        return rules + strangers + party
     if pays and platform:
         return rules + pays + platform
     if asks and known:  # a known person's ask is a scam only with a marker; an institution's never
