@@ -194,8 +194,8 @@ def fraud_pattern(hits: Sequence[Hit], has_parts: bool = True) -> list[Hit] | No
     elsewhere = _role(hits, ELSEWHERE)
     ignored = ours + elsewhere
     rules = [h for h in rules if _apart(h, ignored)]
-    asks = [h for h in _role(hits, ASKS) if not any(_starts_in(h, i) for i in ignored)  # an institution's
-            and not any(_follows(h, p) or _follows(p, h) for p in places)]  # ask or destination
+    asks = [h for h in _role(hits, ASKS) if not any(_starts_in(h, i) for i in ignored)  # nor an
+            and not any(_follows(h, p) or _starts_in(h, p) or _follows(p, h) for p in places)]  # institution's
     markers = [h for h in _role(hits, MARKER) if _apart(h, elsewhere)]
     party = [h for h in _role(hits, PARTY) if _apart(h, ignored) and _apart(h, known)
              and not any(_follows(h, k) for k in known) and not (known and _pronoun(h))]
