@@ -82,11 +82,12 @@ VERSION = 2
 RIDGE = 0.3
 """Ridge penalty of the dual system ``K + RIDGE * I`` (features are unit vectors)."""
 FOLDS = 10
-FALSE_FLAG_BUDGET = 0.005
+FALSE_FLAG_BUDGET = 0.006
 """Most compliant texts (a fraction) a category's threshold may flag in cross-validation. Checked
 on the dev drafts (a calibration on dev data, one number): the largest of 0.4, 0.5, 0.6 and 0.75 %
 at which the signal alone flags at most 2 % of the 653 clean drafts of drafts_v1-v6 and at most
-3 % of any one set's (0.5 %: 9, 1.4 %, v1 the most with 3 of 116; 0.6 %: 13, v1 4 of 116)."""
+3 % of any one set's (0.6 %: 10, 1.5 %, v1 and v3 3 each; 0.75 %: 13, v3 4 of 107; 0.5 %: 6,
+776 of 1,280 violations found against 797 at 0.6 %)."""
 GRAM_BUCKETS = 1 << 15
 MIN_UNIT = 8
 """Least content a scored text needs (CJK characters, plus two per Latin word): a fragment such
