@@ -40,7 +40,6 @@ import hashlib
 import heapq
 import math
 import re
-import threading
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -54,13 +53,14 @@ import yaml
 from assist.atomic_write import SHARED_FILE_MODE, write_atomic
 from assist.batch.decide import DecidedBatch, Decision
 from assist.batch.evaluate import run_outcomes
+from assist.batch.terms import salient_candidates
 from assist.errors import InputError
 from assist.library.loader import LANGUAGES
 from assist.limits import MAX_TEXT_FIELD_CHARS
 from assist.lookup.assistant import Assistant
 from assist.text.datafiles import Utterance
 from assist.text.normalise import language_family, normalise
-from assist.text.redact import PLACEHOLDERS, redact
+from assist.text.redact import redact
 
 LOW_CONFIDENCE_MARGIN = 0.15
 """Answered utterances scoring below threshold + this margin count as gaps too."""
@@ -83,37 +83,12 @@ SAMPLE_POINTS = 2_000
 recurring gap of 0.15 % of the gaps or more with at least 3 members, and bounds the
 embedding work of a run (about 4 CPU-seconds with the default model) whatever its size."""
 EMBED_BATCH = 256
-MAX_MERGED = 4
-"""Single characters merged into one term at most (a word jieba does not know)."""
 NITER = 20
 RESTARTS = 5
 """Clusterings tried (different k-means seeds); the most cohesive one is kept."""
 
-_LATIN_TERM = re.compile(r"[A-Za-z][A-Za-z0-9]+(?:'[a-z]+)?")
-_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-_CJK_ONLY = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+$")
 _NOT_ID = re.compile(r"[^a-z0-9]+")
 _DUPLICATE_KEY = re.compile(r"[\W\d_]+")
-_PLACEHOLDER = re.compile("|".join(re.escape(p) for p in PLACEHOLDERS.values()))
-_STOP_CHARS = frozenset(
-    "的了吗呢吧啊呀嘛哦么我你您他她它们是在就都也还"
-    "把被给个这那说不和跟又很会能怎什为得着过让对请啥咋"
-)
-"""A Chinese n-gram that starts or ends with one of these is glue, not a topic."""
-_CJK_STOPWORDS = frozenset({
-    "然后", "根本", "明明", "可以", "怎么", "什么", "一下", "已经", "现在", "还是", "就是", "没有", "这个", "那个",
-    "因为", "所以", "但是", "如果", "还有", "一直", "今天", "昨天", "今年", "一个", "这样", "那样", "为什么", "怎么办",
-    "请问", "你好", "您好", "谢谢", "麻烦", "知道", "需要", "应该", "能不能", "是不是", "有没有", "不是", "不能",
-})
-"""Chinese words that carry no topic (fillers, question words, pronoun compounds)."""
-_STOPWORDS = frozenset({
-    "the", "and", "for", "you", "your", "are", "was", "were", "can", "could", "would", "will",
-    "what", "how", "does", "did", "this", "that", "with", "have", "has", "had", "now", "there",
-    "please", "hello", "not", "but", "get", "need", "want", "from", "they", "them", "our", "its",
-    "why", "when", "where", "who", "any", "just", "about", "been", "after", "before", "still",
-    "i'm", "don't", "can't", "it's", "i've", "also", "some", "what's", "that's", "there's", "i'd",
-    "i'll", "you're", "won't", "didn't", "doesn't", "isn't", "should", "which", "into", "then",
-})
 
 
 NEW_TOPIC = "new_topic"
@@ -351,18 +326,24 @@ class GapCollector:
         self.sample.merge(other.sample)
         return self
 
-    def report(self, *, max_clusters: int = 20, encode_chunks: EncodeChunks | None = None) -> GapReport:
-        """Embed (see :meth:`GapSample.embed`) and cluster the sample and name the clusters."""
+    def report(
+        self, *, max_clusters: int = 20, encode_chunks: EncodeChunks | None = None,
+        term_sets: Callable[[], Sequence[frozenset[str]] | None] | None = None,
+    ) -> GapReport:
+        """Embed (see :meth:`GapSample.embed`) and cluster the sample and name the clusters
+        (``term_sets`` as :func:`report_from_sample` takes them)."""
         self.sample.embed(self.assistant.encoder, encode_chunks=encode_chunks)
         return report_from_sample(self.sample, self.total, low_confidence=self.low_confidence,
-                                  threshold=self.assistant.threshold, max_clusters=max_clusters, seed=self.seed)
+                                  threshold=self.assistant.threshold, max_clusters=max_clusters, seed=self.seed,
+                                  term_sets=term_sets)
 
 
 def report_from_sample(
     sample: GapSample, total: int, *, low_confidence: float, threshold: float, max_clusters: int = 20,
-    seed: int = 0,
+    seed: int = 0, term_sets: Callable[[], Sequence[frozenset[str]] | None] | None = None,
 ) -> GapReport:
-    """Cluster a (possibly merged) sample and name the clusters."""
+    """Cluster a (possibly merged) sample and name the clusters (``term_sets``: see
+    :func:`candidate_terms`, called once the sample is clustered)."""
     ordered = sample.ordered()
     texts = [text for text, _ in ordered]
     points = [point for _, point in ordered]
@@ -370,8 +351,8 @@ def report_from_sample(
     represented = int(weights.sum())
     matrix = sample.matrix()
     clusters = cluster_sample(matrix, max_clusters=max_clusters, seed=seed)
-    term_sets = [salient_candidates(text) for text in texts]
-    document_freq: Counter[str] = Counter(t for found in term_sets for t in found)
+    candidates = candidate_terms(texts, term_sets)
+    document_freq: Counter[str] = Counter(t for terms in candidates for t in terms)
     n = len(texts)
     drafted: list[tuple[int, list[int]]] = [(int(weights[members].sum()), members) for members in clusters]
     drafted.sort(key=lambda c: -c[0])
@@ -379,7 +360,7 @@ def report_from_sample(
     features = unit_rows(matrix) if n else matrix
     for rank, (size, members) in enumerate(drafted, start=1):
         volume = size / represented * sample.seen if represented else 0.0
-        top_terms = salient_terms([term_sets[i] for i in members], document_freq, n)
+        top_terms = salient_terms([candidates[i] for i in members], document_freq, n)
         examples = tuple(dict.fromkeys(texts[i].strip() for i in members if texts[i].strip()))
         labels: Counter[str] = Counter()
         nearest: Counter[str] = Counter()
@@ -414,6 +395,18 @@ def report_from_sample(
         threshold=round(threshold, 4),
         abstained=sample.abstained,
     )
+
+
+def candidate_terms(
+    texts: Sequence[str], term_sets: Callable[[], Sequence[frozenset[str]] | None] | None = None,
+) -> Sequence[frozenset[str]]:
+    """The :func:`assist.batch.terms.salient_candidates` of each text: as ``term_sets`` returns
+    them, found elsewhere (a :class:`assist.batch.terms.TermService`), or found here when it
+    is not given or returns None."""
+    found = term_sets() if term_sets is not None else None
+    if found is None or len(found) != len(texts):
+        return [salient_candidates(text) for text in texts]
+    return found
 
 
 def classify(nearest: Counter[str], answered: int, size: int) -> tuple[str, str | None]:
@@ -572,75 +565,6 @@ def merge_closest(groups: list[np.ndarray], features: np.ndarray, k: int) -> lis
 
 
 # ----- naming ----------------------------------------------------------------------
-
-
-def salient_candidates(text: str) -> frozenset[str]:
-    """Terms that may name a cluster: whole words, Chinese segmented by jieba's dictionary
-    (「数字人民币」 → 数字, 人民币, never the fragment 字人民) and Latin words kept whole
-    (``ETC`` is one term).
-
-    Placeholders left by redaction, single characters, digits, stop words and Chinese
-    words holding a function character at either end are left out.
-    """
-    cleaned = _PLACEHOLDER.sub(" ", text)
-    # Traditional and simplified spellings of one word count as one term (講 = 讲);
-    # Latin words keep their case (ETC, ATM), so only the Chinese is normalised.
-    cleaned = _CJK_RUN.sub(lambda run: normalise(run.group()), cleaned)
-    kept = set()
-    for word in segment(cleaned):
-        term = word.strip()
-        if len(term) < 2 or term.isdigit():
-            continue
-        if _CJK_ONLY.match(term):
-            if term[0] not in _STOP_CHARS and term[-1] not in _STOP_CHARS and term not in _CJK_STOPWORDS:
-                kept.add(term)
-        elif _LATIN_TERM.fullmatch(term) and term.lower() not in _STOPWORDS and not term.isdigit():
-            kept.add(term if term.isupper() else term.lower())
-    return frozenset(kept)
-
-
-_SEGMENTER_LOCK = threading.Lock()
-
-
-def _load_segmenter() -> None:
-    """jieba's dictionary, loaded once (about 0.8 s of CPU and 67 MB: loaded when the clusters
-    are named, after the lookups, so that it never adds to the memory of the workers' run)."""
-    import logging
-
-    import jieba
-
-    with _SEGMENTER_LOCK:
-        if not jieba.dt.initialized:
-            jieba.setLogLevel(logging.WARNING)
-            jieba.initialize()
-
-
-def preload_segmenter() -> threading.Thread:
-    """Start loading jieba's dictionary on a background thread (a run does this while its
-    lookups run in worker processes, so that naming the clusters need not wait for it)."""
-    thread = threading.Thread(target=_load_segmenter, name="jieba-preload", daemon=True)
-    thread.start()
-    return thread
-
-
-def segment(text: str) -> list[str]:
-    """Words of ``text`` (jieba, precise mode, no HMM guessing of unknown words)."""
-    import jieba
-
-    _load_segmenter()
-    words: list[str] = []
-    run: list[str] = []
-    for word in [*jieba.lcut(text, HMM=False), ""]:
-        # Characters jieba's dictionary does not join (吞 卡) are merged back into one term.
-        if len(word) == 1 and _CJK_ONLY.match(word) and word not in _STOP_CHARS and len(run) < MAX_MERGED:
-            run.append(word)
-            continue
-        if run:
-            words.append("".join(run))
-            run = []
-        if word:
-            words.append(word)
-    return words
 
 
 def salient_terms(

@@ -14,9 +14,10 @@ from typing import Any
 
 from assist.batch.decide import decide_batch
 from assist.batch.evaluate import BATCH, EvaluationReport, batched, map_labels, new_report, outcome_of
-from assist.batch.gaps import GapCollector, GapReport, GapSample, encode_texts, preload_segmenter
+from assist.batch.gaps import GapCollector, GapReport, GapSample, encode_texts
 from assist.batch.parallel import WorkerPool
 from assist.batch.predictions import PredictionWriter, StagedOutputs, prediction_row
+from assist.batch.terms import TermService, preload_segmenter
 from assist.library.importer import label_map
 from assist.lookup.assistant import Assistant
 from assist.text.datafiles import BadLine, Utterance, UtteranceReader
@@ -89,12 +90,15 @@ def run_local(
     predictions: Path | None = None,
     outputs: StagedOutputs | None = None,
     progress: Callable[[int], None] | None = None,
+    terms: TermService | None = None,
 ) -> RunResult:
     """Evaluate ``items`` (an :class:`UtteranceReader` reports its skipped lines), collect
     the gap sample and stream predictions to a staged file (committed by the caller).
 
     Each batch is decided and aggregated where it runs (:func:`aggregate_batch`), so only
-    counts, gap candidates and prediction rows come back from worker processes."""
+    counts, gap candidates and prediction rows come back from worker processes. ``terms``
+    (started by the caller before it loaded the assistant) finds the gap sample's candidate
+    terms while the sample is embedded and clustered here; without it they are found here."""
     outputs = outputs if outputs is not None else StagedOutputs()
     collector = GapCollector(assistant) if gaps else None
     writer = PredictionWriter(predictions, outputs) if predictions is not None else None
@@ -106,7 +110,7 @@ def run_local(
         # Naming the clusters needs jieba: with workers, it loads here while they look up,
         # from their first result on (earlier, it would slow their start by holding the GIL
         # of the process that hands them their batches).
-        preload = collector is not None and pool.workers > 1
+        preload = collector is not None and pool.workers > 1 and terms is None
         try:
             mapped = map_labels(items, label_map(assistant.library.root))
             for part in pool.map(batched(mapped, BATCH), job):
@@ -126,11 +130,32 @@ def run_local(
             if writer is not None:
                 writer.close()
         if collector is not None:
+            found = _submitted(terms, collector.sample.texts)
             # The sample's texts without a vector are embedded by the workers, which have the
             # encoder loaded; clustering and naming then run here, after they stop.
             collector.sample.embed(assistant.encoder,
                                    encode_chunks=lambda chunks: pool.map(chunks, encode_texts))
             pool.close()
-            gap_report = collector.report()
+            gap_report = collector.report(term_sets=found)
     skipped = list(items.skipped) if isinstance(items, UtteranceReader) else []
     return RunResult(report, gap_report, skipped)
+
+
+def _submitted(terms: TermService | None, texts: list[str]) -> Callable[[], list[frozenset[str]] | None] | None:
+    """Send the sample's texts to ``terms``; the returned function collects their candidate terms
+    (None if the service failed: the report then finds them itself)."""
+    if terms is None:
+        return None
+    try:
+        terms.submit(texts)
+    except OSError:
+        return None
+
+    def collect() -> list[frozenset[str]] | None:
+        try:
+            return terms.result()
+        except (EOFError, OSError):
+            return None
+
+    return collect
+

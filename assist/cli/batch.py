@@ -73,24 +73,30 @@ def evaluate(
     index: IndexOpt = None,
 ) -> None:
     """Coverage, volume, accuracy, abstention, confusions and gap clusters for a file of utterances."""
+    from assist.batch.terms import TermService
+    from assist.errors import UsageError
+
+    if file == "-" and (calibrate or engine == "ray"):
+        raise UsageError("standard input (-) is read once, on this machine: give a file for --calibrate "
+                         "or --engine ray")
+    want_gaps = gaps or emit_stubs is not None
+    lines = None if file == "-" or engine == "ray" else count_lines(Path(file))
+    processes = workers if workers is not None else default_workers(lines)
+    # Forked first: it loads jieba while the imports and the assistant's load below keep one core busy.
+    terms = TermService.start() if engine == "local" and want_gaps and processes > 1 else None
     from assist.batch.evaluate import best_threshold, run_outcomes
     from assist.batch.gaps import emit_stubs as write_stubs
     from assist.batch.predictions import StagedOutputs
     from assist.batch.report import gaps_to_dict, render_gaps_table, render_volume_table, warnings
     from assist.batch.report_files import write_report
     from assist.batch.runner import RunResult, run_local
-    from assist.errors import UsageError
     from assist.indexing.store import write_calibration
     from assist.text.datafiles import UtteranceReader
 
-    if file == "-" and (calibrate or engine == "ray"):
-        raise UsageError("standard input (-) is read once, on this machine: give a file for --calibrate "
-                         "or --engine ray")
-    assistant = load_assistant(library, model, index)
     outputs = StagedOutputs()
-    want_gaps = gaps or emit_stubs is not None
     result: RunResult
     try:
+        assistant = load_assistant(library, model, index)
         if engine == "ray":
             from assist.batch.ray_engine import run_ray
 
@@ -103,8 +109,6 @@ def evaluate(
             path = Path(file)
             reader = UtteranceReader(path, text_col, label_col, id_col, fmt, encoding,
                                      "skip" if on_error == "skip" else "stop")
-            lines = None if file == "-" else count_lines(path)
-            processes = workers if workers is not None else default_workers(lines)
             if calibrate:
                 outcomes = list(run_outcomes(assistant, reader, workers=processes))
                 threshold, f1 = best_threshold(outcomes)
@@ -115,7 +119,7 @@ def evaluate(
                           f"{assistant.index_dir / 'calibration.json'}")
             with progress_bar(lines) as advance:
                 result = run_local(assistant, reader, workers=processes, gaps=want_gaps, predictions=predictions,
-                                   outputs=outputs, progress=advance)
+                                   outputs=outputs, progress=advance, terms=terms)
         summary = result.summary
         gap_report = result.gaps
         if report_dir is not None:
@@ -124,6 +128,9 @@ def evaluate(
     except BaseException:
         outputs.abort()
         raise
+    finally:
+        if terms is not None:
+            terms.close()
     for note in warnings(summary):
         err.print(f"warning: {note}", style="yellow", markup=False, highlight=False)
     if report_dir is not None:
