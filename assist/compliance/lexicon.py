@@ -3,8 +3,8 @@
 A lexicon is what a compliance officer reads and extends: 「验证码」「驗證碼」「one-time
 code」 under ``otp``, per language (zh-Hans, zh-Hant with Taiwan and Hong Kong wording,
 yue for Cantonese, en). Phrases are normalised on load exactly as checked text is
-(simplified characters, half-width, case-folded), so a traditional or full-width
-phrase matches its every spelling.
+(simplified characters, half-width, case-folded; 帳 and 帐 both as 账), so a traditional or
+full-width phrase matches its every spelling.
 
 A phrase may hold ``…`` for a short gap: 「报…给我」 matches 「报一下给我」 (at most
 :data:`GAP` characters, never across a clause mark). English phrases only match
@@ -32,6 +32,13 @@ GAP = 10
 """Most characters a ``…`` in a phrase stands for."""
 
 GAP_MARKS = ("…", "...")
+
+_REGIONAL_CHARS = str.maketrans({"帐": "账"})
+_REGIONAL_WORDS = (("身分", "身份"),)
+"""Spellings OpenCC leaves regional after traditional -> simplified: Taiwan and Hong Kong 帳
+becomes 帐 where mainland text writes 账 (帳戶 -> 帐户, not 账户), and Taiwan writes 身分 for
+身份. Both phrases and text are folded alike, each to a string of the same length, so spans
+still index the checked text."""
 CLAUSE_MARKS = frozenset(",;:。!?")
 
 Span = tuple[int, int]
@@ -56,12 +63,20 @@ class Lexicon:
         return tuple(p for p in seen if p)
 
 
+def regional_fold(text: str) -> str:
+    """``text`` with the regional spellings of :data:`_REGIONAL_WORDS` folded; same length."""
+    text = text.translate(_REGIONAL_CHARS)
+    for regional, common in _REGIONAL_WORDS:
+        text = text.replace(regional, common)
+    return text
+
+
 def normalise_phrase(phrase: str) -> str:
     """A phrase as it appears in normalised text; any gap mark becomes one ``…``."""
     text = phrase
     for mark in GAP_MARKS:
         text = text.replace(mark, "\0")
-    parts = [normalise(part).strip() for part in text.split("\0")]
+    parts = [regional_fold(normalise(part).strip()) for part in text.split("\0")]
     return "…".join(parts) if all(parts) else ""
 
 
@@ -116,6 +131,7 @@ class PhraseIndex:
         found: dict[str, set[Span]] = defaultdict(set)
         if not self.lexicons or len(self._automaton) == 0:
             return {}
+        text = regional_fold(text)
         size = len(text)
         for last, key in self._automaton.iter(text):
             end = last + 1
