@@ -255,21 +255,25 @@ class SemanticSignal:
         ``negated`` (it holds a negation) is flagged only with :attr:`negation_ok` categories.
         With ``context`` (the whole draft the texts come from), a category is flagged only when
         the whole draft also scores at its threshold: what surrounds a clause (a warning around
-        it, an explanation, the request it answers) can pull it below."""
+        it, an explanation, the request it answers) can pull it below. The draft is scored first,
+        and its texts only for the categories it reaches (most drafts reach none)."""
         if not texts or not self.thresholds:
             return [[] for _ in texts]
+        columns = self._columns
+        if context is not None:
+            whole = self.scores([normalise(context)])[0]
+            columns = [(j, c) for j, c in columns if whole[j] >= self.thresholds[c]]
+            if not columns:
+                return [[] for _ in texts]
         held = np.zeros(len(texts), dtype=bool)
         held[: len(negated)] = np.asarray(negated, dtype=bool)[: len(texts)]
         normalised = [normalise(t) for t in texts]
-        whole = [normalise(context)] if context is not None else []
-        vectors = np.asarray(self.encoder.encode(normalised + whole), dtype=np.float32)
-        scores = self._scores(vectors, normalised + whole)
+        vectors = np.asarray(self.encoder.encode(normalised), dtype=np.float32)
+        scores = self._scores(vectors, normalised)
         out: list[list[SemanticFlag]] = [[] for _ in texts]
-        for j, category in self._columns:
+        for j, category in columns:
             threshold = self.thresholds[category]
-            if whole and scores[-1, j] < threshold:
-                continue
-            hits = scores[: len(texts), j] >= threshold
+            hits = scores[:, j] >= threshold
             if category not in self.negation_ok:
                 hits &= ~held
             for i in np.flatnonzero(hits):
