@@ -195,6 +195,30 @@ def test_console_clean_drafts_stay_clean_with_the_semantic_signal(pack: RulePack
     assert pack.check(text, semantic=pack.semantic_signal(get_encoder(STATIC_MODEL))) == []
 
 
+def test_approved_replies_train_as_compliant_but_stay_out_of_the_budget() -> None:
+    texts, cats, bad = TINY
+    data = training_set(texts, cats, bad, approved=["我先帮您核对这笔扣款，再告诉您退回时间。"])
+    plain = training_set(texts, cats, bad)
+    added = [i for i, t in enumerate(data.texts) if t not in plain.texts]
+    assert added and (data.targets[added] == -1).all()
+    assert not data.compliant[added].any()
+    assert data.compliant.sum() == plain.compliant.sum()
+
+
+@pytest.mark.model
+def test_the_shipped_replies_raise_no_semantic_flag(pack: RulePack) -> None:
+    """The library's approved replies are the house style: the signal must not flag them."""
+    from assist.compliance.rules import approved_replies
+    from assist.encoders.base import STATIC_MODEL
+    from assist.encoders.registry import get_encoder
+
+    signal = pack.semantic_signal(get_encoder(STATIC_MODEL))
+    replies = approved_replies()
+    assert len(replies) > 300
+    assert [(r, v.rule_id) for r in replies for v in pack.check(r, semantic=signal)
+            if v.rule_id.startswith("semantic.")] == []
+
+
 @pytest.mark.model
 def test_every_category_is_fitted_within_its_false_flag_budget(pack: RulePack) -> None:
     from assist.compliance.rules import AGENT_CATEGORIES

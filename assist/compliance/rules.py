@@ -41,7 +41,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -52,6 +52,7 @@ from assist.compliance.prefilter import RegexPrefilter
 from assist.compliance.reading import fold_with_offsets
 from assist.compliance.scope import SCOPE_KINDS, SCOPE_LEXICONS, ScopeSpan, scopes
 from assist.compliance.semantic import SemanticSignal, TextEncoder, build_signal, long_enough
+from assist.library.loader import SHIPPED_LIBRARY, load_library
 from assist.types import AppliesTo, Severity, Violation
 
 Audience = Literal["agent", "customer"]
@@ -235,6 +236,21 @@ class Exemplar:
     violating: bool
     language: str
     source: str = ""
+
+
+@cache
+def approved_replies() -> tuple[str, ...]:
+    """The shipped library's replies, as said (empathy and solution preview, apart and together).
+
+    They are the bank's approved phrasings, so they break no category: the semantic signal
+    learns them as compliant (:func:`assist.compliance.semantic.training_set`). Without them it
+    flagged paraphrases of the house style, such as an apology followed by a follow-up plan,
+    as disparaging or as a bare refusal."""
+    replies: list[str] = []
+    for script in load_library(SHIPPED_LIBRARY).scripts:
+        parts = [p for p in (script.empathy, script.solution_preview) if p]
+        replies += parts + ([" ".join(parts)] if len(parts) == 2 else [])
+    return tuple(dict.fromkeys(replies))
 
 
 @dataclass(frozen=True)
@@ -518,7 +534,8 @@ class RulePack:
             ex = self.exemplars
             self._signals[key] = build_signal([e.text for e in ex], [e.category for e in ex],
                                               [e.violating for e in ex], encoder, cache,
-                                              negated=[self._holds_negation(e.text) for e in ex])
+                                              negated=[self._holds_negation(e.text) for e in ex],
+                                              approved=approved_replies() if ex else ())
         return self._signals[key]
 
     def _holds_negation(self, text: str) -> bool:

@@ -299,20 +299,31 @@ class TrainingSet:
     targets: np.ndarray
     """+1 (breaks the column's category) or -1, one column per category of ``categories``."""
     compliant: np.ndarray
+    """Compliant exemplar rows: the texts the false-flag budget counts (approved replies are not)."""
     folds: np.ndarray
     categories: tuple[str, ...]
 
 
-def training_set(texts: Sequence[str], categories: Sequence[str], violating: Sequence[bool]) -> TrainingSet:
+def training_set(texts: Sequence[str], categories: Sequence[str], violating: Sequence[bool],
+                 approved: Sequence[str] = ()) -> TrainingSet:
     """Normalised exemplars (one row per distinct text: a text listed under two categories breaks
-    both) and the clauses of compliant exemplars, as drafts are scored clause by clause."""
+    both) and the clauses of compliant exemplars, as drafts are scored clause by clause.
+
+    ``approved`` are texts known to break no category but filed under none: the library's
+    approved replies. They join as compliant rows, with their clauses, so the house style
+    (empathy + solution preview) is learnt as compliant. They stay out of the false-flag budget's
+    count: hundreds of easy negatives there would loosen every threshold."""
     ordered = tuple(sorted(set(categories)))
     rows: dict[str, tuple[set[str], int]] = {}
-    for position, (text, category, bad) in enumerate(zip(texts, categories, violating, strict=True)):
+    exemplar_rows: set[str] = set()
+    labelled = [*zip(texts, categories, violating, strict=True), *((t, "", False) for t in approved)]
+    for position, (text, category, bad) in enumerate(labelled):
         norm = normalise(text)
         pieces = [norm] + ([c for c in clauses(norm) if c != norm.rstrip("。.!? ")] if not bad else [])
         for piece in pieces:
             breaks, _ = rows.setdefault(piece, (set(), position % FOLDS))
+            if category:
+                exemplar_rows.add(piece)
             if bad:
                 breaks.add(category)
     keys = tuple(rows)
@@ -320,7 +331,7 @@ def training_set(texts: Sequence[str], categories: Sequence[str], violating: Seq
     for i, key in enumerate(keys):
         for category in rows[key][0]:
             targets[i, ordered.index(category)] = 1.0
-    compliant = np.array([not rows[k][0] for k in keys], dtype=bool)
+    compliant = np.array([not rows[k][0] and k in exemplar_rows for k in keys], dtype=bool)
     folds = np.array([rows[k][1] for k in keys], dtype=int)
     return TrainingSet(keys, targets, compliant, folds, ordered)
 
@@ -360,12 +371,14 @@ def thresholds(held_out: np.ndarray, data: TrainingSet) -> list[CategoryFit]:
 
 
 def exemplar_key(texts: Sequence[str], categories: Sequence[str], violating: Sequence[bool],
-                 model_id: str, negated: Sequence[bool] = ()) -> str:
+                 model_id: str, negated: Sequence[bool] = (), approved: Sequence[str] = ()) -> str:
     digest = hashlib.sha256(f"semantic {VERSION}\0{model_id}\0".encode())
     digest.update(Path(__file__).read_bytes())  # the fitting code itself: a change retrains
     for text, category, bad in zip(texts, categories, violating, strict=True):
         digest.update(f"{category}\0{int(bad)}\0{text}\0".encode())
     digest.update(bytes(bool(n) for n in negated))
+    for text in approved:
+        digest.update(f"approved\0{text}\0".encode())
     return digest.hexdigest()
 
 
@@ -405,17 +418,18 @@ def _checksum(arrays: dict[str, np.ndarray]) -> str:
 
 
 def build_signal(texts: Sequence[str], categories: Sequence[str], violating: Sequence[bool],
-                 encoder: TextEncoder, cache: Path | None = None, negated: Sequence[bool] = ()) -> SemanticSignal:
+                 encoder: TextEncoder, cache: Path | None = None, negated: Sequence[bool] = (),
+                 approved: Sequence[str] = ()) -> SemanticSignal:
     """Train (or read from the cache) the signal for these exemplars and this encoder.
     ``negated`` says which exemplars hold a negation (see :func:`negation_ok`); without it a
-    clause holding one is never flagged."""
-    key = exemplar_key(texts, categories, violating, encoder.model_id, negated)
+    clause holding one is never flagged. ``approved``: see :func:`training_set`."""
+    key = exemplar_key(texts, categories, violating, encoder.model_id, negated, approved)
     folder = cache if cache is not None else cache_folder() / "semantic"
     path = folder / f"{key[:32]}.npz"
     ordered = tuple(sorted(set(categories)))
     arrays = _read_cache(path, key, len(texts), len(ordered))
     if arrays is None:
-        arrays = _train(texts, categories, violating, encoder)
+        arrays = _train(texts, categories, violating, encoder, approved)
         allowed = negation_ok(categories, violating, negated)
         arrays["negation_ok"] = np.array([c in allowed for c in ordered])
         _write_cache(path, key, arrays)
@@ -427,8 +441,8 @@ def build_signal(texts: Sequence[str], categories: Sequence[str], violating: Seq
 
 
 def _train(texts: Sequence[str], categories: Sequence[str], violating: Sequence[bool],
-           encoder: TextEncoder) -> dict[str, np.ndarray]:
-    data = training_set(texts, categories, violating)
+           encoder: TextEncoder, approved: Sequence[str] = ()) -> dict[str, np.ndarray]:
+    data = training_set(texts, categories, violating, approved)
     weights, fits = fit(data, encoder.encode(list(data.texts)))
     by_category = {f.category: f for f in fits}
     missing = CategoryFit("", np.inf, 0.0, 0.0)
