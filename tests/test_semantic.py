@@ -16,7 +16,7 @@ import pytest
 from assist.compliance import semantic
 from assist.compliance.rule_files import load_rule_pack
 from assist.compliance.rules import RulePack
-from assist.compliance.semantic import SemanticSignal, build_signal, fit, training_set
+from assist.compliance.semantic import ApprovedTexts, SemanticSignal, build_signal, fit, training_set
 from assist.library.loader import SHIPPED_LIBRARY
 from assist.text.normalise import normalise
 
@@ -203,6 +203,19 @@ def test_approved_replies_train_as_compliant_but_stay_out_of_the_budget() -> Non
     assert added and (data.targets[added] == -1).all()
     assert not data.compliant[added].any()
     assert data.compliant.sum() == plain.compliant.sum()
+
+
+def test_approved_texts_are_read_to_train_only_and_their_key_retrains(tmp_path: Path) -> None:
+    reads: list[str] = []
+
+    def read(key: str) -> ApprovedTexts:
+        return ApprovedTexts(key, lambda: reads.append(key) or ["calm d"])
+
+    first = build_signal(*TINY, Axes(), cache=tmp_path, approved=read("v1"))
+    again = build_signal(*TINY, Axes(), cache=tmp_path, approved=read("v1"))
+    assert reads == ["v1"] and again.thresholds == first.thresholds
+    build_signal(*TINY, Axes(), cache=tmp_path, approved=read("v2"))
+    assert reads == ["v1", "v2"]
 
 
 @pytest.mark.model

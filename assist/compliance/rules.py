@@ -51,8 +51,8 @@ from assist.compliance.lexicon import Lexicon, PhraseIndex, Span
 from assist.compliance.prefilter import RegexPrefilter
 from assist.compliance.reading import fold_with_offsets
 from assist.compliance.scope import SCOPE_KINDS, SCOPE_LEXICONS, ScopeSpan, scopes
-from assist.compliance.semantic import SemanticSignal, TextEncoder, build_signal, long_enough
-from assist.library.loader import SHIPPED_LIBRARY, load_library
+from assist.compliance.semantic import ApprovedTexts, SemanticSignal, TextEncoder, build_signal, long_enough
+from assist.library.loader import SHIPPED_LIBRARY, library_hash, load_library
 from assist.types import AppliesTo, Severity, Violation
 
 Audience = Literal["agent", "customer"]
@@ -251,6 +251,12 @@ def approved_replies() -> tuple[str, ...]:
         parts = [p for p in (script.empathy, script.solution_preview) if p]
         replies += parts + ([" ".join(parts)] if len(parts) == 2 else [])
     return tuple(dict.fromkeys(replies))
+
+
+def shipped_approved_texts() -> ApprovedTexts:
+    """:func:`approved_replies`, keyed by the shipped library's content hash (a few ms), so a
+    cached signal is used without loading the library and retrained when its files change."""
+    return ApprovedTexts(library_hash(SHIPPED_LIBRARY), approved_replies)
 
 
 @dataclass(frozen=True)
@@ -535,7 +541,7 @@ class RulePack:
             self._signals[key] = build_signal([e.text for e in ex], [e.category for e in ex],
                                               [e.violating for e in ex], encoder, cache,
                                               negated=[self._holds_negation(e.text) for e in ex],
-                                              approved=approved_replies() if ex else ())
+                                              approved=shipped_approved_texts() if ex else None)
         return self._signals[key]
 
     def _holds_negation(self, text: str) -> bool:

@@ -67,7 +67,7 @@ import os
 import re
 import zipfile
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -370,15 +370,24 @@ def thresholds(held_out: np.ndarray, data: TrainingSet) -> list[CategoryFit]:
     return fits
 
 
+@dataclass(frozen=True)
+class ApprovedTexts:
+    """Texts known to break no category (see :func:`training_set`), read only to train: ``key``
+    names the content of their source, so a change there retrains and a cached signal is
+    never used for other texts; ``read`` returns them."""
+
+    key: str
+    read: Callable[[], Sequence[str]]
+
+
 def exemplar_key(texts: Sequence[str], categories: Sequence[str], violating: Sequence[bool],
-                 model_id: str, negated: Sequence[bool] = (), approved: Sequence[str] = ()) -> str:
+                 model_id: str, negated: Sequence[bool] = (), approved_key: str = "") -> str:
     digest = hashlib.sha256(f"semantic {VERSION}\0{model_id}\0".encode())
     digest.update(Path(__file__).read_bytes())  # the fitting code itself: a change retrains
     for text, category, bad in zip(texts, categories, violating, strict=True):
         digest.update(f"{category}\0{int(bad)}\0{text}\0".encode())
     digest.update(bytes(bool(n) for n in negated))
-    for text in approved:
-        digest.update(f"approved\0{text}\0".encode())
+    digest.update(f"approved\0{approved_key}\0".encode())
     return digest.hexdigest()
 
 
@@ -419,17 +428,18 @@ def _checksum(arrays: dict[str, np.ndarray]) -> str:
 
 def build_signal(texts: Sequence[str], categories: Sequence[str], violating: Sequence[bool],
                  encoder: TextEncoder, cache: Path | None = None, negated: Sequence[bool] = (),
-                 approved: Sequence[str] = ()) -> SemanticSignal:
+                 approved: ApprovedTexts | None = None) -> SemanticSignal:
     """Train (or read from the cache) the signal for these exemplars and this encoder.
     ``negated`` says which exemplars hold a negation (see :func:`negation_ok`); without it a
-    clause holding one is never flagged. ``approved``: see :func:`training_set`."""
-    key = exemplar_key(texts, categories, violating, encoder.model_id, negated, approved)
+    clause holding one is never flagged. ``approved`` are read only on a cache miss."""
+    key = exemplar_key(texts, categories, violating, encoder.model_id, negated,
+                       approved.key if approved is not None else "")
     folder = cache if cache is not None else cache_folder() / "semantic"
     path = folder / f"{key[:32]}.npz"
     ordered = tuple(sorted(set(categories)))
     arrays = _read_cache(path, key, len(texts), len(ordered))
     if arrays is None:
-        arrays = _train(texts, categories, violating, encoder, approved)
+        arrays = _train(texts, categories, violating, encoder, approved.read() if approved is not None else ())
         allowed = negation_ok(categories, violating, negated)
         arrays["negation_ok"] = np.array([c in allowed for c in ordered])
         _write_cache(path, key, arrays)
