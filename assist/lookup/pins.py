@@ -47,6 +47,7 @@ MARKER = "scam.marker."
 PLATFORM = "scam.platform."
 CLAIM = "scam.party.claim."
 ONLINE = "scam.party.online."
+THEIRS = "scam.theirs."
 CLAIM_REACH = 8
 """How far after a claim (「自称」, "says he's from") the claimed identity may start."""
 NOT_FOR_PLATFORMS = ("scam.asks.credential.", "scam.asks.remote.")
@@ -136,14 +137,14 @@ def _pronoun(hit: Hit) -> bool:
 
 
 def _strangers_asks(asks: list[Hit], known: list[Hit], hits: Sequence[Hit]) -> list[Hit]:
-    """The instructions not spoken by the known person: with a known person named, a directive
-    right after 他/她/佢 is theirs (「我儿子在国外被警察罚款了，他让我帮他交罚款」); a reported
-    「他说…」 may relay a stranger."""
+    """The instructions not spoken by the known person: with a known person named, an
+    instruction that starts at the directive of a ``scam.theirs.*`` hit (a pronoun and a
+    directive, 「他让」, both lexicons in the rule pack) is theirs (「我儿子在国外被警察罚款了，
+    他让我帮他交罚款」); a reported 「他说…」 may relay a stranger."""
     if not known:
         return asks
-    pronouns = [h for h in _role(hits, PARTY) if h[1].matched_text.strip() in ("他", "她", "佢")]
-    return [a for a in asks if not (a[1].matched_text[:1] in "让叫要逼催请"
-                                    and any(a[1].span[0] == p[1].span[1] for p in pronouns))]
+    theirs = _role(hits, THEIRS)
+    return [a for a in asks if not any(t[1].span[0] < a[1].span[0] < t[1].span[1] for t in theirs)]
 
 
 def _role(hits: Sequence[Hit], prefix: str) -> list[Hit]:
