@@ -750,3 +750,29 @@ def test_report_counts_misses_and_false_flags(pack: RulePack, tmp_path: Path) ->
     assert [(f.category, f.clean) for f in report.false_flags] == [("bare_refusal", True)]
     table = report.format_table()
     assert "credential_request" in table and "miss  L2 jargon" in table
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # an investment said to equal a deposit; a real deposit "equal to" something stays clean
+        ("这份理财说穿了就等于存了一笔定期。", {"promise_guaranteed_return"}),
+        ("钱存定期就等于每月给自己留一笔应急的钱。", set()),
+        # an apology before the blame owns nothing; owning the mistake does
+        ("不好意思啊，这是清算那边造成的，跟我们没关系。", {"blame_shifting"}),
+        ("Sorry about that, it's the other bank's fault.", {"blame_shifting"}),
+        ("抱歉，是我们这边的失误，我马上给您改。", set()),
+        # the problem handed to another party, or our side said to be fine
+        ("Overdraft fees sit with the lending team, ask them.", {"blame_shifting"}),
+        ("我们这边一切正常，钱是对方没收。", {"blame_shifting"}),
+        # a turn (但, but) offers an alternative only after the refusal it turns from
+        ("我都明白，但这件事我们这边确实处理不了。", {"bare_refusal"}),
+        ("I hear you, but we're unable to change it.", {"bare_refusal"}),
+        ("这个处理不了，但是我可以帮您转到分行。", set()),
+        # a problem statement (没带证件) negates nothing that follows
+        ("证件没带也行，这回给您通融了。", {"skip_verification"}),
+        ("您没带证件的话，麻烦下次带来再办。", set()),
+    ],
+)
+def test_concepts_that_carry_to_new_wording(pack: RulePack, text: str, expected: set[str]) -> None:
+    assert categories(pack, text) == expected

@@ -276,3 +276,24 @@ def test_each_category_has_forty_fresh_exemplars_each_way(pack: RulePack) -> Non
         for violating in (True, False):
             mine = [e for e in pack.exemplars if e.category == category and e.violating == violating]
             assert len(mine) >= 40 and len({e.language for e in mine}) == 4, (category, violating)
+
+
+def test_conversation_management_alone_is_not_scored() -> None:
+    from assist.compliance.scope import talk_only
+
+    text = "嗯,明白,还有别的事吗?"
+    talk = [(0, 1), (2, 4), (5, 11)]
+    assert talk_only(text, (0, len(text)), talk)
+    refusal = "这个我们这边不做,还有别的事吗?"
+    assert not talk_only(refusal, (0, len(refusal)), [(9, 15)])
+    assert not talk_only(text, (0, len(text)), [])
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("text", ["嗯，好的，您这边还有其他想问的吗？", "好，明白晒，仲有冇其他嘢要幫手？",
+                                  "Okay, got it. Anything else I can do for you today?"])
+def test_closing_questions_raise_no_semantic_flag(pack: RulePack, text: str) -> None:
+    from assist.encoders.base import STATIC_MODEL
+    from assist.encoders.registry import get_encoder
+
+    assert pack.check(text, semantic=pack.semantic_signal(get_encoder(STATIC_MODEL))) == []

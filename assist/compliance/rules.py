@@ -50,7 +50,7 @@ import re2  # type: ignore[import-untyped]
 from assist.compliance.lexicon import Lexicon, PhraseIndex, Span
 from assist.compliance.prefilter import RegexPrefilter
 from assist.compliance.reading import fold_with_offsets
-from assist.compliance.scope import SCOPE_KINDS, SCOPE_LEXICONS, ScopeSpan, scopes
+from assist.compliance.scope import SCOPE_KINDS, SCOPE_LEXICONS, ScopeSpan, scopes, talk_only
 from assist.compliance.semantic import ApprovedTexts, SemanticSignal, TextEncoder, build_signal, long_enough
 from assist.library.loader import SHIPPED_LIBRARY, library_hash, load_library
 from assist.types import AppliesTo, Severity, Violation
@@ -561,7 +561,10 @@ class RulePack:
         # or holding a warning, reported speech, hypothetical or verdict, is left to the rules, whose
         # scope engine reads it. A clause holding a negation is marked (semantic.negation_ok).
         units, negated = [], []
+        talk = reading.phrase_hits.get("scope.talk", [])
         for s, e in _units(ctx):
+            if talk_only(ctx.norm, (s, e), talk):
+                continue
             inside = [sc for sc in found_scopes if s <= sc.trigger[0] < e]
             if all(sc.kind == "negation" for sc in inside) and not any(
                     sc.governs((s, e)) for sc in found_scopes if sc not in inside):
@@ -809,6 +812,7 @@ def _cancelled(hit: Hit, reading: _Reading, sentence: _Sentence, found: list[Sco
         if any(_overlap((s, e), p) and not (p[0] <= s and e <= p[1]) for p in pieces):
             # 不能调 straddling 能不能调, 没办法 inside 没办法保证: part of a phrase that is no trigger
             return f"part of 「{ctx.norm[s:e]}」"
+    turns = set(phrase_hits.get("scope.terminator", ()))
     for name in rule.unless:
         for s, e in phrase_hits.get(name, ()):
             # An unless phrase overlapping the hit is part of it ("i can" in "nothing i can do",
@@ -816,6 +820,8 @@ def _cancelled(hit: Hit, reading: _Reading, sentence: _Sentence, found: list[Sco
             # negation says the opposite ("there's nothing I can do", 也帮不了您).
             if any(_overlap((s, e), p) and not (s <= p[0] and p[1] <= e) for p in pieces):
                 continue
+            if (s, e) in turns and e <= pieces[0][0]:
+                continue  # a turn (但, but) offers something only after what it turns from
             if not reading.negated((s, e), pieces):
                 return f"unless {name} 「{ctx.norm[s:e]}」"
     for exception in rule.exceptions:

@@ -24,12 +24,15 @@ Kinds of scope, and how far each reaches from its trigger:
 ``scope.pseudo`` phrases look like triggers but are not (能不能, 不好意思, no problem,
 don't worry): a trigger overlapping one is ignored. ``scope.terminator`` phrases
 (但是, 不过, but, however) close every forward scope that reaches them. A scope
-never crosses a sentence end.
+never crosses a sentence end. ``scope.talk`` phrases are conversation management
+(好的, 明白, 还有别的事吗, anything else?, please hold): they open no scope; the semantic
+signal does not score a clause that is nothing else (:func:`talk_only`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from assist.compliance.lexicon import Span
@@ -38,11 +41,15 @@ FORWARD_CLAUSE = ("negation", "hypothetical")
 FORWARD_SENTENCE = ("prohibition", "reported")
 BACKWARD = ("verdict",)
 SCOPE_KINDS = FORWARD_CLAUSE + FORWARD_SENTENCE + BACKWARD
-HELPER_KINDS = ("pseudo", "terminator", "continuation")
+HELPER_KINDS = ("pseudo", "terminator", "continuation", "talk")
 SCOPE_LEXICONS = tuple(f"scope.{kind}" for kind in SCOPE_KINDS + HELPER_KINDS)
 """Lexicon names the engine reads; the shipped pack defines every one (rules/scope.yaml)."""
 
 CLAUSE_END = frozenset(",;:")
+TALK_LEFT = 4
+"""Least content (CJK characters, plus two per Latin word) a clause keeps, its ``scope.talk``
+phrases taken out, for the semantic signal to score it: half the signal's ``MIN_UNIT``."""
+LATIN_WORD = re.compile(r"[a-z0-9']+")
 
 
 @dataclass(frozen=True)
@@ -123,3 +130,20 @@ def _continues(text: str, position: int, last: int, starts: set[int]) -> bool:
 def governing(found: list[ScopeSpan], span: Span, kinds: tuple[str, ...]) -> ScopeSpan | None:
     """The first scope of one of ``kinds`` that governs ``span``, if any."""
     return next((s for s in found if s.kind in kinds and s.governs(span)), None)
+
+
+def talk_only(text: str, span: tuple[int, int], talk: Sequence[tuple[int, int]]) -> bool:
+    """Whether ``text[span]`` is conversation management and nothing else (「嗯，明白，还有别的事
+    吗」, "Okay, anything else?"): with its ``talk`` phrase spans taken out, less than
+    :data:`TALK_LEFT` is left. Such a clause refuses, promises or blames nothing, however near a
+    violating exemplar its few words fall, so the semantic signal does not score it."""
+    start, end = span
+    if not any(s < end and e > start for s, e in talk):
+        return False
+    kept = list(text[start:end])
+    for s, e in talk:
+        for i in range(max(s, start), min(e, end)):
+            kept[i - start] = " "
+    rest = "".join(kept)
+    cjk = sum(1 for ch in rest if "\u3400" <= ch <= "\u9fff")
+    return cjk + 2 * len(LATIN_WORD.findall(rest)) < TALK_LEFT
