@@ -21,8 +21,11 @@ from assist.library.loader import SHIPPED_LIBRARY
 EDGE_PATTERNS = (
     r"卡$", r"^请", r"\bpin\b", r"(?:转|汇)[^。?]{0,6}?账户", r"[0-9]{4,}", r"otp|验证码", r"(?i)code",
     r"\.$", r"^\s*好", r"a{2,}b", r"不[^,]*$",
+    # no atom of three bytes: passed by the literal pass on every text, screened per text instead
+    r"\b(?:he|we)\b", r"\ba\b", r"^\d", r"\d{2}[.。]?\d",
 )
-EDGE_TEXTS = ("请把卡", "转到安全账户", "pin 1234", "spinning", "不要告诉别人,好吗", "aaab", "好. 卡", "", " ", "。")
+EDGE_TEXTS = ("请把卡", "转到安全账户", "pin 1234", "spinning", "不要告诉别人,好吗", "aaab", "好. 卡", "", " ", "。",
+              "12。3", "he. A")
 MARKS = ("。", "，", ",", "!", "?", "？", ";", ":", "、", ". ", " ", "\n", "…", "...", "“", "”", "'t", "")
 FILLER = ("您", "我", "的", "了", "一下", "好", "we", "you", "the", "a", "1234", "6222 0212 3456 7890")
 
@@ -89,6 +92,22 @@ def test_prefilter_leaves_out_patterns_whose_literals_are_missing() -> None:
     found = RegexPrefilter(EDGE_PATTERNS).matching("您好")
     assert found is not None
     assert EDGE_PATTERNS.index("otp|验证码") not in found and EDGE_PATTERNS.index(r"\bpin\b") not in found
+
+
+def test_patterns_without_atoms_are_screened_on_the_whole_text() -> None:
+    prefilter = RegexPrefilter(EDGE_PATTERNS)
+    atomless = {EDGE_PATTERNS.index(p) for p in (r"[0-9]{4,}", r"\b(?:he|we)\b", r"\ba\b", r"\d{2}[.。]?\d")}
+    anchored = {i for i, p in enumerate(EDGE_PATTERNS) if "^" in p or "$" in p}
+    assert atomless <= prefilter.screened and not anchored & prefilter.screened  # ^\d has no atom either
+    assert prefilter.screened_out("您好。请问") == prefilter.screened
+    assert prefilter.screened_out("您好。we 走了") == frozenset()  # one of them matches: none is left out
+    for text in [*EDGE_TEXTS, "he said。ok", "12。3", "a.b", "卡号 6222 0212"]:
+        found = prefilter.matching(text)
+        assert found is not None
+        out = prefilter.screened_out(text)
+        assert not {i for i in out if re2.search(EDGE_PATTERNS[i], text)}
+        sentences = [s for s in re.split(r"[。!?;]|\.(?=\s|$)", text) if s.strip()]
+        assert not {i for i in out for s in sentences if re2.search(EDGE_PATTERNS[i], s)}
 
 
 EDGE_LEXICONS = """\

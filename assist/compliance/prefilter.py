@@ -19,10 +19,22 @@ One thing RE2 does not report is a failed pass of the literal automaton (out of 
 answers "no atom found", and patterns that may match would be skipped. So a sentinel pattern,
 a literal no text holds, is added, and the text is searched behind a copy of it; an answer
 without the sentinel is a failure, and the caller runs every pattern instead.
+
+Patterns with no atom (an alternation holding a word shorter than three bytes, ``he|she``)
+pass the literal pass on every text, and were run on every sentence of every utterance. They
+are screened instead once per checked text (:meth:`RegexPrefilter.screened_out`): one RE2
+alternation of them all, searched over the whole normalised text, and where it finds nothing
+none of them can match in any of its sentences, which are pieces of that text. (Only patterns
+without ``^``, ``$``, ``\\A`` or ``\\z`` are screened: their matches do not depend on where a
+piece ends. ``\\b`` does not either, as a sentence is bounded by its terminator, a non-word
+character, in the whole text as at its own edges.) On the 20,000-line evaluation, 11 % of the
+utterances pass the screen, and the three shipped patterns without atoms are run on the
+sentences of those only.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -30,6 +42,9 @@ import re2  # type: ignore[import-untyped]
 
 SENTINEL = "assist-prefilter-sentinel"
 """A literal in front of every searched text: its pattern must always be among the answers."""
+_ANCHOR = re.compile(r"[$^]|\\[Az]")
+"""What makes a pattern's matches depend on where the searched piece of text begins or ends
+(``[^。]`` is no anchor, but is left out too: screening is only a saving)."""
 
 
 def _options() -> Any:
@@ -46,6 +61,9 @@ class RegexPrefilter:
         self.sources = tuple(sources)
         self._filter: Any = None
         self._sentinel = -1
+        self.screened: frozenset[int] = frozenset()
+        """The patterns without atoms that :meth:`screened_out` screens."""
+        self._screen: Any = None
         if not self.sources:
             return
         try:
@@ -58,6 +76,22 @@ class RegexPrefilter:
         except re2.error:
             return  # every pattern is then run on its own, as without a prefilter
         self._filter = patterns
+        self._build_screen()
+
+    def _build_screen(self) -> None:
+        """One alternation of the patterns the literal pass lets through on any text (those
+        that pass on the empty text, which holds no atom), less any with an anchor."""
+        unfiltered = self.matching("")
+        if not unfiltered:
+            return
+        screened = sorted(i for i in unfiltered if not _ANCHOR.search(self.sources[i]))
+        if not screened:
+            return
+        try:
+            self._screen = re2.compile("|".join(f"(?:{self.sources[i]})" for i in screened), options=_options())
+        except re2.error:
+            return  # too large for one automaton: each pattern is then run on every sentence
+        self.screened = frozenset(screened)
 
     def __reduce__(self) -> tuple[type[RegexPrefilter], tuple[tuple[str, ...]]]:
         """Pickled as its patterns and built again on loading (RE2's filter does not pickle), so a
@@ -78,3 +112,10 @@ class RegexPrefilter:
         if not found or self._sentinel not in found:
             return None
         return frozenset(found).difference((self._sentinel,))
+
+    def screened_out(self, text: str) -> frozenset[int]:
+        """Indexes of the patterns without atoms (:attr:`screened`) that match nowhere in
+        ``text``, and so in none of its sentences: empty when any of them matches somewhere."""
+        if self._screen is None or self._screen.search(text) is not None:
+            return frozenset()
+        return self.screened

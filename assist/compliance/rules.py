@@ -110,6 +110,8 @@ _SENTENCE_END = re.compile(r"[。!?;]|\.(?=\s|$)")
 _CLAUSE_END = re.compile(r"[,、:。!?;]|\.(?=\s|$)")
 _LINE_BREAK = re.compile(r"[\r\n\u2028\u2029]")
 _SEVERITY_RANK = {"block": 0, "warn": 1}
+CHOSEN_KEPT = 4096
+"""Answers of :meth:`_Plan.candidates` kept per audience (a few hundred occur in practice)."""
 MAX_HITS_PER_SENTENCE = 8
 """Hits one rule may report in one sentence: enough to show every violation a person writes,
 and a bound on the work a hostile text can cause ("abab…" matching a regex a thousand times)."""
@@ -367,11 +369,32 @@ class _Plan:
         self.sources = sources
         self.with_regex = frozenset(p for positions in self.by_regex.values() for p in positions)
         self.prefilter = RegexPrefilter(tuple(sources))
+        self._chosen: dict[tuple[frozenset[int] | None, frozenset[str]], list[tuple[Rule, tuple[Trigger, ...]]]] = {}
+        """:meth:`candidates` by what decides them (the regexes that may match, the lexicons
+        present), at most :data:`CHOSEN_KEPT` of them: sentences share a few such answers."""
 
-    def candidates(self, sentence: _Sentence, inside: Mapping[str, list[Span]]
-                   ) -> Iterator[tuple[Rule, tuple[Trigger, ...]]]:
-        """Each rule that can fire in ``sentence``, in pack order, with the triggers that can."""
+    def screened_out(self, text: str) -> frozenset[int]:
+        """The regexes that match nowhere in ``text`` among those its literals cannot rule
+        out (see :meth:`RegexPrefilter.screened_out`), to leave out in each of its sentences."""
+        return self.prefilter.screened_out(text) if self.by_regex else frozenset()
+
+    def candidates(self, sentence: _Sentence, inside: Mapping[str, list[Span]],
+                   screened_out: frozenset[int] = frozenset()) -> list[tuple[Rule, tuple[Trigger, ...]]]:
+        """Each rule that can fire in ``sentence``, in pack order, with the triggers that can;
+        ``screened_out``: regexes known not to match in the text the sentence is part of."""
         matched = self.prefilter.matching(sentence.text) if self.by_regex else frozenset()
+        if matched is not None and screened_out:
+            matched = matched - screened_out
+        key = (matched, frozenset(name for name in inside if name in self.by_lexicon))
+        chosen = self._chosen.get(key)
+        if chosen is None:
+            chosen = list(self._choose(inside, matched))
+            if len(self._chosen) < CHOSEN_KEPT:
+                self._chosen[key] = chosen
+        return chosen
+
+    def _choose(self, inside: Mapping[str, list[Span]], matched: frozenset[int] | None
+                ) -> Iterator[tuple[Rule, tuple[Trigger, ...]]]:
         positions: set[int] = set()
         for name in inside:
             positions.update(self.by_lexicon.get(name, ()))
@@ -657,10 +680,11 @@ class RulePack:
             return
         plan = None if only is not None or exhaustive else self._plan(audience)
         ctx = reading.ctx
+        screened_out = plan.screened_out(ctx.norm) if plan is not None else frozenset()
         for index, sentence in enumerate(ctx.sentences):
             inside = reading.inside(index)
             candidates = (((rule, rule.triggers) for rule in rules) if plan is None
-                          else plan.candidates(sentence, inside))
+                          else plan.candidates(sentence, inside, screened_out))
             for rule, triggers in candidates:
                 for hit in itertools.islice(_rule_hits(rule, triggers, ctx, sentence, inside), MAX_HITS_PER_SENTENCE):
                     found = reading.scopes_longest_first(index) if rule.respects else []
