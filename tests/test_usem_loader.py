@@ -43,3 +43,37 @@ def test_incomplete_cache_is_ignored(tmp_path: Path, monkeypatch: pytest.MonkeyP
     folder.mkdir(parents=True)
     (folder / "table.npy").write_bytes(b"truncated")
     assert usem_loader.read_cache(folder) is None
+
+
+def test_a_prefetched_tokenizer_is_the_one_loaded_and_its_thread_is_joined(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    usem_loader._load_package_tokenizer.cache_clear()
+    loads: list[str] = []
+
+    def load(path: Path) -> object:
+        loads.append(threading.current_thread().name)
+        return object()
+
+    monkeypatch.setattr(usem_loader, "SentencePieceTokenizer", load)
+    usem_loader.prefetch_package_tokenizer()
+    usem_loader.prefetch_package_tokenizer()  # already loading: no second thread
+    tokenizer = usem_loader.package_tokenizer()
+    assert loads == ["assist-tokenizer"]
+    assert not any(t.name == "assist-tokenizer" for t in threading.enumerate())  # joined: a fork is safe
+    usem_loader.prefetch_package_tokenizer()  # loaded: nothing to start
+    assert usem_loader.package_tokenizer() is tokenizer and loads == ["assist-tokenizer"]
+    usem_loader._load_package_tokenizer.cache_clear()
+
+
+def test_a_failed_prefetch_raises_where_the_tokenizer_is_asked_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    usem_loader._load_package_tokenizer.cache_clear()
+
+    def broken(path: Path) -> object:
+        raise OSError("unreadable sp.model")
+
+    monkeypatch.setattr(usem_loader, "SentencePieceTokenizer", broken)
+    usem_loader.prefetch_package_tokenizer()
+    with pytest.raises(OSError, match="unreadable"):
+        usem_loader.package_tokenizer()
+    usem_loader._load_package_tokenizer.cache_clear()

@@ -172,6 +172,10 @@ class Assistant:
         the model with any object following :class:`assist.encoders.base.Encoder`.
         """
         emit = log or (lambda message: print(message, file=sys.stderr))
+        if model is None and encoder is None:
+            from assist.encoders.usem.loader import prefetch_package_tokenizer
+
+            prefetch_package_tokenizer()  # read while the library, rules and indexes are
         root = Path(library) if library is not None else SHIPPED_LIBRARY
         folder = Path(index_dir) if index_dir is not None else default_index_dir(root)
         validated = load_validated(root, folder, emit)

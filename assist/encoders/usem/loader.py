@@ -35,6 +35,7 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
@@ -211,11 +212,45 @@ class SentencePieceTokenizer:
         return self._processor.encode(text, out_type=out_type, add_bos=add_bos, add_eos=add_eos)
 
 
-@lru_cache(maxsize=1)
 def package_tokenizer() -> SentencePieceTokenizer:
-    """The package's tokenizer, loaded once per process (~0.3 s): the full model and its
-    static distillation share it."""
+    """The package's tokenizer, loaded once per process (~0.4 s): the full model and its
+    static distillation share it. Waits for a load :func:`prefetch_package_tokenizer` started."""
+    with _PREFETCH_LOCK:
+        started = list(_PREFETCHING)
+        _PREFETCHING.clear()
+    for thread in started:
+        thread.join()
+    return _load_package_tokenizer()
+
+
+@lru_cache(maxsize=1)
+def _load_package_tokenizer() -> SentencePieceTokenizer:
     return SentencePieceTokenizer(package_resources() / "sp.model")
+
+
+_PREFETCH_LOCK = threading.Lock()
+_PREFETCHING: list[threading.Thread] = []
+
+
+def prefetch_package_tokenizer() -> None:
+    """Start loading the package's tokenizer on a background thread, unless it is loaded or
+    loading: sentencepiece reads its model (~0.4 s) without holding the GIL, so an assistant
+    reads its library, rules and indexes meanwhile instead of waiting for it. The next
+    :func:`package_tokenizer` call joins the thread (before a batch run forks its workers,
+    which needs this process to run no other thread)."""
+    with _PREFETCH_LOCK:
+        if _PREFETCHING or _load_package_tokenizer.cache_info().currsize:
+            return
+        thread = threading.Thread(target=_prefetch, name="assist-tokenizer", daemon=True)
+        _PREFETCHING.append(thread)
+        thread.start()
+
+
+def _prefetch() -> None:
+    try:
+        _load_package_tokenizer()
+    except Exception:
+        return  # the joining call loads it again, and raises there
 
 
 def fast_backend(threads: int) -> Any:
