@@ -178,8 +178,45 @@ def fork_is_safe() -> bool:
             and threading.active_count() == 1)
 
 
+REUSED_BELOW = 64 << 20
+"""Allocations up to this size come from (and go back to) a worker's heap (see :func:`_reuse_freed_memory`)."""
+KEPT_FREE = 128 << 20
+"""Free memory at the top of a worker's heap kept for the next batch rather than given back."""
+
+
+def _reuse_freed_memory() -> None:
+    """Make glibc keep the memory a batch frees for the next batch, in this worker.
+
+    A batch's score tables (256 queries times the library's examples, in float64: 7.7 MB on
+    the shipped library) are above glibc's threshold for memory mapped on its own, so each
+    was mapped, touched page by page and given back, every batch: 270,000 page faults and
+    0.7-1.1 s of kernel time per 20,000 lookups. With the threshold above the largest table
+    (the lexical scores are computed in chunks of at most 32 MB) and the heap's free top kept,
+    the same memory serves every batch: 52,000 faults, 0.2 s of kernel time, and the
+    numerical work runs 8 % faster on warm pages. The bits are the same. Nothing happens
+    where the C library has no ``mallopt`` (not glibc)."""
+    import ctypes
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        mallopt = ctypes.CDLL("libc.so.6").mallopt
+    except (OSError, AttributeError):
+        return
+    mallopt(_M_MMAP_THRESHOLD, REUSED_BELOW)
+    mallopt(_M_TRIM_THRESHOLD, KEPT_FREE)
+
+
+_M_TRIM_THRESHOLD = -1
+_M_MMAP_THRESHOLD = -3
+"""glibc's ``mallopt`` parameter numbers (malloc.h)."""
+
+
 def _one_thread_each() -> None:
-    """Every numerical library on one thread in this worker (see the module's docstring)."""
+    """Every numerical library on one thread in this worker (see the module's docstring), and
+    freed memory kept for the next batch (:func:`_reuse_freed_memory`)."""
+    _reuse_freed_memory()
     # Read by assist.encoders.threads for every batch; without it a batch would ask for one
     # BLAS thread per core in each worker, and the workers' threads would contend.
     os.environ["ASSIST_BLAS_THREADS"] = "1"
