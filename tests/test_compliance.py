@@ -772,6 +772,9 @@ def test_report_counts_misses_and_false_flags(pack: RulePack, tmp_path: Path) ->
         # a problem statement (没带证件) negates nothing that follows
         ("证件没带也行，这回给您通融了。", {"skip_verification"}),
         ("您没带证件的话，麻烦下次带来再办。", set()),
+        # the customer's side is no other party; a closing asks nothing to be taken elsewhere
+        ("好嘞，您那边还有什么要问的吗？", set()),
+        ("分期利率是总行那边定的，这事您得问他们。", {"blame_shifting"}),
     ],
 )
 def test_concepts_that_carry_to_new_wording(pack: RulePack, text: str, expected: set[str]) -> None:
