@@ -61,6 +61,7 @@ def test_each_utterance_gets_the_ranking_of_the_pass_that_decided_it(
     full_alone.threshold = threshold
     quick_alone.threshold = threshold
     assert cascade.cascade is not None
+    assert cascade.cascade.same_lexical  # the full pass reads the quick pass's BM25 tables
     combined = cascade.suggest_many(UTTERANCES)
     by_quick = quick_alone.suggest_many(UTTERANCES)
     by_full = full_alone.suggest_many(UTTERANCES)

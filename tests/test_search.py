@@ -69,3 +69,30 @@ def test_a_long_batch_is_searched_in_slices_with_the_same_result(
     # BLAS rounds a product's last bit by the shape of the batch it is part of.
     assert np.allclose(whole.dense, sliced.dense, atol=1e-6)
     assert np.allclose(whole.fused, sliced.fused, atol=1e-6)
+
+
+def test_bm25_tables_kept_by_one_pass_give_another_pass_its_own_candidates(
+    library_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The full pass of a cascade reads the quick pass's BM25 tables of its (unsure) texts: a
+    row depends on its query alone, so a subset's rows read from a whole batch's tables (20
+    queries: the sparse product) give every candidate of scoring the subset (3: the bincount)."""
+    from assist.lookup import search
+
+    assistant = Assistant.load(library=library_dir, encoder=HashEncoder(), log=lambda _: None)
+    texts = [normalise(f"我的卡被冻结了，钱取不出来 {i}") for i in range(18)] + [
+        normalise("公安让我把钱转到安全账户"), normalise("my card was stolen yesterday")]
+    vectors = assistant.encoder.encode(texts)
+    weights = assistant.ranker.weights
+    kept = search.LexicalScores()
+    whole = search_batch(assistant.index, vectors, texts, weights, keep=kept)
+    assert kept.table is not None and kept.table.shape == (len(texts), assistant.index.lexical.n_docs)
+    subset = np.array([2, 18, 19])
+    own = search_batch(assistant.index, vectors[subset], [texts[i] for i in subset], weights)
+    read = search_batch(assistant.index, vectors[subset], [texts[i] for i in subset], weights, kept.table[subset])
+    for name in ("rows", "dense", "lexical", "fused"):
+        assert np.array_equal(getattr(own, name), getattr(read, name)), name
+    assert whole.rows.shape[0] == len(texts)
+    monkeypatch.setattr(search, "LEXICAL_CELLS_PER_CHUNK", 3 * assistant.index.dense.ntotal)
+    search_batch(assistant.index, vectors, texts, weights, keep=kept)
+    assert kept.table is None  # scored in slices: nothing is kept (its memory stays bounded)

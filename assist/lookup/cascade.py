@@ -22,8 +22,10 @@ from pathlib import Path
 import numpy as np
 
 from assist.encoders.base import STATIC_MODEL
+from assist.indexing.lexical import LexicalIndex
 from assist.lookup.rank import RankedArrays
 from assist.lookup.ranker import Ranked, Ranker
+from assist.lookup.search import LexicalScores
 
 QUICK_MODEL = STATIC_MODEL
 QUICK_INDEX_FOLDER = "quick"
@@ -32,6 +34,14 @@ SURE_ABOVE_THRESHOLD = 0.05
 """The quick pass's best score must clear the abstention threshold by this much..."""
 SURE_MARGIN = 0.15
 """...and lead the runner-up scenario by this much, or the full model decides."""
+
+
+def same_lexical_index(a: LexicalIndex, b: LexicalIndex) -> bool:
+    """Whether two BM25 indexes score every query alike: the same vocabulary and arrays."""
+    if a is b:
+        return True
+    arrays = ("indptr", "doc_ids", "term_freqs", "doc_lengths", "idf")
+    return a.vocabulary == b.vocabulary and all(np.array_equal(getattr(a, n), getattr(b, n)) for n in arrays)
 
 
 def quick_index_dir(folder: Path) -> Path:
@@ -84,6 +94,10 @@ class Cascade:
     def __init__(self, quick: Ranker, full: Ranker) -> None:
         self.quick = quick
         self.full = full
+        self.same_lexical = same_lexical_index(quick.index.lexical, full.index.lexical)
+        """Whether both passes' BM25 indexes are equal (built from the same library's examples):
+        the full pass then reads the quick pass's BM25 tables of its texts instead of scoring
+        them again, about a sixth of a batch's lexical work (the same bits)."""
 
     def rank(
         self, normalised: list[str], families: list[str], segment: str | None, channel: str | None,
@@ -98,7 +112,8 @@ class Cascade:
         top_k: int, threshold: float,
     ) -> CascadeArrays:
         """:meth:`rank` as arrays; the full model's vectors of the unsure texts are kept."""
-        first = self.quick.rank_arrays(normalised, families, segment, channel, top_k)
+        kept = LexicalScores() if self.same_lexical else None
+        first = self.quick.rank_arrays(normalised, families, segment, channel, top_k, keep=kept)
         best, margins = best_and_margins(first)
         unsure = np.array(
             [i for i, (b, m) in enumerate(zip(best, margins, strict=True)) if not is_sure(b, m, threshold)],
@@ -107,7 +122,9 @@ class Cascade:
         second = None
         if unsure.size:
             picked = unsure.tolist()
+            scored = kept.table[unsure] if kept is not None and kept.table is not None else None
             second = self.full.rank_arrays(
-                [normalised[i] for i in picked], [families[i] for i in picked], segment, channel, top_k
+                [normalised[i] for i in picked], [families[i] for i in picked], segment, channel, top_k,
+                lexical=scored,
             )
         return CascadeArrays(first, second, unsure)

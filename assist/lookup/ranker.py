@@ -11,13 +11,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from assist.encoders.base import Encoder
 from assist.encoders.threads import numeric_threads
 from assist.indexing.head import DEFAULT_AGGREGATION
 from assist.indexing.store import LoadedIndex, Manifest, example_rows
 from assist.library.loader import Library
 from assist.lookup.rank import HEAD_WEIGHT, RankedArrays, ScenarioScore, ScenarioTable, rank_arrays
-from assist.lookup.search import ExampleHit, FusionWeights, search_batch
+from assist.lookup.search import ExampleHit, FusionWeights, LexicalScores, search_batch
 
 
 @dataclass(frozen=True)
@@ -76,12 +78,15 @@ class Ranker:
 
     def rank_arrays(
         self, normalised: list[str], families: list[str], segment: str | None, channel: str | None, top_k: int,
+        *, lexical: np.ndarray | None = None, keep: LexicalScores | None = None,
     ) -> RankedArrays:
-        """:meth:`rank` as arrays, with the texts' vectors kept (:attr:`RankedArrays.vectors`)."""
+        """:meth:`rank` as arrays, with the texts' vectors kept (:attr:`RankedArrays.vectors`).
+        ``lexical``: the texts' BM25 tables from a pass over an equal lexical index; ``keep``
+        takes this pass's (see :class:`assist.lookup.search.LexicalScores`)."""
         vectors = self.encoder.encode(normalised)
         head = self.index.head
         with numeric_threads(len(normalised)):
-            candidates = search_batch(self.index, vectors, normalised, self.weights)
+            candidates = search_batch(self.index, vectors, normalised, self.weights, lexical, keep)
             head_probs = head.probabilities(vectors) if head is not None else None
         ranked = rank_arrays(
             candidates, self._table, families, segment, channel,

@@ -65,18 +65,39 @@ def dense_neighbours(index: LoadedIndex, vectors: np.ndarray, k: int) -> tuple[n
     return sims, rows
 
 
-def lexical_neighbours(index: LoadedIndex, texts: list[str], dense_rows: np.ndarray) -> tuple[np.ndarray, ...]:
+class LexicalScores:
+    """BM25 score tables of a batch's queries, kept by the pass that computed them for a later
+    pass over an equal lexical index (:mod:`assist.lookup.cascade`): a query's table row
+    depends on that query alone, so the later pass reads the rows of its queries instead of
+    scoring them again. Only a batch scored in one chunk is kept (see :data:`LEXICAL_CELLS_PER_CHUNK`)."""
+
+    def __init__(self) -> None:
+        self.table: np.ndarray | None = None
+        """(n_queries, n_docs) float32 scores of the batch last searched, if kept."""
+
+
+def lexical_neighbours(
+    index: LoadedIndex, texts: list[str], dense_rows: np.ndarray, scored: np.ndarray | None = None,
+    keep: LexicalScores | None = None,
+) -> tuple[np.ndarray, ...]:
     """For each query: its best lexical rows with their scores, and the lexical
-    score of each of its dense neighbours. Rows without any lexical overlap are -1."""
+    score of each of its dense neighbours. Rows without any lexical overlap are -1.
+
+    ``scored``: the queries' BM25 tables, computed before (:class:`LexicalScores`); ``keep``
+    takes this call's tables when they come in one chunk."""
     n_docs = index.lexical.n_docs
     width = min(LEXICAL_NEIGHBOURS, n_docs)
     top_rows = np.full((len(texts), width), -1, dtype=np.int64)
     top_scores = np.zeros((len(texts), width), dtype=np.float32)
     at_dense = np.zeros(dense_rows.shape, dtype=np.float32)
     chunk = max(1, LEXICAL_CELLS_PER_CHUNK // max(n_docs, 1))
+    if keep is not None:
+        keep.table = None
     for start in range(0, len(texts), chunk):
         stop = min(start + chunk, len(texts))
-        scores = index.lexical.scores_batch(texts[start:stop])
+        scores = scored[start:stop] if scored is not None else index.lexical.scores_batch(texts[start:stop])
+        if keep is not None and start == 0 and stop == len(texts):
+            keep.table = scores
         if width < n_docs:
             best = np.argpartition(-scores, width - 1, axis=1)[:, :width]
         else:
@@ -119,18 +140,23 @@ def dense_search(index: LoadedIndex, vectors: np.ndarray, k: int) -> tuple[np.nd
 
 
 def search_batch(
-    index: LoadedIndex, vectors: np.ndarray, texts: list[str], weights: FusionWeights
+    index: LoadedIndex, vectors: np.ndarray, texts: list[str], weights: FusionWeights,
+    scored: np.ndarray | None = None, keep: LexicalScores | None = None,
 ) -> Candidates:
-    """Dense and lexical candidates of every query of a batch, scored on both signals.
+    """Dense and lexical candidates of every query of a batch, scored on both signals
+    (``scored`` and ``keep``: the BM25 tables, as :func:`lexical_neighbours` takes them).
 
     A long batch is searched in slices of queries, so that its (query, example)
     score tables stay within :data:`LEXICAL_CELLS_PER_CHUNK` cells whatever its length.
     """
     step = max(1, LEXICAL_CELLS_PER_CHUNK // max(index.dense.ntotal, 1))
     if len(texts) <= step:
-        return _search_slice(index, vectors, texts, weights)
+        return _search_slice(index, vectors, texts, weights, scored, keep)
+    if keep is not None:
+        keep.table = None
     parts = [
-        _search_slice(index, vectors[start : start + step], texts[start : start + step], weights)
+        _search_slice(index, vectors[start : start + step], texts[start : start + step], weights,
+                      scored[start : start + step] if scored is not None else None)
         for start in range(0, len(texts), step)
     ]
     return Candidates(*(np.concatenate([getattr(part, name) for part in parts]) for name in _CANDIDATE_ARRAYS))
@@ -140,7 +166,8 @@ _CANDIDATE_ARRAYS = ("rows", "dense", "lexical", "fused")
 
 
 def _search_slice(
-    index: LoadedIndex, vectors: np.ndarray, texts: list[str], weights: FusionWeights
+    index: LoadedIndex, vectors: np.ndarray, texts: list[str], weights: FusionWeights,
+    scored: np.ndarray | None = None, keep: LexicalScores | None = None,
 ) -> Candidates:
     """:func:`search_batch` of a slice short enough to score against every example at once.
 
@@ -152,7 +179,7 @@ def _search_slice(
     """
     dense_sims, dense_rows, products = dense_search(index, vectors, DENSE_NEIGHBOURS)
     dense_rows = dense_rows.astype(np.int64)
-    lexical_rows, lexical_scores, lexical_at_dense = lexical_neighbours(index, texts, dense_rows)
+    lexical_rows, lexical_scores, lexical_at_dense = lexical_neighbours(index, texts, dense_rows, scored, keep)
     # A lexical match already among the dense neighbours is kept once, on the dense side.
     repeated = (lexical_rows[:, :, None] == dense_rows[:, None, :]).any(axis=2)
     lexical_rows = np.where(repeated, -1, lexical_rows)
