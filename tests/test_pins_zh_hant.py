@@ -51,6 +51,12 @@ SCAMS = [
     "頭先有人打嚟叫我報埋個OTP，佢話唔報就會凍結我個戶口",
     "舊年俾人呃過，而家有個追款公司話可以幫我追返，但要我先俾三萬蚊手續費",
     "上次那個網友又打來了，說要我再匯十萬才能把之前的錢領出來",
+    "對方叫我開埋個網上理財俾佢睇，話要幫我檢查",
+    "他叫我去超商繳代碼，說繳完就能把退款退給我",
+    "佢話我張卡有問題，要我將張卡寄去佢哋公司",
+    "對方叫我把金融卡寄到他指定的地址，說要幫我換新卡",
+    "個男人叫我喺WhatsApp send個verification code俾佢",
+    "佢哋要我俾埋身份證同提款卡密碼佢",
 ]
 """Scams in progress: a stranger, a platform or a known person with a marker, instructing now."""
 
@@ -99,6 +105,10 @@ NOT_SCAMS = [
     "聽講有人會扮銀行職員叫人轉錢去安全戶口，係咪真㗎",
     "銀行會不會打電話叫客戶把定存解約轉到別的帳戶？",
     "真嘅入境處會唔會叫人交罰款",
+    "我想喺網上理財調高轉帳限額，點做",
+    "超商繳卡費要手續費嗎",
+    "我張卡壞咗，你哋可唔可以寄張新卡俾我",
+    "你們行員叫我把舊的金融卡寄回分行，這樣對嗎",
 ]
 """Lookalikes: past contacts told in Cantonese, hypotheticals, relatives' everyday transfers, the
 bank's own staff, other platforms, fee questions."""
