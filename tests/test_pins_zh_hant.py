@@ -57,6 +57,9 @@ SCAMS = [
     "對方叫我把金融卡寄到他指定的地址，說要幫我換新卡",
     "個男人叫我喺WhatsApp send個verification code俾佢",
     "佢哋要我俾埋身份證同提款卡密碼佢",
+    "A man on the phone wants me to FPS him 20,000 to keep my account safe",
+    # Hong Kong English
+    "The caller says he is from the ICAC and my account is linked to money laundering, he told me to move everything",
 ]
 """Scams in progress: a stranger, a platform or a known person with a marker, instructing now."""
 
