@@ -99,6 +99,17 @@ def test_adjacent_clauses_are_scored_together() -> None:
     assert [ctx.norm[s:e] for s, e in _units(ctx)] == ["您放心投,真亏了算我的"]
 
 
+def test_a_question_is_scored_with_the_remark_on_it() -> None:
+    """A question's last clause and the next sentence's first are one unit: sarcasm is often a
+    question about a mishap and a "praise" after it; two statements are not joined."""
+    from assist.compliance.rules import _Context, _units
+
+    asked = _Context.of("卡又锁住了？可真有本事。")
+    assert "卡又锁住了?可真有本事" in [asked.norm[s:e] for s, e in _units(asked)]
+    told = _Context.of("卡已经锁住了。可以去柜台解锁。")
+    assert all("。" not in told.norm[s:e] for s, e in _units(told))
+
+
 def test_training_is_deterministic_and_needs_no_draft_set() -> None:
     data = training_set(*TINY)
     vectors = Axes().encode(list(data.texts))

@@ -420,8 +420,10 @@ class _Plan:
 def _units(ctx: _Context) -> list[Span]:
     """What the semantic signal scores: each clause of each sentence and each two adjacent
     clauses of a sentence together (trimmed; spans in normalised text). The pairs let a short
-    clause count (「本钱动不了」 beside what it is said of) and join a thought split by a comma."""
+    clause count (「本钱动不了」 beside what it is said of) and join a thought split by a comma;
+    a question's last clause is paired with the next sentence's first, the remark on it."""
     units: list[Span] = []
+    asked: Span | None = None
     for sentence in ctx.sentences:
         pieces = []
         left = sentence.start
@@ -438,6 +440,9 @@ def _units(ctx: _Context) -> list[Span]:
             if end > start:
                 trimmed.append((start, end))
         spans = trimmed + [(a[0], b[1]) for a, b in itertools.pairwise(trimmed)]
+        if asked is not None and trimmed:  # a question and the remark on it: 「又忘了密码？真厉害。」
+            spans.append((asked[0], trimmed[0][1]))
+        asked = trimmed[-1] if trimmed and sentence.terminator == "?" else None
         for start, end in spans:
             if long_enough(ctx.norm[start:end]) and (start, end) not in units:
                 units.append((start, end))

@@ -20,6 +20,11 @@ Kinds of scope, and how far each reaches from its trigger:
     forward to the end of the sentence: a fraudster's words told back to the customer.
 ``verdict`` (是诈骗, 都是骗人的, is a scam)
     backward to the start of the sentence: 「对方让您转到“安全账户”，这是诈骗」.
+``dismissal`` (都不要理, 一律挂断, 千万别信, ignore them, hang up on them)
+    a prohibition said after the thing prohibited (NegEx's post-triggers): backward to the
+    start of the sentence, but only when nothing it could take as its own object follows it in
+    its clause (:func:`_closes_clause`). 「任何来电要您念出来的都不要理」 dismisses the request
+    before it; 「把验证码念给我，别理那些提醒」 dismisses the reminders, not the request.
 
 ``scope.pseudo`` phrases look like triggers but are not (能不能, 不好意思, no problem,
 don't worry): a trigger overlapping one is ignored. ``scope.terminator`` phrases
@@ -39,7 +44,7 @@ from assist.compliance.lexicon import Span
 
 FORWARD_CLAUSE = ("negation", "hypothetical")
 FORWARD_SENTENCE = ("prohibition", "reported")
-BACKWARD = ("verdict",)
+BACKWARD = ("verdict", "dismissal")
 SCOPE_KINDS = FORWARD_CLAUSE + FORWARD_SENTENCE + BACKWARD
 HELPER_KINDS = ("pseudo", "terminator", "continuation", "talk")
 SCOPE_LEXICONS = tuple(f"scope.{kind}" for kind in SCOPE_KINDS + HELPER_KINDS)
@@ -99,6 +104,8 @@ def scopes(text: str, bounds: Span, hits: Mapping[str, list[Span]]) -> list[Scop
             if any(_overlaps(trigger, p) and not _contains(trigger, p) for p in pseudo):
                 continue  # 能不能 is no negation; 有没有装 (a longer trigger holding 有没有) is a question
             if kind in BACKWARD:
+                if kind == "dismissal" and not _closes_clause(text, trigger[1], last):
+                    continue
                 found.append(ScopeSpan(kind, trigger, first, trigger[0]))
                 continue
             start = trigger[1]
@@ -114,6 +121,24 @@ def scopes(text: str, bounds: Span, hits: Mapping[str, list[Span]]) -> list[Scop
             stop = min((t[0] for t in terminators if start <= t[0] < end), default=end)
             found.append(ScopeSpan(kind, trigger, start, stop))
     return found
+
+
+DISMISSAL_REST = 3
+"""Most content (CJK characters, plus two per Latin word) a dismissal may have after it in its
+clause and still read as closing it: 「…的都不要理啊」, not 「别理那些短信提醒」."""
+DISMISSAL_JOINS = ("and ", "then ", "直接", "马上", "立即", "立刻", "即刻", "并")
+"""What may follow a dismissal and start a new action rather than name its object: "ignore them
+and hang up", 「一概别搭理，直接挂掉」 is a clause mark; 「别理会直接挂断」 is one of these."""
+
+
+def _closes_clause(text: str, position: int, last: int) -> bool:
+    """Whether a dismissal ending at ``position`` closes its clause: what follows it there is
+    short, or starts a further action (:data:`DISMISSAL_JOINS`) instead of naming an object."""
+    rest = text[position:_clause_end(text, position, last)].strip()
+    if rest.startswith(DISMISSAL_JOINS):
+        return True
+    cjk = sum(1 for ch in rest if "\u3400" <= ch <= "\u9fff")
+    return cjk + 2 * len(LATIN_WORD.findall(rest)) < DISMISSAL_REST
 
 
 def _continues(text: str, position: int, last: int, starts: set[int]) -> bool:
