@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +15,13 @@ from assist.batch.evaluate import evaluate
 from assist.batch.gaps import GapCollector, GapReport
 from assist.batch.html_report import HTML_FILE
 from assist.batch.report import (
+    CJK_FONTS,
     CONFUSION_CHART,
     COVERAGE_CHART,
     HISTOGRAM_CHART,
     REPORT_FILE,
     gaps_to_dict,
+    installed_fonts,
     render_gaps_table,
     render_markdown,
     render_volume_table,
@@ -87,6 +90,17 @@ def test_report_files_are_written_and_valid(labelled: tuple[dict[str, Any], GapR
         assert heading in markdown
     assert COVERAGE_CHART in markdown and HISTOGRAM_CHART in markdown
     assert gaps.clusters and gaps.clusters[0].suggested_id in markdown
+
+
+def test_charts_name_only_installed_fonts(labelled: tuple[dict[str, Any], GapReport], tmp_path: Path,
+                                          caplog: pytest.LogCaptureFixture) -> None:
+    """A missing font family in the style makes matplotlib warn at every glyph lookup."""
+    fonts = installed_fonts()
+    assert fonts[-1] == CJK_FONTS[-1] and set(fonts) <= set(CJK_FONTS)
+    summary, gaps = labelled
+    with caplog.at_level(logging.WARNING, logger="matplotlib.font_manager"):
+        write_report(summary, gaps, tmp_path / "report")
+    assert not [r for r in caplog.records if "findfont" in r.getMessage()]
 
 
 def test_no_planted_number_in_any_written_file(

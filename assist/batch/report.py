@@ -97,17 +97,26 @@ CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK TC", "Noto Serif CJK SC", "WenQu
 
 
 def chart_style() -> Any:
-    """A matplotlib style context with the CJK fonts first (no global state changed)."""
+    """A matplotlib style context with the installed CJK fonts first (no global state changed).
+
+    Only installed families are named: matplotlib logs a "findfont: Font family … not found"
+    warning for a missing one at every glyph lookup, thousands of lines on stderr per report."""
     import matplotlib
 
-    return matplotlib.rc_context({"font.family": list(CJK_FONTS), "axes.unicode_minus": False})
+    return matplotlib.rc_context({"font.family": installed_fonts(), "axes.unicode_minus": False})
 
 
-def cjk_font_available() -> bool:
+def installed_fonts() -> list[str]:
+    """The families of :data:`CJK_FONTS` this machine has, in order; DejaVu Sans (matplotlib's
+    own) always closes the list."""
     from matplotlib import font_manager
 
     names = {f.name for f in font_manager.fontManager.ttflist}
-    return any(name in names for name in CJK_FONTS[:-1])
+    return [name for name in CJK_FONTS[:-1] if name in names] + [CJK_FONTS[-1]]
+
+
+def cjk_font_available() -> bool:
+    return len(installed_fonts()) > 1
 
 
 # ----- files -----------------------------------------------------------------------
