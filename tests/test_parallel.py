@@ -207,7 +207,7 @@ def test_a_worker_reuses_the_memory_a_batch_frees() -> None:
         import numpy as np
         from assist.batch import parallel
         if sys.argv[1] == "worker":
-            parallel._reuse_freed_memory()
+            parallel.reuse_freed_memory()
         def batch():  # 8 MB tables, as a batch's scores, their negation and their order
             scores = np.ones(1 << 20)
             negated = -scores

@@ -179,12 +179,12 @@ def fork_is_safe() -> bool:
 
 
 REUSED_BELOW = 64 << 20
-"""Allocations up to this size come from (and go back to) a worker's heap (see :func:`_reuse_freed_memory`)."""
+"""Allocations up to this size come from (and go back to) a worker's heap (see :func:`reuse_freed_memory`)."""
 KEPT_FREE = 128 << 20
 """Free memory at the top of a worker's heap kept for the next batch rather than given back."""
 
 
-def _reuse_freed_memory() -> None:
+def reuse_freed_memory() -> None:
     """Make glibc keep the memory a batch frees for the next batch, in this worker.
 
     A batch's score tables (256 queries times the library's examples, in float64: 7.7 MB on
@@ -215,8 +215,8 @@ _M_MMAP_THRESHOLD = -3
 
 def _one_thread_each() -> None:
     """Every numerical library on one thread in this worker (see the module's docstring), and
-    freed memory kept for the next batch (:func:`_reuse_freed_memory`)."""
-    _reuse_freed_memory()
+    freed memory kept for the next batch (:func:`reuse_freed_memory`)."""
+    reuse_freed_memory()
     # Read by assist.encoders.threads for every batch; without it a batch would ask for one
     # BLAS thread per core in each worker, and the workers' threads would contend.
     os.environ["ASSIST_BLAS_THREADS"] = "1"

@@ -26,6 +26,7 @@ from typing import Any
 
 from assist.batch.evaluate import BATCH, EvaluationReport, batched, map_labels, new_report
 from assist.batch.gaps import GapCollector
+from assist.batch.parallel import reuse_freed_memory
 from assist.batch.predictions import PredictionWriter, StagedOutputs
 from assist.batch.runner import RunResult, aggregate_batch
 from assist.errors import AssistError, ExtraMissingError, InputError
@@ -59,6 +60,7 @@ class SuggestActor:
     def __init__(self, recipe: bytes, gaps: bool, low_confidence: float | None, predictions: bool,
                  labels: dict[str, str]) -> None:
         os.environ.setdefault("ASSIST_BLAS_THREADS", "1")
+        reuse_freed_memory()  # as in the local engine's workers: a batch's tables stay mapped
         self.assistant = load_from_recipe(pickle.loads(recipe))
         self.gaps = gaps
         self.low_confidence = low_confidence
@@ -234,6 +236,7 @@ class InspectActor:
 
     def __init__(self, recipe: bytes, threshold: float) -> None:
         os.environ.setdefault("ASSIST_BLAS_THREADS", "1")
+        reuse_freed_memory()  # as in the local engine's workers: a batch's tables stay mapped
         self.assistant = load_from_recipe(pickle.loads(recipe))
         self.threshold = threshold
 
