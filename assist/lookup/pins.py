@@ -50,6 +50,9 @@ ONLINE = "scam.party.online."
 THEIRS = "scam.theirs."
 CLAIM_REACH = 8
 """How far after a claim (「自称」, "says he's from") the claimed identity may start."""
+NEEDED = (PARTY, ASKS, DOING)
+"""Every scam pattern holds a stranger, an instruction or a payment under way: a text with no hit
+of these roles skips the sorting of roles (most lookups)."""
 NOT_FOR_PLATFORMS = ("scam.asks.credential.", "scam.asks.remote.")
 """An app asking for a code or to open something is everyday; an app demanding payment is a party."""
 PRONOUNS = frozenset({"他", "她", "他们", "她们", "佢", "佢哋", "那边", "那头", "he", "she", "they"})
@@ -189,6 +192,8 @@ def fraud_pattern(hits: Sequence[Hit], has_parts: bool = True) -> list[Hit] | No
     rules = sorted((h for h in hits if h[0].pin == FRAUD), key=lambda h: (_shipped(h[0]), h[1].span))
     if not has_parts:
         return rules or None
+    if not any(rule.id.startswith(NEEDED) for rule, _ in hits):
+        return None
     if any(rule.id == DISENGAGED for rule, _ in hits):
         return None
     ours, known, places = _ours_and_known(hits)
