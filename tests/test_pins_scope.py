@@ -99,6 +99,17 @@ def test_a_known_persons_own_directive_comes_from_scam_theirs(pack: RulePack) ->
     assert FRAUD in [p.scenario for p in customer_pins(without, text, KNOWN)]
 
 
+def test_the_pronouns_of_a_known_person_come_from_the_rule_pack(pack: RulePack) -> None:
+    """The pronouns that stand for a known person (rule scam.pronoun, term known_pronoun) live in
+    the YAML: without the rule, 她 after 我妹妹 is a stranger instructing the customer."""
+    text = "我妹妹在外地实习，她们宿舍要交押金，她叫我先打五百到她的卡上"
+    hits = [(r.id, v.matched_text) for r, v in pack.hits(text, audience="customer")]
+    assert ("scam.pronoun", "她们") in hits
+    assert FRAUD not in scenarios(pack, text)
+    without = RulePack(rules=tuple(r for r in pack.rules if r.id != "scam.pronoun"))
+    assert FRAUD in [p.scenario for p in customer_pins(without, text, KNOWN)]
+
+
 def test_a_new_role_pin_names_its_words(pack: RulePack) -> None:
     [pin] = [p for p in customer_pins(pack, SCAMS_IN_PROGRESS[1], KNOWN) if p.scenario == FRAUD]
     said = pin.explain()
@@ -107,7 +118,7 @@ def test_a_new_role_pin_names_its_words(pack: RulePack) -> None:
     assert any(rule.startswith("scam.asks.") for rule, _ in pin.words)
 
 
-@pytest.mark.parametrize("name", ["utterances_v2.jsonl", "utterances_v3.jsonl"])
+@pytest.mark.parametrize("name", ["utterances_v2.jsonl", "utterances_v3.jsonl", "utterances_v4.jsonl"])
 def test_the_outside_writers_sets_now_dev_data_all_scams_pin_and_nothing_else_does(
         pack: RulePack, name: str) -> None:
     rows = [json.loads(line) for line in (HELDOUT_DIR / name).read_text("utf-8").splitlines()]

@@ -55,9 +55,9 @@ NEEDED = (PARTY, ASKS, DOING)
 of these roles skips the sorting of roles (most lookups)."""
 NOT_FOR_PLATFORMS = ("scam.asks.credential.", "scam.asks.remote.")
 """An app asking for a code or to open something is everyday; an app demanding payment is a party."""
-PRONOUNS = frozenset({"他", "她", "他们", "她们", "佢", "佢哋", "那边", "那头", "he", "she", "they"})
-"""A party that is only a pronoun (or 「他那边」's 那边) refers to the known counterpart when the
-customer named one."""
+PRONOUN = "scam.pronoun"
+"""A party that is only a pronoun (他, 她们, 佢哋, 那边, "she"; rule ``scam.pronoun`` in the pack,
+from the term ``known_pronoun``) refers to the known counterpart when the customer named one."""
 REQUIRES: dict[str, str] = {"signal.third_party.en": "third_party.request.en"}
 """A pinning rule (by id) that pins only together with a part (by id prefix)."""
 
@@ -135,8 +135,9 @@ def _claimed(hit: Hit, claims: Sequence[Hit], online: Sequence[Hit] = ()) -> boo
             or any(near(hit, o) or near(o, hit) or _overlaps(hit[1], o[1]) for o in online))
 
 
-def _pronoun(hit: Hit) -> bool:
-    return hit[1].matched_text.strip() in PRONOUNS
+def _pronoun(hit: Hit, hits: Sequence[Hit]) -> bool:
+    """Whether ``hit`` is no more than one of the ``scam.pronoun`` hits among ``hits``."""
+    return any(_inside(hit[1], p[1]) for p in _role(hits, PRONOUN))
 
 
 def _strangers_asks(asks: list[Hit], known: list[Hit], hits: Sequence[Hit]) -> list[Hit]:
@@ -161,7 +162,7 @@ def _ours_and_known(hits: Sequence[Hit]) -> tuple[list[Hit], list[Hit], list[Hit
     claims, online = _role(hits, CLAIM), _role(hits, ONLINE)
     ours = [h for h in _role(hits, OURS) if not _claimed(h, claims)]
     known = [h for h in _role(hits, KNOWN)
-             if _apart(h, ours) and not _pronoun(h) and not _claimed(h, claims, online)]
+             if _apart(h, ours) and not _pronoun(h, hits) and not _claimed(h, claims, online)]
     return ours, known, [h for h in known if h[0].id.startswith(PLACE)]
 
 
@@ -204,7 +205,7 @@ def fraud_pattern(hits: Sequence[Hit], has_parts: bool = True) -> list[Hit] | No
             and not any(_follows(h, p) or _starts_in(h, p) or _follows(p, h) for p in places)]  # institution's
     markers = [h for h in _role(hits, MARKER) if _apart(h, elsewhere)]
     party = [h for h in _role(hits, PARTY) if _apart(h, ignored) and _apart(h, known)
-             and not any(_follows(h, k) for k in known) and not (known and _pronoun(h))]
+             and not any(_follows(h, k) for k in known) and not (known and _pronoun(h, hits))]
     platform = [h for h in _role(hits, PLATFORM) if _apart(h, ignored)]
     pays = [h for h in asks if not h[0].id.startswith(NOT_FOR_PLATFORMS)]
     clear_markers = [h for h in markers if _apart(h, party)]
