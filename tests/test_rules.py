@@ -421,6 +421,80 @@ def test_a_clause_with_its_own_negation_does_not_continue_the_list(tmp_path: Pat
     assert lexicon_pack(tmp_path / "list").check("我们不会问别的，也验证码告诉我") == []
 
 
+SEQ_PACK = """\
+lexicons:
+  act: {zh-Hans: [退, 改], en: [moved, refund]}
+  cannot: {zh-Hans: [不了]}
+  before: {zh-Hans: [不能], en: ["can't be", "we can't"]}
+  offer: {zh-Hans: [帮您, 网点], en: [i can]}
+scope:
+  negation: {zh-Hans: [不], en: ["can't"]}
+  pseudo: {zh-Hans: [这个网点, 退出, 要不要]}
+  offer: {zh-Hans: [吗, 要不要]}
+rules:
+  - id: refusal.bare
+    category: bare_refusal
+    severity: warn
+    applies_to: agent
+    when:
+      - seq: [act, cannot]
+      - seq: [before, act]
+        gap: 1
+    unless: [offer]
+    explanation: 只拒绝不给出路。
+    reference: 测试规范
+    suggestion: 给出替代办法。
+    flags: [年费退不了]
+    passes: [年费退不了，我帮您申请减免]
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "flagged"),
+    [
+        ("这笔退不了", True),
+        ("这笔不能退", True),
+        ("这笔不能给退", True),              # one character between, within gap: 1
+        ("这笔不能随便退", False),            # two: beyond the gap
+        ("不了，退款已经到了", False),         # the wrong order
+        ("退，不了", False),                 # never across a clause mark
+        ("The date can't be moved.", True),  # spaces are not counted
+        ("We can't refund it, but I can book you in.", False),
+        ("这笔不能退出", False),              # 退 is part of 退出, a pseudo phrase
+    ],
+)
+def test_seq_trigger_wants_its_phrases_in_order_and_close(tmp_path: Path, text: str, flagged: bool) -> None:
+    pack = lexicon_pack(tmp_path, SEQ_PACK)
+    assert bool(pack.check(text)) is flagged
+
+
+@pytest.mark.parametrize(
+    ("text", "flagged"),
+    [
+        ("帮您改日子？这个改不了。", True),           # the question echoes the request
+        ("这个改不了。要不要帮您预约？", False),       # a question that offers
+        ("改不了，需要帮您转人工吗？", False),
+        ("这个网点改不了。", True),                   # 网点 inside 这个网点 offers no branch
+        ("这里改不了，您去网点办。", False),
+        ("帮您改日子？", False),
+    ],
+)
+def test_an_echoed_question_or_a_pseudo_phrase_offers_nothing(tmp_path: Path, text: str, flagged: bool) -> None:
+    pack = lexicon_pack(tmp_path, SEQ_PACK)
+    assert bool(pack.check(text)) is flagged
+
+
+def test_seq_trigger_is_described_and_its_gap_checked(tmp_path: Path) -> None:
+    pack = lexicon_pack(tmp_path, SEQ_PACK)
+    rule = pack.rule("refusal.bare")
+    assert rule is not None and "in that order" in rule.triggers[0].describe()
+    assert type(pack).from_json(pack.to_json()).rule("refusal.bare") == rule
+    error = load_error(tmp_path / "g", SEQ_PACK.replace("gap: 1", "gap: -1"))
+    assert error.field == "rules[0].when[1].gap" or "gap" in str(error.field)
+    error = load_error(tmp_path / "w", SEQ_PACK.replace("gap: 1", "within: 3"))
+    assert "seq" in str(error)
+
+
 def test_examples_run_at_load_and_the_failing_one_is_named(tmp_path: Path) -> None:
     from assist.compliance.explain import example_failures
 

@@ -487,19 +487,19 @@ class _RuleReader:
 
     def trigger(self, item: Any, node: yaml.Node | None, field: str,
                 lexicons: Mapping[str, Lexicon]) -> Trigger:
-        allowed = {"any", "all", "regex", "within", "in"}
+        allowed = {"any", "all", "seq", "regex", "within", "in", "gap"}
         if not isinstance(item, dict) or not item or not set(item) <= allowed:
-            raise self.error("a trigger is a mapping with one of any, all, regex (and within or in)",
+            raise self.error("a trigger is a mapping with one of any, all, seq, regex (and within, in or gap)",
                              node, field, "write e.g. {all: [otp, hand_over], within: 12}")
-        kinds = [k for k in ("any", "all", "regex") if k in item]
+        kinds = [k for k in ("any", "all", "seq", "regex") if k in item]
         if len(kinds) != 1:
-            raise self.error("needs exactly one of 'any', 'all' or 'regex'", node, field,
+            raise self.error("needs exactly one of 'any', 'all', 'seq' or 'regex'", node, field,
                              "split it into two triggers under 'when:'")
         kind = kinds[0]
         where = mapping_child(node, kind) or node
         if kind == "regex":
             if set(item) != {"regex"}:
-                raise self.error("'within' and 'in' apply to any/all only", node, field, "remove them")
+                raise self.error("'within', 'in' and 'gap' apply to any/all/seq only", node, field, "remove them")
             source = self.regex_source(item["regex"], where, f"{field}.regex")
             return Trigger("regex", (source,))
         names = item[kind]
@@ -510,6 +510,18 @@ class _RuleReader:
             if name not in lexicons:
                 raise self.error(f"unknown lexicon '{name}'", where, f"{field}.{kind}",
                                  "define it under 'lexicons:' (shipped ones: assist rules explain)")
+        if kind == "seq":
+            if set(item) - {"seq", "gap"}:
+                raise self.error("a 'seq' trigger takes only 'gap'", node, field,
+                                 "remove 'within' and 'in' (a sequence stays in one clause)")
+            gap = item.get("gap", 0)
+            if isinstance(gap, bool) or not isinstance(gap, int) or gap < 0:
+                raise self.error("must be a whole number of characters, 0 or more", mapping_child(node, "gap"),
+                                 f"{field}.gap", "write e.g. gap: 2")
+            return Trigger("seq", tuple(names), gap=gap)
+        if "gap" in item:
+            raise self.error("'gap' applies to seq only", mapping_child(node, "gap"), f"{field}.gap",
+                             "remove it, or use within: N")
         within = item.get("within")
         if within is not None and (isinstance(within, bool) or not isinstance(within, int) or within < 1):
             raise self.error("must be a positive whole number of characters", mapping_child(node, "within"),

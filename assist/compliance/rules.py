@@ -11,6 +11,9 @@ fires, composed of phrase lexicons (:mod:`assist.compliance.lexicon`):
 * ``any: [lexicon, ...]`` a phrase of any listed lexicon;
 * ``all: [lexicon, ...]`` a phrase of each, in the same clause (or ``in: sentence``,
   or ``within: N`` characters from the first to the last);
+* ``seq: [lexicon, ...]`` a phrase of each, in that order, each right after the one before
+  (``gap: N`` other characters between them at most, spaces not counted, never across a
+  clause mark): a service verb and the negative complement after it (退 + 不了 = 退不了);
 * ``regex: '...'`` the escape hatch, compiled by RE2 (linear time, no look-arounds).
 
 One scope engine (:mod:`assist.compliance.scope`) decides for every rule whether a
@@ -155,16 +158,21 @@ class RuleException:
 
 @dataclass(frozen=True)
 class Trigger:
-    """One way a rule fires: ``any`` / ``all`` of lexicons, or one RE2 ``regex``."""
+    """One way a rule fires: ``any`` / ``all`` / ``seq`` of lexicons, or one RE2 ``regex``."""
 
-    kind: Literal["any", "all", "regex"]
+    kind: Literal["any", "all", "seq", "regex"]
     items: tuple[str, ...]
     within: int | None = None
     reach: Reach = "clause"
+    gap: int = 0
+    """``seq`` only: most characters (spaces not counted) between one phrase and the next."""
 
     def describe(self) -> str:
         if self.kind == "regex":
             return f"regex {self.items[0]!r}"
+        if self.kind == "seq":
+            between = f"at most {self.gap} characters apart" if self.gap else "one right after the other"
+            return "a phrase of each of " + ", ".join(self.items) + f", in that order, {between}"
         where = f"within {self.within} characters" if self.within else f"in the same {self.reach}"
         if self.kind == "any" or len(self.items) == 1:
             return "a phrase of " + " or ".join(self.items)
@@ -210,7 +218,7 @@ class Rule:
         return {
             "id": self.id, "category": self.category, "severity": self.severity,
             "applies_to": self.applies_to,
-            "triggers": [[t.kind, list(t.items), t.within, t.reach] for t in self.triggers],
+            "triggers": [[t.kind, list(t.items), t.within, t.reach, t.gap] for t in self.triggers],
             "explanation": self.explanation, "reference": self.reference, "suggestion": self.suggestion,
             "exceptions": [[e.source, e.scope] for e in self.exceptions],
             "unless": list(self.unless), "respects": list(self.respects),
@@ -223,7 +231,7 @@ class Rule:
     def from_json(cls, data: Mapping[str, Any]) -> Rule:
         return cls(**{
             **data,
-            "triggers": tuple(Trigger(k, tuple(i), w, r) for k, i, w, r in data["triggers"]),
+            "triggers": tuple(Trigger(k, tuple(i), w, r, *rest) for k, i, w, r, *rest in data["triggers"]),
             "exceptions": tuple(RuleException(s, c) for s, c in data["exceptions"]),
             **{key: tuple(data[key]) for key in ("unless", "respects", "flags", "passes")},
         })
@@ -335,6 +343,24 @@ class _Reading:
             return False
         return any(sc.kind == "negation" and sc.governs(span) and not _overlap(sc.trigger, span)
                    and not any(_overlap(sc.trigger, p) for p in besides) for sc in self.scopes(index))
+
+    def offered(self, name: str) -> list[Span]:
+        """Hits of the ``unless`` lexicon ``name`` that say what they say: not part of a longer
+        ``scope.pseudo`` phrase (网点 offers a branch, 这个网点, the branch speaking, does not),
+        and not in a question without a ``scope.offer`` phrase, which echoes the customer's
+        request before answering it (「帮你改日子？改不了」), where 「要不要我帮您预约？」 offers."""
+        pseudo = self.phrase_hits.get("scope.pseudo", ())
+        return [(s, e) for s, e in self.phrase_hits.get(name, ())
+                if not any(ps <= s and e <= pe and (ps, pe) != (s, e) for ps, pe in pseudo)
+                and not self._echoed((s, e))]
+
+    def _echoed(self, span: Span) -> bool:
+        sentences = self.ctx.sentences
+        index = bisect_right([sentence.start for sentence in sentences], span[0]) - 1
+        if index < 0 or index == len(sentences) - 1 or sentences[index].terminator != "?":
+            return False
+        sentence = sentences[index]
+        return not any(sentence.start <= s and e <= sentence.end for s, e in self.phrase_hits.get("scope.offer", ()))
 
     def scopes_longest_first(self, index: int) -> list[ScopeSpan]:
         """The scopes of sentence ``index``, longest trigger first (the one a cancellation names)."""
@@ -603,7 +629,7 @@ class RulePack:
         # A category's unless lexicons (an alternative offered, a gloss, owning the problem) cancel
         # its semantic flags anywhere in the text, as they cancel its rules.
         flagged = flagged | {r.category for r in self.rules if r.unless and r.covers("agent")
-                             and any(reading.phrase_hits.get(n) for n in r.unless)}
+                             and any(reading.offered(n) for n in r.unless)}
         found: dict[str, Violation] = {}
         scored = signal.flags([ctx.norm[s:e] for s, e in units], negated, ctx.norm)
         for (start, end), flags in zip(units, scored, strict=True):
@@ -794,7 +820,32 @@ def _rule_hits(rule: Rule, triggers: tuple[Trigger, ...], ctx: _Context, sentenc
             continue
         if any(not item for item in per_item):
             continue
+        if trigger.kind == "seq":
+            yield from _seq_hits(rule, trigger, ctx.norm, per_item)
+            continue
         yield from _all_hits(rule, trigger, ctx, sentence, per_item)
+
+
+def _seq_hits(rule: Rule, trigger: Trigger, text: str, per_item: list[list[tuple[str, Span]]]) -> Iterator[Hit]:
+    """Each chain of one hit per lexicon, in order, each starting at most ``trigger.gap``
+    characters (spaces not counted, no clause mark) after the previous one ends; the first
+    chain from each hit of the first lexicon."""
+    for anchor in per_item[0]:
+        group = [anchor]
+        for others in per_item[1:]:
+            end = group[-1][1][1]
+            follower = next((p for p in others if p[1][0] >= end and _close(text, end, p[1][0], trigger.gap)), None)
+            if follower is None:
+                break
+            group.append(follower)
+        else:
+            yield Hit(rule, group[0][1][0], group[-1][1][1], trigger, tuple(group))
+
+
+def _close(text: str, end: int, start: int, gap: int) -> bool:
+    """Whether ``text[end:start]`` holds at most ``gap`` characters besides spaces, and no clause mark."""
+    between = text[end:start]
+    return not _CLAUSE_END.search(between) and sum(not ch.isspace() for ch in between) <= gap
 
 
 def _all_hits(rule: Rule, trigger: Trigger, ctx: _Context, sentence: _Sentence,
@@ -843,11 +894,12 @@ def _cancelled(hit: Hit, reading: _Reading, sentence: _Sentence, found: list[Sco
             return f"part of 「{ctx.norm[s:e]}」"
     turns = set(phrase_hits.get("scope.terminator", ()))
     for name in rule.unless:
-        for s, e in phrase_hits.get(name, ()):
+        for s, e in reading.offered(name):
             # An unless phrase overlapping the hit is part of it ("i can" in "nothing i can do",
-            # 帮您 in 没办法帮您) unless it holds the whole hit (没办法 in 没办法保证); one under a
+            # 帮您 in 没办法帮您, 预约 in 不给预约) unless it holds more than a whole piece of the hit
+            # (没办法 in 没办法保证); one under a
             # negation says the opposite ("there's nothing I can do", 也帮不了您).
-            if any(_overlap((s, e), p) and not (s <= p[0] and p[1] <= e) for p in pieces):
+            if any(_overlap((s, e), p) and not (s <= p[0] and p[1] <= e and (s, e) != p) for p in pieces):
                 continue
             if (s, e) in turns and e <= pieces[0][0]:
                 continue  # a turn (但, but) offers something only after what it turns from

@@ -31,7 +31,9 @@ don't worry): a trigger overlapping one is ignored. ``scope.terminator`` phrases
 (但是, 不过, but, however) close every forward scope that reaches them. A scope
 never crosses a sentence end. ``scope.talk`` phrases are conversation management
 (好的, 明白, 还有别的事吗, anything else?, please hold): they open no scope; the semantic
-signal does not score a clause that is nothing else (:func:`talk_only`).
+signal does not score a clause that is nothing else (:func:`talk_only`). ``scope.offer`` phrases
+(吗, 要不要, shall I) make a question an offer; a question without one echoes the customer's
+request (「帮你改日子？」), so an ``unless`` phrase in it offers nothing (``_Reading.offered``).
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ FORWARD_CLAUSE = ("negation", "hypothetical")
 FORWARD_SENTENCE = ("prohibition", "reported")
 BACKWARD = ("verdict", "dismissal")
 SCOPE_KINDS = FORWARD_CLAUSE + FORWARD_SENTENCE + BACKWARD
-HELPER_KINDS = ("pseudo", "terminator", "continuation", "talk")
+HELPER_KINDS = ("pseudo", "terminator", "continuation", "talk", "offer")
 SCOPE_LEXICONS = tuple(f"scope.{kind}" for kind in SCOPE_KINDS + HELPER_KINDS)
 """Lexicon names the engine reads; the shipped pack defines every one (rules/scope.yaml)."""
 
