@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from assist.batch.predictions import StagedOutputs
 from assist.batch.runner import run_local
+from assist.cli import app
+from assist.errors import UnavailableError
 from assist.lookup.assistant import Assistant
 from assist.text.datafiles import UtteranceReader
 from tests.conftest import HashEncoder
@@ -64,7 +69,8 @@ def test_ray_equals_local(local_ray: None, library_dir: Path, tmp_path: Path) ->
     outputs = StagedOutputs()
     local = run_local(assistant, UtteranceReader(data, id_field="call", on_error="skip"),
                       predictions=tmp_path / "local.jsonl", outputs=outputs)
-    distributed = run_ray(assistant, str(data), id_field="call", on_error="skip", actors=2,
+    # Given as a loader, as the CLI does: it loads on a thread while Ray is joined.
+    distributed = run_ray(lambda: assistant, str(data), id_field="call", on_error="skip", actors=2,
                           predictions=tmp_path / "ray.jsonl", outputs=outputs)
     outputs.commit()
     assert distributed.summary == local.summary
@@ -81,3 +87,107 @@ def test_an_actor_loads_the_drivers_thresholds_per_language(library_dir: Path) -
     assistant.thresholds, assistant.margins = {"zh": 0.7}, {"en": 0.05}
     actor = load_from_recipe(recipe_of(assistant))
     assert (actor.threshold, actor.thresholds, actor.margins) == (assistant.threshold, {"zh": 0.7}, {"en": 0.05})
+
+
+def closed_port() -> int:
+    """A local TCP port nothing listens on (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def no_ray_yet(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
+    """Ray seen as not started in this process (whatever the module's fixture did); the
+    addresses ``ray.init`` would have been called with are recorded, and it fails."""
+    called: list[str | None] = []
+
+    def init(address: str | None = None, **_: object) -> None:
+        called.append(address)
+        raise ConnectionError("Could not find any running Ray instance. Please specify the one to connect to.")
+
+    monkeypatch.setattr(ray, "is_initialized", lambda: False)
+    monkeypatch.setattr(ray, "init", init)
+    return called
+
+
+def test_a_closed_port_is_unavailable_at_once(no_ray_yet: list[str | None]) -> None:
+    from assist.batch.ray_engine import connect
+
+    address = f"127.0.0.1:{closed_port()}"
+    started = time.monotonic()
+    with pytest.raises(UnavailableError) as raised:
+        connect(address)
+    assert time.monotonic() - started < 5
+    assert no_ray_yet == []  # refused by the port check, before ray.init's minutes of retries
+    message = str(raised.value)
+    assert address in message and "connection refused" in message
+    assert "ray start --head" in message and "leave out --address" in message
+    assert raised.value.exit_code == 6
+
+
+def test_an_unknown_host_is_unavailable(no_ray_yet: list[str | None]) -> None:
+    from assist.batch.ray_engine import connect
+
+    with pytest.raises(UnavailableError, match=r"cluster at nohost\.invalid:6379: the host name nohost\.invalid "
+                       r"does not resolve"):
+        connect("nohost.invalid:6379")
+    assert no_ray_yet == []
+
+
+def test_a_failing_ray_init_is_one_clear_error(no_ray_yet: list[str | None]) -> None:
+    from assist.batch.ray_engine import connect
+
+    with pytest.raises(UnavailableError) as raised:
+        connect("auto")
+    assert no_ray_yet == ["auto"]
+    message = str(raised.value)
+    assert message.startswith("cannot reach the Ray cluster at auto: Could not find any running Ray instance.")
+    assert "check --address" in message and "leave out --address" in message
+
+
+def test_a_local_ray_that_does_not_start_says_so(no_ray_yet: list[str | None],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from assist.batch.ray_engine import connect
+
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    with pytest.raises(UnavailableError, match=r"could not start a local Ray on this machine: .*ray stop"):
+        connect(None)
+    assert no_ray_yet == [None]
+
+
+SECRET = "我的卡号是6222020200112233445，卡被冻结了"
+
+
+@pytest.mark.parametrize("command", ["evaluate", "inspect"])
+def test_cli_bad_address_exits_6_with_the_fix(command: str, no_ray_yet: list[str | None], library_dir: Path,
+                                              tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import assist.cli.batch as cli_batch
+
+    monkeypatch.setattr(cli_batch, "load_assistant", lambda *_, **__: Assistant.load(
+        library=library_dir, encoder=HashEncoder(), log=lambda _: None))
+    data = tmp_path / "in.jsonl"
+    row = {"call_id": "c1", "turn": 1, "speaker": "customer", "text": SECRET, "scenario": "account_frozen"}
+    data.write_text(json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8")
+    address = f"127.0.0.1:{closed_port()}"
+    started = time.monotonic()
+    result = CliRunner().invoke(app, [command, str(data), "--engine", "ray", "--address", address])
+    assert time.monotonic() - started < 20
+    assert result.exit_code == 6, result.output
+    assert f"cannot reach the Ray cluster at {address}" in result.output
+    assert "ray start --head" in result.output and "Traceback" not in result.output
+    assert "6222020200112233445" not in result.output and "冻结" not in result.output
+
+
+def test_beside_returns_the_work_and_reports_the_main_error_first() -> None:
+    from assist.batch.ray_engine import beside
+
+    assert beside(lambda: 42, lambda: None) == 42
+
+    def fail(message: str) -> None:
+        raise UnavailableError(message)
+
+    with pytest.raises(UnavailableError, match="main"):
+        beside(lambda: fail("work"), lambda: fail("main"))
+    with pytest.raises(UnavailableError, match="work"):
+        beside(lambda: fail("work"), lambda: None)

@@ -20,16 +20,20 @@ from __future__ import annotations
 
 import os
 import pickle
-from collections.abc import Iterator
+import socket
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from assist.batch.evaluate import BATCH, EvaluationReport, batched, map_labels, new_report
-from assist.batch.gaps import GapCollector
+from assist.batch.gaps import GapCollector, GapReport
 from assist.batch.parallel import reuse_freed_memory
 from assist.batch.predictions import PredictionWriter, StagedOutputs
-from assist.batch.runner import RunResult, aggregate_batch
-from assist.errors import AssistError, ExtraMissingError, InputError
+from assist.batch.runner import RunResult, aggregate_batch, submitted
+from assist.batch.terms import TermService
+from assist.errors import AssistError, ExtraMissingError, InputError, UnavailableError
 from assist.library.importer import label_map
 from assist.lookup.assistant import Assistant
 from assist.text.datafiles import BadLine, Utterance, UtteranceReader, clean_id, clean_label
@@ -48,6 +52,77 @@ def import_ray() -> Any:
     except ImportError:
         raise ExtraMissingError("--engine ray", "ray") from None
     return ray
+
+
+INIT_OPTIONS: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False, "configure_logging": False}
+"""How this process joins or starts Ray: no dashboard, workers' output kept in their log files."""
+PROBE_SECONDS = 5.0
+"""How long the address's port may take to accept a connection before the cluster counts as
+unreachable (``ray.init`` itself waits about two minutes on a closed port)."""
+
+
+def connect(address: str | None) -> Any:
+    """Ray, joined to the cluster at ``address`` (or ``RAY_ADDRESS``), else to a new local Ray.
+
+    Raises :class:`UnavailableError` (exit 6) naming the address, what failed and how to fix
+    it. A ``host:port`` address is first tried with a plain TCP connection, so a closed port
+    or an unknown host fails in at most :data:`PROBE_SECONDS`. Call it on the main thread:
+    a driver that joined Ray on another thread loses its object store connection."""
+    ray = import_ray()
+    if not ray.is_initialized():
+        _init(ray, address)
+    return ray
+
+
+def _init(ray: Any, address: str | None) -> None:
+    target = address or os.environ.get("RAY_ADDRESS") or None
+    if target is not None:
+        probe(target)
+    try:
+        ray.init(address=address, **INIT_OPTIONS)
+    except (ConnectionError, TimeoutError, RuntimeError, ValueError) as error:
+        raise UnavailableError(unreachable(target, _first_line(error))) from None
+
+
+def probe(address: str) -> None:
+    """Raise :class:`UnavailableError` when ``address`` names a ``host:port`` that does not
+    accept a TCP connection; other forms (``auto``, ``local``) are left to Ray."""
+    parts = urlsplit("//" + address.removeprefix("ray://"))
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return  # not a port: Ray says what is wrong with the address
+    if not host or port is None:
+        return
+    try:
+        with socket.create_connection((host, port), timeout=PROBE_SECONDS):
+            return
+    except socket.gaierror:
+        reason = f"the host name {host} does not resolve"
+    except ConnectionRefusedError:
+        reason = f"nothing listens on port {port} of {host} (connection refused)"
+    except TimeoutError:
+        reason = f"{host}:{port} did not answer within {PROBE_SECONDS:.0f} s"
+    except OSError as error:
+        reason = f"{host}:{port} cannot be reached ({error.strerror or type(error).__name__})"
+    raise UnavailableError(unreachable(address, reason))
+
+
+def unreachable(address: str | None, reason: str) -> str:
+    """The message of a cluster that could not be joined (or a local Ray that did not start)."""
+    if address is None:
+        return (f"could not start a local Ray on this machine: {reason}. Run `ray stop` if an earlier "
+                "Ray is still running here, or give --address of a running cluster.")
+    return (f"cannot reach the Ray cluster at {address}: {reason}. Start the cluster first "
+            "(`ray start --head` on its head node), check --address (the head node's host:port such as "
+            "10.0.0.5:6379, 'auto' for a cluster started on this machine, or ray://host:10001 with "
+            "'ray[client]' installed), or leave out --address to run on a local Ray.")
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    line = text[0] if text else type(error).__name__
+    return line if len(line) <= 300 else line[:297] + "..."
 
 
 def is_url(source: str) -> bool:
@@ -132,15 +207,26 @@ def _chunks(items: Iterator[Utterance]) -> Iterator[dict[str, bytes]]:
         yield {"chunk": pickle.dumps([(u.text, u.label or "", u.line, u.id or "") for u in batch])}
 
 
+def read_local(source: str, *, text_field: str, label_field: str | None, id_field: str | None,
+               fmt: str | None, encoding: str, on_error: str) -> tuple[list[dict[str, bytes]], UtteranceReader]:
+    """A local file parsed here, in the local engine's lookup batches (see :func:`_chunks`)."""
+    reader = UtteranceReader(Path(source), text_field, label_field, id_field, fmt, encoding,
+                             "skip" if on_error == "skip" else "stop")
+    return list(_chunks(iter(reader))), reader
+
+
+def local_dataset(ray: Any, chunks: list[dict[str, bytes]]) -> Any:
+    """The parsed chunks as a dataset of blocks of :data:`CHUNKS_PER_BLOCK` chunks."""
+    return ray.data.from_items(chunks, override_num_blocks=max(1, -(-len(chunks) // CHUNKS_PER_BLOCK)))
+
+
 def read_dataset(ray: Any, source: str, *, text_field: str, label_field: str | None, id_field: str | None,
                  fmt: str | None, encoding: str, on_error: str) -> tuple[Any, UtteranceReader | None]:
     """A dataset of rows {text, label, line, id}, and the reader when parsed on the driver."""
     if not is_url(source):
-        reader = UtteranceReader(Path(source), text_field, label_field, id_field, fmt, encoding,
-                                 "skip" if on_error == "skip" else "stop")
-        chunks = list(_chunks(iter(reader)))
-        blocks = max(1, -(-len(chunks) // CHUNKS_PER_BLOCK))
-        return ray.data.from_items(chunks, override_num_blocks=blocks), reader
+        chunks, reader = read_local(source, text_field=text_field, label_field=label_field, id_field=id_field,
+                                    fmt=fmt, encoding=encoding, on_error=on_error)
+        return local_dataset(ray, chunks), reader
     kind = fmt or Path(source.split("?")[0]).suffix.lower().lstrip(".")
     if kind in ("jsonl", "json", "ndjson"):
         dataset = ray.data.read_json(source, lines=True)
@@ -169,7 +255,7 @@ def read_dataset(ray: Any, source: str, *, text_field: str, label_field: str | N
 
 
 def run_ray(
-    assistant: Assistant,
+    assistant: Assistant | Callable[[], Assistant],
     source: str,
     *,
     text_field: str = "text",
@@ -183,23 +269,53 @@ def run_ray(
     actors: int | None = None,
     predictions: Path | None = None,
     outputs: StagedOutputs | None = None,
+    terms: TermService | None = None,
 ) -> RunResult:
-    """Evaluate ``source`` on Ray (an existing cluster at ``address``, else a local one)."""
+    """Evaluate ``source`` on Ray (an existing cluster at ``address``, else a local one).
+
+    ``assistant`` may be a function that loads it: it then loads, and a local input is parsed,
+    on a thread while this one starts or joins Ray (seconds, mostly waiting for Ray's processes).
+    ``terms`` (started by the caller, as for :func:`assist.batch.runner.run_local`) finds the gap
+    sample's candidate terms while the sample is embedded and clustered here."""
+    fields: dict[str, Any] = {"text_field": text_field, "label_field": label_field, "id_field": id_field,
+                              "fmt": fmt, "encoding": encoding, "on_error": on_error}
+    local = not is_url(source)
+
+    def prepare() -> tuple[Assistant, list[dict[str, bytes]], UtteranceReader | None]:
+        loaded = assistant() if callable(assistant) else assistant
+        chunks, reader = read_local(source, **fields) if local else ([], None)
+        return loaded, chunks, reader
+
     ray = import_ray()
-    if not ray.is_initialized():
-        ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
-    dataset, reader = read_dataset(ray, source, text_field=text_field, label_field=label_field,
-                                   id_field=id_field, fmt=fmt, encoding=encoding, on_error=on_error)
+    loaded, chunks, reader = beside(prepare, lambda: connect(address))
+    if local:
+        dataset = local_dataset(ray, chunks)
+    else:
+        dataset, reader = read_dataset(ray, source, **fields)
     size = actors or max(1, int(ray.available_resources().get("CPU", 1)))
-    collector = GapCollector(assistant) if gaps else None
-    args = (pickle.dumps(recipe_of(assistant)), gaps, collector.low_confidence if collector else None,
-            predictions is not None, label_map(assistant.library.root))
+    collector = GapCollector(loaded) if gaps else None
+    args = (pickle.dumps(recipe_of(loaded)), gaps, collector.low_confidence if collector else None,
+            predictions is not None, label_map(loaded.library.root))
     aggregated = dataset.map_batches(
         SuggestActor, fn_constructor_args=args,
         batch_size=CHUNKS_PER_BLOCK if reader is not None else BLOCK_ROWS, batch_format="numpy",
         compute=ray.data.ActorPoolStrategy(size=size), num_cpus=1,
     )
-    report = new_report(assistant)
+    report = new_report(loaded)
+    rows = merge_blocks(aggregated, report, collector)
+    if predictions is not None:
+        writer = PredictionWriter(predictions, outputs if outputs is not None else StagedOutputs())
+        rows.sort(key=lambda row: (row["line"], row["id"] or "", row["text"]))
+        for row in rows:
+            writer.write_row(row)
+        writer.close()
+    skipped: list[BadLine] = list(reader.skipped) if reader is not None else []
+    return RunResult(report, gap_report(collector, terms) if collector is not None else None, skipped)
+
+
+def merge_blocks(aggregated: Any, report: EvaluationReport, collector: GapCollector | None) -> list[dict[str, Any]]:
+    """Merge each block's aggregates into ``report`` and ``collector`` as they arrive; the blocks'
+    prediction rows, in arrival order."""
     rows: list[dict[str, Any]] = []
     try:
         for record in aggregated.iter_rows():
@@ -213,14 +329,44 @@ def run_ray(
         if isinstance(cause, AssistError):
             raise cause from None
         raise
-    if predictions is not None:
-        writer = PredictionWriter(predictions, outputs if outputs is not None else StagedOutputs())
-        rows.sort(key=lambda row: (row["line"], row["id"] or "", row["text"]))
-        for row in rows:
-            writer.write_row(row)
-        writer.close()
-    skipped: list[BadLine] = list(reader.skipped) if reader is not None else []
-    return RunResult(report, collector.report() if collector is not None else None, skipped)
+    return rows
+
+
+def gap_report(collector: GapCollector, terms: TermService | None) -> GapReport:
+    """The merged sample embedded, clustered and named here, as the local engine does it: the
+    texts without a vector embedded on one BLAS thread in batches of the sample's order (the
+    local engine's workers, so the same bits), the candidate terms found meanwhile by ``terms``."""
+    from assist.encoders.threads import capped_blas_threads
+
+    found = submitted(terms, collector.sample.texts)
+    with capped_blas_threads(1):
+        collector.sample.embed(collector.assistant.encoder)
+    return collector.report(term_sets=found)
+
+
+T = TypeVar("T")
+
+
+def beside(work: Callable[[], T], main: Callable[[], object]) -> T:
+    """``work()`` on a thread while ``main()`` runs on this one; ``work``'s result, or the first
+    error (``main``'s first: it is the one to report when both fail)."""
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["result"] = work()
+        except BaseException as error:  # handed to the caller's thread
+            outcome["error"] = error
+
+    thread = threading.Thread(target=run, name="assist-ray-prepare")
+    thread.start()
+    try:
+        main()
+    finally:
+        thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["result"]
 
 
 def merged_report(parts: list[EvaluationReport]) -> EvaluationReport:
@@ -252,9 +398,7 @@ def inspect_ray(assistant: Assistant, calls: list[list[Any]], *, threshold: floa
     """:func:`assist.batch.inspect.inspect_calls` on Ray, whole calls per block; merged on the driver."""
     from assist.batch.inspect import Inspection
 
-    ray = import_ray()
-    if not ray.is_initialized():
-        ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    ray = connect(address)
     rows = [{"call": pickle.dumps(call)} for call in calls]
     dataset = ray.data.from_items(rows, override_num_blocks=max(1, -(-len(rows) // 200)))
     size = actors or max(1, int(ray.available_resources().get("CPU", 1)))

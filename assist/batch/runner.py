@@ -130,7 +130,7 @@ def run_local(
             if writer is not None:
                 writer.close()
         if collector is not None:
-            found = _submitted(terms, collector.sample.texts)
+            found = submitted(terms, collector.sample.texts)
             # The sample's texts without a vector are embedded by the workers, which have the
             # encoder loaded; clustering and naming then run here, after they stop.
             collector.sample.embed(assistant.encoder,
@@ -141,7 +141,7 @@ def run_local(
     return RunResult(report, gap_report, skipped)
 
 
-def _submitted(terms: TermService | None, texts: list[str]) -> Callable[[], list[frozenset[str]] | None] | None:
+def submitted(terms: TermService | None, texts: list[str]) -> Callable[[], list[frozenset[str]] | None] | None:
     """Send the sample's texts to ``terms``; the returned function collects their candidate terms
     (None if the service failed: the report then finds them itself)."""
     if terms is None:

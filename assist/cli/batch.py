@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -83,7 +84,7 @@ def evaluate(
     lines = None if file == "-" or engine == "ray" else count_lines(Path(file))
     processes = workers if workers is not None else default_workers(lines)
     # Forked first: it loads jieba while the imports and the assistant's load below keep one core busy.
-    terms = TermService.start() if engine == "local" and want_gaps and processes > 1 else None
+    terms = TermService.start() if want_gaps and processes > 1 else None
     from assist.batch.evaluate import best_threshold, run_outcomes
     from assist.batch.gaps import emit_stubs as write_stubs
     from assist.batch.predictions import StagedOutputs
@@ -96,16 +97,18 @@ def evaluate(
     outputs = StagedOutputs()
     result: RunResult
     try:
-        assistant = load_assistant(library, model, index)
         if engine == "ray":
             from assist.batch.ray_engine import run_ray
 
             if calibrate:
                 raise UsageError("--calibrate runs on the local engine; drop --engine ray")
-            result = run_ray(assistant, file, text_field=text_col, label_field=label_col, id_field=id_col,
-                             fmt=fmt, encoding=encoding, on_error=on_error, gaps=want_gaps, address=address,
-                             actors=workers, predictions=predictions, outputs=outputs)
+            # The assistant loads on a thread of run_ray while Ray starts.
+            result = run_ray(partial(load_assistant, library, model, index), file, text_field=text_col,
+                             label_field=label_col, id_field=id_col, fmt=fmt, encoding=encoding,
+                             on_error=on_error, gaps=want_gaps, address=address, actors=workers,
+                             predictions=predictions, outputs=outputs, terms=terms)
         else:
+            assistant = load_assistant(library, model, index)
             path = Path(file)
             reader = UtteranceReader(path, text_col, label_col, id_col, fmt, encoding,
                                      "skip" if on_error == "skip" else "stop")
