@@ -13,8 +13,8 @@ to ignore the banner). The parts are customer rules without a pin of their own
 * fraud: a third party (``scam.party.*``) instructing the customer to move money,
   give a credential, hand over control or pay an unlock fee (``scam.asks.*``); a
   fraud rule (``pin: fraud_in_progress``) counts as one part and pins only with a
-  second one. ``scam.disengaged`` (the customer ignored or hung up on the caller,
-  or tells of a past scam) cancels the pattern: that is a "was this really you?"
+  second one. ``scam.disengaged`` and ``scam.disengaged.*`` (the customer ignored or hung up
+  on the caller, or tells of a past scam) cancel the pattern: that is a "was this really you?"
   question, answered by the ranking (usually ``phishing_message``).
 * third party (English): the rule and a request about the account
   (``third_party.request.en``) in the same utterance.
@@ -195,7 +195,7 @@ def fraud_pattern(hits: Sequence[Hit], has_parts: bool = True) -> list[Hit] | No
         return rules or None
     if not any(rule.id.startswith(NEEDED) for rule, _ in hits):
         return None
-    if any(rule.id == DISENGAGED for rule, _ in hits):
+    if any(rule.id.startswith(DISENGAGED) for rule, _ in hits):
         return None
     ours, known, places = _ours_and_known(hits)
     elsewhere = _role(hits, ELSEWHERE)
