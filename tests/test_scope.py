@@ -56,3 +56,42 @@ def categories(pack: RulePack, text: str) -> set[str]:
 def test_shipped_pack_reads_after_the_fact_warnings_glosses_self_entry_and_deposits(
         pack: RulePack, text: str, expected: set[str]) -> None:
     assert categories(pack, text) == expected
+
+
+def _negations(text: str, trigger: str) -> list[str]:
+    norm = normalise(text)
+    at = norm.index(trigger)
+    hits = {"scope.negation": [(at, at + len(trigger))]}
+    return [norm[s.start:s.end] for s in scopes(norm, (0, len(norm)), hits) if s.kind == "negation"]
+
+
+def test_a_negative_potential_complement_negates_nothing_after_it() -> None:
+    assert _negations("你入唔到app就话我知个密码", "唔") == []  # cannot get in: a complement
+    assert _negations("退款办不了先放着", "不") == []
+    assert _negations("您不到场也能办", "不") != []             # a pronoun before 不: a negation
+    assert _negations("我们不会问您密码", "不") != []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # composed refusals, with no way forward
+        ("这笔年费是退不回去的。", {"bare_refusal"}),
+        ("跨境汇款我们一律不给加急。", {"bare_refusal"}),
+        ("本行並無此種安排。", {"bare_refusal"}),
+        ("That transfer can't be recalled.", {"bare_refusal"}),
+        ("提前还款？这个改不了。", {"bare_refusal"}),          # the question echoes the request
+        # the same shapes that reassure, warn or offer
+        ("账户冻结了，您的钱谁也取不了。", set()),
+        ("千万不能把钱转给陌生人。", set()),
+        ("这笔退不了，要不要我帮您申请分期？", set()),
+        ("提前还款改不了日期，您可以在手机银行预约。", set()),
+        ("You can't lose the cover by switching cards.", set()),
+        # a reminder does not soften disparagement; 无所谓 is no reported speech
+        ("提醒您一句，这个年纪就别瞎折腾网银了。", {"disparaging_customer"}),
+        ("人脸没过也无所谓，我后台给您通过。", {"skip_verification"}),
+    ],
+)
+def test_shipped_pack_reads_composed_refusals_and_their_lookalikes(
+        pack: RulePack, text: str, expected: set[str]) -> None:
+    assert categories(pack, text) == expected

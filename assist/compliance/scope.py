@@ -105,6 +105,9 @@ def scopes(text: str, bounds: Span, hits: Mapping[str, list[Span]]) -> list[Scop
         for trigger in inside(f"scope.{kind}"):
             if any(_overlaps(trigger, p) and not _contains(trigger, p) for p in pseudo):
                 continue  # 能不能 is no negation; 有没有装 (a longer trigger holding 有没有) is a question
+            if kind == "negation" and _potential_complement(text, trigger):
+                continue  # 入唔到 app 就话我知: "cannot get in", negating nothing after it (it still
+                # gives its clause a negation of its own, below: 也办不了 is no item of a list)
             if kind in BACKWARD:
                 if kind == "dismissal" and not _closes_clause(text, trigger[1], last):
                     continue
@@ -123,6 +126,22 @@ def scopes(text: str, bounds: Span, hits: Mapping[str, list[Span]]) -> list[Scop
             stop = min((t[0] for t in terminators if start <= t[0] < end), default=end)
             found.append(ScopeSpan(kind, trigger, start, stop))
     return found
+
+
+POTENTIAL_NOT = frozenset("不唔")
+POTENTIAL_AFTER = frozenset("了到掂")
+NOT_A_VERB = frozenset("我你您他她它们也都就还并绝决从再又可能会要得很太更最才却")
+"""A negative potential complement (办不了, 入唔到, 搞唔掂): 不/唔 between a verb and 了/到/掂
+says the verb cannot succeed; it negates nothing after it. 您不到场, 也不了解 (a pronoun or adverb
+before 不) stay negations."""
+
+
+def _potential_complement(text: str, trigger: Span) -> bool:
+    start, end = trigger
+    if end - start != 1 or text[start] not in POTENTIAL_NOT or start == 0 or end >= len(text):
+        return False
+    before, after = text[start - 1], text[end]
+    return after in POTENTIAL_AFTER and "\u4e00" <= before <= "\u9fff" and before not in NOT_A_VERB
 
 
 DISMISSAL_REST = 3
