@@ -14,6 +14,11 @@ content, ``--encoding``, ``--on-error`` and ``file:line`` errors, exactly as loc
 handed to Ray in blocks; a URL (``s3://``, ``gs://``, ``hdfs://``, any pyarrow file
 system) is read by Ray Data's own JSONL/CSV/Parquet readers on the cluster, where a row
 without text is a bad row (counted, or stopping the run).
+
+The driver's own work stays off the critical path where it can: the assistant loads and a
+local input is parsed on a thread while Ray starts (:func:`beside`), and at the end the gap
+sample is embedded while the prediction rows are written. :func:`connect` turns a cluster
+that cannot be reached into one :class:`assist.errors.UnavailableError` (exit 6).
 """
 
 from __future__ import annotations
@@ -303,14 +308,11 @@ def run_ray(
     )
     report = new_report(loaded)
     rows = merge_blocks(aggregated, report, collector)
-    if predictions is not None:
-        writer = PredictionWriter(predictions, outputs if outputs is not None else StagedOutputs())
-        rows.sort(key=lambda row: (row["line"], row["id"] or "", row["text"]))
-        for row in rows:
-            writer.write_row(row)
-        writer.close()
+    # The gap sample is embedded (numerical work, mostly without the GIL) while the rows are written.
+    gaps_found = beside(lambda: gap_report(collector, terms) if collector is not None else None,
+                        lambda: write_predictions(rows, predictions, outputs))
     skipped: list[BadLine] = list(reader.skipped) if reader is not None else []
-    return RunResult(report, gap_report(collector, terms) if collector is not None else None, skipped)
+    return RunResult(report, gaps_found, skipped)
 
 
 def merge_blocks(aggregated: Any, report: EvaluationReport, collector: GapCollector | None) -> list[dict[str, Any]]:
@@ -330,6 +332,17 @@ def merge_blocks(aggregated: Any, report: EvaluationReport, collector: GapCollec
             raise cause from None
         raise
     return rows
+
+
+def write_predictions(rows: list[dict[str, Any]], path: Path | None, outputs: StagedOutputs | None) -> None:
+    """The rows in the input's order (the local engine's), to a staged file at ``path``."""
+    if path is None:
+        return
+    writer = PredictionWriter(path, outputs if outputs is not None else StagedOutputs())
+    rows.sort(key=lambda row: (row["line"], row["id"] or "", row["text"]))
+    for row in rows:
+        writer.write_row(row)
+    writer.close()
 
 
 def gap_report(collector: GapCollector, terms: TermService | None) -> GapReport:
