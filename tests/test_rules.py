@@ -511,6 +511,11 @@ def test_unknown_lexicon_is_named_with_the_rule(tmp_path: Path) -> None:
     assert "unknown lexicon 'gift'" in str(error) and "cred.ask" in str(error)
 
 
+def test_a_phrase_that_keeps_its_quote_marks_is_refused(tmp_path: Path) -> None:
+    error = load_error(tmp_path, LEXICON_PACK.replace("en: [tell me]", 'en: ["\\"tell me\\""]'))
+    assert error.field == "lexicons.give.en" and "quote marks" in str(error) and '"tell me"' in str(error)
+
+
 def test_yaml_boolean_in_a_lexicon_gets_a_clear_fix(tmp_path: Path) -> None:
     error = load_error(tmp_path, LEXICON_PACK.replace('["not", never]', "[no, never]"))
     assert error.field == "scope.negation.en" and "quote" in str(error)

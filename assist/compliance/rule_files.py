@@ -311,6 +311,11 @@ class _RuleReader:
                     if not normalise_phrase(phrase):
                         raise self.error(f"phrase '{phrase}' is empty once normalised", spot,
                                          f"{field}.{language}", "remove it or give it a word")
+                    if len(phrase) > 1 and phrase[0] == phrase[-1] and phrase[0] in "\"'":
+                        # "\"her son\"" keeps its quote marks and matches only quoted text
+                        raise self.error(f"phrase {phrase} keeps its quote marks, so it matches only quoted text",
+                                         spot, f"{field}.{language}",
+                                         f"quote it once: \"{phrase[1:-1]}\"")
                 entries.append((str(language), tuple(phrases)))
             found.append(Lexicon(prefix + name, tuple(entries), self.label, line_of(where)))
         return found
