@@ -81,6 +81,9 @@ def test_a_negative_potential_complement_negates_nothing_after_it() -> None:
         ("本行並無此種安排。", {"bare_refusal"}),
         ("That transfer can't be recalled.", {"bare_refusal"}),
         ("提前还款？这个改不了。", {"bare_refusal"}),          # the question echoes the request
+        ("这张卡销不掉。还有什么可以帮您的吗？", {"bare_refusal"}),  # a closing offers no way forward
+        ("That fee can't be reversed. Anything else I can help with?", {"bare_refusal"}),
+        ("这笔退不了，您就等着吧。", {"bare_refusal"}),            # nor does "just wait"
         # the same shapes that reassure, warn or offer
         ("账户冻结了，您的钱谁也取不了。", set()),
         ("千万不能把钱转给陌生人。", set()),

@@ -346,12 +346,14 @@ class _Reading:
 
     def offered(self, name: str) -> list[Span]:
         """Hits of the ``unless`` lexicon ``name`` that say what they say: not part of a longer
-        ``scope.pseudo`` phrase (网点 offers a branch, 这个网点, the branch speaking, does not),
+        ``scope.pseudo`` phrase (网点 offers a branch, 这个网点, the branch speaking, does not) or
+        ``scope.talk`` phrase (帮您 in the closing 还有什么可以帮您的吗, "I can" in "anything else I
+        can help with": a closing offers no way forward),
         and not in a question without a ``scope.offer`` phrase, which echoes the customer's
         request before answering it (「帮你改日子？改不了」), where 「要不要我帮您预约？」 offers."""
-        pseudo = self.phrase_hits.get("scope.pseudo", ())
+        held = [*self.phrase_hits.get("scope.pseudo", ()), *self.phrase_hits.get("scope.talk", ())]
         return [(s, e) for s, e in self.phrase_hits.get(name, ())
-                if not any(ps <= s and e <= pe and (ps, pe) != (s, e) for ps, pe in pseudo)
+                if not any(ps <= s and e <= pe and (ps, pe) != (s, e) for ps, pe in held)
                 and not self._echoed((s, e))]
 
     def _echoed(self, span: Span) -> bool:
