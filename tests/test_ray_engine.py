@@ -80,6 +80,21 @@ def test_ray_equals_local(local_ray: None, library_dir: Path, tmp_path: Path) ->
         encoding="utf-8")
 
 
+def test_a_library_an_actor_cannot_load_is_the_libraries_error(local_ray: None, library_dir: Path,
+                                                                tmp_path: Path) -> None:
+    """Changed on the cluster's side after the driver loaded it: the actor's LibraryError reaches
+    the caller as itself (the CLI's exit 4 and one line), not as Ray's actor-death traceback."""
+    from assist.batch.ray_engine import run_ray
+    from assist.errors import LibraryError
+
+    data = tmp_path / "calls.jsonl"
+    write_input(data, 50)
+    assistant = Assistant.load(library=library_dir, encoder=HashEncoder(), threshold=0.3, log=lambda _: None)
+    (library_dir / "scripts" / "main.yaml").write_text("- id: [unclosed\n", encoding="utf-8")
+    with pytest.raises(LibraryError, match=r"main\.yaml:2: YAML syntax error"):
+        run_ray(assistant, str(data), id_field="call", on_error="skip", actors=1, gaps=False)
+
+
 def test_an_actor_loads_the_drivers_thresholds_per_language(library_dir: Path) -> None:
     from assist.batch.ray_engine import load_from_recipe, recipe_of
 

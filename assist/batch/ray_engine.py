@@ -76,6 +76,9 @@ def connect(address: str | None) -> Any:
     ray = import_ray()
     if not ray.is_initialized():
         _init(ray, address)
+    # A worker's own error (an AssistError) reaches the driver as itself, not as Ray Data's
+    # UserCodeException, which keeps only its text (see assist_error).
+    ray.data.DataContext.get_current().raise_original_map_exception = True
     return ray
 
 
@@ -141,13 +144,15 @@ class SuggestActor:
                  labels: dict[str, str]) -> None:
         os.environ.setdefault("ASSIST_BLAS_THREADS", "1")
         reuse_freed_memory()  # as in the local engine's workers: a batch's tables stay mapped
-        self.assistant = load_from_recipe(pickle.loads(recipe))
+        self.assistant, self.failed = loaded_or_error(recipe)
         self.gaps = gaps
         self.low_confidence = low_confidence
         self.predictions = predictions
         self.labels = labels
 
     def __call__(self, block: dict[str, Any]) -> dict[str, list[bytes]]:
+        if self.failed is not None:
+            raise self.failed
         report = new_report(self.assistant)
         collector = (GapCollector(self.assistant, low_confidence=self.low_confidence) if self.gaps else None)
         rows: list[dict[str, Any]] = []
@@ -192,6 +197,35 @@ def recipe_of(assistant: Assistant) -> dict[str, Any]:
     # Per-language thresholds and margins too: loading with a given threshold leaves them out.
     return {**recipe, "threshold": assistant.threshold, "thresholds": dict(assistant.thresholds),
             "margins": dict(assistant.margins)}
+
+
+def loaded_or_error(recipe: bytes) -> tuple[Any, AssistError | None]:
+    """An actor's assistant, or the error that kept it from loading (a library or index that
+    differs on this node). The error is raised by the actor's first block, which hands it to the
+    driver as itself: raised from the actor's constructor, Ray would report only its text."""
+    try:
+        return load_from_recipe(pickle.loads(recipe)), None
+    except AssistError as error:
+        return None, error
+
+
+def assist_error(error: BaseException) -> AssistError | None:
+    """The :class:`AssistError` a worker raised, out of the exceptions Ray and Ray Data wrap it in."""
+    found = None
+    pending: list[BaseException] = [error]
+    seen: set[int] = set()
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, AssistError):
+            found = current  # Ray's wrapper may be an AssistError too: the innermost is the worker's own
+        for attribute in ("cause", "__cause__", "__context__"):
+            inner = getattr(current, attribute, None)
+            if isinstance(inner, BaseException):
+                pending.append(inner)
+    return found
 
 
 def load_from_recipe(recipe: dict[str, Any]) -> Assistant:
@@ -327,8 +361,8 @@ def merge_blocks(aggregated: Any, report: EvaluationReport, collector: GapCollec
                 collector.merge(part_gaps)
             rows.extend(part_rows)
     except Exception as error:  # a worker's AssistError arrives wrapped by Ray
-        cause = getattr(error, "cause", None)
-        if isinstance(cause, AssistError):
+        cause = assist_error(error)
+        if cause is not None:
             raise cause from None
         raise
     return rows
@@ -396,11 +430,14 @@ class InspectActor:
     def __init__(self, recipe: bytes, threshold: float) -> None:
         os.environ.setdefault("ASSIST_BLAS_THREADS", "1")
         reuse_freed_memory()  # as in the local engine's workers: a batch's tables stay mapped
-        self.assistant = load_from_recipe(pickle.loads(recipe))
+        self.assistant, self.failed = loaded_or_error(recipe)
         self.threshold = threshold
 
     def __call__(self, block: dict[str, Any]) -> dict[str, list[bytes]]:
         from assist.batch.inspect import inspect_calls
+
+        if self.failed is not None:
+            raise self.failed
 
         calls = [pickle.loads(call) for call in block["call"]]
         return {"aggregate": [pickle.dumps(inspect_calls(self.assistant, calls, self.threshold))]}
@@ -419,6 +456,12 @@ def inspect_ray(assistant: Assistant, calls: list[list[Any]], *, threshold: floa
                                 batch_size=200, batch_format="numpy", compute=ray.data.ActorPoolStrategy(size=size),
                                 num_cpus=1)
     inspection = Inspection(threshold=threshold)
-    for record in parts.iter_rows():
-        inspection.merge(pickle.loads(record["aggregate"]))
+    try:
+        for record in parts.iter_rows():
+            inspection.merge(pickle.loads(record["aggregate"]))
+    except Exception as error:  # a worker's AssistError arrives wrapped by Ray
+        cause = assist_error(error)
+        if cause is not None:
+            raise cause from None
+        raise
     return inspection
