@@ -90,7 +90,7 @@ SCAMS = [
 
 
 PROBES = Path(__file__).with_name("pin_probes.jsonl")
-"""Rounds of scams and lookalikes written for the pins (1-46), each round before the change it
+"""Rounds of scams and lookalikes written for the pins (1-47), each round before the change it
 measured (docs/safe-answers.md gives the fresh figures); all of them are dev data now."""
 
 
