@@ -129,7 +129,7 @@ def unreachable(address: str | None, reason: str) -> str:
 
 def _first_line(error: BaseException) -> str:
     text = str(error).strip().splitlines()
-    line = text[0] if text else type(error).__name__
+    line = text[0].rstrip(". ") if text else type(error).__name__
     return line if len(line) <= 300 else line[:297] + "..."
 
 
