@@ -163,12 +163,19 @@ def test_a_failing_ray_init_is_one_clear_error(no_ray_yet: list[str | None]) -> 
 
 def test_a_local_ray_that_does_not_start_says_so(no_ray_yet: list[str | None],
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    from assist.batch.ray_engine import connect
+    from assist.batch.ray_engine import WORKER_NICENESS, connect
 
     monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    monkeypatch.delenv(WORKER_NICENESS, raising=False)
     with pytest.raises(UnavailableError, match=r"could not start a local Ray on this machine: .*ray stop"):
         connect(None)
     assert no_ray_yet == [None]
+    # The local Ray's actors run at this process's priority (Ray's default puts them 15 steps nicer).
+    assert os.environ[WORKER_NICENESS] == "0"
+    monkeypatch.setenv(WORKER_NICENESS, "7")
+    with pytest.raises(UnavailableError):
+        connect(None)
+    assert os.environ[WORKER_NICENESS] == "7"
 
 
 SECRET = "我的卡号是6222020200112233445，卡被冻结了"
