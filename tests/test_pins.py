@@ -90,8 +90,9 @@ SCAMS = [
 
 
 PROBES = Path(__file__).with_name("pin_probes.jsonl")
-"""Rounds of scams and lookalikes written for the pins (1-47), each round before the change it
-measured (docs/safe-answers.md gives the fresh figures); all of them are dev data now."""
+"""Rounds of scams and lookalikes written for the pins (1-48), each round before the change it
+measured (48 written after its change, measured on the code before it; docs/safe-answers.md gives
+the fresh figures); all of them are dev data now."""
 
 
 OUTSIDE = Path(__file__).with_name("pin_probes_outside.jsonl")

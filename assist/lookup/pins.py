@@ -16,6 +16,7 @@ to ignore the banner). The parts are customer rules without a pin of their own
   second one. ``scam.disengaged`` and ``scam.disengaged.*`` (the customer ignored or hung up
   on the caller, or tells of a past scam) cancel the pattern: that is a "was this really you?"
   question, answered by the ranking (usually ``phishing_message``).
+  Money paid to the customer (``scam.incoming.*``, 「报销款下周打给我」) holds no caller.
 * third party (English): the rule and a request about the account
   (``third_party.request.en``) in the same utterance.
 
@@ -48,6 +49,8 @@ PLATFORM = "scam.platform."
 CLAIM = "scam.party.claim."
 ONLINE = "scam.party.online."
 THEIRS = "scam.theirs."
+INCOMING = "scam.incoming."
+"""Money paid to the customer (「报销款打给我」): the words 打给我 there name no caller."""
 CLAIM_REACH = 8
 """How far after a claim (「自称」, "says he's from") the claimed identity may start."""
 NEEDED = (PARTY, ASKS, DOING)
@@ -198,13 +201,13 @@ def fraud_pattern(hits: Sequence[Hit], has_parts: bool = True) -> list[Hit] | No
     if any(rule.id.startswith(DISENGAGED) for rule, _ in hits):
         return None
     ours, known, places = _ours_and_known(hits)
-    elsewhere = _role(hits, ELSEWHERE)
+    elsewhere, incoming = _role(hits, ELSEWHERE), _role(hits, INCOMING)
     ignored = ours + elsewhere
     rules = [h for h in rules if _apart(h, ignored)]
     asks = [h for h in _role(hits, ASKS) if not any(_starts_in(h, i) for i in ignored)  # nor an
             and not any(_follows(h, p) or _starts_in(h, p) or _follows(p, h) for p in places)]  # institution's
     markers = [h for h in _role(hits, MARKER) if _apart(h, elsewhere)]
-    party = [h for h in _role(hits, PARTY) if _apart(h, ignored) and _apart(h, known)
+    party = [h for h in _role(hits, PARTY) if _apart(h, ignored) and _apart(h, known) and _apart(h, incoming)
              and not any(_follows(h, k) for k in known) and not (known and _pronoun(h, hits))]
     platform = [h for h in _role(hits, PLATFORM) if _apart(h, ignored)]
     pays = [h for h in asks if not h[0].id.startswith(NOT_FOR_PLATFORMS)]
