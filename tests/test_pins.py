@@ -90,7 +90,7 @@ SCAMS = [
 
 
 PROBES = Path(__file__).with_name("pin_probes.jsonl")
-"""Rounds of scams and lookalikes written for the pins (1-48), each round before the change it
+"""Rounds of scams and lookalikes written for the pins (1-49), each round before the change it
 measured (48 written after its change, measured on the code before it; docs/safe-answers.md gives
 the fresh figures); all of them are dev data now."""
 
