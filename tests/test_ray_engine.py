@@ -126,10 +126,11 @@ def no_ray_yet(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
     return called
 
 
-def test_a_closed_port_is_unavailable_at_once(no_ray_yet: list[str | None]) -> None:
+@pytest.mark.parametrize("scheme", ["", "ray://"])
+def test_a_closed_port_is_unavailable_at_once(no_ray_yet: list[str | None], scheme: str) -> None:
     from assist.batch.ray_engine import connect
 
-    address = f"127.0.0.1:{closed_port()}"
+    address = f"{scheme}127.0.0.1:{closed_port()}"
     started = time.monotonic()
     with pytest.raises(UnavailableError) as raised:
         connect(address)

@@ -130,8 +130,8 @@ def unreachable(address: str | None, reason: str) -> str:
                 "Ray is still running here, or give --address of a running cluster.")
     return (f"cannot reach the Ray cluster at {address}: {reason}. Start the cluster first "
             "(`ray start --head` on its head node), check --address (the head node's host:port such as "
-            "10.0.0.5:6379, 'auto' for a cluster started on this machine, or ray://host:10001 with "
-            "'ray[client]' installed), or leave out --address to run on a local Ray.")
+            "10.0.0.5:6379, 'auto' for a cluster started on this machine, or ray://host:10001, which "
+            "`pip install 'assist[ray]'` covers), or leave out --address to run on a local Ray.")
 
 
 def _first_line(error: BaseException) -> str:
