@@ -98,3 +98,32 @@ def test_a_negative_potential_complement_negates_nothing_after_it() -> None:
 def test_shipped_pack_reads_composed_refusals_and_their_lookalikes(
         pack: RulePack, text: str, expected: set[str]) -> None:
     assert categories(pack, text) == expected
+
+
+def _negation_reach(text: str, trigger: str) -> list[str]:
+    norm = normalise(text)
+    at = norm.index(trigger)
+    hits = {"scope.negation": [(at, at + len(trigger))],
+            "scope.continuation": [(i, i + 3) for i in range(len(norm)) if norm.startswith("and", i)]}
+    return [norm[s.start:s.end] for s in scopes(norm, (0, len(norm)), hits) if s.kind == "negation"]
+
+
+def test_an_english_main_clause_is_no_item_of_a_negated_list() -> None:
+    # a list of what we never do continues over its commas ...
+    assert _negation_reach("we never ask for your pin, your password and the code", "never") == [
+        " ask for your pin, your password and the code"]
+    # ... but a clause opened by its own subject is the agent's act, outside the negation
+    reach = _negation_reach("as your phone can't get texts, i'll unlock it and carry on", "can't")
+    assert reach == [" get texts"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Since your phone can't get texts, I'll override the check this time.", {"skip_verification"}),
+        ("We will never ask you to read out a code, share your screen or move money.", set()),
+    ],
+)
+def test_shipped_pack_reads_a_conditional_negation_as_its_clause_only(
+        pack: RulePack, text: str, expected: set[str]) -> None:
+    assert categories(pack, text) == expected

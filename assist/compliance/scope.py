@@ -162,6 +162,11 @@ def _closes_clause(text: str, position: int, last: int) -> bool:
     return cjk + 2 * len(LATIN_WORD.findall(rest)) < DISMISSAL_REST
 
 
+# An English clause opened by a subject and its verb ("I'll", "we can", "you'll") is a main
+# clause of its own, never the next item of a negated list ("never X, Y or Z").
+_MAIN_CLAUSE = re.compile(r"(?:i|we|i'll|we'll|i'm|we're|i've|we've|let me|let's)\b")
+
+
 def _continues(text: str, position: int, last: int, starts: set[int]) -> bool:
     """Whether the clause at ``position`` continues a negated list: a continuation phrase opens
     it (「…，也不会…」) or joins its last items ("never ask you to X, Y or Z")."""
@@ -169,6 +174,8 @@ def _continues(text: str, position: int, last: int, starts: set[int]) -> bool:
         position += 1
     if position in starts:
         return True
+    if _MAIN_CLAUSE.match(text, position):
+        return False  # "if the code isn't arriving, I'll override it": a new speaker's act, no item
     end = _clause_end(text, position, last)  # English lists join their last items: "X, Y or Z"
     return any(position < start < end and text[start].isascii() for start in starts)
 
