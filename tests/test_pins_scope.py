@@ -88,25 +88,23 @@ def test_the_past_scope_is_read_from_the_rule_pack(pack: RulePack) -> None:
     assert FRAUD in [p.scenario for p in customer_pins(without, text, KNOWN)]
 
 
-def test_a_known_persons_own_directive_comes_from_scam_theirs(pack: RulePack) -> None:
-    """The pronouns and directive characters of a known person's own ask live in the YAML
-    (terms known_pronoun and directive_char, rule scam.theirs.zh), not in pins.py."""
-    text = "我女儿在国外旅游被警察罚了款，她让我帮她转五千过去交罚款"
+@pytest.mark.parametrize(
+    ("rule_id", "words", "text"),
+    [
+        # a known person's own ask: pronoun + directive character (terms known_pronoun, directive_char)
+        ("scam.theirs.zh", "她让", "我女儿在国外旅游被警察罚了款，她让我帮她转五千过去交罚款"),
+        # a pronoun that stands for the known person named before it (term known_pronoun)
+        ("scam.pronoun", "她们", "我妹妹在外地实习，她们宿舍要交押金，她叫我先打五百到她的卡上"),
+    ],
+)
+def test_a_known_persons_words_come_from_the_rule_pack(pack: RulePack, rule_id: str, words: str,
+                                                       text: str) -> None:
+    """The pronouns and directive characters of a known person live in the YAML, not in pins.py:
+    without the rule, the known person's ask reads as a stranger instructing the customer."""
     hits = [(r.id, v.matched_text) for r, v in pack.hits(text, audience="customer")]
-    assert ("scam.theirs.zh", "她让") in hits
+    assert (rule_id, words) in hits
     assert FRAUD not in scenarios(pack, text)
-    without = RulePack(rules=tuple(r for r in pack.rules if r.id != "scam.theirs.zh"))
-    assert FRAUD in [p.scenario for p in customer_pins(without, text, KNOWN)]
-
-
-def test_the_pronouns_of_a_known_person_come_from_the_rule_pack(pack: RulePack) -> None:
-    """The pronouns that stand for a known person (rule scam.pronoun, term known_pronoun) live in
-    the YAML: without the rule, 她 after 我妹妹 is a stranger instructing the customer."""
-    text = "我妹妹在外地实习，她们宿舍要交押金，她叫我先打五百到她的卡上"
-    hits = [(r.id, v.matched_text) for r, v in pack.hits(text, audience="customer")]
-    assert ("scam.pronoun", "她们") in hits
-    assert FRAUD not in scenarios(pack, text)
-    without = RulePack(rules=tuple(r for r in pack.rules if r.id != "scam.pronoun"))
+    without = RulePack(rules=tuple(r for r in pack.rules if r.id != rule_id))
     assert FRAUD in [p.scenario for p in customer_pins(without, text, KNOWN)]
 
 

@@ -58,10 +58,15 @@ def test_shipped_pack_reads_after_the_fact_warnings_glosses_self_entry_and_depos
     assert categories(pack, text) == expected
 
 
-def _negations(text: str, trigger: str) -> list[str]:
+def _negations(text: str, trigger: str, continuation: str | None = None) -> list[str]:
+    """The negation scopes a trigger at its first occurrence opens (``continuation``: the word
+    that continues a list, marked everywhere)."""
     norm = normalise(text)
     at = norm.index(trigger)
     hits = {"scope.negation": [(at, at + len(trigger))]}
+    if continuation:
+        hits["scope.continuation"] = [(i, i + len(continuation)) for i in range(len(norm))
+                                      if norm.startswith(continuation, i)]
     return [norm[s.start:s.end] for s in scopes(norm, (0, len(norm)), hits) if s.kind == "negation"]
 
 
@@ -100,20 +105,12 @@ def test_shipped_pack_reads_composed_refusals_and_their_lookalikes(
     assert categories(pack, text) == expected
 
 
-def _negation_reach(text: str, trigger: str) -> list[str]:
-    norm = normalise(text)
-    at = norm.index(trigger)
-    hits = {"scope.negation": [(at, at + len(trigger))],
-            "scope.continuation": [(i, i + 3) for i in range(len(norm)) if norm.startswith("and", i)]}
-    return [norm[s.start:s.end] for s in scopes(norm, (0, len(norm)), hits) if s.kind == "negation"]
-
-
 def test_an_english_main_clause_is_no_item_of_a_negated_list() -> None:
     # a list of what we never do continues over its commas ...
-    assert _negation_reach("we never ask for your pin, your password and the code", "never") == [
+    assert _negations("we never ask for your pin, your password and the code", "never", "and") == [
         " ask for your pin, your password and the code"]
     # ... but a clause opened by its own subject is the agent's act, outside the negation
-    reach = _negation_reach("as your phone can't get texts, i'll unlock it and carry on", "can't")
+    reach = _negations("as your phone can't get texts, i'll unlock it and carry on", "can't", "and")
     assert reach == [" get texts"]
 
 
