@@ -70,6 +70,26 @@ def test_rules_explain_unknown_id_is_a_usage_error() -> None:
     assert result.exit_code == 3 and "no rule 'no.such.rule'" in result.output
 
 
+def test_rules_explain_a_semantic_flags_id_shows_its_threshold_and_cross_validation() -> None:
+    from assist.compliance.semantic import FALSE_FLAG_BUDGET
+
+    def explained(text: str) -> dict:
+        result = runner.invoke(app, ["rules", "explain", "semantic.credential_request", "--text", text, "--json"])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    asking = explained("麻烦把刚收到那条短信里的六位数字念给我听一下")
+    warning = explained("请勿向任何人透露验证码")
+    assert asking["id"] == "semantic.credential_request" and asking["violating_exemplars"] > 40
+    assert 0 < asking["cv_recall"] <= 1 and asking["cv_false_flags"] <= FALSE_FLAG_BUDGET
+    for data in (asking, warning):
+        assert data["text"]["reaches_threshold"] == (data["text"]["score"] >= data["threshold"])
+    assert asking["text"]["score"] > warning["text"]["score"]
+    unknown = runner.invoke(app, ["rules", "explain", "semantic.no_such_category"])
+    assert unknown.exit_code == 3
+    assert "semantic.bare_refusal" in unknown.output
+
+
 def test_rules_test_and_its_alias_agree(tmp_path: Path) -> None:
     drafts = tmp_path / "d.jsonl"
     lines = [{"text": "您把动态码读给我。", "violations": ["credential_request"]},

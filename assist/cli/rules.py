@@ -53,11 +53,25 @@ def explain(
     as_json: JsonOpt = False,
 ) -> None:
     """What a rule matches and why: its triggers, their lexicons' phrases, the scopes it respects,
-    its examples; with --text, each hit in the text and what cancelled it."""
-    from assist.compliance.explain import explain_rule
+    its examples; with --text, each hit in the text and what cancelled it. A semantic flag's id
+    (semantic.<category>) shows that category's threshold and cross-validated figures."""
+    from assist.compliance.explain import explain_rule, explain_semantic, format_semantic
+    from assist.compliance.rules import SEMANTIC_PREFIX
     from assist.errors import InputError
 
     pack = load_pack(library)
+    if rule_id.startswith(SEMANTIC_PREFIX):
+        signal = semantic_signal(pack)
+        category = rule_id.removeprefix(SEMANTIC_PREFIX)
+        if category not in signal.thresholds:
+            known = ", ".join(SEMANTIC_PREFIX + c for c in sorted(signal.thresholds))
+            raise InputError(f"the semantic signal has no category '{category}' (it has: {known})")
+        semantic = explain_semantic(signal, category, text)
+        if as_json:
+            print_json(semantic)
+        else:
+            out.print(format_semantic(semantic), markup=False, highlight=False, soft_wrap=True)
+        return
     if pack.rule(rule_id) is None:
         known = ", ".join(r.id for r in pack.rules)
         raise InputError(f"no rule '{rule_id}' is in force (rules: {known})")

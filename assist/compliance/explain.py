@@ -4,9 +4,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from assist.compliance.rules import RulePack
+import numpy as np
+
+from assist.compliance.rules import SEMANTIC_PREFIX, RulePack
+from assist.text.normalise import normalise
+
+if TYPE_CHECKING:
+    from assist.compliance.semantic import SemanticSignal
 
 # ----- explaining ---------------------------------------------------------------------
 
@@ -38,6 +44,45 @@ def explain_rule(pack: RulePack, rule_id: str, text: str | None = None) -> dict[
             for e in pack.explain(rule_id, text)
         ]
     return data
+
+
+def explain_semantic(signal: SemanticSignal, category: str, text: str | None = None) -> dict[str, Any]:
+    """The semantic signal of one category in readable form (``assist rules explain
+    semantic.<category>``, the id its flags carry): the threshold, what 10-fold cross-validation
+    on the exemplars saw at it, how many exemplars it learnt from; with ``text``, the text's score
+    read as one clause (a draft is scored clause by clause, and a clause is flagged only when the
+    whole draft also reaches the threshold)."""
+    fit = next((f for f in signal.fits if f.category == category), None)
+    if fit is None:
+        raise KeyError(category)
+    filed = np.asarray(signal.categories) == category
+    data: dict[str, Any] = {
+        "id": SEMANTIC_PREFIX + category, "category": category, "threshold": fit.threshold,
+        "cv_recall": round(fit.recall, 4), "cv_false_flags": round(fit.false_flags, 4),
+        "violating_exemplars": int((filed & signal.violating).sum()),
+        "compliant_exemplars": int((filed & ~signal.violating).sum()),
+        "flags_negated_clauses": category in signal.negation_ok,
+    }
+    if text is not None:
+        score = float(signal.scores([normalise(text)])[0, signal.weights.categories.index(category)])
+        data["text"] = {"score": round(score, 4), "reaches_threshold": score >= fit.threshold}
+    return data
+
+
+def format_semantic(data: dict[str, Any]) -> str:
+    """:func:`explain_semantic`'s answer as text."""
+    negated = "may be flagged" if data["flags_negated_clauses"] else "never flagged"
+    lines = [f"{data['id']}  (semantic signal of {data['category']})",
+             f"  threshold {data['threshold']:.3f}; in 10-fold cross-validation on the exemplars it finds "
+             f"{data['cv_recall']:.0%} of the violating ones and flags {data['cv_false_flags']:.2%} "
+             "of the compliant ones",
+             f"  learnt from {data['violating_exemplars']} violating and {data['compliant_exemplars']} compliant "
+             "exemplars filed under this category (and every other category's, as negatives)",
+             f"  a clause holding a negation: {negated}"]
+    if "text" in data:
+        verdict = "reaches the threshold" if data["text"]["reaches_threshold"] else "stays below the threshold"
+        lines.append(f"  text, read as one clause: score {data['text']['score']:.3f}, {verdict}")
+    return "\n".join(lines)
 
 
 # ----- examples -----------------------------------------------------------------------
