@@ -732,6 +732,11 @@ def test_bad_jsonl_line_names_file_and_line(pack: RulePack, tmp_path: Path) -> N
     path.write_text('{"text": "好的", "violations": ["no_such_category"]}\n', encoding="utf-8")
     with pytest.raises(InputError, match=r"drafts\.jsonl:1: unknown category"):
         evaluate_drafts(pack, path)
+    path.write_text('{"text": "密码发我", "labels": ["credential_request"]}\n', encoding="utf-8")
+    missing = r"drafts\.jsonl:1: no 'violations' field \(the line has: labels, text\)"
+    with pytest.raises(InputError, match=missing) as raised:
+        evaluate_drafts(pack, path)
+    assert "密码" not in str(raised.value)
 
 
 def test_report_counts_misses_and_false_flags(pack: RulePack, tmp_path: Path) -> None:

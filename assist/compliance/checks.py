@@ -217,6 +217,12 @@ def _parse_draft(line: str, path: Path, number: int) -> LabelledDraft:
     text, labels = record.get("text"), record.get("violations")
     if not isinstance(text, str) or not text.strip():
         raise InputError(f"{where}: 'text' must be a non-empty string")
+    if "violations" not in record:
+        keys = ", ".join(sorted(str(key) for key in record)) or "none"
+        raise InputError(
+            f"{where}: no 'violations' field (the line has: {keys}); give each draft "
+            "'violations': a list of category ids, [] for a clean draft"
+        )
     if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
         raise InputError(f"{where}: 'violations' must be a list of category ids (may be empty)")
     unknown = sorted(set(labels) - set(AGENT_CATEGORIES))
