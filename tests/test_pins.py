@@ -12,7 +12,7 @@ import pytest
 from assist.compliance.rule_files import load_rule_pack
 from assist.compliance.rules import RulePack
 from assist.library.loader import SHIPPED_LIBRARY, load_library
-from assist.lookup.pins import FRAUD, customer_pins
+from assist.lookup.pins import FRAUD, customer_pins, has_parts
 
 KNOWN = {FRAUD, "skip_verification", "third_party_inquiry", "complaint_severe"}
 SHARED_EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
@@ -93,6 +93,11 @@ PROBES = Path(__file__).with_name("pin_probes.jsonl")
 """Rounds of scams and lookalikes written for the pins (1-49), each round before the change it
 measured (48 written after its change, measured on the code before it; docs/safe-answers.md gives
 the fresh figures); all of them are dev data now."""
+
+
+R7_PROBES = Path(__file__).with_name("pin_probes_r7.jsonl")
+"""Probe rounds of the seventh pins helper (issue 20), each committed before the change it measured
+(fresh figures in docs/safe-answers.md); dev data once measured."""
 
 
 OUTSIDE = Path(__file__).with_name("pin_probes_outside.jsonl")
@@ -271,3 +276,19 @@ def test_the_shipped_librarys_own_examples_pin_fraud_exactly_on_the_fraud_scenar
     missed = [t for scenario, t in examples if scenario == FRAUD and FRAUD not in scenarios(pack, t)]
     false = [(scenario, t) for scenario, t in examples if scenario != FRAUD and FRAUD in scenarios(pack, t)]
     assert (missed, false) == ([], [])
+
+
+def test_the_customer_rules_literal_pass_is_split_and_changes_no_hit(pack: RulePack) -> None:
+    """The customer patterns sit behind several literal passes (assist.compliance.prefilter,
+    ``CHUNK_CHARS``), for speed; every probe text's hits stay those of running every rule."""
+    pack.hits("热身", audience="customer")
+    assert len(pack._plan("customer").prefilter._filter.parts) > 1
+    texts = [str(row["text"]) for row in probes(R7_PROBES)]
+    assert [pack.hits(t, audience="customer") for t in texts] == [
+        pack.hits(t, audience="customer", exhaustive=True) for t in texts]
+
+
+def test_has_parts_is_kept_per_pack_and_not_shared(pack: RulePack) -> None:
+    assert has_parts(pack) and has_parts(pack)
+    own = RulePack(rules=tuple(r for r in pack.rules if not r.id.startswith("scam.")))
+    assert not has_parts(own) and has_parts(pack)

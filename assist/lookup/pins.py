@@ -25,6 +25,7 @@ Every pin carries the rule that fired and the words of every part.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -232,8 +233,21 @@ def fraud_pattern(hits: Sequence[Hit], has_parts: bool = True) -> list[Hit] | No
 
 
 def has_parts(pack: RulePack) -> bool:
-    """Whether ``pack`` holds the scam-pattern part rules (``scam.party.*``, ``scam.asks.*``)."""
-    return any(rule.id.startswith((PARTY, ASKS)) for rule in pack.rules)
+    """Whether ``pack`` holds the scam-pattern part rules (``scam.party.*``, ``scam.asks.*``).
+
+    Asked on every lookup, so kept per pack (by identity, while the pack lives): going through
+    some 300 rules cost about a tenth of a lookup's pins."""
+    known = _HAS_PARTS.get(id(pack))
+    if known is not None and known[0]() is pack:
+        return known[1]
+    answer = any(rule.id.startswith((PARTY, ASKS)) for rule in pack.rules)
+    for key in [key for key, (ref, _) in _HAS_PARTS.items() if ref() is None]:
+        del _HAS_PARTS[key]
+    _HAS_PARTS[id(pack)] = (weakref.ref(pack), answer)
+    return answer
+
+
+_HAS_PARTS: dict[int, tuple[weakref.ref[RulePack], bool]] = {}
 
 
 def customer_pins(pack: RulePack, utterance: str, known_scenarios: set[str]) -> list[Pin]:
