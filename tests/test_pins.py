@@ -292,3 +292,36 @@ def test_has_parts_is_kept_per_pack_and_not_shared(pack: RulePack) -> None:
     assert has_parts(pack) and has_parts(pack)
     own = RulePack(rules=tuple(r for r in pack.rules if not r.id.startswith("scam.")))
     assert not has_parts(own) and has_parts(pack)
+
+
+R7_KINDS = [
+    # (kind, a scam of that kind, its lookalike)
+    ("a payout as the condition of a payment (settlement)",
+     "接单平台的客服说这一单要先垫三千，垫完才能给我结算佣金", "公司说这个月的报销要到月底才能结算，我想问工资卡什么时候到账"),
+    ("a payment redirected to a new account, with a changed card",
+     "房东在微信上说他换了一张银行卡，以后房租都转到新卡上", "房东让我每个月把房租转到他卡上，我想设个定时转账"),
+    ("told to pay into someone's friend's account (Cantonese)",
+     "我阿女换咗新号码，叫我过八千去佢同学个户口，话手机跌咗", "我阿女叫我帮佢交学费，点样设定自动转账"),
+    ("secrecy from a relative, then a payment (English)",
+     "The man from the crypto group told me not to tell my wife and to send the 8k to his firm today",
+     "My wife told me not to tell her mum about the surprise and to book the restaurant"),
+    ("software installed so a caller can act (English)",
+     "A guy from the broadband company says I need to install an app so they can fix my refund, he's waiting",
+     "I need to install an app so I can see my statements, which one is yours?"),
+    ("a warning that forbids is no instruction",
+     "自称客服的人叫我点开他发的链接领取退款", "你们客服提醒我说有人假冒快递，叫我千万别点陌生链接，怎么设转账限额"),
+]
+
+
+@pytest.mark.parametrize(("kind", "scam", "lookalike"), R7_KINDS, ids=[k for k, _, _ in R7_KINDS])
+def test_round_r7_kinds_pin_the_scam_and_not_its_lookalike(pack: RulePack, kind: str, scam: str, lookalike: str) -> None:
+    assert scenarios(pack, scam)[:1] == [FRAUD], kind
+    assert FRAUD not in scenarios(pack, lookalike), kind
+
+
+@pytest.mark.parametrize("text", [
+    "我老婆让我帮她转一笔钱给她妈妈，我要怎么操作",
+    "My landlord wants the deposit as a standing order to his account, how do I set one up?",
+])
+def test_a_payment_to_the_relative_or_landlord_is_no_third_party_enquiry(pack: RulePack, text: str) -> None:
+    assert "third_party_inquiry" not in scenarios(pack, text)
