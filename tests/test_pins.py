@@ -297,7 +297,8 @@ def test_has_parts_is_kept_per_pack_and_not_shared(pack: RulePack) -> None:
 R7_KINDS = [
     # (kind, a scam of that kind, its lookalike)
     ("a payout as the condition of a payment (settlement)",
-     "接单平台的客服说这一单要先垫三千，垫完才能给我结算佣金", "公司说这个月的报销要到月底才能结算，我想问工资卡什么时候到账"),
+     "接单平台的客服说这一单要先垫三千，垫完才能给我结算佣金",
+     "公司说这个月的报销要到月底才能结算，我想问工资卡什么时候到账"),
     ("a payment redirected to a new account, with a changed card",
      "房东在微信上说他换了一张银行卡，以后房租都转到新卡上", "房东让我每个月把房租转到他卡上，我想设个定时转账"),
     ("told to pay into someone's friend's account (Cantonese)",
@@ -314,7 +315,8 @@ R7_KINDS = [
 
 
 @pytest.mark.parametrize(("kind", "scam", "lookalike"), R7_KINDS, ids=[k for k, _, _ in R7_KINDS])
-def test_round_r7_kinds_pin_the_scam_and_not_its_lookalike(pack: RulePack, kind: str, scam: str, lookalike: str) -> None:
+def test_round_r7_kinds_pin_the_scam_and_not_its_lookalike(
+        pack: RulePack, kind: str, scam: str, lookalike: str) -> None:
     assert scenarios(pack, scam)[:1] == [FRAUD], kind
     assert FRAUD not in scenarios(pack, lookalike), kind
 
