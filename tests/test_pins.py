@@ -309,6 +309,12 @@ R7_KINDS = [
     ("software installed so a caller can act (English)",
      "A guy from the broadband company says I need to install an app so they can fix my refund, he's waiting",
      "I need to install an app so I can see my statements, which one is yours?"),
+    ("a reported imperative of urgency, store cards by brand (Cantonese)",
+     "有个人假扮我哋经理，话唔使话俾其他同事知，马上去买五张Google Play卡",
+     "我老细话马上要开会，叫我整理好上个月嘅单据"),
+    ("a payment document in hand is no instruction",
+     "自称税务局的人通知我要缴款到他们给的账户，不然要罚款",
+     "税务局通知我厂里进口的零件要补缴税款，代理已经开了正式的缴款书，对公账户怎么付"),
     ("a warning that forbids is no instruction",
      "自称客服的人叫我点开他发的链接领取退款", "你们客服提醒我说有人假冒快递，叫我千万别点陌生链接，怎么设转账限额"),
 ]
