@@ -128,7 +128,7 @@ def no_ray_yet(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
 
 @pytest.mark.parametrize("scheme", ["", "ray://"])
 def test_a_closed_port_is_unavailable_at_once(no_ray_yet: list[str | None], scheme: str) -> None:
-    from assist.batch.ray_engine import connect
+    from assist.batch.ray_cluster import connect
 
     address = f"{scheme}127.0.0.1:{closed_port()}"
     started = time.monotonic()
@@ -143,7 +143,7 @@ def test_a_closed_port_is_unavailable_at_once(no_ray_yet: list[str | None], sche
 
 
 def test_an_unknown_host_is_unavailable(no_ray_yet: list[str | None]) -> None:
-    from assist.batch.ray_engine import connect
+    from assist.batch.ray_cluster import connect
 
     with pytest.raises(UnavailableError, match=r"cluster at nohost\.invalid:6379: the host name nohost\.invalid "
                        r"does not resolve"):
@@ -152,7 +152,7 @@ def test_an_unknown_host_is_unavailable(no_ray_yet: list[str | None]) -> None:
 
 
 def test_a_failing_ray_init_is_one_clear_error(no_ray_yet: list[str | None]) -> None:
-    from assist.batch.ray_engine import connect
+    from assist.batch.ray_cluster import connect
 
     with pytest.raises(UnavailableError) as raised:
         connect("auto")
@@ -164,7 +164,7 @@ def test_a_failing_ray_init_is_one_clear_error(no_ray_yet: list[str | None]) -> 
 
 def test_a_local_ray_that_does_not_start_says_so(no_ray_yet: list[str | None],
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    from assist.batch.ray_engine import WORKER_NICENESS, connect
+    from assist.batch.ray_cluster import WORKER_NICENESS, connect
 
     monkeypatch.delenv("RAY_ADDRESS", raising=False)
     monkeypatch.delenv(WORKER_NICENESS, raising=False)
@@ -214,3 +214,68 @@ def test_beside_returns_the_work_and_reports_the_main_error_first() -> None:
         beside(lambda: fail("work"), lambda: fail("main"))
     with pytest.raises(UnavailableError, match="work"):
         beside(lambda: fail("work"), lambda: None)
+
+
+ROWS = [{"id": f"c{i}", "line": i + 1, "text": text, "label": "account_frozen", "answered": "out_of_scope",
+         "top": "account_frozen", "score": 0.4321, "abstained": True, "pinned": False,
+         "top3": ["account_frozen", "card_lost_stolen"]}
+        for i, text in enumerate(["我的卡被冻结了", 'a "quoted", comma', "two\nlines", "尾号****"])]
+
+
+@pytest.mark.parametrize("name", ["p.jsonl", "p.csv"])
+def test_rows_rendered_on_an_actor_are_the_writers_own_bytes(tmp_path: Path, name: str) -> None:
+    from assist.batch.predictions import PredictionWriter, render_rows
+
+    outputs = StagedOutputs()
+    by_row, rendered = PredictionWriter(tmp_path / name, outputs), PredictionWriter(tmp_path / f"r{name}", outputs)
+    for row in ROWS:
+        by_row.write_row(row)
+    rendered.write_rendered(render_rows(ROWS[:1], rendered.csv), 1)
+    rendered.write_rendered(render_rows(ROWS[1:], rendered.csv), len(ROWS) - 1)
+    by_row.close()
+    rendered.close()
+    outputs.commit()
+    assert (tmp_path / f"r{name}").read_bytes() == (tmp_path / name).read_bytes()
+    assert rendered.rows == by_row.rows == len(ROWS)
+
+
+def test_pieces_arriving_in_any_order_are_written_in_input_order_as_soon_as_they_can(tmp_path: Path) -> None:
+    from assist.batch.predictions import PredictionWriter
+    from assist.batch.ray_engine import InputOrder
+
+    outputs = StagedOutputs()
+    writer = PredictionWriter(tmp_path / "p.jsonl", outputs)
+    ordered = InputOrder(writer, streamed=True)
+    ordered.add([(2, "c\n", 1), (1, "b\n", 1)])
+    assert writer.rows == 0  # chunk 0 not yet in
+    ordered.add([(0, "a\n", 1)])
+    assert writer.rows == 3 and not ordered.waiting
+    ordered.add([(4, "e\n", 1)])
+    ordered.add([(3, "d\n", 1)])
+    ordered.close()
+    outputs.commit()
+    assert (tmp_path / "p.jsonl").read_text(encoding="utf-8") == "a\nb\nc\nd\ne\n"
+
+
+def test_rows_of_a_url_are_sorted_by_line_id_and_text_at_the_end(tmp_path: Path) -> None:
+    from assist.batch.predictions import PredictionWriter
+    from assist.batch.ray_engine import InputOrder
+
+    outputs = StagedOutputs()
+    ordered = InputOrder(PredictionWriter(tmp_path / "p.jsonl", outputs), streamed=False)
+    ordered.add([((0, "b", "x"), "2\n", 1), ((0, "a", "y"), "1\n", 1)])
+    ordered.add([((0, "b", "w"), "1b\n", 1)])
+    ordered.close()
+    outputs.commit()
+    assert (tmp_path / "p.jsonl").read_text(encoding="utf-8") == "1\n1b\n2\n"
+
+
+@pytest.mark.parametrize(("chunks", "actors"), [(1, 2), (5, 2), (20, 2), (782, 2), (782, 7)])
+def test_blocks_hold_every_chunk_once_and_shrink_towards_the_end(chunks: int, actors: int) -> None:
+    from assist.batch.ray_engine import CHUNKS_PER_BLOCK, group_sizes
+
+    sizes = group_sizes(chunks, actors)
+    assert sum(sizes) == chunks and all(1 <= size <= CHUNKS_PER_BLOCK for size in sizes)
+    assert sizes[-1] == 1
+    if chunks > 100:
+        assert sizes[:10] == [CHUNKS_PER_BLOCK] * 10 and sizes[-2 * actors:] == [1] * 2 * actors

@@ -15,6 +15,7 @@ an earlier run stay as they were.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import shutil
@@ -50,6 +51,18 @@ def prediction_row(item: Utterance, decision: Decision) -> dict[str, Any]:
         "pinned": decision.pinned,
         "top3": ranked[:3],
     }
+
+
+def render_rows(rows: Sequence[dict[str, Any]], csv_format: bool) -> str:
+    """``rows`` as :meth:`PredictionWriter.write_row` writes them (CSV without its header), to
+    hand to :meth:`PredictionWriter.write_rendered`."""
+    if not csv_format:
+        return "".join([json.dumps(row, ensure_ascii=False) + "\n" for row in rows])
+    buffer = io.StringIO(newline="")
+    writer = csv.DictWriter(buffer, COLUMNS)
+    for row in rows:
+        writer.writerow({**row, "top3": " ".join(row["top3"])})
+    return buffer.getvalue()
 
 
 @dataclass
@@ -113,6 +126,11 @@ class PredictionWriter:
     def add_batch(self, batch: Sequence[Utterance], decided: DecidedBatch) -> None:
         for item, decision in zip(batch, decided.decisions, strict=True):
             self.write_row(prediction_row(item, decision))
+
+    def write_rendered(self, text: str, rows: int) -> None:
+        """``rows`` rows rendered by :func:`render_rows` (e.g. on a Ray actor) for this file's format."""
+        self.handle.write(text)
+        self.rows += rows
 
     def write_row(self, row: dict[str, Any]) -> None:
         if self.writer is not None:

@@ -3,42 +3,42 @@
 Each Ray Data block goes to an actor that loaded the library, index and model once
 (:class:`SuggestActor`); the actor runs ``suggest_many`` on the block and returns the
 block's **mergeable aggregates** (an :class:`EvaluationReport` of counts, a
-:class:`GapCollector` whose sample is keyed by a hash of the text) and, when asked,
-its prediction rows. The driver merges the aggregates as they arrive, in whatever
-order; every merge is commutative and associative, so the figures equal the local
-engine's on the same input (``tests/test_ray_engine.py``). The gap sample is embedded
-and clustered on the driver, as on the local engine.
+:class:`GapCollector` whose sample is keyed by a hash of the text) and, when asked, its
+prediction rows already rendered as the file's text. The driver merges the aggregates as
+they arrive, in whatever order; every merge is commutative and associative, so the figures
+equal the local engine's on the same input (``tests/test_ray_engine.py``). The gap sample
+is embedded and clustered on the driver, as on the local engine.
 
 Input: a local path is parsed on the driver by :class:`UtteranceReader` (format from the
 content, ``--encoding``, ``--on-error`` and ``file:line`` errors, exactly as locally) and
-handed to Ray in blocks; a URL (``s3://``, ``gs://``, ``hdfs://``, any pyarrow file
-system) is read by Ray Data's own JSONL/CSV/Parquet readers on the cluster, where a row
-without text is a bad row (counted, or stopping the run).
+handed to Ray in numbered blocks of the local engine's lookup batches; a URL (``s3://``,
+``gs://``, ``hdfs://``, any pyarrow file system) is read by Ray Data's own
+JSONL/CSV/Parquet readers on the cluster, where a row without text is a bad row (counted,
+or stopping the run).
 
 The driver's own work stays off the critical path where it can: the assistant loads and a
-local input is parsed on a thread while Ray starts (:func:`beside`), and at the end the gap
-sample is embedded while the prediction rows are written. :func:`connect` turns a cluster
-that cannot be reached into one :class:`assist.errors.UnavailableError` (exit 6).
+local input is parsed on a thread while Ray starts (:func:`beside`); a local input's
+predictions are written in input order while the actors run (:class:`InputOrder`); and the
+gap sample is embedded while the last of them are written. Joining the cluster, and the
+one clear error when it cannot be reached, is :mod:`assist.batch.ray_cluster`'s.
 """
-
 from __future__ import annotations
 
 import os
 import pickle
-import socket
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 from assist.batch.evaluate import BATCH, EvaluationReport, batched, map_labels, new_report
 from assist.batch.gaps import GapCollector, GapReport
 from assist.batch.parallel import reuse_freed_memory
-from assist.batch.predictions import PredictionWriter, StagedOutputs
+from assist.batch.predictions import PredictionWriter, StagedOutputs, render_rows
+from assist.batch.ray_cluster import connect, import_ray
 from assist.batch.runner import RunResult, aggregate_batch, submitted
 from assist.batch.terms import TermService
-from assist.errors import AssistError, ExtraMissingError, InputError, UnavailableError
+from assist.errors import AssistError, InputError
 from assist.library.importer import label_map
 from assist.lookup.assistant import Assistant
 from assist.text.datafiles import BadLine, Utterance, UtteranceReader, clean_id, clean_label
@@ -50,104 +50,21 @@ CHUNKS_PER_BLOCK = BLOCK_ROWS // BATCH
 URL_SCHEMES = ("s3://", "gs://", "gcs://", "hdfs://", "abfs://", "az://", "file://", "http://", "https://")
 
 
-def import_ray() -> Any:
-    try:
-        import ray
-        import ray.data
-    except ImportError:
-        raise ExtraMissingError("--engine ray", "ray") from None
-    return ray
-
-
-INIT_OPTIONS: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False, "configure_logging": False}
-"""How this process joins or starts Ray: no dashboard, workers' output kept in their log files."""
-WORKER_NICENESS = "RAY_worker_niceness"
-"""Ray's setting (its raylet reads it, in this spelling) of how much nicer than the raylet its workers run."""
-PROBE_SECONDS = 5.0
-"""How long the address's port may take to accept a connection before the cluster counts as
-unreachable (``ray.init`` itself waits about two minutes on a closed port)."""
-
-
-def connect(address: str | None) -> Any:
-    """Ray, joined to the cluster at ``address`` (or ``RAY_ADDRESS``), else to a new local Ray.
-
-    Raises :class:`UnavailableError` (exit 6) naming the address, what failed and how to fix
-    it. A ``host:port`` address is first tried with a plain TCP connection, so a closed port
-    or an unknown host fails in at most :data:`PROBE_SECONDS`. Call it on the main thread:
-    a driver that joined Ray on another thread loses its object store connection."""
-    ray = import_ray()
-    if not ray.is_initialized():
-        _init(ray, address)
-    # A worker's own error (an AssistError) reaches the driver as itself, not as Ray Data's
-    # UserCodeException, which keeps only its text (see assist_error).
-    ray.data.DataContext.get_current().raise_original_map_exception = True
-    return ray
-
-
-def _init(ray: Any, address: str | None) -> None:
-    target = address or os.environ.get("RAY_ADDRESS") or None
-    if target is not None:
-        probe(target)
-    else:
-        # The local Ray's workers at this process's priority, as the local engine's: Ray starts
-        # them 15 steps nicer than its raylet, so on a machine doing anything else the actors,
-        # which do all the work, got the CPU last (an operator's own setting wins).
-        os.environ.setdefault(WORKER_NICENESS, "0")
-    try:
-        ray.init(address=address, **INIT_OPTIONS)
-    except (ConnectionError, TimeoutError, RuntimeError, ValueError) as error:
-        raise UnavailableError(unreachable(target, _first_line(error))) from None
-
-
-def probe(address: str) -> None:
-    """Raise :class:`UnavailableError` when ``address`` names a ``host:port`` that does not
-    accept a TCP connection; other forms (``auto``, ``local``) are left to Ray."""
-    parts = urlsplit("//" + address.removeprefix("ray://"))
-    try:
-        host, port = parts.hostname, parts.port
-    except ValueError:
-        return  # not a port: Ray says what is wrong with the address
-    if not host or port is None:
-        return
-    try:
-        with socket.create_connection((host, port), timeout=PROBE_SECONDS):
-            return
-    except socket.gaierror:
-        reason = f"the host name {host} does not resolve"
-    except ConnectionRefusedError:
-        reason = f"nothing listens on port {port} of {host} (connection refused)"
-    except TimeoutError:
-        reason = f"{host}:{port} did not answer within {PROBE_SECONDS:.0f} s"
-    except OSError as error:
-        reason = f"{host}:{port} cannot be reached ({error.strerror or type(error).__name__})"
-    raise UnavailableError(unreachable(address, reason))
-
-
-def unreachable(address: str | None, reason: str) -> str:
-    """The message of a cluster that could not be joined (or a local Ray that did not start)."""
-    if address is None:
-        return (f"could not start a local Ray on this machine: {reason}. Run `ray stop` if an earlier "
-                "Ray is still running here, or give --address of a running cluster.")
-    return (f"cannot reach the Ray cluster at {address}: {reason}. Start the cluster first "
-            "(`ray start --head` on its head node), check --address (the head node's host:port such as "
-            "10.0.0.5:6379, 'auto' for a cluster started on this machine, or ray://host:10001, which "
-            "`pip install 'assist[ray]'` covers), or leave out --address to run on a local Ray.")
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip().splitlines()
-    line = text[0].rstrip(". ") if text else type(error).__name__
-    return line if len(line) <= 300 else line[:297] + "..."
-
-
 def is_url(source: str) -> bool:
     return source.startswith(URL_SCHEMES)
 
 
-class SuggestActor:
-    """Loads the assistant once; turns each block into pickled mergeable aggregates."""
+Piece = tuple[Any, str, int]
+"""A part of the predictions file rendered on an actor: its place (a local input's chunk number,
+or a URL row's ``(line, id, text)``), its text and how many rows it holds."""
 
-    def __init__(self, recipe: bytes, gaps: bool, low_confidence: float | None, predictions: bool,
+
+class SuggestActor:
+    """Loads the assistant once; turns each block into pickled mergeable aggregates, and the
+    block's prediction rows already rendered as the file's text (:data:`Piece`), so the driver
+    only writes them: no row comes back as a Python object."""
+
+    def __init__(self, recipe: bytes, gaps: bool, low_confidence: float | None, predictions: str | None,
                  labels: dict[str, str]) -> None:
         os.environ.setdefault("ASSIST_BLAS_THREADS", "1")
         reuse_freed_memory()  # as in the local engine's workers: a batch's tables stay mapped
@@ -155,6 +72,7 @@ class SuggestActor:
         self.gaps = gaps
         self.low_confidence = low_confidence
         self.predictions = predictions
+        """The predictions file's format (``csv`` or ``jsonl``), None when none is written."""
         self.labels = labels
 
     def __call__(self, block: dict[str, Any]) -> dict[str, list[bytes]]:
@@ -162,35 +80,45 @@ class SuggestActor:
             raise self.failed
         report = new_report(self.assistant)
         collector = (GapCollector(self.assistant, low_confidence=self.low_confidence) if self.gaps else None)
-        rows: list[dict[str, Any]] = []
-        for batch in self.batches(block):
+        pieces: list[Piece] = []
+        for place, batch in self.batches(block):
             part = aggregate_batch(self.assistant, batch,
                                    low_confidence=collector.low_confidence if collector is not None else None,
-                                   predictions=self.predictions)
+                                   predictions=self.predictions is not None)
             report.merge(part.report)
             if collector is not None and part.gaps is not None:
                 collector.total += part.lines
                 collector.sample.merge(part.gaps)
-            rows.extend(part.rows or [])
+            if part.rows is not None:
+                pieces.extend(self.rendered(place, part.rows))
         if collector is not None:
             collector.assistant = None  # type: ignore[assignment]
-        return {"aggregate": [pickle.dumps((report, collector, rows))]}
+        return {"aggregate": [pickle.dumps((report, collector, pieces), protocol=pickle.HIGHEST_PROTOCOL)]}
 
-    def batches(self, block: dict[str, Any]) -> Iterator[list[Utterance]]:
-        """The block's lookup batches: the driver's chunks as they were cut (the local engine's
-        batches exactly, so scores match to the last bit), or a URL's rows in slices of 256."""
-        if "chunk" in block:
-            for chunk in block["chunk"]:
-                items = [Utterance(text, label or None, line, ident or None)
-                         for text, label, line, ident in pickle.loads(chunk)]
-                yield list(map_labels(items, self.labels))
+    def rendered(self, place: int | None, rows: list[dict[str, Any]]) -> list[Piece]:
+        """A chunk's rows as one piece in its place, or (a URL's rows, ordered on the driver as the
+        local engine would) one piece per row keyed by its line, id and text."""
+        csv_format = self.predictions == "csv"
+        if place is not None:
+            return [(place, render_rows(rows, csv_format), len(rows))]
+        return [((row["line"], row["id"] or "", row["text"]), render_rows([row], csv_format), 1) for row in rows]
+
+    def batches(self, block: dict[str, Any]) -> Iterator[tuple[int | None, list[Utterance]]]:
+        """The block's lookup batches, each with its chunk number: the driver's chunks as they were
+        cut (the local engine's batches exactly, so scores match to the last bit), or a URL's rows
+        in slices of 256 (numbered None)."""
+        if "group" in block:
+            for group in block["group"]:
+                for place, chunk in pickle.loads(group):
+                    items = [Utterance(text, label or None, line, ident or None) for text, label, line, ident in chunk]
+                    yield place, list(map_labels(items, self.labels))
             return
         items = [Utterance(str(text), label or None, int(line), ident or None)
                  for text, label, line, ident in zip(block["text"], block["label"], block["line"], block["id"],
                                                      strict=True)]
         items = list(map_labels(items, self.labels))
         for start in range(0, len(items), BATCH):
-            yield items[start : start + BATCH]
+            yield None, items[start : start + BATCH]
 
 
 def recipe_of(assistant: Assistant) -> dict[str, Any]:
@@ -247,32 +175,56 @@ def load_from_recipe(recipe: dict[str, Any]) -> Assistant:
     return assistant
 
 
-def _chunks(items: Iterator[Utterance]) -> Iterator[dict[str, bytes]]:
-    """One dataset row per lookup batch of :data:`BATCH` lines, cut as the local engine cuts them."""
+Chunk = list[tuple[str, str, int, str]]
+"""One lookup batch of a local input: (text, label, line, id) of each of its lines."""
+
+
+def _chunks(items: Iterator[Utterance]) -> Iterator[Chunk]:
+    """The input in lookup batches of :data:`BATCH` lines, cut as the local engine cuts them."""
     for batch in batched(items, BATCH):
-        yield {"chunk": pickle.dumps([(u.text, u.label or "", u.line, u.id or "") for u in batch])}
+        yield [(u.text, u.label or "", u.line, u.id or "") for u in batch]
 
 
 def read_local(source: str, *, text_field: str, label_field: str | None, id_field: str | None,
-               fmt: str | None, encoding: str, on_error: str) -> tuple[list[dict[str, bytes]], UtteranceReader]:
+               fmt: str | None, encoding: str, on_error: str) -> tuple[list[Chunk], UtteranceReader]:
     """A local file parsed here, in the local engine's lookup batches (see :func:`_chunks`)."""
     reader = UtteranceReader(Path(source), text_field, label_field, id_field, fmt, encoding,
                              "skip" if on_error == "skip" else "stop")
     return list(_chunks(iter(reader))), reader
 
 
-def local_dataset(ray: Any, chunks: list[dict[str, bytes]]) -> Any:
-    """The parsed chunks as a dataset of blocks of :data:`CHUNKS_PER_BLOCK` chunks."""
-    return ray.data.from_items(chunks, override_num_blocks=max(1, -(-len(chunks) // CHUNKS_PER_BLOCK)))
+def group_sizes(chunks: int, actors: int) -> list[int]:
+    """How many chunks each block of a local input holds: :data:`CHUNKS_PER_BLOCK`, then smaller
+    blocks at the end (halves, quarters, single chunks, two per actor of each), so the actors
+    finish together: an actor's queued last blocks cannot move to another that ran dry."""
+    tail: list[int] = []
+    left = chunks
+    for size in (1, CHUNKS_PER_BLOCK // 4, CHUNKS_PER_BLOCK // 2):
+        for _ in range(2 * actors):
+            take = min(max(1, size), left)
+            if take:
+                tail.append(take)
+                left -= take
+    head = [CHUNKS_PER_BLOCK] * (left // CHUNKS_PER_BLOCK)
+    if left % CHUNKS_PER_BLOCK:
+        head.append(left % CHUNKS_PER_BLOCK)
+    return head + tail[::-1]
+
+
+def local_dataset(ray: Any, chunks: list[Chunk], actors: int) -> Any:
+    """The parsed chunks, numbered, as a dataset of one row per block (see :func:`group_sizes`)."""
+    groups: list[dict[str, bytes]] = []
+    start = 0
+    for size in group_sizes(len(chunks), actors):
+        numbered = list(enumerate(chunks[start : start + size], start))
+        groups.append({"group": pickle.dumps(numbered, protocol=pickle.HIGHEST_PROTOCOL)})
+        start += size
+    return ray.data.from_items(groups, override_num_blocks=max(1, len(groups)))
 
 
 def read_dataset(ray: Any, source: str, *, text_field: str, label_field: str | None, id_field: str | None,
                  fmt: str | None, encoding: str, on_error: str) -> tuple[Any, UtteranceReader | None]:
-    """A dataset of rows {text, label, line, id}, and the reader when parsed on the driver."""
-    if not is_url(source):
-        chunks, reader = read_local(source, text_field=text_field, label_field=label_field, id_field=id_field,
-                                    fmt=fmt, encoding=encoding, on_error=on_error)
-        return local_dataset(ray, chunks), reader
+    """A URL's dataset of rows {text, label, line, id} (a local input is :func:`local_dataset`)."""
     kind = fmt or Path(source.split("?")[0]).suffix.lower().lstrip(".")
     if kind in ("jsonl", "json", "ndjson"):
         dataset = ray.data.read_json(source, lines=True)
@@ -327,63 +279,84 @@ def run_ray(
                               "fmt": fmt, "encoding": encoding, "on_error": on_error}
     local = not is_url(source)
 
-    def prepare() -> tuple[Assistant, list[dict[str, bytes]], UtteranceReader | None]:
+    def prepare() -> tuple[Assistant, list[Chunk], UtteranceReader | None]:
         loaded = assistant() if callable(assistant) else assistant
         chunks, reader = read_local(source, **fields) if local else ([], None)
         return loaded, chunks, reader
 
     ray = import_ray()
     loaded, chunks, reader = beside(prepare, lambda: connect(address))
+    size = actors or max(1, int(ray.available_resources().get("CPU", 1)))
     if local:
-        dataset = local_dataset(ray, chunks)
+        dataset = local_dataset(ray, chunks, size)
     else:
         dataset, reader = read_dataset(ray, source, **fields)
-    size = actors or max(1, int(ray.available_resources().get("CPU", 1)))
+    # Opened before the run, so a bad name fails at once; it is written as the blocks arrive.
+    writer = PredictionWriter(predictions, outputs if outputs is not None else StagedOutputs()) if predictions else None
     collector = GapCollector(loaded) if gaps else None
     args = (pickle.dumps(recipe_of(loaded)), gaps, collector.low_confidence if collector else None,
-            predictions is not None, label_map(loaded.library.root))
+            None if writer is None else ("csv" if writer.csv else "jsonl"), label_map(loaded.library.root))
     aggregated = dataset.map_batches(
-        SuggestActor, fn_constructor_args=args,
-        batch_size=CHUNKS_PER_BLOCK if reader is not None else BLOCK_ROWS, batch_format="numpy",
+        SuggestActor, fn_constructor_args=args, batch_size=1 if local else BLOCK_ROWS, batch_format="numpy",
         compute=ray.data.ActorPoolStrategy(size=size), num_cpus=1,
     )
     report = new_report(loaded)
-    rows = merge_blocks(aggregated, report, collector)
-    # The gap sample is embedded (numerical work, mostly without the GIL) while the rows are written.
-    gaps_found = beside(lambda: gap_report(collector, terms) if collector is not None else None,
-                        lambda: write_predictions(rows, predictions, outputs))
+    ordered = InputOrder(writer, streamed=local)
+    merge_blocks(aggregated, report, collector, ordered)
+    # The gap sample is embedded (numerical work, mostly without the GIL) while the last rows are written.
+    gaps_found = beside(lambda: gap_report(collector, terms) if collector is not None else None, ordered.close)
     skipped: list[BadLine] = list(reader.skipped) if reader is not None else []
     return RunResult(report, gaps_found, skipped)
 
 
-def merge_blocks(aggregated: Any, report: EvaluationReport, collector: GapCollector | None) -> list[dict[str, Any]]:
-    """Merge each block's aggregates into ``report`` and ``collector`` as they arrive; the blocks'
-    prediction rows, in arrival order."""
-    rows: list[dict[str, Any]] = []
+class InputOrder:
+    """Writes the actors' rendered prediction pieces in the input's order, the local engine's.
+
+    A local input's pieces are its chunks, numbered from 0: each is written as soon as those
+    before it are (``streamed``), so the file is written while the actors run and the driver
+    holds only the pieces that arrived early. A URL's pieces are rows keyed by (line, id, text):
+    they are sorted and written at :meth:`close`."""
+
+    def __init__(self, writer: PredictionWriter | None, *, streamed: bool) -> None:
+        self.writer = writer
+        self.streamed = streamed
+        self.waiting: dict[Any, tuple[str, int]] = {}
+        self.next = 0
+
+    def add(self, pieces: list[Piece]) -> None:
+        if self.writer is None:
+            return
+        for place, text, rows in pieces:
+            self.waiting[place] = (text, rows)
+        while self.streamed and self.next in self.waiting:
+            self.writer.write_rendered(*self.waiting.pop(self.next))
+            self.next += 1
+
+    def close(self) -> None:
+        if self.writer is None:
+            return
+        for place in sorted(self.waiting):
+            self.writer.write_rendered(*self.waiting[place])
+        self.waiting.clear()
+        self.writer.close()
+
+
+def merge_blocks(aggregated: Any, report: EvaluationReport, collector: GapCollector | None,
+                 ordered: InputOrder) -> None:
+    """Merge each block's aggregates into ``report`` and ``collector`` as they arrive, in any order;
+    its prediction pieces go to ``ordered``."""
     try:
         for record in aggregated.iter_rows():
-            part, part_gaps, part_rows = pickle.loads(record["aggregate"])
+            part, part_gaps, pieces = pickle.loads(record["aggregate"])
             report.merge(part)
             if collector is not None and part_gaps is not None:
                 collector.merge(part_gaps)
-            rows.extend(part_rows)
+            ordered.add(pieces)
     except Exception as error:  # a worker's AssistError arrives wrapped by Ray
         cause = assist_error(error)
         if cause is not None:
             raise cause from None
         raise
-    return rows
-
-
-def write_predictions(rows: list[dict[str, Any]], path: Path | None, outputs: StagedOutputs | None) -> None:
-    """The rows in the input's order (the local engine's), to a staged file at ``path``."""
-    if path is None:
-        return
-    writer = PredictionWriter(path, outputs if outputs is not None else StagedOutputs())
-    rows.sort(key=lambda row: (row["line"], row["id"] or "", row["text"]))
-    for row in rows:
-        writer.write_row(row)
-    writer.close()
 
 
 def gap_report(collector: GapCollector, terms: TermService | None) -> GapReport:
@@ -421,14 +394,6 @@ def beside(work: Callable[[], T], main: Callable[[], object]) -> T:
     if "error" in outcome:
         raise outcome["error"]
     return outcome["result"]
-
-
-def merged_report(parts: list[EvaluationReport]) -> EvaluationReport:
-    """Merge reports in the given order (helper for tests of order independence)."""
-    total = EvaluationReport(known=parts[0].known if parts else None)
-    for part in parts:
-        total.merge(part)
-    return total
 
 
 class InspectActor:
