@@ -46,6 +46,9 @@ DOING = "scam.doing."
 OURS = "scam.ours."
 ELSEWHERE = "scam.elsewhere."
 MARKER = "scam.marker."
+SECRECY = "scam.marker.secrecy."
+"""Secrecy (「别告诉」, "keep it between us"): a marker with a stranger, not enough alone for a known
+person's ask, since families keep secrets of their own (「我女儿叫我别告诉她爸她换工作了」)."""
 PLATFORM = "scam.platform."
 CLAIM = "scam.party.claim."
 ONLINE = "scam.party.online."
@@ -155,6 +158,11 @@ def _strangers_asks(asks: list[Hit], known: list[Hit], hits: Sequence[Hit]) -> l
     return [a for a in asks if not any(t[1].span[0] < a[1].span[0] < t[1].span[1] for t in theirs)]
 
 
+def _pretext(markers: Sequence[Hit]) -> bool:
+    """Whether ``markers`` hold a pretext other than secrecy (:data:`SECRECY`)."""
+    return any(not rule.id.startswith(SECRECY) for rule, _ in markers)
+
+
 def _role(hits: Sequence[Hit], prefix: str) -> list[Hit]:
     return [h for h in hits if h[0].id.startswith(prefix)]
 
@@ -221,7 +229,7 @@ def fraud_pattern(hits: Sequence[Hit], has_parts: bool = True) -> list[Hit] | No
         return rules + pays + platform
     if asks and known:  # a known person's ask is a scam only with a marker; an institution's never
         people = [h for h in known if not any(_overlaps(h[1], p[1]) for p in places)]
-        return rules + asks + people + markers if markers and people else None
+        return rules + asks + people + markers if people and _pretext(markers) else None
     if any(_apart(rule, [ask]) for rule in rules for ask in asks):
         return rules + asks
     if party and beyond_party:
