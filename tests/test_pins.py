@@ -288,6 +288,11 @@ def test_the_customer_rules_literal_pass_is_split_and_changes_no_hit(pack: RuleP
         pack.hits(t, audience="customer", exhaustive=True) for t in texts]
 
 
+def test_a_relatives_word_inside_a_longer_one_is_no_relative(pack: RulePack) -> None:
+    hits = pack.hits("我想了解一下养老公寓的收费，能用你们的信用卡付吗", audience="customer")
+    assert not [rule.id for rule, _ in hits if rule.id == "scam.known.zh"]
+
+
 def test_has_parts_is_kept_per_pack_and_not_shared(pack: RulePack) -> None:
     assert has_parts(pack) and has_parts(pack)
     own = RulePack(rules=tuple(r for r in pack.rules if not r.id.startswith("scam.")))
@@ -355,6 +360,12 @@ R7_KINDS = [
     ("a claimed relative in a message (English)",
      "Got a text, this is your daughter, new phone, can you send 400 for me to the landlord today",
      "My daughter asked can you send 400 for me for her rent, she rang from her usual number"),
+    ("the bank's own staff by job title; a relative's word inside a longer one",
+     "自称信贷经理的人说要先交一笔保证金才能放款，我准备转",
+     "你们信贷经理说办房贷要先开一张工资卡，在哪个网点开"),
+    ("a question put to the customer is no instruction (English)",
+     "A man from the bank's security team asked me to transfer my savings to a new account tonight",
+     "The bank teller asked me who the payee was and why I was sending it, do you always ask that?"),
     ("a warning that forbids is no instruction",
      "自称客服的人叫我点开他发的链接领取退款", "你们客服提醒我说有人假冒快递，叫我千万别点陌生链接，怎么设转账限额"),
 ]
