@@ -110,6 +110,19 @@ def test_a_question_is_scored_with_the_remark_on_it() -> None:
     assert all("。" not in told.norm[s:e] for s, e in _units(told))
 
 
+def test_a_sentence_of_three_clauses_or_more_is_also_scored_whole() -> None:
+    """Clauses, pairs, and the whole sentence when it has more than two clauses: clauses apart
+    (the first and the third) are read together; a pair's sentence adds nothing."""
+    from assist.compliance.rules import _Context, _units
+
+    long = _Context.of("您就多练几遍吧，跟我们没关系，您这边年纪大了。")
+    read = [long.norm[s:e] for s, e in _units(long)]
+    assert read[-1] == "您就多练几遍吧,跟我们没关系,您这边年纪大了"
+    assert len(read) == len(set(read)) == 3  # its clauses are too short alone: two pairs, the sentence
+    short = _Context.of("您放心投，真亏了算我的。")
+    assert len(_units(short)) == 1
+
+
 def test_training_is_deterministic_and_needs_no_draft_set() -> None:
     data = training_set(*TINY)
     vectors = Axes().encode(list(data.texts))
@@ -195,6 +208,28 @@ def test_semantic_only_flags_say_so_and_name_the_exemplar(pack: RulePack) -> Non
             assert "score" in violation.explanation and "「" in violation.explanation
             shown += 1
     assert shown
+
+
+@pytest.mark.model
+def test_a_sentence_read_whole_finds_what_its_clauses_and_pairs_do_not(pack: RulePack) -> None:
+    """A remark on age after an unrelated clause: the sentence scores higher for disparaging than
+    any clause or pair of it, and only the sentence read whole reaches the category's threshold."""
+    from assist.compliance.rules import _Context, _units
+    from assist.encoders.base import STATIC_MODEL
+    from assist.encoders.registry import get_encoder
+
+    signal = pack.semantic_signal(get_encoder(STATIC_MODEL))
+    text = "您就多练几遍吧，跟我们没关系，您这边年纪大了。"
+    ctx = _Context.of(text)
+    units = _units(ctx)
+    scores = signal.scores([ctx.norm[s:e] for s, e in units])
+    column = signal.weights.categories.index("disparaging_customer")
+    whole = units.index((0, len(ctx.norm.rstrip("。"))))
+    parts = np.delete(scores[:, column], whole)
+    assert scores[whole, column] > parts.max()
+    assert parts.max() < signal.thresholds["disparaging_customer"] <= scores[whole, column]
+    found = [v for v in pack.check(text, semantic=signal) if v.category == "disparaging_customer"]
+    assert [v.rule_id for v in found] == ["semantic.disparaging_customer"]
 
 
 @pytest.mark.model

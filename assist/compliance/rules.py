@@ -446,8 +446,9 @@ class _Plan:
 
 
 def _units(ctx: _Context) -> list[Span]:
-    """What the semantic signal scores: each clause of each sentence and each two adjacent
-    clauses of a sentence together (trimmed; spans in normalised text). The pairs let a short
+    """What the semantic signal scores: each clause of each sentence, each two adjacent
+    clauses of a sentence together and a sentence of more clauses whole (trimmed; spans in
+    normalised text). The pairs let a short
     clause count (「本钱动不了」 beside what it is said of) and join a thought split by a comma;
     a question's last clause is paired with the next sentence's first, the remark on it."""
     units: list[Span] = []
@@ -468,6 +469,8 @@ def _units(ctx: _Context) -> list[Span]:
             if end > start:
                 trimmed.append((start, end))
         spans = trimmed + [(a[0], b[1]) for a, b in itertools.pairwise(trimmed)]
+        if len(trimmed) > 2:  # a thought spread over three clauses or more: the sentence, whole
+            spans.append((trimmed[0][0], trimmed[-1][1]))
         if asked is not None and trimmed:  # a question and the remark on it: 「又忘了密码？真厉害。」
             spans.append((asked[0], trimmed[0][1]))
         asked = trimmed[-1] if trimmed and sentence.terminator == "?" else None

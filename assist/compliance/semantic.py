@@ -27,13 +27,20 @@ from the one inverse of ``G``): the lowest score at which at most
 :data:`FALSE_FLAG_BUDGET` of the compliant texts would be flagged. Each category's CV recall and
 false-flag rate are kept (:attr:`SemanticSignal.fits`).
 
-**What is scored.** The pack scores each clause of a draft and each two adjacent clauses of a
-sentence together (a short clause such as 「本钱动不了」 counts beside its neighbour), and passes
+**What is scored.** The pack scores each clause of a draft, each two adjacent clauses of a
+sentence together (a short clause such as 「本钱动不了」 counts beside its neighbour) and a
+sentence of three clauses or more whole (its first and last clause read together), and passes
 the whole draft as context: a category is flagged only when the whole draft scores at its
 threshold too, so a clause that reads as a violation alone but sits inside a warning or an
 explanation is not. Measured on the dev draft sets (semantic signal alone, v1-v6, 1,338
 exemplars): the pairs found 737 of 1,280 violations where clauses alone found 582, and the
 whole-draft condition took the clean drafts flagged from 14 of 653 to 3, for 702 found.
+Whole sentences (dev sets h2, h6, v1-v9 and drafts_dev, signal alone, 3,171 exemplars): 1,671 ->
+1,683 of 2,469 violations found, clean drafts flagged 9 of 1,289 either way.
+
+**Concept features, tried and left out** (indicators of the pack's lexicons beside the vector
+and the grams): they taught the classifier what the rules already find, and the rules and signal
+together found fewer of the dev drafts' violations at equal false flags (docs/compliance.md).
 
 **Negations.** The pack (``RulePack._semantic``) scores plain clauses, leaving those under a
 warning, reported speech, a hypothetical or a verdict to the rules' scope engine, and lets a
