@@ -137,7 +137,8 @@ def probes(path: Path = PROBES) -> list[dict[str, object]]:
 
 
 def test_the_role_examples_and_probes_are_not_copies_of_any_pin_data_set() -> None:
-    texts = NOT_SCAMS + SCAMS + [str(row["text"]) for row in probes() + probes(OUTSIDE)]
+    texts = NOT_SCAMS + SCAMS + [str(row["text"]) for row in probes() + probes(OUTSIDE) + probes(R7_PROBES)]
+    texts += [text for _, scam, lookalike in R7_KINDS for text in (scam, lookalike)]
     close = []
     for other in dev_texts():
         matcher = difflib.SequenceMatcher(None, "", other)  # indexes ``other`` once
@@ -349,8 +350,8 @@ R7_KINDS = [
      "My director messaged from his personal hotmail, says keep this between us and wants me to pay a new vendor now",
      "My director asked me to pay the new vendor's first invoice through the usual approval, which form do I use?"),
     ("the police told: disengaged (English)",
-     "Someone claiming to be from your bank told me to move my savings to a safe account today",
-     "Someone told me to move my savings to a safe account but I called the police, they said it was a scam"),
+     "A caller who says she works in your fraud unit wants my ISA moved into a protected account before midnight",
+     "A caller wanted my ISA moved into a protected account, I phoned the police instead and they said it was fraud"),
     ("secrecy alone does not make a known person's ask a scam; a stranger's secrecy does",
      "一个自称警官的人叫我别告诉家里人，让我把存款转到他们的账户",
      "我儿子叫我别告诉他妈他辞职了，让我帮他交一下这个月的网费"),
@@ -366,6 +367,12 @@ R7_KINDS = [
     ("a question put to the customer is no instruction (English)",
      "A man from the bank's security team asked me to transfer my savings to a new account tonight",
      "The bank teller asked me who the payee was and why I was sending it, do you always ask that?"),
+    ("an amount wanted paid to someone else's account (English)",
+     "A text signed with my son's name from an unknown number says the garage wants 700 paid to his mate's account",
+     "My son says the garage wants 700 paid before they release his car, can I pay the garage by card?"),
+    ("equipment bought for a job, refunded from the first wage (English)",
+     "The online tutoring gig says I must purchase a teaching kit from their partner, refunded out of my first salary",
+     "I bought a laptop for my new job and will be reimbursed by my employer, can I split the payment?"),
     ("a warning that forbids is no instruction",
      "自称客服的人叫我点开他发的链接领取退款", "你们客服提醒我说有人假冒快递，叫我千万别点陌生链接，怎么设转账限额"),
 ]
