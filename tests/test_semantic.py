@@ -154,6 +154,35 @@ def test_cross_validation_equals_refitting_without_each_fold() -> None:
     assert np.allclose(refit, shortcut, atol=1e-8)
 
 
+def test_thresholds_allot_the_false_flag_budget_where_it_finds_most() -> None:
+    """Two categories share the compliant texts they may flag: one whose violations sit just
+    above a few compliant scores (each allowed flag finds more) gets more of them than one whose
+    violations are far below (flags there find nothing), within the per-category cap, the total
+    as one budget for each, and more violations found than with one budget for each."""
+    compliant = 1000
+    texts = [f"t{i}" for i in range(compliant + 200)]
+    cats = ["jargon", "credential_request"] * (len(texts) // 2)
+    bad = [i >= compliant for i in range(len(texts))]
+    data = training_set(texts, cats, bad)
+    rows = np.array([data.texts.index(normalise(t)) for t in texts])
+    held = np.full(data.targets.shape, -1.0)
+    steps = np.linspace(0.9, 0.5, compliant)  # compliant scores, highest first
+    held[rows[:compliant], 0] = held[rows[:compliant], 1] = steps
+    j, c = data.categories.index("jargon"), data.categories.index("credential_request")
+    violating = rows[compliant:]
+    jargon = violating[data.targets[violating, j] > 0]
+    held[jargon, j] = np.linspace(steps[14] + 1e-4, steps[0] - 1e-4, jargon.size)  # reached by flags 1-14
+    credential = violating[data.targets[violating, c] > 0]
+    held[credential, c] = np.linspace(0.0, 0.45, credential.size)  # below every compliant score
+    fits = {f.category: f for f in semantic.thresholds(held, data)}
+    uniform = semantic.MEAN_FALSE_FLAG_BUDGET
+    assert fits["jargon"].false_flags > uniform > fits["credential_request"].false_flags
+    assert fits["jargon"].false_flags <= semantic.FALSE_FLAG_BUDGET
+    assert fits["jargon"].false_flags + fits["credential_request"].false_flags <= 2 * uniform
+    alone = (held[jargon, j] >= steps[int(uniform * compliant)] + 1e-6).mean()
+    assert fits["jargon"].recall > alone
+
+
 def test_a_damaged_cache_is_rebuilt_not_used(tmp_path: Path) -> None:
     first = tiny_signal(tmp_path)
     [cached] = list(tmp_path.glob("*.npz"))
