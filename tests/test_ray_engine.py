@@ -80,6 +80,26 @@ def test_ray_equals_local(local_ray: None, library_dir: Path, tmp_path: Path) ->
         encoding="utf-8")
 
 
+def test_a_ray_the_run_started_stops_before_it_returns_and_a_joined_one_stays(
+        local_ray: None, library_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stopping a local Ray takes seconds: the run that started it stops it beside the gap sample's
+    embedding, not at the process's exit; a Ray the caller had joined is left running."""
+    import assist.batch.ray_engine as engine
+
+    data = tmp_path / "calls.jsonl"
+    write_input(data, 50)
+    assistant = Assistant.load(library=library_dir, encoder=HashEncoder(), threshold=0.3, log=lambda _: None)
+    stopped: list[bool] = []
+    monkeypatch.setattr(ray, "shutdown", lambda: stopped.append(True))
+    engine.run_ray(assistant, str(data), id_field="call", on_error="skip", actors=1)
+    assert stopped == []
+    answers = iter([False])  # run_ray's own question: as if connect() then started it
+    monkeypatch.setattr(ray, "is_initialized", lambda: next(answers, True))
+    monkeypatch.setattr(engine, "connect", lambda address: ray)
+    engine.run_ray(assistant, str(data), id_field="call", on_error="skip", actors=1)
+    assert stopped == [True]
+
+
 def test_a_library_an_actor_cannot_load_is_the_libraries_error(local_ray: None, library_dir: Path,
                                                                 tmp_path: Path) -> None:
     """Changed on the cluster's side after the driver loaded it: the actor's LibraryError reaches

@@ -285,6 +285,7 @@ def run_ray(
         return loaded, chunks, reader
 
     ray = import_ray()
+    joined_here = not ray.is_initialized()
     loaded, chunks, reader = beside(prepare, lambda: connect(address))
     size = actors or max(1, int(ray.available_resources().get("CPU", 1)))
     if local:
@@ -303,8 +304,16 @@ def run_ray(
     report = new_report(loaded)
     ordered = InputOrder(writer, streamed=local)
     merge_blocks(aggregated, report, collector, ordered)
-    # The gap sample is embedded (numerical work, mostly without the GIL) while the last rows are written.
-    gaps_found = beside(lambda: gap_report(collector, terms) if collector is not None else None, ordered.close)
+
+    def finish() -> None:
+        ordered.close()
+        if joined_here:
+            # Stopping a local Ray waits a second or more for its processes to exit: done now,
+            # beside the embedding, rather than at the process's exit after the report.
+            ray.shutdown()
+
+    # The gap sample is embedded (numerical work, mostly without the GIL) while this finishes.
+    gaps_found = beside(lambda: gap_report(collector, terms) if collector is not None else None, finish)
     skipped: list[BadLine] = list(reader.skipped) if reader is not None else []
     return RunResult(report, gaps_found, skipped)
 
