@@ -278,15 +278,8 @@ def run_ray(
     fields: dict[str, Any] = {"text_field": text_field, "label_field": label_field, "id_field": id_field,
                               "fmt": fmt, "encoding": encoding, "on_error": on_error}
     local = not is_url(source)
-
-    def prepare() -> tuple[Assistant, list[Chunk], UtteranceReader | None]:
-        loaded = assistant() if callable(assistant) else assistant
-        chunks, reader = read_local(source, **fields) if local else ([], None)
-        return loaded, chunks, reader
-
+    loaded, chunks, reader, started_here = prepared(assistant, source if local else None, fields, address)
     ray = import_ray()
-    joined_here = not ray.is_initialized()
-    loaded, chunks, reader = beside(prepare, lambda: connect(address))
     size = actors or max(1, int(ray.available_resources().get("CPU", 1)))
     if local:
         dataset = local_dataset(ray, chunks, size)
@@ -304,18 +297,41 @@ def run_ray(
     report = new_report(loaded)
     ordered = InputOrder(writer, streamed=local)
     merge_blocks(aggregated, report, collector, ordered)
-
-    def finish() -> None:
-        ordered.close()
-        if joined_here:
-            # Stopping a local Ray waits a second or more for its processes to exit: done now,
-            # beside the embedding, rather than at the process's exit after the report.
-            ray.shutdown()
-
-    # The gap sample is embedded (numerical work, mostly without the GIL) while this finishes.
-    gaps_found = beside(lambda: gap_report(collector, terms) if collector is not None else None, finish)
+    # The gap sample is embedded (numerical work, mostly without the GIL) while the run finishes.
+    gaps_found = beside(lambda: gap_report(collector, terms) if collector is not None else None,
+                        lambda: finish(ordered, ray if started_here else None))
     skipped: list[BadLine] = list(reader.skipped) if reader is not None else []
     return RunResult(report, gaps_found, skipped)
+
+
+def prepared(assistant: Assistant | Callable[[], Assistant], local: str | None, fields: dict[str, Any],
+             address: str | None) -> tuple[Assistant, list[Chunk], UtteranceReader | None, bool]:
+    """The assistant, the ``local`` input's chunks and reader, and whether this call started Ray:
+    loaded and parsed on a thread while this one imports Ray and Ray Data (most of a second) and
+    starts or joins Ray (seconds, mostly waiting for Ray's processes)."""
+
+    def prepare() -> tuple[Assistant, list[Chunk], UtteranceReader | None]:
+        loaded = assistant() if callable(assistant) else assistant
+        chunks, reader = read_local(local, **fields) if local is not None else ([], None)
+        return loaded, chunks, reader
+
+    started: list[bool] = []
+
+    def join() -> None:
+        started.append(not import_ray().is_initialized())
+        connect(address)
+
+    loaded, chunks, reader = beside(prepare, join)
+    return loaded, chunks, reader, started == [True]
+
+
+def finish(ordered: InputOrder, started: Any) -> None:
+    """Close the predictions file and stop ``started``, the local Ray this run started, if any:
+    stopping waits a second or more for its processes to exit, so it is done beside the gap
+    sample's embedding rather than at the process's exit, after the report."""
+    ordered.close()
+    if started is not None:
+        started.shutdown()
 
 
 class InputOrder:
