@@ -373,6 +373,9 @@ R7_KINDS = [
     ("equipment bought for a job, refunded from the first wage (English)",
      "The online tutoring gig says I must purchase a teaching kit from their partner, refunded out of my first salary",
      "I bought a laptop for my new job and will be reimbursed by my employer, can I split the payment?"),
+    ("a fee to release an old loss keeps a past story live (English)",
+     "A 'funds recovery team' on WhatsApp wants 800 paid to recover the money I lost two years ago",
+     "I lost money to an investment scam two years ago, is there any way the bank can still get it back?"),
     ("a warning that forbids is no instruction",
      "自称客服的人叫我点开他发的链接领取退款", "你们客服提醒我说有人假冒快递，叫我千万别点陌生链接，怎么设转账限额"),
 ]
