@@ -100,6 +100,20 @@ def test_a_ray_the_run_started_stops_before_it_returns_and_a_joined_one_stays(
     assert stopped == [True]
 
 
+def test_a_url_is_read_by_ray_data_while_the_actors_hold_every_cpu(local_ray: None, library_dir: Path,
+                                                                    tmp_path: Path) -> None:
+    """The read tasks ask for no CPU: with one actor per CPU, a read waiting for one never started."""
+    from assist.batch.ray_engine import run_ray
+
+    data = tmp_path / "calls.jsonl"
+    write_input(data, 300)
+    data.write_text("".join(data.read_text(encoding="utf-8").splitlines(keepends=True)[:-1]), encoding="utf-8")
+    assistant = Assistant.load(library=library_dir, encoder=HashEncoder(), threshold=0.3, log=lambda _: None)
+    local = run_local(assistant, UtteranceReader(data, id_field="call"), gaps=False)
+    distributed = run_ray(assistant, data.as_uri(), id_field="call", actors=2, gaps=False)
+    assert distributed.report.summary() == local.report.summary()
+
+
 def test_a_library_an_actor_cannot_load_is_the_libraries_error(local_ray: None, library_dir: Path,
                                                                 tmp_path: Path) -> None:
     """Changed on the cluster's side after the driver loaded it: the actor's LibraryError reaches

@@ -47,6 +47,10 @@ BLOCK_ROWS = 2048
 """Rows per block handed to an actor (suggest_many runs on the block in batches of 256)."""
 CHUNKS_PER_BLOCK = BLOCK_ROWS // BATCH
 """A local input goes to Ray as chunks of one lookup batch each; this many per block."""
+READ_TASKS: dict[str, Any] = {"num_cpus": 0}
+"""A URL's read tasks ask for no CPU: the actors hold one CPU each, one per CPU of the cluster, so a
+read that waited for a CPU would never start (a local Ray on 2 CPUs hung). Reading is brief beside
+the lookups it feeds."""
 URL_SCHEMES = ("s3://", "gs://", "gcs://", "hdfs://", "abfs://", "az://", "file://", "http://", "https://")
 
 
@@ -227,14 +231,15 @@ def read_dataset(ray: Any, source: str, *, text_field: str, label_field: str | N
     """A URL's dataset of rows {text, label, line, id} (a local input is :func:`local_dataset`)."""
     kind = fmt or Path(source.split("?")[0]).suffix.lower().lstrip(".")
     if kind in ("jsonl", "json", "ndjson"):
-        dataset = ray.data.read_json(source, lines=True)
+        dataset = ray.data.read_json(source, lines=True, ray_remote_args=READ_TASKS)
     elif kind in ("csv", "tsv"):
         import pyarrow.csv as pacsv
 
         dataset = ray.data.read_csv(source, read_options=pacsv.ReadOptions(encoding=encoding),
-                                    parse_options=pacsv.ParseOptions(delimiter="\t" if kind == "tsv" else ","))
+                                    parse_options=pacsv.ParseOptions(delimiter="\t" if kind == "tsv" else ","),
+                                    ray_remote_args=READ_TASKS)
     elif kind == "parquet":
-        dataset = ray.data.read_parquet(source)
+        dataset = ray.data.read_parquet(source, ray_remote_args=READ_TASKS)
     else:
         raise InputError(f"{source}: give --format jsonl, csv, tsv or parquet for a URL")
     if text_field not in dataset.schema().names:
