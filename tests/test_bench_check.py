@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from assist.batch.bench_check import DRAFT_LENGTH, check_figures, drafts_from, percentile
+from assist.batch.bench_check import DRAFT_LENGTH, WARM_UP, check_figures, drafts_from, percentile, time_calls
 from assist.lookup.assistant import Assistant
 from tests.conftest import HashEncoder
 
@@ -37,3 +37,13 @@ def test_check_figures_time_check_and_pins(library_dir: Path) -> None:
 def test_percentile_picks_observed_values() -> None:
     assert percentile([float(v) for v in range(1, 101)], 99) == 99.0
     assert percentile([3.0], 50) == 3.0
+
+
+def test_fewer_texts_than_the_warm_up_are_still_timed() -> None:
+    """``assist bench --lookups 50`` gave the pins fewer queries than the warm-up and failed on
+    an empty list of timings."""
+    seen: list[str] = []
+    p50, p99 = time_calls(seen.append, [f"q{i}" for i in range(WARM_UP)])
+    assert len(seen) == WARM_UP and 0 <= p50 <= p99
+    p50, p99 = time_calls(seen.append, ["only one"])
+    assert seen[-1] == "only one" and 0 <= p50 <= p99
