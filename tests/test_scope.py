@@ -124,3 +124,46 @@ def test_an_english_main_clause_is_no_item_of_a_negated_list() -> None:
 def test_shipped_pack_reads_a_conditional_negation_as_its_clause_only(
         pack: RulePack, text: str, expected: set[str]) -> None:
     assert categories(pack, text) == expected
+
+
+def _quoted(text: str, cues: dict[str, str]) -> list[str]:
+    """The reported scopes quotations open, ``cues`` mapping a cue phrase to its lexicon."""
+    norm = normalise(text)
+    hits: dict[str, list[tuple[int, int]]] = {}
+    for phrase, name in cues.items():
+        at = norm.index(phrase)
+        hits.setdefault(name, []).append((at, at + len(phrase)))
+    return [norm[s.start:s.end] for s in scopes(norm, (0, len(norm)), hits) if s.kind == "reported"]
+
+
+def test_a_quotation_after_a_speech_verb_or_named_as_words_is_reported() -> None:
+    # the quotation only, commas and all; what follows it is the agent's own
+    assert _quoted("她讲：「先把钱转走，再慢慢查」，您别照做", {"讲": "scope.speech"}) == ["先把钱转走,再慢慢查"]
+    assert _quoted("“稳赚、零风险”这类说法都要当心", {"这类说法": "scope.said"}) == ["稳赚、零风险"]
+    # a quote with no cue beside it (a button's label, a speech verb far before it) is no report
+    assert _quoted("请点“同意”完成", {"请": "scope.speech"}) == []
+    assert _quoted("说好了，明天您点“同意”", {"说": "scope.speech"}) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a fraudster's words quoted after a speech verb, or named as words after the quote
+        ("陌生人来电称：“您的卡涉案，把钱转进安全账户接受审查”，这是假的公安。", set()),
+        ('The man on the phone claimed "just read me the code from the text", which no bank says.', set()),
+        ("「穩賺唔蝕、包回本」呢類說話一聽就知係呃人。", set()),
+        # a quoted label with no speech verb is the agent's instruction
+        ("打开“屏幕共享”，我这边就能帮您操作。", {"unsafe_transfer_instruction"}),
+        # the other party's capability told back; a refusal that closes the scammer's request
+        ("这个软件一装上，对方就能看到您手机上的一切。", set()),
+        ("要是有人冒充警察，要您把现金交给上门取钱的人，请直接拒绝。", set()),
+        ("把存款交给上门取钱的同事，千万别拒绝。", {"unsafe_transfer_instruction"}),
+        # the customer's own wish, in a conditional; the agent's promise stays one
+        ("您想要本金有保障的话，国债和定存更合适。", set()),
+        ("这只基金本金有保障，您放心买。", {"promise_guaranteed_return"}),
+        # a term glossed by a description ending in what it is
+        ("FATCA，是美国要求境外金融机构报送美国客户信息的一套规则。", set()),
+    ],
+)
+def test_shipped_pack_reads_quotations_refusals_and_wishes(pack: RulePack, text: str, expected: set[str]) -> None:
+    assert categories(pack, text) == expected

@@ -888,8 +888,10 @@ def _cancelled(hit: Hit, reading: _Reading, sentence: _Sentence, found: list[Sco
     pieces = [span for _, span in hit.pieces] or [(hit.start, hit.end)]
     if rule.respects:
         for scope in found:
-            if scope.kind not in rule.respects or any(_overlap(scope.trigger, p) for p in pieces):
-                continue  # a trigger inside the hit (不会 of 不会亏) is part of what it says
+            if scope.kind not in rule.respects or any(_overlap(scope.trigger, p) and not (
+                    scope.kind == "reported" and scope.trigger[0] < p[0]) for p in pieces):
+                continue  # a trigger inside the hit (不会 of 不会亏) is part of what it says; a
+                # speaker before it is not (对方就能 of 对方就能看到您: the hit is what is reported)
             if any(scope.governs(p) for p in pieces):
                 s, e = scope.trigger
                 return f"{scope.kind} scope of 「{ctx.norm[s:e]}」"

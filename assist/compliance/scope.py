@@ -48,7 +48,7 @@ FORWARD_CLAUSE = ("negation", "hypothetical")
 FORWARD_SENTENCE = ("prohibition", "reported")
 BACKWARD = ("verdict", "dismissal")
 SCOPE_KINDS = FORWARD_CLAUSE + FORWARD_SENTENCE + BACKWARD
-HELPER_KINDS = ("pseudo", "terminator", "continuation", "talk", "offer")
+HELPER_KINDS = ("pseudo", "terminator", "continuation", "talk", "offer", "speech", "said")
 SCOPE_LEXICONS = tuple(f"scope.{kind}" for kind in SCOPE_KINDS + HELPER_KINDS)
 """Lexicon names the engine reads; the shipped pack defines every one (rules/scope.yaml)."""
 
@@ -113,7 +113,9 @@ def scopes(text: str, bounds: Span, hits: Mapping[str, list[Span]]) -> list[Scop
                     continue
                 found.append(ScopeSpan(kind, trigger, first, trigger[0]))
                 continue
-            start = trigger[1]
+            # A reported trigger names the speaker and a hit may begin inside it: in 对方就能看到您
+            # the hit 就能看到您 is what 对方就能 reports, so the scope starts after its first character.
+            start = trigger[0] + 1 if kind == "reported" else trigger[1]
             if kind in FORWARD_SENTENCE:
                 end = last
             else:
@@ -125,6 +127,35 @@ def scopes(text: str, bounds: Span, hits: Mapping[str, list[Span]]) -> list[Scop
                     end = _clause_end(text, end + 1, last)
             stop = min((t[0] for t in terminators if start <= t[0] < end), default=end)
             found.append(ScopeSpan(kind, trigger, start, stop))
+    found.extend(_quoted(text, first, last, inside("scope.speech"), inside("scope.said")))
+    return found
+
+
+QUOTES = {"“": "”", "「": "」", "『": "』", "‘": "’", '"': '"'}
+_QUOTED = re.compile("|".join(f"{re.escape(a)}[^{re.escape(b)}]+{re.escape(b)}" for a, b in QUOTES.items()))
+QUOTE_GAP = 3
+"""Most characters (a colon, a comma, spaces, 道) between a ``scope.speech`` phrase and the quote it
+opens, or between a quote and the ``scope.said`` phrase that names it."""
+
+
+def _quoted(text: str, first: int, last: int, speech: list[Span], said: list[Span]) -> list[ScopeSpan]:
+    """``reported`` scopes over quotations: words in quote marks after a speech verb (他说“…”,
+    來電者聲稱「…」, the caller claimed "…") or named as words after them (「…」呢啲說話, "…" is
+    what they say) are someone else's, however many commas they hold. The scope is the quotation
+    only: what the agent says after it (他说“…”，您千万别照做) is read as usual. A quote with no
+    such cue (请点“允许”, the button's label) is the agent's own words."""
+    if not speech and not said:
+        return []
+    found = []
+    for quote in _QUOTED.finditer(text, first, last):
+        open_at, close_at = quote.start(), quote.end()
+        cue = next((s for s in speech if s[1] <= open_at and not text[s[1]:open_at].strip(" :,：，道")
+                    and open_at - s[1] <= QUOTE_GAP), None)
+        if cue is None:
+            cue = next((s for s in said if close_at <= s[0] and not text[close_at:s[0]].strip(" ,，的")
+                        and s[0] - close_at <= QUOTE_GAP), None)
+        if cue is not None:
+            found.append(ScopeSpan("reported", cue, open_at + 1, close_at - 1))
     return found
 
 
