@@ -613,3 +613,38 @@ def test_a_copy_of_the_shipped_library_runs_the_shipped_pack_once(tmp_path: Path
         (SHIPPED_LIBRARY / "rules" / "lexicons.yaml").read_text(encoding="utf-8") + "\n# ours\n", encoding="utf-8")
     with pytest.raises(LibraryError, match="already defined"):
         load_with_shipped(copy)
+
+
+@pytest.fixture(scope="module")
+def shipped() -> RulePack:
+    from assist.library.loader import SHIPPED_LIBRARY
+
+    return load_with_shipped(SHIPPED_LIBRARY)
+
+
+def _found(pack: RulePack, text: str) -> set[str]:
+    return {v.category for v in pack.check(text, audience="agent")}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a refusal stated as standing policy, with no way forward
+        ("港币硬币我们这边不兑换。", {"bare_refusal"}),
+        ("存折我们已经不补了。", {"bare_refusal"}),
+        ("This branch no longer exchanges travellers' cheques.", {"bare_refusal"}),
+        ("提前解约这个，系统不允许。", {"bare_refusal"}),
+        ("这张卡我们是没有办法挂失的。", {"bare_refusal"}),
+        # the same with a way forward, and a warning about what the bank never does
+        ("港币硬币我们这边不兑换，您可以去总行的柜台换。", set()),
+        ("我们从来不发链接让您填密码。", set()),
+        # a negated condition ends where its consequence starts (那就)
+        ("您没带身份证那就没办法了。", {"bare_refusal"}),
+        # the customer's request named back reaches its clause only; quoted back, the sentence
+        ("关于您提到的挂失补卡，很遗憾这个我们办不了。", {"bare_refusal"}),
+        ("您刚才提到的“保管账户”，根本没有这种账户，是骗局。", set()),
+    ],
+)
+def test_shipped_pack_reads_policy_refusals_and_named_requests(
+        shipped: RulePack, text: str, expected: set[str]) -> None:
+    assert _found(shipped, text) == expected

@@ -48,7 +48,7 @@ FORWARD_CLAUSE = ("negation", "hypothetical")
 FORWARD_SENTENCE = ("prohibition", "reported")
 BACKWARD = ("verdict", "dismissal")
 SCOPE_KINDS = FORWARD_CLAUSE + FORWARD_SENTENCE + BACKWARD
-HELPER_KINDS = ("pseudo", "terminator", "continuation", "talk", "offer", "speech", "said")
+HELPER_KINDS = ("pseudo", "terminator", "continuation", "talk", "offer", "speech", "said", "echo")
 SCOPE_LEXICONS = tuple(f"scope.{kind}" for kind in SCOPE_KINDS + HELPER_KINDS)
 """Lexicon names the engine reads; the shipped pack defines every one (rules/scope.yaml)."""
 
@@ -128,6 +128,14 @@ def scopes(text: str, bounds: Span, hits: Mapping[str, list[Span]]) -> list[Scop
             stop = min((t[0] for t in terminators if start <= t[0] < end), default=end)
             found.append(ScopeSpan(kind, trigger, start, stop))
     found.extend(_quoted(text, first, last, inside("scope.speech"), inside("scope.said")))
+    # The customer's own words named back (关于您提到的…, you mentioned …) are reported to the end
+    # of their clause only: the topic they name, not the agent's answer after the comma. Words
+    # quoted back (您提到的“安全账户”，…) are what the rest of the sentence speaks of: to its end.
+    for trigger in inside("scope.echo"):
+        quoted = text[trigger[1]:last].lstrip()[:1] in QUOTES
+        end = last if quoted else _clause_end(text, trigger[1], last)
+        stop = min((t[0] for t in terminators if trigger[1] <= t[0] < end), default=end)
+        found.append(ScopeSpan("reported", trigger, trigger[1], stop))
     return found
 
 
