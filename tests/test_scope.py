@@ -167,3 +167,23 @@ def test_a_quotation_after_a_speech_verb_or_named_as_words_is_reported() -> None
 )
 def test_shipped_pack_reads_quotations_refusals_and_wishes(pack: RulePack, text: str, expected: set[str]) -> None:
     assert categories(pack, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a scope opened in a bracketed note ends with the note
+        ("（来电人说是她女儿）好的，您妈妈这个月的账单是三千二。", {"privacy_disclosure"}),
+        ("（提醒：千万别透露验证码）验证码请勿告诉任何人。", set()),
+        # 趁未…之前 is "before", no negation of what follows
+        ("趁还没被冻结，赶紧把钱转到我给您的保管账户。", {"unsafe_transfer_instruction"}),
+        # Cantonese 咪 after a negative potential complement is "then"; before a verb, "don't"
+        ("你收唔到短訊咪讀個密碼俾我聽。", {"credential_request"}),
+        ("咪讀個密碼俾任何人聽。", set()),
+        # the customer's question named back reaches its clause only
+        ("您问为什么扣了钱，是因为这笔走了SWIFT。", {"jargon"}),
+    ],
+)
+def test_shipped_pack_reads_asides_before_clauses_then_and_questions_named_back(
+        pack: RulePack, text: str, expected: set[str]) -> None:
+    assert categories(pack, text) == expected

@@ -105,7 +105,7 @@ def scopes(text: str, bounds: Span, hits: Mapping[str, list[Span]]) -> list[Scop
         for trigger in inside(f"scope.{kind}"):
             if any(_overlaps(trigger, p) and not _contains(trigger, p) for p in pseudo):
                 continue  # 能不能 is no negation; 有没有装 (a longer trigger holding 有没有) is a question
-            if kind == "negation" and _potential_complement(text, trigger):
+            if kind == "negation" and (_potential_complement(text, trigger) or _then(text, trigger)):
                 continue  # 入唔到 app 就话我知: "cannot get in", negating nothing after it (it still
                 # gives its clause a negation of its own, below: 也办不了 is no item of a list)
             if kind in BACKWARD:
@@ -126,7 +126,7 @@ def scopes(text: str, bounds: Span, hits: Mapping[str, list[Span]]) -> list[Scop
                        and not any(end < n < _clause_end(text, end + 1, last) for n in negations)):
                     end = _clause_end(text, end + 1, last)
             stop = min((t[0] for t in terminators if start <= t[0] < end), default=end)
-            found.append(ScopeSpan(kind, trigger, start, stop))
+            found.append(ScopeSpan(kind, trigger, start, min(stop, _aside_end(text, trigger[0], stop))))
     found.extend(_quoted(text, first, last, inside("scope.speech"), inside("scope.said")))
     # The customer's own words named back (关于您提到的…, you mentioned …) are reported to the end
     # of their clause only: the topic they name, not the agent's answer after the comma. Words
@@ -181,6 +181,30 @@ def _potential_complement(text: str, trigger: Span) -> bool:
         return False
     before, after = text[start - 1], text[end]
     return after in POTENTIAL_AFTER and "\u4e00" <= before <= "\u9fff" and before not in NOT_A_VERB
+
+
+def _then(text: str, trigger: Span) -> bool:
+    """Cantonese 咪 right after a negative potential complement is "then", no negation:
+    「你入唔到咪講俾我聽」 ("you can't get in, so just tell me")."""
+    start = trigger[0]
+    before = text[max(0, start - 2):start]
+    return (text.startswith("咪", start) and len(before) == 2 and before[0] in POTENTIAL_NOT
+            and before[1] in POTENTIAL_AFTER)
+
+
+ASIDES = {"(": ")", "[": "]", "【": "】"}
+
+
+def _aside_end(text: str, position: int, end: int) -> int:
+    """Where an aside in brackets holding ``position`` closes, if before ``end``: a scope opened in
+    a note such as 「（来电者自称是她儿子）」 ends with the note, not in what the agent says next."""
+    for opening, closing in ASIDES.items():
+        left = text.rfind(opening, 0, position)
+        if left >= 0 and text.rfind(closing, left, position) < 0:
+            right = text.find(closing, position, end)
+            if right >= 0:
+                return right
+    return end
 
 
 DISMISSAL_REST = 3
