@@ -100,6 +100,12 @@ R7_PROBES = Path(__file__).with_name("pin_probes_r7.jsonl")
 (fresh figures in docs/safe-answers.md); dev data once measured."""
 
 
+R8_PROBES = Path(__file__).with_name("pin_probes_r8.jsonl")
+"""Probe round r8.1 (after utterances_v6): advance-fee rentals, romance-logistics fees, job-deposit
+schemes, task-scam top-ups and payment-redirection e-mails, with their hard lookalikes; committed
+before the change it measured (fresh 11/21 scams, 0/26 false fraud banners); dev data since."""
+
+
 OUTSIDE = Path(__file__).with_name("pin_probes_outside.jsonl")
 """442 probes by an outside writer who read none of the project's files (198 scams in progress,
 244 hard negatives by kind: past_scam, hypothetical, call_check, fee, platform, legit_third_party,
@@ -137,8 +143,9 @@ def probes(path: Path = PROBES) -> list[dict[str, object]]:
 
 
 def test_the_role_examples_and_probes_are_not_copies_of_any_pin_data_set() -> None:
-    texts = NOT_SCAMS + SCAMS + [str(row["text"]) for row in probes() + probes(OUTSIDE) + probes(R7_PROBES)]
-    texts += [text for _, scam, lookalike in R7_KINDS for text in (scam, lookalike)]
+    texts = NOT_SCAMS + SCAMS + [str(row["text"]) for row in
+                                 probes() + probes(OUTSIDE) + probes(R7_PROBES) + probes(R8_PROBES)]
+    texts += [text for _, scam, lookalike in R7_KINDS + R8_KINDS for text in (scam, lookalike)]
     close = []
     for other in dev_texts():
         matcher = difflib.SequenceMatcher(None, "", other)  # indexes ``other`` once
@@ -394,3 +401,62 @@ def test_round_r7_kinds_pin_the_scam_and_not_its_lookalike(
 ])
 def test_a_payment_to_the_relative_or_landlord_is_no_third_party_enquiry(pack: RulePack, text: str) -> None:
     assert "third_party_inquiry" not in scenarios(pack, text)
+
+
+R8_KINDS = [
+    # (kind, a scam of that kind, its lookalike), after utterances_v6 (written for these tests)
+    ("a rental home that cannot be seen, keys by courier",
+     "租房网站上的房东说他在外地出差，让我先转三千押金，他再把钥匙快递过来",
+     "上周六看了房，房东让我签完合同把三千押金转到他卡上，能设大额转账吗"),
+    ("a rental home that cannot be seen (English)",
+     "The landlord is away in Dubai so I can't see the house first; he wants the deposit paid today and will "
+     "courier the keys",
+     "We viewed the house on Monday and the landlord wants the deposit paid today, is a same-day transfer possible?"),
+    ("an instruction in its own clause after a cancelled everyday bill (romance logistics)",
+     "婚恋网站认识的工程师说他要调回国内，需要我帮忙付设备托运的运费，货运公司要我今天转八万",
+     "我在国外的表哥寄了些特产给我，快递公司叫我付一下到付运费，能用信用卡吗"),
+    ("a job agency's fee before work (Cantonese)",
+     "职介所话要我先交一千蚊体检费先可以上班", "公司话入职体检要自己去医院做，费用之后报销，我可唔可以用信用卡俾"),
+    ("a job agency's fee before work (zh-Hant-TW)",
+     "人力派遣公司說要先繳兩千元制服費才能上工", "派遣公司說制服費會從第一個月薪水扣，薪轉戶要去哪裡開"),
+    ("'they say I must' is a reported obligation (task job)",
+     "I do an online job liking videos; they say my account is in the red and I must deposit 500 to finish and "
+     "get my commission back",
+     "I rate products for a market research company and they pay me monthly, can the payments go into my savings?"),
+    ("an institution's changed account (English)",
+     "The school's email says their bank account has changed and the term fees must be paid to the new account "
+     "by Friday",
+     "The school's email says the term fees must be paid to their usual account by Friday, can I set up a payment?"),
+    ("an institution's changed account; a call to check it disengages",
+     "律所发邮件说收款账户改了，让我把首付款打到新账户",
+     "律所发邮件让我把首付款打到他们的对公账户，我打电话去核实过了，转账要预约吗"),
+    ("a scam on record is aftermath; a new contact after it is not",
+     "上个月报了案拿了受案回执，现在又有个自称警察的说能追回，让我先交两千手续费",
+     "报案以后派出所给了受案回执，民警让我来银行打一份交易流水"),
+]
+
+
+@pytest.mark.parametrize(("kind", "scam", "lookalike"), R8_KINDS, ids=[k for k, _, _ in R8_KINDS])
+def test_round_r8_kinds_pin_the_scam_and_not_its_lookalike(
+        pack: RulePack, kind: str, scam: str, lookalike: str) -> None:
+    assert scenarios(pack, scam)[:1] == [FRAUD], kind
+    assert FRAUD not in scenarios(pack, lookalike), kind
+
+
+def test_probe_round_r8_scams_pin_and_no_lookalike_pins_fraud_third_party_or_skip(pack: RulePack) -> None:
+    rows = probes(R8_PROBES)
+    assert len(rows) == 47
+    pins = [(str(r["text"]), bool(r["scam"]), set(scenarios(pack, str(r["text"])))) for r in rows]
+    assert [t for t, scam, pinned in pins if (FRAUD in pinned) != scam] == []
+    assert [t for t, scam, pinned in pins if not scam and {"third_party_inquiry", "skip_verification"} & pinned] == []
+
+
+@pytest.mark.parametrize(("text", "pinned"), [
+    ("PayPal added a late fee to my Pay in 3 plan, can you get them to drop it?", []),  # "it" is the fee
+    ("I've got no time, can we just skip this?", ["skip_verification"]),
+    ("Is there an easier way for my grandad to check his balance himself?", []),  # he does it himself
+    ("老細叫我每個月將佢嘅車位租金過落佢戶口，點樣設定自動轉帳", []),  # a payment into his account (落)
+])
+def test_skip_and_third_party_pins_need_the_checks_or_someone_elses_account(
+        pack: RulePack, text: str, pinned: list[str]) -> None:
+    assert scenarios(pack, text) == pinned

@@ -117,7 +117,7 @@ def test_a_new_role_pin_names_its_words(pack: RulePack) -> None:
 
 
 @pytest.mark.parametrize("name", ["utterances_v2.jsonl", "utterances_v3.jsonl", "utterances_v4.jsonl",
-                                  "utterances_v5.jsonl"])
+                                  "utterances_v5.jsonl", "utterances_v6.jsonl"])
 def test_the_outside_writers_sets_now_dev_data_all_scams_pin_and_nothing_else_does(
         pack: RulePack, name: str) -> None:
     rows = [json.loads(line) for line in (HELDOUT_DIR / name).read_text("utf-8").splitlines()]

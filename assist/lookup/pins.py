@@ -47,6 +47,9 @@ OURS = "scam.ours."
 ELSEWHERE = "scam.elsewhere."
 MARKER = "scam.marker."
 SECRECY = "scam.marker.secrecy."
+REDIRECT = "scam.marker.redirect."
+"""A payee's account changed (「收款户口改咗」, "their bank details have changed"): the one marker that
+makes an institution's own ask a scam (a payment-redirection e-mail from a solicitor or a supplier)."""
 """Secrecy (「别告诉」, "keep it between us"): a marker with a stranger, not enough alone for a known
 person's ask, since families keep secrets of their own (「我女儿叫我别告诉她爸她换工作了」)."""
 PLATFORM = "scam.platform."
@@ -178,6 +181,18 @@ def _ours_and_known(hits: Sequence[Hit]) -> tuple[list[Hit], list[Hit], list[Hit
     return ours, known, [h for h in known if h[0].id.startswith(PLACE)]
 
 
+def _counterparts_ask(rules: list[Hit], asks: list[Hit], own_asks: list[Hit], known: list[Hit],
+                      places: list[Hit], markers: list[Hit]) -> list[Hit] | None:
+    """A known person's ask (``asks``) makes a scam only with a pretext marker; an institution's own
+    ask (among ``own_asks``, 「医院让先交押金」) never, unless the account to pay has changed
+    (:data:`REDIRECT`: "the solicitor's e-mail says their bank details have changed")."""
+    redirected = _role(markers, REDIRECT)
+    if places and redirected and own_asks:
+        return rules + own_asks + places + redirected
+    people = [h for h in known if not any(_overlaps(h[1], p[1]) for p in places)]
+    return rules + asks + people + markers if asks and people and _pretext(markers) else None
+
+
 def fraud_pattern(hits: Sequence[Hit], has_parts: bool = True) -> list[Hit] | None:
     """The hits that make a scam pattern (fraud rules first), or None when there is none.
 
@@ -189,7 +204,7 @@ def fraud_pattern(hits: Sequence[Hit], has_parts: bool = True) -> list[Hit] | No
       words, an app, platform or scheme (``scam.platform.*``) for money and fee instructions,
       or a known person (``scam.known.*``: family, a landlord, a boss) *and* a scam marker
       (``scam.marker.*``): 「房东让我把房租转到他卡上」 is everyday life,
-      「外甥说他被拘留了，叫我打保释金」 is not;
+      「外甥说他被拘留了，叫我打保释金」 is not (an institution's, :func:`_counterparts_ask`);
     * a stranger and a fraud rule in other words than the stranger's own, or holding a scam
       marker of its own (「医保局通知我」 alone is not an instruction; 「警官说我涉嫌」 is).
 
@@ -213,8 +228,9 @@ def fraud_pattern(hits: Sequence[Hit], has_parts: bool = True) -> list[Hit] | No
     elsewhere, incoming = _role(hits, ELSEWHERE), _role(hits, INCOMING)
     ignored = ours + elsewhere
     rules = [h for h in rules if _apart(h, ignored)]
-    asks = [h for h in _role(hits, ASKS) if not any(_starts_in(h, i) for i in ignored)  # nor an
-            and not any(_follows(h, p) or _starts_in(h, p) or _follows(p, h) for p in places)]  # institution's
+    own_asks = [h for h in _role(hits, ASKS) if not any(_starts_in(h, i) for i in ignored)]
+    asks = [h for h in own_asks  # nor an institution's
+            if not any(_follows(h, p) or _starts_in(h, p) or _follows(p, h) for p in places)]
     markers = [h for h in _role(hits, MARKER) if _apart(h, elsewhere)]
     party = [h for h in _role(hits, PARTY) if _apart(h, ignored) and _apart(h, known) and _apart(h, incoming)
              and not any(_follows(h, k) for k in known) and not (known and _pronoun(h, hits))]
@@ -227,9 +243,8 @@ def fraud_pattern(hits: Sequence[Hit], has_parts: bool = True) -> list[Hit] | No
         return rules + strangers + party
     if pays and platform:
         return rules + pays + platform
-    if asks and known:  # a known person's ask is a scam only with a marker; an institution's never
-        people = [h for h in known if not any(_overlaps(h[1], p[1]) for p in places)]
-        return rules + asks + people + markers if people and _pretext(markers) else None
+    if (asks and known) or (places and own_asks and _role(markers, REDIRECT)):
+        return _counterparts_ask(rules, asks, own_asks, known, places, markers)
     if any(_apart(rule, [ask]) for rule in rules for ask in asks):
         return rules + asks
     if party and beyond_party:
