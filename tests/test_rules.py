@@ -648,3 +648,34 @@ def _found(pack: RulePack, text: str) -> set[str]:
 def test_shipped_pack_reads_policy_refusals_and_named_requests(
         shipped: RulePack, text: str, expected: set[str]) -> None:
     assert _found(shipped, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a waiver of a preset question or of ID; the check marked passed for the customer
+        ("问题答错了，不过听着像本人，我这边就按已核实处理。", {"skip_verification"}),
+        ("You don't have to show photo ID today, I'll sort it anyway.", {"skip_verification"}),
+        ("You'll need photo ID with you when you come in.", set()),
+        # a credential typed into the chat; read out from the screen
+        ("When the code appears on your screen, read them out for me.", {"credential_request"}),
+        ("We'll never ask you to type your password in the chat box.", set()),
+        # money gathered onto a "safe" card; every permission prompt allowed
+        ("如果有人让您把钱归集到所谓的安全卡，那是诈骗。", set()),
+        # a relative told an account fact
+        ("她的联系电话是139开头的，您记一下。", {"privacy_disclosure"}),
+        ("You're her brother? OK, she has about 900 in her savings right now.", {"privacy_disclosure"}),
+        # blame on another department or bank, or refused outright
+        ("Honestly the hold-up is with the beneficiary bank's side, not ours.", {"blame_shifting"}),
+        ("I'm not going to carry the can for the branch's decision.", {"blame_shifting"}),
+        ("这个是我们的问题，我来跟进，不是另一个部门的事。", set()),
+        # blame on the customer by hindsight, or by their own doing
+        ("这都是您自己作的。", {"disparaging_customer"}),
+        ("That was your own mistake, I'm afraid.", {"disparaging_customer"}),
+        # a return assured, and the same denied
+        ("This fund can lose money; nobody can assure you it will double your money.", set()),
+    ],
+)
+def test_shipped_pack_reads_waivers_hand_overs_relatives_and_blame(
+        shipped: RulePack, text: str, expected: set[str]) -> None:
+    assert _found(shipped, text) == expected
