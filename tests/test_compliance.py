@@ -784,3 +784,19 @@ def test_report_counts_misses_and_false_flags(pack: RulePack, tmp_path: Path) ->
 )
 def test_concepts_that_carry_to_new_wording(pack: RulePack, text: str, expected: set[str]) -> None:
     assert categories(pack, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "denied"),
+    [
+        ("这个收益不是肯定能拿到的，要看市场。", True),
+        ("It isn't guaranteed you'll get that rate.", True),
+        ("这个收益肯定能拿到。", False),
+        ("The rate is guaranteed for a year.", False),
+    ],
+)
+def test_a_denied_certainty_keeps_the_signal_from_reading_a_promise(pack: RulePack, text: str, denied: bool) -> None:
+    reading = pack._read(text, "agent")
+    categories = pack._denied_certainty(reading, (0, len(reading.ctx.norm)))
+    assert ({"overpromise", "promise_guaranteed_return"} <= categories) is denied
+    assert bool(categories) is denied

@@ -187,3 +187,15 @@ def test_shipped_pack_reads_quotations_refusals_and_wishes(pack: RulePack, text:
 def test_shipped_pack_reads_asides_before_clauses_then_and_questions_named_back(
         pack: RulePack, text: str, expected: set[str]) -> None:
     assert categories(pack, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # "don't ask me" deflects; it warns of nothing
+        ("别问我，这是商户那边的问题。", {"blame_shifting"}),
+        ("唔好問我，係商户嗰邊嘅問題。", {"blame_shifting"}),
+    ],
+)
+def test_shipped_pack_reads_a_deflection_as_no_warning(pack: RulePack, text: str, expected: set[str]) -> None:
+    assert categories(pack, text) == expected

@@ -638,8 +638,9 @@ class RulePack:
         found: dict[str, Violation] = {}
         scored = signal.flags([ctx.norm[s:e] for s, e in units], negated, ctx.norm)
         for (start, end), flags in zip(units, scored, strict=True):
+            denied = self._denied_certainty(reading, (start, end))
             for flag in flags:
-                if flag.category in flagged:
+                if flag.category in flagged or flag.category in denied:
                     continue
                 earlier = found.get(flag.category)
                 if earlier is not None and float(earlier.explanation.split("score ")[1].split(",")[0]) >= flag.score:
@@ -658,6 +659,15 @@ class RulePack:
                                  f"「{flag.exemplar}」, score {flag.score:.3f}, threshold {flag.threshold:.3f}"),
                 )
         return list(found.values())
+
+    def _denied_certainty(self, reading: _Reading, unit: Span) -> frozenset[str]:
+        """The categories whose rules read a ``certainty`` phrase (肯定, guaranteed) when ``unit``
+        holds one under a negation of its own (不是肯定能拿到的, it isn't guaranteed): a certainty
+        denied is a disclaimer, not a promise, for the semantic signal as for the rules."""
+        spans = [h for h in reading.phrase_hits.get("certainty", ()) if unit[0] <= h[0] and h[1] <= unit[1]]
+        if not spans or not any(reading.negated(h, [h]) for h in spans):
+            return frozenset()
+        return frozenset(r.category for r in self.rules if "certainty" in r.lexicon_names)
 
     def _category_model(self, category: str) -> Rule | None:
         """The first agent rule of ``category``: its reference and suggestion serve its semantic flags."""
