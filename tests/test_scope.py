@@ -195,7 +195,9 @@ def test_shipped_pack_reads_asides_before_clauses_then_and_questions_named_back(
         # "don't ask me" deflects; it warns of nothing
         ("别问我，这是商户那边的问题。", {"blame_shifting"}),
         ("唔好問我，係商户嗰邊嘅問題。", {"blame_shifting"}),
+        # a check the customer failed is a problem statement, no negation of the waiver after it
+        ("密保问题没答对也不打紧，我先帮您把手机号改了。", {"skip_verification"}),
     ],
 )
-def test_shipped_pack_reads_a_deflection_as_no_warning(pack: RulePack, text: str, expected: set[str]) -> None:
+def test_shipped_pack_reads_deflections_and_failed_checks(pack: RulePack, text: str, expected: set[str]) -> None:
     assert categories(pack, text) == expected
