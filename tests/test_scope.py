@@ -201,3 +201,17 @@ def test_shipped_pack_reads_asides_before_clauses_then_and_questions_named_back(
 )
 def test_shipped_pack_reads_deflections_and_failed_checks(pack: RulePack, text: str, expected: set[str]) -> None:
     assert categories(pack, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a warning printed on a message, quoted as its label, warns of nothing outside the quote
+        ("就是那条写着“切勿转发”的短信，里面的验证码念给我。", {"credential_request"}),
+        ("請勿把「驗證碼」告訴任何人，包括我。", set()),
+        # 以免 inside 可以免 is no prohibition
+        ("说可以免年费的那个同事走了，他的话我们不认账。", {"blame_shifting"}),
+    ],
+)
+def test_shipped_pack_reads_quoted_labels_and_straddled_triggers(pack: RulePack, text: str, expected: set[str]) -> None:
+    assert categories(pack, text) == expected

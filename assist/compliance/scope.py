@@ -192,12 +192,13 @@ def _then(text: str, trigger: Span) -> bool:
             and before[1] in POTENTIAL_AFTER)
 
 
-ASIDES = {"(": ")", "[": "]", "【": "】"}
+ASIDES = {"(": ")", "[": "]", "【": "】", "“": "”", "「": "」", "『": "』"}
 
 
 def _aside_end(text: str, position: int, end: int) -> int:
-    """Where an aside in brackets holding ``position`` closes, if before ``end``: a scope opened in
-    a note such as 「（来电者自称是她儿子）」 ends with the note, not in what the agent says next."""
+    """Where an aside in brackets or quote marks holding ``position`` closes, if before ``end``: a
+    scope opened in a note such as 「（来电者自称是她儿子）」 or a quoted label (带“请勿泄露”的短信)
+    ends with it, not in what the agent says next."""
     for opening, closing in ASIDES.items():
         left = text.rfind(opening, 0, position)
         if left >= 0 and text.rfind(closing, left, position) < 0:
