@@ -638,6 +638,7 @@ def _found(pack: RulePack, text: str) -> set[str]:
         # the same with a way forward, and a warning about what the bank never does
         ("港币硬币我们这边不兑换，您可以去总行的柜台换。", set()),
         ("我们从来不发链接让您填密码。", set()),
+        ("我们这边不查您的密码，也看不到。", set()),  # a reassurance, not a refusal
         # a negated condition ends where its consequence starts (那就)
         ("您没带身份证那就没办法了。", {"bare_refusal"}),
         # the customer's request named back reaches its clause only; quoted back, the sentence
