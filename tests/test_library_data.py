@@ -15,10 +15,10 @@ from tests.conftest import REPO, SHARED_EVAL
 
 NEAR = 0.7
 HELDOUT = REPO / "eval" / "heldout"
-# utterances_v6 was measured once and is dev data now; next/ stays frozen and is deliberately not read here.
+# utterances_v7 was measured once and is dev data now; next/ stays frozen and is deliberately not read here.
 EVALUATION = (SHARED_EVAL / "utterances_dev.jsonl", HELDOUT / "utterances_v1.jsonl",
               HELDOUT / "utterances_v2.jsonl", HELDOUT / "utterances_v3.jsonl", HELDOUT / "utterances_v4.jsonl",
-              HELDOUT / "utterances_v5.jsonl", HELDOUT / "utterances_v6.jsonl",
+              HELDOUT / "utterances_v5.jsonl", HELDOUT / "utterances_v6.jsonl", HELDOUT / "utterances_v7.jsonl",
               HELDOUT / "pins_v2.jsonl",
               HELDOUT / "pins_v3.jsonl")
 
