@@ -47,11 +47,11 @@ OURS = "scam.ours."
 ELSEWHERE = "scam.elsewhere."
 MARKER = "scam.marker."
 SECRECY = "scam.marker.secrecy."
+"""Secrecy (「别告诉」, "keep it between us"): a marker with a stranger, not enough alone for a known
+person's ask, since families keep secrets of their own (「我女儿叫我别告诉她爸她换工作了」)."""
 REDIRECT = "scam.marker.redirect."
 """A payee's account changed (「收款户口改咗」, "their bank details have changed"): the one marker that
 makes an institution's own ask a scam (a payment-redirection e-mail from a solicitor or a supplier)."""
-"""Secrecy (「别告诉」, "keep it between us"): a marker with a stranger, not enough alone for a known
-person's ask, since families keep secrets of their own (「我女儿叫我别告诉她爸她换工作了」)."""
 PLATFORM = "scam.platform."
 CLAIM = "scam.party.claim."
 ONLINE = "scam.party.online."
@@ -204,7 +204,8 @@ def fraud_pattern(hits: Sequence[Hit], has_parts: bool = True) -> list[Hit] | No
       words, an app, platform or scheme (``scam.platform.*``) for money and fee instructions,
       or a known person (``scam.known.*``: family, a landlord, a boss) *and* a scam marker
       (``scam.marker.*``): 「房东让我把房租转到他卡上」 is everyday life,
-      「外甥说他被拘留了，叫我打保释金」 is not (an institution's, :func:`_counterparts_ask`);
+      「外甥说他被拘留了，叫我打保释金」 is not (:func:`_counterparts_ask`, which also reads an
+      institution's own ask);
     * a stranger and a fraud rule in other words than the stranger's own, or holding a scam
       marker of its own (「医保局通知我」 alone is not an instruction; 「警官说我涉嫌」 is).
 
