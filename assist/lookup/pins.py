@@ -204,8 +204,7 @@ def fraud_pattern(hits: Sequence[Hit], has_parts: bool = True) -> list[Hit] | No
       words, an app, platform or scheme (``scam.platform.*``) for money and fee instructions,
       or a known person (``scam.known.*``: family, a landlord, a boss) *and* a scam marker
       (``scam.marker.*``): 「房东让我把房租转到他卡上」 is everyday life,
-      「外甥说他被拘留了，叫我打保释金」 is not (:func:`_counterparts_ask`, which also reads an
-      institution's own ask);
+      「外甥说他被拘留了，叫我打保释金」 is not (both read by :func:`_counterparts_ask`);
     * a stranger and a fraud rule in other words than the stranger's own, or holding a scam
       marker of its own (「医保局通知我」 alone is not an instruction; 「警官说我涉嫌」 is).
 
