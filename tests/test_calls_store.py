@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import sqlalchemy as sa
 from calls_db import store_url  # noqa: F401  (fixture)
 
 from assist.calls import store as store_module
-from assist.calls.store import LATEST, MIGRATIONS, CallStore, NewTurn, default_store_url, engine_for, migrate
+from assist.calls.store import LATEST, MIGRATIONS, CallStore, NewTurn, default_store_url, engine_for, migrate, set_wal
 from assist.errors import InputError, UnavailableError
 
 
@@ -115,3 +116,27 @@ def test_workers_starting_together_migrate_once(store_url: str) -> None:  # noqa
     assert len({s.customer_hash("k") for s in stores}) == 1  # one secret, made once
     with stores[0].engine.connect() as conn:
         assert conn.execute(sa.text("SELECT COUNT(*) FROM schema_version")).scalar() == len(MIGRATIONS)
+
+
+class _LockedCursor:
+    """A cursor whose WAL switch is refused as locked ``locked`` times, then succeeds."""
+
+    def __init__(self, locked: int, message: str = "database is locked") -> None:
+        self.locked, self.message, self.calls = locked, message, 0
+
+    def execute(self, sql: str) -> None:
+        self.calls += 1
+        if self.calls <= self.locked:
+            raise sqlite3.OperationalError(self.message)
+
+
+def test_the_wal_switch_waits_out_a_lock_and_raises_anything_else() -> None:
+    cursor = _LockedCursor(locked=3)
+    set_wal(cursor)
+    assert cursor.calls == 4
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        set_wal(_LockedCursor(locked=10**6), wait_s=0.05)
+    other = _LockedCursor(locked=1, message="disk I/O error")
+    with pytest.raises(sqlite3.OperationalError, match="disk"):
+        set_wal(other)
+    assert other.calls == 1

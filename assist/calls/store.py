@@ -178,7 +178,7 @@ def _sqlite_transactions(engine: Engine) -> None:
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
+        set_wal(cursor)
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
@@ -188,6 +188,23 @@ def _sqlite_transactions(engine: Engine) -> None:
     def _on_begin(conn: Connection) -> None:
         read_only = conn.get_execution_options().get("assist_read", False)
         conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def set_wal(cursor: Any, wait_s: float = SQLITE_BUSY_MS / 1000) -> None:
+    """Switch the database to WAL, retrying while another connection holds it locked.
+
+    The switch needs an exclusive lock, and SQLite reports "database is locked" at once instead of
+    calling the busy handler: workers opening a new store together failed about one start in
+    three (tests/test_calls_store.py). Any other error, or a lock held past ``wait_s``, is raised."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except Exception as error:  # sqlite3.OperationalError; the DB-API module is not imported here
+            if "locked" not in str(error) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.01)
 
 
 def applied_version(conn: Connection) -> int:
