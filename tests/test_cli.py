@@ -194,6 +194,9 @@ def test_json_on_the_reporting_commands(library_dir: Path, tmp_path: Path) -> No
     assert built.exit_code == 0, built.output
     manifests = json.loads(built.stdout)["built"]  # the full model's index and the quick pass's
     assert manifests and all(m["examples"] > 0 and Path(m["folder"]).is_dir() for m in manifests)
+    prepared = {p["what"]: p for p in json.loads(built.stdout)["prepared"]}
+    assert set(prepared) == {"abstention calibration", "compliance semantic signal"}
+    assert not prepared["abstention calibration"]["made"]  # no out-of-scope set here: nothing to calibrate
     drafts = tmp_path / "drafts.jsonl"
     drafts.write_text('{"text": "请把钱转到安全账户", "violations": ["unsafe_transfer_instruction"]}\n'
                       '{"text": "您好，请问有什么可以帮您", "violations": []}\n', encoding="utf-8")

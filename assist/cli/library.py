@@ -48,31 +48,38 @@ def build(
     )] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Embed the library and write the index atomically, with a manifest.
+    """Embed the library and write the index atomically, with a manifest; then make what a first
+    lookup would otherwise make (the per-language calibration, the compliance semantic signal).
 
-    Lookups also rebuild a stale index themselves; build ahead to keep the first lookup fast."""
+    Lookups still check all of it and rebuild what is stale; building ahead keeps the first one fast."""
     from assist.compliance.validated import validate as validate_library
     from assist.library.loader import SHIPPED_LIBRARY
-    from assist.lookup.assistant import build_indexes, default_index_dir
+    from assist.lookup.assistant import default_index_dir
+    from assist.lookup.prepare import prepare_lookups
 
     with activity("building the index") as step:
         step("validating the library")
-        lib = validate_library(library or SHIPPED_LIBRARY).library
+        validated = validate_library(library or SHIPPED_LIBRARY)
+        lib = validated.library
 
         def log(message: str) -> None:
             err.print(message, style="dim", highlight=False)
             step(message)
 
         step(f"embedding {sum(len(s.examples) for s in lib.active_scripts):,} examples")
-        built = build_indexes(lib, model, index or default_index_dir(lib.root), tune_head=tune_head, log=log)
+        result = prepare_lookups(lib, validated.rules, model, index or default_index_dir(lib.root),
+                                 tune_head=tune_head, log=log)
     if as_json:
-        print_json({"built": [{"folder": str(folder), **asdict(manifest)} for folder, manifest in built]})
+        print_json({"built": [{"folder": str(folder), **asdict(manifest)} for folder, manifest in result.built],
+                    "prepared": [p.to_dict() for p in result.prepared]})
         return
-    for folder, manifest in built:
+    for folder, manifest in result.built:
         out.print(
             f"built {manifest.index_type} index: {manifest.scripts} scripts, {manifest.examples} examples, "
             f"dim {manifest.dim}, model {manifest.model_id} → {folder}"
         )
+    for prepared in result.prepared:
+        out.print(f"{'made' if prepared.made else 'already made'}: {prepared.what} → {prepared.where}")
 
 
 @app.command("import", epilog="Example: assist import history.csv --text-col text --label-col intent "
