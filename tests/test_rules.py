@@ -484,6 +484,78 @@ def test_an_echoed_question_or_a_pseudo_phrase_offers_nothing(tmp_path: Path, te
     assert bool(pack.check(text)) is flagged
 
 
+OVERLAP_PACK = """\
+scope:
+  negation: {zh-Hans: [不]}
+rules:
+  - id: cred.read
+    category: credential_request
+    severity: block
+    applies_to: agent
+    when: {regex: '(?:报|念)[^。]{0,15}验证码'}
+    explanation: 索要验证码。
+    reference: 测试规范
+    suggestion: 请勿透露验证码。
+  - id: transfer.to
+    category: unsafe_transfer_instruction
+    severity: block
+    applies_to: agent
+    when: {regex: '(?:交|转)[^。]{0,12}到这个账户'}
+    exceptions:
+      - regex: '水电费'
+        scope: match
+    explanation: 指示转账。
+    reference: 测试规范
+    suggestion: 请勿转账。
+"""
+
+
+def test_a_cancelled_regex_match_does_not_hide_a_valid_one_inside_it(tmp_path: Path) -> None:
+    pack = lexicon_pack(tmp_path, OVERLAP_PACK)
+    # 念…验证码 begins under 不 and is cancelled; 报一下验证码 inside it, after the comma, is a request
+    # (matching was non-overlapping: the search went on after the cancelled match and found nothing)
+    text = "不用念那串数字，报一下验证码"
+    assert [(v.rule_id, v.matched_text) for v in pack.check(text)] == [("cred.read", "报一下验证码")]
+    assert [e.cancelled_by is None for e in pack.explain("cred.read", text)] == [False, True]
+
+
+def test_a_match_inside_a_cancelled_one_is_still_cancelled_when_the_scope_reaches_it(tmp_path: Path) -> None:
+    pack = lexicon_pack(tmp_path, OVERLAP_PACK)
+    text = "我们不会让您念出或者报验证码"
+    assert pack.check(text) == []
+    explained = pack.explain("cred.read", text)
+    assert len(explained) == 2 and all("negation" in (e.cancelled_by or "") for e in explained)
+
+
+@pytest.mark.parametrize(
+    ("text", "flagged"),
+    [
+        ("先交水电费，再转到这个账户", True),   # the instruction in a clause of its own
+        ("先交水电费转到这个账户", False),     # the bill names what this clause's transfer is for
+        ("水电费交了吗？", False),
+    ],
+)
+def test_an_exception_cancels_by_clause_not_by_a_shorter_match(tmp_path: Path, text: str, flagged: bool) -> None:
+    assert bool(lexicon_pack(tmp_path, OVERLAP_PACK).check(text)) is flagged
+
+
+def test_an_all_group_cancelled_by_its_nearest_partner_tries_the_next(tmp_path: Path) -> None:
+    pack = lexicon_pack(tmp_path)
+    # 报给我 is nearest to 验证码 but under 不; 告诉我 in the next clause asks for it
+    assert [v.rule_id for v in pack.check("验证码不用报给我，直接告诉我")] == ["cred.ask"]
+    assert pack.check("验证码不用报给我，也不用告诉我") == []
+
+
+def test_a_seq_chain_is_found_past_a_nearer_follower_that_leads_nowhere(tmp_path: Path) -> None:
+    # 不 (of 不了) follows 退 first, and 啦 cannot follow it; the longer 不了 it overlaps can
+    text = SEQ_PACK.replace("cannot: {zh-Hans: [不了]}",
+                            "cannot: {zh-Hans: [不, 不了]}\n  tail: {zh-Hans: [啦]}").replace(
+        "      - seq: [act, cannot]\n", "      - seq: [act, cannot, tail]\n").replace(
+        "flags: [年费退不了]", "flags: [年费退不了啦]")
+    pack = lexicon_pack(tmp_path, text)
+    assert [v.matched_text for v in pack.check("这笔退不了啦")] == ["退不了啦"]
+
+
 def test_seq_trigger_is_described_and_its_gap_checked(tmp_path: Path) -> None:
     pack = lexicon_pack(tmp_path, SEQ_PACK)
     rule = pack.rule("refusal.bare")

@@ -42,7 +42,7 @@ from __future__ import annotations
 import itertools
 import re
 from bisect import bisect_right
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
@@ -118,6 +118,14 @@ CHOSEN_KEPT = 4096
 MAX_HITS_PER_SENTENCE = 8
 """Hits one rule may report in one sentence: enough to show every violation a person writes,
 and a bound on the work a hostile text can cause ("abab…" matching a regex a thousand times)."""
+MAX_TRIES_PER_SENTENCE = 4 * MAX_HITS_PER_SENTENCE
+"""Candidates (hits and cancelled hits) one rule may weigh in one sentence: a cancelled match is
+retried from inside its span (:func:`_regex_hits`) and a cancelled group with other partners
+(:data:`MAX_ALTERNATIVES`), so the work per rule and sentence stays a constant number of searches."""
+MAX_ALTERNATIVES = 4
+"""Groups of one ``all`` / ``seq`` anchor weighed, nearest partners first, while each is cancelled."""
+EXCEPTION_CANCEL = "exception "
+"""How :func:`_cancelled` names an older-format exception that cancelled a hit."""
 AGENT_RESPECTS = SCOPE_KINDS
 """Scope kinds an agent rule respects unless it says otherwise: all of them."""
 
@@ -732,9 +740,12 @@ class RulePack:
             candidates = (((rule, rule.triggers) for rule in rules) if plan is None
                           else plan.candidates(sentence, inside, screened_out))
             for rule, triggers in candidates:
-                for hit in itertools.islice(_rule_hits(rule, triggers, ctx, sentence, inside), MAX_HITS_PER_SENTENCE):
-                    found = reading.scopes_longest_first(index) if rule.respects else []
-                    yield hit, _cancelled(hit, reading, sentence, found)
+                found = reading.scopes_longest_first(index) if rule.respects else []
+
+                def judge(hit: Hit, sentence: _Sentence = sentence, found: list[ScopeSpan] = found) -> str | None:
+                    return _cancelled(hit, reading, sentence, found)
+
+                yield from _bounded(_rule_hits(rule, triggers, ctx, sentence, inside, judge))
 
     def _plan(self, audience: Audience) -> _Plan:
         cache = self._plans
@@ -814,47 +825,106 @@ class RulePack:
         )
 
 
+Judge = Callable[["Hit"], "str | None"]
+"""What cancels a hit (:func:`_cancelled`), None when nothing does."""
+
+
+def _bounded(judged: Iterator[tuple[Hit, str | None]]) -> Iterator[tuple[Hit, str | None]]:
+    """``judged`` up to :data:`MAX_HITS_PER_SENTENCE` hits or :data:`MAX_TRIES_PER_SENTENCE` candidates."""
+    valid = 0
+    for tries, (hit, cancelled) in enumerate(judged, 1):
+        yield hit, cancelled
+        valid += cancelled is None
+        if valid >= MAX_HITS_PER_SENTENCE or tries >= MAX_TRIES_PER_SENTENCE:
+            return
+
+
 def _rule_hits(rule: Rule, triggers: tuple[Trigger, ...], ctx: _Context, sentence: _Sentence,
-               inside: Mapping[str, list[Span]]) -> Iterator[Hit]:
-    """Hits of ``triggers`` (of ``rule``, in its order) in ``sentence``; ``inside`` holds the
-    lexicon hits wholly inside the sentence."""
-    first = sentence.start
+               inside: Mapping[str, list[Span]], judge: Judge) -> Iterator[tuple[Hit, str | None]]:
+    """Hits of ``triggers`` (of ``rule``, in its order) in ``sentence``, each with what cancels it;
+    ``inside`` holds the lexicon hits wholly inside the sentence.
+
+    Matching does not let a cancelled match hide a valid one it overlaps: a regex match that is
+    cancelled is searched again from its second character (so 「…水电费，…转到这个账户」 still finds
+    the instruction after an everyday bill that began a longer cancelled match), and an ``all`` or
+    ``seq`` group that is cancelled gives way to the anchor's next partners (:func:`_first_valid`).
+    Lexicon phrases are found overlapping already (:class:`PhraseIndex`)."""
     for trigger in triggers:
         if trigger.kind == "regex":
-            for match in trigger.regex.finditer(sentence.text):
-                text = match.group()
-                start = first + match.start() + (len(text) - len(text.lstrip()))
-                end = first + match.end() - (len(text) - len(text.rstrip()))
-                if start < end:
-                    yield Hit(rule, start, end, trigger)
+            yield from _regex_hits(rule, trigger, sentence, judge)
             continue
         per_item = [[(name, h) for h in inside.get(name, ())] for name in trigger.items]
         if trigger.kind == "any":
             for name, span in sorted((p for item in per_item for p in item), key=lambda p: p[1]):
-                yield Hit(rule, span[0], span[1], trigger, ((name, span),))
+                hit = Hit(rule, span[0], span[1], trigger, ((name, span),))
+                yield hit, judge(hit)
             continue
         if any(not item for item in per_item):
             continue
-        if trigger.kind == "seq":
-            yield from _seq_hits(rule, trigger, ctx.norm, per_item)
+        groups = (_seq_groups(trigger, ctx.norm, per_item) if trigger.kind == "seq"
+                  else _all_groups(trigger, ctx, sentence, per_item))
+        for alternatives in groups:
+            yield from _first_valid(rule, trigger, alternatives, judge)
+
+
+def _regex_hits(rule: Rule, trigger: Trigger, sentence: _Sentence, judge: Judge) -> Iterator[tuple[Hit, str | None]]:
+    """Matches of a regex trigger, left to right: after a valid match the search goes on from its
+    end (as ``finditer``), after a cancelled one from its second character, where a shorter or
+    overlapping match it hid may begin. One search per candidate; :func:`_bounded` caps them."""
+    text, first, position = sentence.text, sentence.start, 0
+    while position <= len(text) and (match := trigger.regex.search(text, position)) is not None:
+        found = match.group()
+        start = first + match.start() + (len(found) - len(found.lstrip()))
+        end = first + match.end() - (len(found) - len(found.rstrip()))
+        if start >= end:
+            position = match.end() + 1 if match.end() == match.start() else match.end()
             continue
-        yield from _all_hits(rule, trigger, ctx, sentence, per_item)
+        hit = Hit(rule, start, end, trigger)
+        cancelled = judge(hit)
+        yield hit, cancelled
+        position = match.end() if cancelled is None else _retry_from(text, match.start(), match.end(), cancelled)
 
 
-def _seq_hits(rule: Rule, trigger: Trigger, text: str, per_item: list[list[tuple[str, Span]]]) -> Iterator[Hit]:
-    """Each chain of one hit per lexicon, in order, each starting at most ``trigger.gap``
-    characters (spaces not counted, no clause mark) after the previous one ends; the first
-    chain from each hit of the first lexicon."""
+def _retry_from(text: str, start: int, end: int, cancelled: str) -> int:
+    """Where to search again inside a match ``text[start:end]`` that was cancelled. A scope cancels
+    by where a match begins, so a match beginning one character later may stand. An exception
+    cancels by the words matched (an everyday bill named in the instruction): a shorter match in
+    the same clause would only leave that word out, so the search goes on from the next clause
+    inside the match (an instruction of its own after the bill), or from the match's end."""
+    if not cancelled.startswith(EXCEPTION_CANCEL):
+        return start + 1
+    mark = _CLAUSE_END.search(text, start, end)
+    return mark.end() if mark is not None else end
+
+
+def _first_valid(rule: Rule, trigger: Trigger, alternatives: Iterator[tuple[tuple[str, Span], ...]],
+                 judge: Judge) -> Iterator[tuple[Hit, str | None]]:
+    """The groups of one anchor, best first, each with what cancels it, up to the first valid one
+    (at most :data:`MAX_ALTERNATIVES`): a partner under a negation does not hide a nearer-by-second one."""
+    for group in itertools.islice(alternatives, MAX_ALTERNATIVES):
+        hit = Hit(rule, min(p[1][0] for p in group), max(p[1][1] for p in group), trigger, group)
+        cancelled = judge(hit)
+        yield hit, cancelled
+        if cancelled is None:
+            return
+
+
+def _seq_groups(trigger: Trigger, text: str, per_item: list[list[tuple[str, Span]]]
+                ) -> Iterator[Iterator[tuple[tuple[str, Span], ...]]]:
+    """Per hit of the first lexicon, its chains of one hit per lexicon, in order, each starting at
+    most ``trigger.gap`` characters (spaces not counted, no clause mark) after the previous one
+    ends; nearest followers first."""
+    def chains(group: tuple[tuple[str, Span], ...], depth: int) -> Iterator[tuple[tuple[str, Span], ...]]:
+        if depth == len(per_item):
+            yield group
+            return
+        end = group[-1][1][1]
+        for follower in per_item[depth]:
+            if follower[1][0] >= end and _close(text, end, follower[1][0], trigger.gap):
+                yield from chains((*group, follower), depth + 1)
+
     for anchor in per_item[0]:
-        group = [anchor]
-        for others in per_item[1:]:
-            end = group[-1][1][1]
-            follower = next((p for p in others if p[1][0] >= end and _close(text, end, p[1][0], trigger.gap)), None)
-            if follower is None:
-                break
-            group.append(follower)
-        else:
-            yield Hit(rule, group[0][1][0], group[-1][1][1], trigger, tuple(group))
+        yield chains((anchor,), 1)
 
 
 def _close(text: str, end: int, start: int, gap: int) -> bool:
@@ -863,10 +933,10 @@ def _close(text: str, end: int, start: int, gap: int) -> bool:
     return not _CLAUSE_END.search(between) and sum(not ch.isspace() for ch in between) <= gap
 
 
-def _all_hits(rule: Rule, trigger: Trigger, ctx: _Context, sentence: _Sentence,
-              per_item: list[list[tuple[str, Span]]]) -> Iterator[Hit]:
-    """For each hit of the first lexicon, the nearest hit of every other one, if the group
-    stays within the trigger's reach."""
+def _all_groups(trigger: Trigger, ctx: _Context, sentence: _Sentence, per_item: list[list[tuple[str, Span]]]
+                ) -> Iterator[Iterator[tuple[tuple[str, Span], ...]]]:
+    """Per hit of the first lexicon, its groups with one hit of every other lexicon, nearest
+    partners first, while each stays within the trigger's reach."""
     for anchor in per_item[0]:
         if trigger.within is None and trigger.reach == "clause":
             left, right = _clause_bounds(ctx.norm, anchor[1][0], anchor[1][1], sentence.start, sentence.end)
@@ -875,19 +945,20 @@ def _all_hits(rule: Rule, trigger: Trigger, ctx: _Context, sentence: _Sentence,
             reachable = per_item[1:]
         if any(not others for others in reachable):
             continue
-        group = [anchor]
-        for others in reachable:
-            group.append(min(others, key=lambda p: abs(p[1][0] - anchor[1][0])))
-        start = min(p[1][0] for p in group)
-        end = max(p[1][1] for p in group)
-        if trigger.within is not None:
-            if end - start > trigger.within:
-                continue
-        elif trigger.reach == "clause":
-            clause = _clause_bounds(ctx.norm, start, start + 1, sentence.start, sentence.end)
-            if not all(clause[0] <= p[1][0] and p[1][1] <= clause[1] for p in group):
-                continue
-        yield Hit(rule, start, end, trigger, tuple(group))
+        nearest = [sorted(others, key=lambda p: abs(p[1][0] - anchor[1][0])) for others in reachable]
+        yield itertools.takewhile(lambda g: _within_reach(trigger, ctx, sentence, g),
+                                  ((anchor, *partners) for partners in itertools.product(*nearest)))
+
+
+def _within_reach(trigger: Trigger, ctx: _Context, sentence: _Sentence, group: tuple[tuple[str, Span], ...]) -> bool:
+    start = min(p[1][0] for p in group)
+    end = max(p[1][1] for p in group)
+    if trigger.within is not None:
+        return end - start <= trigger.within
+    if trigger.reach == "clause":
+        clause = _clause_bounds(ctx.norm, start, start + 1, sentence.start, sentence.end)
+        return all(clause[0] <= p[1][0] and p[1][1] <= clause[1] for p in group)
+    return True
 
 
 def _cancelled(hit: Hit, reading: _Reading, sentence: _Sentence, found: list[ScopeSpan]) -> str | None:
@@ -924,7 +995,7 @@ def _cancelled(hit: Hit, reading: _Reading, sentence: _Sentence, found: list[Sco
                 return f"unless {name} 「{ctx.norm[s:e]}」"
     for exception in rule.exceptions:
         if exception.regex.search(_exception_piece(exception.scope, ctx, sentence, hit)):
-            return f"exception {exception.source!r}"
+            return f"{EXCEPTION_CANCEL}{exception.source!r}"
     return None
 
 
