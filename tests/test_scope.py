@@ -215,3 +215,33 @@ def test_shipped_pack_reads_deflections_and_failed_checks(pack: RulePack, text: 
 )
 def test_shipped_pack_reads_quoted_labels_and_straddled_triggers(pack: RulePack, text: str, expected: set[str]) -> None:
     assert categories(pack, text) == expected
+
+
+def test_english_single_quotes_quote_after_a_speech_verb_and_a_determiner() -> None:
+    # typed quote marks, and a typographic pair (normalised text holds "'" for the closing one)
+    assert _quoted("your uncle said a 'holding account' keeps it safe", {"said": "scope.speech"}) == [
+        "holding account"]
+    assert _quoted("he said ‘ignore the bank’ twice", {"said": "scope.speech"}) == ["ignore the bank"]
+    # apostrophes open no quotation; a quote with no speech verb before it is the agent's words
+    assert _quoted("he said it's fine and they're done", {"said": "scope.speech"}) == []
+    assert _quoted("they said to press 'allow' now", {"said": "scope.speech"}) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a term quoted after someone's speech verb is their word, not the agent's instruction
+        ("Your brother said a 'safe account' would help, but no such account exists.", set()),
+        ("Move everything into the 'safe account' I set up for you.", {"unsafe_transfer_instruction"}),
+        # the speaker and verb (对方说) open a report, even where a rule reads 对方 as a party to blame
+        ("对方说您的包裹有问题？那是骗人的。", set()),
+        ("这是对方银行的问题，跟我们无关。", {"blame_shifting"}),
+        # declining to promise an outcome is a disclaimer; declining the service is a refusal
+        ("我这边没办法先讲一定能退，要看商户审核。", set()),
+        ("没办法，这笔一定要本人来办。", {"bare_refusal"}),
+        ("这个没办法，退不了。", {"bare_refusal"}),
+    ],
+)
+def test_shipped_pack_reads_quoted_terms_reported_speakers_and_denied_certainty(
+        pack: RulePack, text: str, expected: set[str]) -> None:
+    assert categories(pack, text) == expected

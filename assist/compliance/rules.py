@@ -970,12 +970,15 @@ def _cancelled(hit: Hit, reading: _Reading, sentence: _Sentence, found: list[Sco
     if rule.respects:
         for scope in found:
             if scope.kind not in rule.respects or any(_overlap(scope.trigger, p) and not (
-                    scope.kind == "reported" and scope.trigger[0] < p[0]) for p in pieces):
+                    scope.kind == "reported" and _speaker_of(scope.trigger, p)) for p in pieces):
                 continue  # a trigger inside the hit (不会 of 不会亏) is part of what it says; a
                 # speaker before it is not (对方就能 of 对方就能看到您: the hit is what is reported)
             if any(scope.governs(p) for p in pieces):
                 s, e = scope.trigger
                 return f"{scope.kind} scope of 「{ctx.norm[s:e]}」"
+    denied = _denied_by(hit, reading, sentence)
+    if denied is not None:
+        return denied
     for s, e in phrase_hits.get("scope.pseudo", ()):
         if any(_overlap((s, e), p) and not (p[0] <= s and e <= p[1]) for p in pieces):
             # 不能调 straddling 能不能调, 没办法 inside 没办法保证: part of a phrase that is no trigger
@@ -996,6 +999,32 @@ def _cancelled(hit: Hit, reading: _Reading, sentence: _Sentence, found: list[Sco
     for exception in rule.exceptions:
         if exception.regex.search(_exception_piece(exception.scope, ctx, sentence, hit)):
             return f"{EXCEPTION_CANCEL}{exception.source!r}"
+    return None
+
+
+def _speaker_of(trigger: Span, piece: Span) -> bool:
+    """Whether a reported trigger overlapping a piece of a hit names who speaks rather than being
+    part of what the hit says: it begins before the piece (对方就能 of 对方就能看到您), or holds it
+    and more (对方说 holds 对方 of 「对方说你的快递有问题？」: the rest of the hit is what is said)."""
+    return trigger[0] < piece[0] or (trigger[0] == piece[0] and piece[1] < trigger[1])
+
+
+DENIED_REACH = 4
+"""Most characters (spaces not counted, no clause mark) between a refusal and a ``certainty``
+phrase after it for the refusal to deny the certainty (我没办法先说一定会过: 先说)."""
+
+
+def _denied_by(hit: Hit, reading: _Reading, sentence: _Sentence) -> str | None:
+    """A refusal whose object is a certainty (我没办法先说一定会过, 不能跟您打包票, 唔敢同你講實批得到):
+    what the agent declines is to promise an outcome, a disclaimer the overpromise rules ask for,
+    not a refusal of service. The semantic signal reads a denied certainty the same way
+    (:meth:`RulePack._denied_certainty`)."""
+    if hit.rule.category != "bare_refusal":
+        return None
+    text = reading.ctx.norm
+    for s, e in reading.phrase_hits.get("certainty", ()):
+        if hit.end <= s < sentence.end and _close(text, hit.end, s, DENIED_REACH):
+            return f"a certainty denied 「{text[s:e]}」"
     return None
 
 

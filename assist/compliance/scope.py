@@ -140,10 +140,18 @@ def scopes(text: str, bounds: Span, hits: Mapping[str, list[Span]]) -> list[Scop
 
 
 QUOTES = {"“": "”", "「": "」", "『": "』", "‘": "’", '"': '"'}
-_QUOTED = re.compile("|".join(f"{re.escape(a)}[^{re.escape(b)}]+{re.escape(b)}" for a, b in QUOTES.items()))
+_QUOTED = re.compile("|".join(
+    [f"{re.escape(a)}[^{re.escape(b)}]+{re.escape(b)}" for a, b in QUOTES.items()]
+    # English single quotes: normalised text has "'" for a typographic closing quote (as for
+    # "don’t"), and plain ones are typed; a quote mark opens after a non-word and before a word
+    # character and closes after a non-space and before a non-word, so "don't" and "it's" open none
+    + ["(?:(?<![a-z0-9])'|‘)(?=[a-z0-9])[^'’\n]*?[^\\s'’](?:'|’)(?![a-z0-9])"]))
 QUOTE_GAP = 3
 """Most characters (a colon, a comma, spaces, 道) between a ``scope.speech`` phrase and the quote it
 opens, or between a quote and the ``scope.said`` phrase that names it."""
+ARTICLES = frozenset({"a", "an", "the", "this", "that", "some", "your", "their", "his", "her"})
+"""English words that may stand between a speech verb and the term it quotes ("told you a 'safe
+account' would…", "they call it the 'release fee'"): a determiner of the quoted words."""
 
 
 def _quoted(text: str, first: int, last: int, speech: list[Span], said: list[Span]) -> list[ScopeSpan]:
@@ -157,14 +165,21 @@ def _quoted(text: str, first: int, last: int, speech: list[Span], said: list[Spa
     found = []
     for quote in _QUOTED.finditer(text, first, last):
         open_at, close_at = quote.start(), quote.end()
-        cue = next((s for s in speech if s[1] <= open_at and not text[s[1]:open_at].strip(" :,：，道")
-                    and open_at - s[1] <= QUOTE_GAP), None)
+        cue = next((s for s in speech if s[1] <= open_at and _opens(text[s[1]:open_at])), None)
         if cue is None:
             cue = next((s for s in said if close_at <= s[0] and not text[close_at:s[0]].strip(" ,，的")
                         and s[0] - close_at <= QUOTE_GAP), None)
         if cue is not None:
             found.append(ScopeSpan("reported", cue, open_at + 1, close_at - 1))
     return found
+
+
+def _opens(between: str) -> bool:
+    """Whether what lies between a speech verb and a quote mark lets the verb open the quotation:
+    at most :data:`QUOTE_GAP` characters of colons, commas, spaces and 道, or one English
+    determiner (:data:`ARTICLES`)."""
+    rest = between.strip(" :,：，道")
+    return (not rest and len(between) <= QUOTE_GAP) or (rest in ARTICLES and len(between) <= QUOTE_GAP + len(rest))
 
 
 POTENTIAL_NOT = frozenset("不唔")
