@@ -39,6 +39,7 @@ bench/engine_parity.py).
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import re
 from bisect import bisect_right
@@ -945,7 +946,8 @@ def _all_groups(trigger: Trigger, ctx: _Context, sentence: _Sentence, per_item: 
             reachable = per_item[1:]
         if any(not others for others in reachable):
             continue
-        nearest = [sorted(others, key=lambda p: abs(p[1][0] - anchor[1][0])) for others in reachable]
+        nearest = [heapq.nsmallest(MAX_ALTERNATIVES, others, key=lambda p: abs(p[1][0] - anchor[1][0]))
+                   for others in reachable]  # linear in the partners, as the single nearest was
         yield itertools.takewhile(lambda g: _within_reach(trigger, ctx, sentence, g),
                                   ((anchor, *partners) for partners in itertools.product(*nearest)))
 
