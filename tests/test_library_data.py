@@ -4,7 +4,6 @@ the library was not written from."""
 
 from __future__ import annotations
 
-import difflib
 import json
 
 import pytest
@@ -12,6 +11,7 @@ import pytest
 from assist.library.loader import SHIPPED_LIBRARY, load_library
 from assist.library.out_of_scope import with_out_of_scope
 from tests.conftest import REPO, SHARED_EVAL
+from tests.overlap import near_pairs
 
 NEAR = 0.7
 HELDOUT = REPO / "eval" / "heldout"
@@ -33,16 +33,10 @@ def evaluation_texts() -> list[str]:
 
 
 def near_copies(examples: list[str], texts: list[str]) -> list[tuple[float, str, str]]:
-    """Pairs with ratio >= NEAR; the cheap upper bounds skip most pairs before ratio()."""
-    found = []
-    for example in examples:
-        matcher = difflib.SequenceMatcher(None, b=example, autojunk=False)
-        for text in texts:
-            matcher.set_seq1(text)
-            if (matcher.real_quick_ratio() >= NEAR and matcher.quick_ratio() >= NEAR
-                    and matcher.ratio() >= NEAR):
-                found.append((round(matcher.ratio(), 2), example, text))
-    return found
+    """Pairs with ``SequenceMatcher(None, text, example, autojunk=False).ratio() >= NEAR``
+    (tests/overlap.py: exact upper bounds of the ratio leave few pairs to measure)."""
+    found = near_pairs(texts, examples, NEAR, autojunk=False)
+    return [(round(ratio, 2), examples[j], texts[i]) for i, j, ratio in found]
 
 
 def test_near_copies_finds_a_reworded_line_and_passes_a_fresh_one() -> None:
@@ -50,7 +44,7 @@ def test_near_copies_finds_a_reworded_line_and_passes_a_fresh_one() -> None:
     assert not near_copies(["花呗的账单在哪里看"], ["我的卡被冻结了怎么办"])
 
 
-@pytest.mark.slow  # about 10 s of CPU: every example against every evaluation text
+@pytest.mark.slow  # 8-13 s on the busy shared VM (157 s before tests/overlap.py): every example, every text
 def test_no_example_is_a_near_copy_of_an_evaluation_text() -> None:
     texts = evaluation_texts()
     assert (HELDOUT / "utterances_v1.jsonl").is_file() and texts

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import difflib
 import json
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from assist.compliance.rule_files import load_rule_pack
 from assist.compliance.rules import RulePack
 from assist.library.loader import SHIPPED_LIBRARY, load_library
 from assist.lookup.pins import FRAUD, customer_pins, has_parts
+from tests.overlap import near_pairs
 
 KNOWN = {FRAUD, "skip_verification", "third_party_inquiry", "complaint_severe"}
 SHARED_EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
@@ -146,14 +146,7 @@ def test_the_role_examples_and_probes_are_not_copies_of_any_pin_data_set() -> No
     texts = NOT_SCAMS + SCAMS + [str(row["text"]) for row in
                                  probes() + probes(OUTSIDE) + probes(R7_PROBES) + probes(R8_PROBES)]
     texts += [text for _, scam, lookalike in R7_KINDS + R8_KINDS for text in (scam, lookalike)]
-    close = []
-    for other in dev_texts():
-        matcher = difflib.SequenceMatcher(None, "", other)  # indexes ``other`` once
-        for text in texts:
-            matcher.set_seq1(text)
-            # the quick ratios bound ratio from above: only close candidates are measured exactly
-            if matcher.real_quick_ratio() >= 0.7 and matcher.quick_ratio() >= 0.7 and matcher.ratio() >= 0.7:
-                close.append(text)
+    close = [texts[i] for i, _, _ in near_pairs(texts, dev_texts(), 0.7)]  # ratio(text, other) >= 0.7
     assert close == []
 
 

@@ -8,14 +8,13 @@ per concept, after its probe round (tests/pin_probes.jsonl, round 25) was measur
 
 from __future__ import annotations
 
-import difflib
-
 import pytest
 
 from assist.compliance.rule_files import load_rule_pack
 from assist.compliance.rules import RulePack
 from assist.library.loader import SHIPPED_LIBRARY
 from assist.lookup.pins import FRAUD, customer_pins
+from tests.overlap import near_pairs
 from tests.test_pins import KNOWN, dev_texts
 
 SCAMS = [
@@ -144,11 +143,6 @@ def test_a_past_contact_told_in_cantonese_cancels_like_the_mandarin_one(pack: Ru
 
 
 def test_the_examples_are_not_copies_of_any_pin_data_set() -> None:
-    close = []
-    for other in dev_texts():
-        matcher = difflib.SequenceMatcher(None, "", other)
-        for text in SCAMS + NOT_SCAMS:
-            matcher.set_seq1(text)
-            if matcher.real_quick_ratio() >= 0.7 and matcher.quick_ratio() >= 0.7 and matcher.ratio() >= 0.7:
-                close.append(text)
+    texts = SCAMS + NOT_SCAMS
+    close = [texts[i] for i, _, _ in near_pairs(texts, dev_texts(), 0.7)]  # ratio(text, other) >= 0.7
     assert close == []

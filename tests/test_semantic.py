@@ -4,7 +4,6 @@ per clause; exemplars written fresh; and the console review's drafts."""
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,6 +18,7 @@ from assist.compliance.rules import RulePack
 from assist.compliance.semantic import ApprovedTexts, SemanticSignal, build_signal, fit, training_set
 from assist.library.loader import SHIPPED_LIBRARY
 from assist.text.normalise import normalise
+from tests.overlap import near_pairs
 
 REPO = Path(__file__).resolve().parents[1]
 LABELLED_DRAFTS = [REPO.parent / "shared" / "eval" / "drafts_dev.jsonl"] + [
@@ -331,15 +331,8 @@ def test_no_exemplar_is_close_to_a_labelled_draft(pack: RulePack) -> None:
         pytest.skip("no labelled draft set beside the checkout")
     lines = [normalise(json.loads(line)["text"]) for p in present
              for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
-    close = []
-    for exemplar in pack.exemplars:
-        text = normalise(exemplar.text)
-        matcher = difflib.SequenceMatcher(None, "", text)  # b is the side it indexes once
-        for line in lines:
-            matcher.set_seq1(line)
-            if matcher.real_quick_ratio() >= 0.7 and matcher.quick_ratio() >= 0.7 and matcher.ratio() >= 0.7:
-                close.append((exemplar.text, line))
-                break
+    texts = [normalise(exemplar.text) for exemplar in pack.exemplars]
+    close = [(pack.exemplars[j].text, lines[i]) for i, j, _ in near_pairs(lines, texts, 0.7)]
     assert not close, close[:5]
 
 
