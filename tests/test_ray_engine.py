@@ -7,6 +7,7 @@ import os
 import socket
 import sys
 import time
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -110,8 +111,25 @@ def test_a_url_is_read_by_ray_data_while_the_actors_hold_every_cpu(local_ray: No
     data.write_text("".join(data.read_text(encoding="utf-8").splitlines(keepends=True)[:-1]), encoding="utf-8")
     assistant = Assistant.load(library=library_dir, encoder=HashEncoder(), threshold=0.3, log=lambda _: None)
     local = run_local(assistant, UtteranceReader(data, id_field="call"), gaps=False)
-    distributed = run_ray(assistant, data.as_uri(), id_field="call", actors=2, gaps=False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        distributed = run_ray(assistant, data.as_uri(), id_field="call", actors=2, gaps=False)
     assert distributed.report.summary() == local.report.summary()
+    assert not [w for w in caught if "ray_remote_args" in str(w.message)]  # removed in Ray 2.64
+
+
+def test_read_tasks_name_their_cpus_as_the_reader_takes_them() -> None:
+    from assist.batch.ray_engine import READ_CPUS, read_tasks
+
+    def recent(paths: str, *, num_cpus: float | None = None, ray_remote_args: dict[str, float] | None = None) -> None:
+        """A read function of Ray 2.60."""
+
+    def older(paths: str, *, ray_remote_args: dict[str, float] | None = None) -> None:
+        """A read function without the named resources."""
+
+    assert read_tasks(recent) == {"num_cpus": READ_CPUS} and READ_CPUS == 0
+    assert read_tasks(older) == {"ray_remote_args": {"num_cpus": READ_CPUS}}
+    assert read_tasks(ray.data.read_json) == read_tasks(ray.data.read_csv) == read_tasks(ray.data.read_parquet)
 
 
 def test_a_library_an_actor_cannot_load_is_the_libraries_error(local_ray: None, library_dir: Path,

@@ -24,6 +24,7 @@ one clear error when it cannot be reached, is :mod:`assist.batch.ray_cluster`'s.
 """
 from __future__ import annotations
 
+import inspect
 import os
 import pickle
 import threading
@@ -47,7 +48,7 @@ BLOCK_ROWS = 2048
 """Rows per block handed to an actor (suggest_many runs on the block in batches of 256)."""
 CHUNKS_PER_BLOCK = BLOCK_ROWS // BATCH
 """A local input goes to Ray as chunks of one lookup batch each; this many per block."""
-READ_TASKS: dict[str, Any] = {"num_cpus": 0}
+READ_CPUS = 0
 """A URL's read tasks ask for no CPU: the actors hold one CPU each, one per CPU of the cluster, so a
 read that waited for a CPU would never start (a local Ray on 2 CPUs hung). Reading is brief beside
 the lookups it feeds."""
@@ -226,20 +227,29 @@ def local_dataset(ray: Any, chunks: list[Chunk], actors: int) -> Any:
     return ray.data.from_items(groups, override_num_blocks=max(1, len(groups)))
 
 
+def read_tasks(reader: Callable[..., Any]) -> dict[str, Any]:
+    """The read tasks' resources (:data:`READ_CPUS`) in the form ``reader`` takes: its own
+    ``num_cpus`` parameter where it has one (recent Ray: ``ray_remote_args`` of the read functions
+    is deprecated, and goes in Ray 2.64), else ``ray_remote_args`` (older Ray)."""
+    if "num_cpus" in inspect.signature(reader).parameters:
+        return {"num_cpus": READ_CPUS}
+    return {"ray_remote_args": {"num_cpus": READ_CPUS}}
+
+
 def read_dataset(ray: Any, source: str, *, text_field: str, label_field: str | None, id_field: str | None,
                  fmt: str | None, encoding: str, on_error: str) -> tuple[Any, UtteranceReader | None]:
     """A URL's dataset of rows {text, label, line, id} (a local input is :func:`local_dataset`)."""
     kind = fmt or Path(source.split("?")[0]).suffix.lower().lstrip(".")
     if kind in ("jsonl", "json", "ndjson"):
-        dataset = ray.data.read_json(source, lines=True, ray_remote_args=READ_TASKS)
+        dataset = ray.data.read_json(source, lines=True, **read_tasks(ray.data.read_json))
     elif kind in ("csv", "tsv"):
         import pyarrow.csv as pacsv
 
         dataset = ray.data.read_csv(source, read_options=pacsv.ReadOptions(encoding=encoding),
                                     parse_options=pacsv.ParseOptions(delimiter="\t" if kind == "tsv" else ","),
-                                    ray_remote_args=READ_TASKS)
+                                    **read_tasks(ray.data.read_csv))
     elif kind == "parquet":
-        dataset = ray.data.read_parquet(source, ray_remote_args=READ_TASKS)
+        dataset = ray.data.read_parquet(source, **read_tasks(ray.data.read_parquet))
     else:
         raise InputError(f"{source}: give --format jsonl, csv, tsv or parquet for a URL")
     if text_field not in dataset.schema().names:
