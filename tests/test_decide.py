@@ -3,6 +3,7 @@ by utterance: one pass and two, pins, redirects, abstentions, per-language thres
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import numpy as np
@@ -40,20 +41,37 @@ class ReversedHashEncoder(HashEncoder):
         return super().encode([text[::-1] for text in texts])
 
 
-def assistants(root: Path, out_of_scope: bool) -> tuple[Assistant, Assistant]:
-    """(the full encoder alone, the two passes) over a small library."""
-    library = write_library(root / "lib", out_of_scope=out_of_scope)
-    folder = root / "index"
-    full = Assistant.load(library, encoder=ReversedHashEncoder("full"), index_dir=folder, log=lambda _: None)
-    quick = Assistant.load(library, encoder=HashEncoder("quick"), index_dir=quick_index_dir(folder),
-                           log=lambda _: None)
-    return full, full.with_quick_pass(quick.ranker)
+class Built:
+    """Each small library's two assistants, loaded (and their indexes built and calibrated) once
+    for the module: a test gets shallow copies, so the threshold, thresholds and margins it sets
+    are its own, and lookups only read the shared rankers."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.loaded: dict[bool, tuple[Assistant, Assistant]] = {}
+
+    def assistants(self, out_of_scope: bool) -> tuple[Assistant, Assistant]:
+        """(the full encoder alone, the two passes) over a small library."""
+        if out_of_scope not in self.loaded:
+            library = write_library(self.root / f"lib-{out_of_scope}", out_of_scope=out_of_scope)
+            folder = self.root / f"index-{out_of_scope}"
+            full = Assistant.load(library, encoder=ReversedHashEncoder("full"), index_dir=folder, log=lambda _: None)
+            quick = Assistant.load(library, encoder=HashEncoder("quick"), index_dir=quick_index_dir(folder),
+                                   log=lambda _: None)
+            self.loaded[out_of_scope] = full, full.with_quick_pass(quick.ranker)
+        full, both = self.loaded[out_of_scope]
+        return copy.copy(full), copy.copy(both)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    return Built(tmp_path_factory.mktemp("decide"))
 
 
 @pytest.mark.parametrize("out_of_scope", [False, True])
 @pytest.mark.parametrize("threshold", [0.0, 0.3, 0.5, 0.99])
-def test_batch_decisions_equal_the_rendered_suggestions(tmp_path: Path, out_of_scope: bool, threshold: float) -> None:
-    for assistant in assistants(tmp_path, out_of_scope):
+def test_batch_decisions_equal_the_rendered_suggestions(built: Built, out_of_scope: bool, threshold: float) -> None:
+    for assistant in built.assistants(out_of_scope):
         assistant.threshold = threshold
         assistant.thresholds = {"en": min(threshold + 0.1, 1.0)}
         assistant.margins = {"zh": 0.05}
@@ -63,9 +81,9 @@ def test_batch_decisions_equal_the_rendered_suggestions(tmp_path: Path, out_of_s
         assert decided.texts == UTTERANCES
 
 
-def test_the_cases_are_all_there(tmp_path: Path) -> None:
+def test_the_cases_are_all_there(built: Built) -> None:
     """The comparison above covers pins, abstentions, answers and both passes."""
-    _, both = assistants(tmp_path, out_of_scope=True)
+    _, both = built.assistants(out_of_scope=True)
     both.threshold = 0.6
     decisions = decide_batch(both, UTTERANCES).decisions
     assert any(d.pinned for d in decisions)
@@ -73,8 +91,8 @@ def test_the_cases_are_all_there(tmp_path: Path) -> None:
     assert any(d.quick for d in decisions) and any(not d.quick for d in decisions)
 
 
-def test_vectors_are_the_full_encoders_where_it_ran(tmp_path: Path) -> None:
-    full, both = assistants(tmp_path, out_of_scope=False)
+def test_vectors_are_the_full_encoders_where_it_ran(built: Built) -> None:
+    full, both = built.assistants(out_of_scope=False)
     both.threshold = 0.6
     decided = decide_batch(both, UTTERANCES)
     assert decided.vectors is not None
@@ -86,6 +104,6 @@ def test_vectors_are_the_full_encoders_where_it_ran(tmp_path: Path) -> None:
     assert alone.embedded.all()
 
 
-def test_an_empty_batch(tmp_path: Path) -> None:
-    _, both = assistants(tmp_path, out_of_scope=False)
+def test_an_empty_batch(built: Built) -> None:
+    _, both = built.assistants(out_of_scope=False)
     assert decide_batch(both, []).decisions == []
