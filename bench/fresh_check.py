@@ -53,14 +53,15 @@ def existing(skip: set[Path]) -> list[str]:
 
 
 def too_close(new: list[str], old: list[str]) -> int:
-    close = 0
+    """How many of ``new`` sit within :data:`LIMIT` of at least one of ``old``."""
+    close: set[int] = set()
     for other in old:
         matcher = difflib.SequenceMatcher(None, "", other)  # indexes ``other`` once
-        for text in new:
+        for i, text in enumerate(new):
             matcher.set_seq1(text)
             if matcher.real_quick_ratio() >= LIMIT and matcher.quick_ratio() >= LIMIT and matcher.ratio() >= LIMIT:
-                close += 1
-    return close
+                close.add(i)
+    return len(close)
 
 
 def main(argv: list[str]) -> int:
