@@ -323,8 +323,7 @@ def training_set(texts: Sequence[str], categories: Sequence[str], violating: Seq
     return TrainingSet(keys, targets, compliant, folds, ordered)
 
 
-def fit(data: TrainingSet, vectors: np.ndarray, budget: float = MEAN_FALSE_FLAG_BUDGET
-        ) -> tuple[Weights, list[CategoryFit]]:
+def fit(data: TrainingSet, vectors: np.ndarray) -> tuple[Weights, list[CategoryFit]]:
     """Ridge weights on all of ``data`` and per-category thresholds from its cross-validation."""
     gram_rows = gram_matrix(data.texts)
     dense = np.asarray(vectors, dtype=np.float64)
@@ -338,27 +337,27 @@ def fit(data: TrainingSet, vectors: np.ndarray, budget: float = MEAN_FALSE_FLAG_
         held_out[block] = data.targets[block] - np.linalg.solve(inverse[np.ix_(block, block)], dual[block])
     weights = Weights(data.categories, (dense.T @ dual).astype(np.float32),
                       np.asarray(gram_rows.T @ dual, dtype=np.float32), dual.sum(axis=0).astype(np.float32))
-    return weights, thresholds(held_out, data, budget)
+    return weights, thresholds(held_out, data)
 
 
-def thresholds(held_out: np.ndarray, data: TrainingSet,
-               budget: float = MEAN_FALSE_FLAG_BUDGET) -> list[CategoryFit]:
-    """Per category with >= 2 violating texts, a threshold on the cross-validated scores. The compliant texts all may
-    flag (``budget`` each; 0: none, as the fraud completion's) are allotted greedily: each step gives the category whose
-    next flags (within twice ``budget``) find the most violating texts per flag. One budget for all found less."""
+def thresholds(held_out: np.ndarray, data: TrainingSet) -> list[CategoryFit]:
+    """Per category with >= 2 violating texts, a threshold on the cross-validated scores. The
+    compliant texts all may flag (:data:`MEAN_FALSE_FLAG_BUDGET` each) are allotted greedily: each
+    step gives the category whose next flags (within its :data:`FALSE_FLAG_BUDGET`) find the most
+    violating texts per flag. One budget for all found less (docs/compliance.md)."""
     curves, columns = [], []
     for j, category in enumerate(data.categories):
         positive = np.sort(held_out[data.targets[:, j] > 0, j])
         negative = np.sort(held_out[data.compliant, j])[::-1]
         if positive.size < 2 or not negative.size:
             continue
-        cap = min(int(np.floor(2 * budget * negative.size)), negative.size - 1)
+        cap = min(int(np.floor(FALSE_FLAG_BUDGET * negative.size)), negative.size - 1)
         # Flagging needs score >= t: with k compliant texts allowed, t sits just above the (k+1)-th highest.
         cuts = np.round(negative[: cap + 1] + 1e-6, 6)
         curves.append((positive.size - np.searchsorted(positive, cuts)) / positive.size)
         columns.append((category, positive, negative, cuts))
     allowed = [0] * len(curves)
-    left = sum(int(np.floor(budget * c[2].size)) for c in columns)
+    left = sum(int(np.floor(MEAN_FALSE_FLAG_BUDGET * c[2].size)) for c in columns)
     while left > 0:
         best = (0.0, -1, 0)
         for i, curve in enumerate(curves):
@@ -389,9 +388,8 @@ class ApprovedTexts:
 
 
 def exemplar_key(texts: Sequence[str], categories: Sequence[str], violating: Sequence[bool],
-                 model_id: str, negated: Sequence[bool] = (), approved_key: str = "",
-                 budget: float = MEAN_FALSE_FLAG_BUDGET) -> str:
-    digest = hashlib.sha256(f"semantic {VERSION}\0{model_id}\0budget {budget!r}\0".encode())
+                 model_id: str, negated: Sequence[bool] = (), approved_key: str = "") -> str:
+    digest = hashlib.sha256(f"semantic {VERSION}\0{model_id}\0".encode())
     digest.update(Path(__file__).read_bytes())  # the fitting code itself: a change retrains
     for text, category, bad in zip(texts, categories, violating, strict=True):
         digest.update(f"{category}\0{int(bad)}\0{text}\0".encode())
@@ -437,17 +435,18 @@ def _checksum(arrays: dict[str, np.ndarray]) -> str:
 
 def build_signal(texts: Sequence[str], categories: Sequence[str], violating: Sequence[bool],
                  encoder: TextEncoder, cache: Path | None = None, negated: Sequence[bool] = (),
-                 approved: ApprovedTexts | None = None, budget: float = MEAN_FALSE_FLAG_BUDGET) -> SemanticSignal:
+                 approved: ApprovedTexts | None = None) -> SemanticSignal:
     """Train (or read from the cache) the signal for these exemplars and this encoder.
     ``negated`` says which exemplars hold a negation (see :func:`negation_ok`); without it a
-    clause holding one is never flagged. ``approved`` are read only on a cache miss; ``budget``: :func:`thresholds`."""
+    clause holding one is never flagged. ``approved`` are read only on a cache miss."""
     key = exemplar_key(texts, categories, violating, encoder.model_id, negated,
-                       approved.key if approved is not None else "", budget)
-    path = (cache if cache is not None else cache_folder() / "semantic") / f"{key[:32]}.npz"
+                       approved.key if approved is not None else "")
+    folder = cache if cache is not None else cache_folder() / "semantic"
+    path = folder / f"{key[:32]}.npz"
     ordered = tuple(sorted(set(categories)))
     arrays = _read_cache(path, key, len(texts), len(ordered))
     if arrays is None:
-        arrays = _train(texts, categories, violating, encoder, approved.read() if approved else (), budget)
+        arrays = _train(texts, categories, violating, encoder, approved.read() if approved is not None else ())
         allowed = negation_ok(categories, violating, negated)
         arrays["negation_ok"] = np.array([c in allowed for c in ordered])
         _write_cache(path, key, arrays)
@@ -459,9 +458,9 @@ def build_signal(texts: Sequence[str], categories: Sequence[str], violating: Seq
 
 
 def _train(texts: Sequence[str], categories: Sequence[str], violating: Sequence[bool],
-           encoder: TextEncoder, approved: Sequence[str], budget: float) -> dict[str, np.ndarray]:
+           encoder: TextEncoder, approved: Sequence[str] = ()) -> dict[str, np.ndarray]:
     data = training_set(texts, categories, violating, approved)
-    weights, fits = fit(data, encoder.encode(list(data.texts)), budget)
+    weights, fits = fit(data, encoder.encode(list(data.texts)))
     by_category = {f.category: f for f in fits}
     missing = CategoryFit("", np.inf, 0.0, 0.0)
     return {
@@ -479,9 +478,11 @@ def _read_cache(path: Path, key: str, rows: int, categories: int) -> dict[str, n
             if str(data["key"]) != key:
                 return None
             arrays = {name: data[name] for name in _ARRAYS}
-            if (arrays["vectors"].shape[0] != rows or arrays["thresholds"].shape != (categories,)
-                    or arrays["gram"].shape != (GRAM_BUCKETS, categories)
-                    or arrays["negation_ok"].shape != (categories,) or str(data["checksum"]) != _checksum(arrays)):
+            if arrays["vectors"].shape[0] != rows or arrays["thresholds"].shape != (categories,):
+                return None
+            if arrays["gram"].shape != (GRAM_BUCKETS, categories) or arrays["negation_ok"].shape != (categories,):
+                return None
+            if str(data["checksum"]) != _checksum(arrays):
                 return None
             return arrays
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):

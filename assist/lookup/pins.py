@@ -20,12 +20,6 @@ to ignore the banner). The parts are customer rules without a pin of their own
 * third party (English): the rule and a request about the account
   (``third_party.request.en``) in the same utterance.
 
-A partial scam pattern (a stranger, an instruction, a scheme, a payment under way or a fraud
-rule, without the rest, see :func:`partial_pattern`) pins ``fraud_in_progress`` as rule
-:data:`SEMANTIC` only when the classifier of :mod:`assist.lookup.fraud_semantic` reads the
-utterance as a scam in progress; the pin names the parts' words, the score and the nearest
-exemplar.
-
 Every pin carries the rule that fired and the words of every part.
 """
 
@@ -36,9 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from assist.compliance.rules import Rule, RulePack
-from assist.compliance.semantic import SemanticFlag
 from assist.library.loader import SHIPPED_LIBRARY
-from assist.lookup import fraud_semantic
 from assist.lookup.rank import NO_HIT, ScenarioScore
 from assist.lookup.variants import Variants
 from assist.types import Violation
@@ -76,13 +68,6 @@ NOT_FOR_PLATFORMS = ("scam.asks.credential.", "scam.asks.remote.")
 PRONOUN = "scam.pronoun"
 """A party that is only a pronoun (他, 她们, 佢哋, 那边, "she"; rule ``scam.pronoun`` in the pack,
 from the term ``known_pronoun``) refers to the known counterpart when the customer named one."""
-SEMANTIC = "fraud.semantic"
-"""The rule id of a fraud pin made by semantic completion of a partial pattern."""
-PARTIAL = (PARTY, ASKS, PLATFORM, DOING)
-"""The parts one of which makes a partial pattern (with a fraud rule): the roles a scam's
-wording most often leaves half-found."""
-CANCELLERS = (DISENGAGED, INCOMING)
-"""A customer who ignored the caller, tells of a past scam, or is being paid: no completion."""
 REQUIRES: dict[str, str] = {"signal.third_party.en": "third_party.request.en"}
 """A pinning rule (by id) that pins only together with a part (by id prefix)."""
 
@@ -99,8 +84,6 @@ class Pin:
     category: str = ""
     words: tuple[tuple[str, str], ...] = ()
     """(rule id, the customer's words) of every rule and part that made this pin."""
-    semantic: SemanticFlag | None = None
-    """For a :data:`SEMANTIC` pin: the classifier's score, its threshold and the nearest exemplar."""
 
     @property
     def is_escalation(self) -> bool:
@@ -112,12 +95,7 @@ class Pin:
         """The rule and the words that fired it, for ``why`` and the console."""
         said = " + ".join(f"「{text}」 ({rule_id})" for rule_id, text in self.words) or (
             f"「{self.evidence.matched_text}」")
-        why = f"pinned by rule {self.rule_id}: the customer said {said}"
-        if self.semantic is None:
-            return why
-        flag = self.semantic
-        return (f"{why}, and the whole reads as a scam in progress (score {flag.score:.2f} >= "
-                f"{flag.threshold:.2f}; nearest exemplar 「{flag.exemplar}」, similarity {flag.similarity:.2f})")
+        return f"pinned by rule {self.rule_id}: the customer said {said}"
 
 
 def _shipped(rule: Rule) -> bool:
@@ -295,43 +273,13 @@ def has_parts(pack: RulePack) -> bool:
 _HAS_PARTS: dict[int, tuple[weakref.ref[RulePack], bool]] = {}
 
 
-def partial_pattern(hits: Sequence[Hit]) -> list[Hit] | None:
-    """The parts of a partial scam pattern (:data:`PARTIAL` roles and fraud rules, then the
-    markers), or None: none present, or a canceller (:data:`CANCELLERS`) present. Parts inside
-    the bank's own staff or another platform's own business (「你们客服」) do not count. Asked
-    only when :func:`fraud_pattern` found no whole pattern."""
-    if any(rule.id.startswith(CANCELLERS) for rule, _ in hits):
-        return None
-    ignored = _role(hits, OURS) + _role(hits, ELSEWHERE)
-    parts = [h for h in hits if (h[0].id.startswith(PARTIAL) or h[0].pin == FRAUD) and _apart(h, ignored)]
-    if not parts:
-        return None
-    return parts + [h for h in _role(hits, MARKER) if _apart(h, parts)]
-
-
-def _completed(pack: RulePack, hits: Sequence[Hit], utterance: str) -> Pin | None:
-    """A :data:`SEMANTIC` fraud pin when ``hits`` hold a partial pattern and the classifier
-    reads ``utterance`` as a scam in progress."""
-    parts = partial_pattern(hits)
-    if parts is None:
-        return None
-    flag = fraud_semantic.reads_as_scam(utterance)
-    if flag is None:
-        return None
-    pin = _fraud_pin(pack, parts)
-    return replace(pin, rule_id=SEMANTIC, semantic=flag)
-
-
 def customer_pins(pack: RulePack, utterance: str, known_scenarios: set[str]) -> list[Pin]:
     """Pins triggered by the utterance, highest priority first, one per scenario."""
     hits = pack.hits(utterance, audience="customer")
     pins: list[Pin] = []
-    with_parts = has_parts(pack)
-    fraud = fraud_pattern(hits, with_parts) if FRAUD in known_scenarios else None
+    fraud = fraud_pattern(hits, has_parts(pack)) if FRAUD in known_scenarios else None
     if fraud is not None:
         pins.append(_fraud_pin(pack, fraud))
-    elif FRAUD in known_scenarios and with_parts and (completed := _completed(pack, hits, utterance)):
-        pins.append(completed)
     seen = {FRAUD}
     for rule, violation in sorted(
         (h for h in hits if h[0].pin is not None), key=lambda h: (-h[0].priority, h[1].span, h[0].id)
