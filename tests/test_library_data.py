@@ -15,10 +15,11 @@ from tests.overlap import near_pairs
 
 NEAR = 0.7
 HELDOUT = REPO / "eval" / "heldout"
-# utterances_v7 was measured once and is dev data now; next/ stays frozen and is deliberately not read here.
+# utterances_v8 was measured once and is dev data now; next/ stays frozen and is deliberately not read here.
 EVALUATION = (SHARED_EVAL / "utterances_dev.jsonl", HELDOUT / "utterances_v1.jsonl",
               HELDOUT / "utterances_v2.jsonl", HELDOUT / "utterances_v3.jsonl", HELDOUT / "utterances_v4.jsonl",
               HELDOUT / "utterances_v5.jsonl", HELDOUT / "utterances_v6.jsonl", HELDOUT / "utterances_v7.jsonl",
+              HELDOUT / "utterances_v8.jsonl",
               HELDOUT / "pins_v2.jsonl",
               HELDOUT / "pins_v3.jsonl")
 

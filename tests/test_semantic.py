@@ -22,7 +22,7 @@ from tests.overlap import near_pairs
 
 REPO = Path(__file__).resolve().parents[1]
 LABELLED_DRAFTS = [REPO.parent / "shared" / "eval" / "drafts_dev.jsonl"] + [
-    REPO / "eval" / "heldout" / f"drafts_v{i}.jsonl" for i in range(1, 12)  # measured sets, now dev data
+    REPO / "eval" / "heldout" / f"drafts_v{i}.jsonl" for i in range(1, 13)  # measured sets, now dev data
 ]
 CONSOLE_MISSES = [
     ("验证码发您手机了，念一下", "credential_request"),
