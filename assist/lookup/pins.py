@@ -21,16 +21,23 @@ to ignore the banner). The parts are customer rules without a pin of their own
   (``third_party.request.en``) in the same utterance.
 
 Every pin carries the rule that fired and the words of every part.
+
+Where the rules see only part of a pattern (a stranger, an instruction or a payment under way,
+nothing cancelling it), the scam signal (:mod:`assist.lookup.scam_signal`, a classifier trained on
+the measured utterance sets) may complete it: the pin then names :data:`COMPLETION` and the parts.
 """
 
 from __future__ import annotations
 
+import functools
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from assist.compliance.rule_files import load_rule_pack, rules_hash
 from assist.compliance.rules import Rule, RulePack
 from assist.library.loader import SHIPPED_LIBRARY
+from assist.lookup import scam_signal
 from assist.lookup.rank import NO_HIT, ScenarioScore
 from assist.lookup.variants import Variants
 from assist.types import Violation
@@ -68,6 +75,8 @@ NOT_FOR_PLATFORMS = ("scam.asks.credential.", "scam.asks.remote.")
 PRONOUN = "scam.pronoun"
 """A party that is only a pronoun (他, 她们, 佢哋, 那边, "she"; rule ``scam.pronoun`` in the pack,
 from the term ``known_pronoun``) refers to the known counterpart when the customer named one."""
+COMPLETION = "scam.signal"
+"""Rule id of a fraud pin the scam signal completed (:func:`partial_pattern`)."""
 REQUIRES: dict[str, str] = {"signal.third_party.en": "third_party.request.en"}
 """A pinning rule (by id) that pins only together with a part (by id prefix)."""
 
@@ -273,13 +282,52 @@ def has_parts(pack: RulePack) -> bool:
 _HAS_PARTS: dict[int, tuple[weakref.ref[RulePack], bool]] = {}
 
 
-def customer_pins(pack: RulePack, utterance: str, known_scenarios: set[str]) -> list[Pin]:
-    """Pins triggered by the utterance, highest priority first, one per scenario."""
+def partial_pattern(hits: Sequence[Hit]) -> bool:
+    """Whether the rules see part of a scam pattern (a stranger, an instruction or a payment under
+    way) and nothing cancelling it: the utterances the scam signal may complete."""
+    ids = [rule.id for rule, _ in hits]
+    return any(i.startswith(NEEDED) for i in ids) and not any(i.startswith(DISENGAGED) for i in ids)
+
+
+@functools.cache
+def shipped_signal() -> scam_signal.ScamSignal | None:
+    """The scam signal trained on the measured sets found beside the shipped library (None
+    without them), with the shipped pack's :func:`partial_pattern` as its gate; kept per process."""
+    from assist.encoders.base import STATIC_MODEL
+    from assist.encoders.registry import get_encoder
+
+    sets = scam_signal.measured_sets(SHIPPED_LIBRARY)
+    if not sets:
+        return None
+    packs: list[RulePack] = []
+
+    def gate(text: str) -> bool:  # read only on a cache miss: the pack is loaded then
+        if not packs:
+            packs.append(load_rule_pack(SHIPPED_LIBRARY))
+        return partial_pattern(packs[0].hits(text, audience="customer"))
+    return scam_signal.build(sets, get_encoder(STATIC_MODEL), gate, rules_hash(SHIPPED_LIBRARY))
+
+
+def _completed(pack: RulePack, hits: Sequence[Hit], utterance: str) -> list[Hit] | None:
+    """The parts the rules saw, when the scam signal completes their pattern (else None)."""
+    if not has_parts(pack) or not partial_pattern(hits):
+        return None
+    signal = shipped_signal()
+    if signal is None or not signal.completes(utterance):
+        return None
+    return [h for h in hits if h[0].id.startswith(NEEDED)]
+
+
+def customer_pins(pack: RulePack, utterance: str, known_scenarios: set[str], complete: bool = True) -> list[Pin]:
+    """Pins triggered by the utterance, highest priority first, one per scenario. With
+    ``complete``, the scam signal may complete a pattern the rules see part of (:func:`_completed`)."""
     hits = pack.hits(utterance, audience="customer")
     pins: list[Pin] = []
     fraud = fraud_pattern(hits, has_parts(pack)) if FRAUD in known_scenarios else None
     if fraud is not None:
         pins.append(_fraud_pin(pack, fraud))
+    elif complete and FRAUD in known_scenarios and (parts := _completed(pack, hits, utterance)):
+        pins.append(_fraud_pin(pack, parts, COMPLETION))
     seen = {FRAUD}
     for rule, violation in sorted(
         (h for h in hits if h[0].pin is not None), key=lambda h: (-h[0].priority, h[1].span, h[0].id)
@@ -298,15 +346,15 @@ def customer_pins(pack: RulePack, utterance: str, known_scenarios: set[str]) -> 
     return pins
 
 
-def _fraud_pin(pack: RulePack, hits: list[Hit]) -> Pin:
-    """The fraud pin named after its fraud rule where one fired, else after the instruction;
-    priority and alert from the pack's fraud rules."""
+def _fraud_pin(pack: RulePack, hits: list[Hit], rule_id: str = "") -> Pin:
+    """The fraud pin named after its fraud rule where one fired, else after the instruction
+    (or ``rule_id``: :data:`COMPLETION`); priority and alert from the pack's fraud rules."""
     rule, violation = hits[0]
     fraud_rules = sorted((r for r in pack.rules if r.pin == FRAUD), key=lambda r: -r.priority)
     lead = rule if rule.pin == FRAUD else (fraud_rules[0] if fraud_rules else rule)
     priority = lead.priority if lead.pin == FRAUD else 100
     alert = lead.alert or lead.explanation
-    return Pin(FRAUD, rule.id, priority, alert, violation, "fraud_signal", _words(hits))
+    return Pin(FRAUD, rule_id or rule.id, priority, alert, violation, "fraud_signal", _words(hits))
 
 
 def apply_pins(

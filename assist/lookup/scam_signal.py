@@ -1,0 +1,190 @@
+"""The scam signal: a classifier that completes a scam pattern the rules see only part of.
+
+The fraud pin needs a pattern of roles (:func:`assist.lookup.pins.fraud_pattern`). On utterance
+sets by blind outside writers every scam it missed still had a part of it (a stranger, an
+instruction or a payment under way) without the rest in words the rules know. This signal
+scores such an utterance with a ridge classifier trained on the measured utterance sets' scams
+and non-scams (lookalikes, past scams, call checks, fees, in-scope questions): the pieces of the
+compliance signal (:mod:`assist.compliance.semantic`: the static quick-pass encoder's vector
+beside hashed word/character 1-3-grams, one dual ridge system), one column, scam or not.
+
+**Threshold.** Leave-one-set-out on the training sets (held-out predictions exactly from the one
+inverse): just above the highest held-out score of any non-scam the rules see part of a pattern
+in (:func:`threshold`), so no training set's non-scam would have been completed by a signal
+trained without it. A completion is only asked for such an utterance (``gate``), never for one
+the rules pinned or cancelled (a hung-up caller, a past scam).
+
+**Why a completion and not a veto.** Leave-one-set-out, a veto of rule pins removed one false
+pin of seven over utterances_v7 and v8 (figures: docs/safe-answers.md), a completion three and
+three missed scams with no false pin, on BANKING77 none.
+
+**Training data** are the measured sets (:func:`measured_sets`): read from the library's
+``examples/`` folder or the checkout's ``eval/heldout/``, never its ``next/`` folder (frozen) nor
+``pins_h3`` (frozen), plus the checkout's pin probes. Without them (an installed package) there
+is no signal and the pins are the rules' alone. Training takes ~30 s once; the result is kept
+in the user cache folder under a key that hashes the training texts, the shipped rule files
+(they decide the gate), the encoder's id and this module's and the grams' source, with a
+checksum of the arrays checked on every read; a file that fails it is rebuilt, never used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import zipfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assist.atomic_write import write_atomic
+from assist.compliance import semantic
+from assist.compliance.semantic import RIDGE, TextEncoder, cache_folder, gram_matrix, grams
+from assist.text.normalise import normalise
+
+VERSION = 1
+MARGIN = 1e-6
+"""Above the highest held-out non-scam score: the threshold is that score, not a tuned number."""
+FROZEN = ("pins_h3.jsonl",)
+"""Measured sets still held out: never trained on."""
+_ARRAYS = ("vector", "gram", "bias", "threshold")
+
+
+@dataclass(frozen=True)
+class LabelledSet:
+    """One measured set: its file name, texts and which are scams in progress."""
+
+    name: str
+    texts: tuple[str, ...]
+    scams: tuple[bool, ...]
+
+
+def measured_sets(library: Path, checkout: Path | None = None) -> list[LabelledSet]:
+    """The measured utterance and pin sets, wherever they are kept: the lines with a ``scam``
+    field of ``library/examples/*.jsonl`` first, else the checkout's ``eval/heldout/`` utterance
+    and pin sets (not its subfolders: ``next/`` is frozen), plus the checkout's
+    ``tests/pin_probes*.jsonl``. A file name found in both places is read once."""
+    root = checkout if checkout is not None else library.parent
+    found: dict[str, Path] = {}
+    for folder, patterns in ((library / "examples", ("*.jsonl",)),
+                             (root / "eval" / "heldout", ("utterances_v*.jsonl", "pins_v*.jsonl"))):
+        for path in (p for pattern in patterns for p in sorted(folder.glob(pattern))) if folder.is_dir() else []:
+            found.setdefault(path.name, path)
+    for path in sorted((root / "tests").glob("pin_probes*.jsonl")) if (root / "tests").is_dir() else []:
+        found.setdefault(path.name, path)
+    sets = [_read_set(found[name]) for name in sorted(found) if name not in FROZEN]
+    return [s for s in sets if s.texts]
+
+
+def _read_set(path: Path) -> LabelledSet:
+    """A set's lines that say whether they are a scam (a library example file may hold others)."""
+    rows = [r for r in (json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip())
+            if "scam" in r]
+    return LabelledSet(path.name, tuple(str(r["text"]) for r in rows), tuple(bool(r["scam"]) for r in rows))
+
+
+class ScamSignal:
+    """The trained classifier and its threshold: :meth:`completes` says whether a text scores at it."""
+
+    def __init__(self, arrays: dict[str, np.ndarray], encoder: TextEncoder) -> None:
+        self.vector = np.asarray(arrays["vector"], dtype=np.float32)
+        self.gram = np.asarray(arrays["gram"], dtype=np.float32)
+        self.bias = float(arrays["bias"])
+        self.threshold = float(arrays["threshold"])
+        self.encoder = encoder
+
+    def score(self, text: str) -> float:
+        norm = normalise(text)
+        vector = np.asarray(self.encoder.encode([norm]), dtype=np.float32)[0]
+        found = grams(norm)
+        total = float(vector @ self.vector) + self.bias
+        return total + (float(self.gram[found].sum()) / float(np.sqrt(found.size)) if found.size else 0.0)
+
+    def completes(self, text: str) -> bool:
+        return self.score(text) >= self.threshold
+
+
+def fit(sets: Sequence[LabelledSet], encoder: TextEncoder, gate: Callable[[str], bool]) -> dict[str, np.ndarray]:
+    """Ridge weights on every set and the threshold from leave-one-set-out (see :func:`threshold`)."""
+    texts = [normalise(t) for s in sets for t in s.texts]
+    targets = np.array([1.0 if scam else -1.0 for s in sets for scam in s.scams])
+    folds = np.concatenate([np.full(len(s.texts), k) for k, s in enumerate(sets)])
+    gram_rows = gram_matrix(texts)
+    dense = np.asarray(encoder.encode(texts), dtype=np.float64)
+    kernel = (gram_rows @ gram_rows.T).toarray() + dense @ dense.T + 1.0  # + 1: the bias feature
+    inverse = np.linalg.inv(kernel + RIDGE * np.eye(len(kernel)))
+    dual = inverse @ targets
+    held_out = np.empty_like(targets)
+    for fold in np.unique(folds):
+        block = np.flatnonzero(folds == fold)
+        held_out[block] = targets[block] - np.linalg.solve(inverse[np.ix_(block, block)], dual[block])
+    gated = np.array([gate(t) for s in sets for t in s.texts], dtype=bool)
+    return {"vector": (dense.T @ dual).astype(np.float32), "gram": np.asarray(gram_rows.T @ dual, dtype=np.float32),
+            "bias": np.array(dual.sum()), "threshold": np.array(threshold(held_out, targets < 0, gated))}
+
+
+def threshold(held_out: np.ndarray, negative: np.ndarray, gated: np.ndarray) -> float:
+    """Just above the highest held-out score of a gated non-scam (infinite when there is none:
+    then nothing is known about the signal's false pins, and it completes nothing)."""
+    scores = held_out[negative & gated]
+    return float(scores.max() + MARGIN) if scores.size else float("inf")
+
+
+def training_key(sets: Sequence[LabelledSet], model_id: str, rules_key: str) -> str:
+    digest = hashlib.sha256(f"scam signal {VERSION}\0{model_id}\0{rules_key}\0".encode())
+    digest.update(Path(__file__).read_bytes())  # the fitting code itself: a change retrains
+    digest.update(Path(semantic.__file__).read_bytes())  # the grams and the ridge penalty
+    for labelled in sets:
+        digest.update(f"{labelled.name}\0".encode())
+        for text, scam in zip(labelled.texts, labelled.scams, strict=True):
+            digest.update(f"{int(scam)}\0{text}\0".encode())
+    return digest.hexdigest()
+
+
+def build(sets: Sequence[LabelledSet], encoder: TextEncoder, gate: Callable[[str], bool], rules_key: str,
+          cache: Path | None = None) -> ScamSignal | None:
+    """The signal trained on ``sets`` (or read from the cache); None without any set."""
+    if not sets:
+        return None
+    key = training_key(sets, encoder.model_id, rules_key)
+    path = (cache if cache is not None else cache_folder() / "scam_signal") / f"{key[:32]}.npz"
+    arrays = _read_cache(path, key)
+    if arrays is None:
+        arrays = fit(sets, encoder, gate)
+        _write_cache(path, key, arrays)
+    return ScamSignal(arrays, encoder)
+
+
+def _checksum(arrays: dict[str, np.ndarray]) -> str:
+    digest = hashlib.sha256()
+    for name in _ARRAYS:
+        digest.update(name.encode())
+        digest.update(np.ascontiguousarray(arrays[name]).tobytes())
+    return digest.hexdigest()
+
+
+def _read_cache(path: Path, key: str) -> dict[str, np.ndarray] | None:
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            if str(data["key"]) != key:
+                return None
+            arrays = {name: data[name] for name in _ARRAYS}
+            if arrays["gram"].shape != (semantic.GRAM_BUCKETS,) or str(data["checksum"]) != _checksum(arrays):
+                return None
+            return arrays
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        return None
+
+
+def _write_cache(path: Path, key: str, arrays: dict[str, np.ndarray]) -> None:
+    buffer = io.BytesIO()
+    fields: dict[str, Any] = {"key": np.array(key), "checksum": np.array(_checksum(arrays)), **arrays}
+    np.savez(buffer, **fields)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, buffer.getvalue())
+    except OSError:
+        pass  # an unwritable cache: the signal is trained again next time, never skipped

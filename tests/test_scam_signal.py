@@ -1,0 +1,125 @@
+"""The scam signal (assist.lookup.scam_signal) and its completion of partial fraud patterns (pins)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import zlib
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assist.compliance.rule_files import load_rule_pack
+from assist.compliance.rules import RulePack
+from assist.library.loader import SHIPPED_LIBRARY
+from assist.lookup import pins
+from assist.lookup.scam_signal import LabelledSet, build, measured_sets, threshold
+
+KNOWN = {pins.FRAUD}
+PROBES = Path(__file__).with_name("scam_signal_probes.jsonl")
+"""Frozen before the signal was wired in (d8e11b8): rules alone pinned 19 of its 20 scams and none
+of its 20 lookalikes."""
+
+
+class HashEncoder:
+    """A tiny deterministic encoder: each word adds a fixed random direction (by its CRC-32)."""
+
+    model_id = "hash-test"
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(texts), 16))
+        for i, text in enumerate(texts):
+            for word in text.split():
+                out[i] += np.random.default_rng(zlib.crc32(word.encode())).standard_normal(16)
+        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+
+
+def write(path: Path, rows: list[tuple[str, bool]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps({"text": t, "scam": s}) + "\n" for t, s in rows), "utf-8")
+
+
+def test_measured_sets_prefer_the_librarys_examples_and_skip_frozen_sets(tmp_path: Path) -> None:
+    library, heldout = tmp_path / "lib", tmp_path / "eval" / "heldout"
+    write(library / "examples" / "utterances_v1.jsonl", [("moved", True)])
+    (library / "examples" / "faq.jsonl").write_text('{"text": "no scam field", "scenario": "x"}\n', "utf-8")
+    write(heldout / "utterances_v1.jsonl", [("old copy", True)])
+    write(heldout / "utterances_v2.jsonl", [("a", False)])
+    write(heldout / "pins_h3.jsonl", [("frozen", True)])
+    write(heldout / "next" / "utterances_v9.jsonl", [("frozen too", True)])
+    write(tmp_path / "tests" / "pin_probes_r1.jsonl", [("probe", True)])
+    write(tmp_path / "tests" / "scam_signal_probes.jsonl", [("mine, measured only", True)])
+    found = measured_sets(library, tmp_path)
+    assert [(s.name, s.texts) for s in found] == [
+        ("pin_probes_r1.jsonl", ("probe",)), ("utterances_v1.jsonl", ("moved",)), ("utterances_v2.jsonl", ("a",))]
+    assert measured_sets(tmp_path / "none", tmp_path / "none") == []
+
+
+def test_the_threshold_sits_just_above_every_gated_non_scam() -> None:
+    held = np.array([0.9, 0.5, 0.7, 0.2])
+    negative = np.array([False, True, True, True])
+    assert threshold(held, negative, np.array([True, True, False, True])) == pytest.approx(0.5 + 1e-6)
+    assert threshold(held, negative, np.array([True, False, False, False])) == float("inf")
+
+
+def toy_sets() -> list[LabelledSet]:
+    scams = ["caller says move money to safe account now", "stranger asks code now please", "agent asks transfer now"]
+    others = ["what is the fee for a transfer", "I hung up on a caller", "how do I change my card pin",
+              "rent to landlord"]
+    return [LabelledSet(f"s{k}", tuple([scams[k % 3], *others[k % 2:k % 2 + 2]]), (True, False, False))
+            for k in range(4)]
+
+
+def test_training_is_deterministic_and_cached_with_a_checksum(tmp_path: Path) -> None:
+    first = build(toy_sets(), HashEncoder(), lambda text: True, "rules", tmp_path)
+    assert first is not None
+    files = list(tmp_path.glob("*.npz"))
+    assert len(files) == 1
+    again = build(toy_sets(), HashEncoder(), lambda text: True, "rules", tmp_path)
+    assert again is not None and np.array_equal(first.gram, again.gram) and first.threshold == again.threshold
+    files[0].write_bytes(files[0].read_bytes()[:100])  # a damaged cache file is rebuilt, never used
+    rebuilt = build(toy_sets(), HashEncoder(), lambda text: True, "rules", tmp_path)
+    assert rebuilt is not None and np.array_equal(first.vector, rebuilt.vector)
+    assert build([], HashEncoder(), lambda text: True, "rules", tmp_path) is None
+
+
+@pytest.fixture(scope="module")
+def pack() -> RulePack:
+    return load_rule_pack(SHIPPED_LIBRARY)
+
+
+class Always:
+    threshold = 0.0
+
+    def completes(self, text: str) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(("text", "completed"), [
+    ("A stranger on the phone asked me something odd", True),  # a party, no instruction the rules know
+    ("A stranger on the phone asked me something odd, I hung up", False),  # disengaged: cancelled
+    ("What is the fee to receive money?", False),  # no part of a pattern
+])
+def test_the_signal_completes_only_a_partial_pattern_nothing_cancels(
+        pack: RulePack, monkeypatch: pytest.MonkeyPatch, text: str, completed: bool) -> None:
+    monkeypatch.setattr(pins, "shipped_signal", lambda: Always())
+    found = [p for p in pins.customer_pins(pack, text, KNOWN) if p.scenario == pins.FRAUD]
+    assert bool(found) == completed
+    assert all(p.rule_id == pins.COMPLETION and p.words for p in found)
+    assert pins.customer_pins(pack, text, KNOWN, complete=False) == []
+
+
+def test_frozen_probes_no_lookalike_is_completed_and_scams_still_pin(pack: RulePack) -> None:
+    rows = [json.loads(line) for line in PROBES.read_text("utf-8").splitlines()]
+    pinned = [pins.FRAUD in [p.scenario for p in pins.customer_pins(pack, r["text"], KNOWN)] for r in rows]
+    assert sum(p for p, r in zip(pinned, rows, strict=True) if r["scam"]) >= 19
+    assert not any(p for p, r in zip(pinned, rows, strict=True) if not r["scam"])
+
+
+def test_the_shipped_signal_needs_no_torch() -> None:
+    code = ("import sys; from assist.lookup.pins import shipped_signal; s = shipped_signal(); "
+            "assert s is None or s.threshold > 0; assert 'torch' not in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[1])
