@@ -10,7 +10,7 @@ import pytest
 
 from assist.compliance.rule_files import load_rule_pack
 from assist.compliance.rules import RulePack
-from assist.library.loader import SHIPPED_LIBRARY, load_library
+from assist.library.loader import SHIPPED_LIBRARY, labelled_lines, load_library
 from assist.lookup.pins import FRAUD, customer_pins, has_parts
 from tests.overlap import near_pairs
 
@@ -270,9 +270,13 @@ def test_outside_probes_third_party_pins_only_on_someone_elses_account(pack: Rul
 
 def test_the_shipped_librarys_own_examples_pin_fraud_exactly_on_the_fraud_scenario(pack: RulePack) -> None:
     """The library's customer phrasings are lookalikes too: 「有人打电话说是银行的，问我卡号，我没告诉他」
-    is a phishing check, not a scam in progress. A new example that breaks this names a role gap."""
+    is a phishing check, not a scam in progress. A new example that breaks this names a role gap.
+    The measured sets joined from ``examples/*.jsonl`` are not written for the rules; their pins are
+    measured (docs/quality.md), so they are left out here."""
     library = load_library(SHIPPED_LIBRARY)
-    examples = [(script.scenario, text) for script in library.scripts for text in script.examples or ()]
+    measured = {line.text for line in labelled_lines(SHIPPED_LIBRARY, library.scenarios)}
+    examples = [(script.scenario, text) for script in library.scripts for text in script.examples or ()
+                if text not in measured]
     assert len(examples) > 2000
     missed = [t for scenario, t in examples if scenario == FRAUD and FRAUD not in scenarios(pack, t)]
     false = [(scenario, t) for scenario, t in examples if scenario != FRAUD and FRAUD in scenarios(pack, t)]

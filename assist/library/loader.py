@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 
 from assist.errors import LibraryError
+from assist.library.examples import OUT_OF_SCOPE, LabelledLine, join_examples, parse_lines, unique
 from assist.limits import MAX_EXAMPLES, MAX_LIBRARY_FILE_BYTES, MAX_TEXT_FIELD_CHARS
 from assist.types import Script
 
@@ -573,10 +574,16 @@ def script_files(root: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
 
 
+def example_files(root: Path) -> list[Path]:
+    """The labelled utterances joining the scripts' examples (:mod:`assist.library.examples`)."""
+    folder = root / "examples"
+    return sorted(p for p in folder.rglob("*.jsonl") if p.is_file()) if folder.is_dir() else []
+
+
 def library_files(root: Path) -> list[Path]:
-    """What an index is built from: the script files and ``scenarios.yaml``."""
+    """What an index is built from: the script files, ``scenarios.yaml`` and ``examples/*.jsonl``."""
     extra = [root / "scenarios.yaml"] if (root / "scenarios.yaml").is_file() else []
-    return [*script_files(root), *extra]
+    return [*script_files(root), *extra, *example_files(root)]
 
 
 def library_hash(root: Path) -> str:
@@ -620,7 +627,7 @@ def load_library(root: Path | str | None = None) -> Library:
         scripts: list[Script] = []
         first_seen: dict[str, str] = {}
         for path in inputs:
-            if path == root / "scenarios.yaml":
+            if path == root / "scenarios.yaml" or path.suffix == ".jsonl":
                 continue
             for script in read_script_file(path, root, scenarios):
                 if script.id in first_seen:
@@ -630,6 +637,7 @@ def load_library(root: Path | str | None = None) -> Library:
                     )
                 first_seen[script.id] = script.source
                 scripts.append(script)
+        scripts = _with_labelled_examples(root, scripts, scenarios)
         content_hash = hash_files(inputs, root)
     if not any(s.status in SUGGESTABLE for s in scripts):
         raise LibraryError("the library has no scripts to suggest", file=str(root / "scripts"),
@@ -645,6 +653,28 @@ def load_library(root: Path | str | None = None) -> Library:
         scenarios=found,
         content_hash=content_hash,
     )
+
+
+def labelled_lines(root: Path, scenarios: Iterable[str], only: str | None = None) -> list[LabelledLine]:
+    """The labelled utterances of ``root/examples/*.jsonl`` (:mod:`assist.library.examples`),
+    those of scenario ``only`` when given, validated against ``scenarios`` and ``out_of_scope``."""
+    known = {*scenarios, OUT_OF_SCOPE}
+    lines: list[LabelledLine] = []
+    for path in example_files(root):
+        label = display_path(path, root)
+        try:
+            text = _read_limited(_inside(path, root), label).decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise LibraryError("is not UTF-8", file=label, fix="save the file as UTF-8") from None
+        lines += parse_lines(text, label, known, only)
+    return unique(lines)
+
+
+def _with_labelled_examples(root: Path, scripts: list[Script], scenarios: tuple[str, ...] | None) -> list[Script]:
+    """``scripts`` with the in-scope lines of ``root/examples/*.jsonl`` joined (the out-of-scope
+    lines join the out-of-scope set, :func:`assist.library.out_of_scope.with_out_of_scope`)."""
+    lines = labelled_lines(root, scenarios or {s.scenario for s in scripts})
+    return list(join_examples(scripts, [item for item in lines if item.scenario != OUT_OF_SCOPE]))
 
 
 def main(argv: list[str] | None = None) -> int:

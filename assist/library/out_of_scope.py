@@ -9,7 +9,9 @@ rank them as one more class, and a lookup whose best class is ``out_of_scope``
 answers with the redirect and counts as an abstention (:mod:`assist.lookup.reply`).
 
 Every library gets the shipped set unless it has an ``out_of_scope/`` folder of its
-own: its files replace the shipped ones, and an empty folder switches the set off.
+own: its files replace the shipped ones, and an empty folder switches the set off. The ``out_of_scope``
+lines of the library's ``examples/*.jsonl`` join the set's examples (:mod:`assist.library.examples`),
+and so do the shipped library's when the shipped set applies; with the set switched off none joins.
 """
 
 from __future__ import annotations
@@ -20,7 +22,16 @@ from pathlib import Path
 from typing import Any
 
 from assist.errors import LibraryError
-from assist.library.loader import SHIPPED_LIBRARY, Library, file_bytes, read_script_file, reading_once
+from assist.library.examples import LabelledLine, join_examples
+from assist.library.loader import (
+    SHIPPED_LIBRARY,
+    Library,
+    example_files,
+    file_bytes,
+    labelled_lines,
+    read_script_file,
+    reading_once,
+)
 from assist.types import Script
 
 OUT_OF_SCOPE = "out_of_scope"
@@ -54,7 +65,20 @@ def with_out_of_scope(library: Library) -> Library:
     digest = hashlib.sha256(library.content_hash.encode())
     with reading_once():  # each file parsed and hashed from the same bytes
         _add_files(files, base, ids, added, digest)
+        lines = _lines(library, base, digest)
+    added = list(join_examples(added, lines))
     return replace(library, scripts=library.scripts + tuple(added), content_hash=digest.hexdigest())
+
+
+def _lines(library: Library, base: Path, digest: Any) -> list[LabelledLine]:
+    """The ``out_of_scope`` lines of the library's ``examples/`` (its content hash covers them) and,
+    when the set comes from another library (the shipped one), that library's (hashed here)."""
+    lines = labelled_lines(library.root, library.scenarios, only=OUT_OF_SCOPE)
+    if base.resolve() != library.root.resolve():
+        lines += labelled_lines(base, (), only=OUT_OF_SCOPE)
+        for path in example_files(base):
+            digest.update(f"{FOLDER}/../examples/{path.name}".encode() + b"\0" + file_bytes(path) + b"\0")
+    return lines
 
 
 def _add_files(files: list[Path], base: Path, ids: set[str], added: list[Script], digest: Any) -> None:
