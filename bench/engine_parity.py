@@ -34,7 +34,8 @@ REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared" / "eval"
 MODULES = ("rules", "lexicon", "scope", "prefilter", "reading")
 """The engine's modules, taken at the base revision where they exist there."""
-AGENT_SETS = (SHARED / "drafts_dev.jsonl", *(REPO / f"eval/heldout/drafts_v{i}.jsonl" for i in range(1, 6)))
+AGENT_SETS = (SHARED / "drafts_dev.jsonl",
+              *(REPO / f"scripts_library/rules/drafts/drafts_v{i}.jsonl" for i in range(1, 6)))
 CUSTOMER_SETS = (SHARED / "utterances_dev.jsonl", REPO / "eval/heldout/utterances_v1.jsonl",
                  REPO / "eval/heldout/pins_v2.jsonl", REPO / "eval/heldout/pins_v3.jsonl")
 BANKING77 = SHARED / "banking77" / "train.csv"

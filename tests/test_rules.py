@@ -752,3 +752,50 @@ def test_shipped_pack_reads_policy_refusals_and_named_requests(
 def test_shipped_pack_reads_waivers_hand_overs_relatives_and_blame(
         shipped: RulePack, text: str, expected: set[str]) -> None:
     assert _found(shipped, text) == expected
+
+
+def write_drafts(root: Path, name: str, lines: list[str]) -> Path:
+    folder = root / "rules" / "drafts"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return root
+
+
+LABELLED = [
+    '{"text": "密码报给我就行", "violations": ["credential_request"], "lang": "zh-Hans"}',
+    '{"text": "本金保证不亏，收益也稳", "violations": ["promise_guaranteed_return", "overpromise"], '
+    '"lang": "zh-Hant-TW"}',
+    "",
+    '{"text": "我们绝不会问您要密码", "violations": [], "lang": "en"}',
+]
+
+
+def test_labelled_drafts_train_as_exemplars(tmp_path: Path) -> None:
+    """A violating draft is a violating exemplar of each of its categories; a clean draft a
+    lookalike of every category (the semantic signal's EVERY_CATEGORY); Taiwan and Hong Kong
+    tags read as zh-Hant."""
+    from assist.compliance.semantic import EVERY_CATEGORY
+
+    pack = load_rule_pack(write_drafts(tmp_path, "drafts_a.jsonl", LABELLED))
+    assert [(e.text, e.category, e.violating, e.language) for e in pack.exemplars] == [
+        ("密码报给我就行", "credential_request", True, "zh-Hans"),
+        ("本金保证不亏，收益也稳", "overpromise", True, "zh-Hant"),
+        ("本金保证不亏，收益也稳", "promise_guaranteed_return", True, "zh-Hant"),
+        ("我们绝不会问您要密码", EVERY_CATEGORY, False, "en"),
+    ]
+    assert {Path(e.source).as_posix().endswith("rules/drafts/drafts_a.jsonl") for e in pack.exemplars} == {True}
+
+
+def test_labelled_drafts_are_part_of_the_pack_hash(tmp_path: Path) -> None:
+    first = load_rule_pack(write_drafts(tmp_path, "drafts_a.jsonl", LABELLED)).content_hash
+    write_drafts(tmp_path, "drafts_a.jsonl", LABELLED[:2])
+    assert load_rule_pack(tmp_path).content_hash != first
+
+
+def test_a_bad_labelled_draft_names_file_line_and_field(tmp_path: Path) -> None:
+    write_drafts(tmp_path, "drafts_a.jsonl", [LABELLED[0], '{"text": "随便", "violations": ["rudeness"]}'])
+    with pytest.raises(LibraryError) as caught:
+        load_rule_pack(tmp_path)
+    error = caught.value
+    assert str(error.file).endswith("rules/drafts/drafts_a.jsonl") and (error.line, error.field) == (2, "violations")
+    assert "unknown category 'rudeness'" in str(error) and "随便" not in str(error)

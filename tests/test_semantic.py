@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from assist.compliance import semantic
-from assist.compliance.rule_files import load_rule_pack
+from assist.compliance.rule_files import draft_files, load_rule_pack
 from assist.compliance.rules import RulePack
 from assist.compliance.semantic import ApprovedTexts, SemanticSignal, build_signal, fit, training_set
 from assist.library.loader import SHIPPED_LIBRARY
@@ -21,9 +21,9 @@ from assist.text.normalise import normalise
 from tests.overlap import near_pairs
 
 REPO = Path(__file__).resolve().parents[1]
-LABELLED_DRAFTS = [REPO.parent / "shared" / "eval" / "drafts_dev.jsonl"] + [
-    REPO / "eval" / "heldout" / f"drafts_v{i}.jsonl" for i in range(1, 13)  # measured sets, now dev data
-]
+DEV_DRAFTS = REPO.parent / "shared" / "eval" / "drafts_dev.jsonl"
+"""The shared dev drafts: measured on, never trained on (the library's own labelled drafts are
+``rules/drafts/*.jsonl``, measured sets that now train the signal)."""
 CONSOLE_MISSES = [
     ("验证码发您手机了，念一下", "credential_request"),
     ("找别的部门去", "blame_shifting"),
@@ -148,10 +148,20 @@ def test_cross_validation_equals_refitting_without_each_fold() -> None:
     rest = np.flatnonzero(data.folds != 3)
     dual = np.linalg.solve(kernel[np.ix_(rest, rest)] + semantic.RIDGE * np.eye(rest.size), data.targets[rest])
     refit = kernel[np.ix_(fold, rest)] @ dual
-    inverse = np.linalg.inv(kernel + semantic.RIDGE * np.eye(len(kernel)))
-    full = inverse @ data.targets
-    shortcut = data.targets[fold] - np.linalg.solve(inverse[np.ix_(fold, fold)], full[fold])
+    full, inverse = semantic.ridge_solve(kernel + semantic.RIDGE * np.eye(len(kernel)), data.targets)
+    assert np.allclose(full, np.linalg.solve(kernel + semantic.RIDGE * np.eye(len(kernel)), data.targets))
+    shortcut = data.targets[fold] - np.linalg.solve(semantic.symmetric_block(inverse, fold), full[fold])
     assert np.allclose(refit, shortcut, atol=1e-8)
+
+
+def test_a_clean_labelled_draft_is_a_lookalike_of_every_category() -> None:
+    """Filed under EVERY_CATEGORY: a negative in every column, counted in the false-flag budget,
+    and no column of its own."""
+    texts, cats, bad = TINY
+    data = training_set([*texts, "calm but careful"], [*cats, semantic.EVERY_CATEGORY], [*bad, False])
+    assert data.categories == training_set(*TINY).categories
+    row = data.texts.index("calm but careful")
+    assert (data.targets[row] == -1).all() and data.compliant[row]
 
 
 def test_thresholds_allot_the_false_flag_budget_where_it_finds_most() -> None:
@@ -320,20 +330,34 @@ def test_every_category_is_fitted_within_its_false_flag_budget(pack: RulePack) -
         assert fitted.recall >= 0.2, fitted  # cross-validated on exemplars it did not see
 
 
+def draft_texts(paths: Sequence[Path]) -> list[str]:
+    return [normalise(json.loads(line)["text"]) for p in paths
+            for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
 def test_no_exemplar_is_close_to_a_labelled_draft(pack: RulePack) -> None:
-    """Exemplars are written fresh: none within difflib ratio 0.7 of a dev or measured held-out
-    draft (a frozen set not yet measured is never read here)."""
+    """Exemplars are written fresh: none within difflib ratio 0.7 of a labelled draft, the
+    library's measured sets v1, v2 ... (so each set's leave-one-out figure is honest) or the
+    shared dev set's (a frozen set not yet measured is never read here). drafts_h2 and h6 were
+    written before this rule and sit near 14 exemplars: their leave-one-out figures are not clean."""
     files = {path.name for path in (SHIPPED_LIBRARY / "rules").glob("exemplars*.yaml")}
     assert "exemplars_outside.yaml" in files
     assert {Path(e.source).name for e in pack.exemplars} >= files  # every exemplar file is read, so checked
-    present = [p for p in LABELLED_DRAFTS if p.is_file()]
-    if not present:
-        pytest.skip("no labelled draft set beside the checkout")
-    lines = [normalise(json.loads(line)["text"]) for p in present
-             for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
-    texts = [normalise(exemplar.text) for exemplar in pack.exemplars]
-    close = [(pack.exemplars[j].text, lines[i]) for i, j, _ in near_pairs(lines, texts, 0.7)]
+    measured = [p for p in draft_files(SHIPPED_LIBRARY) if p.name.startswith("drafts_v")]
+    assert len(measured) >= 12
+    lines = draft_texts([*measured, DEV_DRAFTS] if DEV_DRAFTS.is_file() else measured)
+    written = [e for e in pack.exemplars if not e.source.endswith(".jsonl")]
+    texts = [normalise(exemplar.text) for exemplar in written]
+    close = [(written[j].text, lines[i]) for i, j, _ in near_pairs(lines, texts, 0.7)]
     assert not close, close[:5]
+
+
+def test_no_labelled_draft_is_close_to_the_shared_dev_set() -> None:
+    """The library's labelled drafts train the signal; the shared dev set is only measured on."""
+    if not DEV_DRAFTS.is_file():
+        pytest.skip("no shared dev set beside the checkout")
+    close = near_pairs(draft_texts([DEV_DRAFTS]), draft_texts(draft_files(SHIPPED_LIBRARY)), 0.7)
+    assert not close, len(close)
 
 
 @pytest.mark.model

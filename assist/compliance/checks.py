@@ -97,6 +97,17 @@ class LabelledDraft:
     text: str
     categories: frozenset[str]
     line: int
+    language: str = ""
+    """The line's ``lang``, when it has one (zh-Hans, zh-Hant-TW, yue, en ...)."""
+
+
+class DraftLineError(ValueError):
+    """A line of a labelled-draft file that is not ``{"text": ..., "violations": [...]}``;
+    the message says what is wrong and how to fix it, ``field`` which field."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -200,37 +211,38 @@ def read_labelled_drafts(path: Path) -> list[LabelledDraft]:
     drafts = []
     for number, line in enumerate(raw.splitlines(), start=1):
         if line.strip():
-            drafts.append(_parse_draft(line, path, number))
+            try:
+                drafts.append(parse_draft_line(line, number))
+            except DraftLineError as exc:
+                raise InputError(f"{path}:{number}: {exc}") from None
     return drafts
 
 
-def _parse_draft(line: str, path: Path, number: int) -> LabelledDraft:
-    where = f"{path}:{number}"
+def parse_draft_line(line: str, number: int) -> LabelledDraft:
+    """One labelled draft from its JSON line; :class:`DraftLineError` when it is not one."""
     try:
         record: Any = json.loads(line)
     except json.JSONDecodeError as exc:
-        raise InputError(
-            f"{where}: not valid JSON ({exc.msg}); write one JSON object per line"
-        ) from None
+        raise DraftLineError(f"not valid JSON ({exc.msg}); write one JSON object per line", "text") from None
     if not isinstance(record, dict):
-        raise InputError(f"{where}: expected a JSON object with 'text' and 'violations'")
-    text, labels = record.get("text"), record.get("violations")
+        raise DraftLineError("expected a JSON object with 'text' and 'violations'", "text")
+    text, labels, language = record.get("text"), record.get("violations"), record.get("lang", "")
     if not isinstance(text, str) or not text.strip():
-        raise InputError(f"{where}: 'text' must be a non-empty string")
+        raise DraftLineError("'text' must be a non-empty string", "text")
     if "violations" not in record:
         keys = ", ".join(sorted(str(key) for key in record)) or "none"
-        raise InputError(
-            f"{where}: no 'violations' field (the line has: {keys}); give each draft "
-            "'violations': a list of category ids, [] for a clean draft"
-        )
+        raise DraftLineError(
+            f"no 'violations' field (the line has: {keys}); give each draft "
+            "'violations': a list of category ids, [] for a clean draft", "violations")
     if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
-        raise InputError(f"{where}: 'violations' must be a list of category ids (may be empty)")
+        raise DraftLineError("'violations' must be a list of category ids (may be empty)", "violations")
     unknown = sorted(set(labels) - set(AGENT_CATEGORIES))
     if unknown:
-        raise InputError(
-            f"{where}: unknown category '{unknown[0]}' (known: {', '.join(AGENT_CATEGORIES)})"
-        )
-    return LabelledDraft(text=text, categories=frozenset(labels), line=number)
+        raise DraftLineError(f"unknown category '{unknown[0]}' (known: {', '.join(AGENT_CATEGORIES)})",
+                             "violations")
+    if not isinstance(language, str):
+        raise DraftLineError("'lang' must be a language tag such as zh-Hans or en", "lang")
+    return LabelledDraft(text=text, categories=frozenset(labels), line=number, language=language)
 
 
 def evaluate_drafts(pack: RulePack, path: Path) -> DraftReport:

@@ -14,6 +14,7 @@ from typing import Any, Literal, cast
 import re2  # type: ignore[import-untyped]
 import yaml
 
+from assist.compliance.checks import DraftLineError, parse_draft_line
 from assist.compliance.explain import example_failures
 from assist.compliance.lexicon import LANGUAGES, Lexicon, normalise_phrase
 from assist.compliance.rules import (
@@ -41,6 +42,7 @@ from assist.compliance.rules import (
     compile_linear,
 )
 from assist.compliance.scope import SCOPE_KINDS, SCOPE_LEXICONS
+from assist.compliance.semantic import EVERY_CATEGORY
 from assist.errors import LibraryError
 from assist.library.loader import (
     SHIPPED_LIBRARY,
@@ -49,6 +51,7 @@ from assist.library.loader import (
     hash_files,
     line_of,
     mapping_child,
+    read_text,
     read_yaml,
     sequence_item,
 )
@@ -66,6 +69,24 @@ def rule_files(library_root: Path) -> list[Path]:
     return sorted(p for p in folder.glob("*.yaml") if p.is_file())
 
 
+DRAFTS_FOLDER = "drafts"
+"""``rules/drafts/*.jsonl``: labelled agent drafts (the format of ``assist rules test``) that
+train the semantic signal beside the exemplars (docs/compliance.md, "Labelled drafts")."""
+
+
+def draft_files(library_root: Path) -> list[Path]:
+    """The library's labelled-draft files, ``rules/drafts/*.jsonl``."""
+    folder = library_root / "rules" / DRAFTS_FOLDER
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.glob("*.jsonl") if p.is_file())
+
+
+def rule_inputs(library_root: Path) -> list[Path]:
+    """Every file of a library's own that its rule pack is made from: rule files and labelled drafts."""
+    return [*rule_files(library_root), *draft_files(library_root)]
+
+
 def shipped_rule_files() -> list[Path]:
     return rule_files(SHIPPED_LIBRARY)
 
@@ -80,9 +101,9 @@ def _is_shipped(root: Path) -> bool:
 def rules_hash(library_root: Path | str) -> str:
     """A hash of every rule file in force for a library: the shipped pack's and its own."""
     root = Path(library_root)
-    digest = hashlib.sha256(hash_files(shipped_rule_files(), SHIPPED_LIBRARY).encode())
+    digest = hashlib.sha256(hash_files(rule_inputs(SHIPPED_LIBRARY), SHIPPED_LIBRARY).encode())
     if not _is_shipped(root):
-        digest.update(b"\0" + hash_files(rule_files(root), root).encode())
+        digest.update(b"\0" + hash_files(rule_inputs(root), root).encode())
     return digest.hexdigest()
 
 
@@ -104,6 +125,7 @@ def load_rule_pack(library_root: Path | str, *, with_shipped: bool = True) -> Ru
         copies = {file_bytes(p) for p in shipped}
         own = [p for p in own if file_bytes(p) not in copies]
     parts += [_read_rule_file(p, root, shipped=_is_shipped(root)) for p in own]
+    parts += _draft_parts(root, with_shipped)
     pack = _assemble(parts, root, with_shipped)
     failures = example_failures(pack)
     if failures:
@@ -156,8 +178,8 @@ def _assemble(parts: list[_FileContent], root: Path, with_shipped: bool) -> Rule
     rules: list[Rule] = []
     first_seen: dict[str, Rule] = {}
     for part in parts:
-        assert part.reader is not None
         for entry, node in part.rules:
+            assert part.reader is not None  # every part with rules was read by a rule reader
             rule = part.reader.rule(entry, node, lexicons)
             earlier = first_seen.get(rule.id)
             if earlier is not None:
@@ -183,11 +205,44 @@ def _assemble(parts: list[_FileContent], root: Path, with_shipped: bool) -> Rule
     kept_lexicons = tuple(x for name, x in lexicons.items() if name in used)
     return RulePack(
         rules=tuple(r for r in rules if r.id not in off),
-        content_hash=rules_hash(root) if with_shipped else hash_files(rule_files(root), root),
+        content_hash=rules_hash(root) if with_shipped else hash_files(rule_inputs(root), root),
         lexicons=kept_lexicons,
         switched_off=tuple(switched),
         exemplars=tuple(e for part in parts for e in part.exemplars),
     )
+
+
+def _draft_parts(root: Path, with_shipped: bool) -> list[_FileContent]:
+    """The labelled drafts in force: the shipped library's, unless only the library's own files
+    are read, and the library's own (those that are not byte copies of the shipped ones)."""
+    files = [(p, root) for p in draft_files(root)]
+    if with_shipped and not _is_shipped(root):
+        shipped = draft_files(SHIPPED_LIBRARY)
+        copies = {file_bytes(p) for p in shipped}
+        files = [(p, SHIPPED_LIBRARY) for p in shipped] + [(p, r) for p, r in files if file_bytes(p) not in copies]
+    return [_read_draft_file(path, base) for path, base in files]
+
+
+def _read_draft_file(path: Path, root: Path) -> _FileContent:
+    """A labelled-draft file as exemplars: a violating draft is a violating exemplar of each of
+    its categories; a clean one a lookalike of every category (:data:`EVERY_CATEGORY`)."""
+    label = display_path(path, root)
+    content = _FileContent(label, _is_shipped(root))
+    for number, line in enumerate(read_text(path, root).splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            draft = parse_draft_line(line, number)
+        except DraftLineError as exc:
+            raise LibraryError(str(exc), file=label, line=number, field=exc.field,
+                               fix="correct the line: one {\"text\", \"violations\": [...], \"lang\"} object "
+                                   "per line (assist rules test FILE reads the same format)") from None
+        language = "zh-Hant" if draft.language.startswith("zh-Hant") else draft.language
+        text = draft.text.strip()
+        content.exemplars += [Exemplar(text, c, True, language, label) for c in sorted(draft.categories)]
+        if not draft.categories:
+            content.exemplars.append(Exemplar(text, EVERY_CATEGORY, False, language, label))
+    return content
 
 
 def _shipped_label(rule: Rule, parts: list[_FileContent]) -> bool:

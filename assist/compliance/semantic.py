@@ -76,6 +76,9 @@ most 3 % of any one set's (0.75 %: 17 of 1,289, drafts_dev 1 of 30, h6 4 of 98 w
 FALSE_FLAG_BUDGET = 2 * MEAN_FALSE_FLAG_BUDGET
 """Most compliant texts (a fraction) one category's threshold may flag in cross-validation."""
 GRAM_BUCKETS = 1 << 15
+EVERY_CATEGORY = "*"
+"""The category of a clean labelled draft (``rules/drafts/*.jsonl``): a lookalike of every
+category at once, counted in the false-flag budget like the exemplars' lookalikes."""
 MIN_UNIT = 8
 """Least content a scored text needs (CJK characters, plus two per Latin word): a fragment such
 as 「就这样」 or "No problem" is too short for its vector to mean much."""
@@ -294,13 +297,15 @@ class TrainingSet:
 def training_set(texts: Sequence[str], categories: Sequence[str], violating: Sequence[bool],
                  approved: Sequence[str] = ()) -> TrainingSet:
     """Normalised exemplars (one row per distinct text: a text listed under two categories breaks
-    both) and the clauses of compliant exemplars, as drafts are scored clause by clause.
+    both) and the clauses of compliant exemplars, as drafts are scored clause by clause. A
+    compliant text filed under :data:`EVERY_CATEGORY` (a clean labelled draft) is a lookalike of
+    every category: it breaks none and counts in the false-flag budget.
 
     ``approved`` are texts known to break no category but filed under none: the library's
     approved replies. They join as compliant rows, with their clauses, so the house style
     (empathy + solution preview) is learnt as compliant. They stay out of the false-flag budget's
     count: hundreds of easy negatives there would loosen every threshold."""
-    ordered = tuple(sorted(set(categories)))
+    ordered = category_columns(categories)
     rows: dict[str, tuple[set[str], int]] = {}
     exemplar_rows: set[str] = set()
     labelled = [*zip(texts, categories, violating, strict=True), *((t, "", False) for t in approved)]
@@ -323,18 +328,50 @@ def training_set(texts: Sequence[str], categories: Sequence[str], violating: Seq
     return TrainingSet(keys, targets, compliant, folds, ordered)
 
 
+def category_columns(categories: Sequence[str]) -> tuple[str, ...]:
+    """The categories the classifier has a column for: every one named, less the markers of
+    approved texts ("") and clean labelled drafts (:data:`EVERY_CATEGORY`)."""
+    return tuple(sorted(set(categories) - {"", EVERY_CATEGORY}))
+
+
+def ridge_solve(kernel: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``G^-1 y`` and ``G^-1`` (its lower triangle only) for the symmetric positive definite
+    ``G = kernel``, which is overwritten: one Cholesky factor (LAPACK ``potrf``), a solve with it,
+    then its inverse in place (``potri``). About half the work of a general inverse and no second
+    n x n array, which matters once labelled drafts join the exemplars (16,000 rows: 2 GB each)."""
+    from scipy.linalg import lapack  # type: ignore[import-untyped]
+
+    factor, info = lapack.dpotrf(kernel, lower=True, overwrite_a=True, clean=False)
+    if info == 0:
+        dual, info = lapack.dpotrs(factor, targets, lower=True)
+    if info == 0:
+        inverse, info = lapack.dpotri(factor, lower=True, overwrite_c=True)
+    if info != 0:
+        raise np.linalg.LinAlgError(f"the ridge system is not positive definite (LAPACK info {info})")
+    return np.asarray(dual), np.asarray(inverse)
+
+
+def symmetric_block(lower: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The ``rows x rows`` block of a symmetric matrix of which only the ``lower`` triangle is
+    filled (``rows`` ascending)."""
+    block = lower[np.ix_(rows, rows)]
+    return np.tril(block) + np.tril(block, -1).T
+
+
 def fit(data: TrainingSet, vectors: np.ndarray) -> tuple[Weights, list[CategoryFit]]:
     """Ridge weights on all of ``data`` and per-category thresholds from its cross-validation."""
     gram_rows = gram_matrix(data.texts)
     dense = np.asarray(vectors, dtype=np.float64)
-    kernel = (gram_rows @ gram_rows.T).toarray() + dense @ dense.T + 1.0  # + 1: the bias feature
-    inverse = np.linalg.inv(kernel + RIDGE * np.eye(len(kernel)))
-    dual = inverse @ data.targets
+    kernel = (gram_rows @ gram_rows.T).toarray()
+    kernel += dense @ dense.T
+    kernel += 1.0  # the bias feature
+    kernel[np.diag_indices_from(kernel)] += RIDGE
+    dual, inverse = ridge_solve(kernel, data.targets)
     held_out = np.empty_like(data.targets)
     for fold in np.unique(data.folds):
         block = np.flatnonzero(data.folds == fold)
         # Ridge's held-out predictions without refitting: y_B - (G^-1)_BB^-1 (G^-1 y)_B.
-        held_out[block] = data.targets[block] - np.linalg.solve(inverse[np.ix_(block, block)], dual[block])
+        held_out[block] = data.targets[block] - np.linalg.solve(symmetric_block(inverse, block), dual[block])
     weights = Weights(data.categories, (dense.T @ dual).astype(np.float32),
                       np.asarray(gram_rows.T @ dual, dtype=np.float32), dual.sum(axis=0).astype(np.float32))
     return weights, thresholds(held_out, data)
@@ -405,7 +442,7 @@ def negation_ok(categories: Sequence[str], violating: Sequence[bool], negated: S
         return frozenset()
     labels, bad, held = np.asarray(categories), np.asarray(violating, dtype=bool), np.asarray(negated, dtype=bool)
     found = set()
-    for category in sorted(set(categories)):
+    for category in category_columns(categories):
         mine = labels == category
         breaking, lookalike = held[mine & bad], held[mine & ~bad]
         if breaking.any() and (not lookalike.size or breaking.mean() >= lookalike.mean()):
@@ -443,7 +480,7 @@ def build_signal(texts: Sequence[str], categories: Sequence[str], violating: Seq
                        approved.key if approved is not None else "")
     folder = cache if cache is not None else cache_folder() / "semantic"
     path = folder / f"{key[:32]}.npz"
-    ordered = tuple(sorted(set(categories)))
+    ordered = category_columns(categories)
     arrays = _read_cache(path, key, len(texts), len(ordered))
     if arrays is None:
         arrays = _train(texts, categories, violating, encoder, approved.read() if approved is not None else ())

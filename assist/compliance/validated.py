@@ -35,7 +35,7 @@ from typing import Any
 
 from assist.atomic_write import SealError, read_sealed_json, write_sealed_json
 from assist.compliance import checks as compliance
-from assist.compliance.rule_files import load_rule_pack, rule_files, rules_hash
+from assist.compliance.rule_files import load_rule_pack, rule_inputs, rules_hash
 from assist.compliance.rules import RulePack
 from assist.errors import LibraryError
 from assist.library.loader import (
@@ -260,7 +260,7 @@ def _settled(stats: tuple[FileStat, ...]) -> tuple[FileStat, ...] | None:
 
 
 def _watched_files(root: Path) -> list[Path]:
-    return [*library_files(root), *rule_files(root), *rule_files(SHIPPED_LIBRARY), *out_of_scope_files(root)[1]]
+    return [*library_files(root), *rule_inputs(root), *rule_inputs(SHIPPED_LIBRARY), *out_of_scope_files(root)[1]]
 
 
 def _stats(paths: list[Path]) -> tuple[FileStat, ...] | None:

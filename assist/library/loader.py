@@ -214,22 +214,29 @@ def _read_limited(resolved: Path, label: str) -> bytes:
     return raw
 
 
-def read_yaml(path: Path, root: Path) -> tuple[Any, yaml.Node | None]:
-    """Read one YAML file safely; return its data and its node tree for line lookups.
-
-    Inside :func:`reading_once` the bytes are the active snapshot's."""
+def read_text(path: Path, root: Path) -> str:
+    """The text of one library file (within the size limit, UTF-8), marked as parsed: inside
+    :func:`reading_once` the bytes are the active snapshot's, the ones its hash covers."""
     label = display_path(path, root)
     raw = _read_limited(_inside(path, root), label)
     active = _ACTIVE.get()
     if active is not None:
         active.parsed.add(path.resolve())
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise LibraryError(
             f"not valid UTF-8 (byte {exc.start})", file=label,
             fix="save the file as UTF-8",
         ) from None
+
+
+def read_yaml(path: Path, root: Path) -> tuple[Any, yaml.Node | None]:
+    """Read one YAML file safely; return its data and its node tree for line lookups.
+
+    Inside :func:`reading_once` the bytes are the active snapshot's."""
+    label = display_path(path, root)
+    text = read_text(path, root)
     try:
         node, data = _compose_and_construct(text, label)
     except yaml.YAMLError as exc:
@@ -661,12 +668,7 @@ def labelled_lines(root: Path, scenarios: Iterable[str], only: str | None = None
     known = {*scenarios, OUT_OF_SCOPE}
     lines: list[LabelledLine] = []
     for path in example_files(root):
-        label = display_path(path, root)
-        try:
-            text = _read_limited(_inside(path, root), label).decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise LibraryError("is not UTF-8", file=label, fix="save the file as UTF-8") from None
-        lines += parse_lines(text, label, known, only)
+        lines += parse_lines(read_text(path, root), display_path(path, root), known, only)
     return unique(lines)
 
 
