@@ -195,7 +195,7 @@ def test_json_on_the_reporting_commands(library_dir: Path, tmp_path: Path) -> No
     manifests = json.loads(built.stdout)["built"]  # the full model's index and the quick pass's
     assert manifests and all(m["examples"] > 0 and Path(m["folder"]).is_dir() for m in manifests)
     prepared = {p["what"]: p for p in json.loads(built.stdout)["prepared"]}
-    assert set(prepared) == {"abstention calibration", "compliance semantic signal"}
+    assert set(prepared) == {"abstention calibration", "compliance semantic signal", "scam signal"}
     assert not prepared["abstention calibration"]["made"]  # no out-of-scope set here: nothing to calibrate
     drafts = tmp_path / "drafts.jsonl"
     drafts.write_text('{"text": "请把钱转到安全账户", "violations": ["unsafe_transfer_instruction"]}\n'

@@ -89,24 +89,28 @@ SCAMS = [
 ]
 
 
-PROBES = Path(__file__).with_name("pin_probes.jsonl")
+SCAM_TEXTS = SHIPPED_LIBRARY / "rules" / "scam_texts"
+"""The pin probe rounds, measured and now training texts of the scam signal (assist.lookup.scam_signal)."""
+
+
+PROBES = SCAM_TEXTS / "pin_probes.jsonl"
 """Rounds of scams and lookalikes written for the pins (1-49), each round before the change it
 measured (48 written after its change, measured on the code before it; docs/safe-answers.md gives
 the fresh figures); all of them are dev data now."""
 
 
-R7_PROBES = Path(__file__).with_name("pin_probes_r7.jsonl")
+R7_PROBES = SCAM_TEXTS / "pin_probes_r7.jsonl"
 """Probe rounds of the seventh pins helper (issue 20), each committed before the change it measured
 (fresh figures in docs/safe-answers.md); dev data once measured."""
 
 
-R8_PROBES = Path(__file__).with_name("pin_probes_r8.jsonl")
+R8_PROBES = SCAM_TEXTS / "pin_probes_r8.jsonl"
 """Probe round r8.1 (after utterances_v6): advance-fee rentals, romance-logistics fees, job-deposit
 schemes, task-scam top-ups and payment-redirection e-mails, with their hard lookalikes; committed
 before the change it measured (fresh 11/21 scams, 0/26 false fraud banners); dev data since."""
 
 
-OUTSIDE = Path(__file__).with_name("pin_probes_outside.jsonl")
+OUTSIDE = SCAM_TEXTS / "pin_probes_outside.jsonl"
 """442 probes by an outside writer who read none of the project's files (198 scams in progress,
 244 hard negatives by kind: past_scam, hypothetical, call_check, fee, platform, legit_third_party,
 news_or_warning, ordinary), added as found after one fresh measurement (docs/safe-answers.md);

@@ -3,7 +3,7 @@
 Text is folded traditional -> simplified before matching, so what differs is vocabulary and word
 order: 佢/佢哋, 俾/畀, 过数/入数/转数快, 讲俾佢听, 网上理财, 户口, 差佬, 入境处 (Hong Kong); 汇款, 网路银行,
 简讯, 约定帐户, 解除分期, 健保署, 地检署 (Taiwan). Written for round 25 of the pins as one example
-per concept, after its probe round (tests/pin_probes.jsonl, round 25) was measured; dev data.
+per concept, after its probe round (scripts_library/rules/scam_texts/pin_probes.jsonl, round 25) was measured; dev data.
 """
 
 from __future__ import annotations

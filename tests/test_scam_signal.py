@@ -42,20 +42,19 @@ def write(path: Path, rows: list[tuple[str, bool]]) -> None:
     path.write_text("".join(json.dumps({"text": t, "scam": s}) + "\n" for t, s in rows), "utf-8")
 
 
-def test_measured_sets_prefer_the_librarys_examples_and_skip_frozen_sets(tmp_path: Path) -> None:
-    library, heldout = tmp_path / "lib", tmp_path / "eval" / "heldout"
+def test_measured_sets_are_the_librarys_labelled_customer_texts(tmp_path: Path) -> None:
+    """Only library files train the signal (a checkout and an installed package agree): the
+    scam-labelled lines of examples/ and rules/scam_texts/; a frozen set's name is skipped."""
+    library = tmp_path / "lib"
     write(library / "examples" / "utterances_v1.jsonl", [("moved", True)])
     (library / "examples" / "faq.jsonl").write_text('{"text": "no scam field", "scenario": "x"}\n', "utf-8")
-    write(heldout / "utterances_v1.jsonl", [("old copy", True)])
-    write(heldout / "utterances_v2.jsonl", [("a", False)])
-    write(heldout / "pins_h3.jsonl", [("frozen", True)])
-    write(heldout / "next" / "utterances_v9.jsonl", [("frozen too", True)])
-    write(tmp_path / "tests" / "pin_probes_r1.jsonl", [("probe", True)])
-    write(tmp_path / "tests" / "scam_signal_probes.jsonl", [("mine, measured only", True)])
-    found = measured_sets(library, tmp_path)
-    assert [(s.name, s.texts) for s in found] == [
-        ("pin_probes_r1.jsonl", ("probe",)), ("utterances_v1.jsonl", ("moved",)), ("utterances_v2.jsonl", ("a",))]
-    assert measured_sets(tmp_path / "none", tmp_path / "none") == []
+    write(library / "rules" / "scam_texts" / "pin_probes_r1.jsonl", [("probe", True), ("fee", False)])
+    write(library / "rules" / "scam_texts" / "pins_h3.jsonl", [("frozen", True)])
+    write(tmp_path / "eval" / "heldout" / "utterances_v2.jsonl", [("outside the library", False)])
+    found = measured_sets(library)
+    assert [(s.name, s.texts, s.scams) for s in found] == [
+        ("utterances_v1.jsonl", ("moved",), (True,)), ("pin_probes_r1.jsonl", ("probe", "fee"), (True, False))]
+    assert measured_sets(tmp_path / "none") == []
 
 
 def test_the_threshold_sits_just_above_every_gated_non_scam() -> None:

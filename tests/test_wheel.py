@@ -100,6 +100,11 @@ def test_wheel_carries_library_rules_and_console(installed: dict[str, Path]) -> 
     assert (package / "_library" / "scenarios.yaml").is_file()
     assert len(list((package / "_library" / "scripts").glob("*.yaml"))) >= 10
     assert len(list((package / "_library" / "rules").glob("*.yaml"))) >= 2
+    # the labelled texts that train the compliance and scam signals and join the examples: a
+    # checkout and an installed package must train the same signals
+    for folder in ("rules/drafts", "rules/scam_texts", "examples"):
+        shipped = {p.name for p in (REPO / "scripts_library" / folder).glob("*.jsonl")}
+        assert shipped and {p.name for p in (package / "_library" / folder).glob("*.jsonl")} == shipped, folder
     assert (package / "server" / "static" / "index.html").is_file()
     requires = metadata.Distribution.at(next(installed["site"].glob("assist-*.dist-info"))).requires or []
     base = [r for r in requires if "extra ==" not in r]

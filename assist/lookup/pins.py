@@ -291,7 +291,7 @@ def partial_pattern(hits: Sequence[Hit]) -> bool:
 
 @functools.cache
 def shipped_signal() -> scam_signal.ScamSignal | None:
-    """The scam signal trained on the measured sets found beside the shipped library (None
+    """The scam signal trained on the shipped library's labelled customer texts (None
     without them), with the shipped pack's :func:`partial_pattern` as its gate; kept per process."""
     from assist.encoders.base import STATIC_MODEL
     from assist.encoders.registry import get_encoder

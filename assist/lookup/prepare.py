@@ -4,7 +4,8 @@ A lookup after a build must do no training: besides the indexes (and the quick p
 table, distilled to embed its index), :meth:`Assistant.load` calibrates abstention per
 language on a fresh build (:mod:`assist.lookup.calibrate`, ~20 s on the shipped library) and
 :meth:`Assistant.check` trains the compliance semantic signal (:mod:`assist.compliance.semantic`,
-~16-30 s) when the user cache lacks it. :func:`prepare_lookups` makes both after the build
+~16-30 s) when the user cache lacks it, and the customer pins train the scam signal
+(:mod:`assist.lookup.scam_signal`, ~30-60 s). :func:`prepare_lookups` makes all three after the build
 through the same functions the lookup calls, so the lookup finds them and only checks them:
 the lookup keeps its own check-or-rebuild, and a stale or damaged file is still made again there.
 """
@@ -58,6 +59,7 @@ def prepare_lookups(
     built = build_indexes(library, model, folder, tune_head=tune_head, log=log)
     prepared = [calibration(library, get_encoder(model), folder, build_command(library.root, model, folder), log)]
     prepared.append(semantic_signal(rules, get_encoder(QUICK_MODEL)))
+    prepared.append(scam_signal())
     return BuildResult(built, prepared)
 
 
@@ -82,6 +84,17 @@ def semantic_signal(rules: RulePack, encoder: TextEncoder, cache: Path | None = 
     before = _files(folder)
     rules.semantic_signal(encoder, cache)
     return Prepared("compliance semantic signal", _files(folder) != before, str(folder))
+
+
+def scam_signal() -> Prepared:
+    """The scam signal the customer pins complete a partial fraud pattern with
+    (:func:`assist.lookup.pins.shipped_signal`), trained into the user cache unless already there."""
+    from assist.lookup.pins import shipped_signal
+
+    folder = cache_folder() / "scam_signal"
+    before = _files(folder)
+    shipped_signal()
+    return Prepared("scam signal", _files(folder) != before, str(folder))
 
 
 def _files(folder: Path) -> set[tuple[str, int]]:

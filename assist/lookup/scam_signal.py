@@ -18,10 +18,11 @@ the rules pinned or cancelled (a hung-up caller, a past scam).
 pin of seven over utterances_v7 and v8 (figures: docs/safe-answers.md), a completion three and
 three missed scams with no false pin, on BANKING77 none.
 
-**Training data** are the measured sets (:func:`measured_sets`): read from the library's
-``examples/`` folder or the checkout's ``eval/heldout/``, never its ``next/`` folder (frozen) nor
-``pins_h3`` (frozen), plus the checkout's pin probes. Without them (an installed package) there
-is no signal and the pins are the rules' alone. Training takes ~30 s once; the result is kept
+**Training data** are the library's labelled customer texts (:func:`measured_sets`): the
+measured utterance sets in ``examples/`` and the measured pin probe rounds in
+``rules/scam_texts/``; never a frozen set (``eval/heldout/next/``, ``pins_h3``). A library without
+any has no signal and its pins are the rules' alone. Training takes ~30 s once (``assist build``
+makes it, :mod:`assist.lookup.prepare`); the result is kept
 in the user cache folder under a key that hashes the training texts, the shipped rule files
 (they decide the gate), the encoder's id and this module's and the grams' source, with a
 checksum of the arrays checked on every read; a file that fails it is rebuilt, never used.
@@ -62,20 +63,18 @@ class LabelledSet:
     scams: tuple[bool, ...]
 
 
-def measured_sets(library: Path, checkout: Path | None = None) -> list[LabelledSet]:
-    """The measured utterance and pin sets, wherever they are kept: the lines with a ``scam``
-    field of ``library/examples/*.jsonl`` first, else the checkout's ``eval/heldout/`` utterance
-    and pin sets (not its subfolders: ``next/`` is frozen), plus the checkout's
-    ``tests/pin_probes*.jsonl``. A file name found in both places is read once."""
-    root = checkout if checkout is not None else library.parent
-    found: dict[str, Path] = {}
-    for folder, patterns in ((library / "examples", ("*.jsonl",)),
-                             (root / "eval" / "heldout", ("utterances_v*.jsonl", "pins_v*.jsonl"))):
-        for path in (p for pattern in patterns for p in sorted(folder.glob(pattern))) if folder.is_dir() else []:
-            found.setdefault(path.name, path)
-    for path in sorted((root / "tests").glob("pin_probes*.jsonl")) if (root / "tests").is_dir() else []:
-        found.setdefault(path.name, path)
-    sets = [_read_set(found[name]) for name in sorted(found) if name not in FROZEN]
+SCAM_TEXTS = ("rules", "scam_texts")
+"""``rules/scam_texts/*.jsonl``: labelled customer texts (``{"text", "scam"}``) that train the
+signal beside the scam-labelled lines of ``examples/``: the pin probe rounds, measured."""
+
+
+def measured_sets(library: Path) -> list[LabelledSet]:
+    """The library's labelled customer texts: the lines with a ``scam`` field of its
+    ``examples/*.jsonl`` (the measured utterance sets) and of ``rules/scam_texts/*.jsonl``. Only
+    library files, so a checkout and an installed package train the same signal."""
+    folders = (library / "examples", library.joinpath(*SCAM_TEXTS))
+    paths = [p for folder in folders if folder.is_dir() for p in sorted(folder.glob("*.jsonl")) if p.is_file()]
+    sets = [_read_set(path) for path in paths if path.name not in FROZEN]
     return [s for s in sets if s.texts]
 
 
@@ -114,13 +113,15 @@ def fit(sets: Sequence[LabelledSet], encoder: TextEncoder, gate: Callable[[str],
     folds = np.concatenate([np.full(len(s.texts), k) for k, s in enumerate(sets)])
     gram_rows = gram_matrix(texts)
     dense = np.asarray(encoder.encode(texts), dtype=np.float64)
-    kernel = (gram_rows @ gram_rows.T).toarray() + dense @ dense.T + 1.0  # + 1: the bias feature
-    inverse = np.linalg.inv(kernel + RIDGE * np.eye(len(kernel)))
-    dual = inverse @ targets
+    kernel = (gram_rows @ gram_rows.T).toarray()
+    kernel += dense @ dense.T
+    kernel += 1.0  # the bias feature
+    kernel[np.diag_indices_from(kernel)] += RIDGE
+    dual, inverse = semantic.ridge_solve(kernel, targets)
     held_out = np.empty_like(targets)
     for fold in np.unique(folds):
         block = np.flatnonzero(folds == fold)
-        held_out[block] = targets[block] - np.linalg.solve(inverse[np.ix_(block, block)], dual[block])
+        held_out[block] = targets[block] - np.linalg.solve(semantic.symmetric_block(inverse, block), dual[block])
     gated = np.array([gate(t) for s in sets for t in s.texts], dtype=bool)
     return {"vector": (dense.T @ dual).astype(np.float32), "gram": np.asarray(gram_rows.T @ dual, dtype=np.float32),
             "bias": np.array(dual.sum()), "threshold": np.array(threshold(held_out, targets < 0, gated))}
