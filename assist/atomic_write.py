@@ -8,17 +8,26 @@ the previous file, never a truncated one.
 Files that lookups trust (manifests, the validated snapshot, calibration) are
 also *sealed*: a SHA-256 of their content travels inside them and is checked on
 every read (:func:`write_sealed_json`, :func:`read_sealed_json`), so a flipped
-byte or a hand edit is noticed instead of served.
+byte or a hand edit is noticed instead of served. Trained arrays kept in the user cache (the
+compliance and scam signals) are sealed the same way in an ``.npz`` under the key they were
+trained for (:func:`write_sealed_arrays`, :func:`read_sealed_arrays`): a file that fails either
+check reads as missing, so the caller trains again and never uses it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import tempfile
+import zipfile
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
 
 SHARED_FILE_MODE = 0o644
 """Reports and draft scripts are meant to be read by the team, not only by their writer."""
@@ -94,3 +103,43 @@ def unseal_json(raw: bytes) -> Any:
 def read_sealed_json(path: Path) -> Any:
     """:func:`unseal_json` of the file at ``path`` (``OSError`` when it cannot be read)."""
     return unseal_json(path.read_bytes())
+
+
+def arrays_checksum(arrays: dict[str, np.ndarray], names: Sequence[str]) -> str:
+    import numpy as np
+
+    digest = hashlib.sha256()
+    for name in names:
+        digest.update(name.encode())
+        digest.update(np.ascontiguousarray(arrays[name]).tobytes())
+    return digest.hexdigest()
+
+
+def read_sealed_arrays(path: Path, key: str, names: Sequence[str]) -> dict[str, np.ndarray] | None:
+    """The arrays ``names`` of the ``.npz`` at ``path`` when it was written for ``key`` and its
+    checksum holds; None otherwise (missing, damaged, truncated or another key's)."""
+    import numpy as np
+
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            if str(data["key"]) != key:
+                return None
+            arrays = {name: data[name] for name in names}
+            return arrays if str(data["checksum"]) == arrays_checksum(arrays, names) else None
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        return None
+
+
+def write_sealed_arrays(path: Path, key: str, arrays: dict[str, np.ndarray], names: Sequence[str]) -> None:
+    """Write ``arrays`` with ``key`` and their checksum atomically; nothing when the folder cannot be
+    written (a cache: the next run trains again, never skips)."""
+    import numpy as np
+
+    buffer = io.BytesIO()
+    fields: dict[str, Any] = {"key": np.array(key), "checksum": np.array(arrays_checksum(arrays, names)), **arrays}
+    np.savez(buffer, **fields)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, buffer.getvalue())
+    except OSError:
+        pass

@@ -48,10 +48,8 @@ checksum of the arrays checked on every read; a file that fails it is rebuilt, n
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import re
-import zipfile
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -61,7 +59,7 @@ from typing import Any, Protocol
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
-from assist.atomic_write import write_atomic
+from assist.atomic_write import read_sealed_arrays, write_sealed_arrays
 from assist.text.normalise import normalise
 
 VERSION = 2
@@ -462,14 +460,6 @@ def cache_folder() -> Path:
 _ARRAYS = ("vectors", "vector", "gram", "bias", "thresholds", "recall", "false_flags", "negation_ok")
 
 
-def _checksum(arrays: dict[str, np.ndarray]) -> str:
-    digest = hashlib.sha256()
-    for name in _ARRAYS:
-        digest.update(name.encode())
-        digest.update(np.ascontiguousarray(arrays[name]).tobytes())
-    return digest.hexdigest()
-
-
 def build_signal(texts: Sequence[str], categories: Sequence[str], violating: Sequence[bool],
                  encoder: TextEncoder, cache: Path | None = None, negated: Sequence[bool] = (),
                  approved: ApprovedTexts | None = None) -> SemanticSignal:
@@ -486,7 +476,7 @@ def build_signal(texts: Sequence[str], categories: Sequence[str], violating: Seq
         arrays = _train(texts, categories, violating, encoder, approved.read() if approved is not None else ())
         allowed = negation_ok(categories, violating, negated)
         arrays["negation_ok"] = np.array([c in allowed for c in ordered])
-        _write_cache(path, key, arrays)
+        write_sealed_arrays(path, key, arrays, _ARRAYS)
     weights = Weights(ordered, arrays["vector"], arrays["gram"], arrays["bias"])
     fits = [CategoryFit(c, float(t), float(r), float(f)) for c, t, r, f in zip(
         ordered, arrays["thresholds"], arrays["recall"], arrays["false_flags"], strict=True) if np.isfinite(t)]
@@ -510,28 +500,9 @@ def _train(texts: Sequence[str], categories: Sequence[str], violating: Sequence[
 
 
 def _read_cache(path: Path, key: str, rows: int, categories: int) -> dict[str, np.ndarray] | None:
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            if str(data["key"]) != key:
-                return None
-            arrays = {name: data[name] for name in _ARRAYS}
-            if arrays["vectors"].shape[0] != rows or arrays["thresholds"].shape != (categories,):
-                return None
-            if arrays["gram"].shape != (GRAM_BUCKETS, categories) or arrays["negation_ok"].shape != (categories,):
-                return None
-            if str(data["checksum"]) != _checksum(arrays):
-                return None
-            return arrays
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+    arrays = read_sealed_arrays(path, key, _ARRAYS)
+    if arrays is None or arrays["vectors"].shape[0] != rows or arrays["thresholds"].shape != (categories,):
         return None
-
-
-def _write_cache(path: Path, key: str, arrays: dict[str, np.ndarray]) -> None:
-    buffer = io.BytesIO()
-    fields: dict[str, Any] = {"key": np.array(key), "checksum": np.array(_checksum(arrays)), **arrays}
-    np.savez(buffer, **fields)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, buffer.getvalue())
-    except OSError:
-        pass  # an unwritable cache: the signal is trained again next time, never skipped
+    if arrays["gram"].shape != (GRAM_BUCKETS, categories) or arrays["negation_ok"].shape != (categories,):
+        return None
+    return arrays

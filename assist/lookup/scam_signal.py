@@ -31,17 +31,14 @@ checksum of the arrays checked on every read; a file that fails it is rebuilt, n
 from __future__ import annotations
 
 import hashlib
-import io
 import json
-import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-from assist.atomic_write import write_atomic
+from assist.atomic_write import read_sealed_arrays, write_sealed_arrays
 from assist.compliance import semantic
 from assist.compliance.semantic import RIDGE, TextEncoder, cache_folder, gram_matrix, grams
 from assist.text.normalise import normalise
@@ -155,37 +152,10 @@ def build(sets: Sequence[LabelledSet], encoder: TextEncoder, gate: Callable[[str
     arrays = _read_cache(path, key)
     if arrays is None:
         arrays = fit(sets, encoder, gate)
-        _write_cache(path, key, arrays)
+        write_sealed_arrays(path, key, arrays, _ARRAYS)
     return ScamSignal(arrays, encoder)
 
 
-def _checksum(arrays: dict[str, np.ndarray]) -> str:
-    digest = hashlib.sha256()
-    for name in _ARRAYS:
-        digest.update(name.encode())
-        digest.update(np.ascontiguousarray(arrays[name]).tobytes())
-    return digest.hexdigest()
-
-
 def _read_cache(path: Path, key: str) -> dict[str, np.ndarray] | None:
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            if str(data["key"]) != key:
-                return None
-            arrays = {name: data[name] for name in _ARRAYS}
-            if arrays["gram"].shape != (semantic.GRAM_BUCKETS,) or str(data["checksum"]) != _checksum(arrays):
-                return None
-            return arrays
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
-        return None
-
-
-def _write_cache(path: Path, key: str, arrays: dict[str, np.ndarray]) -> None:
-    buffer = io.BytesIO()
-    fields: dict[str, Any] = {"key": np.array(key), "checksum": np.array(_checksum(arrays)), **arrays}
-    np.savez(buffer, **fields)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, buffer.getvalue())
-    except OSError:
-        pass  # an unwritable cache: the signal is trained again next time, never skipped
+    arrays = read_sealed_arrays(path, key, _ARRAYS)
+    return arrays if arrays is not None and arrays["gram"].shape == (semantic.GRAM_BUCKETS,) else None
