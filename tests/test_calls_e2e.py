@@ -68,9 +68,20 @@ def replay(turns: list[dict[str, str]], call: str, path: Path, store: str, assis
 
 
 def inside(page: Any, selector: str) -> None:
-    box = page.locator(selector).first.bounding_box()
+    """Assert the element lies inside the viewport.
+
+    A server-sent event can redraw the panel between finding an element and measuring it, which
+    leaves a detached node with no box; the element is then found again, up to a few times.
+    """
+    box = None
+    for _ in range(5):
+        locator = page.locator(selector).first
+        sync_api.expect(locator).to_be_visible()
+        box = locator.bounding_box()
+        if box is not None:
+            break
     size = page.viewport_size
-    assert box is not None and size is not None
+    assert box is not None and size is not None, selector
     assert box["x"] >= 0 and box["y"] >= 0, (selector, box)
     assert box["x"] + box["width"] <= size["width"] + 1, (selector, box, size)
     assert box["y"] + box["height"] <= size["height"] + 1, (selector, box, size)
