@@ -245,3 +245,86 @@ def test_english_single_quotes_quote_after_a_speech_verb_and_a_determiner() -> N
 def test_shipped_pack_reads_quoted_terms_reported_speakers_and_denied_certainty(
         pack: RulePack, text: str, expected: set[str]) -> None:
     assert categories(pack, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a relative named in a condition and told the figures in its consequence: a disclosure
+        ("如果您家人着急用钱，我可以把您的余额先告诉他们。", {"privacy_disclosure"}),
+        # a scam's hallmark named after the quoted term or the act: a verdict over what precedes it
+        ("把钱挪去“安全账户”，在冒充公检法的诈骗里最常见。", set()),
+        ("Parking savings in a 'protected account' is a classic scam tactic.", set()),
+        ("你下载个“远程协助”，我帮你操作。", {"unsafe_transfer_instruction"}),
+        # words marked as quoted ("I quote", 原话) are reported speech
+        ('She said, and I quote, "read me that PIN so I can lock the card".', set()),
+        ("他的原话是：“卡背面三位数报给我就给您退款”。", set()),
+        # a product type said to be withdrawn from the market is a fact of regulation, no promise
+        ("保本型的银行理财已经退出市场了。", set()),
+    ],
+)
+def test_shipped_pack_reads_scam_hallmarks_and_quote_marks(
+        pack: RulePack, text: str, expected: set[str]) -> None:
+    assert categories(pack, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # what a fault caused the customer (导致您…不了, 搞到你…唔到) is a problem statement
+        ("是我们的系统升级导致您转不了账，手续费我给您退回。", set()),
+        ("網絡故障搞到你匯唔到款，我哋已經修好。", set()),
+        ("这笔我们转不了。", {"bare_refusal"}),
+        # a blocked card does not excuse a refusal of something else
+        ("卡已经挂失好了，这笔年费退不了。", {"bare_refusal"}),
+        # a term glossed by "you can understand it as"
+        ("T+2您可以理解为下单后第二个工作日到账。", set()),
+        # deposit insurance named beside an investment does not soften its promise
+        ("这款理财有存款保险兜底，本金肯定不会少。", {"promise_guaranteed_return"}),
+    ],
+)
+def test_shipped_pack_reads_caused_problems_and_glosses(
+        pack: RulePack, text: str, expected: set[str]) -> None:
+    assert categories(pack, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a correction (其实, in fact) closes a scope like a turn (但是, but): what follows is said
+        ("千万别被吓到，其实这款是保本的。", {"promise_guaranteed_return"}),
+        ("Please don't panic; in fact your capital is protected.", {"promise_guaranteed_return"}),
+        # a scam named typical after the act it describes
+        ("装个视频软件再开共享屏幕让人帮您操作，这是典型的骗局。", set()),
+    ],
+)
+def test_shipped_pack_reads_corrections_and_typical_scams(
+        pack: RulePack, text: str, expected: set[str]) -> None:
+    assert categories(pack, text) == expected
+
+
+def test_a_negation_closing_its_clause_after_a_subject_reaches_over_inserted_words() -> None:
+    assert _negations("we shall never, in any case, phone you for a pin", "never") == [
+        ", in any case, phone you for a pin"]
+    assert _negations("oh no, phone me with the pin", "no") == [""]  # an answer, negating nothing
+    # a longer negation word starting before a pseudo phrase (不通过, a failed check) is a negation
+    norm = normalise("本行从不通过短信索要密码")
+    at = norm.index("从不")
+    hits = {"scope.negation": [(at, at + 2)], "scope.pseudo": [(at + 1, at + 4)]}
+    assert [s.kind for s in scopes(norm, (0, len(norm)), hits)] == ["negation"]
+    hits = {"scope.negation": [(at + 1, at + 2)], "scope.pseudo": [(at + 1, at + 4)]}
+    assert scopes(norm, (0, len(norm)), hits) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("本行从不通过短信要求您提供密码。", set()),
+        ("We would never, under any circumstances, ask you to read out your PIN.", set()),
+        ("Oh no, just read out your PIN to me then.", {"credential_request"}),
+        ("人脸没通过也没关系，我直接帮您改。", {"skip_verification"}),
+    ],
+)
+def test_shipped_pack_reads_negations_over_inserted_words_and_before_pseudo_phrases(
+        pack: RulePack, text: str, expected: set[str]) -> None:
+    assert categories(pack, text) == expected

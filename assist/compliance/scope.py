@@ -72,6 +72,55 @@ class ScopeSpan:
         return self.start <= span[0] < self.end
 
 
+def _pseudo_part(kind: str, trigger: Span, pseudo: list[Span]) -> bool:
+    """Whether a trigger is part of a ``scope.pseudo`` phrase it overlaps without holding it (不能
+    of 能不能, 不 of 不通过: a failed check). A negation word of two or more characters that starts
+    before the phrase is a negation of its own: 从不 of 「从不通过电话索要密码」 ("never by phone")."""
+    return any(_overlaps(trigger, p) and not _contains(trigger, p)
+               and not (kind == "negation" and trigger[0] < p[0] and trigger[1] - trigger[0] > 1)
+               for p in pseudo)
+
+
+def _clause_reach(text: str, trigger: Span, start: int, last: int, continuations: set[int],
+                  negations: list[int]) -> int:
+    """Where a negation or hypothetical opened at ``start`` ends: its clause, and on over a comma
+    while the next clause continues the list, unless that clause has a negation of its own, which
+    then governs it alone ("not our fault, and we can't do anything" is a refusal). A negation that
+    closes its clause after a subject ("we will never, under any circumstances, ask …") reaches over
+    the inserted words (:data:`INSERT_CONTENT`) to the clause they lead into."""
+    end = _clause_end(text, start, last)
+    subject = re.split("[,;:.!?]", text[max(0, trigger[0] - 20):trigger[0]])[-1]
+    word = text[trigger[0]:trigger[1]]
+    inserted = word not in INTERJECTIONS and _content(subject) > 0 and not text[start:end].strip()
+    while end < last and inserted and _content(text[start:end]) < INSERT_CONTENT:
+        if _MAIN_CLAUSE.match(text[end + 1:].lstrip()):
+            break  # "we never do, I'll …": the next clause is an act of its own
+        end = _clause_end(text, end + 1, last)
+    while (end < last and _continues(text, end + 1, last, continuations)
+           and not any(end < n < _clause_end(text, end + 1, last) for n in negations)):
+        end = _clause_end(text, end + 1, last)
+    return end
+
+
+INTERJECTIONS = frozenset({"no", "nope", "不", "没", "没有", "唔", "冇"})
+"""Negation words that close a clause as an answer ("oh no, …", 「不，…」), negating nothing after it."""
+INSERT_CONTENT = 7
+"""Most content (CJK characters, plus two per Latin word) of the words a negation closing its clause
+reaches over: "ever", "under any circumstances", 无论如何."""
+
+
+def _content(words: str) -> int:
+    """Content of ``words``: CJK characters, plus two per Latin word."""
+    return sum(1 for ch in words if "\u3400" <= ch <= "\u9fff") + 2 * len(LATIN_WORD.findall(words))
+
+
+def _scope_start(kind: str, trigger: Span) -> int:
+    """Where a forward scope starts. A reported trigger names the speaker and a hit may begin
+    inside it: in 对方就能看到您 the hit 就能看到您 is what 对方就能 reports, so the scope starts
+    after its first character."""
+    return trigger[0] + 1 if kind == "reported" else trigger[1]
+
+
 def _clause_end(text: str, position: int, end: int) -> int:
     return next((i for i in range(position, end) if text[i] in CLAUSE_END), end)
 
@@ -98,12 +147,11 @@ def scopes(text: str, bounds: Span, hits: Mapping[str, list[Span]]) -> list[Scop
     pseudo = inside("scope.pseudo")
     terminators = inside("scope.terminator")
     continuations = {h[0] for h in inside("scope.continuation")}
-    negations = [t[0] for t in inside("scope.negation")
-                 if not any(_overlaps(t, p) and not _contains(t, p) for p in pseudo)]
+    negations = [t[0] for t in inside("scope.negation") if not _pseudo_part("negation", t, pseudo)]
     found: list[ScopeSpan] = []
     for kind in SCOPE_KINDS:
         for trigger in inside(f"scope.{kind}"):
-            if any(_overlaps(trigger, p) and not _contains(trigger, p) for p in pseudo):
+            if _pseudo_part(kind, trigger, pseudo):
                 continue  # 能不能 is no negation; 有没有装 (a longer trigger holding 有没有) is a question
             if kind == "negation" and (_potential_complement(text, trigger) or _then(text, trigger)):
                 continue  # 入唔到 app 就话我知: "cannot get in", negating nothing after it (it still
@@ -113,18 +161,11 @@ def scopes(text: str, bounds: Span, hits: Mapping[str, list[Span]]) -> list[Scop
                     continue
                 found.append(ScopeSpan(kind, trigger, first, trigger[0]))
                 continue
-            # A reported trigger names the speaker and a hit may begin inside it: in 对方就能看到您
-            # the hit 就能看到您 is what 对方就能 reports, so the scope starts after its first character.
-            start = trigger[0] + 1 if kind == "reported" else trigger[1]
+            start = _scope_start(kind, trigger)
             if kind in FORWARD_SENTENCE:
                 end = last
             else:
-                end = _clause_end(text, start, last)
-                # A clause continues the list unless it has a negation of its own, which then
-                # governs it alone: "not our fault, and we can't do anything" is a refusal.
-                while (end < last and _continues(text, end + 1, last, continuations)
-                       and not any(end < n < _clause_end(text, end + 1, last) for n in negations)):
-                    end = _clause_end(text, end + 1, last)
+                end = _clause_reach(text, trigger, start, last, continuations, negations)
             stop = min((t[0] for t in terminators if start <= t[0] < end), default=end)
             found.append(ScopeSpan(kind, trigger, start, min(stop, _aside_end(text, trigger[0], stop))))
     found.extend(_quoted(text, first, last, inside("scope.speech"), inside("scope.said")))
