@@ -132,26 +132,52 @@ def test_training_is_deterministic_and_needs_no_draft_set() -> None:
         (first[0].vector, first[0].gram, first[0].bias), (again[0].vector, again[0].gram, again[0].bias), strict=True))
 
 
-def test_cross_validation_equals_refitting_without_each_fold() -> None:
+@pytest.mark.parametrize("held", [3, semantic.FOLDS])
+def test_cross_validation_equals_refitting_without_each_fold(held: int) -> None:
     """The thresholds' held-out scores come from one inverse; they must be what a model trained
-    without the fold would give."""
+    without the fold would give: a fold by position, and a writer's fold (larger, unequal)."""
     rng = np.random.default_rng(7)
     texts = [f"t{i} " + " ".join(rng.choice(list("abcdefgh"), 4)) for i in range(40)]
     cats = ["credential_request", "jargon"] * 20
     bad = [i % 3 != 0 for i in range(40)]
-    data = training_set(texts, cats, bad)
+    data = training_set(texts, cats, bad, groups=[""] * 25 + ["drafts_a.jsonl"] * 15)
     vectors = rng.normal(size=(len(data.texts), 6))
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     grams = semantic.gram_matrix(data.texts)
     kernel = (grams @ grams.T).toarray() + vectors @ vectors.T + 1.0
-    fold = np.flatnonzero(data.folds == 3)
-    rest = np.flatnonzero(data.folds != 3)
+    fold = np.flatnonzero(data.folds == held)
+    rest = np.flatnonzero(data.folds != held)
     dual = np.linalg.solve(kernel[np.ix_(rest, rest)] + semantic.RIDGE * np.eye(rest.size), data.targets[rest])
     refit = kernel[np.ix_(fold, rest)] @ dual
     full, inverse = semantic.ridge_solve(kernel + semantic.RIDGE * np.eye(len(kernel)), data.targets)
     assert np.allclose(full, np.linalg.solve(kernel + semantic.RIDGE * np.eye(len(kernel)), data.targets))
     shortcut = data.targets[fold] - np.linalg.solve(semantic.symmetric_block(inverse, fold), full[fold])
     assert np.allclose(refit, shortcut, atol=1e-8)
+
+
+def test_a_writers_exemplars_are_held_out_together() -> None:
+    """Each named group (a labelled-draft set) is one fold of its own, its compliant texts'
+    clauses with it; unnamed exemplars and approved replies keep their folds by position."""
+    texts = [f"t{i} 您好这是第{i}句话内容" for i in range(30)] + ["w 第一句很长的内容在这里, 第二句也很长的内容在这里"]
+    cats = ["jargon"] * 30 + [semantic.EVERY_CATEGORY]
+    bad = [i % 2 == 0 for i in range(30)] + [False]
+    groups = [""] * 20 + ["a.jsonl"] * 5 + ["b.jsonl"] * 5 + ["a.jsonl"]
+    data = training_set(texts, cats, bad, approved=["批准的回复内容很长很长"], groups=groups)
+    fold = dict(zip(data.texts, data.folds, strict=True))
+    plain = training_set(texts, cats, bad, approved=["批准的回复内容很长很长"])
+    by_position = dict(zip(plain.texts, plain.folds, strict=True))
+    assert [fold[normalise(t)] for t in texts[:20]] == [by_position[normalise(t)] for t in texts[:20]]
+    assert {fold[normalise(t)] for t in texts[20:25]} == {fold[normalise(texts[30])]} == {semantic.FOLDS}
+    assert {fold[normalise(t)] for t in texts[25:30]} == {semantic.FOLDS + 1}
+    assert {f for t, f in fold.items() if t in normalise(texts[30])} == {semantic.FOLDS}  # its clauses too
+    assert fold[normalise("批准的回复内容很长很长")] == 31 % semantic.FOLDS
+
+
+def test_a_signal_with_writer_folds_is_cached_apart(tmp_path: Path) -> None:
+    """Grouping changes the thresholds, so it is part of the cache key."""
+    key = semantic.exemplar_key(*TINY, "m")
+    assert key != semantic.exemplar_key(*TINY, "m", groups=["x.jsonl"] * len(TINY[0]))
+    assert key == semantic.exemplar_key(*TINY, "m", groups=())
 
 
 def test_a_clean_labelled_draft_is_a_lookalike_of_every_category() -> None:

@@ -602,14 +602,16 @@ class RulePack:
                       key=lambda v: (v.span, v.rule_id))
 
     def semantic_signal(self, encoder: TextEncoder, cache: Path | None = None) -> SemanticSignal:
-        """The semantic signal trained on this pack's exemplars with ``encoder`` (kept per encoder)."""
+        """The semantic signal trained on this pack's exemplars with ``encoder`` (kept per encoder).
+        Each labelled-draft file is one writer, so one fold of the thresholds' cross-validation."""
         key = encoder.model_id
         if key not in self._signals:
             ex = self.exemplars
             self._signals[key] = build_signal([e.text for e in ex], [e.category for e in ex],
                                               [e.violating for e in ex], encoder, cache,
                                               negated=[self._holds_negation(e.text) for e in ex],
-                                              approved=shipped_approved_texts() if ex else None)
+                                              approved=shipped_approved_texts() if ex else None,
+                                              groups=[e.source if e.source.endswith(".jsonl") else "" for e in ex])
         return self._signals[key]
 
     def _holds_negation(self, text: str) -> bool:

@@ -17,10 +17,16 @@ compliant ones, their clauses, and other categories' violations), solved in its 
 into a vector per category (scoring is one product plus a sum over the grams). No random state,
 stable orders: the result is deterministic for a given exemplar set and encoder.
 
-**Thresholds.** From :data:`FOLDS`-fold cross-validation on the exemplars (by exemplar position,
-an exemplar's clauses in its fold; held-out predictions exactly from the one inverse of ``G``):
-the compliant texts all categories may flag together are allotted where they find the most
-violations (:func:`thresholds`); CV recall and false flags are kept (:attr:`SemanticSignal.fits`).
+**Thresholds.** From cross-validation on the exemplars (an exemplar's clauses in its fold;
+held-out predictions exactly from the one inverse of ``G``): the compliant texts all categories
+may flag together are allotted where they find the most violations (:func:`thresholds`); CV
+recall and false flags are kept (:attr:`SemanticSignal.fits`). Folds are grouped by writer: the
+exemplars of a named group (``groups``: a labelled-draft set, each written by another hand) are
+one fold, so a draft is scored by a classifier that never saw its writer, as a new writer's
+drafts will be; the rest (the YAML exemplars, one hand, and approved replies) split by position
+into :data:`FOLDS` folds. With folds by position only, a writer's other drafts in training made
+the held-out scores of its clean drafts lower and of its violations higher than a new writer's,
+and the thresholds too permissive for new wording.
 
 **What is scored.** The pack scores each clause of a draft, each two adjacent clauses of a
 sentence together (a short clause such as 「本钱动不了」 counts beside its neighbour) and a
@@ -293,7 +299,7 @@ class TrainingSet:
 
 
 def training_set(texts: Sequence[str], categories: Sequence[str], violating: Sequence[bool],
-                 approved: Sequence[str] = ()) -> TrainingSet:
+                 approved: Sequence[str] = (), groups: Sequence[str] = ()) -> TrainingSet:
     """Normalised exemplars (one row per distinct text: a text listed under two categories breaks
     both) and the clauses of compliant exemplars, as drafts are scored clause by clause. A
     compliant text filed under :data:`EVERY_CATEGORY` (a clean labelled draft) is a lookalike of
@@ -302,8 +308,12 @@ def training_set(texts: Sequence[str], categories: Sequence[str], violating: Seq
     ``approved`` are texts known to break no category but filed under none: the library's
     approved replies. They join as compliant rows, with their clauses, so the house style
     (empathy + solution preview) is learnt as compliant. They stay out of the false-flag budget's
-    count: hundreds of easy negatives there would loosen every threshold."""
+    count: hundreds of easy negatives there would loosen every threshold.
+
+    ``groups`` names, per exemplar, the hand that wrote it ("" or absent: none named): see
+    :func:`fold_numbers`."""
     ordered = category_columns(categories)
+    fold_of = fold_numbers(len(texts) + len(approved), groups)
     rows: dict[str, tuple[set[str], int]] = {}
     exemplar_rows: set[str] = set()
     labelled = [*zip(texts, categories, violating, strict=True), *((t, "", False) for t in approved)]
@@ -311,7 +321,7 @@ def training_set(texts: Sequence[str], categories: Sequence[str], violating: Seq
         norm = normalise(text)
         pieces = [norm] + ([c for c in clauses(norm) if c != norm.rstrip("。.!? ")] if not bad else [])
         for piece in pieces:
-            breaks, _ = rows.setdefault(piece, (set(), position % FOLDS))
+            breaks, _ = rows.setdefault(piece, (set(), int(fold_of[position])))
             if category:
                 exemplar_rows.add(piece)
             if bad:
@@ -324,6 +334,18 @@ def training_set(texts: Sequence[str], categories: Sequence[str], violating: Seq
     compliant = np.array([not rows[k][0] and k in exemplar_rows for k in keys], dtype=bool)
     folds = np.array([rows[k][1] for k in keys], dtype=int)
     return TrainingSet(keys, targets, compliant, folds, ordered)
+
+
+def fold_numbers(count: int, groups: Sequence[str] = ()) -> np.ndarray:
+    """The cross-validation fold of each of ``count`` labelled texts: a text whose group (one per
+    text, in order; missing ones count as "") is named shares one fold with its group, numbered
+    :data:`FOLDS` upwards in order of first appearance; the others take ``position % FOLDS``."""
+    folds = np.arange(count) % FOLDS
+    named: dict[str, int] = {}
+    for position, group in enumerate(groups[:count]):
+        if group:
+            folds[position] = named.setdefault(group, FOLDS + len(named))
+    return folds
 
 
 def category_columns(categories: Sequence[str]) -> tuple[str, ...]:
@@ -423,13 +445,15 @@ class ApprovedTexts:
 
 
 def exemplar_key(texts: Sequence[str], categories: Sequence[str], violating: Sequence[bool],
-                 model_id: str, negated: Sequence[bool] = (), approved_key: str = "") -> str:
+                 model_id: str, negated: Sequence[bool] = (), approved_key: str = "",
+                 groups: Sequence[str] = ()) -> str:
     digest = hashlib.sha256(f"semantic {VERSION}\0{model_id}\0".encode())
     digest.update(Path(__file__).read_bytes())  # the fitting code itself: a change retrains
     for text, category, bad in zip(texts, categories, violating, strict=True):
         digest.update(f"{category}\0{int(bad)}\0{text}\0".encode())
     digest.update(bytes(bool(n) for n in negated))
     digest.update(f"approved\0{approved_key}\0".encode())
+    digest.update("\0".join(groups).encode())
     return digest.hexdigest()
 
 
@@ -462,18 +486,19 @@ _ARRAYS = ("vectors", "vector", "gram", "bias", "thresholds", "recall", "false_f
 
 def build_signal(texts: Sequence[str], categories: Sequence[str], violating: Sequence[bool],
                  encoder: TextEncoder, cache: Path | None = None, negated: Sequence[bool] = (),
-                 approved: ApprovedTexts | None = None) -> SemanticSignal:
+                 approved: ApprovedTexts | None = None, groups: Sequence[str] = ()) -> SemanticSignal:
     """Train (or read from the cache) the signal for these exemplars and this encoder.
     ``negated`` says which exemplars hold a negation (see :func:`negation_ok`); without it a
-    clause holding one is never flagged. ``approved`` are read only on a cache miss."""
+    clause holding one is never flagged. ``approved`` are read only on a cache miss. ``groups``
+    names each exemplar's writer, for the threshold's cross-validation (:func:`fold_numbers`)."""
     key = exemplar_key(texts, categories, violating, encoder.model_id, negated,
-                       approved.key if approved is not None else "")
+                       approved.key if approved is not None else "", groups)
     folder = cache if cache is not None else cache_folder() / "semantic"
     path = folder / f"{key[:32]}.npz"
     ordered = category_columns(categories)
     arrays = _read_cache(path, key, len(texts), len(ordered))
     if arrays is None:
-        arrays = _train(texts, categories, violating, encoder, approved.read() if approved is not None else ())
+        arrays = _train(texts, categories, violating, encoder, approved.read() if approved is not None else (), groups)
         allowed = negation_ok(categories, violating, negated)
         arrays["negation_ok"] = np.array([c in allowed for c in ordered])
         write_sealed_arrays(path, key, arrays, _ARRAYS)
@@ -485,8 +510,8 @@ def build_signal(texts: Sequence[str], categories: Sequence[str], violating: Seq
 
 
 def _train(texts: Sequence[str], categories: Sequence[str], violating: Sequence[bool],
-           encoder: TextEncoder, approved: Sequence[str] = ()) -> dict[str, np.ndarray]:
-    data = training_set(texts, categories, violating, approved)
+           encoder: TextEncoder, approved: Sequence[str] = (), groups: Sequence[str] = ()) -> dict[str, np.ndarray]:
+    data = training_set(texts, categories, violating, approved, groups)
     weights, fits = fit(data, encoder.encode(list(data.texts)))
     by_category = {f.category: f for f in fits}
     missing = CategoryFit("", np.inf, 0.0, 0.0)
