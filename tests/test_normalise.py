@@ -1,4 +1,4 @@
-from assist.text.normalise import normalise, normalise_with_offsets
+from assist.text.normalise import normalise, normalise_with_offsets, to_simplified
 
 
 def test_traditional_full_width_case_and_spaces() -> None:
@@ -13,3 +13,11 @@ def test_offsets_map_back_to_original() -> None:
     assert text == "请把otp 报给我"
     start = text.index("otp")
     assert original[offsets[start] : offsets[start + 2] + 1] == "ＯＴＰ"
+
+
+def test_a_kept_conversion_answers_as_the_first() -> None:
+    """:func:`to_simplified` keeps its answers: asked again, it gives the same text, and a
+    new text is still converted."""
+    assert to_simplified("我的帳戶") == "我的帐户" == to_simplified("我的帳戶")
+    assert to_simplified("臺灣銀行") == "台湾银行"
+    assert to_simplified("\ud800帳") == "\ufffd帐"

@@ -13,7 +13,7 @@ import re2  # type: ignore[import-untyped]
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assist.compliance.prefilter import RegexPrefilter
+from assist.compliance.prefilter import RegexPrefilter, search
 from assist.compliance.rule_files import load_rule_pack
 from assist.compliance.rules import RulePack
 from assist.library.loader import SHIPPED_LIBRARY
@@ -215,3 +215,34 @@ def test_a_pack_that_has_run_pickles(edge_rules: RulePack) -> None:
     assert [loaded.hits(text, audience=a) for a in ("agent", "customer")] == before
     assert RegexPrefilter(EDGE_PATTERNS).matching("pin") == pickle.loads(pickle.dumps(RegexPrefilter(EDGE_PATTERNS))
                                                                          ).matching("pin")
+
+
+def test_search_finds_what_pyre2_search_finds_from_every_position() -> None:
+    """:func:`search` answers as ``regex.search`` (the same span, or None), from every position
+    of CJK, full-width and ASCII texts, with the bytes given or not."""
+    for pattern in (*EDGE_PATTERNS, r"x*", r"账*户?", r"(卡)(号)?"):
+        regex = re2.compile(pattern)
+        for text in (*EDGE_TEXTS, "把卡里的钱转到安全账户。", "ｐｉｎ 是 1234", "卡 he 说 a"):
+            for position in range(len(text) + 1):
+                expected = regex.search(text, position)
+                for found in (search(regex, text, position), search(regex, text, position, text.encode())):
+                    assert found == (None if expected is None else expected.span())
+
+
+def test_search_takes_a_regex_that_is_not_re2s() -> None:
+    assert search(re.compile("卡"), "银行卡", 1) == (2, 3)
+    assert search(re.compile("卡"), "银行卡", 3) is None
+
+
+def test_without_pyre2_internals_the_public_calls_answer_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    """:func:`search` and the chunked filter reach into pyre2's compiled module for speed; a pyre2
+    without those parts gets the same answers through its public ``search`` and ``Match``."""
+    import assist.compliance.prefilter as prefilter
+
+    texts = (*EDGE_TEXTS, "把卡里的钱转到安全账户。", "ｐｉｎ 是 1234")
+    regexes = [re2.compile(p) for p in (*EDGE_PATTERNS, r"账*户?")]
+    fast = [[search(r, t, i) for r in regexes for i in range(len(t) + 1)] for t in texts]
+    fast_filter = [RegexPrefilter(EDGE_PATTERNS).matching(t) for t in texts]
+    monkeypatch.setattr(prefilter, "_NATIVE", None)
+    assert [[search(r, t, i) for r in regexes for i in range(len(t) + 1)] for t in texts] == fast
+    assert [RegexPrefilter(EDGE_PATTERNS).matching(t) for t in texts] == fast_filter

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from assist import Assistant
-from assist.lookup.search import DENSE_NEIGHBOURS, all_inner_products, exact_neighbours, search_batch
+from assist.lookup.search import DENSE_NEIGHBOURS, all_inner_products, among_dense, exact_neighbours, search_batch
 from assist.text.normalise import normalise
 from tests.conftest import HashEncoder
 
@@ -96,3 +96,16 @@ def test_bm25_tables_kept_by_one_pass_give_another_pass_its_own_candidates(
     monkeypatch.setattr(search, "LEXICAL_CELLS_PER_CHUNK", 3 * assistant.index.dense.ntotal)
     search_batch(assistant.index, vectors, texts, weights, keep=kept)
     assert kept.table is None  # scored in slices: nothing is kept (its memory stays bounded)
+
+
+def test_among_dense_is_every_lexical_row_compared_with_every_dense_row() -> None:
+    """:func:`among_dense` against the pairwise comparison, with padding (-1) on both sides,
+    a row on both sides, and no queries at all."""
+    rng = np.random.default_rng(7)
+    dense = rng.integers(-1, 40, size=(50, 8))
+    lexical = rng.integers(-1, 40, size=(50, 6))
+    lexical[:, 0] = dense[:, 3]
+    pairwise = (lexical[:, :, None] == dense[:, None, :]).any(axis=2) & (lexical >= 0)
+    assert np.array_equal(among_dense(lexical, dense), pairwise)
+    assert among_dense(np.full((2, 3), -1), np.full((2, 4), -1)).sum() == 0
+    assert among_dense(np.zeros((0, 3), dtype=np.int64), np.zeros((0, 4), dtype=np.int64)).shape == (0, 3)

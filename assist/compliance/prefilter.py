@@ -47,6 +47,46 @@ _ANCHOR = re.compile(r"[$^]|\\[Az]")
 (``[^。]`` is no anchor, but is left out too: screening is only a saving)."""
 
 
+def _native() -> Any | None:
+    """pyre2's compiled module, where this version has the parts :func:`search` and the chunked
+    filter call directly; None otherwise, and then pyre2's public ``search`` and ``Match`` serve
+    (slower, the same answers). The parts are not pyre2's public API, so they are checked here,
+    once, rather than assumed."""
+    native = getattr(re2, "_re2", None)
+    parts = ("RE2", "CharLenToBytes", "BytesToCharLen")
+    if native is None or not all(hasattr(native, part) for part in parts):
+        return None
+    return native if hasattr(getattr(native.RE2, "Anchor", None), "UNANCHORED") else None
+
+
+_NATIVE = _native()
+
+
+def search(regex: Any, text: str, position: int = 0, encoded: bytes | None = None) -> tuple[int, int] | None:
+    """The span (in characters) of ``regex.search(text, position)``, None where nothing matches,
+    for a pattern compiled by RE2 (``encoded``: ``text`` in UTF-8, when the caller has it).
+
+    pyre2's ``search`` encodes the text, clamps and maps offsets and builds a match object on every
+    call, most of a search's cost on a short sentence where most searches find nothing; here RE2
+    is asked on the bytes, and a match's byte offsets are counted back into characters as pyre2
+    does (:func:`re2._re2.BytesToCharLen`; :func:`_native`)."""
+    native = _NATIVE
+    compiled = getattr(regex, "_regexp", None) if native is not None else None
+    if native is None or compiled is None:
+        match = regex.search(text, position)
+        return None if match is None else match.span()
+    data = text.encode("utf-8") if encoded is None else encoded
+    ascii_only = len(data) == len(text)
+    first = position if position == 0 or ascii_only else native.CharLenToBytes(data, 0, position)
+    begin, end = compiled.Match(native.RE2.Anchor.UNANCHORED, data, first, len(data))[0]
+    if begin == -1:
+        return None
+    if ascii_only:
+        return begin, end
+    start = position + native.BytesToCharLen(data, first, begin)
+    return start, start + native.BytesToCharLen(data, begin, end)
+
+
 CHUNK_CHARS = 12_000
 """Most pattern characters behind one literal pass. RE2 builds a literal pass's automaton state
 by state as texts need them, within a fixed memory budget; with every atom of a large pack (some
@@ -95,11 +135,15 @@ class _Chunked:
     def Match(self, text: str, potential: bool = False) -> list[int] | None:
         """What ``re2.Filter.Match`` answers, for all the passes together (RE2's name kept)."""
         found: list[int] = []
+        encoded = text.encode("utf-8")  # once for every pass, not by each pass's wrapper
         for patterns, first, sentinel in self.parts:
-            answer = patterns.Match(text, potential=potential)
+            native_filter = getattr(patterns, "_filter", None) if _NATIVE is not None else None
+            answer = (native_filter.Match(encoded, potential) if native_filter is not None
+                      else patterns.Match(text, potential=potential))
             if not answer or sentinel not in answer:
                 return None
-            found.extend(first + index for index in answer if index != sentinel)
+            if len(answer) > 1:  # most passes find their sentinel alone
+                found.extend(first + index for index in answer if index != sentinel)
         found.append(self.sentinel)
         return found
 
@@ -162,6 +206,6 @@ class RegexPrefilter:
     def screened_out(self, text: str) -> frozenset[int]:
         """Indexes of the patterns without atoms (:attr:`screened`) that match nowhere in
         ``text``, and so in none of its sentences: empty when any of them matches somewhere."""
-        if self._screen is None or self._screen.search(text) is not None:
+        if self._screen is None or search(self._screen, text) is not None:
             return frozenset()
         return self.screened

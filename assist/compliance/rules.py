@@ -52,7 +52,7 @@ from typing import Any, Literal, get_args
 import re2  # type: ignore[import-untyped]
 
 from assist.compliance.lexicon import Lexicon, PhraseIndex, Span
-from assist.compliance.prefilter import RegexPrefilter
+from assist.compliance.prefilter import RegexPrefilter, search
 from assist.compliance.reading import fold_with_offsets
 from assist.compliance.scope import SCOPE_KINDS, SCOPE_LEXICONS, ScopeSpan, scopes, talk_only
 from assist.compliance.semantic import ApprovedTexts, SemanticSignal, TextEncoder, build_signal, long_enough
@@ -286,6 +286,11 @@ class _Sentence:
     end: int
     text: str
     terminator: str
+
+    @cached_property
+    def encoded(self) -> bytes:
+        """``text`` in UTF-8, encoded once for every regex searched in it (:func:`_regex_hits`)."""
+        return self.text.encode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -875,17 +880,18 @@ def _regex_hits(rule: Rule, trigger: Trigger, sentence: _Sentence, judge: Judge)
     end (as ``finditer``), after a cancelled one from its second character, where a shorter or
     overlapping match it hid may begin. One search per candidate; :func:`_bounded` caps them."""
     text, first, position = sentence.text, sentence.start, 0
-    while position <= len(text) and (match := trigger.regex.search(text, position)) is not None:
-        found = match.group()
-        start = first + match.start() + (len(found) - len(found.lstrip()))
-        end = first + match.end() - (len(found) - len(found.rstrip()))
+    while position <= len(text) and (span := search(trigger.regex, text, position, sentence.encoded)) is not None:
+        found_start, found_end = span
+        found = text[found_start:found_end]
+        start = first + found_start + (len(found) - len(found.lstrip()))
+        end = first + found_end - (len(found) - len(found.rstrip()))
         if start >= end:
-            position = match.end() + 1 if match.end() == match.start() else match.end()
+            position = found_end + 1 if found_end == found_start else found_end
             continue
         hit = Hit(rule, start, end, trigger)
         cancelled = judge(hit)
         yield hit, cancelled
-        position = match.end() if cancelled is None else _retry_from(text, match.start(), match.end(), cancelled)
+        position = found_end if cancelled is None else _retry_from(text, found_start, found_end, cancelled)
 
 
 def _retry_from(text: str, start: int, end: int, cancelled: str) -> int:
@@ -1001,7 +1007,7 @@ def _cancelled(hit: Hit, reading: _Reading, sentence: _Sentence, found: list[Sco
             if not reading.negated((s, e), pieces):
                 return f"unless {name} 「{ctx.norm[s:e]}」"
     for exception in rule.exceptions:
-        if exception.regex.search(_exception_piece(exception.scope, ctx, sentence, hit)):
+        if search(exception.regex, _exception_piece(exception.scope, ctx, sentence, hit)) is not None:
             return f"{EXCEPTION_CANCEL}{exception.source!r}"
     return None
 

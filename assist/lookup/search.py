@@ -165,6 +165,17 @@ def search_batch(
 _CANDIDATE_ARRAYS = ("rows", "dense", "lexical", "fused")
 
 
+def among_dense(lexical_rows: np.ndarray, dense_rows: np.ndarray) -> np.ndarray:
+    """Which of each query's lexical rows are among its dense rows (a padding ``-1`` never is):
+    one table of the rows each query's dense side holds, read at its lexical rows. Comparing every
+    lexical row with every dense one (64 x 64 a query) cost about three times as much."""
+    width = int(max(dense_rows.max(initial=-1), lexical_rows.max(initial=-1))) + 1
+    held = np.zeros((len(dense_rows), width), dtype=bool)
+    queries, columns = np.nonzero(dense_rows >= 0)
+    held[queries, dense_rows[queries, columns]] = True
+    return (lexical_rows >= 0) & np.take_along_axis(held, np.maximum(lexical_rows, 0), axis=1)
+
+
 def _search_slice(
     index: LoadedIndex, vectors: np.ndarray, texts: list[str], weights: FusionWeights,
     scored: np.ndarray | None = None, keep: LexicalScores | None = None,
@@ -181,8 +192,7 @@ def _search_slice(
     dense_rows = dense_rows.astype(np.int64)
     lexical_rows, lexical_scores, lexical_at_dense = lexical_neighbours(index, texts, dense_rows, scored, keep)
     # A lexical match already among the dense neighbours is kept once, on the dense side.
-    repeated = (lexical_rows[:, :, None] == dense_rows[:, None, :]).any(axis=2)
-    lexical_rows = np.where(repeated, -1, lexical_rows)
+    lexical_rows = np.where(among_dense(lexical_rows, dense_rows), -1, lexical_rows)
     if products is not None:
         lexical_dense = np.take_along_axis(products, np.maximum(lexical_rows, 0), axis=1)
     else:

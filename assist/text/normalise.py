@@ -28,6 +28,13 @@ def _t2s() -> opencc.OpenCC:
     return opencc.OpenCC("t2s")
 
 
+SIMPLIFIED_KEPT = 4096
+"""Conversions :func:`to_simplified` keeps. A looked-up utterance is converted three times, by
+the search's normalisation, the rules' reading and the variant choice, a batch (256) apart at
+most; kept, OpenCC converts it once."""
+
+
+@lru_cache(maxsize=SIMPLIFIED_KEPT)
 def to_simplified(text: str) -> str:
     """Traditional → simplified Chinese; other scripts pass through unchanged."""
     text = _SURROGATE.sub("\ufffd", text)
