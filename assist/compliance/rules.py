@@ -608,15 +608,17 @@ class RulePack:
 
     def semantic_signal(self, encoder: TextEncoder, cache: Path | None = None) -> SemanticSignal:
         """The semantic signal trained on this pack's exemplars with ``encoder`` (kept per encoder).
-        Each labelled-draft file is one writer, so one fold of the thresholds' cross-validation."""
+        Each labelled-draft file is one writer, so one fold of the thresholds' cross-validation,
+        named by the file's name alone: where the library sits does not change the cache key."""
         key = encoder.model_id
         if key not in self._signals:
             ex = self.exemplars
+            writers = [Path(e.source).name if e.source.endswith(".jsonl") else "" for e in ex]
             self._signals[key] = build_signal([e.text for e in ex], [e.category for e in ex],
                                               [e.violating for e in ex], encoder, cache,
                                               negated=[self._holds_negation(e.text) for e in ex],
                                               approved=shipped_approved_texts() if ex else None,
-                                              groups=[e.source if e.source.endswith(".jsonl") else "" for e in ex])
+                                              groups=writers)
         return self._signals[key]
 
     def _holds_negation(self, text: str) -> bool:

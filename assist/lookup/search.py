@@ -169,7 +169,7 @@ def among_dense(lexical_rows: np.ndarray, dense_rows: np.ndarray) -> np.ndarray:
     """Which of each query's lexical rows are among its dense rows (a padding ``-1`` never is):
     one table of the rows each query's dense side holds, read at its lexical rows. Comparing every
     lexical row with every dense one (64 x 64 a query) cost about three times as much."""
-    width = int(max(dense_rows.max(initial=-1), lexical_rows.max(initial=-1))) + 1
+    width = int(max(dense_rows.max(initial=0), lexical_rows.max(initial=0))) + 1  # >= 1: a padded row reads column 0
     held = np.zeros((len(dense_rows), width), dtype=bool)
     queries, columns = np.nonzero(dense_rows >= 0)
     held[queries, dense_rows[queries, columns]] = True
