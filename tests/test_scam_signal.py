@@ -22,6 +22,9 @@ KNOWN = {pins.FRAUD}
 PROBES = Path(__file__).with_name("scam_signal_probes.jsonl")
 """Frozen before the signal was wired in (d8e11b8): rules alone pinned 19 of its 20 scams and none
 of its 20 lookalikes."""
+PROBES_R11 = Path(__file__).with_name("scam_signal_probes_r11.jsonl")
+"""Frozen before the eleventh round's study of the signal alone (which did not ship): the rules
+pinned its 20 scams and one of its 20 lookalikes, the signal none."""
 
 
 class HashEncoder:
@@ -116,6 +119,14 @@ def test_frozen_probes_no_lookalike_is_completed_and_scams_still_pin(pack: RuleP
     pinned = [pins.FRAUD in [p.scenario for p in pins.customer_pins(pack, r["text"], KNOWN)] for r in rows]
     assert sum(p for p, r in zip(pinned, rows, strict=True) if r["scam"]) >= 19
     assert not any(p for p, r in zip(pinned, rows, strict=True) if not r["scam"])
+
+
+def test_round_11_probes_the_signal_completes_no_lookalike(pack: RulePack) -> None:
+    rows = [json.loads(line) for line in PROBES_R11.read_text("utf-8").splitlines()]
+    found = [[p for p in pins.customer_pins(pack, r["text"], KNOWN) if p.scenario == pins.FRAUD] for r in rows]
+    assert all(found_pins for found_pins, r in zip(found, rows, strict=True) if r["scam"])
+    assert not any(p.rule_id == pins.COMPLETION for found_pins, r in zip(found, rows, strict=True)
+                   if not r["scam"] for p in found_pins)
 
 
 def test_the_shipped_signal_needs_no_torch() -> None:
