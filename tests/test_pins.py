@@ -149,7 +149,7 @@ def probes(path: Path = PROBES) -> list[dict[str, object]]:
 def test_the_role_examples_and_probes_are_not_copies_of_any_pin_data_set() -> None:
     texts = NOT_SCAMS + SCAMS + [str(row["text"]) for row in
                                  probes() + probes(OUTSIDE) + probes(R7_PROBES) + probes(R8_PROBES)]
-    texts += [text for _, scam, lookalike in R7_KINDS + R8_KINDS for text in (scam, lookalike)]
+    texts += [text for _, scam, lookalike in R7_KINDS + R8_KINDS + R11_KINDS for text in (scam, lookalike)]
     close = [texts[i] for i, _, _ in near_pairs(texts, dev_texts(), 0.7)]  # ratio(text, other) >= 0.7
     assert close == []
 
@@ -450,6 +450,38 @@ def test_probe_round_r8_scams_pin_and_no_lookalike_pins_fraud_third_party_or_ski
     pins = [(str(r["text"]), bool(r["scam"]), set(scenarios(pack, str(r["text"])))) for r in rows]
     assert [t for t, scam, pinned in pins if (FRAUD in pinned) != scam] == []
     assert [t for t, scam, pinned in pins if not scam and {"third_party_inquiry", "skip_verification"} & pinned] == []
+
+
+R11_KINDS = [
+    ("a relative's own call is that relative; an accident and a friend's card make it a scam",
+     "表姐刚打电话说她出了车祸在急诊，叫我先打一万五到她同事的卡上",
+     "表姐在深圳工作，昨晚打电话让我给她转五千交物业的押金，我能用手机银行转吗"),
+    ("a move between the owner's own accounts is no pretext; a stranger's account is",
+     "我舅舅用一个新号加我，说他手机丢了，叫我把钱转到另一个人的户口",
+     "我舅舅叫我帮他把活期转到他自己另一张卡上，他人在外地，我能代他操作吗"),
+    ("papers and a visit to the station are the real police; a phone demand is not",
+     "有个自称民警的打电话说我卡涉嫌洗钱，要我把存款转进他们的清查账户",
+     "民警把冻结告知书寄到我家，叫我带身份证去所里处理，冻结的钱还在我卡上吗"),
+    ("a debt collector's call is no order to pay; a collector demanding a private transfer is",
+     "自称催收公司的人说我欠款逾期，要我今天把钱转到他个人的卡上才不上门",
+     "有个催收公司的打给我，说我信用卡逾期了，我想查一下是不是真的欠款"),
+    ("an offer put to the customer is no instruction",
+     "对方说是贷款顾问，要我先交三千保证金才能放款",
+     "微信上有个人说是理财经理，想给我介绍贷款产品，你们银行有这个人吗"),
+    ("a past call that never came back is over; one back again is live",
+     "前几天有人冒充警察让我转钱，我挂了，今天他又打来说不转就抓我",
+     "前几天有人冒充警察让我转钱，我没理就挂了，后来也没再打来，要改密码吗"),
+    ("個仔 is the customer's son: his own ask is everyday, a locked-up fee is not",
+     "個仔話佢部手機壞咗用緊朋友電話，叫我即刻過兩萬去佢朋友個戶口",
+     "個仔話學校旅行要交錢，叫我過一千蚊俾佢，點樣轉最快"),
+]
+
+
+@pytest.mark.parametrize(("kind", "scam", "lookalike"), R11_KINDS, ids=[k for k, _, _ in R11_KINDS])
+def test_round_r11_kinds_a_known_persons_ask_an_authority_in_person_and_a_past_call_pin_only_the_scam(
+        pack: RulePack, kind: str, scam: str, lookalike: str) -> None:
+    assert scenarios(pack, scam)[:1] == [FRAUD], kind
+    assert FRAUD not in scenarios(pack, lookalike), kind
 
 
 @pytest.mark.parametrize(("text", "pinned"), [
