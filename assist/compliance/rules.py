@@ -32,7 +32,8 @@ Matching runs on normalised text (simplified, half-width, case-folded), sentence
 sentence; reported spans index the caller's original text. A text is read once per check
 (normalised, its lexicon phrases found in one pass, its scopes per sentence), and in each
 sentence only the rules that can fire there are run: those whose lexicons occur in it, and
-those whose regex holds the literals a match requires (:mod:`assist.compliance.prefilter`).
+those whose regex has the literals a match requires in the text (:mod:`assist.compliance.prefilter`)
+and, for rules of regexes alone, matches somewhere in the sentence.
 The hits are those of running every rule (``hits(..., exhaustive=True)``, tests/test_prefilter.py,
 bench/engine_parity.py).
 """
@@ -390,7 +391,7 @@ class _Plan:
 
     A lexicon trigger fires only where a phrase of its lexicons (``any``: one of them, ``all``:
     each) lies in the sentence, which the text's one pass over the lexicons has already found;
-    a regex trigger only where the literals its regex requires lie in the sentence, which one
+    a regex trigger only where the literals its regex requires lie in the text, which one
     literal pass says for all regexes together (:class:`~assist.compliance.prefilter.RegexPrefilter`).
     Rules are still run in pack order, and each on its triggers in their order, so what they
     find is what running every rule finds."""
