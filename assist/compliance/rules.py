@@ -320,12 +320,18 @@ class _Reading:
     lexicon hits of the whole text, and per sentence (on first need) the hits inside it and its
     scopes. Rules and sentences share these instead of filtering the text's hits again."""
 
-    def __init__(self, ctx: _Context, phrase_hits: dict[str, list[Span]]) -> None:
+    def __init__(self, ctx: _Context, find: Callable[[str], dict[str, list[Span]]]) -> None:
         self.ctx = ctx
-        self.phrase_hits = phrase_hits
+        self._find = find
         self._inside: list[dict[str, list[Span]]] | None = None
         self._scopes: dict[int, list[ScopeSpan]] = {}
         self._longest_first: dict[int, list[ScopeSpan]] = {}
+
+    @cached_property
+    def phrase_hits(self) -> dict[str, list[Span]]:
+        """Lexicon hits of the whole text (name -> sorted spans), found on first need: a customer
+        text whose regexes match nowhere, or only where no hit is judged, needs none of them."""
+        return self._find(self.ctx.norm)
 
     def inside(self, index: int) -> dict[str, list[Span]]:
         """Lexicon hits wholly inside sentence ``index`` (name -> sorted spans; present names only)."""
@@ -590,7 +596,7 @@ class RulePack:
         """``text`` read for ``audience``'s rules (their lexicons only), or for any rule (None)."""
         ctx = _Context.of(text)
         index = self._index if audience is None else self._audience_index(audience)
-        return _Reading(ctx, index.find(ctx.norm))
+        return _Reading(ctx, index.find)
 
     def _found(self, reading: _Reading, audience: Audience, *, exhaustive: bool = False
                ) -> list[tuple[Rule, Violation]]:
@@ -755,8 +761,10 @@ class RulePack:
         plan = None if only is not None or exhaustive else self._plan(audience)
         ctx = reading.ctx
         matched = plan.matching(ctx.norm) if plan is not None else None
+        if plan is not None and matched is not None and not matched and not plan.by_lexicon:
+            return  # no regex may match anywhere, and no rule reads a lexicon (the customer rules)
         for index, sentence in enumerate(ctx.sentences):
-            inside = reading.inside(index)
+            inside = reading.inside(index) if plan is None or plan.by_lexicon else {}
             candidates = (((rule, rule.triggers) for rule in rules) if plan is None
                           else plan.candidates(inside, matched))
             for rule, triggers in candidates:
