@@ -13,6 +13,7 @@ import re2  # type: ignore[import-untyped]
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from assist.compliance import prefilter
 from assist.compliance.prefilter import RegexPrefilter, search
 from assist.compliance.rule_files import load_rule_pack
 from assist.compliance.rules import RulePack
@@ -86,6 +87,22 @@ def test_prefilter_keeps_every_pattern_that_matches(text: str) -> None:
     found = RegexPrefilter(EDGE_PATTERNS).matching(text)
     assert found is not None
     assert {i for i, source in enumerate(EDGE_PATTERNS) if re2.search(source, text)} <= found
+
+
+def test_literal_passes_hold_one_script_each_and_answer_for_all_patterns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Shares by script (Chinese, then the rest), each within CHUNK_CHARS; the answer still names
+    every pattern (by its own index) that matches."""
+    monkeypatch.setattr(prefilter, "CHUNK_CHARS", 12)
+    mixed = RegexPrefilter(EDGE_PATTERNS)
+    shares = [indexes for _, indexes, _ in mixed._filter.parts]
+    assert sorted(i for share in shares for i in share) == list(range(len(EDGE_PATTERNS)))
+    for share in shares:
+        scripts = {bool(re.search(r"[\u3400-\u9fff]", EDGE_PATTERNS[i])) for i in share}
+        assert len(scripts) == 1 and (len(share) == 1 or sum(len(EDGE_PATTERNS[i]) for i in share) <= 12)
+    for text in [*EDGE_TEXTS, "请把卡给我。验证码是1234", "otp,CODE 不给,好吧。pin?"]:
+        found = mixed.matching(text)
+        assert found is not None
+        assert {i for i, source in enumerate(EDGE_PATTERNS) if re2.search(source, text)} <= found
 
 
 def test_prefilter_leaves_out_patterns_whose_literals_are_missing() -> None:

@@ -32,7 +32,8 @@ Matching runs on normalised text (simplified, half-width, case-folded), sentence
 sentence; reported spans index the caller's original text. A text is read once per check
 (normalised, its lexicon phrases found in one pass, its scopes per sentence), and in each
 sentence only the rules that can fire there are run: those whose lexicons occur in it, and
-those whose regex holds the literals a match requires (:mod:`assist.compliance.prefilter`).
+those whose regex has the literals a match requires in the text (:mod:`assist.compliance.prefilter`)
+and, for rules of regexes alone, matches somewhere in the sentence.
 The hits are those of running every rule (``hits(..., exhaustive=True)``, tests/test_prefilter.py,
 bench/engine_parity.py).
 """
@@ -319,12 +320,18 @@ class _Reading:
     lexicon hits of the whole text, and per sentence (on first need) the hits inside it and its
     scopes. Rules and sentences share these instead of filtering the text's hits again."""
 
-    def __init__(self, ctx: _Context, phrase_hits: dict[str, list[Span]]) -> None:
+    def __init__(self, ctx: _Context, find: Callable[[str], dict[str, list[Span]]]) -> None:
         self.ctx = ctx
-        self.phrase_hits = phrase_hits
+        self._find = find
         self._inside: list[dict[str, list[Span]]] | None = None
         self._scopes: dict[int, list[ScopeSpan]] = {}
         self._longest_first: dict[int, list[ScopeSpan]] = {}
+
+    @cached_property
+    def phrase_hits(self) -> dict[str, list[Span]]:
+        """Lexicon hits of the whole text (name -> sorted spans), found on first need: a customer
+        text whose regexes match nowhere, or only where no hit is judged, needs none of them."""
+        return self._find(self.ctx.norm)
 
     def inside(self, index: int) -> dict[str, list[Span]]:
         """Lexicon hits wholly inside sentence ``index`` (name -> sorted spans; present names only)."""
@@ -390,7 +397,7 @@ class _Plan:
 
     A lexicon trigger fires only where a phrase of its lexicons (``any``: one of them, ``all``:
     each) lies in the sentence, which the text's one pass over the lexicons has already found;
-    a regex trigger only where the literals its regex requires lie in the sentence, which one
+    a regex trigger only where the literals its regex requires lie in the text, which one
     literal pass says for all regexes together (:class:`~assist.compliance.prefilter.RegexPrefilter`).
     Rules are still run in pack order, and each on its triggers in their order, so what they
     find is what running every rule finds."""
@@ -415,18 +422,27 @@ class _Plan:
         """:meth:`candidates` by what decides them (the regexes that may match, the lexicons
         present), at most :data:`CHOSEN_KEPT` of them: sentences share a few such answers."""
 
-    def screened_out(self, text: str) -> frozenset[int]:
-        """The regexes that match nowhere in ``text`` among those its literals cannot rule
-        out (see :meth:`RegexPrefilter.screened_out`), to leave out in each of its sentences."""
-        return self.prefilter.screened_out(text) if self.by_regex else frozenset()
+    def matching(self, text: str) -> frozenset[int] | None:
+        """The regexes that may match somewhere in ``text`` (a checked text's normalised whole),
+        None where the literal pass cannot say. One literal pass for the whole text rather than
+        one per sentence: a regex whose literals are absent from the text is absent from each of
+        its sentences, and one run on a sentence where it cannot match finds nothing, so the hits
+        are the same, for fewer passes (about a sentence and a half an utterance on the
+        evaluation lines). The patterns without literals are screened on the whole text as before
+        (:meth:`RegexPrefilter.screened_out`)."""
+        if not self.by_regex:
+            return frozenset()
+        matched = self.prefilter.matching(text)
+        if not matched:
+            return matched
+        screened_out = self.prefilter.screened_out(text)
+        return matched - screened_out if screened_out else matched
 
-    def candidates(self, sentence: _Sentence, inside: Mapping[str, list[Span]],
-                   screened_out: frozenset[int] = frozenset()) -> list[tuple[Rule, tuple[Trigger, ...]]]:
-        """Each rule that can fire in ``sentence``, in pack order, with the triggers that can;
-        ``screened_out``: regexes known not to match in the text the sentence is part of."""
-        matched = self.prefilter.matching(sentence.text) if self.by_regex else frozenset()
-        if matched is not None and screened_out:
-            matched = matched - screened_out
+    def candidates(self, inside: Mapping[str, list[Span]], matched: frozenset[int] | None
+                   ) -> list[tuple[Rule, tuple[Trigger, ...]]]:
+        """Each rule that can fire in a sentence, in pack order, with the triggers that can:
+        ``inside`` holds the lexicon hits of the sentence, ``matched`` the regexes that may match
+        in the text it is part of (:meth:`matching`)."""
         key = (matched, frozenset(name for name in inside if name in self.by_lexicon))
         chosen = self._chosen.get(key)
         if chosen is None:
@@ -580,7 +596,7 @@ class RulePack:
         """``text`` read for ``audience``'s rules (their lexicons only), or for any rule (None)."""
         ctx = _Context.of(text)
         index = self._index if audience is None else self._audience_index(audience)
-        return _Reading(ctx, index.find(ctx.norm))
+        return _Reading(ctx, index.find)
 
     def _found(self, reading: _Reading, audience: Audience, *, exhaustive: bool = False
                ) -> list[tuple[Rule, Violation]]:
@@ -744,15 +760,20 @@ class RulePack:
             return
         plan = None if only is not None or exhaustive else self._plan(audience)
         ctx = reading.ctx
-        screened_out = plan.screened_out(ctx.norm) if plan is not None else frozenset()
+        matched = plan.matching(ctx.norm) if plan is not None else None
+        if plan is not None and matched is not None and not matched and not plan.by_lexicon:
+            return  # no regex may match anywhere, and no rule reads a lexicon (the customer rules)
         for index, sentence in enumerate(ctx.sentences):
-            inside = reading.inside(index)
+            inside = reading.inside(index) if plan is None or plan.by_lexicon else {}
             candidates = (((rule, rule.triggers) for rule in rules) if plan is None
-                          else plan.candidates(sentence, inside, screened_out))
+                          else plan.candidates(inside, matched))
             for rule, triggers in candidates:
-                found = reading.scopes_longest_first(index) if rule.respects else []
+                if not _may_match(triggers, sentence):
+                    continue
 
-                def judge(hit: Hit, sentence: _Sentence = sentence, found: list[ScopeSpan] = found) -> str | None:
+                def judge(hit: Hit, sentence: _Sentence = sentence, index: int = index) -> str | None:
+                    # the scopes are read on a hit's first judging, not for every rule that might fire
+                    found = reading.scopes_longest_first(index) if hit.rule.respects else []
                     return _cancelled(hit, reading, sentence, found)
 
                 yield from _bounded(_rule_hits(rule, triggers, ctx, sentence, inside, judge))
@@ -875,6 +896,16 @@ def _rule_hits(rule: Rule, triggers: tuple[Trigger, ...], ctx: _Context, sentenc
                   else _all_groups(trigger, ctx, sentence, per_item))
         for alternatives in groups:
             yield from _first_valid(rule, trigger, alternatives, judge)
+
+
+def _may_match(triggers: tuple[Trigger, ...], sentence: _Sentence) -> bool:
+    """False when every trigger is a regex and none matches anywhere in ``sentence``: one search
+    each, and most candidates of a customer sentence match nowhere, so the rule is not set up to
+    run (its hits would be none)."""
+    for trigger in triggers:
+        if trigger.kind != "regex" or search(trigger.regex, sentence.text, 0, sentence.encoded) is not None:
+            return True
+    return False
 
 
 def _regex_hits(rule: Rule, trigger: Trigger, sentence: _Sentence, judge: Judge) -> Iterator[tuple[Hit, str | None]]:
