@@ -10,7 +10,14 @@ import numpy as np
 import pytest
 
 from assist import Assistant
-from assist.lookup.search import DENSE_NEIGHBOURS, all_inner_products, among_dense, exact_neighbours, search_batch
+from assist.lookup.search import (
+    DENSE_NEIGHBOURS,
+    all_inner_products,
+    among_dense,
+    candidate_cosines,
+    exact_neighbours,
+    search_batch,
+)
 from assist.text.normalise import normalise
 from tests.conftest import HashEncoder
 
@@ -109,3 +116,16 @@ def test_among_dense_is_every_lexical_row_compared_with_every_dense_row() -> Non
     assert np.array_equal(among_dense(lexical, dense), pairwise)
     assert among_dense(np.full((2, 3), -1), np.full((2, 4), -1)).sum() == 0
     assert among_dense(np.zeros((0, 3), dtype=np.int64), np.zeros((0, 4), dtype=np.int64)).shape == (0, 3)
+
+
+@pytest.mark.parametrize("n_queries", [1, 15, 16, 17, 100])
+def test_candidate_cosines_are_one_batch_einsum_bit_for_bit(n_queries: int) -> None:
+    """Gathered a few queries at a time, the products keep the bits of one einsum over the batch."""
+    rng = np.random.default_rng(3)
+    stored = rng.standard_normal((300, 512)).astype(np.float32)
+    queries = rng.standard_normal((n_queries, 512)).astype(np.float32)
+    rows = rng.integers(-1, 300, size=(n_queries, 64))
+    expected = np.einsum("qcd,qd->qc", stored[np.maximum(rows, 0)], queries)
+    found = candidate_cosines(stored, rows, queries)
+    assert found.dtype == np.float32 and found.shape == rows.shape
+    assert np.array_equal(found.view(np.uint32), expected.view(np.uint32))

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 from scipy import sparse  # type: ignore[import-untyped]
+from scipy.sparse import _sparsetools  # type: ignore[import-untyped]
 
 from assist.text.normalise import normalise
 
@@ -179,19 +180,50 @@ class LexicalIndex:
         if not gathered.any() or self.n_docs == 0:
             return np.zeros((n_queries, self.n_docs), dtype=np.float32)
         picked = term_ids[gathered]
-        if n_queries < SPARSE_FROM:
-            sums = self._bincount_sums(owner[gathered], picked, n_queries)
-        else:
-            indptr = np.zeros(n_queries + 1, dtype=np.int64)
-            np.cumsum(np.bincount(owner[gathered], minlength=n_queries), out=indptr[1:])
-            queries = sparse.csr_matrix((np.ones(picked.size), picked, indptr), shape=(n_queries, len(self.idf)))
-            # scipy's product adds, for each (query, document), the terms' weights one after
-            # another in the query's term order, in float64 from 0: the sums of the bincount,
-            # bit for bit (tests/test_lexical.py).
-            sums = (queries @ self._postings).toarray()
-        scores = sums.astype(np.float32)
-        scores /= np.where(self_scores > 0, self_scores, 1.0).astype(np.float32)[:, None]
+        divisors = np.where(self_scores > 0, self_scores, 1.0).astype(np.float32)
+        if n_queries >= SPARSE_FROM:
+            return self._product_scores(owner[gathered], picked, divisors)
+        scores = self._bincount_sums(owner[gathered], picked, n_queries).astype(np.float32)
+        scores /= divisors[:, None]
         return scores
+
+    def _product_scores(self, owners: np.ndarray, term_ids: np.ndarray, divisors: np.ndarray) -> np.ndarray:
+        """(n_queries, n_docs) float32 sums of the postings of each query's terms, each divided by
+        its query's float32 ``divisors``: the product of a 0/1 (queries, terms) matrix with the
+        postings, then written out dense.
+
+        scipy's kernel adds, for each (query, document), the terms' weights one after another
+        in the query's term order, in float64 from 0: the sums of the bincount, bit for bit
+        (tests/test_lexical.py). ``queries @ postings`` would first run a whole second pass over
+        the same postings only to size its output (``csr_matmat_maxnnz``, about a third of the
+        product); here the output is sized from the postings' counts, an upper bound known
+        without that pass, and the kernels are called directly. The product's sums are rounded to
+        float32 and divided where they are stored, before the table is written out: the same
+        operations on the same floats as on the whole table, minus its zeros (which stay 0)."""
+        n_queries = len(divisors)
+        postings = self._postings
+        per_term = np.diff(postings.indptr)[term_ids].astype(np.int64)
+        per_query = np.bincount(owners, weights=per_term, minlength=n_queries).astype(np.int64)
+        bound = int(np.minimum(per_query, self.n_docs).sum())
+        index_type = postings.indices.dtype
+        if bound > np.iinfo(index_type).max:
+            index_type = np.dtype(np.int64)
+        query_indptr = np.zeros(n_queries + 1, dtype=index_type)
+        np.cumsum(np.bincount(owners, minlength=n_queries), out=query_indptr[1:])
+        out_indptr = np.empty(n_queries + 1, dtype=index_type)
+        out_docs = np.empty(bound, dtype=index_type)
+        out_sums = np.empty(bound, dtype=np.float64)
+        _sparsetools.csr_matmat(
+            n_queries, self.n_docs, query_indptr, term_ids.astype(index_type), np.ones(term_ids.size),
+            postings.indptr.astype(index_type, copy=False), postings.indices.astype(index_type, copy=False),
+            postings.data, out_indptr, out_docs, out_sums,
+        )
+        stored = int(out_indptr[-1])
+        scores = out_sums[:stored].astype(np.float32)
+        scores /= np.repeat(divisors, np.diff(out_indptr))
+        table = np.zeros((n_queries, self.n_docs), dtype=np.float32)
+        _sparsetools.csr_todense(n_queries, self.n_docs, out_indptr, out_docs[:stored], scores, table)
+        return table
 
     def _bincount_sums(self, owners: np.ndarray, term_ids: np.ndarray, n_queries: int) -> np.ndarray:
         """(n_queries, n_docs) float64 sums of the postings of each query's terms, laid end to end

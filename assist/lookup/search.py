@@ -176,6 +176,23 @@ def among_dense(lexical_rows: np.ndarray, dense_rows: np.ndarray) -> np.ndarray:
     return (lexical_rows >= 0) & np.take_along_axis(held, np.maximum(lexical_rows, 0), axis=1)
 
 
+COSINE_QUERIES = 16
+"""Queries whose candidates' vectors :func:`candidate_cosines` gathers at a time: 16 x 64
+vectors of 512 floats (2 MB) stay in cache for the product, where a batch's (256 x 64) were
+read back from memory, about 40 % of that step's CPU."""
+
+
+def candidate_cosines(vectors: np.ndarray, rows: np.ndarray, queries: np.ndarray) -> np.ndarray:
+    """(n_queries, width) inner products of each query with the stored vectors of its candidate
+    ``rows`` (a padding -1 reads row 0), by one einsum per :data:`COSINE_QUERIES` queries: each
+    product is the same sum over the same dimensions as one einsum over the batch, the same bits."""
+    out = np.empty(rows.shape, dtype=np.float32)
+    for start in range(0, len(rows), COSINE_QUERIES):
+        stop = start + COSINE_QUERIES
+        out[start:stop] = np.einsum("qcd,qd->qc", vectors[np.maximum(rows[start:stop], 0)], queries[start:stop])
+    return out
+
+
 def _search_slice(
     index: LoadedIndex, vectors: np.ndarray, texts: list[str], weights: FusionWeights,
     scored: np.ndarray | None = None, keep: LexicalScores | None = None,
@@ -196,9 +213,7 @@ def _search_slice(
     if products is not None:
         lexical_dense = np.take_along_axis(products, np.maximum(lexical_rows, 0), axis=1)
     else:
-        lexical_dense = np.einsum(
-            "qcd,qd->qc", index.vectors[np.maximum(lexical_rows, 0)], np.asarray(vectors, dtype=np.float32)
-        )
+        lexical_dense = candidate_cosines(index.vectors, lexical_rows, np.asarray(vectors, dtype=np.float32))
     rows = np.concatenate([dense_rows, lexical_rows], axis=1)
     dense = np.concatenate([dense_sims, lexical_dense], axis=1).astype(np.float32)
     lexical = np.concatenate([lexical_at_dense, lexical_scores], axis=1)
