@@ -378,3 +378,18 @@ def test_shipped_pack_reads_single_quoted_words_named_speakers_and_deposit_prote
 def test_shipped_pack_reads_conditions_on_whoever_asks_and_owned_faults(
         pack: RulePack, text: str, expected: set[str]) -> None:
     assert categories(pack, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the holder's authorisation required, or the details kept from a third party: no disclosure
+        ("如果您爱人想看您的账单明细，需要由您本人授权，我们这边不会透露给他。", set()),
+        ("您是他爱人？那我跟您说，他这个月账单是五千二。", {"privacy_disclosure"}),
+        # a term defined by who publishes it is glossed; the same term bare is jargon
+        ("SLF是央行公布的常备借贷便利利率，银行短期缺钱时用。", set()),
+    ],
+)
+def test_shipped_pack_reads_authorisation_and_glosses_by_source(
+        pack: RulePack, text: str, expected: set[str]) -> None:
+    assert categories(pack, text) == expected
