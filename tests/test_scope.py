@@ -393,3 +393,18 @@ def test_shipped_pack_reads_conditions_on_whoever_asks_and_owned_faults(
 def test_shipped_pack_reads_authorisation_and_glosses_by_source(
         pack: RulePack, text: str, expected: set[str]) -> None:
     assert categories(pack, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "verified"),
+    [
+        ("好的，核对问题都答对了，您这张卡的账单日是每月五号。", True),
+        ("多謝你，答晒核對問題，張卡仲有八千蚊額度。", True),
+        ("Thanks, you've passed security, so the standing order went out on the 3rd.", True),
+        # checks still to come are not checks done
+        ("请先回答几个核对问题，再告诉您余额。", False),
+    ],
+)
+def test_a_check_the_caller_has_passed_is_read_as_the_holder_verified(
+        pack: RulePack, text: str, verified: bool) -> None:
+    assert bool(pack._read(text, "agent").phrase_hits.get("holder_verified")) is verified
