@@ -328,3 +328,83 @@ def test_a_negation_closing_its_clause_after_a_subject_reaches_over_inserted_wor
 def test_shipped_pack_reads_negations_over_inserted_words_and_before_pseudo_phrases(
         pack: RulePack, text: str, expected: set[str]) -> None:
     assert categories(pack, text) == expected
+
+
+def test_plain_single_quotes_quote_chinese_words_and_said_words_are_quoted() -> None:
+    # typed single quotes around Chinese words quote them; none can be an apostrophe there
+    assert _quoted("邻居说过'钱放那边翻一番',这种话别信", {"这种话": "scope.said"}) == ["钱放那边翻一番"]
+    assert _quoted("他说'先转过去再说", {"说": "scope.speech"}) == []  # a lone mark closes nothing
+    # a speech verb and 的/嘅 before the quotation (你讲的“…”, 佢講嘅「…」): the words said
+    assert _quoted("你讲的“零风险”只适用于存款", {"讲": "scope.speech"}) == ["零风险"]
+    assert _quoted("你讲的东西“零风险”", {"讲": "scope.speech"}) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a guarantee quoted in single quotes and named as words: reported, not promised
+        ("隔壁柜员讲这款理财'一分不会亏',这句话就是违规的。", set()),
+        ("这款理财一分不会亏，您放心。", {"promise_guaranteed_return"}),
+        # the customer's word quoted back after 您说的: the rest of the sentence speaks of it
+        ('您说的"稳赚"，放在这款基金上并不成立，净值会涨也会跌。', set()),
+        # a quotation named as what fraudsters say, however the English words it
+        ('"Park it in a frozen-proof account for us" is exactly what fraudsters say, so please hang up.',
+         set()),
+        # a person described as telling the customer something: their words, not the agent's
+        ('Anybody who tells you to move your ISA into a "secure holding account" is lying to you.', set()),
+        # statutory deposit protection named is a fact about deposits; an investment's promise stays one
+        ("三个月定期属于存款，纳入存款保险，二十万以内本金不会少。", set()),
+        ("这款净值型理财本金不会少，放心买。", {"promise_guaranteed_return"}),
+        # no need to give the code is advice, not a waived check
+        ("真客服不需要您提供验证码，有人要就挂掉。", set()),
+        ("验证就不用了，我直接帮您改密码。", {"skip_verification"}),
+    ],
+)
+def test_shipped_pack_reads_single_quoted_words_named_speakers_and_deposit_protection(
+        pack: RulePack, text: str, expected: set[str]) -> None:
+    assert categories(pack, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # "whoever asks you" with 只要: a condition describing a fraudster, not the agent's request
+        ("不管是谁来电，只要他要您报出短信里的数字，那就一定是骗子。", set()),
+        ("现在把短信里的数字报给我。", {"credential_request"}),
+        # the bank owning the fault is no blame shifted, even beside a cause named elsewhere
+        ("这次扣费失败源自清算系统升级，责任在我们，手续费全额豁免。", set()),
+    ],
+)
+def test_shipped_pack_reads_conditions_on_whoever_asks_and_owned_faults(
+        pack: RulePack, text: str, expected: set[str]) -> None:
+    assert categories(pack, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the holder's authorisation required, or the details kept from a third party: no disclosure
+        ("如果您爱人想看您的账单明细，需要由您本人授权，我们这边不会透露给他。", set()),
+        ("您是他爱人？那我跟您说，他这个月账单是五千二。", {"privacy_disclosure"}),
+        # a term defined by who publishes it is glossed; the same term bare is jargon
+        ("SLF是央行公布的常备借贷便利利率，银行短期缺钱时用。", set()),
+    ],
+)
+def test_shipped_pack_reads_authorisation_and_glosses_by_source(
+        pack: RulePack, text: str, expected: set[str]) -> None:
+    assert categories(pack, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "verified"),
+    [
+        ("好的，核对问题都答对了，您这张卡的账单日是每月五号。", True),
+        ("多謝你，答晒核對問題，張卡仲有八千蚊額度。", True),
+        ("Thanks, you've passed security, so the standing order went out on the 3rd.", True),
+        # checks still to come are not checks done
+        ("请先回答几个核对问题，再告诉您余额。", False),
+    ],
+)
+def test_a_check_the_caller_has_passed_is_read_as_the_holder_verified(
+        pack: RulePack, text: str, verified: bool) -> None:
+    assert bool(pack._read(text, "agent").phrase_hits.get("holder_verified")) is verified

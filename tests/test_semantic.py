@@ -415,3 +415,20 @@ def test_closing_questions_raise_no_semantic_flag(pack: RulePack, text: str) -> 
     from assist.encoders.registry import get_encoder
 
     assert pack.check(text, semantic=pack.semantic_signal(get_encoder(STATIC_MODEL))) == []
+
+
+def test_closings_that_take_leave_are_conversation_management(pack: RulePack) -> None:
+    from assist.compliance.scope import talk_only
+    from assist.text.normalise import normalise
+
+    for text in ["嗯，那我就不打扰您了", "好嘅，唔阻你喇", "Okay then, I won't keep you any longer"]:
+        norm = normalise(text)
+        talk = [h for h in pack._read(text, "agent").phrase_hits.get("scope.talk", [])]
+        assert all(talk_only(norm, (s, e), talk) for s, e in _clauses(norm)), text
+
+
+def _clauses(norm: str) -> list[tuple[int, int]]:
+    from itertools import pairwise
+
+    bounds = [-1, *[i for i, ch in enumerate(norm) if ch == ","], len(norm)]
+    return [(a + 1, b) for a, b in pairwise(bounds)]

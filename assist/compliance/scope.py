@@ -186,7 +186,9 @@ _QUOTED = re.compile("|".join(
     # English single quotes: normalised text has "'" for a typographic closing quote (as for
     # "don’t"), and plain ones are typed; a quote mark opens after a non-word and before a word
     # character and closes after a non-space and before a non-word, so "don't" and "it's" open none
-    + ["(?:(?<![a-z0-9])'|‘)(?=[a-z0-9])[^'’\n]*?[^\\s'’](?:'|’)(?![a-z0-9])"]))
+    + ["(?:(?<![a-z0-9])'|‘)(?=[a-z0-9])[^'’\n]*?[^\\s'’](?:'|’)(?![a-z0-9])",
+       # and around Chinese words (说这只产品'稳赚不赔'), where no contraction can open or close one
+       "'(?=[\u3400-\u9fff])[^'\n,.;:!?]*?[\u3400-\u9fff]'"]))
 QUOTE_GAP = 3
 """Most characters (a colon, a comma, spaces, 道) between a ``scope.speech`` phrase and the quote it
 opens, or between a quote and the ``scope.said`` phrase that names it."""
@@ -217,9 +219,10 @@ def _quoted(text: str, first: int, last: int, speech: list[Span], said: list[Spa
 
 def _opens(between: str) -> bool:
     """Whether what lies between a speech verb and a quote mark lets the verb open the quotation:
-    at most :data:`QUOTE_GAP` characters of colons, commas, spaces and 道, or one English
+    at most :data:`QUOTE_GAP` characters of colons, commas, spaces, 道 and 的/嘅 (您说的“保本”: the
+    words said), or one English
     determiner (:data:`ARTICLES`)."""
-    rest = between.strip(" :,：，道")
+    rest = between.strip(" :,：，道的嘅")
     return (not rest and len(between) <= QUOTE_GAP) or (rest in ARTICLES and len(between) <= QUOTE_GAP + len(rest))
 
 
