@@ -156,3 +156,21 @@ def test_batch_scores_are_the_postings_added_in_query_order_bit_for_bit(
     assert np.array_equal(index.scores_batch(normalised), bincount_scores(index, normalised))
     for few in (normalised[:1], normalised[:2], normalised[-3:], normalised[:15]):  # the bincount path
         assert np.array_equal(index.scores_batch(few), bincount_scores(index, few))
+
+
+def test_batch_scores_without_scipys_private_kernels_are_the_same_bits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A scipy release without ``_sparsetools.csr_matmat`` falls back on the public product."""
+    import random
+
+    from assist.indexing import lexical
+    from assist.text.normalise import normalise
+
+    assert lexical._KERNELS is not None  # the scipy this project pins has them
+    rng = random.Random(11)
+    pieces = ["挂失", "银行卡", "额度", "提升", "我的", "怎么", "limit", "raise", "card", "lost", "，", "了"]
+    docs = ["".join(rng.choice(pieces) for _ in range(rng.randint(2, 8))) for _ in range(200)]
+    queries = [normalise("".join(rng.choice(pieces) for _ in range(rng.randint(1, 10)))) for _ in range(64)]
+    index = LexicalIndex.build(docs)
+    fast = index.scores_batch(queries)
+    monkeypatch.setattr(lexical, "_KERNELS", None)
+    assert np.array_equal(index.scores_batch(queries), fast)

@@ -20,10 +20,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import repeat
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from scipy import sparse  # type: ignore[import-untyped]
-from scipy.sparse import _sparsetools  # type: ignore[import-untyped]
 
 from assist.text.normalise import normalise
 
@@ -38,6 +38,20 @@ SPARSE_FROM = 16
 """Batches of this many queries or more sum their postings with one sparse product; fewer
 (a lookup) with a bincount, which skips scipy's fixed cost of ~0.1 ms. Both add the same
 float64 weights in the same order, so they give the same bits."""
+
+def _private_kernels() -> Any:
+    """scipy's C kernels behind the sparse product (``csr_matmat``, ``csr_todense``), called
+    directly by :meth:`LexicalIndex._product_scores`; None where a scipy release no longer has
+    them under these names, and the public product serves instead (the same bits, slower)."""
+    try:
+        from scipy.sparse import _sparsetools  # type: ignore[import-untyped]
+    except ImportError:
+        return None
+    needed = ("csr_matmat", "csr_todense")
+    return _sparsetools if all(hasattr(_sparsetools, name) for name in needed) else None
+
+
+_KERNELS = _private_kernels()
 
 
 def terms(text: str) -> list[str]:
@@ -181,9 +195,12 @@ class LexicalIndex:
             return np.zeros((n_queries, self.n_docs), dtype=np.float32)
         picked = term_ids[gathered]
         divisors = np.where(self_scores > 0, self_scores, 1.0).astype(np.float32)
-        if n_queries >= SPARSE_FROM:
+        if n_queries >= SPARSE_FROM and _KERNELS is not None:
             return self._product_scores(owner[gathered], picked, divisors)
-        scores = self._bincount_sums(owner[gathered], picked, n_queries).astype(np.float32)
+        if n_queries >= SPARSE_FROM:
+            scores = self._public_product_sums(owner[gathered], picked, n_queries).astype(np.float32)
+        else:
+            scores = self._bincount_sums(owner[gathered], picked, n_queries).astype(np.float32)
         scores /= divisors[:, None]
         return scores
 
@@ -213,7 +230,8 @@ class LexicalIndex:
         out_indptr = np.empty(n_queries + 1, dtype=index_type)
         out_docs = np.empty(bound, dtype=index_type)
         out_sums = np.empty(bound, dtype=np.float64)
-        _sparsetools.csr_matmat(
+        assert _KERNELS is not None
+        _KERNELS.csr_matmat(
             n_queries, self.n_docs, query_indptr, term_ids.astype(index_type), np.ones(term_ids.size),
             postings.indptr.astype(index_type, copy=False), postings.indices.astype(index_type, copy=False),
             postings.data, out_indptr, out_docs, out_sums,
@@ -222,8 +240,16 @@ class LexicalIndex:
         scores = out_sums[:stored].astype(np.float32)
         scores /= np.repeat(divisors, np.diff(out_indptr))
         table = np.zeros((n_queries, self.n_docs), dtype=np.float32)
-        _sparsetools.csr_todense(n_queries, self.n_docs, out_indptr, out_docs[:stored], scores, table)
+        _KERNELS.csr_todense(n_queries, self.n_docs, out_indptr, out_docs[:stored], scores, table)
         return table
+
+    def _public_product_sums(self, owners: np.ndarray, term_ids: np.ndarray, n_queries: int) -> np.ndarray:
+        """The sums of :meth:`_product_scores` by scipy's public product, where its private kernels
+        are missing (:data:`_KERNELS`): the same kernel behind ``@``, so the same bits."""
+        indptr = np.zeros(n_queries + 1, dtype=np.int64)
+        np.cumsum(np.bincount(owners, minlength=n_queries), out=indptr[1:])
+        queries = sparse.csr_matrix((np.ones(term_ids.size), term_ids, indptr), shape=(n_queries, len(self.idf)))
+        return np.asarray((queries @ self._postings).toarray())
 
     def _bincount_sums(self, owners: np.ndarray, term_ids: np.ndarray, n_queries: int) -> np.ndarray:
         """(n_queries, n_docs) float64 sums of the postings of each query's terms, laid end to end
