@@ -30,3 +30,13 @@ def test_gap_and_whole_words() -> None:
     lexicons = index(give=["报…给我"], pin=["pin"])
     assert lexicons.find("报一下那个码给我") == {"give": [(0, 8)]}
     assert lexicons.find("the spinning wheel") == {}
+
+
+def test_a_gapped_hit_names_what_its_gap_stood_for() -> None:
+    lexicons = index(pledge=["保证…到", "肯定到"])
+    text = normalise("保證唔到下週到")
+    span = lexicons.find(text)["pledge"][0]
+    assert [text[s:e] for s, e in lexicons.gaps(text, "pledge", span)] == ["唔"]
+    assert lexicons.gaps("肯定到", "pledge", (0, 3)) == ()  # a whole phrase has no gap
+    assert lexicons.gaps("保证到", "pledge", (0, 3)) == ()  # an empty gap is none
+    assert lexicons.gaps("保证到", "other", (0, 3)) == ()

@@ -799,3 +799,37 @@ def test_a_bad_labelled_draft_names_file_line_and_field(tmp_path: Path) -> None:
     error = caught.value
     assert str(error.file).endswith("rules/drafts/drafts_a.jsonl") and (error.line, error.field) == (2, "violations")
     assert "unknown category 'rudeness'" in str(error) and "随便" not in str(error)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a way forward two sentences off answers another matter; next to the refusal it answers it
+        ("账单日我们改不了。卡是上周寄出的。另外您可以在手机银行看积分。", {"bare_refusal"}),
+        ("账单日我们改不了。您可以在手机银行申请调整，我帮您看看条件。", set()),
+        ("您在手机银行设置里自己就能改。柜台这边改不了。", set()),
+        ("The fee can't be waived. The card went out last week. You can see your points in the app.",
+         {"bare_refusal"}),
+        # a gloss of another word does not gloss the term
+        ("这笔要走CNAPS。到账一般两小时。页面上的“冲正”也就是撤回。", {"jargon"}),
+        ("这笔要走CNAPS。CNAPS是人民银行的跨行支付清算系统。", set()),
+        # a hedge about another matter does not hedge the promise
+        ("您的退款保证周三前到。地址已经改好。汇率怎么走我没法保证。", {"overpromise"}),
+    ],
+)
+def test_an_unless_phrase_cancels_only_a_hit_of_its_own_or_a_neighbouring_sentence(
+        shipped: RulePack, text: str, expected: set[str]) -> None:
+    assert _found(shipped, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("工资我保证下周一到您卡上。", {"overpromise"}),
+        ("这笔钱我保证不了哪天到，要看清算行。", set()),  # a negation in the gap of 保证…到
+        ("退款我担保不了，一般七个工作日内处理。", set()),  # a complement right after the pledge
+        ("我保证这笔钱征信上查不到任何记录。", {"overpromise"}),  # the complement of 查, a gap word
+    ],
+)
+def test_a_negation_in_a_gap_of_a_hit_negates_it(shipped: RulePack, text: str, expected: set[str]) -> None:
+    assert _found(shipped, text) == expected

@@ -8,7 +8,7 @@ import pytest
 
 from assist.compliance.rule_files import load_rule_pack
 from assist.compliance.rules import RulePack
-from assist.compliance.scope import scopes
+from assist.compliance.scope import gap_negation, scopes
 from assist.library.loader import SHIPPED_LIBRARY
 from assist.text.normalise import normalise
 
@@ -408,3 +408,20 @@ def test_shipped_pack_reads_authorisation_and_glosses_by_source(
 def test_a_check_the_caller_has_passed_is_read_as_the_holder_verified(
         pack: RulePack, text: str, verified: bool) -> None:
     assert bool(pack._read(text, "agent").phrase_hits.get("holder_verified")) is verified
+
+
+def _gap_negation(text: str, gap: str, negation: str, tails: tuple[int, ...] = ()) -> str | None:
+    at, where = text.index(gap), text.index(negation)
+    hits = {"scope.negation": [(where, where + len(negation))]}
+    found = gap_negation(text, [(at, at + len(gap))], hits, tails)
+    return None if found is None else text[found[0]:found[1]]
+
+
+def test_a_negation_in_a_gap_negates_the_hit_unless_it_is_a_word_of_the_gap() -> None:
+    assert _gap_negation("保证不了哪天到", "不了哪天", "不") == "不"  # the complement of 保证
+    assert _gap_negation("you'll get none of it back", "none of it", "none") == "none"
+    assert _gap_negation("保证征信上查不到", "征信上查不", "不") is None  # the complement of 查
+    assert _gap_negation("不用急，保证下周到", "下周", "不") is None  # outside the gap
+    # a complement right after a word of the hit negates it; 不到 is also "less than"
+    assert _gap_negation("我保证不了明天到账", "明天", "不", tails=(3,)) == "不"
+    assert _gap_negation("余额不到两百块", "两百", "不", tails=(2,)) is None

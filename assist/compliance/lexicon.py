@@ -103,6 +103,8 @@ class PhraseIndex:
 
     lexicons: Mapping[str, Lexicon]
     _automaton: ahocorasick.Automaton = field(init=False, repr=False)
+    _plain: dict[str, frozenset[str]] = field(init=False, repr=False)
+    _gapped: dict[str, tuple[tuple[str, ...], ...]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         owners: dict[str, list[str]] = defaultdict(list)
@@ -111,6 +113,9 @@ class PhraseIndex:
             name: frozenset(p for p in lexicon.phrases if "…" not in p)
             for name, lexicon in self.lexicons.items()
         }
+        self._plain = plain
+        self._gapped = {name: tuple(tuple(p.split("…")) for p in lexicon.phrases if "…" in p)
+                        for name, lexicon in self.lexicons.items()}
         for name, lexicon in self.lexicons.items():
             for phrase in lexicon.phrases:
                 parts = phrase.split("…")
@@ -150,6 +155,27 @@ class PhraseIndex:
                     found[name].add((start, tail))
         return {name: sorted(spans) for name, spans in found.items()}
 
+    def gaps(self, text: str, name: str, span: Span) -> tuple[Span, ...]:
+        """The gaps of a hit ``span`` of lexicon ``name`` in normalised ``text``: what the ``…``
+        of the gapped phrase it matched stood for (「保证…到」 in 「保证唔到」: 唔), none when a whole
+        phrase of the lexicon matches it. A rule reads a negation in a gap as negating the hit
+        (「保证不了…到」 promises nothing): the words a phrase leaves open are not what it says.
+        Of several gapped phrases matching the same span, the first written is read."""
+        gapped = self._gapped.get(name, ())
+        if not gapped:
+            return ()
+        text = regional_fold(text)
+        start, end = span
+        piece = text[start:end]
+        if piece in self._plain[name]:
+            return ()
+        for parts in gapped:
+            if piece.startswith(parts[0]):
+                followed = _follow_gaps(text, start + len(parts[0]), tuple(parts[1:]))
+                if followed is not None and followed[0] == end:
+                    return followed[1]
+        return ()
+
     @staticmethod
     def _whole_word(text: str, start: int, end: int) -> bool:
         if _is_word(text[start]) and start > 0 and _is_word(text[start - 1]):
@@ -163,6 +189,13 @@ class PhraseIndex:
 def _follow(text: str, position: int, parts: tuple[str, ...]) -> int | None:
     """End of ``parts`` found one after another, each within :data:`GAP` characters of the
     previous one and in the same clause; None when any is missing."""
+    followed = _follow_gaps(text, position, parts)
+    return None if followed is None else followed[0]
+
+
+def _follow_gaps(text: str, position: int, parts: tuple[str, ...]) -> tuple[int, tuple[Span, ...]] | None:
+    """:func:`_follow`, with the gaps the ``…`` marks stood for (empty ones left out)."""
+    gaps: list[Span] = []
     for part in parts:
         window_end = position + GAP + len(part)
         window = text[position:window_end]
@@ -170,5 +203,7 @@ def _follow(text: str, position: int, parts: tuple[str, ...]) -> int | None:
         index = window.find(part, 0, stop)
         if index < 0:
             return None
+        if index:
+            gaps.append((position, position + index))
         position += index + len(part)
-    return position
+    return position, tuple(gaps)

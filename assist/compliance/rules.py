@@ -21,8 +21,9 @@ hit sits under a negation, a prohibition or warning, reported speech or a
 hypothetical; agent rules respect all of those by default, customer rules none
 (a customer reporting what a fraudster said is exactly the signal). Each rule carries ``flags:`` and
 ``passes:`` examples that :func:`example_failures` runs (``assist validate``).
-``unless:`` lexicons anywhere in the checked text cancel the rule (an alternative
-offered turns a refusal into a redirection).
+``unless:`` lexicons in a hit's sentence or the sentence before or after it cancel the hit (an
+alternative offered turns a refusal into a redirection; :data:`UNLESS_BEFORE`); a negation in a
+gap of the hit (what a phrase's ``…`` stood for, between ``seq`` pieces) negates it.
 
 The older format (``patterns:`` / ``exceptions:`` / ``terms:`` of regexes) still
 loads; its regexes are compiled by RE2 as well, and a pattern RE2 cannot compile
@@ -55,7 +56,7 @@ import re2  # type: ignore[import-untyped]
 from assist.compliance.lexicon import Lexicon, PhraseIndex, Span
 from assist.compliance.prefilter import RegexPrefilter, search
 from assist.compliance.reading import fold_with_offsets
-from assist.compliance.scope import SCOPE_KINDS, SCOPE_LEXICONS, ScopeSpan, scopes, talk_only
+from assist.compliance.scope import SCOPE_KINDS, SCOPE_LEXICONS, ScopeSpan, gap_negation, scopes, talk_only
 from assist.compliance.semantic import ApprovedTexts, SemanticSignal, TextEncoder, build_signal, long_enough
 from assist.library.loader import SHIPPED_LIBRARY, library_hash, load_library
 from assist.types import AppliesTo, Severity, Violation
@@ -320,9 +321,11 @@ class _Reading:
     lexicon hits of the whole text, and per sentence (on first need) the hits inside it and its
     scopes. Rules and sentences share these instead of filtering the text's hits again."""
 
-    def __init__(self, ctx: _Context, find: Callable[[str], dict[str, list[Span]]]) -> None:
+    def __init__(self, ctx: _Context, find: Callable[[str], dict[str, list[Span]]],
+                 gaps: Callable[[str, str, Span], tuple[Span, ...]] | None = None) -> None:
         self.ctx = ctx
         self._find = find
+        self._gaps = gaps
         self._inside: list[dict[str, list[Span]]] | None = None
         self._scopes: dict[int, list[ScopeSpan]] = {}
         self._longest_first: dict[int, list[ScopeSpan]] = {}
@@ -346,6 +349,24 @@ class _Reading:
                         buckets[at].setdefault(name, []).append(span)
             self._inside = buckets
         return self._inside[index]
+
+    @cached_property
+    def _starts(self) -> list[int]:
+        return [sentence.start for sentence in self.ctx.sentences]
+
+    def sentence_at(self, position: int) -> int:
+        """Index of the sentence holding ``position`` (-1 before the first)."""
+        return bisect_right(self._starts, position) - 1
+
+    def gaps(self, name: str, span: Span) -> tuple[Span, ...]:
+        """What the ``…`` of the gapped phrase of lexicon ``name`` matched at ``span`` stood for."""
+        return self._gaps(self.ctx.norm, name, span) if self._gaps is not None else ()
+
+    def near(self, span: Span, index: int) -> bool:
+        """Whether ``span`` lies in sentence ``index``, at most :data:`UNLESS_BEFORE` sentences
+        before it or :data:`UNLESS_AFTER` after it: where an ``unless`` phrase speaks of a hit there."""
+        at = self.sentence_at(span[0])
+        return index - UNLESS_BEFORE <= at <= index + UNLESS_AFTER
 
     def scopes(self, index: int) -> list[ScopeSpan]:
         """The scopes of sentence ``index``."""
@@ -596,7 +617,7 @@ class RulePack:
         """``text`` read for ``audience``'s rules (their lexicons only), or for any rule (None)."""
         ctx = _Context.of(text)
         index = self._index if audience is None else self._audience_index(audience)
-        return _Reading(ctx, index.find)
+        return _Reading(ctx, index.find, index.gaps)
 
     def _found(self, reading: _Reading, audience: Audience, *, exhaustive: bool = False
                ) -> list[tuple[Rule, Violation]]:
@@ -1019,6 +1040,9 @@ def _cancelled(hit: Hit, reading: _Reading, sentence: _Sentence, found: list[Sco
             if any(scope.governs(p) for p in pieces):
                 s, e = scope.trigger
                 return f"{scope.kind} scope of 「{ctx.norm[s:e]}」"
+    gapped = _gap_negated(hit, reading) if "negation" in rule.respects else None
+    if gapped is not None:
+        return gapped
     denied = _denied_by(hit, reading, sentence)
     if denied is not None:
         return denied
@@ -1027,8 +1051,11 @@ def _cancelled(hit: Hit, reading: _Reading, sentence: _Sentence, found: list[Sco
             # 不能调 straddling 能不能调, 没办法 inside 没办法保证: part of a phrase that is no trigger
             return f"part of 「{ctx.norm[s:e]}」"
     turns = set(phrase_hits.get("scope.terminator", ()))
+    index = reading.sentence_at(sentence.start)
     for name in rule.unless:
         for s, e in reading.offered(name):
+            if not reading.near((s, e), index):
+                continue  # an alternative, a gloss or a hedge about another matter, sentences away
             # An unless phrase overlapping the hit is part of it ("i can" in "nothing i can do",
             # 帮您 in 没办法帮您, 预约 in 不给预约) unless it holds more than a whole piece of the hit
             # (没办法 in 没办法保证); one under a
@@ -1045,12 +1072,46 @@ def _cancelled(hit: Hit, reading: _Reading, sentence: _Sentence, found: list[Sco
     return None
 
 
+def _gap_negated(hit: Hit, reading: _Reading) -> str | None:
+    """A negation inside ``hit`` that negates it (:func:`~assist.compliance.scope.gap_negation`):
+    in what the ``…`` of a gapped phrase stood for (保证…到 in 「保證唔到聽日到」), between the
+    pieces of a ``seq`` trigger, or a negative complement right after a piece (我保证 in
+    「我保证不了明天到账」, 「退款我保证不了」). A trigger inside the hit is otherwise read as part of
+    what it says (不会 of 不会亏); one in a gap is not a word of the phrase, and negates it. Only for
+    a rule that respects negation (jargon is jargon when negated; customer rules respect none)."""
+    spans = sorted(span for _, span in hit.pieces)
+    gaps = [gap for name, span in hit.pieces for gap in reading.gaps(name, span)]
+    if hit.trigger.kind == "seq":
+        gaps += [(a[1], b[0]) for a, b in itertools.pairwise(spans) if a[1] < b[0]]
+    tails = [end for _, end in spans if not any(start == end for start, _ in spans)]
+    index = reading.sentence_at(hit.start)
+    if index < 0:
+        return None
+    trigger = gap_negation(reading.ctx.norm, gaps, reading.inside(index), tails)
+    if trigger is None:
+        return None
+    return f"negation 「{reading.ctx.norm[trigger[0]:trigger[1]]}」 inside the hit, in a gap between its words"
+
+
 def _speaker_of(trigger: Span, piece: Span) -> bool:
     """Whether a reported trigger overlapping a piece of a hit names who speaks rather than being
     part of what the hit says: it begins before the piece (对方就能 of 对方就能看到您), or holds it
     and more (对方说 holds 对方 of 「对方说你的快递有问题？」: the rest of the hit is what is said)."""
     return trigger[0] < piece[0] or (trigger[0] == piece[0] and piece[1] < trigger[1])
 
+
+UNLESS_BEFORE = 1
+UNLESS_AFTER = 1
+"""How many sentences before and after a hit's own an ``unless`` phrase cancels it from. An
+alternative, a gloss, a hedge, owning the problem or a holder verified speaks of the hit it
+answers: in its sentence (「办不了，您可以在手机银行自己改」, "KYC, which means …"), in the one right
+after it, where an alternative or a gloss usually follows (「这个改不了。您可以在手机银行里自己调。」),
+or in the one right before it, where it is offered first ("You can do it yourself in the app.
+Over the phone we can't change it."; a ``;`` ends a sentence too). One farther off speaks of
+another matter ("We can't reverse it. It went out Tuesday. By the way, you can check your balance
+in the app"): a refusal it does not answer stays a dead end, a term it does not gloss stays jargon.
+Measured on the guard sets, the sentence before costs nothing and keeps one clean draft clean
+(an alternative before a refusal after a ``;``)."""
 
 DENIED_REACH = 4
 """Most characters (spaces not counted, no clause mark) between a refusal and a ``certainty``

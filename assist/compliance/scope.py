@@ -303,6 +303,37 @@ def _continues(text: str, position: int, last: int, starts: set[int]) -> bool:
     return any(position < start < end and text[start].isascii() for start in starts)
 
 
+def gap_negation(text: str, gaps: Sequence[Span], hits: Mapping[str, list[Span]],
+                 tails: Sequence[int] = ()) -> Span | None:
+    """The first ``scope.negation`` trigger of ``text`` that negates a hit from inside it, not
+    part of a ``scope.pseudo`` phrase: one lying wholly in one of ``gaps`` (what a ``…`` of a
+    gapped phrase, or the ``gap:`` between the pieces of a ``seq`` trigger, stood for), or a
+    negative complement right at one of ``tails`` (where a piece of the hit ends and no other
+    begins). A negation in a gap negates the hit however far it reaches on its own ("you'll get
+    none of it back", 「念都不用念给我」). A negative potential complement (不了, 唔到) negates the
+    verb right before it: at the start of a gap, or at a tail, that verb is the hit's own word
+    (「保证不了…到」「保證唔到」「我保证不了明天到账」 promise nothing); inside a gap it is a word of
+    the gap (「保证征信上查不到」 still promises). 不到 is also "less than" (不到三天就到): it counts
+    only inside a gap, never as the complement of the hit's word (:data:`LESS_THAN`)."""
+    pseudo = list(hits.get("scope.pseudo", ()))
+    for trigger in hits.get("scope.negation", ()):
+        if _pseudo_part("negation", trigger, pseudo):
+            continue
+        complement = _potential_complement(text, trigger) and not text.startswith(LESS_THAN, trigger[0])
+        if trigger[0] in tails and complement:
+            return trigger
+        gap = next((g for g in gaps if g[0] <= trigger[0] and trigger[1] <= g[1]), None)
+        if gap is None or (_potential_complement(text, trigger) and not (complement and trigger[0] == gap[0])):
+            continue
+        return trigger
+    return None
+
+
+LESS_THAN = "不到"
+"""A negative complement that also reads "less than" (余额不到两百, 不到三天就到): no negation of
+the word before it where a hit's word stands there."""
+
+
 def governing(found: list[ScopeSpan], span: Span, kinds: tuple[str, ...]) -> ScopeSpan | None:
     """The first scope of one of ``kinds`` that governs ``span``, if any."""
     return next((s for s in found if s.kind in kinds and s.governs(span)), None)
