@@ -432,3 +432,15 @@ def _clauses(norm: str) -> list[tuple[int, int]]:
 
     bounds = [-1, *[i for i, ch in enumerate(norm) if ch == ","], len(norm)]
     return [(a + 1, b) for a, b in pairwise(bounds)]
+
+
+def test_category_margins_take_the_best_of_the_draft_and_its_clauses(tmp_path: Path) -> None:
+    """A code request in the second clause of calm talk puts its category at or above the threshold
+    (margin >= 0) however the whole reads; calm talk alone stays below every threshold."""
+    signal = tiny_signal(tmp_path)
+    [[flag]] = signal.flags(["cred please tell me now"])
+    margins = signal.category_margins("calm words about the weather today, cred please tell me now")
+    assert set(margins) == set(signal.thresholds)
+    assert margins[flag.category] >= flag.score - flag.threshold - 1e-6
+    assert margins[flag.category] >= 0
+    assert all(m < 0 for m in signal.category_margins("calm words about the weather today").values())

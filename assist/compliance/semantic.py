@@ -244,6 +244,14 @@ class SemanticSignal:
             out[rows] += summed / np.sqrt(sizes[rows])[:, None]
         return out
 
+    def category_margins(self, text: str) -> dict[str, float]:
+        """Per thresholded category, the best score of ``text`` (the whole and each clause, normalised)
+        minus the category's threshold: how far the signal is from flagging it (a study measure,
+        bench/veto_study.py; :meth:`flags` is what a check uses)."""
+        whole = normalise(text)
+        best = self.scores([whole, *clauses(whole)]).max(axis=0)
+        return {c: float(best[j]) - self.thresholds[c] for j, c in self._columns}
+
     def flags(self, texts: Sequence[str], negated: Sequence[bool] = (),
               context: str | None = None) -> list[list[SemanticFlag]]:
         """For each text, the categories it is flagged with (possibly several). A text marked in
