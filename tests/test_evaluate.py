@@ -110,3 +110,23 @@ def test_a_stopped_run_leaves_nothing_behind(assistant: Assistant, tmp_path: Pat
     result = run_local(assistant, skipping, gaps=False)
     assert result.summary["skipped_lines"] == {"count": 1, "lines": [601], "reasons": {"not valid JSON": 1}}
     assert result.summary["utterances"] == 601
+
+
+def test_a_batch_rendered_where_it_runs_writes_the_rows_it_returns(assistant: Assistant) -> None:
+    from assist.batch.predictions import render_rows
+    from assist.batch.runner import aggregate_batch
+
+    batch = [Utterance("我的卡被冻结了 电话13812345678", "account_frozen", id="C-1", line=2),
+             Utterance("今天天气怎么样", "out_of_scope", id="C-2", line=3), Utterance("卡丢了", None, line=4)]
+    plain = aggregate_batch(assistant, batch, low_confidence=0.9, predictions=True)
+    assert plain.rows is not None and plain.rendered is None
+    assert plain.rows[0]["text"] == "我的卡被冻结了 电话[PHONE]"
+    for fmt in ("jsonl", "csv"):
+        rendered = aggregate_batch(assistant, batch, low_confidence=0.9, predictions=True, render=fmt)
+        assert rendered.rows is None and rendered.rendered == render_rows(plain.rows, fmt == "csv")
+    # The gap sample takes the lines redacted once for the rows: the same texts as redacting them itself.
+    alone = aggregate_batch(assistant, batch, low_confidence=0.9, predictions=False)
+    assert alone.rows is None and alone.gaps is not None and plain.gaps is not None
+    assert sorted(alone.gaps.points) == sorted(plain.gaps.points)
+    assert any("[PHONE]" in text for text in plain.gaps.points)
+    assert not any("13812345678" in text for text in plain.gaps.points)

@@ -221,3 +221,20 @@ def test_a_worker_reuses_the_memory_a_batch_frees() -> None:
     faults = {kind: int(subprocess.run([sys.executable, "-c", script, kind], capture_output=True, text=True,
                                        check=True).stdout) for kind in ("plain", "worker")}
     assert faults["worker"] < 1000 < 10_000 < faults["plain"], faults
+
+
+def _thread_counts(_: Assistant, __: object) -> set[int]:
+    from threadpoolctl import threadpool_info
+
+    return {int(library["num_threads"]) for library in threadpool_info()}
+
+
+def test_a_job_run_in_process_runs_on_one_thread_as_in_a_worker(library_dir: Path) -> None:
+    """One worker and two give the same bits only if both run a batch's products on one thread."""
+    from threadpoolctl import threadpool_info
+
+    assistant = Assistant.load(library=library_dir, encoder=HashEncoder(), log=lambda _: None)
+    before = [library["num_threads"] for library in threadpool_info()]
+    with parallel.WorkerPool(assistant, 1) as pool:
+        assert list(pool.map([None], _thread_counts)) == [{1}]
+    assert [library["num_threads"] for library in threadpool_info()] == before  # restored after the job

@@ -297,12 +297,16 @@ class GapCollector:
             return False
         return decision.abstained or not decision.scenarios or decision.score < self.low_confidence
 
-    def add_batch(self, batch: Sequence[Utterance], decided: DecidedBatch) -> None:
+    def add_batch(
+        self, batch: Sequence[Utterance], decided: DecidedBatch, redacted: Sequence[str] | None = None,
+    ) -> None:
         """Take the batch's gap utterances into the sample, each with its vector where the
         lookup computed the one the sample needs (the assistant's encoder, on the same text);
-        the others are embedded once, when the sample is clustered, if they stay in it."""
+        the others are embedded once, when the sample is clustered, if they stay in it.
+        ``redacted``: each line's ``redact(item.text)``, when the caller has them already."""
         self.total += len(batch)
         sample = self.sample
+        labels: dict[str, str] = {}
         for row, (item, decision) in enumerate(zip(batch, decided.decisions, strict=True)):
             if not self.is_gap(decision):
                 continue
@@ -310,13 +314,17 @@ class GapCollector:
             sample.abstained += decision.abstained
             # Only redacted text is kept, and embedded, so no personal number reaches
             # the sample, the clusters or their salient terms.
-            text = redact(item.text)
+            text = redact(item.text) if redacted is None else redacted[row]
             vector = None
             if decided.vectors is not None and decided.embedded[row] and text == item.text == decided.texts[row]:
                 vector = decided.vectors[row].copy()
             point = _Point(text_priority(text), vector, 1, int(not decision.abstained))
             if item.label:
-                point.labels[redact(item.label)] += 1
+                # A batch holds few distinct labels: each is redacted once.
+                label = labels.get(item.label)
+                if label is None:
+                    label = labels[item.label] = redact(item.label)
+                point.labels[label] += 1
             if decision.scenarios:
                 point.nearest[decision.scenarios[0]] += 1
             sample.put(text, point)

@@ -35,14 +35,14 @@ from assist.text.redact import redact
 COLUMNS = ("id", "line", "text", "label", "answered", "top", "score", "abstained", "pinned", "top3")
 
 
-def prediction_row(item: Utterance, decision: Decision) -> dict[str, Any]:
-    """One prediction, texts redacted."""
+def prediction_row(item: Utterance, decision: Decision, redacted: str | None = None) -> dict[str, Any]:
+    """One prediction, texts redacted (``redacted``: ``redact(item.text)``, when the caller has it)."""
     ranked = list(decision.scenarios)
     answered = ranked[0] if ranked and not decision.abstained else OUT_OF_SCOPE
     return {
         "id": item.id,
         "line": item.line,
-        "text": redact(item.text),
+        "text": redact(item.text) if redacted is None else redacted,
         "label": item.label,
         "answered": answered,
         "top": ranked[0] if ranked else None,
@@ -122,6 +122,11 @@ class PredictionWriter:
         if self.writer is not None:
             self.writer.writeheader()
         self.rows = 0
+
+    @property
+    def format(self) -> str:
+        """``csv`` or ``jsonl``: how :func:`render_rows` renders rows for this file."""
+        return "csv" if self.csv else "jsonl"
 
     def add_batch(self, batch: Sequence[Utterance], decided: DecidedBatch) -> None:
         for item, decision in zip(batch, decided.decisions, strict=True):

@@ -16,11 +16,12 @@ from assist.batch.decide import decide_batch
 from assist.batch.evaluate import BATCH, EvaluationReport, batched, map_labels, new_report, outcome_of
 from assist.batch.gaps import GapCollector, GapReport, GapSample, encode_texts
 from assist.batch.parallel import WorkerPool
-from assist.batch.predictions import PredictionWriter, StagedOutputs, prediction_row
+from assist.batch.predictions import PredictionWriter, StagedOutputs, prediction_row, render_rows
 from assist.batch.terms import TermService, preload_segmenter
 from assist.library.importer import label_map
 from assist.lookup.assistant import Assistant
 from assist.text.datafiles import BadLine, Utterance, UtteranceReader
+from assist.text.redact import redact
 
 SKIPPED_LINES_LISTED = 1000
 """Line numbers of skipped lines kept in the summary (the count is always exact)."""
@@ -53,31 +54,44 @@ def with_skipped(summary: dict[str, Any], skipped: list[BadLine]) -> dict[str, A
 
 @dataclass
 class BatchAggregates:
-    """What one batch of an evaluation adds to the run: counts, gap candidates, prediction rows.
-    A worker process returns this (small) instead of the batch's suggestions."""
+    """What one batch of an evaluation adds to the run: counts, gap candidates, prediction rows
+    (as rows, or already rendered for the predictions file). A worker process returns this
+    (small) instead of the batch's suggestions."""
 
     lines: int
     report: EvaluationReport
     gaps: GapSample | None
     rows: list[dict[str, Any]] | None
+    rendered: str | None = None
+    """The rows as :func:`assist.batch.predictions.render_rows` writes them, when asked to render."""
 
 
 def aggregate_batch(
     assistant: Assistant, batch: list[Utterance], *, low_confidence: float | None, predictions: bool,
+    render: str | None = None,
 ) -> BatchAggregates:
     """Decide one batch and aggregate it (a job for :func:`assist.batch.parallel.map_batches`):
-    gap candidates when ``low_confidence`` is given, prediction rows when asked."""
+    gap candidates when ``low_confidence`` is given, prediction rows when asked. ``render``
+    (``csv`` or ``jsonl``) renders the rows here, in that format: a string crosses back from
+    a worker process in place of a dict per line, and the rendering runs on every core.
+
+    Each line is redacted once, for its prediction row and, if it is a gap, the sample."""
     decided = decide_batch(assistant, [item.text for item in batch], top_k=3)
     report = new_report(assistant)
     for item, decision in zip(batch, decided.decisions, strict=True):
         report.add(outcome_of(item, decision))
+    redacted = [redact(item.text) for item in batch] if predictions else None
     sample = None
     if low_confidence is not None:
         collector = GapCollector(assistant, low_confidence=low_confidence)
-        collector.add_batch(batch, decided)
+        collector.add_batch(batch, decided, redacted)
         sample = collector.sample
-    rows = ([prediction_row(item, decision) for item, decision in zip(batch, decided.decisions, strict=True)]
-            if predictions else None)
+    if redacted is None:
+        return BatchAggregates(len(batch), report, sample, None)
+    rows = [prediction_row(item, decision, text)
+            for item, decision, text in zip(batch, decided.decisions, redacted, strict=True)]
+    if render is not None:
+        return BatchAggregates(len(batch), report, sample, None, render_rows(rows, render == "csv"))
     return BatchAggregates(len(batch), report, sample, rows)
 
 
@@ -104,7 +118,7 @@ def run_local(
     writer = PredictionWriter(predictions, outputs) if predictions is not None else None
     report = new_report(assistant)
     job = partial(aggregate_batch, low_confidence=collector.low_confidence if collector is not None else None,
-                  predictions=writer is not None)
+                  predictions=writer is not None, render=writer.format if writer is not None else None)
     gap_report = None
     with WorkerPool(assistant, workers) as pool:
         # Naming the clusters needs jieba: with workers, it loads here while they look up,
@@ -121,9 +135,8 @@ def run_local(
                 if collector is not None and part.gaps is not None:
                     collector.total += part.lines
                     collector.sample.merge(part.gaps)
-                if writer is not None and part.rows is not None:
-                    for row in part.rows:
-                        writer.write_row(row)
+                if writer is not None and part.rendered is not None:
+                    writer.write_rendered(part.rendered, part.lines)
                 if progress is not None:
                     progress(part.lines)
         finally:
