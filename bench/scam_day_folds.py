@@ -28,7 +28,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-FREEZES = {"utterances_v11.jsonl": "d79f5c5", "utterances_v10.jsonl": "e07b805", "utterances_v9.jsonl": "ff1934a",
+FREEZES = {"utterances_v12.jsonl": "1a7764d", "utterances_v11.jsonl": "d79f5c5", "utterances_v10.jsonl": "e07b805",
+           "utterances_v9.jsonl": "ff1934a",
            "utterances_v6.jsonl": "238cacb", "utterances_v4.jsonl": "132ff62", "utterances_v3.jsonl": "854ba5e"}
 """Each set's freeze commit (``git log --format='%h %s' | grep -i freeze``)."""
 MARGIN = 0.25
@@ -37,6 +38,9 @@ BANDS = (-1.0, -0.5, 0.0, 0.25, 0.5, 0.75, 1.0)
 NEEDED = ("scam.party.", "scam.asks.", "scam.doing.")
 CHECKOUT = Path(__file__).resolve().parent.parent
 EXAMPLES = CHECKOUT / "scripts_library" / "examples"
+PIECES: dict[str, list[list[str]]] = {}
+"""Per day set, per line: the customer rule ids that fired by the rules of its day (``pin:`` before a
+fraud rule's id): read by ``bench/scam_demand_veto.py``."""
 
 
 def day(name: str, out: str) -> None:
@@ -52,12 +56,13 @@ def day(name: str, out: str) -> None:
     rows = [json.loads(line) for line in (EXAMPLES / name).read_text("utf-8").splitlines() if line.strip()]
     groups = []
     for row in (r for r in rows if "scam" in r):
+        hits = pack.hits(row["text"], audience="customer")
+        ids = sorted({rule.id for rule, _ in hits} | {"pin:" + rule.id for rule, _ in hits if rule.pin == pins.FRAUD})
         if any(p.scenario == pins.FRAUD for p in pins.customer_pins(pack, row["text"], {pins.FRAUD}, **rules_only)):
-            groups.append(("FULL", bool(row["scam"])))
+            groups.append(("FULL", bool(row["scam"]), ids))
             continue
-        ids = [rule.id for rule, _ in pack.hits(row["text"], audience="customer")]
         partial = any(i.startswith(NEEDED) for i in ids) and not any(i.startswith("scam.disengaged") for i in ids)
-        groups.append(("PARTIAL" if partial else "NONE", bool(row["scam"])))
+        groups.append(("PARTIAL" if partial else "NONE", bool(row["scam"]), ids))
     Path(out).write_text(json.dumps(groups), "utf-8")
 
 
@@ -73,7 +78,8 @@ def day_groups(folder: Path) -> dict[str, list[tuple[str, bool]]]:
                            env={**os.environ, "PYTHONPATH": str(tree)})
         finally:
             subprocess.run(["git", "-C", str(CHECKOUT), "worktree", "remove", "--force", str(tree)], check=True)
-        found[name] = [(g, bool(s)) for g, s in json.loads(out.read_text("utf-8"))]
+        found[name] = [(g, bool(s)) for g, s, _ in json.loads(out.read_text("utf-8"))]
+        PIECES[name] = [ids for _, _, ids in json.loads(out.read_text("utf-8"))]
     return found
 
 

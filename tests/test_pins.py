@@ -493,3 +493,21 @@ def test_round_r11_kinds_a_known_persons_ask_an_authority_in_person_and_a_past_c
 def test_skip_and_third_party_pins_need_the_checks_or_someone_elses_account(
         pack: RulePack, text: str, pinned: list[str]) -> None:
     assert scenarios(pack, text) == pinned
+
+
+def test_a_pack_without_scam_parts_pins_its_fraud_rule_and_the_veto_stays_out(
+        pack: RulePack, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The veto reads the parts' roles: a library's own pack without them keeps its fraud rule's pin
+    and never asks the signal; the shipped pack drops a past call the signal scores below the bar."""
+    from assist.lookup import pins
+
+    def never() -> None:
+        raise AssertionError("the signal was asked")
+
+    text = "我外公早些年接过冒充税务局的电话，想给他的卡加一个转账短信提醒"
+    own = RulePack(rules=tuple(r for r in pack.rules if not r.id.startswith("scam.")))
+    with monkeypatch.context() as patched:
+        patched.setattr(pins, "shipped_signal", never)
+        assert FRAUD in [p.scenario for p in customer_pins(own, text, KNOWN)]
+        assert FRAUD in [p.scenario for p in customer_pins(pack, text, KNOWN, complete=False)]
+    assert FRAUD not in scenarios(pack, text)

@@ -16,7 +16,7 @@ from assist.compliance.rule_files import load_rule_pack
 from assist.compliance.rules import RulePack
 from assist.library.loader import SHIPPED_LIBRARY
 from assist.lookup import pins
-from assist.lookup.scam_signal import LabelledSet, build, measured_sets, threshold
+from assist.lookup.scam_signal import VETO, LabelledSet, build, measured_sets, threshold, veto
 
 KNOWN = {pins.FRAUD}
 PROBES = Path(__file__).with_name("scam_signal_probes.jsonl")
@@ -133,3 +133,76 @@ def test_the_shipped_signal_needs_no_torch() -> None:
     code = ("import sys; from assist.lookup.pins import shipped_signal; s = shipped_signal(); "
             "assert s is None or s.threshold > 0; assert 'torch' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[1])
+
+
+PROBES_R13 = Path(__file__).with_name("scam_signal_probes_r13.jsonl")
+"""Frozen before the thirteenth round's veto was measured (0575f15): the rules (with the completion)
+pinned its 20 scams and one of its 20 lookalikes, a line with an instruction in it."""
+REPORT = "前阵子接到过冒充检察院的电话，想问我的卡要不要换一张"
+"""A stranger and a fraud rule, no instruction or payment under way: the rules pin it."""
+DEMAND = "自称检察官的人说我名下账户涉嫌洗钱，要我把存款转到安全账户"
+
+
+class Scored:
+    """A signal that gives every text one score and counts the texts it was asked about."""
+
+    threshold = float("inf")
+
+    def __init__(self, value: float) -> None:
+        self.value, self.asked = value, 0
+
+    def score(self, text: str) -> float:
+        self.asked += 1
+        return self.value
+
+    def completes(self, text: str) -> bool:
+        return False
+
+
+def test_a_rule_pin_with_no_demand_is_vetoed_below_the_bar_and_says_why(pack: RulePack) -> None:
+    hits = pack.hits(REPORT, audience="customer")
+    pattern = pins.fraud_pattern(hits)
+    assert pattern is not None
+    found = veto(lambda: Scored(-0.5), pattern, hits, REPORT)
+    assert found is not None and found.score == -0.5 and found.bar == VETO
+    said = found.explain()
+    assert pattern[0][0].id in said and "-0.50" in said and f"{VETO:.3f}" in said
+    assert veto(lambda: Scored(VETO), pattern, hits, REPORT) is None  # at the bar the pin stands
+    assert veto(lambda: None, pattern, hits, REPORT) is None  # no signal, no veto
+
+
+def test_a_demand_keeps_the_pin_without_asking_the_signal(pack: RulePack) -> None:
+    hits = pack.hits(DEMAND, audience="customer")
+    pattern = pins.fraud_pattern(hits)
+    assert pattern is not None
+    low = Scored(-5.0)
+    assert veto(lambda: low, pattern, hits, DEMAND) is None and low.asked == 0
+
+
+def test_customer_pins_drop_a_vetoed_pattern_only_with_the_signal(
+        pack: RulePack, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pins, "shipped_signal", lambda: Scored(-0.5))
+    assert pins.customer_pins(pack, REPORT, KNOWN) == []
+    assert [p.rule_id for p in pins.customer_pins(pack, REPORT, KNOWN, complete=False)] == [
+        pins.fraud_pattern(pack.hits(REPORT, audience="customer"))[0][0].id]  # type: ignore[index]
+    monkeypatch.setattr(pins, "shipped_signal", lambda: Scored(0.0))
+    assert [p.scenario for p in pins.customer_pins(pack, REPORT, KNOWN)] == [pins.FRAUD]
+
+
+@pytest.mark.parametrize(("text", "pinned"), [
+    (REPORT, False),
+    ("我奶奶以前接过冒充社保局的电话，想帮她把手机银行关掉", False),
+    ("有冒充海关的人给我打过电话，我没多说，需要挂失吗", False),
+    ("我妈之前接到冒充医保局的来电，我想给她开个大额转账提醒", False),
+    ("有个自称公安的人打电话说我涉嫌洗钱", True),  # terse, no demand, but the signal reads a scam
+    (DEMAND, True),
+])
+def test_the_shipped_veto_drops_past_calls_and_keeps_scams(pack: RulePack, text: str, pinned: bool) -> None:
+    assert (pins.FRAUD in [p.scenario for p in pins.customer_pins(pack, text, KNOWN)]) == pinned
+
+
+def test_round_13_probes_the_veto_loses_no_scam(pack: RulePack) -> None:
+    rows = [json.loads(line) for line in PROBES_R13.read_text("utf-8").splitlines()]
+    pinned = [pins.FRAUD in [p.scenario for p in pins.customer_pins(pack, r["text"], KNOWN)] for r in rows]
+    assert all(p for p, r in zip(pinned, rows, strict=True) if r["scam"])
+    assert sum(p for p, r in zip(pinned, rows, strict=True) if not r["scam"]) <= 1

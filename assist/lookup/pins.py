@@ -320,10 +320,13 @@ def _completed(pack: RulePack, hits: Sequence[Hit], utterance: str) -> list[Hit]
 
 def customer_pins(pack: RulePack, utterance: str, known_scenarios: set[str], complete: bool = True) -> list[Pin]:
     """Pins triggered by the utterance, highest priority first, one per scenario. With
-    ``complete``, the scam signal may complete a pattern the rules see part of (:func:`_completed`)."""
+    ``complete``, the scam signal may complete a pattern the rules see part of (:func:`_completed`)
+    and veto a rule pin with no demand in it (:func:`assist.lookup.scam_signal.veto`)."""
     hits = pack.hits(utterance, audience="customer")
     pins: list[Pin] = []
     fraud = fraud_pattern(hits, has_parts(pack)) if FRAUD in known_scenarios else None
+    if fraud is not None and complete and has_parts(pack) and scam_signal.veto(shipped_signal, fraud, hits, utterance):
+        fraud = None  # a report with no demand that the signal reads as no scam: no red banner
     if fraud is not None:
         pins.append(_fraud_pin(pack, fraud))
     elif complete and FRAUD in known_scenarios and (parts := _completed(pack, hits, utterance)):

@@ -18,6 +18,13 @@ the rules pinned or cancelled (a hung-up caller, a past scam).
 pin of seven over utterances_v7 and v8 (figures: docs/safe-answers.md), a completion three and
 three missed scams with no false pin, on BANKING77 none.
 
+**Veto (thirteenth round).** A rule pin whose pattern holds no instruction and no payment under
+way (no ``scam.asks.*`` or ``scam.doing.*`` hit anywhere in the utterance: a stranger and a fraud
+rule, the shape of "someone impersonating the police called me last month") and that the signal
+scores below :data:`VETO` is dropped (:func:`veto`): such reports, past scams and call checks
+made most false banners of the outside sets. Every rule-pinned scam of the measured sets and probe
+rounds that lacks a demand scores far above the bar (figures: docs/safe-answers.md).
+
 **Training data** are the library's labelled customer texts (:func:`measured_sets`): the
 measured utterance sets in ``examples/`` and the measured pin probe rounds in
 ``rules/scam_texts/``; never a frozen set (``eval/heldout/next/``, ``pins_h3``). A library without
@@ -40,8 +47,10 @@ import numpy as np
 
 from assist.atomic_write import read_sealed_arrays, write_sealed_arrays
 from assist.compliance import semantic
+from assist.compliance.rules import Rule
 from assist.compliance.semantic import RIDGE, TextEncoder, cache_folder, gram_matrix, grams
 from assist.text.normalise import normalise
+from assist.types import Violation
 
 VERSION = 1
 MARGIN = 1e-6
@@ -49,6 +58,15 @@ MARGIN = 1e-6
 FROZEN = ("pins_h3.jsonl",)
 """Measured sets still held out: never trained on."""
 _ARRAYS = ("vector", "gram", "bias", "threshold")
+VETO = -0.105
+"""Below it the signal vetoes a rule pin with no demand in it (:func:`veto`). Derived, rule written
+before any score (``python bench/scam_demand_veto.py``): the lowest leave-one-set-out score of the 29
+rule-pinned scams with no ``scam.asks.*``/``scam.doing.*`` hit (seven frozen utterance sets under the
+rules of their freeze commits, every library set and pin probe round under today's rules; lowest
++0.145) minus 0.25, one eighth of the +1/-1 target gap as in rounds 10-12."""
+DEMAND = ("scam.asks.", "scam.doing.")
+"""Rule id prefixes of a demand under way: an instruction, or a payment being made
+(:data:`assist.lookup.pins.ASKS`, :data:`assist.lookup.pins.DOING`)."""
 
 
 @dataclass(frozen=True)
@@ -159,3 +177,33 @@ def build(sets: Sequence[LabelledSet], encoder: TextEncoder, gate: Callable[[str
 def _read_cache(path: Path, key: str) -> dict[str, np.ndarray] | None:
     arrays = read_sealed_arrays(path, key, _ARRAYS)
     return arrays if arrays is not None and arrays["gram"].shape == (semantic.GRAM_BUCKETS,) else None
+
+
+@dataclass(frozen=True)
+class Veto:
+    """A rule pin the signal dropped: the pattern's (rule id, customer words), its score and the bar."""
+
+    pattern: tuple[tuple[str, str], ...]
+    score: float
+    bar: float = VETO
+
+    def explain(self) -> str:
+        said = " + ".join(f"「{text}」 ({rule_id})" for rule_id, text in self.pattern)
+        return (f"fraud pattern {said} not pinned: no instruction or payment under way, and the scam signal "
+                f"scores it {self.score:.2f}, below the veto {self.bar:.3f}")
+
+
+def veto(signal: Callable[[], ScamSignal | None], pattern: Sequence[tuple[Rule, Violation]],
+         hits: Sequence[tuple[Rule, Violation]], text: str) -> Veto | None:
+    """The veto of a rule pin (``pattern``, the rules' fraud pattern among ``hits``), or None when
+    the pin stands: any demand hit (:data:`DEMAND`) keeps it without asking the signal (built only
+    when needed: ``signal``), as does a score at or above :data:`VETO` or no signal."""
+    if any(rule.id.startswith(DEMAND) for rule, _ in hits):
+        return None
+    trained = signal()
+    if trained is None:
+        return None
+    score = trained.score(text)
+    if score >= VETO:
+        return None
+    return Veto(tuple(dict.fromkeys((rule.id, v.matched_text) for rule, v in pattern)), score)
