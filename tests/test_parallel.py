@@ -238,3 +238,23 @@ def test_a_job_run_in_process_runs_on_one_thread_as_in_a_worker(library_dir: Pat
     with parallel.WorkerPool(assistant, 1) as pool:
         assert list(pool.map([None], _thread_counts)) == [{1}]
     assert [library["num_threads"] for library in threadpool_info()] == before  # restored after the job
+
+
+@pytest.mark.model
+def test_pins_are_warmed_before_workers_are_forked(library_dir: Path, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    assistant = Assistant.load(library=library_dir, index_dir=tmp_path / "index", log=lambda _: None)
+    warmed: list[Assistant] = []
+    real = parallel.warm_pins
+
+    def recorded(one: Assistant) -> None:
+        before = threading.active_count()
+        real(one)
+        assert threading.active_count() == before  # warming started no thread
+        warmed.append(one)
+
+    monkeypatch.setattr(parallel, "warm_pins", recorded)
+    with parallel.WorkerPool(assistant, 2, start="fork") as pool:
+        assert list(pool.map([[1, 2], [3]], _lengths)) == [2, 1]
+    assert warmed == [assistant]
+    assert "customer" in assistant.rules._plans  # the rule index is built, and carried by the fork

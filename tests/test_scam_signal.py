@@ -206,3 +206,59 @@ def test_round_13_probes_the_veto_loses_no_scam(pack: RulePack) -> None:
     pinned = [pins.FRAUD in [p.scenario for p in pins.customer_pins(pack, r["text"], KNOWN)] for r in rows]
     assert all(p for p, r in zip(pinned, rows, strict=True) if r["scam"])
     assert sum(p for p, r in zip(pinned, rows, strict=True) if not r["scam"]) <= 1
+
+
+def _probe_texts() -> list[str]:
+    return [json.loads(line)["text"] for path in (PROBES, PROBES_R11)
+            for line in path.read_text("utf-8").splitlines() if line.strip()]
+
+
+def test_completes_many_is_completes_of_each_text_with_or_without_vectors() -> None:
+    from assist.text.normalise import normalise
+
+    signal = pins.shipped_signal()
+    assert signal is not None
+    texts = [*_probe_texts(), "转账", "a"]
+    norms = [normalise(t) for t in texts]
+    alone = [signal.completes(t) for t in texts]
+    assert any(alone) and not all(alone)
+    assert signal.completes_many(norms) == alone
+    assert signal.completes_many(norms, signal.encoder.encode(norms)) == alone
+    assert signal.completes_many([]) == []
+
+
+def test_batch_pins_are_each_utterances_pins(pack: RulePack) -> None:
+    from assist.text.normalise import normalise
+
+    signal = pins.shipped_signal()
+    assert signal is not None
+    texts = _probe_texts()
+    norms = [normalise(t) for t in texts]
+    known = {pins.FRAUD, *(rule.pin for rule in pack.rules if rule.pin is not None)}
+    each = [pins.customer_pins(pack, t, known) for t in texts]
+    assert pins.customer_pins_many(pack, texts, known, norms) == each
+    vectors = signal.encoder.encode(norms)
+    assert pins.customer_pins_many(pack, texts, known, norms, (signal.encoder.model_id, vectors)) == each
+    wrong = np.zeros_like(vectors)  # another encoder's vectors are not read
+    assert pins.customer_pins_many(pack, texts, known, norms, ("another", wrong)) == each
+
+
+class AlwaysMany(Always):
+    def completes_many(self, normalised: Sequence[str], vectors: np.ndarray | None = None) -> list[bool]:
+        return [True] * len(normalised)
+
+
+def test_batch_pins_complete_what_the_signal_completes(pack: RulePack, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pins, "shipped_signal", lambda: AlwaysMany())
+    texts = ["A stranger on the phone asked me something odd", "What is the fee to receive money?"]
+    found = pins.customer_pins_many(pack, texts, KNOWN, texts)
+    assert [[p.rule_id for p in one] for one in found] == [[pins.COMPLETION], []]
+
+
+def test_batch_pins_apply_the_veto_as_one_utterances_pins_do(pack: RulePack) -> None:
+    from assist.text.normalise import normalise
+
+    texts = [REPORT, "我奶奶以前接过冒充社保局的电话，想帮她把手机银行关掉", DEMAND]
+    each = [pins.customer_pins(pack, t, KNOWN) for t in texts]
+    assert pins.customer_pins_many(pack, texts, KNOWN, [normalise(t) for t in texts]) == each
+    assert [pins.FRAUD in [p.scenario for p in one] for one in each] == [False, False, True]

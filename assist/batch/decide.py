@@ -24,7 +24,7 @@ import numpy as np
 
 from assist.library.out_of_scope import OUT_OF_SCOPE
 from assist.lookup.assistant import Assistant, check_utterance
-from assist.lookup.pins import Pin, apply_pins, customer_pins
+from assist.lookup.pins import Pin, apply_pins, customer_pins_many
 from assist.lookup.rank import RankedArrays, customer_family
 from assist.text.normalise import normalise
 from assist.types import Suggestion
@@ -104,17 +104,33 @@ def decide_batch(assistant: Assistant, utterances: Sequence[str], *, top_k: int 
         vectors = arrays.vectors
         embedded[:] = True
     decisions: list[Decision | None] = [None] * n
-    known = assistant.variants.scenarios
+    pins = _batch_pins(assistant, texts, normalised, passes[0].arrays if assistant.cascade is not None else None)
     for one in passes:
-        _decide_pass(assistant, one, texts, families, known, top_k, decisions)
+        _decide_pass(assistant, one, texts, families, pins, top_k, decisions)
     done = [d for d in decisions if d is not None]
     assert len(done) == n
     return DecidedBatch(texts, done, vectors, embedded)
 
 
+def _batch_pins(assistant: Assistant, texts: list[str], normalised: list[str], quick: RankedArrays | None
+                ) -> list[list[Pin]]:
+    """Each text's customer pins (none for a blank one), computed for the batch at once: the scam
+    signal then scores the texts it may complete in one call, on the quick pass's vectors."""
+    asked = [k for k, text in enumerate(texts) if text.strip()]
+    encoded = None
+    if quick is not None and quick.vectors is not None and assistant.cascade is not None:
+        encoded = (assistant.cascade.quick.encoder.model_id, quick.vectors[asked])
+    found = customer_pins_many(assistant.rules, [texts[k] for k in asked], assistant.variants.scenarios,
+                               [normalised[k] for k in asked], encoded)
+    pins: list[list[Pin]] = [[] for _ in texts]
+    for k, one in zip(asked, found, strict=True):
+        pins[k] = one
+    return pins
+
+
 def _decide_pass(
-    assistant: Assistant, one: _Pass, texts: list[str], families: list[str], known: set[str], top_k: int,
-    out: list[Decision | None],
+    assistant: Assistant, one: _Pass, texts: list[str], families: list[str], batch_pins: list[list[Pin]],
+    top_k: int, out: list[Decision | None],
 ) -> None:
     """Decide the rows of one pass: unpinned ones from the arrays, pinned ones from their lists."""
     arrays, rows = one.arrays, one.rows
@@ -137,8 +153,7 @@ def _decide_pass(
     pinned: list[tuple[int, int, list[Pin]]] = []
     for k, row in enumerate(rows.tolist()):
         position = int(one.positions[row])
-        text = texts[position]
-        pins = customer_pins(assistant.rules, text, known) if text.strip() else []
+        pins = batch_pins[position]
         if pins:
             pinned.append((row, position, pins))
             continue

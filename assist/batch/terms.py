@@ -4,7 +4,8 @@ Chinese is segmented by jieba's dictionary (「数字人民币」 → 数字, �
 字人民), Latin words are kept whole (``ETC`` is one term); :mod:`assist.batch.gaps` names
 its clusters by the terms over-represented among their members.
 
-jieba's dictionary costs about 0.5 s of CPU to load (and 67 MB). A run on worker processes
+jieba's dictionary is read as a table from the user cache (:mod:`assist.batch.word_table`;
+jieba's own load costs about a second of CPU and 60 MB where the table cannot be kept). A run on worker processes
 would otherwise load it beside them and take that CPU from the lookups (or wait for it at
 the end). :class:`TermService` loads it instead in a process of its own, forked before the
 run loads its assistant, which keeps one core busy while the other is idle; at the end it
@@ -16,7 +17,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from assist.text.normalise import normalise
 from assist.text.redact import PLACEHOLDERS
@@ -79,19 +80,31 @@ def salient_candidates(text: str) -> frozenset[str]:
 
 
 _SEGMENTER_LOCK = threading.Lock()
+_SEGMENTER: list[Any] = []
+"""The tokenizer :func:`segment` cuts with, once loaded."""
 
 
-def _load_segmenter() -> None:
-    """jieba's dictionary, loaded once (about 0.8 s of CPU and 67 MB: loaded when the clusters
-    are named, after the lookups, so that it never adds to the memory of the workers' run)."""
+def _load_segmenter() -> Any:
+    """jieba's tokenizer, loaded once: one reading the dictionary's table from the user cache
+    (:mod:`assist.batch.word_table`: a few hundredths of a second and a few MB, instead of
+    jieba's own load, about a second of CPU and 60 MB), or jieba's own where that table cannot
+    be kept. Loaded when the clusters are named, after the lookups."""
     import logging
 
     import jieba
 
+    from assist.batch.word_table import tokenizer
+    from assist.compliance.semantic import cache_folder
+
     with _SEGMENTER_LOCK:
-        if not jieba.dt.initialized:
+        if not _SEGMENTER:
             jieba.setLogLevel(logging.WARNING)
-            jieba.initialize()
+            cutter = tokenizer(cache_folder() / "jieba")
+            if cutter is None:
+                jieba.initialize()
+                cutter = jieba.dt
+            _SEGMENTER.append(cutter)
+        return _SEGMENTER[0]
 
 
 def preload_segmenter() -> threading.Thread:
@@ -104,12 +117,10 @@ def preload_segmenter() -> threading.Thread:
 
 def segment(text: str) -> list[str]:
     """Words of ``text`` (jieba, precise mode, no HMM guessing of unknown words)."""
-    import jieba
-
-    _load_segmenter()
+    cutter = _load_segmenter()
     words: list[str] = []
     run: list[str] = []
-    for word in [*jieba.lcut(text, HMM=False), ""]:
+    for word in [*cutter.lcut(text, HMM=False), ""]:
         # Characters jieba's dictionary does not join (吞 卡) are merged back into one term.
         if len(word) == 1 and _CJK_ONLY.match(word) and word not in _STOP_CHARS and len(run) < MAX_MERGED:
             run.append(word)

@@ -34,6 +34,8 @@ import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from assist.compliance.rule_files import load_rule_pack, rules_hash
 from assist.compliance.rules import Rule, RulePack
 from assist.library.loader import SHIPPED_LIBRARY
@@ -323,13 +325,58 @@ def customer_pins(pack: RulePack, utterance: str, known_scenarios: set[str], com
     ``complete``, the scam signal may complete a pattern the rules see part of (:func:`_completed`)
     and veto a rule pin with no demand in it (:func:`assist.lookup.scam_signal.veto`)."""
     hits = pack.hits(utterance, audience="customer")
-    pins: list[Pin] = []
     fraud = fraud_pattern(hits, has_parts(pack)) if FRAUD in known_scenarios else None
-    if fraud is not None and complete and has_parts(pack) and scam_signal.veto(shipped_signal, fraud, hits, utterance):
-        fraud = None  # a report with no demand that the signal reads as no scam: no red banner
+    if complete:
+        fraud = _unvetoed(pack, fraud, hits, utterance)
+    parts = (_completed(pack, hits, utterance) if fraud is None and complete and FRAUD in known_scenarios
+             else None)
+    return _pins_of(pack, hits, known_scenarios, fraud, parts)
+
+
+def _unvetoed(pack: RulePack, fraud: list[Hit] | None, hits: list[Hit], utterance: str) -> list[Hit] | None:
+    """``fraud``, the rules' scam pattern, unless the scam signal vetoes it: a report with no demand
+    in it that the signal reads as no scam gets no red banner (:func:`assist.lookup.scam_signal.veto`)."""
+    if fraud is not None and has_parts(pack) and scam_signal.veto(shipped_signal, fraud, hits, utterance):
+        return None
+    return fraud
+
+
+def customer_pins_many(pack: RulePack, utterances: Sequence[str], known_scenarios: set[str],
+                       normalised: Sequence[str], encoded: tuple[str, np.ndarray] | None = None
+                       ) -> list[list[Pin]]:
+    """:func:`customer_pins` of each utterance (checked, not blank; ``normalised``: each one's
+    :func:`~assist.text.normalise.normalise`), the scam signal asked once for all the utterances
+    it may complete (about a sixth of evaluation lines) instead of once per utterance. ``encoded``:
+    an encoder's id and its vectors of ``normalised`` where the caller has them (the quick pass's),
+    used when the signal reads the same encoder's."""
+    hits = [pack.hits(utterance, audience="customer") for utterance in utterances]
+    asked = FRAUD in known_scenarios
+    frauds = [_unvetoed(pack, fraud_pattern(found, has_parts(pack)), found, utterance) if asked else None
+              for found, utterance in zip(hits, utterances, strict=True)]
+    open_ = [k for k, (found, fraud) in enumerate(zip(hits, frauds, strict=True))
+             if asked and fraud is None and has_parts(pack) and partial_pattern(found)]
+    signal = shipped_signal() if open_ else None
+    completes = [False] * len(open_)
+    if signal is not None:
+        same = encoded is not None and encoded[0] == signal.encoder.model_id
+        completes = signal.completes_many([normalised[k] for k in open_],
+                                          encoded[1][open_] if same and encoded is not None else None)
+    parts: list[list[Hit] | None] = [None] * len(hits)
+    for k, complete in zip(open_, completes, strict=True):
+        if complete:
+            parts[k] = [h for h in hits[k] if h[0].id.startswith(NEEDED)]
+    return [_pins_of(pack, found, known_scenarios, fraud, completed)
+            for found, fraud, completed in zip(hits, frauds, parts, strict=True)]
+
+
+def _pins_of(pack: RulePack, hits: list[Hit], known_scenarios: set[str], fraud: list[Hit] | None,
+             parts: list[Hit] | None) -> list[Pin]:
+    """The pins of an utterance's ``hits``: ``fraud`` the rules' scam pattern, ``parts`` the ones
+    the scam signal completed (see :func:`customer_pins`)."""
+    pins: list[Pin] = []
     if fraud is not None:
         pins.append(_fraud_pin(pack, fraud))
-    elif complete and FRAUD in known_scenarios and (parts := _completed(pack, hits, utterance)):
+    elif parts:
         pins.append(_fraud_pin(pack, parts, COMPLETION))
     seen = {FRAUD}
     for rule, violation in sorted(

@@ -112,13 +112,27 @@ class ScamSignal:
 
     def score(self, text: str) -> float:
         norm = normalise(text)
-        vector = np.asarray(self.encoder.encode([norm]), dtype=np.float32)[0]
+        return self._total(np.asarray(self.encoder.encode([norm]), dtype=np.float32)[0], norm)
+
+    def _total(self, vector: np.ndarray, norm: str) -> float:
         found = grams(norm)
         total = float(vector @ self.vector) + self.bias
         return total + (float(self.gram[found].sum()) / float(np.sqrt(found.size)) if found.size else 0.0)
 
     def completes(self, text: str) -> bool:
         return self.score(text) >= self.threshold
+
+    def completes_many(self, normalised: Sequence[str], vectors: np.ndarray | None = None) -> list[bool]:
+        """:meth:`completes` of texts already normalised (:func:`normalise`), with one encoding
+        call for all of them, or none given ``vectors``: this encoder's vectors of these texts
+        (a batch lookup's quick pass has them). The static encoder sums each text's rows on its
+        own, so a text scores the same bits alone or in a batch (``tests/test_scam_signal.py``)."""
+        if not normalised:
+            return []
+        if vectors is None:
+            vectors = self.encoder.encode(list(normalised))
+        rows = np.ascontiguousarray(vectors, dtype=np.float32)
+        return [self._total(row, norm) >= self.threshold for row, norm in zip(rows, normalised, strict=True)]
 
 
 def fit(sets: Sequence[LabelledSet], encoder: TextEncoder, gate: Callable[[str], bool]) -> dict[str, np.ndarray]:
