@@ -833,3 +833,44 @@ def test_an_unless_phrase_cancels_only_a_hit_of_its_own_or_a_neighbouring_senten
 )
 def test_a_negation_in_a_gap_of_a_hit_negates_it(shipped: RulePack, text: str, expected: set[str]) -> None:
     assert _found(shipped, text) == expected
+
+
+class ReadsAs:
+    """A stand-in semantic signal: every draft's highest category margin is ``top``; it flags nothing."""
+
+    def __init__(self, top: float) -> None:
+        self.top = top
+
+    def top_margin(self, text: str, floor: float) -> float:
+        return self.top
+
+    def flags(self, texts: list[str], negated: list[bool] = (), context: str | None = None) -> list[list[object]]:
+        return [[] for _ in texts]
+
+
+def test_a_draft_the_signal_reads_as_clean_turns_rule_hits_into_advisories(tmp_path: Path) -> None:
+    from assist.compliance.checks import LabelledDraft, blocking, score_drafts
+    from assist.compliance.explain import explain_rule
+    from assist.compliance.rules import DRAFT_VETO_MARGIN, is_advisory
+
+    pack = load_rule_pack(write_pack(tmp_path, good=GOOD))
+    clean = ReadsAs(DRAFT_VETO_MARGIN - 0.2)
+    [advice] = pack.check("您稍后念一下验证码给系统核对", semantic=clean)
+    assert is_advisory(advice) and advice.rule_id == "advisory.cred.code"
+    assert advice.severity == "warn" and not blocking([advice])
+    assert "cred.code" in advice.explanation and f"< W {DRAFT_VETO_MARGIN}" in advice.explanation
+    drafts = [LabelledDraft("您稍后念一下验证码给系统核对", frozenset(), 1)]
+    assert score_drafts(pack, drafts, semantic=clean).flagged_clean == 0
+    [hit] = explain_rule(pack, "cred.code", "您稍后念一下验证码给系统核对", clean)["hits"]
+    assert "semantic veto" in hit["cancelled_by"] and str(DRAFT_VETO_MARGIN) in hit["cancelled_by"]
+
+
+def test_a_draft_the_signal_sees_as_violating_keeps_every_rule_flag(tmp_path: Path) -> None:
+    from assist.compliance.rules import DRAFT_VETO_MARGIN
+
+    pack = load_rule_pack(write_pack(tmp_path, good=GOOD))
+    for top in (DRAFT_VETO_MARGIN, 0.3):
+        found = pack.check("您稍后念一下验证码给系统核对", semantic=ReadsAs(top))
+        assert [(v.rule_id, v.severity) for v in found] == [("cred.code", "block")]
+    draft = "您稍后念一下验证码给系统核对"
+    assert pack.check(draft) == pack.check(draft, semantic=ReadsAs(0.3))

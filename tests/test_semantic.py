@@ -444,3 +444,11 @@ def test_category_margins_take_the_best_of_the_draft_and_its_clauses(tmp_path: P
     assert margins[flag.category] >= flag.score - flag.threshold - 1e-6
     assert margins[flag.category] >= 0
     assert all(m < 0 for m in signal.category_margins("calm words about the weather today").values())
+
+
+def test_top_margin_is_the_highest_category_margin_of_the_draft_and_its_clauses(tmp_path: Path) -> None:
+    signal = tiny_signal(tmp_path)
+    for text in ["calm words here, cred please now at once", "calm words only, calm again for sure", "cred now"]:
+        assert signal.top_margin(text, float("inf")) == pytest.approx(max(signal.category_margins(text).values()))
+    text = "calm words here, cred please now at once"  # the whole reads calm, a clause reads cred
+    assert signal.top_margin(text, float("-inf")) < signal.top_margin(text, float("inf"))  # clauses skipped

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assist.compliance.rules import AGENT_CATEGORIES, RulePack
+from assist.compliance.rules import AGENT_CATEGORIES, RulePack, is_advisory
 from assist.compliance.semantic import SemanticSignal
 from assist.errors import InputError
 from assist.text.normalise import to_simplified
@@ -260,7 +260,8 @@ def score_drafts(pack: RulePack, drafts: Sequence[LabelledDraft], label: str = "
     false_flags: list[FalseFlag] = []
     flagged_clean = 0
     for draft in drafts:
-        found = {v.category: v for v in reversed(pack.check(draft.text, audience="agent", semantic=semantic))}
+        found = {v.category: v for v in reversed(pack.check(draft.text, audience="agent", semantic=semantic))
+                 if not is_advisory(v)}  # a vetoed rule hit is shown, not counted
         if found and not draft.categories:
             flagged_clean += 1
         for category in draft.categories:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from assist.compliance.rules import SEMANTIC_PREFIX, RulePack
+from assist.compliance.rules import DRAFT_VETO_MARGIN, SEMANTIC_PREFIX, RulePack
 from assist.text.normalise import normalise
 
 if TYPE_CHECKING:
@@ -17,10 +17,13 @@ if TYPE_CHECKING:
 # ----- explaining ---------------------------------------------------------------------
 
 
-def explain_rule(pack: RulePack, rule_id: str, text: str | None = None) -> dict[str, Any]:
+def explain_rule(pack: RulePack, rule_id: str, text: str | None = None,
+                 semantic: SemanticSignal | None = None) -> dict[str, Any]:
     """A rule in readable form (``assist rules explain``): what it fires on, the phrases of its
     lexicons per language, the scopes and ``unless`` lexicons that cancel it, its examples; with
-    ``text``, each hit in it and what cancelled it."""
+    ``text``, each hit in it and what cancelled it. With ``semantic`` too, a hit that fires on a
+    draft the signal reads as wholly clean is shown as vetoed (an advisory), with the draft's
+    highest category margin and W (:data:`DRAFT_VETO_MARGIN`)."""
     rule = pack.rule(rule_id)
     if rule is None:
         raise KeyError(rule_id)
@@ -39,11 +42,23 @@ def explain_rule(pack: RulePack, rule_id: str, text: str | None = None) -> dict[
         "flags": list(rule.flags), "passes": list(rule.passes),
     }
     if text is not None:
+        veto = _veto(semantic, text)
         data["hits"] = [
-            {"matched": e.matched, "pieces": [list(p) for p in e.pieces], "cancelled_by": e.cancelled_by}
+            {"matched": e.matched, "pieces": [list(p) for p in e.pieces], "cancelled_by": e.cancelled_by or veto}
             for e in pack.explain(rule_id, text)
         ]
     return data
+
+
+def _veto(semantic: SemanticSignal | None, text: str) -> str | None:
+    """Why the semantic signal vetoes every rule hit in ``text`` (None when it does not)."""
+    if semantic is None:
+        return None
+    top = semantic.top_margin(text, DRAFT_VETO_MARGIN)
+    if top >= DRAFT_VETO_MARGIN:
+        return None
+    return (f"the semantic veto (advisory, not a flag): the draft's highest category margin "
+            f"{top:.3f} < W {DRAFT_VETO_MARGIN}")
 
 
 def explain_semantic(signal: SemanticSignal, category: str, text: str | None = None) -> dict[str, Any]:

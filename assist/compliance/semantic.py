@@ -252,6 +252,22 @@ class SemanticSignal:
         best = self.scores([whole, *clauses(whole)]).max(axis=0)
         return {c: float(best[j]) - self.thresholds[c] for j, c in self._columns}
 
+    def top_margin(self, text: str, floor: float) -> float:
+        """The draft's highest margin over every category (the maximum of :meth:`category_margins`),
+        scoring the clauses only when the whole draft stays below ``floor``: a draft at or above it
+        returns the whole draft's margin, which is all a veto at ``floor`` needs to know."""
+        whole = normalise(text)
+        if not self._columns:
+            return float("inf")
+        top = self._top(self.scores([whole])[0])
+        parts = clauses(whole)
+        if top >= floor or not parts:
+            return top
+        return self._top(self.scores([whole, *parts]).max(axis=0))  # as category_margins scores them
+
+    def _top(self, row: np.ndarray) -> float:
+        return max(float(row[j]) - self.thresholds[c] for j, c in self._columns)
+
     def flags(self, texts: Sequence[str], negated: Sequence[bool] = (),
               context: str | None = None) -> list[list[SemanticFlag]]:
         """For each text, the categories it is flagged with (possibly several). A text marked in
