@@ -100,3 +100,23 @@ def test_rules_test_and_its_alias_agree(tmp_path: Path) -> None:
     assert new.exit_code == old.exit_code == 0, new.output
     assert json.loads(new.stdout) == json.loads(old.stdout)
     assert json.loads(new.stdout)["recall"] == 1.0 and json.loads(new.stdout)["false_flag_rate"] == 0.0
+
+
+class ReadsClean:
+    """A stand-in semantic signal that reads every draft as wholly clean (margin -1 everywhere)."""
+
+    def top_margin(self, text: str, floor: float) -> float:
+        return -1.0
+
+
+def test_rules_explain_with_a_text_shows_the_semantic_veto(monkeypatch: pytest.MonkeyPatch) -> None:
+    from assist.cli import rules as cli_rules
+
+    text = "为了核实身份，请把刚收到的短信验证码报给我"
+    fires = runner.invoke(app, ["rules", "explain", "credential.request", "--text", text, "--json"])
+    assert fires.exit_code == 0, fires.output
+    assert [hit["cancelled_by"] for hit in json.loads(fires.stdout)["hits"]][:1] == [None]
+    monkeypatch.setattr(cli_rules, "semantic_signal", lambda pack: ReadsClean())
+    vetoed = runner.invoke(app, ["rules", "explain", "credential.request", "--text", text])
+    assert vetoed.exit_code == 0, vetoed.output
+    assert "cancelled by the semantic veto" in vetoed.output and "-1.000 < W" in vetoed.output

@@ -53,7 +53,8 @@ def explain(
     as_json: JsonOpt = False,
 ) -> None:
     """What a rule matches and why: its triggers, their lexicons' phrases, the scopes it respects,
-    its examples; with --text, each hit in the text and what cancelled it. A semantic flag's id
+    its examples; with --text, each hit in the text and what cancelled it (a scope, an ``unless``
+    phrase near it, or the semantic veto of a draft the signal reads as clean). A semantic flag's id
     (semantic.<category>) shows that category's threshold and cross-validated figures."""
     from assist.compliance.explain import explain_rule, explain_semantic, format_semantic
     from assist.compliance.rules import SEMANTIC_PREFIX
@@ -75,7 +76,7 @@ def explain(
     if pack.rule(rule_id) is None:
         known = ", ".join(r.id for r in pack.rules)
         raise InputError(f"no rule '{rule_id}' is in force (rules: {known})")
-    explained = explain_rule(pack, rule_id, text)
+    explained = explain_rule(pack, rule_id, text, semantic_signal(pack) if text is not None else None)
     if as_json:
         print_json(explained)
         return
@@ -91,7 +92,7 @@ def format_explained(data: dict[str, Any]) -> str:
         lines += [f"    {language}: {', '.join(words)}" for language, words in phrases.items()]
     lines.append(f"  cancelled by scopes: {', '.join(data['respects']) or 'none'}")
     if data["unless"]:
-        lines.append(f"  cancelled anywhere in the text by: {', '.join(data['unless'])}")
+        lines.append(f"  cancelled within a sentence of its hit by: {', '.join(data['unless'])}")
     lines += [f"  flags:  {t}" for t in data["flags"]] + [f"  passes: {t}" for t in data["passes"]]
     for hit in data.get("hits", []):
         pieces = ", ".join(f"{name} 「{words}」" for name, words in hit["pieces"])
