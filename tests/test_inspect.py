@@ -95,3 +95,23 @@ def test_ray_inspection_equals_local(assistant: Assistant, tmp_path: Path) -> No
     with start_local_ray():
         distributed = inspect_ray(assistant, calls, threshold=0.95, actors=2)
     assert distributed.summary() == inspect_calls(assistant, calls, threshold=0.95).summary()
+
+
+def test_an_advisory_the_semantic_veto_made_is_not_a_finding(
+        assistant: Assistant, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dataclasses import replace
+
+    from assist.compliance.rules import ADVISORY_PREFIX
+
+    checked = assistant.check
+
+    def with_advice(text: str) -> list:  # type: ignore[type-arg]
+        found = checked(text)
+        return found + [replace(v, rule_id=ADVISORY_PREFIX + v.rule_id, severity="warn") for v in found]
+
+    calls, _ = read_calls(turns_file(tmp_path, assistant))
+    before = inspect_calls(assistant, calls, threshold=0.95).summary()
+    monkeypatch.setattr(assistant, "check", with_advice)
+    after = inspect_calls(assistant, calls, threshold=0.95).summary()
+    assert after["findings_by_rule"] == before["findings_by_rule"] == {"test.blame": 1}
+    assert after["overall"] == before["overall"]

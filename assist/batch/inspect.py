@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from assist.atomic_write import SHARED_FILE_MODE, write_atomic
+from assist.compliance.rules import is_advisory
 from assist.encoders.threads import encode_on_one_thread
 from assist.errors import InputError
 from assist.lookup.assistant import Assistant
@@ -266,6 +267,7 @@ def inspect_calls(assistant: Assistant, calls: Sequence[Sequence[Turn]],
         findings = tuple(
             Finding(turn.turn, v.rule_id, v.severity, v.category)
             for turn in call if turn.speaker == "agent" for v in assistant.check(turn.text)
+            if not is_advisory(v)  # a rule hit the semantic veto turned into advice is not a finding
         )
         asked = [suggested[(c, i)] for i, t in enumerate(call) if t.speaker == "customer"]
         adherence = tuple(per_call.get(c, []))

@@ -49,6 +49,7 @@ from pydantic import BaseModel, Field, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assist import __version__
+from assist.compliance.rules import ADVISORY_PREFIX
 from assist.errors import AssistError, ServeError
 from assist.limits import MAX_UTTERANCE_CHARS
 from assist.server.api import (
@@ -480,7 +481,8 @@ def build_router(holder: EngineHolder, lookups: MicroBatcher[LookupJob, SuggestR
         """Compliance violations in an agent's draft, with spans, references and safer wording."""
         checked = await anyio.to_thread.run_sync(holder.api.check, body, limiter=checks)
         if metrics is not None:
-            metrics.observe_findings((v.category, v.severity) for v in checked.violations)
+            metrics.observe_findings((v.category, v.severity) for v in checked.violations
+                                     if not v.rule_id.startswith(ADVISORY_PREFIX))  # advice, not a finding
         return checked
 
     @router.get("/scripts/{script_id}", response_model=ScriptOut, summary="One script",
