@@ -97,12 +97,24 @@ def family(language: str | None) -> str | None:
 
 
 def join_examples(scripts: Sequence[Script], lines: Iterable[LabelledLine]) -> tuple[Script, ...]:
-    """``scripts`` with each line's text added to its target script's examples."""
+    """``scripts`` with each line's text added to its target script's examples.
+
+    A line's target depends only on its scenario, named script and language family, so it is
+    chosen once per such key, and each target's texts are kept as one set: a thousand lines
+    cost a thousand look-ups, not a scan of every script and of every example per line."""
     added: dict[str, list[str]] = {}
+    targets: dict[tuple[str, str | None, str | None], Script] = {}
+    known: dict[str, set[str]] = {}
     for item in lines:
-        target = _target(scripts, item)
-        known = set(target.examples) | set(added.get(target.id, ()))
-        if item.text not in known:
+        key = (item.scenario, item.script, family(item.lang))
+        target = targets.get(key)
+        if target is None:
+            target = targets[key] = _target(scripts, item)
+        texts = known.get(target.id)
+        if texts is None:
+            texts = known[target.id] = set(target.examples)
+        if item.text not in texts:
+            texts.add(item.text)
             added.setdefault(target.id, []).append(item.text)
     return tuple(replace(s, examples=s.examples + tuple(added[s.id])) if s.id in added else s for s in scripts)
 
