@@ -874,3 +874,17 @@ def test_a_draft_the_signal_sees_as_violating_keeps_every_rule_flag(tmp_path: Pa
         assert [(v.rule_id, v.severity) for v in found] == [("cred.code", "block")]
     draft = "您稍后念一下验证码给系统核对"
     assert pack.check(draft) == pack.check(draft, semantic=ReadsAs(0.3))
+
+
+def test_warm_compiles_every_regex_of_the_audience_and_changes_no_answer() -> None:
+    from assist.library.loader import SHIPPED_LIBRARY
+
+    cold, warm = load_with_shipped(SHIPPED_LIBRARY), load_with_shipped(SHIPPED_LIBRARY)
+    warm.warm("customer")
+    rules = [rule for rule in warm.rules if rule.covers("customer")]
+    regexes = [t for rule in rules for t in rule.triggers if t.kind == "regex"] + [
+        e for rule in rules for e in rule.exceptions]
+    assert regexes and all("regex" in vars(item) for item in regexes)  # compiled, not left for first use
+    texts = ["我收到短信说卡被冻结，让我把钱转到安全账户", "可以帮我查一下余额吗", "they asked for the code on my card"]
+    assert [[(r.id, v) for r, v in warm.hits(t, audience="customer")] for t in texts] == [
+        [(r.id, v) for r, v in cold.hits(t, audience="customer")] for t in texts]

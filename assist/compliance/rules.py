@@ -647,6 +647,18 @@ class RulePack:
         tested against)."""
         return self._found(self._read(text, None if exhaustive else audience), audience, exhaustive=exhaustive)
 
+    def warm(self, audience: Audience) -> None:
+        """Build what :meth:`hits` for ``audience`` otherwise builds on first need: the rule plan
+        (lexicon index, regex prefilter) and every regex of the audience's rules, so a process
+        forked after this shares them instead of compiling its own (:func:`assist.batch.parallel.warm_pins`)."""
+        self._plan(audience)
+        for rule in self._for_audience(audience):
+            for trigger in rule.triggers:
+                if trigger.kind == "regex":
+                    _ = trigger.regex
+            for exception in rule.exceptions:
+                _ = exception.regex
+
     def _read(self, text: str, audience: Audience | None = None) -> _Reading:
         """``text`` read for ``audience``'s rules (their lexicons only), or for any rule (None)."""
         ctx = _Context.of(text)
