@@ -888,3 +888,27 @@ def test_warm_compiles_every_regex_of_the_audience_and_changes_no_answer() -> No
     texts = ["我收到短信说卡被冻结，让我把钱转到安全账户", "可以帮我查一下余额吗", "they asked for the code on my card"]
     assert [[(r.id, v) for r, v in warm.hits(t, audience="customer")] for t in texts] == [
         [(r.id, v) for r, v in cold.hits(t, audience="customer")] for t in texts]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the refusing place or the echoed request is no alternative; an offered branch is
+        ("我们这个县城小网点换不了新版存折。", {"bare_refusal"}),
+        ("您要改开户时登记的职业？这个改不了。", {"bare_refusal"}),
+        ("这里换不了新版存折，您可以去附近网点换。", set()),
+        ("本部门一律不会跟进这类投诉。", {"bare_refusal"}),
+        # a composed verb (出 + 不了) and a put-off offer nothing
+        ("那份收入证明我们出不了。", {"bare_refusal"}),
+        ("这个月额度调不了，以后再说吧。", {"bare_refusal"}),
+        # a check waived as a favour, or the business done without the missing document
+        ("您是常来的客人，预留问题就不麻烦您了，我直接给您挂失。", {"skip_verification"}),
+        ("I'll spare you the identity questions and reset the PIN now.", {"skip_verification"}),
+        ("证件没带也不打紧，照样给您转。", {"skip_verification"}),
+        ("I'll spare you the queue by running the identity questions over the phone.", set()),
+        ("证件没带的话今天转不了，带来后我优先给您转。", set()),
+    ],
+)
+def test_shipped_pack_reads_refusal_places_put_offs_and_favoured_waivers(
+        shipped: RulePack, text: str, expected: set[str]) -> None:
+    assert _found(shipped, text) == expected
