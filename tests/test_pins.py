@@ -511,3 +511,35 @@ def test_a_pack_without_scam_parts_pins_its_fraud_rule_and_the_veto_stays_out(
         assert FRAUD in [p.scenario for p in customer_pins(own, text, KNOWN)]
         assert FRAUD in [p.scenario for p in customer_pins(pack, text, KNOWN, complete=False)]
     assert FRAUD not in scenarios(pack, text)
+
+
+@pytest.mark.parametrize("text", [
+    "我舅舅就站在我身边，他让我帮他付这个月的物业费，我手机银行怎么操作",  # beside the customer
+    "我奶奶亲口叫我从她存折里取五千给她看病，我可以代取吗",  # in her own voice
+    "家姐坐喺我隔篱，叫我過三千去佢自己戶口交學費，轉數快有冇手續費",  # Cantonese, beside me
+    "My uncle came round last night and asked me to cover his council tax, can I pay it by card",
+    "客户经理小刘通知我下周去支行补签贷款合同，要本人到场吗",  # the bank's own staff, come and sign
+    "上个月有人冒充航空公司叫我交改签费，我交了，这笔钱现在还能申诉吗",  # a past ask, a question now
+    "刚才有个说是你们行风控部的电话，问我卡在不在身边，这个是真的吗？",  # a call-check question
+    "那年一个假冒海关的让我交了罚金，我也交了，现在想问能不能出个流水给律师",  # a past ask told as done
+])
+def test_asks_by_people_the_customer_knows_are_no_fraud(pack: RulePack, text: str) -> None:
+    """A known person's own ask in person, beside the customer or in their own voice, the bank's own
+    staff asking the customer into the branch, a past scam's ask told with a question about now and
+    a check question get no red banner (scam.disengaged.own_voice, .check.zh, scam.ours.visit.zh)."""
+    assert FRAUD not in scenarios(pack, text)
+
+
+@pytest.mark.parametrize("text", [
+    "我舅舅用一个新号码打来，说他在派出所，让我马上转一万保证金给一个律师",  # a new channel
+    "我奶奶自己打电话来，可是声音不太像，说要我先汇两万到一个安全账户",  # an odd voice
+    "阿妹用朋友部手機打嚟，話要即刻過三萬去一個戶口，唔好同阿媽講",  # a borrowed phone, secrecy
+    "My uncle messaged me himself on WhatsApp from a new number, he needs 900 sent to a friend now",
+    "自称支行客户经理的人让我去银行把存款转到他给的监管账户",  # a claim, a held account
+    "去年被骗过，现在又有个律师打电话让我先交五千才能追回，我正准备转",  # a new contact now
+    "那年我也交过一次押金，现在又有个自称放款专员的人让我先交税，我正准备交",  # someone new now
+])
+def test_the_same_words_with_a_new_channel_or_a_stranger_still_pin(pack: RulePack, text: str) -> None:
+    """The cancellers yield to a new or borrowed phone, an odd voice, a claim, an authority, a safe
+    account or a payment under way: these are scams in progress."""
+    assert FRAUD in scenarios(pack, text)
