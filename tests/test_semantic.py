@@ -452,3 +452,13 @@ def test_top_margin_is_the_highest_category_margin_of_the_draft_and_its_clauses(
         assert signal.top_margin(text, float("inf")) == pytest.approx(max(signal.category_margins(text).values()))
     text = "calm words here, cred please now at once"  # the whole reads calm, a clause reads cred
     assert signal.top_margin(text, float("-inf")) < signal.top_margin(text, float("inf"))  # clauses skipped
+
+
+def test_a_draft_scored_for_the_veto_is_flagged_as_a_fresh_signal_flags_it(tmp_path: Path) -> None:
+    remembering, fresh = tiny_signal(tmp_path), tiny_signal(tmp_path)
+    drafts = ["calm words here, cred please now at once", "cred now", "calm words only, calm again"]
+    for draft in drafts:  # the veto scores the whole draft first; the flags then reuse that row
+        remembering.top_margin(draft, float("-inf"))
+        assert remembering.flags([draft], context=draft) == fresh.flags([draft], context=draft)
+    remembering.top_margin(drafts[0], float("-inf"))  # another draft's row is never reused
+    assert remembering.flags([drafts[1]], context=drafts[1]) == fresh.flags([drafts[1]], context=drafts[1])

@@ -227,6 +227,8 @@ class SemanticSignal:
         self._by_category = {
             c: np.flatnonzero(self.violating & (np.asarray(self.categories) == c)) for c in self.thresholds
         }
+        self._last_whole: tuple[str, np.ndarray] | None = None
+        """The last whole draft scored and its row (:meth:`_whole_scores`): a check asks for it twice."""
 
     def scores(self, texts: Sequence[str]) -> np.ndarray:
         """Classifier scores, one row per (normalised) text, one column per category of :attr:`weights`."""
@@ -259,11 +261,23 @@ class SemanticSignal:
         whole = normalise(text)
         if not self._columns:
             return float("inf")
-        top = self._top(self.scores([whole])[0])
+        top = self._top(self._whole_scores(whole))
         parts = clauses(whole)
         if top >= floor or not parts:
             return top
         return self._top(self.scores([whole, *parts]).max(axis=0))  # as category_margins scores them
+
+    def _whole_scores(self, normalised: str) -> np.ndarray:
+        """The scores of one whole (normalised) draft, remembered for the next call: a check that
+        a rule hit on asks :meth:`top_margin` for the veto and then :meth:`flags` for the signal's
+        own flags, both about the same draft (one entry, replaced whole, so threads never see a
+        row under another draft's key)."""
+        last = self._last_whole
+        if last is not None and last[0] == normalised:
+            return last[1]
+        row = self.scores([normalised])[0]
+        self._last_whole = (normalised, row)
+        return row
 
     def _top(self, row: np.ndarray) -> float:
         return max(float(row[j]) - self.thresholds[c] for j, c in self._columns)
@@ -280,7 +294,7 @@ class SemanticSignal:
             return [[] for _ in texts]
         columns = self._columns
         if context is not None:
-            whole = self.scores([normalise(context)])[0]
+            whole = self._whole_scores(normalise(context))
             columns = [(j, c) for j, c in columns if whole[j] >= self.thresholds[c]]
             if not columns:
                 return [[] for _ in texts]
