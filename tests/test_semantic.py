@@ -464,3 +464,11 @@ def test_a_draft_scored_for_the_veto_is_flagged_as_a_fresh_signal_flags_it(tmp_p
         assert remembering.flags([draft], context=draft) == fresh.flags([draft], context=draft)
     remembering.top_margin(drafts[0], float("-inf"))  # another draft's row is never reused
     assert remembering.flags([drafts[1]], context=drafts[1]) == fresh.flags([drafts[1]], context=drafts[1])
+
+
+def test_the_kernel_adds_outer_products_block_by_block(monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = np.random.default_rng(7).standard_normal((11, 5))
+    monkeypatch.setattr(semantic, "KERNEL_BLOCK_ROWS", 4)
+    kernel = np.ones((11, 11))
+    semantic.add_outer_products(kernel, rows)
+    np.testing.assert_allclose(kernel, 1.0 + rows @ rows.T, rtol=1e-12)

@@ -397,14 +397,20 @@ def ridge_solve(kernel: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np
     """``G^-1 y`` and ``G^-1`` (its lower triangle only) for the symmetric positive definite
     ``G = kernel``, which is overwritten: one Cholesky factor (LAPACK ``potrf``), a solve with it,
     then its inverse in place (``potri``). About half the work of a general inverse and no second
-    n x n array, which matters once labelled drafts join the exemplars (16,000 rows: 2 GB each)."""
+    n x n array, which matters once labelled drafts join the exemplars (16,000 rows: 2 GB each).
+
+    The factorisation runs on one BLAS thread: OpenBLAS's threaded Cholesky crashes the process
+    (SIGSEGV) on systems of about 16,000 rows and more on AVX-512 CPUs (seen with scipy 1.17's
+    OpenBLAS 0.3.30, SkylakeX kernels), and one thread costs about twice the time of two, once
+    per library change (the result is cached)."""
     from scipy.linalg import lapack  # type: ignore[import-untyped]
 
-    factor, info = lapack.dpotrf(kernel, lower=True, overwrite_a=True, clean=False)
-    if info == 0:
-        dual, info = lapack.dpotrs(factor, targets, lower=True)
-    if info == 0:
-        inverse, info = lapack.dpotri(factor, lower=True, overwrite_c=True)
+    with _ONE_THREAD:
+        factor, info = lapack.dpotrf(kernel, lower=True, overwrite_a=True, clean=False)
+        if info == 0:
+            dual, info = lapack.dpotrs(factor, targets, lower=True)
+        if info == 0:
+            inverse, info = lapack.dpotri(factor, lower=True, overwrite_c=True)
     if info != 0:
         raise np.linalg.LinAlgError(f"the ridge system is not positive definite (LAPACK info {info})")
     return np.asarray(dual), np.asarray(inverse)
@@ -417,12 +423,26 @@ def symmetric_block(lower: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return np.tril(block) + np.tril(block, -1).T
 
 
+KERNEL_BLOCK_ROWS = 2048
+"""Rows of ``X X^T`` computed per matrix product in :func:`add_outer_products`."""
+
+
+def add_outer_products(kernel: np.ndarray, rows: np.ndarray) -> None:
+    """``kernel += rows @ rows.T`` a block of rows at a time. A block is a general product
+    (GEMM): numpy computes a whole ``X @ X.T`` as a symmetric rank-k update (SYRK), whose threaded
+    OpenBLAS kernel crashes the process on AVX-512 CPUs once the result passes about 2 GB
+    (numpy 2.4's OpenBLAS 0.3.31), and it needs no second n x n array."""
+    for start in range(0, len(rows), KERNEL_BLOCK_ROWS):
+        stop = start + KERNEL_BLOCK_ROWS
+        kernel[start:stop] += rows[start:stop] @ rows.T
+
+
 def fit(data: TrainingSet, vectors: np.ndarray) -> tuple[Weights, list[CategoryFit]]:
     """Ridge weights on all of ``data`` and per-category thresholds from its cross-validation."""
     gram_rows = gram_matrix(data.texts)
     dense = np.asarray(vectors, dtype=np.float64)
     kernel = (gram_rows @ gram_rows.T).toarray()
-    kernel += dense @ dense.T
+    add_outer_products(kernel, dense)
     kernel += 1.0  # the bias feature
     kernel[np.diag_indices_from(kernel)] += RIDGE
     dual, inverse = ridge_solve(kernel, data.targets)

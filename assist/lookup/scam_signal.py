@@ -143,7 +143,7 @@ def fit(sets: Sequence[LabelledSet], encoder: TextEncoder, gate: Callable[[str],
     gram_rows = gram_matrix(texts)
     dense = np.asarray(encoder.encode(texts), dtype=np.float64)
     kernel = (gram_rows @ gram_rows.T).toarray()
-    kernel += dense @ dense.T
+    semantic.add_outer_products(kernel, dense)
     kernel += 1.0  # the bias feature
     kernel[np.diag_indices_from(kernel)] += RIDGE
     dual, inverse = semantic.ridge_solve(kernel, targets)
