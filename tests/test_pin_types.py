@@ -1,4 +1,4 @@
-"""Fraud pins by scam type (issue 20, thirteenth round) on a frozen probe file.
+"""Fraud pins by scam type (issue 20, thirteenth and fourteenth rounds) on frozen probe files.
 
 ``tests/pin_probes_types_r13.jsonl`` holds, for each of 14 common fraud types (task and rating jobs,
 investment platforms, loan fees, shop and courier refunds, police and courts, credit repair, game
@@ -6,6 +6,16 @@ trading, romance, a boss or acquaintance on a new account, fake purchases, scree
 a "security team", safe accounts, SIM swaps), five scams in progress and five lookalikes in zh-Hans,
 zh-Hant-TW, yue and en. It was committed before the round's rule change and measured once before
 (67/70 scams, 0/70 false banners) and once after it; the after-figures are floors here.
+
+``tests/pin_probes_types_r14.jsonl`` holds, for each of 11 fraud types (a fake toll or parcel page
+waiting for a second code, a relative abroad on a new e-mail or number, "Mum, it's me, new phone"
+asking for a friend's account, a video call with a badge and a warrant for a court-supervised account,
+courier customs fees, refund and compensation agents, task schemes, loan fees, investment and crypto
+platforms, remote control, a "bank security department"), four scams in progress and four lookalikes
+(a known relative paid as usual, the bank's own staff, a past scam, a call check, the customer's own
+investment), one in each of zh-Hans, zh-Hant-TW, yue and en (``written: before``), written and
+measured before the round's rule change (40/44 scams, 2/44 false banners), and 16 lines written after
+it in other wording, measured once (``written: after``: 8/8 scams, 1/8 false banners, then 0).
 """
 
 from __future__ import annotations
@@ -23,6 +33,7 @@ from assist.lookup.pins import FRAUD, customer_pins
 
 KNOWN = {FRAUD, "skip_verification", "third_party_inquiry", "complaint_severe"}
 PROBES = Path(__file__).with_name("pin_probes_types_r13.jsonl")
+PROBES_R14 = Path(__file__).with_name("pin_probes_types_r14.jsonl")
 TYPES = ("task", "investment", "loan_fee", "refund_cs", "police", "credit_repair", "game_trade", "romance",
          "boss_acq", "fake_purchase", "remote", "otp", "safe_account", "sim_swap")
 SCAMS_PINNED = dict.fromkeys(TYPES, 5)
@@ -31,15 +42,36 @@ FALSE_BANNERS = dict.fromkeys(TYPES, 0)
 """Fraud pins on lookalikes per type after the round (before: 0 in every type)."""
 
 
-def rows() -> list[dict[str, object]]:
-    return [json.loads(line) for line in PROBES.read_text("utf-8").splitlines() if line.strip()]
+TYPES_R14 = ("toll_page", "relative_new_contact", "new_phone", "video_warrant", "customs_courier", "refund_comp",
+             "task", "loan_fee", "invest_crypto", "remote", "bank_security")
+SCAMS_MISSED_R14 = dict.fromkeys(TYPES_R14, 0)
+"""Scams in progress left unpinned per type after the fourteenth round (before: toll_page 3, new_phone 1)."""
+FALSE_BANNERS_R14 = dict.fromkeys(TYPES_R14, 0)
+"""Fraud pins on lookalikes per type after the round (before: video_warrant 1, customs_courier 1)."""
+
+
+def rows(path: Path = PROBES) -> list[dict[str, object]]:
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
 
 
 @pytest.fixture(scope="module")
-def pinned() -> list[tuple[str, bool, bool]]:
-    pack: RulePack = load_rule_pack(SHIPPED_LIBRARY)
+def pack() -> RulePack:
+    return load_rule_pack(SHIPPED_LIBRARY)
+
+
+def _pinned(pack: RulePack, path: Path) -> list[tuple[str, bool, bool]]:
     return [(str(r["type"]), bool(r["scam"]),
-             any(p.scenario == FRAUD for p in customer_pins(pack, str(r["text"]), KNOWN))) for r in rows()]
+             any(p.scenario == FRAUD for p in customer_pins(pack, str(r["text"]), KNOWN))) for r in rows(path)]
+
+
+@pytest.fixture(scope="module")
+def pinned(pack: RulePack) -> list[tuple[str, bool, bool]]:
+    return _pinned(pack, PROBES)
+
+
+@pytest.fixture(scope="module")
+def pinned_r14(pack: RulePack) -> list[tuple[str, bool, bool]]:
+    return _pinned(pack, PROBES_R14)
 
 
 def test_the_frozen_file_holds_five_scams_and_five_lookalikes_of_each_type() -> None:
@@ -55,3 +87,40 @@ def test_each_type_keeps_its_scams_pinned_and_raises_no_false_banner(
     false = sum(fraud for t, scam, fraud in pinned if t == kind and not scam)
     assert scams >= SCAMS_PINNED[kind]
     assert false <= FALSE_BANNERS[kind]
+
+
+def test_the_r14_file_holds_each_type_in_four_languages_scam_and_lookalike() -> None:
+    before = [r for r in rows(PROBES_R14) if r["written"] == "before"]
+    counts = Counter((str(r["type"]), bool(r["scam"]), str(r["lang"])) for r in before)
+    langs = ("zh-Hans", "zh-Hant-TW", "yue", "en")
+    assert counts == {(t, s, lang): 1 for t in TYPES_R14 for s in (True, False) for lang in langs}
+    assert {str(r["type"]) for r in rows(PROBES_R14)} == set(TYPES_R14)
+    assert sum(bool(r["scam"]) for r in rows(PROBES_R14)) >= 40
+    assert sum(not r["scam"] for r in rows(PROBES_R14)) >= 40
+
+
+@pytest.mark.parametrize("kind", TYPES_R14)
+def test_each_r14_type_pins_its_scams_and_raises_no_false_banner(
+        pinned_r14: list[tuple[str, bool, bool]], kind: str) -> None:
+    missed = sum(not fraud for t, scam, fraud in pinned_r14 if t == kind and scam)
+    false = sum(fraud for t, scam, fraud in pinned_r14 if t == kind and not scam)
+    assert missed <= SCAMS_MISSED_R14[kind]
+    assert false <= FALSE_BANNERS_R14[kind]
+
+
+@pytest.mark.parametrize("text", [
+    "收到短信说积分快过期，要点击链接兑换，是你们发的吗",
+    "上个月点过一个假的通行费链接，当时没填东西，现在要换卡吗",
+    "I got a text saying I owe a toll and clicked nothing, I deleted it",
+])
+def test_a_link_notice_the_customer_asks_about_or_left_is_no_fraud_pin(pack: RulePack, text: str) -> None:
+    assert not any(p.scenario == FRAUD for p in customer_pins(pack, text, KNOWN))
+
+
+@pytest.mark.parametrize("text", [
+    "收到短信说ETC要停用，我点进去填了卡号，现在网页要我再输一个刚收到的验证码",
+    "I clicked the link in a text about a parcel fee and now the page is asking for the code my bank sent",
+])
+def test_a_page_opened_from_a_message_that_waits_for_a_code_pins_fraud(pack: RulePack, text: str) -> None:
+    pins = [p for p in customer_pins(pack, text, KNOWN) if p.scenario == FRAUD]
+    assert pins and any(rule.startswith("scam.party.link.") for rule, _ in pins[0].words)
