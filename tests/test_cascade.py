@@ -8,6 +8,7 @@ import pytest
 
 from assist import Assistant
 from assist.encoders.base import STATIC_MODEL
+from assist.lookup import search
 from assist.lookup.cascade import SURE_ABOVE_THRESHOLD, SURE_MARGIN, is_sure, quick_index_dir
 from assist.text.normalise import language_family
 from tests.conftest import HashEncoder
@@ -52,11 +53,20 @@ def two_passes(library_dir: Path, tmp_path: Path) -> tuple[Assistant, Assistant,
     return cascade, quick_alone, full_alone
 
 
+@pytest.mark.parametrize("neighbours", [64, 3])
 @pytest.mark.parametrize("threshold", [0.0, 0.2, 0.45, 0.99])
 def test_each_utterance_gets_the_ranking_of_the_pass_that_decided_it(
-    two_passes: tuple[Assistant, Assistant, Assistant], threshold: float
+    two_passes: tuple[Assistant, Assistant, Assistant], threshold: float, neighbours: int,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """With 2 dense and 3 lexical neighbours, fewer than the library's examples, the full pass reads
+    the quick pass's selection of each text's best BM25 columns (:class:`LexicalScores`) and still
+    ranks as the full model alone."""
     cascade, quick_alone, full_alone = two_passes
+    assert cascade.index.lexical.n_docs > 3
+    monkeypatch.setattr(search, "LEXICAL_NEIGHBOURS", neighbours)
+    if neighbours < 64:  # few dense candidates too, else every example is one
+        monkeypatch.setattr(search, "DENSE_NEIGHBOURS", 2)
     cascade.threshold = threshold
     full_alone.threshold = threshold
     quick_alone.threshold = threshold

@@ -100,6 +100,7 @@ def test_bm25_tables_kept_by_one_pass_give_another_pass_its_own_candidates(
     for name in ("rows", "dense", "lexical", "fused"):
         assert np.array_equal(getattr(own, name), getattr(read, name)), name
     assert whole.rows.shape[0] == len(texts)
+    assert kept.best is None  # no more documents than lexical neighbours: nothing to select
     monkeypatch.setattr(search, "LEXICAL_CELLS_PER_CHUNK", 3 * assistant.index.dense.ntotal)
     search_batch(assistant.index, vectors, texts, weights, keep=kept)
     assert kept.table is None  # scored in slices: nothing is kept (its memory stays bounded)
@@ -129,3 +130,41 @@ def test_candidate_cosines_are_one_batch_einsum_bit_for_bit(n_queries: int) -> N
     found = candidate_cosines(stored, rows, queries)
     assert found.dtype == np.float32 and found.shape == rows.shape
     assert np.array_equal(found.view(np.uint32), expected.view(np.uint32))
+
+
+def test_best_columns_kept_by_one_pass_give_another_pass_its_own_candidates(
+    library_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The full pass reads the quick pass's selection of each text's best BM25 columns with its
+    tables: the same candidates, column for column, as selecting them again, for a subset in any
+    order; a batch searched in slices keeps neither."""
+    from assist.lookup import search
+
+    assistant = Assistant.load(library=library_dir, encoder=HashEncoder(), log=lambda _: None)
+    n_docs = assistant.index.lexical.n_docs
+    monkeypatch.setattr(search, "LEXICAL_NEIGHBOURS", max(1, n_docs // 3))
+    monkeypatch.setattr(search, "DENSE_NEIGHBOURS", 2)  # else every example is a dense candidate
+    texts = [normalise(f"我的卡被冻结了，钱取不出来 {i}") for i in range(18)] + [
+        normalise("公安让我把钱转到安全账户"), normalise("my card was stolen yesterday"),
+        normalise("how do I reset my online banking password")]
+    vectors = assistant.encoder.encode(texts)
+    weights = assistant.ranker.weights
+    kept = search.LexicalScores()
+    search_batch(assistant.index, vectors, texts, weights, keep=kept)
+    assert kept.table is not None and kept.best is not None
+    assert kept.best.shape == (len(texts), max(1, n_docs // 3))
+    subset = np.array([20, 2, 18, 19])
+    chosen = [texts[i] for i in subset]
+    own = search_batch(assistant.index, vectors[subset], chosen, weights)
+    read = search_batch(assistant.index, vectors[subset], chosen, weights, kept.table[subset], picked=kept.best[subset])
+    for name in ("rows", "dense", "lexical", "fused"):
+        assert np.array_equal(getattr(own, name), getattr(read, name)), name
+    assert (own.rows[:, 2:] >= 0).any()  # lexical candidates beside the dense ones
+    monkeypatch.setattr(search, "LEXICAL_CELLS_PER_CHUNK", 3 * assistant.index.dense.ntotal)
+    own_sliced = search_batch(assistant.index, vectors[subset], chosen, weights)
+    sliced = search_batch(assistant.index, vectors[subset], chosen, weights, kept.table[subset],
+                          picked=kept.best[subset])
+    for name in ("rows", "dense", "lexical", "fused"):
+        assert np.array_equal(getattr(own_sliced, name), getattr(sliced, name)), name
+    search_batch(assistant.index, vectors, texts, weights, keep=kept)
+    assert kept.table is None and kept.best is None
