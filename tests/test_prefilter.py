@@ -3,6 +3,7 @@ running every rule on every sentence, on generated text built from the pack's ow
 
 from __future__ import annotations
 
+import json
 import pickle
 import random
 import re
@@ -263,3 +264,47 @@ def test_without_pyre2_internals_the_public_calls_answer_the_same(monkeypatch: p
     monkeypatch.setattr(prefilter, "_NATIVE", None)
     assert [[search(r, t, i) for r in regexes for i in range(len(t) + 1)] for t in texts] == fast
     assert [RegexPrefilter(EDGE_PATTERNS).matching(t) for t in texts] == fast_filter
+
+
+OWN_CUSTOMER_LINES = (
+    "刚才有个自称公安的人打电话，说我的账户涉嫌洗钱，让我把钱转到他给的安全账户。",
+    "对方让我把手机收到的验证码念给他听，我还没说，这样安全吗？",
+    "我没有把密码告诉任何人。只是想问问怎么改限额。",
+    "有人在网上说可以帮我刷高信用分，要先交一笔保证金。",
+    "客服說我的卡被凍結了，要我下載一個App開遠端協助，我該怎麼辦？",
+    "有個陌生人叫我把存款全部轉去一個新帳戶，說是為了保護資金。",
+    "頭先有人打嚟話係銀行職員，叫我講埋張卡嘅驗證碼俾佢。",
+    "我冇俾過密碼人，淨係想查下點解張卡用唔到。",
+    "Someone claiming to be from the police told me to move my savings into a safe account today.",
+    "A man on the phone asked me to read out the one-time code you just texted me. Is that normal?",
+    "I did not share my PIN with anyone. I just want to raise my transfer limit.",
+    "He said I had to pay a release fee first, then the loan would come through. Then he hung up.",
+)
+
+
+def customer_texts(step: int) -> list[str]:
+    """Every ``step``-th utterance of the shipped library's example files, then the lines above."""
+    texts = [json.loads(line)["text"]
+             for path in sorted((SHIPPED_LIBRARY / "examples").glob("*.jsonl"))
+             for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return texts[::step] + list(OWN_CUSTOMER_LINES)
+
+
+def assert_customer_hits_unchanged(pack: RulePack, texts: list[str]) -> None:
+    fired = 0
+    for text in texts:
+        fast = pack.hits(text, audience="customer")
+        assert fast == pack.hits(text, audience="customer", exhaustive=True), text
+        fired += bool(fast)
+    assert fired >= len(texts) // 10, "too few texts reach a customer rule for the comparison to mean much"
+
+
+def test_customer_hits_on_example_utterances_and_fresh_lines_match_every_rule_run(pack: RulePack) -> None:
+    """A customer lookup's fast path (literal pass, screen, rule plan) against running every rule on
+    every sentence: a sample of the library's utterances and fresh lines in each language."""
+    assert_customer_hits_unchanged(pack, customer_texts(25))
+
+
+@pytest.mark.slow  # every example utterance run exhaustively: about 15 s
+def test_customer_hits_on_every_example_utterance_match_every_rule_run(pack: RulePack) -> None:
+    assert_customer_hits_unchanged(pack, customer_texts(1))
