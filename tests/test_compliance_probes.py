@@ -6,7 +6,9 @@ English) and scored before the round's lexicon change: 51 flat refusals with no 
 "not in a position to"; a favour refused and a rule quoted in the next sentence; the app named
 only as what cannot do it either) and 46 lookalikes that must stay clean (the same refusals
 with a channel, a person who calls back or a date; "we never ask for…" warnings; reassurance
-that nobody can take the money). Before the change the rules found 23/51 and flagged 5/46.
+that nobody can take the money). Before the change the rules found 23/51 and flagged 6/46; one
+clean line was reworded after the first scoring (too close to a pack example) and is a privacy
+flag the round leaves alone (「Your husband's balance isn't something I can share…」).
 """
 
 from __future__ import annotations
