@@ -219,3 +219,11 @@ def test_best_columns_of_bm25_tables_are_argpartitions() -> None:
         assert np.array_equal(np.sort(found, axis=1), np.sort(partitioned_columns(table, width), axis=1)), width
     ordered = np.sort(table, axis=1)
     assert (ordered[:, -64] == ordered[:, -65]).any() and (ordered[:, -64] > 0).any()
+
+
+def test_best_columns_of_no_rows_zero_rows_and_negative_scores() -> None:
+    """No rows, rows without a positive score (all -1), and negative scores (never kept)."""
+    assert best_columns(np.zeros((0, 9_680), dtype=np.float32), 64).shape == (0, 64)
+    assert np.all(best_columns(np.zeros((3, 9_680), dtype=np.float32), 64) == -1)
+    table = np.random.default_rng(5).standard_normal((50, 9_680)).astype(np.float32)
+    assert np.array_equal(np.sort(best_columns(table, 64), axis=1), np.sort(partitioned_columns(table, 64), axis=1))

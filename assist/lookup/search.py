@@ -97,7 +97,7 @@ def partitioned_columns(scores: np.ndarray, width: int) -> np.ndarray:
 
 
 def best_columns(scores: np.ndarray, width: int) -> np.ndarray:
-    """:func:`partitioned_columns` of non-negative float32 ``scores``: the same columns of each row
+    """:func:`partitioned_columns` of float32 ``scores`` (no NaN): the same columns of each row
     (in column order), for about a third of the CPU.
 
     ``argpartition`` reads and moves every one of a row's 9,000-odd scores. Here the ``width``-th
