@@ -14,8 +14,10 @@ from assist.lookup.search import (
     DENSE_NEIGHBOURS,
     all_inner_products,
     among_dense,
+    best_columns,
     candidate_cosines,
     exact_neighbours,
+    partitioned_columns,
     search_batch,
 )
 from assist.text.normalise import normalise
@@ -168,3 +170,60 @@ def test_best_columns_kept_by_one_pass_give_another_pass_its_own_candidates(
         assert np.array_equal(getattr(own_sliced, name), getattr(sliced, name)), name
     search_batch(assistant.index, vectors, texts, weights, keep=kept)
     assert kept.table is None and kept.best is None
+
+
+def _bm25_like(rng: np.random.Generator, rows: int, columns: int) -> np.ndarray:
+    """Non-negative float32 scores with many zeros and many ties, as BM25 rows have (equal
+    documents score alike): values drawn from a few levels, some rows nearly all zero."""
+    levels = np.round(rng.random(40), 3).astype(np.float32)
+    table = levels[rng.integers(0, 40, size=(rows, columns))]
+    table[rng.random((rows, columns)) < 0.3] = 0.0
+    table[: rows // 8, :] = 0.0
+    table[: rows // 8, :20] = levels[:20]  # rows with fewer positive scores than picks
+    table[rows // 8 : rows // 4] = rng.random((rows // 8, columns)).astype(np.float32)  # no ties
+    return table
+
+
+@pytest.mark.parametrize(("columns", "width"), [(9_680, 64), (1_000, 64), (300, 64), (129, 64), (50, 8)])
+def test_best_columns_keep_the_columns_argpartition_keeps(columns: int, width: int) -> None:
+    """Every row keeps exactly the positive columns of ``argpartition``'s pick, ties at the last
+    place included; a row with fewer positive scores pads with -1."""
+    rng = np.random.default_rng(columns)
+    table = _bm25_like(rng, 96, columns)
+    expected = partitioned_columns(table, width)
+    found = best_columns(table, width)
+    assert found.shape == expected.shape == (96, width)
+    assert np.array_equal(np.sort(found, axis=1), np.sort(expected, axis=1))
+    ordered = np.sort(table, axis=1)
+    assert (ordered[:, -width] == ordered[:, -width - 1]).any()  # the case argpartition decides
+    assert (found == -1).any() == (width > 20)
+
+
+def test_best_columns_of_bm25_tables_are_argpartitions() -> None:
+    """On BM25 tables of a 1,600-document index with many equal documents (so ties at the last
+    place), in Chinese and English, the same columns as ``argpartition`` for several widths."""
+    from assist.indexing.lexical import LexicalIndex
+
+    subjects = ["我的卡", "信用卡", "網銀密碼", "my card", "the app", "转账"]
+    troubles = ["被冻结了", "取不出钱", "忘记了点算", "was stolen", "keeps crashing", "一直失败"]
+    tails = ["", "，谢谢", " please", "！", "，急"]
+    documents = [f"{a}{b}{c}" for a in subjects for b in troubles for c in tails] * 8
+    documents += [f"{a} {i}" for i, a in enumerate(subjects * 60)]
+    index = LexicalIndex.build(documents)
+    queries = [normalise(q) for q in ("我的卡被冻结了", "my card was stolen please", "网银密码忘记了",
+                                      "转账一直失败，急", "app", "完全无关的话")]
+    table = index.scores_batch(queries * 6)
+    assert table.dtype == np.float32 and table.shape == (36, len(documents))
+    for width in (1, 8, 64, 200):
+        found = best_columns(table, width)
+        assert np.array_equal(np.sort(found, axis=1), np.sort(partitioned_columns(table, width), axis=1)), width
+    ordered = np.sort(table, axis=1)
+    assert (ordered[:, -64] == ordered[:, -65]).any() and (ordered[:, -64] > 0).any()
+
+
+def test_best_columns_of_no_rows_zero_rows_and_negative_scores() -> None:
+    """No rows, rows without a positive score (all -1), and negative scores (never kept)."""
+    assert best_columns(np.zeros((0, 9_680), dtype=np.float32), 64).shape == (0, 64)
+    assert np.all(best_columns(np.zeros((3, 9_680), dtype=np.float32), 64) == -1)
+    table = np.random.default_rng(5).standard_normal((50, 9_680)).astype(np.float32)
+    assert np.array_equal(np.sort(best_columns(table, 64), axis=1), np.sort(partitioned_columns(table, 64), axis=1))
