@@ -121,3 +121,11 @@ def test_a_batch_has_the_bits_of_each_texts_rows_summed_in_order() -> None:
             expected[row] = table[ids].astype(np.float32).sum(axis=0)
     assert encoder.token_ids(texts) == [tokenizer.encode(t, add_bos=False, add_eos=False) for t in texts]
     assert encoder.encode(texts).tobytes() == l2_normalise(expected).tobytes()
+
+
+def test_chunks_do_not_change_the_bits(monkeypatch: pytest.MonkeyPatch) -> None:
+    encoder = get_encoder(STATIC_MODEL)
+    texts = [*SENTENCES, "", "请问" * 40, *SENTENCES[::-1], "my card"]
+    whole = encoder.encode(texts)
+    monkeypatch.setattr(usem_static, "ENCODE_CHUNK", 3)
+    assert encoder.encode(texts).tobytes() == whole.tobytes()

@@ -54,6 +54,9 @@ STATIC_LAYOUT = "abtt5-zipf1-f16"
 REMOVED_DIRECTIONS = 5
 DISTIL_CHUNK = 4096
 """Tokens embedded per step of the distillation (a few MB of activations)."""
+ENCODE_CHUNK = 512
+"""Texts summed together by :meth:`StaticEncoder.encode` (a batch's worth: one call over tens of
+thousands of texts took twice the CPU of the same texts 512 at a time, its gathers out of cache)."""
 
 
 def single_token_vectors(weights: UsemWeights, ids: np.ndarray) -> np.ndarray:
@@ -190,16 +193,22 @@ class StaticEncoder:
         """Each text's rows summed on its own, first row to last, so a text's bits never depend on
         its batch (the same additions as ``rows.sum(axis=0)`` text by text).
 
-        Done for the whole batch at once: the batch's distinct tokens are read and widened to
-        float32 once (a batch of 512 lines holds some 13,000 tokens, about 1,400 distinct; the
-        half-precision conversion was most of the encoder's time), and the k-th rows of every
-        text still that long are added in one step, texts sorted by length."""
+        Done :data:`ENCODE_CHUNK` texts at a time: the chunk's distinct tokens are read and widened
+        to float32 once (a batch of 512 lines holds some 12,700 tokens, about 1,400 distinct; the
+        half-precision conversion was most of the encoder's time text by text), and the k-th rows
+        of every text still that long are added in one step, texts sorted by length."""
+        sums = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for first in range(0, len(texts), ENCODE_CHUNK):
+            self._sum_rows(texts[first : first + ENCODE_CHUNK], sums[first : first + ENCODE_CHUNK])
+        return l2_normalise(sums)
+
+    def _sum_rows(self, texts: Sequence[str], sums: np.ndarray) -> None:
+        """Each text's token rows summed into its row of ``sums`` (zeros for a text without tokens)."""
         ids = self.token_ids(texts)
         lengths = np.fromiter(map(len, ids), dtype=np.int64, count=len(ids))
-        sums = np.zeros((len(texts), self.dim), dtype=np.float32)
         total = int(lengths.sum())
         if total == 0:
-            return l2_normalise(sums)
+            return
         distinct, position = np.unique(
             np.fromiter(itertools.chain.from_iterable(ids), dtype=np.int64, count=total), return_inverse=True)
         rows = self._rows.take(distinct).astype(np.float32)
@@ -212,4 +221,3 @@ class StaticEncoder:
             longer = int(np.searchsorted(-longest_first, -k, side="left"))  # texts with a k-th token
             running[:longer] += rows[position[starts[:longer] + k]]
         sums[order[:filled]] = running
-        return l2_normalise(sums)
