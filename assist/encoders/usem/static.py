@@ -194,7 +194,7 @@ class StaticEncoder:
         its batch (the same additions as ``rows.sum(axis=0)`` text by text).
 
         Done :data:`ENCODE_CHUNK` texts at a time: the chunk's distinct tokens are read and widened
-        to float32 once (a batch of 512 lines holds some 12,700 tokens, about 1,400 distinct; the
+        to float32 once (512 `lines.py` lines hold some 12,700 tokens, about 1,400 distinct; the
         half-precision conversion was most of the encoder's time text by text), and the k-th rows
         of every text still that long are added in one step, texts sorted by length."""
         sums = np.zeros((len(texts), self.dim), dtype=np.float32)
