@@ -570,3 +570,34 @@ def test_embedded_valid_id_is_always_removed(
     out = redact(text)
     assert out == before + "[ID]" + after
     assert [m.kind for m in find_pii(text)] == ["id"]
+
+
+# ---------------------------------------------------------------------------
+# The digit count that skips the numeric detectors
+# ---------------------------------------------------------------------------
+
+_SHORT_NUMBER_PIECES = st.sampled_from(
+    [*"0123456789０１２３４５６７８９一二三四五六七八九零 -+()（）－\u3000@.", "+86", "+852", "00", "号", "转"]
+)
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_SHORT_NUMBER_PIECES, max_size=30).map("".join))
+def test_texts_below_the_digit_minimum_have_no_numeric_finding(text: str) -> None:
+    """The numeric detectors, run unconditionally, find nothing in a text with fewer than
+    NUMERIC_MIN_DIGITS digits (after normalisation): skipping them there is exact."""
+    from assist.text.redact import NUMERIC_MIN_DIGITS, _find_numeric, _normalise
+
+    normalised = _normalise(text, numerals=True)
+    if sum(ch in "0123456789" for ch in normalised) < NUMERIC_MIN_DIGITS:
+        assert _find_numeric(normalised) == []
+
+
+@pytest.mark.parametrize("text", ["+49 301 23", "(+852) 2345 6", "138 1234", "第17次，谢谢17号"])
+def test_the_shortest_numbers_stay_below_the_minimum(text: str) -> None:
+    assert find_pii(text) == []
+
+
+def test_an_e164_number_of_the_minimum_is_still_found() -> None:
+    """Eight digits is the shortest numeric finding (E.164), so the skip starts below it."""
+    assert [m.kind for m in find_pii("call +49 3012 3456 now")] == ["phone"]

@@ -104,3 +104,28 @@ def test_a_text_has_the_same_bits_alone_and_in_a_batch() -> None:
     together = encoder.encode(SENTENCES)
     alone = np.vstack([encoder.encode([text]) for text in SENTENCES])
     assert np.array_equal(together, alone)
+
+
+def test_a_batch_has_the_bits_of_each_texts_rows_summed_in_order() -> None:
+    """The batch encoding (distinct rows widened once, k-th rows added together) does the same
+    float32 additions as summing each text's rows first to last: bit for bit, texts of every
+    length (empty, one token, long) mixed in one batch and repeated tokens across texts."""
+    encoder = get_encoder(STATIC_MODEL)
+    texts = [*SENTENCES, "", "转", "请问" * 40, "my card, my card, my card please", "  ", *SENTENCES[::-1]]
+    table = np.asarray(usem_static.load_table())
+    tokenizer = package_tokenizer()
+    expected = np.zeros((len(texts), usem_static.StaticEncoder.dim), dtype=np.float32)
+    for row, text in enumerate(texts):
+        ids = tokenizer.encode(text, add_bos=False, add_eos=False)
+        if ids:
+            expected[row] = table[ids].astype(np.float32).sum(axis=0)
+    assert encoder.token_ids(texts) == [tokenizer.encode(t, add_bos=False, add_eos=False) for t in texts]
+    assert encoder.encode(texts).tobytes() == l2_normalise(expected).tobytes()
+
+
+def test_chunks_do_not_change_the_bits(monkeypatch: pytest.MonkeyPatch) -> None:
+    encoder = get_encoder(STATIC_MODEL)
+    texts = [*SENTENCES, "", "请问" * 40, *SENTENCES[::-1], "my card"]
+    whole = encoder.encode(texts)
+    monkeypatch.setattr(usem_static, "ENCODE_CHUNK", 3)
+    assert encoder.encode(texts).tobytes() == whole.tobytes()

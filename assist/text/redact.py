@@ -420,7 +420,28 @@ def find_pii(text: str) -> list[PiiMatch]:
     if not text:
         return []
     plain = _normalise(text)
-    normalised = _normalise(text, numerals=True)
+    normalised = _NUMERAL_RUN.sub(_numerals_to_digits, plain)  # _normalise(text, numerals=True)
+    numeric = _find_numeric(normalised) if _enough_digits(normalised) else []
+    others: list[tuple[int, int, PiiKind]] = list(_find_emails(plain)) if "@" in plain else []
+    others.extend((s, e, "name") for s, e in _find_names(plain))
+    return _merge(numeric, others)
+
+
+NUMERIC_MIN_DIGITS: Final = 8
+"""The fewest digits any numeric finding holds: an E.164 number (:data:`_E164_MIN_DIGITS`); a
+Hong Kong number holds 8 after its prefix, an account 10, a landline 10, a mobile 10 or 11, a
+card 13, an ID 17. Blanking only removes digits, so a text with fewer has no numeric finding."""
+_DIGITS: Final = "0123456789"
+
+
+def _enough_digits(normalised: str) -> bool:
+    """Whether ``normalised`` holds :data:`NUMERIC_MIN_DIGITS` ASCII digits: most transcript lines
+    hold none or a few (「第17次」), and then the numeric detectors are not run at all."""
+    return sum(map(normalised.count, _DIGITS)) >= NUMERIC_MIN_DIGITS
+
+
+def _find_numeric(normalised: str) -> list[tuple[int, int, PiiKind]]:
+    """IDs, cards, phones and accounts in ``normalised``, each detector blanking what it took."""
     work = list(normalised)
     numeric: list[tuple[int, int, PiiKind]] = []
 
@@ -446,10 +467,7 @@ def find_pii(text: str) -> list[PiiMatch]:
     card_spans.extend(more_cards)
     numeric.extend((s, e, "card") for s, e in card_spans)
     numeric.extend((s, e, "account") for s, e in _find_accounts(current))
-
-    others: list[tuple[int, int, PiiKind]] = list(_find_emails(plain))
-    others.extend((s, e, "name") for s, e in _find_names(plain))
-    return _merge(numeric, others)
+    return numeric
 
 
 def _merge(
