@@ -9,8 +9,10 @@ condescension, 「唔識用就唔好用」, "didn't you read") and 52 lookalikes
 forward, the bank's own fault admitted, the customer cleared, 「您沒有按錯」, a warning about
 scams). Before: rules alone 29/52 (bare_refusal 16/20, blame 8/16, disparaging 5/16), 3/52 clean
 drafts flagged; rules and semantic signal 46/52 (18/20, 13/16, 15/16), 3/52 clean flagged.
-The lexicon additions were then written with the misses in view, so the after figures on this
-set are no longer unseen; the honest figure is bench/drafts_leave_one_out.py (docs/compliance.md).
+After: rules alone 49/52 (19/20, 15/16, 15/16), 0/52; rules and signal 51/52 (20/20, 15/16,
+16/16), 1/52 (a skip_verification semantic flag on a hand-over, another category's). The lexicon
+additions were written with the misses in view, so the after figures on this set are no longer
+unseen; the honest figure is bench/drafts_leave_one_out.py (docs/compliance.md).
 """
 
 from __future__ import annotations
@@ -148,3 +150,24 @@ def test_no_stance_exemplar_is_a_near_copy_of_another_file_or_of_a_probe(pack: R
     assert not close, close[:5]
     probes = [normalise(str(r["text"])) for r in probe_rows()]
     assert not [(probes[i], mine[j]) for i, j, _ in near_pairs(probes, mine, 0.7)]
+
+
+@pytest.mark.model
+def test_the_rules_and_signal_meet_the_issue_bar_on_the_stance_probes(pack: RulePack) -> None:
+    """Issue 19's bar (each category >= 0.85, recall >= 0.95, clean flags <= 3 %) on this set, with
+    the signal trained on exemplars_stance.yaml and the library's other exemplars."""
+    from assist.compliance.checks import read_labelled_drafts, score_drafts
+    from assist.encoders.base import STATIC_MODEL
+    from assist.encoders.registry import get_encoder
+
+    signal = pack.semantic_signal(get_encoder(STATIC_MODEL))
+    report = score_drafts(pack, read_labelled_drafts(PROBES), PROBES.name, semantic=signal)
+    table = report.format_table()
+    assert report.detected_pairs >= 50, table
+    assert report.flagged_clean <= 1, table
+    rows = probe_rows()
+    for category in CATEGORIES:
+        texts = [str(r["text"]) for r in rows if r["violations"] == [category]]
+        found = sum(category in {v.category for v in pack.check(t, audience="agent", semantic=signal)
+                                 if not v.rule_id.startswith("advisory.")} for t in texts)
+        assert found >= 0.85 * len(texts), (category, found, len(texts))
