@@ -9,7 +9,7 @@ condescension, 「唔識用就唔好用」, "didn't you read") and 52 lookalikes
 forward, the bank's own fault admitted, the customer cleared, 「您沒有按錯」, a warning about
 scams). Before: rules alone 29/52 (bare_refusal 16/20, blame 8/16, disparaging 5/16), 3/52 clean
 drafts flagged; rules and semantic signal 46/52 (18/20, 13/16, 15/16), 3/52 clean flagged.
-After: rules alone 49/52 (19/20, 15/16, 15/16), 0/52; rules and signal 51/52 (20/20, 15/16,
+After: rules alone 49/52 (19/20, 15/16, 15/16), 0/52; rules and signal 50/52 (19/20, 15/16,
 16/16), 1/52 (a skip_verification semantic flag on a hand-over, another category's). The lexicon
 additions were written with the misses in view, so the after figures on this set are no longer
 unseen; the honest figure is bench/drafts_leave_one_out.py (docs/compliance.md).
