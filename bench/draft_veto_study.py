@@ -15,6 +15,20 @@ prints the flags per draft-margin band (true / false, per set) and, leaving one 
 largest W that loses at most :data:`BUDGET` of the other sets' true flags, applied to the held
 set: true flags lost, false flags removed, clean drafts flagged before and after. Aggregates
 only, never a draft's text.
+
+One category's own treatment (issue 19, twenty-fourth helper: is a flat refusal, the refusal
+rule's strongest case, wrongly vetoed?)::
+
+    python bench/draft_veto_study.py OUT v17 v18 dev --category bare_refusal --w -0.239
+
+compares, per held set, the veto as shipped (every flag of a draft below W lost) with E (the
+category's flags exempt) and M (the category's flags vetoed at its own W_c, the largest value
+losing at most :data:`BUDGET` of the OTHER sets' true flags of that category): the category's
+true flags lost and the clean drafts flagged under each. A set outside ``rules/drafts/`` (the
+dev set, which no signal trains on) is written by ``extra``, its rules today's and its margins
+the full shipped signal's::
+
+    python bench/draft_veto_study.py extra OUT dev /work/shared/eval/drafts_dev.jsonl
 """
 
 from __future__ import annotations
@@ -34,24 +48,86 @@ any score was read, like the ship bar in ``docs/compliance.md``)."""
 
 @dataclasses.dataclass(frozen=True)
 class Draft:
-    """One draft of a frozen set: the rules-of-the-day flags, true and false, and its highest margin."""
+    """One draft of a frozen set: the categories the rules flag and it is labelled with, and its
+    highest margin."""
 
-    true_flags: int
-    false_flags: int
-    clean: bool
+    flagged: frozenset[str]
+    labels: frozenset[str]
     top: float
+
+    @property
+    def true_flags(self) -> int:
+        return len(self.flagged & self.labels)
+
+    @property
+    def false_flags(self) -> int:
+        return len(self.flagged - self.labels)
+
+    @property
+    def clean(self) -> bool:
+        return not self.labels
 
 
 def drafts(out: Path, name: str) -> list[Draft]:
     """The set's drafts joined from the two cached steps (rules of the day, today's margins)."""
     rules = json.loads((out / f"rules_{name}.json").read_text())
     margins = json.loads((out / f"scores_{name}.json").read_text())
-    rows = []
-    for r, m in zip(rules, margins, strict=True):
-        labels = set(r["labels"])
-        true = sum(c in labels for c in r["rules"])
-        rows.append(Draft(true, len(r["rules"]) - true, not labels, max(m.values())))
-    return rows
+    return [Draft(frozenset(r["rules"]), frozenset(r["labels"]), max(m.values()))
+            for r, m in zip(rules, margins, strict=True)]
+
+
+def write_extra(out: Path, name: str, path: Path) -> None:
+    """``rules_NAME.json`` and ``scores_NAME.json`` for a labelled set no signal trains on: today's
+    rules, and the margins of the full shipped signal (it has never seen the set)."""
+    from assist.compliance.checks import read_labelled_drafts
+    from assist.compliance.rule_files import load_rule_pack
+    from assist.encoders.base import STATIC_MODEL
+    from assist.encoders.registry import get_encoder
+    from assist.library.loader import SHIPPED_LIBRARY
+
+    pack = load_rule_pack(SHIPPED_LIBRARY)
+    signal = pack.semantic_signal(get_encoder(STATIC_MODEL))
+    found = read_labelled_drafts(path)
+    rules = [{"labels": sorted(d.categories), "rules": sorted({v.category for v in pack.check(d.text)})}
+             for d in found]
+    (out / f"rules_{name}.json").write_text(json.dumps(rules))
+    (out / f"scores_{name}.json").write_text(json.dumps([signal.category_margins(d.text) for d in found]))
+
+
+def category_margin(population: list[Draft], category: str) -> float:
+    """W_c: the largest value such that vetoing ``category``'s flags on drafts whose top margin is
+    below it loses at most :data:`BUDGET` of that category's true flags."""
+    trues = sorted(d.top for d in population if category in d.flagged & d.labels)
+    return trues[math.floor(BUDGET * len(trues))] if trues else -9.0
+
+
+def kept(d: Draft, w: float, category: str, exempt: bool, w_c: float | None) -> frozenset[str]:
+    """The flags of ``d`` that survive: all when its top margin reaches W; below W the category's
+    own when it is exempt or reaches its own W_c, none otherwise."""
+    if d.top >= w:
+        return d.flagged
+    if exempt or (w_c is not None and d.top >= w_c):
+        return d.flagged & {category}
+    return frozenset()
+
+
+def category_table(sets: dict[str, list[Draft]], category: str, w: float) -> None:
+    print(f"\n| held set | {category} true flags (rules) | W_c | true lost: shipped / E / M | "
+          "clean drafts flagged: no veto / shipped / E / M |")
+    print("|---|---|---|---|---|")
+    total = [0] * 9
+    for held, found in sets.items():
+        w_c = category_margin([d for name, other in sets.items() if name != held for d in other], category)
+        variants = [(False, None), (True, None), (False, w_c)]
+        trues = sum(category in d.flagged & d.labels for d in found)
+        lost = [sum(category in d.flagged & d.labels and category not in kept(d, w, category, e, c)
+                    for d in found) for e, c in variants]
+        clean = [sum(d.clean and bool(d.flagged) for d in found)]
+        clean += [sum(d.clean and bool(kept(d, w, category, e, c)) for d in found) for e, c in variants]
+        row = [trues, *lost, *clean]
+        total = [a + b for a, b in zip(total, [*row, 0], strict=True)]
+        print(f"| {held} | {trues} | {w_c:.3f} | {' / '.join(map(str, lost))} | {' / '.join(map(str, clean))} |")
+    print(f"| all | {total[0]} | | {' / '.join(map(str, total[1:4]))} | {' / '.join(map(str, total[4:8]))} |")
 
 
 def veto_margin(population: list[Draft]) -> float:
@@ -96,8 +172,17 @@ def fold_table(sets: dict[str, list[Draft]]) -> None:
 
 
 def main(argv: list[str]) -> None:
-    out, names = Path(argv[0]), argv[1:]
+    if argv[0] == "extra":
+        write_extra(Path(argv[1]), argv[2], Path(argv[3]))
+        return
+    category = argv[argv.index("--category") + 1] if "--category" in argv else None
+    w = float(argv[argv.index("--w") + 1]) if "--w" in argv else None
+    names = [a for i, a in enumerate(argv[1:], 1) if not a.startswith("--") and not argv[i - 1].startswith("--")]
+    out = Path(argv[0])
     sets = {n: drafts(out, n) for n in names}
+    if category is not None:
+        category_table(sets, category, w if w is not None else -0.239)
+        return
     band_table(sets)
     fold_table(sets)
 

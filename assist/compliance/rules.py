@@ -112,7 +112,17 @@ v10 -0.267 1/249, 9 -> 8; v8 -0.238 1/185, 3 -> 2; v7 -0.267 0/122, 5 -> 5. All:
 flags lost (0.5 %, no fold above 1.4 %), clean drafts flagged 49 -> 34 of 1,095 (31 % fewer),
 which met the bar written before (<= 1 %, no fold > 2 %, >= 30 %). The constant is the same
 rule on all seven sets pooled (the 8th-lowest of 1,435 true flags' draft margins, -0.2383, kept),
-rounded down. A semantic flag always has a margin >= 0, so the veto never touches one."""
+rounded down. A semantic flag always has a margin >= 0, so the veto never touches one.
+
+Bare refusals keep the same W (studied, not changed; ``bench/draft_veto_study.py --category
+bare_refusal``). Bar written before any score was read: exempting the category's hits (E), or
+vetoing them at their own leave-one-set-out W_c (M), ships only if over the held sets it recovers
+>= 1 true bare-refusal flag, adds at most one clean draft flagged (none per set beyond one) and
+adds no clean flag on tests/compliance_probes_r14.jsonl. Held sets drafts_v17 and v18 (each
+scored by the signal trained without it, exemplars_stance.yaml included) and drafts_dev (the full
+signal): 57 true bare-refusal rule flags, 0 lost to the veto; E adds 2 clean drafts flagged
+(7 -> 9 of 360), M is the shipped veto (W_c >= W in every fold). Neither passes. The r14 probe
+refusals vetoed fell from 8 to 7 of 51 with the stance exemplars, not with a veto change."""
 
 SEVERITIES: tuple[Severity, ...] = get_args(Severity)
 APPLIES_TO: tuple[AppliesTo, ...] = get_args(AppliesTo)
