@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assist.compliance import prefilter
-from assist.compliance.prefilter import EncodedText, RegexPrefilter, search
+from assist.compliance.prefilter import RegexPrefilter, search
 from assist.compliance.rule_files import load_rule_pack
 from assist.compliance.rules import RulePack
 from assist.library.loader import SHIPPED_LIBRARY
@@ -244,8 +244,7 @@ def test_search_finds_what_pyre2_search_finds_from_every_position() -> None:
         for text in (*EDGE_TEXTS, "把卡里的钱转到安全账户。", "ｐｉｎ 是 1234", "卡 he 说 a"):
             for position in range(len(text) + 1):
                 expected = regex.search(text, position)
-                for found in (search(regex, text, position), search(regex, text, position, text.encode()),
-                              EncodedText(text).search(regex, position)):
+                for found in (search(regex, text, position), search(regex, text, position, text.encode())):
                     assert found == (None if expected is None else expected.span())
 
 
@@ -263,10 +262,8 @@ def test_without_pyre2_internals_the_public_calls_answer_the_same(monkeypatch: p
     regexes = [re2.compile(p) for p in (*EDGE_PATTERNS, r"账*户?")]
     fast = [[search(r, t, i) for r in regexes for i in range(len(t) + 1)] for t in texts]
     fast_filter = [RegexPrefilter(EDGE_PATTERNS).matching(t) for t in texts]
-    assert [[EncodedText(t).search(r, i) for r in regexes for i in range(len(t) + 1)] for t in texts] == fast
     monkeypatch.setattr(prefilter, "_NATIVE", None)
     assert [[search(r, t, i) for r in regexes for i in range(len(t) + 1)] for t in texts] == fast
-    assert [[EncodedText(t).search(r, i) for r in regexes for i in range(len(t) + 1)] for t in texts] == fast
     assert [RegexPrefilter(EDGE_PATTERNS).matching(t) for t in texts] == fast_filter
 
 
@@ -315,8 +312,8 @@ def test_customer_hits_on_every_example_utterance_match_every_rule_run(pack: Rul
 
 
 def test_rules_sharing_a_pattern_each_fire_where_it_matches(tmp_path: Path) -> None:
-    """A sentence's first match of a pattern is searched once and shared by every rule that holds
-    it (:meth:`assist.compliance.rules._Sentence.first_match`): each rule still fires, at each match."""
+    """Two customer rules holding the same pattern (and another one) each fire at each of its
+    matches, in text order, as running every rule on every sentence does."""
     shared = "(?:转|汇)[^。?]{0,6}?账户"
     rules = "".join(edge_rule(i, f"patterns: [{{regex: 'otp'}}, {{regex: '{shared}'}}]", "customer")
                     for i in range(2))
@@ -328,17 +325,3 @@ def test_rules_sharing_a_pattern_each_fire_where_it_matches(tmp_path: Path) -> N
     assert found == [("edge.0", "转到安全账户"), ("edge.1", "转到安全账户"), ("edge.0", "汇到另一个账户"),
                      ("edge.1", "汇到另一个账户"), ("edge.0", "otp"), ("edge.1", "otp")]
     assert pack.hits(text, audience="customer") == pack.hits(text, audience="customer", exhaustive=True)
-
-
-def test_a_customer_reading_finds_the_pseudo_phrases_the_full_pass_finds(pack: RulePack) -> None:
-    """A customer hit is checked against ``scope.pseudo`` read in a pass over that lexicon alone
-    (the scope words are then not read): the same spans as the audience's whole pass."""
-    phrases = sorted(p.replace("…", "一下") for p in pack.lexicon("scope.pseudo").phrases)  # type: ignore[union-attr]
-    assert phrases
-    texts = [f"我{phrase}，转到这个账户。{phrase[::-1]} ok" for phrase in phrases] + list(OWN_CUSTOMER_LINES)
-    with_pseudo = 0
-    for text in texts:
-        alone = pack._read(text, "customer").pseudo
-        assert alone == pack._read(text, "customer").phrase_hits.get("scope.pseudo", []), text
-        with_pseudo += bool(alone)
-    assert with_pseudo >= len(phrases) // 2

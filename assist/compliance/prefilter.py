@@ -60,7 +60,6 @@ def _native() -> Any | None:
 
 
 _NATIVE = _native()
-_UNANCHORED = _NATIVE.RE2.Anchor.UNANCHORED if _NATIVE is not None else None
 
 
 def search(regex: Any, text: str, position: int = 0, encoded: bytes | None = None) -> tuple[int, int] | None:
@@ -86,36 +85,6 @@ def search(regex: Any, text: str, position: int = 0, encoded: bytes | None = Non
         return begin, end
     start = position + native.BytesToCharLen(data, first, begin)
     return start, start + native.BytesToCharLen(data, begin, end)
-
-
-class EncodedText:
-    """A text encoded in UTF-8 once and searched by many RE2 patterns: :func:`search`'s answers,
-    with the encoding, its length and whether it is ASCII worked out once for every pattern
-    rather than on each search (a customer sentence is searched by a few patterns each time)."""
-
-    __slots__ = ("ascii_only", "data", "text")
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.data = text.encode("utf-8")
-        self.ascii_only = len(self.data) == len(text)
-
-    def search(self, regex: Any, position: int = 0) -> tuple[int, int] | None:
-        """``search(regex, self.text, position)``."""
-        native = _NATIVE
-        compiled = getattr(regex, "_regexp", None) if native is not None else None
-        if native is None or compiled is None:
-            return search(regex, self.text, position, self.data)
-        data = self.data
-        if self.ascii_only:
-            begin, end = compiled.Match(_UNANCHORED, data, position, len(data))[0]
-            return None if begin == -1 else (begin, end)
-        first = native.CharLenToBytes(data, 0, position) if position else 0
-        begin, end = compiled.Match(_UNANCHORED, data, first, len(data))[0]
-        if begin == -1:
-            return None
-        start = position + native.BytesToCharLen(data, first, begin)
-        return start, start + native.BytesToCharLen(data, begin, end)
 
 
 CHUNK_CHARS = 48_000

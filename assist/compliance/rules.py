@@ -46,7 +46,7 @@ import itertools
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import cache, cached_property
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -54,7 +54,7 @@ from typing import Any, Literal, get_args
 import re2  # type: ignore[import-untyped]
 
 from assist.compliance.lexicon import Lexicon, PhraseIndex, Span
-from assist.compliance.prefilter import EncodedText, RegexPrefilter, search
+from assist.compliance.prefilter import RegexPrefilter, search
 from assist.compliance.reading import fold_with_offsets
 from assist.compliance.scope import SCOPE_KINDS, SCOPE_LEXICONS, ScopeSpan, gap_negation, scopes, talk_only
 from assist.compliance.semantic import ApprovedTexts, SemanticSignal, TextEncoder, build_signal, long_enough
@@ -307,25 +307,11 @@ class _Sentence:
     end: int
     text: str
     terminator: str
-    _first: dict[str, Span | None] = field(default_factory=dict, compare=False, repr=False)
-    """:meth:`first_match` by pattern source."""
 
     @cached_property
-    def encoded(self) -> EncodedText:
-        """``text`` encoded once for every regex searched in it (:func:`_regex_hits`)."""
-        return EncodedText(self.text)
-
-    def first_match(self, trigger: Trigger) -> Span | None:
-        """The first match of regex ``trigger`` in ``text`` (``search`` from its start), searched
-        once per pattern source: :func:`_may_match` asks it, then :func:`_regex_hits` starts from
-        it, and rules sharing a pattern share it (about a third of a customer text's searches
-        were such repeats on the evaluation lines)."""
-        first = self._first
-        source = trigger.items[0]
-        if source in first:
-            return first[source]
-        span = first[source] = self.encoded.search(trigger.regex)
-        return span
+    def encoded(self) -> bytes:
+        """``text`` in UTF-8, encoded once for every regex searched in it (:func:`_regex_hits`)."""
+        return self.text.encode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -355,12 +341,10 @@ class _Reading:
     scopes. Rules and sentences share these instead of filtering the text's hits again."""
 
     def __init__(self, ctx: _Context, find: Callable[[str], dict[str, list[Span]]],
-                 gaps: Callable[[str, str, Span], tuple[Span, ...]] | None = None,
-                 find_pseudo: Callable[[str], dict[str, list[Span]]] | None = None) -> None:
+                 gaps: Callable[[str, str, Span], tuple[Span, ...]] | None = None) -> None:
         self.ctx = ctx
         self._find = find
         self._gaps = gaps
-        self._find_pseudo = find_pseudo
         self._inside: list[dict[str, list[Span]]] | None = None
         self._scopes: dict[int, list[ScopeSpan]] = {}
         self._longest_first: dict[int, list[ScopeSpan]] = {}
@@ -370,17 +354,6 @@ class _Reading:
         """Lexicon hits of the whole text (name -> sorted spans), found on first need: a customer
         text whose regexes match nowhere, or only where no hit is judged, needs none of them."""
         return self._find(self.ctx.norm)
-
-    @cached_property
-    def pseudo(self) -> list[Span]:
-        """Hits of ``scope.pseudo``, which every hit is checked against: from :attr:`phrase_hits`
-        where they are read already, else from ``find_pseudo``, a pass over that lexicon alone. A
-        lexicon's hits do not depend on which others share the pass, and a hit of a customer rule
-        that respects no scope (most of them) needs no other phrase: the pass over the scope
-        words is then not made."""
-        if self._find_pseudo is None or "phrase_hits" in self.__dict__:
-            return self.phrase_hits.get("scope.pseudo", [])
-        return self._find_pseudo(self.ctx.norm).get("scope.pseudo", [])
 
     def inside(self, index: int) -> dict[str, list[Span]]:
         """Lexicon hits wholly inside sentence ``index`` (name -> sorted spans; present names only)."""
@@ -690,8 +663,7 @@ class RulePack:
         """``text`` read for ``audience``'s rules (their lexicons only), or for any rule (None)."""
         ctx = _Context.of(text)
         index = self._index if audience is None else self._audience_index(audience)
-        pseudo = None if audience is None else self._pseudo_index.find
-        return _Reading(ctx, index.find, index.gaps, pseudo)
+        return _Reading(ctx, index.find, index.gaps)
 
     def _found(self, reading: _Reading, audience: Audience, *, exhaustive: bool = False
                ) -> list[tuple[Rule, Violation]]:
@@ -928,11 +900,6 @@ class RulePack:
     def _audience_indexes(self) -> dict[str, PhraseIndex]:
         return {}
 
-    @cached_property
-    def _pseudo_index(self) -> PhraseIndex:
-        """``scope.pseudo`` alone (:attr:`_Reading.pseudo`)."""
-        return PhraseIndex({n: x for n, x in self._lexicons.items() if n == "scope.pseudo"})
-
     # ----- snapshot -------------------------------------------------------------------
 
     def to_json(self) -> dict[str, Any]:
@@ -1006,28 +973,29 @@ def _may_match(triggers: tuple[Trigger, ...], sentence: _Sentence) -> bool:
     """False when every trigger is a regex and none matches anywhere in ``sentence``: one search
     each, and most candidates of a customer sentence match nowhere, so the rule is not set up to
     run (its hits would be none)."""
-    return any(trigger.kind != "regex" or sentence.first_match(trigger) is not None for trigger in triggers)
+    for trigger in triggers:
+        if trigger.kind != "regex" or search(trigger.regex, sentence.text, 0, sentence.encoded) is not None:
+            return True
+    return False
 
 
 def _regex_hits(rule: Rule, trigger: Trigger, sentence: _Sentence, judge: Judge) -> Iterator[tuple[Hit, str | None]]:
     """Matches of a regex trigger, left to right: after a valid match the search goes on from its
     end (as ``finditer``), after a cancelled one from its second character, where a shorter or
     overlapping match it hid may begin. One search per candidate; :func:`_bounded` caps them."""
-    text, first, size = sentence.text, sentence.start, len(sentence.text)
-    span = sentence.first_match(trigger)  # the search from position 0, often done already
-    while span is not None:
+    text, first, position = sentence.text, sentence.start, 0
+    while position <= len(text) and (span := search(trigger.regex, text, position, sentence.encoded)) is not None:
         found_start, found_end = span
         found = text[found_start:found_end]
         start = first + found_start + (len(found) - len(found.lstrip()))
         end = first + found_end - (len(found) - len(found.rstrip()))
         if start >= end:
             position = found_end + 1 if found_end == found_start else found_end
-        else:
-            hit = Hit(rule, start, end, trigger)
-            cancelled = judge(hit)
-            yield hit, cancelled
-            position = found_end if cancelled is None else _retry_from(text, found_start, found_end, cancelled)
-        span = sentence.encoded.search(trigger.regex, position) if position <= size else None
+            continue
+        hit = Hit(rule, start, end, trigger)
+        cancelled = judge(hit)
+        yield hit, cancelled
+        position = found_end if cancelled is None else _retry_from(text, found_start, found_end, cancelled)
 
 
 def _retry_from(text: str, start: int, end: int, cancelled: str) -> int:
@@ -1110,7 +1078,7 @@ def _within_reach(trigger: Trigger, ctx: _Context, sentence: _Sentence, group: t
 def _cancelled(hit: Hit, reading: _Reading, sentence: _Sentence, found: list[ScopeSpan]) -> str | None:
     """What cancels ``hit``: a scope (of ``found``, longest trigger first), an ``unless``
     lexicon or an older-format exception."""
-    ctx = reading.ctx
+    ctx, phrase_hits = reading.ctx, reading.phrase_hits
     rule = hit.rule
     pieces = [span for _, span in hit.pieces] or [(hit.start, hit.end)]
     if rule.respects:
@@ -1128,11 +1096,11 @@ def _cancelled(hit: Hit, reading: _Reading, sentence: _Sentence, found: list[Sco
     denied = _denied_by(hit, reading, sentence)
     if denied is not None:
         return denied
-    for s, e in reading.pseudo:
+    for s, e in phrase_hits.get("scope.pseudo", ()):
         if any(_overlap((s, e), p) and not (p[0] <= s and e <= p[1]) for p in pieces):
             # 不能调 straddling 能不能调, 没办法 inside 没办法保证: part of a phrase that is no trigger
             return f"part of 「{ctx.norm[s:e]}」"
-    turns = set(reading.phrase_hits.get("scope.terminator", ())) if rule.unless else set()
+    turns = set(phrase_hits.get("scope.terminator", ()))
     index = reading.sentence_at(sentence.start)
     for name in rule.unless:
         for s, e in reading.offered(name):
