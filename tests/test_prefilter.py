@@ -8,6 +8,7 @@ import pickle
 import random
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import re2  # type: ignore[import-untyped]
@@ -308,3 +309,19 @@ def test_customer_hits_on_example_utterances_and_fresh_lines_match_every_rule_ru
 @pytest.mark.slow  # every example utterance run exhaustively: about 15 s
 def test_customer_hits_on_every_example_utterance_match_every_rule_run(pack: RulePack) -> None:
     assert_customer_hits_unchanged(pack, customer_texts(1))
+
+
+def test_rules_sharing_a_pattern_each_fire_where_it_matches(tmp_path: Path) -> None:
+    """Two customer rules holding the same pattern (and another one) each fire at each of its
+    matches, in text order, as running every rule on every sentence does."""
+    shared = "(?:转|汇)[^。?]{0,6}?账户"
+    rules = "".join(edge_rule(i, f"patterns: [{{regex: 'otp'}}, {{regex: '{shared}'}}]", "customer")
+                    for i in range(2))
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "shared.yaml").write_text("rules:\n" + rules, encoding="utf-8")
+    pack = load_rule_pack(tmp_path, with_shipped=False)
+    text = "他让我转到安全账户，再汇到另一个账户。没有otp"
+    found = [(rule.id, violation.matched_text) for rule, violation in pack.hits(text, audience="customer")]
+    assert found == [("edge.0", "转到安全账户"), ("edge.1", "转到安全账户"), ("edge.0", "汇到另一个账户"),
+                     ("edge.1", "汇到另一个账户"), ("edge.0", "otp"), ("edge.1", "otp")]
+    assert pack.hits(text, audience="customer") == pack.hits(text, audience="customer", exhaustive=True)
