@@ -16,7 +16,6 @@ lines flagged, all five bare refusals and none in the four categories.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from assist.compliance.checks import evaluate_drafts
 from assist.compliance.rule_files import load_rule_pack
 from assist.compliance.rules import RulePack
 from assist.library.loader import SHIPPED_LIBRARY
+from tests.probe_sets import read_rows
 
 PROBES = Path(__file__).with_name("compliance_probes_r15_access.jsonl")
 LANGUAGES = {"zh-Hans", "zh-Hant", "yue", "en"}
@@ -38,8 +38,7 @@ def pack() -> RulePack:
 
 
 def probe_rows() -> list[dict[str, object]]:
-    lines = PROBES.read_text(encoding="utf-8").splitlines()
-    return [json.loads(line) for line in lines if line.strip()]
+    return read_rows(PROBES)
 
 
 def categories(pack: RulePack, text: str) -> set[str]:

@@ -17,7 +17,6 @@ library. One clean line stays flagged by another category's rule, which this rou
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from pathlib import Path
 
@@ -27,8 +26,7 @@ from assist.compliance.checks import evaluate_drafts
 from assist.compliance.rule_files import load_rule_pack
 from assist.compliance.rules import RulePack
 from assist.library.loader import SHIPPED_LIBRARY
-from assist.text.normalise import normalise
-from tests.overlap import near_pairs
+from tests.probe_sets import exemplars_of, near_copies, read_rows, short_sides
 
 PROBES = Path(__file__).with_name("compliance_probes_r15_claims.jsonl")
 LANGUAGES = {"zh-Hans", "zh-Hant", "yue", "en"}
@@ -42,8 +40,7 @@ def pack() -> RulePack:
 
 
 def probe_rows() -> list[dict[str, object]]:
-    lines = PROBES.read_text(encoding="utf-8").splitlines()
-    return [json.loads(line) for line in lines if line.strip()]
+    return read_rows(PROBES)
 
 
 def flags(pack: RulePack, text: str, category: str) -> bool:
@@ -108,22 +105,12 @@ def test_an_explanation_a_refusal_to_guarantee_or_an_estimate_stays_clean(
 
 
 def test_the_claims_exemplars_hold_forty_each_way_in_every_language(pack: RulePack) -> None:
-    mine = [e for e in pack.exemplars if e.source.endswith("/" + EXEMPLARS)]
+    mine = exemplars_of(pack, EXEMPLARS)
     assert {e.category for e in mine} == set(CATEGORIES)
-    for category in CATEGORIES:
-        for violating in (True, False):
-            side = [e for e in mine if e.category == category and e.violating == violating]
-            assert len(side) >= 40 and {e.language for e in side} == LANGUAGES, (category, violating)
+    assert short_sides(mine, CATEGORIES, LANGUAGES) == []
 
 
 def test_the_claims_exemplars_are_no_near_copy_of_the_probes_or_another_exemplar_file(
         pack: RulePack) -> None:
-    """A near copy would only add weight to the signal, and one of a probe would make the
-    probe figures with the semantic signal read better than they are."""
-    mine = sorted({normalise(e.text) for e in pack.exemplars if e.source.endswith("/" + EXEMPLARS)})
-    others = sorted({normalise(e.text) for e in pack.exemplars
-                     if not e.source.endswith("/" + EXEMPLARS) and not e.source.endswith(".jsonl")})
-    probes = sorted({normalise(str(r["text"])) for r in probe_rows()})
-    close = [(mine[i], others[j]) for i, j, _ in near_pairs(mine, others, 0.7)]
-    close += [(mine[i], probes[j]) for i, j, _ in near_pairs(mine, probes, 0.7)]
+    close = near_copies(pack, EXEMPLARS, [str(r["text"]) for r in probe_rows()])
     assert not close, close[:5]

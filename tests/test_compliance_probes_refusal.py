@@ -17,18 +17,16 @@ unseen; the honest figure is bench/drafts_leave_one_out.py (docs/compliance.md).
 
 from __future__ import annotations
 
-import json
-from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from assist.compliance.checks import evaluate_drafts
 from assist.compliance.rule_files import load_rule_pack
-from assist.compliance.rules import Exemplar, RulePack
+from assist.compliance.rules import RulePack
 from assist.library.loader import SHIPPED_LIBRARY
 from assist.text.normalise import normalise
-from tests.overlap import near_pairs
+from tests.probe_sets import exemplars_of, near_copies, read_rows, short_sides
 
 PROBES = Path(__file__).with_name("compliance_probes_r15_refusal.jsonl")
 CATEGORIES = ("bare_refusal", "blame_shifting", "disparaging_customer")
@@ -42,8 +40,7 @@ def pack() -> RulePack:
 
 
 def probe_rows() -> list[dict[str, object]]:
-    lines = PROBES.read_text(encoding="utf-8").splitlines()
-    return [json.loads(line) for line in lines if line.strip()]
+    return read_rows(PROBES)
 
 
 def flagged(pack: RulePack, text: str) -> set[str]:
@@ -126,30 +123,17 @@ def test_the_customer_cleared_or_the_fault_owned_stays_clean(pack: RulePack, tex
     assert flagged(pack, text) == set()
 
 
-def written_here(pack: RulePack) -> list[Exemplar]:
-    return [e for e in pack.exemplars if e.source.endswith("/" + EXEMPLARS)]
-
-
 def test_the_stance_exemplars_have_forty_each_way_in_every_language(pack: RulePack) -> None:
-    mine = written_here(pack)
+    mine = exemplars_of(pack, EXEMPLARS)
     assert {e.category for e in mine} == set(CATEGORIES)
-    sides = Counter((e.category, e.violating) for e in mine)
-    for category in CATEGORIES:
-        for violating in (True, False):
-            assert sides[category, violating] >= 40, (category, violating)
-            languages = {e.language for e in mine if e.category == category and e.violating == violating}
-            assert languages == LANGUAGES, (category, violating, languages)
+    assert short_sides(mine, CATEGORIES, LANGUAGES) == []
 
 
 def test_no_stance_exemplar_is_a_near_copy_of_another_file_or_of_a_probe(pack: RulePack) -> None:
-    mine = [normalise(e.text) for e in written_here(pack)]
+    mine = [normalise(e.text) for e in exemplars_of(pack, EXEMPLARS)]
     assert len(set(mine)) == len(mine)
-    others = sorted({normalise(e.text) for e in pack.exemplars
-                     if not e.source.endswith("/" + EXEMPLARS) and not e.source.endswith(".jsonl")})
-    close = [(mine[i], others[j]) for i, j, _ in near_pairs(mine, others, 0.7)]
+    close = near_copies(pack, EXEMPLARS, [str(r["text"]) for r in probe_rows()])
     assert not close, close[:5]
-    probes = [normalise(str(r["text"])) for r in probe_rows()]
-    assert not [(probes[i], mine[j]) for i, j, _ in near_pairs(probes, mine, 0.7)]
 
 
 @pytest.mark.model

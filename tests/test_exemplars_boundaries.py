@@ -3,15 +3,13 @@ written fresh (no near-copy of another exemplar file, whose sentences would only
 
 from __future__ import annotations
 
-from collections import Counter
-
 import pytest
 
 from assist.compliance.rule_files import load_rule_pack
-from assist.compliance.rules import Exemplar, RulePack
+from assist.compliance.rules import RulePack
 from assist.library.loader import SHIPPED_LIBRARY
 from assist.text.normalise import normalise
-from tests.overlap import near_pairs
+from tests.probe_sets import exemplars_of, near_copies, short_sides
 
 FILE = "exemplars_boundaries.yaml"
 CATEGORIES = ("overpromise", "skip_verification", "credential_request", "privacy_disclosure",
@@ -24,27 +22,16 @@ def pack() -> RulePack:
     return load_rule_pack(SHIPPED_LIBRARY)
 
 
-def written_here(pack: RulePack) -> list[Exemplar]:
-    return [e for e in pack.exemplars if e.source.endswith("/" + FILE)]
-
-
 def test_each_category_has_forty_each_way_in_every_language(pack: RulePack) -> None:
-    mine = written_here(pack)
+    mine = exemplars_of(pack, FILE)
     assert {e.category for e in mine} == set(CATEGORIES)
-    sides = Counter((e.category, e.violating) for e in mine)
-    for category in CATEGORIES:
-        for violating in (True, False):
-            assert sides[category, violating] >= 40, (category, violating)
-            languages = {e.language for e in mine if e.category == category and e.violating == violating}
-            assert languages == LANGUAGES, (category, violating, languages)
+    assert short_sides(mine, CATEGORIES, LANGUAGES) == []
 
 
 def test_no_sentence_is_repeated_or_a_near_copy_of_another_exemplar_file(pack: RulePack) -> None:
-    mine = [normalise(e.text) for e in written_here(pack)]
+    mine = [normalise(e.text) for e in exemplars_of(pack, FILE)]
     assert len(set(mine)) == len(mine)
-    others = sorted({normalise(e.text) for e in pack.exemplars
-                     if not e.source.endswith("/" + FILE) and not e.source.endswith(".jsonl")})
-    close = [(mine[i], others[j]) for i, j, _ in near_pairs(mine, others, 0.7)]
+    close = near_copies(pack, FILE)
     assert not close, close[:5]
 
 
