@@ -420,7 +420,8 @@ def find_pii(text: str) -> list[PiiMatch]:
     if not text:
         return []
     plain = _normalise(text)
-    normalised = _NUMERAL_RUN.sub(_numerals_to_digits, plain)  # _normalise(text, numerals=True)
+    # the same as _normalise(text, numerals=True), from the plain form instead of normalising twice
+    normalised = _NUMERAL_RUN.sub(_numerals_to_digits, plain)
     numeric = _find_numeric(normalised) if _enough_digits(normalised) else []
     others: list[tuple[int, int, PiiKind]] = list(_find_emails(plain)) if "@" in plain else []
     others.extend((s, e, "name") for s, e in _find_names(plain))
