@@ -13,8 +13,13 @@ implied), and 126 lookalikes (real transfers to family, the customer's own inves
 everyday neighbours, and round 15's three carry-forward false banners in new wording), in zh-Hans,
 zh-Hant-TW, zh-Hant-HK, Cantonese and English.
 
-Written and committed before the round's change (fde157e) and scored then: 64/69 scams pinned, 4/126
-false banners (rules and scam signal). After the change: 69/69, 0/126, the floors asserted here.
+The first 195 lines were written and committed before the round's change (fde157e) and scored then:
+64/69 scams pinned, 4/126 false banners (rules and scam signal); after the change 69/69, 0/126. The last
+28 (``written: after``: 12 scams in new tellings, 16 lookalikes of the change's own mechanisms) were
+written after it and measured once on it: 9/12 scams, 2/16 false banners (a customer asking for help at
+an ATM that "keeps asking me to press confirm", a father robbed abroad whom the customer wants to pay);
+then the change was widened by mechanism: 12/12, 0/16. All 223 lines: 81/81, 0/142, the floors asserted
+here.
 """
 
 from __future__ import annotations
@@ -40,10 +45,11 @@ FRAUD_TYPES = ("police", "customs_courier", "impersonation", "safe_account", "re
 LOOKALIKE_TYPES = ("family", "own", "past", "check", "callback", "limit_fee", "carry_forward")
 TYPES = FRAUD_TYPES + LOOKALIKE_TYPES
 SCAMS_MISSED = dict.fromkeys(TYPES, 0)
-"""Scams in progress left unpinned per type after the round (before: task, fake_page, boss, rental and
-general 1 each)."""
+"""Scams in progress left unpinned per type after the round (before, on the lines written first: task,
+fake_page, boss, rental and general 1 each)."""
 FALSE_BANNERS = dict.fromkeys(TYPES, 0)
-"""Fraud pins on lookalikes per type after the round (before: callback, police and carry_forward 2)."""
+"""Fraud pins on lookalikes per type after the round (before, on the lines written first: callback 1,
+police 1, carry_forward 2)."""
 LANGS = {"zh-Hans", "zh-Hant-TW", "zh-Hant-HK", "yue", "en"}
 
 
