@@ -8,6 +8,7 @@ import pytest
 
 from assist import Assistant
 from assist.encoders.base import STATIC_MODEL
+from assist.lookup import cascade as cascade_module
 from assist.lookup import search
 from assist.lookup.cascade import SURE_ABOVE_THRESHOLD, SURE_MARGIN, is_sure, quick_index_dir
 from assist.text.normalise import language_family
@@ -67,6 +68,8 @@ def test_each_utterance_gets_the_ranking_of_the_pass_that_decided_it(
     monkeypatch.setattr(search, "LEXICAL_NEIGHBOURS", neighbours)
     if neighbours < 64:  # few dense candidates too, else every example is one
         monkeypatch.setattr(search, "DENSE_NEIGHBOURS", 2)
+    # The quick pass alone asks as many dense neighbours as the cascade's quick pass.
+    monkeypatch.setattr(cascade_module, "QUICK_DENSE_NEIGHBOURS", search.DENSE_NEIGHBOURS)
     cascade.threshold = threshold
     full_alone.threshold = threshold
     quick_alone.threshold = threshold
@@ -85,6 +88,26 @@ def test_each_utterance_gets_the_ranking_of_the_pass_that_decided_it(
         assert (got.abstained, got.pinned_by, got.reply) == (expected.abstained, expected.pinned_by, expected.reply)
     if threshold == 0.99:
         assert not any(s.quick_pass for s in combined)  # nothing clears 1.04: the full model decides all
+
+
+def test_the_quick_pass_asks_fewer_dense_neighbours_than_the_full_pass(
+    two_passes: tuple[Assistant, Assistant, Assistant], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    cascade, _, _ = two_passes
+    cascade.threshold = 0.99  # nothing is sure: both passes search every text
+    asked: list[tuple[object, int]] = []
+    dense_search = search.dense_search
+
+    def spy(index, vectors, k):  # type: ignore[no-untyped-def]
+        asked.append((index, k))
+        return dense_search(index, vectors, k)
+
+    monkeypatch.setattr(search, "dense_search", spy)
+    cascade.suggest_many(UTTERANCES)
+    assert cascade.cascade is not None
+    assert asked == [(cascade.cascade.quick.index, cascade_module.QUICK_DENSE_NEIGHBOURS),
+                     (cascade.cascade.full.index, search.DENSE_NEIGHBOURS)]
+    assert cascade_module.QUICK_DENSE_NEIGHBOURS < search.DENSE_NEIGHBOURS
 
 
 def test_default_assistant_runs_the_static_pass_first(library_dir: Path, tmp_path: Path) -> None:

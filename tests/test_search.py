@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 
 import faiss
 import numpy as np
@@ -16,6 +17,7 @@ from assist.lookup.search import (
     among_dense,
     best_columns,
     candidate_cosines,
+    dense_neighbours,
     exact_neighbours,
     partitioned_columns,
     search_batch,
@@ -36,6 +38,25 @@ def test_exact_neighbours_are_faiss_flat_search() -> None:
     assert np.allclose(sims, expected_sims, atol=1e-5)
     sims, rows = exact_neighbours(queries[:1] @ stored[:5].T, 20)  # fewer examples than asked for
     assert rows.shape == (1, 5) and np.all(np.diff(sims[0]) <= 0)
+
+
+def test_hnsw_is_searched_with_a_candidate_list_as_long_as_the_neighbours_asked_for() -> None:
+    rng = np.random.default_rng(1)
+    stored = rng.standard_normal((2_000, 16)).astype(np.float32)
+    queries = rng.standard_normal((50, 16)).astype(np.float32)
+    hnsw = faiss.IndexHNSWFlat(16, 8, faiss.METRIC_INNER_PRODUCT)
+    hnsw.add(stored)
+    hnsw.hnsw.efSearch = 64
+    loaded = SimpleNamespace(dense=hnsw)
+    for k in (4, 16, 64, 100):  # fewer, as many and more than efSearch
+        hnsw.hnsw.efSearch = max(k, 64)
+        sims, rows = dense_neighbours(loaded, queries, k)  # type: ignore[arg-type]
+        hnsw.hnsw.efSearch = k  # what FAISS does with the index set to search k candidates
+        expected_sims, expected_rows = hnsw.search(queries, k)
+        assert np.array_equal(rows, expected_rows) and np.array_equal(sims, expected_sims), k
+    hnsw.hnsw.efSearch = 64
+    dense_neighbours(loaded, queries, 4)  # type: ignore[arg-type]
+    assert hnsw.hnsw.efSearch == 64  # the index's own setting is left as it was
 
 
 def test_ties_keep_the_lower_row_first() -> None:

@@ -34,6 +34,14 @@ SURE_ABOVE_THRESHOLD = 0.05
 """The quick pass's best score must clear the abstention threshold by this much..."""
 SURE_MARGIN = 0.15
 """...and lead the runner-up scenario by this much, or the full model decides."""
+QUICK_DENSE_NEIGHBOURS = 32
+"""Dense neighbours the quick pass asks for (the full pass asks for
+:data:`assist.lookup.search.DENSE_NEIGHBOURS`, 64). FAISS HNSW's cost is about proportional to
+its candidate list, as long as the neighbours asked for, and the quick pass searches every text:
+half the list cut its search by about 45 %. A scenario's score reads its three best candidates,
+which a sure text finds among its first neighbours. Kept because the answers, abstentions and pins
+of the dev, example and ``lines.py`` files came out the same (one answer of 20,000 moved); the
+runner-up slots moved on about one line in eight (docs/performance.md)."""
 
 
 def same_lexical_index(a: LexicalIndex, b: LexicalIndex) -> bool:
@@ -114,7 +122,8 @@ class Cascade:
     ) -> CascadeArrays:
         """:meth:`rank` as arrays; the full model's vectors of the unsure texts are kept."""
         kept = LexicalScores() if self.same_lexical else None
-        first = self.quick.rank_arrays(normalised, families, segment, channel, top_k, keep=kept)
+        first = self.quick.rank_arrays(normalised, families, segment, channel, top_k, keep=kept,
+                                       dense_k=QUICK_DENSE_NEIGHBOURS)
         best, margins = best_and_margins(first)
         unsure = np.array(
             [i for i, (b, m) in enumerate(zip(best, margins, strict=True)) if not is_sure(b, m, threshold)],

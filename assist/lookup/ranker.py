@@ -79,16 +79,17 @@ class Ranker:
     def rank_arrays(
         self, normalised: list[str], families: list[str], segment: str | None, channel: str | None, top_k: int,
         *, lexical: np.ndarray | None = None, keep: LexicalScores | None = None,
-        picked: np.ndarray | None = None,
+        picked: np.ndarray | None = None, dense_k: int | None = None,
     ) -> RankedArrays:
         """:meth:`rank` as arrays, with the texts' vectors kept (:attr:`RankedArrays.vectors`).
         ``lexical``: the texts' BM25 tables from a pass over an equal lexical index, ``picked`` the
         best columns that pass selected from them; ``keep`` takes this pass's (see
-        :class:`assist.lookup.search.LexicalScores`)."""
+        :class:`assist.lookup.search.LexicalScores`); ``dense_k`` the dense neighbours asked for
+        (:func:`assist.lookup.search.search_batch`)."""
         vectors = self.encoder.encode(normalised)
         head = self.index.head
         with numeric_threads(len(normalised)):
-            candidates = search_batch(self.index, vectors, normalised, self.weights, lexical, keep, picked)
+            candidates = search_batch(self.index, vectors, normalised, self.weights, lexical, keep, picked, dense_k)
             head_probs = head.probabilities(vectors) if head is not None else None
         ranked = rank_arrays(
             candidates, self._table, families, segment, channel,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import faiss
 import numpy as np
 
 from assist.indexing.store import LoadedIndex
@@ -59,9 +60,20 @@ class Candidates:
 
 
 def dense_neighbours(index: LoadedIndex, vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """FAISS top-k inner products for a batch of query vectors."""
+    """FAISS top-k inner products for a batch of query vectors.
+
+    An HNSW index is searched with a candidate list as long as the ``k`` neighbours asked for:
+    FAISS searches with the longer of its ``efSearch`` and ``k``, so asking fewer neighbours than
+    ``efSearch`` shortens the list to ``k`` (its cost is about proportional to that length)."""
     k = max(1, min(k, index.dense.ntotal))
-    sims, rows = index.dense.search(np.ascontiguousarray(vectors, dtype=np.float32), k)
+    queries = np.ascontiguousarray(vectors, dtype=np.float32)
+    hnsw = getattr(index.dense, "hnsw", None)
+    if hnsw is not None and k < hnsw.efSearch:
+        params = faiss.SearchParametersHNSW()  # type: ignore[attr-defined]  # missing from faiss's stub
+        params.efSearch = k
+        sims, rows = index.dense.search(queries, k, params=params)
+    else:
+        sims, rows = index.dense.search(queries, k)
     return sims, rows
 
 
@@ -221,22 +233,24 @@ def dense_search(index: LoadedIndex, vectors: np.ndarray, k: int) -> tuple[np.nd
 def search_batch(
     index: LoadedIndex, vectors: np.ndarray, texts: list[str], weights: FusionWeights,
     scored: np.ndarray | None = None, keep: LexicalScores | None = None, picked: np.ndarray | None = None,
+    dense_k: int | None = None,
 ) -> Candidates:
     """Dense and lexical candidates of every query of a batch, scored on both signals
-    (``scored``, ``keep`` and ``picked``: the BM25 tables, as :func:`lexical_neighbours` takes them).
+    (``scored``, ``keep`` and ``picked``: the BM25 tables, as :func:`lexical_neighbours` takes them;
+    ``dense_k``: the dense neighbours asked for, :data:`DENSE_NEIGHBOURS` unless given).
 
     A long batch is searched in slices of queries, so that its (query, example)
     score tables stay within :data:`LEXICAL_CELLS_PER_CHUNK` cells whatever its length.
     """
     step = max(1, LEXICAL_CELLS_PER_CHUNK // max(index.dense.ntotal, 1))
     if len(texts) <= step:
-        return _search_slice(index, vectors, texts, weights, scored, keep, picked)
+        return _search_slice(index, vectors, texts, weights, scored, keep, picked, dense_k)
     if keep is not None:
         keep.table = keep.best = None
     parts = [
         _search_slice(index, vectors[start : start + step], texts[start : start + step], weights,
                       scored[start : start + step] if scored is not None else None, None,
-                      picked[start : start + step] if picked is not None else None)
+                      picked[start : start + step] if picked is not None else None, dense_k)
         for start in range(0, len(texts), step)
     ]
     return Candidates(*(np.concatenate([getattr(part, name) for part in parts]) for name in _CANDIDATE_ARRAYS))
@@ -276,6 +290,7 @@ def candidate_cosines(vectors: np.ndarray, rows: np.ndarray, queries: np.ndarray
 def _search_slice(
     index: LoadedIndex, vectors: np.ndarray, texts: list[str], weights: FusionWeights,
     scored: np.ndarray | None = None, keep: LexicalScores | None = None, picked: np.ndarray | None = None,
+    dense_k: int | None = None,
 ) -> Candidates:
     """:func:`search_batch` of a slice short enough to score against every example at once.
 
@@ -285,7 +300,7 @@ def _search_slice(
     former and a gather of the candidates' vectors the latter (about 0.14 ms of a
     batched utterance's ~1 ms).
     """
-    dense_sims, dense_rows, products = dense_search(index, vectors, DENSE_NEIGHBOURS)
+    dense_sims, dense_rows, products = dense_search(index, vectors, DENSE_NEIGHBOURS if dense_k is None else dense_k)
     dense_rows = dense_rows.astype(np.int64)
     lexical_rows, lexical_scores, lexical_at_dense = lexical_neighbours(index, texts, dense_rows, scored, keep, picked)
     # A lexical match already among the dense neighbours is kept once, on the dense side.
