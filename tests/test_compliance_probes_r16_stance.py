@@ -1,0 +1,158 @@
+"""The stance probe set of the sixteenth probe round (issue 19): blame shifting, disparaging the
+customer and bare refusal, and exemplars_voice.yaml, the semantic exemplars written with it.
+
+``tests/compliance_probes_r16_stance.jsonl`` was written fresh (zh-Hans, zh-Hant TW and HK,
+Cantonese, English) before the round's change, from the kinds of stance rather than from anyone's
+misses: 73 violations (27 blames: the merchant, a vendor, the post, the regulator, "upstairs", a
+colleague who left, the system, the customer in the passive, "we didn't press it for you"; 24
+slights: impatience counted out loud, other customers or children held up, age and schooling
+digs, mock praise for a mishap, "simple terms so you can follow"; 22 refusals: a policy wall, "no
+such service", a topic closed, 就係咁 after a no, a refused alternative alone) and 63 lookalikes
+(the same parties with the follow-up owned, the bank's fault admitted, the customer cleared,
+genuine praise, a refusal with a channel or a date, a principled no, 就係咁 closing a process
+that goes on). Scored on main (bbd2f87) before the change: rules alone 27/73 found (blame 5/27,
+disparaging 4/24, refusal 18/22), 2/63 clean drafts flagged; rules and semantic signal 61/73
+(19/27, 21/24, 21/22), 3/63. After: rules alone 71/73 (26/27, 24/24, 21/22), 0/63; rules and
+signal 71/73 (26/27, 23/24, 22/22), 3/63. The lexicon entries were written with the rules-alone misses in
+view, so the after figures of the rules alone on this set are not unseen; the honest figure for
+the exemplars is bench/drafts_leave_one_out.py (docs/compliance.md, "Sixteenth round: stance").
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assist.compliance.checks import evaluate_drafts
+from assist.compliance.rule_files import load_rule_pack
+from assist.compliance.rules import RulePack
+from assist.library.loader import SHIPPED_LIBRARY
+from assist.text.normalise import normalise
+from tests.probe_sets import exemplars_of, near_copies, read_rows, short_sides
+
+PROBES = Path(__file__).with_name("compliance_probes_r16_stance.jsonl")
+CATEGORIES = ("blame_shifting", "disparaging_customer", "bare_refusal")
+LANGUAGES = {"zh-Hans", "zh-Hant", "yue", "en"}
+EXEMPLARS = "exemplars_voice.yaml"
+
+
+@pytest.fixture(scope="module")
+def pack() -> RulePack:
+    return load_rule_pack(SHIPPED_LIBRARY)
+
+
+def probe_rows() -> list[dict[str, object]]:
+    return read_rows(PROBES)
+
+
+def flagged(pack: RulePack, text: str) -> set[str]:
+    return {v.category for v in pack.check(text, audience="agent")}
+
+
+def test_the_probe_set_covers_every_language_both_ways() -> None:
+    rows = probe_rows()
+    violating = [r for r in rows if r["violations"]]
+    clean = [r for r in rows if r["violations"] == []]
+    assert len(violating) >= 60 and len(clean) >= 60 and len(rows) == len(violating) + len(clean)
+    assert {str(c) for r in violating for c in r["violations"]} == set(CATEGORIES)  # type: ignore[attr-defined]
+    for category in CATEGORIES:
+        langs = {r["lang"] for r in violating if r["violations"] == [category]}
+        assert langs == LANGUAGES, category
+    assert {r["lang"] for r in clean} == LANGUAGES
+
+
+def test_the_rules_alone_find_the_stance_probes_and_leave_the_lookalikes(pack: RulePack) -> None:
+    report = evaluate_drafts(pack, PROBES)
+    table = report.format_table()
+    assert report.detected_pairs >= 69, table
+    assert report.flagged_clean == 0, table
+
+
+@pytest.mark.parametrize("category", CATEGORIES)
+def test_each_category_is_found_by_the_rules_alone(pack: RulePack, category: str) -> None:
+    rows = [r for r in probe_rows() if r["violations"] == [category]]
+    missed = [r["text"] for r in rows if category not in flagged(pack, str(r["text"]))]
+    assert len(missed) <= 1, missed
+
+
+@pytest.mark.parametrize("text", [
+    "这个卡种早就停发了，就这样。",
+    "張單據過咗期，我哋唔收，就係咁。",
+    "We won't be changing the fee and that's that.",
+])
+def test_a_closing_after_a_no_closes_the_no(pack: RulePack, text: str) -> None:
+    assert "bare_refusal" in flagged(pack, text)
+
+
+@pytest.mark.parametrize("text", [
+    "好，就係咁，聽日見。",
+    "那就这样，再见。",
+    "手续就这样，签完字就办好了。",
+])
+def test_a_closing_alone_is_no_dead_end(pack: RulePack, text: str) -> None:
+    """「就係咁」 closes a plan agreed as often as a no: alone it refuses nothing."""
+    assert "bare_refusal" not in flagged(pack, text)
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("这件事您找寄件的物流公司理论去，我们只负责发卡。", "blame_shifting"),
+    ("啲信寄唔到係郵政嘅事，你同佢哋講啦。", "blame_shifting"),
+    ("The form was filled in wrong on your side, so this isn't something we can be blamed for.", "blame_shifting"),
+    ("付款键又唔係我哋幫你撳，點可以怪銀行？", "blame_shifting"),
+    ("这个我已经跟您讲了四次了。", "disparaging_customer"),
+    ("其他客人一分鐘就弄好，只有您還在問。", "disparaging_customer"),
+    ("Wow, locked out twice in one morning, quite an achievement.", "disparaging_customer"),
+    ("I've gone over this three times now.", "disparaging_customer"),
+])
+def test_blame_and_slights_are_read_by_their_kind(pack: RulePack, text: str, category: str) -> None:
+    """Sending the customer back to another party, the bank cleared by a rhetorical question,
+    a count of how often it was said, a comparison with others, mock praise for a mishap."""
+    assert category in flagged(pack, text)
+
+
+@pytest.mark.parametrize("text", [
+    "確認鍵係我哋預設咗，唔係你撳錯，我幫你改返。",
+    "Plenty of customers get stuck on this screen; I'll go through it with you.",
+    "其他客人也常卡在這一步，我陪您一起操作。",
+    "本行未能於電話辦理此項變更，閣下可親臨任何分行辦理。",
+    "物流公司把信寄丢了，我马上给您补寄，我们来跟他们交涉。",
+])
+def test_the_customer_cleared_or_a_way_forward_stays_clean(pack: RulePack, text: str) -> None:
+    assert flagged(pack, text) == set()
+
+
+def test_the_voice_exemplars_have_forty_each_way_in_every_language(pack: RulePack) -> None:
+    mine = exemplars_of(pack, EXEMPLARS)
+    assert {e.category for e in mine} == set(CATEGORIES)
+    assert short_sides(mine, CATEGORIES, LANGUAGES) == []
+
+
+def test_no_voice_exemplar_is_a_near_copy_of_another_file_or_of_a_probe(pack: RulePack) -> None:
+    mine = [normalise(e.text) for e in exemplars_of(pack, EXEMPLARS)]
+    assert len(set(mine)) == len(mine)
+    close = near_copies(pack, EXEMPLARS, [str(r["text"]) for r in probe_rows()])
+    assert not close, close[:5]
+
+
+@pytest.mark.model
+def test_the_rules_and_signal_meet_the_issue_bar_on_the_stance_probes(pack: RulePack) -> None:
+    """Issue 19's bar on this set, with the signal trained on exemplars_voice.yaml and the library's
+    other exemplars: recall >= 0.95 and each category >= 0.85 are met (71/73 after, 61/73 before);
+    clean flags are not (3/63 before and after, the signal reading genuine praise, 「真厉害」 and
+    "nicely done", and a larger font offered as disparaging), so this asserts no more than three."""
+    from assist.compliance.checks import read_labelled_drafts, score_drafts
+    from assist.encoders.base import STATIC_MODEL
+    from assist.encoders.registry import get_encoder
+
+    signal = pack.semantic_signal(get_encoder(STATIC_MODEL))
+    report = score_drafts(pack, read_labelled_drafts(PROBES), PROBES.name, semantic=signal)
+    table = report.format_table()
+    assert report.detected_pairs >= 0.95 * report.labelled_pairs, table
+    assert report.flagged_clean <= 3, table
+    rows = probe_rows()
+    for category in CATEGORIES:
+        texts = [str(r["text"]) for r in rows if r["violations"] == [category]]
+        found = sum(category in {v.category for v in pack.check(t, audience="agent", semantic=signal)
+                                 if not v.rule_id.startswith("advisory.")} for t in texts)
+        assert found >= 0.85 * len(texts), (category, found, len(texts))
