@@ -19,7 +19,8 @@ Before (main): rules alone 61/88 (skip_verification 14, privacy 19, credential 1
 17 of 22), 2/88 clean drafts flagged (privacy: the fact named, then withheld); rules and signal
 80/88, 5/88 clean flagged. After, rules alone: 86/88 (skip_verification 22, privacy 22,
 credential 20, overpromise 22), 0/88; the two misses name the code in one sentence and ask for
-it in the next. The lexicon families were written with this file's misses in view, so the after
+it in the next. Rules and signal: 86/88, 3/88 (one rule hit on a link vetoed by the signal, the
+code-then-request pair found by it). The lexicon families were written with this file's misses in view, so the after
 figures here are in-sample; the honest figure is bench/drafts_leave_one_out.py.
 """
 
@@ -140,9 +141,11 @@ def test_no_checks_exemplar_is_a_near_copy_of_another_file_or_of_a_probe(pack: R
 
 @pytest.mark.model
 def test_the_rules_and_signal_meet_the_issue_bar_on_the_probes(pack: RulePack) -> None:
-    """Rules and signal together do no worse than before the round on this set (80/88 found, 5/88
-    clean drafts flagged), with the signal trained on exemplars_checks.yaml beside the library's
-    other exemplars and drafts, and keep each category at 0.80 or more."""
+    """Issue 19's recall bar (each category >= 0.85, all >= 0.95) and at most 3 of the 88 clean
+    drafts flagged, with the signal trained on exemplars_checks.yaml beside the library's other
+    exemplars and drafts. Before the round 80/88 found and 5/88 clean drafts flagged; after
+    86/88 (credential_request 20/22, the others 22/22) and 3/88 (semantic flags on a check kept
+    and on the caller's own withdrawal)."""
     from assist.compliance.checks import read_labelled_drafts, score_drafts
     from assist.encoders.base import STATIC_MODEL
     from assist.encoders.registry import get_encoder
@@ -150,11 +153,11 @@ def test_the_rules_and_signal_meet_the_issue_bar_on_the_probes(pack: RulePack) -
     signal = pack.semantic_signal(get_encoder(STATIC_MODEL))
     report = score_drafts(pack, read_labelled_drafts(PROBES), PROBES.name, semantic=signal)
     table = report.format_table()
-    assert report.detected_pairs >= 80, table
-    assert report.flagged_clean <= 5, table
+    assert report.detected_pairs >= 85, table
+    assert report.flagged_clean <= 3, table
     rows = probe_rows()
     for category in CATEGORIES:
         texts = [str(r["text"]) for r in rows if r["violations"] == [category]]
         found = sum(category in {v.category for v in pack.check(t, audience="agent", semantic=signal)
                                  if not v.rule_id.startswith("advisory.")} for t in texts)
-        assert found >= 0.80 * len(texts), (category, found, len(texts))
+        assert found >= 0.85 * len(texts), (category, found, len(texts))
