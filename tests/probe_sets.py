@@ -11,10 +11,13 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from assist.compliance.rules import Exemplar, RulePack
+from assist.lookup.pins import FRAUD, customer_pins
 from assist.text.normalise import normalise
 from tests.overlap import near_pairs
 
 NEAR = 0.7
+PIN_SCENARIOS = {FRAUD, "skip_verification", "third_party_inquiry", "complaint_severe"}
+"""The scenarios a library with every pin would let the customer rules pin."""
 
 
 def read_rows(path: Path) -> list[dict[str, object]]:
@@ -48,3 +51,19 @@ def near_copies(pack: RulePack, file_name: str, probes: Iterable[str] = ()) -> l
     close = [(mine[i], others[j]) for i, j, _ in near_pairs(mine, others, NEAR)]
     probe_texts = sorted({normalise(text) for text in probes})
     return close + [(mine[i], probe_texts[j]) for i, j, _ in near_pairs(mine, probe_texts, NEAR)]
+
+
+def flagged(pack: RulePack, text: str) -> set[str]:
+    """The categories the rules alone flag in an agent's draft."""
+    return {v.category for v in pack.check(text, audience="agent")}
+
+
+def missed_by_rules(pack: RulePack, rows: Iterable[dict[str, object]], category: str) -> list[str]:
+    """The probes labelled with ``category`` alone in which the rules alone do not flag it."""
+    texts = [str(r["text"]) for r in rows if r["violations"] == [category]]
+    return [text for text in texts if category not in flagged(pack, text)]
+
+
+def fraud_pinned(pack: RulePack, text: str) -> bool:
+    """Whether the customer rules pin the fraud script for ``text``."""
+    return any(p.scenario == FRAUD for p in customer_pins(pack, text, PIN_SCENARIOS))

@@ -26,7 +26,7 @@ from assist.compliance.rule_files import load_rule_pack
 from assist.compliance.rules import RulePack
 from assist.library.loader import SHIPPED_LIBRARY
 from assist.text.normalise import normalise
-from tests.probe_sets import exemplars_of, near_copies, read_rows, short_sides
+from tests.probe_sets import exemplars_of, flagged, missed_by_rules, near_copies, read_rows, short_sides
 
 PROBES = Path(__file__).with_name("compliance_probes_r15_refusal.jsonl")
 CATEGORIES = ("bare_refusal", "blame_shifting", "disparaging_customer")
@@ -41,10 +41,6 @@ def pack() -> RulePack:
 
 def probe_rows() -> list[dict[str, object]]:
     return read_rows(PROBES)
-
-
-def flagged(pack: RulePack, text: str) -> set[str]:
-    return {v.category for v in pack.check(text, audience="agent")}
 
 
 def test_the_probe_set_covers_every_language_both_ways() -> None:
@@ -68,8 +64,7 @@ def test_the_rules_alone_find_the_stance_probes_and_leave_the_lookalikes(pack: R
 
 @pytest.mark.parametrize("category", CATEGORIES)
 def test_each_category_is_found_by_the_rules_alone(pack: RulePack, category: str) -> None:
-    rows = [r for r in probe_rows() if r["violations"] == [category]]
-    missed = [r["text"] for r in rows if category not in flagged(pack, str(r["text"]))]
+    missed = missed_by_rules(pack, probe_rows(), category)
     assert len(missed) <= 1, missed
 
 

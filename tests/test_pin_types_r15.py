@@ -17,7 +17,6 @@ the change: 49/52, 3/96. After the change: 52/52, 0/96, the floors asserted here
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from pathlib import Path
 
@@ -26,11 +25,10 @@ import pytest
 from assist.compliance.rule_files import load_rule_pack
 from assist.compliance.rules import RulePack
 from assist.library.loader import SHIPPED_LIBRARY
-from assist.lookup.pins import FRAUD, customer_pins
 from tests.overlap import near_pairs
+from tests.probe_sets import fraud_pinned, read_rows
 from tests.test_pins import dev_texts
 
-KNOWN = {FRAUD, "skip_verification", "third_party_inquiry", "complaint_severe"}
 PROBES = Path(__file__).with_name("pin_probes_types_r15.jsonl")
 TYPES = ("regulator_credit", "credit_repair", "boss_chat", "shop_refund", "sim_swap", "crypto_kiosk",
          "carry_forward", "tense", "general")
@@ -43,26 +41,18 @@ LANGS = {"zh-Hans", "zh-Hant-TW", "zh-Hant-HK", "yue", "en"}
 KINDS = {"past", "check", "credit_q", "payroll", "closure", "own", "kin"}
 
 
-def rows() -> list[dict[str, object]]:
-    return [json.loads(line) for line in PROBES.read_text("utf-8").splitlines() if line.strip()]
-
-
 @pytest.fixture(scope="module")
 def pack() -> RulePack:
     return load_rule_pack(SHIPPED_LIBRARY)
 
 
-def fraud(pack: RulePack, text: str) -> bool:
-    return any(p.scenario == FRAUD for p in customer_pins(pack, text, KNOWN))
-
-
 @pytest.fixture(scope="module")
 def pinned(pack: RulePack) -> list[tuple[str, bool, bool]]:
-    return [(str(r["type"]), bool(r["scam"]), fraud(pack, str(r["text"]))) for r in rows()]
+    return [(str(r["type"]), bool(r["scam"]), fraud_pinned(pack, str(r["text"]))) for r in read_rows(PROBES)]
 
 
 def test_the_file_holds_forty_scams_and_eighty_lookalikes_in_every_language() -> None:
-    data = rows()
+    data = read_rows(PROBES)
     assert sum(bool(r["scam"]) for r in data) >= 40
     assert sum(not r["scam"] for r in data) >= 80
     assert {str(r["lang"]) for r in data} == LANGS
@@ -73,7 +63,7 @@ def test_the_file_holds_forty_scams_and_eighty_lookalikes_in_every_language() ->
 
 
 def test_the_probes_are_not_copies_of_any_dev_text() -> None:
-    texts = [str(r["text"]) for r in rows()]
+    texts = [str(r["text"]) for r in read_rows(PROBES)]
     assert [texts[i] for i, _, _ in near_pairs(texts, dev_texts(), 0.7)] == []
 
 
@@ -92,7 +82,7 @@ def test_each_type_pins_its_scams_and_raises_no_false_banner(
     "My dad already wired 8,000 to a man pretending to be from the tax office, can you recall it?",
 ])
 def test_a_scam_told_as_over_with_the_money_already_gone_raises_no_banner(pack: RulePack, text: str) -> None:
-    assert not fraud(pack, text)
+    assert not fraud_pinned(pack, text)
 
 
 @pytest.mark.parametrize("text", [
@@ -102,7 +92,7 @@ def test_a_scam_told_as_over_with_the_money_already_gone_raises_no_banner(pack: 
     "I already sent 2,000 to a fake courier last week, and now they say I must pay another 500 customs fee",
 ])
 def test_a_past_scam_with_a_new_demand_now_still_pins(pack: RulePack, text: str) -> None:
-    assert fraud(pack, text)
+    assert fraud_pinned(pack, text)
 
 
 @pytest.mark.parametrize("text", [
@@ -112,7 +102,7 @@ def test_a_past_scam_with_a_new_demand_now_still_pins(pack: RulePack, text: str)
     "刚才电话里的人说我涉嫌洗钱，要我去币机存钱，公安真的会这样要求吗",
 ])
 def test_a_question_whether_the_call_was_real_raises_no_banner(pack: RulePack, text: str) -> None:
-    assert not fraud(pack, text)
+    assert not fraud_pinned(pack, text)
 
 
 @pytest.mark.parametrize("text", [
@@ -120,7 +110,7 @@ def test_a_question_whether_the_call_was_real_raises_no_banner(pack: RulePack, t
     "He says he's from your fraud team and wants my code now, did you set this up? He's still on the line",
 ])
 def test_a_check_question_with_money_moving_now_still_pins(pack: RulePack, text: str) -> None:
-    assert fraud(pack, text)
+    assert fraud_pinned(pack, text)
 
 
 @pytest.mark.parametrize("text", [
@@ -128,11 +118,11 @@ def test_a_check_question_with_money_moving_now_still_pins(pack: RulePack, text:
     "警官说今天不能挂电话，要我先交五千保证金才能解冻",
 ])
 def test_a_caller_forbidding_a_hang_up_today_is_no_block_that_cancels_the_fee(pack: RulePack, text: str) -> None:
-    assert fraud(pack, text)
+    assert fraud_pinned(pack, text)
 
 
 def test_an_account_blocked_today_by_itself_is_no_fee(pack: RulePack) -> None:
-    assert not fraud(pack, "我的卡今天突然不能提款了，是不是要先交什么费才能解除")
+    assert not fraud_pinned(pack, "我的卡今天突然不能提款了，是不是要先交什么费才能解除")
 
 
 @pytest.mark.parametrize("text", [
@@ -142,8 +132,8 @@ def test_an_account_blocked_today_by_itself_is_no_fee(pack: RulePack) -> None:
 def test_a_cantonese_younger_sibling_asking_in_person_is_a_named_relative(pack: RulePack, text: str) -> None:
     """阿妹 and 阿弟 are relatives by name (terms.relative_named): asking beside the customer is everyday
     (scam.disengaged.own_voice); before, only 佢 and 朋友 were read and the friend's account made a banner."""
-    assert not fraud(pack, text)
+    assert not fraud_pinned(pack, text)
 
 
 def test_a_cantonese_younger_sibling_on_a_new_number_with_a_pretext_still_pins(pack: RulePack) -> None:
-    assert fraud(pack, "阿弟用個新號碼WhatsApp我，話喺外國俾人扣咗，叫我即刻過五萬去佢朋友戶口")
+    assert fraud_pinned(pack, "阿弟用個新號碼WhatsApp我，話喺外國俾人扣咗，叫我即刻過五萬去佢朋友戶口")

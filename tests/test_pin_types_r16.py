@@ -24,7 +24,6 @@ here.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from pathlib import Path
 
@@ -33,11 +32,10 @@ import pytest
 from assist.compliance.rule_files import load_rule_pack
 from assist.compliance.rules import RulePack
 from assist.library.loader import SHIPPED_LIBRARY
-from assist.lookup.pins import FRAUD, customer_pins
 from tests.overlap import near_pairs
+from tests.probe_sets import fraud_pinned, read_rows
 from tests.test_pins import dev_texts
 
-KNOWN = {FRAUD, "skip_verification", "third_party_inquiry", "complaint_severe"}
 PROBES = Path(__file__).with_name("pin_probes_types_r16.jsonl")
 FRAUD_TYPES = ("police", "customs_courier", "impersonation", "safe_account", "remote", "code", "invest_crypto",
                "romance", "loan_fee", "refund_shop", "task", "relative", "fake_page", "sim_swap", "crypto_kiosk",
@@ -53,26 +51,18 @@ police 1, carry_forward 2)."""
 LANGS = {"zh-Hans", "zh-Hant-TW", "zh-Hant-HK", "yue", "en"}
 
 
-def rows() -> list[dict[str, object]]:
-    return [json.loads(line) for line in PROBES.read_text("utf-8").splitlines() if line.strip()]
-
-
 @pytest.fixture(scope="module")
 def pack() -> RulePack:
     return load_rule_pack(SHIPPED_LIBRARY)
 
 
-def fraud(pack: RulePack, text: str) -> bool:
-    return any(p.scenario == FRAUD for p in customer_pins(pack, text, KNOWN))
-
-
 @pytest.fixture(scope="module")
 def pinned(pack: RulePack) -> list[tuple[str, bool, bool]]:
-    return [(str(r["type"]), bool(r["scam"]), fraud(pack, str(r["text"]))) for r in rows()]
+    return [(str(r["type"]), bool(r["scam"]), fraud_pinned(pack, str(r["text"]))) for r in read_rows(PROBES)]
 
 
 def test_the_file_holds_sixty_scams_and_a_hundred_lookalikes_over_every_type_and_language() -> None:
-    data = rows()
+    data = read_rows(PROBES)
     assert sum(bool(r["scam"]) for r in data) >= 60
     assert sum(not r["scam"] for r in data) >= 100
     assert {str(r["lang"]) for r in data} == LANGS
@@ -83,7 +73,7 @@ def test_the_file_holds_sixty_scams_and_a_hundred_lookalikes_over_every_type_and
 
 
 def test_the_probes_are_not_copies_of_any_dev_text() -> None:
-    texts = [str(r["text"]) for r in rows()]
+    texts = [str(r["text"]) for r in read_rows(PROBES)]
     assert [texts[i] for i, _, _ in near_pairs(texts, dev_texts(), 0.7)] == []
 
 
@@ -104,11 +94,11 @@ def test_each_type_pins_its_scams_and_raises_no_false_banner(
 def test_a_machine_prompting_its_steps_is_no_ones_instruction(pack: RulePack, text: str) -> None:
     """A self-service machine's own prompts (scam.asks.control.zh's exception) and a wish that someone
     teach the customer (「有没有人可以帮我」, scam.party.zh's exception) name no stranger."""
-    assert not fraud(pack, text)
+    assert not fraud_pinned(pack, text)
 
 
 def test_a_caller_steering_the_customer_at_the_machine_still_pins(pack: RulePack) -> None:
-    assert fraud(pack, "对方在电话里让我去ATM按他说的操作，把钱转到他给的账户，我现在就在机器前面")
+    assert fraud_pinned(pack, "对方在电话里让我去ATM按他说的操作，把钱转到他给的账户，我现在就在机器前面")
 
 
 @pytest.mark.parametrize("text", [
@@ -120,7 +110,7 @@ def test_a_code_handed_over_in_the_past_and_a_question_about_now_raises_no_banne
         pack: RulePack, text: str) -> None:
     """scam.disengaged.past_told reads what was handed over then with its object (「把验证码报给了」,
     「读咗个验证码」) and the loss already felt (「账户里的钱被转走了」) as a past scam."""
-    assert not fraud(pack, text)
+    assert not fraud_pinned(pack, text)
 
 
 @pytest.mark.parametrize("text", [
@@ -128,7 +118,7 @@ def test_a_code_handed_over_in_the_past_and_a_question_about_now_raises_no_banne
     "上个月我把验证码告诉了对方，现在他们又让我把剩下的钱转到安全账户",
 ])
 def test_a_past_code_with_a_new_demand_now_still_pins(pack: RulePack, text: str) -> None:
-    assert fraud(pack, text)
+    assert fraud_pinned(pack, text)
 
 
 @pytest.mark.parametrize("text", [
@@ -136,11 +126,11 @@ def test_a_past_code_with_a_new_demand_now_still_pins(pack: RulePack, text: str)
     "我收到一封开卡通知，要扫码绑定，是你们发的吗",
 ])
 def test_scanning_a_code_to_activate_is_no_payment(pack: RulePack, text: str) -> None:
-    assert not fraud(pack, text)
+    assert not fraud_pinned(pack, text)
 
 
 def test_scanning_a_callers_code_to_pay_still_pins(pack: RulePack) -> None:
-    assert fraud(pack, "对方说我涉嫌洗钱，让我扫码把保证金交了，现在还在电话上")
+    assert fraud_pinned(pack, "对方说我涉嫌洗钱，让我扫码把保证金交了，现在还在电话上")
 
 
 @pytest.mark.parametrize("text", [
@@ -148,7 +138,7 @@ def test_scanning_a_callers_code_to_pay_still_pins(pack: RulePack) -> None:
     "I rang the number on the back of my card and the agent asked me to approve the payment in the app, is that it?",
 ])
 def test_the_bank_reached_on_its_own_number_is_no_third_party(pack: RulePack, text: str) -> None:
-    assert not fraud(pack, text)
+    assert not fraud_pinned(pack, text)
 
 
 @pytest.mark.parametrize("text", [
@@ -156,9 +146,9 @@ def test_the_bank_reached_on_its_own_number_is_no_third_party(pack: RulePack, te
     "I called the number in the text and the man asked me to read him the code",
 ])
 def test_a_number_a_text_gave_is_still_a_stranger(pack: RulePack, text: str) -> None:
-    assert fraud(pack, text)
+    assert fraud_pinned(pack, text)
 
 
 def test_a_court_garnishment_order_is_no_order_to_the_customer(pack: RulePack) -> None:
     """命令 after 扣押/支付 is a court paper (terms.directive), not someone ordering the customer."""
-    assert not fraud(pack, "法院的支付命令寄到我单位了，我的工资卡会被扣掉多少")
+    assert not fraud_pinned(pack, "法院的支付命令寄到我单位了，我的工资卡会被扣掉多少")
