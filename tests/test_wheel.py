@@ -72,10 +72,14 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Pa
     assert install.returncode == 0, install.stderr[-3000:]
     cache = root / "cache"
     cache.mkdir()
-    # The USE weights and the quick pass's table are machine caches (minutes to remake);
-    # the index is what this test builds fresh.
+    # The USE weights, the quick pass's table and the trained compliance and scam signals (keyed
+    # by content, so the wheel's library finds the checkout's) are machine caches, minutes to
+    # remake; the index is what this test builds fresh.
     for made_cache in cache_folder().parent.glob(f"{cache_folder().name}*"):
         (cache / made_cache.name).symlink_to(made_cache)
+    for signal in ("semantic", "scam_signal"):
+        if (cache_folder().parent / signal).is_dir():
+            (cache / signal).symlink_to(cache_folder().parent / signal)
     elsewhere = root / "elsewhere"
     elsewhere.mkdir()
     yield {"root": root, "wheel": wheel, "venv": venv, "python": python, "site": site,
@@ -125,7 +129,7 @@ def test_installed_wheel_runs_from_another_folder_without_torch(installed: dict[
     assert body["candidates"][0]["scenario"] == "card_lost_stolen"
     assert (installed["cache"] / "index" / "manifest.json").is_file(), "the index belongs in the cache folder"
 
-    checked = run(["assist", "check", "您把验证码报给我就行"], cwd, env)
+    checked = run(["assist", "check", "您把验证码报给我就行"], cwd, env, timeout=900)  # trains the signal if not cached
     assert checked.returncode == 1, checked.stdout + checked.stderr
 
     code = ("import sys\nfrom assist import Assistant\n"
