@@ -15,11 +15,14 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
+
+if TYPE_CHECKING:
+    from assist.compliance.rules import RulePack
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -262,6 +265,15 @@ def write_library(
         (root / "rules").mkdir(exist_ok=True)
         (root / "rules" / "rules.yaml").write_text(rules, encoding="utf-8")
     return root
+
+
+@pytest.fixture(scope="module")
+def pack() -> RulePack:
+    """The shipped library's rule pack, loaded once a test module."""
+    from assist.compliance.rule_files import load_rule_pack
+    from assist.library.loader import SHIPPED_LIBRARY
+
+    return load_rule_pack(SHIPPED_LIBRARY)
 
 
 @pytest.fixture

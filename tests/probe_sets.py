@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
+from assist.compliance.checks import DraftReport, read_labelled_drafts, score_drafts
 from assist.compliance.rules import Exemplar, RulePack
 from assist.lookup.pins import FRAUD, customer_pins
 from assist.text.normalise import normalise
@@ -67,3 +68,55 @@ def missed_by_rules(pack: RulePack, rows: Iterable[dict[str, object]], category:
 def fraud_pinned(pack: RulePack, text: str) -> bool:
     """Whether the customer rules pin the fraud script for ``text``."""
     return any(p.scenario == FRAUD for p in customer_pins(pack, text, PIN_SCENARIOS))
+
+
+def pin_outcomes(pack: RulePack, path: Path) -> list[tuple[str, bool, bool]]:
+    """(type, a scam in progress, fraud pinned) for each line of a typed pin probe file."""
+    return [(str(r["type"]), bool(r["scam"]), fraud_pinned(pack, str(r["text"]))) for r in read_rows(path)]
+
+
+def missed_and_false(outcomes: Iterable[tuple[str, bool, bool]], kind: str) -> tuple[int, int]:
+    """The scams of type ``kind`` left unpinned and its lookalikes pinned as fraud."""
+    rows = [(scam, hit) for t, scam, hit in outcomes if t == kind]
+    return sum(scam and not hit for scam, hit in rows), sum(hit and not scam for scam, hit in rows)
+
+
+def scored_with_signal(pack: RulePack, path: Path,
+                       categories: Iterable[str]) -> tuple[DraftReport, dict[str, tuple[int, int]]]:
+    """A probe file scored by the rules and the shipped semantic signal: the report, and per
+    category (found, labelled) over the drafts labelled with that category alone. Advisory
+    findings do not count as found."""
+    from assist.encoders.base import STATIC_MODEL
+    from assist.encoders.registry import get_encoder
+
+    signal = pack.semantic_signal(get_encoder(STATIC_MODEL))
+    report = score_drafts(pack, read_labelled_drafts(path), path.name, semantic=signal)
+    rows = read_rows(path)
+    found: dict[str, tuple[int, int]] = {}
+    for category in categories:
+        texts = [str(r["text"]) for r in rows if r["violations"] == [category]]
+        hits = sum(category in {v.category for v in pack.check(text, audience="agent", semantic=signal)
+                                if not v.rule_id.startswith("advisory.")} for text in texts)
+        found[category] = (hits, len(texts))
+    return report, found
+
+
+def uncovered(rows: list[dict[str, object]], categories: Iterable[str], languages: set[str],
+              least: int) -> list[str]:
+    """What a compliance probe file written for ``categories`` lacks: ``least`` violating and
+    ``least`` clean drafts, only its own categories labelled, and every language among each
+    category's drafts and among the clean ones."""
+    violating = [r for r in rows if r["violations"]]
+    clean = [r for r in rows if r["violations"] == []]
+    gaps = []
+    if len(violating) < least or len(clean) < least or len(rows) != len(violating) + len(clean):
+        gaps.append(f"{len(violating)} violating, {len(clean)} clean of {len(rows)} rows")
+    labelled = {str(c) for r in violating for c in r["violations"]}  # type: ignore[attr-defined]
+    if labelled != set(categories):
+        gaps.append(f"categories labelled: {sorted(labelled)}")
+    sides = {category: [r for r in violating if r["violations"] == [category]] for category in categories}
+    for side, side_rows in [*sides.items(), ("clean", clean)]:
+        langs = {str(r["lang"]) for r in side_rows}
+        if langs != languages:
+            gaps.append(f"{side}: languages {sorted(langs)}")
+    return gaps

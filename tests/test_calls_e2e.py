@@ -40,7 +40,6 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists() and os.environ.get("CI") !
                                 reason="Debian's Chromium is missing (apt-get install -y chromium)")
 
 
-
 def library_in(folder: Path) -> Path:
     scripts = SCRIPTS_YAML.replace(
         "我们会协助您冻结账户并报警。\n",

@@ -83,7 +83,6 @@ def test_tickets() -> None:
     assert not ticket_valid("x" * 32, "c1", ticket, now=1001)
 
 
-
 @pytest.fixture
 def served(assistant: Assistant, store_url: str) -> Iterator[tuple[str, str]]:  # noqa: F811
     with serving(create_app(assistant, token=TOKEN, rate_limit_per_minute=None, store=store_url)) as base:

@@ -13,18 +13,12 @@ from pathlib import Path
 import pytest
 
 from assist.compliance.checks import blocking, evaluate_drafts, script_violations
-from assist.compliance.rule_files import load_rule_pack
 from assist.compliance.rules import RulePack
 from assist.errors import InputError
 from assist.library.loader import SHIPPED_LIBRARY
 from assist.types import Script
 
 SHARED_EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
-
-
-@pytest.fixture(scope="module")
-def pack() -> RulePack:
-    return load_rule_pack(SHIPPED_LIBRARY)
 
 
 def categories(pack: RulePack, text: str) -> set[str]:

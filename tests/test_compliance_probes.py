@@ -20,17 +20,10 @@ from pathlib import Path
 import pytest
 
 from assist.compliance.checks import evaluate_drafts
-from assist.compliance.rule_files import load_rule_pack
 from assist.compliance.rules import RulePack
-from assist.library.loader import SHIPPED_LIBRARY
 
 PROBES_R14 = Path(__file__).with_name("compliance_probes_r14.jsonl")
 LANGUAGES = {"zh-Hans", "zh-Hant", "yue", "en"}
-
-
-@pytest.fixture(scope="module")
-def pack() -> RulePack:
-    return load_rule_pack(SHIPPED_LIBRARY)
 
 
 def probe_rows() -> list[dict[str, object]]:

@@ -22,19 +22,12 @@ from pathlib import Path
 import pytest
 
 from assist.compliance.checks import evaluate_drafts
-from assist.compliance.rule_files import load_rule_pack
 from assist.compliance.rules import RulePack
-from assist.library.loader import SHIPPED_LIBRARY
 from tests.probe_sets import read_rows
 
 PROBES = Path(__file__).with_name("compliance_probes_r15_access.jsonl")
 LANGUAGES = {"zh-Hans", "zh-Hant", "yue", "en"}
 ACCESS = ("credential_request", "unsafe_transfer_instruction", "privacy_disclosure", "skip_verification")
-
-
-@pytest.fixture(scope="module")
-def pack() -> RulePack:
-    return load_rule_pack(SHIPPED_LIBRARY)
 
 
 def probe_rows() -> list[dict[str, object]]:

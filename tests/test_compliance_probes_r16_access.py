@@ -32,21 +32,12 @@ from pathlib import Path
 import pytest
 
 from assist.compliance.checks import evaluate_drafts
-from assist.compliance.rule_files import load_rule_pack
 from assist.compliance.rules import RulePack
-from assist.library.loader import SHIPPED_LIBRARY
-from assist.text.normalise import normalise
-from tests.probe_sets import exemplars_of, flagged, missed_by_rules, near_copies, read_rows, short_sides
+from tests.probe_sets import flagged, missed_by_rules, read_rows, scored_with_signal
 
 PROBES = Path(__file__).with_name("compliance_probes_r16_access.jsonl")
 CATEGORIES = ("skip_verification", "privacy_disclosure", "credential_request", "overpromise")
 LANGUAGES = {"zh-Hans", "zh-Hant", "yue", "en"}
-EXEMPLARS = "exemplars_checks.yaml"
-
-
-@pytest.fixture(scope="module")
-def pack() -> RulePack:
-    return load_rule_pack(SHIPPED_LIBRARY)
 
 
 def probe_rows() -> list[dict[str, object]]:
@@ -122,19 +113,6 @@ def test_withheld_facts_done_checks_and_hedges_stay_clean(pack: RulePack, text: 
     assert not flagged(pack, text) & set(CATEGORIES)
 
 
-def test_the_checks_exemplars_have_forty_each_way_in_every_language(pack: RulePack) -> None:
-    mine = exemplars_of(pack, EXEMPLARS)
-    assert {e.category for e in mine} == set(CATEGORIES)
-    assert short_sides(mine, CATEGORIES, LANGUAGES) == []
-
-
-def test_no_checks_exemplar_is_a_near_copy_of_another_file_or_of_a_probe(pack: RulePack) -> None:
-    mine = [normalise(e.text) for e in exemplars_of(pack, EXEMPLARS)]
-    assert len(set(mine)) == len(mine)
-    close = near_copies(pack, EXEMPLARS, [str(r["text"]) for r in probe_rows()])
-    assert not close, close[:5]
-
-
 @pytest.mark.model
 def test_the_rules_and_signal_meet_the_issue_bar_on_the_probes(pack: RulePack) -> None:
     """Issue 19's recall bar (each category >= 0.85, all >= 0.95) and at most 3 of the 88 clean
@@ -144,18 +122,8 @@ def test_the_rules_and_signal_meet_the_issue_bar_on_the_probes(pack: RulePack) -
     and on the caller's own withdrawal); with the round's stance exemplars and drafts_v20 joined
     to the training, 4/88 (a fourth, a semantic bare refusal on 「短信一直不来也有办法，换成…」: the
     alternative's wording is in no `unless:` lexicon)."""
-    from assist.compliance.checks import read_labelled_drafts, score_drafts
-    from assist.encoders.base import STATIC_MODEL
-    from assist.encoders.registry import get_encoder
-
-    signal = pack.semantic_signal(get_encoder(STATIC_MODEL))
-    report = score_drafts(pack, read_labelled_drafts(PROBES), PROBES.name, semantic=signal)
+    report, found = scored_with_signal(pack, PROBES, CATEGORIES)
     table = report.format_table()
     assert report.detected_pairs >= 85, table
     assert report.flagged_clean <= 4, table
-    rows = probe_rows()
-    for category in CATEGORIES:
-        texts = [str(r["text"]) for r in rows if r["violations"] == [category]]
-        found = sum(category in {v.category for v in pack.check(t, audience="agent", semantic=signal)
-                                 if not v.rule_id.startswith("advisory.")} for t in texts)
-        assert found >= 0.85 * len(texts), (category, found, len(texts))
+    assert all(hits >= 0.85 * total for hits, total in found.values()), found

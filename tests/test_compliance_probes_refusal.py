@@ -22,21 +22,12 @@ from pathlib import Path
 import pytest
 
 from assist.compliance.checks import evaluate_drafts
-from assist.compliance.rule_files import load_rule_pack
 from assist.compliance.rules import RulePack
-from assist.library.loader import SHIPPED_LIBRARY
-from assist.text.normalise import normalise
-from tests.probe_sets import exemplars_of, flagged, missed_by_rules, near_copies, read_rows, short_sides
+from tests.probe_sets import flagged, missed_by_rules, read_rows, scored_with_signal, uncovered
 
 PROBES = Path(__file__).with_name("compliance_probes_r15_refusal.jsonl")
 CATEGORIES = ("bare_refusal", "blame_shifting", "disparaging_customer")
 LANGUAGES = {"zh-Hans", "zh-Hant", "yue", "en"}
-EXEMPLARS = "exemplars_stance.yaml"
-
-
-@pytest.fixture(scope="module")
-def pack() -> RulePack:
-    return load_rule_pack(SHIPPED_LIBRARY)
 
 
 def probe_rows() -> list[dict[str, object]]:
@@ -44,15 +35,7 @@ def probe_rows() -> list[dict[str, object]]:
 
 
 def test_the_probe_set_covers_every_language_both_ways() -> None:
-    rows = probe_rows()
-    violating = [r for r in rows if r["violations"]]
-    clean = [r for r in rows if r["violations"] == []]
-    assert len(violating) >= 40 and len(clean) >= 40 and len(rows) == len(violating) + len(clean)
-    assert {str(c) for r in violating for c in r["violations"]} == set(CATEGORIES)  # type: ignore[attr-defined]
-    for category in CATEGORIES:
-        langs = {r["lang"] for r in violating if r["violations"] == [category]}
-        assert langs == LANGUAGES, category
-    assert {r["lang"] for r in clean} == LANGUAGES
+    assert uncovered(probe_rows(), CATEGORIES, LANGUAGES, least=40) == []
 
 
 def test_the_rules_alone_find_the_stance_probes_and_leave_the_lookalikes(pack: RulePack) -> None:
@@ -118,35 +101,12 @@ def test_the_customer_cleared_or_the_fault_owned_stays_clean(pack: RulePack, tex
     assert flagged(pack, text) == set()
 
 
-def test_the_stance_exemplars_have_forty_each_way_in_every_language(pack: RulePack) -> None:
-    mine = exemplars_of(pack, EXEMPLARS)
-    assert {e.category for e in mine} == set(CATEGORIES)
-    assert short_sides(mine, CATEGORIES, LANGUAGES) == []
-
-
-def test_no_stance_exemplar_is_a_near_copy_of_another_file_or_of_a_probe(pack: RulePack) -> None:
-    mine = [normalise(e.text) for e in exemplars_of(pack, EXEMPLARS)]
-    assert len(set(mine)) == len(mine)
-    close = near_copies(pack, EXEMPLARS, [str(r["text"]) for r in probe_rows()])
-    assert not close, close[:5]
-
-
 @pytest.mark.model
 def test_the_rules_and_signal_meet_the_issue_bar_on_the_stance_probes(pack: RulePack) -> None:
     """Issue 19's bar (each category >= 0.85, recall >= 0.95, clean flags <= 3 %) on this set, with
     the signal trained on exemplars_stance.yaml and the library's other exemplars."""
-    from assist.compliance.checks import read_labelled_drafts, score_drafts
-    from assist.encoders.base import STATIC_MODEL
-    from assist.encoders.registry import get_encoder
-
-    signal = pack.semantic_signal(get_encoder(STATIC_MODEL))
-    report = score_drafts(pack, read_labelled_drafts(PROBES), PROBES.name, semantic=signal)
+    report, found = scored_with_signal(pack, PROBES, CATEGORIES)
     table = report.format_table()
     assert report.detected_pairs >= 50, table
     assert report.flagged_clean <= 1, table
-    rows = probe_rows()
-    for category in CATEGORIES:
-        texts = [str(r["text"]) for r in rows if r["violations"] == [category]]
-        found = sum(category in {v.category for v in pack.check(t, audience="agent", semantic=signal)
-                                 if not v.rule_id.startswith("advisory.")} for t in texts)
-        assert found >= 0.85 * len(texts), (category, found, len(texts))
+    assert all(hits >= 0.85 * total for hits, total in found.values()), found

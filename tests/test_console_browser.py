@@ -161,7 +161,6 @@ def write_console_library(root: Path) -> Path:
     return root
 
 
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]]:
     from assist.lookup.assistant import Assistant

@@ -91,7 +91,6 @@ def test_batch_scores_equal_bm25_written_out() -> None:
         np.testing.assert_allclose(row, index.scores(query), rtol=1e-6)
 
 
-
 def bincount_scores(index: LexicalIndex, queries: list[str]) -> np.ndarray:
     """``scores_batch`` as it was before the sparse product: every query term's postings laid
     end to end and summed by one bincount. The product must give the same bits."""

@@ -20,16 +20,14 @@ it in other wording, measured once (``written: after``: 8/8 scams, 1/8 false ban
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from assist.compliance.rule_files import load_rule_pack
 from assist.compliance.rules import RulePack
-from assist.library.loader import SHIPPED_LIBRARY
 from assist.lookup.pins import FRAUD, customer_pins
+from tests.probe_sets import missed_and_false, pin_outcomes, read_rows
 
 KNOWN = {FRAUD, "skip_verification", "third_party_inquiry", "complaint_severe"}
 PROBES = Path(__file__).with_name("pin_probes_types_r13.jsonl")
@@ -51,27 +49,17 @@ FALSE_BANNERS_R14 = dict.fromkeys(TYPES_R14, 0)
 
 
 def rows(path: Path = PROBES) -> list[dict[str, object]]:
-    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
-
-
-@pytest.fixture(scope="module")
-def pack() -> RulePack:
-    return load_rule_pack(SHIPPED_LIBRARY)
-
-
-def _pinned(pack: RulePack, path: Path) -> list[tuple[str, bool, bool]]:
-    return [(str(r["type"]), bool(r["scam"]),
-             any(p.scenario == FRAUD for p in customer_pins(pack, str(r["text"]), KNOWN))) for r in rows(path)]
+    return read_rows(path)
 
 
 @pytest.fixture(scope="module")
 def pinned(pack: RulePack) -> list[tuple[str, bool, bool]]:
-    return _pinned(pack, PROBES)
+    return pin_outcomes(pack, PROBES)
 
 
 @pytest.fixture(scope="module")
 def pinned_r14(pack: RulePack) -> list[tuple[str, bool, bool]]:
-    return _pinned(pack, PROBES_R14)
+    return pin_outcomes(pack, PROBES_R14)
 
 
 def test_the_frozen_file_holds_five_scams_and_five_lookalikes_of_each_type() -> None:
@@ -102,8 +90,7 @@ def test_the_r14_file_holds_each_type_in_four_languages_scam_and_lookalike() -> 
 @pytest.mark.parametrize("kind", TYPES_R14)
 def test_each_r14_type_pins_its_scams_and_raises_no_false_banner(
         pinned_r14: list[tuple[str, bool, bool]], kind: str) -> None:
-    missed = sum(not fraud for t, scam, fraud in pinned_r14 if t == kind and scam)
-    false = sum(fraud for t, scam, fraud in pinned_r14 if t == kind and not scam)
+    missed, false = missed_and_false(pinned_r14, kind)
     assert missed <= SCAMS_MISSED_R14[kind]
     assert false <= FALSE_BANNERS_R14[kind]
 

@@ -25,11 +25,6 @@ outside writer's utterances_v2/v3 are dev data too, checked in tests/test_pins_s
 early probe rounds come within 0.7 of their lines, so they stay out of the overlap check here)."""
 
 
-@pytest.fixture(scope="module")
-def pack() -> RulePack:
-    return load_rule_pack(SHIPPED_LIBRARY)
-
-
 def scenarios(pack: RulePack, text: str) -> list[str]:
     return [p.scenario for p in customer_pins(pack, text, KNOWN)]
 

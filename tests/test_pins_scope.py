@@ -9,9 +9,7 @@ import json
 
 import pytest
 
-from assist.compliance.rule_files import load_rule_pack
 from assist.compliance.rules import RulePack
-from assist.library.loader import SHIPPED_LIBRARY
 from assist.lookup.pins import FRAUD, customer_pins
 from tests.overlap import near_pairs
 from tests.test_pins import HELDOUT_DIR, KNOWN, dev_texts, probes
@@ -44,11 +42,6 @@ SCAMS_IN_PROGRESS = [
     "A bank technician on the line wants me to buy Apple cards to secure my account",
 ]
 DATA_FILES_FOR_OVERLAP = PAST_AND_ADVICE + SCAMS_IN_PROGRESS
-
-
-@pytest.fixture(scope="module")
-def pack() -> RulePack:
-    return load_rule_pack(SHIPPED_LIBRARY)
 
 
 def scenarios(pack: RulePack, text: str) -> list[str]:

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from assist.compliance.rule_files import load_rule_pack
 from assist.compliance.rules import RulePack
-from assist.library.loader import SHIPPED_LIBRARY
 from assist.lookup.pins import FRAUD, customer_pins
 from tests.overlap import near_pairs
 from tests.test_pins import KNOWN, dev_texts
@@ -114,11 +112,6 @@ NOT_SCAMS = [
 ]
 """Lookalikes: past contacts told in Cantonese, hypotheticals, relatives' everyday transfers, the
 bank's own staff, other platforms, fee questions."""
-
-
-@pytest.fixture(scope="module")
-def pack() -> RulePack:
-    return load_rule_pack(SHIPPED_LIBRARY)
 
 
 def fraud(pack: RulePack, text: str) -> bool:

@@ -33,11 +33,6 @@ MARKS = ("。", "，", ",", "!", "?", "？", ";", ":", "、", ". ", " ", "\n", "
 FILLER = ("您", "我", "的", "了", "一下", "好", "we", "you", "the", "a", "1234", "6222 0212 3456 7890")
 
 
-@pytest.fixture(scope="module")
-def pack() -> RulePack:
-    return load_rule_pack(SHIPPED_LIBRARY)
-
-
 def regex_words(pack: RulePack) -> list[str]:
     """Literal runs inside the pack's regexes (CJK or Latin): what regex triggers look for."""
     words: set[str] = set()

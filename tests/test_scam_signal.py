@@ -12,9 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assist.compliance.rule_files import load_rule_pack
 from assist.compliance.rules import RulePack
-from assist.library.loader import SHIPPED_LIBRARY
 from assist.lookup import pins
 from assist.lookup.scam_signal import VETO, LabelledSet, build, measured_sets, threshold, veto
 
@@ -86,11 +84,6 @@ def test_training_is_deterministic_and_cached_with_a_checksum(tmp_path: Path) ->
     rebuilt = build(toy_sets(), HashEncoder(), lambda text: True, "rules", tmp_path)
     assert rebuilt is not None and np.array_equal(first.vector, rebuilt.vector)
     assert build([], HashEncoder(), lambda text: True, "rules", tmp_path) is None
-
-
-@pytest.fixture(scope="module")
-def pack() -> RulePack:
-    return load_rule_pack(SHIPPED_LIBRARY)
 
 
 class Always:

@@ -6,16 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from assist.compliance.rule_files import load_rule_pack
 from assist.compliance.rules import RulePack
 from assist.compliance.scope import gap_negation, scopes
-from assist.library.loader import SHIPPED_LIBRARY
 from assist.text.normalise import normalise
-
-
-@pytest.fixture(scope="module")
-def pack() -> RulePack:
-    return load_rule_pack(SHIPPED_LIBRARY)
 
 
 def _dismissals(text: str) -> list[str]:

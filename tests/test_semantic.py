@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from assist.compliance import semantic
-from assist.compliance.rule_files import draft_files, load_rule_pack
+from assist.compliance.rule_files import draft_files
 from assist.compliance.rules import RulePack
 from assist.compliance.semantic import ApprovedTexts, SemanticSignal, build_signal, fit, training_set
 from assist.library.loader import SHIPPED_LIBRARY
@@ -229,11 +229,6 @@ def test_a_damaged_cache_is_rebuilt_not_used(tmp_path: Path) -> None:
     assert again.thresholds == first.thresholds
     assert np.array_equal(again.weights.gram, first.weights.gram)
     assert np.array_equal(again.vectors, first.vectors)
-
-
-@pytest.fixture(scope="module")
-def pack() -> RulePack:
-    return load_rule_pack(SHIPPED_LIBRARY)
 
 
 @pytest.mark.parametrize(("text", "category"), CONSOLE_MISSES)
