@@ -32,7 +32,8 @@ import pytest
 from assist.compliance.rule_files import load_rule_pack
 from assist.compliance.rules import RulePack
 from assist.library.loader import SHIPPED_LIBRARY
-from assist.lookup.pins import FRAUD, TAKEOVER, customer_pins
+from assist.lookup.pins import FRAUD, TAKEOVER, customer_pins, customer_pins_many
+from assist.text.normalise import normalise
 from tests.overlap import near_pairs
 from tests.probe_sets import PIN_SCENARIOS, fraud_pinned, read_rows
 from tests.test_pins import dev_texts
@@ -151,3 +152,12 @@ def test_a_ritual_seller_is_a_stranger_and_the_misfortune_a_pretext(pack: RulePa
 
 def test_a_relatives_temple_ceremony_is_everyday(pack: RulePack) -> None:
     assert not fraud_pinned(pack, "我妈想在寺里给外婆做一场法会，让我帮她把费用转给寺庙的对公账户")
+
+
+def test_a_batch_of_lookups_pins_a_takeover_as_one_lookup_does(pack: RulePack) -> None:
+    """customer_pins_many reads the takeover through the same fraud_pattern as customer_pins."""
+    texts = ["手机突然没信号，接着收到你们的验证码短信，我没申请过", "我想查一下这个月的工资到账没有"]
+    many = customer_pins_many(pack, texts, PIN_SCENARIOS, [normalise(t) for t in texts])
+    assert [[p.rule_id for p in found] for found in many] == [
+        [p.rule_id for p in customer_pins(pack, t, PIN_SCENARIOS)] for t in texts]
+    assert many[0] and many[0][0].rule_id == TAKEOVER
