@@ -29,13 +29,11 @@ from pathlib import Path
 
 import pytest
 
-from assist.compliance.rule_files import load_rule_pack
 from assist.compliance.rules import RulePack
-from assist.library.loader import SHIPPED_LIBRARY
 from assist.lookup.pins import FRAUD, TAKEOVER, customer_pins, customer_pins_many
 from assist.text.normalise import normalise
 from tests.overlap import near_pairs
-from tests.probe_sets import PIN_SCENARIOS, fraud_pinned, read_rows
+from tests.probe_sets import PIN_SCENARIOS, fraud_pinned, missed_and_false, pin_outcomes, read_rows
 from tests.test_pins import dev_texts
 
 PROBES = Path(__file__).with_name("pin_probes_types_r17.jsonl")
@@ -53,13 +51,8 @@ LANGS = {"zh-Hans", "zh-Hant-TW", "zh-Hant-HK", "yue", "en"}
 
 
 @pytest.fixture(scope="module")
-def pack() -> RulePack:
-    return load_rule_pack(SHIPPED_LIBRARY)
-
-
-@pytest.fixture(scope="module")
 def pinned(pack: RulePack) -> list[tuple[str, bool, bool]]:
-    return [(str(r["type"]), bool(r["scam"]), fraud_pinned(pack, str(r["text"]))) for r in read_rows(PROBES)]
+    return pin_outcomes(pack, PROBES)
 
 
 def test_the_file_holds_sixty_scams_and_a_hundred_lookalikes_over_every_type_and_language() -> None:
@@ -82,8 +75,7 @@ def test_the_probes_are_not_copies_of_any_dev_text() -> None:
 @pytest.mark.parametrize("kind", TYPES)
 def test_each_type_pins_its_scams_and_raises_no_false_banner(
         pinned: list[tuple[str, bool, bool]], kind: str) -> None:
-    missed = sum(not hit for t, scam, hit in pinned if t == kind and scam)
-    false = sum(hit for t, scam, hit in pinned if t == kind and not scam)
+    missed, false = missed_and_false(pinned, kind)
     assert missed <= SCAMS_MISSED[kind]
     assert false <= FALSE_BANNERS[kind]
 
