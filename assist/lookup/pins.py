@@ -20,6 +20,10 @@ to ignore the banner). The parts are customer rules without a pin of their own
 * third party (English): the rule and a request about the account
   (``third_party.request.en``) in the same utterance.
 
+An account takeover told only by its effects (the SIM suddenly dead, codes or login notices arriving,
+a device, payee or password the customer did not add) has no one instructing the customer: two kinds
+of effect (``scam.effect.*``) the customer disowns pin it too (:func:`takeover_pattern`).
+
 Every pin carries the rule that fired and the words of every part.
 
 Where the rules see only part of a pattern (a stranger, an instruction or a payment under way,
@@ -79,6 +83,17 @@ PRONOUN = "scam.pronoun"
 from the term ``known_pronoun``) refers to the known counterpart when the customer named one."""
 COMPLETION = "scam.signal"
 """Rule id of a fraud pin the scam signal completed (:func:`partial_pattern`)."""
+EFFECT = "scam.effect."
+EFFECT_KINDS = ("scam.effect.line.", "scam.effect.code.", "scam.effect.access.")
+"""The effects of a takeover by kind: the phone line dead or moved, codes or login notices arriving, a
+device, login, payee, password or transfer the customer did not make."""
+DISOWNED = "scam.effect.disowned."
+"""The customer disowns the effects (「没申请」, 「不是我」, "out of nowhere")."""
+CAUSE = "scam.effect.cause."
+"""A cause the customer knows (their own new phone, an unpaid bill, travel, long ago): no takeover."""
+PAST_TOLD = "scam.disengaged.past_told"
+TAKEOVER = "scam.takeover"
+"""Rule id of a fraud pin read from a takeover's effects (:func:`takeover_pattern`)."""
 REQUIRES: dict[str, str] = {"signal.third_party.en": "third_party.request.en"}
 """A pinning rule (by id) that pins only together with a part (by id prefix)."""
 
@@ -226,11 +241,43 @@ def fraud_pattern(hits: Sequence[Hit], has_parts: bool = True) -> list[Hit] | No
     or a person met online is a stranger whatever they are called. ``scam.disengaged`` (ignored,
     hung up, did not obey, a past scam, a hypothetical, the news) cancels the pattern.
 
+    With no such pattern, an account takeover told by its effects pins (:func:`takeover_pattern`).
+
     A pack without any part rules (``has_parts`` false) pins on a fraud rule alone.
     """
     rules = sorted((h for h in hits if h[0].pin == FRAUD), key=lambda h: (_shipped(h[0]), h[1].span))
     if not has_parts:
         return rules or None
+    found = _roles_pattern(hits, rules)
+    return found if found is not None else takeover_pattern(hits)
+
+
+def _kind(hit: Hit) -> str:
+    return next((kind for kind in EFFECT_KINDS if hit[0].id.startswith(kind)), "")
+
+
+def takeover_pattern(hits: Sequence[Hit]) -> list[Hit] | None:
+    """The effects and the disowning words of an account takeover told by its effects, or None.
+
+    Nobody instructs the customer in a SIM swap or a takeover, so no role pattern completes; what the
+    customer sees are the attacker's effects. Two of them of different kinds in separate words
+    (:data:`EFFECT_KINDS`: 「手机突然没信号」 and 「收到验证码」, "a new payee" and "no signal") that the
+    customer disowns (:data:`DISOWNED`) pin, unless a cause they know explains them (:data:`CAUSE`: an
+    unpaid bill, their own new phone) or they tell a past scam (:data:`PAST_TOLD`). The customer's
+    disowning words (「我没申请」) are no disengagement here, so ``scam.disengaged`` does not cancel it.
+    One effect alone is a question about an alert.
+    """
+    if any(rule.id.startswith((CAUSE, PAST_TOLD)) for rule, _ in hits):
+        return None
+    effects = [h for h in hits if _kind(h)]
+    disowned = _role(hits, DISOWNED)
+    if not disowned or not any(_kind(a) != _kind(b) and not _overlaps(a[1], b[1]) for a in effects for b in effects):
+        return None
+    return effects + disowned
+
+
+def _roles_pattern(hits: Sequence[Hit], rules: list[Hit]) -> list[Hit] | None:
+    """:func:`fraud_pattern`'s patterns of roles (``rules``: the fraud rules' hits, in pin order)."""
     if not any(rule.id.startswith(NEEDED) for rule, _ in hits):
         return None
     if any(rule.id.startswith(DISENGAGED) for rule, _ in hits):
@@ -335,10 +382,17 @@ def customer_pins(pack: RulePack, utterance: str, known_scenarios: set[str], com
 
 def _unvetoed(pack: RulePack, fraud: list[Hit] | None, hits: list[Hit], utterance: str) -> list[Hit] | None:
     """``fraud``, the rules' scam pattern, unless the scam signal vetoes it: a report with no demand
-    in it that the signal reads as no scam gets no red banner (:func:`assist.lookup.scam_signal.veto`)."""
-    if fraud is not None and has_parts(pack) and scam_signal.veto(shipped_signal, fraud, hits, utterance):
+    in it that the signal reads as no scam gets no red banner (:func:`assist.lookup.scam_signal.veto`).
+    A takeover read from its effects (:func:`takeover_pattern`) has no demand by nature and is not
+    asked: the signal's training holds few of them."""
+    if (fraud is not None and has_parts(pack) and not _is_takeover(fraud)
+            and scam_signal.veto(shipped_signal, fraud, hits, utterance)):
         return None
     return fraud
+
+
+def _is_takeover(pattern: Sequence[Hit]) -> bool:
+    return any(rule.id.startswith(EFFECT) for rule, _ in pattern)
 
 
 def customer_pins_many(pack: RulePack, utterances: Sequence[str], known_scenarios: set[str],
@@ -375,7 +429,7 @@ def _pins_of(pack: RulePack, hits: list[Hit], known_scenarios: set[str], fraud: 
     the scam signal completed (see :func:`customer_pins`)."""
     pins: list[Pin] = []
     if fraud is not None:
-        pins.append(_fraud_pin(pack, fraud))
+        pins.append(_fraud_pin(pack, fraud, TAKEOVER if _is_takeover(fraud) else ""))
     elif parts:
         pins.append(_fraud_pin(pack, parts, COMPLETION))
     seen = {FRAUD}
