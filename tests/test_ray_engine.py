@@ -331,3 +331,17 @@ def test_blocks_hold_every_chunk_once_and_shrink_towards_the_end(chunks: int, ac
     assert sizes[-1] == 1
     if chunks > 100:
         assert sizes[:10] == [CHUNKS_PER_BLOCK] * 10 and sizes[-2 * actors:] == [1] * 2 * actors
+
+
+def test_what_ray_prints_while_it_runs_goes_to_stderr_not_before_the_report(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Ray's driver prints the cluster's error messages to whatever ``sys.stdout`` is; inside the
+    run they must land on stderr, so ``--json`` on stdout stays one parseable report."""
+    from assist.batch.ray_engine import ray_output_to_stderr
+
+    with ray_output_to_stderr():
+        print("(raylet) a worker died")
+    print("{}")
+    out, err = capsys.readouterr()
+    assert out == "{}\n"
+    assert "a worker died" in err

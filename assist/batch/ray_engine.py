@@ -24,9 +24,11 @@ one clear error when it cannot be reached, is :mod:`assist.batch.ray_cluster`'s.
 """
 from __future__ import annotations
 
+import contextlib
 import inspect
 import os
 import pickle
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -293,30 +295,43 @@ def run_ray(
     fields: dict[str, Any] = {"text_field": text_field, "label_field": label_field, "id_field": id_field,
                               "fmt": fmt, "encoding": encoding, "on_error": on_error}
     local = not is_url(source)
-    loaded, chunks, reader, started_here = prepared(assistant, source if local else None, fields, address)
-    ray = import_ray()
-    size = actors or max(1, int(ray.available_resources().get("CPU", 1)))
-    if local:
-        dataset = local_dataset(ray, chunks, size)
-    else:
-        dataset, reader = read_dataset(ray, source, **fields)
-    # Opened before the run, so a bad name fails at once; it is written as the blocks arrive.
-    writer = PredictionWriter(predictions, outputs if outputs is not None else StagedOutputs()) if predictions else None
-    collector = GapCollector(loaded) if gaps else None
-    args = (pickle.dumps(recipe_of(loaded)), gaps, collector.low_confidence if collector else None,
-            None if writer is None else ("csv" if writer.csv else "jsonl"), label_map(loaded.library.root))
-    aggregated = dataset.map_batches(
-        SuggestActor, fn_constructor_args=args, batch_size=1 if local else BLOCK_ROWS, batch_format="numpy",
-        compute=ray.data.ActorPoolStrategy(size=size), num_cpus=1,
-    )
-    report = new_report(loaded)
-    ordered = InputOrder(writer, streamed=local)
-    merge_blocks(aggregated, report, collector, ordered)
-    # The gap sample is embedded (numerical work, mostly without the GIL) while the run finishes.
-    gaps_found = beside(lambda: gap_report(collector, terms) if collector is not None else None,
-                        lambda: finish(ordered, ray if started_here else None))
-    skipped: list[BadLine] = list(reader.skipped) if reader is not None else []
-    return RunResult(report, gaps_found, skipped)
+    with ray_output_to_stderr():
+        loaded, chunks, reader, started_here = prepared(assistant, source if local else None, fields, address)
+        ray = import_ray()
+        size = actors or max(1, int(ray.available_resources().get("CPU", 1)))
+        if local:
+            dataset = local_dataset(ray, chunks, size)
+        else:
+            dataset, reader = read_dataset(ray, source, **fields)
+        # Opened before the run, so a bad name fails at once; it is written as the blocks arrive.
+        writer = (PredictionWriter(predictions, outputs if outputs is not None else StagedOutputs())
+                  if predictions else None)
+        collector = GapCollector(loaded) if gaps else None
+        args = (pickle.dumps(recipe_of(loaded)), gaps, collector.low_confidence if collector else None,
+                None if writer is None else ("csv" if writer.csv else "jsonl"), label_map(loaded.library.root))
+        aggregated = dataset.map_batches(
+            SuggestActor, fn_constructor_args=args, batch_size=1 if local else BLOCK_ROWS, batch_format="numpy",
+            compute=ray.data.ActorPoolStrategy(size=size), num_cpus=1,
+        )
+        report = new_report(loaded)
+        ordered = InputOrder(writer, streamed=local)
+        merge_blocks(aggregated, report, collector, ordered)
+        # The gap sample is embedded (numerical work, mostly without the GIL) while the run finishes.
+        gaps_found = beside(lambda: gap_report(collector, terms) if collector is not None else None,
+                            lambda: finish(ordered, ray if started_here else None))
+        skipped: list[BadLine] = list(reader.skipped) if reader is not None else []
+        return RunResult(report, gaps_found, skipped)
+
+
+def ray_output_to_stderr() -> contextlib.AbstractContextManager[Any]:
+    """Everything written to ``sys.stdout`` goes to ``sys.stderr`` while Ray runs. Ray's driver
+    prints the cluster's error messages (a worker died, an actor restarted, a task retried: Ray's
+    memory monitor killed 168 of its workers in one 200,000-line run on a machine other jobs had
+    filled) to whatever ``sys.stdout`` is at that moment, even with ``log_to_driver=False``, which
+    put 34 such lines ahead of ``--json``'s report (``bench/ray_error_output.py`` shows it). The
+    report itself is printed after the run, to the real stdout; on a cluster this process joined,
+    Ray keeps listening after the run, and a message arriving then would still go to stdout."""
+    return contextlib.redirect_stdout(sys.stderr)
 
 
 def prepared(assistant: Assistant | Callable[[], Assistant], local: str | None, fields: dict[str, Any],
@@ -460,20 +475,21 @@ def inspect_ray(assistant: Assistant, calls: list[list[Any]], *, threshold: floa
     """:func:`assist.batch.inspect.inspect_calls` on Ray, whole calls per block; merged on the driver."""
     from assist.batch.inspect import Inspection
 
-    ray = connect(address)
-    rows = [{"call": pickle.dumps(call)} for call in calls]
-    dataset = ray.data.from_items(rows, override_num_blocks=max(1, -(-len(rows) // 200)))
-    size = actors or max(1, int(ray.available_resources().get("CPU", 1)))
-    parts = dataset.map_batches(InspectActor, fn_constructor_args=(pickle.dumps(recipe_of(assistant)), threshold),
-                                batch_size=200, batch_format="numpy", compute=ray.data.ActorPoolStrategy(size=size),
-                                num_cpus=1)
-    inspection = Inspection(threshold=threshold)
-    try:
-        for record in parts.iter_rows():
-            inspection.merge(pickle.loads(record["aggregate"]))
-    except Exception as error:  # a worker's AssistError arrives wrapped by Ray
-        cause = assist_error(error)
-        if cause is not None:
-            raise cause from None
-        raise
-    return inspection
+    with ray_output_to_stderr():
+        ray = connect(address)
+        rows = [{"call": pickle.dumps(call)} for call in calls]
+        dataset = ray.data.from_items(rows, override_num_blocks=max(1, -(-len(rows) // 200)))
+        size = actors or max(1, int(ray.available_resources().get("CPU", 1)))
+        parts = dataset.map_batches(InspectActor, fn_constructor_args=(pickle.dumps(recipe_of(assistant)), threshold),
+                                    batch_size=200, batch_format="numpy", compute=ray.data.ActorPoolStrategy(size=size),
+                                    num_cpus=1)
+        inspection = Inspection(threshold=threshold)
+        try:
+            for record in parts.iter_rows():
+                inspection.merge(pickle.loads(record["aggregate"]))
+        except Exception as error:  # a worker's AssistError arrives wrapped by Ray
+            cause = assist_error(error)
+            if cause is not None:
+                raise cause from None
+            raise
+        return inspection
