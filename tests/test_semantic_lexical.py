@@ -3,11 +3,13 @@ leave-rows-out derivation that lets one training give every leave-one-set-out si
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from assist.compliance import semantic
-from assist.compliance.semantic import SemanticSignal, training_set
+from assist.compliance.semantic import SemanticSignal, build_signal, training_set
 from tests.test_semantic import TINY, Axes
 
 
@@ -108,3 +110,19 @@ def test_the_sparse_kernel_block_by_block_is_bit_for_bit_the_whole_product(monke
     kernel = np.zeros((len(texts), len(texts)))
     semantic.add_sparse_products(kernel, rows)
     assert np.array_equal(kernel, (rows @ rows.T).toarray())
+
+
+def test_a_signal_of_another_view_is_cached_apart_and_read_back_whole(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The view is part of the cache key, and a cached idf signal keeps its idf and weights."""
+    shipped_key = semantic.exemplar_key(*TINY, Axes.model_id)
+    monkeypatch.setattr(semantic, "LEXICAL_VIEW", "idf")
+    assert semantic.exemplar_key(*TINY, Axes.model_id) != shipped_key
+    fresh = build_signal(*TINY, Axes(), cache=tmp_path)
+    again = build_signal(*TINY, Axes(), cache=tmp_path)
+    assert len(list(tmp_path.glob("*.npz"))) == 1
+    assert fresh.weights.weighted is not None and again.weights.weighted is not None
+    assert np.array_equal(fresh.weights.weighted, again.weights.weighted)
+    texts = ["cred a b", "calm c", "move it"]
+    assert np.array_equal(fresh.scores(texts), again.scores(texts))
+    assert fresh.thresholds == again.thresholds

@@ -660,7 +660,7 @@ class ApprovedTexts:
 def exemplar_key(texts: Sequence[str], categories: Sequence[str], violating: Sequence[bool],
                  model_id: str, negated: Sequence[bool] = (), approved_key: str = "",
                  groups: Sequence[str] = ()) -> str:
-    digest = hashlib.sha256(f"semantic {VERSION}\0{model_id}\0".encode())
+    digest = hashlib.sha256(f"semantic {VERSION}\0{LEXICAL_VIEW}\0{model_id}\0".encode())
     digest.update(Path(__file__).read_bytes())  # the fitting code itself: a change retrains
     for text, category, bad in zip(texts, categories, violating, strict=True):
         digest.update(f"{category}\0{int(bad)}\0{text}\0".encode())
@@ -695,6 +695,12 @@ def cache_folder() -> Path:
 
 
 _ARRAYS = ("vectors", "vector", "gram", "bias", "thresholds", "recall", "false_flags", "negation_ok")
+_IDF_ARRAYS = ("idf", "weighted")
+"""Kept besides :data:`_ARRAYS` when :data:`LEXICAL_VIEW` reads idf-weighted grams."""
+
+
+def _array_names() -> tuple[str, ...]:
+    return _ARRAYS if LEXICAL_VIEW == "grams" else _ARRAYS + _IDF_ARRAYS
 
 
 def build_signal(texts: Sequence[str], categories: Sequence[str], violating: Sequence[bool],
@@ -714,8 +720,9 @@ def build_signal(texts: Sequence[str], categories: Sequence[str], violating: Seq
         arrays = _train(texts, categories, violating, encoder, approved.read() if approved is not None else (), groups)
         allowed = negation_ok(categories, violating, negated)
         arrays["negation_ok"] = np.array([c in allowed for c in ordered])
-        write_sealed_arrays(path, key, arrays, _ARRAYS)
-    weights = Weights(ordered, arrays["vector"], arrays["gram"], arrays["bias"])
+        write_sealed_arrays(path, key, arrays, _array_names())
+    weights = Weights(ordered, arrays["vector"], arrays["gram"], arrays["bias"],
+                      arrays.get("idf"), arrays.get("weighted"))
     fits = [CategoryFit(c, float(t), float(r), float(f)) for c, t, r, f in zip(
         ordered, arrays["thresholds"], arrays["recall"], arrays["false_flags"], strict=True) if np.isfinite(t)]
     allowed = frozenset(c for c, ok in zip(ordered, arrays["negation_ok"], strict=True) if ok)
@@ -725,12 +732,14 @@ def build_signal(texts: Sequence[str], categories: Sequence[str], violating: Seq
 def _train(texts: Sequence[str], categories: Sequence[str], violating: Sequence[bool],
            encoder: TextEncoder, approved: Sequence[str] = (), groups: Sequence[str] = ()) -> dict[str, np.ndarray]:
     data = training_set(texts, categories, violating, approved, groups)
-    weights, fits = fit(data, encoder.encode(list(data.texts)))
+    weights, fits = fit(data, encoder.encode(list(data.texts)), LEXICAL_VIEW)
     by_category = {f.category: f for f in fits}
     missing = CategoryFit("", np.inf, 0.0, 0.0)
     return {
         "vectors": np.asarray(encoder.encode([normalise(t) for t in texts]), dtype=np.float32),
         "vector": weights.vector, "gram": weights.gram, "bias": weights.bias,
+        **({} if weights.idf is None or weights.weighted is None else {
+            "idf": weights.idf, "weighted": weights.weighted}),
         "thresholds": np.array([by_category.get(c, missing).threshold for c in data.categories]),
         "recall": np.array([by_category.get(c, missing).recall for c in data.categories]),
         "false_flags": np.array([by_category.get(c, missing).false_flags for c in data.categories]),
@@ -738,7 +747,7 @@ def _train(texts: Sequence[str], categories: Sequence[str], violating: Sequence[
 
 
 def _read_cache(path: Path, key: str, rows: int, categories: int) -> dict[str, np.ndarray] | None:
-    arrays = read_sealed_arrays(path, key, _ARRAYS)
+    arrays = read_sealed_arrays(path, key, _array_names())
     if arrays is None or arrays["vectors"].shape[0] != rows or arrays["thresholds"].shape != (categories,):
         return None
     if arrays["gram"].shape != (GRAM_BUCKETS, categories) or arrays["negation_ok"].shape != (categories,):
