@@ -131,10 +131,63 @@ def grams(text: str) -> np.ndarray:
     return np.unique((mixed % np.uint64(GRAM_BUCKETS)).astype(np.int64))
 
 
+LEXICAL_VIEWS = ("grams", "idf", "grams+idf")
+"""What the signal reads of a clause's words beside the encoder's vector: ``grams``, binary hashed
+1-3-gram indicators (:func:`grams`, shipped); ``idf``, token 1-2-gram counts weighted by idf
+(:func:`weighted_grams`) in their place; ``grams+idf``, both blocks side by side."""
+LEXICAL_VIEW = "grams"
+
+
+def weighted_grams(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted bucket numbers of the token 1-2-grams of a normalised text (hashed as :func:`grams`
+    hashes them) and their sublinear counts ``1 + log(count)``."""
+    tokens = _TOKEN.findall(text.lower())
+    if not tokens:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    first = np.fromiter((_token_hash(t) for t in tokens), dtype=np.uint64, count=len(tokens))
+    second = first[:-1] * _MIX + first[1:]
+    mixed = np.concatenate((first, second ^ (second >> np.uint64(29))))
+    found, counts = np.unique((mixed % np.uint64(GRAM_BUCKETS)).astype(np.int64), return_counts=True)
+    return found, 1.0 + np.log(counts)
+
+
+def inverse_document_frequency(texts: Sequence[str]) -> np.ndarray:
+    """Per bucket, ``log((1 + N) / (1 + df)) + 1`` over ``texts`` (smoothed idf), and 0 for a bucket
+    no text holds: a gram never seen in training neither scores nor dilutes the ones that were."""
+    frequency = np.zeros(GRAM_BUCKETS)
+    for text in texts:
+        frequency[weighted_grams(text)[0]] += 1
+    return np.where(frequency > 0, np.log((1 + len(texts)) / (1 + frequency)) + 1, 0.0)
+
+
+def weighted_rows(texts: Sequence[str], idf: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per text, the buckets of :func:`weighted_grams` it holds with idf and their L2-normalised values."""
+    out = []
+    for text in texts:
+        found, counts = weighted_grams(text)
+        values = counts * idf[found]
+        kept = values > 0
+        found, values = found[kept], values[kept]
+        norm = float(np.sqrt(values @ values)) if values.size else 0.0
+        out.append((found, values / norm if norm else values))
+    return out
+
+
+def weighted_matrix(texts: Sequence[str], idf: np.ndarray) -> Any:
+    """Rows of :func:`weighted_rows` as a SciPy CSR matrix (training only)."""
+    from scipy import sparse  # type: ignore[import-untyped]
+
+    rows = weighted_rows(texts, idf)
+    pointers = np.concatenate(([0], np.cumsum([r[0].size for r in rows])))
+    flat = np.concatenate([r[0] for r in rows]) if rows else np.zeros(0, dtype=np.int64)
+    values = np.concatenate([r[1] for r in rows]) if rows else np.zeros(0)
+    return sparse.csr_matrix((values, flat, pointers), shape=(len(texts), GRAM_BUCKETS))
+
+
 def gram_matrix(texts: Sequence[str]) -> Any:
     """Rows of L2-normalised binary gram indicators (a SciPy CSR matrix; training only, so a check
     never imports SciPy)."""
-    from scipy import sparse  # type: ignore[import-untyped]
+    from scipy import sparse
 
     indices, pointers, values = [], [0], []
     for text in texts:
@@ -199,12 +252,16 @@ class CategoryFit:
 
 @dataclass(frozen=True)
 class Weights:
-    """Per category (columns, in ``categories`` order): encoder-vector weights, gram weights, bias."""
+    """Per category (columns, in ``categories`` order): encoder-vector weights, gram weights, bias;
+    with the ``idf`` view, the idf per bucket and the weighted grams' weights (``gram`` is then
+    all zeros unless the view is ``grams+idf``)."""
 
     categories: tuple[str, ...]
     vector: np.ndarray
     gram: np.ndarray
     bias: np.ndarray
+    idf: np.ndarray | None = None
+    weighted: np.ndarray | None = None
 
 
 class SemanticSignal:
@@ -227,6 +284,8 @@ class SemanticSignal:
         self._by_category = {
             c: np.flatnonzero(self.violating & (np.asarray(self.categories) == c)) for c in self.thresholds
         }
+        self._binary = bool(weights.gram.any())
+        """Whether the binary grams weigh anything (not with the ``idf`` view alone)."""
         self._last_whole: tuple[str, np.ndarray] | None = None
         """The last whole draft scored and its row (:meth:`_whole_scores`): a check asks for it twice."""
 
@@ -237,13 +296,18 @@ class SemanticSignal:
     def _scores(self, vectors: np.ndarray, texts: Sequence[str]) -> np.ndarray:
         with _ONE_THREAD:  # a few rows: BLAS threads cost more to wake (~15 ms on a busy machine) than they save
             out = vectors @ self.weights.vector + self.weights.bias
-        found = [grams(text) for text in texts]
-        sizes = np.array([f.size for f in found])
-        rows = np.flatnonzero(sizes)
-        if rows.size:  # every text's gram weights summed in one pass over their concatenation
-            starts = np.concatenate(([0], np.cumsum(sizes[rows])[:-1]))
-            summed = np.add.reduceat(self.weights.gram[np.concatenate([found[i] for i in rows])], starts, axis=0)
-            out[rows] += summed / np.sqrt(sizes[rows])[:, None]
+        if self._binary:
+            found = [grams(text) for text in texts]
+            sizes = np.array([f.size for f in found])
+            rows = np.flatnonzero(sizes)
+            if rows.size:  # every text's gram weights summed in one pass over their concatenation
+                starts = np.concatenate(([0], np.cumsum(sizes[rows])[:-1]))
+                summed = np.add.reduceat(self.weights.gram[np.concatenate([found[i] for i in rows])], starts, axis=0)
+                out[rows] += summed / np.sqrt(sizes[rows])[:, None]
+        if self.weights.idf is not None and self.weights.weighted is not None:
+            for i, (buckets, values) in enumerate(weighted_rows(texts, self.weights.idf)):
+                if buckets.size:
+                    out[i] += values @ self.weights.weighted[buckets]
         return out
 
     def category_margins(self, text: str) -> dict[str, float]:
@@ -335,6 +399,9 @@ class TrainingSet:
     """Compliant exemplar rows: the texts the false-flag budget counts (approved replies are not)."""
     folds: np.ndarray
     categories: tuple[str, ...]
+    unnamed: np.ndarray | None = None
+    """Rows some text of no named writer produced (the YAML exemplars, their clauses, the approved
+    replies): what the idf of the ``idf`` view counts, the same with any labelled-draft set left out."""
 
 
 def training_set(texts: Sequence[str], categories: Sequence[str], violating: Sequence[bool],
@@ -355,12 +422,17 @@ def training_set(texts: Sequence[str], categories: Sequence[str], violating: Seq
     fold_of = fold_numbers(len(texts) + len(approved), groups)
     rows: dict[str, tuple[set[str], int]] = {}
     exemplar_rows: set[str] = set()
+    unnamed: set[str] = set()
+    named = np.zeros(len(texts) + len(approved), dtype=bool)
+    named[: min(len(groups), named.size)] = [bool(g) for g in groups[: named.size]]
     labelled = [*zip(texts, categories, violating, strict=True), *((t, "", False) for t in approved)]
     for position, (text, category, bad) in enumerate(labelled):
         norm = normalise(text)
         pieces = [norm] + ([c for c in clauses(norm) if c != norm.rstrip("。.!? ")] if not bad else [])
         for piece in pieces:
             breaks, _ = rows.setdefault(piece, (set(), int(fold_of[position])))
+            if not named[position]:
+                unnamed.add(piece)
             if category:
                 exemplar_rows.add(piece)
             if bad:
@@ -372,7 +444,7 @@ def training_set(texts: Sequence[str], categories: Sequence[str], violating: Seq
             targets[i, ordered.index(category)] = 1.0
     compliant = np.array([not rows[k][0] and k in exemplar_rows for k in keys], dtype=bool)
     folds = np.array([rows[k][1] for k in keys], dtype=int)
-    return TrainingSet(keys, targets, compliant, folds, ordered)
+    return TrainingSet(keys, targets, compliant, folds, ordered, np.array([k in unnamed for k in keys], dtype=bool))
 
 
 def fold_numbers(count: int, groups: Sequence[str] = ()) -> np.ndarray:
@@ -418,13 +490,28 @@ def ridge_solve(kernel: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np
 
 def symmetric_block(lower: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """The ``rows x rows`` block of a symmetric matrix of which only the ``lower`` triangle is
-    filled (``rows`` ascending)."""
-    block = lower[np.ix_(rows, rows)]
-    return np.tril(block) + np.tril(block, -1).T
+    filled (``rows`` distinct, in any order)."""
+    if np.all(np.diff(rows) > 0):
+        block = lower[np.ix_(rows, rows)]
+        return np.tril(block) + np.tril(block, -1).T
+    high = np.maximum(rows[:, None], rows[None, :])
+    return lower[high, np.minimum(rows[:, None], rows[None, :])]
 
 
 KERNEL_BLOCK_ROWS = 2048
-"""Rows of ``X X^T`` computed per matrix product in :func:`add_outer_products`."""
+"""Rows of ``X X^T`` computed per matrix product in :func:`add_outer_products` and
+:func:`add_sparse_products`."""
+
+
+def add_sparse_products(kernel: np.ndarray, rows: Any) -> None:
+    """``kernel += rows @ rows.T`` for a sparse CSR ``rows``, a block of rows at a time. The whole
+    product at once is a sparse matrix nearly as dense as the kernel (common characters such as 您
+    join most pairs of rows), at 12 bytes an entry against the kernel's 8, and then a dense copy:
+    that intermediate was most of training's peak memory. SciPy computes each row of a product
+    from that row alone, so the sums, and the kernel, are bit for bit the same."""
+    for start in range(0, rows.shape[0], KERNEL_BLOCK_ROWS):
+        stop = start + KERNEL_BLOCK_ROWS
+        kernel[start:stop] += (rows[start:stop] @ rows.T).toarray()
 
 
 def add_outer_products(kernel: np.ndarray, rows: np.ndarray) -> None:
@@ -437,23 +524,90 @@ def add_outer_products(kernel: np.ndarray, rows: np.ndarray) -> None:
         kernel[start:stop] += rows[start:stop] @ rows.T
 
 
-def fit(data: TrainingSet, vectors: np.ndarray) -> tuple[Weights, list[CategoryFit]]:
-    """Ridge weights on all of ``data`` and per-category thresholds from its cross-validation."""
-    gram_rows = gram_matrix(data.texts)
+@dataclass(frozen=True)
+class Design:
+    """The training rows' features: encoder vectors, the lexical view's sparse blocks and its idf."""
+
+    dense: np.ndarray
+    binary: Any
+    weighted: Any
+    idf: np.ndarray | None
+
+    def kernel(self) -> np.ndarray:
+        """``X X^T`` plus the bias feature's 1 and ``RIDGE`` on the diagonal."""
+        kernel = np.zeros((self.dense.shape[0], self.dense.shape[0]))
+        for block in (self.binary, self.weighted):
+            if block is not None:
+                add_sparse_products(kernel, block)
+        add_outer_products(kernel, self.dense)
+        kernel += 1.0  # the bias feature
+        kernel[np.diag_indices_from(kernel)] += RIDGE
+        return kernel
+
+    def weights(self, dual: np.ndarray, categories: tuple[str, ...], rows: np.ndarray | None = None) -> Weights:
+        """The primal weights of ``dual`` (over ``rows`` of the design, default all)."""
+        take = slice(None) if rows is None else rows
+        binary = (np.asarray(self.binary[take].T @ dual, dtype=np.float32) if self.binary is not None
+                  else np.zeros((GRAM_BUCKETS, len(categories)), dtype=np.float32))
+        weighted = None if self.weighted is None else np.asarray(self.weighted[take].T @ dual, dtype=np.float32)
+        return Weights(categories, (self.dense[take].T @ dual).astype(np.float32), binary,
+                       dual.sum(axis=0).astype(np.float32), self.idf, weighted)
+
+
+def design(data: TrainingSet, vectors: np.ndarray, view: str = LEXICAL_VIEW) -> Design:
+    """The features of ``view`` (:data:`LEXICAL_VIEWS`) for ``data``. The idf is counted over
+    :attr:`TrainingSet.unnamed`, so a labelled-draft set left out changes no other row's features."""
+    if view not in LEXICAL_VIEWS:
+        raise ValueError(f"unknown lexical view {view!r}: one of {', '.join(LEXICAL_VIEWS)}")
     dense = np.asarray(vectors, dtype=np.float64)
-    kernel = (gram_rows @ gram_rows.T).toarray()
-    add_outer_products(kernel, dense)
-    kernel += 1.0  # the bias feature
-    kernel[np.diag_indices_from(kernel)] += RIDGE
-    dual, inverse = ridge_solve(kernel, data.targets)
-    held_out = np.empty_like(data.targets)
-    for fold in np.unique(data.folds):
-        block = np.flatnonzero(data.folds == fold)
-        # Ridge's held-out predictions without refitting: y_B - (G^-1)_BB^-1 (G^-1 y)_B.
-        held_out[block] = data.targets[block] - np.linalg.solve(symmetric_block(inverse, block), dual[block])
-    weights = Weights(data.categories, (dense.T @ dual).astype(np.float32),
-                      np.asarray(gram_rows.T @ dual, dtype=np.float32), dual.sum(axis=0).astype(np.float32))
-    return weights, thresholds(held_out, data)
+    binary = gram_matrix(data.texts) if view in ("grams", "grams+idf") else None
+    if view == "grams":
+        return Design(dense, binary, None, None)
+    counted = data.unnamed if data.unnamed is not None else data.folds < FOLDS
+    idf = inverse_document_frequency([t for t, mine in zip(data.texts, counted, strict=True) if mine])
+    return Design(dense, binary, weighted_matrix(data.texts, idf), idf)
+
+
+def held_out_scores(inverse: np.ndarray, dual: np.ndarray, targets: np.ndarray, folds: np.ndarray) -> np.ndarray:
+    """Ridge's held-out predictions without refitting: ``y_B - (G^-1)_BB^-1 (G^-1 y)_B`` per fold B
+    (``inverse``'s lower triangle is read)."""
+    held_out = np.empty_like(targets)
+    for fold in np.unique(folds):
+        block = np.flatnonzero(folds == fold)
+        held_out[block] = targets[block] - np.linalg.solve(symmetric_block(inverse, block), dual[block])
+    return held_out
+
+
+def fit(data: TrainingSet, vectors: np.ndarray, view: str = LEXICAL_VIEW) -> tuple[Weights, list[CategoryFit]]:
+    """Ridge weights on all of ``data`` and per-category thresholds from its cross-validation."""
+    features = design(data, vectors, view)
+    dual, inverse = ridge_solve(features.kernel(), data.targets)
+    held_out = held_out_scores(inverse, dual, data.targets, data.folds)
+    return features.weights(dual, data.categories), thresholds(held_out, data)
+
+
+def without_rows(inverse: np.ndarray, dual: np.ndarray, targets: np.ndarray, keep: np.ndarray,
+                 folds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The dual weights and held-out scores of the ridge refitted on rows ``keep`` (distinct, in the
+    refitted order, with ``folds`` their cross-validation folds), from the full system's ``dual`` and ``inverse`` (lower
+    triangle): with ``R`` the rows dropped, ``U = (G^-1)_{keep,R}`` and ``M = (G^-1)_RR``, the
+    refitted inverse is ``(G^-1)_{keep,keep} - U M^-1 U^T`` and its dual ``dual_keep - U M^-1 dual_R``
+    (the block inverse), so one training gives every leave-one-set-out signal. Only each fold's
+    diagonal block of the refitted inverse is formed (``n x |R|`` memory, not ``n x n``)."""
+    dropped = np.setdiff1d(np.arange(dual.shape[0]), keep)
+    if not dropped.size:
+        return dual[keep], held_out_scores(inverse[np.ix_(keep, keep)], dual[keep], targets, folds)
+    lower = np.maximum(keep[:, None], dropped[None, :])
+    upper = np.minimum(keep[:, None], dropped[None, :])
+    mixed = inverse[lower, upper]
+    solved = np.linalg.solve(symmetric_block(inverse, dropped), np.column_stack((mixed.T, dual[dropped])))
+    kept_dual = dual[keep] - mixed @ solved[:, keep.size:]
+    held_out = np.empty_like(targets)
+    for fold in np.unique(folds):
+        block = np.flatnonzero(folds == fold)
+        refitted = symmetric_block(inverse, keep[block]) - mixed[block] @ solved[:, block]
+        held_out[block] = targets[block] - np.linalg.solve(refitted, kept_dual[block])
+    return kept_dual, held_out
 
 
 def thresholds(held_out: np.ndarray, data: TrainingSet) -> list[CategoryFit]:
@@ -506,7 +660,7 @@ class ApprovedTexts:
 def exemplar_key(texts: Sequence[str], categories: Sequence[str], violating: Sequence[bool],
                  model_id: str, negated: Sequence[bool] = (), approved_key: str = "",
                  groups: Sequence[str] = ()) -> str:
-    digest = hashlib.sha256(f"semantic {VERSION}\0{model_id}\0".encode())
+    digest = hashlib.sha256(f"semantic {VERSION}\0{LEXICAL_VIEW}\0{model_id}\0".encode())
     digest.update(Path(__file__).read_bytes())  # the fitting code itself: a change retrains
     for text, category, bad in zip(texts, categories, violating, strict=True):
         digest.update(f"{category}\0{int(bad)}\0{text}\0".encode())
@@ -541,6 +695,12 @@ def cache_folder() -> Path:
 
 
 _ARRAYS = ("vectors", "vector", "gram", "bias", "thresholds", "recall", "false_flags", "negation_ok")
+_IDF_ARRAYS = ("idf", "weighted")
+"""Kept besides :data:`_ARRAYS` when :data:`LEXICAL_VIEW` reads idf-weighted grams."""
+
+
+def _array_names() -> tuple[str, ...]:
+    return _ARRAYS if LEXICAL_VIEW == "grams" else _ARRAYS + _IDF_ARRAYS
 
 
 def build_signal(texts: Sequence[str], categories: Sequence[str], violating: Sequence[bool],
@@ -560,8 +720,9 @@ def build_signal(texts: Sequence[str], categories: Sequence[str], violating: Seq
         arrays = _train(texts, categories, violating, encoder, approved.read() if approved is not None else (), groups)
         allowed = negation_ok(categories, violating, negated)
         arrays["negation_ok"] = np.array([c in allowed for c in ordered])
-        write_sealed_arrays(path, key, arrays, _ARRAYS)
-    weights = Weights(ordered, arrays["vector"], arrays["gram"], arrays["bias"])
+        write_sealed_arrays(path, key, arrays, _array_names())
+    weights = Weights(ordered, arrays["vector"], arrays["gram"], arrays["bias"],
+                      arrays.get("idf"), arrays.get("weighted"))
     fits = [CategoryFit(c, float(t), float(r), float(f)) for c, t, r, f in zip(
         ordered, arrays["thresholds"], arrays["recall"], arrays["false_flags"], strict=True) if np.isfinite(t)]
     allowed = frozenset(c for c, ok in zip(ordered, arrays["negation_ok"], strict=True) if ok)
@@ -571,12 +732,14 @@ def build_signal(texts: Sequence[str], categories: Sequence[str], violating: Seq
 def _train(texts: Sequence[str], categories: Sequence[str], violating: Sequence[bool],
            encoder: TextEncoder, approved: Sequence[str] = (), groups: Sequence[str] = ()) -> dict[str, np.ndarray]:
     data = training_set(texts, categories, violating, approved, groups)
-    weights, fits = fit(data, encoder.encode(list(data.texts)))
+    weights, fits = fit(data, encoder.encode(list(data.texts)), LEXICAL_VIEW)
     by_category = {f.category: f for f in fits}
     missing = CategoryFit("", np.inf, 0.0, 0.0)
     return {
         "vectors": np.asarray(encoder.encode([normalise(t) for t in texts]), dtype=np.float32),
         "vector": weights.vector, "gram": weights.gram, "bias": weights.bias,
+        **({} if weights.idf is None or weights.weighted is None else {
+            "idf": weights.idf, "weighted": weights.weighted}),
         "thresholds": np.array([by_category.get(c, missing).threshold for c in data.categories]),
         "recall": np.array([by_category.get(c, missing).recall for c in data.categories]),
         "false_flags": np.array([by_category.get(c, missing).false_flags for c in data.categories]),
@@ -584,7 +747,7 @@ def _train(texts: Sequence[str], categories: Sequence[str], violating: Sequence[
 
 
 def _read_cache(path: Path, key: str, rows: int, categories: int) -> dict[str, np.ndarray] | None:
-    arrays = read_sealed_arrays(path, key, _ARRAYS)
+    arrays = read_sealed_arrays(path, key, _array_names())
     if arrays is None or arrays["vectors"].shape[0] != rows or arrays["thresholds"].shape != (categories,):
         return None
     if arrays["gram"].shape != (GRAM_BUCKETS, categories) or arrays["negation_ok"].shape != (categories,):
