@@ -157,3 +157,27 @@ def test_no_manner_exemplar_is_a_near_copy_of_another_file_or_of_a_probe(pack: R
     assert len(set(mine)) == len(mine)
     close = near_copies(pack, EXEMPLARS, [str(r["text"]) for r in probe_rows()])
     assert not close, close[:5]
+
+
+@pytest.mark.model
+def test_the_rules_and_signal_on_the_manner_probes(pack: RulePack) -> None:
+    """With the signal trained on exemplars_manner.yaml and the library's other exemplars: 58/64
+    found after (53/64 on main), disparaging 31/32, blame 13/16, refusal 14/16; clean 5/64 (10/64
+    on main, 11/64 with main's full signal). Issue 19's bar is not met here: blame is 0.81 and three
+    clean drafts are genuine praise read as mock praise (「您学得真快」, 「學得好快喎」, "that's a great
+    question"), so this asserts the figures measured, not the bar."""
+    from assist.compliance.checks import read_labelled_drafts, score_drafts
+    from assist.encoders.base import STATIC_MODEL
+    from assist.encoders.registry import get_encoder
+
+    signal = pack.semantic_signal(get_encoder(STATIC_MODEL))
+    report = score_drafts(pack, read_labelled_drafts(PROBES), PROBES.name, semantic=signal)
+    table = report.format_table()
+    assert report.detected_pairs >= 57, table
+    assert report.flagged_clean <= 5, table
+    rows = probe_rows()
+    for category, least in (("disparaging_customer", 31), ("blame_shifting", 13), ("bare_refusal", 14)):
+        texts = [str(r["text"]) for r in rows if r["violations"] == [category]]
+        found = sum(category in {v.category for v in pack.check(t, audience="agent", semantic=signal)
+                                 if not v.rule_id.startswith("advisory.")} for t in texts)
+        assert found >= least, (category, found, len(texts))
