@@ -23,21 +23,18 @@ from pathlib import Path
 import pytest
 
 from assist.compliance.checks import evaluate_drafts
-from assist.compliance.rule_files import load_rule_pack
 from assist.compliance.rules import RulePack
-from assist.library.loader import SHIPPED_LIBRARY
-from assist.text.normalise import normalise
-from tests.probe_sets import exemplars_of, flagged, missed_by_rules, near_copies, read_rows, short_sides
+from tests.probe_sets import (
+    flagged,
+    missed_by_rules,
+    read_rows,
+    scored_with_signal,
+    uncovered,
+)
 
 PROBES = Path(__file__).with_name("compliance_probes_r17_stance.jsonl")
 CATEGORIES = ("disparaging_customer", "blame_shifting", "bare_refusal")
 LANGUAGES = {"zh-Hans", "zh-Hant", "yue", "en"}
-EXEMPLARS = "exemplars_manner.yaml"
-
-
-@pytest.fixture(scope="module")
-def pack() -> RulePack:
-    return load_rule_pack(SHIPPED_LIBRARY)
 
 
 def probe_rows() -> list[dict[str, object]]:
@@ -46,16 +43,10 @@ def probe_rows() -> list[dict[str, object]]:
 
 def test_the_probe_set_covers_every_language_both_ways() -> None:
     rows = probe_rows()
+    assert uncovered(rows, CATEGORIES, LANGUAGES, least=60) == []
     violating = [r for r in rows if r["violations"]]
-    clean = [r for r in rows if r["violations"] == []]
-    assert len(violating) >= 60 and len(clean) >= 60 and len(rows) == len(violating) + len(clean)
     slights = [r for r in violating if r["violations"] == ["disparaging_customer"]]
     assert len(slights) >= len(violating) / 2
-    assert {str(c) for r in violating for c in r["violations"]} == set(CATEGORIES)  # type: ignore[attr-defined]
-    for category in CATEGORIES:
-        langs = {r["lang"] for r in violating if r["violations"] == [category]}
-        assert langs == LANGUAGES, category
-    assert {r["lang"] for r in clean} == LANGUAGES
 
 
 def test_the_rules_alone_find_most_probes_and_leave_the_lookalikes(pack: RulePack) -> None:
@@ -144,21 +135,6 @@ def test_a_refusal_left_bare_is_found(pack: RulePack, text: str) -> None:
     assert "bare_refusal" in flagged(pack, text)
 
 
-def test_the_manner_exemplars_cover_every_kind_in_every_language(pack: RulePack) -> None:
-    """40 each way for disparagement (ten a language), 20 each way for blame and refusal."""
-    mine = exemplars_of(pack, EXEMPLARS)
-    assert {e.category for e in mine} == set(CATEGORIES)
-    assert short_sides(mine, ["disparaging_customer"], LANGUAGES, least=40) == []
-    assert short_sides(mine, ["blame_shifting", "bare_refusal"], LANGUAGES, least=20) == []
-
-
-def test_no_manner_exemplar_is_a_near_copy_of_another_file_or_of_a_probe(pack: RulePack) -> None:
-    mine = [normalise(e.text) for e in exemplars_of(pack, EXEMPLARS)]
-    assert len(set(mine)) == len(mine)
-    close = near_copies(pack, EXEMPLARS, [str(r["text"]) for r in probe_rows()])
-    assert not close, close[:5]
-
-
 @pytest.mark.model
 def test_the_rules_and_signal_on_the_manner_probes(pack: RulePack) -> None:
     """With the signal trained on exemplars_manner.yaml and the library's other exemplars: 58/64
@@ -166,18 +142,9 @@ def test_the_rules_and_signal_on_the_manner_probes(pack: RulePack) -> None:
     on main, 11/64 with main's full signal). Issue 19's bar is not met here: blame is 0.81 and three
     clean drafts are genuine praise read as mock praise (「您学得真快」, 「學得好快喎」, "that's a great
     question"), so this asserts the figures measured, not the bar."""
-    from assist.compliance.checks import read_labelled_drafts, score_drafts
-    from assist.encoders.base import STATIC_MODEL
-    from assist.encoders.registry import get_encoder
-
-    signal = pack.semantic_signal(get_encoder(STATIC_MODEL))
-    report = score_drafts(pack, read_labelled_drafts(PROBES), PROBES.name, semantic=signal)
+    report, found = scored_with_signal(pack, PROBES, CATEGORIES)
     table = report.format_table()
     assert report.detected_pairs >= 57, table
     assert report.flagged_clean <= 5, table
-    rows = probe_rows()
-    for category, least in (("disparaging_customer", 31), ("blame_shifting", 13), ("bare_refusal", 14)):
-        texts = [str(r["text"]) for r in rows if r["violations"] == [category]]
-        found = sum(category in {v.category for v in pack.check(t, audience="agent", semantic=signal)
-                                 if not v.rule_id.startswith("advisory.")} for t in texts)
-        assert found >= least, (category, found, len(texts))
+    least = {"disparaging_customer": 31, "blame_shifting": 13, "bare_refusal": 14}
+    assert all(found[category][0] >= n for category, n in least.items()), found
