@@ -32,7 +32,7 @@ import pytest
 
 from assist.compliance.checks import evaluate_drafts
 from assist.compliance.rules import RulePack
-from tests.probe_sets import flagged, missed_by_rules, read_rows
+from tests.probe_sets import flagged, missed_by_rules, read_rows, scored_with_signal
 
 PROBES = Path(__file__).with_name("compliance_probes_r17_duty.jsonl")
 CATEGORIES = ("skip_verification", "privacy_disclosure", "unsafe_transfer_instruction", "jargon")
@@ -115,3 +115,18 @@ def test_families_of_the_round_carry_to_new_wording(pack: RulePack, text: str, c
 ])
 def test_kept_checks_withheld_facts_and_warnings_stay_clean(pack: RulePack, text: str) -> None:
     assert not flagged(pack, text) & set(CATEGORIES)
+
+
+@pytest.mark.model
+def test_the_rules_and_signal_on_the_duty_probes(pack: RulePack) -> None:
+    """With the signal trained on exemplars_duty.yaml, the library's other exemplars and drafts_v21
+    (the lead, after the round's merge and join): 82/88 found (unsafe transfer 18/22, skip 21/22,
+    jargon 21/22, privacy 22/22) and 5/60 clean flagged, against 87/88 and 2/60 for the rules alone:
+    the signal's draft-level veto demotes four true `transfer.unsafe_route` hits and adds three
+    clean flags. Issue 19's bar is not met here; this asserts the figures measured, not the bar."""
+    report, found = scored_with_signal(pack, PROBES, CATEGORIES)
+    table = report.format_table()
+    assert report.detected_pairs >= 82, table
+    assert report.flagged_clean <= 5, table
+    least = {"unsafe_transfer_instruction": 18, "skip_verification": 21, "jargon": 21, "privacy_disclosure": 22}
+    assert all(found[category][0] >= n for category, n in least.items()), found
