@@ -42,9 +42,12 @@ FRAUD_TYPES = ("takeover", "task", "ipo", "ritual", "payverify", "relative_video
 LOOKALIKE_TYPES = ("alert_check", "frozen_legit", "police_real", "past", "ipo_real", "charity", "job_real",
                    "parcel_real", "refund_real", "loan_real", "debt_real", "relative_real", "advice")
 TYPES = FRAUD_TYPES + LOOKALIKE_TYPES
-SCAMS_MISSED = dict.fromkeys(TYPES, 0)
+SCAMS_MISSED = dict.fromkeys(TYPES, 0) | {"payverify": 1, "loan_deposit": 1}
 """Scams in progress left unpinned per type after the round (before, on the lines written first:
-takeover 13, ritual 2, customs_parcel 2, task 1, loan_deposit 1)."""
+takeover 13, ritual 2, customs_parcel 2, task 1, loan_deposit 1). The helper's after was 0 in every
+type; once the round's branches merged and utterances_v17 joined the library (and the scam signal's
+training), one payverify and one loan_deposit scam were left unpinned (the lead; cause not examined,
+nothing tuned)."""
 FALSE_BANNERS = dict.fromkeys(TYPES, 0)
 """Fraud pins on lookalikes per type after the round (before, on the lines written first: police_real 2)."""
 LANGS = {"zh-Hans", "zh-Hant-TW", "zh-Hant-HK", "yue", "en"}
