@@ -11,10 +11,15 @@ week, already reported, asking the bank's help now), beside genuine call and SMS
 freezes and debt repayment, a real SIM replacement or 5G upgrade the customer asked for, real alerts the
 customer wants checked and everyday payments. zh-Hans, zh-Hant-TW, zh-Hant-HK, Cantonese and English.
 
-All 183 lines were written and committed before the round's change (f1c82d7) and scored then (rules and
-scam signal): 62/71 scams pinned, 2/112 false banners (eight takeovers told by one kind of effect or a fake
-carrier's upgrade, one ritual fee; two past scams found out later). After the change: 70/71, 0/112; the
-one takeover left (a new payee and a new device, both access effects, no lost access now) is allowed.
+The first 183 lines were written and committed before the round's change (f1c82d7) and scored then
+(rules and scam signal): 62/71 scams pinned, 2/112 false banners (eight takeovers told by one kind of effect
+or a fake carrier's upgrade, one ritual fee; two past scams found out later). After the change: 70/71,
+0/112; the one takeover left (a new payee and a new device, both access effects, no lost access now) is
+allowed. The last 22 (``written: after``) were written after the change and measured once: 6/10 scams,
+0/12 false banners; three takeover misses were widened by mechanism (「号换到新卡上」 as a moved number, a
+"carrier" switching the line to 5G as disowned, password-reset mails and "says my credentials are wrong"
+as effect and lost access; 「我自己把…」 as a known cause): 9/10, 0/12. The relative's "lawyer coming to
+collect it" (the lawyer read as a known institution) is left. All 205 lines: 79/81, 0/124.
 """
 
 from __future__ import annotations
@@ -35,10 +40,11 @@ FRAUD_TYPES = ("impersonation", "safe_account", "remote", "code", "invest", "rom
                "task", "relative", "toll_parcel", "takeover", "boss", "platform_cs", "debt_collect", "ritual")
 LOOKALIKE_TYPES = ("past", "call_check", "court_real", "sim_real", "alert_check", "everyday_real")
 TYPES = FRAUD_TYPES + LOOKALIKE_TYPES
-SCAMS_MISSED = dict.fromkeys(TYPES, 0) | {"takeover": 1}
-"""Scams in progress left unpinned per type after the round (before: takeover 8, ritual 1)."""
+SCAMS_MISSED = dict.fromkeys(TYPES, 0) | {"takeover": 1, "relative": 1}
+"""Scams in progress left unpinned per type after the round (before, on the lines written first:
+takeover 8, ritual 1)."""
 FALSE_BANNERS = dict.fromkeys(TYPES, 0)
-"""Fraud pins on lookalikes per type after the round (before: past 2)."""
+"""Fraud pins on lookalikes per type after the round (before, on the lines written first: past 2)."""
 LANGS = {"zh-Hans", "zh-Hant-TW", "zh-Hant-HK", "yue", "en"}
 
 
@@ -91,6 +97,8 @@ def test_a_takeover_told_by_one_kind_of_effect_or_a_fake_carrier_pins(pack: Rule
     "手机突然没信号，现在还打不通，是不是你们系统出问题了",
     "我忘了密码，收到验证码，现在登不进去",
     "I upgraded to 5G at the carrier's shop myself and got a new SIM; now your texts don't arrive.",
+    "我自己把号码换到新卡上了，现在没信号，要等多久",
+    "I asked for a password reset email and now the app says my password is wrong, I probably mistyped it",
 ])
 def test_a_known_cause_or_a_dead_line_told_twice_raises_no_banner(pack: RulePack, text: str) -> None:
     assert not fraud_pinned(pack, text)
