@@ -84,9 +84,17 @@ from the term ``known_pronoun``) refers to the known counterpart when the custom
 COMPLETION = "scam.signal"
 """Rule id of a fraud pin the scam signal completed (:func:`partial_pattern`)."""
 EFFECT = "scam.effect."
-EFFECT_KINDS = ("scam.effect.line.", "scam.effect.code.", "scam.effect.access.")
-"""The effects of a takeover by kind: the phone line dead or moved, codes or login notices arriving, a
-device, login, payee, password or transfer the customer did not make."""
+EFFECT_KINDS = ("scam.effect.line.", "scam.effect.sim.", "scam.effect.code.", "scam.effect.access.")
+"""The effects of a takeover by kind: the phone line dead, the number moved to a new SIM (or a "carrier"
+calling to upgrade it), codes or login notices arriving, a device, login, payee, password or transfer the
+customer did not make."""
+ACCOUNT_KINDS = ("scam.effect.code.", "scam.effect.access.")
+"""The effects on the bank account itself: with the account still cut off now (:data:`NOW`, itself a lost
+access), one of them disowned is a takeover (「一直收到验证码，我没申请过，现在登不进去了」); a dead line
+with a line still dead is one fact told twice."""
+NOW = "scam.effect.now."
+"""The account or line still cut off now (「现在登不进去」, "I can't log in anymore"): with two effects of
+one kind the customer disowns, a takeover under way."""
 DISOWNED = "scam.effect.disowned."
 """The customer disowns the effects (「没申请」, 「不是我」, "out of nowhere")."""
 CAUSE = "scam.effect.cause."
@@ -260,20 +268,30 @@ def takeover_pattern(hits: Sequence[Hit]) -> list[Hit] | None:
     """The effects and the disowning words of an account takeover told by its effects, or None.
 
     Nobody instructs the customer in a SIM swap or a takeover, so no role pattern completes; what the
-    customer sees are the attacker's effects. Two of them of different kinds in separate words
-    (:data:`EFFECT_KINDS`: 「手机突然没信号」 and 「收到验证码」, "a new payee" and "no signal") that the
-    customer disowns (:data:`DISOWNED`) pin, unless a cause they know explains them (:data:`CAUSE`: an
-    unpaid bill, their own new phone) or they tell a past scam (:data:`PAST_TOLD`). The customer's
-    disowning words (「我没申请」) are no disengagement here, so ``scam.disengaged`` does not cancel it.
-    One effect alone is a question about an alert.
+    customer sees are the attacker's effects (:data:`EFFECT_KINDS`). It pins on
+
+    * two effects of different kinds in separate words (「手机突然没信号」 and 「收到验证码」, "a new payee"
+      and "no signal"), disowned (:data:`DISOWNED`) or with the line or account still cut off now
+      (:data:`NOW`: 「刚收到补卡成功的短信，现在短信都收不到」);
+    * two effects of one kind, disowned, with the line or account cut off now (two unasked codes and
+      「现在登不进去」), or one disowned effect on the account itself (:data:`ACCOUNT_KINDS`) with it.
+
+    A cause the customer knows (:data:`CAUSE`: an unpaid bill, their own new phone) or a past scam told
+    (:data:`PAST_TOLD`) cancels it. The customer's disowning words (「我没申请」) are no disengagement here,
+    so ``scam.disengaged`` does not cancel it. One effect alone, or a dead line told twice, is a question
+    about an alert.
     """
     if any(rule.id.startswith((CAUSE, PAST_TOLD)) for rule, _ in hits):
         return None
     effects = [h for h in hits if _kind(h)]
     disowned = _role(hits, DISOWNED)
-    if not disowned or not any(_kind(a) != _kind(b) and not _overlaps(a[1], b[1]) for a in effects for b in effects):
+    now = _role(hits, NOW)
+    kinds = any(_kind(a) != _kind(b) and not _overlaps(a[1], b[1]) for a in effects for b in effects)
+    one_kind = (any(a is not b and not _overlaps(a[1], b[1]) for a in effects for b in effects)
+                or any(_kind(e) in ACCOUNT_KINDS and _apart(e, now) for e in effects))
+    if not ((disowned or now) and kinds) and not (disowned and now and one_kind):
         return None
-    return effects + disowned
+    return effects + disowned + now
 
 
 def _roles_pattern(hits: Sequence[Hit], rules: list[Hit]) -> list[Hit] | None:
