@@ -169,6 +169,19 @@ def test_a_changed_set_file_is_parsed_again(tmp_path: Path) -> None:
     second = with_out_of_scope(load_library(root), cache=cache)
     assert _redirects(second) == ["Ask the weather office."]
     assert second.content_hash != first.content_hash
+    assert len(list(cache.glob("*.json"))) == 1  # the stale entry is dropped
+    other = _own_set(tmp_path / "elsewhere", "Not the weather, sorry.")
+    assert _redirects(with_out_of_scope(load_library(other), cache=cache)) == ["Not the weather, sorry."]
+    assert len(list(cache.glob("*.json"))) == 2  # one entry per library
+
+
+def test_the_cache_keeps_only_its_newest_entries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import assist.library.out_of_scope as module
+
+    monkeypatch.setattr(module, "CACHE_ENTRIES", 2)
+    cache = tmp_path / "cache"
+    for name in ("a", "b", "c"):
+        with_out_of_scope(load_library(_own_set(tmp_path / name, "Not the weather, sorry.")), cache=cache)
     assert len(list(cache.glob("*.json"))) == 2
 
 

@@ -72,13 +72,14 @@ def with_out_of_scope(library: Library, *, cache: Path | None = None) -> Library
         content_hash = _set_hash(library, base, files)
         key = _key(library, base, content_hash)
         folder = cache if cache is not None else cache_folder()
-        added = _cached(folder, key, library)
+        entry = folder / f"{_place(library, base)}-{key}.json"
+        added = _cached(entry, key, library)
         if added is None:
             ids = {s.id for s in library.scripts}
             parsed: list[Script] = []
             _add_files(files, base, ids, parsed)
             added = join_examples(parsed, _lines(library, base))
-            _store(folder, key, added)
+            _store(entry, key, added)
     return replace(library, scripts=library.scripts + tuple(added), content_hash=content_hash)
 
 
@@ -110,6 +111,8 @@ def _lines(library: Library, base: Path) -> list[LabelledLine]:
 CACHE_FORMAT = 1
 """Bump when the cached entry's layout changes."""
 CACHE_SUBFOLDER = "out_of_scope"
+CACHE_ENTRIES = 16
+"""Entries the cache folder keeps at most (the newest; one per library folder)."""
 
 
 def cache_folder() -> Path:
@@ -139,11 +142,17 @@ def _key(library: Library, base: Path, content_hash: str) -> str:
     return digest.hexdigest()
 
 
-def _cached(folder: Path, key: str, library: Library) -> tuple[Script, ...] | None:
+def _place(library: Library, base: Path) -> str:
+    """A short hash of where the library and the set lie: each place keeps one entry, the
+    latest (:func:`_store`), so edits to the code or the files do not pile entries up."""
+    return hashlib.sha256(f"{library.root.resolve()}\0{base.resolve()}".encode()).hexdigest()[:16]
+
+
+def _cached(entry: Path, key: str, library: Library) -> tuple[Script, ...] | None:
     """The entry filed under ``key`` if it is intact and its ids are still free in ``library``
     (else None: the set is parsed again, which reports a clash as the parse always did)."""
     try:
-        data = read_sealed_json(folder / f"{key}.json")
+        data = read_sealed_json(entry)
         if not isinstance(data, dict) or data.get("key") != key:
             return None
         scripts = tuple(
@@ -157,10 +166,20 @@ def _cached(folder: Path, key: str, library: Library) -> tuple[Script, ...] | No
     return scripts
 
 
-def _store(folder: Path, key: str, scripts: tuple[Script, ...]) -> None:
-    """File ``scripts`` under ``key``; a folder that cannot be written only costs the next start the parse."""
+def _store(entry: Path, key: str, scripts: tuple[Script, ...]) -> None:
+    """File ``scripts`` under ``key`` at ``entry`` and drop the place's older entries (a process
+    reading one as it goes finds it gone and parses). A folder that cannot be written only costs
+    the next start the parse."""
     with contextlib.suppress(OSError):
-        write_sealed_json(folder / f"{key}.json", {"key": key, "scripts": [asdict(s) for s in scripts]})
+        write_sealed_json(entry, {"key": key, "scripts": [asdict(s) for s in scripts]})
+        place = entry.name.split("-", 1)[0]
+        for older in entry.parent.glob(f"{place}-*.json"):
+            if older != entry:
+                older.unlink(missing_ok=True)
+        # Libraries that come and go (a test's temporary ones) leave entries too: keep the newest.
+        kept = sorted(entry.parent.glob("*-*.json"), key=lambda path: path.stat().st_mtime_ns, reverse=True)
+        for older in kept[CACHE_ENTRIES:]:
+            older.unlink(missing_ok=True)
 
 
 def _add_files(files: list[Path], base: Path, ids: set[str], added: list[Script]) -> None:
