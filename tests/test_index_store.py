@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -158,3 +159,30 @@ def test_tuned_head_is_stored_and_drives_lookups(library_dir: Path, hash_encoder
     assert head.blend in BLEND_GRID and head.lexical_weight in LEXICAL_GRID
     assert assistant.ranker.weights.lexical == head.lexical_weight
     assert assistant.suggest("我的卡被冻结了").candidates
+
+
+def test_builds_with_the_same_lexical_files_share_one_lexical_index(
+        library_dir: Path, hash_encoder: HashEncoder, tmp_path: Path) -> None:
+    library = load_library(library_dir)
+    first = build_index(library, hash_encoder, tmp_path / "one")
+    second = build_index(library, hash_encoder, tmp_path / "two")
+    assert first.files["lexical.npz"] == second.files["lexical.npz"]
+    one, two = load_index(tmp_path / "one", first), load_index(tmp_path / "two", second)
+    assert one.lexical is two.lexical
+    # A damaged copy is refused by its checksum although an index of the same checksums is held.
+    vocab = tmp_path / "two" / second.build / "lexical_vocab.json"
+    vocab.write_bytes(vocab.read_bytes().replace(b'"', b"'", 1))
+    with pytest.raises(IndexStateError, match="checksum"):
+        load_index(tmp_path / "two", second)
+
+
+def test_a_build_with_other_lexical_files_gets_its_own_lexical_index(
+        library_dir: Path, hash_encoder: HashEncoder, tmp_path: Path) -> None:
+    library = load_library(library_dir)
+    first = build_index(library, hash_encoder, tmp_path / "one")
+    fewer = replace(library, scripts=library.scripts[1:])
+    second = build_index(fewer, hash_encoder, tmp_path / "two")
+    assert first.files["lexical.npz"] != second.files["lexical.npz"]
+    one, two = load_index(tmp_path / "one", first), load_index(tmp_path / "two", second)
+    assert one.lexical is not two.lexical
+    assert two.lexical.n_docs == second.examples

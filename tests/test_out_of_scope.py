@@ -125,3 +125,83 @@ def test_the_cli_card_says_redirect_and_pinned_by(assistant: Assistant) -> None:
     assert "not the bank's service: redirect (out_of_scope." in shown(WALLET)
     pinned = shown("有个警察让我把钱转到安全账户")
     assert "pinned by " in pinned and "score 0." not in pinned
+
+
+WEATHER = (
+    "scripts:\n  - id: oos.weather\n    scenario: out_of_scope\n    language: en\n"
+    "    empathy: Thanks.\n    solution_preview: {reply}\n    examples: [will it rain tomorrow]\n"
+)
+
+
+def _own_set(tmp_path: Path, reply: str) -> Path:
+    root = write_library(tmp_path / "cached", out_of_scope=True)
+    (root / "out_of_scope").mkdir(exist_ok=True)
+    (root / "out_of_scope" / "mine.yaml").write_text(WEATHER.format(reply=reply), encoding="utf-8")
+    return root
+
+
+def _redirects(library: object) -> list[str]:
+    return [s.solution_preview for s in library.scripts if s.scenario == OUT_OF_SCOPE]  # type: ignore[attr-defined]
+
+
+def test_a_cached_set_is_served_without_parsing_and_equals_the_parsed_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import assist.library.out_of_scope as module
+
+    library = load_library(SHIPPED_LIBRARY)
+    parsed = with_out_of_scope(library, cache=tmp_path / "cache")
+    assert len(list((tmp_path / "cache").glob("*.json"))) == 1
+
+    def no_parse(*_: object) -> None:
+        raise AssertionError("parsed although the cache holds the set")
+
+    monkeypatch.setattr(module, "_add_files", no_parse)
+    assert with_out_of_scope(library, cache=tmp_path / "cache") == parsed
+
+
+def test_a_changed_set_file_is_parsed_again(tmp_path: Path) -> None:
+    root = _own_set(tmp_path, "Not the weather, sorry.")
+    cache = tmp_path / "cache"
+    first = with_out_of_scope(load_library(root), cache=cache)
+    assert _redirects(first) == ["Not the weather, sorry."]
+    (root / "out_of_scope" / "mine.yaml").write_text(WEATHER.format(reply="Ask the weather office."),
+                                                     encoding="utf-8")
+    second = with_out_of_scope(load_library(root), cache=cache)
+    assert _redirects(second) == ["Ask the weather office."]
+    assert second.content_hash != first.content_hash
+    assert len(list(cache.glob("*.json"))) == 1  # the stale entry is dropped
+    other = _own_set(tmp_path / "elsewhere", "Not the weather, sorry.")
+    assert _redirects(with_out_of_scope(load_library(other), cache=cache)) == ["Not the weather, sorry."]
+    assert len(list(cache.glob("*.json"))) == 2  # one entry per library
+
+
+def test_the_cache_keeps_only_its_newest_entries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import assist.library.out_of_scope as module
+
+    monkeypatch.setattr(module, "CACHE_ENTRIES", 2)
+    cache = tmp_path / "cache"
+    for name in ("a", "b", "c"):
+        with_out_of_scope(load_library(_own_set(tmp_path / name, "Not the weather, sorry.")), cache=cache)
+    assert len(list(cache.glob("*.json"))) == 2
+
+
+def test_a_damaged_cache_entry_is_parsed_again_and_rewritten(tmp_path: Path) -> None:
+    root = _own_set(tmp_path, "Not the weather, sorry.")
+    cache = tmp_path / "cache"
+    library = load_library(root)
+    parsed = with_out_of_scope(library, cache=cache)
+    (entry,) = cache.glob("*.json")
+    intact = entry.read_bytes()
+    entry.write_bytes(intact.replace(b"Not the weather", b"Buy our shares"))  # a hand edit, checksum unchanged
+    assert with_out_of_scope(library, cache=cache) == parsed
+    assert entry.read_bytes() == intact
+    entry.write_bytes(intact[: len(intact) // 2])  # a truncated write
+    assert with_out_of_scope(library, cache=cache) == parsed
+    assert entry.read_bytes() == intact
+
+
+def test_an_unwritable_cache_costs_only_the_parse(tmp_path: Path) -> None:
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder", encoding="utf-8")
+    library = load_library(_own_set(tmp_path, "Not the weather, sorry."))
+    assert _redirects(with_out_of_scope(library, cache=blocked / "cache")) == ["Not the weather, sorry."]
