@@ -43,13 +43,13 @@ def test_every_violation_holds_more_than_one_sentence() -> None:
 
 
 def test_the_rules_alone_read_the_reach(pack: RulePack) -> None:
-    """Rules alone on main (7bbce5c): 20/42 found, 1/44 clean flagged; after, with the declared
-    reach, 38/42 and 2/44 (both clean flags transfer.held_account on a Cantonese account refusal,
-    another category, left alone)."""
+    """Rules alone on main (7bbce5c): 30/42 found, 1/44 clean flagged; after, with the declared
+    reach, 39/42 and 1/44 (the clean flag is transfer.held_account on a Cantonese refusal to close
+    an account online, another category, left alone)."""
     report = evaluate_drafts(pack, PROBES)
     table = report.format_table()
-    assert report.detected_pairs >= 36, table
-    assert report.flagged_clean <= 2, table
+    assert report.detected_pairs >= 38, table
+    assert report.flagged_clean <= 1, table
     reach_flags = [str(r["text"]) for r in probe_rows()
                    if r["violations"] == [] and flagged(pack, str(r["text"])) & set(CATEGORIES)]
     assert reach_flags == [], reach_flags
@@ -89,10 +89,10 @@ def test_a_cancel_in_the_neighbouring_sentence_still_cancels(pack: RulePack, tex
 
 @pytest.mark.model
 def test_the_rules_and_signal_on_the_reach_probes(pack: RulePack) -> None:
-    """With the shipped signal: on main (7bbce5c) 26/42 found, clean 1/44; after 40/42, clean 2/44
-    (the same two held-account flags as the rules alone)."""
+    """With the shipped signal: on main (7bbce5c) 29/42 found, clean 1/44; after 39/42, clean 1/44
+    (the same held-account flag as the rules alone)."""
     report, found = scored_with_signal(pack, PROBES, CATEGORIES)
     table = report.format_table()
     assert report.detected_pairs >= 38, table
-    assert report.flagged_clean <= 2, table
+    assert report.flagged_clean <= 1, table
     assert all(found[category][0] >= found[category][1] - 2 for category in CATEGORIES), found

@@ -124,7 +124,12 @@ adds no clean flag on tests/compliance_probes_r14.jsonl. Held sets drafts_v17 an
 scored by the signal trained without it, exemplars_stance.yaml included) and drafts_dev (the full
 signal): 57 true bare-refusal rule flags, 0 lost to the veto; E adds 2 clean drafts flagged
 (7 -> 9 of 360), M is the shipped veto (W_c >= W in every fold). Neither passes. The r14 probe
-refusals vetoed fell from 8 to 7 of 51 with the stance exemplars, not with a veto change."""
+refusals vetoed fell from 8 to 7 of 51 with the stance exemplars, not with a veto change.
+
+Read locally (the hit's sentence as the flags read it, with the whole draft) the veto was studied
+and not shipped (docs/compliance.md, "Eighteenth round: reach"): the true hits it demotes on the
+probe files are one-sentence drafts whose local margin IS the draft's, and it left two more clean
+drafts flagged."""
 
 SEVERITIES: tuple[Severity, ...] = get_args(Severity)
 APPLIES_TO: tuple[AppliesTo, ...] = get_args(AppliesTo)
