@@ -143,7 +143,8 @@ TOP_LEVEL_KEYS = ("rules", "terms", "anchors", "lexicons", "scope", "switch_off"
 """``terms:`` names regex fragments of the older format (``{{name}}``); ``anchors:`` is ignored
 (a place for YAML anchors); ``lexicons:`` and ``scope:`` define phrase lexicons;
 ``switch_off:`` lists shipped rules a library turns off; ``exemplars:`` feeds the semantic
-signal (:mod:`assist.compliance.semantic`)."""
+signal (:mod:`assist.compliance.semantic`); ``reach:`` declares how far each category's ``unless``
+lexicons cancel (:mod:`assist.compliance.reach`)."""
 TERM_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 LEXICON_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}(?:\.[a-z][a-z0-9_]{0,63})?$")
 TERM_REF = re.compile(r"\{\{\s*([^{}\s]*)\s*\}\}")
