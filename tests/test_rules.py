@@ -912,3 +912,179 @@ def test_warm_compiles_every_regex_of_the_audience_and_changes_no_answer() -> No
 def test_shipped_pack_reads_refusal_places_put_offs_and_favoured_waivers(
         shipped: RulePack, text: str, expected: set[str]) -> None:
     assert _found(shipped, text) == expected
+
+
+# ----- the reach of an unless (issue 19, eighteenth round) -------------------------------
+
+REACH_PACK = """\
+lexicons:
+  refuse: {zh-Hans: [办不了], en: ["can't change"]}
+  offer: {zh-Hans: [帮您], en: [you can]}
+  slight: {zh-Hans: [真笨]}
+  kind: {zh-Hans: [没关系]}
+scope:
+  negation: {zh-Hans: [不, 没], en: ["can't", nothing]}
+rules:
+  - id: refusal.bare
+    category: bare_refusal
+    severity: warn
+    applies_to: agent
+    when: {any: [refuse]}
+    unless: [offer]
+    explanation: 只拒绝不给出路。
+    reference: 测试规范
+    suggestion: 给出替代办法。
+  - id: disparage.slight
+    category: disparaging_customer
+    severity: warn
+    applies_to: agent
+    when: {any: [slight]}
+    unless: [kind]
+    explanation: 贬低客户。
+    reference: 测试规范
+    suggestion: 尊重客户。
+"""
+
+
+def reach_pack(tmp_path: Path, refusal: str = "sentence_and_neighbours", slight: str = "sentence") -> RulePack:
+    reach = (f"reach:\n  bare_refusal: {{unless: {refusal}, why: an offer answers the refusal beside it}}\n"
+             f"  disparaging_customer: {{unless: {slight}, why: a kind word undoes only its own sentence}}\n")
+    return load_rule_pack(write_pack(tmp_path, pack=REACH_PACK, reach=reach))
+
+
+@pytest.mark.parametrize(
+    ("refusal", "text", "flagged"),
+    [
+        ("sentence_and_neighbours", "这个办不了。我帮您预约网点。", False),   # the next sentence answers it
+        ("sentence_and_neighbours", "我帮您预约网点。这个办不了。", False),   # so does the one before
+        ("sentence_and_neighbours", "这个办不了。卡已寄出。我帮您看积分。", True),  # two sentences on: another matter
+        ("sentence_and_next", "我帮您预约网点。这个办不了。", True),         # the one before is out of reach
+        ("sentence_and_next", "这个办不了。我帮您预约网点。", False),
+        ("sentence", "这个办不了。我帮您预约网点。", True),
+        ("sentence", "这个办不了，我帮您预约网点。", False),
+        ("clause", "这个办不了，我帮您预约网点。", True),                  # another clause
+        ("clause", "这个办不了我帮您预约网点。", False),
+        ("draft", "这个办不了。卡已寄出。天气不错。我帮您看积分。", False),
+    ],
+)
+def test_a_rules_unless_cancels_within_its_declared_reach(tmp_path: Path, refusal: str, text: str,
+                                                          flagged: bool) -> None:
+    pack = reach_pack(tmp_path, refusal=refusal)
+    assert ("bare_refusal" in {v.category for v in pack.check(text)}) is flagged
+
+
+def test_an_undeclared_category_keeps_the_default_reach(tmp_path: Path) -> None:
+    from assist.compliance.reach import DEFAULT_REACH
+
+    pack = load_rule_pack(write_pack(tmp_path, pack=REACH_PACK))
+    assert pack.reaches == () and DEFAULT_REACH == "sentence_and_neighbours"
+    assert not pack.check("这个办不了。我帮您预约网点。")
+    assert pack.check("这个办不了。卡已寄出。我帮您看积分。")
+
+
+class FlagsUnits:
+    """A stand-in semantic signal: a scored unit holding ``word`` is flagged ``category`` (its score
+    the unit's length, so a longer unit scores higher); every draft reads as violating."""
+
+    def __init__(self, word: str, category: str) -> None:
+        self.word, self.category = word, category
+
+    def top_margin(self, text: str, floor: float) -> float:
+        return 1.0
+
+    def flags(self, texts: list[str], negated: list[bool] = (), context: str | None = None) -> list[list[object]]:
+        from assist.compliance.semantic import SemanticFlag
+
+        return [[SemanticFlag(self.category, len(t) / 100, 0.01, "例", 0.9)] if self.word in t else [] for t in texts]
+
+
+@pytest.mark.parametrize(
+    ("text", "flagged"),
+    [
+        ("您这个操作实在是太离谱了。没关系，卡里的钱都在。", True),  # a kind word in the next sentence undoes nothing
+        ("您这个操作实在是太离谱了，没关系，卡里的钱都在。", False),  # in its own sentence it does (reach: sentence)
+        ("没关系，卡里的钱都在。您这个操作实在是太离谱了。", True),
+    ],
+)
+def test_a_kind_word_in_another_sentence_does_not_hide_a_semantic_slight(tmp_path: Path, text: str,
+                                                                        flagged: bool) -> None:
+    pack = reach_pack(tmp_path)
+    found = pack.check(text, semantic=FlagsUnits("离谱", "disparaging_customer"))  # type: ignore[arg-type]
+    assert ("semantic.disparaging_customer" in {v.rule_id for v in found}) is flagged
+
+
+@pytest.mark.parametrize(
+    ("text", "flagged"),
+    [
+        ("这种事情我们这边没门的。我帮您预约网点。", False),  # an offer in the next sentence redirects
+        ("这种事情我们这边没门的。卡已寄出。我帮您看积分。", True),  # two sentences on (was cancelled draft-wide)
+        ("这种事情我们这边没门的，我也没法帮您。", True),  # an offer under a negation offers nothing
+    ],
+)
+def test_an_offer_cancels_a_semantic_refusal_only_within_reach(tmp_path: Path, text: str, flagged: bool) -> None:
+    pack = reach_pack(tmp_path)
+    found = pack.check(text, semantic=FlagsUnits("没门", "bare_refusal"))  # type: ignore[arg-type]
+    assert ("semantic.bare_refusal" in {v.rule_id for v in found}) is flagged
+
+
+def test_a_cancelled_best_unit_leaves_the_next_best_flag_and_its_score_is_kept_as_data(tmp_path: Path) -> None:
+    """The unit scoring highest may sit beside the cancel; a lower-scoring one out of its reach is
+    still a flag, and the best of those is the one kept (its score read from data, not from text)."""
+    pack = reach_pack(tmp_path, slight="clause")
+    text = "真离谱啊，没关系的。您这样做真是离谱。您这个操作实在离谱极了！"
+    [flag] = [v for v in pack.check(text, semantic=FlagsUnits("离谱", "disparaging_customer"))  # type: ignore[arg-type]
+              if v.rule_id == "semantic.disparaging_customer"]
+    assert flag.matched_text == "您这个操作实在离谱极了"
+
+
+@pytest.mark.parametrize(
+    ("reach", "message"),
+    [
+        ("reach:\n  rudeness: {unless: sentence, why: x}\n", "not an agent category"),
+        ("reach:\n  bare_refusal: {unless: paragraph, why: x}\n", "is not one of"),
+        ("reach:\n  bare_refusal: {unless: sentence}\n", "needs 'unless:' and 'why:'"),
+        ("reach:\n  bare_refusal: {unless: sentence, why: x, lexicons: {kind: clause}}\n",
+         "'kind' is no unless lexicon of a bare_refusal rule"),
+        ("reach:\n  bare_refusal: {unless: sentence, why: x, lexicons: {offer: far}}\n", "must map lexicon names"),
+        ("reach: [bare_refusal]\n", "'reach' must map categories"),
+    ],
+)
+def test_a_bad_reach_is_refused_with_file_line_and_field(tmp_path: Path, reach: str, message: str) -> None:
+    write_pack(tmp_path, pack=REACH_PACK, reach=reach)
+    with pytest.raises(LibraryError) as caught:
+        load_rule_pack(tmp_path)
+    assert message in str(caught.value) and str(caught.value.file).endswith("reach.yaml")
+
+
+def test_a_category_reach_is_declared_once(tmp_path: Path) -> None:
+    declared = "reach:\n  bare_refusal: {unless: sentence, why: x}\n"
+    write_pack(tmp_path, pack=REACH_PACK, reach=declared, again=declared)
+    with pytest.raises(LibraryError) as caught:
+        load_rule_pack(tmp_path)
+    assert "already declared" in str(caught.value)
+
+
+def test_a_lexicon_may_have_its_own_reach_and_the_pack_round_trips(tmp_path: Path) -> None:
+    reach = "reach:\n  bare_refusal: {unless: sentence, why: x, lexicons: {offer: sentence_and_next}}\n"
+    pack = load_rule_pack(write_pack(tmp_path, pack=REACH_PACK, reach=reach))
+    assert not pack.check("这个办不了。我帮您预约网点。")
+    declared = pack.reach_of("bare_refusal")
+    assert declared is not None and declared.of("offer") == "sentence_and_next" and declared.of("other") == "sentence"
+    assert RulePack.from_json(pack.to_json()).reaches == pack.reaches
+
+
+def test_rules_explain_shows_the_reach_and_why(tmp_path: Path) -> None:
+    from assist.cli.rules import format_explained
+    from assist.compliance.explain import explain_rule
+
+    pack = reach_pack(tmp_path, refusal="sentence_and_next")
+    data = explain_rule(pack, "refusal.bare")
+    assert data["unless_reach"]["reach"] == "sentence and next"
+    shown = format_explained(data)
+    assert "within reach: sentence and next" in shown and "an offer answers the refusal beside it" in shown
+
+
+def test_the_shipped_reach_declares_every_category_with_an_unless(shipped: RulePack) -> None:
+    with_unless = {r.category for r in shipped.rules if r.unless and r.covers("agent")}
+    assert with_unless <= {r.category for r in shipped.reaches}
+    assert all(r.why for r in shipped.reaches)

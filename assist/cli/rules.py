@@ -92,7 +92,10 @@ def format_explained(data: dict[str, Any]) -> str:
         lines += [f"    {language}: {', '.join(words)}" for language, words in phrases.items()]
     lines.append(f"  cancelled by scopes: {', '.join(data['respects']) or 'none'}")
     if data["unless"]:
-        lines.append(f"  cancelled within a sentence of its hit by: {', '.join(data['unless'])}")
+        reach = data["unless_reach"]
+        lines.append(f"  cancelled by a phrase of {', '.join(data['unless'])} within reach: {reach['reach']}"
+                     f"{'  ' + reach['source'] if reach['source'] else ''}")
+        lines.append(f"    (the same reach bounds what cancels a semantic flag of {data['category']}): {reach['why']}")
     lines += [f"  flags:  {t}" for t in data["flags"]] + [f"  passes: {t}" for t in data["passes"]]
     for hit in data.get("hits", []):
         pieces = ", ".join(f"{name} 「{words}」" for name, words in hit["pieces"])

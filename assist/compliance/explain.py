@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from assist.compliance.reach import DEFAULT_REACH
 from assist.compliance.rules import DRAFT_VETO_MARGIN, SEMANTIC_PREFIX, RulePack
 from assist.text.normalise import normalise
 
@@ -37,7 +38,7 @@ def explain_rule(pack: RulePack, rule_id: str, text: str | None = None,
         "source": f"{rule.source}:{rule.line}", "explanation": rule.explanation,
         "reference": rule.reference, "suggestion": rule.suggestion,
         "triggers": [t.describe() for t in rule.triggers], "lexicons": lexicons,
-        "respects": list(rule.respects), "unless": list(rule.unless),
+        "respects": list(rule.respects), "unless": list(rule.unless), "unless_reach": _reach(pack, rule.category),
         "exceptions": [f"{e.scope}: {e.source}" for e in rule.exceptions],
         "flags": list(rule.flags), "passes": list(rule.passes),
     }
@@ -48,6 +49,15 @@ def explain_rule(pack: RulePack, rule_id: str, text: str | None = None,
             for e in pack.explain(rule_id, text)
         ]
     return data
+
+
+def _reach(pack: RulePack, category: str) -> dict[str, str]:
+    """How far the category's ``unless`` phrases reach, and why (``reach:``), for the officer."""
+    declared = pack.reach_of(category)
+    if declared is None:
+        return {"reach": DEFAULT_REACH.replace("_", " "), "why": f"the default: no reach is declared for {category}",
+                "source": ""}
+    return {"reach": declared.describe(), "why": declared.why, "source": f"{declared.source}:{declared.line}"}
 
 
 def _veto(semantic: SemanticSignal | None, text: str) -> str | None:

@@ -17,6 +17,7 @@ import yaml
 from assist.compliance.checks import DraftLineError, parse_draft_line
 from assist.compliance.explain import example_failures
 from assist.compliance.lexicon import LANGUAGES, Lexicon, normalise_phrase
+from assist.compliance.reach import REACH_KINDS, ReachKind, UnlessReach
 from assist.compliance.rules import (
     AGENT_CATEGORIES,
     AGENT_RESPECTS,
@@ -160,6 +161,7 @@ class _FileContent:
     terms: dict[str, str] = field(default_factory=dict)
     switch_off: list[tuple[str, str, int | None]] = field(default_factory=list)
     exemplars: list[Exemplar] = field(default_factory=list)
+    reaches: list[UnlessReach] = field(default_factory=list)
     reader: _RuleReader | None = None
 
 
@@ -201,6 +203,7 @@ def _assemble(parts: list[_FileContent], root: Path, with_shipped: bool) -> Rule
                 )
             switched.append((rule_id, reason))
     off = {rule_id for rule_id, _ in switched}
+    reaches = _checked_reaches(parts, [r for r in rules if r.id not in off])
     used = {name for rule in rules for name in rule.lexicon_names} | set(SCOPE_LEXICONS)
     kept_lexicons = tuple(x for name, x in lexicons.items() if name in used)
     return RulePack(
@@ -209,7 +212,30 @@ def _assemble(parts: list[_FileContent], root: Path, with_shipped: bool) -> Rule
         lexicons=kept_lexicons,
         switched_off=tuple(switched),
         exemplars=tuple(e for part in parts for e in part.exemplars),
+        reaches=reaches,
     )
+
+
+def _checked_reaches(parts: list[_FileContent], rules: list[Rule]) -> tuple[UnlessReach, ...]:
+    """Every declared reach, once per category, each lexicon it names an ``unless`` lexicon of
+    one of the category's rules in force (a reach for a lexicon no rule reads would say nothing)."""
+    declared: dict[str, UnlessReach] = {}
+    for reach in (r for part in parts for r in part.reaches):
+        earlier = declared.get(reach.category)
+        if earlier is not None:
+            raise LibraryError(
+                f"the reach of '{reach.category}' is already declared in {earlier.source}:{earlier.line}",
+                file=reach.source, line=reach.line, field=f"reach.{reach.category}",
+                fix="declare each category's reach once")
+        read = {name for rule in rules if rule.category == reach.category for name in rule.unless}
+        for name, _ in reach.lexicons:
+            if name not in read:
+                raise LibraryError(
+                    f"'{name}' is no unless lexicon of a {reach.category} rule",
+                    file=reach.source, line=reach.line, field=f"reach.{reach.category}.lexicons",
+                    fix=f"name one of: {', '.join(sorted(read)) or '(none: its rules have no unless)'}")
+        declared[reach.category] = reach
+    return tuple(declared.values())
 
 
 def _draft_parts(root: Path, with_shipped: bool) -> list[_FileContent]:
@@ -267,6 +293,7 @@ def _read_rule_file(path: Path, root: Path, *, shipped: bool) -> _FileContent:
     content.lexicons += reader.lexicons(data.get("scope"), mapping_child(node, "scope"), "scope.")
     content.switch_off = reader.switch_off(data.get("switch_off"), mapping_child(node, "switch_off"))
     content.exemplars = reader.exemplars(data.get("exemplars"), mapping_child(node, "exemplars"))
+    content.reaches = reader.reaches(data.get("reach"), mapping_child(node, "reach"))
     entries, entries_node = data.get("rules", []), mapping_child(node, "rules")
     if not isinstance(entries, list):
         raise reader.error("'rules' must be a list", entries_node, "rules", "write '- id: ...' entries")
@@ -424,6 +451,37 @@ class _RuleReader:
                                          f"use one of {', '.join(LANGUAGES)} and a list of texts")
                     found += [Exemplar(t.strip(), category, kind == "violating", language, self.label)
                               for t in texts]
+        return found
+
+    def reaches(self, section: Any, node: yaml.Node | None) -> list[UnlessReach]:
+        """``category: {unless: REACH, why: ..., lexicons: {name: REACH}}`` (:mod:`assist.compliance.reach`)."""
+        if section is None:
+            return []
+        if not isinstance(section, dict):
+            raise self.error("'reach' must map categories to their reach", node, "reach",
+                             "write 'bare_refusal:' then 'unless: sentence_and_next' and 'why: ...'")
+        kinds = ", ".join(REACH_KINDS)
+        found = []
+        for category, entry in section.items():
+            where = mapping_child(node, str(category)) or node
+            field_name = f"reach.{category}"
+            if category not in AGENT_CATEGORIES:
+                raise self.error(f"'{category}' is not an agent category", where, "reach",
+                                 f"use one of {', '.join(AGENT_CATEGORIES)}")
+            if not isinstance(entry, dict) or not {"unless", "why"} <= set(entry) or not set(entry) <= {
+                    "unless", "why", "lexicons"}:
+                raise self.error("needs 'unless:' and 'why:' (and may have 'lexicons:')", where, field_name,
+                                 f"write 'unless: <one of {kinds}>' and 'why: <the reason, in words>'")
+            reach = self.choice(entry, where, "unless", REACH_KINDS)
+            why = self.text(entry, where, "why")
+            own = entry.get("lexicons") or {}
+            spot = mapping_child(where, "lexicons") or where
+            if not isinstance(own, dict) or any(v not in REACH_KINDS for v in own.values()):
+                raise self.error(f"must map lexicon names to a reach ({kinds})", spot,
+                                 f"{field_name}.lexicons", "write 'gloss: sentence'")
+            found.append(UnlessReach(str(category), cast(ReachKind, reach), why,
+                                     tuple((str(n), cast(ReachKind, k)) for n, k in own.items()),
+                                     self.label, line_of(where)))
         return found
 
     # ----- rules ----------------------------------------------------------------------

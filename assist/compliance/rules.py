@@ -21,9 +21,10 @@ hit sits under a negation, a prohibition or warning, reported speech or a
 hypothetical; agent rules respect all of those by default, customer rules none
 (a customer reporting what a fraudster said is exactly the signal). Each rule carries ``flags:`` and
 ``passes:`` examples that :func:`example_failures` runs (``assist validate``).
-``unless:`` lexicons in a hit's sentence or the sentence before or after it cancel the hit (an
-alternative offered turns a refusal into a redirection; :data:`UNLESS_BEFORE`); a negation in a
-gap of the hit (what a phrase's ``…`` stood for, between ``seq`` pieces) negates it.
+``unless:`` lexicons within their category's declared reach of a hit cancel it (an alternative
+offered in the hit's sentence or the next turns a refusal into a redirection; :mod:`assist.compliance.reach`,
+``reach:`` in ``rules/reach.yaml``), and the same reach bounds what cancels the category's semantic
+flags; a negation in a gap of the hit (what a phrase's ``…`` stood for, between ``seq`` pieces) negates it.
 
 The older format (``patterns:`` / ``exceptions:`` / ``terms:`` of regexes) still
 loads; its regexes are compiled by RE2 as well, and a pattern RE2 cannot compile
@@ -55,6 +56,7 @@ import re2  # type: ignore[import-untyped]
 
 from assist.compliance.lexicon import Lexicon, PhraseIndex, Span
 from assist.compliance.prefilter import RegexPrefilter, search
+from assist.compliance.reach import DEFAULT_REACH, ReachKind, UnlessReach, sentence_window
 from assist.compliance.reading import fold_with_offsets
 from assist.compliance.scope import SCOPE_KINDS, SCOPE_LEXICONS, ScopeSpan, gap_negation, scopes, talk_only
 from assist.compliance.semantic import ApprovedTexts, SemanticSignal, TextEncoder, build_signal, long_enough
@@ -122,7 +124,12 @@ adds no clean flag on tests/compliance_probes_r14.jsonl. Held sets drafts_v17 an
 scored by the signal trained without it, exemplars_stance.yaml included) and drafts_dev (the full
 signal): 57 true bare-refusal rule flags, 0 lost to the veto; E adds 2 clean drafts flagged
 (7 -> 9 of 360), M is the shipped veto (W_c >= W in every fold). Neither passes. The r14 probe
-refusals vetoed fell from 8 to 7 of 51 with the stance exemplars, not with a veto change."""
+refusals vetoed fell from 8 to 7 of 51 with the stance exemplars, not with a veto change.
+
+Read locally (the hit's sentence as the flags read it, with the whole draft) the veto was studied
+and not shipped (docs/compliance.md, "Eighteenth round: reach"): the true hits it demotes on the
+probe files are one-sentence drafts whose local margin IS the draft's, and it left two more clean
+drafts flagged."""
 
 SEVERITIES: tuple[Severity, ...] = get_args(Severity)
 APPLIES_TO: tuple[AppliesTo, ...] = get_args(AppliesTo)
@@ -132,11 +139,12 @@ RULE_ID = re.compile(r"^[a-z0-9_.-]{1,128}$")
 PIN_ID = re.compile(r"^[a-z0-9_]{1,64}$")
 COMMON_FIELDS = ("id", "category", "severity", "applies_to", "explanation", "reference", "suggestion")
 OPTIONAL_FIELDS = ("exceptions", "pin", "priority", "alert", "unless", "respects", "flags", "passes")
-TOP_LEVEL_KEYS = ("rules", "terms", "anchors", "lexicons", "scope", "switch_off", "exemplars")
+TOP_LEVEL_KEYS = ("rules", "terms", "anchors", "lexicons", "scope", "switch_off", "exemplars", "reach")
 """``terms:`` names regex fragments of the older format (``{{name}}``); ``anchors:`` is ignored
 (a place for YAML anchors); ``lexicons:`` and ``scope:`` define phrase lexicons;
 ``switch_off:`` lists shipped rules a library turns off; ``exemplars:`` feeds the semantic
-signal (:mod:`assist.compliance.semantic`)."""
+signal (:mod:`assist.compliance.semantic`); ``reach:`` declares how far each category's ``unless``
+lexicons cancel (:mod:`assist.compliance.reach`)."""
 TERM_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 LEXICON_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}(?:\.[a-z][a-z0-9_]{0,63})?$")
 TERM_REF = re.compile(r"\{\{\s*([^{}\s]*)\s*\}\}")
@@ -351,10 +359,12 @@ class _Reading:
     scopes. Rules and sentences share these instead of filtering the text's hits again."""
 
     def __init__(self, ctx: _Context, find: Callable[[str], dict[str, list[Span]]],
-                 gaps: Callable[[str, str, Span], tuple[Span, ...]] | None = None) -> None:
+                 gaps: Callable[[str, str, Span], tuple[Span, ...]] | None = None,
+                 reaches: Mapping[str, UnlessReach] | None = None) -> None:
         self.ctx = ctx
         self._find = find
         self._gaps = gaps
+        self._reaches = reaches or {}
         self._inside: list[dict[str, list[Span]]] | None = None
         self._scopes: dict[int, list[ScopeSpan]] = {}
         self._longest_first: dict[int, list[ScopeSpan]] = {}
@@ -391,11 +401,27 @@ class _Reading:
         """What the ``…`` of the gapped phrase of lexicon ``name`` matched at ``span`` stood for."""
         return self._gaps(self.ctx.norm, name, span) if self._gaps is not None else ()
 
-    def near(self, span: Span, index: int) -> bool:
-        """Whether ``span`` lies in sentence ``index``, at most :data:`UNLESS_BEFORE` sentences
-        before it or :data:`UNLESS_AFTER` after it: where an ``unless`` phrase speaks of a hit there."""
-        at = self.sentence_at(span[0])
-        return index - UNLESS_BEFORE <= at <= index + UNLESS_AFTER
+    def reach(self, category: str, lexicon: str) -> ReachKind:
+        """How far a phrase of the ``unless`` lexicon ``lexicon`` reaches for ``category`` (its
+        declared :class:`~assist.compliance.reach.UnlessReach`, else the default)."""
+        declared = self._reaches.get(category)
+        return declared.of(lexicon) if declared is not None else DEFAULT_REACH
+
+    def within(self, kind: ReachKind, span: Span, held: Span) -> bool:
+        """Whether ``span`` (an ``unless`` phrase) lies within reach ``kind`` of ``held`` (a hit
+        or a scored unit, in normalised text)."""
+        if kind == "draft":
+            return True
+        first, last = self.sentence_at(held[0]), self.sentence_at(max(held[0], held[1] - 1))
+        if kind == "clause":
+            sentences = self.ctx.sentences
+            if first < 0:
+                return False
+            left, right = _clause_bounds(self.ctx.norm, held[0], held[1], sentences[first].start, sentences[last].end)
+            return left <= span[0] and span[1] <= right
+        window = sentence_window(kind, first, last)
+        assert window is not None  # every other kind counts sentences
+        return window[0] <= self.sentence_at(span[0]) <= window[1]
 
     def scopes(self, index: int) -> list[ScopeSpan]:
         """The scopes of sentence ``index``."""
@@ -644,6 +670,8 @@ class RulePack:
     switched_off: tuple[tuple[str, str], ...] = ()
     """(rule id, reason) for each shipped rule the library turned off."""
     exemplars: tuple[Exemplar, ...] = ()
+    reaches: tuple[UnlessReach, ...] = ()
+    """Each category's declared reach of its ``unless`` lexicons (``reach:``, :mod:`assist.compliance.reach`)."""
 
     # ----- matching -------------------------------------------------------------------
 
@@ -673,7 +701,15 @@ class RulePack:
         """``text`` read for ``audience``'s rules (their lexicons only), or for any rule (None)."""
         ctx = _Context.of(text)
         index = self._index if audience is None else self._audience_index(audience)
-        return _Reading(ctx, index.find, index.gaps)
+        return _Reading(ctx, index.find, index.gaps, self._reach_by_category)
+
+    @cached_property
+    def _reach_by_category(self) -> dict[str, UnlessReach]:
+        return {reach.category: reach for reach in self.reaches}
+
+    def reach_of(self, category: str) -> UnlessReach | None:
+        """The declared reach of ``category``'s ``unless`` lexicons (None: :data:`DEFAULT_REACH`)."""
+        return self._reach_by_category.get(category)
 
     def _found(self, reading: _Reading, audience: Audience, *, exhaustive: bool = False
                ) -> list[tuple[Rule, Violation]]:
@@ -746,11 +782,8 @@ class RulePack:
                 negated.append(bool(inside))
         if not units:
             return []
-        # A category's unless lexicons (an alternative offered, a gloss, owning the problem) cancel
-        # its semantic flags anywhere in the text, as they cancel its rules.
-        flagged = flagged | {r.category for r in self.rules if r.unless and r.covers("agent")
-                             and any(reading.offered(n) for n in r.unless)}
-        found: dict[str, Violation] = {}
+        cancels = self._semantic_cancels(reading)
+        found: dict[str, tuple[float, Violation]] = {}
         scored = signal.flags([ctx.norm[s:e] for s, e in units], negated, ctx.norm)
         for (start, end), flags in zip(units, scored, strict=True):
             denied = self._denied_certainty(reading, (start, end))
@@ -758,11 +791,13 @@ class RulePack:
                 if flag.category in flagged or flag.category in denied:
                     continue
                 earlier = found.get(flag.category)
-                if earlier is not None and float(earlier.explanation.split("score ")[1].split(",")[0]) >= flag.score:
+                if earlier is not None and earlier[0] >= flag.score:
+                    continue
+                if any(reading.within(reach, span, (start, end)) for reach, span in cancels.get(flag.category, ())):
                     continue
                 span = ctx.original_span(start, end)
                 model = self._category_model(flag.category)
-                found[flag.category] = Violation(
+                found[flag.category] = (flag.score, Violation(
                     rule_id=SEMANTIC_PREFIX + flag.category,
                     category=flag.category,
                     severity=CATEGORY_SEVERITY.get(flag.category, "warn"),
@@ -772,8 +807,27 @@ class RulePack:
                     suggestion=model.suggestion if model else "",
                     explanation=(f"semantic signal only (no rule fired): nearest violating exemplar "
                                  f"「{flag.exemplar}」, score {flag.score:.3f}, threshold {flag.threshold:.3f}"),
-                )
-        return list(found.values())
+                ))
+        return [violation for _, violation in found.values()]
+
+    def _semantic_cancels(self, reading: _Reading) -> dict[str, list[tuple[ReachKind, Span]]]:
+        """Per category, the ``unless`` phrases of its agent rules in the text that may cancel its
+        semantic flags, each with its reach: a flagged unit with one of them within reach is not
+        flagged (an alternative offered, a gloss, owning the problem speak of the words beside
+        them, as for the category's rules). A phrase under a negation offers nothing ("there's
+        nothing I can do", 我们也没法帮您) and cancels nothing."""
+        cancels: dict[str, list[tuple[ReachKind, Span]]] = {}
+        for rule in self.rules:
+            if not rule.unless or not rule.covers("agent"):
+                continue
+            for name in rule.unless:
+                reach = reading.reach(rule.category, name)
+                for span in reading.offered(name):
+                    entry = (reach, span)
+                    held = cancels.setdefault(rule.category, [])
+                    if entry not in held and not reading.negated(span, []):
+                        held.append(entry)
+        return cancels
 
     def _denied_certainty(self, reading: _Reading, unit: Span) -> frozenset[str]:
         """The categories whose rules read a ``certainty`` phrase (肯定, guaranteed) when ``unit``
@@ -921,6 +975,7 @@ class RulePack:
                          for x in self.lexicons],
             "switched_off": [list(s) for s in self.switched_off],
             "exemplars": [[e.text, e.category, e.violating, e.language, e.source] for e in self.exemplars],
+            "reaches": [r.to_json() for r in self.reaches],
         }
 
     @classmethod
@@ -934,6 +989,7 @@ class RulePack:
             ),
             switched_off=tuple((rule_id, reason) for rule_id, reason in data["switched_off"]),
             exemplars=tuple(Exemplar(*e) for e in data["exemplars"]),
+            reaches=tuple(UnlessReach.from_json(r) for r in data.get("reaches", ())),
         )
 
 
@@ -1111,11 +1167,11 @@ def _cancelled(hit: Hit, reading: _Reading, sentence: _Sentence, found: list[Sco
             # 不能调 straddling 能不能调, 没办法 inside 没办法保证: part of a phrase that is no trigger
             return f"part of 「{ctx.norm[s:e]}」"
     turns = set(phrase_hits.get("scope.terminator", ()))
-    index = reading.sentence_at(sentence.start)
     for name in rule.unless:
+        reach = reading.reach(rule.category, name)
         for s, e in reading.offered(name):
-            if not reading.near((s, e), index):
-                continue  # an alternative, a gloss or a hedge about another matter, sentences away
+            if not reading.within(reach, (s, e), (hit.start, hit.end)):
+                continue  # an alternative, a gloss or a hedge about another matter, out of reach
             # An unless phrase overlapping the hit is part of it ("i can" in "nothing i can do",
             # 帮您 in 没办法帮您, 预约 in 不给预约) unless it holds more than a whole piece of the hit
             # (没办法 in 没办法保证); one under a
@@ -1159,19 +1215,6 @@ def _speaker_of(trigger: Span, piece: Span) -> bool:
     and more (对方说 holds 对方 of 「对方说你的快递有问题？」: the rest of the hit is what is said)."""
     return trigger[0] < piece[0] or (trigger[0] == piece[0] and piece[1] < trigger[1])
 
-
-UNLESS_BEFORE = 1
-UNLESS_AFTER = 1
-"""How many sentences before and after a hit's own an ``unless`` phrase cancels it from. An
-alternative, a gloss, a hedge, owning the problem or a holder verified speaks of the hit it
-answers: in its sentence (「办不了，您可以在手机银行自己改」, "KYC, which means …"), in the one right
-after it, where an alternative or a gloss usually follows (「这个改不了。您可以在手机银行里自己调。」),
-or in the one right before it, where it is offered first ("You can do it yourself in the app.
-Over the phone we can't change it."; a ``;`` ends a sentence too). One farther off speaks of
-another matter ("We can't reverse it. It went out Tuesday. By the way, you can check your balance
-in the app"): a refusal it does not answer stays a dead end, a term it does not gloss stays jargon.
-Measured on the guard sets, the sentence before costs nothing and keeps one clean draft clean
-(an alternative before a refusal after a ``;``)."""
 
 DENIED_REACH = 4
 """Most characters (spaces not counted, no clause mark) between a refusal and a ``certainty``

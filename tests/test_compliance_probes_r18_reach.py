@@ -1,0 +1,98 @@
+"""The reach probe set of the eighteenth round (issue 19): what cancels a flag, and from where.
+
+``tests/compliance_probes_r18_reach.jsonl`` was written fresh (zh-Hans, zh-Hant, Cantonese,
+English) before the change, from the reach each category's ``unless`` needs
+(``scripts_library/rules/reach.yaml``), not from anyone's misses: 42 violations whose cancel word
+sits in ANOTHER sentence than the violation, out of its reach (12 bare refusals with an offer about
+another matter two sentences on, 11 blames with help offered on another matter two sentences on, 11
+slights with a kind word or "don't worry" in the next sentence, 8 bare terms beside a gloss of
+another term before them or two sentences on), and 44 clean drafts the cancel makes clean (the
+same refusals with the way forward in their sentence, the next or the one before; the blame with
+the follow-up owned beside it; the count said kindly or the customer cleared in the same sentence;
+the term glossed in its sentence or the next). Figures are in docs/compliance.md, "Eighteenth
+round: reach".
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assist.compliance.checks import evaluate_drafts
+from assist.compliance.rules import RulePack
+from tests.probe_sets import flagged, read_rows, scored_with_signal, uncovered
+
+PROBES = Path(__file__).with_name("compliance_probes_r18_reach.jsonl")
+CATEGORIES = ("bare_refusal", "blame_shifting", "disparaging_customer", "jargon")
+LANGUAGES = {"zh-Hans", "zh-Hant", "yue", "en"}
+
+
+def probe_rows() -> list[dict[str, object]]:
+    return read_rows(PROBES)
+
+
+def test_the_probe_set_covers_every_language_both_ways() -> None:
+    assert uncovered(probe_rows(), CATEGORIES, LANGUAGES, least=40) == []
+
+
+def test_every_violation_holds_more_than_one_sentence() -> None:
+    """The cancel sits in another sentence than the violation: each violating draft has two or more."""
+    marks = ("。", ". ", "? ", "; ", "；", "？")
+    assert all(sum(str(r["text"]).count(m) for m in marks) >= 1 for r in probe_rows() if r["violations"])
+
+
+def test_the_rules_alone_read_the_reach(pack: RulePack) -> None:
+    """Rules alone on main (7bbce5c): 30/42 found, 1/44 clean flagged; after, with the declared
+    reach, 39/42 and 1/44 (the clean flag is transfer.held_account on a Cantonese refusal to close
+    an account online, another category, left alone)."""
+    report = evaluate_drafts(pack, PROBES)
+    table = report.format_table()
+    assert report.detected_pairs >= 38, table
+    assert report.flagged_clean <= 1, table
+    reach_flags = [str(r["text"]) for r in probe_rows()
+                   if r["violations"] == [] and flagged(pack, str(r["text"])) & set(CATEGORIES)]
+    assert reach_flags == [], reach_flags
+
+
+@pytest.mark.parametrize("text", [
+    "这么简单的步骤都不会，真是服了您。不用担心，卡没有被冻结。",
+    "咁簡單都唔識，真係服咗你。唔使擔心，張卡冇事。",
+    "I've told you three times already, please try to keep up. No problem, the transfer did go through.",
+])
+def test_a_kind_word_in_the_next_sentence_does_not_undo_a_slight(pack: RulePack, text: str) -> None:
+    assert "disparaging_customer" in flagged(pack, text)
+
+
+@pytest.mark.parametrize("text", [
+    "T+1就是下一个工作日到账。您的账户还要做一次尽职调查。",
+    "H按即係同銀行同業拆息掛鈎嘅按揭。你仲要做埋壓力測試。",
+    "Provisional credit means we put the money back while we look into it. "
+    "After that it goes to the remediation queue.",
+])
+def test_a_gloss_before_another_term_does_not_explain_it(pack: RulePack, text: str) -> None:
+    assert "jargon" in flagged(pack, text)
+
+
+@pytest.mark.parametrize("text", [
+    "这个业务电话里办不了。您可以带身份证到任何网点办理。",
+    "你可以去分行開戶口。電話度開唔到。",
+    "扣款失败是商户那边系统的问题。不过我来帮您联系商户，跟进到底。",
+    "The merchant charged you twice; I'll raise the dispute with them for you right now.",
+    "这个要做KYC。意思是我们需要核实一下您的身份资料。",
+])
+def test_a_cancel_in_the_neighbouring_sentence_still_cancels(pack: RulePack, text: str) -> None:
+    """A way forward right after a refusal or right before it, owning the problem in the next
+    sentence, a gloss in the next sentence: within reach."""
+    assert not flagged(pack, text) & set(CATEGORIES)
+
+
+@pytest.mark.model
+def test_the_rules_and_signal_on_the_reach_probes(pack: RulePack) -> None:
+    """With the shipped signal: on main (7bbce5c) 29/42 found, clean 1/44; after 39/42, clean 1/44
+    (the same held-account flag as the rules alone)."""
+    report, found = scored_with_signal(pack, PROBES, CATEGORIES)
+    table = report.format_table()
+    assert report.detected_pairs >= 38, table
+    assert report.flagged_clean <= 1, table
+    assert all(found[category][0] >= found[category][1] - 2 for category in CATEGORIES), found
