@@ -36,9 +36,9 @@ from tests.probe_sets import (
 PROBES = Path(__file__).with_name("compliance_probes_r18_limits.jsonl")
 CATEGORIES = ("bare_refusal", "skip_verification", "blame_shifting")
 LANGUAGES = {"zh-Hans", "zh-Hant", "yue", "en"}
-FOUND_WITH_SIGNAL = 72
-CLEAN_WITH_SIGNAL = 5
-LEAST_WITH_SIGNAL = {"bare_refusal": 25, "skip_verification": 21, "blame_shifting": 26}
+FOUND_WITH_SIGNAL = 74
+CLEAN_WITH_SIGNAL = 1
+LEAST_WITH_SIGNAL = {"bare_refusal": 25, "skip_verification": 24, "blame_shifting": 25}
 """What the rules and the signal trained with exemplars_limits.yaml find on the probes, at least,
 and the clean probes they flag, at most (measured figures in docs/compliance.md)."""
 
@@ -133,8 +133,12 @@ def test_a_claim_met_with_the_holders_consent_is_no_skip(pack: RulePack, text: s
 
 @pytest.mark.model
 def test_the_rules_and_signal_on_the_limits_probes(pack: RulePack) -> None:
-    """With the signal trained on exemplars_limits.yaml and the library's other exemplars
-    (figures in docs/compliance.md, "Eighteenth round: limits")."""
+    """With the signal trained on exemplars_limits.yaml and the library's other exemplars: 74/77
+    found (refusal 25/26, checks 24/25, blame 25/26), clean 1/61, the same as main's signal with
+    this round's rules: on these probes the signal already read the kinds, and the new exemplars
+    move no probe either way. The clean draft flagged is the vendor's error owned in other words
+    (「但這是本行的責任」); the three missed are 另尋管道 after 業務範圍 in one sentence, a
+    husband's word read as privacy only, and 有意見同佢講 after a regulator."""
     report, found = scored_with_signal(pack, PROBES, CATEGORIES)
     table = report.format_table()
     assert report.detected_pairs >= FOUND_WITH_SIGNAL, table
