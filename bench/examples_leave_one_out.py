@@ -29,6 +29,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -127,9 +128,10 @@ def library_without(root: Path, name: str, into: Path) -> Path:
 
 
 def load_assistant(root: Path, folder: Path, full: Encoder, quick: Encoder | None,
-                   log: Callable[[str], None]) -> Assistant:
+                   log: Callable[[str], None], calibrated: bool = True) -> Assistant:
     """:meth:`Assistant.load` with given encoders, the quick pass included when ``quick`` is given
-    (the load itself drops it for any encoder it is handed), calibrated per language on the build."""
+    (the load itself drops it for any encoder it is handed), calibrated per language on the build
+    unless ``calibrated`` is False (the caller calibrates, :func:`measure_shares`)."""
     from assist.compliance.validated import load_validated
     from assist.library.out_of_scope import with_out_of_scope
     from assist.lookup.calibrate import language_thresholds
@@ -140,7 +142,7 @@ def load_assistant(root: Path, folder: Path, full: Encoder, quick: Encoder | Non
     ranker = load_ranker(lib, full, folder, "examples_leave_one_out", True, log)
     quick_ranker = None if quick is None else load_ranker(lib, quick, quick_index_dir(folder),
                                                           "examples_leave_one_out", True, log)
-    thresholds, margins = language_thresholds(lib, ranker, folder, DEFAULT_THRESHOLD, log)
+    thresholds, margins = language_thresholds(lib, ranker, folder, DEFAULT_THRESHOLD, log) if calibrated else ({}, {})
     return Assistant(lib, ranker, validated.rules, DEFAULT_THRESHOLD, folder, validated.warnings, None,
                      quick_ranker, thresholds, margins)
 
@@ -171,23 +173,49 @@ def measure(assistant: Assistant, name: str, lines: Sequence[Line]) -> tuple[Fig
     return figures, errors
 
 
+Shares = Sequence[float | None] | None
+"""Out-of-scope shares to calibrate abstention with, each measured on the same build
+(:data:`assist.lookup.calibrate.OUT_OF_SCOPE_SHARE`; None in it: points as they come); None:
+the calibration the lookup makes."""
+
+
+def measure_shares(assistant: Assistant, name: str, lines: Sequence[Line],
+                   shares: Shares) -> list[tuple[Figures, Errors]]:
+    """:func:`measure` once with the assistant's own calibration, or once for each of ``shares``
+    (one cross-validation of the build, abstention chosen again for each share)."""
+    if shares is None:
+        return [measure(assistant, name, lines)]
+    from assist.lookup.calibrate import calibrate, cross_validate
+
+    points = cross_validate(assistant.library, assistant.ranker)
+    measured = []
+    for share in shares:
+        assistant.thresholds, assistant.margins, _ = calibrate(
+            assistant.library, assistant.ranker, DEFAULT_THRESHOLD, share, points)
+        label = f"{name} (share {share}: {assistant.thresholds} / {assistant.margins})"
+        measured.append(measure(assistant, label, lines))
+    return measured
+
+
 def leave_one_out(root: Path, name: str, full: Encoder, quick: Encoder | None,
-                  log: Callable[[str], None] = lambda message: None) -> tuple[Figures, Errors]:
+                  log: Callable[[str], None] = lambda message: None,
+                  shares: Shares = None) -> list[tuple[Figures, Errors]]:
     """File ``name`` of ``root``'s ``examples/`` evaluated by an assistant built without it."""
     lines = read_lines(root / "examples" / name)
     with tempfile.TemporaryDirectory(prefix="assist-loo-") as tmp:
         copy = library_without(root, name, Path(tmp))
-        assistant = load_assistant(copy, Path(tmp) / "index", full, quick, log)
-        return measure(assistant, name, lines)
+        assistant = load_assistant(copy, Path(tmp) / "index", full, quick, log, calibrated=shares is None)
+        return measure_shares(assistant, name, lines, shares)
 
 
 def whole(root: Path, path: Path, full: Encoder, quick: Encoder | None,
-          log: Callable[[str], None] = lambda message: None) -> tuple[Figures, Errors]:
+          log: Callable[[str], None] = lambda message: None,
+          shares: Shares = None) -> list[tuple[Figures, Errors]]:
     """A labelled file outside the library (e.g. the dev set) evaluated by the whole library,
     indexed in a temporary folder: the figure ``assist evaluate`` gives after a fresh build."""
     with tempfile.TemporaryDirectory(prefix="assist-loo-") as tmp:
-        assistant = load_assistant(root, Path(tmp) / "index", full, quick, log)
-        return measure(assistant, path.name, read_lines(path))
+        assistant = load_assistant(root, Path(tmp) / "index", full, quick, log, calibrated=shares is None)
+        return measure_shares(assistant, path.name, read_lines(path), shares)
 
 
 def seeded(encoder: Encoder, folder: Path, root: Path) -> MemoEncoder:
@@ -228,6 +256,9 @@ def main(argv: Sequence[str]) -> None:
     parser.add_argument("--errors", action="store_true", help="add each file's errors (counts only)")
     parser.add_argument("--whole", type=Path, action="append", default=[],
                         help="also evaluate this labelled file with the whole library (e.g. the dev set)")
+    parser.add_argument("--shares", default=None,
+                        help="compare abstention calibrated to these out-of-scope shares on one build, "
+                             "comma-separated, 'none' for the points as they come (e.g. none,0.1)")
     parser.add_argument("--seed-index", type=Path, default=None,
                         help="a current index of the shipped library to take example vectors from "
                              "(default: its own index folder)")
@@ -237,17 +268,16 @@ def main(argv: Sequence[str]) -> None:
     folder = args.seed_index or default_index_dir(root)
     full = seeded(get_encoder(None), folder, root)
     quick = seeded(get_encoder(QUICK_MODEL), quick_index_dir(folder), root)
+    shares = None if args.shares is None else [
+        None if item.strip() == "none" else float(item) for item in args.shares.split(",")]
     print(HEADER, flush=True)
-    for name in names:
-        figures, errors = leave_one_out(root, name, full, quick, log=lambda m: print(m, file=sys.stderr))
-        print(figures.row(), flush=True)
-        if args.errors:
-            print_errors(errors)
-    for path in args.whole:
-        figures, errors = whole(root, path, full, quick, log=lambda m: print(m, file=sys.stderr))
-        print(figures.row(), flush=True)
-        if args.errors:
-            print_errors(errors)
+    runs = [partial(leave_one_out, root, name) for name in names]
+    runs += [partial(whole, root, path) for path in args.whole]
+    for run in runs:
+        for figures, errors in run(full, quick, lambda m: print(m, file=sys.stderr), shares):
+            print(figures.row(), flush=True)
+            if args.errors:
+                print_errors(errors)
 
 
 if __name__ == "__main__":
