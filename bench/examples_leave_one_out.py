@@ -53,7 +53,8 @@ class MemoEncoder:
         self.known: dict[str, np.ndarray] = {}
 
     def seed(self, texts: Sequence[str], vectors: np.ndarray) -> None:
-        for text, vector in zip(texts, np.asarray(vectors, dtype=np.float32), strict=True):
+        """Remember ``vectors`` (copied: an index's vectors are a view of memory its index frees)."""
+        for text, vector in zip(texts, np.array(vectors, dtype=np.float32, copy=True), strict=True):
             self.known.setdefault(text, vector)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:

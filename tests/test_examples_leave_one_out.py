@@ -63,7 +63,7 @@ def test_a_file_left_out_loses_its_own_rows_and_the_library_is_unchanged(tmp_pat
 
     joined = bench.load_assistant(root, tmp_path / "index", encoder, None, lambda _: None)
     seen, _ = bench.measure(joined, "utterances_v1.jsonl", lines)
-    unseen, errors = bench.leave_one_out(root, "utterances_v1.jsonl", encoder, None)
+    [(unseen, errors)] = bench.leave_one_out(root, "utterances_v1.jsonl", encoder, None)
 
     assert (seen.lines, seen.in_scope, seen.out_of_scope) == (2, 2, 0)
     assert seen.top1 == 1.0  # each line finds itself in the index
@@ -88,3 +88,12 @@ def test_the_memo_embeds_a_text_once_and_returns_the_inner_rows() -> None:
     np.testing.assert_allclose(first, HashEncoder().encode(["a b", "c d", "a b"]), atol=1e-6)
     np.testing.assert_allclose(second, HashEncoder().encode(["c d", "e f"]), atol=1e-6)
     assert memo.encode([]).shape == (0, HashEncoder.dim)
+
+
+def test_seeded_vectors_are_copies() -> None:
+    """An index's vectors are a view of memory its index frees: the memo must own its rows."""
+    memo = bench.MemoEncoder(HashEncoder())
+    source = HashEncoder().encode(["a b"])
+    memo.seed(["a b"], source)
+    source[:] = 0.0
+    np.testing.assert_allclose(memo.encode(["a b"]), HashEncoder().encode(["a b"]), atol=1e-6)
