@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from assist.indexing.calibration import FILE, checksum, read_language_thresholds, write_language_thresholds
+from assist.indexing.calibration import FILE, read_language_thresholds, write_language_thresholds
 from assist.lookup.assistant import Assistant
 from assist.lookup.calibrate import Point, abstains, choose, f1_at, in_scope_weight
 from tests.conftest import HashEncoder, write_library
@@ -81,15 +81,3 @@ def test_weighing_to_a_rarer_out_of_scope_share_abstains_on_fewer_in_scope_lines
     assert sum(abstains(p, weighed) for p in inside) < sum(abstains(p, as_they_come) for p in inside)
     assert in_scope_weight(points, 0.1) == pytest.approx(9.0) and in_scope_weight(points, None) == 1.0
 
-
-def test_a_calibration_of_another_method_version_is_not_trusted(tmp_path: Path) -> None:
-    from assist.indexing.store import Manifest
-
-    manifest = Manifest(format=1, model_id="m", library_hash="h", dim=4, scripts=1, examples=1, index_type="flat",
-                        build="b", created="", rows="", files={})
-    write_language_thresholds(tmp_path, manifest, {"zh": 0.3}, {"zh": 0.05}, {})
-    assert read_language_thresholds(tmp_path, manifest) == ({"zh": 0.3}, {"zh": 0.05})
-    sealed = json.loads((tmp_path / FILE).read_text(encoding="utf-8"))
-    payload = {**sealed["payload"], "version": 1}
-    (tmp_path / FILE).write_text(json.dumps({"payload": payload, "sha256": checksum(payload)}), encoding="utf-8")
-    assert read_language_thresholds(tmp_path, manifest) is None

@@ -26,12 +26,6 @@ MAX_MARGIN = 0.3
 """Largest redirect margin: how far under the best scenario the out-of-scope class may score and still redirect."""
 
 
-METHOD_VERSION = 2
-"""The calibration method's version, sealed with its figures: a file of another version is not
-trusted, so a build calibrated by an older method is calibrated again (2: the abstention F1
-weighed to :data:`assist.lookup.calibrate.OUT_OF_SCOPE_SHARE`)."""
-
-
 def margin_in_range(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and 0.0 <= float(value) <= MAX_MARGIN
 
@@ -66,8 +60,6 @@ def read_language_thresholds(
     data = sealed["payload"]
     if sealed.get("sha256") != checksum(data) or data.get("build") != _build_of(manifest):
         return None
-    if data.get("version") != METHOD_VERSION:
-        return None
     thresholds, margins = data.get("thresholds"), data.get("margins")
     if not isinstance(thresholds, dict) or not isinstance(margins, dict):
         return None
@@ -88,6 +80,5 @@ def write_language_thresholds(
     if bad:
         raise ValueError(f"thresholds out of range [{LOW}, {HIGH}] (margins [0, {MAX_MARGIN}]) or of unknown "
                          f"family: {bad}")
-    payload = {"build": _build_of(manifest), "version": METHOD_VERSION, "thresholds": thresholds,
-               "margins": margins, **details}
+    payload = {"build": _build_of(manifest), "thresholds": thresholds, "margins": margins, **details}
     write_json_atomic(folder / FILE, {"payload": payload, "sha256": checksum(payload)})
