@@ -11,7 +11,7 @@ import pytest
 
 from assist.indexing.calibration import FILE, read_language_thresholds, write_language_thresholds
 from assist.lookup.assistant import Assistant
-from assist.lookup.calibrate import Point, abstains, choose, f1_at
+from assist.lookup.calibrate import Point, abstains, choose, f1_at, in_scope_weight
 from tests.conftest import HashEncoder, write_library
 
 
@@ -67,3 +67,17 @@ def test_an_explicit_threshold_turns_per_language_calibration_off(loaded: Assist
     library = loaded.library.root
     fixed = Assistant.load(library=library, encoder=HashEncoder(), threshold=0.3, log=lambda _: None)
     assert fixed.thresholds == {} and fixed.threshold_for("我的卡被冻结了") == 0.3
+
+
+def test_weighing_to_a_rarer_out_of_scope_share_abstains_on_fewer_in_scope_lines() -> None:
+    """A calibration set with as many out-of-scope points as in-scope ones overprices missing
+    one; weighed to a tenth out of scope, the chosen threshold drops and fewer in-scope lines abstain."""
+    inside = [Point("zh", False, False, 0.2 + 0.7 * i / 49) for i in range(50)]
+    outside = [Point("zh", True, False, 0.05 + 0.45 * i / 49) for i in range(50)]
+    points = inside + outside
+    as_they_come = choose(points, 0.45, share=None)[0]
+    weighed = choose(points, 0.45, share=0.1)[0]
+    assert weighed < as_they_come
+    assert sum(abstains(p, weighed) for p in inside) < sum(abstains(p, as_they_come) for p in inside)
+    assert in_scope_weight(points, 0.1) == pytest.approx(9.0) and in_scope_weight(points, None) == 1.0
+
