@@ -46,7 +46,7 @@ EXEMPLAR_FILES = {
                                         "compliance_probes_r17_duty.jsonl"),
     "exemplars_manner.yaml": ExemplarFile({"disparaging_customer": 40, "blame_shifting": 20, "bare_refusal": 20},
                                           "compliance_probes_r17_stance.jsonl"),
-    "exemplars_limits.yaml": ExemplarFile(dict.fromkeys(("bare_refusal", "skip_verification", "blame_shifting"), 30),
+    "exemplars_limits.yaml": ExemplarFile(dict.fromkeys(("bare_refusal", "blame_shifting"), 30),
                                           "compliance_probes_r18_limits.jsonl"),
 }
 
