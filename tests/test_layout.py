@@ -133,6 +133,8 @@ LONG_BY_DESIGN = {
     "assist/compliance/rules.py": "the rule pack and its matching: triggers, scopes and hits read together",
     "assist/compliance/semantic.py": "one classifier (features, fit, thresholds, cache): its cache key hashes "
                                      "this file's source, so a change to any part of it retrains",
+    "assist/lookup/pins.py": "the pin patterns (roles, takeover by effects, the signal's completion) read the "
+                             "same part-rule prefixes and span helpers, so a reviewer reads what pins in one place",
     "assist/library/loader.py": "safe YAML reading (node-tree checks, one snapshot per load) and the script "
                                 "reader share the node and line helpers",
     "assist/server/http.py": "the ASGI guard, access log and app factory of the HTTP surface",

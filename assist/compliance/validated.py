@@ -26,10 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-import unicodedata
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +35,7 @@ from assist.compliance import checks as compliance
 from assist.compliance.rule_files import load_rule_pack, rule_inputs, rules_hash
 from assist.compliance.rules import RulePack
 from assist.errors import LibraryError
+from assist.library.fingerprint import code_hash, normalisation_versions
 from assist.library.loader import (
     SHIPPED_LIBRARY,
     SUGGESTABLE,
@@ -55,8 +53,6 @@ from assist.types import Script, Violation
 SNAPSHOT_FILE = "validated.json"
 SNAPSHOT_FORMAT = 2
 """2: sealed (checksummed) and keyed on the bytes parsed."""
-_PACKAGE = Path(__file__).resolve().parents[1]
-"""The ``assist`` package: every module of it, subpackages included, keys the snapshot."""
 
 
 @dataclass(frozen=True)
@@ -108,25 +104,12 @@ def validate(root: Path) -> ValidatedLibrary:
     return ValidatedLibrary(library, pack, validate_against_rules(library, pack), files.stats)
 
 
-def normalisation_versions() -> str:
-    """What text normalisation depends on beyond assist's code: OpenCC's conversion
-    tables and the Unicode database of NFKC and case folding. A rule that matches a
-    script after one normalisation may not after another."""
-    return f"opencc {metadata.version('opencc')}; unicode {unicodedata.unidata_version}\0"
-
-
-@lru_cache(maxsize=1)
-def _code_hash() -> str:
-    """The package's code, hashed once per process (its files do not change under a running process)."""
-    return hash_files(sorted(_PACKAGE.rglob("*.py")), _PACKAGE)
-
-
 def validation_key(root: Path) -> str:
     """A hash of every input to validation: the library's and the rules' files, the code, the
     normalisation. Inside :func:`reading_once`, of the very bytes the load then parses."""
     digest = hashlib.sha256(f"format {SNAPSHOT_FORMAT}\0".encode())
     digest.update(normalisation_versions().encode())
-    digest.update(_code_hash().encode())
+    digest.update(code_hash().encode())
     digest.update(library_hash(root).encode())
     digest.update(b"\0")
     digest.update(rules_hash(root).encode())
@@ -143,7 +126,7 @@ def load_validated(root: Path, folder: Path, log: Any = None) -> ValidatedLibrar
     ``log`` (a callable taking a message) hears when the snapshot cannot be written (a
     read-only index folder: every start then validates from the YAML, about a second)."""
     root = Path(root)
-    _code_hash()  # outside the block: only library and rule files are then read inside it
+    code_hash()  # outside the block: only library and rule files are then read inside it
     with reading_once() as files:
         try:
             key = validation_key(root)

@@ -25,6 +25,7 @@ from pathlib import Path
 from assist.atomic_write import SealError, read_sealed_json, write_sealed_json
 from assist.errors import LibraryError
 from assist.library.examples import LabelledLine, join_examples
+from assist.library.fingerprint import code_hash, normalisation_versions
 from assist.library.loader import (
     SHIPPED_LIBRARY,
     Library,
@@ -131,13 +132,11 @@ def _key(library: Library, base: Path, content_hash: str) -> str:
     (hashed here too, whatever its content hash was made from), the scenarios the lines are checked
     against, where both libraries lie (the scripts' ``source``), the code that parses them and the
     normalisation it uses. Inside :func:`reading_once`, of the bytes a miss then parses."""
-    from assist.compliance.validated import _code_hash, normalisation_versions
-
     digest = hashlib.sha256(f"out-of-scope cache {CACHE_FORMAT}\0{content_hash}\0".encode())
     digest.update(hash_files(example_files(library.root), library.root).encode())
     digest.update("\0".join(library.scenarios).encode() + b"\0")
     digest.update(f"{library.root.resolve()}\0{base.resolve()}\0".encode())
-    digest.update(_code_hash().encode())
+    digest.update(code_hash().encode())
     digest.update(normalisation_versions().encode())
     return digest.hexdigest()
 
