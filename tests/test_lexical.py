@@ -173,3 +173,39 @@ def test_batch_scores_without_scipys_private_kernels_are_the_same_bits(monkeypat
     fast = index.scores_batch(queries)
     monkeypatch.setattr(lexical, "_KERNELS", None)
     assert np.array_equal(index.scores_batch(queries), fast)
+
+
+def plain_terms(text: str) -> list[str]:
+    """The index terms written out plainly: per token, itself, the pair with the next token, the
+    triple with the next two where it and the next are CJK, and a long Latin word's 4-grams."""
+    import re
+
+    tokens = re.findall(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[a-z0-9]+(?:'[a-z]+)?", text)
+    is_cjk = [re.fullmatch(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]", token) is not None for token in tokens]
+    out: list[str] = []
+    for i, token in enumerate(tokens):
+        out.append(token)
+        if i + 1 < len(tokens):
+            out.append(token + tokens[i + 1])
+        if i + 2 < len(tokens) and is_cjk[i] and is_cjk[i + 1]:
+            out.append(token + tokens[i + 1] + tokens[i + 2])
+        if not is_cjk[i] and len(token) > 4:
+            padded = f"<{token}>"
+            out.extend("#" + padded[j : j + 4] for j in range(len(padded) - 3))
+    return out
+
+
+def test_normalised_terms_are_the_terms_written_out_plainly() -> None:
+    """The loop of normalised_terms against the plain reference, on random mixes of CJK
+    characters, short and long Latin words and digits."""
+    import random
+
+    from assist.indexing.lexical import normalised_terms
+
+    rng = random.Random(11)
+    pieces = ["我", "卡", "丢了", "安全账户", "a", "ab", "card", "pending", "don't", "transfers", "17", "2024",
+              "，", " ", "！", "x1y2z3w", "u盾"]
+    texts = ["", "中", "ab", "abcde", "中 abcdefg", "pending", "pending 中"] + [
+        "".join(rng.choice(pieces) for _ in range(rng.randint(1, 16))) for _ in range(500)]
+    for text in texts:
+        assert normalised_terms(text) == plain_terms(text), text

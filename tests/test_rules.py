@@ -1088,3 +1088,23 @@ def test_the_shipped_reach_declares_every_category_with_an_unless(shipped: RuleP
     with_unless = {r.category for r in shipped.rules if r.unless and r.covers("agent")}
     assert with_unless <= {r.category for r in shipped.reaches}
     assert all(r.why for r in shipped.reaches)
+
+
+def test_hits_many_are_the_hits_of_each_text() -> None:
+    """``hits_many`` asks the regex prefilter for every text before running any rule: the same
+    hits as ``hits`` text by text, on the shipped pack, for customers and agents, with texts that
+    match nothing, blanks and a repeated text in one batch."""
+    from assist.library.loader import SHIPPED_LIBRARY
+
+    pack = load_with_shipped(SHIPPED_LIBRARY)
+    texts = [
+        "有人说是公安局的，让我把钱转到安全账户，还让我下载一个会议软件共享屏幕",
+        "我的卡被冻结了怎么办", "", "   ", "someone from the bank asked for my one-time passcode",
+        "这款理财保本保息，稳赚不赔，您放心买", "I can guarantee you will not lose money on this",
+        "帮我查一下余额", "帮我查一下余额", "my card was declined at the shop\nwhy?",
+    ]
+    for audience in ("customer", "agent"):
+        expected = [pack.hits(text, audience=audience) for text in texts]
+        assert pack.hits_many(texts, audience=audience) == expected
+        assert any(expected)
+    assert RulePack().hits_many(texts[:2], audience="customer") == [[], []]

@@ -421,7 +421,7 @@ def customer_pins_many(pack: RulePack, utterances: Sequence[str], known_scenario
     it may complete (about a sixth of evaluation lines) instead of once per utterance. ``encoded``:
     an encoder's id and its vectors of ``normalised`` where the caller has them (the quick pass's),
     used when the signal reads the same encoder's."""
-    hits = [pack.hits(utterance, audience="customer") for utterance in utterances]
+    hits = pack.hits_many(utterances, audience="customer")
     asked = FRAUD in known_scenarios
     frauds = [_unvetoed(pack, fraud_pattern(found, has_parts(pack)), found, utterance) if asked else None
               for found, utterance in zip(hits, utterances, strict=True)]

@@ -1,0 +1,46 @@
+"""bench/batch_ab.py and bench/pins_many_cpu.py: the ratios they print, and the pins bench's
+check that hits_many gives what hits gives."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "bench"
+
+
+def load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, BENCH / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_median_ratios_pair_repeats_and_stages() -> None:
+    ratios = load("batch_ab").median_ratios(
+        [{"cpu_s": 10.0, "stages_cpu_s": {"pins": 2.0, "gone": 1.0}},
+         {"cpu_s": 8.0, "stages_cpu_s": {"pins": 4.0, "gone": 1.0}},
+         {"cpu_s": 10.0, "stages_cpu_s": {"pins": 2.0, "gone": 1.0}}],
+        [{"cpu_s": 9.0, "stages_cpu_s": {"pins": 1.0}},
+         {"cpu_s": 8.0, "stages_cpu_s": {"pins": 2.0}},
+         {"cpu_s": 5.0, "stages_cpu_s": {"pins": 2.0}}],
+    )
+    assert ratios == {"total": 0.9, "pins": 0.5, "gone": 0.0}
+
+
+def test_pins_bench_prints_a_ratio_per_repeat(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    texts = ["有人让我把钱转到安全账户", "my card was declined", "帮我查一下余额", "someone asked for my passcode"]
+    lines = tmp_path / "lines.jsonl"
+    lines.write_text("".join(json.dumps({"text": f"{texts[i % 4]} {i}"}) + "\n" for i in range(300)), encoding="utf-8")
+    monkeypatch.setattr(sys, "argv", ["pins_many_cpu.py", str(lines), "--lines", "20", "--repeats", "2"])
+    load("pins_many_cpu").main()
+    printed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [p["repeat"] for p in printed] == [0, 1] and all(p["lines"] == 20 for p in printed)
+    assert all(p["many_over_one"] > 0 for p in printed)
