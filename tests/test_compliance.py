@@ -751,6 +751,15 @@ def test_report_counts_misses_and_false_flags(pack: RulePack, tmp_path: Path) ->
     assert "credential_request" in table and "miss  L2 jargon" in table
 
 
+def test_a_drafts_misses_come_in_category_order_whatever_the_hash_seed(pack: RulePack, tmp_path: Path) -> None:
+    """Several labels on one line: a frozenset iterates in the hash seed's order, so the report
+    (and `assist rules test --json`) sorts them; two runs of one file give the same bytes."""
+    path = tmp_path / "drafts.jsonl"
+    labels = ["skip_verification", "jargon", "blame_shifting", "overpromise"]
+    path.write_text(json.dumps({"text": "好的。", "violations": labels}, ensure_ascii=False), encoding="utf-8")
+    assert [m.category for m in evaluate_drafts(pack, path).misses] == sorted(labels)
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

@@ -264,7 +264,7 @@ def score_drafts(pack: RulePack, drafts: Sequence[LabelledDraft], label: str = "
                  if not is_advisory(v)}  # a vetoed rule hit is shown, not counted
         if found and not draft.categories:
             flagged_clean += 1
-        for category in draft.categories:
+        for category in sorted(draft.categories):  # a frozenset's order follows the hash seed
             support[category] += 1
             if category in found:
                 detected[category] += 1
