@@ -153,4 +153,5 @@ def test_a_lawyer_at_the_door_and_a_task_top_up_pin(pack: RulePack, text: str) -
 
 
 def test_a_real_solicitors_client_account_raises_no_banner(pack: RulePack) -> None:
-    assert not fraud_pinned(pack, "My solicitor wants the deposit in the firm's client account by Friday; how do I raise my limit?")
+    text = "My solicitor wants the deposit in the firm's client account by Friday; how do I raise my limit?"
+    assert not fraud_pinned(pack, text)

@@ -296,7 +296,7 @@ def takeover_pattern(hits: Sequence[Hit]) -> list[Hit] | None:
                 or any(_kind(e) in ACCOUNT_KINDS and _apart(e, now) for e in effects))
     access = [e for e in effects if _kind(e) == ACCESS]
     two_access = any(a is not b and not _overlaps(a[1], b[1]) for a in access for b in access)
-    if not ((disowned or now) and kinds) and not (disowned and (now and one_kind or two_access)):
+    if not ((disowned or now) and kinds) and not (disowned and ((now and one_kind) or two_access)):
         return None
     return effects + disowned + now
 
