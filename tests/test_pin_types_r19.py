@@ -109,7 +109,7 @@ def test_a_new_demand_after_the_aftermath_still_pins(pack: RulePack, text: str) 
 @pytest.mark.parametrize("text", [
     "Bloke on the phone says my card's been cloned and to shift the balance to a fresh account. Legit?",
     "Did the bank just call me about a frozen card? They said to send the money on. I haven't paid anything yet.",
-    "Is it normal for a bank to want a screen share on a video call? I was just asked.",
+    "Quick question: is it normal for a bank to request screen sharing during a video chat with a customer?",
 ])
 def test_an_english_call_check_put_as_a_question_raises_no_banner(pack: RulePack, text: str) -> None:
     """``scam.disengaged.check.en``: "Legit?", "did your bank just ring me", "I haven't paid anything yet"."""
@@ -117,7 +117,7 @@ def test_an_english_call_check_put_as_a_question_raises_no_banner(pack: RulePack
 
 
 @pytest.mark.parametrize("text", [
-    "The so-called fraud officer is still on the line telling me to put my savings into a secure account. Legit?",
+    "While this so-called officer waits on the line I'm putting my pension into the secure account he named. Legit?",
     "Someone from 'the bank' wants me to move everything to a safe account and I'm moving it right now. Legit?",
 ])
 def test_a_question_while_paying_still_pins(pack: RulePack, text: str) -> None:
@@ -135,7 +135,7 @@ def test_a_new_payee_and_a_new_device_disowned_pin_a_takeover(pack: RulePack, te
 
 
 @pytest.mark.parametrize("text", [
-    "我换了新手机，自己加了一个收款人，两条提醒都是我操作的",
+    "昨晚在平板上登入了手机银行，顺手给房东设了收款人，通知都是我本人弄的",
     "I added a new payee myself and then logged in on my new phone; is that why I got two alerts?",
 ])
 def test_the_customers_own_new_payee_and_device_raise_no_banner(pack: RulePack, text: str) -> None:
