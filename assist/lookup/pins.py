@@ -92,6 +92,10 @@ ACCOUNT_KINDS = ("scam.effect.code.", "scam.effect.access.")
 """The effects on the bank account itself: with the account still cut off now (:data:`NOW`, itself a lost
 access), one of them disowned is a takeover (「一直收到验证码，我没申请过，现在登不进去了」); a dead line
 with a line still dead is one fact told twice."""
+ACCESS = "scam.effect.access."
+"""A device, login, payee, password or contact detail the customer did not make: two of them in separate
+words, disowned (a new payee and a new device, 「多了个收款人，又绑定了新手机，我没操作过」), are a takeover
+under way even with the account still open."""
 NOW = "scam.effect.now."
 """The account or line still cut off now (「现在登不进去」, "I can't log in anymore"): with two effects of
 one kind the customer disowns, a takeover under way."""
@@ -275,6 +279,7 @@ def takeover_pattern(hits: Sequence[Hit]) -> list[Hit] | None:
       (:data:`NOW`: 「刚收到补卡成功的短信，现在短信都收不到」);
     * two effects of one kind, disowned, with the line or account cut off now (two unasked codes and
       「现在登不进去」), or one disowned effect on the account itself (:data:`ACCOUNT_KINDS`) with it.
+    * two access effects in separate words, disowned (:data:`ACCESS`: a new payee and a new device).
 
     A cause the customer knows (:data:`CAUSE`: an unpaid bill, their own new phone) or a past scam told
     (:data:`PAST_TOLD`) cancels it. The customer's disowning words (「我没申请」) are no disengagement here,
@@ -289,7 +294,9 @@ def takeover_pattern(hits: Sequence[Hit]) -> list[Hit] | None:
     kinds = any(_kind(a) != _kind(b) and not _overlaps(a[1], b[1]) for a in effects for b in effects)
     one_kind = (any(a is not b and not _overlaps(a[1], b[1]) for a in effects for b in effects)
                 or any(_kind(e) in ACCOUNT_KINDS and _apart(e, now) for e in effects))
-    if not ((disowned or now) and kinds) and not (disowned and now and one_kind):
+    access = [e for e in effects if _kind(e) == ACCESS]
+    two_access = any(a is not b and not _overlaps(a[1], b[1]) for a in access for b in access)
+    if not ((disowned or now) and kinds) and not (disowned and ((now and one_kind) or two_access)):
         return None
     return effects + disowned + now
 
