@@ -398,7 +398,7 @@ def test_two_builds_at_once_both_succeed_and_leave_a_whole_index(library_dir: Pa
 
 def test_a_second_build_gives_up_after_its_wait_naming_the_holder(library_dir: Path, tmp_path: Path) -> None:
     from assist.errors import UnavailableError
-    from assist.indexing.lock import build_lock
+    from assist.folder_lock import folder_lock
 
     folder, go = tmp_path / "index", tmp_path / "go"
     first = start_build(library_dir, folder, str(go))
@@ -406,7 +406,7 @@ def test_a_second_build_gives_up_after_its_wait_naming_the_holder(library_dir: P
         assert wait_for(first, "staging")
         messages: list[str] = []
         with pytest.raises(UnavailableError, match=f"process {first.pid}") as raised, \
-                build_lock(folder, wait=0.3, emit=messages.append):
+                folder_lock(folder, wait=0.3, emit=messages.append):
             pass
         assert raised.value.exit_code == 6
         assert messages and "waiting up to 0 s" in messages[0]
@@ -416,7 +416,7 @@ def test_a_second_build_gives_up_after_its_wait_naming_the_holder(library_dir: P
         if first.poll() is None:
             first.kill()
     assert first.returncode == 0
-    with build_lock(folder, wait=0):  # free again once the holder has finished
+    with folder_lock(folder, wait=0):  # free again once the holder has finished
         pass
 
 

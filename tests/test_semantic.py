@@ -231,6 +231,48 @@ def test_a_damaged_cache_is_rebuilt_not_used(tmp_path: Path) -> None:
     assert np.array_equal(again.vectors, first.vectors)
 
 
+def test_processes_starting_on_an_empty_cache_train_the_signal_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Training takes the cache's training lock and reads the cache again once it holds it: the
+    second of two trainings started together waits, then uses what the first wrote (the shipped
+    pack's training takes ~9 GB, and a team server's workers used to each train it)."""
+    import threading
+    import time
+
+    trained: list[int] = []
+    train = semantic._train
+
+    def slow_train(*args: object, **kwargs: object) -> dict[str, np.ndarray]:
+        trained.append(threading.get_ident())
+        time.sleep(0.5)  # long enough that the other thread reaches the lock meanwhile
+        return train(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(semantic, "_train", slow_train)
+    start = threading.Barrier(2)
+    signals: list[SemanticSignal] = []
+
+    def run() -> None:
+        start.wait()
+        signals.append(tiny_signal(tmp_path))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(trained) == 1 and len(signals) == 2
+    assert signals[0].thresholds == signals[1].thresholds
+    assert not list(tmp_path.glob(".training.holder"))
+
+
+def test_a_cache_that_cannot_be_written_still_trains(tmp_path: Path) -> None:
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    signal = build_signal(*TINY, Axes(), cache=blocked / "semantic")
+    assert signal.thresholds == tiny_signal(tmp_path / "cache").thresholds
+
+
 @pytest.mark.parametrize(("text", "category"), CONSOLE_MISSES)
 def test_console_misses_are_flagged_by_the_rules(pack: RulePack, text: str, category: str) -> None:
     assert category in {v.category for v in pack.check(text)}

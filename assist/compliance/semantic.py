@@ -59,6 +59,7 @@ import os
 import re
 import zlib
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -67,6 +68,7 @@ import numpy as np
 from threadpoolctl import ThreadpoolController
 
 from assist.atomic_write import read_sealed_arrays, write_sealed_arrays
+from assist.folder_lock import TRAINING, folder_lock
 from assist.text.normalise import normalise
 
 VERSION = 2
@@ -717,10 +719,17 @@ def build_signal(texts: Sequence[str], categories: Sequence[str], violating: Seq
     ordered = category_columns(categories)
     arrays = _read_cache(path, key, len(texts), len(ordered))
     if arrays is None:
-        arrays = _train(texts, categories, violating, encoder, approved.read() if approved is not None else (), groups)
-        allowed = negation_ok(categories, violating, negated)
-        arrays["negation_ok"] = np.array([c in allowed for c in ordered])
-        write_sealed_arrays(path, key, arrays, _array_names())
+        with ExitStack() as held:
+            with suppress(OSError):  # a cache that cannot be written: train without the lock, as without the cache
+                held.enter_context(folder_lock(folder, TRAINING))
+            # Another process may have trained this signal while this one waited for the lock.
+            arrays = _read_cache(path, key, len(texts), len(ordered))
+            if arrays is None:
+                arrays = _train(texts, categories, violating, encoder,
+                                approved.read() if approved is not None else (), groups)
+                allowed = negation_ok(categories, violating, negated)
+                arrays["negation_ok"] = np.array([c in allowed for c in ordered])
+                write_sealed_arrays(path, key, arrays, _array_names())
     weights = Weights(ordered, arrays["vector"], arrays["gram"], arrays["bias"],
                       arrays.get("idf"), arrays.get("weighted"))
     fits = [CategoryFit(c, float(t), float(r), float(f)) for c, t, r, f in zip(

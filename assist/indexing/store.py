@@ -6,7 +6,7 @@ Layout of an index folder::
       manifest.json          # names the current build, with checksums (sealed, replaced atomically)
       calibration.json       # optional: threshold chosen by `assist evaluate --calibrate` (sealed)
       validated.json         # the validated library (assist.compliance.validated, sealed)
-      .build.lock            # held by a build for its whole length (assist.indexing.lock)
+      .build.lock            # held by a build for its whole length (assist.folder_lock)
       build-<id>/dense.faiss  lexical.npz  lexical_vocab.json  head.npz
 
 A build holds the build lock, writes a fresh ``build-<id>`` folder, fsyncs it,
@@ -42,10 +42,10 @@ from assist.atomic_write import SealError, read_sealed_json, write_sealed_json
 from assist.encoders.base import Encoder
 from assist.encoders.threads import cpu_threads
 from assist.errors import IndexStateError
+from assist.folder_lock import folder_lock
 from assist.indexing.head import ScenarioHead
 from assist.indexing.head_blend import build_head
 from assist.indexing.lexical import LexicalIndex
-from assist.indexing.lock import build_lock
 from assist.library.loader import INDEX_DIR_ENV, Library
 
 FORMAT_VERSION = 3
@@ -160,12 +160,12 @@ def build_index(
     emit: Callable[[str], None] | None = None,
 ) -> Manifest:
     """Embed every example, build dense + lexical indexes and switch the manifest atomically,
-    holding ``folder``'s build lock throughout (:mod:`assist.indexing.lock`).
+    holding ``folder``'s build lock throughout (:mod:`assist.folder_lock`).
 
     ``tune_head`` chooses the head's settings by cross-validation (:mod:`assist.indexing.head_blend`).
     A folder that cannot be written is an :class:`IndexStateError` naming ``--index``."""
     try:
-        with build_lock(folder, emit=emit):
+        with folder_lock(folder, emit=emit):
             return build_locked(library, encoder, folder, tune_head)
     except OSError as error:
         raise unwritable(folder, error) from None
@@ -438,7 +438,7 @@ def open_index(
         if not auto_build:
             raise IndexStateError(f"{reason}. Build it: {build_hint}")
         try:
-            with build_lock(folder, emit=say):
+            with folder_lock(folder, emit=say):
                 # Another build may have finished while this one waited for the lock.
                 manifest, reason = _current(folder, library, encoder, True, build_hint)
                 if reason is None and manifest is not None:
