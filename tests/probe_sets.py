@@ -2,7 +2,9 @@
 sentences of one exemplar file, whether each category has enough of them each way in every
 language, and their near copies (difflib ratio >= 0.7) among the other exemplar files or a probe
 file. A near copy would only add weight to the semantic signal, and one of a probe would make
-that probe file's figures with the signal read better than they are."""
+that probe file's figures with the signal read better than they are. Also what a probe file's row
+in tests/test_probe_rounds.py is checked with: what the file lacks (``uncovered``), the rules'
+misses and pins on it, its figures with the signal, and ``Bound``, an expected count."""
 
 from __future__ import annotations
 

@@ -52,45 +52,53 @@ PIN_LANGUAGES = frozenset({"zh-Hans", "zh-Hant-TW", "yue", "en"})
 
 
 @dataclass(frozen=True)
-class ComplianceProbes:
-    """A labelled compliance probe file and what the shipped rules do on it."""
-
+class ProbeFile:
     file: str
     module: str
     """The round's own test module: the file's provenance and its hand-written examples."""
+    note: str = field(default="", kw_only=True)
+    """Why a figure is what it is."""
+
+    @property
+    def name(self) -> str:
+        return self.file.removesuffix(".jsonl").removeprefix("compliance_probes_").removeprefix("pin_probes_")
+
+
+@dataclass(frozen=True)
+class ComplianceProbes(ProbeFile):
+    """A labelled compliance probe file and what the shipped rules do on it."""
+
     categories: tuple[str, ...]
     languages: frozenset[str]
+    rules: tuple[Bound, Bound] = field(kw_only=True)
+    """The rules alone: (labelled pairs found, clean drafts flagged)."""
     violating: int = 0
     """At least this many violating drafts (and ``clean`` clean ones, ``each`` of each category alone)."""
     clean: int = 0
     each: int = 0
     single_label: bool = False
     """Every draft labelled with one category at most."""
-    rules: tuple[Bound, Bound] = (at_least(0), at_most(0))
-    """The rules alone: (labelled pairs found, clean drafts flagged)."""
-    misses: dict[str, Bound] = field(default_factory=dict)
-    """The rules alone: drafts labelled with the category alone in which they do not flag it."""
+    misses: dict[str, Bound] | Bound = field(default_factory=dict)
+    """The rules alone: drafts labelled with the category alone in which they do not flag it (one bound:
+    the same for every category)."""
     language_misses: Bound | None = None
     """The rules alone: violating drafts of each language with a labelled category not flagged."""
     own_clean_flags: int | None = None
     """The rules alone: at most this many clean drafts flagged for one of the file's own categories."""
     signal: tuple[Bound, Bound] | None = None
     """The rules and the shipped semantic signal (``-m model``): (pairs found, clean drafts flagged)."""
-    signal_each: dict[str, Bound] = field(default_factory=dict)
-    """The rules and the signal: drafts labelled with the category alone in which it is found."""
-    note: str = ""
+    signal_each: dict[str, Bound] | Bound = field(default_factory=dict)
+    """The rules and the signal: drafts labelled with the category alone in which it is found (one bound:
+    the same for every category)."""
 
-    @property
-    def name(self) -> str:
-        return self.file.removeprefix("compliance_probes_").removesuffix(".jsonl")
+    def each_category(self, bounds: dict[str, Bound] | Bound) -> dict[str, Bound]:
+        return dict.fromkeys(self.categories, bounds) if isinstance(bounds, Bound) else bounds
 
 
 @dataclass(frozen=True)
-class PinProbes:
+class PinProbes(ProbeFile):
     """A typed fraud-pin probe file (``type``, ``scam``, ``lang`` a line) and the customer rules' pins on it."""
 
-    file: str
-    module: str
     types: tuple[str, ...]
     """The types its scams in progress may have (and their lookalikes)."""
     languages: frozenset[str]
@@ -111,11 +119,6 @@ class PinProbes:
     """Exactly (scams pinned, scams, lookalikes pinned, lookalikes) over the whole file."""
     apart_from_dev: bool = True
     """No line within difflib 0.7 of a dev text."""
-    note: str = ""
-
-    @property
-    def name(self) -> str:
-        return self.file.removeprefix("pin_probes_").removesuffix(".jsonl")
 
 
 COMPLIANCE = [
@@ -128,35 +131,25 @@ COMPLIANCE = [
         "compliance_probes_r15_access.jsonl", "test_compliance_probes_access.py",
         ("credential_request", "unsafe_transfer_instruction", "privacy_disclosure", "skip_verification"), LANGUAGES,
         violating=60, clean=60, each=15,
-        rules=(at_least(68), at_most(5)), misses=dict.fromkeys(
-            ("credential_request", "unsafe_transfer_instruction", "privacy_disclosure", "skip_verification"),
-            at_most(15, percent=True)), own_clean_flags=0,
+        rules=(at_least(68), at_most(5)), misses=at_most(15, percent=True), own_clean_flags=0,
         note="the clean lines flagged before the change were 5 (4 of them bare refusals): none more"),
     ComplianceProbes(
         "compliance_probes_r15_claims.jsonl", "test_compliance_probes_claims.py",
         ("jargon", "promise_guaranteed_return", "overpromise"), LANGUAGES, clean=60, each=20, single_label=True,
-        rules=(at_least(68), at_most(2)),
-        misses=dict.fromkeys(("jargon", "promise_guaranteed_return", "overpromise"), at_most(10, percent=True))),
+        rules=(at_least(68), at_most(2)), misses=at_most(10, percent=True)),
     ComplianceProbes(
         "compliance_probes_r15_refusal.jsonl", "test_compliance_probes_refusal.py",
         ("bare_refusal", "blame_shifting", "disparaging_customer"), LANGUAGES, violating=40, clean=40,
-        rules=(at_least(48), exactly(0)),
-        misses=dict.fromkeys(("bare_refusal", "blame_shifting", "disparaging_customer"), at_most(1)),
-        signal=(at_least(50), at_most(1)),
-        signal_each=dict.fromkeys(("bare_refusal", "blame_shifting", "disparaging_customer"),
-                                  at_least(85, percent=True)),
+        rules=(at_least(48), exactly(0)), misses=at_most(1),
+        signal=(at_least(50), at_most(1)), signal_each=at_least(85, percent=True),
         note="with the signal: issue 19's bar (each category >= 0.85, recall >= 0.95, clean flags <= 3 %) on "
              "this set, with the signal trained on exemplars_stance.yaml and the library's other exemplars"),
     ComplianceProbes(
         "compliance_probes_r16_access.jsonl", "test_compliance_probes_r16_access.py",
         ("skip_verification", "privacy_disclosure", "credential_request", "overpromise"), LANGUAGES,
         clean=80, each=20, single_label=True,
-        rules=(at_least(85), exactly(0)),
-        misses=dict.fromkeys(("skip_verification", "privacy_disclosure", "credential_request", "overpromise"),
-                             at_most(15, percent=True)), own_clean_flags=0,
-        signal=(at_least(85), at_most(4)),
-        signal_each=dict.fromkeys(("skip_verification", "privacy_disclosure", "credential_request", "overpromise"),
-                                  at_least(85, percent=True)),
+        rules=(at_least(85), exactly(0)), misses=at_most(15, percent=True), own_clean_flags=0,
+        signal=(at_least(85), at_most(4)), signal_each=at_least(85, percent=True),
         note="rules alone before the round: 61/88 found, 2/88 clean drafts flagged. With the signal: issue 19's "
              "recall bar (each category >= 0.85, all >= 0.95) and at most 3 of the 88 clean drafts flagged, "
              "with the signal trained on exemplars_checks.yaml beside the library's other exemplars and drafts. "
@@ -168,11 +161,8 @@ COMPLIANCE = [
     ComplianceProbes(
         "compliance_probes_r16_stance.jsonl", "test_compliance_probes_r16_stance.py",
         ("blame_shifting", "disparaging_customer", "bare_refusal"), LANGUAGES, violating=60, clean=60,
-        rules=(at_least(69), exactly(0)),
-        misses=dict.fromkeys(("blame_shifting", "disparaging_customer", "bare_refusal"), at_most(1)),
-        signal=(at_least(95, percent=True), at_most(3)),
-        signal_each=dict.fromkeys(("blame_shifting", "disparaging_customer", "bare_refusal"),
-                                  at_least(85, percent=True)),
+        rules=(at_least(69), exactly(0)), misses=at_most(1),
+        signal=(at_least(95, percent=True), at_most(3)), signal_each=at_least(85, percent=True),
         note="with the signal: issue 19's bar on this set, with the signal trained on exemplars_voice.yaml and "
              "the library's other exemplars: recall >= 0.95 and each category >= 0.85 are met (71/73 after, "
              "61/73 before); clean flags are not (3/63 before and after, the signal reading genuine praise, "
@@ -181,9 +171,7 @@ COMPLIANCE = [
         "compliance_probes_r17_duty.jsonl", "test_compliance_probes_r17_duty.py",
         ("skip_verification", "privacy_disclosure", "unsafe_transfer_instruction", "jargon"), LANGUAGES,
         clean=60, each=20, single_label=True,
-        rules=(at_least(86), at_most(2)),
-        misses=dict.fromkeys(("skip_verification", "privacy_disclosure", "unsafe_transfer_instruction", "jargon"),
-                             at_most(10, percent=True)), own_clean_flags=1,
+        rules=(at_least(86), at_most(2)), misses=at_most(10, percent=True), own_clean_flags=1,
         signal=(at_least(82), at_most(5)),
         signal_each={"unsafe_transfer_instruction": at_least(18), "skip_verification": at_least(21),
                      "jargon": at_least(21), "privacy_disclosure": at_least(22)},
@@ -230,8 +218,7 @@ COMPLIANCE = [
         "compliance_probes_r18_reach.jsonl", "test_compliance_probes_r18_reach.py",
         ("bare_refusal", "blame_shifting", "disparaging_customer", "jargon"), LANGUAGES, violating=40, clean=40,
         rules=(at_least(38), at_most(1)), own_clean_flags=0,
-        signal=(at_least(38), at_most(1)),
-        signal_each=dict.fromkeys(("bare_refusal", "blame_shifting", "disparaging_customer", "jargon"), all_but(2)),
+        signal=(at_least(38), at_most(1)), signal_each=all_but(2),
         note="rules alone on main (7bbce5c): 30/42 found, 1/44 clean flagged; after, with the declared reach, "
              "39/42 and 1/44 (the clean flag is transfer.held_account on a Cantonese refusal to close an account "
              "online, another category, left alone). With the shipped signal: on main 29/42 found, clean 1/44; "
@@ -341,9 +328,9 @@ def compliance_rows(row: ComplianceProbes) -> list[dict[str, object]]:
 def test_every_probe_file_has_a_row_and_its_module() -> None:
     patterns = ("compliance_probes_*.jsonl", "pin_probes_types_*.jsonl")
     files = {path.name for pattern in patterns for path in HERE.glob(pattern)}
-    tabled = [row.file for row in COMPLIANCE] + [row.file for row in PINS]
-    assert sorted(files - set(UNTABLED)) == sorted(tabled)
-    assert [row.module for row in [*COMPLIANCE, *PINS] if not (HERE / row.module).is_file()] == []
+    tabled = [(row.file, row.module) for row in COMPLIANCE] + [(row.file, row.module) for row in PINS]
+    assert sorted(files - set(UNTABLED)) == sorted(file for file, _ in tabled)
+    assert [module for _, module in tabled if not (HERE / module).is_file()] == []
 
 
 @pytest.mark.parametrize("row", COMPLIANCE, ids=lambda row: row.name)
@@ -370,13 +357,15 @@ def test_no_lookalike_is_flagged_for_the_files_own_categories(pack: RulePack, ro
     assert len(own) <= (row.own_clean_flags or 0), own
 
 
-@pytest.mark.parametrize(("row", "category"), [(row, category) for row in COMPLIANCE for category in row.misses],
+@pytest.mark.parametrize(("row", "category"), [(row, category) for row in COMPLIANCE
+                                                for category in row.each_category(row.misses)],
                          ids=lambda value: value if isinstance(value, str) else value.name)
 def test_each_category_by_the_rules_alone(pack: RulePack, row: ComplianceProbes, category: str) -> None:
     rows = compliance_rows(row)
     missed = missed_by_rules(pack, rows, category)
     total = sum(r["violations"] == [category] for r in rows)
-    assert row.misses[category].holds(len(missed), total), (row.misses[category], total, missed)
+    bound = row.each_category(row.misses)[category]
+    assert bound.holds(len(missed), total), (bound, total, missed)
 
 
 @pytest.mark.parametrize(("row", "lang"), [(row, lang) for row in COMPLIANCE if row.language_misses
@@ -397,7 +386,7 @@ def test_the_rules_and_signal_on_the_probes(pack: RulePack, row: ComplianceProbe
     table = f"expected found {row.signal[0]}, clean flagged {row.signal[1]}\n{report.format_table()}"
     assert row.signal[0].holds(report.detected_pairs, report.labelled_pairs), table
     assert row.signal[1].holds(report.flagged_clean, report.clean_drafts), table
-    short = {category: (found[category], bound) for category, bound in row.signal_each.items()
+    short = {category: (found[category], bound) for category, bound in row.each_category(row.signal_each).items()
              if not bound.holds(*found[category])}
     assert short == {}, found
 
