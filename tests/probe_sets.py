@@ -104,12 +104,13 @@ def scored_with_signal(pack: RulePack, path: Path,
     return report, found
 
 
-def uncovered(rows: list[dict[str, object]], categories: Iterable[str], languages: set[str], *,
+def uncovered(rows: list[dict[str, object]], categories: Iterable[str], languages: set[str], least: int = 0, *,
               violating: int = 0, clean: int = 0, each: int = 0, single_label: bool = False) -> list[str]:
     """What a compliance probe file written for ``categories`` lacks: ``violating`` violating and
-    ``clean`` clean drafts, ``each`` drafts labelled with each category alone, only its own categories
-    labelled (one a draft at most where ``single_label``), and every language among the violating
-    drafts, among each category's and among the clean ones."""
+    ``clean`` clean drafts (``least`` of each at the least), ``each`` drafts labelled with each category
+    alone, only its own categories labelled (one a draft at most where ``single_label``), and every
+    language among the violating drafts, among each category's and among the clean ones."""
+    violating, clean = max(violating, least), max(clean, least)
     violating_rows = [r for r in rows if r["violations"]]
     clean_rows = [r for r in rows if r["violations"] == []]
     gaps = []
