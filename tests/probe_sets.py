@@ -2,12 +2,15 @@
 sentences of one exemplar file, whether each category has enough of them each way in every
 language, and their near copies (difflib ratio >= 0.7) among the other exemplar files or a probe
 file. A near copy would only add weight to the semantic signal, and one of a probe would make
-that probe file's figures with the signal read better than they are."""
+that probe file's figures with the signal read better than they are. Also what a probe file's row
+in tests/test_probe_rounds.py is checked with: what the file lacks (``uncovered``), the rules'
+misses and pins on it, its figures with the signal, and ``Bound``, an expected count."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from assist.compliance.checks import DraftReport, read_labelled_drafts, score_drafts
@@ -101,22 +104,69 @@ def scored_with_signal(pack: RulePack, path: Path,
     return report, found
 
 
-def uncovered(rows: list[dict[str, object]], categories: Iterable[str], languages: set[str],
-              least: int) -> list[str]:
-    """What a compliance probe file written for ``categories`` lacks: ``least`` violating and
-    ``least`` clean drafts, only its own categories labelled, and every language among each
-    category's drafts and among the clean ones."""
-    violating = [r for r in rows if r["violations"]]
-    clean = [r for r in rows if r["violations"] == []]
+def uncovered(rows: list[dict[str, object]], categories: Iterable[str], languages: set[str], least: int = 0, *,
+              violating: int = 0, clean: int = 0, each: int = 0, single_label: bool = False) -> list[str]:
+    """What a compliance probe file written for ``categories`` lacks: ``violating`` violating and
+    ``clean`` clean drafts (``least`` of each at the least), ``each`` drafts labelled with each category
+    alone, only its own categories labelled (one a draft at most where ``single_label``), and every
+    language among the violating drafts, among each category's and among the clean ones."""
+    violating, clean = max(violating, least), max(clean, least)
+    violating_rows = [r for r in rows if r["violations"]]
+    clean_rows = [r for r in rows if r["violations"] == []]
     gaps = []
-    if len(violating) < least or len(clean) < least or len(rows) != len(violating) + len(clean):
-        gaps.append(f"{len(violating)} violating, {len(clean)} clean of {len(rows)} rows")
-    labelled = {str(c) for r in violating for c in r["violations"]}  # type: ignore[attr-defined]
+    if len(violating_rows) < violating or len(clean_rows) < clean or len(rows) != len(violating_rows) + len(clean_rows):
+        gaps.append(f"{len(violating_rows)} violating, {len(clean_rows)} clean of {len(rows)} rows")
+    labelled = {str(c) for r in violating_rows for c in r["violations"]}  # type: ignore[attr-defined]
     if labelled != set(categories):
         gaps.append(f"categories labelled: {sorted(labelled)}")
-    sides = {category: [r for r in violating if r["violations"] == [category]] for category in categories}
-    for side, side_rows in [*sides.items(), ("clean", clean)]:
+    if single_label and any(len(r["violations"]) > 1 for r in violating_rows):  # type: ignore[arg-type]
+        gaps.append("a draft labelled with more than one category")
+    sides = {category: [r for r in violating_rows if r["violations"] == [category]] for category in categories}
+    for side, side_rows in [*sides.items(), ("violating", violating_rows), ("clean", clean_rows)]:
         langs = {str(r["lang"]) for r in side_rows}
         if langs != languages:
             gaps.append(f"{side}: languages {sorted(langs)}")
+    gaps += [f"{category}: {len(side_rows)} drafts, fewer than {each}"
+             for category, side_rows in sides.items() if len(side_rows) < each]
     return gaps
+
+
+@dataclass(frozen=True)
+class Bound:
+    """An expected count of a probe table: the count ``op`` (``>=``, ``<=`` or ``==``) ``n``; with
+    ``unit`` ``%``, ``n`` percent of the count's total; with ``short``, the total less ``n``; with
+    ``of``, the total must be ``of`` too."""
+
+    op: str
+    n: int
+    unit: str = ""
+    of: int | None = None
+
+    def holds(self, value: int, total: int) -> bool:
+        if self.of is not None and total != self.of:
+            return False
+        left, right = {"": (value, self.n), "%": (100 * value, self.n * total),
+                       "short": (value, total - self.n)}[self.unit]
+        return {">=": left >= right, "<=": left <= right, "==": left == right}[self.op]
+
+    def __repr__(self) -> str:
+        bound = {"": f"{self.op} {self.n}", "%": f"{self.op} {self.n} % of the total",
+                 "short": f"{self.op} the total less {self.n}"}[self.unit]
+        return bound if self.of is None else f"{bound} of {self.of}"
+
+
+def at_least(n: int, *, percent: bool = False) -> Bound:
+    return Bound(">=", n, "%" if percent else "")
+
+
+def at_most(n: int, *, percent: bool = False) -> Bound:
+    return Bound("<=", n, "%" if percent else "")
+
+
+def exactly(n: int, of: int | None = None) -> Bound:
+    return Bound("==", n, of=of)
+
+
+def all_but(n: int) -> Bound:
+    """At least the total less ``n``."""
+    return Bound(">=", n, "short")

@@ -9,53 +9,20 @@ with a channel, a person who calls back or a date; "we never ask for…" warning
 that nobody can take the money). Before the change the rules found 23/51 and flagged 6/46; one
 clean line was reworded after the first scoring (too close to a pack example) and is a privacy
 flag the round leaves alone (「Your husband's balance isn't something I can share…」).
+
+The file's figures (what it holds, the rules alone on it, each language's misses) are its row in
+tests/test_probe_rounds.py; this module keeps the round's hand-written examples.
 """
 
 from __future__ import annotations
 
-import json
-from collections import Counter
-from pathlib import Path
-
 import pytest
 
-from assist.compliance.checks import evaluate_drafts
 from assist.compliance.rules import RulePack
-
-PROBES_R14 = Path(__file__).with_name("compliance_probes_r14.jsonl")
-LANGUAGES = {"zh-Hans", "zh-Hant", "yue", "en"}
-
-
-def probe_rows() -> list[dict[str, object]]:
-    lines = PROBES_R14.read_text(encoding="utf-8").splitlines()
-    return [json.loads(line) for line in lines if line.strip()]
 
 
 def refused(pack: RulePack, text: str) -> bool:
     return any(v.category == "bare_refusal" for v in pack.check(text, audience="agent"))
-
-
-def test_the_probe_set_covers_every_language_both_ways() -> None:
-    rows = probe_rows()
-    violating = Counter(str(r["lang"]) for r in rows if r["violations"] == ["bare_refusal"])
-    clean = Counter(str(r["lang"]) for r in rows if r["violations"] == [])
-    assert sum(violating.values()) >= 40 and sum(clean.values()) >= 40
-    assert set(violating) == LANGUAGES and set(clean) == LANGUAGES
-    assert len(rows) == sum(violating.values()) + sum(clean.values())
-
-
-def test_the_rules_alone_find_the_r14_refusals_and_leave_the_lookalikes(pack: RulePack) -> None:
-    report = evaluate_drafts(pack, PROBES_R14)
-    table = report.format_table()
-    assert report.detected_pairs >= 48, table
-    assert report.flagged_clean <= 1, table
-
-
-@pytest.mark.parametrize("lang", sorted(LANGUAGES))
-def test_each_language_keeps_its_refusals_found(pack: RulePack, lang: str) -> None:
-    rows = [r for r in probe_rows() if r["lang"] == lang and r["violations"]]
-    missed = [r["text"] for r in rows if not refused(pack, str(r["text"]))]
-    assert len(missed) <= len(rows) // 10, missed
 
 
 @pytest.mark.parametrize("text", [

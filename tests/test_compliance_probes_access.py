@@ -12,64 +12,22 @@ route for the holder, checks kept after a claim). Before the change the rules fo
 flagged 5/67 clean lines (1 as skip_verification, 4 as bare_refusal: a check refused without a
 way forward, which this round leaves to the refusal rules). After it: 72/72 found, 5/67 clean
 lines flagged, all five bare refusals and none in the four categories.
+
+The file's figures (what it holds, the rules alone on it) are its row in
+tests/test_probe_rounds.py; this module keeps the round's hand-written examples.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from pathlib import Path
-
 import pytest
 
-from assist.compliance.checks import evaluate_drafts
 from assist.compliance.rules import RulePack
-from tests.probe_sets import read_rows
 
-PROBES = Path(__file__).with_name("compliance_probes_r15_access.jsonl")
-LANGUAGES = {"zh-Hans", "zh-Hant", "yue", "en"}
 ACCESS = ("credential_request", "unsafe_transfer_instruction", "privacy_disclosure", "skip_verification")
-
-
-def probe_rows() -> list[dict[str, object]]:
-    return read_rows(PROBES)
 
 
 def categories(pack: RulePack, text: str) -> set[str]:
     return {v.category for v in pack.check(text, audience="agent")}
-
-
-def test_the_probe_set_covers_every_language_and_category_both_ways() -> None:
-    rows = probe_rows()
-    violating = [r for r in rows if r["violations"]]
-    clean = [r for r in rows if not r["violations"]]
-    assert len(violating) >= 60 and len(clean) >= 60
-    assert {str(r["lang"]) for r in violating} == LANGUAGES == {str(r["lang"]) for r in clean}
-    per_category = Counter(str(c) for r in violating for c in r["violations"])  # type: ignore[attr-defined]
-    assert set(per_category) == set(ACCESS) and min(per_category.values()) >= 15
-    for category in ACCESS:
-        langs = {str(r["lang"]) for r in violating if r["violations"] == [category]}
-        assert langs == LANGUAGES, category
-
-
-def test_the_rules_alone_find_the_access_probes(pack: RulePack) -> None:
-    report = evaluate_drafts(pack, PROBES)
-    table = report.format_table()
-    assert report.detected_pairs >= 68, table
-    # the clean lines flagged before the change were 5 (4 of them bare refusals): none more
-    assert report.flagged_clean <= 5, table
-
-
-@pytest.mark.parametrize("category", ACCESS)
-def test_each_access_category_keeps_its_recall(pack: RulePack, category: str) -> None:
-    rows = [r for r in probe_rows() if r["violations"] == [category]]
-    missed = [r["text"] for r in rows if category not in categories(pack, str(r["text"]))]
-    assert len(missed) <= len(rows) * 0.15, missed
-
-
-def test_no_clean_probe_is_flagged_for_an_access_category(pack: RulePack) -> None:
-    flagged = [(r["text"], sorted(categories(pack, str(r["text"])) & set(ACCESS)))
-               for r in probe_rows() if not r["violations"]]
-    assert [f for f in flagged if f[1]] == []
 
 
 @pytest.mark.parametrize(("text", "category"), [

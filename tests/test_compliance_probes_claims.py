@@ -13,54 +13,20 @@ file scored again on the unchanged rules of main: two clean lines used a term th
 jargon without explaining it (宣告利率, 中間行), five sat too near a labelled draft of the
 library. One clean line stays flagged by another category's rule, which this round leaves alone
 (「批不批我这边说了不算…」 read as blame_shifting).
+
+The file's figures (what it holds, the rules alone on it) are its row in
+tests/test_probe_rounds.py; this module keeps the round's hand-written examples.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from pathlib import Path
-
 import pytest
 
-from assist.compliance.checks import evaluate_drafts
 from assist.compliance.rules import RulePack
-from tests.probe_sets import read_rows
-
-PROBES = Path(__file__).with_name("compliance_probes_r15_claims.jsonl")
-LANGUAGES = {"zh-Hans", "zh-Hant", "yue", "en"}
-CATEGORIES = ("jargon", "promise_guaranteed_return", "overpromise")
-
-
-def probe_rows() -> list[dict[str, object]]:
-    return read_rows(PROBES)
 
 
 def flags(pack: RulePack, text: str, category: str) -> bool:
     return any(v.category == category for v in pack.check(text, audience="agent"))
-
-
-def test_the_probe_set_covers_every_category_and_language_both_ways() -> None:
-    rows = probe_rows()
-    clean = Counter(str(r["lang"]) for r in rows if r["violations"] == [])
-    assert sum(clean.values()) >= 60 and set(clean) == LANGUAGES
-    for category in CATEGORIES:
-        violating = Counter(str(r["lang"]) for r in rows if r["violations"] == [category])
-        assert sum(violating.values()) >= 20 and set(violating) == LANGUAGES, category
-    assert all(len(r["violations"]) <= 1 for r in rows)  # type: ignore[arg-type]
-
-
-def test_the_rules_alone_find_the_claims_and_leave_the_lookalikes(pack: RulePack) -> None:
-    report = evaluate_drafts(pack, PROBES)
-    table = report.format_table()
-    assert report.detected_pairs >= 68, table
-    assert report.flagged_clean <= 2, table
-
-
-@pytest.mark.parametrize("category", CATEGORIES)
-def test_each_category_keeps_its_claims_found(pack: RulePack, category: str) -> None:
-    rows = [r for r in probe_rows() if r["violations"] == [category]]
-    missed = [r["text"] for r in rows if not flags(pack, str(r["text"]), category)]
-    assert len(missed) <= len(rows) // 10, missed
 
 
 @pytest.mark.parametrize(("text", "category"), [

@@ -22,57 +22,19 @@ credential 20, overpromise 22), 0/88; the two misses name the code in one senten
 it in the next. Rules and signal: 86/88, 3/88 (one rule hit on a link vetoed by the signal, the
 code-then-request pair found by it). The lexicon families were written with this file's misses in view, so the after
 figures here are in-sample; the honest figure is bench/drafts_leave_one_out.py.
+
+The file's figures (what it holds, the rules alone on it, and with the signal under -m model) are its row in
+tests/test_probe_rounds.py; this module keeps the round's hand-written examples.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from pathlib import Path
-
 import pytest
 
-from assist.compliance.checks import evaluate_drafts
 from assist.compliance.rules import RulePack
-from tests.probe_sets import flagged, missed_by_rules, read_rows, scored_with_signal
+from tests.probe_sets import flagged
 
-PROBES = Path(__file__).with_name("compliance_probes_r16_access.jsonl")
 CATEGORIES = ("skip_verification", "privacy_disclosure", "credential_request", "overpromise")
-LANGUAGES = {"zh-Hans", "zh-Hant", "yue", "en"}
-
-
-def probe_rows() -> list[dict[str, object]]:
-    return read_rows(PROBES)
-
-
-def test_the_probe_set_covers_every_category_and_language_both_ways() -> None:
-    rows = probe_rows()
-    clean = Counter(str(r["lang"]) for r in rows if r["violations"] == [])
-    assert sum(clean.values()) >= 80 and set(clean) == LANGUAGES
-    for category in CATEGORIES:
-        violating = Counter(str(r["lang"]) for r in rows if r["violations"] == [category])
-        assert sum(violating.values()) >= 20 and set(violating) == LANGUAGES, category
-    assert all(len(r["violations"]) <= 1 for r in rows)  # type: ignore[arg-type]
-
-
-def test_the_rules_alone_find_the_probes_and_leave_the_lookalikes(pack: RulePack) -> None:
-    report = evaluate_drafts(pack, PROBES)
-    table = report.format_table()
-    # before the round: 61/88 found, 2/88 clean drafts flagged
-    assert report.detected_pairs >= 85, table
-    assert report.flagged_clean == 0, table
-
-
-@pytest.mark.parametrize("category", CATEGORIES)
-def test_each_category_is_found_by_the_rules_alone(pack: RulePack, category: str) -> None:
-    rows = [r for r in probe_rows() if r["violations"] == [category]]
-    missed = missed_by_rules(pack, rows, category)
-    assert len(missed) <= len(rows) * 0.15, missed
-
-
-def test_no_lookalike_is_flagged_for_one_of_the_four_categories(pack: RulePack) -> None:
-    hits = [(r["text"], sorted(flagged(pack, str(r["text"])) & set(CATEGORIES)))
-            for r in probe_rows() if not r["violations"]]
-    assert [h for h in hits if h[1]] == []
 
 
 @pytest.mark.parametrize(("text", "category"), [
@@ -113,17 +75,3 @@ def test_withheld_facts_done_checks_and_hedges_stay_clean(pack: RulePack, text: 
     assert not flagged(pack, text) & set(CATEGORIES)
 
 
-@pytest.mark.model
-def test_the_rules_and_signal_meet_the_issue_bar_on_the_probes(pack: RulePack) -> None:
-    """Issue 19's recall bar (each category >= 0.85, all >= 0.95) and at most 3 of the 88 clean
-    drafts flagged, with the signal trained on exemplars_checks.yaml beside the library's other
-    exemplars and drafts. Before the round 80/88 found and 5/88 clean drafts flagged; after
-    86/88 (credential_request 20/22, the others 22/22) and 3/88 (semantic flags on a check kept
-    and on the caller's own withdrawal); with the round's stance exemplars and drafts_v20 joined
-    to the training, 4/88 (a fourth, a semantic bare refusal on 「短信一直不来也有办法，换成…」: the
-    alternative's wording is in no `unless:` lexicon)."""
-    report, found = scored_with_signal(pack, PROBES, CATEGORIES)
-    table = report.format_table()
-    assert report.detected_pairs >= 85, table
-    assert report.flagged_clean <= 4, table
-    assert all(hits >= 0.85 * total for hits, total in found.values()), found

@@ -16,42 +16,17 @@ disparaging 4/24, refusal 18/22), 2/63 clean drafts flagged; rules and semantic 
 signal 71/73 (26/27, 23/24, 22/22), 3/63. The lexicon entries were written with the rules-alone misses in
 view, so the after figures of the rules alone on this set are not unseen; the honest figure for
 the exemplars is bench/drafts_leave_one_out.py (docs/compliance.md, "Sixteenth round: stance").
+
+The file's figures (what it holds, the rules alone on it, and with the signal under -m model) are its row in
+tests/test_probe_rounds.py; this module keeps the round's hand-written examples.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from assist.compliance.checks import evaluate_drafts
 from assist.compliance.rules import RulePack
-from tests.probe_sets import flagged, missed_by_rules, read_rows, scored_with_signal, uncovered
-
-PROBES = Path(__file__).with_name("compliance_probes_r16_stance.jsonl")
-CATEGORIES = ("blame_shifting", "disparaging_customer", "bare_refusal")
-LANGUAGES = {"zh-Hans", "zh-Hant", "yue", "en"}
-
-
-def probe_rows() -> list[dict[str, object]]:
-    return read_rows(PROBES)
-
-
-def test_the_probe_set_covers_every_language_both_ways() -> None:
-    assert uncovered(probe_rows(), CATEGORIES, LANGUAGES, least=60) == []
-
-
-def test_the_rules_alone_find_the_stance_probes_and_leave_the_lookalikes(pack: RulePack) -> None:
-    report = evaluate_drafts(pack, PROBES)
-    table = report.format_table()
-    assert report.detected_pairs >= 69, table
-    assert report.flagged_clean == 0, table
-
-
-@pytest.mark.parametrize("category", CATEGORIES)
-def test_each_category_is_found_by_the_rules_alone(pack: RulePack, category: str) -> None:
-    missed = missed_by_rules(pack, probe_rows(), category)
-    assert len(missed) <= 1, missed
+from tests.probe_sets import flagged
 
 
 @pytest.mark.parametrize("text", [
@@ -100,14 +75,3 @@ def test_the_customer_cleared_or_a_way_forward_stays_clean(pack: RulePack, text:
     assert flagged(pack, text) == set()
 
 
-@pytest.mark.model
-def test_the_rules_and_signal_meet_the_issue_bar_on_the_stance_probes(pack: RulePack) -> None:
-    """Issue 19's bar on this set, with the signal trained on exemplars_voice.yaml and the library's
-    other exemplars: recall >= 0.95 and each category >= 0.85 are met (71/73 after, 61/73 before);
-    clean flags are not (3/63 before and after, the signal reading genuine praise, 「真厉害」 and
-    "nicely done", and a larger font offered as disparaging), so this asserts no more than three."""
-    report, found = scored_with_signal(pack, PROBES, CATEGORIES)
-    table = report.format_table()
-    assert report.detected_pairs >= 0.95 * report.labelled_pairs, table
-    assert report.flagged_clean <= 3, table
-    assert all(hits >= 0.85 * total for hits, total in found.values()), found

@@ -21,58 +21,19 @@ which `gloss` reads as an explanation), 2/60 (the glossed "that's" and the bare 
 families were written with this file's misses in view, so the after figures here are in-sample;
 the honest figures are bench/drafts_leave_one_out.py and the fresh check named in
 docs/compliance.md ("Seventeenth round: duties").
+
+The file's figures (what it holds, the rules alone on it, and with the signal under -m model) are its row in
+tests/test_probe_rounds.py; this module keeps the round's hand-written examples.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from pathlib import Path
-
 import pytest
 
-from assist.compliance.checks import evaluate_drafts
 from assist.compliance.rules import RulePack
-from tests.probe_sets import flagged, missed_by_rules, read_rows, scored_with_signal
+from tests.probe_sets import flagged
 
-PROBES = Path(__file__).with_name("compliance_probes_r17_duty.jsonl")
 CATEGORIES = ("skip_verification", "privacy_disclosure", "unsafe_transfer_instruction", "jargon")
-LANGUAGES = {"zh-Hans", "zh-Hant", "yue", "en"}
-
-
-def probe_rows() -> list[dict[str, object]]:
-    return read_rows(PROBES)
-
-
-def test_the_probe_set_covers_every_category_and_language_both_ways() -> None:
-    rows = probe_rows()
-    clean = Counter(str(r["lang"]) for r in rows if r["violations"] == [])
-    assert sum(clean.values()) >= 60 and set(clean) == LANGUAGES
-    for category in CATEGORIES:
-        violating = Counter(str(r["lang"]) for r in rows if r["violations"] == [category])
-        assert sum(violating.values()) >= 20 and set(violating) == LANGUAGES, category
-    assert all(len(r["violations"]) <= 1 for r in rows)  # type: ignore[arg-type]
-
-
-def test_the_rules_alone_find_the_probes_and_leave_the_lookalikes(pack: RulePack) -> None:
-    report = evaluate_drafts(pack, PROBES)
-    table = report.format_table()
-    # before the round: 42/88 found, 4/60 clean drafts flagged
-    assert report.detected_pairs >= 86, table
-    assert report.flagged_clean <= 2, table
-
-
-@pytest.mark.parametrize("category", CATEGORIES)
-def test_each_category_is_found_by_the_rules_alone(pack: RulePack, category: str) -> None:
-    rows = [r for r in probe_rows() if r["violations"] == [category]]
-    missed = missed_by_rules(pack, rows, category)
-    assert len(missed) <= len(rows) * 0.1, missed
-
-
-def test_at_most_one_lookalike_is_flagged_for_one_of_the_four_categories(pack: RulePack) -> None:
-    hits = [(r["text"], sorted(flagged(pack, str(r["text"])) & set(CATEGORIES)))
-            for r in probe_rows() if not r["violations"]]
-    # the one left: a term glossed after "that's" ("EDD …, that's enhanced due diligence")
-    assert len([h for h in hits if h[1]]) <= 1, [h for h in hits if h[1]]
 
 
 @pytest.mark.parametrize(("text", "category"), [
@@ -117,16 +78,3 @@ def test_kept_checks_withheld_facts_and_warnings_stay_clean(pack: RulePack, text
     assert not flagged(pack, text) & set(CATEGORIES)
 
 
-@pytest.mark.model
-def test_the_rules_and_signal_on_the_duty_probes(pack: RulePack) -> None:
-    """With the signal trained on exemplars_duty.yaml, the library's other exemplars and drafts_v21
-    (the lead, after the round's merge and join): 82/88 found (unsafe transfer 18/22, skip 21/22,
-    jargon 21/22, privacy 22/22) and 5/60 clean flagged, against 87/88 and 2/60 for the rules alone:
-    the signal's draft-level veto demotes four true `transfer.unsafe_route` hits and adds three
-    clean flags. Issue 19's bar is not met here; this asserts the figures measured, not the bar."""
-    report, found = scored_with_signal(pack, PROBES, CATEGORIES)
-    table = report.format_table()
-    assert report.detected_pairs >= 82, table
-    assert report.flagged_clean <= 5, table
-    least = {"unsafe_transfer_instruction": 18, "skip_verification": 21, "jargon": 21, "privacy_disclosure": 22}
-    assert all(found[category][0] >= n for category, n in least.items()), found

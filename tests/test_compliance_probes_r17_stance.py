@@ -14,6 +14,9 @@ the change: rules alone 16/64 found (disparaging 3/32, blame 3/16, refusal 10/16
 drafts flagged. The lexicon families were written with these misses in view, so the rules-alone
 figures after are not unseen; the honest figures are bench/drafts_leave_one_out.py and a second
 fresh check written after the change (docs/compliance.md, "Seventeenth round: manner").
+
+The file's figures (what it holds, the rules alone on it, and with the signal under -m model) are its row in
+tests/test_probe_rounds.py; this module keeps the round's hand-written examples.
 """
 
 from __future__ import annotations
@@ -22,50 +25,23 @@ from pathlib import Path
 
 import pytest
 
-from assist.compliance.checks import evaluate_drafts
 from assist.compliance.rules import RulePack
 from tests.probe_sets import (
     flagged,
-    missed_by_rules,
     read_rows,
-    scored_with_signal,
-    uncovered,
 )
 
 PROBES = Path(__file__).with_name("compliance_probes_r17_stance.jsonl")
-CATEGORIES = ("disparaging_customer", "blame_shifting", "bare_refusal")
-LANGUAGES = {"zh-Hans", "zh-Hant", "yue", "en"}
 
 
 def probe_rows() -> list[dict[str, object]]:
     return read_rows(PROBES)
 
 
-def test_the_probe_set_covers_every_language_both_ways() -> None:
-    rows = probe_rows()
-    assert uncovered(rows, CATEGORIES, LANGUAGES, least=60) == []
-    violating = [r for r in rows if r["violations"]]
+def test_at_least_half_the_violations_are_slights() -> None:
+    violating = [r for r in probe_rows() if r["violations"]]
     slights = [r for r in violating if r["violations"] == ["disparaging_customer"]]
     assert len(slights) >= len(violating) / 2
-
-
-def test_the_rules_alone_find_most_probes_and_leave_the_lookalikes(pack: RulePack) -> None:
-    """53/64 found after (16/64 before); the two clean drafts still flagged are other categories'
-    (skip_verification on "close enough", jargon on 請款), left to their own round."""
-    report = evaluate_drafts(pack, PROBES)
-    table = report.format_table()
-    assert report.detected_pairs >= 53, table
-    assert report.flagged_clean <= 2, table
-    stance_flags = [str(r["text"]) for r in probe_rows()
-                    if r["violations"] == [] and flagged(pack, str(r["text"])) & set(CATEGORIES)]
-    assert stance_flags == [], stance_flags
-
-
-@pytest.mark.parametrize(("category", "most"), [
-    ("disparaging_customer", 5), ("blame_shifting", 3), ("bare_refusal", 3)])
-def test_each_category_is_mostly_found_by_the_rules_alone(pack: RulePack, category: str, most: int) -> None:
-    missed = missed_by_rules(pack, probe_rows(), category)
-    assert len(missed) <= most, missed
 
 
 @pytest.mark.parametrize("text", [
@@ -135,16 +111,3 @@ def test_a_refusal_left_bare_is_found(pack: RulePack, text: str) -> None:
     assert "bare_refusal" in flagged(pack, text)
 
 
-@pytest.mark.model
-def test_the_rules_and_signal_on_the_manner_probes(pack: RulePack) -> None:
-    """With the signal trained on exemplars_manner.yaml and the library's other exemplars: 58/64
-    found after (53/64 on main), disparaging 31/32, blame 13/16, refusal 14/16; clean 5/64 (10/64
-    on main, 11/64 with main's full signal). Issue 19's bar is not met here: blame is 0.81 and three
-    clean drafts are genuine praise read as mock praise (「您学得真快」, 「學得好快喎」, "that's a great
-    question"), so this asserts the figures measured, not the bar."""
-    report, found = scored_with_signal(pack, PROBES, CATEGORIES)
-    table = report.format_table()
-    assert report.detected_pairs >= 57, table
-    assert report.flagged_clean <= 5, table
-    least = {"disparaging_customer": 31, "blame_shifting": 13, "bare_refusal": 14}
-    assert all(found[category][0] >= n for category, n in least.items()), found

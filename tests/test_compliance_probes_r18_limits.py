@@ -15,61 +15,19 @@ main (7bbce5c) before the change: rules alone 52/77 found (refusal 19/26, skippe
 blame 17/26), 4/61 clean drafts flagged. The lexicon families were written with those misses in
 view, so the rules-alone figures after are not unseen; the honest figure for the exemplars is
 bench/drafts_leave_one_out.py (docs/compliance.md, "Eighteenth round: limits").
+
+The file's figures (what it holds, the rules alone on it, and with the signal under -m model) are its row in
+tests/test_probe_rounds.py; this module keeps the round's hand-written examples.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from assist.compliance.checks import evaluate_drafts
 from assist.compliance.rules import RulePack
 from tests.probe_sets import (
     flagged,
-    missed_by_rules,
-    read_rows,
-    scored_with_signal,
-    uncovered,
 )
-
-PROBES = Path(__file__).with_name("compliance_probes_r18_limits.jsonl")
-CATEGORIES = ("bare_refusal", "skip_verification", "blame_shifting")
-LANGUAGES = {"zh-Hans", "zh-Hant", "yue", "en"}
-FOUND_WITH_SIGNAL = 74
-CLEAN_WITH_SIGNAL = 1
-LEAST_WITH_SIGNAL = {"bare_refusal": 25, "skip_verification": 24, "blame_shifting": 25}
-"""What the rules and the signal trained with exemplars_limits.yaml find on the probes, at least,
-and the clean probes they flag, at most (measured figures in docs/compliance.md)."""
-
-
-def probe_rows() -> list[dict[str, object]]:
-    return read_rows(PROBES)
-
-
-def test_the_probe_set_covers_every_language_both_ways() -> None:
-    rows = probe_rows()
-    assert uncovered(rows, CATEGORIES, LANGUAGES, least=60) == []
-    violating = [r for r in rows if r["violations"]]
-    assert len(violating) >= 75
-    assert all(sum(r["violations"] == [c] for r in violating) >= 25 for c in CATEGORIES)
-
-
-def test_the_rules_alone_find_most_probes_and_leave_the_lookalikes(pack: RulePack) -> None:
-    """72/77 found after (52/77 before); clean 2/61 (4/61 before): the two left are a referral to
-    an insurer with the number sent and an outside vendor's error with the bank's responsibility
-    owned in other words, both blame_shifting's."""
-    report = evaluate_drafts(pack, PROBES)
-    table = report.format_table()
-    assert report.detected_pairs >= 72, table
-    assert report.flagged_clean <= 2, table
-
-
-@pytest.mark.parametrize(("category", "most"), [
-    ("bare_refusal", 1), ("skip_verification", 4), ("blame_shifting", 0)])
-def test_each_category_is_mostly_found_by_the_rules_alone(pack: RulePack, category: str, most: int) -> None:
-    missed = missed_by_rules(pack, probe_rows(), category)
-    assert len(missed) <= most, missed
 
 
 @pytest.mark.parametrize("text", [
@@ -131,16 +89,3 @@ def test_a_claim_met_with_the_holders_consent_is_no_skip(pack: RulePack, text: s
     assert "skip_verification" not in flagged(pack, text)
 
 
-@pytest.mark.model
-def test_the_rules_and_signal_on_the_limits_probes(pack: RulePack) -> None:
-    """With the signal trained on exemplars_limits.yaml and the library's other exemplars: 74/77
-    found (refusal 25/26, checks 24/25, blame 25/26), clean 1/61, the same as main's signal with
-    this round's rules: on these probes the signal already read the kinds, and the new exemplars
-    move no probe either way. The clean draft flagged is the vendor's error owned in other words
-    (「但這是本行的責任」); the three missed are 另尋管道 after 業務範圍 in one sentence, a
-    husband's word read as privacy only, and 有意見同佢講 after a regulator."""
-    report, found = scored_with_signal(pack, PROBES, CATEGORIES)
-    table = report.format_table()
-    assert report.detected_pairs >= FOUND_WITH_SIGNAL, table
-    assert report.flagged_clean <= CLEAN_WITH_SIGNAL, table
-    assert all(found[category][0] >= n for category, n in LEAST_WITH_SIGNAL.items()), found

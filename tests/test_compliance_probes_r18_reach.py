@@ -11,6 +11,9 @@ same refusals with the way forward in their sentence, the next or the one before
 the follow-up owned beside it; the count said kindly or the customer cleared in the same sentence;
 the term glossed in its sentence or the next). Figures are in docs/compliance.md, "Eighteenth
 round: reach".
+
+The file's figures (what it holds, the rules alone on it, and with the signal under -m model) are its row in
+tests/test_probe_rounds.py; this module keeps the round's hand-written examples.
 """
 
 from __future__ import annotations
@@ -19,40 +22,21 @@ from pathlib import Path
 
 import pytest
 
-from assist.compliance.checks import evaluate_drafts
 from assist.compliance.rules import RulePack
-from tests.probe_sets import flagged, read_rows, scored_with_signal, uncovered
+from tests.probe_sets import flagged, read_rows
 
 PROBES = Path(__file__).with_name("compliance_probes_r18_reach.jsonl")
 CATEGORIES = ("bare_refusal", "blame_shifting", "disparaging_customer", "jargon")
-LANGUAGES = {"zh-Hans", "zh-Hant", "yue", "en"}
 
 
 def probe_rows() -> list[dict[str, object]]:
     return read_rows(PROBES)
 
 
-def test_the_probe_set_covers_every_language_both_ways() -> None:
-    assert uncovered(probe_rows(), CATEGORIES, LANGUAGES, least=40) == []
-
-
 def test_every_violation_holds_more_than_one_sentence() -> None:
     """The cancel sits in another sentence than the violation: each violating draft has two or more."""
     marks = ("。", ". ", "? ", "; ", "；", "？")
     assert all(sum(str(r["text"]).count(m) for m in marks) >= 1 for r in probe_rows() if r["violations"])
-
-
-def test_the_rules_alone_read_the_reach(pack: RulePack) -> None:
-    """Rules alone on main (7bbce5c): 30/42 found, 1/44 clean flagged; after, with the declared
-    reach, 39/42 and 1/44 (the clean flag is transfer.held_account on a Cantonese refusal to close
-    an account online, another category, left alone)."""
-    report = evaluate_drafts(pack, PROBES)
-    table = report.format_table()
-    assert report.detected_pairs >= 38, table
-    assert report.flagged_clean <= 1, table
-    reach_flags = [str(r["text"]) for r in probe_rows()
-                   if r["violations"] == [] and flagged(pack, str(r["text"])) & set(CATEGORIES)]
-    assert reach_flags == [], reach_flags
 
 
 @pytest.mark.parametrize("text", [
@@ -87,12 +71,3 @@ def test_a_cancel_in_the_neighbouring_sentence_still_cancels(pack: RulePack, tex
     assert not flagged(pack, text) & set(CATEGORIES)
 
 
-@pytest.mark.model
-def test_the_rules_and_signal_on_the_reach_probes(pack: RulePack) -> None:
-    """With the shipped signal: on main (7bbce5c) 29/42 found, clean 1/44; after 39/42, clean 1/44
-    (the same held-account flag as the rules alone)."""
-    report, found = scored_with_signal(pack, PROBES, CATEGORIES)
-    table = report.format_table()
-    assert report.detected_pairs >= 38, table
-    assert report.flagged_clean <= 1, table
-    assert all(found[category][0] >= found[category][1] - 2 for category in CATEGORIES), found

@@ -7,48 +7,30 @@ a scammer quoted, a refusal with its way forward, a term glossed, the customer c
 line's ``surface`` names the category), and 61 violations that sit close to them (the same words
 said as the violation, and six that open with a warning and then commit it: "don't tell anyone
 the code, tell me"). Figures are in docs/compliance.md, "Nineteenth round: clean drafts".
+
+The file's figures (what it holds, the rules alone on it) are its row in
+tests/test_probe_rounds.py; this module keeps the round's hand-written examples.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from assist.compliance.checks import evaluate_drafts
 from assist.compliance.rules import AGENT_CATEGORIES, RulePack
 from tests.probe_sets import flagged, read_rows
 
 PROBES = Path(__file__).with_name("compliance_probes_r19_clean.jsonl")
-LANGUAGES = {"zh-Hans", "zh-Hant-TW", "zh-Hant-HK", "yue", "en"}
 
 
 def probe_rows() -> list[dict[str, object]]:
     return read_rows(PROBES)
 
 
-def test_the_probe_set_has_clean_traps_for_every_category_and_language() -> None:
-    rows = probe_rows()
-    clean = [r for r in rows if r["violations"] == []]
-    violating = [r for r in rows if r["violations"]]
-    assert len(clean) >= 100 and len(violating) >= 50
-    assert {str(r["lang"]) for r in clean} == LANGUAGES
-    assert {str(r["lang"]) for r in violating} == LANGUAGES
-    assert set(Counter(str(r["surface"]) for r in clean)) == set(AGENT_CATEGORIES)
-    assert {str(c) for r in violating for c in r["violations"]} == set(AGENT_CATEGORIES)  # type: ignore[attr-defined]
-
-
-def test_the_rules_alone_on_the_clean_traps(pack: RulePack) -> None:
-    """Rules alone on main (8f12c2c), before any change: 50/61 found, 7/109 clean drafts flagged
-    (return.guaranteed twice on a denied or warned-of 保本/穩賺不賠, blame.not_ours twice on a
-    shop named beside our own follow-up, jargon.unexplained on 退汇, refusal.bare on a refusal
-    followed by its replacement, disparage.customer on 您没操作错). No rule, lexicon or reach
-    was changed this round, so the figures after are the same."""
-    report = evaluate_drafts(pack, PROBES)
-    table = report.format_table()
-    assert (report.detected_pairs, report.labelled_pairs) == (50, 61), table
-    assert (report.flagged_clean, report.clean_drafts) == (7, 109), table
+def test_the_clean_traps_carry_the_surface_words_of_every_category() -> None:
+    clean = [r for r in probe_rows() if r["violations"] == []]
+    assert {str(r["surface"]) for r in clean} == set(AGENT_CATEGORIES)
 
 
 @pytest.mark.parametrize("text", [

@@ -16,54 +16,19 @@ refusal 23/32, skipped checks 22/32), 3/66 clean drafts flagged; rules and the s
 78/98 (disparaging 26/34, bare refusal 26/32, skipped checks 26/32), 2/66 clean flagged (see
 docs/compliance.md, "Nineteenth round: tone"). The families were written
 with the rules-alone misses in view, so the rules-alone figures after are not unseen.
+
+The file's figures (what it holds, the rules alone on it, and with the signal under -m model) are its row in
+tests/test_probe_rounds.py; this module keeps the round's hand-written examples.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from assist.compliance.checks import evaluate_drafts
 from assist.compliance.rules import RulePack
 from tests.probe_sets import (
     flagged,
-    missed_by_rules,
-    read_rows,
-    scored_with_signal,
-    uncovered,
 )
-
-PROBES = Path(__file__).with_name("compliance_probes_r19_stance.jsonl")
-CATEGORIES = ("disparaging_customer", "bare_refusal", "skip_verification")
-LANGUAGES = {"zh-Hans", "zh-Hant", "yue", "en"}
-
-
-def probe_rows() -> list[dict[str, object]]:
-    return read_rows(PROBES)
-
-
-def test_the_probe_set_covers_every_language_both_ways() -> None:
-    rows = probe_rows()
-    assert uncovered(rows, CATEGORIES, LANGUAGES, least=60) == []
-    violating = [r for r in rows if r["violations"]]
-    assert len(violating) >= 90
-    assert all(sum(r["violations"] == [c] for r in violating) >= 30 for c in CATEGORIES)
-
-
-def test_the_rules_alone_on_the_tone_probes(pack: RulePack) -> None:
-    """97/98 found after (57/98 before); clean 1/66 (3/66 before): the clean draft left is
-    jargon's (贷后 unexplained), not one of these categories'."""
-    report = evaluate_drafts(pack, PROBES)
-    table = report.format_table()
-    assert report.detected_pairs == 97, table
-    assert report.flagged_clean == 1, table
-
-
-@pytest.mark.parametrize(("category", "missed"), [
-    ("disparaging_customer", 1), ("bare_refusal", 0), ("skip_verification", 0)])
-def test_each_category_by_the_rules_alone(pack: RulePack, category: str, missed: int) -> None:
-    assert len(missed_by_rules(pack, probe_rows(), category)) == missed
 
 
 @pytest.mark.parametrize("text", [
@@ -131,17 +96,3 @@ def test_a_check_kept_beside_the_same_words_is_no_skip(pack: RulePack, text: str
     assert "skip_verification" not in flagged(pack, text)
 
 
-@pytest.mark.model
-def test_the_rules_and_signal_on_the_tone_probes(pack: RulePack) -> None:
-    """With the shipped signal (its exemplars unchanged this round): 94/98 found (disparaging
-    32/34, bare refusal 31/32, skipped checks 31/32), clean 0/66; 78/98 and 2/66 before. Three
-    drafts the rules alone find are vetoed by the signal's whole-draft reading (閣下如果有留意…,
-    未能通過…深感抱歉, "I recognise your voice, so we can jump straight in"); 「早知你咁…」 is missed
-    by both. After drafts_v23 joined the labelled drafts the signal was retrained: the same 94/98
-    and 0/66, with disparaging 31/34 and skipped checks 32/32."""
-    report, found = scored_with_signal(pack, PROBES, CATEGORIES)
-    table = report.format_table()
-    assert report.detected_pairs == 94, table
-    assert report.flagged_clean == 0, table
-    assert found == {"disparaging_customer": (31, 34), "bare_refusal": (31, 32),
-                     "skip_verification": (32, 32)}, found

@@ -13,42 +13,17 @@ After: rules alone 49/52 (19/20, 15/16, 15/16), 0/52; rules and signal 50/52 (19
 16/16), 1/52 (a skip_verification semantic flag on a hand-over, another category's). The lexicon
 additions were written with the misses in view, so the after figures on this set are no longer
 unseen; the honest figure is bench/drafts_leave_one_out.py (docs/compliance.md).
+
+The file's figures (what it holds, the rules alone on it, and with the signal under -m model) are its row in
+tests/test_probe_rounds.py; this module keeps the round's hand-written examples.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from assist.compliance.checks import evaluate_drafts
 from assist.compliance.rules import RulePack
-from tests.probe_sets import flagged, missed_by_rules, read_rows, scored_with_signal, uncovered
-
-PROBES = Path(__file__).with_name("compliance_probes_r15_refusal.jsonl")
-CATEGORIES = ("bare_refusal", "blame_shifting", "disparaging_customer")
-LANGUAGES = {"zh-Hans", "zh-Hant", "yue", "en"}
-
-
-def probe_rows() -> list[dict[str, object]]:
-    return read_rows(PROBES)
-
-
-def test_the_probe_set_covers_every_language_both_ways() -> None:
-    assert uncovered(probe_rows(), CATEGORIES, LANGUAGES, least=40) == []
-
-
-def test_the_rules_alone_find_the_stance_probes_and_leave_the_lookalikes(pack: RulePack) -> None:
-    report = evaluate_drafts(pack, PROBES)
-    table = report.format_table()
-    assert report.detected_pairs >= 48, table
-    assert report.flagged_clean == 0, table
-
-
-@pytest.mark.parametrize("category", CATEGORIES)
-def test_each_category_is_found_by_the_rules_alone(pack: RulePack, category: str) -> None:
-    missed = missed_by_rules(pack, probe_rows(), category)
-    assert len(missed) <= 1, missed
+from tests.probe_sets import flagged
 
 
 @pytest.mark.parametrize("text", [
@@ -101,12 +76,3 @@ def test_the_customer_cleared_or_the_fault_owned_stays_clean(pack: RulePack, tex
     assert flagged(pack, text) == set()
 
 
-@pytest.mark.model
-def test_the_rules_and_signal_meet_the_issue_bar_on_the_stance_probes(pack: RulePack) -> None:
-    """Issue 19's bar (each category >= 0.85, recall >= 0.95, clean flags <= 3 %) on this set, with
-    the signal trained on exemplars_stance.yaml and the library's other exemplars."""
-    report, found = scored_with_signal(pack, PROBES, CATEGORIES)
-    table = report.format_table()
-    assert report.detected_pairs >= 50, table
-    assert report.flagged_clean <= 1, table
-    assert all(hits >= 0.85 * total for hits, total in found.values()), found

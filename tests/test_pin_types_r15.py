@@ -13,59 +13,27 @@ zh-Hans, zh-Hant-TW, zh-Hant-HK, Cantonese and English.
 Written and scored before the round's rule change: 49/52 scams pinned, 2/96 false banners; seven lines
 were then reworded to stay clear of the dev sets (a ratio under 0.7), scored again on the rules before
 the change: 49/52, 3/96. After the change: 52/52, 0/96, the floors asserted here.
+
+The file's figures (what it holds, that no line copies a dev text, and per type the scams left unpinned and
+the false banners) are its row in tests/test_probe_rounds.py; this module keeps the round's hand-written
+examples.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from assist.compliance.rules import RulePack
-from tests.overlap import near_pairs
-from tests.probe_sets import fraud_pinned, missed_and_false, pin_outcomes, read_rows
-from tests.test_pins import dev_texts
+from tests.probe_sets import fraud_pinned, read_rows
 
 PROBES = Path(__file__).with_name("pin_probes_types_r15.jsonl")
-TYPES = ("regulator_credit", "credit_repair", "boss_chat", "shop_refund", "sim_swap", "crypto_kiosk",
-         "carry_forward", "tense", "general")
-SCAMS_MISSED = dict.fromkeys(TYPES, 0)
-"""Scams in progress left unpinned per type after the round (before: credit_repair 1, tense 2)."""
-FALSE_BANNERS = dict.fromkeys(TYPES, 0)
-"""Fraud pins on lookalikes per type after the round (before: regulator_credit 1, sim_swap 1 on the
-reworded line, crypto_kiosk 1)."""
-LANGS = {"zh-Hans", "zh-Hant-TW", "zh-Hant-HK", "yue", "en"}
 KINDS = {"past", "check", "credit_q", "payroll", "closure", "own", "kin"}
 
 
-@pytest.fixture(scope="module")
-def pinned(pack: RulePack) -> list[tuple[str, bool, bool]]:
-    return pin_outcomes(pack, PROBES)
-
-
-def test_the_file_holds_forty_scams_and_eighty_lookalikes_in_every_language() -> None:
-    data = read_rows(PROBES)
-    assert sum(bool(r["scam"]) for r in data) >= 40
-    assert sum(not r["scam"] for r in data) >= 80
-    assert {str(r["lang"]) for r in data} == LANGS
-    assert {str(r["type"]) for r in data} == set(TYPES)
-    assert {str(r["kind"]) for r in data if not r["scam"]} == KINDS
-    per_type = Counter((str(r["type"]), bool(r["scam"])) for r in data if r["type"] not in ("general", "tense"))
-    assert all(per_type[(t, s)] >= 2 for t in TYPES if t not in ("general", "tense") for s in (True, False))
-
-
-def test_the_probes_are_not_copies_of_any_dev_text() -> None:
-    texts = [str(r["text"]) for r in read_rows(PROBES)]
-    assert [texts[i] for i, _, _ in near_pairs(texts, dev_texts(), 0.7)] == []
-
-
-@pytest.mark.parametrize("kind", TYPES)
-def test_each_type_pins_its_scams_and_raises_no_false_banner(
-        pinned: list[tuple[str, bool, bool]], kind: str) -> None:
-    missed, false = missed_and_false(pinned, kind)
-    assert missed <= SCAMS_MISSED[kind]
-    assert false <= FALSE_BANNERS[kind]
+def test_the_lookalikes_are_of_every_kind() -> None:
+    assert {str(r["kind"]) for r in read_rows(PROBES) if not r["scam"]} == KINDS
 
 
 @pytest.mark.parametrize("text", [

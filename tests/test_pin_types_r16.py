@@ -20,62 +20,18 @@ written after it and measured once on it: 9/12 scams, 2/16 false banners (a cust
 an ATM that "keeps asking me to press confirm", a father robbed abroad whom the customer wants to pay);
 then the change was widened by mechanism: 12/12, 0/16. All 223 lines: 81/81, 0/142, the floors asserted
 here.
+
+The file's figures (what it holds, that no line copies a dev text, and per type the scams left unpinned and
+the false banners) are its row in tests/test_probe_rounds.py; this module keeps the round's hand-written
+examples.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from pathlib import Path
-
 import pytest
 
 from assist.compliance.rules import RulePack
-from tests.overlap import near_pairs
-from tests.probe_sets import fraud_pinned, missed_and_false, pin_outcomes, read_rows
-from tests.test_pins import dev_texts
-
-PROBES = Path(__file__).with_name("pin_probes_types_r16.jsonl")
-FRAUD_TYPES = ("police", "customs_courier", "impersonation", "safe_account", "remote", "code", "invest_crypto",
-               "romance", "loan_fee", "refund_shop", "task", "relative", "fake_page", "sim_swap", "crypto_kiosk",
-               "boss", "frozen", "prize", "utility", "tech_support", "charity", "rental", "general")
-LOOKALIKE_TYPES = ("family", "own", "past", "check", "callback", "limit_fee", "carry_forward")
-TYPES = FRAUD_TYPES + LOOKALIKE_TYPES
-SCAMS_MISSED = dict.fromkeys(TYPES, 0)
-"""Scams in progress left unpinned per type after the round (before, on the lines written first: task,
-fake_page, boss, rental and general 1 each)."""
-FALSE_BANNERS = dict.fromkeys(TYPES, 0)
-"""Fraud pins on lookalikes per type after the round (before, on the lines written first: callback 1,
-police 1, carry_forward 2)."""
-LANGS = {"zh-Hans", "zh-Hant-TW", "zh-Hant-HK", "yue", "en"}
-
-
-@pytest.fixture(scope="module")
-def pinned(pack: RulePack) -> list[tuple[str, bool, bool]]:
-    return pin_outcomes(pack, PROBES)
-
-
-def test_the_file_holds_sixty_scams_and_a_hundred_lookalikes_over_every_type_and_language() -> None:
-    data = read_rows(PROBES)
-    assert sum(bool(r["scam"]) for r in data) >= 60
-    assert sum(not r["scam"] for r in data) >= 100
-    assert {str(r["lang"]) for r in data} == LANGS
-    assert {str(r["type"]) for r in data} == set(TYPES)
-    scams = Counter(str(r["type"]) for r in data if r["scam"])
-    assert all(scams[t] >= 2 for t in FRAUD_TYPES)
-    assert not any(r["scam"] for r in data if r["type"] in LOOKALIKE_TYPES)
-
-
-def test_the_probes_are_not_copies_of_any_dev_text() -> None:
-    texts = [str(r["text"]) for r in read_rows(PROBES)]
-    assert [texts[i] for i, _, _ in near_pairs(texts, dev_texts(), 0.7)] == []
-
-
-@pytest.mark.parametrize("kind", TYPES)
-def test_each_type_pins_its_scams_and_raises_no_false_banner(
-        pinned: list[tuple[str, bool, bool]], kind: str) -> None:
-    missed, false = missed_and_false(pinned, kind)
-    assert missed <= SCAMS_MISSED[kind]
-    assert false <= FALSE_BANNERS[kind]
+from tests.probe_sets import fraud_pinned
 
 
 @pytest.mark.parametrize("text", [

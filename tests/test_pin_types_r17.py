@@ -20,67 +20,20 @@ scams in new tellings, 18 lookalikes of the change's own mechanisms) were writte
 once: 9/13 scams, 0/18 false banners; the misses were widened by mechanism (「没登过」 and 「打唔到出去」 as a
 takeover's words, 「再致电」 as a caller, "demanding I send" as an ask): 13/13, 0/18. All 207 lines: 84/84,
 0/123, the floors asserted here.
+
+The file's figures (what it holds, that no line copies a dev text, and per type the scams left unpinned and
+the false banners) are its row in tests/test_probe_rounds.py; this module keeps the round's hand-written
+examples.
 """
 
 from __future__ import annotations
-
-from collections import Counter
-from pathlib import Path
 
 import pytest
 
 from assist.compliance.rules import RulePack
 from assist.lookup.pins import FRAUD, TAKEOVER, customer_pins, customer_pins_many
 from assist.text.normalise import normalise
-from tests.overlap import near_pairs
-from tests.probe_sets import PIN_SCENARIOS, fraud_pinned, missed_and_false, pin_outcomes, read_rows
-from tests.test_pins import dev_texts
-
-PROBES = Path(__file__).with_name("pin_probes_types_r17.jsonl")
-FRAUD_TYPES = ("takeover", "task", "ipo", "ritual", "payverify", "relative_video", "debt_collect",
-               "customs_parcel", "refund", "loan_deposit", "recontact")
-LOOKALIKE_TYPES = ("alert_check", "frozen_legit", "police_real", "past", "ipo_real", "charity", "job_real",
-                   "parcel_real", "refund_real", "loan_real", "debt_real", "relative_real", "advice")
-TYPES = FRAUD_TYPES + LOOKALIKE_TYPES
-SCAMS_MISSED = dict.fromkeys(TYPES, 0) | {"payverify": 1, "loan_deposit": 1}
-"""Scams in progress left unpinned per type after the round (before, on the lines written first:
-takeover 13, ritual 2, customs_parcel 2, task 1, loan_deposit 1). The helper's after was 0 in every
-type; once the round's branches merged and utterances_v17 joined the library (and the scam signal's
-training), one payverify and one loan_deposit scam were left unpinned (the lead; cause not examined,
-nothing tuned)."""
-FALSE_BANNERS = dict.fromkeys(TYPES, 0)
-"""Fraud pins on lookalikes per type after the round (before, on the lines written first: police_real 2)."""
-LANGS = {"zh-Hans", "zh-Hant-TW", "zh-Hant-HK", "yue", "en"}
-
-
-@pytest.fixture(scope="module")
-def pinned(pack: RulePack) -> list[tuple[str, bool, bool]]:
-    return pin_outcomes(pack, PROBES)
-
-
-def test_the_file_holds_sixty_scams_and_a_hundred_lookalikes_over_every_type_and_language() -> None:
-    data = read_rows(PROBES)
-    assert sum(bool(r["scam"]) for r in data) >= 60
-    assert sum(not r["scam"] for r in data) >= 100
-    assert {str(r["lang"]) for r in data} == LANGS
-    assert {str(r["type"]) for r in data} == set(TYPES)
-    scams = Counter(str(r["type"]) for r in data if r["scam"])
-    assert all(scams[t] >= 4 for t in FRAUD_TYPES)
-    assert scams["takeover"] >= 12
-    assert not any(r["scam"] for r in data if r["type"] in LOOKALIKE_TYPES)
-
-
-def test_the_probes_are_not_copies_of_any_dev_text() -> None:
-    texts = [str(r["text"]) for r in read_rows(PROBES)]
-    assert [texts[i] for i, _, _ in near_pairs(texts, dev_texts(), 0.7)] == []
-
-
-@pytest.mark.parametrize("kind", TYPES)
-def test_each_type_pins_its_scams_and_raises_no_false_banner(
-        pinned: list[tuple[str, bool, bool]], kind: str) -> None:
-    missed, false = missed_and_false(pinned, kind)
-    assert missed <= SCAMS_MISSED[kind]
-    assert false <= FALSE_BANNERS[kind]
+from tests.probe_sets import PIN_SCENARIOS, fraud_pinned
 
 
 @pytest.mark.parametrize("text", [

@@ -20,62 +20,19 @@ allowed. The last 22 (``written: after``) were written after the change and meas
 "carrier" switching the line to 5G as disowned, password-reset mails and "says my credentials are wrong"
 as effect and lost access; 「我自己把…」 as a known cause): 9/10, 0/12. The relative's "lawyer coming to
 collect it" (the lawyer read as a known institution) is left. All 205 lines: 79/81, 0/124.
+
+The file's figures (what it holds, that no line copies a dev text, and per type the scams left unpinned and
+the false banners) are its row in tests/test_probe_rounds.py; this module keeps the round's hand-written
+examples.
 """
 
 from __future__ import annotations
-
-from collections import Counter
-from pathlib import Path
 
 import pytest
 
 from assist.compliance.rules import RulePack
 from assist.lookup.pins import FRAUD, TAKEOVER, customer_pins
-from tests.overlap import near_pairs
-from tests.probe_sets import PIN_SCENARIOS, fraud_pinned, missed_and_false, pin_outcomes, read_rows
-from tests.test_pins import dev_texts
-
-PROBES = Path(__file__).with_name("pin_probes_types_r18.jsonl")
-FRAUD_TYPES = ("impersonation", "safe_account", "remote", "code", "invest", "romance", "loan_fee", "refund",
-               "task", "relative", "toll_parcel", "takeover", "boss", "platform_cs", "debt_collect", "ritual")
-LOOKALIKE_TYPES = ("past", "call_check", "court_real", "sim_real", "alert_check", "everyday_real")
-TYPES = FRAUD_TYPES + LOOKALIKE_TYPES
-SCAMS_MISSED = dict.fromkeys(TYPES, 0) | {"takeover": 1, "relative": 1}
-"""Scams in progress left unpinned per type after the round (before, on the lines written first:
-takeover 8, ritual 1)."""
-FALSE_BANNERS = dict.fromkeys(TYPES, 0)
-"""Fraud pins on lookalikes per type after the round (before, on the lines written first: past 2)."""
-LANGS = {"zh-Hans", "zh-Hant-TW", "zh-Hant-HK", "yue", "en"}
-
-
-@pytest.fixture(scope="module")
-def pinned(pack: RulePack) -> list[tuple[str, bool, bool]]:
-    return pin_outcomes(pack, PROBES)
-
-
-def test_the_file_holds_seventy_scams_and_a_hundred_and_ten_lookalikes_over_every_type_and_language() -> None:
-    data = read_rows(PROBES)
-    assert sum(bool(r["scam"]) for r in data) >= 70
-    assert sum(not r["scam"] for r in data) >= 110
-    assert {str(r["lang"]) for r in data} == LANGS
-    assert {str(r["type"]) for r in data} == set(TYPES)
-    scams = Counter(str(r["type"]) for r in data if r["scam"])
-    assert all(scams[t] >= 4 for t in FRAUD_TYPES)
-    assert Counter(str(r["type"]) for r in data)["past"] >= 40
-    assert not any(r["scam"] for r in data if r["type"] in LOOKALIKE_TYPES)
-
-
-def test_the_probes_are_not_copies_of_any_dev_text() -> None:
-    texts = [str(r["text"]) for r in read_rows(PROBES)]
-    assert [texts[i] for i, _, _ in near_pairs(texts, dev_texts(), 0.7)] == []
-
-
-@pytest.mark.parametrize("kind", TYPES)
-def test_each_type_pins_its_scams_and_raises_no_false_banner(
-        pinned: list[tuple[str, bool, bool]], kind: str) -> None:
-    missed, false = missed_and_false(pinned, kind)
-    assert missed <= SCAMS_MISSED[kind]
-    assert false <= FALSE_BANNERS[kind]
+from tests.probe_sets import PIN_SCENARIOS, fraud_pinned
 
 
 @pytest.mark.parametrize("text", [

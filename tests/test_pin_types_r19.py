@@ -17,6 +17,10 @@ After: 79/81, 2/111. The last 20 lines (``written: after``) were written after t
 once: 7/9 scams, 0/11 false banners; the two takeover misses were widened by mechanism (「没设定过」 and
 "neither of which I did" / "someone added" as disowning, "added a payee" and "registered an unknown
 tablet" as access effects): 9/9, 0/11. All 212 lines: 88/90, 2/122.
+
+The file's figures (what it holds, that no line copies a dev text, and per type the scams left unpinned and
+the false banners) are its row in tests/test_probe_rounds.py; this module keeps the round's hand-written
+examples.
 """
 
 from __future__ import annotations
@@ -28,60 +32,13 @@ import pytest
 
 from assist.compliance.rules import RulePack
 from assist.lookup.pins import FRAUD, TAKEOVER, customer_pins
-from tests.overlap import near_pairs
-from tests.probe_sets import PIN_SCENARIOS, fraud_pinned, missed_and_false, pin_outcomes, read_rows
-from tests.test_pins import dev_texts
+from tests.probe_sets import PIN_SCENARIOS, fraud_pinned, read_rows
 
 PROBES = Path(__file__).with_name("pin_probes_types_r19.jsonl")
-FRAUD_TYPES = ("impersonation", "safe_account", "remote", "code", "invest", "romance", "loan_fee", "refund",
-               "task", "relative", "toll_parcel", "takeover", "boss", "platform_cs", "debt_collect", "ritual")
-LOOKALIKE_TYPES = ("past", "call_check", "urgent_real", "alert_check", "sim_real", "everyday_real")
-TYPES = FRAUD_TYPES + LOOKALIKE_TYPES
-SCAMS_MISSED = dict.fromkeys(TYPES, 0) | {"boss": 1, "ritual": 1}
-"""Scams in progress left unpinned per type after the round (before, on the lines written first:
-takeover 6, relative 2, toll_parcel 2, task 1, boss 1, ritual 1)."""
-FALSE_BANNERS = dict.fromkeys(TYPES, 0) | {"call_check": 1, "urgent_real": 1}
-"""Fraud pins on lookalikes per type after the round (before, on the lines written first: past 4,
-call_check 9, urgent_real 1)."""
-LANGS = {"zh-Hans", "zh-Hant-TW", "zh-Hant-HK", "yue", "en"}
 
 
-@pytest.fixture(scope="module")
-def pinned(pack: RulePack) -> list[tuple[str, bool, bool]]:
-    return pin_outcomes(pack, PROBES)
-
-
-def test_the_file_holds_seventy_scams_and_a_hundred_and_ten_lookalikes_over_every_type_and_language() -> None:
-    data = read_rows(PROBES)
-    first = [r for r in data if r["written"] == "first"]
-    assert sum(bool(r["scam"]) for r in first) >= 70
-    assert sum(not r["scam"] for r in first) >= 110
-    assert {str(r["lang"]) for r in data} == LANGS
-    assert {str(r["type"]) for r in data} == set(TYPES)
-    scams = Counter(str(r["type"]) for r in data if r["scam"])
-    assert all(scams[t] >= 5 for t in FRAUD_TYPES)
-    assert Counter(str(r["type"]) for r in first)["past"] >= 50
-    assert not any(r["scam"] for r in data if r["type"] in LOOKALIKE_TYPES)
-    assert Counter(str(r["written"]) for r in data) == {"first": 192, "after": 20}
-
-
-def test_the_probes_are_not_copies_of_any_dev_text() -> None:
-    texts = [str(r["text"]) for r in read_rows(PROBES)]
-    assert [texts[i] for i, _, _ in near_pairs(texts, dev_texts(), 0.7)] == []
-
-
-@pytest.mark.parametrize("kind", TYPES)
-def test_each_type_pins_its_scams_and_raises_no_false_banner(
-        pinned: list[tuple[str, bool, bool]], kind: str) -> None:
-    missed, false = missed_and_false(pinned, kind)
-    assert missed <= SCAMS_MISSED[kind]
-    assert false <= FALSE_BANNERS[kind]
-
-
-def test_the_whole_file_scores_as_measured(pinned: list[tuple[str, bool, bool]]) -> None:
-    scams = [hit for _, scam, hit in pinned if scam]
-    false = [hit for _, scam, hit in pinned if not scam]
-    assert (sum(scams), len(scams), sum(false), len(false)) == (88, 90, 2, 122)
+def test_the_file_holds_192_lines_written_first_and_20_after() -> None:
+    assert Counter(str(r["written"]) for r in read_rows(PROBES)) == {"first": 192, "after": 20}
 
 
 @pytest.mark.parametrize("text", [

@@ -1,0 +1,442 @@
+"""Every frozen probe file's figures in one table: a compliance probe file (tests/compliance_probes_*.jsonl)
+or a typed fraud-pin probe file (tests/pin_probes_types_*.jsonl) a row, and one test a shape over the rows.
+
+A compliance row asserts what the file holds (enough violating and clean drafts, its own categories only,
+every language each way), what the rules alone find and flag on it, what they miss per category (or per
+language), the clean drafts flagged for one of its own categories, and, under ``-m model``, what the rules
+and the shipped semantic signal find and flag. A pin row asserts what the file holds (scams in progress and
+lookalikes, every type and language), that no line is a near copy of a dev text, and per type the scams
+left unpinned and the lookalikes pinned as fraud.
+
+Each figure is a ``Bound`` (``at_least``, ``at_most``, ``exactly``, ``all_but``; ``percent=True`` for a share
+of the total): a change in any count fails the row's test and shows the measured table. Who wrote each file,
+when, and its figures before and after its round are in the docstring of the round's own module
+(``module``), which keeps the round's hand-written examples; ``note`` says why a figure is what it is.
+
+To add a probe round: append a row to COMPLIANCE or PINS (copy the nearest one), with the figures measured
+on the file, and keep the round's example sentences in its own module.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from assist.compliance.checks import evaluate_drafts
+from assist.compliance.rules import AGENT_CATEGORIES, RulePack
+from tests.overlap import near_pairs
+from tests.probe_sets import (
+    Bound,
+    all_but,
+    at_least,
+    at_most,
+    exactly,
+    flagged,
+    missed_and_false,
+    missed_by_rules,
+    pin_outcomes,
+    read_rows,
+    scored_with_signal,
+    uncovered,
+)
+from tests.test_pins import dev_texts
+
+HERE = Path(__file__).parent
+LANGUAGES = frozenset({"zh-Hans", "zh-Hant", "yue", "en"})
+LANGUAGES_TW_HK = frozenset({"zh-Hans", "zh-Hant-TW", "zh-Hant-HK", "yue", "en"})
+PIN_LANGUAGES = frozenset({"zh-Hans", "zh-Hant-TW", "yue", "en"})
+
+
+@dataclass(frozen=True)
+class ProbeFile:
+    file: str
+    module: str
+    """The round's own test module: the file's provenance and its hand-written examples."""
+    note: str = field(default="", kw_only=True)
+    """Why a figure is what it is."""
+
+    @property
+    def name(self) -> str:
+        return self.file.removesuffix(".jsonl").removeprefix("compliance_probes_").removeprefix("pin_probes_")
+
+
+@dataclass(frozen=True)
+class ComplianceProbes(ProbeFile):
+    """A labelled compliance probe file and what the shipped rules do on it."""
+
+    categories: tuple[str, ...]
+    languages: frozenset[str]
+    rules: tuple[Bound, Bound] = field(kw_only=True)
+    """The rules alone: (labelled pairs found, clean drafts flagged)."""
+    violating: int = 0
+    """At least this many violating drafts (and ``clean`` clean ones, ``each`` of each category alone)."""
+    clean: int = 0
+    each: int = 0
+    single_label: bool = False
+    """Every draft labelled with one category at most."""
+    misses: dict[str, Bound] | Bound = field(default_factory=dict)
+    """The rules alone: drafts labelled with the category alone in which they do not flag it (one bound:
+    the same for every category)."""
+    language_misses: Bound | None = None
+    """The rules alone: violating drafts of each language with a labelled category not flagged."""
+    own_clean_flags: int | None = None
+    """The rules alone: at most this many clean drafts flagged for one of the file's own categories."""
+    signal: tuple[Bound, Bound] | None = None
+    """The rules and the shipped semantic signal (``-m model``): (pairs found, clean drafts flagged)."""
+    signal_each: dict[str, Bound] | Bound = field(default_factory=dict)
+    """The rules and the signal: drafts labelled with the category alone in which it is found (one bound:
+    the same for every category)."""
+
+    def each_category(self, bounds: dict[str, Bound] | Bound) -> dict[str, Bound]:
+        return dict.fromkeys(self.categories, bounds) if isinstance(bounds, Bound) else bounds
+
+
+@dataclass(frozen=True)
+class PinProbes(ProbeFile):
+    """A typed fraud-pin probe file (``type``, ``scam``, ``lang`` a line) and the customer rules' pins on it."""
+
+    types: tuple[str, ...]
+    """The types its scams in progress may have (and their lookalikes)."""
+    languages: frozenset[str]
+    scams: int
+    """At least this many scams in progress and ``lookalikes`` lookalikes (among the lines ``written``)."""
+    lookalikes: int
+    lookalike_types: tuple[str, ...] = ()
+    """Types that hold lookalikes only."""
+    scams_each: dict[str, int] = field(default_factory=dict)
+    lookalikes_each: dict[str, int] = field(default_factory=dict)
+    written: str | None = None
+    """Count only the lines with this ``written`` (None: every line)."""
+    missed: dict[str, int] = field(default_factory=dict)
+    """Scams in progress left unpinned per type, at most (0 where not named)."""
+    false: dict[str, int] = field(default_factory=dict)
+    """Fraud pins on lookalikes per type, at most (0 where not named)."""
+    whole: tuple[int, int, int, int] | None = None
+    """Exactly (scams pinned, scams, lookalikes pinned, lookalikes) over the whole file."""
+    apart_from_dev: bool = True
+    """No line within difflib 0.7 of a dev text."""
+
+
+COMPLIANCE = [
+    ComplianceProbes(
+        "compliance_probes_r14.jsonl", "test_compliance_probes.py", ("bare_refusal",), LANGUAGES,
+        violating=40, clean=40, each=40, single_label=True,
+        rules=(at_least(48), at_most(1)), language_misses=at_most(10, percent=True),
+        note="before the change 23/51 found, 6/46 flagged"),
+    ComplianceProbes(
+        "compliance_probes_r15_access.jsonl", "test_compliance_probes_access.py",
+        ("credential_request", "unsafe_transfer_instruction", "privacy_disclosure", "skip_verification"), LANGUAGES,
+        violating=60, clean=60, each=15,
+        rules=(at_least(68), at_most(5)), misses=at_most(15, percent=True), own_clean_flags=0,
+        note="the clean lines flagged before the change were 5 (4 of them bare refusals): none more"),
+    ComplianceProbes(
+        "compliance_probes_r15_claims.jsonl", "test_compliance_probes_claims.py",
+        ("jargon", "promise_guaranteed_return", "overpromise"), LANGUAGES, clean=60, each=20, single_label=True,
+        rules=(at_least(68), at_most(2)), misses=at_most(10, percent=True)),
+    ComplianceProbes(
+        "compliance_probes_r15_refusal.jsonl", "test_compliance_probes_refusal.py",
+        ("bare_refusal", "blame_shifting", "disparaging_customer"), LANGUAGES, violating=40, clean=40,
+        rules=(at_least(48), exactly(0)), misses=at_most(1),
+        signal=(at_least(50), at_most(1)), signal_each=at_least(85, percent=True),
+        note="with the signal: issue 19's bar (each category >= 0.85, recall >= 0.95, clean flags <= 3 %) on "
+             "this set, with the signal trained on exemplars_stance.yaml and the library's other exemplars"),
+    ComplianceProbes(
+        "compliance_probes_r16_access.jsonl", "test_compliance_probes_r16_access.py",
+        ("skip_verification", "privacy_disclosure", "credential_request", "overpromise"), LANGUAGES,
+        clean=80, each=20, single_label=True,
+        rules=(at_least(85), exactly(0)), misses=at_most(15, percent=True), own_clean_flags=0,
+        signal=(at_least(85), at_most(4)), signal_each=at_least(85, percent=True),
+        note="rules alone before the round: 61/88 found, 2/88 clean drafts flagged. With the signal: issue 19's "
+             "recall bar (each category >= 0.85, all >= 0.95) and at most 3 of the 88 clean drafts flagged, "
+             "with the signal trained on exemplars_checks.yaml beside the library's other exemplars and drafts. "
+             "Before the round 80/88 found and 5/88 clean drafts flagged; after 86/88 (credential_request "
+             "20/22, the others 22/22) and 3/88 (semantic flags on a check kept and on the caller's own "
+             "withdrawal); with the round's stance exemplars and drafts_v20 joined to the training, 4/88 (a "
+             "fourth, a semantic bare refusal on 「短信一直不来也有办法，换成…」: the alternative's wording is in no "
+             "`unless:` lexicon)"),
+    ComplianceProbes(
+        "compliance_probes_r16_stance.jsonl", "test_compliance_probes_r16_stance.py",
+        ("blame_shifting", "disparaging_customer", "bare_refusal"), LANGUAGES, violating=60, clean=60,
+        rules=(at_least(69), exactly(0)), misses=at_most(1),
+        signal=(at_least(95, percent=True), at_most(3)), signal_each=at_least(85, percent=True),
+        note="with the signal: issue 19's bar on this set, with the signal trained on exemplars_voice.yaml and "
+             "the library's other exemplars: recall >= 0.95 and each category >= 0.85 are met (71/73 after, "
+             "61/73 before); clean flags are not (3/63 before and after, the signal reading genuine praise, "
+             "「真厉害」 and \"nicely done\", and a larger font offered as disparaging), so no more than three"),
+    ComplianceProbes(
+        "compliance_probes_r17_duty.jsonl", "test_compliance_probes_r17_duty.py",
+        ("skip_verification", "privacy_disclosure", "unsafe_transfer_instruction", "jargon"), LANGUAGES,
+        clean=60, each=20, single_label=True,
+        rules=(at_least(86), at_most(2)), misses=at_most(10, percent=True), own_clean_flags=1,
+        signal=(at_least(82), at_most(5)),
+        signal_each={"unsafe_transfer_instruction": at_least(18), "skip_verification": at_least(21),
+                     "jargon": at_least(21), "privacy_disclosure": at_least(22)},
+        note="rules alone before the round: 42/88 found, 4/60 clean drafts flagged; the one clean draft left "
+             "flagged for the file's own categories is a term glossed after \"that's\" (\"EDD …, that's enhanced "
+             "due diligence\"). With the signal trained on exemplars_duty.yaml, the library's other exemplars "
+             "and drafts_v21 (the lead, after the round's merge and join): 82/88 found (unsafe transfer 18/22, "
+             "skip 21/22, jargon 21/22, privacy 22/22) and 5/60 clean flagged, against 87/88 and 2/60 for the "
+             "rules alone: the signal's draft-level veto demotes four true `transfer.unsafe_route` hits and adds "
+             "three clean flags. Issue 19's bar is not met here; the figures measured are asserted, not the bar"),
+    ComplianceProbes(
+        "compliance_probes_r17_stance.jsonl", "test_compliance_probes_r17_stance.py",
+        ("disparaging_customer", "blame_shifting", "bare_refusal"), LANGUAGES, violating=60, clean=60,
+        rules=(at_least(53), at_most(2)), own_clean_flags=0,
+        misses={"disparaging_customer": at_most(5), "blame_shifting": at_most(3), "bare_refusal": at_most(3)},
+        signal=(at_least(57), at_most(5)),
+        signal_each={"disparaging_customer": at_least(31), "blame_shifting": at_least(13),
+                     "bare_refusal": at_least(14)},
+        note="rules alone: 53/64 found after (16/64 before); the two clean drafts still flagged are other "
+             "categories' (skip_verification on \"close enough\", jargon on 請款), left to their own round. "
+             "With the signal trained on exemplars_manner.yaml and the library's other exemplars: 58/64 found "
+             "after (53/64 on main), disparaging 31/32, blame 13/16, refusal 14/16; clean 5/64 (10/64 on main, "
+             "11/64 with main's full signal). Issue 19's bar is not met here: blame is 0.81 and three clean "
+             "drafts are genuine praise read as mock praise (「您学得真快」, 「學得好快喎」, \"that's a great "
+             "question\"), so the figures measured are asserted, not the bar"),
+    ComplianceProbes(
+        "compliance_probes_r18_limits.jsonl", "test_compliance_probes_r18_limits.py",
+        ("bare_refusal", "skip_verification", "blame_shifting"), LANGUAGES, violating=75, clean=60, each=25,
+        rules=(at_least(72), at_most(2)),
+        misses={"bare_refusal": at_most(1), "skip_verification": at_most(4), "blame_shifting": at_most(0)},
+        signal=(at_least(74), at_most(1)),
+        signal_each={"bare_refusal": at_least(25), "skip_verification": at_least(24),
+                     "blame_shifting": at_least(25)},
+        note="rules alone: 72/77 found after (52/77 before); clean 2/61 (4/61 before): the two left are a "
+             "referral to an insurer with the number sent and an outside vendor's error with the bank's "
+             "responsibility owned in other words, both blame_shifting's. With the signal trained on "
+             "exemplars_limits.yaml and the library's other exemplars: 74/77 found (refusal 25/26, checks 24/25, "
+             "blame 25/26), clean 1/61, the same as main's signal with this round's rules: on these probes the "
+             "signal already read the kinds, and the new exemplars move no probe either way. The clean draft "
+             "flagged is the vendor's error owned in other words (「但這是本行的責任」); the three missed are "
+             "另尋管道 after 業務範圍 in one sentence, a husband's word read as privacy only, and 有意見同佢講 "
+             "after a regulator (measured figures in docs/compliance.md)"),
+    ComplianceProbes(
+        "compliance_probes_r18_reach.jsonl", "test_compliance_probes_r18_reach.py",
+        ("bare_refusal", "blame_shifting", "disparaging_customer", "jargon"), LANGUAGES, violating=40, clean=40,
+        rules=(at_least(38), at_most(1)), own_clean_flags=0,
+        signal=(at_least(38), at_most(1)), signal_each=all_but(2),
+        note="rules alone on main (7bbce5c): 30/42 found, 1/44 clean flagged; after, with the declared reach, "
+             "39/42 and 1/44 (the clean flag is transfer.held_account on a Cantonese refusal to close an account "
+             "online, another category, left alone). With the shipped signal: on main 29/42 found, clean 1/44; "
+             "after 39/42, clean 1/44 (the same held-account flag as the rules alone)"),
+    ComplianceProbes(
+        "compliance_probes_r19_clean.jsonl", "test_compliance_probes_r19_clean.py",
+        tuple(AGENT_CATEGORIES), LANGUAGES_TW_HK, violating=50, clean=100,
+        rules=(exactly(50, of=61), exactly(7, of=109)),
+        note="rules alone on main (8f12c2c), before any change: 50/61 found, 7/109 clean drafts flagged "
+             "(return.guaranteed twice on a denied or warned-of 保本/穩賺不賠, blame.not_ours twice on a shop "
+             "named beside our own follow-up, jargon.unexplained on 退汇, refusal.bare on a refusal followed by "
+             "its replacement, disparage.customer on 您没操作错). No rule, lexicon or reach was changed that "
+             "round, so the figures after are the same"),
+    ComplianceProbes(
+        "compliance_probes_r19_stance.jsonl", "test_compliance_probes_r19_stance.py",
+        ("disparaging_customer", "bare_refusal", "skip_verification"), LANGUAGES, violating=90, clean=60, each=30,
+        rules=(exactly(97), exactly(1)),
+        misses={"disparaging_customer": exactly(1), "bare_refusal": exactly(0), "skip_verification": exactly(0)},
+        signal=(exactly(94), exactly(0)),
+        signal_each={"disparaging_customer": exactly(31, of=34), "bare_refusal": exactly(31, of=32),
+                     "skip_verification": exactly(32, of=32)},
+        note="rules alone: 97/98 found after (57/98 before); clean 1/66 (3/66 before): the clean draft left is "
+             "jargon's (贷后 unexplained), not one of these categories'. With the shipped signal (its exemplars "
+             "unchanged that round): 94/98 found (disparaging 32/34, bare refusal 31/32, skipped checks 31/32), "
+             "clean 0/66; 78/98 and 2/66 before. Three drafts the rules alone find are vetoed by the signal's "
+             "whole-draft reading (閣下如果有留意…, 未能通過…深感抱歉, \"I recognise your voice, so we can jump "
+             "straight in\"); 「早知你咁…」 is missed by both. After drafts_v23 joined the labelled drafts the "
+             "signal was retrained: the same 94/98 and 0/66, with disparaging 31/34 and skipped checks 32/32"),
+]
+
+R13_TYPES = ("task", "investment", "loan_fee", "refund_cs", "police", "credit_repair", "game_trade", "romance",
+             "boss_acq", "fake_purchase", "remote", "otp", "safe_account", "sim_swap")
+R14_TYPES = ("toll_page", "relative_new_contact", "new_phone", "video_warrant", "customs_courier", "refund_comp",
+             "task", "loan_fee", "invest_crypto", "remote", "bank_security")
+R15_TYPES = ("regulator_credit", "credit_repair", "boss_chat", "shop_refund", "sim_swap", "crypto_kiosk",
+             "carry_forward")
+R18_TYPES = ("impersonation", "safe_account", "remote", "code", "invest", "romance", "loan_fee", "refund", "task",
+             "relative", "toll_parcel", "takeover", "boss", "platform_cs", "debt_collect", "ritual")
+"""The fraud types of rounds 18 and 19."""
+
+PINS = [
+    PinProbes(
+        "pin_probes_types_r13.jsonl", "test_pin_types.py", R13_TYPES, PIN_LANGUAGES, scams=70, lookalikes=70,
+        apart_from_dev=False,
+        note="after the round every type 5/5 pinned (before: investment, loan_fee, boss_acq 4/5), no false banner "
+             "(before: none either)"),
+    PinProbes(
+        "pin_probes_types_r14.jsonl", "test_pin_types.py", R14_TYPES, PIN_LANGUAGES, scams=40, lookalikes=40,
+        apart_from_dev=False,
+        note="after the round no scam unpinned (before: toll_page 3, new_phone 1) and no false banner (before: "
+             "video_warrant 1, customs_courier 1)"),
+    PinProbes(
+        "pin_probes_types_r15.jsonl", "test_pin_types_r15.py", (*R15_TYPES, "tense", "general"), LANGUAGES_TW_HK,
+        scams=40, lookalikes=80, scams_each=dict.fromkeys(R15_TYPES, 2), lookalikes_each=dict.fromkeys(R15_TYPES, 2),
+        note="after the round no scam unpinned (before: credit_repair 1, tense 2) and no false banner (before: "
+             "regulator_credit 1, sim_swap 1 on the reworded line, crypto_kiosk 1)"),
+    PinProbes(
+        "pin_probes_types_r16.jsonl", "test_pin_types_r16.py",
+        ("police", "customs_courier", "impersonation", "safe_account", "remote", "code", "invest_crypto", "romance",
+         "loan_fee", "refund_shop", "task", "relative", "fake_page", "sim_swap", "crypto_kiosk", "boss", "frozen",
+         "prize", "utility", "tech_support", "charity", "rental", "general"), LANGUAGES_TW_HK,
+        scams=60, lookalikes=100,
+        lookalike_types=("family", "own", "past", "check", "callback", "limit_fee", "carry_forward"),
+        scams_each=dict.fromkeys(
+            ("police", "customs_courier", "impersonation", "safe_account", "remote", "code", "invest_crypto",
+             "romance", "loan_fee", "refund_shop", "task", "relative", "fake_page", "sim_swap", "crypto_kiosk",
+             "boss", "frozen", "prize", "utility", "tech_support", "charity", "rental", "general"), 2),
+        note="after the round no scam unpinned (before, on the lines written first: task, fake_page, boss, rental "
+             "and general 1 each) and no false banner (before: callback 1, police 1, carry_forward 2)"),
+    PinProbes(
+        "pin_probes_types_r17.jsonl", "test_pin_types_r17.py",
+        ("takeover", "task", "ipo", "ritual", "payverify", "relative_video", "debt_collect", "customs_parcel",
+         "refund", "loan_deposit", "recontact"), LANGUAGES_TW_HK, scams=60, lookalikes=100,
+        lookalike_types=("alert_check", "frozen_legit", "police_real", "past", "ipo_real", "charity", "job_real",
+                         "parcel_real", "refund_real", "loan_real", "debt_real", "relative_real", "advice"),
+        scams_each=dict.fromkeys(("takeover", "task", "ipo", "ritual", "payverify", "relative_video", "debt_collect",
+                                  "customs_parcel", "refund", "loan_deposit", "recontact"), 4) | {"takeover": 12},
+        missed={"payverify": 1, "loan_deposit": 1},
+        note="scams left unpinned before, on the lines written first: takeover 13, ritual 2, customs_parcel 2, "
+             "task 1, loan_deposit 1; false banners before: police_real 2. The helper's after was 0 in every type; "
+             "once the round's branches merged and utterances_v17 joined the library (and the scam signal's "
+             "training), one payverify and one loan_deposit scam were left unpinned (the lead; cause not "
+             "examined, nothing tuned)"),
+    PinProbes(
+        "pin_probes_types_r18.jsonl", "test_pin_types_r18.py", R18_TYPES, LANGUAGES_TW_HK, scams=70, lookalikes=110,
+        lookalike_types=("past", "call_check", "court_real", "sim_real", "alert_check", "everyday_real"),
+        scams_each=dict.fromkeys(R18_TYPES, 4), lookalikes_each={"past": 40}, missed={"takeover": 1, "relative": 1},
+        note="before, on the lines written first: takeover 8, ritual 1 unpinned; past 2 false banners"),
+    PinProbes(
+        "pin_probes_types_r19.jsonl", "test_pin_types_r19.py", R18_TYPES, LANGUAGES_TW_HK, scams=70, lookalikes=110,
+        lookalike_types=("past", "call_check", "urgent_real", "alert_check", "sim_real", "everyday_real"),
+        scams_each=dict.fromkeys(R18_TYPES, 5), lookalikes_each={"past": 50}, written="first",
+        missed={"boss": 1, "ritual": 1}, false={"call_check": 1, "urgent_real": 1}, whole=(88, 90, 2, 122),
+        note="before, on the lines written first: takeover 6, relative 2, toll_parcel 2, task 1, boss 1, ritual 1 "
+             "unpinned; past 4, call_check 9, urgent_real 1 false banners"),
+]
+
+UNTABLED = {f"compliance_probes_r{n}.jsonl": "measured in docs/compliance.md and docs/quality.md only"
+            for n in (9, 10, 11, 12, 13)}
+"""Probe files with no row: no test asserted their figures."""
+
+
+def compliance_rows(row: ComplianceProbes) -> list[dict[str, object]]:
+    return read_rows(HERE / row.file)
+
+
+def test_every_probe_file_has_a_row_and_its_module() -> None:
+    patterns = ("compliance_probes_*.jsonl", "pin_probes_types_*.jsonl")
+    files = {path.name for pattern in patterns for path in HERE.glob(pattern)}
+    tabled = [(row.file, row.module) for row in COMPLIANCE] + [(row.file, row.module) for row in PINS]
+    assert sorted(files - set(UNTABLED)) == sorted(file for file, _ in tabled)
+    assert [module for _, module in tabled if not (HERE / module).is_file()] == []
+
+
+@pytest.mark.parametrize("row", COMPLIANCE, ids=lambda row: row.name)
+def test_the_probe_set_covers_every_language_both_ways(row: ComplianceProbes) -> None:
+    gaps = uncovered(compliance_rows(row), row.categories, set(row.languages), violating=row.violating,
+                     clean=row.clean, each=row.each, single_label=row.single_label)
+    assert gaps == []
+
+
+@pytest.mark.parametrize("row", COMPLIANCE, ids=lambda row: row.name)
+def test_the_rules_alone_on_the_probes(pack: RulePack, row: ComplianceProbes) -> None:
+    report = evaluate_drafts(pack, HERE / row.file)
+    table = f"expected found {row.rules[0]}, clean flagged {row.rules[1]}\n{report.format_table()}"
+    assert row.rules[0].holds(report.detected_pairs, report.labelled_pairs), table
+    assert row.rules[1].holds(report.flagged_clean, report.clean_drafts), table
+
+
+@pytest.mark.parametrize("row", [row for row in COMPLIANCE if row.own_clean_flags is not None],
+                         ids=lambda row: row.name)
+def test_no_lookalike_is_flagged_for_the_files_own_categories(pack: RulePack, row: ComplianceProbes) -> None:
+    hits = [(r["text"], sorted(flagged(pack, str(r["text"])) & set(row.categories)))
+            for r in compliance_rows(row) if r["violations"] == []]
+    own = [hit for hit in hits if hit[1]]
+    assert len(own) <= (row.own_clean_flags or 0), own
+
+
+@pytest.mark.parametrize(("row", "category"), [(row, category) for row in COMPLIANCE
+                                                for category in row.each_category(row.misses)],
+                         ids=lambda value: value if isinstance(value, str) else value.name)
+def test_each_category_by_the_rules_alone(pack: RulePack, row: ComplianceProbes, category: str) -> None:
+    rows = compliance_rows(row)
+    missed = missed_by_rules(pack, rows, category)
+    total = sum(r["violations"] == [category] for r in rows)
+    bound = row.each_category(row.misses)[category]
+    assert bound.holds(len(missed), total), (bound, total, missed)
+
+
+@pytest.mark.parametrize(("row", "lang"), [(row, lang) for row in COMPLIANCE if row.language_misses
+                                           for lang in sorted(row.languages)],
+                         ids=lambda value: value if isinstance(value, str) else value.name)
+def test_each_language_by_the_rules_alone(pack: RulePack, row: ComplianceProbes, lang: str) -> None:
+    rows = [r for r in compliance_rows(row) if r["lang"] == lang and r["violations"]]
+    missed = [r["text"] for r in rows
+              if not {str(c) for c in r["violations"]} <= flagged(pack, str(r["text"]))]  # type: ignore[attr-defined]
+    assert row.language_misses is not None and row.language_misses.holds(len(missed), len(rows)), missed
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("row", [row for row in COMPLIANCE if row.signal], ids=lambda row: row.name)
+def test_the_rules_and_signal_on_the_probes(pack: RulePack, row: ComplianceProbes) -> None:
+    assert row.signal is not None
+    report, found = scored_with_signal(pack, HERE / row.file, row.categories)
+    table = f"expected found {row.signal[0]}, clean flagged {row.signal[1]}\n{report.format_table()}"
+    assert row.signal[0].holds(report.detected_pairs, report.labelled_pairs), table
+    assert row.signal[1].holds(report.flagged_clean, report.clean_drafts), table
+    short = {category: (found[category], bound) for category, bound in row.each_category(row.signal_each).items()
+             if not bound.holds(*found[category])}
+    assert short == {}, found
+
+
+Outcomes = Callable[[PinProbes], list[tuple[str, bool, bool]]]
+
+
+@pytest.fixture(scope="module")
+def pinned(pack: RulePack) -> Outcomes:
+    """A pin probe file's (type, scam, fraud pinned) lines, read once a file."""
+    cache: dict[str, list[tuple[str, bool, bool]]] = {}
+
+    def outcomes(row: PinProbes) -> list[tuple[str, bool, bool]]:
+        if row.file not in cache:
+            cache[row.file] = pin_outcomes(pack, HERE / row.file)
+        return cache[row.file]
+    return outcomes
+
+
+@pytest.mark.parametrize("row", PINS, ids=lambda row: row.name)
+def test_the_pin_probes_hold_their_scams_and_lookalikes_over_every_type_and_language(row: PinProbes) -> None:
+    data = read_rows(HERE / row.file)
+    counted = [r for r in data if row.written is None or r["written"] == row.written]
+    scams = Counter(str(r["type"]) for r in counted if r["scam"])
+    lookalikes = Counter(str(r["type"]) for r in counted if not r["scam"])
+    assert scams.total() >= row.scams and lookalikes.total() >= row.lookalikes, (scams.total(), lookalikes.total())
+    assert {str(r["lang"]) for r in data} == row.languages
+    assert {str(r["type"]) for r in data} == {*row.types, *row.lookalike_types}
+    assert {t: scams[t] for t, n in row.scams_each.items() if scams[t] < n} == {}
+    assert {t: lookalikes[t] for t, n in row.lookalikes_each.items() if lookalikes[t] < n} == {}
+    assert not any(r["scam"] for r in data if r["type"] in row.lookalike_types)
+
+
+@pytest.mark.parametrize("row", [row for row in PINS if row.apart_from_dev], ids=lambda row: row.name)
+def test_the_pin_probes_are_not_copies_of_any_dev_text(row: PinProbes) -> None:
+    texts = [str(r["text"]) for r in read_rows(HERE / row.file)]
+    assert [texts[i] for i, _, _ in near_pairs(texts, dev_texts(), 0.7)] == []
+
+
+@pytest.mark.parametrize(("row", "kind"), [(row, kind) for row in PINS for kind in (*row.types, *row.lookalike_types)],
+                         ids=lambda value: value if isinstance(value, str) else value.name)
+def test_each_type_pins_its_scams_and_raises_no_false_banner(
+        pinned: Outcomes, row: PinProbes, kind: str) -> None:
+    missed, false = missed_and_false(pinned(row), kind)
+    assert missed <= row.missed.get(kind, 0), (missed, row.missed)
+    assert false <= row.false.get(kind, 0), (false, row.false)
+
+
+@pytest.mark.parametrize("row", [row for row in PINS if row.whole], ids=lambda row: row.name)
+def test_the_whole_pin_file_scores_as_measured(pinned: Outcomes, row: PinProbes) -> None:
+    scams = [hit for _, scam, hit in pinned(row) if scam]
+    false = [hit for _, scam, hit in pinned(row) if not scam]
+    assert (sum(scams), len(scams), sum(false), len(false)) == row.whole
