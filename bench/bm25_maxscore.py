@@ -39,15 +39,13 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from collections import Counter
 from dataclasses import dataclass
-from itertools import repeat
 from pathlib import Path
 
 import numpy as np
 from scipy.sparse import _sparsetools  # type: ignore[import-untyped]
 
-from assist.indexing.lexical import K1, B, LexicalIndex, normalised_terms
+from assist.indexing.lexical import LexicalIndex
 from assist.lookup.search import LEXICAL_NEIGHBOURS, best_columns
 
 HEAD_POSTINGS = 1024
@@ -62,33 +60,8 @@ class QueryTerms:
 
 
 def query_terms(lex: LexicalIndex, queries: list[str]) -> QueryTerms:
-    """The gathered terms and divisors of ``LexicalIndex.scores_batch``, computed the same way."""
-    n_queries = len(queries)
-    owner_list: list[int] = []
-    term_list: list[int] = []
-    count_list: list[int] = []
-    query_terms_n = np.zeros(n_queries, dtype=np.float64)
-    term_id = lex.vocabulary.get
-    for position, query in enumerate(queries):
-        found = normalised_terms(query)
-        counts = Counter(found)
-        owner_list.extend([position] * len(counts))
-        term_list.extend(map(term_id, counts, repeat(-1, len(counts))))
-        count_list.extend(counts.values())
-        query_terms_n[position] = len(found)
-    owner = np.asarray(owner_list, dtype=np.int64)
-    term_ids = np.asarray(term_list, dtype=np.int64)
-    query_count = np.asarray(count_list, dtype=np.float64)
-    known = term_ids >= 0
-    term_idf = np.full(len(term_ids), lex._unknown_idf, dtype=np.float64)
-    term_idf[known] = lex.idf[term_ids[known]]
-    query_norm = K1 * (1 - B + B * query_terms_n / lex._average)
-    self_scores = np.bincount(
-        owner, weights=term_idf * query_count * (K1 + 1) / (query_count + query_norm[owner]), minlength=n_queries)
-    gathered = known.copy()
-    gathered[known] = lex._gathered[term_ids[known]]
-    divisors = np.where(self_scores > 0, self_scores, 1.0).astype(np.float32)
-    return QueryTerms(owner[gathered], term_ids[gathered], divisors)
+    """The gathered terms and divisors of ``LexicalIndex.scores_batch``."""
+    return QueryTerms(*lex.gathered_terms(queries))
 
 
 class Pruned:
