@@ -164,6 +164,23 @@ class LexicalIndex:
         the per-query Python work is only splitting the query into terms.
         """
         n_queries = len(normalised_queries)
+        owners, picked, divisors = self.gathered_terms(normalised_queries)
+        if not picked.size or self.n_docs == 0:
+            return np.zeros((n_queries, self.n_docs), dtype=np.float32)
+        if n_queries >= SPARSE_FROM and _KERNELS is not None:
+            return self._product_scores(owners, picked, divisors)
+        if n_queries >= SPARSE_FROM:
+            scores = self._public_product_sums(owners, picked, n_queries).astype(np.float32)
+        else:
+            scores = self._bincount_sums(owners, picked, n_queries).astype(np.float32)
+        scores /= divisors[:, None]
+        return scores
+
+    def gathered_terms(self, normalised_queries: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The terms :meth:`scores_batch` sums for each query: (owners, term ids) of the known terms
+        with postings to gather, each query's in its term order, and each query's float32 divisor
+        (its score against itself, 1.0 where that is 0)."""
+        n_queries = len(normalised_queries)
         owner_list: list[int] = []
         term_list: list[int] = []
         count_list: list[int] = []
@@ -191,18 +208,8 @@ class LexicalIndex:
         # of a 0/1 matrix whose product with the postings sums every document's weights.
         gathered = known.copy()
         gathered[known] = self._gathered[term_ids[known]]
-        if not gathered.any() or self.n_docs == 0:
-            return np.zeros((n_queries, self.n_docs), dtype=np.float32)
-        picked = term_ids[gathered]
         divisors = np.where(self_scores > 0, self_scores, 1.0).astype(np.float32)
-        if n_queries >= SPARSE_FROM and _KERNELS is not None:
-            return self._product_scores(owner[gathered], picked, divisors)
-        if n_queries >= SPARSE_FROM:
-            scores = self._public_product_sums(owner[gathered], picked, n_queries).astype(np.float32)
-        else:
-            scores = self._bincount_sums(owner[gathered], picked, n_queries).astype(np.float32)
-        scores /= divisors[:, None]
-        return scores
+        return owner[gathered], term_ids[gathered], divisors
 
     def _product_scores(self, owners: np.ndarray, term_ids: np.ndarray, divisors: np.ndarray) -> np.ndarray:
         """(n_queries, n_docs) float32 sums of the postings of each query's terms, each divided by
