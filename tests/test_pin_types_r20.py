@@ -1,0 +1,143 @@
+"""Fraud pins by scam type, twentieth round (issue 20: the misses of the last unseen set fell more than their
+share on traditional characters and Cantonese, and on scams told indirectly), on the frozen probe file
+``tests/pin_probes_types_r20.jsonl``.
+
+All 216 lines (``written: first``) were written and committed before any change (3677626): 105 scams in
+progress over fifteen types, 76 of them in zh-Hant-TW, zh-Hant-HK or Cantonese, none with a word for
+"scam" or a safe account (fees to unlock loans, prizes and parcels, fake refunds, task and job deposits,
+"police", "court" and "customs" demands, investment groups and apps, romance, a relative on a new number,
+an impersonated boss, remote-help apps, "verify your account" transfers, crypto machines, gold and cash
+couriers) and 111 lookalikes over 24 types (honest relatives and bosses asking for money, real police
+reports of a past scam, couriers, app updates, debt collectors, charities, past scams that are over, "was
+this call really you?", the bank's own fees, real investing, cash withdrawals, remote help and refunds).
+
+Scored on main before the change (rules and scam signal): 94/105 scams pinned, 3/111 false banners (missed:
+boss 3, courier_cash 3, loan_fee 1, job_deposit 1, task 1, crypto_atm 1, parcel_fee 1; false: real_remote
+2, courier_real 1). After: 104/105, 0/111. These after-figures are not fresh: the misses were studied
+before the mechanisms were chosen.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from assist.compliance.rules import RulePack
+from tests.overlap import near_pairs
+from tests.probe_sets import fraud_pinned, missed_and_false, pin_outcomes, read_rows
+from tests.test_pins import dev_texts
+
+PROBES = Path(__file__).with_name("pin_probes_types_r20.jsonl")
+FRAUD_TYPES = ("loan_fee", "prize_fee", "parcel_fee", "refund_cs", "task", "job_deposit", "authority", "invest",
+               "romance", "relative", "boss", "remote", "verify", "crypto_atm", "courier_cash")
+LOOKALIKE_TYPES = ("relative_real", "boss_real", "police_report", "courier_real", "app_update", "debt_real",
+                   "charity", "past", "bank_check", "real_fee", "real_invest", "real_job", "real_crypto",
+                   "real_gold", "real_cash", "real_remote", "real_romance", "real_authority", "real_verify",
+                   "real_refund")
+TYPES = FRAUD_TYPES + LOOKALIKE_TYPES
+TRADITIONAL = {"zh-Hant-TW", "zh-Hant-HK", "yue"}
+SCAMS_MISSED = dict.fromkeys(TYPES, 0) | {"boss": 1}
+"""Scams in progress left unpinned per type after the round (before: boss 3, courier_cash 3, loan_fee 1,
+job_deposit 1, task 1, crypto_atm 1, parcel_fee 1)."""
+FALSE_BANNERS = dict.fromkeys(TYPES, 0)
+"""Fraud pins on lookalikes per type after the round (before: real_remote 2, courier_real 1)."""
+
+
+@pytest.fixture(scope="module")
+def pinned(pack: RulePack) -> list[tuple[str, bool, bool]]:
+    return pin_outcomes(pack, PROBES)
+
+
+def test_the_file_holds_a_hundred_scams_mostly_traditional_and_a_hundred_lookalikes() -> None:
+    data = read_rows(PROBES)
+    scams = [r for r in data if r["scam"]]
+    assert len(scams) >= 100
+    assert sum(not r["scam"] for r in data) >= 100
+    assert sum(str(r["lang"]) in TRADITIONAL for r in scams) >= 0.45 * len(scams)
+    assert {str(r["lang"]) for r in data} == TRADITIONAL | {"zh-Hans", "en"}
+    assert {str(r["type"]) for r in data} == set(TYPES)
+    assert not any(r["scam"] for r in data if r["type"] in LOOKALIKE_TYPES)
+    assert Counter(str(r["written"]) for r in data) == {"first": 216}
+
+
+def test_the_scams_are_told_without_a_word_for_scam_or_a_safe_account() -> None:
+    """One zh-Hans line names 电诈 only as the crime a "police officer" accuses the customer of."""
+    words = ("骗", "騙", "呃", "詐", "诈", "安全帳戶", "安全账户", "安全戶口", "scam", "fraud", "safe account")
+    told = [r for r in read_rows(PROBES) if r["scam"] and any(w in str(r["text"]) for w in words)]
+    assert [str(r["lang"]) for r in told] == ["zh-Hans"]
+
+
+def test_the_probes_are_not_copies_of_any_dev_text() -> None:
+    texts = [str(r["text"]) for r in read_rows(PROBES)]
+    assert [texts[i] for i, _, _ in near_pairs(texts, dev_texts(), 0.7)] == []
+
+
+@pytest.mark.parametrize("kind", TYPES)
+def test_each_type_pins_its_scams_and_raises_no_false_banner(
+        pinned: list[tuple[str, bool, bool]], kind: str) -> None:
+    missed, false = missed_and_false(pinned, kind)
+    assert missed <= SCAMS_MISSED[kind]
+    assert false <= FALSE_BANNERS[kind]
+
+
+def test_the_whole_file_scores_as_measured(pinned: list[tuple[str, bool, bool]]) -> None:
+    scams = [hit for _, scam, hit in pinned if scam]
+    false = [hit for _, scam, hit in pinned if not scam]
+    assert (sum(scams), len(scams), sum(false), len(false)) == (104, 105, 0, 111)
+
+
+def test_traditional_and_cantonese_scams_all_pin(pack: RulePack) -> None:
+    rows = [r for r in read_rows(PROBES) if r["scam"] and r["lang"] in TRADITIONAL]
+    assert [r["text"] for r in rows if not fraud_pinned(pack, str(r["text"]))] == []
+
+
+@pytest.mark.parametrize("text", [
+    "招工的人講要先俾三千蚊保證金去佢指定嘅戶口先返得工",
+    "做兼職嘅導師話我要再入三千蚊手續費先出得金",
+])
+def test_a_fee_before_a_cantonese_potential_unlock_pins(pack: RulePack, text: str) -> None:
+    """``unlock`` reads Cantonese potential complements (返得工, 攞得返, 出得金) as the money or work released."""
+    assert fraud_pinned(pack, text)
+
+
+@pytest.mark.parametrize("text", [
+    "貸款代辦要我先轉兩萬到他給的帳號做金流，之後才撥得下來",
+    "快遞公司的簡訊說包裹要補繳兩百元稅費才能派送，我點進去它要我輸入卡號",
+])
+def test_a_loan_broker_or_a_parcel_text_is_a_platform_for_fees(pack: RulePack, text: str) -> None:
+    """``scam.platform.zh``: 代办 (Taiwan's loan middleman) and a parcel company's text ask as an app does."""
+    assert fraud_pinned(pack, text)
+
+
+@pytest.mark.parametrize("text", [
+    "佢叫我去金舖換晒啲錢做金條，夜晚有專人上嚟收",
+    "電話那邊說等一下會派人來我家拿走現金幫我代管",
+    "A courier is coming round this evening to collect the gold I bought, the man on the phone says.",
+])
+def test_someone_sent_to_the_door_for_cash_or_gold_pins(pack: RulePack, text: str) -> None:
+    """``scam.asks.collect.*``: anyone, not only a "lawyer", collecting valuables at the home."""
+    assert fraud_pinned(pack, text)
+
+
+@pytest.mark.parametrize("text", [
+    "老闆叫我今日安排三十萬去一個新開嘅供應商戶口，仲話唔好同財務講",
+    "An email from our finance director, from a gmail address, says to transfer 18,000 to a new vendor today.",
+])
+def test_an_impersonated_boss_arranging_a_payment_pins(pack: RulePack, text: str) -> None:
+    assert fraud_pinned(pack, text)
+
+
+@pytest.mark.parametrize("text", [
+    "你哋嘅視像客服叫我開mon分享睇下個App點解閃退，係咪正常",
+    "我上個禮拜自己裝咗遠端軟件，俾個女幫我整部電腦，想問要唔要刪咗佢",
+    "外賣員送餐要我簽收，張單寫住已付款，點解我張卡扣咗兩次",
+    "我想買幾兩黃金擺喺屋企，分行有冇得買",
+    "我要提十萬現金俾裝修師傅，要唔要預約",
+])
+def test_the_banks_own_channel_a_sons_help_and_signing_for_a_delivery_raise_no_banner(
+        pack: RulePack, text: str) -> None:
+    """The bank's own channel named between 你们的 and its staff (``scam.ours.zh``), 个仔/个女 after a
+    preposition (``scam.known.zh``), signing for a delivery (``scam.asks.money.zh`` exception)."""
+    assert not fraud_pinned(pack, text)
