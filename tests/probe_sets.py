@@ -81,6 +81,26 @@ def missed_and_false(outcomes: Iterable[tuple[str, bool, bool]], kind: str) -> t
     return sum(scam and not hit for scam, hit in rows), sum(hit and not scam for scam, hit in rows)
 
 
+def whole_score(outcomes: Iterable[tuple[str, bool, bool]]) -> tuple[int, int, int, int]:
+    """(scams pinned, scams, lookalikes pinned, lookalikes) over a typed pin probe file's outcomes."""
+    rows = list(outcomes)
+    scams = [hit for _, scam, hit in rows if scam]
+    false = [hit for _, scam, hit in rows if not scam]
+    return sum(scams), len(scams), sum(false), len(false)
+
+
+def over_floors(outcomes: Iterable[tuple[str, bool, bool]], missed: dict[str, int],
+                false: dict[str, int]) -> list[str]:
+    """The types whose missed scams or false banners exceed the counts a round measured."""
+    rows = list(outcomes)
+    over = []
+    for kind in missed:
+        left, pinned = missed_and_false(rows, kind)
+        if left > missed[kind] or pinned > false[kind]:
+            over.append(kind)
+    return over
+
+
 def scored_with_signal(pack: RulePack, path: Path,
                        categories: Iterable[str]) -> tuple[DraftReport, dict[str, tuple[int, int]]]:
     """A probe file scored by the rules and the shipped semantic signal: the report, and per

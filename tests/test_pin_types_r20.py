@@ -26,7 +26,7 @@ import pytest
 
 from assist.compliance.rules import RulePack
 from tests.overlap import near_pairs
-from tests.probe_sets import fraud_pinned, missed_and_false, pin_outcomes, read_rows
+from tests.probe_sets import fraud_pinned, over_floors, pin_outcomes, read_rows, whole_score
 from tests.test_pins import dev_texts
 
 PROBES = Path(__file__).with_name("pin_probes_types_r20.jsonl")
@@ -74,18 +74,12 @@ def test_the_probes_are_not_copies_of_any_dev_text() -> None:
     assert [texts[i] for i, _, _ in near_pairs(texts, dev_texts(), 0.7)] == []
 
 
-@pytest.mark.parametrize("kind", TYPES)
-def test_each_type_pins_its_scams_and_raises_no_false_banner(
-        pinned: list[tuple[str, bool, bool]], kind: str) -> None:
-    missed, false = missed_and_false(pinned, kind)
-    assert missed <= SCAMS_MISSED[kind]
-    assert false <= FALSE_BANNERS[kind]
+def test_each_type_pins_its_scams_and_raises_no_false_banner(pinned: list[tuple[str, bool, bool]]) -> None:
+    assert over_floors(pinned, SCAMS_MISSED, FALSE_BANNERS) == []
 
 
 def test_the_whole_file_scores_as_measured(pinned: list[tuple[str, bool, bool]]) -> None:
-    scams = [hit for _, scam, hit in pinned if scam]
-    false = [hit for _, scam, hit in pinned if not scam]
-    assert (sum(scams), len(scams), sum(false), len(false)) == (104, 105, 0, 111)
+    assert whole_score(pinned) == (104, 105, 0, 111)
 
 
 def test_traditional_and_cantonese_scams_all_pin(pack: RulePack) -> None:
@@ -93,51 +87,40 @@ def test_traditional_and_cantonese_scams_all_pin(pack: RulePack) -> None:
     assert [r["text"] for r in rows if not fraud_pinned(pack, str(r["text"]))] == []
 
 
-@pytest.mark.parametrize("text", [
+PINNED_AFTER = [
+    # unlock reads Cantonese potential complements (返得工, 出得金) as the money or work released
     "招工的人講要先俾三千蚊保證金去佢指定嘅戶口先返得工",
     "做兼職嘅導師話我要再入三千蚊手續費先出得金",
-])
-def test_a_fee_before_a_cantonese_potential_unlock_pins(pack: RulePack, text: str) -> None:
-    """``unlock`` reads Cantonese potential complements (返得工, 攞得返, 出得金) as the money or work released."""
-    assert fraud_pinned(pack, text)
-
-
-@pytest.mark.parametrize("text", [
+    # scam.platform.zh: 代办 (Taiwan's loan middleman) and a parcel company's text ask as an app does
     "貸款代辦要我先轉兩萬到他給的帳號做金流，之後才撥得下來",
     "快遞公司的簡訊說包裹要補繳兩百元稅費才能派送，我點進去它要我輸入卡號",
-])
-def test_a_loan_broker_or_a_parcel_text_is_a_platform_for_fees(pack: RulePack, text: str) -> None:
-    """``scam.platform.zh``: 代办 (Taiwan's loan middleman) and a parcel company's text ask as an app does."""
-    assert fraud_pinned(pack, text)
-
-
-@pytest.mark.parametrize("text", [
+    # scam.asks.collect.*: anyone, not only a "lawyer", collecting valuables at the home
     "佢叫我去金舖換晒啲錢做金條，夜晚有專人上嚟收",
     "電話那邊說等一下會派人來我家拿走現金幫我代管",
     "A courier is coming round this evening to collect the gold I bought, the man on the phone says.",
-])
-def test_someone_sent_to_the_door_for_cash_or_gold_pins(pack: RulePack, text: str) -> None:
-    """``scam.asks.collect.*``: anyone, not only a "lawyer", collecting valuables at the home."""
-    assert fraud_pinned(pack, text)
-
-
-@pytest.mark.parametrize("text", [
+    # an impersonated boss arranging a payment to a new account, or writing from webmail
     "老闆叫我今日安排三十萬去一個新開嘅供應商戶口，仲話唔好同財務講",
     "An email from our finance director, from a gmail address, says to transfer 18,000 to a new vendor today.",
-])
-def test_an_impersonated_boss_arranging_a_payment_pins(pack: RulePack, text: str) -> None:
+]
+"""Sentences written after the change, one or two per mechanism."""
+CLEAN_AFTER = [
+    # the bank's own channel named between 你们的 and its staff (scam.ours.zh)
+    "你哋嘅視像客服叫我開mon分享睇下個App點解閃退，係咪正常",
+    # 个仔/个女 after a preposition is "my son", "my daughter" (scam.known.zh)
+    "我上個禮拜自己裝咗遠端軟件，俾個女幫我整部電腦，想問要唔要刪咗佢",
+    # signing for a delivery is no payment (scam.asks.money.zh exception)
+    "外賣員送餐要我簽收，張單寫住已付款，點解我張卡扣咗兩次",
+    # gold and cash for the customer's own ends
+    "我想買幾兩黃金擺喺屋企，分行有冇得買",
+    "我要提十萬現金俾裝修師傅，要唔要預約",
+]
+
+
+@pytest.mark.parametrize("text", PINNED_AFTER)
+def test_each_mechanism_pins_a_sentence_written_after(pack: RulePack, text: str) -> None:
     assert fraud_pinned(pack, text)
 
 
-@pytest.mark.parametrize("text", [
-    "你哋嘅視像客服叫我開mon分享睇下個App點解閃退，係咪正常",
-    "我上個禮拜自己裝咗遠端軟件，俾個女幫我整部電腦，想問要唔要刪咗佢",
-    "外賣員送餐要我簽收，張單寫住已付款，點解我張卡扣咗兩次",
-    "我想買幾兩黃金擺喺屋企，分行有冇得買",
-    "我要提十萬現金俾裝修師傅，要唔要預約",
-])
-def test_the_banks_own_channel_a_sons_help_and_signing_for_a_delivery_raise_no_banner(
-        pack: RulePack, text: str) -> None:
-    """The bank's own channel named between 你们的 and its staff (``scam.ours.zh``), 个仔/个女 after a
-    preposition (``scam.known.zh``), signing for a delivery (``scam.asks.money.zh`` exception)."""
+@pytest.mark.parametrize("text", CLEAN_AFTER)
+def test_its_lookalikes_written_after_raise_no_banner(pack: RulePack, text: str) -> None:
     assert not fraud_pinned(pack, text)
