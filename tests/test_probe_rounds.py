@@ -255,6 +255,12 @@ R14_TYPES = ("toll_page", "relative_new_contact", "new_phone", "video_warrant", 
              "task", "loan_fee", "invest_crypto", "remote", "bank_security")
 R15_TYPES = ("regulator_credit", "credit_repair", "boss_chat", "shop_refund", "sim_swap", "crypto_kiosk",
              "carry_forward")
+R20_SCAM_TYPES = ("loan_fee", "prize_fee", "parcel_fee", "refund_cs", "task", "job_deposit", "authority", "invest",
+                  "romance", "relative", "boss", "remote", "verify", "crypto_atm", "courier_cash")
+R20_LOOKALIKE_TYPES = ("relative_real", "boss_real", "police_report", "courier_real", "app_update", "debt_real",
+                       "charity", "past", "bank_check", "real_fee", "real_invest", "real_job", "real_crypto",
+                       "real_gold", "real_cash", "real_remote", "real_romance", "real_authority", "real_verify",
+                       "real_refund")
 R18_TYPES = ("impersonation", "safe_account", "remote", "code", "invest", "romance", "loan_fee", "refund", "task",
              "relative", "toll_parcel", "takeover", "boss", "platform_cs", "debt_collect", "ritual")
 """The fraud types of rounds 18 and 19."""
@@ -314,6 +320,12 @@ PINS = [
         missed={"boss": 1, "ritual": 1}, false={"call_check": 1, "urgent_real": 1}, whole=(88, 90, 2, 122),
         note="before, on the lines written first: takeover 6, relative 2, toll_parcel 2, task 1, boss 1, ritual 1 "
              "unpinned; past 4, call_check 9, urgent_real 1 false banners"),
+    PinProbes(
+        "pin_probes_types_r20.jsonl", "test_pin_types_r20.py", R20_SCAM_TYPES + R20_LOOKALIKE_TYPES, LANGUAGES_TW_HK,
+        scams=100, lookalikes=100, lookalike_types=R20_LOOKALIKE_TYPES, written="first", missed={"boss": 1},
+        whole=(104, 105, 0, 111),
+        note="before: boss 3, courier_cash 3, loan_fee 1, job_deposit 1, task 1, crypto_atm 1, parcel_fee 1 "
+             "unpinned; real_remote 2, courier_real 1 false banners (94/105, 3/111)"),
 ]
 
 UNTABLED = {f"compliance_probes_r{n}.jsonl": "measured in docs/compliance.md and docs/quality.md only"
