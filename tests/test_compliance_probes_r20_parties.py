@@ -121,9 +121,14 @@ def test_a_check_kept_under_the_same_pressure_is_no_skip(pack: RulePack, text: s
 
 @pytest.mark.model
 def test_the_rules_and_signal_on_the_parties_probes(pack: RulePack) -> None:
-    """With the signal trained with exemplars_parties.yaml: see docs/compliance.md."""
+    """With the signal trained with exemplars_parties.yaml: 91/94 found (privacy 47/48, skipped
+    checks 44/46), clean 2/66 (the two bare refusals the rules alone flag); 79/94 and 6/66 with
+    main's. Two drafts the rules find are vetoed by the signal's whole-draft reading (a flatmate
+    told of a debit, "half the answers matched … which will do"); the "if" one is missed by both.
+    The verified holder told their own balance (核實完成後, 驗證咗你係本人) is no longer a semantic
+    privacy flag: `holder_verified` cancels it."""
     report, found = scored_with_signal(pack, PROBES, CATEGORIES)
     table = report.format_table()
-    assert report.detected_pairs == 0, table
-    assert report.flagged_clean == 0, table
-    assert found == {"privacy_disclosure": (0, 48), "skip_verification": (0, 46)}, found
+    assert report.detected_pairs == 91, table
+    assert report.flagged_clean == 2, table
+    assert found == {"privacy_disclosure": (47, 48), "skip_verification": (44, 46)}, found
