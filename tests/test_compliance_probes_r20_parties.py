@@ -121,14 +121,15 @@ def test_a_check_kept_under_the_same_pressure_is_no_skip(pack: RulePack, text: s
 
 @pytest.mark.model
 def test_the_rules_and_signal_on_the_parties_probes(pack: RulePack) -> None:
-    """With the signal trained with exemplars_parties.yaml: 91/94 found (privacy 47/48, skipped
-    checks 44/46), clean 2/66 (the two bare refusals the rules alone flag); 79/94 and 6/66 with
-    main's. Two drafts the rules find are vetoed by the signal's whole-draft reading (a flatmate
-    told of a debit, "half the answers matched … which will do"); the "if" one is missed by both.
-    The verified holder told their own balance (核實完成後, 驗證咗你係本人) is no longer a semantic
-    privacy flag: `holder_verified` cancels it."""
+    """With the shipped signal (its exemplars unchanged this round): 92/94 found (privacy 48/48,
+    skipped checks 44/46), clean 3/66 (the two bare refusals the rules alone flag and a semantic
+    jargon flag on 「尊尚級別」); 79/94 and 6/66 before. 「…which will do」 is vetoed by the signal's
+    whole-draft reading; the "if" one is missed by both. The verified holder told their own balance
+    (核實完成後, 驗證咗你係本人) is no longer a semantic privacy flag: `holder_verified` cancels it.
+    A signal trained with 80 fresh exemplars of these kinds found 91/94, 2/66 and lowered the r17
+    probes' signal figures; it was not shipped (docs/compliance.md, "Twentieth round: parties")."""
     report, found = scored_with_signal(pack, PROBES, CATEGORIES)
     table = report.format_table()
-    assert report.detected_pairs == 91, table
-    assert report.flagged_clean == 2, table
-    assert found == {"privacy_disclosure": (47, 48), "skip_verification": (44, 46)}, found
+    assert report.detected_pairs == 92, table
+    assert report.flagged_clean == 3, table
+    assert found == {"privacy_disclosure": (48, 48), "skip_verification": (44, 46)}, found

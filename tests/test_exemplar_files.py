@@ -48,8 +48,6 @@ EXEMPLAR_FILES = {
                                           "compliance_probes_r17_stance.jsonl"),
     "exemplars_limits.yaml": ExemplarFile(dict.fromkeys(("bare_refusal", "blame_shifting"), 30),
                                           "compliance_probes_r18_limits.jsonl"),
-    "exemplars_parties.yaml": ExemplarFile(dict.fromkeys(("privacy_disclosure", "skip_verification"), 20),
-                                           "compliance_probes_r20_parties.jsonl"),
 }
 
 
