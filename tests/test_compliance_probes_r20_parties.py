@@ -18,6 +18,10 @@ Scored on main (8f1426d) before the change: rules alone 55/94 found (privacy 29/
 26/46), 4/66 clean drafts flagged; rules and the shipped signal 79/94 (privacy 42/48, skipped checks
 37/46), 6/66 clean flagged (see docs/compliance.md, "Twentieth round: parties"). The families were
 written with the rules-alone misses in view, so the rules-alone figures after are not unseen.
+
+The file's figures (what it holds, the rules alone, the misses per category and, under ``-m model``,
+the rules and the signal) are its row in tests/test_probe_rounds.py; this module keeps the round's
+hand-written examples.
 """
 
 from __future__ import annotations
@@ -26,47 +30,14 @@ from pathlib import Path
 
 import pytest
 
-from assist.compliance.checks import evaluate_drafts
 from assist.compliance.rules import RulePack
 from tests.probe_sets import (
     flagged,
-    missed_by_rules,
-    read_rows,
-    scored_with_signal,
-    uncovered,
 )
 
 PROBES = Path(__file__).with_name("compliance_probes_r20_parties.jsonl")
 CATEGORIES = ("privacy_disclosure", "skip_verification")
 LANGUAGES = {"zh-Hans", "zh-Hant", "yue", "en"}
-
-
-def probe_rows() -> list[dict[str, object]]:
-    return read_rows(PROBES)
-
-
-def test_the_probe_set_covers_every_language_both_ways() -> None:
-    rows = probe_rows()
-    assert uncovered(rows, CATEGORIES, LANGUAGES, least=60) == []
-    violating = [r for r in rows if r["violations"]]
-    assert len(violating) >= 90
-    assert all(sum(r["violations"] == [c] for r in violating) >= 45 for c in CATEGORIES)
-
-
-def test_the_rules_alone_on_the_parties_probes(pack: RulePack) -> None:
-    """92/94 found after (55/94 before); clean 2/66 (4/66 before): the two left are bare refusals
-    (「一律不對外披露」 with its route in the next clause, 「問都唔得」), not these categories'."""
-    report = evaluate_drafts(pack, PROBES)
-    table = report.format_table()
-    assert report.detected_pairs == 92, table
-    assert report.flagged_clean == 2, table
-
-
-@pytest.mark.parametrize(("category", "missed"), [("privacy_disclosure", 1), ("skip_verification", 1)])
-def test_each_category_by_the_rules_alone(pack: RulePack, category: str, missed: int) -> None:
-    """Missed: a claimed colleague named in one sentence and the facts in the next (the rules read
-    a sentence), and a missing code waved through inside an "if" (a hypothetical scope)."""
-    assert len(missed_by_rules(pack, probe_rows(), category)) == missed
 
 
 @pytest.mark.parametrize("text", [
@@ -117,19 +88,3 @@ def test_a_check_waived_for_a_reason_is_skipped(pack: RulePack, text: str) -> No
 ])
 def test_a_check_kept_under_the_same_pressure_is_no_skip(pack: RulePack, text: str) -> None:
     assert "skip_verification" not in flagged(pack, text)
-
-
-@pytest.mark.model
-def test_the_rules_and_signal_on_the_parties_probes(pack: RulePack) -> None:
-    """With the shipped signal (its exemplars unchanged this round): 92/94 found (privacy 48/48,
-    skipped checks 44/46), clean 3/66 (the two bare refusals the rules alone flag and a semantic
-    jargon flag on 「尊尚級別」); 79/94 and 6/66 before. 「…which will do」 is vetoed by the signal's
-    whole-draft reading; the "if" one is missed by both. The verified holder told their own balance
-    (核實完成後, 驗證咗你係本人) is no longer a semantic privacy flag: `holder_verified` cancels it.
-    A signal trained with 80 fresh exemplars of these kinds found 91/94, 2/66 and lowered the r17
-    probes' signal figures; it was not shipped (docs/compliance.md, "Twentieth round: parties")."""
-    report, found = scored_with_signal(pack, PROBES, CATEGORIES)
-    table = report.format_table()
-    assert report.detected_pairs == 92, table
-    assert report.flagged_clean == 3, table
-    assert found == {"privacy_disclosure": (48, 48), "skip_verification": (44, 46)}, found

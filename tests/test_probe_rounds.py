@@ -247,6 +247,20 @@ COMPLIANCE = [
              "whole-draft reading (閣下如果有留意…, 未能通過…深感抱歉, \"I recognise your voice, so we can jump "
              "straight in\"); 「早知你咁…」 is missed by both. After drafts_v23 joined the labelled drafts the "
              "signal was retrained: the same 94/98 and 0/66, with disparaging 31/34 and skipped checks 32/32"),
+    ComplianceProbes(
+        "compliance_probes_r20_parties.jsonl", "test_compliance_probes_r20_parties.py",
+        ("privacy_disclosure", "skip_verification"), LANGUAGES, violating=90, clean=60, each=45,
+        rules=(exactly(92), exactly(2)),
+        misses={"privacy_disclosure": exactly(1), "skip_verification": exactly(1)},
+        signal=(exactly(92), exactly(3)),
+        signal_each={"privacy_disclosure": exactly(48, of=48), "skip_verification": exactly(44, of=46)},
+        note="rules alone: 92/94 found after (55/94 before); clean 2/66 (4/66 before): the two left are bare "
+             "refusals (「一律不對外披露」 with its route in the next clause, 「問都唔得」), not these categories'. "
+             "Missed by the rules: a claimed colleague named in one sentence with the facts in the next, and a "
+             "missing code waved through inside an \"if\". With the shipped signal (its exemplars unchanged "
+             "this round): 92/94 (privacy 48/48, skipped checks 44/46), clean 3/66 (the two refusals and a "
+             "semantic jargon flag on 「尊尚級別」); 79/94 and 6/66 before. A signal trained with 80 fresh "
+             "exemplars of these kinds found 91/94, 2/66 and lowered the r17 probes' figures; not shipped"),
 ]
 
 R13_TYPES = ("task", "investment", "loan_fee", "refund_cs", "police", "credit_repair", "game_trade", "romance",
