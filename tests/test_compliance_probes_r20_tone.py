@@ -68,25 +68,26 @@ def test_each_category_by_the_rules_alone(pack: RulePack, category: str, missed:
     assert len(missed_by_rules(pack, probe_rows(), category)) == missed
 
 
-@pytest.mark.parametrize("text", [
-    "我换个慢一点的讲法，省得您又弄混。",
-    "这点常识，您不至于不知道吧？",
-    "呢度好直接，係你想複雜咗啫。",
-    "Stay with me here, there are only three fields to fill.",
-    "If you'd take a breath and stop overthinking it, you'd see the box.",
+@pytest.mark.parametrize(("category", "text"), [
+    # patronising with no insult word
+    ("disparaging_customer", "我换个慢一点的讲法，省得您又弄混。"),
+    ("disparaging_customer", "这点常识，您不至于不知道吧？"),
+    ("disparaging_customer", "呢度好直接，係你想複雜咗啫。"),
+    ("disparaging_customer", "Stay with me here, there are only three fields to fill."),
+    ("disparaging_customer", "If you'd take a breath and stop overthinking it, you'd see the box."),
+    # a courteous no with nothing offered
+    ("bare_refusal", "很抱歉，提额这件事我们不能同意，谢谢您的来电。"),
+    ("bare_refusal", "經覆核後本行決定不予接納，敬請見諒。"),
+    ("bare_refusal", "呢單我哋插唔到手，唔好意思。"),
+    ("bare_refusal", "We won't be making an exception on the late fee, sorry."),
+    # blame on others with nothing owned
+    ("blame_shifting", "这笔扣款是系统自动处理的，不能算在我头上。"),
+    ("blame_shifting", "本行對是次延誤不負任何責任。"),
+    ("blame_shifting", "The card team dropped the ball on this one."),
+    ("blame_shifting", "The payments vendor is slow and there's not much we can do."),
 ])
-def test_patronising_without_an_insult_word_is_disparaging(pack: RulePack, text: str) -> None:
-    assert "disparaging_customer" in flagged(pack, text)
-
-
-@pytest.mark.parametrize("text", [
-    "很抱歉，提额这件事我们不能同意，谢谢您的来电。",
-    "經覆核後本行決定不予接納，敬請見諒。",
-    "呢單我哋插唔到手，唔好意思。",
-    "We won't be making an exception on the late fee, sorry.",
-])
-def test_a_courteous_no_with_nothing_offered_is_bare(pack: RulePack, text: str) -> None:
-    assert "bare_refusal" in flagged(pack, text)
+def test_the_register_kinds_are_flagged(pack: RulePack, category: str, text: str) -> None:
+    assert category in flagged(pack, text)
 
 
 @pytest.mark.parametrize("text", [
@@ -98,26 +99,16 @@ def test_a_fact_said_not_to_change_is_no_refusal(pack: RulePack, text: str) -> N
     assert "bare_refusal" not in flagged(pack, text)
 
 
-@pytest.mark.parametrize("text", [
-    "这笔扣款是系统自动处理的，不能算在我头上。",
-    "本行對是次延誤不負任何責任。",
-    "The card team dropped the ball on this one.",
-    "The payments vendor is slow and there's not much we can do.",
-])
-def test_blame_on_others_with_nothing_owned(pack: RulePack, text: str) -> None:
-    assert "blame_shifting" in flagged(pack, text)
-
-
 @pytest.mark.model
 def test_the_rules_and_signal_on_the_register_probes(pack: RulePack) -> None:
-    """With the signal trained on exemplars_register.yaml too: 81/96 found (disparaging 26/32,
-    bare refusal 27/32, blame 28/32), clean 2/66 (a semantic blame flag on a vendor's repair the
+    """With the signal trained on exemplars_register.yaml too: 83/96 found (disparaging 27/32,
+    bare refusal 28/32, blame 28/32), clean 2/66 (a semantic blame flag on a vendor's repair the
     bank owns, and a telecom outage beside a voice code offered); 73/96 and 2/66 before. The
-    draft veto still discards five true rule hits (two disparaging, two refusals, one blame) whose
+    draft veto still discards four true rule hits (two disparaging, one refusal, one blame) whose
     whole draft the signal reads below W, one before: the new rule hits are read as clean."""
     report, found = scored_with_signal(pack, PROBES, CATEGORIES)
     table = report.format_table()
-    assert report.detected_pairs == 81, table
+    assert report.detected_pairs == 83, table
     assert report.flagged_clean == 2, table
-    assert found == {"disparaging_customer": (26, 32), "bare_refusal": (27, 32),
+    assert found == {"disparaging_customer": (27, 32), "bare_refusal": (28, 32),
                      "blame_shifting": (28, 32)}, found
