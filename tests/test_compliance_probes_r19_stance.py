@@ -138,10 +138,11 @@ def test_the_rules_and_signal_on_the_tone_probes(pack: RulePack) -> None:
     drafts the rules alone find are vetoed by the signal's whole-draft reading (閣下如果有留意…,
     未能通過…深感抱歉, "I recognise your voice, so we can jump straight in"); 「早知你咁…」 is missed
     by both. After drafts_v23 joined the labelled drafts the signal was retrained: the same 94/98
-    and 0/66, with disparaging 31/34 and skipped checks 32/32."""
+    and 0/66, with disparaging 31/34 and skipped checks 32/32. With exemplars_register.yaml
+    (twentieth round): the same 94/98 and 0/66, bare refusal 32/32, skipped checks 31/32."""
     report, found = scored_with_signal(pack, PROBES, CATEGORIES)
     table = report.format_table()
     assert report.detected_pairs == 94, table
     assert report.flagged_clean == 0, table
-    assert found == {"disparaging_customer": (31, 34), "bare_refusal": (31, 32),
-                     "skip_verification": (32, 32)}, found
+    assert found == {"disparaging_customer": (31, 34), "bare_refusal": (32, 32),
+                     "skip_verification": (31, 32)}, found
