@@ -48,6 +48,9 @@ EXEMPLAR_FILES = {
                                           "compliance_probes_r17_stance.jsonl"),
     "exemplars_limits.yaml": ExemplarFile(dict.fromkeys(("bare_refusal", "blame_shifting"), 30),
                                           "compliance_probes_r18_limits.jsonl"),
+    "exemplars_register.yaml": ExemplarFile(dict.fromkeys(("disparaging_customer", "bare_refusal",
+                                                           "blame_shifting"), 24),
+                                            "compliance_probes_r20_tone.jsonl"),
 }
 
 
