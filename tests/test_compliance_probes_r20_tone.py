@@ -17,6 +17,10 @@ refusal 18/32, blame 19/32), 2/66 clean drafts flagged; rules and the shipped si
 families were extended with the rules-alone misses in view, so the rules-alone figures after are
 not unseen; ``exemplars_register.yaml`` was written apart from the probes (no sentence within
 0.7 of one, tests/test_exemplar_files.py). See docs/compliance.md, "Twentieth round: register".
+
+The file's figures (what it holds, the rules alone, the misses per category and, under ``-m model``,
+the rules and the signal) are its row in tests/test_probe_rounds.py; this module keeps the round's
+hand-written examples.
 """
 
 from __future__ import annotations
@@ -25,47 +29,14 @@ from pathlib import Path
 
 import pytest
 
-from assist.compliance.checks import evaluate_drafts
 from assist.compliance.rules import RulePack
 from tests.probe_sets import (
     flagged,
-    missed_by_rules,
-    read_rows,
-    scored_with_signal,
-    uncovered,
 )
 
 PROBES = Path(__file__).with_name("compliance_probes_r20_tone.jsonl")
 CATEGORIES = ("disparaging_customer", "bare_refusal", "blame_shifting")
 LANGUAGES = {"zh-Hans", "zh-Hant", "yue", "en"}
-
-
-def probe_rows() -> list[dict[str, object]]:
-    return read_rows(PROBES)
-
-
-def test_the_probe_set_covers_every_language_both_ways() -> None:
-    rows = probe_rows()
-    assert uncovered(rows, CATEGORIES, LANGUAGES, least=60) == []
-    violating = [r for r in rows if r["violations"]]
-    assert len(violating) >= 90
-    assert all(sum(r["violations"] == [c] for r in violating) >= 30 for c in CATEGORIES)
-
-
-def test_the_rules_alone_on_the_register_probes(pack: RulePack) -> None:
-    """76/96 found after (47/96 before); clean 2/66 before and after (a telecom outage and a
-    vendor's repair beside the bank's own step: blame's other_party read before the ownership)."""
-    report = evaluate_drafts(pack, PROBES)
-    table = report.format_table()
-    assert report.detected_pairs == 76, table
-    assert report.flagged_clean == 2, table
-
-
-@pytest.mark.parametrize(("category", "missed"), [
-    ("disparaging_customer", 10), ("bare_refusal", 5), ("blame_shifting", 5)])
-def test_each_category_by_the_rules_alone(pack: RulePack, category: str, missed: int) -> None:
-    """Before: 22, 14 and 13 missed."""
-    assert len(missed_by_rules(pack, probe_rows(), category)) == missed
 
 
 @pytest.mark.parametrize(("category", "text"), [
@@ -97,18 +68,3 @@ def test_the_register_kinds_are_flagged(pack: RulePack, category: str, text: str
 def test_a_fact_said_not_to_change_is_no_refusal(pack: RulePack, text: str) -> None:
     """不会再调整 and 不会改变 were tried as refusals and left out for these."""
     assert "bare_refusal" not in flagged(pack, text)
-
-
-@pytest.mark.model
-def test_the_rules_and_signal_on_the_register_probes(pack: RulePack) -> None:
-    """With the signal trained on exemplars_register.yaml too: 83/96 found (disparaging 27/32,
-    bare refusal 28/32, blame 28/32), clean 2/66 (a semantic blame flag on a vendor's repair the
-    bank owns, and a telecom outage beside a voice code offered); 73/96 and 2/66 before. The
-    draft veto still discards four true rule hits (two disparaging, one refusal, one blame) whose
-    whole draft the signal reads below W, one before: the new rule hits are read as clean."""
-    report, found = scored_with_signal(pack, PROBES, CATEGORIES)
-    table = report.format_table()
-    assert report.detected_pairs == 83, table
-    assert report.flagged_clean == 2, table
-    assert found == {"disparaging_customer": (27, 32), "bare_refusal": (28, 32),
-                     "blame_shifting": (28, 32)}, found

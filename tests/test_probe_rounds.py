@@ -261,6 +261,20 @@ COMPLIANCE = [
              "this round): 92/94 (privacy 48/48, skipped checks 44/46), clean 3/66 (the two refusals and a "
              "semantic jargon flag on 「尊尚級別」); 79/94 and 6/66 before. A signal trained with 80 fresh "
              "exemplars of these kinds found 91/94, 2/66 and lowered the r17 probes' figures; not shipped"),
+    ComplianceProbes(
+        "compliance_probes_r20_tone.jsonl", "test_compliance_probes_r20_tone.py",
+        ("disparaging_customer", "bare_refusal", "blame_shifting"), LANGUAGES, violating=90, clean=60, each=30,
+        rules=(exactly(76), exactly(2)),
+        misses={"disparaging_customer": exactly(10), "bare_refusal": exactly(5), "blame_shifting": exactly(5)},
+        signal=(exactly(83), exactly(2)),
+        signal_each={"disparaging_customer": exactly(27, of=32), "bare_refusal": exactly(28, of=32),
+                     "blame_shifting": exactly(28, of=32)},
+        note="rules alone: 76/96 found after (47/96 before; misses 22, 14, 13 before); clean 2/66 before and "
+             "after (a telecom outage and a vendor's repair beside the bank's own step: blame's other_party read "
+             "before the ownership). With the signal trained on exemplars_register.yaml too: 83/96 found, clean "
+             "2/66 (a semantic blame flag on a vendor's repair the bank owns, and a telecom outage beside a voice "
+             "code offered); 73/96 and 2/66 before. The draft veto discards four true rule hits (two "
+             "disparaging, one refusal, one blame) whose whole draft the signal reads below W, one before"),
 ]
 
 R13_TYPES = ("task", "investment", "loan_fee", "refund_cs", "police", "credit_repair", "game_trade", "romance",
