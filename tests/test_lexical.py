@@ -134,14 +134,18 @@ def bincount_scores(index: LexicalIndex, queries: list[str]) -> np.ndarray:
     return scores
 
 
-@pytest.mark.parametrize("max_postings", [5_000, 40])
+@pytest.mark.parametrize(("max_postings", "dense_queries"),
+                         [(5_000, 16), (40, 16), (5_000, 1), (5_000, 7), (40, 1_000)])
 def test_batch_scores_are_the_postings_added_in_query_order_bit_for_bit(
-    max_postings: int, monkeypatch: pytest.MonkeyPatch
+    max_postings: int, dense_queries: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Also with common terms skipped (a small MAX_POSTINGS), as in a large library."""
+    """Also with common terms skipped (a small MAX_POSTINGS), as in a large library, and whatever
+    the blocks of queries the dense table is summed in (302 queries: blocks of 1, of 7 with a
+    last of 1, of 16 with a last of 14, one block)."""
     import random
 
     monkeypatch.setattr("assist.indexing.lexical.MAX_POSTINGS", max_postings)
+    monkeypatch.setattr("assist.indexing.lexical.DENSE_QUERIES", dense_queries)
 
     from assist.text.normalise import normalise
 
@@ -158,7 +162,7 @@ def test_batch_scores_are_the_postings_added_in_query_order_bit_for_bit(
 
 
 def test_batch_scores_without_scipys_private_kernels_are_the_same_bits(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A scipy release without ``_sparsetools.csr_matmat`` falls back on the public product."""
+    """A scipy release without ``_sparsetools.csr_row_index`` falls back on the public product."""
     import random
 
     from assist.indexing import lexical

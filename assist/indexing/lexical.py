@@ -35,19 +35,24 @@ MAX_POSTINGS = 5_000
 library such stop-grams (「我」「的」) carry almost no weight but would dominate latency.
 They still count in the query's self-score, so scores stay comparable."""
 SPARSE_FROM = 16
-"""Batches of this many queries or more sum their postings with one sparse product; fewer
+"""Batches of this many queries or more sum their postings block by block into a dense table; fewer
 (a lookup) with a bincount, which skips scipy's fixed cost of ~0.1 ms. Both add the same
 float64 weights in the same order, so they give the same bits."""
+DENSE_QUERIES = 16
+"""Queries whose postings :meth:`LexicalIndex._dense_scores` copies and adds at a time: 16 queries'
+postings (some 230,000 on the shipped library, 2.7 MB) and their float64 rows (1.5 MB) stay in
+cache between the copy and the adding; a whole batch of 256 at once took about 1.7 times the CPU."""
 
 def _private_kernels() -> Any:
-    """scipy's C kernels behind the sparse product (``csr_matmat``, ``csr_todense``), called
-    directly by :meth:`LexicalIndex._product_scores`; None where a scipy release no longer has
-    them under these names, and the public product serves instead (the same bits, slower)."""
+    """scipy's C kernels behind sparse row indexing and ``toarray`` (``csr_row_index``,
+    ``csr_todense``), called directly by :meth:`LexicalIndex._dense_scores`; None where a scipy
+    release no longer has them under these names, and the public product serves instead (the same
+    bits, slower)."""
     try:
         from scipy.sparse import _sparsetools  # type: ignore[import-untyped]
     except ImportError:
         return None
-    needed = ("csr_matmat", "csr_todense")
+    needed = ("csr_row_index", "csr_todense")
     return _sparsetools if all(hasattr(_sparsetools, name) for name in needed) else None
 
 
@@ -168,7 +173,7 @@ class LexicalIndex:
         if not picked.size or self.n_docs == 0:
             return np.zeros((n_queries, self.n_docs), dtype=np.float32)
         if n_queries >= SPARSE_FROM and _KERNELS is not None:
-            return self._product_scores(owners, picked, divisors)
+            return self._dense_scores(owners, picked, divisors)
         if n_queries >= SPARSE_FROM:
             scores = self._public_product_sums(owners, picked, n_queries).astype(np.float32)
         else:
@@ -211,48 +216,61 @@ class LexicalIndex:
         divisors = np.where(self_scores > 0, self_scores, 1.0).astype(np.float32)
         return owner[gathered], term_ids[gathered], divisors
 
-    def _product_scores(self, owners: np.ndarray, term_ids: np.ndarray, divisors: np.ndarray) -> np.ndarray:
+    def _dense_scores(self, owners: np.ndarray, term_ids: np.ndarray, divisors: np.ndarray) -> np.ndarray:
         """(n_queries, n_docs) float32 sums of the postings of each query's terms, each divided by
-        its query's float32 ``divisors``: the product of a 0/1 (queries, terms) matrix with the
-        postings, then written out dense.
+        its query's float32 ``divisors``, written straight into a dense table, :data:`DENSE_QUERIES`
+        queries at a time.
 
-        scipy's kernel adds, for each (query, document), the terms' weights one after another
-        in the query's term order, in float64 from 0: the sums of the bincount, bit for bit
-        (tests/test_lexical.py). ``queries @ postings`` would first run a whole second pass over
-        the same postings only to size its output (``csr_matmat_maxnnz``, about a third of the
-        product); here the output is sized from the postings' counts, an upper bound known
-        without that pass, and the kernels are called directly. The product's sums are rounded to
-        float32 and divided where they are stored, before the table is written out: the same
-        operations on the same floats as on the whole table, minus its zeros (which stay 0)."""
+        For each block of queries, scipy's ``csr_row_index`` copies the postings of their terms end
+        to end (each query's in its term order) and ``csr_todense`` adds them into a zeroed float64
+        block, cell by cell in that order from 0: for each (query, document), the terms' weights
+        one after another in the query's term order, in float64 from 0, the sums of the bincount
+        and of the sparse product bit for bit (tests/test_lexical.py). The block's sums are rounded
+        to float32 into the table, and each row is divided by its query's divisor: the same
+        operations on the same floats as on the sums alone (an empty cell stays 0, a divisor being
+        positive).
+
+        The sparse product (``csr_matmat``) did the same additions, but kept each row's documents
+        in a linked list, with a branch per posting on whether its document was new to the row,
+        which the CPU mostly mispredicts; here each posting is one add into a row that stays in
+        cache, and the copy of a block's postings stays in cache too: about half the CPU of the
+        product on the 20,000 ``lines.py`` lines (docs/performance.md, twenty-first round)."""
         n_queries = len(divisors)
         postings = self._postings
-        per_term = np.diff(postings.indptr)[term_ids].astype(np.int64)
-        per_query = np.bincount(owners, weights=per_term, minlength=n_queries).astype(np.int64)
-        bound = int(np.minimum(per_query, self.n_docs).sum())
         index_type = postings.indices.dtype
-        if bound > np.iinfo(index_type).max:
-            index_type = np.dtype(np.int64)
-        query_indptr = np.zeros(n_queries + 1, dtype=index_type)
-        np.cumsum(np.bincount(owners, minlength=n_queries), out=query_indptr[1:])
-        out_indptr = np.empty(n_queries + 1, dtype=index_type)
-        out_docs = np.empty(bound, dtype=index_type)
-        out_sums = np.empty(bound, dtype=np.float64)
+        per_term = np.diff(postings.indptr)[term_ids]
+        term_starts = np.zeros(n_queries + 1, dtype=np.int64)
+        np.cumsum(np.bincount(owners, minlength=n_queries), out=term_starts[1:])
+        picked = term_ids.astype(index_type)
+        table = np.empty((n_queries, self.n_docs), dtype=np.float32)
+        block = np.empty((min(DENSE_QUERIES, n_queries), self.n_docs), dtype=np.float64)
         assert _KERNELS is not None
-        _KERNELS.csr_matmat(
-            n_queries, self.n_docs, query_indptr, term_ids.astype(index_type), np.ones(term_ids.size),
-            postings.indptr.astype(index_type, copy=False), postings.indices.astype(index_type, copy=False),
-            postings.data, out_indptr, out_docs, out_sums,
-        )
-        stored = int(out_indptr[-1])
-        scores = out_sums[:stored].astype(np.float32)
-        scores /= np.repeat(divisors, np.diff(out_indptr))
-        table = np.zeros((n_queries, self.n_docs), dtype=np.float32)
-        _KERNELS.csr_todense(n_queries, self.n_docs, out_indptr, out_docs[:stored], scores, table)
+        for start in range(0, n_queries, DENSE_QUERIES):
+            stop = min(start + DENSE_QUERIES, n_queries)
+            first, last = int(term_starts[start]), int(term_starts[stop])
+            lengths = per_term[first:last].astype(np.int64)
+            block_indptr = np.zeros(stop - start + 1, dtype=np.int64)
+            np.cumsum(np.bincount(owners[first:last] - start, weights=lengths, minlength=stop - start
+                                  ).astype(np.int64), out=block_indptr[1:])
+            total = int(block_indptr[-1])
+            kind = index_type if total <= np.iinfo(index_type).max else np.dtype(np.int64)
+            docs = np.empty(total, dtype=kind)
+            weights = np.empty(total, dtype=np.float64)
+            _KERNELS.csr_row_index(
+                last - first, picked[first:last].astype(kind, copy=False), postings.indptr.astype(kind, copy=False),
+                postings.indices.astype(kind, copy=False), postings.data, docs, weights,
+            )
+            sums = block[: stop - start]
+            sums.fill(0.0)
+            _KERNELS.csr_todense(stop - start, self.n_docs, block_indptr.astype(kind), docs, weights, sums)
+            table[start:stop] = sums
+        table /= divisors[:, None]
         return table
 
     def _public_product_sums(self, owners: np.ndarray, term_ids: np.ndarray, n_queries: int) -> np.ndarray:
-        """The sums of :meth:`_product_scores` by scipy's public product, where its private kernels
-        are missing (:data:`_KERNELS`): the same kernel behind ``@``, so the same bits."""
+        """The sums of :meth:`_dense_scores` by scipy's public product, where its private kernels
+        are missing (:data:`_KERNELS`): ``@`` adds, for each (query, document), the same float64
+        weights in the same order from 0, so the same bits."""
         indptr = np.zeros(n_queries + 1, dtype=np.int64)
         np.cumsum(np.bincount(owners, minlength=n_queries), out=indptr[1:])
         queries = sparse.csr_matrix((np.ones(term_ids.size), term_ids, indptr), shape=(n_queries, len(self.idf)))

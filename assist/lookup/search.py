@@ -115,8 +115,13 @@ def best_columns(scores: np.ndarray, width: int) -> np.ndarray:
     ``argpartition`` reads and moves every one of a row's 9,000-odd scores. Here the ``width``-th
     best of the maxima of :data:`SELECTION_BLOCKS_PER_PICK` x ``width`` disjoint blocks of a row is
     a floor its ``width``-th best score cannot be under (those ``width`` maxima are ``width``
-    scores at or above it), so only the positive scores at or above the floor, some 225 a row
-    against the shipped library, are sorted, as one array of (row, score) keys: a non-negative
+    scores at or above it), whichever columns the blocks hold. Block ``b`` holds the columns
+    ``b``, ``b + blocks``, ``b + 2 x blocks`` and so on, so the maxima are element-wise maxima of
+    whole runs of ``blocks`` adjacent scores, which numpy vectorises, and the floor is higher: adjacent
+    columns, examples of one script, score alike, so a block of them wasted its maximum. Blocks of
+    adjacent columns left some 250 candidates a row on the 20,000 ``lines.py`` lines, these some 85,
+    and the selection took about 1.6 times the CPU (twenty-first round, docs/performance.md). Only
+    the positive scores at or above the floor are sorted, as one array of (row, score) keys: a non-negative
     float32's bits order as the float does. A row keeps its scores at or above its ``width``-th
     best. Which columns ``argpartition`` keeps among scores tied at its ``width``-th place is its
     own choice: a row with such a tie (about 3 % of the 20,000 ``lines.py`` lines) is picked by
@@ -127,7 +132,7 @@ def best_columns(scores: np.ndarray, width: int) -> np.ndarray:
     if per_block < 2 or scores.dtype != np.float32:
         return partitioned_columns(scores, width)
     scores = np.ascontiguousarray(scores)
-    maxima = scores[:, : per_block * blocks].reshape(n_rows, blocks, per_block).max(axis=2)
+    maxima = scores[:, : per_block * blocks].reshape(n_rows, per_block, blocks).max(axis=1)
     floor = np.partition(maxima, blocks - width, axis=1)[:, blocks - width]
     # At least the smallest positive float32: only positive scores are candidates.
     floor = np.maximum(floor, np.finfo(np.float32).smallest_subnormal)
