@@ -30,12 +30,13 @@ from __future__ import annotations
 
 import hashlib
 import time
-from contextlib import suppress
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assist.atomic_write import SealError, read_sealed_json, write_sealed_json
+from assist.atomic_write import SealError, read_sealed_json, write_cache_entry, write_sealed_json
 from assist.compliance import checks as compliance
 from assist.compliance.rule_files import load_rule_pack, rule_inputs, rules_hash
 from assist.compliance.rules import RulePack
@@ -45,6 +46,7 @@ from assist.library.fingerprint import code_hash, normalisation_versions
 from assist.library.loader import (
     SHIPPED_LIBRARY,
     SUGGESTABLE,
+    FileSnapshot,
     FileStat,
     Library,
     hash_files,
@@ -122,6 +124,20 @@ def validation_key(root: Path) -> str:
     return digest.hexdigest()
 
 
+@contextmanager
+def keyed_reading(key_of: Callable[[Path], str], root: Path) -> Iterator[tuple[str, FileSnapshot, set[Path]]]:
+    """A :func:`reading_once` block, with ``key_of(root)`` computed first ("" when a file vanished
+    while listed: the YAML path then reports what is wrong) and the files it read: on a miss, the
+    block parses the very bytes the key hashed."""
+    code_hash()  # outside the block: only library and rule files are then read inside it
+    with reading_once() as files:
+        try:
+            key = key_of(root)
+        except OSError:
+            key = ""
+        yield key, files, files.read_paths()
+
+
 def load_validated(root: Path, folder: Path, log: Any = None) -> ValidatedLibrary:
     """The validated library at ``root``, from ``folder/validated.json`` when it is current and intact.
 
@@ -132,13 +148,7 @@ def load_validated(root: Path, folder: Path, log: Any = None) -> ValidatedLibrar
     ``log`` (a callable taking a message) hears when the snapshot cannot be written (a
     read-only index folder: every start then validates from the YAML, about a second)."""
     root = Path(root)
-    code_hash()  # outside the block: only library and rule files are then read inside it
-    with reading_once() as files:
-        try:
-            key = validation_key(root)
-        except OSError:  # a file vanished while listed: the YAML path reports what is wrong
-            key = ""
-        hashed = files.read_paths()
+    with keyed_reading(validation_key, root) as (key, files, hashed):
         cached = read_snapshot(folder / SNAPSHOT_FILE, key, root) if key else None
         found = cached if cached is not None else validate(root)
         try:
@@ -181,13 +191,7 @@ def cached_rule_pack(root: Path, cache: Path | None = None) -> RulePack:
     the very bytes parsed, a pack read while a file was added or removed is not kept, a damaged
     file is read from the YAML again, and a folder that cannot be written is only not used."""
     root = Path(root)
-    code_hash()  # outside the block: only rule files are then read inside it
-    with reading_once() as files:
-        try:
-            key = pack_key(root)
-        except OSError:  # a file vanished while listed: the YAML path reports what is wrong
-            key = ""
-        hashed = files.read_paths()
+    with keyed_reading(pack_key, root) as (key, files, hashed):
         place = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]
         path = (cache if cache is not None else cache_folder() / "rules") / f"{place}-{key[:32]}.json"
         cached = _read_pack(path, key) if key else None
@@ -198,19 +202,11 @@ def cached_rule_pack(root: Path, cache: Path | None = None) -> RulePack:
 
 
 def _store_pack(path: Path, key: str, pack: RulePack) -> None:
-    """File ``pack`` under ``key`` at ``path``, dropping the older packs of its folder and all but
-    the newest :data:`PACK_ENTRIES` (a process reading one as it goes finds it gone and reads the
-    YAML). A cache that cannot be written only costs the next start the YAML."""
+    """File ``pack`` under ``key`` at ``path`` (:func:`write_cache_entry`). A cache that cannot be
+    written only costs the next start the YAML."""
     with suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_sealed_json(path, {"key": key, "rules": pack.to_json()})
-        place = path.name.split("-", 1)[0]
-        for older in path.parent.glob(f"{place}-*.json"):
-            if older != path:
-                older.unlink(missing_ok=True)
-        kept = sorted(path.parent.glob("*-*.json"), key=lambda entry: entry.stat().st_mtime_ns, reverse=True)
-        for older in kept[PACK_ENTRIES:]:
-            older.unlink(missing_ok=True)
+        write_cache_entry(path, {"key": key, "rules": pack.to_json()}, PACK_ENTRIES)
 
 
 def _read_pack(path: Path, key: str) -> RulePack | None:
