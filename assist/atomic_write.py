@@ -83,6 +83,21 @@ def write_sealed_json(path: Path, data: Any, indent: int | None = None) -> None:
     write_atomic(path, sealed_json_bytes(data, indent))
 
 
+def write_cache_entry(path: Path, data: Any, keep: int) -> None:
+    """:func:`write_sealed_json` of ``data`` at ``path``, an entry of a cache folder named
+    ``<place>-<key>.json``, then the place's older entries dropped and all but the newest ``keep``
+    of the folder (places that come and go, such as a test's temporary libraries, leave entries
+    too). A process reading an entry as it goes finds it gone and reads its source."""
+    write_sealed_json(path, data)
+    place = path.name.split("-", 1)[0]
+    for older in path.parent.glob(f"{place}-*.json"):
+        if older != path:
+            older.unlink(missing_ok=True)
+    kept = sorted(path.parent.glob("*-*.json"), key=lambda entry: entry.stat().st_mtime_ns, reverse=True)
+    for older in kept[keep:]:
+        older.unlink(missing_ok=True)
+
+
 def unseal_json(raw: bytes) -> Any:
     """The data of a sealed JSON file's bytes; :class:`SealError` when it is not sealed or
     its checksum does not match (a flipped byte, a hand edit, a truncation)."""

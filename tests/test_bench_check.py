@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from assist.batch.bench_check import DRAFT_LENGTH, WARM_UP, check_figures, drafts_from, percentile, time_calls
+from assist.batch.bench_check import (
+    DRAFT_LENGTH,
+    WARM_UP,
+    check_figures,
+    check_process,
+    cold_check,
+    drafts_from,
+    percentile,
+    time_calls,
+)
 from assist.lookup.assistant import Assistant
 from tests.conftest import HashEncoder
 
@@ -47,3 +57,18 @@ def test_fewer_texts_than_the_warm_up_are_still_timed() -> None:
     assert len(seen) == WARM_UP and 0 <= p50 <= p99
     p50, p99 = time_calls(seen.append, ["only one"])
     assert seen[-1] == "only one" and 0 <= p50 <= p99
+
+
+def test_a_cold_check_is_one_fresh_process_timed_whole(tmp_path: Path) -> None:
+    """Wall and CPU time of a process running the package of the folder it is given: here a stub
+    package whose ``check`` spins for a moment and exits 1, as a flagged draft does."""
+    (tmp_path / "assist").mkdir()
+    (tmp_path / "assist" / "__main__.py").write_text(
+        "import sys, time\nend = time.process_time() + 0.2\nwhile time.process_time() < end:\n    pass\n"
+        "assert sys.argv[1:] == ['check', '请把验证码念给我']\nsys.exit(1)\n", encoding="utf-8")
+    wall, cpu = check_process(tmp_path)
+    assert 0.2 <= cpu <= wall
+    assert all(figure >= 0.2 for figure in cold_check(2, tmp_path))
+    (tmp_path / "assist" / "__main__.py").write_text("raise SystemExit(3)\n", encoding="utf-8")
+    with pytest.raises(subprocess.CalledProcessError):
+        check_process(tmp_path)

@@ -1108,3 +1108,46 @@ def test_hits_many_are_the_hits_of_each_text() -> None:
         assert pack.hits_many(texts, audience=audience) == expected
         assert any(expected)
     assert RulePack().hits_many(texts[:2], audience="customer") == [[], []]
+
+
+NEGATION_EXEMPLARS = """\
+exemplars:
+  credential_request:
+    violating:
+      zh-Hans: [验证码念一下给我, 把短信里的数字告诉我, 密码报给我核对, 卡背面三位数说一下]
+    compliant:
+      zh-Hans: [验证码不要告诉任何人, 我不会问您要密码, 短信数字不用念给我, 卡号不必说出来]
+"""
+
+
+def test_the_exemplars_negation_flags_are_read_again_exactly_when_the_reading_changes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cold pack finds its exemplars' negation flags beside the semantic signal; a changed scope
+    term or lexicon reads them again (without retraining), and they are then what a fresh read gives."""
+    from assist.compliance import semantic
+    from tests.conftest import HashEncoder
+
+    reads: list[str] = []
+    holds = RulePack._holds_negation
+    monkeypatch.setattr(RulePack, "_holds_negation", lambda self, text: reads.append(text) or holds(self, text))
+    root, cache = write_pack(tmp_path / "lib", pack=LEXICON_PACK, exemplars=NEGATION_EXEMPLARS), tmp_path / "cache"
+    first = load_rule_pack(root).semantic_signal(HashEncoder(), cache)
+    assert len(reads) == 8 and first.negation_ok == frozenset()  # its compliant lookalikes are the negated ones
+    assert load_rule_pack(root).semantic_signal(HashEncoder(), cache).negation_ok == first.negation_ok
+    assert len(reads) == 8  # read, not recomputed
+
+    def never(*args: object) -> None:
+        raise AssertionError("retrained for a change of the scope engine's words")
+
+    monkeypatch.setattr(semantic, "_train", never)
+    for old, new in (("negation: {zh-Hans: [不]", "negation: {zh-Hans: [没有]"), ("[验证码]", "[验证码, 动态码]")):
+        rules = root / "rules" / "pack.yaml"
+        rules.write_text(rules.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+        reads.clear()
+        pack = load_rule_pack(root)
+        signal = pack.semantic_signal(HashEncoder(), cache)
+        assert len(reads) == 8
+        fresh = [holds(pack, e.text) for e in pack.exemplars]
+        assert signal.negation_ok == semantic.negation_ok([e.category for e in pack.exemplars],
+                                                          [e.violating for e in pack.exemplars], fresh)
+    assert not any(fresh)  # without 不 as a negation, no lookalike holds one

@@ -368,6 +368,37 @@ def test_approved_texts_are_read_to_train_only_and_their_key_retrains(tmp_path: 
     assert reads == ["v1", "v2"]
 
 
+def test_negation_flags_are_kept_apart_and_read_again_only_under_another_key(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The flags are computed once per reading key and kept beside the signal; another reading
+    (a scope term changed) computes them again without retraining; a damaged entry is
+    recomputed, never used."""
+    reads: list[str] = []
+    held = [False, False, True, True, False, False, True, False, False]
+
+    def flags(key: str, negated: list[bool]) -> semantic.NegationFlags:
+        return semantic.NegationFlags(key, lambda: reads.append(key) or negated)
+
+    first = build_signal(*TINY, Axes(), cache=tmp_path, negated=flags("r1", held))
+    assert first.negation_ok == frozenset({"unsafe_transfer_instruction"})
+    assert build_signal(*TINY, Axes(), cache=tmp_path, negated=flags("r1", held)).negation_ok == first.negation_ok
+    assert reads == ["r1"]
+
+    def never(*args: object) -> None:
+        raise AssertionError("retrained for a change of the negation flags")
+
+    monkeypatch.setattr(semantic, "_train", never)
+    other = build_signal(*TINY, Axes(), cache=tmp_path, negated=flags("r2", [False] * 9))
+    assert reads == ["r1", "r2"] and other.negation_ok == frozenset()
+    key = semantic.exemplar_key(*TINY, Axes.model_id)
+    entry, _ = semantic.negation_path(tmp_path, key, flags("r1", held))
+    assert entry.parent.name == semantic.NEGATION_FOLDER and len(list(entry.parent.glob("*.npz"))) == 2
+    entry.write_bytes(entry.read_bytes()[:-40])
+    again = build_signal(*TINY, Axes(), cache=tmp_path, negated=flags("r1", held))
+    assert reads == ["r1", "r2", "r1"] and again.negation_ok == first.negation_ok
+    assert [p.name for p in tmp_path.glob("*.npz")] == [f"{key[:32]}.npz"]  # one signal, trained once
+
+
 @pytest.mark.model
 def test_the_shipped_replies_raise_no_semantic_flag(pack: RulePack) -> None:
     """The library's approved replies are the house style: the signal must not flag them."""

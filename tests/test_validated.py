@@ -91,3 +91,46 @@ def test_an_unwritable_index_folder_still_loads(library_dir: Path, tmp_path: Pat
     blocker = tmp_path / "blocker"
     blocker.write_text("a file where the index folder's parent should be", encoding="utf-8")
     assert load_validated(library_dir, blocker / "index").library.scripts
+
+
+def test_a_kept_rule_pack_equals_the_yaml_and_skips_it(
+        library_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = tmp_path / "cache"
+    first = validated.cached_rule_pack(library_dir, cache)
+    assert first.to_json() == validated.load_rule_pack(library_dir).to_json()
+    [kept] = cache.glob("*.json")
+
+    def no_yaml(root: Path) -> None:
+        raise AssertionError("read the rule files' YAML although the kept pack is current")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(validated, "load_rule_pack", no_yaml)
+        again = validated.cached_rule_pack(library_dir, cache)
+    assert again.to_json() == first.to_json()
+    draft = "这是系统问题，请把钱转到安全账户"
+    assert again.check(draft) == first.check(draft) and again.check(draft)
+    kept.write_bytes(kept.read_bytes().replace(b"test.blame", b"test.blamf"))  # a hand edit: fails the checksum
+    assert validated.cached_rule_pack(library_dir, cache).to_json() == first.to_json()
+
+
+def test_a_changed_rule_file_or_code_reads_the_yaml_again(
+        library_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = tmp_path / "cache"
+    validated.cached_rule_pack(library_dir, cache)
+    read: list[Path] = []
+    fresh = validated.load_rule_pack
+    monkeypatch.setattr(validated, "load_rule_pack", lambda root: (read.append(root), fresh(root))[1])
+    monkeypatch.setattr(validated, "code_hash", lambda: "other code")
+    validated.cached_rule_pack(library_dir, cache)
+    assert read == [library_dir]
+    rules = library_dir / "rules" / "rules.yaml"
+    rules.write_text(rules.read_text(encoding="utf-8").replace("severity: warn", "severity: loud"), encoding="utf-8")
+    with pytest.raises(LibraryError):
+        validated.cached_rule_pack(library_dir, cache)
+    assert len(list(cache.glob("*.json"))) == 1  # one pack per library folder
+
+
+def test_an_unwritable_cache_still_loads_the_pack(library_dir: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file where the cache folder should be", encoding="utf-8")
+    assert validated.cached_rule_pack(library_dir, blocker / "rules").rules

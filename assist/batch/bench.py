@@ -369,6 +369,12 @@ def run_bench(
         wall, rss = cold_suggest(index_dir)
         figures["cold_suggest_wall_s"] = round(wall, 3)
         figures["lookup_process_peak_rss_mb"] = round(rss, 1)
+        from assist.batch.bench_check import cold_check
+
+        progress("cold one-shot `assist check` ...")
+        wall, cpu = cold_check()
+        figures["cold_check_wall_s"] = round(wall, 3)
+        figures["cold_check_cpu_s"] = round(cpu, 3)
         if stream_lines:
             progress(f"streaming evaluation of {stream_lines:,} lines in a fresh process ...")
             rate, peak, tree_peak = stream_memory(library, stream_lines, index_dir, Path(scratch))

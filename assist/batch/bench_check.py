@@ -1,6 +1,7 @@
 """``assist bench``'s compliance figures: a warm ``assist check`` on drafts of about 200
 characters (the semantic signal included, as the command runs it) and the customer pins of a
-lookup, p50 and p99 each (issue 19: check p99 <= 5 ms).
+lookup, p50 and p99 each (issue 19: check p99 <= 5 ms); and a cold ``assist check`` in a fresh
+process, as an agent's desktop tool that shells out pays it on every draft.
 
 The drafts come from the library itself, never from an evaluation set: its scripts' replies
 (what an agent says) interleaved with its rule pack's own ``flags:`` and ``passes:`` examples
@@ -10,9 +11,14 @@ the rules, their scopes and the semantic signal all have work to do.
 
 from __future__ import annotations
 
+import os
 import random
+import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from assist.compliance.rules import RulePack
 from assist.library.loader import Library
@@ -21,6 +27,8 @@ from assist.lookup.pins import customer_pins
 
 DRAFT_LENGTH = 200
 WARM_UP = 50
+COLD_DRAFT = "请把验证码念给我"
+"""The cold check's draft: a code request, so the rules flag it and the semantic signal is read."""
 
 
 def drafts_from(library: Library, pack: RulePack, count: int = 200, length: int = DRAFT_LENGTH,
@@ -82,3 +90,29 @@ def check_figures(assistant: Assistant, queries: Sequence[str], runs: int = 2000
         figures["pins_p50_ms"] = round(p50, 3)
         figures["pins_p99_ms"] = round(p99, 3)
     return figures
+
+
+def cold_check(runs: int = 5, code: Path | None = None, draft: str = COLD_DRAFT) -> tuple[float, float]:
+    """The median wall and CPU time (s) of ``runs`` fresh ``assist check`` processes
+    (:func:`check_process`), after one that is not timed: the rule pack and the semantic signal
+    are then read from the user cache, as every call after the first reads them."""
+    check_process(code, draft)
+    timed = [check_process(code, draft) for _ in range(runs)]
+    return statistics.median(w for w, _ in timed), statistics.median(c for _, c in timed)
+
+
+def check_process(code: Path | None = None, draft: str = COLD_DRAFT) -> tuple[float, float]:
+    """Wall time and CPU time (user + system of the process itself, from ``wait4``), in s, of one
+    ``python -m assist check DRAFT``; ``code``: the folder whose ``assist`` package runs (default:
+    the one imported here; the process runs in it, since ``-m`` looks in the working folder first)."""
+    code = code if code is not None else Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(code)}
+    command = [sys.executable, "-m", "assist", "check", draft]
+    start = time.perf_counter()
+    child = subprocess.Popen(command, env=env, cwd=code, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - start
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode not in (0, 1):  # 1: the draft breaks a block rule, as it should
+        raise subprocess.CalledProcessError(child.returncode, command)
+    return wall, usage.ru_utime + usage.ru_stime

@@ -64,7 +64,7 @@ def check(
 ) -> None:
     """Check an agent's draft against the rule packs. Exit 1 on a block violation."""
     from assist.cli.rules import check_draft
-    from assist.lookup.assistant import check_utterance
+    from assist.limits import check_utterance  # not the lookup's modules: a check loads no index
 
     text = check_utterance(read_text_arg(draft, "draft"))
     violations = check_draft(text, library)

@@ -25,10 +25,11 @@ SemanticOpt = Annotated[bool, typer.Option(help="Add the semantic signal to the 
 
 
 def load_pack(library: Path | None) -> RulePack:
-    from assist.compliance.rule_files import load_rule_pack
+    """The rules in force, from the user cache when their files and assist's code are unchanged."""
+    from assist.compliance.validated import cached_rule_pack
     from assist.library.loader import SHIPPED_LIBRARY
 
-    return load_rule_pack(library or SHIPPED_LIBRARY)
+    return cached_rule_pack(library or SHIPPED_LIBRARY)
 
 
 def semantic_signal(pack: RulePack) -> SemanticSignal:

@@ -42,8 +42,10 @@ bench/engine_parity.py).
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import itertools
+import json
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -59,7 +61,15 @@ from assist.compliance.prefilter import RegexPrefilter, search
 from assist.compliance.reach import DEFAULT_REACH, ReachKind, UnlessReach, sentence_window
 from assist.compliance.reading import fold_with_offsets
 from assist.compliance.scope import SCOPE_KINDS, SCOPE_LEXICONS, ScopeSpan, gap_negation, scopes, talk_only
-from assist.compliance.semantic import ApprovedTexts, SemanticSignal, TextEncoder, build_signal, long_enough
+from assist.compliance.semantic import (
+    ApprovedTexts,
+    NegationFlags,
+    SemanticSignal,
+    TextEncoder,
+    build_signal,
+    long_enough,
+)
+from assist.library.fingerprint import code_hash, normalisation_versions
 from assist.library.loader import SHIPPED_LIBRARY, library_hash, load_library
 from assist.types import AppliesTo, Severity, Violation
 
@@ -768,12 +778,23 @@ class RulePack:
         if key not in self._signals:
             ex = self.exemplars
             writers = [Path(e.source).name if e.source.endswith(".jsonl") else "" for e in ex]
+            negated = NegationFlags(self.reading_key, lambda: [self._holds_negation(e.text) for e in ex])
             self._signals[key] = build_signal([e.text for e in ex], [e.category for e in ex],
-                                              [e.violating for e in ex], encoder, cache,
-                                              negated=[self._holds_negation(e.text) for e in ex],
+                                              [e.violating for e in ex], encoder, cache, negated=negated,
                                               approved=shipped_approved_texts() if ex else None,
                                               groups=writers)
         return self._signals[key]
+
+    @cached_property
+    def reading_key(self) -> str:
+        """A hash of everything the scope engine's reading of a text depends on: the pack's rules,
+        lexicons and reaches as held (its exemplars aside), assist's code and the normalisation's
+        versions. It keys the exemplars' negation flags kept beside the semantic signal
+        (:class:`assist.compliance.semantic.NegationFlags`), so any change there reads them again."""
+        held = {name: part for name, part in self.to_json().items() if name not in ("exemplars", "content_hash")}
+        digest = hashlib.sha256(f"{normalisation_versions()}\0{code_hash()}\0".encode())
+        digest.update(json.dumps(held, ensure_ascii=False, sort_keys=True).encode())
+        return digest.hexdigest()
 
     def _holds_negation(self, text: str) -> bool:
         """Whether the scope engine finds a negation in ``text`` (the semantic signal learns, per

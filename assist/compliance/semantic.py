@@ -49,7 +49,11 @@ Training is most of ``assist build``'s 97 s and 4.2 GB (about 16,000 rows: the e
 labelled drafts, compliant texts' clauses and the approved replies; docs/performance.md); its
 result is kept in the user cache folder under a key that hashes the exemplars, the encoder's
 model id and this module's source, with a checksum of the arrays checked on every read; a file
-that fails it is rebuilt, never used.
+that fails it is rebuilt, never used. Which exemplars hold a negation (the pack's scope engine
+reads them, about 2 s for 16,000 texts) is kept beside it in an entry of its own, under the
+signal's key and a key of everything that reading depends on (:class:`NegationFlags`): a cold
+``assist check`` reads both instead of reading every exemplar again, and a change of a scope term
+recomputes the flags without retraining.
 """
 
 from __future__ import annotations
@@ -659,14 +663,26 @@ class ApprovedTexts:
     read: Callable[[], Sequence[str]]
 
 
+@dataclass(frozen=True)
+class NegationFlags:
+    """Which exemplars hold a negation (see :func:`negation_ok`), one flag per exemplar: ``key``
+    names everything the flags are read from besides the exemplars' texts (the pack's lexicons,
+    scope terms and reaches, the code of its scope engine, the normalisation), so a change there
+    recomputes them and cached flags are never used for another reading; ``read`` computes them,
+    only when no flags are cached under ``key`` for the signal's exemplars."""
+
+    key: str
+    read: Callable[[], Sequence[bool]]
+
+
 def exemplar_key(texts: Sequence[str], categories: Sequence[str], violating: Sequence[bool],
-                 model_id: str, negated: Sequence[bool] = (), approved_key: str = "",
-                 groups: Sequence[str] = ()) -> str:
+                 model_id: str, approved_key: str = "", groups: Sequence[str] = ()) -> str:
+    """The key of the trained signal: what training reads (the negation flags are kept apart,
+    :func:`negation_path`)."""
     digest = hashlib.sha256(f"semantic {VERSION}\0{LEXICAL_VIEW}\0{model_id}\0".encode())
     digest.update(Path(__file__).read_bytes())  # the fitting code itself: a change retrains
     for text, category, bad in zip(texts, categories, violating, strict=True):
         digest.update(f"{category}\0{int(bad)}\0{text}\0".encode())
-    digest.update(bytes(bool(n) for n in negated))
     digest.update(f"approved\0{approved_key}\0".encode())
     digest.update("\0".join(groups).encode())
     return digest.hexdigest()
@@ -696,7 +712,7 @@ def cache_folder() -> Path:
     return (Path(base).expanduser() if base else Path.home() / ".cache") / "assist"
 
 
-_ARRAYS = ("vectors", "vector", "gram", "bias", "thresholds", "recall", "false_flags", "negation_ok")
+_ARRAYS = ("vectors", "vector", "gram", "bias", "thresholds", "recall", "false_flags")
 _IDF_ARRAYS = ("idf", "weighted")
 """Kept besides :data:`_ARRAYS` when :data:`LEXICAL_VIEW` reads idf-weighted grams."""
 
@@ -706,13 +722,15 @@ def _array_names() -> tuple[str, ...]:
 
 
 def build_signal(texts: Sequence[str], categories: Sequence[str], violating: Sequence[bool],
-                 encoder: TextEncoder, cache: Path | None = None, negated: Sequence[bool] = (),
+                 encoder: TextEncoder, cache: Path | None = None,
+                 negated: Sequence[bool] | NegationFlags = (),
                  approved: ApprovedTexts | None = None, groups: Sequence[str] = ()) -> SemanticSignal:
     """Train (or read from the cache) the signal for these exemplars and this encoder.
     ``negated`` says which exemplars hold a negation (see :func:`negation_ok`); without it a
-    clause holding one is never flagged. ``approved`` are read only on a cache miss. ``groups``
+    clause holding one is never flagged. ``approved`` are read only on a cache miss, and
+    ``negated`` (:class:`NegationFlags`) only when no flags are cached under its key. ``groups``
     names each exemplar's writer, for the threshold's cross-validation (:func:`fold_numbers`)."""
-    key = exemplar_key(texts, categories, violating, encoder.model_id, negated,
+    key = exemplar_key(texts, categories, violating, encoder.model_id,
                        approved.key if approved is not None else "", groups)
     folder = cache if cache is not None else cache_folder() / "semantic"
     path = folder / f"{key[:32]}.npz"
@@ -727,14 +745,14 @@ def build_signal(texts: Sequence[str], categories: Sequence[str], violating: Seq
             if arrays is None:
                 arrays = _train(texts, categories, violating, encoder,
                                 approved.read() if approved is not None else (), groups)
-                allowed = negation_ok(categories, violating, negated)
-                arrays["negation_ok"] = np.array([c in allowed for c in ordered])
                 write_sealed_arrays(path, key, arrays, _array_names())
     weights = Weights(ordered, arrays["vector"], arrays["gram"], arrays["bias"],
                       arrays.get("idf"), arrays.get("weighted"))
     fits = [CategoryFit(c, float(t), float(r), float(f)) for c, t, r, f in zip(
         ordered, arrays["thresholds"], arrays["recall"], arrays["false_flags"], strict=True) if np.isfinite(t)]
-    allowed = frozenset(c for c, ok in zip(ordered, arrays["negation_ok"], strict=True) if ok)
+    if isinstance(negated, NegationFlags):
+        negated = _negation_flags(folder, key, negated, len(texts))
+    allowed = negation_ok(categories, violating, negated)
     return SemanticSignal(texts, categories, violating, arrays["vectors"], weights, fits, encoder, allowed)
 
 
@@ -759,6 +777,29 @@ def _read_cache(path: Path, key: str, rows: int, categories: int) -> dict[str, n
     arrays = read_sealed_arrays(path, key, _array_names())
     if arrays is None or arrays["vectors"].shape[0] != rows or arrays["thresholds"].shape != (categories,):
         return None
-    if arrays["gram"].shape != (GRAM_BUCKETS, categories) or arrays["negation_ok"].shape != (categories,):
+    if arrays["gram"].shape != (GRAM_BUCKETS, categories):
         return None
     return arrays
+
+
+NEGATION_FOLDER = "negation"
+"""The negation flags' entries, in a folder of the signal cache's own: a trained signal is a
+``.npz`` of the cache folder itself (``assist build`` says "made" when one appears)."""
+
+
+def negation_path(folder: Path, key: str, flags: NegationFlags) -> tuple[Path, str]:
+    """Where the negation flags of the signal under ``key`` read as ``flags.key`` are kept, and
+    their entry's own key (both keys: the exemplars' texts and what reads them)."""
+    entry = hashlib.sha256(f"negation\0{key}\0{flags.key}".encode()).hexdigest()
+    return folder / NEGATION_FOLDER / f"{entry[:32]}.npz", entry
+
+
+def _negation_flags(folder: Path, key: str, flags: NegationFlags, rows: int) -> list[bool]:
+    """The cached flags of ``flags.key`` for the signal under ``key``; else ``flags.read()``, kept."""
+    path, entry = negation_path(folder, key, flags)
+    cached = read_sealed_arrays(path, entry, ("negated",))
+    if cached is not None and cached["negated"].shape == (rows,) and cached["negated"].dtype == bool:
+        return [bool(n) for n in cached["negated"]]
+    negated = [bool(n) for n in flags.read()]
+    write_sealed_arrays(path, entry, {"negated": np.array(negated, dtype=bool)}, ("negated",))
+    return negated

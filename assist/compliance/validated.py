@@ -20,25 +20,33 @@ A load that finds the same key in an intact file rebuilds the typed objects
 from the JSON; anything else validates from the YAML again, raising the usual
 :class:`LibraryError`, and rewrites the file. ``assist validate`` and ``assist
 build`` always validate from the YAML.
+
+The rule pack alone (``assist check``, ``assist rules``, which read no script) is
+kept the same way in the user cache (:func:`cached_rule_pack`): reading its YAML
+and running every rule's own examples took about 2 s of a cold ``assist check``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assist.atomic_write import SealError, read_sealed_json, write_sealed_json
+from assist.atomic_write import SealError, read_sealed_json, write_cache_entry, write_sealed_json
 from assist.compliance import checks as compliance
 from assist.compliance.rule_files import load_rule_pack, rule_inputs, rules_hash
 from assist.compliance.rules import RulePack
+from assist.compliance.semantic import cache_folder
 from assist.errors import LibraryError
 from assist.library.fingerprint import code_hash, normalisation_versions
 from assist.library.loader import (
     SHIPPED_LIBRARY,
     SUGGESTABLE,
+    FileSnapshot,
     FileStat,
     Library,
     hash_files,
@@ -116,6 +124,20 @@ def validation_key(root: Path) -> str:
     return digest.hexdigest()
 
 
+@contextmanager
+def keyed_reading(key_of: Callable[[Path], str], root: Path) -> Iterator[tuple[str, FileSnapshot, set[Path]]]:
+    """A :func:`reading_once` block, with ``key_of(root)`` computed first ("" when a file vanished
+    while listed: the YAML path then reports what is wrong) and the files it read: on a miss, the
+    block parses the very bytes the key hashed."""
+    code_hash()  # outside the block: only library and rule files are then read inside it
+    with reading_once() as files:
+        try:
+            key = key_of(root)
+        except OSError:
+            key = ""
+        yield key, files, files.read_paths()
+
+
 def load_validated(root: Path, folder: Path, log: Any = None) -> ValidatedLibrary:
     """The validated library at ``root``, from ``folder/validated.json`` when it is current and intact.
 
@@ -126,13 +148,7 @@ def load_validated(root: Path, folder: Path, log: Any = None) -> ValidatedLibrar
     ``log`` (a callable taking a message) hears when the snapshot cannot be written (a
     read-only index folder: every start then validates from the YAML, about a second)."""
     root = Path(root)
-    code_hash()  # outside the block: only library and rule files are then read inside it
-    with reading_once() as files:
-        try:
-            key = validation_key(root)
-        except OSError:  # a file vanished while listed: the YAML path reports what is wrong
-            key = ""
-        hashed = files.read_paths()
+    with keyed_reading(validation_key, root) as (key, files, hashed):
         cached = read_snapshot(folder / SNAPSHOT_FILE, key, root) if key else None
         found = cached if cached is not None else validate(root)
         try:
@@ -149,6 +165,58 @@ def load_validated(root: Path, folder: Path, log: Any = None) -> ValidatedLibrar
             log(f"assist: cannot save the validated library in {folder} ({exc.strerror or exc}); "
                 "each start validates from the YAML. Pass --index with a writable folder to keep it.")
     return validated
+
+
+PACK_FORMAT = 1
+PACK_ENTRIES = 16
+"""Packs kept in the user cache: one per library folder, the newest of them (a test's temporary
+libraries come and go)."""
+
+
+def pack_key(root: Path) -> str:
+    """A hash of every input to :func:`load_rule_pack` for the library at ``root``: its rule
+    files and labelled drafts and the shipped ones, the code, the normalisation, and the folder
+    (a pack names its files relative to it). Inside :func:`reading_once`, of the bytes then parsed."""
+    digest = hashlib.sha256(f"rule pack {PACK_FORMAT}\0{root.resolve()}\0".encode())
+    digest.update(normalisation_versions().encode())
+    digest.update(code_hash().encode())
+    digest.update(rules_hash(root).encode())
+    return digest.hexdigest()
+
+
+def cached_rule_pack(root: Path, cache: Path | None = None) -> RulePack:
+    """:func:`load_rule_pack` of ``root``, from ``cache`` (default: the user cache's ``rules/``)
+    when a sealed pack was kept there under :func:`pack_key`; otherwise read from the YAML, which
+    raises the usual :class:`LibraryError`, then kept. As :func:`load_validated`: the key hashes
+    the very bytes parsed, a pack read while a file was added or removed is not kept, a damaged
+    file is read from the YAML again, and a folder that cannot be written is only not used."""
+    root = Path(root)
+    with keyed_reading(pack_key, root) as (key, files, hashed):
+        place = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]
+        path = (cache if cache is not None else cache_folder() / "rules") / f"{place}-{key[:32]}.json"
+        cached = _read_pack(path, key) if key else None
+        pack = cached if cached is not None else load_rule_pack(root)
+    if cached is None and key and files.parsed <= hashed:
+        _store_pack(path, key, pack)
+    return pack
+
+
+def _store_pack(path: Path, key: str, pack: RulePack) -> None:
+    """File ``pack`` under ``key`` at ``path`` (:func:`write_cache_entry`). A cache that cannot be
+    written only costs the next start the YAML."""
+    with suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_cache_entry(path, {"key": key, "rules": pack.to_json()}, PACK_ENTRIES)
+
+
+def _read_pack(path: Path, key: str) -> RulePack | None:
+    try:
+        data = read_sealed_json(path)
+        if not isinstance(data, dict) or data.get("key") != key:
+            return None
+        return RulePack.from_json(data["rules"])
+    except (OSError, SealError, ValueError, TypeError, KeyError, AttributeError):
+        return None
 
 
 def write_snapshot(path: Path, key: str, validated: ValidatedLibrary) -> None:

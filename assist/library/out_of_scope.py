@@ -22,7 +22,7 @@ import os
 from dataclasses import asdict, replace
 from pathlib import Path
 
-from assist.atomic_write import SealError, read_sealed_json, write_sealed_json
+from assist.atomic_write import SealError, read_sealed_json, write_cache_entry
 from assist.errors import LibraryError
 from assist.library.examples import LabelledLine, join_examples
 from assist.library.fingerprint import code_hash, normalisation_versions
@@ -170,15 +170,7 @@ def _store(entry: Path, key: str, scripts: tuple[Script, ...]) -> None:
     reading one as it goes finds it gone and parses). A folder that cannot be written only costs
     the next start the parse."""
     with contextlib.suppress(OSError):
-        write_sealed_json(entry, {"key": key, "scripts": [asdict(s) for s in scripts]})
-        place = entry.name.split("-", 1)[0]
-        for older in entry.parent.glob(f"{place}-*.json"):
-            if older != entry:
-                older.unlink(missing_ok=True)
-        # Libraries that come and go (a test's temporary ones) leave entries too: keep the newest.
-        kept = sorted(entry.parent.glob("*-*.json"), key=lambda path: path.stat().st_mtime_ns, reverse=True)
-        for older in kept[CACHE_ENTRIES:]:
-            older.unlink(missing_ok=True)
+        write_cache_entry(entry, {"key": key, "scripts": [asdict(s) for s in scripts]}, CACHE_ENTRIES)
 
 
 def _add_files(files: list[Path], base: Path, ids: set[str], added: list[Script]) -> None:

@@ -9,7 +9,6 @@ the reply (:mod:`~assist.lookup.reply`).
 from __future__ import annotations
 
 import os
-import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -19,7 +18,6 @@ from assist.compliance.rules import RulePack
 from assist.compliance.validated import LibraryWatch, load_validated
 from assist.encoders.base import Encoder
 from assist.encoders.registry import get_encoder
-from assist.errors import InputError
 from assist.indexing.store import (
     LoadedIndex,
     Manifest,
@@ -29,7 +27,7 @@ from assist.indexing.store import (
 )
 from assist.library.loader import INDEX_DIR_ENV, SHIPPED_LIBRARY, Library, shipped_index_dir
 from assist.library.out_of_scope import with_out_of_scope
-from assist.limits import MAX_UTTERANCE_CHARS
+from assist.limits import check_utterance
 from assist.lookup.calibrate import language_thresholds
 from assist.lookup.cascade import QUICK_MODEL, Cascade, quick_index_dir
 from assist.lookup.pins import apply_pins, customer_pins
@@ -42,7 +40,6 @@ from assist.text.normalise import normalise
 from assist.types import Script, Suggestion, Violation
 
 DEFAULT_THRESHOLD = 0.45
-_SURROGATE = re.compile("[\ud800-\udfff]")
 SHIPPED_INDEX = shipped_index_dir()
 
 
@@ -55,24 +52,6 @@ def default_index_dir(library_root: Path) -> Path:
     if library_root.resolve() == SHIPPED_LIBRARY.resolve():
         return shipped_index_dir()
     return library_root / ".index"
-
-
-def check_utterance(text: object, *, allow_empty: bool = False) -> str:
-    """``text`` fit to look up or check. Blank text is an :class:`InputError` unless ``allow_empty``
-    (a batch, where a blank line abstains rather than stopping the file)."""
-    if not isinstance(text, str):
-        raise InputError(f"expected text, got {type(text).__name__}")
-    if len(text) > MAX_UTTERANCE_CHARS:
-        raise InputError(
-            f"text is {len(text):,} characters, over the {MAX_UTTERANCE_CHARS:,}-character limit; "
-            "paste only the customer's request"
-        )
-    if not allow_empty and not text.strip():
-        raise InputError("the text is empty; give what the customer said (or the agent's draft)")
-    # Lone surrogates (undecodable bytes from a terminal) cannot be printed or encoded;
-    # each becomes U+FFFD, a letter-like placeholder that neither splits a sentence for
-    # the rule engine nor moves spans.
-    return _SURROGATE.sub("\ufffd", text)
 
 
 @dataclass(frozen=True)
