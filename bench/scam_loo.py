@@ -12,7 +12,8 @@ the shipped signal reads its own lines. Here each file is scored as the next uns
   inverse, as ``fit`` does) and the completion threshold the product would derive from the other
   sets (``fit``'s rule, leave the file and each other set out: leave-two-out).
 
-Usage: ``python bench/scam_loo.py [--misses]`` from a checkout (about 3 minutes on 2 cores, 3 GB).
+Usage: ``python bench/scam_loo.py [--misses]`` from a checkout (``PYTHONPATH=OTHER`` measures another
+checkout's code on this one's library) (about 3 minutes on 2 cores, 3 GB).
 Prints per file: scams pinned (by the rules, completed, vetoed), false banners by kind; ``--misses``
 adds the missed scams by group (the rules' NONE / PARTIAL below the threshold / vetoed) and
 language, counts only: customer text is never printed.
@@ -69,13 +70,14 @@ def held_out(names: Sequence[str] | None = None) -> tuple[dict[str, list[Row]], 
     folds = np.concatenate([np.full(len(s.texts), k) for k, s in enumerate(sets)])
     hits = [pack.hits(t, audience="customer") for s in sets for t in s.texts]
     patterns = [pins.fraud_pattern(h, pins.has_parts(pack)) for h in hits]
-    gated = np.array([p is None and pins.partial_pattern(h) for h, p in zip(hits, patterns, strict=True)])
+    gated = np.array([pins.partial_pattern(h) for h in hits])  # fit's gate: rule-pinned texts too
     rows = semantic.gram_matrix(texts)
     dense = np.asarray(get_encoder(STATIC_MODEL).encode(texts), dtype=np.float64)
     kernel = (rows @ rows.T).toarray()
     semantic.add_outer_products(kernel, dense)
     kernel += 1.0
-    kernel[np.diag_indices_from(kernel)] += semantic.RIDGE
+    penalties = getattr(scam_signal, "penalties", None)  # a checkout before the weighted fit: one penalty
+    kernel[np.diag_indices_from(kernel)] += (semantic.RIDGE if penalties is None else penalties(targets > 0, gated))
     dual, inverse = semantic.ridge_solve(kernel, targets)
     del kernel
 
@@ -104,7 +106,7 @@ def held_out(names: Sequence[str] | None = None) -> tuple[dict[str, list[Row]], 
         for j, row in enumerate(block):
             pattern, found_hits = patterns[row], hits[row]
             group = ("TAKEOVER" if pattern is not None and pins._is_takeover(pattern) else "FULL" if pattern is not None
-                     else "PARTIAL" if gated[row] else "NONE")
+                     else "PARTIAL" if gated[row] else "NONE")  # PARTIAL: the texts a completion is asked for
             demand = any(rule.id.startswith(scam_signal.DEMAND) for rule, _ in found_hits)
             out.append(Row(bool(targets[row] > 0), meta[j][0], meta[j][1], group, demand, float(scores[j])))
         found[name] = out
