@@ -42,6 +42,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -150,23 +151,34 @@ class ScamSignal:
 
 def fit(sets: Sequence[LabelledSet], encoder: TextEncoder, gate: Callable[[str], bool]) -> dict[str, np.ndarray]:
     """Ridge weights on every set and the threshold from leave-one-set-out (see :func:`threshold`)."""
-    texts = [normalise(t) for s in sets for t in s.texts]
-    targets = np.array([1.0 if scam else -1.0 for s in sets for scam in s.scams])
-    folds = np.concatenate([np.full(len(s.texts), k) for k, s in enumerate(sets)])
+    texts, targets, folds = training_rows(sets)
     gated = np.array([gate(t) for s in sets for t in s.texts], dtype=bool)
     gram_rows = gram_matrix(texts)
     dense = np.asarray(encoder.encode(texts), dtype=np.float64)
-    kernel = (gram_rows @ gram_rows.T).toarray()
-    semantic.add_outer_products(kernel, dense)
-    kernel += 1.0  # the bias feature
-    kernel[np.diag_indices_from(kernel)] += penalties(targets > 0, gated)
-    dual, inverse = semantic.ridge_solve(kernel, targets)
+    dual, inverse = solve(gram_rows, dense, targets, gated)
     held_out = np.empty_like(targets)
     for fold in np.unique(folds):
         block = np.flatnonzero(folds == fold)
         held_out[block] = targets[block] - np.linalg.solve(semantic.symmetric_block(inverse, block), dual[block])
     return {"vector": (dense.T @ dual).astype(np.float32), "gram": np.asarray(gram_rows.T @ dual, dtype=np.float32),
             "bias": np.array(dual.sum()), "threshold": np.array(threshold(held_out, targets < 0, gated))}
+
+
+def training_rows(sets: Sequence[LabelledSet]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The sets' texts normalised, their targets (+1 a scam, -1 not) and each one's set (its fold)."""
+    texts = [normalise(t) for s in sets for t in s.texts]
+    targets = np.array([1.0 if scam else -1.0 for s in sets for scam in s.scams])
+    return texts, targets, np.concatenate([np.full(len(s.texts), k) for k, s in enumerate(sets)])
+
+
+def solve(gram_rows: Any, dense: np.ndarray, targets: np.ndarray, gated: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The dual weights and the inverse's lower triangle (:func:`assist.compliance.semantic.ridge_solve`)
+    of the texts' grams and vectors, a bias feature, and :func:`penalties` on the diagonal."""
+    kernel = (gram_rows @ gram_rows.T).toarray()
+    semantic.add_outer_products(kernel, dense)
+    kernel += 1.0  # the bias feature
+    kernel[np.diag_indices_from(kernel)] += penalties(targets > 0, gated)
+    return semantic.ridge_solve(kernel, targets)
 
 
 def threshold(held_out: np.ndarray, negative: np.ndarray, gated: np.ndarray) -> float:
