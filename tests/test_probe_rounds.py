@@ -298,6 +298,8 @@ R20_LOOKALIKE_TYPES = ("relative_real", "boss_real", "police_report", "courier_r
                        "charity", "past", "bank_check", "real_fee", "real_invest", "real_job", "real_crypto",
                        "real_gold", "real_cash", "real_remote", "real_romance", "real_authority", "real_verify",
                        "real_refund")
+R21_SCAM_TYPES = ("task_deposit", "watched_now", "coached_atm", "relative_new", "courier_link", "urgent_limit")
+R21_LOOKALIKE_TYPES = ("platform_real", "family_real", "atm_help", "new_number_real", "parcel_real", "limit_real")
 R18_TYPES = ("impersonation", "safe_account", "remote", "code", "invest", "romance", "loan_fee", "refund", "task",
              "relative", "toll_parcel", "takeover", "boss", "platform_cs", "debt_collect", "ritual")
 """The fraud types of rounds 18 and 19."""
@@ -339,12 +341,14 @@ PINS = [
                          "parcel_real", "refund_real", "loan_real", "debt_real", "relative_real", "advice"),
         scams_each=dict.fromkeys(("takeover", "task", "ipo", "ritual", "payverify", "relative_video", "debt_collect",
                                   "customs_parcel", "refund", "loan_deposit", "recontact"), 4) | {"takeover": 12},
-        missed={"payverify": 1, "loan_deposit": 1},
+        missed={"payverify": 1, "loan_deposit": 1, "task": 1},
         note="scams left unpinned before, on the lines written first: takeover 13, ritual 2, customs_parcel 2, "
              "task 1, loan_deposit 1; false banners before: police_real 2. The helper's after was 0 in every type; "
              "once the round's branches merged and utterances_v17 joined the library (and the scam signal's "
              "training), one payverify and one loan_deposit scam were left unpinned (the lead; cause not "
-             "examined, nothing tuned)"),
+             "examined, nothing tuned). Task 1: the twenty-first round's weighted scam signal "
+             "(scam_signal.ASKED_WEIGHT) scores one task scam the rules see part of under its new threshold "
+             "(83 -> 82/84; the other type files unchanged, r21 17 -> 18/24, leave-one-file-out 1,442 -> 1,448)"),
     PinProbes(
         "pin_probes_types_r18.jsonl", "test_pin_types_r18.py", R18_TYPES, LANGUAGES_TW_HK, scams=70, lookalikes=110,
         lookalike_types=("past", "call_check", "court_real", "sim_real", "alert_check", "everyday_real"),
@@ -363,6 +367,15 @@ PINS = [
         whole=(104, 105, 0, 111),
         note="before: boss 3, courier_cash 3, loan_fee 1, job_deposit 1, task 1, crypto_atm 1, parcel_fee 1 "
              "unpinned; real_remote 2, courier_real 1 false banners (94/105, 3/111)"),
+    PinProbes(
+        "pin_probes_types_r21.jsonl", "test_pin_types_r21.py", R21_SCAM_TYPES + R21_LOOKALIKE_TYPES, LANGUAGES_TW_HK,
+        scams=24, lookalikes=24, lookalike_types=R21_LOOKALIKE_TYPES, written="first",
+        scams_each=dict.fromkeys(R21_SCAM_TYPES, 4), lookalikes_each=dict.fromkeys(R21_LOOKALIKE_TYPES, 4),
+        missed={"watched_now": 3, "urgent_limit": 2, "courier_link": 1},
+        false={"platform_real": 1, "parcel_real": 1}, whole=(18, 24, 2, 24),
+        note="before (main 7a1177b): watched_now 3, urgent_limit 2, task_deposit 1, courier_link 1 unpinned "
+             "(17/24); platform_real 1, parcel_real 1 false banners. After the scheme gate and the weighted "
+             "signal: task_deposit pinned (18/24), the false banners unchanged; no lexicon was changed for it"),
 ]
 
 UNTABLED = {f"compliance_probes_r{n}.jsonl": "measured in docs/compliance.md and docs/quality.md only"

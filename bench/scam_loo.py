@@ -1,0 +1,160 @@
+"""Fraud pins of each joined utterance file, the scam signal trained WITHOUT that file.
+
+Every outside writer's utterance set joins the library (``examples/utterances_v*.jsonl``) and then
+trains the scam signal (:func:`assist.lookup.scam_signal.measured_sets`), so scoring a file with
+the shipped signal reads its own lines. Here each file is scored as the next unseen set would be:
+
+* the rules' part (today's pack: :func:`assist.lookup.pins.fraud_pattern`) as shipped. The lexicons
+  were written by hand, partly on these files' lines in later rounds, so this part is in-sample for
+  the older files; the column ``rules`` gives it apart;
+* the signal's part (the veto of a rule pin with no demand, the completion of a partial pattern)
+  with the ridge trained on every labelled set but the file (held-out scores exactly from the one
+  inverse, as ``fit`` does) and the completion threshold the product would derive from the other
+  sets (``fit``'s rule, leave the file and each other set out: leave-two-out).
+
+Usage: ``python bench/scam_loo.py [--misses]`` from a checkout (about 2 minutes on 2 cores, 3 GB;
+``PYTHONPATH=OTHER`` measures another checkout's code, from the twenty-first round's on, on this library).
+Prints per file: scams pinned (by the rules, completed, vetoed), false banners by kind; ``--misses``
+adds the missed scams by group (the rules' NONE / PARTIAL below the threshold / vetoed) and
+language, counts only: customer text is never printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+EXAMPLES = "utterances_v"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One labelled line of a file: its kind and language, the rules' verdict, its held-out score."""
+
+    scam: bool
+    kind: str
+    lang: str
+    group: str
+    """FULL (the rules pin; TAKEOVER is FULL and never vetoed), PARTIAL (gated) or NONE."""
+    demand: bool
+    score: float
+
+
+def _rows_meta(path: Path) -> list[tuple[str, str]]:
+    import json
+
+    rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+    return [(str(r.get("kind", "")), str(r.get("lang", ""))) for r in rows if "scam" in r]
+
+
+def held_out(names: Sequence[str] | None = None) -> tuple[dict[str, list[Row]], dict[str, float]]:
+    """Every utterance file's rows scored without it, and each one's completion threshold."""
+    from assist.compliance import semantic
+    from assist.compliance.rule_files import load_rule_pack
+    from assist.encoders.base import STATIC_MODEL
+    from assist.encoders.registry import get_encoder
+    from assist.library.loader import SHIPPED_LIBRARY
+    from assist.lookup import pins, scam_signal
+
+    pack = load_rule_pack(SHIPPED_LIBRARY)
+    sets = scam_signal.measured_sets(SHIPPED_LIBRARY)
+    texts, targets, folds = scam_signal.training_rows(sets)
+    hits = [pack.hits(t, audience="customer") for s in sets for t in s.texts]
+    patterns = [pins.fraud_pattern(h, pins.has_parts(pack)) for h in hits]
+    gated = np.array([pins.partial_pattern(h) for h in hits])  # fit's gate: rule-pinned texts too
+    dense = np.asarray(get_encoder(STATIC_MODEL).encode(texts), dtype=np.float64)
+    dual, inverse = scam_signal.solve(semantic.gram_matrix(texts), dense, targets, gated)
+
+    def without(block: np.ndarray) -> np.ndarray:
+        return targets[block] - np.linalg.solve(semantic.symmetric_block(inverse, block), dual[block])
+
+    set_names = [s.name for s in sets]
+    files = [n for n in set_names if n.startswith(EXAMPLES) and (not names or n in names)]
+    found: dict[str, list[Row]] = {}
+    bars: dict[str, float] = {}
+    for name in files:
+        k = set_names.index(name)
+        block = np.flatnonzero(folds == k)
+        scores = without(block)
+        best = -np.inf
+        for other in range(len(sets)):
+            if other == k:
+                continue
+            pair = np.sort(np.concatenate([block, np.flatnonzero(folds == other)]))
+            keep = (folds[pair] == other) & (targets[pair] < 0) & gated[pair]
+            if keep.any():
+                best = max(best, float(without(pair)[keep].max()))
+        bars[name] = best + scam_signal.MARGIN
+        meta = _rows_meta(SHIPPED_LIBRARY / "examples" / name)
+        out = []
+        for j, row in enumerate(block):
+            pattern, found_hits = patterns[row], hits[row]
+            group = ("TAKEOVER" if pattern is not None and pins._is_takeover(pattern) else "FULL" if pattern is not None
+                     else "PARTIAL" if gated[row] else "NONE")  # PARTIAL: the texts a completion is asked for
+            demand = any(rule.id.startswith(scam_signal.DEMAND) for rule, _ in found_hits)
+            out.append(Row(bool(targets[row] > 0), meta[j][0], meta[j][1], group, demand, float(scores[j])))
+        found[name] = out
+    return found, bars
+
+
+def pinned(row: Row, bar: float, veto: float) -> str:
+    """How the product would treat the row: ``rules``, ``vetoed``, ``completed`` or ``""`` (no pin)."""
+    if row.group == "TAKEOVER":
+        return "rules"
+    if row.group == "FULL":
+        return "vetoed" if not row.demand and row.score < veto else "rules"
+    if row.group == "PARTIAL" and row.score >= bar:
+        return "completed"
+    return ""
+
+
+KINDS = ("lookalike", "past_scam", "call_check", "fee", "platform", "in_scope", "chat")
+
+
+def table(found: dict[str, list[Row]], bars: dict[str, float], veto: float, misses: bool = False) -> None:
+    print("| file | threshold | scams | pinned | by rules | completed | vetoed scams | non-scams | false banners | "
+          + " | ".join(KINDS) + " |")
+    print("|---" * (9 + len(KINDS)) + "|")
+    totals = Counter[str]()
+    for name in sorted(found, key=lambda n: int(n[len(EXAMPLES):].split(".")[0])):
+        rows, bar = found[name], bars[name]
+        ways = [pinned(r, bar, veto) for r in rows]
+        scams = [w for r, w in zip(rows, ways, strict=True) if r.scam]
+        false = Counter(r.kind for r, w in zip(rows, ways, strict=True) if not r.scam and w in ("rules", "completed"))
+        count = Counter(scams)
+        figures = {"scams": len(scams), "pinned": count["rules"] + count["completed"], "rules": count["rules"],
+                   "completed": count["completed"], "vetoed": count["vetoed"],
+                   "non": sum(1 for r in rows if not r.scam), "false": sum(false.values())}
+        totals.update(figures)
+        totals.update({f"kind:{k}": v for k, v in false.items()})
+        print(f"| {name} | {bar:.3f} | {figures['scams']} | {figures['pinned']} | {figures['rules']} | "
+              f"{figures['completed']} | {figures['vetoed']} | {figures['non']} | {figures['false']} | "
+              + " | ".join(str(false[k]) for k in KINDS) + " |")
+        if misses:
+            missed = Counter((r.group if w != "vetoed" else "VETOED", r.lang)
+                             for r, w in zip(rows, ways, strict=True) if r.scam and w not in ("rules", "completed"))
+            print("  missed (group, lang): " + ", ".join(f"{g}/{lang} x{n}" for (g, lang), n in missed.most_common()))
+    print(f"| total | | {totals['scams']} | {totals['pinned']} | {totals['rules']} | {totals['completed']} | "
+          f"{totals['vetoed']} | {totals['non']} | {totals['false']} | "
+          + " | ".join(str(totals[f'kind:{k}']) for k in KINDS) + " |")
+
+
+def main(argv: Sequence[str]) -> None:
+    from assist.lookup import scam_signal
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("names", nargs="*", help="utterance files (default: all)")
+    parser.add_argument("--misses", action="store_true", help="add each file's missed scams by group (counts)")
+    args = parser.parse_args(argv)
+    found, bars = held_out(args.names)
+    table(found, bars, scam_signal.VETO, args.misses)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
