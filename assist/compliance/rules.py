@@ -450,10 +450,15 @@ class _Reading:
         ``scope.talk`` phrase (帮您 in the closing 还有什么可以帮您的吗, "I can" in "anything else I
         can help with": a closing offers no way forward),
         and not in a question without a ``scope.offer`` phrase, which echoes the customer's
-        request before answering it (「帮你改日子？改不了」), where 「要不要我帮您预约？」 offers."""
-        held = [*self.phrase_hits.get("scope.pseudo", ()), *self.phrase_hits.get("scope.talk", ())]
+        request before answering it (「帮你改日子？改不了」), where 「要不要我帮您预约？」 offers.
+        A hit straddling a ``scope.pseudo`` phrase (overlapping it, neither holding the other) is
+        not one either: its first character belongs to another word, as 为您 in 因为您 ("because
+        you") is no "for you", the way a rule's piece straddling one is no hit (:func:`_cancelled`)."""
+        pseudo = self.phrase_hits.get("scope.pseudo", ())
+        held = [*pseudo, *self.phrase_hits.get("scope.talk", ())]
         return [(s, e) for s, e in self.phrase_hits.get(name, ())
                 if not any(ps <= s and e <= pe and (ps, pe) != (s, e) for ps, pe in held)
+                and not any(_straddles((s, e), p) for p in pseudo)
                 and not self._echoed((s, e))]
 
     def _echoed(self, span: Span) -> bool:
@@ -1259,6 +1264,11 @@ def _denied_by(hit: Hit, reading: _Reading, sentence: _Sentence) -> str | None:
         if hit.end <= s < sentence.end and _close(text, hit.end, s, DENIED_REACH):
             return f"a certainty denied 「{text[s:e]}」"
     return None
+
+
+def _straddles(a: Span, b: Span) -> bool:
+    """Whether spans ``a`` and ``b`` overlap with neither holding the other."""
+    return _overlap(a, b) and not (a[0] <= b[0] and b[1] <= a[1]) and not (b[0] <= a[0] and a[1] <= b[1])
 
 
 def _overlap(a: Span, b: Span) -> bool:
