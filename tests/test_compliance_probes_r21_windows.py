@@ -20,15 +20,15 @@ from __future__ import annotations
 
 import pytest
 
-from assist.compliance.rules import RulePack, _straddles
+from assist.compliance.rules import RulePack, _bound_start
 from tests.probe_sets import flagged
 
 
-def test_straddling_is_overlap_without_either_holding_the_other() -> None:
-    assert _straddles((1, 3), (0, 2))  # 为您 of 因为您 against 因为
-    assert not _straddles((1, 3), (0, 3))  # inside a longer phrase: its own case
-    assert not _straddles((0, 3), (1, 2))
-    assert not _straddles((0, 2), (2, 4))
+def test_a_hit_bound_to_the_word_before_it_starts_on_its_last_character() -> None:
+    assert _bound_start((1, 3), (0, 2))  # 为您 of 因为您 against 因为
+    assert not _bound_start((18, 21), (16, 20))  # 给您转 after 优先给您: the phrase holds 给您, a word
+    assert not _bound_start((1, 3), (0, 3))  # inside a longer phrase: its own case
+    assert not _bound_start((2, 4), (0, 2))  # after it, not on it
 
 
 @pytest.mark.parametrize("text", [

@@ -281,8 +281,9 @@ COMPLIANCE = [
         signal=(exactly(83), exactly(2)),
         signal_each={"disparaging_customer": exactly(27, of=32), "bare_refusal": exactly(28, of=32),
                      "blame_shifting": exactly(28, of=32)},
-        note="rules alone: 76/96 found after (47/96 before; misses 22, 14, 13 before), 77/96 after the twenty-first "
-             "round (a blame with 因為你 no longer read as owning the problem: blame misses 5 -> 4); clean 2/66 before and "
+        note="rules alone: 76/96 found after (47/96 before; misses 22, 14, 13 before), 77/96 after the "
+             "twenty-first round (a blame with 因為你 no longer read as owning the problem: blame misses 5 -> 4); "
+             "clean 2/66 before and "
              "after (a telecom outage and a vendor's repair beside the bank's own step: blame's other_party read "
              "before the ownership). With the signal trained on exemplars_register.yaml too: 83/96 found, clean "
              "2/66 (a semantic blame flag on a vendor's repair the bank owns, and a telecom outage beside a voice "

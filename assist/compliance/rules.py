@@ -451,14 +451,14 @@ class _Reading:
         can help with": a closing offers no way forward),
         and not in a question without a ``scope.offer`` phrase, which echoes the customer's
         request before answering it (「帮你改日子？改不了」), where 「要不要我帮您预约？」 offers.
-        A hit straddling a ``scope.pseudo`` phrase (overlapping it, neither holding the other) is
-        not one either: its first character belongs to another word, as 为您 in 因为您 ("because
-        you") is no "for you", the way a rule's piece straddling one is no hit (:func:`_cancelled`)."""
+        Nor is a hit whose first character is the last of a ``scope.pseudo`` phrase before it
+        (:func:`_bound_start`): that character belongs to another word, as 为 of 因为, and 为您 in
+        因为您 ("because you") is no "for you"."""
         pseudo = self.phrase_hits.get("scope.pseudo", ())
         held = [*pseudo, *self.phrase_hits.get("scope.talk", ())]
         return [(s, e) for s, e in self.phrase_hits.get(name, ())
                 if not any(ps <= s and e <= pe and (ps, pe) != (s, e) for ps, pe in held)
-                and not any(_straddles((s, e), p) for p in pseudo)
+                and not any(_bound_start((s, e), p) for p in pseudo)
                 and not self._echoed((s, e))]
 
     def _echoed(self, span: Span) -> bool:
@@ -1266,9 +1266,10 @@ def _denied_by(hit: Hit, reading: _Reading, sentence: _Sentence) -> str | None:
     return None
 
 
-def _straddles(a: Span, b: Span) -> bool:
-    """Whether spans ``a`` and ``b`` overlap with neither holding the other."""
-    return _overlap(a, b) and not (a[0] <= b[0] and b[1] <= a[1]) and not (b[0] <= a[0] and a[1] <= b[1])
+def _bound_start(hit: Span, word: Span) -> bool:
+    """Whether ``hit`` begins on the last character of ``word``, which begins before it and
+    ends inside it (为您 of 因为您 against 因为)."""
+    return word[0] < hit[0] == word[1] - 1 < hit[1] - 1
 
 
 def _overlap(a: Span, b: Span) -> bool:
