@@ -278,12 +278,12 @@ COMPLIANCE = [
         ("disparaging_customer", "bare_refusal", "blame_shifting"), LANGUAGES, violating=90, clean=60, each=30,
         rules=(exactly(77), exactly(2)),
         misses={"disparaging_customer": exactly(10), "bare_refusal": exactly(5), "blame_shifting": exactly(4)},
-        signal=(exactly(83), exactly(2)),
+        signal=(exactly(84), exactly(2)),
         signal_each={"disparaging_customer": exactly(27, of=32), "bare_refusal": exactly(28, of=32),
-                     "blame_shifting": exactly(28, of=32)},
+                     "blame_shifting": exactly(29, of=32)},
         note="rules alone: 76/96 found after (47/96 before; misses 22, 14, 13 before), 77/96 after the "
              "twenty-first round (a blame with 因為你 no longer read as owning the problem: blame misses 5 -> 4); "
-             "clean 2/66 before and "
+             "with the signal 83 -> 84/96 (blame 28 -> 29/32); clean 2/66 before and "
              "after (a telecom outage and a vendor's repair beside the bank's own step: blame's other_party read "
              "before the ownership). With the signal trained on exemplars_register.yaml too: 83/96 found, clean "
              "2/66 (a semantic blame flag on a vendor's repair the bank owns, and a telecom outage beside a voice "
@@ -297,7 +297,9 @@ COMPLIANCE = [
         misses={"blame_shifting": exactly(1), "privacy_disclosure": exactly(2), "credential_request": exactly(2),
                 "skip_verification": exactly(0), "unsafe_transfer_instruction": exactly(0),
                 "disparaging_customer": exactly(0)},
-        note="rules alone: 19/33 found after, 16/33 before (an unless phrase straddling a scope.pseudo "
+        signal=(exactly(24), exactly(3)),
+        note="with the shipped signal: 24/33 found, clean 3/24 (21/33 and 3/24 on main 7a1177b). "
+             "rules alone: 19/33 found after, 16/33 before (an unless phrase straddling a scope.pseudo "
              "phrase offers nothing: 为您 of 因为您); clean 3/24 before and after (a refusal read in "
              "「不能轉」 with its date in the next clause, \"You clearly\" read as a slight, a holding account "
              "told back as a scam in the next sentence). Misses: a party named in one sentence with the "
