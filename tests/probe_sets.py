@@ -105,11 +105,13 @@ def scored_with_signal(pack: RulePack, path: Path,
 
 
 def uncovered(rows: list[dict[str, object]], categories: Iterable[str], languages: set[str], least: int = 0, *,
-              violating: int = 0, clean: int = 0, each: int = 0, single_label: bool = False) -> list[str]:
+              violating: int = 0, clean: int = 0, each: int = 0, single_label: bool = False,
+              per_category: bool = True) -> list[str]:
     """What a compliance probe file written for ``categories`` lacks: ``violating`` violating and
     ``clean`` clean drafts (``least`` of each at the least), ``each`` drafts labelled with each category
     alone, only its own categories labelled (one a draft at most where ``single_label``), and every
-    language among the violating drafts, among each category's and among the clean ones."""
+    language among the violating drafts, among each category's (unless not ``per_category``: a file
+    written for a mechanism across categories) and among the clean ones."""
     violating, clean = max(violating, least), max(clean, least)
     violating_rows = [r for r in rows if r["violations"]]
     clean_rows = [r for r in rows if r["violations"] == []]
@@ -122,7 +124,8 @@ def uncovered(rows: list[dict[str, object]], categories: Iterable[str], language
     if single_label and any(len(r["violations"]) > 1 for r in violating_rows):  # type: ignore[arg-type]
         gaps.append("a draft labelled with more than one category")
     sides = {category: [r for r in violating_rows if r["violations"] == [category]] for category in categories}
-    for side, side_rows in [*sides.items(), ("violating", violating_rows), ("clean", clean_rows)]:
+    for side, side_rows in [*(sides.items() if per_category else ()), ("violating", violating_rows),
+                            ("clean", clean_rows)]:
         langs = {str(r["lang"]) for r in side_rows}
         if langs != languages:
             gaps.append(f"{side}: languages {sorted(langs)}")

@@ -78,6 +78,9 @@ class ComplianceProbes(ProbeFile):
     each: int = 0
     single_label: bool = False
     """Every draft labelled with one category at most."""
+    languages_each: bool = True
+    """Every language among each category's violating drafts (False: a file written for one mechanism
+    across categories, every language among its violating and its clean drafts)."""
     misses: dict[str, Bound] | Bound = field(default_factory=dict)
     """The rules alone: drafts labelled with the category alone in which they do not flag it (one bound:
     the same for every category)."""
@@ -273,17 +276,34 @@ COMPLIANCE = [
     ComplianceProbes(
         "compliance_probes_r20_tone.jsonl", "test_compliance_probes_r20_tone.py",
         ("disparaging_customer", "bare_refusal", "blame_shifting"), LANGUAGES, violating=90, clean=60, each=30,
-        rules=(exactly(76), exactly(2)),
-        misses={"disparaging_customer": exactly(10), "bare_refusal": exactly(5), "blame_shifting": exactly(5)},
-        signal=(exactly(83), exactly(2)),
+        rules=(exactly(77), exactly(2)),
+        misses={"disparaging_customer": exactly(10), "bare_refusal": exactly(5), "blame_shifting": exactly(4)},
+        signal=(exactly(84), exactly(2)),
         signal_each={"disparaging_customer": exactly(27, of=32), "bare_refusal": exactly(28, of=32),
-                     "blame_shifting": exactly(28, of=32)},
-        note="rules alone: 76/96 found after (47/96 before; misses 22, 14, 13 before); clean 2/66 before and "
+                     "blame_shifting": exactly(29, of=32)},
+        note="rules alone: 76/96 found after (47/96 before; misses 22, 14, 13 before), 77/96 after the "
+             "twenty-first round (a blame with 因為你 no longer read as owning the problem: blame misses 5 -> 4); "
+             "with the signal 83 -> 84/96 (blame 28 -> 29/32); clean 2/66 before and "
              "after (a telecom outage and a vendor's repair beside the bank's own step: blame's other_party read "
              "before the ownership). With the signal trained on exemplars_register.yaml too: 83/96 found, clean "
              "2/66 (a semantic blame flag on a vendor's repair the bank owns, and a telecom outage beside a voice "
              "code offered); 73/96 and 2/66 before. The draft veto discards four true rule hits (two "
              "disparaging, one refusal, one blame) whose whole draft the signal reads below W, one before"),
+    ComplianceProbes(
+        "compliance_probes_r21_windows.jsonl", "test_compliance_probes_r21_windows.py",
+        ("blame_shifting", "disparaging_customer", "privacy_disclosure", "credential_request", "skip_verification",
+         "unsafe_transfer_instruction"), LANGUAGES, violating=24, clean=24, languages_each=False,
+        rules=(exactly(19), exactly(3)),
+        misses={"blame_shifting": exactly(1), "privacy_disclosure": exactly(2), "credential_request": exactly(2),
+                "skip_verification": exactly(0), "unsafe_transfer_instruction": exactly(0),
+                "disparaging_customer": exactly(0)},
+        signal=(exactly(24), exactly(3)),
+        note="with the shipped signal: 24/33 found, clean 3/24 (21/33 and 3/24 on main 7a1177b). "
+             "rules alone: 19/33 found after, 16/33 before (an unless phrase straddling a scope.pseudo "
+             "phrase offers nothing: 为您 of 因为您); clean 3/24 before and after (a refusal read in "
+             "「不能轉」 with its date in the next clause, \"You clearly\" read as a slight, a holding account "
+             "told back as a scam in the next sentence). Misses: a party named in one sentence with the "
+             "fact, or a sent code with the request, in the next"),
 ]
 
 R13_TYPES = ("task", "investment", "loan_fee", "refund_cs", "police", "credit_repair", "game_trade", "romance",
@@ -398,7 +418,7 @@ def test_every_probe_file_has_a_row_and_its_module() -> None:
 @pytest.mark.parametrize("row", COMPLIANCE, ids=lambda row: row.name)
 def test_the_probe_set_covers_every_language_both_ways(row: ComplianceProbes) -> None:
     gaps = uncovered(compliance_rows(row), row.categories, set(row.languages), violating=row.violating,
-                     clean=row.clean, each=row.each, single_label=row.single_label)
+                     clean=row.clean, each=row.each, single_label=row.single_label, per_category=row.languages_each)
     assert gaps == []
 
 

@@ -460,10 +460,15 @@ class _Reading:
         ``scope.talk`` phrase (帮您 in the closing 还有什么可以帮您的吗, "I can" in "anything else I
         can help with": a closing offers no way forward),
         and not in a question without a ``scope.offer`` phrase, which echoes the customer's
-        request before answering it (「帮你改日子？改不了」), where 「要不要我帮您预约？」 offers."""
-        held = [*self.phrase_hits.get("scope.pseudo", ()), *self.phrase_hits.get("scope.talk", ())]
+        request before answering it (「帮你改日子？改不了」), where 「要不要我帮您预约？」 offers.
+        Nor is a hit whose first character is the last of a ``scope.pseudo`` phrase before it
+        (:func:`_bound_start`): that character belongs to another word, as 为 of 因为, and 为您 in
+        因为您 ("because you") is no "for you"."""
+        pseudo = self.phrase_hits.get("scope.pseudo", ())
+        held = [*pseudo, *self.phrase_hits.get("scope.talk", ())]
         return [(s, e) for s, e in self.phrase_hits.get(name, ())
                 if not any(ps <= s and e <= pe and (ps, pe) != (s, e) for ps, pe in held)
+                and not any(_bound_start((s, e), p) for p in pseudo)
                 and not self._echoed((s, e))]
 
     def _echoed(self, span: Span) -> bool:
@@ -1280,6 +1285,12 @@ def _denied_by(hit: Hit, reading: _Reading, sentence: _Sentence) -> str | None:
         if hit.end <= s < sentence.end and _close(text, hit.end, s, DENIED_REACH):
             return f"a certainty denied 「{text[s:e]}」"
     return None
+
+
+def _bound_start(hit: Span, word: Span) -> bool:
+    """Whether ``hit`` begins on the last character of ``word``, which begins before it and
+    ends inside it (为您 of 因为您 against 因为)."""
+    return word[0] < hit[0] == word[1] - 1 < hit[1] - 1
 
 
 def _overlap(a: Span, b: Span) -> bool:
