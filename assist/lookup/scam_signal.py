@@ -75,7 +75,7 @@ ASKED_WEIGHT = 4.0
 the rules see part of a pattern) than the rest (in-scope questions, fees, chit-chat with no part): its
 ridge penalty is ``RIDGE / ASKED_WEIGHT``, so the fit spends itself where its threshold and completions
 are read. Leave-one-file-out on the twenty joined utterance sets (``python bench/scam_loo.py``), with the
-scheme gate: 1,442 -> 1,447 of 1,498 scams pinned, false banners 5 -> 5 (2: 1,446, 8 and 16: 1,447)."""
+scheme gate: 1,442 -> 1,448 of 1,498 scams pinned, false banners 5 -> 5 (2: 1,446, 8 and 16: 1,447)."""
 
 
 def penalties(scams: np.ndarray, gated: np.ndarray) -> np.ndarray:
