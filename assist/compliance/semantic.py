@@ -721,15 +721,24 @@ def _array_names() -> tuple[str, ...]:
     return _ARRAYS if LEXICAL_VIEW == "grams" else _ARRAYS + _IDF_ARRAYS
 
 
+TRAINING_NOTICE = ("assist: training the compliance signal on {exemplars:,} exemplars into {folder} "
+                   "(once per change of the pack's exemplars or labelled drafts; minutes, and up to 13 GB of "
+                   "memory for the shipped pack) ...")
+"""What :func:`build_signal` tells its ``emit`` before training (``assist build`` does it ahead of lookups)."""
+
+
 def build_signal(texts: Sequence[str], categories: Sequence[str], violating: Sequence[bool],
                  encoder: TextEncoder, cache: Path | None = None,
                  negated: Sequence[bool] | NegationFlags = (),
-                 approved: ApprovedTexts | None = None, groups: Sequence[str] = ()) -> SemanticSignal:
+                 approved: ApprovedTexts | None = None, groups: Sequence[str] = (),
+                 emit: Callable[[str], None] | None = None) -> SemanticSignal:
     """Train (or read from the cache) the signal for these exemplars and this encoder.
     ``negated`` says which exemplars hold a negation (see :func:`negation_ok`); without it a
     clause holding one is never flagged. ``approved`` are read only on a cache miss, and
     ``negated`` (:class:`NegationFlags`) only when no flags are cached under its key. ``groups``
-    names each exemplar's writer, for the threshold's cross-validation (:func:`fold_numbers`)."""
+    names each exemplar's writer, for the threshold's cross-validation (:func:`fold_numbers`).
+    ``emit`` is told when this process waits for another's training and when it starts its own:
+    both take minutes, and a command that says nothing meanwhile looks hung."""
     key = exemplar_key(texts, categories, violating, encoder.model_id,
                        approved.key if approved is not None else "", groups)
     folder = cache if cache is not None else cache_folder() / "semantic"
@@ -739,10 +748,12 @@ def build_signal(texts: Sequence[str], categories: Sequence[str], violating: Seq
     if arrays is None:
         with ExitStack() as held:
             with suppress(OSError):  # a cache that cannot be written: train without the lock, as without the cache
-                held.enter_context(folder_lock(folder, TRAINING))
+                held.enter_context(folder_lock(folder, TRAINING, emit=emit))
             # Another process may have trained this signal while this one waited for the lock.
             arrays = _read_cache(path, key, len(texts), len(ordered))
             if arrays is None:
+                if emit is not None:
+                    emit(TRAINING_NOTICE.format(exemplars=len(texts), folder=folder))
                 arrays = _train(texts, categories, violating, encoder,
                                 approved.read() if approved is not None else (), groups)
                 write_sealed_arrays(path, key, arrays, _array_names())
