@@ -71,7 +71,7 @@ from typing import Any, Protocol
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
-from assist.atomic_write import read_sealed_arrays, write_sealed_arrays
+from assist.atomic_write import CacheBound, read_sealed_arrays, write_sealed_arrays
 from assist.folder_lock import TRAINING, folder_lock
 from assist.text.normalise import normalise
 
@@ -756,7 +756,7 @@ def build_signal(texts: Sequence[str], categories: Sequence[str], violating: Seq
                     emit(TRAINING_NOTICE.format(exemplars=len(texts), folder=folder))
                 arrays = _train(texts, categories, violating, encoder,
                                 approved.read() if approved is not None else (), groups)
-                write_sealed_arrays(path, key, arrays, _array_names())
+                write_sealed_arrays(path, key, arrays, _array_names(), SIGNALS_KEPT)
     weights = Weights(ordered, arrays["vector"], arrays["gram"], arrays["bias"],
                       arrays.get("idf"), arrays.get("weighted"))
     fits = [CategoryFit(c, float(t), float(r), float(f)) for c, t, r, f in zip(
@@ -793,6 +793,13 @@ def _read_cache(path: Path, key: str, rows: int, categories: int) -> dict[str, n
     return arrays
 
 
+SIGNALS_KEPT = CacheBound(8)
+"""Trained signals kept in the cache folder (about 35 MB each for the shipped pack): the newest
+eight, and any other read in the last 30 days. Every change of the exemplars, the labelled drafts
+or the fitting code trains a new one; the old ones were never read again, yet stayed."""
+NEGATION_KEPT = CacheBound(32)
+"""Negation-flag entries kept (about 17 KB each): one is written per change of the pack's reading."""
+
 NEGATION_FOLDER = "negation"
 """The negation flags' entries, in a folder of the signal cache's own: a trained signal is a
 ``.npz`` of the cache folder itself (``assist build`` says "made" when one appears)."""
@@ -812,5 +819,5 @@ def _negation_flags(folder: Path, key: str, flags: NegationFlags, rows: int) -> 
     if cached is not None and cached["negated"].shape == (rows,) and cached["negated"].dtype == bool:
         return [bool(n) for n in cached["negated"]]
     negated = [bool(n) for n in flags.read()]
-    write_sealed_arrays(path, entry, {"negated": np.array(negated, dtype=bool)}, ("negated",))
+    write_sealed_arrays(path, entry, {"negated": np.array(negated, dtype=bool)}, ("negated",), NEGATION_KEPT)
     return negated

@@ -100,8 +100,9 @@ def scam_signal() -> Prepared:
 
 
 def _files(folder: Path) -> set[tuple[str, int]]:
-    """The cache files in ``folder`` and their modification times: a training run writes one."""
+    """The cache files in ``folder`` and their inodes: a training writes one (a new file renamed
+    into place); reading one sets its modification time (:func:`assist.atomic_write.mark_used`)."""
     try:
-        return {(path.name, path.stat().st_mtime_ns) for path in folder.glob("*.npz")}
+        return {(path.name, path.stat().st_ino) for path in folder.glob("*.npz")}
     except OSError:
         return set()
