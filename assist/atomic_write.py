@@ -16,13 +16,16 @@ check reads as missing, so the caller trains again and never uses it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
 import os
 import tempfile
+import time
 import zipfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -93,9 +96,30 @@ def write_cache_entry(path: Path, data: Any, keep: int) -> None:
     for older in path.parent.glob(f"{place}-*.json"):
         if older != path:
             older.unlink(missing_ok=True)
-    kept = sorted(path.parent.glob("*-*.json"), key=lambda entry: entry.stat().st_mtime_ns, reverse=True)
-    for older in kept[keep:]:
-        older.unlink(missing_ok=True)
+    drop_oldest(path, "*-*.json", keep)
+
+
+def drop_oldest(written: Path, pattern: str, keep: int, unused_for: float | None = None) -> None:
+    """Unlink the files of ``written``'s folder matching ``pattern`` beyond the newest ``keep``
+    (by modification time; ``written`` itself always stays), sparing those modified in the last
+    ``unused_for`` seconds when given. A cache keyed by what it was made from gains an entry per
+    change of its source and never reads the old ones again; without this it grows for ever."""
+    entries = []
+    for entry in written.parent.glob(pattern):
+        with contextlib.suppress(OSError):  # another process may drop it first
+            entries.append((entry.stat().st_mtime, entry))
+    entries.sort(reverse=True)
+    recent = time.time() - unused_for if unused_for is not None else float("inf")
+    for modified, entry in entries[keep:]:
+        if entry != written and modified < recent:
+            entry.unlink(missing_ok=True)
+
+
+def mark_used(path: Path) -> None:
+    """Set ``path``'s modification time to now, so that :func:`drop_oldest` keeps the entries still
+    read; nothing when the cache is read-only."""
+    with contextlib.suppress(OSError):
+        os.utime(path)
 
 
 def unseal_json(raw: bytes) -> Any:
@@ -140,14 +164,19 @@ def read_sealed_arrays(path: Path, key: str, names: Sequence[str]) -> dict[str, 
             if str(data["key"]) != key:
                 return None
             arrays = {name: data[name] for name in names}
-            return arrays if str(data["checksum"]) == arrays_checksum(arrays, names) else None
+            if str(data["checksum"]) != arrays_checksum(arrays, names):
+                return None
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
         return None
+    mark_used(path)
+    return arrays
 
 
-def write_sealed_arrays(path: Path, key: str, arrays: dict[str, np.ndarray], names: Sequence[str]) -> None:
+def write_sealed_arrays(path: Path, key: str, arrays: dict[str, np.ndarray], names: Sequence[str],
+                        keep: CacheBound | None = None) -> None:
     """Write ``arrays`` with ``key`` and their checksum atomically; nothing when the folder cannot be
-    written (a cache: the next run trains again, never skips)."""
+    written (a cache: the next run trains again, never skips). With ``keep``, the folder's other
+    ``.npz`` entries beyond its bound are dropped (:func:`drop_oldest`)."""
     import numpy as np
 
     buffer = io.BytesIO()
@@ -156,5 +185,16 @@ def write_sealed_arrays(path: Path, key: str, arrays: dict[str, np.ndarray], nam
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, buffer.getvalue())
+        if keep is not None:
+            drop_oldest(path, "*.npz", keep.entries, keep.unused_for)
     except OSError:
         pass
+
+
+@dataclass(frozen=True)
+class CacheBound:
+    """How much of a folder of trained arrays to keep: the newest ``entries``, and any other
+    modified (written, or read: :func:`mark_used`) in the last ``unused_for`` seconds."""
+
+    entries: int
+    unused_for: float = 30 * 24 * 3600.0

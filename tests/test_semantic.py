@@ -16,6 +16,7 @@ from assist.compliance import semantic
 from assist.compliance.rule_files import draft_files
 from assist.compliance.rules import RulePack
 from assist.compliance.semantic import ApprovedTexts, SemanticSignal, build_signal, fit, training_set
+from assist.errors import UnavailableError
 from assist.library.loader import SHIPPED_LIBRARY
 from assist.text.normalise import normalise
 from tests.overlap import near_pairs
@@ -264,6 +265,27 @@ def test_processes_starting_on_an_empty_cache_train_the_signal_once(
     assert len(trained) == 1 and len(signals) == 2
     assert signals[0].thresholds == signals[1].thresholds
     assert not list(tmp_path.glob(".training.holder"))
+
+
+def test_a_command_hears_of_a_training_and_of_a_wait_for_another(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A training takes minutes (longer queued behind another process's): ``emit`` is told when
+    this process trains, and whom it waits for; a signal read from the cache says nothing."""
+    from assist.folder_lock import TRAINING, folder_lock
+
+    heard: list[str] = []
+    build_signal(*TINY, Axes(), cache=tmp_path / "first", emit=heard.append)
+    assert len(heard) == 1 and "training the compliance signal on 9 exemplars" in heard[0]
+    heard.clear()
+    build_signal(*TINY, Axes(), cache=tmp_path / "first", emit=heard.append)
+    assert heard == []
+
+    folder = tmp_path / "second"
+    monkeypatch.setenv("ASSIST_BUILD_WAIT", "0.2")
+    with folder_lock(folder, TRAINING), pytest.raises(UnavailableError, match="held for a training"):
+        build_signal(*TINY, Axes(), cache=folder, emit=heard.append)
+    assert len(heard) == 1 and "another training of" in heard[0] and "waiting up to" in heard[0]
 
 
 def test_a_cache_that_cannot_be_written_still_trains(tmp_path: Path) -> None:

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from assist.atomic_write import read_sealed_arrays, write_sealed_arrays
+from assist.atomic_write import CacheBound, read_sealed_arrays, write_sealed_arrays
 
 LAYOUT = 1
 """The arrays' layout: a change makes a new key, so an old file is never read as a new one."""
@@ -124,7 +124,7 @@ def load_table(cache: Path) -> WordTable | None:
     arrays = read_sealed_arrays(path, key, _ARRAYS)
     if arrays is None:
         freq, total = jieba.Tokenizer.gen_pfdict(io.BytesIO(dictionary))
-        write_sealed_arrays(path, key, table_arrays(freq, total), _ARRAYS)
+        write_sealed_arrays(path, key, table_arrays(freq, total), _ARRAYS, CacheBound(2))
         arrays = read_sealed_arrays(path, key, _ARRAYS)
     return WordTable(arrays) if arrays is not None else None
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from assist.cli.app import JsonOpt, LibraryOpt, app, out, print_json
+from assist.cli.app import JsonOpt, LibraryOpt, app, err, out, print_json
 
 if TYPE_CHECKING:
     from assist.compliance.rules import RulePack
@@ -37,7 +37,8 @@ def semantic_signal(pack: RulePack) -> SemanticSignal:
     from assist.encoders.base import STATIC_MODEL
     from assist.encoders.registry import get_encoder
 
-    return pack.semantic_signal(get_encoder(STATIC_MODEL))
+    return pack.semantic_signal(get_encoder(STATIC_MODEL),
+                                emit=lambda message: err.print(message, style="dim", highlight=False))
 
 
 def check_draft(text: str, library: Path | None) -> list[Violation]:

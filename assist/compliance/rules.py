@@ -775,10 +775,12 @@ class RulePack:
         return sorted(found + self._semantic(reading, semantic, {v.category for v in found}),
                       key=lambda v: (v.span, v.rule_id))
 
-    def semantic_signal(self, encoder: TextEncoder, cache: Path | None = None) -> SemanticSignal:
+    def semantic_signal(self, encoder: TextEncoder, cache: Path | None = None,
+                        emit: Callable[[str], None] | None = None) -> SemanticSignal:
         """The semantic signal trained on this pack's exemplars with ``encoder`` (kept per encoder).
         Each labelled-draft file is one writer, so one fold of the thresholds' cross-validation,
-        named by the file's name alone: where the library sits does not change the cache key."""
+        named by the file's name alone: where the library sits does not change the cache key.
+        ``emit`` hears of a training, or a wait for another process's (:func:`build_signal`)."""
         key = encoder.model_id
         if key not in self._signals:
             ex = self.exemplars
@@ -787,7 +789,7 @@ class RulePack:
             self._signals[key] = build_signal([e.text for e in ex], [e.category for e in ex],
                                               [e.violating for e in ex], encoder, cache, negated=negated,
                                               approved=shipped_approved_texts() if ex else None,
-                                              groups=writers)
+                                              groups=writers, emit=emit)
         return self._signals[key]
 
     @cached_property

@@ -71,7 +71,7 @@ from typing import Any, Protocol
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
-from assist.atomic_write import read_sealed_arrays, write_sealed_arrays
+from assist.atomic_write import CacheBound, read_sealed_arrays, write_sealed_arrays
 from assist.folder_lock import TRAINING, folder_lock
 from assist.text.normalise import normalise
 
@@ -721,15 +721,24 @@ def _array_names() -> tuple[str, ...]:
     return _ARRAYS if LEXICAL_VIEW == "grams" else _ARRAYS + _IDF_ARRAYS
 
 
+TRAINING_NOTICE = ("assist: training the compliance signal on {exemplars:,} exemplars into {folder} "
+                   "(once per change of the pack's exemplars or labelled drafts; minutes, and up to 13 GB of "
+                   "memory for the shipped pack) ...")
+"""What :func:`build_signal` tells its ``emit`` before training (``assist build`` does it ahead of lookups)."""
+
+
 def build_signal(texts: Sequence[str], categories: Sequence[str], violating: Sequence[bool],
                  encoder: TextEncoder, cache: Path | None = None,
                  negated: Sequence[bool] | NegationFlags = (),
-                 approved: ApprovedTexts | None = None, groups: Sequence[str] = ()) -> SemanticSignal:
+                 approved: ApprovedTexts | None = None, groups: Sequence[str] = (),
+                 emit: Callable[[str], None] | None = None) -> SemanticSignal:
     """Train (or read from the cache) the signal for these exemplars and this encoder.
     ``negated`` says which exemplars hold a negation (see :func:`negation_ok`); without it a
     clause holding one is never flagged. ``approved`` are read only on a cache miss, and
     ``negated`` (:class:`NegationFlags`) only when no flags are cached under its key. ``groups``
-    names each exemplar's writer, for the threshold's cross-validation (:func:`fold_numbers`)."""
+    names each exemplar's writer, for the threshold's cross-validation (:func:`fold_numbers`).
+    ``emit`` is told when this process waits for another's training and when it starts its own:
+    both take minutes, and a command that says nothing meanwhile looks hung."""
     key = exemplar_key(texts, categories, violating, encoder.model_id,
                        approved.key if approved is not None else "", groups)
     folder = cache if cache is not None else cache_folder() / "semantic"
@@ -739,13 +748,15 @@ def build_signal(texts: Sequence[str], categories: Sequence[str], violating: Seq
     if arrays is None:
         with ExitStack() as held:
             with suppress(OSError):  # a cache that cannot be written: train without the lock, as without the cache
-                held.enter_context(folder_lock(folder, TRAINING))
+                held.enter_context(folder_lock(folder, TRAINING, emit=emit))
             # Another process may have trained this signal while this one waited for the lock.
             arrays = _read_cache(path, key, len(texts), len(ordered))
             if arrays is None:
+                if emit is not None:
+                    emit(TRAINING_NOTICE.format(exemplars=len(texts), folder=folder))
                 arrays = _train(texts, categories, violating, encoder,
                                 approved.read() if approved is not None else (), groups)
-                write_sealed_arrays(path, key, arrays, _array_names())
+                write_sealed_arrays(path, key, arrays, _array_names(), SIGNALS_KEPT)
     weights = Weights(ordered, arrays["vector"], arrays["gram"], arrays["bias"],
                       arrays.get("idf"), arrays.get("weighted"))
     fits = [CategoryFit(c, float(t), float(r), float(f)) for c, t, r, f in zip(
@@ -782,6 +793,13 @@ def _read_cache(path: Path, key: str, rows: int, categories: int) -> dict[str, n
     return arrays
 
 
+SIGNALS_KEPT = CacheBound(8)
+"""Trained signals kept in the cache folder (about 35 MB each for the shipped pack): the newest
+eight, and any other read in the last 30 days. Every change of the exemplars, the labelled drafts
+or the fitting code trains a new one; the old ones were never read again, yet stayed."""
+NEGATION_KEPT = CacheBound(32)
+"""Negation-flag entries kept (about 17 KB each): one is written per change of the pack's reading."""
+
 NEGATION_FOLDER = "negation"
 """The negation flags' entries, in a folder of the signal cache's own: a trained signal is a
 ``.npz`` of the cache folder itself (``assist build`` says "made" when one appears)."""
@@ -801,5 +819,5 @@ def _negation_flags(folder: Path, key: str, flags: NegationFlags, rows: int) -> 
     if cached is not None and cached["negated"].shape == (rows,) and cached["negated"].dtype == bool:
         return [bool(n) for n in cached["negated"]]
     negated = [bool(n) for n in flags.read()]
-    write_sealed_arrays(path, entry, {"negated": np.array(negated, dtype=bool)}, ("negated",))
+    write_sealed_arrays(path, entry, {"negated": np.array(negated, dtype=bool)}, ("negated",), NEGATION_KEPT)
     return negated

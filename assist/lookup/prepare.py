@@ -58,7 +58,7 @@ def prepare_lookups(
     full model's index and the semantic signal of ``rules`` on the quick-pass encoder."""
     built = build_indexes(library, model, folder, tune_head=tune_head, log=log)
     prepared = [calibration(library, get_encoder(model), folder, build_command(library.root, model, folder), log)]
-    prepared.append(semantic_signal(rules, get_encoder(QUICK_MODEL)))
+    prepared.append(semantic_signal(rules, get_encoder(QUICK_MODEL), emit=log))
     prepared.append(scam_signal())
     return BuildResult(built, prepared)
 
@@ -77,12 +77,14 @@ def calibration(
     return Prepared("abstention calibration", read_language_thresholds(folder, manifest) is not None, str(folder))
 
 
-def semantic_signal(rules: RulePack, encoder: TextEncoder, cache: Path | None = None) -> Prepared:
+def semantic_signal(rules: RulePack, encoder: TextEncoder, cache: Path | None = None,
+                    emit: Callable[[str], None] | None = None) -> Prepared:
     """The semantic signal :meth:`Assistant.check` builds, trained into the cache folder it
-    reads (:func:`assist.compliance.semantic.cache_folder`) unless already there."""
+    reads (:func:`assist.compliance.semantic.cache_folder`) unless already there; ``emit`` hears
+    of the training or of a wait for another process's."""
     folder = cache if cache is not None else cache_folder() / "semantic"
     before = _files(folder)
-    rules.semantic_signal(encoder, cache)
+    rules.semantic_signal(encoder, cache, emit)
     return Prepared("compliance semantic signal", _files(folder) != before, str(folder))
 
 
@@ -98,8 +100,9 @@ def scam_signal() -> Prepared:
 
 
 def _files(folder: Path) -> set[tuple[str, int]]:
-    """The cache files in ``folder`` and their modification times: a training run writes one."""
+    """The cache files in ``folder`` and their inodes: a training writes one (a new file renamed
+    into place); reading one sets its modification time (:func:`assist.atomic_write.mark_used`)."""
     try:
-        return {(path.name, path.stat().st_mtime_ns) for path in folder.glob("*.npz")}
+        return {(path.name, path.stat().st_ino) for path in folder.glob("*.npz")}
     except OSError:
         return set()

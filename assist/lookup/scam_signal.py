@@ -209,7 +209,7 @@ def build(sets: Sequence[LabelledSet], encoder: TextEncoder, gate: Callable[[str
     arrays = _read_cache(path, key)
     if arrays is None:
         arrays = fit(sets, encoder, gate)
-        write_sealed_arrays(path, key, arrays, _ARRAYS)
+        write_sealed_arrays(path, key, arrays, _ARRAYS, semantic.SIGNALS_KEPT)
     return ScamSignal(arrays, encoder)
 
 
