@@ -84,7 +84,8 @@ def tags(pack: RulePack, signal: SemanticSignal, text: str, category: str) -> li
             why.add("draft gate")
         elif category in pack._denied_certainty(reading, (s, e)):
             why.add("denied certainty")
-        elif any(reading.within(reach, span, (s, e)) for reach, span in cancels.get(category, ())):
+        elif any(reading.within(reach, span, (s, e)) and not (beside and s <= span[0] and span[1] <= e)
+                 for reach, span, beside in cancels.get(category, ())):
             why.add("unless")
         else:
             why.add("flagged?")

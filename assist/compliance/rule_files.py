@@ -17,7 +17,7 @@ import yaml
 from assist.compliance.checks import DraftLineError, parse_draft_line
 from assist.compliance.explain import example_failures
 from assist.compliance.lexicon import LANGUAGES, Lexicon, normalise_phrase
-from assist.compliance.reach import REACH_KINDS, ReachKind, UnlessReach
+from assist.compliance.reach import REACH_KINDS, SEMANTIC_REACHES, ReachKind, SemanticReach, UnlessReach
 from assist.compliance.rules import (
     AGENT_CATEGORIES,
     AGENT_RESPECTS,
@@ -454,7 +454,8 @@ class _RuleReader:
         return found
 
     def reaches(self, section: Any, node: yaml.Node | None) -> list[UnlessReach]:
-        """``category: {unless: REACH, why: ..., lexicons: {name: REACH}}`` (:mod:`assist.compliance.reach`)."""
+        """``category: {unless: REACH, why: ..., lexicons: {name: REACH}, semantic: anywhere|beside}``
+        (:mod:`assist.compliance.reach`)."""
         if section is None:
             return []
         if not isinstance(section, dict):
@@ -469,8 +470,9 @@ class _RuleReader:
                 raise self.error(f"'{category}' is not an agent category", where, "reach",
                                  f"use one of {', '.join(AGENT_CATEGORIES)}")
             if not isinstance(entry, dict) or not {"unless", "why"} <= set(entry) or not set(entry) <= {
-                    "unless", "why", "lexicons"}:
-                raise self.error("needs 'unless:' and 'why:' (and may have 'lexicons:')", where, field_name,
+                    "unless", "why", "lexicons", "semantic"}:
+                raise self.error("needs 'unless:' and 'why:' (and may have 'lexicons:' and 'semantic:')", where,
+                                 field_name,
                                  f"write 'unless: <one of {kinds}>' and 'why: <the reason, in words>'")
             reach = self.choice(entry, where, "unless", REACH_KINDS)
             why = self.text(entry, where, "why")
@@ -479,9 +481,10 @@ class _RuleReader:
             if not isinstance(own, dict) or any(v not in REACH_KINDS for v in own.values()):
                 raise self.error(f"must map lexicon names to a reach ({kinds})", spot,
                                  f"{field_name}.lexicons", "write 'gloss: sentence'")
+            semantic = self.choice(entry, where, "semantic", SEMANTIC_REACHES) if "semantic" in entry else "anywhere"
             found.append(UnlessReach(str(category), cast(ReachKind, reach), why,
                                      tuple((str(n), cast(ReachKind, k)) for n, k in own.items()),
-                                     self.label, line_of(where)))
+                                     self.label, line_of(where), cast(SemanticReach, semantic)))
         return found
 
     # ----- rules ----------------------------------------------------------------------
