@@ -54,17 +54,17 @@ def tags(pack: RulePack, signal: SemanticSignal, text: str, category: str) -> li
     if any(is_advisory(v) and v.category == category for v in checked):
         found.append("rule vetoed")
     if category not in signal.thresholds:
-        return found + ["no threshold"]
+        return [*found, "no threshold"]
     ctx = reading.ctx
     units = _units(ctx)
     if not units:
-        return found + ["short"]
+        return [*found, "short"]
     column = list(signal.weights.categories).index(category)
     threshold = signal.thresholds[category]
     scores = signal.scores([normalise(ctx.norm[s:e]) for s, e in units])[:, column]
     best = int(np.argmax(scores))
     if scores[best] < threshold:
-        return found + ["far below" if scores[best] < threshold - NEAR else "near"]
+        return [*found, "far below" if scores[best] < threshold - NEAR else "near"]
     scopes = [sc for index in range(len(ctx.sentences)) for sc in reading.scopes(index)]
     talk = reading.phrase_hits.get("scope.talk", [])
     cancels = pack._semantic_cancels(reading)
@@ -89,7 +89,7 @@ def tags(pack: RulePack, signal: SemanticSignal, text: str, category: str) -> li
             why.add("unless")
         else:
             why.add("flagged?")
-    return found + sorted(why)
+    return [*found, *sorted(why)]
 
 
 def main(folder: Path, names: list[str]) -> None:

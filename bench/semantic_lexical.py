@@ -37,8 +37,8 @@ from assist.compliance.rule_files import load_rule_pack
 from assist.compliance.rules import RulePack, shipped_approved_texts
 from assist.compliance.semantic import CategoryFit, SemanticSignal, TrainingSet
 from assist.encoders.base import STATIC_MODEL
-from assist.folder_lock import TRAINING, folder_lock
 from assist.encoders.registry import get_encoder
+from assist.folder_lock import TRAINING, folder_lock
 from assist.library.loader import SHIPPED_LIBRARY
 from assist.text.normalise import normalise
 

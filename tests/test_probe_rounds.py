@@ -311,6 +311,20 @@ COMPLIANCE = [
              "「不能轉」 with its date in the next clause, \"You clearly\" read as a slight, a holding account "
              "told back as a scam in the next sentence). Misses: a party named in one sentence with the "
              "fact, or a sent code with the request, in the next"),
+    ComplianceProbes(
+        "compliance_probes_r22_loo.jsonl", "test_compliance_probes_r22_loo.py",
+        ("skip_verification", "promise_guaranteed_return", "unsafe_transfer_instruction", "credential_request",
+         "jargon", "disparaging_customer", "overpromise"), LANGUAGES, violating=30, clean=20, languages_each=False,
+        single_label=True, rules=(exactly(25), exactly(0)), own_clean_flags=0,
+        misses={"skip_verification": exactly(1), "promise_guaranteed_return": exactly(0),
+                "unsafe_transfer_instruction": exactly(0), "credential_request": exactly(0), "jargon": exactly(1),
+                "disparaging_customer": exactly(2), "overpromise": exactly(1)},
+        signal=(exactly(29), exactly(1)),
+        note="rules alone 22/30 before (ef80e11: 不如 read as a negation of the request after it, 3 misses), 25/30 "
+             "after; clean 0/20 both. With the shipped signal 26/30 -> 29/30 (an unless phrase inside the flagged "
+             "unit no longer cancels a skipped check or jargon: semantic: beside), clean 0 -> 1/20 (都冇所謂 no "
+             "longer hides its clause as reported speech, and the other check offered there, a voice call, is no "
+             "check_kept phrase)"),
 ]
 
 R13_TYPES = ("task", "investment", "loan_fee", "refund_cs", "police", "credit_repair", "game_trade", "romance",
