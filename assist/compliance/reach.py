@@ -18,13 +18,13 @@ before a space or the end, and a line break end one):
 * ``sentence_and_neighbours``: those and the sentences right before and right after;
 * ``draft``: anywhere in the draft.
 
-For the semantic signal a category may also say where, relative to the unit the signal flagged (a
-clause, two clauses, a sentence), a phrase within reach must sit (``semantic:``, :data:`SemanticReach`):
-``anywhere`` (default), or ``beside``: only outside the flagged unit. The signal read the unit whole,
-the phrase included, and flagged it anyway: where a category's ``unless`` phrases name the very thing
-its violations are about (the identity check a waiver waives, the term a gloss explains), a phrase in
-the unit is no answer to it (「这次身份核验就不做了」 names the check it skips; "no need for the
-verification call" holds "verification"). A phrase beside the unit still answers it, as for the rules.
+For the semantic signal a category may also name ``unless`` lexicons whose phrases cancel a flag
+only from beside the unit the signal flagged (a clause, two clauses, a sentence), not from inside it
+(``semantic_beside:``): lexicons whose phrases name the very thing the category's violations are
+about. ``principled_no`` answers a refusal by naming the check it will not skip (身份验证,
+verification); in a waiver the same name is what is waived (「这次身份核验就不做了」), so inside the
+unit the signal read and flagged it is no answer. A phrase beside the unit still answers it, as
+for the rules, whose hits are read as before.
 """
 
 from __future__ import annotations
@@ -34,8 +34,6 @@ from typing import Literal, cast, get_args
 
 ReachKind = Literal["clause", "sentence", "sentence_and_next", "sentence_and_neighbours", "draft"]
 REACH_KINDS: tuple[ReachKind, ...] = get_args(ReachKind)
-SemanticReach = Literal["anywhere", "beside"]
-SEMANTIC_REACHES: tuple[SemanticReach, ...] = get_args(SemanticReach)
 DEFAULT_REACH: ReachKind = "sentence_and_neighbours"
 """The reach of a category that declares none, and of every rule's ``unless`` before reaches were
 declared: the hit's sentence, the one right after it, where an alternative or a gloss usually
@@ -57,7 +55,8 @@ SENTENCES_AROUND: dict[ReachKind, tuple[int, int]] = {
 class UnlessReach:
     """One category's declared reach: ``reach`` for its ``unless`` lexicons, ``lexicons`` a
     different reach for some of them by name, ``why`` the officer's reason, in words, and
-    ``semantic`` where a phrase may sit to cancel a semantic flag (the module's docstring)."""
+    ``semantic_beside`` the lexicons whose phrases cancel a semantic flag only from beside the
+    flagged unit (the module's docstring)."""
 
     category: str
     reach: ReachKind
@@ -65,7 +64,7 @@ class UnlessReach:
     lexicons: tuple[tuple[str, ReachKind], ...] = ()
     source: str = ""
     line: int | None = None
-    semantic: SemanticReach = "anywhere"
+    semantic_beside: tuple[str, ...] = ()
 
     def of(self, lexicon: str) -> ReachKind:
         """The reach of ``lexicon``'s phrases for this category."""
@@ -74,22 +73,22 @@ class UnlessReach:
     def describe(self) -> str:
         """The reach in one line (``assist rules explain``)."""
         own = "".join(f"; {name}: {kind.replace('_', ' ')}" for name, kind in self.lexicons)
-        signal = "; for the semantic signal, beside the flagged unit only" if self.semantic == "beside" else ""
+        signal = (f"; for the semantic signal, {', '.join(self.semantic_beside)} beside the flagged unit only"
+                  if self.semantic_beside else "")
         return f"{self.reach.replace('_', ' ')}{own}{signal}"
 
     def to_json(self) -> list[object]:
         return [self.category, self.reach, self.why, [list(p) for p in self.lexicons], self.source, self.line,
-                self.semantic]
+                list(self.semantic_beside)]
 
     @classmethod
     def from_json(cls, data: list[object]) -> UnlessReach:
         category, reach, why, lexicons, source, line, *rest = data
         assert isinstance(lexicons, list)
-        semantic = rest[0] if rest else "anywhere"
-        if semantic not in SEMANTIC_REACHES:
-            raise ValueError(f"unknown semantic reach {semantic!r}")
+        beside = rest[0] if rest else []
+        assert isinstance(beside, list)
         return cls(str(category), _kind(reach), str(why), tuple((str(n), _kind(k)) for n, k in lexicons),
-                   str(source), line if isinstance(line, int) else None, cast(SemanticReach, semantic))
+                   str(source), line if isinstance(line, int) else None, tuple(str(n) for n in beside))
 
 
 def _kind(value: object) -> ReachKind:

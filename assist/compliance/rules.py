@@ -862,7 +862,7 @@ class RulePack:
     def _semantic_cancels(self, reading: _Reading) -> dict[str, list[tuple[ReachKind, Span, bool]]]:
         """Per category, the ``unless`` phrases of its agent rules in the text that may cancel its
         semantic flags, each with its reach and whether it cancels only from beside the flagged
-        unit (the category's ``semantic: beside``, :mod:`assist.compliance.reach`): a flagged unit
+        unit (its lexicon is in the category's ``semantic_beside``, :mod:`assist.compliance.reach`): a flagged unit
         with one of them within reach is not flagged (an alternative offered, a gloss, owning the
         problem speak of the words beside them, as for the category's rules). A phrase under a
         negation offers nothing ("there's nothing I can do", 我们也没法帮您) and cancels nothing."""
@@ -871,11 +871,11 @@ class RulePack:
             if not rule.unless or not rule.covers("agent"):
                 continue
             declared = self.reach_of(rule.category)
-            beside_only = declared is not None and declared.semantic == "beside"
+            beside = declared.semantic_beside if declared is not None else ()
             for name in rule.unless:
                 reach = reading.reach(rule.category, name)
                 for span in reading.offered(name):
-                    entry = (reach, span, beside_only)
+                    entry = (reach, span, name in beside)
                     held = cancels.setdefault(rule.category, [])
                     if entry not in held and not reading.negated(span, []):
                         held.append(entry)
