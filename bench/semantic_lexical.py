@@ -13,7 +13,9 @@ Usage: ``python bench/semantic_lexical.py VIEW DEV_FILE [NAME ...]``. Needs ~7 G
 system); nothing is cached. Prints one row per set: violations found, clean drafts flagged.
 ``--check`` also trains the first NAME's signal directly and prints the largest difference of
 its thresholds and weights from the derived ones; ``--save=DIR`` writes the full signal's arrays to
-``DIR/VIEW.npz``.
+``DIR/VIEW.npz``; ``--folds=DIR`` writes each derived set's signal to ``DIR/NAME.npz`` (read back by
+:func:`load` with the pack without NAME, as ``bench/drafts_loo_misses.py`` does). The solve holds the
+machine's training lock (``assist.folder_lock.TRAINING``), as a signal's training does.
 
 ``python bench/semantic_lexical.py latency RUNS DIR VIEW ...`` times a warm check (``RulePack.check``
 with each saved signal) on the drafts ``assist bench`` uses, the views' calls interleaved so they
@@ -36,6 +38,7 @@ from assist.compliance.rules import RulePack, shipped_approved_texts
 from assist.compliance.semantic import CategoryFit, SemanticSignal, TrainingSet
 from assist.encoders.base import STATIC_MODEL
 from assist.encoders.registry import get_encoder
+from assist.folder_lock import TRAINING, folder_lock
 from assist.library.loader import SHIPPED_LIBRARY
 from assist.text.normalise import normalise
 
@@ -112,7 +115,8 @@ def latency(runs: int, folder: Path, views: list[str]) -> None:
         print(f"{view}: check p50 {percentile(kept, 50):.2f} ms, p99 {percentile(kept, 99):.2f} ms")
 
 
-def main(view: str, dev: str, names: list[str], check: bool, folder: Path | None = None) -> None:
+def main(view: str, dev: str, names: list[str], check: bool, folder: Path | None = None,
+         folds: Path | None = None) -> None:
     pack = load_rule_pack(SHIPPED_LIBRARY)
     encoder = get_encoder(STATIC_MODEL)
     approved = list(shipped_approved_texts().read())
@@ -139,6 +143,9 @@ def main(view: str, dev: str, names: list[str], check: bool, folder: Path | None
         weights = features.weights(kept_dual, data.categories, keep)
         scorer = signal_of(left, weights, kept_held, data, encoder)
         row(left, scorer, SHIPPED_LIBRARY / "rules" / "drafts" / name, name, view, time.perf_counter() - begun)
+        if folds is not None:
+            folds.mkdir(parents=True, exist_ok=True)
+            save(scorer, folds / f"{name}.npz")
         if check and name == names[0]:
             direct, fits = semantic.fit(data, vectors[keep], view)
             pairs = [(direct.vector, weights.vector), (direct.gram, weights.gram), (direct.bias, weights.bias)]
@@ -157,7 +164,10 @@ if __name__ == "__main__":
     flags = [a for a in sys.argv[1:] if a.startswith("--")]
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     saved = [Path(a.split("=", 1)[1]) for a in flags if a.startswith("--save=")]
+    fold_dirs = [Path(a.split("=", 1)[1]) for a in flags if a.startswith("--folds=")]
     if args[0] == "latency":
         latency(int(args[1]), Path(args[2]), args[3:])
     else:
-        main(args[0], args[1], args[2:], "--check" in flags, saved[0] if saved else None)
+        with folder_lock(semantic.cache_folder() / "semantic", TRAINING, wait=7200):
+            main(args[0], args[1], args[2:], "--check" in flags, saved[0] if saved else None,
+                 fold_dirs[0] if fold_dirs else None)

@@ -1027,6 +1027,35 @@ def test_an_offer_cancels_a_semantic_refusal_only_within_reach(tmp_path: Path, t
     assert ("semantic.bare_refusal" in {v.rule_id for v in found}) is flagged
 
 
+@pytest.mark.parametrize(
+    ("beside", "text", "flagged"),
+    [
+        ("[]", "这种事情我们这边没门的，我帮您预约网点。", False),  # the sentence's offer cancels every unit
+        ("[offer]", "这种事情我们这边没门的，我帮您预约网点。", True),  # the signal read the pair, offer and all
+        ("[offer]", "这种事情我们这边没门的。我帮您预约网点。", False),  # beside the flagged sentence: it answers
+        ("[offer]", "这种事情我们这边没门的。卡已寄出。我帮您看积分。", True),  # out of reach, as before
+    ],
+)
+def test_a_semantic_beside_lexicon_cancels_a_semantic_flag_only_from_outside_the_flagged_unit(
+        tmp_path: Path, beside: str, text: str, flagged: bool) -> None:
+    """``semantic_beside``: a phrase of the lexicon inside the unit the signal flagged does not cancel
+    it (the signal scored that unit with the phrase in it); one beside the unit, within reach, does."""
+    reach = f"reach:\n  bare_refusal: {{unless: sentence_and_neighbours, why: x, semantic_beside: {beside}}}\n"
+    pack = load_rule_pack(write_pack(tmp_path, pack=REACH_PACK, reach=reach))
+    found = pack.check(text, semantic=FlagsUnits("没门", "bare_refusal"))  # type: ignore[arg-type]
+    assert ("semantic.bare_refusal" in {v.rule_id for v in found}) is flagged
+
+
+def test_a_semantic_beside_lexicon_leaves_the_rules_reading_as_declared(tmp_path: Path) -> None:
+    reach = "reach:\n  bare_refusal: {unless: sentence, why: x, semantic_beside: [offer]}\n"
+    pack = load_rule_pack(write_pack(tmp_path, pack=REACH_PACK, reach=reach))
+    assert not pack.check("这个办不了，我帮您预约网点。")  # a rule's hit: the unless phrase cancels it as before
+    declared = pack.reach_of("bare_refusal")
+    assert declared is not None and declared.semantic_beside == ("offer",)
+    assert "offer beside the flagged unit only" in declared.describe()
+    assert RulePack.from_json(pack.to_json()).reaches == pack.reaches
+
+
 def test_a_cancelled_best_unit_leaves_the_next_best_flag_and_its_score_is_kept_as_data(tmp_path: Path) -> None:
     """The unit scoring highest may sit beside the cancel; a lower-scoring one out of its reach is
     still a flag, and the best of those is the one kept (its score read from data, not from text)."""
@@ -1047,6 +1076,9 @@ def test_a_cancelled_best_unit_leaves_the_next_best_flag_and_its_score_is_kept_a
          "'kind' is no unless lexicon of a bare_refusal rule"),
         ("reach:\n  bare_refusal: {unless: sentence, why: x, lexicons: {offer: far}}\n", "must map lexicon names"),
         ("reach: [bare_refusal]\n", "'reach' must map categories"),
+        ("reach:\n  bare_refusal: {unless: sentence, why: x, semantic_beside: [kind]}\n",
+         "'kind' is no unless lexicon of a bare_refusal rule"),
+        ("reach:\n  bare_refusal: {unless: sentence, why: x, semantic_beside: offer}\n", "must list lexicon names"),
     ],
 )
 def test_a_bad_reach_is_refused_with_file_line_and_field(tmp_path: Path, reach: str, message: str) -> None:

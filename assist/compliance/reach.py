@@ -17,6 +17,14 @@ before a space or the end, and a line break end one):
 * ``sentence_and_next``: those and the sentence right after (an answer that follows);
 * ``sentence_and_neighbours``: those and the sentences right before and right after;
 * ``draft``: anywhere in the draft.
+
+For the semantic signal a category may also name ``unless`` lexicons whose phrases cancel a flag
+only from beside the unit the signal flagged (a clause, two clauses, a sentence), not from inside it
+(``semantic_beside:``): lexicons whose phrases name the very thing the category's violations are
+about. ``principled_no`` answers a refusal by naming the check it will not skip (身份验证,
+verification); in a waiver the same name is what is waived (「这次身份核验就不做了」), so inside the
+unit the signal read and flagged it is no answer. A phrase beside the unit still answers it, as
+for the rules, whose hits are read as before.
 """
 
 from __future__ import annotations
@@ -46,7 +54,9 @@ SENTENCES_AROUND: dict[ReachKind, tuple[int, int]] = {
 @dataclass(frozen=True)
 class UnlessReach:
     """One category's declared reach: ``reach`` for its ``unless`` lexicons, ``lexicons`` a
-    different reach for some of them by name, ``why`` the officer's reason, in words."""
+    different reach for some of them by name, ``why`` the officer's reason, in words, and
+    ``semantic_beside`` the lexicons whose phrases cancel a semantic flag only from beside the
+    flagged unit (the module's docstring)."""
 
     category: str
     reach: ReachKind
@@ -54,6 +64,7 @@ class UnlessReach:
     lexicons: tuple[tuple[str, ReachKind], ...] = ()
     source: str = ""
     line: int | None = None
+    semantic_beside: tuple[str, ...] = ()
 
     def of(self, lexicon: str) -> ReachKind:
         """The reach of ``lexicon``'s phrases for this category."""
@@ -62,17 +73,22 @@ class UnlessReach:
     def describe(self) -> str:
         """The reach in one line (``assist rules explain``)."""
         own = "".join(f"; {name}: {kind.replace('_', ' ')}" for name, kind in self.lexicons)
-        return f"{self.reach.replace('_', ' ')}{own}"
+        signal = (f"; for the semantic signal, {', '.join(self.semantic_beside)} beside the flagged unit only"
+                  if self.semantic_beside else "")
+        return f"{self.reach.replace('_', ' ')}{own}{signal}"
 
     def to_json(self) -> list[object]:
-        return [self.category, self.reach, self.why, [list(p) for p in self.lexicons], self.source, self.line]
+        return [self.category, self.reach, self.why, [list(p) for p in self.lexicons], self.source, self.line,
+                list(self.semantic_beside)]
 
     @classmethod
     def from_json(cls, data: list[object]) -> UnlessReach:
-        category, reach, why, lexicons, source, line = data
+        category, reach, why, lexicons, source, line, *rest = data
         assert isinstance(lexicons, list)
+        beside = rest[0] if rest else []
+        assert isinstance(beside, list)
         return cls(str(category), _kind(reach), str(why), tuple((str(n), _kind(k)) for n, k in lexicons),
-                   str(source), line if isinstance(line, int) else None)
+                   str(source), line if isinstance(line, int) else None, tuple(str(n) for n in beside))
 
 
 def _kind(value: object) -> ReachKind:

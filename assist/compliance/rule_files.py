@@ -228,7 +228,7 @@ def _checked_reaches(parts: list[_FileContent], rules: list[Rule]) -> tuple[Unle
                 file=reach.source, line=reach.line, field=f"reach.{reach.category}",
                 fix="declare each category's reach once")
         read = {name for rule in rules if rule.category == reach.category for name in rule.unless}
-        for name, _ in reach.lexicons:
+        for name in [n for n, _ in reach.lexicons] + list(reach.semantic_beside):
             if name not in read:
                 raise LibraryError(
                     f"'{name}' is no unless lexicon of a {reach.category} rule",
@@ -454,7 +454,8 @@ class _RuleReader:
         return found
 
     def reaches(self, section: Any, node: yaml.Node | None) -> list[UnlessReach]:
-        """``category: {unless: REACH, why: ..., lexicons: {name: REACH}}`` (:mod:`assist.compliance.reach`)."""
+        """``category: {unless: REACH, why: ..., lexicons: {name: REACH}, semantic_beside: [name]}``
+        (:mod:`assist.compliance.reach`)."""
         if section is None:
             return []
         if not isinstance(section, dict):
@@ -469,8 +470,9 @@ class _RuleReader:
                 raise self.error(f"'{category}' is not an agent category", where, "reach",
                                  f"use one of {', '.join(AGENT_CATEGORIES)}")
             if not isinstance(entry, dict) or not {"unless", "why"} <= set(entry) or not set(entry) <= {
-                    "unless", "why", "lexicons"}:
-                raise self.error("needs 'unless:' and 'why:' (and may have 'lexicons:')", where, field_name,
+                    "unless", "why", "lexicons", "semantic_beside"}:
+                raise self.error("needs 'unless:' and 'why:' (and may have 'lexicons:' and 'semantic_beside:')", where,
+                                 field_name,
                                  f"write 'unless: <one of {kinds}>' and 'why: <the reason, in words>'")
             reach = self.choice(entry, where, "unless", REACH_KINDS)
             why = self.text(entry, where, "why")
@@ -479,9 +481,13 @@ class _RuleReader:
             if not isinstance(own, dict) or any(v not in REACH_KINDS for v in own.values()):
                 raise self.error(f"must map lexicon names to a reach ({kinds})", spot,
                                  f"{field_name}.lexicons", "write 'gloss: sentence'")
+            beside = entry.get("semantic_beside") or []
+            if not isinstance(beside, list) or not all(isinstance(n, str) for n in beside):
+                raise self.error("must list lexicon names", mapping_child(where, "semantic_beside") or where,
+                                 f"{field_name}.semantic_beside", "write 'semantic_beside: [principled_no]'")
             found.append(UnlessReach(str(category), cast(ReachKind, reach), why,
                                      tuple((str(n), cast(ReachKind, k)) for n, k in own.items()),
-                                     self.label, line_of(where)))
+                                     self.label, line_of(where), tuple(beside)))
         return found
 
     # ----- rules ----------------------------------------------------------------------

@@ -842,7 +842,9 @@ class RulePack:
                 earlier = found.get(flag.category)
                 if earlier is not None and earlier[0] >= flag.score:
                     continue
-                if any(reading.within(reach, span, (start, end)) for reach, span in cancels.get(flag.category, ())):
+                if any(reading.within(reach, span, (start, end)) and not (
+                        beside_only and start <= span[0] and span[1] <= end)
+                       for reach, span, beside_only in cancels.get(flag.category, ())):
                     continue
                 span = ctx.original_span(start, end)
                 model = self._category_model(flag.category)
@@ -859,20 +861,23 @@ class RulePack:
                 ))
         return [violation for _, violation in found.values()]
 
-    def _semantic_cancels(self, reading: _Reading) -> dict[str, list[tuple[ReachKind, Span]]]:
+    def _semantic_cancels(self, reading: _Reading) -> dict[str, list[tuple[ReachKind, Span, bool]]]:
         """Per category, the ``unless`` phrases of its agent rules in the text that may cancel its
-        semantic flags, each with its reach: a flagged unit with one of them within reach is not
-        flagged (an alternative offered, a gloss, owning the problem speak of the words beside
-        them, as for the category's rules). A phrase under a negation offers nothing ("there's
-        nothing I can do", 我们也没法帮您) and cancels nothing."""
-        cancels: dict[str, list[tuple[ReachKind, Span]]] = {}
+        semantic flags, each with its reach and whether it cancels only from beside the flagged
+        unit (its lexicon is in the category's ``semantic_beside``, :mod:`assist.compliance.reach`): a flagged unit
+        with one of them within reach is not flagged (an alternative offered, a gloss, owning the
+        problem speak of the words beside them, as for the category's rules). A phrase under a
+        negation offers nothing ("there's nothing I can do", 我们也没法帮您) and cancels nothing."""
+        cancels: dict[str, list[tuple[ReachKind, Span, bool]]] = {}
         for rule in self.rules:
             if not rule.unless or not rule.covers("agent"):
                 continue
+            declared = self.reach_of(rule.category)
+            beside = declared.semantic_beside if declared is not None else ()
             for name in rule.unless:
                 reach = reading.reach(rule.category, name)
                 for span in reading.offered(name):
-                    entry = (reach, span)
+                    entry = (reach, span, name in beside)
                     held = cancels.setdefault(rule.category, [])
                     if entry not in held and not reading.negated(span, []):
                         held.append(entry)
