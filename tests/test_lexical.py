@@ -161,6 +161,39 @@ def test_batch_scores_are_the_postings_added_in_query_order_bit_for_bit(
         assert np.array_equal(index.scores_batch(few), bincount_scores(index, few))
 
 
+def test_postings_are_added_out_of_query_order_only_where_every_sum_is_exact(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The batch tables add a query's postings latest term first (``_order_free_scores``), which
+    gives the query-order bits only because no sum rounds. Here sums would round: "x y z" has the
+    terms x, xy, y, yz and z weighing 2^-54, 2^-54, 2^-53, 2^-24 and 1 (every document of one
+    length and every term once, so each weight is its idf). In query order the small ones add up
+    to 2^-52 before the 1 and the sum lands above float32's halfway point after 1; z first, they
+    are each lost and the sum rounds to 1. Such an index keeps the query order; forced onto the
+    other order, the bits differ (so this test sees the check)."""
+    from assist.text.normalise import normalise
+
+    built = LexicalIndex.build(["x y z", "w", "w v", "v"])
+    idf = built.idf.copy()
+    for term, weight in (("x", 2.0**-54), ("xy", 2.0**-54), ("y", 2.0**-53), ("yz", 2.0**-24), ("z", 1.0)):
+        idf[built.vocabulary[term]] = np.float32(weight)
+    index = LexicalIndex(built.vocabulary, built.indptr, built.doc_ids, np.ones_like(built.term_freqs),
+                         np.full_like(built.doc_lengths, 5.0), idf)
+    assert index._postings.data[: 5].tolist() == idf[: 5].astype(np.float64).tolist()
+    queries = [normalise("x y z")] * 16  # a batch: the dense table's path
+    owners, term_ids, _ = index.gathered_terms(queries)
+    assert not index._sums_exact(owners, term_ids, len(queries))
+    assert np.array_equal(index.scores_batch(queries), bincount_scores(index, queries))
+    monkeypatch.setattr(index, "_exact_below", np.inf)
+    assert not np.array_equal(index.scores_batch(queries), bincount_scores(index, queries))
+
+
+def test_the_exact_bound_is_2_to_the_52_spacings_of_the_smallest_weight() -> None:
+    index = LexicalIndex.build(DOCS)
+    smallest = np.float32(np.abs(index._postings.data).min())
+    assert index._exact_below == 2.0**52 * float(np.spacing(smallest))
+    queries = [q for q in DOCS for _ in range(4)]
+    assert index._sums_exact(*index.gathered_terms(queries)[:2], len(queries))
+
+
 def test_batch_scores_without_scipys_private_kernels_are_the_same_bits(monkeypatch: pytest.MonkeyPatch) -> None:
     """A scipy release without ``_sparsetools.csr_row_index`` falls back on the public product."""
     import random

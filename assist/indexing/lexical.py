@@ -37,7 +37,8 @@ They still count in the query's self-score, so scores stay comparable."""
 SPARSE_FROM = 16
 """Batches of this many queries or more sum their postings block by block into a dense table; fewer
 (a lookup) with a bincount, which skips scipy's fixed cost of ~0.1 ms. Both add the same
-float64 weights in the same order, so they give the same bits."""
+float64 weights, in the same order or where every sum is exact (:func:`_exact_sums`), so they give
+the same bits."""
 DENSE_QUERIES = 16
 """Queries whose postings :meth:`LexicalIndex._dense_scores` copies and adds at a time: 16 queries'
 postings (some 230,000 on the shipped library, 2.7 MB) and their float64 rows (1.5 MB) stay in
@@ -57,6 +58,34 @@ def _private_kernels() -> Any:
 
 
 _KERNELS = _private_kernels()
+
+
+def _exact_sums(postings: Any) -> tuple[np.ndarray, float]:
+    """Each term's largest posting weight (in magnitude), and the bound under which a query's sum
+    of its terms' largest weights keeps every sum of its postings exact in float64.
+
+    The weights are float32 numbers held in float64, so each is a whole multiple of the spacing of
+    float32 numbers at the smallest weight (any float32 at or above a magnitude is a multiple of its
+    spacing there). Every partial sum of them is then a whole multiple of that spacing too, and one
+    of magnitude under 2^53 of it is a float64: no addition rounds, in any order. The bound is 2^52
+    spacings, a margin for the rounding of the float64 sum of the largest weights it is compared
+    with. On the shipped library the smallest weight is 0.595 (spacing 2^-24) and the largest such
+    sum of the 20,000 ``lines.py`` lines 1,592, against a bound of 2^28 (docs/batch.md, twentieth
+    round). Where the weights are not float32 numbers, no sum is taken as exact (bound 0)."""
+    data = np.asarray(postings.data, dtype=np.float64)
+    n_terms = postings.shape[0]
+    magnitudes = np.abs(data)
+    bounds = np.zeros(n_terms, dtype=np.float64)
+    lengths = np.diff(postings.indptr)
+    if data.size:
+        bounds[lengths > 0] = np.maximum.reduceat(magnitudes, postings.indptr[:-1][lengths > 0].astype(np.int64))
+    as_float32 = data.astype(np.float32)
+    if not np.array_equal(as_float32.astype(np.float64), data) or not np.isfinite(as_float32).all():
+        return bounds, 0.0
+    nonzero = np.abs(as_float32[as_float32 != 0])
+    if not nonzero.size:
+        return bounds, math.inf
+    return bounds, float(np.spacing(nonzero.min())) * 2.0**52
 
 
 def terms(text: str) -> list[str]:
@@ -156,6 +185,7 @@ class LexicalIndex:
             shape=(len(self.idf), self.n_docs),
         )
         """The postings' weights as a (terms, documents) matrix, the skipped terms' rows empty."""
+        self._term_bounds, self._exact_below = _exact_sums(self._postings)
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every document, divided by the query's score against
@@ -173,6 +203,8 @@ class LexicalIndex:
         if not picked.size or self.n_docs == 0:
             return np.zeros((n_queries, self.n_docs), dtype=np.float32)
         if n_queries >= SPARSE_FROM and _KERNELS is not None:
+            if self._sums_exact(owners, picked, n_queries):
+                return self._order_free_scores(owners, picked, divisors)
             return self._dense_scores(owners, picked, divisors)
         if n_queries >= SPARSE_FROM:
             scores = self._public_product_sums(owners, picked, n_queries).astype(np.float32)
@@ -215,6 +247,48 @@ class LexicalIndex:
         gathered[known] = self._gathered[term_ids[known]]
         divisors = np.where(self_scores > 0, self_scores, 1.0).astype(np.float32)
         return owner[gathered], term_ids[gathered], divisors
+
+    def _sums_exact(self, owners: np.ndarray, term_ids: np.ndarray, n_queries: int) -> bool:
+        """Whether every sum of any of each query's postings at a document is exact in float64
+        (:func:`_exact_sums`), so that adding them in any order gives the same bits."""
+        bounds = np.bincount(owners, weights=self._term_bounds[term_ids], minlength=n_queries)
+        return bool(bounds.max(initial=0.0) < self._exact_below)
+
+    def _order_free_scores(self, owners: np.ndarray, term_ids: np.ndarray, divisors: np.ndarray) -> np.ndarray:
+        """:meth:`_dense_scores` without copying the postings, where :meth:`_sums_exact` holds.
+
+        scipy's ``csr_todense`` adds row ``i``'s postings (``indptr[i]`` to ``indptr[i + 1]``) into
+        its output at row ``i`` x ``n_col``. Given the postings matrix's own arrays, ``n_col`` 0 and,
+        for one query, the start and end of each of its terms' postings one after the other, it adds
+        every term's postings into that query's row, in place; the rows between (one term's end to
+        the next one's start) are empty when the terms come in descending order of their start. So
+        each query is one call over the postings where they lie, instead of a copy of them end to
+        end first (the copy took about as long as the adding, docs/batch.md, twenty-second round).
+        The terms are added in another order than the query's, which keeps every bit only because
+        each sum is exact: the float64 sums are those of :meth:`_dense_scores`, rounded to float32
+        and divided by the same divisors."""
+        n_queries = len(divisors)
+        postings = self._postings
+        index_type = postings.indices.dtype
+        starts = postings.indptr[term_ids].astype(index_type)
+        ends = postings.indptr[term_ids + 1].astype(index_type)
+        order = np.lexsort((-starts.astype(np.int64), owners))  # by query, then latest start first
+        bounds = np.zeros(2 * len(term_ids), dtype=index_type)
+        bounds[0::2] = starts[order]
+        bounds[1::2] = ends[order]
+        first = np.zeros(n_queries + 1, dtype=np.int64)
+        np.cumsum(np.bincount(owners, minlength=n_queries), out=first[1:])
+        table = np.empty((n_queries, self.n_docs), dtype=np.float32)
+        row = np.empty(self.n_docs, dtype=np.float64)
+        assert _KERNELS is not None
+        for query in range(n_queries):
+            begin, end = 2 * int(first[query]), 2 * int(first[query + 1])
+            row.fill(0.0)
+            if end > begin:
+                _KERNELS.csr_todense(end - begin - 1, 0, bounds[begin:end], postings.indices, postings.data, row)
+            table[query] = row
+        table /= divisors[:, None]
+        return table
 
     def _dense_scores(self, owners: np.ndarray, term_ids: np.ndarray, divisors: np.ndarray) -> np.ndarray:
         """(n_queries, n_docs) float32 sums of the postings of each query's terms, each divided by
