@@ -23,19 +23,23 @@ import tempfile
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assist.library.loader import SHIPPED_LIBRARY
 from assist.library.out_of_scope import OUT_OF_SCOPE
 
 SHIPPED_EXAMPLES = SHIPPED_LIBRARY / "examples"
 
+if TYPE_CHECKING:
+    from assist.lookup.assistant import Assistant
+    from bench.examples_leave_one_out import Line
 
-def _ranked(scenarios: Sequence[object]) -> list[list[object]]:
-    return [[s.scenario, round(float(s.score), 6)] for s in scenarios]  # type: ignore[attr-defined]
+
+def _ranked(scenarios: Sequence[Any]) -> list[list[Any]]:
+    return [[s.scenario, round(float(s.score), 6)] for s in scenarios]
 
 
-def dump_fold(assistant: object, name: str, lines: Sequence[object], joined: set[str], out: Path) -> None:
+def dump_fold(assistant: Assistant, name: str, lines: Sequence[Line], joined: set[str], out: Path) -> None:
     """Write ``out/NAME.json``: the fold's points and each line's passes and outcome."""
     from assist.batch.evaluate import run_outcomes
     from assist.indexing.store import example_rows
@@ -47,35 +51,35 @@ def dump_fold(assistant: object, name: str, lines: Sequence[object], joined: set
     from assist.text.normalise import normalise
     from bench.examples_leave_one_out import measure
 
-    lib = assistant.library  # type: ignore[attr-defined]
-    ranker = assistant.ranker  # type: ignore[attr-defined]
-    cascade = assistant.cascade  # type: ignore[attr-defined]
+    lib = assistant.library
+    ranker = assistant.ranker
+    cascade = assistant.cascade
     points = cross_validate(lib, ranker)
-    assistant.thresholds, assistant.margins, _ = calibrate(lib, ranker, DEFAULT_THRESHOLD, points=points)  # type: ignore[attr-defined]
-    figures, _ = measure(assistant, name, lines)  # type: ignore[arg-type]
+    assistant.thresholds, assistant.margins, _ = calibrate(lib, ranker, DEFAULT_THRESHOLD, points=points)
+    figures, _ = measure(assistant, name, lines)
     rows = example_rows(lib)
     origin = [normalise(text) in joined for _, text in rows]
-    texts = [line.text for line in lines]  # type: ignore[attr-defined]
+    texts = [line.text for line in lines]
     normalised = [normalise(t) for t in texts]
     families = [customer_family(t) for t in texts]
     quick = cascade.quick.rank(normalised, families, None, None, 3) if cascade else None
     full = ranker.rank(normalised, families, None, None, 3)
-    items = [Utterance(t, line.scenario, k) for k, (t, line) in enumerate(zip(texts, lines, strict=True), 1)]  # type: ignore[attr-defined]
+    items = [Utterance(t, line.scenario, k) for k, (t, line) in enumerate(zip(texts, lines, strict=True), 1)]
     records = []
-    for k, outcome in enumerate(run_outcomes(assistant, items)):  # type: ignore[arg-type]
+    for k, outcome in enumerate(run_outcomes(assistant, items)):
         line = lines[k]
         q = quick[k] if quick is not None else None
         records.append({
-            "gold": line.scenario, "lang": line.lang, "kind": line.kind,  # type: ignore[attr-defined]
+            "gold": line.scenario, "lang": line.lang, "kind": line.kind,
             "family": families[k][:2], "pinned": outcome.pinned, "predicted": outcome.predicted,
             "abstained": outcome.abstained, "quick_used": outcome.quick,
             "quick": _ranked(q.scenarios) if q is not None else None,
-            "quick_sure": bool(q is not None and is_sure(q.best, q.margin, assistant.threshold)),  # type: ignore[attr-defined]
+            "quick_sure": bool(q is not None and is_sure(q.best, q.margin, assistant.threshold)),
             "full": _ranked(full[k].scenarios),
         })
     payload = {
         "name": name, "figures": figures.__dict__,
-        "thresholds": assistant.thresholds, "margins": assistant.margins,  # type: ignore[attr-defined]
+        "thresholds": assistant.thresholds, "margins": assistant.margins,
         "points": [[p.family, p.out_of_scope, p.redirected, round(p.best_in_scope, 6),
                     round(p.best_out_of_scope, 6), joined_row]
                    for p, joined_row in zip(points, origin, strict=True)],

@@ -3,25 +3,11 @@ sure, a pin first, the redirect margin, then the threshold), and a replay's figu
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
-BENCH = Path(__file__).resolve().parents[1] / "bench" / "abstention_loo.py"
+from tests.test_bench_batch_ab import load
 
-
-def load_bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("abstention_loo", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = load_bench()
+bench = load("abstention_loo")
 
 
 def line(gold: str, full: list[list[Any]], quick: list[list[Any]] | None = None, pinned: str | None = None,
