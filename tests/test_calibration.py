@@ -10,8 +10,11 @@ from pathlib import Path
 import pytest
 
 from assist.indexing.calibration import FILE, read_language_thresholds, write_language_thresholds
+from assist.indexing.store import example_rows
+from assist.library.loader import load_library
 from assist.lookup.assistant import Assistant
-from assist.lookup.calibrate import Point, abstains, choose, f1_at, in_scope_weight
+from assist.lookup.calibrate import Point, abstains, choose, f1_at, file_groups, in_scope_weight
+from assist.text.normalise import normalise
 from tests.conftest import HashEncoder, write_library
 
 
@@ -27,6 +30,25 @@ def test_the_best_f1_plateau_is_chosen_by_its_middle() -> None:
 def test_a_margin_redirects_an_out_of_scope_class_close_behind() -> None:
     close = Point("zh", True, False, 0.6, 0.58)
     assert not abstains(close, 0.3, 0.0) and abstains(close, 0.3, 0.05)
+
+
+def test_a_negative_margin_asks_the_out_of_scope_class_to_lead() -> None:
+    """Ranked first by a hair, the out-of-scope class redirects at margin 0 but not at -0.05;
+    a clear lead redirects at both."""
+    narrow = Point("zh", False, True, 0.50, 0.52)
+    clear = Point("zh", True, True, 0.30, 0.60)
+    assert abstains(narrow, 0.3, 0.0) and not abstains(narrow, 0.3, -0.05)
+    assert abstains(clear, 0.3, 0.0) and abstains(clear, 0.3, -0.05)
+
+
+def test_the_calibration_chooses_a_negative_margin_when_in_scope_lines_lose_narrowly() -> None:
+    """In-scope examples whose out-of-scope class leads by under 0.05 and out-of-scope ones
+    it leads by over 0.2: only a margin under -0.05 answers the first and redirects the second."""
+    inside = [Point("zh", False, True, 0.5, 0.5 + 0.001 * i) for i in range(40)]
+    inside += [Point("zh", False, False, 0.7, 0.2) for _ in range(40)]
+    outside = [Point("zh", True, True, 0.3, 0.55 + 0.002 * i) for i in range(20)]
+    threshold, margin, f1 = choose(inside + outside, 0.45)
+    assert f1 == 1.0 and -0.25 <= margin < -0.04 and threshold <= 0.5
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +80,10 @@ def test_a_tampered_foreign_or_out_of_range_file_is_not_trusted(loaded: Assistan
         write_language_thresholds(tmp_path, manifest, {"zh": 0.99}, {}, {})
     with pytest.raises(ValueError, match="out of range"):
         write_language_thresholds(tmp_path, manifest, {"zh": 0.4}, {"zh": 0.9}, {})
+    with pytest.raises(ValueError, match="out of range"):
+        write_language_thresholds(tmp_path, manifest, {"zh": 0.4}, {"zh": -0.4}, {})
+    write_language_thresholds(tmp_path, manifest, {"zh": 0.4}, {"zh": -0.05}, {})
+    assert read_language_thresholds(tmp_path, manifest) == ({"zh": 0.4}, {"zh": -0.05})
     other = replace(manifest, library_hash="0" * 64)
     write_language_thresholds(tmp_path, other, {"zh": 0.4}, {}, {})
     assert read_language_thresholds(tmp_path, manifest) is None
@@ -81,3 +107,23 @@ def test_weighing_to_a_rarer_out_of_scope_share_abstains_on_fewer_in_scope_lines
     assert sum(abstains(p, weighed) for p in inside) < sum(abstains(p, as_they_come) for p in inside)
     assert in_scope_weight(points, 0.1) == pytest.approx(9.0) and in_scope_weight(points, None) == 1.0
 
+
+
+def test_each_joined_utterance_file_is_one_group_of_the_cross_validation(tmp_path: Path) -> None:
+    """A joined file's lines share a group (left out together, as the next writer's set would
+    be); the scripts' own examples belong to none."""
+    root = write_library(tmp_path / "lib")
+    (root / "examples").mkdir()
+    files = {"utterances_a.jsonl": [("我的银行卡丢在出租车上了", "card_lost_stolen"),
+                                    ("how do I stop my lost card", "card_lost_stolen")],
+             "utterances_b.jsonl": [("房贷的审批要等几天", "mortgage_process")]}
+    for name, lines in files.items():
+        (root / "examples" / name).write_text("".join(
+            json.dumps({"text": text, "scenario": scenario}, ensure_ascii=False) + "\n" for text, scenario in lines),
+            encoding="utf-8")
+    library = load_library(root)
+    texts = [normalise(text) for _, text in example_rows(library)]
+    groups = file_groups(library, texts)
+    assert sorted(groups[groups >= 0].tolist()) == [0, 0, 1]
+    assert groups[texts.index(normalise("房贷的审批要等几天"))] == 1
+    assert (groups == -1).sum() == len(texts) - 3

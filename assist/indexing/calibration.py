@@ -24,10 +24,12 @@ LOW, HIGH = 0.05, 0.95
 """The range a calibrated threshold may take; outside it the calibration is not trusted."""
 MAX_MARGIN = 0.3
 """Largest redirect margin: how far under the best scenario the out-of-scope class may score and still redirect."""
+MIN_MARGIN = -0.3
+"""Smallest redirect margin: a negative margin asks the out-of-scope class to lead the best scenario by that much."""
 
 
 def margin_in_range(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and 0.0 <= float(value) <= MAX_MARGIN
+    return isinstance(value, int | float) and not isinstance(value, bool) and MIN_MARGIN <= float(value) <= MAX_MARGIN
 
 
 def in_range(value: object) -> bool:
@@ -78,7 +80,7 @@ def write_language_thresholds(
     bad = {f: v for f, v in thresholds.items() if f not in FAMILIES or not in_range(v)}
     bad |= {f"margin {f}": v for f, v in margins.items() if f not in FAMILIES or not margin_in_range(v)}
     if bad:
-        raise ValueError(f"thresholds out of range [{LOW}, {HIGH}] (margins [0, {MAX_MARGIN}]) or of unknown "
-                         f"family: {bad}")
+        raise ValueError(f"thresholds out of range [{LOW}, {HIGH}] (margins [{MIN_MARGIN}, {MAX_MARGIN}]) "
+                         f"or of unknown family: {bad}")
     payload = {"build": _build_of(manifest), "thresholds": thresholds, "margins": margins, **details}
     write_json_atomic(folder / FILE, {"payload": payload, "sha256": checksum(payload)})

@@ -1,0 +1,49 @@
+"""bench/abstention_loo.py: a dumped line is decided as the lookup decides it (the pass that was
+sure, a pin first, the redirect margin, then the threshold), and a replay's figures count them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.test_bench_batch_ab import load
+
+bench = load("abstention_loo")
+
+
+def line(gold: str, full: list[list[Any]], quick: list[list[Any]] | None = None, pinned: str | None = None,
+         family: str = "zh") -> dict[str, Any]:
+    return {"gold": gold, "lang": "zh-Hans", "kind": "", "family": family, "pinned": pinned is not None,
+            "predicted": pinned, "abstained": False, "quick_used": quick is not None, "quick": quick,
+            "quick_sure": quick is not None, "full": full}
+
+
+def test_a_line_is_decided_like_the_lookup() -> None:
+    thresholds, margins = {"zh": 0.3}, {"zh": 0.05}
+    answered = line("card_lost_stolen", [["card_lost_stolen", 0.6], ["out_of_scope", 0.4]])
+    assert bench.decide(answered, thresholds, margins, 0.45) == ("card_lost_stolen", False, "answer")
+    close = line("card_lost_stolen", [["card_lost_stolen", 0.6], ["out_of_scope", 0.57]])
+    assert bench.decide(close, thresholds, margins, 0.45) == ("card_lost_stolen", True, "redirect-margin")
+    assert bench.decide(close, thresholds, {"zh": -0.05}, 0.45)[1] is False
+    first = line("card_lost_stolen", [["out_of_scope", 0.62], ["card_lost_stolen", 0.6]])
+    assert bench.decide(first, thresholds, margins, 0.45) == ("card_lost_stolen", True, "redirect-first")
+    assert bench.decide(first, thresholds, {"zh": -0.05}, 0.45)[1] is False
+    low = line("card_lost_stolen", [["card_lost_stolen", 0.2]])
+    assert bench.decide(low, thresholds, margins, 0.45) == ("card_lost_stolen", True, "threshold")
+    assert bench.decide(low, {}, margins, 0.1)[1] is False  # no family threshold: the default
+    pinned = line("fraud_in_progress", [["out_of_scope", 0.9]], pinned="fraud_in_progress")
+    assert bench.decide(pinned, thresholds, margins, 0.45) == ("fraud_in_progress", False, "pin")
+    sure = line("fee_dispute", [["out_of_scope", 0.9]], quick=[["fee_dispute", 0.8], ["out_of_scope", 0.2]])
+    assert bench.decide(sure, thresholds, margins, 0.45) == ("fee_dispute", False, "answer")
+
+
+def test_a_replay_counts_the_files_figures_under_the_calibration() -> None:
+    points = [["zh", False, False, 0.7, 0.1, True]] * 8 + [["zh", True, True, 0.2, 0.6, False]] * 2
+    lines = [line("fee_dispute", [["fee_dispute", 0.7], ["out_of_scope", 0.1]]),
+             line("fee_dispute", [["out_of_scope", 0.7], ["fee_dispute", 0.3]]),
+             line("out_of_scope", [["out_of_scope", 0.6], ["fee_dispute", 0.2]]),
+             line("out_of_scope", [["fee_dispute", 0.8], ["out_of_scope", 0.1]])]
+    got = bench.replay_file({"name": "x.jsonl", "points": points, "lines": lines}, errors=True)
+    assert got["top1"] == 1.0 and got["abstained_in_scope"] == 1
+    assert (got["oos_precision"], got["oos_recall"], got["oos_f1"]) == (0.5, 0.5, 0.5)
+    assert got["routes"] == {"in scope abstained (redirect-first, full pass)": 1,
+                             "out of scope answered (full pass)": 1}
