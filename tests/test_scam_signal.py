@@ -58,18 +58,6 @@ def test_measured_sets_are_the_librarys_labelled_customer_texts(tmp_path: Path) 
     assert measured_sets(tmp_path / "none") == []
 
 
-def test_a_file_written_over_rounds_is_one_set_a_round(tmp_path: Path) -> None:
-    """Each round of a probe file is a fold of the threshold's leave-one-set-out, as one outside writer's file."""
-    folder = tmp_path / "rules" / "scam_texts"
-    folder.mkdir(parents=True)
-    rows = [("first", True, 2), ("second", False, 1), ("third", False, 2), ("no label", None, 1)]
-    (folder / "pin_probes.jsonl").write_text("".join(
-        json.dumps({"text": t, "round": r} | ({} if s is None else {"scam": s})) + "\n" for t, s, r in rows), "utf-8")
-    found = measured_sets(tmp_path)
-    assert [(s.name, s.texts, s.scams) for s in found] == [
-        ("pin_probes.jsonl#2", ("first", "third"), (True, False)), ("pin_probes.jsonl#1", ("second",), (False,))]
-
-
 def test_the_threshold_sits_just_above_every_gated_non_scam() -> None:
     held = np.array([0.9, 0.5, 0.7, 0.2])
     negative = np.array([False, True, True, True])

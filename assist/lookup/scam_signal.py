@@ -11,9 +11,8 @@ beside hashed word/character 1-3-grams, one dual ridge system), one column, scam
 **Threshold.** Leave-one-set-out on the training sets (held-out predictions exactly from the one
 inverse): just above the highest held-out score of any non-scam the rules see part of a pattern
 in (:func:`threshold`), so no training set's non-scam would have been completed by a signal
-trained without it. A set is one writing session (:data:`ROUND`): an outside writer's file, or one
-round of a probe file written over many rounds. A completion is only asked for such an utterance
-(``gate``), never for one the rules pinned or cancelled (a hung-up caller, a past scam).
+trained without it. A completion is only asked for such an utterance (``gate``), never for one
+the rules pinned or cancelled (a hung-up caller, a past scam).
 
 **Why a completion and not a veto.** Leave-one-set-out, a veto of rule pins removed one false
 pin of seven over utterances_v7 and v8 (figures: docs/safe-answers.md), a completion three and
@@ -98,38 +97,21 @@ SCAM_TEXTS = ("rules", "scam_texts")
 signal beside the scam-labelled lines of ``examples/``: the pin probe rounds, measured."""
 
 
-ROUND = "round"
-"""A line's writing round: a file whose lines name rounds (``pin_probes.jsonl``, 49 rounds written over
-months, each fresh against the rules of its day) is one set, one fold of the threshold's leave-one-set-out,
-per round, like one outside writer's file. Left out whole, its 1,646 lines were a fifth of the training
-and its lookalikes were scored by a signal that had lost every lookalike of their kind, so the fold
-nearest the threshold was the one least like an unseen set. Leave-one-file-out on the joined utterance
-sets (``python bench/scam_loo.py``, whose leave-two-out thresholds follow): 1,644 -> 1,658 of 1,716 scams
-pinned, false banners 7 -> 7; the shipped threshold 0.531 -> 0.410."""
-
-
 def measured_sets(library: Path) -> list[LabelledSet]:
     """The library's labelled customer texts: the lines with a ``scam`` field of its
-    ``examples/*.jsonl`` (the measured utterance sets) and of ``rules/scam_texts/*.jsonl``, one set a
-    file or, where its lines name their :data:`ROUND`, a round (``NAME#ROUND``). Only library files,
-    so a checkout and an installed package train the same signal."""
+    ``examples/*.jsonl`` (the measured utterance sets) and of ``rules/scam_texts/*.jsonl``. Only
+    library files, so a checkout and an installed package train the same signal."""
     folders = (library / "examples", library.joinpath(*SCAM_TEXTS))
     paths = [p for folder in folders if folder.is_dir() for p in sorted(folder.glob("*.jsonl")) if p.is_file()]
-    sets = [labelled for path in paths if path.name not in FROZEN for labelled in _read_sets(path)]
+    sets = [_read_set(path) for path in paths if path.name not in FROZEN]
     return [s for s in sets if s.texts]
 
 
-def _read_sets(path: Path) -> list[LabelledSet]:
-    """A file's lines that say whether they are a scam (a library example file may hold others), one
-    set per :data:`ROUND` named (in order of first appearance), else one for the file."""
+def _read_set(path: Path) -> LabelledSet:
+    """A set's lines that say whether they are a scam (a library example file may hold others)."""
     rows = [r for r in (json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip())
             if "scam" in r]
-    rounds = list(dict.fromkeys(r.get(ROUND) for r in rows))
-    if rounds == [None]:
-        return [LabelledSet(path.name, tuple(str(r["text"]) for r in rows), tuple(bool(r["scam"]) for r in rows))]
-    return [LabelledSet(path.name if found is None else f"{path.name}#{found}",
-                        tuple(str(r["text"]) for r in rows if r.get(ROUND) == found),
-                        tuple(bool(r["scam"]) for r in rows if r.get(ROUND) == found)) for found in rounds]
+    return LabelledSet(path.name, tuple(str(r["text"]) for r in rows), tuple(bool(r["scam"]) for r in rows))
 
 
 class ScamSignal:
