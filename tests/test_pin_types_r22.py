@@ -11,7 +11,8 @@ lookalikes over four (``relative_real``, ``coached_real``, ``limit_real``, ``fam
 Scored on main before the change (rules and scam signal, ef80e11): 14/24 scams pinned (missed: urgent_limit
 4, coached_now 3, watched_now 2, family_ask 1), 2/24 false banners (coached_real 2). The threshold's folds
 read as writing rounds (692ca23, reverted: a dev trap completed): the same. An urgent limit or unlock request
-as a payment under way (``scam.doing.*``) and threat markers: 15/24, 2/24.
+as a payment under way (``scam.doing.*``) and threat markers: 15/24, 2/24. Keys pressed and numbers typed
+on a caller's word (``scam.asks.control.*``): 17/24, 2/24.
 
 The file's figures are its row in tests/test_probe_rounds.py; this module keeps the round's own check.
 """

@@ -415,12 +415,12 @@ PINS = [
         "pin_probes_types_r22.jsonl", "test_pin_types_r22.py", R22_SCAM_TYPES + R22_LOOKALIKE_TYPES, LANGUAGES_TW_HK,
         scams=24, lookalikes=24, lookalike_types=R22_LOOKALIKE_TYPES, written="first",
         scams_each=dict.fromkeys(R22_SCAM_TYPES, 6), lookalikes_each=dict.fromkeys(R22_LOOKALIKE_TYPES, 6),
-        missed={"watched_now": 2, "coached_now": 3, "urgent_limit": 3, "family_ask": 1},
-        false={"coached_real": 2}, whole=(15, 24, 2, 24),
+        missed={"watched_now": 2, "coached_now": 1, "urgent_limit": 3, "family_ask": 1},
+        false={"coached_real": 2}, whole=(17, 24, 2, 24),
         note="before (main ef80e11): urgent_limit 4, coached_now 3, watched_now 2, family_ask 1 unpinned (14/24); "
-             "coached_real 2 false banners. The urgent limit or unlock request "
-             "(scam.doing.*) and threat markers: one zh-Hant-HK urgent_limit (unlock now) pinned (15/24), false "
-             "banners unchanged"),
+             "coached_real 2 false banners. The urgent limit or unlock request (scam.doing.*) and threat markers: "
+             "one zh-Hant-HK urgent_limit (unlock now) pinned (15/24); keys pressed and numbers typed on a "
+             "caller's word (scam.asks.control.*): two coached_now pinned (17/24); false banners unchanged"),
 ]
 
 UNTABLED = {f"compliance_probes_r{n}.jsonl": "measured in docs/compliance.md and docs/quality.md only"
