@@ -345,6 +345,8 @@ R20_LOOKALIKE_TYPES = ("relative_real", "boss_real", "police_report", "courier_r
                        "real_refund")
 R21_SCAM_TYPES = ("task_deposit", "watched_now", "coached_atm", "relative_new", "courier_link", "urgent_limit")
 R21_LOOKALIKE_TYPES = ("platform_real", "family_real", "atm_help", "new_number_real", "parcel_real", "limit_real")
+R22_SCAM_TYPES = ("watched_now", "coached_now", "urgent_limit", "family_ask")
+R22_LOOKALIKE_TYPES = ("relative_real", "coached_real", "limit_real", "family_real")
 R18_TYPES = ("impersonation", "safe_account", "remote", "code", "invest", "romance", "loan_fee", "refund", "task",
              "relative", "toll_parcel", "takeover", "boss", "platform_cs", "debt_collect", "ritual")
 """The fraud types of rounds 18 and 19."""
@@ -427,6 +429,16 @@ PINS = [
         note="before (main 7a1177b): watched_now 3, urgent_limit 2, task_deposit 1, courier_link 1 unpinned "
              "(17/24); platform_real 1, parcel_real 1 false banners. After the scheme gate and the weighted "
              "signal: task_deposit pinned (18/24), the false banners unchanged; no lexicon was changed for it"),
+    PinProbes(
+        "pin_probes_types_r22.jsonl", "test_pin_types_r22.py", R22_SCAM_TYPES + R22_LOOKALIKE_TYPES, LANGUAGES_TW_HK,
+        scams=24, lookalikes=24, lookalike_types=R22_LOOKALIKE_TYPES, written="first",
+        scams_each=dict.fromkeys(R22_SCAM_TYPES, 6), lookalikes_each=dict.fromkeys(R22_LOOKALIKE_TYPES, 6),
+        missed={"watched_now": 2, "coached_now": 1, "urgent_limit": 3, "family_ask": 1},
+        false={"coached_real": 2}, whole=(17, 24, 2, 24),
+        note="before (main ef80e11): urgent_limit 4, coached_now 3, watched_now 2, family_ask 1 unpinned (14/24); "
+             "coached_real 2 false banners. The urgent limit or unlock request (scam.doing.*) and threat markers: "
+             "one zh-Hant-HK urgent_limit (unlock now) pinned (15/24); keys pressed and numbers typed on a "
+             "caller's word (scam.asks.control.*): two coached_now pinned (17/24); false banners unchanged"),
 ]
 
 UNTABLED = {f"compliance_probes_r{n}.jsonl": "measured in docs/compliance.md and docs/quality.md only"
