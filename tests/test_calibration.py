@@ -89,6 +89,18 @@ def test_a_tampered_foreign_or_out_of_range_file_is_not_trusted(loaded: Assistan
     assert read_language_thresholds(tmp_path, manifest) is None
 
 
+def test_a_file_of_another_calibration_method_is_calibrated_again(
+    loaded: Assistant, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Values the former method chose are not served once the code chooses them otherwise."""
+    from assist.indexing import calibration
+
+    write_language_thresholds(tmp_path, loaded.manifest, {"zh": 0.4}, {"zh": 0.05}, {})
+    assert read_language_thresholds(tmp_path, loaded.manifest) is not None
+    monkeypatch.setattr(calibration, "METHOD", calibration.METHOD + 1)
+    assert read_language_thresholds(tmp_path, loaded.manifest) is None
+
+
 def test_an_explicit_threshold_turns_per_language_calibration_off(loaded: Assistant) -> None:
     library = loaded.library.root
     fixed = Assistant.load(library=library, encoder=HashEncoder(), threshold=0.3, log=lambda _: None)

@@ -267,6 +267,22 @@ def test_processes_starting_on_an_empty_cache_train_the_signal_once(
     assert not list(tmp_path.glob(".training.holder"))
 
 
+def test_the_draft_gate_lets_a_draft_just_under_the_threshold_through(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A unit over its threshold is flagged when the whole draft scores at most
+    DRAFT_GATE_TOLERANCE under it, and not when the draft scores lower."""
+    signal = tiny_signal(tmp_path)
+    column = list(signal.weights.categories).index("credential_request")
+    threshold = signal.thresholds["credential_request"]
+    for under, flagged in ((semantic.DRAFT_GATE_TOLERANCE * 0.5, True), (semantic.DRAFT_GATE_TOLERANCE * 2, False)):
+        whole = np.full(len(signal.weights.categories), -9.0)
+        whole[column] = threshold - under
+        monkeypatch.setattr(signal, "_whole_scores", lambda normalised, row=whole: row)
+        [found] = signal.flags(["cred please"], context="cred please, and more")
+        assert ("credential_request" in {f.category for f in found}) is flagged
+
+
 def test_a_command_hears_of_a_training_and_of_a_wait_for_another(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

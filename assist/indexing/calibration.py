@@ -3,7 +3,7 @@
 :mod:`assist.lookup.calibrate` chooses one threshold per language family by
 cross-validation on the library's own examples and its out-of-scope set; this module
 keeps them in ``language_thresholds.json`` beside the index, sealed with a checksum
-and tied to the index's build (library hash and model). A lookup trusts the
+and tied to the index's build (library hash and model) and to the calibration's method. A lookup trusts the
 file only when the seal, the build and every value's range check out; anything else
 reads as missing, and the loader computes it again.
 """
@@ -41,8 +41,14 @@ def checksum(payload: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
-def _build_of(manifest: Manifest) -> dict[str, str]:
-    return {"library_hash": manifest.library_hash, "model_id": manifest.model_id}
+METHOD = 2
+"""How :mod:`assist.lookup.calibrate` chooses the values; raised whenever that changes (2: each
+joined examples file one fold, margins below zero allowed). A file of another method reads as
+missing and is calibrated again, instead of serving values the current code would not choose."""
+
+
+def _build_of(manifest: Manifest) -> dict[str, str | int]:
+    return {"library_hash": manifest.library_hash, "model_id": manifest.model_id, "method": METHOD}
 
 
 def read_language_thresholds(
