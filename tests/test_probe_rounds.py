@@ -130,6 +130,12 @@ AFTER_R20 = ("after the twentieth round (the register exemplars, the parties fam
 AFTER_R21 = ("after the twenty-first round (drafts_v25 and drafts_v27 joined to the training, the bound-word "
              "reading of 因为您): ")
 """Where a signal figure moved when the twenty-first round retrained the signal."""
+AFTER_R22 = ("after the twenty-second round (drafts_v26 and drafts_v29 joined to the training, the draft gate's "
+             "tolerance of 0.02): ")
+"""Where a signal figure moved when the twenty-second round retrained the signal."""
+AFTER_R22_PINS = ("after the twenty-second round (utterances_v22 and v25 joined to the scam signal's training, its "
+                  "pin families): ")
+"""Where a pin figure moved at the twenty-second round's end."""
 AFTER_R22 = "after the twenty-second round (principled_no cancels a skipped check's semantic flag only beside it): "
 """Where a signal figure moved with the twenty-second round's reading of the signal's flags (no retraining)."""
 
@@ -219,7 +225,7 @@ COMPLIANCE = [
         ("bare_refusal", "skip_verification", "blame_shifting"), LANGUAGES, violating=75, clean=60, each=25,
         rules=(at_least(72), at_most(2)),
         misses={"bare_refusal": at_most(1), "skip_verification": at_most(4), "blame_shifting": at_most(0)},
-        signal=(at_least(74), at_most(2)),
+        signal=(at_least(74), at_most(3)),
         signal_each={"bare_refusal": at_least(25), "skip_verification": at_least(24),
                      "blame_shifting": at_least(25)},
         note="rules alone: 72/77 found after (52/77 before); clean 2/61 (4/61 before): the two left are a "
@@ -230,7 +236,8 @@ COMPLIANCE = [
              "signal already read the kinds, and the new exemplars move no probe either way. The clean draft "
              "flagged is the vendor's error owned in other words (「但這是本行的責任」); the three missed are "
              "另尋管道 after 業務範圍 in one sentence, a husband's word read as privacy only, and 有意見同佢講 "
-             "after a regulator (measured figures in docs/compliance.md); " + AFTER_R21 + "74/77, clean 2/61"),
+             "after a regulator (measured figures in docs/compliance.md); " + AFTER_R21 + "74/77, clean 2/61; "
+             + AFTER_R22 + "75/77, clean 3/61"),
     ComplianceProbes(
         "compliance_probes_r18_reach.jsonl", "test_compliance_probes_r18_reach.py",
         ("bare_refusal", "blame_shifting", "disparaging_customer", "jargon"), LANGUAGES, violating=40, clean=40,
@@ -254,7 +261,7 @@ COMPLIANCE = [
         ("disparaging_customer", "bare_refusal", "skip_verification"), LANGUAGES, violating=90, clean=60, each=30,
         rules=(exactly(97), exactly(1)),
         misses={"disparaging_customer": exactly(1), "bare_refusal": exactly(0), "skip_verification": exactly(0)},
-        signal=(exactly(95), exactly(1)),
+        signal=(exactly(95), exactly(0)),
         signal_each={"disparaging_customer": exactly(31, of=34), "bare_refusal": exactly(32, of=32),
                      "skip_verification": exactly(32, of=32)},
         note="rules alone: 97/98 found after (57/98 before); clean 1/66 (3/66 before): the clean draft left is "
@@ -265,14 +272,14 @@ COMPLIANCE = [
              "straight in\"); 「早知你咁…」 is missed by both. After drafts_v23 joined the labelled drafts the "
              "signal was retrained: the same 94/98 and 0/66, with disparaging 31/34 and skipped checks 32/32; "
              + AFTER_R20 + "94/98 and 1/66 (bare refusal 32/32, skipped checks 31/32); " + AFTER_R21
-             + "95/98 and 1/66 (skipped checks 32/32)"),
+             + "95/98 and 1/66 (skipped checks 32/32); " + AFTER_R22 + "95/98 and 0/66"),
     ComplianceProbes(
         "compliance_probes_r20_parties.jsonl", "test_compliance_probes_r20_parties.py",
         ("privacy_disclosure", "skip_verification"), LANGUAGES, violating=90, clean=60, each=45,
         rules=(exactly(92), exactly(2)),
         misses={"privacy_disclosure": exactly(1), "skip_verification": exactly(1)},
-        signal=(exactly(91), exactly(3)),
-        signal_each={"privacy_disclosure": exactly(47, of=48), "skip_verification": exactly(44, of=46)},
+        signal=(exactly(93), exactly(4)),
+        signal_each={"privacy_disclosure": exactly(48, of=48), "skip_verification": exactly(45, of=46)},
         note="rules alone: 92/94 found after (55/94 before); clean 2/66 (4/66 before): the two left are bare "
              "refusals (「一律不對外披露」 with its route in the next clause, 「問都唔得」), not these categories'. "
              "Missed by the rules: a claimed colleague named in one sentence with the facts in the next, and a "
@@ -281,14 +288,15 @@ COMPLIANCE = [
              "semantic jargon flag on 「尊尚級別」); 79/94 and 6/66 before. A signal trained with 80 fresh "
              "exemplars of these kinds found 91/94, 2/66 and lowered the r17 probes' figures; not shipped. After "
              "the round's merge (the register exemplars, drafts_v24 joined to the training): 90/94 (privacy "
-             "47/48, skipped checks 43/46), clean 3/66; " + AFTER_R21 + "91/94 (skipped checks 44/46), clean 3/66"),
+             "47/48, skipped checks 43/46), clean 3/66; " + AFTER_R21 + "91/94 (skipped checks 44/46), clean 3/66; "
+             + AFTER_R22 + "93/94 (privacy 48/48, skipped checks 45/46), clean 4/66"),
     ComplianceProbes(
         "compliance_probes_r20_tone.jsonl", "test_compliance_probes_r20_tone.py",
         ("disparaging_customer", "bare_refusal", "blame_shifting"), LANGUAGES, violating=90, clean=60, each=30,
         rules=(exactly(77), exactly(2)),
         misses={"disparaging_customer": exactly(10), "bare_refusal": exactly(5), "blame_shifting": exactly(4)},
-        signal=(exactly(85), exactly(2)),
-        signal_each={"disparaging_customer": exactly(27, of=32), "bare_refusal": exactly(29, of=32),
+        signal=(exactly(85), exactly(3)),
+        signal_each={"disparaging_customer": exactly(28, of=32), "bare_refusal": exactly(28, of=32),
                      "blame_shifting": exactly(29, of=32)},
         note="rules alone: 76/96 found after (47/96 before; misses 22, 14, 13 before), 77/96 after the "
              "twenty-first round (a blame with 因為你 no longer read as owning the problem: blame misses 5 -> 4); "
@@ -298,7 +306,8 @@ COMPLIANCE = [
              "2/66 (a semantic blame flag on a vendor's repair the bank owns, and a telecom outage beside a voice "
              "code offered); 73/96 and 2/66 before. The draft veto discards four true rule hits (two "
              "disparaging, one refusal, one blame) whose whole draft the signal reads below W, one before; "
-             + AFTER_R21 + "85/96 (bare refusal 29/32), clean 2/66"),
+             + AFTER_R21 + "85/96 (bare refusal 29/32), clean 2/66; " + AFTER_R22
+             + "85/96 (disparaging 28/32, bare refusal 28/32), clean 3/66"),
     ComplianceProbes(
         "compliance_probes_r21_windows.jsonl", "test_compliance_probes_r21_windows.py",
         ("blame_shifting", "disparaging_customer", "privacy_disclosure", "credential_request", "skip_verification",
@@ -307,9 +316,9 @@ COMPLIANCE = [
         misses={"blame_shifting": exactly(1), "privacy_disclosure": exactly(2), "credential_request": exactly(2),
                 "skip_verification": exactly(0), "unsafe_transfer_instruction": exactly(0),
                 "disparaging_customer": exactly(0)},
-        signal=(exactly(24), exactly(2)),
+        signal=(exactly(25), exactly(2)),
         note="with the shipped signal: 24/33 found, clean 3/24 (21/33 and 3/24 on main 7a1177b); "
-             + AFTER_R21 + "24/33, clean 2/24. "
+             + AFTER_R21 + "24/33, clean 2/24; " + AFTER_R22 + "25/33, clean 2/24. "
              "rules alone: 19/33 found after, 16/33 before (an unless phrase straddling a scope.pseudo "
              "phrase offers nothing: 为您 of 因为您); clean 3/24 before and after (a refusal read in "
              "「不能轉」 with its date in the next clause, \"You clearly\" read as a slight, a holding account "
@@ -323,12 +332,12 @@ COMPLIANCE = [
         misses={"skip_verification": exactly(1), "promise_guaranteed_return": exactly(0),
                 "unsafe_transfer_instruction": exactly(0), "credential_request": exactly(0), "jargon": exactly(1),
                 "disparaging_customer": exactly(2), "overpromise": exactly(1)},
-        signal=(exactly(29), exactly(1)),
+        signal=(exactly(29), exactly(2)),
         note="rules alone 22/30 before (ef80e11: 不如 read as a negation of the request after it, 3 misses), 25/30 "
              "after; clean 0/20 both. With the shipped signal 26/30 -> 29/30 (a check named by a principled_no "
              "phrase inside the flagged unit no longer cancels a skipped check: semantic_beside), clean 0 -> 1/20 "
              "(都冇所謂 no longer hides its clause as reported speech, and the other check offered there, a voice "
-             "call, is no check_kept phrase)"),
+             "call, is no check_kept phrase); " + AFTER_R22 + "29/30, clean 2/20"),
 ]
 
 R13_TYPES = ("task", "investment", "loan_fee", "refund_cs", "police", "credit_repair", "game_trade", "romance",
@@ -411,9 +420,10 @@ PINS = [
         "pin_probes_types_r19.jsonl", "test_pin_types_r19.py", R18_TYPES, LANGUAGES_TW_HK, scams=70, lookalikes=110,
         lookalike_types=("past", "call_check", "urgent_real", "alert_check", "sim_real", "everyday_real"),
         scams_each=dict.fromkeys(R18_TYPES, 5), lookalikes_each={"past": 50}, written="first",
-        missed={"boss": 1, "ritual": 1}, false={"call_check": 1, "urgent_real": 1}, whole=(88, 90, 2, 122),
+        missed={"boss": 1, "ritual": 1}, false={"call_check": 1, "urgent_real": 2}, whole=(88, 90, 3, 122),
         note="before, on the lines written first: takeover 6, relative 2, toll_parcel 2, task 1, boss 1, ritual 1 "
-             "unpinned; past 4, call_check 9, urgent_real 1 false banners"),
+             "unpinned; past 4, call_check 9, urgent_real 1 false banners; " + AFTER_R22_PINS
+             + "urgent_real 2 false banners (3/122 in all)"),
     PinProbes(
         "pin_probes_types_r20.jsonl", "test_pin_types_r20.py", R20_SCAM_TYPES + R20_LOOKALIKE_TYPES, LANGUAGES_TW_HK,
         scams=100, lookalikes=100, lookalike_types=R20_LOOKALIKE_TYPES, written="first", missed={"boss": 1},
@@ -425,10 +435,11 @@ PINS = [
         scams=24, lookalikes=24, lookalike_types=R21_LOOKALIKE_TYPES, written="first",
         scams_each=dict.fromkeys(R21_SCAM_TYPES, 4), lookalikes_each=dict.fromkeys(R21_LOOKALIKE_TYPES, 4),
         missed={"watched_now": 3, "urgent_limit": 2, "courier_link": 1},
-        false={"platform_real": 1, "parcel_real": 1}, whole=(18, 24, 2, 24),
+        false={"platform_real": 1, "parcel_real": 1}, whole=(19, 24, 2, 24),
         note="before (main 7a1177b): watched_now 3, urgent_limit 2, task_deposit 1, courier_link 1 unpinned "
              "(17/24); platform_real 1, parcel_real 1 false banners. After the scheme gate and the weighted "
-             "signal: task_deposit pinned (18/24), the false banners unchanged; no lexicon was changed for it"),
+             "signal: task_deposit pinned (18/24), the false banners unchanged; no lexicon was changed for it; "
+             + AFTER_R22_PINS + "19/24 pinned"),
     PinProbes(
         "pin_probes_types_r22.jsonl", "test_pin_types_r22.py", R22_SCAM_TYPES + R22_LOOKALIKE_TYPES, LANGUAGES_TW_HK,
         scams=24, lookalikes=24, lookalike_types=R22_LOOKALIKE_TYPES, written="first",

@@ -203,7 +203,7 @@ def _assemble(parts: list[_FileContent], root: Path, with_shipped: bool) -> Rule
                 )
             switched.append((rule_id, reason))
     off = {rule_id for rule_id, _ in switched}
-    reaches = _checked_reaches(parts, [r for r in rules if r.id not in off])
+    reaches = _checked_reaches(parts, rules)
     used = {name for rule in rules for name in rule.lexicon_names} | set(SCOPE_LEXICONS)
     kept_lexicons = tuple(x for name, x in lexicons.items() if name in used)
     return RulePack(
@@ -218,7 +218,9 @@ def _assemble(parts: list[_FileContent], root: Path, with_shipped: bool) -> Rule
 
 def _checked_reaches(parts: list[_FileContent], rules: list[Rule]) -> tuple[UnlessReach, ...]:
     """Every declared reach, once per category, each lexicon it names an ``unless`` lexicon of
-    one of the category's rules in force (a reach for a lexicon no rule reads would say nothing)."""
+    one of the category's rules (a reach for a lexicon no rule reads would say nothing). Rules a
+    library switched off count: switching a category's rules off must not make the shipped
+    reach of that category an error."""
     declared: dict[str, UnlessReach] = {}
     for reach in (r for part in parts for r in part.reaches):
         earlier = declared.get(reach.category)
