@@ -16,7 +16,6 @@ bank's own labelled traffic still calibrates one threshold with
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +33,7 @@ from assist.indexing.calibration import (
 )
 from assist.indexing.head import DEFAULT_AGGREGATION, ScenarioHead
 from assist.indexing.store import example_rows
-from assist.library.loader import Library, example_files
+from assist.library.loader import Library, display_path, example_files, labelled_lines
 from assist.library.out_of_scope import OUT_OF_SCOPE
 from assist.lookup.rank import HEAD_WEIGHT, ScenarioTable, rank_arrays
 from assist.lookup.ranker import Ranker
@@ -81,13 +80,11 @@ def file_groups(library: Library, texts: Sequence[str]) -> np.ndarray:
     joined set's lines read as seen wording, and the calibration learned that the out-of-scope
     class rarely comes first on an in-scope line; the next writer's set showed otherwise
     (docs/quality.md, twenty-second round)."""
+    number_of = {display_path(path, library.root): n for n, path in enumerate(example_files(library.root))}
+    known = library.scenarios or {script.scenario for script in library.scripts}
     group_of: dict[str, int] = {}
-    for number, path in enumerate(example_files(library.root)):
-        for raw in path.read_text(encoding="utf-8").splitlines():
-            if raw.strip():
-                text = json.loads(raw).get("text")
-                if isinstance(text, str):
-                    group_of.setdefault(normalise(text), number)
+    for item in labelled_lines(library.root, known):
+        group_of.setdefault(normalise(item.text), number_of[item.source])
     return np.array([group_of.get(text, -1) for text in texts], dtype=np.int64)
 
 
