@@ -9,17 +9,16 @@ import random
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import re2  # type: ignore[import-untyped]
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assist.compliance import prefilter, rules
+from assist.compliance import prefilter
 from assist.compliance.prefilter import RegexPrefilter, search
 from assist.compliance.rule_files import load_rule_pack
-from assist.compliance.rules import RulePack, Trigger
+from assist.compliance.rules import RulePack
 from assist.library.loader import SHIPPED_LIBRARY
 
 EDGE_PATTERNS = (
@@ -321,33 +320,3 @@ def test_rules_sharing_a_pattern_each_fire_where_it_matches(tmp_path: Path) -> N
     assert found == [("edge.0", "转到安全账户"), ("edge.1", "转到安全账户"), ("edge.0", "汇到另一个账户"),
                      ("edge.1", "汇到另一个账户"), ("edge.0", "otp"), ("edge.1", "otp")]
     assert pack.hits(text, audience="customer") == pack.hits(text, audience="customer", exhaustive=True)
-
-
-def search_every_time(trigger: Trigger, sentence: Any) -> tuple[int, int] | None:
-    """What :func:`assist.compliance.rules._first_match` answered before it kept its answers."""
-    return search(trigger.regex, sentence.text, 0, sentence.encoded)
-
-
-def test_a_regex_searched_once_per_sentence_finds_what_searching_every_time_finds(
-        pack: RulePack, edge_rules: RulePack, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A rule's regex is searched from a sentence's start once (:func:`rules._first_match`), by
-    :func:`rules._may_match` and then by the rule's own run, and rules sharing a pattern share it: the
-    hits of both audiences, fast and exhaustive, are those of searching again every time, on the
-    library's utterances, the shipped drafts and the edge pack's texts (cancelled first matches
-    retried from inside included)."""
-    drafts = [json.loads(line)["text"]
-              for path in sorted((SHIPPED_LIBRARY / "rules" / "drafts").glob("*.jsonl"))[:3]
-              for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    rng = random.Random(7)
-    parts = [*EDGE_TEXTS, *EDGE_WORDS, *MARKS, *FILLER]
-    edge_texts = ["".join(rng.choice(parts) for _ in range(rng.randint(1, 16))) for _ in range(300)]
-    cases = [(pack, text) for text in customer_texts(40) + drafts[::4]] + [(edge_rules, t) for t in edge_texts]
-
-    def hits() -> list[list[Any]]:
-        return [[p.hits(t, audience=a, exhaustive=x) for a in ("agent", "customer") for x in (False, True)]
-                for p, t in cases]
-
-    kept = hits()
-    assert sum(bool(found) for row in kept for found in row) > len(cases)  # rules do fire here
-    monkeypatch.setattr(rules, "_first_match", search_every_time)
-    assert hits() == kept

@@ -341,12 +341,6 @@ class _Sentence:
         """``text`` in UTF-8, encoded once for every regex searched in it (:func:`_regex_hits`)."""
         return self.text.encode("utf-8")
 
-    @cached_property
-    def first_matches(self) -> dict[str, Span | None]:
-        """Each regex's first match in ``text`` (from its start; None: none), by the regex's source,
-        once searched (:func:`_first_match`)."""
-        return {}
-
 
 @dataclass(frozen=True)
 class _Context:
@@ -1104,23 +1098,10 @@ def _may_match(triggers: tuple[Trigger, ...], sentence: _Sentence) -> bool:
     """False when every trigger is a regex and none matches anywhere in ``sentence``: one search
     each, and most candidates of a customer sentence match nowhere, so the rule is not set up to
     run (its hits would be none)."""
-    return any(trigger.kind != "regex" or _first_match(trigger, sentence) is not None for trigger in triggers)
-
-
-def _first_match(trigger: Trigger, sentence: _Sentence) -> Span | None:
-    """The span of a regex trigger's first match in ``sentence`` (None: it matches nowhere there),
-    searched once per sentence and regex source. :func:`_may_match` asks it of each candidate rule,
-    and :func:`_regex_hits` begins from the same answer, so a rule that may match, or whose other
-    trigger may, does not search its sentence a second time from the start; rules sharing a regex
-    share its search too. On the 20,000 ``lines.py`` lines: 215,000 searches -> 191,000, the 24,000
-    saved all ones that found a match (about 8.5 µs each, three times a search that finds nothing).
-    The same regex searched in the same text from the same place finds the same span, so the hits
-    are those of searching every time."""
-    found = sentence.first_matches
-    source = trigger.items[0]
-    if source not in found:
-        found[source] = search(trigger.regex, sentence.text, 0, sentence.encoded)
-    return found[source]
+    for trigger in triggers:
+        if trigger.kind != "regex" or search(trigger.regex, sentence.text, 0, sentence.encoded) is not None:
+            return True
+    return False
 
 
 def _regex_hits(rule: Rule, trigger: Trigger, sentence: _Sentence, judge: Judge) -> Iterator[tuple[Hit, str | None]]:
@@ -1128,8 +1109,7 @@ def _regex_hits(rule: Rule, trigger: Trigger, sentence: _Sentence, judge: Judge)
     end (as ``finditer``), after a cancelled one from its second character, where a shorter or
     overlapping match it hid may begin. One search per candidate; :func:`_bounded` caps them."""
     text, first, position = sentence.text, sentence.start, 0
-    while position <= len(text) and (span := (_first_match(trigger, sentence) if position == 0 else
-                                              search(trigger.regex, text, position, sentence.encoded))) is not None:
+    while position <= len(text) and (span := search(trigger.regex, text, position, sentence.encoded)) is not None:
         found_start, found_end = span
         found = text[found_start:found_end]
         start = first + found_start + (len(found) - len(found.lstrip()))
