@@ -8,6 +8,7 @@ import json
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -44,3 +45,36 @@ def test_pins_bench_prints_a_ratio_per_repeat(tmp_path: Path, monkeypatch: pytes
     printed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [p["repeat"] for p in printed] == [0, 1] and all(p["lines"] == 20 for p in printed)
     assert all(p["many_over_one"] > 0 for p in printed)
+
+
+def test_prefilter_chunks_bench_compares_chunk_sizes_on_the_same_answers(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    texts = ["有人让我把钱转到安全账户", "my card was declined", "他要我的验证码", "someone asked for my one-time code"]
+    lines = tmp_path / "lines.jsonl"
+    lines.write_text("".join(json.dumps({"text": f"{texts[i % 4]} {i}"}) + "\n" for i in range(40)), encoding="utf-8")
+    monkeypatch.setattr(sys, "argv", ["prefilter_chunks.py", str(lines), "--chunks", "48000", "6000", "--lines", "30"])
+    load("prefilter_chunks").main()
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["lines"] == 30
+    first, second = printed["chunks"]
+    assert (first["chunk_chars"], second["chunk_chars"]) == (48000, 6000)
+    assert first["over_first"] == 1.0 and second["passes"] > first["passes"] >= 2  # one pass per script at least
+
+
+
+def test_prefilter_chunks_bench_stops_where_hits_differ(monkeypatch: pytest.MonkeyPatch) -> None:
+    from assist.compliance.rules import RulePack
+
+    bench = load("prefilter_chunks")
+    original = RulePack.hits_many
+    seen: list[int] = []
+
+    def wrong_for_the_second(self: RulePack, texts: Any, *, audience: Any = "agent") -> Any:
+        if id(self) not in seen:
+            seen.append(id(self))
+        found = original(self, texts, audience=audience)
+        return [[] for _ in found] if id(self) == seen[-1] and len(seen) > 1 else found
+
+    monkeypatch.setattr(RulePack, "hits_many", wrong_for_the_second)
+    with pytest.raises(SystemExit, match="disagree"):
+        bench.measure(["公安让我把钱转到安全账户，验证码也要给他"], [48_000, 6_000], 256)
