@@ -8,6 +8,8 @@ each set NAME is scored by the pack without it and its own fold signal, as
 change of a filter, a lexicon or the veto is measured here without retraining; an exemplar
 change needs the folds derived again.
 
+The clean drafts flagged are counted by signal (a rule or the semantic signal) and category.
+
 A missed (draft, category) is tagged with every mechanism that applies, for the category:
 ``rule cancelled: KIND`` (a rule hit and what cancelled it), ``rule vetoed`` (a hit the draft veto
 made an advisory), and for the signal's best unit of the category: ``short`` (no unit long enough
@@ -29,7 +31,7 @@ from semantic_lexical import load, without
 from assist.compliance import semantic
 from assist.compliance.checks import read_labelled_drafts, score_drafts
 from assist.compliance.rule_files import load_rule_pack
-from assist.compliance.rules import RulePack, _units, is_advisory, talk_only
+from assist.compliance.rules import SEMANTIC_PREFIX, RulePack, _units, is_advisory, talk_only
 from assist.compliance.semantic import SemanticSignal
 from assist.encoders.base import STATIC_MODEL
 from assist.encoders.registry import get_encoder
@@ -102,6 +104,7 @@ def main(folder: Path, names: list[str]) -> None:
     detected: collections.Counter[str] = collections.Counter()
     mechanisms: collections.Counter[str] = collections.Counter()
     by_category: collections.Counter[tuple[str, str]] = collections.Counter()
+    clean_flags: collections.Counter[tuple[str, str]] = collections.Counter()
     single = 0
     for name in names:
         left = without(pack, name)
@@ -118,6 +121,10 @@ def main(folder: Path, names: list[str]) -> None:
         for score in report.categories:
             support[score.category] += score.support
             detected[score.category] += score.detected
+        for flag in report.false_flags:
+            if flag.clean:
+                clean_flags[("semantic" if flag.rule_id.startswith(SEMANTIC_PREFIX) else "rule",
+                             flag.category)] += 1
         for miss in report.misses:
             single += len(list(left._read(miss.text, "agent").ctx.sentences)) == 1
             for tag in tags(left, signal, miss.text, miss.category):
@@ -133,6 +140,10 @@ def main(folder: Path, names: list[str]) -> None:
     for tag, count in mechanisms.most_common():
         kinds = ", ".join(f"{c} {n}" for (t, c), n in by_category.most_common() if t == tag)
         print(f"- {tag}: {count} ({kinds})")
+    print("\nclean flags (a draft flagged in two categories counts twice):")
+    for which in ("rule", "semantic"):
+        kinds = ", ".join(f"{c} {n}" for (w, c), n in clean_flags.most_common() if w == which)
+        print(f"- {which}: {sum(n for (w, _), n in clean_flags.items() if w == which)} ({kinds})")
 
 
 if __name__ == "__main__":

@@ -338,6 +338,20 @@ COMPLIANCE = [
              "phrase inside the flagged unit no longer cancels a skipped check: semantic_beside), clean 0 -> 1/20 "
              "(都冇所謂 no longer hides its clause as reported speech, and the other check offered there, a voice "
              "call, is no check_kept phrase); " + AFTER_R22 + "29/30, clean 2/20"),
+    ComplianceProbes(
+        "compliance_probes_r32_loo.jsonl", "test_compliance_probes_r32_loo.py",
+        ("overpromise", "skip_verification", "bare_refusal", "disparaging_customer", "credential_request",
+         "unsafe_transfer_instruction", "privacy_disclosure", "promise_guaranteed_return", "jargon", "blame_shifting"),
+        LANGUAGES, violating=30, clean=24, languages_each=False, single_label=True,
+        rules=(exactly(28), exactly(0)), own_clean_flags=0,
+        misses={"skip_verification": exactly(1), "bare_refusal": exactly(1), "overpromise": exactly(0),
+                "disparaging_customer": exactly(0), "credential_request": exactly(0),
+                "unsafe_transfer_instruction": exactly(0), "privacy_disclosure": exactly(0),
+                "promise_guaranteed_return": exactly(0), "jargon": exactly(0), "blame_shifting": exactly(0)},
+        signal=(exactly(29), exactly(0)),
+        note="rules alone 28/30 before and after (b7e78cb), clean 1 -> 0/24 (an acronym glossed with \"is just "
+             "the\"); with the shipped signal 29/30 both, clean 1 -> 0/24. Misses: a check treated as done on "
+             "a voice's likeness, a Cantonese refusal closed with 冇得再傾"),
 ]
 
 R13_TYPES = ("task", "investment", "loan_fee", "refund_cs", "police", "credit_repair", "game_trade", "romance",
