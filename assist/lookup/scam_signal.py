@@ -76,6 +76,8 @@ def script(norm: str) -> str:
     """``"en"`` for a normalised text whose Latin letters are more than twice its CJK characters (an
     English utterance with a Chinese name or two stays English), else ``"zh"``."""
     return "en" if len(_LATIN.findall(norm)) > 2 * len(_CJK.findall(norm)) else "zh"
+
+
 VETO = -0.105
 """Below it the signal vetoes a rule pin with no demand in it (:func:`veto`). Derived, rule written
 before any score (``python bench/scam_demand_veto.py``): the lowest leave-one-set-out score of the 29
