@@ -10,7 +10,8 @@ the shipped signal reads its own lines. Here each file is scored as the next uns
 * the signal's part (the veto of a rule pin with no demand, the completion of a partial pattern)
   with the ridge trained on every labelled set but the file (held-out scores exactly from the one
   inverse, as ``fit`` does) and the completion threshold the product would derive from the other
-  sets (``fit``'s rule, leave the file and each other set out: leave-two-out).
+  sets (``fit``'s rule, leave the file and each other set out: leave-two-out), for each script apart
+  (:func:`assist.lookup.scam_signal.script_thresholds`: an English text is held to the English bar).
 
 Usage: ``python bench/scam_loo.py [--misses]`` from a checkout (about 2 minutes on 2 cores, 3 GB;
 ``PYTHONPATH=OTHER`` measures another checkout's code, from the twenty-first round's on, on this library).
@@ -44,6 +45,7 @@ class Row:
     """FULL (the rules pin; TAKEOVER is FULL and never vetoed), PARTIAL (gated) or NONE."""
     demand: bool
     score: float
+    script: str = "zh"
 
 
 def _rows_meta(path: Path) -> list[tuple[str, str]]:
@@ -53,8 +55,8 @@ def _rows_meta(path: Path) -> list[tuple[str, str]]:
     return [(str(r.get("kind", "")), str(r.get("lang", ""))) for r in rows if "scam" in r]
 
 
-def held_out(names: Sequence[str] | None = None) -> tuple[dict[str, list[Row]], dict[str, float]]:
-    """Every utterance file's rows scored without it, and each one's completion threshold."""
+def held_out(names: Sequence[str] | None = None) -> tuple[dict[str, list[Row]], dict[str, dict[str, float]]]:
+    """Every utterance file's rows scored without it, and each one's completion threshold by script."""
     from assist.compliance import semantic
     from assist.compliance.rule_files import load_rule_pack
     from assist.encoders.base import STATIC_MODEL
@@ -70,6 +72,7 @@ def held_out(names: Sequence[str] | None = None) -> tuple[dict[str, list[Row]], 
     gated = np.array([pins.partial_pattern(h) for h in hits])  # fit's gate: rule-pinned texts too
     dense = np.asarray(get_encoder(STATIC_MODEL).encode(texts), dtype=np.float64)
     dual, inverse = scam_signal.solve(semantic.gram_matrix(texts), dense, targets, gated)
+    scripts = [scam_signal.script(t) for t in texts]
 
     def without(block: np.ndarray) -> np.ndarray:
         return targets[block] - np.linalg.solve(semantic.symmetric_block(inverse, block), dual[block])
@@ -77,20 +80,22 @@ def held_out(names: Sequence[str] | None = None) -> tuple[dict[str, list[Row]], 
     set_names = [s.name for s in sets]
     files = [n for n in set_names if n.startswith(EXAMPLES) and (not names or n in names)]
     found: dict[str, list[Row]] = {}
-    bars: dict[str, float] = {}
+    bars: dict[str, dict[str, float]] = {}
     for name in files:
         k = set_names.index(name)
         block = np.flatnonzero(folds == k)
         scores = without(block)
-        best = -np.inf
+        others, held = [], []  # the other sets' rows, each scored without its own set and this file
         for other in range(len(sets)):
             if other == k:
                 continue
             pair = np.sort(np.concatenate([block, np.flatnonzero(folds == other)]))
-            keep = (folds[pair] == other) & (targets[pair] < 0) & gated[pair]
-            if keep.any():
-                best = max(best, float(without(pair)[keep].max()))
-        bars[name] = best + scam_signal.MARGIN
+            mine = folds[pair] == other
+            others.append(pair[mine])
+            held.append(without(pair)[mine])
+        rows, scored = np.concatenate(others), np.concatenate(held)
+        found_bars = scam_signal.script_thresholds(scored, targets[rows] < 0, gated[rows], [scripts[r] for r in rows])
+        bars[name] = dict(zip(scam_signal.SCRIPTS, (float(b) for b in found_bars), strict=True))
         meta = _rows_meta(SHIPPED_LIBRARY / "examples" / name)
         out = []
         for j, row in enumerate(block):
@@ -98,18 +103,20 @@ def held_out(names: Sequence[str] | None = None) -> tuple[dict[str, list[Row]], 
             group = ("TAKEOVER" if pattern is not None and pins._is_takeover(pattern) else "FULL" if pattern is not None
                      else "PARTIAL" if gated[row] else "NONE")  # PARTIAL: the texts a completion is asked for
             demand = any(rule.id.startswith(scam_signal.DEMAND) for rule, _ in found_hits)
-            out.append(Row(bool(targets[row] > 0), meta[j][0], meta[j][1], group, demand, float(scores[j])))
+            out.append(Row(bool(targets[row] > 0), meta[j][0], meta[j][1], group, demand, float(scores[j]),
+                           scripts[row]))
         found[name] = out
     return found, bars
 
 
-def pinned(row: Row, bar: float, veto: float) -> str:
-    """How the product would treat the row: ``rules``, ``vetoed``, ``completed`` or ``""`` (no pin)."""
+def pinned(row: Row, bars: dict[str, float], veto: float) -> str:
+    """How the product would treat the row (``bars``: its file's completion threshold by script): ``rules``,
+    ``vetoed``, ``completed`` or ``""`` (no pin)."""
     if row.group == "TAKEOVER":
         return "rules"
     if row.group == "FULL":
         return "vetoed" if not row.demand and row.score < veto else "rules"
-    if row.group == "PARTIAL" and row.score >= bar:
+    if row.group == "PARTIAL" and row.score >= bars[row.script]:
         return "completed"
     return ""
 
@@ -117,9 +124,9 @@ def pinned(row: Row, bar: float, veto: float) -> str:
 KINDS = ("lookalike", "past_scam", "call_check", "fee", "platform", "in_scope", "chat")
 
 
-def table(found: dict[str, list[Row]], bars: dict[str, float], veto: float, misses: bool = False) -> None:
-    print("| file | threshold | scams | pinned | by rules | completed | vetoed scams | non-scams | false banners | "
-          + " | ".join(KINDS) + " |")
+def table(found: dict[str, list[Row]], bars: dict[str, dict[str, float]], veto: float, misses: bool = False) -> None:
+    print("| file | threshold zh / en | scams | pinned | by rules | completed | vetoed scams | non-scams | "
+          "false banners | " + " | ".join(KINDS) + " |")
     print("|---" * (9 + len(KINDS)) + "|")
     totals = Counter[str]()
     for name in sorted(found, key=lambda n: int(n[len(EXAMPLES):].split(".")[0])):
@@ -133,8 +140,9 @@ def table(found: dict[str, list[Row]], bars: dict[str, float], veto: float, miss
                    "non": sum(1 for r in rows if not r.scam), "false": sum(false.values())}
         totals.update(figures)
         totals.update({f"kind:{k}": v for k, v in false.items()})
-        print(f"| {name} | {bar:.3f} | {figures['scams']} | {figures['pinned']} | {figures['rules']} | "
-              f"{figures['completed']} | {figures['vetoed']} | {figures['non']} | {figures['false']} | "
+        print(f"| {name} | {bar['zh']:.3f} / {bar['en']:.3f} | {figures['scams']} | {figures['pinned']} | "
+              f"{figures['rules']} | {figures['completed']} | {figures['vetoed']} | {figures['non']} | "
+              f"{figures['false']} | "
               + " | ".join(str(false[k]) for k in KINDS) + " |")
         if misses:
             missed = Counter((r.group if w != "vetoed" else "VETOED", r.lang)

@@ -370,6 +370,8 @@ R21_SCAM_TYPES = ("task_deposit", "watched_now", "coached_atm", "relative_new", 
 R21_LOOKALIKE_TYPES = ("platform_real", "family_real", "atm_help", "new_number_real", "parcel_real", "limit_real")
 R22_SCAM_TYPES = ("watched_now", "coached_now", "urgent_limit", "family_ask")
 R22_LOOKALIKE_TYPES = ("relative_real", "coached_real", "limit_real", "family_real")
+R23_SCAM_TYPES = ("reported_ask", "keep_line", "gift_cards", "new_account")
+R23_LOOKALIKE_TYPES = ("reported_real", "line_real", "cards_real", "account_real")
 R18_TYPES = ("impersonation", "safe_account", "remote", "code", "invest", "romance", "loan_fee", "refund", "task",
              "relative", "toll_parcel", "takeover", "boss", "platform_cs", "debt_collect", "ritual")
 """The fraud types of rounds 18 and 19."""
@@ -464,6 +466,14 @@ PINS = [
              "coached_real 2 false banners. The urgent limit or unlock request (scam.doing.*) and threat markers: "
              "one zh-Hant-HK urgent_limit (unlock now) pinned (15/24); keys pressed and numbers typed on a "
              "caller's word (scam.asks.control.*): two coached_now pinned (17/24); false banners unchanged"),
+    PinProbes(
+        "pin_probes_types_r23.jsonl", "test_pin_types_r23.py", R23_SCAM_TYPES + R23_LOOKALIKE_TYPES, LANGUAGES_TW_HK,
+        scams=24, lookalikes=24, lookalike_types=R23_LOOKALIKE_TYPES, written="first",
+        scams_each=dict.fromkeys(R23_SCAM_TYPES, 6), lookalikes_each=dict.fromkeys(R23_LOOKALIKE_TYPES, 6),
+        missed={"keep_line": 2, "gift_cards": 1}, false={"line_real": 3}, whole=(21, 24, 3, 24),
+        note="before (main b7e78cb): reported_ask 1, keep_line 2, gift_cards 1 unpinned (20/24); line_real 3 false "
+             "banners (staying on the line with the bank's staff or a relative). The completion threshold per "
+             "script (scam_signal.SCRIPTS): one English reported_ask completed (21/24), false banners unchanged"),
 ]
 
 UNTABLED = {f"compliance_probes_r{n}.jsonl": "measured in docs/compliance.md and docs/quality.md only"

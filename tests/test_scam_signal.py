@@ -14,7 +14,17 @@ import pytest
 
 from assist.compliance.rules import RulePack
 from assist.lookup import pins
-from assist.lookup.scam_signal import VETO, LabelledSet, build, measured_sets, threshold, veto
+from assist.lookup.scam_signal import (
+    SCRIPTS,
+    VETO,
+    LabelledSet,
+    build,
+    measured_sets,
+    script,
+    script_thresholds,
+    threshold,
+    veto,
+)
 
 KNOWN = {pins.FRAUD}
 PROBES = Path(__file__).with_name("scam_signal_probes.jsonl")
@@ -63,6 +73,38 @@ def test_the_threshold_sits_just_above_every_gated_non_scam() -> None:
     negative = np.array([False, True, True, True])
     assert threshold(held, negative, np.array([True, True, False, True])) == pytest.approx(0.5 + 1e-6)
     assert threshold(held, negative, np.array([True, False, False, False])) == float("inf")
+
+
+@pytest.mark.parametrize(("text", "found"), [
+    ("the caller says i've got to move it all tonight", "en"),
+    ("my landlord 李先生 wants the rent early", "en"),  # a Chinese name in English: English
+    ("有个人叫我转账去一个新户口", "zh"),
+    ("佢话我要即刻过数,个app叫我download", "zh"),  # a few English words in Cantonese: Chinese
+    ("", "zh"),
+])
+def test_a_text_is_english_when_latin_letters_outnumber_twice_its_cjk_characters(text: str, found: str) -> None:
+    assert script(text) == found
+
+
+def test_each_script_has_its_own_threshold_and_one_with_no_gated_non_scam_takes_the_overall_one() -> None:
+    held = np.array([0.9, 0.5, 0.2, 0.3, 0.8])
+    negative = np.array([False, True, True, True, True])
+    gated = np.array([True, True, True, True, False])
+    scripts = ["zh", "zh", "en", "en", "en"]
+    assert SCRIPTS == ("zh", "en")
+    found = script_thresholds(held, negative, gated, scripts)
+    assert found == pytest.approx([0.5 + 1e-6, 0.3 + 1e-6])  # the ungated 0.8 sets no bar
+    none_en = script_thresholds(held, negative, gated, ["zh"] * 5)
+    assert none_en == pytest.approx([0.5 + 1e-6, 0.5 + 1e-6])
+
+
+def test_the_signal_holds_a_text_to_its_own_scripts_bar(tmp_path: Path) -> None:
+    signal = build(toy_sets(), HashEncoder(), lambda text: True, "rules", tmp_path)
+    assert signal is not None
+    assert set(signal.thresholds) == set(SCRIPTS) and max(signal.thresholds.values()) <= signal.threshold
+    signal.thresholds = {"zh": float("inf"), "en": -float("inf")}
+    assert signal.completes("someone asked me to move money") and not signal.completes("有人让我转账")
+    assert signal.completes_many(["someone asked me to move money", "有人让我转账"]) == [True, False]
 
 
 def toy_sets() -> list[LabelledSet]:
