@@ -10,7 +10,9 @@ Usage: ``python bench/examples_leave_one_out.py [--errors] [NAME ...]`` (file na
 ``examples/``, e.g. ``utterances_v17.jsonl``; default: every file). Prints one row per file: top-1,
 top-3, in-scope lines abstained, out-of-scope precision/recall/F1 and the quick pass's share;
 ``--errors`` adds the file's confusions by scenario pair, in-scope abstentions by language and
-kind, and out-of-scope lines answered (counts only: customer text is never printed).
+kind, and out-of-scope lines answered (counts only: customer text is never printed);
+``--by-length`` adds the same row for the file's lines of each length band (:data:`LENGTH_BANDS`)
+and, after the files, the bands summed over them.
 
 The shipped library is never changed: it is copied into a temporary folder without the file and
 indexed there. Example vectors are memoised by text across files (:class:`MemoEncoder`), seeded
@@ -87,6 +89,8 @@ class Errors:
     score fell under the language's threshold, else ``redirect`` (the out-of-scope class near)."""
     answered: Counter[tuple[str, str]] = field(default_factory=Counter)
     """(language, scenario answered/pass) of out-of-scope lines answered (pass: quick or full)."""
+    bands: dict[str, EvaluationReport] = field(default_factory=dict)
+    """The evaluation of the lines of each length band (:data:`LENGTH_BANDS`), by band name."""
 
 
 @dataclass(frozen=True)
@@ -111,6 +115,25 @@ class Figures:
 
 HEADER = ("| file | lines (in + out of scope) | top-1 | top-3 | in scope abstained | OOS precision | "
           "OOS recall | OOS F1 | quick pass |\n|---|---|---|---|---|---|---|---|---|")
+
+
+LENGTH_BANDS = ((40, "<=40 chars"), (80, "41-80 chars"), (None, ">80 chars"))
+"""Length bands of ``--by-length``: a line falls in the first band whose bound (characters, inclusive)
+it does not pass."""
+
+
+def length_band(text: str) -> str:
+    return next(name for bound, name in LENGTH_BANDS if bound is None or len(text) <= bound)
+
+
+def figures_of(name: str, report: EvaluationReport) -> Figures:
+    inside = report.labelled_in_scope
+    return Figures(
+        name, report.total, inside, report.labelled_out_of_scope,
+        report.top1 / inside if inside else 0.0, report.top3 / inside if inside else 0.0,
+        report.abstention.false_positive, report.abstention.precision, report.abstention.recall,
+        report.abstention.f1, report.quick / report.total if report.total else 0.0,
+    )
 
 
 def read_lines(path: Path) -> list[Line]:
@@ -155,6 +178,8 @@ def measure(assistant: Assistant, name: str, lines: Sequence[Line]) -> tuple[Fig
     items = [Utterance(line.text, line.scenario, number) for number, line in enumerate(lines, 1)]
     for line, outcome in zip(lines, run_outcomes(assistant, items), strict=True):
         report.add(outcome)
+        band = length_band(line.text)
+        errors.bands.setdefault(band, EvaluationReport(threshold=report.threshold, known=report.known)).add(outcome)
         if line.scenario == OUT_OF_SCOPE:
             if not outcome.abstained:
                 errors.answered[(line.lang, f"{outcome.answered}/{'quick' if outcome.quick else 'full'}")] += 1
@@ -164,14 +189,7 @@ def measure(assistant: Assistant, name: str, lines: Sequence[Line]) -> tuple[Fig
         if outcome.abstained:
             route = "threshold" if outcome.score < assistant.threshold_for(line.text) else "redirect"
             errors.abstained[(line.lang, f"{line.kind}/{route}")] += 1
-    inside = report.labelled_in_scope
-    figures = Figures(
-        name, report.total, inside, report.labelled_out_of_scope,
-        report.top1 / inside if inside else 0.0, report.top3 / inside if inside else 0.0,
-        report.abstention.false_positive, report.abstention.precision, report.abstention.recall,
-        report.abstention.f1, report.quick / report.total if report.total else 0.0,
-    )
-    return figures, errors
+    return figures_of(name, report), errors
 
 
 Shares = Sequence[float | None] | None
@@ -238,6 +256,10 @@ def seeded(encoder: Encoder, folder: Path, root: Path) -> MemoEncoder:
     return memo
 
 
+def new_band_report() -> EvaluationReport:
+    return EvaluationReport(threshold=DEFAULT_THRESHOLD)
+
+
 def print_errors(errors: Errors) -> None:
     def show(title: str, counts: Counter[tuple[str, str]]) -> None:
         print(f"  {title}: " + ", ".join(f"{a} -> {b} x{n}" for (a, b), n in counts.most_common()))
@@ -255,6 +277,8 @@ def main(argv: Sequence[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("names", nargs="*")
     parser.add_argument("--errors", action="store_true", help="add each file's errors (counts only)")
+    parser.add_argument("--by-length", action="store_true",
+                        help="add each file's rows by length band, and the bands summed over the files")
     parser.add_argument("--whole", type=Path, action="append", default=[],
                         help="also evaluate this labelled file with the whole library (e.g. the dev set)")
     parser.add_argument("--shares", default=None,
@@ -274,11 +298,25 @@ def main(argv: Sequence[str]) -> None:
     print(HEADER, flush=True)
     runs = [partial(leave_one_out, root, name) for name in names]
     runs += [partial(whole, root, path) for path in args.whole]
+    summed: dict[str, EvaluationReport] = {}
     for run in runs:
         for figures, errors in run(full, quick, lambda m: print(m, file=sys.stderr), shares):
             print(figures.row(), flush=True)
             if args.errors:
                 print_errors(errors)
+            if args.by_length:
+                for _, band in LENGTH_BANDS:
+                    if band in errors.bands:
+                        print(figures_of(f"{figures.name}, {band}", errors.bands[band]).row(), flush=True)
+                        summed.setdefault(band, new_band_report()).merge(errors.bands[band])
+    for _, band in LENGTH_BANDS:
+        if band in summed:
+            print(figures_of(f"all files, {band}", summed[band]).row(), flush=True)
+    if summed:
+        every = new_band_report()
+        for report in summed.values():
+            every.merge(report)
+        print(figures_of("all files", every).row(), flush=True)
 
 
 if __name__ == "__main__":

@@ -71,6 +71,16 @@ def test_a_file_left_out_loses_its_own_rows_and_the_library_is_unchanged(tmp_pat
     assert sum(n for (gold, _), n in errors.confusions.items() if gold == "mortgage_process") == 1
     assert not any(gold == "card_lost_stolen" for gold, _ in errors.confusions)
     assert sorted((p.relative_to(root), p.read_bytes()) for p in root.rglob("*") if p.is_file()) == before
+    # Both lines are short: the one length band holds the file's whole evaluation.
+    assert list(errors.bands) == ["<=40 chars"]
+    assert bench.figures_of("band", errors.bands["<=40 chars"]).top1 == unseen.top1
+
+
+def test_length_bands_hold_their_bounds() -> None:
+    assert bench.length_band("x" * 40) == "<=40 chars"
+    assert bench.length_band("x" * 41) == "41-80 chars"
+    assert bench.length_band("x" * 80) == "41-80 chars"
+    assert bench.length_band("x" * 81) == ">80 chars"
 
 
 def test_a_missing_file_is_refused(tmp_path: Path) -> None:
