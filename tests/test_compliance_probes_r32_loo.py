@@ -1,4 +1,4 @@
-"""The probe set of the thirty-second round (issue 19): the clean flags of leave one set out.
+"""The probe set of the twenty-third round (issue 19; helper compl32): the clean flags of leave one set out.
 
 ``tests/compliance_probes_r32_loo.jsonl`` was written fresh (zh-Hans, zh-Hant, Cantonese, English)
 before the round's change: 30 violations (overpromise 7, skipped checks 6, bare refusals 6, in polite
@@ -11,7 +11,7 @@ the shipped signal 29/30, 1/24. After (ways forward, glosses and denied predicti
 not name): rules alone 28/30, 0/24; with the signal 29/30, 0/24 (the clean flag was an acronym
 glossed with "is just the"). Of the four clean examples below, the first three were flagged before
 the change. The round's measure is leave one set out over drafts_v22-v27 and v29
-(docs/compliance.md, "Thirty-second round"); the file's figures are its row in
+(docs/compliance.md, "Twenty-third round"); the file's figures are its row in
 tests/test_probe_rounds.py.
 """
 
