@@ -78,3 +78,21 @@ def test_prefilter_chunks_bench_stops_where_hits_differ(monkeypatch: pytest.Monk
     monkeypatch.setattr(RulePack, "hits_many", wrong_for_the_second)
     with pytest.raises(SystemExit, match="disagree"):
         bench.measure(["公安让我把钱转到安全账户，验证码也要给他"], [48_000, 6_000], 256)
+
+
+def test_reading_share_bench_prints_one_share_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    texts = ["对方说是警察，让我把存款转去一个安全账户", "the caller wants the code from my text message",
+             "卡丢了\n怎么挂失", "I can’t log in to the app"]
+    files = []
+    for name, count in (("a.jsonl", 300), ("b.jsonl", 7)):
+        path = tmp_path / name
+        rows = [json.dumps({"text": f"{texts[i % 4]} {i}"}) for i in range(count)] + [json.dumps({"text": "  "}), ""]
+        path.write_text("\n".join(rows), encoding="utf-8")
+        files.append(str(path))
+    monkeypatch.setattr(sys, "argv", ["rules_reading_share.py", *files])
+    load("rules_reading_share").main()
+    printed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(p["file"], p["lines"]) for p in printed] == [("a.jsonl", 300), ("b.jsonl", 7)]  # blank texts left out
+    assert 0 < printed[0]["reading_cpu_s"] < printed[0]["hits_many_cpu_s"]  # the reading is part of hits_many
+    assert 0 < printed[0]["reading_share"] < 1
