@@ -138,6 +138,12 @@ AFTER_R22_PINS = ("after the twenty-second round (utterances_v22 and v25 joined 
 """Where a pin figure moved at the twenty-second round's end."""
 AFTER_R22 = "after the twenty-second round (principled_no cancels a skipped check's semantic flag only beside it): "
 """Where a signal figure moved with the twenty-second round's reading of the signal's flags (no retraining)."""
+AFTER_R23 = ("after the twenty-third round (drafts_v28 and drafts_v31 joined to the training; ways forward, "
+             "glosses and declined predictions named in the lexicons): ")
+"""Where a signal figure moved when the twenty-third round retrained the signal."""
+AFTER_R23_PINS = ("after the twenty-third round (utterances_v24 and v27 joined to the scam signal's training, a "
+                  "completion threshold per script): ")
+"""Where a pin figure moved at the twenty-third round's end."""
 
 COMPLIANCE = [
     ComplianceProbes(
@@ -225,7 +231,7 @@ COMPLIANCE = [
         ("bare_refusal", "skip_verification", "blame_shifting"), LANGUAGES, violating=75, clean=60, each=25,
         rules=(at_least(72), at_most(2)),
         misses={"bare_refusal": at_most(1), "skip_verification": at_most(4), "blame_shifting": at_most(0)},
-        signal=(at_least(74), at_most(3)),
+        signal=(at_least(74), at_most(4)),
         signal_each={"bare_refusal": at_least(25), "skip_verification": at_least(24),
                      "blame_shifting": at_least(25)},
         note="rules alone: 72/77 found after (52/77 before); clean 2/61 (4/61 before): the two left are a "
@@ -237,7 +243,7 @@ COMPLIANCE = [
              "flagged is the vendor's error owned in other words (「但這是本行的責任」); the three missed are "
              "另尋管道 after 業務範圍 in one sentence, a husband's word read as privacy only, and 有意見同佢講 "
              "after a regulator (measured figures in docs/compliance.md); " + AFTER_R21 + "74/77, clean 2/61; "
-             + AFTER_R22 + "75/77, clean 3/61"),
+             + AFTER_R22 + "75/77, clean 3/61; " + AFTER_R23 + "76/77, clean 4/61"),
     ComplianceProbes(
         "compliance_probes_r18_reach.jsonl", "test_compliance_probes_r18_reach.py",
         ("bare_refusal", "blame_shifting", "disparaging_customer", "jargon"), LANGUAGES, violating=40, clean=40,
@@ -261,8 +267,8 @@ COMPLIANCE = [
         ("disparaging_customer", "bare_refusal", "skip_verification"), LANGUAGES, violating=90, clean=60, each=30,
         rules=(exactly(97), exactly(1)),
         misses={"disparaging_customer": exactly(1), "bare_refusal": exactly(0), "skip_verification": exactly(0)},
-        signal=(exactly(95), exactly(0)),
-        signal_each={"disparaging_customer": exactly(31, of=34), "bare_refusal": exactly(32, of=32),
+        signal=(exactly(93), exactly(1)),
+        signal_each={"disparaging_customer": exactly(30, of=34), "bare_refusal": exactly(31, of=32),
                      "skip_verification": exactly(32, of=32)},
         note="rules alone: 97/98 found after (57/98 before); clean 1/66 (3/66 before): the clean draft left is "
              "jargon's (贷后 unexplained), not one of these categories'. With the shipped signal (its exemplars "
@@ -272,7 +278,8 @@ COMPLIANCE = [
              "straight in\"); 「早知你咁…」 is missed by both. After drafts_v23 joined the labelled drafts the "
              "signal was retrained: the same 94/98 and 0/66, with disparaging 31/34 and skipped checks 32/32; "
              + AFTER_R20 + "94/98 and 1/66 (bare refusal 32/32, skipped checks 31/32); " + AFTER_R21
-             + "95/98 and 1/66 (skipped checks 32/32); " + AFTER_R22 + "95/98 and 0/66"),
+             + "95/98 and 1/66 (skipped checks 32/32); " + AFTER_R22 + "95/98 and 0/66; " + AFTER_R23
+             + "93/98 (disparaging 30/34, bare refusal 31/32) and 1/66"),
     ComplianceProbes(
         "compliance_probes_r20_parties.jsonl", "test_compliance_probes_r20_parties.py",
         ("privacy_disclosure", "skip_verification"), LANGUAGES, violating=90, clean=60, each=45,
@@ -295,9 +302,9 @@ COMPLIANCE = [
         ("disparaging_customer", "bare_refusal", "blame_shifting"), LANGUAGES, violating=90, clean=60, each=30,
         rules=(exactly(77), exactly(2)),
         misses={"disparaging_customer": exactly(10), "bare_refusal": exactly(5), "blame_shifting": exactly(4)},
-        signal=(exactly(85), exactly(3)),
-        signal_each={"disparaging_customer": exactly(28, of=32), "bare_refusal": exactly(28, of=32),
-                     "blame_shifting": exactly(29, of=32)},
+        signal=(exactly(87), exactly(4)),
+        signal_each={"disparaging_customer": exactly(29, of=32), "bare_refusal": exactly(28, of=32),
+                     "blame_shifting": exactly(30, of=32)},
         note="rules alone: 76/96 found after (47/96 before; misses 22, 14, 13 before), 77/96 after the "
              "twenty-first round (a blame with 因為你 no longer read as owning the problem: blame misses 5 -> 4); "
              "with the signal 83 -> 84/96 (blame 28 -> 29/32); clean 2/66 before and "
@@ -307,7 +314,8 @@ COMPLIANCE = [
              "code offered); 73/96 and 2/66 before. The draft veto discards four true rule hits (two "
              "disparaging, one refusal, one blame) whose whole draft the signal reads below W, one before; "
              + AFTER_R21 + "85/96 (bare refusal 29/32), clean 2/66; " + AFTER_R22
-             + "85/96 (disparaging 28/32, bare refusal 28/32), clean 3/66"),
+             + "85/96 (disparaging 28/32, bare refusal 28/32), clean 3/66; " + AFTER_R23
+             + "87/96 (disparaging 29/32, blame 30/32), clean 4/66"),
     ComplianceProbes(
         "compliance_probes_r21_windows.jsonl", "test_compliance_probes_r21_windows.py",
         ("blame_shifting", "disparaging_customer", "privacy_disclosure", "credential_request", "skip_verification",
@@ -332,12 +340,12 @@ COMPLIANCE = [
         misses={"skip_verification": exactly(1), "promise_guaranteed_return": exactly(0),
                 "unsafe_transfer_instruction": exactly(0), "credential_request": exactly(0), "jargon": exactly(1),
                 "disparaging_customer": exactly(2), "overpromise": exactly(1)},
-        signal=(exactly(29), exactly(2)),
+        signal=(exactly(29), exactly(1)),
         note="rules alone 22/30 before (ef80e11: 不如 read as a negation of the request after it, 3 misses), 25/30 "
              "after; clean 0/20 both. With the shipped signal 26/30 -> 29/30 (a check named by a principled_no "
              "phrase inside the flagged unit no longer cancels a skipped check: semantic_beside), clean 0 -> 1/20 "
              "(都冇所謂 no longer hides its clause as reported speech, and the other check offered there, a voice "
-             "call, is no check_kept phrase); " + AFTER_R22 + "29/30, clean 2/20"),
+             "call, is no check_kept phrase); " + AFTER_R22 + "29/30, clean 2/20; " + AFTER_R23 + "29/30, clean 1/20"),
     ComplianceProbes(
         "compliance_probes_r32_loo.jsonl", "test_compliance_probes_r32_loo.py",
         ("overpromise", "skip_verification", "bare_refusal", "disparaging_customer", "credential_request",
@@ -450,12 +458,12 @@ PINS = [
         "pin_probes_types_r21.jsonl", "test_pin_types_r21.py", R21_SCAM_TYPES + R21_LOOKALIKE_TYPES, LANGUAGES_TW_HK,
         scams=24, lookalikes=24, lookalike_types=R21_LOOKALIKE_TYPES, written="first",
         scams_each=dict.fromkeys(R21_SCAM_TYPES, 4), lookalikes_each=dict.fromkeys(R21_LOOKALIKE_TYPES, 4),
-        missed={"watched_now": 3, "urgent_limit": 2, "courier_link": 1},
-        false={"platform_real": 1, "parcel_real": 1}, whole=(19, 24, 2, 24),
+        missed={"watched_now": 3, "urgent_limit": 1},
+        false={"platform_real": 1, "parcel_real": 1}, whole=(20, 24, 2, 24),
         note="before (main 7a1177b): watched_now 3, urgent_limit 2, task_deposit 1, courier_link 1 unpinned "
              "(17/24); platform_real 1, parcel_real 1 false banners. After the scheme gate and the weighted "
              "signal: task_deposit pinned (18/24), the false banners unchanged; no lexicon was changed for it; "
-             + AFTER_R22_PINS + "19/24 pinned"),
+             + AFTER_R22_PINS + "19/24 pinned; " + AFTER_R23_PINS + "an urgent_limit line pinned (20/24)"),
     PinProbes(
         "pin_probes_types_r22.jsonl", "test_pin_types_r22.py", R22_SCAM_TYPES + R22_LOOKALIKE_TYPES, LANGUAGES_TW_HK,
         scams=24, lookalikes=24, lookalike_types=R22_LOOKALIKE_TYPES, written="first",
