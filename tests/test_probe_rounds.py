@@ -365,7 +365,9 @@ COMPLIANCE = [
         ("skip_verification", "bare_refusal", "overpromise"), LANGUAGES, violating=24, clean=24,
         single_label=True, rules=(exactly(18), exactly(1)), own_clean_flags=0,
         misses={"skip_verification": exactly(2), "bare_refusal": exactly(1), "overpromise": exactly(3)},
-        note="rules alone 18/24 before (7bf1d11), clean 1/24 (an unexplained chargeback, jargon). Misses: a check "
+        signal=(exactly(22), exactly(1)),
+        note="rules alone 18/24 before (7bf1d11), clean 1/24 (an unexplained chargeback, jargon); with the shipped "
+             "signal 22/24, clean 1/24 (no change was shipped this round). Misses: a check "
              "put off until later (en, yue), a refusal closed with a hang-up, an outcome promised as a date or a "
              "certainty with no listed promise word (zh-Hans, zh-Hant, en)"),
 ]
