@@ -360,6 +360,16 @@ COMPLIANCE = [
         note="rules alone 28/30 before and after (b7e78cb), clean 1 -> 0/24 (an acronym glossed with \"is just "
              "the\"); with the shipped signal 29/30 both, clean 1 -> 0/24. Misses: a check treated as done on "
              "a voice's likeness, a Cantonese refusal closed with 冇得再傾"),
+    ComplianceProbes(
+        "compliance_probes_r33_weak.jsonl", "test_compliance_probes_r33_weak.py",
+        ("skip_verification", "bare_refusal", "overpromise"), LANGUAGES, violating=24, clean=24,
+        single_label=True, rules=(exactly(18), exactly(1)), own_clean_flags=0,
+        misses={"skip_verification": exactly(2), "bare_refusal": exactly(1), "overpromise": exactly(3)},
+        signal=(exactly(22), exactly(1)),
+        note="rules alone 18/24 before (7bf1d11), clean 1/24 (an unexplained chargeback, jargon); with the shipped "
+             "signal 22/24, clean 1/24 (no change was shipped this round). Misses: a check "
+             "put off until later (en, yue), a refusal closed with a hang-up, an outcome promised as a date or a "
+             "certainty with no listed promise word (zh-Hans, zh-Hant, en)"),
 ]
 
 R13_TYPES = ("task", "investment", "loan_fee", "refund_cs", "police", "credit_repair", "game_trade", "romance",
