@@ -515,7 +515,8 @@ ABSTENTION = [
              "bank's own fees, phishing reports, transfers not arrived, unrecognised charges and card "
              "applications told beside a platform's name, against platforms' own fees, refunds and transfers; "
              "before (main 7bf1d11, bench/abstention_loo.py dump --whole): top-1 0.875, 2 in scope abstained, "
-             "OOS 0.900 / 0.947 / 0.923"),
+             "OOS 0.900 / 0.947 / 0.923; after the F1 weighed to a tenth out of scope (calibrate.OUT_OF_SCOPE_SHARE): "
+             "top-1 0.875, 2 in scope abstained, OOS 0.895 / 0.895 / 0.895 (one other firm's line more answered)"),
 ]
 
 UNTABLED = {f"compliance_probes_r{n}.jsonl": "measured in docs/compliance.md and docs/quality.md only"
