@@ -25,6 +25,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from assist.library.loader import SHIPPED_LIBRARY
 from assist.library.out_of_scope import OUT_OF_SCOPE
 
@@ -37,6 +39,28 @@ if TYPE_CHECKING:
 
 def _ranked(scenarios: Sequence[Any]) -> list[list[Any]]:
     return [[s.scenario, round(float(s.score), 6)] for s in scenarios]
+
+
+def _parts(ranker: Any, normalised: list[str], families: list[str]) -> list[dict[str, Any]]:
+    """Per text, what the full pass's blend is made of: the scenario retrieval alone ranks first
+    (its nearest examples) and the one the head alone votes for, with their scores; the reason an
+    in-scope line was redirected is read from them (an out-of-scope neighbour won, or the head's vote)."""
+    from assist.lookup.rank import rank_arrays
+    from assist.lookup.search import search_batch
+
+    vectors = ranker.encoder.encode(normalised)
+    candidates = search_batch(ranker.index, vectors, normalised, ranker.weights)
+    retrieval = rank_arrays(candidates, ranker._table, families).lists()
+    head = ranker.index.head
+    probs = head.probabilities(vectors) if head is not None else None
+    out = []
+    for k, scenarios in enumerate(retrieval):
+        part: dict[str, Any] = {"retrieval": _ranked(scenarios[:3])}
+        if probs is not None:
+            order = np.argsort(-probs[k])[:3]
+            part["head"] = [[head.labels[j], round(float(probs[k, j]), 6)] for j in order]
+        out.append(part)
+    return out
 
 
 def dump_fold(assistant: Assistant, name: str, lines: Sequence[Line], joined: set[str], out: Path) -> None:
@@ -64,6 +88,7 @@ def dump_fold(assistant: Assistant, name: str, lines: Sequence[Line], joined: se
     families = [customer_family(t) for t in texts]
     quick = cascade.quick.rank(normalised, families, None, None, 3) if cascade else None
     full = ranker.rank(normalised, families, None, None, 3)
+    parts = _parts(ranker, normalised, families)
     items = [Utterance(t, line.scenario, k) for k, (t, line) in enumerate(zip(texts, lines, strict=True), 1)]
     records = []
     for k, outcome in enumerate(run_outcomes(assistant, items)):
@@ -75,7 +100,7 @@ def dump_fold(assistant: Assistant, name: str, lines: Sequence[Line], joined: se
             "abstained": outcome.abstained, "quick_used": outcome.quick,
             "quick": _ranked(q.scenarios) if q is not None else None,
             "quick_sure": bool(q is not None and is_sure(q.best, q.margin, assistant.threshold)),
-            "full": _ranked(full[k].scenarios),
+            "full": _ranked(full[k].scenarios), **parts[k],
         })
     payload = {
         "name": name, "figures": figures.__dict__,
@@ -139,6 +164,18 @@ def decide(line: dict[str, Any], thresholds: dict[str, float], margins: dict[str
     return top, False, "answer"
 
 
+def _voter(line: dict[str, Any], route: str) -> str:
+    """Which part of the full pass's blend put the out-of-scope class first on a redirected line:
+    its nearest examples (retrieval alone ranks it first), the head's vote, both, or neither alone
+    (the parts are the full pass's: a quick-pass decision or an older dump says nothing)."""
+    if route != "redirect-first" or line["quick_sure"] or "retrieval" not in line or "head" not in line:
+        return ""
+    neighbour = bool(line["retrieval"]) and line["retrieval"][0][0] == OUT_OF_SCOPE
+    head = bool(line["head"]) and line["head"][0][0] == OUT_OF_SCOPE
+    return {(True, True): ": neighbour and head", (True, False): ": neighbour", (False, True): ": head",
+            (False, False): ": the blend"}[(neighbour, head)]
+
+
 def replay_file(payload: dict[str, Any], errors: bool = False) -> dict[str, Any]:
     """The file's figures with the abstention :func:`assist.lookup.calibrate.calibrate` chooses on
     the dumped points (the product's calibration as it is now), and its errors by route as counts."""
@@ -165,7 +202,10 @@ def replay_file(payload: dict[str, Any], errors: bool = False) -> dict[str, Any]
         right += top == line["gold"]
         if abstained:
             fp += 1
-            routes[f"in scope abstained ({route}, {'quick' if line['quick_sure'] else 'full'} pass)"] += 1
+            decided = "quick" if line["quick_sure"] else "full"
+            routes[f"in scope abstained ({route}{_voter(line, route)}, {decided} pass)"] += 1
+            routes[f"in scope abstained, scenario {line['gold']}"] += 1
+            routes[f"in scope abstained, kind {line['kind']}"] += 1
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0

@@ -39,11 +39,13 @@ def test_a_line_is_decided_like_the_lookup() -> None:
 def test_a_replay_counts_the_files_figures_under_the_calibration() -> None:
     points = [["zh", False, False, 0.7, 0.1, True]] * 8 + [["zh", True, True, 0.2, 0.6, False]] * 2
     lines = [line("fee_dispute", [["fee_dispute", 0.7], ["out_of_scope", 0.1]]),
-             line("fee_dispute", [["out_of_scope", 0.7], ["fee_dispute", 0.3]]),
+             line("fee_dispute", [["out_of_scope", 0.7], ["fee_dispute", 0.3]])
+             | {"kind": "lookalike", "retrieval": [["fee_dispute", 0.5]], "head": [["out_of_scope", 0.8]]},
              line("out_of_scope", [["out_of_scope", 0.6], ["fee_dispute", 0.2]]),
              line("out_of_scope", [["fee_dispute", 0.8], ["out_of_scope", 0.1]])]
     got = bench.replay_file({"name": "x.jsonl", "points": points, "lines": lines}, errors=True)
     assert got["top1"] == 1.0 and got["abstained_in_scope"] == 1
     assert (got["oos_precision"], got["oos_recall"], got["oos_f1"]) == (0.5, 0.5, 0.5)
-    assert got["routes"] == {"in scope abstained (redirect-first, full pass)": 1,
+    assert got["routes"] == {"in scope abstained (redirect-first: head, full pass)": 1,
+                             "in scope abstained, scenario fee_dispute": 1, "in scope abstained, kind lookalike": 1,
                              "out of scope answered (full pass)": 1}

@@ -494,6 +494,41 @@ PINS = [
              "script (scam_signal.SCRIPTS): one English reported_ask completed (21/24), false banners unchanged"),
 ]
 
+
+@dataclass(frozen=True)
+class AbstentionProbes(ProbeFile):
+    """A lookup probe file for abstention (``text``, ``scenario``, ``lang``, ``kind`` a line): in-scope requests
+    that look like another firm's business and out-of-scope ones that look like the bank's. Its figures (top-1,
+    in-scope lines abstained, out-of-scope precision / recall / F1) are measured with ``assist evaluate`` or
+    ``bench/abstention_loo.py dump --whole`` and written in ``note``: a lookup costs a model build."""
+
+    languages: frozenset[str]
+    in_scope: int
+    out_of_scope: int
+    in_scope_kinds: tuple[str, ...]
+    out_of_scope_kinds: tuple[str, ...]
+
+
+ABSTENTION = [
+    AbstentionProbes(
+        "oos_probes_r22.jsonl", "test_probe_rounds.py", LANGUAGES_TW_HK, in_scope=46, out_of_scope=23,
+        in_scope_kinds=("bank_fee", "elderly", "in_scope", "remittance", "small_business"),
+        out_of_scope_kinds=("chat", "fee", "other_firm", "platform", "public"),
+        note="written in the twenty-second round (docs/quality.md, its section): top-1 0.761, 0 in scope "
+             "abstained, OOS 1.000 / 0.913 / 0.955 before and after that round's calibration"),
+    AbstentionProbes(
+        "oos_probes_r24.jsonl", "test_probe_rounds.py", LANGUAGES_TW_HK, in_scope=40, out_of_scope=19,
+        in_scope_kinds=("bank_fee", "card_status", "phishing", "platform_link", "transfer", "unrecognised"),
+        out_of_scope_kinds=("chat", "other_firm", "parcel", "platform_fee", "platform_refund", "platform_transfer",
+                            "telecom"),
+        note="written in the twenty-fourth round by its abstention helper (oos33), before any change: the "
+             "bank's own fees, phishing reports, transfers not arrived, unrecognised charges and card "
+             "applications told beside a platform's name, against platforms' own fees, refunds and transfers; "
+             "before (main 7bf1d11, bench/abstention_loo.py dump --whole): top-1 0.875, 2 in scope abstained, "
+             "OOS 0.900 / 0.947 / 0.923; after the F1 weighed to a tenth out of scope (calibrate.OUT_OF_SCOPE_SHARE): "
+             "top-1 0.875, 2 in scope abstained, OOS 0.895 / 0.895 / 0.895 (one other firm's line more answered)"),
+]
+
 UNTABLED = {f"compliance_probes_r{n}.jsonl": "measured in docs/compliance.md and docs/quality.md only"
             for n in (9, 10, 11, 12, 13)}
 """Probe files with no row: no test asserted their figures."""
@@ -509,6 +544,27 @@ def test_every_probe_file_has_a_row_and_its_module() -> None:
     tabled = [(row.file, row.module) for row in COMPLIANCE] + [(row.file, row.module) for row in PINS]
     assert sorted(files - set(UNTABLED)) == sorted(file for file, _ in tabled)
     assert [module for _, module in tabled if not (HERE / module).is_file()] == []
+    assert sorted(path.name for path in HERE.glob("oos_probes_*.jsonl")) == sorted(row.file for row in ABSTENTION)
+
+
+@pytest.mark.parametrize("row", ABSTENTION, ids=lambda row: row.name)
+def test_the_abstention_probes_hold_both_sides_in_every_language(row: AbstentionProbes) -> None:
+    from assist.library.loader import SHIPPED_LIBRARY, load_library
+
+    data = read_rows(HERE / row.file)
+    inside = [r for r in data if r["scenario"] != "out_of_scope"]
+    outside = [r for r in data if r["scenario"] == "out_of_scope"]
+    assert (len(inside), len(outside)) == (row.in_scope, row.out_of_scope)
+    assert {str(r["lang"]) for r in inside} == {str(r["lang"]) for r in outside} == row.languages
+    assert sorted({str(r["kind"]) for r in inside}) == sorted(row.in_scope_kinds)
+    assert sorted({str(r["kind"]) for r in outside}) == sorted(row.out_of_scope_kinds)
+    assert {str(r["scenario"]) for r in inside} <= set(load_library(SHIPPED_LIBRARY).scenarios)
+
+
+@pytest.mark.parametrize("row", ABSTENTION, ids=lambda row: row.name)
+def test_the_abstention_probes_are_not_copies_of_any_dev_text(row: AbstentionProbes) -> None:
+    texts = [str(r["text"]) for r in read_rows(HERE / row.file)]
+    assert [texts[i] for i, _, _ in near_pairs(texts, dev_texts(), 0.7)] == []
 
 
 @pytest.mark.parametrize("row", COMPLIANCE, ids=lambda row: row.name)

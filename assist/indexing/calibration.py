@@ -41,9 +41,10 @@ def checksum(payload: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
-METHOD = 2
+METHOD = 3
 """How :mod:`assist.lookup.calibrate` chooses the values; raised whenever that changes (2: each
-joined examples file one fold, margins below zero allowed). A file of another method reads as
+joined examples file one fold, margins below zero allowed; 3: the F1 weighed to a tenth out of
+scope, :data:`assist.lookup.calibrate.OUT_OF_SCOPE_SHARE`). A file of another method reads as
 missing and is calibrated again, instead of serving values the current code would not choose."""
 
 
