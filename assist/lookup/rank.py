@@ -272,3 +272,58 @@ def rank_arrays(
     scores = np.where(eligible, scores, -np.inf)
     order = np.argsort(-scores, axis=1, kind="stable")[:, :limit]
     return RankedArrays(table, candidates, families, segment, channel, scores, order, best_column)
+
+
+CLAUSE_SHARE = 0.35
+"""Share of a long turn's best clause in a scenario's score (:func:`with_clauses`); the whole turn
+keeps the rest."""
+
+
+def with_clauses(whole: RankedArrays, clauses: RankedArrays, owners: np.ndarray,
+                 share: float = CLAUSE_SHARE) -> RankedArrays:
+    """``whole``'s ranking with each long turn read clause by clause too (:mod:`assist.text.clauses`).
+
+    ``clauses`` ranks the clauses, ``owners`` (ascending) gives each clause's turn. A turn's
+    scenario scores ``(1 - share) x`` its score for the whole turn ``+ share x`` its best score over
+    the turn's clauses (0 where a reading lacks it): a scenario one clause states plainly gains on
+    one the whole turn drifts toward through its context, and a scenario only the context raises
+    loses a share. The clauses' candidates join the turn's (after its own columns), so a scenario
+    shows its best example over every reading."""
+    if not owners.size:
+        return whole
+    turns, starts, counts = np.unique(owners, return_index=True, return_counts=True)
+    part_scores = clauses.scores
+    best_part = np.maximum.reduceat(np.where(np.isfinite(part_scores), part_scores, 0.0), starts, axis=0)
+    any_part = np.logical_or.reduceat(np.isfinite(part_scores), starts, axis=0)
+    own = whole.scores[turns]
+    blended = (1 - share) * np.where(np.isfinite(own), own, 0.0) + share * best_part
+    scores = whole.scores.copy()
+    scores[turns] = np.where(np.isfinite(own) | any_part, blended, -np.inf)
+    order = whole.order.copy()
+    order[turns] = np.argsort(-scores[turns], axis=1, kind="stable")[:, : order.shape[1]]
+    candidates = _joined(whole.candidates, clauses.candidates, owners, starts, counts)
+    table = whole.table
+    n_scenarios = len(table.scenarios)
+    rows = candidates.rows[turns]
+    valid = rows >= 0
+    scenario_of = np.where(valid, table.row_scenario[np.where(valid, rows, 0)], n_scenarios)
+    best_column = whole.best_column.copy()
+    best_column[turns] = _top_per_group(scenario_of, candidates.fused[turns], n_scenarios)[0]
+    return RankedArrays(table, candidates, whole.families, whole.segment, whole.channel, scores, order,
+                        best_column, whole.vectors)
+
+
+def _joined(whole: Candidates, parts: Candidates, owners: np.ndarray, starts: np.ndarray,
+            counts: np.ndarray) -> Candidates:
+    """``whole``'s candidate table with each turn's clauses' candidates appended to its row (the
+    ``k``-th clause of a turn in the ``k``-th block of ``parts``' width; -1 / -inf padding)."""
+    n, width = whole.rows.shape[0], parts.rows.shape[1]
+    blocks = int(counts.max())
+    slot = np.arange(owners.size) - np.repeat(starts, counts)
+    arrays = []
+    for name, pad in (("rows", -1), ("dense", 0.0), ("lexical", 0.0), ("fused", -np.inf)):
+        part = getattr(parts, name)
+        extra = np.full((n, blocks, width), pad, dtype=part.dtype)
+        extra[owners, slot] = part
+        arrays.append(np.concatenate([getattr(whole, name), extra.reshape(n, blocks * width)], axis=1))
+    return Candidates(*arrays)

@@ -18,8 +18,17 @@ from assist.encoders.threads import numeric_threads
 from assist.indexing.head import DEFAULT_AGGREGATION
 from assist.indexing.store import LoadedIndex, Manifest, example_rows
 from assist.library.loader import Library
-from assist.lookup.rank import HEAD_WEIGHT, RankedArrays, ScenarioScore, ScenarioTable, rank_arrays
+from assist.lookup.rank import (
+    CLAUSE_SHARE,
+    HEAD_WEIGHT,
+    RankedArrays,
+    ScenarioScore,
+    ScenarioTable,
+    rank_arrays,
+    with_clauses,
+)
 from assist.lookup.search import ExampleHit, FusionWeights, LexicalScores, search_batch
+from assist.text.clauses import clauses
 
 
 @dataclass(frozen=True)
@@ -49,9 +58,13 @@ def margin_of(scenarios: Sequence[ScenarioScore]) -> float:
 class Ranker:
     """A library's scenarios ranked by one encoder and its index; safe to share between threads."""
 
-    def __init__(self, library: Library, encoder: Encoder, index: LoadedIndex) -> None:
+    def __init__(self, library: Library, encoder: Encoder, index: LoadedIndex,
+                 clause_share: float = CLAUSE_SHARE) -> None:
         self.encoder = encoder
         self.index = index
+        self.clause_share = clause_share
+        """Share of a long turn's best clause in its scenarios' scores (0: turns are read whole only;
+        :func:`assist.lookup.rank.with_clauses`)."""
         head = index.head
         # A build chooses retrieval's lexical share with the head (see assist.indexing.head_blend).
         self.weights = FusionWeights(1 - head.lexical_weight, head.lexical_weight) if head else FusionWeights()
@@ -87,14 +100,30 @@ class Ranker:
         :class:`assist.lookup.search.LexicalScores`); ``dense_k`` the dense neighbours asked for
         (:func:`assist.lookup.search.search_batch`)."""
         vectors = self.encoder.encode(normalised)
+        ranked = self._ranked(vectors, normalised, families, segment, channel, top_k, lexical, keep, picked, dense_k)
+        pieces = [(turn, piece) for turn, text in enumerate(normalised) if self.clause_share > 0
+                  for piece in clauses(text)]
+        if pieces:
+            owners = np.array([turn for turn, _ in pieces], dtype=np.int64)
+            texts = [piece for _, piece in pieces]
+            read = self._ranked(self.encoder.encode(texts), texts, [families[turn] for turn in owners.tolist()],
+                                segment, channel, top_k, dense_k=dense_k)
+            ranked = with_clauses(ranked, read, owners, self.clause_share)
+        return replace(ranked, vectors=vectors)
+
+    def _ranked(
+        self, vectors: np.ndarray, normalised: list[str], families: list[str], segment: str | None,
+        channel: str | None, top_k: int, lexical: np.ndarray | None = None, keep: LexicalScores | None = None,
+        picked: np.ndarray | None = None, dense_k: int | None = None,
+    ) -> RankedArrays:
+        """The ranking of texts read as given (no clause reading)."""
         head = self.index.head
         with numeric_threads(len(normalised)):
             candidates = search_batch(self.index, vectors, normalised, self.weights, lexical, keep, picked, dense_k)
             head_probs = head.probabilities(vectors) if head is not None else None
-        ranked = rank_arrays(
+        return rank_arrays(
             candidates, self._table, families, segment, channel,
             head_probs=head_probs, head_columns=self._head_columns, limit=max(top_k, 10),
             head_weight=head.blend if head is not None else HEAD_WEIGHT,
             aggregation=head.aggregation if head is not None else DEFAULT_AGGREGATION,
         )
-        return replace(ranked, vectors=vectors)
