@@ -280,7 +280,7 @@ CLAUSE_SHARE = 0.35
 keeps the rest."""
 
 
-CLAUSE_MARGIN: float | None = 0.15
+CLAUSE_MARGIN: float | None = 0.3
 """A long turn is read clause by clause only when its whole reading's first scenario leads the second
 by less than this (:func:`clause_turns`)."""
 
