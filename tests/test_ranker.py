@@ -8,7 +8,7 @@ import numpy as np
 
 from assist.lookup.assistant import Assistant
 from assist.lookup.rank import NO_HIT, ScenarioScore
-from assist.lookup.ranker import margin_of
+from assist.lookup.ranker import Ranker, margin_of
 from assist.text.clauses import LONG_TURN_CHARS, clauses
 from assist.types import Script
 from tests.conftest import HashEncoder
@@ -48,12 +48,18 @@ def test_the_matched_example_is_the_library_text(library_dir: Path, tmp_path: Pa
     assert assistant.ranker.example_text(NO_HIT) == ""
 
 
+STORY_THEN_REQUEST = ("上个月我们搬了家，家里老人身体也不太好，里里外外都是我一个人在忙，房租水电也都要交，"
+                      "今天去取钱才发现我的卡被冻结了，钱取不出来")
+
+
+def _ranker(library_dir: Path, tmp_path: Path) -> Ranker:
+    return Assistant.load(library=library_dir, encoder=HashEncoder(), index_dir=tmp_path / "i",
+                          log=lambda _: None).ranker
+
+
 def test_a_long_turn_is_also_read_clause_by_clause(library_dir: Path, tmp_path: Path) -> None:
-    assistant = Assistant.load(library=library_dir, encoder=HashEncoder(), index_dir=tmp_path / "i",
-                               log=lambda _: None)
-    ranker = assistant.ranker
-    turn = ("上个月我们搬了家，家里老人身体也不太好，里里外外都是我一个人在忙，房租水电也都要交，"
-            "今天去取钱才发现我的卡被冻结了，钱取不出来")
+    ranker = _ranker(library_dir, tmp_path)
+    turn = STORY_THEN_REQUEST
     pieces = clauses(turn)
     assert len(turn) > LONG_TURN_CHARS and len(pieces) >= 2
     ranker.clause_margin = None  # every long turn (the gate: the next test)
@@ -76,11 +82,8 @@ def test_a_long_turn_is_also_read_clause_by_clause(library_dir: Path, tmp_path: 
 
 
 def test_a_long_turn_whose_leader_stands_clear_is_read_whole_only(library_dir: Path, tmp_path: Path) -> None:
-    assistant = Assistant.load(library=library_dir, encoder=HashEncoder(), index_dir=tmp_path / "i",
-                               log=lambda _: None)
-    ranker = assistant.ranker
-    turn = ("上个月我们搬了家，家里老人身体也不太好，里里外外都是我一个人在忙，房租水电也都要交，"
-            "今天去取钱才发现我的卡被冻结了，钱取不出来")
+    ranker = _ranker(library_dir, tmp_path)
+    turn = STORY_THEN_REQUEST
     share, ranker.clause_share = ranker.clause_share, 0.0
     try:
         whole = ranker.rank_arrays([turn], ["zh"], None, None, 3)
