@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
+from pathlib import Path
 
 import pytest
 import yaml
@@ -105,3 +106,28 @@ def test_library_examples_are_not_copied_from_the_dev_set() -> None:
     examples = Counter(e.strip() for s in load_library().scripts for e in s.examples)
     assert not dev & set(examples)
 
+
+
+LONG_TURN_PROBES = Path(__file__).parent / "long_turn_probes_r23.jsonl"
+
+
+@pytest.mark.model
+def test_long_turns_read_clause_by_clause_on_the_probe_file(shipped: Assistant) -> None:
+    """tests/long_turn_probes_r23.jsonl (40 fresh lines, long32's): reading a close long turn clause by
+    clause too (:func:`assist.lookup.rank.clause_turns`, :func:`assist.lookup.rank.with_clauses`) takes
+    the file's in-scope top-1 from 32 to 33 of 36 and moves no out-of-scope decision."""
+    items = list(read_utterances(LONG_TURN_PROBES))
+    rankers = [shipped.ranker] + ([shipped.cascade.quick] if shipped.cascade is not None else [])
+    on = evaluate(shipped, items).summary()
+    shares = [ranker.clause_share for ranker in rankers]
+    try:
+        for ranker in rankers:
+            ranker.clause_share = 0.0
+        off = evaluate(shipped, items).summary()
+    finally:
+        for ranker, share in zip(rankers, shares, strict=True):
+            ranker.clause_share = share
+    inside = on["labelled_in_scope"]
+    assert inside == 36
+    assert (round(on["top1"] * inside), round(off["top1"] * inside)) == (33, 32), (on, off)
+    assert on["out_of_scope_f1"] == off["out_of_scope_f1"]

@@ -16,6 +16,7 @@ import numpy as np
 
 from assist.indexing.head import SUPPORT_BONUS, aggregate
 from assist.lookup.search import Candidates, ExampleHit
+from assist.text.clauses import LONG_TURN_CHARS
 from assist.text.normalise import to_simplified
 from assist.types import Script
 
@@ -272,3 +273,103 @@ def rank_arrays(
     scores = np.where(eligible, scores, -np.inf)
     order = np.argsort(-scores, axis=1, kind="stable")[:, :limit]
     return RankedArrays(table, candidates, families, segment, channel, scores, order, best_column)
+
+
+CLAUSE_SHARE = 0.35
+"""Share of a long turn's best clause in a scenario's score (:func:`with_clauses`); the whole turn
+keeps the rest."""
+
+
+CLAUSE_MARGIN: float | None = 0.3
+"""A long turn is read clause by clause only when its whole reading's first scenario leads the second
+by less than this (:func:`clause_turns`)."""
+
+
+def clause_turns(whole: RankedArrays, normalised: Sequence[str], share: float,
+                 margin: float | None = CLAUSE_MARGIN) -> list[int]:
+    """The turns of ``whole`` to read clause by clause too: long ones (:func:`assist.text.clauses.clauses`
+    decides) whose first scenario leads the second by less than ``margin`` (None: every one).
+
+    The blend moves a scenario's score by ``share x`` (its best clause score - its whole score), so a
+    turn whose leader stands well clear of the runner-up keeps it whatever its clauses say; reading
+    only the close ones saves their search where it cannot change the answer."""
+    if share <= 0:
+        return []
+    long = [turn for turn, text in enumerate(normalised) if len(text) > LONG_TURN_CHARS]
+    if margin is None or not long:
+        return long
+    leaders = whole.ranked[long, :2]
+    first, second = leaders[:, 0], leaders[:, 1]
+    gap = np.where(np.isfinite(second), first - second, np.where(np.isfinite(first), first, 0.0))
+    return [turn for turn, close in zip(long, (gap < margin).tolist(), strict=True) if close]
+
+
+def with_clauses(whole: RankedArrays, clauses: RankedArrays, owners: np.ndarray,
+                 share: float = CLAUSE_SHARE, keep_top: bool = True, whole_only: int | None = None) -> RankedArrays:
+    """``whole``'s ranking with each long turn read clause by clause too (:mod:`assist.text.clauses`).
+
+    ``clauses`` ranks the clauses, ``owners`` (ascending) gives each clause's turn. A turn's
+    scenario scores ``(1 - share) x`` its score for the whole turn ``+ share x`` its best score over
+    the turn's clauses (0 where a reading lacks it): a scenario one clause states plainly gains on
+    one the whole turn drifts toward through its context, and a scenario only the context raises
+    loses a share. With ``keep_top`` every score of the turn then moves alike so that its first
+    equals the whole reading's: the clauses reorder the scenarios, and whether the turn is answered at
+    all stays the whole turn's call (the abstention thresholds are calibrated on whole texts; the blend
+    alone pulled long in-scope turns under them). The clauses' candidates join the turn's (after its
+    own columns), so a scenario shows its best example over every reading. ``whole_only`` (the
+    out-of-scope class's column) keeps its score for the whole turn, and ``keep_top`` then reads the
+    other scenarios' first: a clause about another firm's product must not turn an in-scope turn into a
+    redirect, nor a story's context lift one."""
+    if not owners.size:
+        return whole
+    turns, starts, counts = np.unique(owners, return_index=True, return_counts=True)
+    part_scores = clauses.scores
+    best_part = np.maximum.reduceat(np.where(np.isfinite(part_scores), part_scores, 0.0), starts, axis=0)
+    any_part = np.logical_or.reduceat(np.isfinite(part_scores), starts, axis=0)
+    own = whole.scores[turns]
+    blended = (1 - share) * np.where(np.isfinite(own), own, 0.0) + share * best_part
+    scores = whole.scores.copy()
+    blended = np.where(np.isfinite(own) | any_part, blended, -np.inf)
+    if keep_top:
+        others = np.ones(blended.shape[1], dtype=bool)
+        if whole_only is not None:
+            others[whole_only] = False
+        blended = blended + _top_shift(own[:, others], blended[:, others])[:, None]
+    if whole_only is not None:
+        blended[:, whole_only] = own[:, whole_only]
+    scores[turns] = blended
+    order = whole.order.copy()
+    order[turns] = np.argsort(-scores[turns], axis=1, kind="stable")[:, : order.shape[1]]
+    candidates = _joined(whole.candidates, clauses.candidates, owners, starts, counts)
+    table = whole.table
+    n_scenarios = len(table.scenarios)
+    rows = candidates.rows[turns]
+    valid = rows >= 0
+    scenario_of = np.where(valid, table.row_scenario[np.where(valid, rows, 0)], n_scenarios)
+    best_column = whole.best_column.copy()
+    best_column[turns] = _top_per_group(scenario_of, candidates.fused[turns], n_scenarios)[0]
+    return RankedArrays(table, candidates, whole.families, whole.segment, whole.channel, scores, order,
+                        best_column, whole.vectors)
+
+
+def _top_shift(own: np.ndarray, blended: np.ndarray) -> np.ndarray:
+    """Per turn, what moves the blend's first score back to the whole turn's (0 where either has none)."""
+    top_own, top_blended = own.max(axis=1), blended.max(axis=1)
+    fine = np.isfinite(top_own) & np.isfinite(top_blended)
+    return np.where(fine, top_own - np.where(fine, top_blended, 0.0), 0.0)
+
+
+def _joined(whole: Candidates, parts: Candidates, owners: np.ndarray, starts: np.ndarray,
+            counts: np.ndarray) -> Candidates:
+    """``whole``'s candidate table with each turn's clauses' candidates appended to its row (the
+    ``k``-th clause of a turn in the ``k``-th block of ``parts``' width; -1 / -inf padding)."""
+    n, width = whole.rows.shape[0], parts.rows.shape[1]
+    blocks = int(counts.max())
+    slot = np.arange(owners.size) - np.repeat(starts, counts)
+    arrays = []
+    for name, pad in (("rows", -1), ("dense", 0.0), ("lexical", 0.0), ("fused", -np.inf)):
+        part = getattr(parts, name)
+        extra = np.full((n, blocks, width), pad, dtype=part.dtype)
+        extra[owners, slot] = part
+        arrays.append(np.concatenate([getattr(whole, name), extra.reshape(n, blocks * width)], axis=1))
+    return Candidates(*arrays)
