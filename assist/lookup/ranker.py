@@ -69,11 +69,11 @@ class Ranker:
         """Share of a long turn's best clause in its scenarios' scores (0: turns are read whole only;
         :func:`assist.lookup.rank.with_clauses`)."""
         self.clause_margin = clause_margin
+        """A long turn is read clause by clause only when its whole reading's top two scenarios are
+        closer than this (None: every long turn; :func:`assist.lookup.rank.clause_turns`)."""
         self.clause_keeps_top = True
         """A long turn read clause by clause keeps its whole reading's first score (the clauses reorder
         its scenarios; whether it is answered at all stays the whole turn's call)."""
-        """A long turn is read clause by clause only when its whole reading's top two scenarios are
-        closer than this (None: every long turn; :func:`assist.lookup.rank.clause_turns`)."""
         head = index.head
         # A build chooses retrieval's lexical share with the head (see assist.indexing.head_blend).
         self.weights = FusionWeights(1 - head.lexical_weight, head.lexical_weight) if head else FusionWeights()
