@@ -390,6 +390,8 @@ R22_SCAM_TYPES = ("watched_now", "coached_now", "urgent_limit", "family_ask")
 R22_LOOKALIKE_TYPES = ("relative_real", "coached_real", "limit_real", "family_real")
 R23_SCAM_TYPES = ("reported_ask", "keep_line", "gift_cards", "new_account")
 R23_LOOKALIKE_TYPES = ("reported_real", "line_real", "cards_real", "account_real")
+R24_SCAM_TYPES = ("relayed_ask", "walked_through", "deadline", "money_forms")
+R24_LOOKALIKE_TYPES = ("callback_real", "relative_real", "invest_real", "deadline_real")
 R18_TYPES = ("impersonation", "safe_account", "remote", "code", "invest", "romance", "loan_fee", "refund", "task",
              "relative", "toll_parcel", "takeover", "boss", "platform_cs", "debt_collect", "ritual")
 """The fraud types of rounds 18 and 19."""
@@ -492,6 +494,15 @@ PINS = [
         note="before (main b7e78cb): reported_ask 1, keep_line 2, gift_cards 1 unpinned (20/24); line_real 3 false "
              "banners (staying on the line with the bank's staff or a relative). The completion threshold per "
              "script (scam_signal.SCRIPTS): one English reported_ask completed (21/24), false banners unchanged"),
+    PinProbes(
+        "pin_probes_en_r24.jsonl", "test_pin_probes_en_r24.py", R24_SCAM_TYPES + R24_LOOKALIKE_TYPES,
+        frozenset({"en", "zh-Hans", "yue"}), scams=24, lookalikes=24, lookalike_types=R24_LOOKALIKE_TYPES,
+        written="first", scams_each=dict.fromkeys(R24_SCAM_TYPES, 6),
+        lookalikes_each=dict.fromkeys(R24_LOOKALIKE_TYPES, 6),
+        missed={"relayed_ask": 1, "deadline": 1}, whole=(22, 24, 0, 24),
+        note="before (main 7bf1d11): relayed_ask 2, deadline 3, money_forms 1 unpinned (18/24), no false banner. "
+             "English instruction families (plural verbs, reported obligations, wanted sums, threats; d3e7c56): "
+             "21/24; the passive instruction as party and ask (c019f31): 22/24; false banners 0 throughout"),
 ]
 
 
@@ -539,7 +550,7 @@ def compliance_rows(row: ComplianceProbes) -> list[dict[str, object]]:
 
 
 def test_every_probe_file_has_a_row_and_its_module() -> None:
-    patterns = ("compliance_probes_*.jsonl", "pin_probes_types_*.jsonl")
+    patterns = ("compliance_probes_*.jsonl", "pin_probes_types_*.jsonl", "pin_probes_en_*.jsonl")
     files = {path.name for pattern in patterns for path in HERE.glob(pattern)}
     tabled = [(row.file, row.module) for row in COMPLIANCE] + [(row.file, row.module) for row in PINS]
     assert sorted(files - set(UNTABLED)) == sorted(file for file, _ in tabled)
