@@ -234,15 +234,12 @@ def test_heldout_non_scams_get_no_fraud_pin(pack: RulePack) -> None:
     assert [r["text"] for r in rows if not r["scam"] and FRAUD in scenarios(pack, r["text"])] == []
 
 
-KNOWN_DEV_TRAPS_PINNED = {
-    "pins_v3.jsonl": {"游戏客服让我提供游戏账号和密码帮我找回装备"},
-}
-"""Traps of a dev pin set left pinned, as found: when the twenty-second round joined utterances_v22
-and v25 to the scam signal's training, the retrained signal completed a game platform's "customer
-service" asking for the game account's password (a stranger and a credential, the rules' parts):
-it scores 0.559 against the retrained threshold of 0.552 (0.506 against 0.531 before). Not tuned
-away: a rule against one dev line would be the fitting this project avoids; recorded here, in
-docs/safe-answers.md and in the round's closing note."""
+KNOWN_DEV_TRAPS_PINNED: dict[str, set[str]] = {}
+"""Traps of a dev pin set left pinned, as found (none now). When the twenty-second round joined
+utterances_v22 and v25 to the scam signal's training, the retrained signal completed a pins_v3 trap,
+a game platform's "customer service" asking for the game account's password (a stranger and a
+credential, the rules' parts; 0.559 against a threshold of 0.552); it was recorded here, not tuned
+away. The twenty-fourth round's retraining (utterances_v26 and v29 joined) no longer completes it."""
 
 
 @pytest.mark.parametrize("name", PIN_SETS)

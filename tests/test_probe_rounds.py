@@ -141,9 +141,14 @@ AFTER_R22 = "after the twenty-second round (principled_no cancels a skipped chec
 AFTER_R23 = ("after the twenty-third round (drafts_v28 and drafts_v31 joined to the training; ways forward, "
              "glosses and declined predictions named in the lexicons): ")
 """Where a signal figure moved when the twenty-third round retrained the signal."""
+AFTER_R24 = "after the twenty-fourth round (drafts_v30 and drafts_v33 joined to the training): "
+"""Where a signal figure moved when the twenty-fourth round retrained the signal."""
 AFTER_R23_PINS = ("after the twenty-third round (utterances_v24 and v27 joined to the scam signal's training, a "
                   "completion threshold per script): ")
 """Where a pin figure moved at the twenty-third round's end."""
+AFTER_R24_PINS = ("after the twenty-fourth round (utterances_v26 and v29 joined to the scam signal's training: its "
+                  "completion thresholds moved, zh 0.552 -> 0.485, en 0.483 -> 0.775): ")
+"""Where a pin figure moved at the twenty-fourth round's end."""
 
 COMPLIANCE = [
     ComplianceProbes(
@@ -200,7 +205,7 @@ COMPLIANCE = [
         ("skip_verification", "privacy_disclosure", "unsafe_transfer_instruction", "jargon"), LANGUAGES,
         clean=60, each=20, single_label=True,
         rules=(at_least(86), at_most(2)), misses=at_most(10, percent=True), own_clean_flags=1,
-        signal=(at_least(81), at_most(6)),
+        signal=(at_least(81), at_most(7)),
         signal_each={"unsafe_transfer_instruction": at_least(18), "skip_verification": at_least(21),
                      "jargon": at_least(21), "privacy_disclosure": at_least(21)},
         note="rules alone before the round: 42/88 found, 4/60 clean drafts flagged; the one clean draft left "
@@ -210,7 +215,7 @@ COMPLIANCE = [
              "skip 21/22, jargon 21/22, privacy 22/22) and 5/60 clean flagged, against 87/88 and 2/60 for the "
              "rules alone: the signal's draft-level veto demotes four true `transfer.unsafe_route` hits and adds "
              "three clean flags. Issue 19's bar is not met here; the figures measured are asserted, not the bar; "
-             + AFTER_R20 + "81/88 (privacy 21/22) and 6/60"),
+             + AFTER_R20 + "81/88 (privacy 21/22) and 6/60; " + AFTER_R24 + "83/88 and 7/60"),
     ComplianceProbes(
         "compliance_probes_r17_stance.jsonl", "test_compliance_probes_r17_stance.py",
         ("disparaging_customer", "blame_shifting", "bare_refusal"), LANGUAGES, violating=60, clean=60,
@@ -267,8 +272,8 @@ COMPLIANCE = [
         ("disparaging_customer", "bare_refusal", "skip_verification"), LANGUAGES, violating=90, clean=60, each=30,
         rules=(exactly(97), exactly(1)),
         misses={"disparaging_customer": exactly(1), "bare_refusal": exactly(0), "skip_verification": exactly(0)},
-        signal=(exactly(93), exactly(1)),
-        signal_each={"disparaging_customer": exactly(30, of=34), "bare_refusal": exactly(31, of=32),
+        signal=(exactly(94), exactly(0)),
+        signal_each={"disparaging_customer": exactly(31, of=34), "bare_refusal": exactly(31, of=32),
                      "skip_verification": exactly(32, of=32)},
         note="rules alone: 97/98 found after (57/98 before); clean 1/66 (3/66 before): the clean draft left is "
              "jargon's (贷后 unexplained), not one of these categories'. With the shipped signal (its exemplars "
@@ -279,14 +284,15 @@ COMPLIANCE = [
              "signal was retrained: the same 94/98 and 0/66, with disparaging 31/34 and skipped checks 32/32; "
              + AFTER_R20 + "94/98 and 1/66 (bare refusal 32/32, skipped checks 31/32); " + AFTER_R21
              + "95/98 and 1/66 (skipped checks 32/32); " + AFTER_R22 + "95/98 and 0/66; " + AFTER_R23
-             + "93/98 (disparaging 30/34, bare refusal 31/32) and 1/66"),
+             + "93/98 (disparaging 30/34, bare refusal 31/32) and 1/66; " + AFTER_R24 + "94/98 (disparaging 31/34) "
+             "and 0/66"),
     ComplianceProbes(
         "compliance_probes_r20_parties.jsonl", "test_compliance_probes_r20_parties.py",
         ("privacy_disclosure", "skip_verification"), LANGUAGES, violating=90, clean=60, each=45,
         rules=(exactly(92), exactly(2)),
         misses={"privacy_disclosure": exactly(1), "skip_verification": exactly(1)},
-        signal=(exactly(93), exactly(4)),
-        signal_each={"privacy_disclosure": exactly(48, of=48), "skip_verification": exactly(45, of=46)},
+        signal=(exactly(92), exactly(4)),
+        signal_each={"privacy_disclosure": exactly(47, of=48), "skip_verification": exactly(45, of=46)},
         note="rules alone: 92/94 found after (55/94 before); clean 2/66 (4/66 before): the two left are bare "
              "refusals (「一律不對外披露」 with its route in the next clause, 「問都唔得」), not these categories'. "
              "Missed by the rules: a claimed colleague named in one sentence with the facts in the next, and a "
@@ -296,15 +302,16 @@ COMPLIANCE = [
              "exemplars of these kinds found 91/94, 2/66 and lowered the r17 probes' figures; not shipped. After "
              "the round's merge (the register exemplars, drafts_v24 joined to the training): 90/94 (privacy "
              "47/48, skipped checks 43/46), clean 3/66; " + AFTER_R21 + "91/94 (skipped checks 44/46), clean 3/66; "
-             + AFTER_R22 + "93/94 (privacy 48/48, skipped checks 45/46), clean 4/66"),
+             + AFTER_R22 + "93/94 (privacy 48/48, skipped checks 45/46), clean 4/66; " + AFTER_R24
+             + "92/94 (privacy 47/48), clean 4/66"),
     ComplianceProbes(
         "compliance_probes_r20_tone.jsonl", "test_compliance_probes_r20_tone.py",
         ("disparaging_customer", "bare_refusal", "blame_shifting"), LANGUAGES, violating=90, clean=60, each=30,
         rules=(exactly(77), exactly(2)),
         misses={"disparaging_customer": exactly(10), "bare_refusal": exactly(5), "blame_shifting": exactly(4)},
-        signal=(exactly(87), exactly(4)),
-        signal_each={"disparaging_customer": exactly(29, of=32), "bare_refusal": exactly(28, of=32),
-                     "blame_shifting": exactly(30, of=32)},
+        signal=(exactly(84), exactly(4)),
+        signal_each={"disparaging_customer": exactly(27, of=32), "bare_refusal": exactly(28, of=32),
+                     "blame_shifting": exactly(29, of=32)},
         note="rules alone: 76/96 found after (47/96 before; misses 22, 14, 13 before), 77/96 after the "
              "twenty-first round (a blame with 因為你 no longer read as owning the problem: blame misses 5 -> 4); "
              "with the signal 83 -> 84/96 (blame 28 -> 29/32); clean 2/66 before and "
@@ -315,7 +322,8 @@ COMPLIANCE = [
              "disparaging, one refusal, one blame) whose whole draft the signal reads below W, one before; "
              + AFTER_R21 + "85/96 (bare refusal 29/32), clean 2/66; " + AFTER_R22
              + "85/96 (disparaging 28/32, bare refusal 28/32), clean 3/66; " + AFTER_R23
-             + "87/96 (disparaging 29/32, blame 30/32), clean 4/66"),
+             + "87/96 (disparaging 29/32, blame 30/32), clean 4/66; " + AFTER_R24
+             + "84/96 (disparaging 27/32, blame 29/32), clean 4/66"),
     ComplianceProbes(
         "compliance_probes_r21_windows.jsonl", "test_compliance_probes_r21_windows.py",
         ("blame_shifting", "disparaging_customer", "privacy_disclosure", "credential_request", "skip_verification",
@@ -365,11 +373,12 @@ COMPLIANCE = [
         ("skip_verification", "bare_refusal", "overpromise"), LANGUAGES, violating=24, clean=24,
         single_label=True, rules=(exactly(18), exactly(1)), own_clean_flags=0,
         misses={"skip_verification": exactly(2), "bare_refusal": exactly(1), "overpromise": exactly(3)},
-        signal=(exactly(22), exactly(1)),
+        signal=(exactly(23), exactly(1)),
         note="rules alone 18/24 before (7bf1d11), clean 1/24 (an unexplained chargeback, jargon); with the shipped "
              "signal 22/24, clean 1/24 (no change was shipped this round). Misses: a check "
              "put off until later (en, yue), a refusal closed with a hang-up, an outcome promised as a date or a "
-             "certainty with no listed promise word (zh-Hans, zh-Hant, en)"),
+             "certainty with no listed promise word (zh-Hans, zh-Hant, en); " + AFTER_R24 + "23/24 with the signal "
+             "(skipped checks 8/8, bare refusal 8/8, overpromise 7/8), clean 1/24"),
 ]
 
 R13_TYPES = ("task", "investment", "loan_fee", "refund_cs", "police", "credit_repair", "game_trade", "romance",
@@ -436,14 +445,15 @@ PINS = [
                          "parcel_real", "refund_real", "loan_real", "debt_real", "relative_real", "advice"),
         scams_each=dict.fromkeys(("takeover", "task", "ipo", "ritual", "payverify", "relative_video", "debt_collect",
                                   "customs_parcel", "refund", "loan_deposit", "recontact"), 4) | {"takeover": 12},
-        missed={"payverify": 1, "loan_deposit": 1, "task": 1},
+        missed={"relative_video": 1},
         note="scams left unpinned before, on the lines written first: takeover 13, ritual 2, customs_parcel 2, "
              "task 1, loan_deposit 1; false banners before: police_real 2. The helper's after was 0 in every type; "
              "once the round's branches merged and utterances_v17 joined the library (and the scam signal's "
              "training), one payverify and one loan_deposit scam were left unpinned (the lead; cause not "
              "examined, nothing tuned). Task 1: the twenty-first round's weighted scam signal "
              "(scam_signal.ASKED_WEIGHT) scores one task scam the rules see part of under its new threshold "
-             "(83 -> 82/84; the other type files unchanged, r21 17 -> 18/24, leave-one-file-out 1,442 -> 1,448)"),
+             "(83 -> 82/84; the other type files unchanged, r21 17 -> 18/24, leave-one-file-out 1,442 -> 1,448); "
+             + AFTER_R24_PINS + "payverify, loan_deposit and task pinned, one relative_video scam not (83/84)"),
     PinProbes(
         "pin_probes_types_r18.jsonl", "test_pin_types_r18.py", R18_TYPES, LANGUAGES_TW_HK, scams=70, lookalikes=110,
         lookalike_types=("past", "call_check", "court_real", "sim_real", "alert_check", "everyday_real"),
@@ -456,10 +466,10 @@ PINS = [
         "pin_probes_types_r19.jsonl", "test_pin_types_r19.py", R18_TYPES, LANGUAGES_TW_HK, scams=70, lookalikes=110,
         lookalike_types=("past", "call_check", "urgent_real", "alert_check", "sim_real", "everyday_real"),
         scams_each=dict.fromkeys(R18_TYPES, 5), lookalikes_each={"past": 50}, written="first",
-        missed={"boss": 1, "ritual": 1}, false={"call_check": 1, "urgent_real": 2}, whole=(88, 90, 3, 122),
+        missed={"boss": 1, "ritual": 1}, false={"call_check": 1, "urgent_real": 1}, whole=(88, 90, 2, 122),
         note="before, on the lines written first: takeover 6, relative 2, toll_parcel 2, task 1, boss 1, ritual 1 "
              "unpinned; past 4, call_check 9, urgent_real 1 false banners; " + AFTER_R22_PINS
-             + "urgent_real 2 false banners (3/122 in all)"),
+             + "urgent_real 2 false banners (3/122 in all); " + AFTER_R24_PINS + "urgent_real 1 (2/122)"),
     PinProbes(
         "pin_probes_types_r20.jsonl", "test_pin_types_r20.py", R20_SCAM_TYPES + R20_LOOKALIKE_TYPES, LANGUAGES_TW_HK,
         scams=100, lookalikes=100, lookalike_types=R20_LOOKALIKE_TYPES, written="first", missed={"boss": 1},
@@ -470,12 +480,13 @@ PINS = [
         "pin_probes_types_r21.jsonl", "test_pin_types_r21.py", R21_SCAM_TYPES + R21_LOOKALIKE_TYPES, LANGUAGES_TW_HK,
         scams=24, lookalikes=24, lookalike_types=R21_LOOKALIKE_TYPES, written="first",
         scams_each=dict.fromkeys(R21_SCAM_TYPES, 4), lookalikes_each=dict.fromkeys(R21_LOOKALIKE_TYPES, 4),
-        missed={"watched_now": 3, "urgent_limit": 1},
-        false={"platform_real": 1, "parcel_real": 1}, whole=(20, 24, 2, 24),
+        missed={"watched_now": 3, "urgent_limit": 2, "courier_link": 1},
+        false={"platform_real": 1, "parcel_real": 1}, whole=(18, 24, 2, 24),
         note="before (main 7a1177b): watched_now 3, urgent_limit 2, task_deposit 1, courier_link 1 unpinned "
              "(17/24); platform_real 1, parcel_real 1 false banners. After the scheme gate and the weighted "
              "signal: task_deposit pinned (18/24), the false banners unchanged; no lexicon was changed for it; "
-             + AFTER_R22_PINS + "19/24 pinned; " + AFTER_R23_PINS + "an urgent_limit line pinned (20/24)"),
+             + AFTER_R22_PINS + "19/24 pinned; " + AFTER_R23_PINS + "an urgent_limit line pinned (20/24); "
+             + AFTER_R24_PINS + "an urgent_limit and a courier_link line unpinned (18/24)"),
     PinProbes(
         "pin_probes_types_r22.jsonl", "test_pin_types_r22.py", R22_SCAM_TYPES + R22_LOOKALIKE_TYPES, LANGUAGES_TW_HK,
         scams=24, lookalikes=24, lookalike_types=R22_LOOKALIKE_TYPES, written="first",
@@ -499,10 +510,11 @@ PINS = [
         frozenset({"en", "zh-Hans", "yue"}), scams=24, lookalikes=24, lookalike_types=R24_LOOKALIKE_TYPES,
         written="first", scams_each=dict.fromkeys(R24_SCAM_TYPES, 6),
         lookalikes_each=dict.fromkeys(R24_LOOKALIKE_TYPES, 6),
-        missed={"relayed_ask": 1, "deadline": 1}, whole=(22, 24, 0, 24),
+        missed={"relayed_ask": 2, "walked_through": 1, "deadline": 2}, whole=(19, 24, 0, 24),
         note="before (main 7bf1d11): relayed_ask 2, deadline 3, money_forms 1 unpinned (18/24), no false banner. "
              "English instruction families (plural verbs, reported obligations, wanted sums, threats; d3e7c56): "
-             "21/24; the passive instruction as party and ask (c019f31): 22/24; false banners 0 throughout"),
+             "21/24; the passive instruction as party and ask (c019f31): 22/24; false banners 0 throughout; "
+             + AFTER_R24_PINS + "three English scams the signal had completed left unpinned (19/24)"),
 ]
 
 

@@ -114,8 +114,10 @@ LONG_TURN_PROBES = Path(__file__).parent / "long_turn_probes_r23.jsonl"
 @pytest.mark.model
 def test_long_turns_read_clause_by_clause_on_the_probe_file(shipped: Assistant) -> None:
     """tests/long_turn_probes_r23.jsonl (40 fresh lines, long32's): reading a close long turn clause by
-    clause too (:func:`assist.lookup.rank.clause_turns`, :func:`assist.lookup.rank.with_clauses`) takes
-    the file's in-scope top-1 from 32 to 33 of 36 and moves no out-of-scope decision."""
+    clause too (:func:`assist.lookup.rank.clause_turns`, :func:`assist.lookup.rank.with_clauses`) moves
+    no out-of-scope decision. On the library it was merged on, it took the file's in-scope top-1 from 32
+    to 33 of 36; with utterances_v26 and v29 joined (the twenty-fourth round's end) the whole reading
+    alone gets the same 32 right, so the reading gains nothing here (measured, not tuned)."""
     items = list(read_utterances(LONG_TURN_PROBES))
     rankers = [shipped.ranker] + ([shipped.cascade.quick] if shipped.cascade is not None else [])
     on = evaluate(shipped, items).summary()
@@ -129,5 +131,5 @@ def test_long_turns_read_clause_by_clause_on_the_probe_file(shipped: Assistant) 
             ranker.clause_share = share
     inside = on["labelled_in_scope"]
     assert inside == 36
-    assert (round(on["top1"] * inside), round(off["top1"] * inside)) == (33, 32), (on, off)
+    assert (round(on["top1"] * inside), round(off["top1"] * inside)) == (32, 32), (on, off)
     assert on["out_of_scope_f1"] == off["out_of_scope_f1"]
