@@ -182,11 +182,17 @@ def page(served: tuple[str, Any]) -> Iterator[Any]:
         context.grant_permissions(["clipboard-read", "clipboard-write"], origin=url)
         page = context.new_page()
         page.set_default_timeout(15_000)
+        # Assertions wait as long as actions: on a loaded CI machine the first draft check of a run
+        # once took longer than expect's own 5 s default.
+        sync_api.expect.set_options(timeout=15_000)
         requested: list[str] = []
         page.on("request", lambda request: requested.append(request.url))
         page.goto(url + "/")
         sync_api.expect(page.locator("#health")).to_contain_text("模型")
-        yield page
+        try:
+            yield page
+        finally:
+            sync_api.expect.set_options(timeout=5_000)
         foreign = [u for u in requested if not u.startswith((url, "data:"))]
         assert not foreign, f"the console fetched from other hosts: {foreign}"
         browser.close()
