@@ -10,7 +10,8 @@ the shipped signal reads its own lines. Here each file is scored as the next uns
 * the signal's part (the veto of a rule pin with no demand, the completion of a partial pattern)
   with the ridge trained on every labelled set but the file (held-out scores exactly from the one
   inverse, as ``fit`` does) and the completion threshold the product would derive from the other
-  sets (``fit``'s rule, leave the file and each other set out: leave-two-out), for each script apart
+  sets (``fit``'s rule, :func:`assist.lookup.scam_signal.threshold`: the highest gated non-scam, capped where
+  the rest of the tail puts it; leave the file and each other set out: leave-two-out), for each script apart
   (:func:`assist.lookup.scam_signal.script_thresholds`: an English text is held to the English bar).
 
 Usage: ``python bench/scam_loo.py [--misses]`` from a checkout (about 2 minutes on 2 cores, 3 GB;

@@ -401,6 +401,8 @@ R23_SCAM_TYPES = ("reported_ask", "keep_line", "gift_cards", "new_account")
 R23_LOOKALIKE_TYPES = ("reported_real", "line_real", "cards_real", "account_real")
 R24_SCAM_TYPES = ("relayed_ask", "walked_through", "deadline", "money_forms")
 R24_LOOKALIKE_TYPES = ("callback_real", "relative_real", "invest_real", "deadline_real")
+R25_SCAM_TYPES = ("relayed_now", "stranger_waiting", "scheme_unlock", "hushed_errand")
+R25_LOOKALIKE_TYPES = ("relayed_legit", "waiting_legit", "platform_legit", "errand_legit")
 R18_TYPES = ("impersonation", "safe_account", "remote", "code", "invest", "romance", "loan_fee", "refund", "task",
              "relative", "toll_parcel", "takeover", "boss", "platform_cs", "debt_collect", "ritual")
 """The fraud types of rounds 18 and 19."""
@@ -515,6 +517,17 @@ PINS = [
              "English instruction families (plural verbs, reported obligations, wanted sums, threats; d3e7c56): "
              "21/24; the passive instruction as party and ask (c019f31): 22/24; false banners 0 throughout; "
              + AFTER_R24_PINS + "three English scams the signal had completed left unpinned (19/24)"),
+    PinProbes(
+        "pin_probes_bar_r25.jsonl", "test_pin_probes_bar_r25.py", R25_SCAM_TYPES + R25_LOOKALIKE_TYPES,
+        LANGUAGES_TW_HK, scams=24, lookalikes=24, lookalike_types=R25_LOOKALIKE_TYPES, written="first",
+        scams_each=dict.fromkeys(R25_SCAM_TYPES, 6), lookalikes_each=dict.fromkeys(R25_LOOKALIKE_TYPES, 6),
+        missed={"relayed_now": 3, "stranger_waiting": 2, "scheme_unlock": 2, "hushed_errand": 3},
+        false={"relayed_legit": 1, "errand_legit": 1}, whole=(14, 24, 2, 24),
+        note="before (main e1d3a8e, completion thresholds zh 0.485 / en 0.775): rules alone 13/24 scams, 2/24 "
+             "false banners; rules and scam signal 14/24 (missed relayed_now 3, stranger_waiting 2, scheme_unlock "
+             "2, hushed_errand 3; seven of the ten English), 2/24 (relayed_legit 1, errand_legit 1, both rule "
+             "pins). The bar robust to one line (scam_signal.tail_top; English bar 0.775 -> 0.711): unchanged, "
+             "14/24 and 2/24 (the English scams missed score 0.64 and less)"),
 ]
 
 
@@ -562,7 +575,8 @@ def compliance_rows(row: ComplianceProbes) -> list[dict[str, object]]:
 
 
 def test_every_probe_file_has_a_row_and_its_module() -> None:
-    patterns = ("compliance_probes_*.jsonl", "pin_probes_types_*.jsonl", "pin_probes_en_*.jsonl")
+    patterns = ("compliance_probes_*.jsonl", "pin_probes_types_*.jsonl", "pin_probes_en_*.jsonl",
+                "pin_probes_bar_*.jsonl")
     files = {path.name for pattern in patterns for path in HERE.glob(pattern)}
     tabled = [(row.file, row.module) for row in COMPLIANCE] + [(row.file, row.module) for row in PINS]
     assert sorted(files - set(UNTABLED)) == sorted(file for file, _ in tabled)

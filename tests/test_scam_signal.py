@@ -22,6 +22,7 @@ from assist.lookup.scam_signal import (
     measured_sets,
     script,
     script_thresholds,
+    tail_top,
     threshold,
     veto,
 )
@@ -73,6 +74,32 @@ def test_the_threshold_sits_just_above_every_gated_non_scam() -> None:
     negative = np.array([False, True, True, True])
     assert threshold(held, negative, np.array([True, True, False, True])) == pytest.approx(0.5 + 1e-6)
     assert threshold(held, negative, np.array([True, False, False, False])) == float("inf")
+
+
+def exponential_tail(n: int) -> np.ndarray:
+    """n scores whose i-th highest lies at the exponential quantile of rank i (scale 0.1): a tail with no
+    line out of it."""
+    return -1.0 - 0.1 * np.log(np.arange(1, n + 1) / n)
+
+
+def test_the_threshold_is_the_highest_gated_non_scam_while_it_sits_in_line_with_the_tail() -> None:
+    scores = exponential_tail(400)
+    everyone = np.ones(scores.size, dtype=bool)
+    assert tail_top(scores) > scores.max()
+    assert threshold(scores, everyone, everyone) == pytest.approx(scores.max() + 1e-6)
+
+
+def test_one_line_far_above_the_tail_moves_the_threshold_by_no_more_than_the_tails_scale() -> None:
+    scores = exponential_tail(400)
+    bar = threshold(scores, np.ones(400, dtype=bool), np.ones(400, dtype=bool))
+    moved = []
+    for outlier in (scores.max() + 0.5, scores.max() + 5.0):
+        held = np.append(scores, outlier)
+        everyone = np.ones(held.size, dtype=bool)
+        moved.append(threshold(held, everyone, everyone))
+        assert moved[-1] < outlier
+    assert moved[0] == pytest.approx(moved[1])  # how far the line stands out does not matter
+    assert moved[0] - bar < 0.1 * 1.5  # the tail's scale (0.1) and the noise of reading it from 20 gaps
 
 
 @pytest.mark.parametrize(("text", "found"), [
