@@ -95,6 +95,21 @@ def test_rows_left_out_give_what_refitting_without_them_gives() -> None:
                        atol=1e-10)
 
 
+def test_the_ridge_solve_overwrites_a_row_ordered_kernel_and_reads_only_its_lower_triangle() -> None:
+    """The factor is made in the kernel's own buffer (no n x n copy for LAPACK's column order); the
+    kernel's upper triangle is never read, and the inverse's lower triangle is the system's inverse."""
+    rng = np.random.default_rng(5)
+    design = rng.normal(size=(30, 6))
+    system = design @ design.T + semantic.RIDGE * np.eye(30) + 1.0
+    targets = np.sign(rng.normal(size=(30, 2)))
+    kernel = np.tril(system) + np.triu(np.full_like(system, np.nan), 1)
+    assert kernel.flags.c_contiguous
+    dual, inverse = semantic.ridge_solve(kernel, targets)
+    assert not np.allclose(np.tril(kernel), np.tril(system))
+    assert np.allclose(dual, np.linalg.solve(system, targets), atol=1e-10)
+    assert np.allclose(np.tril(inverse), np.tril(np.linalg.inv(system)), atol=1e-10)
+
+
 def test_an_unsorted_block_of_a_symmetric_matrix_is_read_from_its_lower_triangle() -> None:
     full = np.arange(16, dtype=float).reshape(4, 4)
     full = full + full.T
