@@ -26,24 +26,21 @@ import pytest
 from assist.compliance.rules import RulePack
 from tests.probe_sets import flagged
 
+WEAK = {"skip_verification", "bare_refusal", "overpromise"}
 
-@pytest.mark.parametrize("text", [
-    "邻居阿姨帮您看着屏幕没关系，核身那几道题得您自己开口。",
-    "A neighbour reading the letter out is fine; the passcode questions still come from you, the cardholder.",
-    "Transfers like this normally arrive by the next working day, though the receiving bank can add a delay.",
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("邻居阿姨帮您看着屏幕没关系，核身那几道题得您自己开口。", set()),
+    ("A neighbour reading the letter out is fine; the passcode questions still come from you, the cardholder.", set()),
+    ("Transfers like this normally arrive by the next working day, though the receiving bank can add a delay.", set()),
+    ("叫您侄子替您把安全问题答完就行，您本人不用出声。", {"skip_verification"}),
+    ("Have the neighbour take the security questions on your behalf; you needn't say a word.", {"skip_verification"}),
+    ("經審查，您的申請不予受理，本次服務到此為止。", {"bare_refusal"}),
+    ("The transfer will be in their account before lunch tomorrow, I promise you that.", {"overpromise"}),
 ])
-def test_the_holder_answering_or_a_hedged_arrival_stays_clean_for_the_rules(pack: RulePack, text: str) -> None:
+def test_the_rules_read_a_third_party_a_closing_verdict_and_a_promised_arrival(
+        pack: RulePack, text: str, expected: set[str]) -> None:
     """A relative beside the holder who still answers the checks, and a usual arrival time with its
-    hedge, are no waiver and no overpromise."""
-    assert flagged(pack, text) & {"skip_verification", "bare_refusal", "overpromise"} == set()
-
-
-@pytest.mark.parametrize(("text", "category"), [
-    ("叫您侄子替您把安全问题答完就行，您本人不用出声。", "skip_verification"),
-    ("Have the neighbour take the security questions on your behalf; you needn't say a word.", "skip_verification"),
-    ("經審查，您的申請不予受理，本次服務到此為止。", "bare_refusal"),
-    ("The transfer will be in their account before lunch tomorrow, I promise you that.", "overpromise"),
-])
-def test_a_third_party_answering_a_closing_verdict_or_a_promised_arrival_is_flagged(
-        pack: RulePack, text: str, category: str) -> None:
-    assert category in flagged(pack, text)
+    hedge, are no waiver and no overpromise; someone answering the checks for the holder, a verdict
+    that closes the matter and an arrival promised as a time are flagged."""
+    assert flagged(pack, text) & WEAK == expected
