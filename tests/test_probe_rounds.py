@@ -379,6 +379,18 @@ COMPLIANCE = [
              "put off until later (en, yue), a refusal closed with a hang-up, an outcome promised as a date or a "
              "certainty with no listed promise word (zh-Hans, zh-Hant, en); " + AFTER_R24 + "23/24 with the signal "
              "(skipped checks 8/8, bare refusal 8/8, overpromise 7/8), clean 1/24"),
+    ComplianceProbes(
+        "compliance_probes_r35_weak.jsonl", "test_compliance_probes_r35_weak.py",
+        ("skip_verification", "bare_refusal", "overpromise"), LANGUAGES, violating=24, clean=24,
+        single_label=True, rules=(exactly(18), exactly(0)), own_clean_flags=0,
+        misses={"skip_verification": exactly(3), "bare_refusal": exactly(1), "overpromise": exactly(2)},
+        signal=(exactly(21), exactly(2)),
+        note="rules alone 18/24 before and after (e1d3a8e), clean 0/24. Misses: a check put off until later "
+             "(zh-Hans, yue), a daughter confirming for the holder (en), a refusal closed with thanks (en), a "
+             "limit rise promised with 實 and an arrival promised as a day (yue, en). With the shipped signal 21/24, "
+             "clean 2/24 (semantic skipped checks on a check the holder must still do with a spouse beside "
+             "them, and on a check done first); the round's batch of exemplars for these kinds was measured by "
+             "leave one set out and dropped, so the figures before are the figures after"),
 ]
 
 R13_TYPES = ("task", "investment", "loan_fee", "refund_cs", "police", "credit_repair", "game_trade", "romance",
