@@ -142,13 +142,13 @@ def cross_validate(library: Library, ranker: Ranker) -> list[Point]:
             in_scope = [s.score for s in scenarios if s.scenario != OUT_OF_SCOPE]
             out = [s.score for s in scenarios if s.scenario == OUT_OF_SCOPE]
             retrieved = np.delete(alone[k], outside) if outside >= 0 else alone[k]
-            own = float(alone[k, outside]) if outside >= 0 else -np.inf
+            class_alone = float(alone[k, outside]) if outside >= 0 else -np.inf
             points.append(Point(
                 family, active[rows[i][0]].scenario == OUT_OF_SCOPE,
                 bool(scenarios) and scenarios[0].scenario == OUT_OF_SCOPE, in_scope[0] if in_scope else 0.0,
                 out[0] if out else 0.0, float(voted[k]),
                 float(retrieved.max()) if np.isfinite(retrieved).any() else 0.0,
-                own if np.isfinite(own) else 0.0,
+                class_alone if np.isfinite(class_alone) else 0.0,
             ))
     return points
 
