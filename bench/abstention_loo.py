@@ -50,15 +50,25 @@ def _parts(ranker: Any, normalised: list[str], families: list[str]) -> list[dict
 
     vectors = ranker.encoder.encode(normalised)
     candidates = search_batch(ranker.index, vectors, normalised, ranker.weights)
-    retrieval = rank_arrays(candidates, ranker._table, families).lists()
+    table = ranker._table
     head = ranker.index.head
+    alone = rank_arrays(candidates, table, families, aggregation=head.aggregation if head else "best")
+    retrieval = alone.lists()
     probs = head.probabilities(vectors) if head is not None else None
+    outside = table.scenarios.index(OUT_OF_SCOPE) if OUT_OF_SCOPE in table.scenarios else -1
     out = []
     for k, scenarios in enumerate(retrieval):
         part: dict[str, Any] = {"retrieval": _ranked(scenarios[:3])}
         if probs is not None:
             order = np.argsort(-probs[k])[:3]
             part["head"] = [[head.labels[j], round(float(probs[k, j]), 6)] for j in order]
+        if outside >= 0:
+            own = float(alone.scores[k, outside])
+            rest = np.delete(alone.scores[k], outside)
+            vote = (head.blend * float(probs[k, head.labels.index(OUT_OF_SCOPE)])
+                    if probs is not None and head is not None and OUT_OF_SCOPE in head.labels else 0.0)
+            part["oos_parts"] = [round(vote, 6), round(own if np.isfinite(own) else 0.0, 6),
+                                 round(float(rest.max()) if np.isfinite(rest).any() else 0.0, 6)]
         out.append(part)
     return out
 
@@ -89,6 +99,7 @@ def dump_fold(assistant: Assistant, name: str, lines: Sequence[Line], joined: se
     quick = cascade.quick.rank(normalised, families, None, None, 3) if cascade else None
     full = ranker.rank(normalised, families, None, None, 3)
     parts = _parts(ranker, normalised, families)
+    quick_parts = _parts(cascade.quick, normalised, families) if cascade else None
     items = [Utterance(t, line.scenario, k) for k, (t, line) in enumerate(zip(texts, lines, strict=True), 1)]
     records = []
     for k, outcome in enumerate(run_outcomes(assistant, items)):
@@ -101,12 +112,14 @@ def dump_fold(assistant: Assistant, name: str, lines: Sequence[Line], joined: se
             "quick": _ranked(q.scenarios) if q is not None else None,
             "quick_sure": bool(q is not None and is_sure(q.best, q.margin, assistant.threshold)),
             "full": _ranked(full[k].scenarios), **parts[k],
+            "quick_oos_parts": quick_parts[k].get("oos_parts") if quick_parts is not None else None,
         })
     payload = {
         "name": name, "figures": figures.__dict__,
         "thresholds": assistant.thresholds, "margins": assistant.margins,
         "points": [[p.family, p.out_of_scope, p.redirected, round(p.best_in_scope, 6),
-                    round(p.best_out_of_scope, 6), joined_row]
+                    round(p.best_out_of_scope, 6), joined_row, round(p.head_out_of_scope, 6),
+                    round(p.retrieval_in_scope, 6), round(p.retrieval_out_of_scope, 6)]
                    for p, joined_row in zip(points, origin, strict=True)],
         "lines": records,
     }
@@ -176,13 +189,71 @@ def _voter(line: dict[str, Any], route: str) -> str:
             (False, False): ": the blend"}[(neighbour, head)]
 
 
+def _revoted(ranked: list[list[Any]] | None, parts: list[float] | None, factor: float) -> list[list[Any]] | None:
+    """``ranked`` with the out-of-scope class's head vote (``parts[0]``) multiplied by ``factor``."""
+    if ranked is None or parts is None or factor == 1.0:
+        return ranked
+    moved = [[s, round(v - (1 - factor) * parts[0], 6) if s == OUT_OF_SCOPE else v] for s, v in ranked]
+    return sorted(moved, key=lambda item: -item[1])
+
+
+def revoted(payload: dict[str, Any], factor: float) -> dict[str, Any]:
+    """``payload`` as if the head's out-of-scope vote (:data:`assist.indexing.head.OUT_OF_SCOPE_VOTE`)
+    had been ``factor`` times the dumped one: the points' out-of-scope scores, both passes' rankings
+    of each line and whether the quick pass was sure (:func:`assist.lookup.cascade.is_sure` at the
+    default threshold, as the lookup asks it) follow; a dump without the vote's parts is unchanged."""
+    from assist.lookup.assistant import DEFAULT_THRESHOLD
+    from assist.lookup.cascade import is_sure
+
+    if factor == 1.0:
+        return payload
+    points = []
+    for f, o, r, b, w, joined_row, *extra in payload["points"]:
+        if extra:
+            w = w - (1 - factor) * extra[0]
+            r, extra = w > b, [extra[0] * factor, *extra[1:]]
+        points.append([f, o, r, b, w, joined_row, *extra])
+    lines = []
+    for line in payload["lines"]:
+        quick = _revoted(line["quick"], line.get("quick_oos_parts"), factor)
+        full = _revoted(line["full"], line.get("oos_parts"), factor)
+        sure = line["quick_sure"]
+        if quick is not None and line.get("quick_oos_parts") is not None:
+            best = quick[0][1] if quick else 0.0
+            margin = best - quick[1][1] if len(quick) >= 2 else best
+            sure = is_sure(best, margin, DEFAULT_THRESHOLD)
+        lines.append(line | {"quick": quick, "full": full, "quick_sure": sure})
+    return payload | {"points": points, "lines": lines}
+
+
+def vote_curve(folder: Path, factors: Sequence[float]) -> None:
+    """Per dump and language family, the best abstention F1 the calibration finds on the library's own
+    cross-validation points (weighed as :func:`assist.lookup.calibrate.choose` weighs them) with the
+    head's out-of-scope vote multiplied by each factor: how the vote is chosen, never on the left-out lines."""
+    from assist.indexing.calibration import HIGH, LOW, MAX_MARGIN, MIN_MARGIN
+    from assist.lookup.calibrate import OUT_OF_SCOPE_SHARE, STEP, Point, f1_grid
+
+    thresholds = np.round(np.arange(LOW, HIGH + STEP / 2, STEP), 4)
+    margins = np.round(np.arange(MIN_MARGIN, MAX_MARGIN + STEP / 2, STEP), 4)
+    print("| dump | family | " + " | ".join(f"x{f:g}" for f in factors) + " |")
+    for path in sorted(folder.glob("*.json")):
+        payload = json.loads(path.read_text(encoding="utf-8"))
+        for family in ("zh", "en"):
+            best = []
+            for factor in factors:
+                rows = revoted(payload, factor)["points"]
+                points = [Point(f, o, r, b, w, *extra) for f, o, r, b, w, _, *extra in rows if f == family]
+                best.append(float(f1_grid(points, thresholds, margins, OUT_OF_SCOPE_SHARE).max()))
+            print(f"| {payload['name']} | {family} | " + " | ".join(f"{b:.4f}" for b in best) + " |")
+
+
 def replay_file(payload: dict[str, Any], errors: bool = False) -> dict[str, Any]:
     """The file's figures with the abstention :func:`assist.lookup.calibrate.calibrate` chooses on
     the dumped points (the product's calibration as it is now), and its errors by route as counts."""
     from assist.lookup.assistant import DEFAULT_THRESHOLD
     from assist.lookup.calibrate import Point, choose
 
-    points = [Point(f, o, r, b, w) for f, o, r, b, w, _ in payload["points"]]
+    points = [Point(f, o, r, b, w, *extra) for f, o, r, b, w, _, *extra in payload["points"]]
     thresholds: dict[str, float] = {}
     margins: dict[str, float] = {}
     for family in ("zh", "en"):
@@ -214,22 +285,27 @@ def replay_file(payload: dict[str, Any], errors: bool = False) -> dict[str, Any]
             "margins": margins, "routes": dict(routes) if errors else {}}
 
 
-def replay(folder: Path, errors: bool) -> None:
-    """Each dump's figures under the current calibration, and the sum of out-of-scope F1 over the
-    left-out files (the dev set, a ``--whole`` file, apart)."""
+def replay(folder: Path, errors: bool, factor: float = 1.0) -> None:
+    """Each dump's figures under the current calibration (the head's out-of-scope vote multiplied by
+    ``factor``, :func:`revoted`), and the sums of out-of-scope F1, top-1 and in-scope abstentions over
+    the left-out files (the dev set, a ``--whole`` file, apart)."""
     total = 0.0
+    right = abstained = 0
     for path in sorted(folder.glob("*.json")):
-        payload = json.loads(path.read_text(encoding="utf-8"))
+        payload = revoted(json.loads(path.read_text(encoding="utf-8")), factor)
         got = replay_file(payload, errors)
         whole = not (SHIPPED_EXAMPLES / payload["name"]).is_file()
         total += 0.0 if whole else got["oos_f1"]
+        inside = sum(line["gold"] != OUT_OF_SCOPE for line in payload["lines"])
+        right += 0 if whole else round(got["top1"] * inside)
+        abstained += 0 if whole else got["abstained_in_scope"]
         print(f"| {got['name']}{' (whole library)' if whole else ''} | {got['top1']:.3f} | "
               f"{got['abstained_in_scope']} | {got['oos_precision']:.3f} / {got['oos_recall']:.3f} / "
               f"{got['oos_f1']:.3f} | {got['thresholds']} {got['margins']} | as dumped: "
               f"{payload['figures']['oos_f1']:.3f} |")
         for route, count in sorted(got["routes"].items()):
             print(f"  {route}: {count}")
-    print(f"left-out files, out-of-scope F1 summed: {total:.3f}")
+    print(f"left-out files, out-of-scope F1 summed: {total:.3f}; top-1 {right}; in scope abstained {abstained}")
 
 
 if __name__ == "__main__":
@@ -245,8 +321,16 @@ if __name__ == "__main__":
     replaying.add_argument("out", type=Path)
     replaying.add_argument("--errors", action="store_true", help="in-scope abstentions and out-of-scope "
                            "lines answered, by route and pass (counts)")
+    replaying.add_argument("--vote", type=float, default=1.0, help="multiply the head's out-of-scope vote as "
+                           "dumped by this factor (a dump made by this version)")
+    curving = sub.add_parser("vote-curve", help="the calibration's best F1 on the library's own points per "
+                             "factor of the head's out-of-scope vote")
+    curving.add_argument("out", type=Path)
+    curving.add_argument("--factors", default="1,0.8,0.6,0.4,0.3,0.2,0.1,0")
     args = parser.parse_args()
     if args.command == "dump":
         dump(args.out, args.names, args.whole)
+    elif args.command == "vote-curve":
+        vote_curve(args.out, [float(f) for f in args.factors.split(",")])
     else:
-        replay(args.out, args.errors)
+        replay(args.out, args.errors, args.vote)

@@ -49,3 +49,18 @@ def test_a_replay_counts_the_files_figures_under_the_calibration() -> None:
     assert got["routes"] == {"in scope abstained (redirect-first: head, full pass)": 1,
                              "in scope abstained, scenario fee_dispute": 1, "in scope abstained, kind lookalike": 1,
                              "out of scope answered (full pass)": 1}
+
+
+def test_a_replay_can_cut_the_heads_out_of_scope_vote() -> None:
+    # in scope, the out-of-scope class first by 0.1 through a head vote of 0.25; the quick pass unsure
+    voted = line("fee_dispute", [["out_of_scope", 0.7], ["fee_dispute", 0.6]],
+                 quick=[["out_of_scope", 0.62], ["fee_dispute", 0.6]]) | {
+        "oos_parts": [0.25, 0.5, 0.6], "quick_oos_parts": [0.2, 0.5, 0.6], "quick_sure": False}
+    points = [["zh", False, True, 0.6, 0.7, True, 0.25, 0.6, 0.5]]
+    cut = bench.revoted({"name": "x.jsonl", "points": points, "lines": [voted]}, 0.2)
+    assert cut["points"][0][2] is False and abs(cut["points"][0][4] - 0.5) < 1e-9
+    assert cut["points"][0][6] == 0.25 * 0.2
+    assert cut["lines"][0]["full"][0] == ["fee_dispute", 0.6] and cut["lines"][0]["full"][1][1] == 0.5
+    assert cut["lines"][0]["quick_sure"] is False  # 0.6 leads 0.46 by less than cascade.SURE_MARGIN
+    assert bench.decide(cut["lines"][0], {"zh": 0.3}, {"zh": 0.0}, 0.45) == ("fee_dispute", False, "answer")
+    assert bench.revoted({"name": "x.jsonl", "points": points, "lines": [voted]}, 1.0)["lines"][0] is voted

@@ -68,3 +68,20 @@ def test_head_file_without_choices_loads_with_defaults(tmp_path: Path) -> None:
     assert (loaded.blend, loaded.aggregation, loaded.lexical_weight) == (
         DEFAULT_BLEND, DEFAULT_AGGREGATION, DEFAULT_LEXICAL_WEIGHT
     )
+
+
+def test_the_out_of_scope_class_votes_a_share_of_its_probability() -> None:
+    from assist.indexing import head as module
+
+    vectors, labels = training_set()
+    labels = ["out_of_scope" if label == "pin" else label for label in labels]
+    head = ScenarioHead.train(vectors, labels)
+    column = head.labels.index("out_of_scope")
+    logits = (vectors * module.SCALE) @ head.weights + head.bias
+    softmax = np.exp(logits - logits.max(axis=1, keepdims=True))
+    softmax /= softmax.sum(axis=1, keepdims=True)
+    probs = head.probabilities(vectors)
+    np.testing.assert_allclose(probs[:, column], module.OUT_OF_SCOPE_VOTE * softmax[:, column], rtol=1e-5)
+    others = [i for i in range(len(head.labels)) if i != column]
+    np.testing.assert_allclose(probs[:, others], softmax[:, others], rtol=1e-5)
+    assert 0 <= module.OUT_OF_SCOPE_VOTE < 1

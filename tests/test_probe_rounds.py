@@ -575,6 +575,15 @@ ABSTENTION = [
              "before (main 7bf1d11, bench/abstention_loo.py dump --whole): top-1 0.875, 2 in scope abstained, "
              "OOS 0.900 / 0.947 / 0.923; after the F1 weighed to a tenth out of scope (calibrate.OUT_OF_SCOPE_SHARE): "
              "top-1 0.875, 2 in scope abstained, OOS 0.895 / 0.895 / 0.895 (one other firm's line more answered)"),
+    AbstentionProbes(
+        "oos_probes_r25.jsonl", "test_probe_rounds.py", LANGUAGES_TW_HK, in_scope=32, out_of_scope=16,
+        in_scope_kinds=("card_use", "remittance", "transfer", "unrecognised"),
+        out_of_scope_kinds=("chat", "other_firm", "platform_fee", "platform_refund"),
+        note="written in the twenty-fifth round by its abstention helper (oos35), before any change: transfers "
+             "from or to a wallet or another bank not arrived, unknown charges from apps and sites, remittances "
+             "and card use at online shops, against wallets' fees, platforms' refunds, other firms' services and "
+             "chit-chat; before (main e1d3a8e, bench/abstention_loo.py dump --whole): top-1 0.844, top-3 0.906, "
+             "1 in scope abstained, OOS 0.933 / 0.875 / 0.903"),
 ]
 
 UNTABLED = {f"compliance_probes_r{n}.jsonl": "measured in docs/compliance.md and docs/quality.md only"

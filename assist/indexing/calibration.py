@@ -41,11 +41,12 @@ def checksum(payload: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
-METHOD = 3
+METHOD = 4
 """How :mod:`assist.lookup.calibrate` chooses the values; raised whenever that changes (2: each
 joined examples file one fold, margins below zero allowed; 3: the F1 weighed to a tenth out of
-scope, :data:`assist.lookup.calibrate.OUT_OF_SCOPE_SHARE`). A file of another method reads as
-missing and is calibrated again, instead of serving values the current code would not choose."""
+scope, :data:`assist.lookup.calibrate.OUT_OF_SCOPE_SHARE`; 4: the head's out-of-scope vote cut to
+:data:`assist.indexing.head.OUT_OF_SCOPE_VOTE`, so the scores calibrated on moved). A file of another
+method reads as missing and is calibrated again, instead of serving values the current code would not choose."""
 
 
 def _build_of(manifest: Manifest) -> dict[str, str | int]:

@@ -67,6 +67,12 @@ class Point:
     redirected: bool
     best_in_scope: float
     best_out_of_scope: float = 0.0
+    head_out_of_scope: float = 0.0
+    """The head's share of ``best_out_of_scope``: its weight times its out-of-scope probability."""
+    retrieval_in_scope: float = 0.0
+    """The best in-scope score of retrieval alone (the nearest examples, no head)."""
+    retrieval_out_of_scope: float = 0.0
+    """The out-of-scope class's score of retrieval alone."""
 
 
 def _without(candidates: Candidates, left_out: list[np.ndarray]) -> Candidates:
@@ -122,18 +128,27 @@ def cross_validate(library: Library, ranker: Ranker) -> list[Point]:
                 built.blend, built.aggregation, built.lexical_weight)
             head_probs, columns = head.probabilities(vectors[part]), table.head_columns(head.labels)
         families = ["zh" if active[rows[i][0]].language.startswith("zh") else "en" for i in part]
+        weight = built.blend if built is not None else HEAD_WEIGHT
+        aggregation = built.aggregation if built is not None else DEFAULT_AGGREGATION
         ranked = rank_arrays(
             candidates, table, families, head_probs=head_probs, head_columns=columns,
-            head_weight=built.blend if built is not None else HEAD_WEIGHT,
-            aggregation=built.aggregation if built is not None else DEFAULT_AGGREGATION,
+            head_weight=weight, aggregation=aggregation,
         ).lists()
-        for i, family, scenarios in zip(part, families, ranked, strict=True):
+        alone = rank_arrays(candidates, table, families, aggregation=aggregation).scores
+        outside = table.scenarios.index(OUT_OF_SCOPE) if OUT_OF_SCOPE in table.scenarios else -1
+        voted = (weight * head_probs[:, columns[outside]] if outside >= 0 and head_probs is not None
+                 and columns is not None and columns[outside] >= 0 else np.zeros(len(part)))
+        for k, (i, family, scenarios) in enumerate(zip(part, families, ranked, strict=True)):
             in_scope = [s.score for s in scenarios if s.scenario != OUT_OF_SCOPE]
             out = [s.score for s in scenarios if s.scenario == OUT_OF_SCOPE]
+            retrieved = np.delete(alone[k], outside) if outside >= 0 else alone[k]
+            class_alone = float(alone[k, outside]) if outside >= 0 else -np.inf
             points.append(Point(
                 family, active[rows[i][0]].scenario == OUT_OF_SCOPE,
                 bool(scenarios) and scenarios[0].scenario == OUT_OF_SCOPE, in_scope[0] if in_scope else 0.0,
-                out[0] if out else 0.0,
+                out[0] if out else 0.0, float(voted[k]),
+                float(retrieved.max()) if np.isfinite(retrieved).any() else 0.0,
+                class_alone if np.isfinite(class_alone) else 0.0,
             ))
     return points
 
