@@ -149,6 +149,9 @@ AFTER_R23_PINS = ("after the twenty-third round (utterances_v24 and v27 joined t
 AFTER_R24_PINS = ("after the twenty-fourth round (utterances_v26 and v29 joined to the scam signal's training: its "
                   "completion thresholds moved, zh 0.552 -> 0.485, en 0.483 -> 0.775): ")
 """Where a pin figure moved at the twenty-fourth round's end."""
+AFTER_R25_PINS = ("after the twenty-fifth round's reading of a part's actor and tense (scamfp35: more past "
+                  "events cancel a pattern, so the scam signal's gated training rows moved): ")
+"""Where a pin figure moved with the twenty-fifth round's false-banner work."""
 
 COMPLIANCE = [
     ComplianceProbes(
@@ -465,7 +468,8 @@ PINS = [
         missed={"takeover": 1, "relative": 1, "toll_parcel": 1},
         note="before, on the lines written first: takeover 8, ritual 1 unpinned; past 2 false banners; after the "
              "twenty-first round (utterances_v21 and v23 joined to the scam signal's training) one toll_parcel "
-             "scam is left unpinned too (cause not examined, nothing tuned)"),
+             "scam is left unpinned too (cause not examined, nothing tuned); " + AFTER_R25_PINS
+             + "an English toll_parcel scam the signal had completed on main aeabbd6 left unpinned (79/81)"),
     PinProbes(
         "pin_probes_types_r19.jsonl", "test_pin_types_r19.py", R18_TYPES, LANGUAGES_TW_HK, scams=70, lookalikes=110,
         lookalike_types=("past", "call_check", "urgent_real", "alert_check", "sim_real", "everyday_real"),

@@ -195,9 +195,9 @@ def _pronoun(hit: Hit, hits: Sequence[Hit]) -> bool:
 
 def _their_act(hit: Hit, hits: Sequence[Hit]) -> bool:
     """Whether the party ``hit`` is the known person the customer named: no more than a pronoun for them
-    (:func:`_pronoun`), or what such a pronoun does, right after it (「闺女在国外读书，她打电话…」,
-    「我哋老細…佢打嚟…」: the call is theirs, as 「女儿刚打电话」 is)."""
-    return _pronoun(hit, hits) or any(_follows(hit, p) for p in _role(hits, PRONOUN))
+    (:func:`_pronoun`), or their own act told after one (a ``scam.theirs.*`` hit, 「闺女在国外读书，她打电话…」,
+    「我哋老細…佢打嚟…」: the call is theirs, as 「女儿刚打电话」 is; 「那头有人」 is someone else)."""
+    return _pronoun(hit, hits) or any(t[1].span[0] < hit[1].span[0] < t[1].span[1] for t in _role(hits, THEIRS))
 
 
 def _strangers_asks(asks: list[Hit], known: list[Hit], hits: Sequence[Hit]) -> list[Hit]:
