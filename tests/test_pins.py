@@ -546,3 +546,33 @@ def test_the_same_words_with_a_new_channel_or_a_stranger_still_pin(pack: RulePac
     """The cancellers yield to a new or borrowed phone, an odd voice, a claim, an authority, a safe
     account or a payment under way: these are scams in progress."""
     assert FRAUD in scenarios(pack, text)
+
+
+# The actor and the tense of a pattern's part (twenty-fifth round, issue 20), rules alone: each lookalike beside a
+# scam in progress in the same words. Written for these tests.
+ACTOR_AND_TENSE = [
+    ("a relative's own call, told by a pronoun",
+     "外孙女在上海实习，她打电话说这个月生活费不够，让我转两千过去",
+     "外孙女在上海实习，她打电话说有个民警说她涉嫌洗钱，让我把存款转到安全账户"),
+    ("the customer calling the bank",
+     "我下午给你们热线打电话，语音提示让我把收到的验证码输进去，这样正常吗",
+     "我下午给你们客服打电话，后来有个自称经理的人让我把钱转到他给的账户"),
+    ("an indefinite opener naming someone known",
+     "有个老同学要我帮他做个贷款担保人，担保人要负什么责任",
+     "有个老同学的朋友说是海关的，要我先交清关费才能拿包裹"),
+    ("a past entry of card data",
+     "几个月前我在假冒的快递网站上填了卡号和有效期，卡早就换了，还有风险吗",
+     "几个月前我在假冒的快递网站上填了卡号和有效期，现在有自称客服的人让我再报一次验证码"),
+    ("the customer ending the session afterwards",
+     "前几天我让一个“客服”远程控制了手机，后来反应过来马上关了，钱应该没少吧",
+     "有个“客服”远程控制了我的手机，他说先别关，让我打开网银转账"),
+]
+
+
+@pytest.mark.parametrize(("kind", "lookalike", "scam"), ACTOR_AND_TENSE, ids=[k for k, _, _ in ACTOR_AND_TENSE])
+def test_the_actor_and_tense_of_a_part_keep_the_lookalike_out_and_the_scam_in(
+        pack: RulePack, kind: str, lookalike: str, scam: str) -> None:
+    from assist.lookup.pins import fraud_pattern
+
+    assert fraud_pattern(pack.hits(lookalike, audience="customer")) is None, kind
+    assert fraud_pattern(pack.hits(scam, audience="customer")) is not None, kind

@@ -149,6 +149,9 @@ AFTER_R23_PINS = ("after the twenty-third round (utterances_v24 and v27 joined t
 AFTER_R24_PINS = ("after the twenty-fourth round (utterances_v26 and v29 joined to the scam signal's training: its "
                   "completion thresholds moved, zh 0.552 -> 0.485, en 0.483 -> 0.775): ")
 """Where a pin figure moved at the twenty-fourth round's end."""
+AFTER_R25_PINS = ("after the twenty-fifth round's reading of a part's actor and tense (scamfp35: more past "
+                  "events cancel a pattern, so the scam signal's gated training rows moved): ")
+"""Where a pin figure moved with the twenty-fifth round's false-banner work."""
 
 COMPLIANCE = [
     ComplianceProbes(
@@ -415,6 +418,8 @@ R24_SCAM_TYPES = ("relayed_ask", "walked_through", "deadline", "money_forms")
 R24_LOOKALIKE_TYPES = ("callback_real", "relative_real", "invest_real", "deadline_real")
 R25_SCAM_TYPES = ("relayed_now", "stranger_waiting", "scheme_unlock", "hushed_errand")
 R25_LOOKALIKE_TYPES = ("relayed_legit", "waiting_legit", "platform_legit", "errand_legit")
+R25FP_SCAM_TYPES = ("kin_now", "own_call_now", "past_again", "check_now")
+R25FP_LOOKALIKE_TYPES = ("kin_legit", "own_call_legit", "past_over", "check_legit")
 R18_TYPES = ("impersonation", "safe_account", "remote", "code", "invest", "romance", "loan_fee", "refund", "task",
              "relative", "toll_parcel", "takeover", "boss", "platform_cs", "debt_collect", "ritual")
 """The fraud types of rounds 18 and 19."""
@@ -475,7 +480,8 @@ PINS = [
         missed={"takeover": 1, "relative": 1, "toll_parcel": 1},
         note="before, on the lines written first: takeover 8, ritual 1 unpinned; past 2 false banners; after the "
              "twenty-first round (utterances_v21 and v23 joined to the scam signal's training) one toll_parcel "
-             "scam is left unpinned too (cause not examined, nothing tuned)"),
+             "scam is left unpinned too (cause not examined, nothing tuned); " + AFTER_R25_PINS
+             + "an English toll_parcel scam the signal had completed on main aeabbd6 left unpinned (79/81)"),
     PinProbes(
         "pin_probes_types_r19.jsonl", "test_pin_types_r19.py", R18_TYPES, LANGUAGES_TW_HK, scams=70, lookalikes=110,
         lookalike_types=("past", "call_check", "urgent_real", "alert_check", "sim_real", "everyday_real"),
@@ -540,6 +546,16 @@ PINS = [
              "2, hushed_errand 3; seven of the ten English), 2/24 (relayed_legit 1, errand_legit 1, both rule "
              "pins). The bar robust to one line (scam_signal.tail_top; English bar 0.775 -> 0.711): unchanged, "
              "14/24 and 2/24 (the English scams missed score 0.64 and less)"),
+    PinProbes(
+        "pin_probes_fp_r25.jsonl", "test_pin_probes_fp_r25.py", R25FP_SCAM_TYPES + R25FP_LOOKALIKE_TYPES,
+        LANGUAGES_TW_HK, scams=24, lookalikes=24, lookalike_types=R25FP_LOOKALIKE_TYPES, written="first",
+        scams_each=dict.fromkeys(R25FP_SCAM_TYPES, 6), lookalikes_each=dict.fromkeys(R25FP_LOOKALIKE_TYPES, 6),
+        missed={"past_again": 1, "check_now": 3}, false={"kin_legit": 1, "check_legit": 1}, whole=(20, 24, 2, 24),
+        note="before (main aeabbd6): rules alone and with the scam signal 20/24 scams, 5/24 false banners (kin_legit "
+             "3, own_call_legit 1, check_legit 1; all rule pins). The customer or a named relative as the actor of a "
+             "call, an indefinite opener naming a known person or the bank's staff, a past entry of card data, the "
+             "customer ending the contact afterwards, a question about what to do now (scamfp35): 20/24 (one "
+             "Cantonese kin_now the rules no longer pin is completed by the signal), 2/24 false banners"),
 ]
 
 
@@ -597,7 +613,7 @@ def compliance_rows(row: ComplianceProbes) -> list[dict[str, object]]:
 
 def test_every_probe_file_has_a_row_and_its_module() -> None:
     patterns = ("compliance_probes_*.jsonl", "pin_probes_types_*.jsonl", "pin_probes_en_*.jsonl",
-                "pin_probes_bar_*.jsonl")
+                "pin_probes_bar_*.jsonl", "pin_probes_fp_*.jsonl")
     files = {path.name for pattern in patterns for path in HERE.glob(pattern)}
     tabled = [(row.file, row.module) for row in COMPLIANCE] + [(row.file, row.module) for row in PINS]
     assert sorted(files - set(UNTABLED)) == sorted(file for file, _ in tabled)

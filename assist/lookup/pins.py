@@ -193,6 +193,13 @@ def _pronoun(hit: Hit, hits: Sequence[Hit]) -> bool:
     return any(_inside(hit[1], p[1]) for p in _role(hits, PRONOUN))
 
 
+def _their_act(hit: Hit, hits: Sequence[Hit]) -> bool:
+    """Whether the party ``hit`` is the known person the customer named: no more than a pronoun for them
+    (:func:`_pronoun`), or their own act told after one (a ``scam.theirs.*`` hit, 「闺女在国外读书，她打电话…」,
+    「我哋老細…佢打嚟…」: the call is theirs, as 「女儿刚打电话」 is; 「那头有人」 is someone else)."""
+    return _pronoun(hit, hits) or any(t[1].span[0] < hit[1].span[0] < t[1].span[1] for t in _role(hits, THEIRS))
+
+
 def _strangers_asks(asks: list[Hit], known: list[Hit], hits: Sequence[Hit]) -> list[Hit]:
     """The instructions not spoken by the known person: with a known person named, an
     instruction that starts at the directive of a ``scam.theirs.*`` hit (a pronoun and a
@@ -321,7 +328,8 @@ def _roles_pattern(hits: Sequence[Hit], rules: list[Hit]) -> list[Hit] | None:
             if not any(_follows(h, p) or _starts_in(h, p) or _follows(p, h) for p in places)]
     markers = [h for h in _role(hits, MARKER) if _apart(h, elsewhere)]
     party = [h for h in _role(hits, PARTY) if _apart(h, ignored) and _apart(h, known) and _apart(h, incoming)
-             and not any(_follows(h, k) for k in known) and not (known and _pronoun(h, hits))]
+             and not any(_follows(h, k) or _follows(k, h) for k in known) and not any(_follows(o, h) for o in ours)
+             and not (known and _their_act(h, hits))]
     platform = [h for h in _role(hits, PLATFORM) if _apart(h, ignored)]
     pays = [h for h in asks if not h[0].id.startswith(NOT_FOR_PLATFORMS)]
     clear_markers = [h for h in markers if _apart(h, party)]
