@@ -146,12 +146,17 @@ AFTER_R24 = "after the twenty-fourth round (drafts_v30 and drafts_v33 joined to 
 AFTER_R23_PINS = ("after the twenty-third round (utterances_v24 and v27 joined to the scam signal's training, a "
                   "completion threshold per script): ")
 """Where a pin figure moved at the twenty-third round's end."""
+AFTER_R25 = "after the twenty-fifth round (drafts_v32 and drafts_v35 joined to the training): "
+"""Where a figure with the signal moved at the twenty-fifth round's end."""
 AFTER_R24_PINS = ("after the twenty-fourth round (utterances_v26 and v29 joined to the scam signal's training: its "
                   "completion thresholds moved, zh 0.552 -> 0.485, en 0.483 -> 0.775): ")
 """Where a pin figure moved at the twenty-fourth round's end."""
 AFTER_R25_PINS = ("after the twenty-fifth round's reading of a part's actor and tense (scamfp35: more past "
                   "events cancel a pattern, so the scam signal's gated training rows moved): ")
 """Where a pin figure moved with the twenty-fifth round's false-banner work."""
+AFTER_R25_JOIN = ("after the twenty-fifth round's end (utterances_v28 and v31 joined to the scam signal's training: "
+                  "its completion thresholds moved, zh 0.485 -> 0.734, en 0.711 -> 0.679): ")
+"""Where a pin figure moved at the twenty-fifth round's end."""
 
 COMPLIANCE = [
     ComplianceProbes(
@@ -275,8 +280,8 @@ COMPLIANCE = [
         ("disparaging_customer", "bare_refusal", "skip_verification"), LANGUAGES, violating=90, clean=60, each=30,
         rules=(exactly(97), exactly(1)),
         misses={"disparaging_customer": exactly(1), "bare_refusal": exactly(0), "skip_verification": exactly(0)},
-        signal=(exactly(94), exactly(0)),
-        signal_each={"disparaging_customer": exactly(31, of=34), "bare_refusal": exactly(31, of=32),
+        signal=(exactly(95), exactly(0)),
+        signal_each={"disparaging_customer": exactly(32, of=34), "bare_refusal": exactly(31, of=32),
                      "skip_verification": exactly(32, of=32)},
         note="rules alone: 97/98 found after (57/98 before); clean 1/66 (3/66 before): the clean draft left is "
              "jargon's (贷后 unexplained), not one of these categories'. With the shipped signal (its exemplars "
@@ -288,7 +293,7 @@ COMPLIANCE = [
              + AFTER_R20 + "94/98 and 1/66 (bare refusal 32/32, skipped checks 31/32); " + AFTER_R21
              + "95/98 and 1/66 (skipped checks 32/32); " + AFTER_R22 + "95/98 and 0/66; " + AFTER_R23
              + "93/98 (disparaging 30/34, bare refusal 31/32) and 1/66; " + AFTER_R24 + "94/98 (disparaging 31/34) "
-             "and 0/66"),
+             "and 0/66; " + AFTER_R25 + "95/98 (disparaging 32/34) and 0/66"),
     ComplianceProbes(
         "compliance_probes_r20_parties.jsonl", "test_compliance_probes_r20_parties.py",
         ("privacy_disclosure", "skip_verification"), LANGUAGES, violating=90, clean=60, each=45,
@@ -312,9 +317,9 @@ COMPLIANCE = [
         ("disparaging_customer", "bare_refusal", "blame_shifting"), LANGUAGES, violating=90, clean=60, each=30,
         rules=(exactly(77), exactly(2)),
         misses={"disparaging_customer": exactly(10), "bare_refusal": exactly(5), "blame_shifting": exactly(4)},
-        signal=(exactly(84), exactly(4)),
+        signal=(exactly(85), exactly(3)),
         signal_each={"disparaging_customer": exactly(27, of=32), "bare_refusal": exactly(28, of=32),
-                     "blame_shifting": exactly(29, of=32)},
+                     "blame_shifting": exactly(30, of=32)},
         note="rules alone: 76/96 found after (47/96 before; misses 22, 14, 13 before), 77/96 after the "
              "twenty-first round (a blame with 因為你 no longer read as owning the problem: blame misses 5 -> 4); "
              "with the signal 83 -> 84/96 (blame 28 -> 29/32); clean 2/66 before and "
@@ -326,7 +331,8 @@ COMPLIANCE = [
              + AFTER_R21 + "85/96 (bare refusal 29/32), clean 2/66; " + AFTER_R22
              + "85/96 (disparaging 28/32, bare refusal 28/32), clean 3/66; " + AFTER_R23
              + "87/96 (disparaging 29/32, blame 30/32), clean 4/66; " + AFTER_R24
-             + "84/96 (disparaging 27/32, blame 29/32), clean 4/66"),
+             + "84/96 (disparaging 27/32, blame 29/32), clean 4/66; " + AFTER_R25
+             + "85/96 (blame 30/32), clean 3/66"),
     ComplianceProbes(
         "compliance_probes_r21_windows.jsonl", "test_compliance_probes_r21_windows.py",
         ("blame_shifting", "disparaging_customer", "privacy_disclosure", "credential_request", "skip_verification",
@@ -464,7 +470,7 @@ PINS = [
                          "parcel_real", "refund_real", "loan_real", "debt_real", "relative_real", "advice"),
         scams_each=dict.fromkeys(("takeover", "task", "ipo", "ritual", "payverify", "relative_video", "debt_collect",
                                   "customs_parcel", "refund", "loan_deposit", "recontact"), 4) | {"takeover": 12},
-        missed={"relative_video": 1},
+        missed={"task": 1, "loan_deposit": 1},
         note="scams left unpinned before, on the lines written first: takeover 13, ritual 2, customs_parcel 2, "
              "task 1, loan_deposit 1; false banners before: police_real 2. The helper's after was 0 in every type; "
              "once the round's branches merged and utterances_v17 joined the library (and the scam signal's "
@@ -472,16 +478,18 @@ PINS = [
              "examined, nothing tuned). Task 1: the twenty-first round's weighted scam signal "
              "(scam_signal.ASKED_WEIGHT) scores one task scam the rules see part of under its new threshold "
              "(83 -> 82/84; the other type files unchanged, r21 17 -> 18/24, leave-one-file-out 1,442 -> 1,448); "
-             + AFTER_R24_PINS + "payverify, loan_deposit and task pinned, one relative_video scam not (83/84)"),
+             + AFTER_R24_PINS + "payverify, loan_deposit and task pinned, one relative_video scam not (83/84); "
+             + AFTER_R25_JOIN + "the relative_video scam pinned, one task and one loan_deposit scam not (82/84)"),
     PinProbes(
         "pin_probes_types_r18.jsonl", "test_pin_types_r18.py", R18_TYPES, LANGUAGES_TW_HK, scams=70, lookalikes=110,
         lookalike_types=("past", "call_check", "court_real", "sim_real", "alert_check", "everyday_real"),
         scams_each=dict.fromkeys(R18_TYPES, 4), lookalikes_each={"past": 40},
-        missed={"takeover": 1, "relative": 1, "toll_parcel": 1},
+        missed={"relative": 1},
         note="before, on the lines written first: takeover 8, ritual 1 unpinned; past 2 false banners; after the "
              "twenty-first round (utterances_v21 and v23 joined to the scam signal's training) one toll_parcel "
              "scam is left unpinned too (cause not examined, nothing tuned); " + AFTER_R25_PINS
-             + "an English toll_parcel scam the signal had completed on main aeabbd6 left unpinned (79/81)"),
+             + "an English toll_parcel scam the signal had completed on main aeabbd6 left unpinned (79/81); "
+             + AFTER_R25_JOIN + "the takeover and both toll_parcel scams pinned (80/81)"),
     PinProbes(
         "pin_probes_types_r19.jsonl", "test_pin_types_r19.py", R18_TYPES, LANGUAGES_TW_HK, scams=70, lookalikes=110,
         lookalike_types=("past", "call_check", "urgent_real", "alert_check", "sim_real", "everyday_real"),
@@ -492,10 +500,11 @@ PINS = [
              + "urgent_real 2 false banners (3/122 in all); " + AFTER_R24_PINS + "urgent_real 1 (2/122)"),
     PinProbes(
         "pin_probes_types_r20.jsonl", "test_pin_types_r20.py", R20_SCAM_TYPES + R20_LOOKALIKE_TYPES, LANGUAGES_TW_HK,
-        scams=100, lookalikes=100, lookalike_types=R20_LOOKALIKE_TYPES, written="first", missed={"boss": 1},
-        whole=(104, 105, 0, 111),
+        scams=100, lookalikes=100, lookalike_types=R20_LOOKALIKE_TYPES, written="first",
+        missed={"boss": 1, "invest": 1}, whole=(103, 105, 0, 111),
         note="before: boss 3, courier_cash 3, loan_fee 1, job_deposit 1, task 1, crypto_atm 1, parcel_fee 1 "
-             "unpinned; real_remote 2, courier_real 1 false banners (94/105, 3/111)"),
+             "unpinned; real_remote 2, courier_real 1 false banners (94/105, 3/111); " + AFTER_R25_JOIN
+             + "a zh-Hant-TW invest scam the signal had completed left unpinned (103/105)"),
     PinProbes(
         "pin_probes_types_r21.jsonl", "test_pin_types_r21.py", R21_SCAM_TYPES + R21_LOOKALIKE_TYPES, LANGUAGES_TW_HK,
         scams=24, lookalikes=24, lookalike_types=R21_LOOKALIKE_TYPES, written="first",
@@ -539,23 +548,26 @@ PINS = [
         "pin_probes_bar_r25.jsonl", "test_pin_probes_bar_r25.py", R25_SCAM_TYPES + R25_LOOKALIKE_TYPES,
         LANGUAGES_TW_HK, scams=24, lookalikes=24, lookalike_types=R25_LOOKALIKE_TYPES, written="first",
         scams_each=dict.fromkeys(R25_SCAM_TYPES, 6), lookalikes_each=dict.fromkeys(R25_LOOKALIKE_TYPES, 6),
-        missed={"relayed_now": 3, "stranger_waiting": 2, "scheme_unlock": 2, "hushed_errand": 3},
-        false={"relayed_legit": 1, "errand_legit": 1}, whole=(14, 24, 2, 24),
+        missed={"relayed_now": 3, "stranger_waiting": 3, "scheme_unlock": 2, "hushed_errand": 3},
+        false={"relayed_legit": 1, "errand_legit": 1}, whole=(13, 24, 2, 24),
         note="before (main e1d3a8e, completion thresholds zh 0.485 / en 0.775): rules alone 13/24 scams, 2/24 "
              "false banners; rules and scam signal 14/24 (missed relayed_now 3, stranger_waiting 2, scheme_unlock "
              "2, hushed_errand 3; seven of the ten English), 2/24 (relayed_legit 1, errand_legit 1, both rule "
              "pins). The bar robust to one line (scam_signal.tail_top; English bar 0.775 -> 0.711): unchanged, "
-             "14/24 and 2/24 (the English scams missed score 0.64 and less)"),
+             "14/24 and 2/24 (the English scams missed score 0.64 and less); " + AFTER_R25_JOIN
+             + "a stranger_waiting scam the signal had completed left unpinned (13/24)"),
     PinProbes(
         "pin_probes_fp_r25.jsonl", "test_pin_probes_fp_r25.py", R25FP_SCAM_TYPES + R25FP_LOOKALIKE_TYPES,
         LANGUAGES_TW_HK, scams=24, lookalikes=24, lookalike_types=R25FP_LOOKALIKE_TYPES, written="first",
         scams_each=dict.fromkeys(R25FP_SCAM_TYPES, 6), lookalikes_each=dict.fromkeys(R25FP_LOOKALIKE_TYPES, 6),
-        missed={"past_again": 1, "check_now": 3}, false={"kin_legit": 1, "check_legit": 1}, whole=(20, 24, 2, 24),
+        missed={"kin_now": 1, "past_again": 1, "check_now": 3}, false={"kin_legit": 1, "check_legit": 1},
+        whole=(19, 24, 2, 24),
         note="before (main aeabbd6): rules alone and with the scam signal 20/24 scams, 5/24 false banners (kin_legit "
              "3, own_call_legit 1, check_legit 1; all rule pins). The customer or a named relative as the actor of a "
              "call, an indefinite opener naming a known person or the bank's staff, a past entry of card data, the "
              "customer ending the contact afterwards, a question about what to do now (scamfp35): 20/24 (one "
-             "Cantonese kin_now the rules no longer pin is completed by the signal), 2/24 false banners"),
+             "Cantonese kin_now the rules no longer pin is completed by the signal), 2/24 false banners; "
+             + AFTER_R25_JOIN + "that kin_now scam no longer completed (19/24)"),
 ]
 
 
