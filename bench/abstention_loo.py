@@ -34,6 +34,7 @@ SHIPPED_EXAMPLES = SHIPPED_LIBRARY / "examples"
 
 if TYPE_CHECKING:
     from assist.lookup.assistant import Assistant
+    from assist.lookup.calibrate import Point
     from bench.examples_leave_one_out import Line
 
 
@@ -73,6 +74,12 @@ def _parts(ranker: Any, normalised: list[str], families: list[str]) -> list[dict
     return out
 
 
+def _point(p: Point, joined_row: bool) -> list[Any]:
+    return [p.family, p.out_of_scope, p.redirected, round(p.best_in_scope, 6), round(p.best_out_of_scope, 6),
+            joined_row, round(p.head_out_of_scope, 6), round(p.retrieval_in_scope, 6),
+            round(p.retrieval_out_of_scope, 6)]
+
+
 def dump_fold(assistant: Assistant, name: str, lines: Sequence[Line], joined: set[str], out: Path) -> None:
     """Write ``out/NAME.json``: the fold's points and each line's passes and outcome."""
     from assist.batch.evaluate import run_outcomes
@@ -89,6 +96,7 @@ def dump_fold(assistant: Assistant, name: str, lines: Sequence[Line], joined: se
     ranker = assistant.ranker
     cascade = assistant.cascade
     points = cross_validate(lib, ranker)
+    quick_points = cross_validate(lib, cascade.quick) if cascade is not None else None
     assistant.thresholds, assistant.margins, _ = calibrate(lib, ranker, DEFAULT_THRESHOLD, points=points)
     figures, _ = measure(assistant, name, lines)
     rows = example_rows(lib)
@@ -117,10 +125,9 @@ def dump_fold(assistant: Assistant, name: str, lines: Sequence[Line], joined: se
     payload = {
         "name": name, "figures": figures.__dict__,
         "thresholds": assistant.thresholds, "margins": assistant.margins,
-        "points": [[p.family, p.out_of_scope, p.redirected, round(p.best_in_scope, 6),
-                    round(p.best_out_of_scope, 6), joined_row, round(p.head_out_of_scope, 6),
-                    round(p.retrieval_in_scope, 6), round(p.retrieval_out_of_scope, 6)]
-                   for p, joined_row in zip(points, origin, strict=True)],
+        "points": [_point(p, joined_row) for p, joined_row in zip(points, origin, strict=True)],
+        "quick_points": None if quick_points is None else [_point(p, joined_row) for p, joined_row in
+                                                           zip(quick_points, origin, strict=True)],
         "lines": records,
     }
     (out / f"{name}.json").write_text(json.dumps(payload), encoding="utf-8")
