@@ -34,6 +34,7 @@ SHIPPED_EXAMPLES = SHIPPED_LIBRARY / "examples"
 
 if TYPE_CHECKING:
     from assist.lookup.assistant import Assistant
+    from assist.lookup.calibrate import Point
     from bench.examples_leave_one_out import Line
 
 
@@ -73,6 +74,12 @@ def _parts(ranker: Any, normalised: list[str], families: list[str]) -> list[dict
     return out
 
 
+def _point(p: Point, joined_row: bool) -> list[Any]:
+    return [p.family, p.out_of_scope, p.redirected, round(p.best_in_scope, 6), round(p.best_out_of_scope, 6),
+            joined_row, round(p.head_out_of_scope, 6), round(p.retrieval_in_scope, 6),
+            round(p.retrieval_out_of_scope, 6)]
+
+
 def dump_fold(assistant: Assistant, name: str, lines: Sequence[Line], joined: set[str], out: Path) -> None:
     """Write ``out/NAME.json``: the fold's points and each line's passes and outcome."""
     from assist.batch.evaluate import run_outcomes
@@ -89,6 +96,7 @@ def dump_fold(assistant: Assistant, name: str, lines: Sequence[Line], joined: se
     ranker = assistant.ranker
     cascade = assistant.cascade
     points = cross_validate(lib, ranker)
+    quick_points = cross_validate(lib, cascade.quick) if cascade is not None else None
     assistant.thresholds, assistant.margins, _ = calibrate(lib, ranker, DEFAULT_THRESHOLD, points=points)
     figures, _ = measure(assistant, name, lines)
     rows = example_rows(lib)
@@ -110,17 +118,17 @@ def dump_fold(assistant: Assistant, name: str, lines: Sequence[Line], joined: se
             "family": families[k][:2], "pinned": outcome.pinned, "predicted": outcome.predicted,
             "abstained": outcome.abstained, "quick_used": outcome.quick,
             "quick": _ranked(q.scenarios) if q is not None else None,
-            "quick_sure": bool(q is not None and is_sure(q.best, q.margin, assistant.threshold)),
+            "quick_sure": bool(q is not None and is_sure(q.best, q.margin, assistant.threshold, bool(q.scenarios)
+                                                         and q.scenarios[0].scenario == OUT_OF_SCOPE, families[k])),
             "full": _ranked(full[k].scenarios), **parts[k],
             "quick_oos_parts": quick_parts[k].get("oos_parts") if quick_parts is not None else None,
         })
     payload = {
         "name": name, "figures": figures.__dict__,
         "thresholds": assistant.thresholds, "margins": assistant.margins,
-        "points": [[p.family, p.out_of_scope, p.redirected, round(p.best_in_scope, 6),
-                    round(p.best_out_of_scope, 6), joined_row, round(p.head_out_of_scope, 6),
-                    round(p.retrieval_in_scope, 6), round(p.retrieval_out_of_scope, 6)]
-                   for p, joined_row in zip(points, origin, strict=True)],
+        "points": [_point(p, joined_row) for p, joined_row in zip(points, origin, strict=True)],
+        "quick_points": None if quick_points is None else [_point(p, joined_row) for p, joined_row in
+                                                           zip(quick_points, origin, strict=True)],
         "lines": records,
     }
     (out / f"{name}.json").write_text(json.dumps(payload), encoding="utf-8")
@@ -221,7 +229,7 @@ def revoted(payload: dict[str, Any], factor: float) -> dict[str, Any]:
         if quick is not None and line.get("quick_oos_parts") is not None:
             best = quick[0][1] if quick else 0.0
             margin = best - quick[1][1] if len(quick) >= 2 else best
-            sure = is_sure(best, margin, DEFAULT_THRESHOLD)
+            sure = is_sure(best, margin, DEFAULT_THRESHOLD, bool(quick) and quick[0][0] == OUT_OF_SCOPE, line["family"])
         lines.append(line | {"quick": quick, "full": full, "quick_sure": sure})
     return payload | {"points": points, "lines": lines}
 
@@ -245,6 +253,88 @@ def vote_curve(folder: Path, factors: Sequence[float]) -> None:
                 points = [Point(f, o, r, b, w, *extra) for f, o, r, b, w, _, *extra in rows if f == family]
                 best.append(float(f1_grid(points, thresholds, margins, OUT_OF_SCOPE_SHARE).max()))
             print(f"| {payload['name']} | {family} | " + " | ".join(f"{b:.4f}" for b in best) + " |")
+
+
+def _fold_points(rows: list[list[Any]], family: str) -> list[Point]:
+    from assist.lookup.calibrate import Point
+
+    return [Point(f, o, r, b, w, *extra) for f, o, r, b, w, _, *extra in rows if f == family]
+
+
+def sure_curve_rows(
+    payload: dict[str, Any], family: str, leads: Sequence[float],
+) -> tuple[float, list[tuple[float, float, int]]]:
+    """On one dump's library points of ``family``: the weighted abstention F1 of the two passes as
+    the lookup decides them without :data:`assist.lookup.cascade.SURE_OUT_OF_SCOPE_LEAD`, and per lead
+    in ``leads``, with the quick pass also sure of a point whose out-of-scope class it ranks first by at
+    least that lead: the F1, the share of points it is newly sure of, and how many in-scope points it
+    then redirects that the full pass answers. The quick pass's points (``quick_points``) and the full
+    pass's are the same examples in the same folds; the calibration (threshold, redirect margin) is
+    chosen on the full pass's points, as the lookup's is. Points the quick pass does not rank the class
+    first on are the full pass's decision on both sides (the points do not carry the runner-up, and the
+    rule moves none of them)."""
+    from assist.lookup.assistant import DEFAULT_THRESHOLD
+    from assist.lookup.calibrate import OUT_OF_SCOPE_SHARE, abstains, choose, in_scope_weight
+    from assist.lookup.cascade import is_sure
+
+    full = _fold_points(payload["points"], family)
+    quick = _fold_points(payload["quick_points"], family)
+    threshold, margin, _ = choose(full, DEFAULT_THRESHOLD)
+    weight = np.array([1.0 if p.out_of_scope else in_scope_weight(full, OUT_OF_SCOPE_SHARE) for p in full])
+    outside = np.array([p.out_of_scope for p in full], dtype=bool)
+    by_full = np.array([abstains(p, threshold, margin) for p in full], dtype=bool)
+    by_quick = np.array([abstains(p, threshold, margin) for p in quick], dtype=bool)
+    first = np.array([q.redirected for q in quick], dtype=bool)
+    lead = np.array([q.best_out_of_scope - q.best_in_scope for q in quick])
+    sure_now = first & np.array([is_sure(q.best_out_of_scope, round(q.best_out_of_scope - q.best_in_scope, 4),
+                                         DEFAULT_THRESHOLD) for q in quick], dtype=bool)
+
+    def f1(sure: np.ndarray) -> float:
+        abstain = np.where(sure, by_quick, by_full)
+        tp, fp = (abstain & outside) @ weight, (abstain & ~outside) @ weight
+        fn = (~abstain & outside) @ weight
+        return float(2 * tp / (2 * tp + fp + fn)) if tp else 0.0
+
+    rows = []
+    for value in leads:
+        newly = first & (lead >= value) & ~sure_now
+        rows.append((f1(sure_now | newly), float(newly.mean()) if newly.size else 0.0,
+                     int((newly & ~outside & by_quick & ~by_full).sum())))
+    return f1(sure_now), rows
+
+
+def sure_curve(folder: Path, leads: Sequence[float]) -> None:
+    """Per dump and family, :func:`sure_curve_rows` (F1, +share newly sure, in-scope points newly
+    redirected), then :func:`chosen_lead` over the dumps: how the quick pass's out-of-scope lead
+    (:data:`assist.lookup.cascade.SURE_OUT_OF_SCOPE_LEAD`) is chosen, on the library's points only."""
+    print("| dump | family | now | " + " | ".join(f"lead {v:g}" for v in leads) + " |")
+    curves: dict[str, list[tuple[float, list[tuple[float, float, int]]]]] = {"zh": [], "en": []}
+    for path in sorted(folder.glob("*.json")):
+        payload = json.loads(path.read_text(encoding="utf-8"))
+        if not payload.get("quick_points") or not (SHIPPED_EXAMPLES / payload["name"]).is_file():
+            continue  # a whole-library dump's points are every fold's: not one more fold
+        for family in ("zh", "en"):
+            now, rows = sure_curve_rows(payload, family, leads)
+            curves[family].append((now, rows))
+            print(f"| {payload['name']} | {family} | {now:.4f} | "
+                  + " | ".join(f"{f:.4f} (+{share:.3f}, {bad})" for f, share, bad in rows) + " |")
+    for family, found in curves.items():
+        if found:
+            now, means, chosen = chosen_lead(found, leads)
+            print(f"| mean of {len(found)} | {family} | {now:.4f} | " + " | ".join(f"{m:.4f}" for m in means)
+                  + f" | chosen: {chosen}")
+
+
+def chosen_lead(
+    found: Sequence[tuple[float, list[tuple[float, float, int]]]], leads: Sequence[float],
+) -> tuple[float, list[float], float | None]:
+    """The folds' mean F1 now and at each lead, and the lead chosen: the smallest at which the quick
+    pass, in no fold, redirects an in-scope point the full pass answers, and the mean F1 is not below
+    now's (None: no such lead; the family keeps the plain bars)."""
+    now = float(np.mean([n for n, _ in found]))
+    means = [float(np.mean([rows[k][0] for _, rows in found])) for k in range(len(leads))]
+    fine = [k for k in range(len(leads)) if means[k] >= now and not any(rows[k][2] for _, rows in found)]
+    return now, means, (float(leads[min(fine, key=lambda k: leads[k])]) if fine else None)
 
 
 def replay_file(payload: dict[str, Any], errors: bool = False) -> dict[str, Any]:
@@ -285,21 +375,47 @@ def replay_file(payload: dict[str, Any], errors: bool = False) -> dict[str, Any]
             "margins": margins, "routes": dict(routes) if errors else {}}
 
 
-def replay(folder: Path, errors: bool, factor: float = 1.0) -> None:
+def sure_of_lead(payload: dict[str, Any], leads: dict[str, float] | None) -> dict[str, Any]:
+    """``payload`` with the quick pass also sure of each line whose out-of-scope class it ranks first
+    by at least its family's lead over the best scenario (None: as dumped)."""
+    if leads is None:
+        return payload
+    lines = []
+    for line in payload["lines"]:
+        quick = line["quick"]
+        if quick and quick[0][0] == OUT_OF_SCOPE and not line["quick_sure"]:
+            inside = [v for s, v in quick if s != OUT_OF_SCOPE]
+            if quick[0][1] - (inside[0] if inside else 0.0) >= leads.get(line["family"], np.inf):
+                line = line | {"quick_sure": True}
+        lines.append(line)
+    return payload | {"lines": lines}
+
+
+def parse_leads(text: str | None) -> dict[str, float] | None:
+    """``0.05`` (both families) or ``zh=0,en=0.06`` as leads per family (None: none given)."""
+    if text is None:
+        return None
+    if "=" not in text:
+        return {"zh": float(text), "en": float(text)}
+    return {family: float(value) for family, value in (part.split("=") for part in text.split(","))}
+
+
+def replay(folder: Path, errors: bool, factor: float = 1.0, lead: dict[str, float] | None = None) -> None:
     """Each dump's figures under the current calibration (the head's out-of-scope vote multiplied by
     ``factor``, :func:`revoted`), and the sums of out-of-scope F1, top-1 and in-scope abstentions over
     the left-out files (the dev set, a ``--whole`` file, apart)."""
     total = 0.0
     right = abstained = 0
     for path in sorted(folder.glob("*.json")):
-        payload = revoted(json.loads(path.read_text(encoding="utf-8")), factor)
+        payload = sure_of_lead(revoted(json.loads(path.read_text(encoding="utf-8")), factor), lead)
         got = replay_file(payload, errors)
         whole = not (SHIPPED_EXAMPLES / payload["name"]).is_file()
         total += 0.0 if whole else got["oos_f1"]
         inside = sum(line["gold"] != OUT_OF_SCOPE for line in payload["lines"])
         right += 0 if whole else round(got["top1"] * inside)
         abstained += 0 if whole else got["abstained_in_scope"]
-        print(f"| {got['name']}{' (whole library)' if whole else ''} | {got['top1']:.3f} | "
+        quick_share = sum(line["quick_sure"] for line in payload["lines"]) / max(len(payload["lines"]), 1)
+        print(f"| {got['name']}{' (whole library)' if whole else ''} | {got['top1']:.3f} | quick {quick_share:.3f} | "
               f"{got['abstained_in_scope']} | {got['oos_precision']:.3f} / {got['oos_recall']:.3f} / "
               f"{got['oos_f1']:.3f} | {got['thresholds']} {got['margins']} | as dumped: "
               f"{payload['figures']['oos_f1']:.3f} |")
@@ -323,14 +439,22 @@ if __name__ == "__main__":
                            "lines answered, by route and pass (counts)")
     replaying.add_argument("--vote", type=float, default=1.0, help="multiply the head's out-of-scope vote as "
                            "dumped by this factor (a dump made by this version)")
+    replaying.add_argument("--sure-lead", default=None, help="the quick pass also sure of a line whose "
+                           "out-of-scope class leads the best scenario by this much (0.05, or zh=0,en=0.06)")
     curving = sub.add_parser("vote-curve", help="the calibration's best F1 on the library's own points per "
                              "factor of the head's out-of-scope vote")
     curving.add_argument("out", type=Path)
     curving.add_argument("--factors", default="1,0.8,0.6,0.4,0.3,0.2,0.1,0")
+    sure = sub.add_parser("sure-curve", help="the cascade's F1 on the library's own points per lead of the "
+                          "out-of-scope class the quick pass may be sure of")
+    sure.add_argument("out", type=Path)
+    sure.add_argument("--leads", default="0,0.02,0.04,0.06,0.08,0.1,0.12,0.15,0.2,0.25,0.3")
     args = parser.parse_args()
     if args.command == "dump":
         dump(args.out, args.names, args.whole)
+    elif args.command == "sure-curve":
+        sure_curve(args.out, [float(v) for v in args.leads.split(",")])
     elif args.command == "vote-curve":
         vote_curve(args.out, [float(f) for f in args.factors.split(",")])
     else:
-        replay(args.out, args.errors, args.vote)
+        replay(args.out, args.errors, args.vote, parse_leads(args.sure_lead))

@@ -64,3 +64,36 @@ def test_a_replay_can_cut_the_heads_out_of_scope_vote() -> None:
     assert cut["lines"][0]["quick_sure"] is False  # 0.6 leads 0.46 by less than cascade.SURE_MARGIN
     assert bench.decide(cut["lines"][0], {"zh": 0.3}, {"zh": 0.0}, 0.45) == ("fee_dispute", False, "answer")
     assert bench.revoted({"name": "x.jsonl", "points": points, "lines": [voted]}, 1.0)["lines"][0] is voted
+
+
+def test_a_replay_can_make_the_quick_pass_sure_of_the_out_of_scope_class_by_its_lead() -> None:
+    ahead = line("out_of_scope", [["fee_dispute", 0.5]], quick=[["out_of_scope", 0.4], ["fee_dispute", 0.33]])
+    close = line("out_of_scope", [["fee_dispute", 0.5]], quick=[["out_of_scope", 0.4], ["fee_dispute", 0.38]],
+                 family="en")
+    behind = line("out_of_scope", [["fee_dispute", 0.5]], quick=[["fee_dispute", 0.4], ["out_of_scope", 0.1]])
+    payload = {"name": "x.jsonl", "lines": [ahead | {"quick_sure": False}, close | {"quick_sure": False},
+                                            behind | {"quick_sure": False}]}
+    leads = bench.parse_leads("zh=0.05,en=0.05")
+    assert leads == {"zh": 0.05, "en": 0.05} == bench.parse_leads("0.05")
+    assert [x["quick_sure"] for x in bench.sure_of_lead(payload, leads)["lines"]] == [True, False, False]
+    assert [x["quick_sure"] for x in bench.sure_of_lead(payload, {"zh": 0.1, "en": 0.0})["lines"]] == [
+        False, True, False]
+    assert bench.sure_of_lead(payload, None) is payload
+    assert bench.decide(bench.sure_of_lead(payload, leads)["lines"][0], {"zh": 0.3}, {"zh": 0.0}, 0.45)[1]
+
+
+def test_the_sure_curve_reads_the_quick_passs_points_beside_the_full_passs() -> None:
+    # zh: eight in scope the full pass answers, two of which the quick pass ranks out of scope first by 0.1
+    # (under the threshold: not sure now); two out of scope both passes redirect (the quick pass sure now)
+    inside = ["zh", False, False, 0.8, 0.1, True, 0.0, 0.8, 0.1]
+    inside_quick = ["zh", False, True, 0.3, 0.4, True, 0.0, 0.3, 0.4]
+    outside = ["zh", True, True, 0.3, 0.6, False, 0.0, 0.3, 0.6]
+    payload = {"name": "x.jsonl", "points": [inside] * 8 + [outside] * 2,
+               "quick_points": [inside] * 6 + [inside_quick] * 2 + [outside] * 2}
+    now, rows = bench.sure_curve_rows(payload, "zh", [0.0, 0.1, 0.2])
+    assert now == 1.0
+    weighed = 2 * 2 / (2 * 2 + 2 * (2 * 0.9 / (0.1 * 8)))  # two in scope redirected, weighed to a tenth
+    assert [round(f, 6) for f, _, _ in rows] == [round(weighed, 6)] * 2 + [1.0]
+    assert [(s, bad) for _, s, bad in rows] == [(0.2, 2), (0.2, 2), (0.0, 0)]
+    assert bench.chosen_lead([(now, rows)], [0.0, 0.1, 0.2]) == (1.0, [f for f, _, _ in rows], 0.2)
+    assert bench.chosen_lead([(now, rows[:2])], [0.0, 0.1])[2] is None

@@ -8,9 +8,17 @@ import pytest
 
 from assist import Assistant
 from assist.encoders.base import STATIC_MODEL
+from assist.library.out_of_scope import OUT_OF_SCOPE
 from assist.lookup import cascade as cascade_module
 from assist.lookup import search
-from assist.lookup.cascade import SURE_ABOVE_THRESHOLD, SURE_MARGIN, is_sure, quick_index_dir
+from assist.lookup.cascade import (
+    SURE_ABOVE_THRESHOLD,
+    SURE_MARGIN,
+    SURE_OUT_OF_SCOPE_LEAD,
+    is_sure,
+    quick_index_dir,
+)
+from assist.lookup.rank import customer_family
 from assist.text.normalise import language_family
 from tests.conftest import HashEncoder
 
@@ -32,6 +40,16 @@ def test_sure_needs_both_a_clear_score_and_a_clear_lead() -> None:
     assert is_sure(clear, SURE_MARGIN, threshold)
     assert not is_sure(clear - 0.001, 1.0, threshold)
     assert not is_sure(1.0, SURE_MARGIN - 0.001, threshold)
+
+
+@pytest.mark.parametrize("family", ["zh", "zh-Hant", "en"])
+def test_the_out_of_scope_class_first_needs_only_its_familys_lead(family: str) -> None:
+    lead = SURE_OUT_OF_SCOPE_LEAD[family[:2]]
+    assert is_sure(0.1, lead, 0.45, out_of_scope_first=True, family=family)  # far under the threshold
+    assert not is_sure(0.1, lead, 0.45, family=family)  # a scenario first: the score must clear it
+    if lead > 0:
+        assert not is_sure(0.1, lead - 0.001, 0.45, out_of_scope_first=True, family=family)
+    assert not is_sure(0.1, 1.0, 0.45, out_of_scope_first=True, family="")  # no family: the plain bars
 
 
 class OtherHashEncoder(HashEncoder):
@@ -80,14 +98,15 @@ def test_each_utterance_gets_the_ranking_of_the_pass_that_decided_it(
     by_full = full_alone.suggest_many(UTTERANCES)
     prepared = quick_alone.ranker.rank(UTTERANCES, [language_family(u) for u in UTTERANCES], None, None, 3)
     for text, item, got, quick, full in zip(UTTERANCES, prepared, combined, by_quick, by_full, strict=True):
-        sure = is_sure(item.best, item.margin, threshold)
+        first = bool(item.scenarios) and item.scenarios[0].scenario == OUT_OF_SCOPE
+        sure = is_sure(item.best, item.margin, threshold, first, customer_family(text))
         expected = quick if sure else full
         assert got.quick_pass == sure, text
         assert [c.script_id for c in got.candidates] == [c.script_id for c in expected.candidates], text
         assert [c.score for c in got.candidates] == [c.score for c in expected.candidates], text
         assert (got.abstained, got.pinned_by, got.reply) == (expected.abstained, expected.pinned_by, expected.reply)
-    if threshold == 0.99:
-        assert not any(s.quick_pass for s in combined)  # nothing clears 1.04: the full model decides all
+    if threshold == 0.99:  # nothing clears 1.04: the full model decides all but the out-of-scope class's lines
+        assert not any(s.quick_pass and not s.abstained for s in combined)
 
 
 def test_the_quick_pass_asks_fewer_dense_neighbours_than_the_full_pass(

@@ -612,6 +612,15 @@ ABSTENTION = [
              "and card use at online shops, against wallets' fees, platforms' refunds, other firms' services and "
              "chit-chat; before (main e1d3a8e, bench/abstention_loo.py dump --whole): top-1 0.844, top-3 0.906, "
              "1 in scope abstained, OOS 0.933 / 0.875 / 0.903"),
+    AbstentionProbes(
+        "oos_probes_r26.jsonl", "test_probe_rounds.py", LANGUAGES_TW_HK, in_scope=21, out_of_scope=17,
+        in_scope_kinds=("account", "card", "loan", "transfer"),
+        out_of_scope_kinds=("chat", "other_firm", "platform", "telecom"),
+        note="written in the twenty-sixth round by its batch-speed helper (perf36), before the quick pass's "
+             "out-of-scope lead (cascade.SURE_OUT_OF_SCOPE_LEAD): plain requests about cards, loans, transfers and "
+             "logins against delivery, ride-hailing, shopping, telecom and transit-card matters and chit-chat; "
+             "before and after (main 4128c7a against perf36, assist evaluate): top-1 1.000, 0 in scope abstained, "
+             "OOS 1.000 / 0.882 / 0.938 both; the quick pass decided 0.579 -> 0.737"),
 ]
 
 UNTABLED = {f"compliance_probes_r{n}.jsonl": "measured in docs/compliance.md and docs/quality.md only"

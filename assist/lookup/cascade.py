@@ -34,6 +34,23 @@ SURE_ABOVE_THRESHOLD = 0.05
 """The quick pass's best score must clear the abstention threshold by this much..."""
 SURE_MARGIN = 0.15
 """...and lead the runner-up scenario by this much, or the full model decides."""
+SURE_OUT_OF_SCOPE_LEAD: dict[str, float] = {"zh": 0.1, "en": 0.15}
+"""Per language family, how far the out-of-scope class must lead the quick pass's best scenario for the
+quick pass to stand on it without the full model, whatever its score (a family not listed: only
+:data:`SURE_ABOVE_THRESHOLD` and :data:`SURE_MARGIN` make it sure).
+
+Why: the head's out-of-scope vote counts a fifth (:data:`assist.indexing.head.OUT_OF_SCOPE_VOTE`), so the
+class scores lower and rarely clears the absolute bar above, and the quick pass handed most out-of-scope
+lines to the full model (the 20,000 lines of ``eval/synthetic_calls/lines.py``: quick share 0.879 -> 0.817).
+Where the quick pass ranks the class first by a clear lead, the full model redirects too.
+
+Chosen on the calibration's own cross-validation, never on a left-out line (``python
+bench/abstention_loo.py sure-curve DUMPS``: each library example looked up by both passes without its
+fold, the threshold and margin calibrated on the full pass's points): the smallest lead at which, in no
+fold, the quick pass redirects an in-scope example the full pass answers, and the folds' weighted
+abstention F1 is not lower. Twenty-sixth round, six folds (utterances v20-v25 each left out): zh 0.1
+(at 0: 124 in-scope points redirected, 0.06: 19, 0.08: 4), en 0.15 (0.06: 5, 0.1: 3); F1 averaged over the folds zh
+0.9045 -> 0.9119, en 0.8713 -> 0.8725. The left-out files' own figures came out the same (``replay --sure-lead``)."""
 QUICK_DENSE_NEIGHBOURS = 32
 """Dense neighbours the quick pass asks for (the full pass asks for
 :data:`assist.lookup.search.DENSE_NEIGHBOURS`, 64). FAISS HNSW's cost is about proportional to
@@ -56,8 +73,13 @@ def quick_index_dir(folder: Path) -> Path:
     return folder / QUICK_INDEX_FOLDER
 
 
-def is_sure(best: float, margin: float, threshold: float) -> bool:
-    """Whether the quick pass's ranking (before any pin) can stand without the full model."""
+def is_sure(best: float, margin: float, threshold: float, out_of_scope_first: bool = False,
+            family: str = "") -> bool:
+    """Whether the quick pass's ranking (before any pin) can stand without the full model: its first
+    scenario clears the threshold and leads clearly, or the out-of-scope class is first and leads by
+    its family's :data:`SURE_OUT_OF_SCOPE_LEAD`."""
+    if out_of_scope_first and margin >= SURE_OUT_OF_SCOPE_LEAD.get(family[:2], np.inf):
+        return True
     return best >= threshold + SURE_ABOVE_THRESHOLD and margin >= SURE_MARGIN
 
 
@@ -125,8 +147,12 @@ class Cascade:
         first = self.quick.rank_arrays(normalised, families, segment, channel, top_k, keep=kept,
                                        dense_k=QUICK_DENSE_NEIGHBOURS)
         best, margins = best_and_margins(first)
+        outside = self.quick.out_of_scope_column
+        leads = (np.isfinite(first.ranked[:, 0]) & (first.order[:, 0] == outside)).tolist() if outside is not None \
+            else [False] * len(best)
         unsure = np.array(
-            [i for i, (b, m) in enumerate(zip(best, margins, strict=True)) if not is_sure(b, m, threshold)],
+            [i for i, (b, m, o, f) in enumerate(zip(best, margins, leads, families, strict=True))
+             if not is_sure(b, m, threshold, o, f)],
             dtype=np.int64,
         )
         second = None

@@ -85,6 +85,11 @@ class Ranker:
         self._out_of_scope = names.index(OUT_OF_SCOPE) if OUT_OF_SCOPE in names else None
 
     @property
+    def out_of_scope_column(self) -> int | None:
+        """The out-of-scope class's scenario index in this ranker's arrays (None: the library has none)."""
+        return self._out_of_scope
+
+    @property
     def manifest(self) -> Manifest:
         return self.index.manifest
 
