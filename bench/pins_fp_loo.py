@@ -5,8 +5,9 @@ table, then every false banner counted by how it was pinned (``rules`` or ``comp
 (or ``-`` for a pattern of parts alone), the kinds of part read (``scam.party``, ``scam.asks.money``, ...),
 the row's kind and its language. Counts and line numbers only: customer text is never printed.
 
-``--save FILE`` writes each file's false banners (line numbers within the file, the parts) as JSON, and
-``--against FILE`` prints the line numbers that became or stopped being false banners since that run.
+``--save FILE`` writes each file's false banners (line numbers within the file, the parts) and its scams left
+unpinned (line numbers) as JSON, and ``--against FILE`` prints the line numbers that became or stopped being
+false banners or missed scams since that run.
 
 Usage: ``python bench/pins_fp_loo.py [--save FILE] [--against FILE] [names...]`` (about 15 minutes on 2 cores).
 """
@@ -29,6 +30,13 @@ def _part(rule_id: str) -> str:
     """A part's kind: its id's first three names (``scam.asks.money``), or the fraud rule's own id."""
     names = rule_id.split(".")
     return ".".join(names[:3]) if rule_id.startswith("scam.") else rule_id
+
+
+def missed(found: dict[str, list[scam_loo.Row]], bars: dict[str, dict[str, float]], veto: float) -> dict[str, list[int]]:
+    """Each file's scams left unpinned, by line number."""
+    return {name: [j for j, row in enumerate(rows)
+                   if row.scam and scam_loo.pinned(row, bars[name], veto) not in ("rules", "completed")]
+            for name, rows in found.items()}
 
 
 def false_banners(found: dict[str, list[scam_loo.Row]], bars: dict[str, dict[str, float]],
@@ -78,15 +86,23 @@ def main(argv: Sequence[str]) -> None:
         print(f"  {n} x {way} | {rule} | {parts} | {kind} | {lang}")
     by_lang = Counter(str(b["lang"]) for found_banners in banners.values() for b in found_banners)
     print("by language: " + ", ".join(f"{lang} {n}" for lang, n in sorted(by_lang.items())))
+    unpinned = missed(found, bars, scam_signal.VETO)
+    by_lang = Counter(row.lang for name, rows in found.items() for j, row in enumerate(rows) if j in unpinned[name])
+    print("scams missed by language: " + ", ".join(f"{lang} {n}" for lang, n in sorted(by_lang.items())))
     if args.save:
-        args.save.write_text(json.dumps(banners, indent=1, ensure_ascii=False) + "\n", "utf-8")
+        saved = {"false": banners, "missed": unpinned}
+        args.save.write_text(json.dumps(saved, indent=1, ensure_ascii=False) + "\n", "utf-8")
     if args.against:
         before = json.loads(args.against.read_text("utf-8"))
         for name in sorted(banners):
-            was = {b["line"] for b in before.get(name, [])}
+            was = {b["line"] for b in before["false"].get(name, [])}
             now = {b["line"] for b in banners[name]}
             if was != now:
-                print(f"{name}: gone {sorted(was - now)}, new {sorted(now - was)}")
+                print(f"{name}: false banners gone {sorted(was - now)}, new {sorted(now - was)}")
+            was_missed, now_missed = set(before["missed"].get(name, [])), set(unpinned[name])
+            if was_missed != now_missed:
+                print(f"{name}: scams now pinned {sorted(was_missed - now_missed)}, "
+                      f"now missed {sorted(now_missed - was_missed)}")
 
 
 if __name__ == "__main__":
