@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import scam_loo  # noqa: E402
+import scam_loo
 
 
 def _part(rule_id: str) -> str:
@@ -32,7 +32,8 @@ def _part(rule_id: str) -> str:
     return ".".join(names[:3]) if rule_id.startswith("scam.") else rule_id
 
 
-def missed(found: dict[str, list[scam_loo.Row]], bars: dict[str, dict[str, float]], veto: float) -> dict[str, list[int]]:
+def missed(found: dict[str, list[scam_loo.Row]], bars: dict[str, dict[str, float]],
+           veto: float) -> dict[str, list[int]]:
     """Each file's scams left unpinned, by line number."""
     return {name: [j for j, row in enumerate(rows)
                    if row.scam and scam_loo.pinned(row, bars[name], veto) not in ("rules", "completed")]

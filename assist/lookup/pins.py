@@ -267,9 +267,10 @@ def fraud_pattern(hits: Sequence[Hit], has_parts: bool = True) -> list[Hit] | No
     pronoun when the customer named a known person, another platform's own business
     (``scam.elsewhere.*``), an institution the customer deals with
     (``scam.known.place.*``: 「医院让先交押金」), and an authority met on paper or in person with no
-    call, message or claim in the story (:data:`PAPER`: 「法院给我寄了执行通知书，让我把赔偿款打到案款账户」). A claimed identity (「自称你们行的人」, 「一个律师」)
-    or a person met online is a stranger whatever they are called. ``scam.disengaged`` (ignored,
-    hung up, did not obey, a past scam, a hypothetical, the news) cancels the pattern.
+    call, message or claim in the story (:data:`PAPER`: 「法院给我寄了执行通知书，让我把赔偿款打到案款账户」).
+    A claimed identity (「自称你们行的人」, 「一个律师」) or a person met online is a stranger whatever
+    they are called. ``scam.disengaged`` (ignored, hung up, did not obey, a past scam, a hypothetical,
+    the news) cancels the pattern.
 
     With no such pattern, an account takeover told by its effects pins (:func:`takeover_pattern`).
 
