@@ -9,6 +9,7 @@ misses and pins on it, its figures with the signal, and ``Bound``, an expected c
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,15 @@ def read_rows(path: Path) -> list[dict[str, object]]:
     """The JSON objects of a probe file, one a line, blank lines skipped."""
     lines = path.read_text(encoding="utf-8").splitlines()
     return [json.loads(line) for line in lines if line.strip()]
+
+
+def paired_languages(rows: list[dict[str, object]],
+                     pairs: dict[str, str]) -> dict[str, tuple[Counter[str], Counter[str]]]:
+    """Per scam type of ``pairs`` (scam type: its lookalike type), the languages of its lines and of its
+    lookalike type's lines: a paired probe file writes both in the same languages."""
+    def langs(kind: str) -> Counter[str]:
+        return Counter(str(r["lang"]) for r in rows if r["type"] == kind)
+    return {scam: (langs(scam), langs(lookalike)) for scam, lookalike in pairs.items()}
 
 
 def exemplars_of(pack: RulePack, file_name: str) -> list[Exemplar]:

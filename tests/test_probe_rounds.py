@@ -154,6 +154,9 @@ AFTER_R24_PINS = ("after the twenty-fourth round (utterances_v26 and v29 joined 
 AFTER_R25_PINS = ("after the twenty-fifth round's reading of a part's actor and tense (scamfp35: more past "
                   "events cancel a pattern, so the scam signal's gated training rows moved): ")
 """Where a pin figure moved with the twenty-fifth round's false-banner work."""
+AFTER_R26_PINS = ("after the twenty-sixth round's reading of a part's actor, purpose and paper (scamfp36: an "
+                  "authority met on paper with no call or claim is its own process): ")
+"""Where a pin figure moved with the twenty-sixth round's false-banner work."""
 AFTER_R25_JOIN = ("after the twenty-fifth round's end (utterances_v28 and v31 joined to the scam signal's training: "
                   "its completion thresholds moved, zh 0.485 -> 0.734, en 0.711 -> 0.679): ")
 """Where a pin figure moved at the twenty-fifth round's end."""
@@ -426,6 +429,8 @@ R25_SCAM_TYPES = ("relayed_now", "stranger_waiting", "scheme_unlock", "hushed_er
 R25_LOOKALIKE_TYPES = ("relayed_legit", "waiting_legit", "platform_legit", "errand_legit")
 R25FP_SCAM_TYPES = ("kin_now", "own_call_now", "past_again", "check_now")
 R25FP_LOOKALIKE_TYPES = ("kin_legit", "own_call_legit", "past_over", "check_legit")
+R26FP_SCAM_TYPES = ("inst_now", "real_now", "kin_scam", "courier_now")
+R26FP_LOOKALIKE_TYPES = ("inst_legit", "real_check", "kin_real", "courier_legit")
 R18_TYPES = ("impersonation", "safe_account", "remote", "code", "invest", "romance", "loan_fee", "refund", "task",
              "relative", "toll_parcel", "takeover", "boss", "platform_cs", "debt_collect", "ritual")
 """The fraud types of rounds 18 and 19."""
@@ -549,13 +554,14 @@ PINS = [
         LANGUAGES_TW_HK, scams=24, lookalikes=24, lookalike_types=R25_LOOKALIKE_TYPES, written="first",
         scams_each=dict.fromkeys(R25_SCAM_TYPES, 6), lookalikes_each=dict.fromkeys(R25_LOOKALIKE_TYPES, 6),
         missed={"relayed_now": 3, "stranger_waiting": 3, "scheme_unlock": 2, "hushed_errand": 3},
-        false={"relayed_legit": 1, "errand_legit": 1}, whole=(13, 24, 2, 24),
+        false={"errand_legit": 1}, whole=(13, 24, 1, 24),
         note="before (main e1d3a8e, completion thresholds zh 0.485 / en 0.775): rules alone 13/24 scams, 2/24 "
              "false banners; rules and scam signal 14/24 (missed relayed_now 3, stranger_waiting 2, scheme_unlock "
              "2, hushed_errand 3; seven of the ten English), 2/24 (relayed_legit 1, errand_legit 1, both rule "
              "pins). The bar robust to one line (scam_signal.tail_top; English bar 0.775 -> 0.711): unchanged, "
              "14/24 and 2/24 (the English scams missed score 0.64 and less); " + AFTER_R25_JOIN
-             + "a stranger_waiting scam the signal had completed left unpinned (13/24)"),
+             + "a stranger_waiting scam the signal had completed left unpinned (13/24); " + AFTER_R26_PINS
+             + "the relayed_legit lookalike (a health-insurance office's letter by post) no longer pinned (1/24)"),
     PinProbes(
         "pin_probes_fp_r25.jsonl", "test_pin_probes_fp_r25.py", R25FP_SCAM_TYPES + R25FP_LOOKALIKE_TYPES,
         LANGUAGES_TW_HK, scams=24, lookalikes=24, lookalike_types=R25FP_LOOKALIKE_TYPES, written="first",
@@ -568,6 +574,17 @@ PINS = [
              "customer ending the contact afterwards, a question about what to do now (scamfp35): 20/24 (one "
              "Cantonese kin_now the rules no longer pin is completed by the signal), 2/24 false banners; "
              + AFTER_R25_JOIN + "that kin_now scam no longer completed (19/24)"),
+    PinProbes(
+        "pin_probes_fp_r26.jsonl", "test_pin_probes_fp_r26.py", R26FP_SCAM_TYPES + R26FP_LOOKALIKE_TYPES,
+        LANGUAGES_TW_HK, scams=24, lookalikes=24, lookalike_types=R26FP_LOOKALIKE_TYPES, written="first",
+        scams_each=dict.fromkeys(R26FP_SCAM_TYPES, 6), lookalikes_each=dict.fromkeys(R26FP_LOOKALIKE_TYPES, 6),
+        missed={"inst_now": 1, "real_now": 2, "courier_now": 1}, false={"kin_real": 3, "courier_legit": 2},
+        whole=(20, 24, 5, 24),
+        note="before (main 4128c7a): rules alone and with the scam signal 20/24 scams, 7/24 false banners "
+             "(inst_legit 2, kin_real 3, courier_legit 2; all rule pins). The actor, purpose and paper of a part "
+             "(scamfp36: an authority met on paper with no call or claim is its own process, 说是 before a purpose "
+             "is no claim, a check with the person themselves cancels): 20/24, 5/24 (the court and tax-office "
+             "letters no longer pinned)"),
 ]
 
 

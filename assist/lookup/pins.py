@@ -71,6 +71,11 @@ ONLINE = "scam.party.online."
 THEIRS = "scam.theirs."
 INCOMING = "scam.incoming."
 """Money paid to the customer (「报销款打给我」): the words 打给我 there name no caller."""
+AUTHORITY = "scam.official.body."
+"""An authority's name (「法院」, 「税务局」, 「警察」): a stranger's word only while no paper is in hand."""
+PAPER = "scam.official.paper."
+"""The authority met on paper or in person with no call, message or claim in the story (「法院给我寄了执行通知书」,
+「收到法院命令」, 「被警察叫去问话」): its own process, so its name is no stranger (:func:`_roles_pattern`)."""
 CLAIM_REACH = 8
 """How far after a claim (「自称」, "says he's from") the claimed identity may start."""
 NEEDED = (PARTY, ASKS, DOING)
@@ -260,10 +265,12 @@ def fraud_pattern(hits: Sequence[Hit], has_parts: bool = True) -> list[Hit] | No
 
     Not a third party: the bank's own staff as the customer names them (``scam.ours.*``), a
     pronoun when the customer named a known person, another platform's own business
-    (``scam.elsewhere.*``), and an institution the customer deals with
-    (``scam.known.place.*``: 「医院让先交押金」). A claimed identity (「自称你们行的人」, 「一个律师」)
-    or a person met online is a stranger whatever they are called. ``scam.disengaged`` (ignored,
-    hung up, did not obey, a past scam, a hypothetical, the news) cancels the pattern.
+    (``scam.elsewhere.*``), an institution the customer deals with
+    (``scam.known.place.*``: 「医院让先交押金」), and an authority met on paper or in person with no
+    call, message or claim in the story (:data:`PAPER`: 「法院给我寄了执行通知书，让我把赔偿款打到案款账户」).
+    A claimed identity (「自称你们行的人」, 「一个律师」) or a person met online is a stranger whatever
+    they are called. ``scam.disengaged`` (ignored, hung up, did not obey, a past scam, a hypothetical,
+    the news) cancels the pattern.
 
     With no such pattern, an account takeover told by its effects pins (:func:`takeover_pattern`).
 
@@ -327,9 +334,10 @@ def _roles_pattern(hits: Sequence[Hit], rules: list[Hit]) -> list[Hit] | None:
     asks = [h for h in own_asks  # nor an institution's
             if not any(_follows(h, p) or _starts_in(h, p) or _follows(p, h) for p in places)]
     markers = [h for h in _role(hits, MARKER) if _apart(h, elsewhere)]
+    official = _role(hits, AUTHORITY) if _role(hits, PAPER) else []  # a real authority's own process
     party = [h for h in _role(hits, PARTY) if _apart(h, ignored) and _apart(h, known) and _apart(h, incoming)
              and not any(_follows(h, k) or _follows(k, h) for k in known) and not any(_follows(o, h) for o in ours)
-             and not (known and _their_act(h, hits))]
+             and not (known and _their_act(h, hits)) and not any(_inside(h[1], o[1]) for o in official)]
     platform = [h for h in _role(hits, PLATFORM) if _apart(h, ignored)]
     pays = [h for h in asks if not h[0].id.startswith(NOT_FOR_PLATFORMS)]
     clear_markers = [h for h in markers if _apart(h, party)]
