@@ -9,6 +9,7 @@ misses and pins on it, its figures with the signal, and ``Bound``, an expected c
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,6 +77,15 @@ def fraud_pinned(pack: RulePack, text: str) -> bool:
 def pin_outcomes(pack: RulePack, path: Path) -> list[tuple[str, bool, bool]]:
     """(type, a scam in progress, fraud pinned) for each line of a typed pin probe file."""
     return [(str(r["type"]), bool(r["scam"]), fraud_pinned(pack, str(r["text"]))) for r in read_rows(path)]
+
+
+def unpaired_types(rows: list[dict[str, object]], pairs: dict[str, str], each: int) -> list[str]:
+    """The scam types of ``pairs`` whose lookalike type is not in the same languages, ``each`` lines of each."""
+    def languages(kind: str) -> Counter[str]:
+        return Counter(str(r["lang"]) for r in rows if r["type"] == kind)
+
+    return [scam for scam, lookalike in pairs.items()
+            if languages(scam) != languages(lookalike) or languages(scam).total() != each]
 
 
 def missed_and_false(outcomes: Iterable[tuple[str, bool, bool]], kind: str) -> tuple[int, int]:
