@@ -18,7 +18,8 @@ Usage: ``python bench/scam_loo.py [--misses]`` from a checkout (about 2 minutes 
 ``PYTHONPATH=OTHER`` measures another checkout's code, from the twenty-first round's on, on this library).
 Prints per file: scams pinned (by the rules, completed, vetoed), false banners by kind; ``--misses``
 adds the missed scams by group (the rules' NONE / PARTIAL below the threshold / vetoed) and
-language, counts only: customer text is never printed.
+language, ``--scores`` the held-out score quantiles of the PARTIAL scams and non-scams per script; counts
+and scores only: customer text is never printed.
 """
 
 from __future__ import annotations
@@ -154,15 +155,40 @@ def table(found: dict[str, list[Row]], bars: dict[str, dict[str, float]], veto: 
           + " | ".join(str(totals[f'kind:{k}']) for k in KINDS) + " |")
 
 
+def distributions(found: dict[str, list[Row]], bars: dict[str, dict[str, float]]) -> None:
+    """Per script: the held-out scores of the scams the rules leave PARTIAL against the gated (PARTIAL)
+    non-scams', counts and quantiles only, and how many of each stand at or above their file's bar."""
+    quantiles = (0.1, 0.25, 0.5, 0.75, 0.9, 1.0)
+    print("| script | group | n | at/above bar | " + " | ".join(f"q{q:g}" for q in quantiles) + " |")
+    print("|---" * (4 + len(quantiles)) + "|")
+    from assist.lookup.scam_signal import SCRIPTS
+
+    for name in SCRIPTS:
+        for label, scam in (("PARTIAL scams", True), ("PARTIAL non-scams", False)):
+            rows = [(r.score, bars[f][r.script]) for f, rs in found.items() for r in rs
+                    if r.script == name and r.group == "PARTIAL" and r.scam == scam]
+            if not rows:
+                continue
+            scores = np.array([s for s, _ in rows])
+            above = sum(1 for s, b in rows if s >= b)
+            print(f"| {name} | {label} | {len(rows)} | {above} | "
+                  + " | ".join(f"{np.quantile(scores, q):+.3f}" for q in quantiles) + " |")
+
+
+
 def main(argv: Sequence[str]) -> None:
     from assist.lookup import scam_signal
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("names", nargs="*", help="utterance files (default: all)")
     parser.add_argument("--misses", action="store_true", help="add each file's missed scams by group (counts)")
+    parser.add_argument("--scores", action="store_true",
+                        help="add the held-out score distributions of PARTIAL scams and non-scams per script")
     args = parser.parse_args(argv)
     found, bars = held_out(args.names)
     table(found, bars, scam_signal.VETO, args.misses)
+    if args.scores:
+        distributions(found, bars)
 
 
 if __name__ == "__main__":

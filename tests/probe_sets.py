@@ -88,6 +88,12 @@ def pin_outcomes(pack: RulePack, path: Path) -> list[tuple[str, bool, bool]]:
     return [(str(r["type"]), bool(r["scam"]), fraud_pinned(pack, str(r["text"]))) for r in read_rows(path)]
 
 
+def unpaired_types(rows: list[dict[str, object]], pairs: dict[str, str], each: int) -> list[str]:
+    """The scam types of ``pairs`` whose lookalike type is not in the same languages, ``each`` lines of each."""
+    return [scam for scam, (scams, lookalikes) in paired_languages(rows, pairs).items()
+            if scams != lookalikes or scams.total() != each]
+
+
 def missed_and_false(outcomes: Iterable[tuple[str, bool, bool]], kind: str) -> tuple[int, int]:
     """The scams of type ``kind`` left unpinned and its lookalikes pinned as fraud."""
     rows = [(scam, hit) for t, scam, hit in outcomes if t == kind]

@@ -12,10 +12,9 @@ The file's figures are its row in tests/test_probe_rounds.py; this module keeps 
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 
-from tests.probe_sets import read_rows
+from tests.probe_sets import read_rows, unpaired_types
 
 PROBES = Path(__file__).with_name("pin_probes_fp_r25.jsonl")
 PAIRS = {"kin_now": "kin_legit", "own_call_now": "own_call_legit", "past_again": "past_over",
@@ -24,11 +23,8 @@ PAIRS = {"kin_now": "kin_legit", "own_call_now": "own_call_legit", "past_again":
 
 def test_each_scam_type_has_its_lookalike_type_in_the_same_languages() -> None:
     rows = read_rows(PROBES)
-    for scam_type, lookalike_type in PAIRS.items():
-        scams = Counter(str(r["lang"]) for r in rows if r["type"] == scam_type)
-        lookalikes = Counter(str(r["lang"]) for r in rows if r["type"] == lookalike_type)
-        assert scams == lookalikes and scams.total() == 6
-        assert len(scams) >= 4
+    assert unpaired_types(rows, PAIRS, 6) == []
+    assert all(len({str(r["lang"]) for r in rows if r["type"] == kind}) >= 4 for kind in PAIRS)
 
 
 def test_every_script_and_dialect_is_on_both_sides() -> None:

@@ -431,6 +431,8 @@ R25FP_SCAM_TYPES = ("kin_now", "own_call_now", "past_again", "check_now")
 R25FP_LOOKALIKE_TYPES = ("kin_legit", "own_call_legit", "past_over", "check_legit")
 R26FP_SCAM_TYPES = ("inst_now", "real_now", "kin_scam", "courier_now")
 R26FP_LOOKALIKE_TYPES = ("inst_legit", "real_check", "kin_real", "courier_legit")
+R26SIG_SCAM_TYPES = ("hint_transfer", "hint_fee", "hint_code", "hint_cash")
+R26SIG_LOOKALIKE_TYPES = ("hint_over", "fee_real", "code_check", "cash_real")
 R18_TYPES = ("impersonation", "safe_account", "remote", "code", "invest", "romance", "loan_fee", "refund", "task",
              "relative", "toll_parcel", "takeover", "boss", "platform_cs", "debt_collect", "ritual")
 """The fraud types of rounds 18 and 19."""
@@ -585,6 +587,15 @@ PINS = [
              "(scamfp36: an authority met on paper with no call or claim is its own process, 说是 before a purpose "
              "is no claim, a check with the person themselves cancels): 20/24, 5/24 (the court and tax-office "
              "letters no longer pinned)"),
+    PinProbes(
+        "pin_probes_sig_r26.jsonl", "test_pin_probes_sig_r26.py", R26SIG_SCAM_TYPES + R26SIG_LOOKALIKE_TYPES,
+        LANGUAGES_TW_HK, scams=24, lookalikes=24, lookalike_types=R26SIG_LOOKALIKE_TYPES, written="first",
+        scams_each=dict.fromkeys(R26SIG_SCAM_TYPES, 6), lookalikes_each=dict.fromkeys(R26SIG_LOOKALIKE_TYPES, 6),
+        missed={"hint_cash": 4}, false={"fee_real": 1}, whole=(20, 24, 1, 24),
+        note="before (main 4128c7a, completion thresholds zh 0.734 / en 0.679): rules alone and with the scam "
+             "signal 20/24 scams (hint_cash 4 missed: three the rules half-read scoring 0.17 and less, one with no "
+             "part), 1/24 false banners (fee_real 1, a rule pin). The second fit weighing the texts beyond the margin "
+             "less (scam36, branch scam36-margin, not shipped: one leave-one-file-out false banner more): 20/24, 1/24"),
 ]
 
 
@@ -651,7 +662,7 @@ def compliance_rows(row: ComplianceProbes) -> list[dict[str, object]]:
 
 def test_every_probe_file_has_a_row_and_its_module() -> None:
     patterns = ("compliance_probes_*.jsonl", "pin_probes_types_*.jsonl", "pin_probes_en_*.jsonl",
-                "pin_probes_bar_*.jsonl", "pin_probes_fp_*.jsonl")
+                "pin_probes_bar_*.jsonl", "pin_probes_fp_*.jsonl", "pin_probes_sig_*.jsonl")
     files = {path.name for pattern in patterns for path in HERE.glob(pattern)}
     tabled = [(row.file, row.module) for row in COMPLIANCE] + [(row.file, row.module) for row in PINS]
     assert sorted(files - set(UNTABLED)) == sorted(file for file, _ in tabled)
