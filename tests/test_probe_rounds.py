@@ -136,7 +136,8 @@ AFTER_R22 = ("after the twenty-second round (drafts_v26 and drafts_v29 joined to
 AFTER_R22_PINS = ("after the twenty-second round (utterances_v22 and v25 joined to the scam signal's training, its "
                   "pin families): ")
 """Where a pin figure moved at the twenty-second round's end."""
-AFTER_R22 = "after the twenty-second round (principled_no cancels a skipped check's semantic flag only beside it): "
+AFTER_R22_READING = ("after the twenty-second round (principled_no cancels a skipped check's semantic flag only "
+                     "beside it): ")
 """Where a signal figure moved with the twenty-second round's reading of the signal's flags (no retraining)."""
 AFTER_R23 = ("after the twenty-third round (drafts_v28 and drafts_v31 joined to the training; ways forward, "
              "glosses and declined predictions named in the lexicons): ")
@@ -199,7 +200,7 @@ COMPLIANCE = [
              "withdrawal); with the round's stance exemplars and drafts_v20 joined to the training, 4/88 (a "
              "fourth, a semantic bare refusal on 「短信一直不来也有办法，换成…」: the alternative's wording is in no "
              "`unless:` lexicon); "
-             + AFTER_R20 + "87/88 and 5/88; " + AFTER_R21 + "87/88 and 6/88; " + AFTER_R22 + "87/88 and 7/88 "
+             + AFTER_R20 + "87/88 and 5/88; " + AFTER_R21 + "87/88 and 6/88; " + AFTER_R22_READING + "87/88 and 7/88 "
              "(a check done, \"Verification's complete\", read by the signal as a waiver: the principled_no "
              "phrase inside it no longer cancels the flag, and no check_kept phrase says a check is done)"),
     ComplianceProbes(
