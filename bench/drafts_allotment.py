@@ -8,8 +8,9 @@ and ``DIR/NAME.held.npz``: the fold's cross-validated scores, targets and compli
 :func:`assist.compliance.semantic.thresholds` reads. ``DIR/full.npz`` and ``DIR/full.held.npz`` are
 the signal trained on everything.
 
-``python bench/drafts_allotment.py refit DIR OUT NAME ...`` recomputes every fold's thresholds with
-the code's current :func:`~assist.compliance.semantic.thresholds` from the saved scores (the
+``python bench/drafts_allotment.py refit DIR OUT RULE NAME ...`` recomputes every fold's thresholds
+with an allotment RULE (:func:`allot`; ``code``: the code's current
+:func:`~assist.compliance.semantic.thresholds`) from the saved scores (the
 weights are those of the solve: the allotment changes no weight) and writes ``OUT/NAME.npz``; it
 prints each category's threshold, cross-validated recall and share of the false flags. Score the
 result with ``python bench/drafts_loo_misses.py OUT NAME ...``.
@@ -24,6 +25,7 @@ import numpy as np
 from semantic_lexical import data_of, load, save, signal_of, without
 
 from assist.compliance import semantic
+from assist.compliance.checks import read_labelled_drafts, score_drafts
 from assist.compliance.rule_files import load_rule_pack
 from assist.compliance.rules import shipped_approved_texts
 from assist.compliance.semantic import CategoryFit, TrainingSet
@@ -63,21 +65,99 @@ def solve(folder: Path, names: list[str]) -> None:
     _keep_held(folder / "full.held.npz", held_out, full)
 
 
-def fits_of(held_path: Path) -> list[CategoryFit]:
+def allot(held: np.ndarray, data: TrainingSet, rule: str, named: np.ndarray | None = None) -> list[CategoryFit]:
+    """Variants of the allotment, for study (``code``: :func:`semantic.thresholds` as it stands).
+    ``fraction``: greedy on each category's recall fraction (the shipped rule before this round);
+    ``count``: greedy on violating rows found; ``drafts``: greedy on labelled-draft violations found
+    (rows of a named writer); ``share``: each category's flags in proportion to its violating rows;
+    ``equal``: the same flags for every category; a suffix ``@CAP`` sets the per-category cap (a fraction)."""
+    if rule == "code":
+        return semantic.thresholds(held, data)
+    rule, _, cap_text = rule.partition("@")
+    cap_rate = float(cap_text) if cap_text else semantic.FALSE_FLAG_BUDGET
+    columns, gains = [], []
+    for j, category in enumerate(data.categories):
+        bad = data.targets[:, j] > 0
+        order = np.argsort(held[bad, j])
+        positive = held[bad, j][order]
+        weight = np.ones(positive.size)
+        if rule in ("drafts", "residual") and named is not None:
+            column = named[:, j] if named.ndim == 2 else named
+            weight = column[bad][order].astype(float) + 1e-3
+        negative = np.sort(held[data.compliant, j])[::-1]
+        if positive.size < 2 or not negative.size:
+            continue
+        cap = min(int(np.floor(cap_rate * negative.size)), negative.size - 1)
+        cuts = np.round(negative[: cap + 1] + 1e-6, 6)
+        above = np.concatenate((np.cumsum(weight[::-1])[::-1], [0.0]))
+        found = above[np.searchsorted(positive, cuts)]
+        gains.append(found / weight.sum() if rule == "fraction" else found)
+        columns.append((category, positive, negative, cuts))
+    budget = sum(int(np.floor(semantic.MEAN_FALSE_FLAG_BUDGET * c[2].size)) for c in columns)
+    if rule in ("share", "equal"):
+        volume = np.array([c[1].size if rule == "share" else 1 for c in columns], dtype=float)
+        allowed = [min(int(np.floor(budget * v / volume.sum())), g.size - 1)
+                   for v, g in zip(volume, gains, strict=True)]
+    else:
+        allowed = [0] * len(gains)
+        left = budget
+        while left > 0:
+            best = (0.0, -1, 0)
+            for i, curve in enumerate(gains):
+                last = min(curve.size - 1, allowed[i] + left)
+                if last > allowed[i]:
+                    steps = np.arange(allowed[i] + 1, last + 1)
+                    rates = (curve[steps] - curve[allowed[i]]) / (steps - allowed[i])
+                    at = int(np.argmax(rates))
+                    if rates[at] > best[0]:
+                        best = (float(rates[at]), i, int(steps[at]))
+            if best[1] < 0:
+                break
+            left -= best[2] - allowed[best[1]]
+            allowed[best[1]] = best[2]
+    return [CategoryFit(category, float(cuts[k]), float((positive >= cuts[k]).mean()),
+                        float((negative >= cuts[k]).mean())) for (category, positive, negative, cuts), k in
+            zip(columns, allowed, strict=True)]
+
+
+def caught(folder: Path) -> None:
+    """``DIR/caught.npz``: per training row of the full solve and category, whether the rules alone
+    flag it (``residual`` counts only the violating rows they miss)."""
+    pack = load_rule_pack(SHIPPED_LIBRARY)
+    approved = list(shipped_approved_texts().read())
+    full = data_of(pack, approved)
+    mask = np.zeros(full.targets.shape, dtype=bool)
+    for i in np.flatnonzero((full.targets > 0).any(axis=1)):
+        found = {v.category for v in pack.check(full.texts[i], audience="agent")}
+        mask[i] = [c in found for c in full.categories]
+    np.savez(folder / "caught.npz", texts=np.array(full.texts), mask=mask)
+
+
+def fits_of(held_path: Path, rule: str, named: np.ndarray | None) -> list[CategoryFit]:
     arrays = np.load(held_path)
     data = TrainingSet((), arrays["targets"].astype(float), arrays["compliant"], np.zeros(0, dtype=int),
                        tuple(str(c) for c in arrays["categories"]))
-    return semantic.thresholds(arrays["held"].astype(float), data)
+    return allot(arrays["held"].astype(float), data, rule, named)
 
 
-def refit(folder: Path, out: Path, names: list[str]) -> None:
+def refit(folder: Path, out: Path, rule: str, names: list[str]) -> None:
     out.mkdir(parents=True, exist_ok=True)
     pack = load_rule_pack(SHIPPED_LIBRARY)
     encoder = get_encoder(STATIC_MODEL)
+    approved = list(shipped_approved_texts().read()) if rule.split("@")[0] in ("drafts", "residual") else []
+    rules_caught = np.load(folder / "caught.npz") if rule.startswith("residual") else None
+    at = {str(t): i for i, t in enumerate(rules_caught["texts"])} if rules_caught is not None else {}
     for name in names:
         left = pack if name == "full" else without(pack, name)
         signal = load(left, folder / f"{name}.npz", encoder)
-        fits = fits_of(folder / f"{name}.held.npz")
+        named = None
+        if approved and rules_caught is not None:
+            data = data_of(left, approved)
+            named = ~rules_caught["mask"][[at[t] for t in data.texts]]
+        elif approved:
+            unnamed = data_of(left, approved).unnamed
+            named = None if unnamed is None else ~unnamed
+        fits = fits_of(folder / f"{name}.held.npz", rule, named)
         total = sum(f.false_flags for f in fits) or 1.0
         print(f"{name}: " + ", ".join(f"{f.category} {f.threshold:.3f} r{f.recall:.2f} "
                                       f"{100 * f.false_flags / total:.0f}%" for f in fits), flush=True)
@@ -86,9 +166,24 @@ def refit(folder: Path, out: Path, names: list[str]) -> None:
         save(signal, out / f"{name}.npz")
 
 
+def score(folder: Path, files: list[str]) -> None:
+    """Score labelled files (drafts_dev, a probe file) with the pack and ``DIR/full.npz``."""
+    pack = load_rule_pack(SHIPPED_LIBRARY)
+    signal = load(pack, folder / "full.npz", get_encoder(STATIC_MODEL))
+    for file in files:
+        report = score_drafts(pack, read_labelled_drafts(Path(file)), Path(file).name, semantic=signal)
+        by = ", ".join(f"{s.category} {s.detected}/{s.support}" for s in report.categories if s.support)
+        print(f"{Path(file).name}: {report.detected_pairs}/{report.labelled_pairs}, clean "
+              f"{report.flagged_clean}/{report.clean_drafts} ({by})", flush=True)
+
+
 if __name__ == "__main__":
-    if sys.argv[1] == "solve":
+    if sys.argv[1] == "score":
+        score(Path(sys.argv[2]), sys.argv[3:])
+    elif sys.argv[1] == "caught":
+        caught(Path(sys.argv[2]))
+    elif sys.argv[1] == "solve":
         with folder_lock(semantic.cache_folder() / "semantic", TRAINING, wait=7200):
             solve(Path(sys.argv[2]), sys.argv[3:])
     else:
-        refit(Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4:])
+        refit(Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4], sys.argv[5:])
