@@ -65,99 +65,46 @@ def solve(folder: Path, names: list[str]) -> None:
     _keep_held(folder / "full.held.npz", held_out, full)
 
 
-def allot(held: np.ndarray, data: TrainingSet, rule: str, named: np.ndarray | None = None) -> list[CategoryFit]:
-    """Variants of the allotment, for study (``code``: :func:`semantic.thresholds` as it stands).
-    ``fraction``: greedy on each category's recall fraction (the shipped rule before this round);
-    ``count``: greedy on violating rows found; ``drafts``: greedy on labelled-draft violations found
-    (rows of a named writer); ``share``: each category's flags in proportion to its violating rows;
-    ``equal``: the same flags for every category; a suffix ``@CAP`` sets the per-category cap (a fraction)."""
+def allot(held: np.ndarray, data: TrainingSet, rule: str) -> list[CategoryFit]:
+    """An allotment of the budget, for study. ``code``: :func:`semantic.thresholds` as it stands
+    (greedy on violations found per flag); ``share``: each category's flags in proportion to its
+    violating rows; ``equal``: the same flags for every category (the total and the per-category cap
+    as the code's). The greedy variants measured in the twenty-sixth round (on recall fractions, on
+    labelled-draft violations only, on the violations the rules alone miss) are this file at ceb037e."""
     if rule == "code":
         return semantic.thresholds(held, data)
-    rule, _, cap_text = rule.partition("@")
-    cap_rate = float(cap_text) if cap_text else semantic.FALSE_FLAG_BUDGET
-    columns, gains = [], []
+    columns = []
     for j, category in enumerate(data.categories):
-        bad = data.targets[:, j] > 0
-        order = np.argsort(held[bad, j])
-        positive = held[bad, j][order]
-        weight = np.ones(positive.size)
-        if rule in ("drafts", "residual") and named is not None:
-            column = named[:, j] if named.ndim == 2 else named
-            weight = column[bad][order].astype(float) + 1e-3
+        positive = np.sort(held[data.targets[:, j] > 0, j])
         negative = np.sort(held[data.compliant, j])[::-1]
         if positive.size < 2 or not negative.size:
             continue
-        cap = min(int(np.floor(cap_rate * negative.size)), negative.size - 1)
-        cuts = np.round(negative[: cap + 1] + 1e-6, 6)
-        above = np.concatenate((np.cumsum(weight[::-1])[::-1], [0.0]))
-        found = above[np.searchsorted(positive, cuts)]
-        gains.append(found / weight.sum() if rule == "fraction" else found)
-        columns.append((category, positive, negative, cuts))
+        cap = min(int(np.floor(semantic.FALSE_FLAG_BUDGET * negative.size)), negative.size - 1)
+        columns.append((category, positive, negative, np.round(negative[: cap + 1] + 1e-6, 6)))
     budget = sum(int(np.floor(semantic.MEAN_FALSE_FLAG_BUDGET * c[2].size)) for c in columns)
-    if rule in ("share", "equal"):
-        volume = np.array([c[1].size if rule == "share" else 1 for c in columns], dtype=float)
-        allowed = [min(int(np.floor(budget * v / volume.sum())), g.size - 1)
-                   for v, g in zip(volume, gains, strict=True)]
-    else:
-        allowed = [0] * len(gains)
-        left = budget
-        while left > 0:
-            best = (0.0, -1, 0)
-            for i, curve in enumerate(gains):
-                last = min(curve.size - 1, allowed[i] + left)
-                if last > allowed[i]:
-                    steps = np.arange(allowed[i] + 1, last + 1)
-                    rates = (curve[steps] - curve[allowed[i]]) / (steps - allowed[i])
-                    at = int(np.argmax(rates))
-                    if rates[at] > best[0]:
-                        best = (float(rates[at]), i, int(steps[at]))
-            if best[1] < 0:
-                break
-            left -= best[2] - allowed[best[1]]
-            allowed[best[1]] = best[2]
+    volume = np.array([c[1].size if rule == "share" else 1 for c in columns], dtype=float)
+    allowed = [min(int(np.floor(budget * v / volume.sum())), c[3].size - 1)
+               for v, c in zip(volume, columns, strict=True)]
     return [CategoryFit(category, float(cuts[k]), float((positive >= cuts[k]).mean()),
                         float((negative >= cuts[k]).mean())) for (category, positive, negative, cuts), k in
             zip(columns, allowed, strict=True)]
 
 
-def caught(folder: Path) -> None:
-    """``DIR/caught.npz``: per training row of the full solve and category, whether the rules alone
-    flag it (``residual`` counts only the violating rows they miss)."""
-    pack = load_rule_pack(SHIPPED_LIBRARY)
-    approved = list(shipped_approved_texts().read())
-    full = data_of(pack, approved)
-    mask = np.zeros(full.targets.shape, dtype=bool)
-    for i in np.flatnonzero((full.targets > 0).any(axis=1)):
-        found = {v.category for v in pack.check(full.texts[i], audience="agent")}
-        mask[i] = [c in found for c in full.categories]
-    np.savez(folder / "caught.npz", texts=np.array(full.texts), mask=mask)
-
-
-def fits_of(held_path: Path, rule: str, named: np.ndarray | None) -> list[CategoryFit]:
+def fits_of(held_path: Path, rule: str) -> list[CategoryFit]:
     arrays = np.load(held_path)
     data = TrainingSet((), arrays["targets"].astype(float), arrays["compliant"], np.zeros(0, dtype=int),
                        tuple(str(c) for c in arrays["categories"]))
-    return allot(arrays["held"].astype(float), data, rule, named)
+    return allot(arrays["held"].astype(float), data, rule)
 
 
 def refit(folder: Path, out: Path, rule: str, names: list[str]) -> None:
     out.mkdir(parents=True, exist_ok=True)
     pack = load_rule_pack(SHIPPED_LIBRARY)
     encoder = get_encoder(STATIC_MODEL)
-    approved = list(shipped_approved_texts().read()) if rule.split("@")[0] in ("drafts", "residual") else []
-    rules_caught = np.load(folder / "caught.npz") if rule.startswith("residual") else None
-    at = {str(t): i for i, t in enumerate(rules_caught["texts"])} if rules_caught is not None else {}
     for name in names:
         left = pack if name == "full" else without(pack, name)
         signal = load(left, folder / f"{name}.npz", encoder)
-        named = None
-        if approved and rules_caught is not None:
-            data = data_of(left, approved)
-            named = ~rules_caught["mask"][[at[t] for t in data.texts]]
-        elif approved:
-            unnamed = data_of(left, approved).unnamed
-            named = None if unnamed is None else ~unnamed
-        fits = fits_of(folder / f"{name}.held.npz", rule, named)
+        fits = fits_of(folder / f"{name}.held.npz", rule)
         total = sum(f.false_flags for f in fits) or 1.0
         print(f"{name}: " + ", ".join(f"{f.category} {f.threshold:.3f} r{f.recall:.2f} "
                                       f"{100 * f.false_flags / total:.0f}%" for f in fits), flush=True)
@@ -180,8 +127,6 @@ def score(folder: Path, files: list[str]) -> None:
 if __name__ == "__main__":
     if sys.argv[1] == "score":
         score(Path(sys.argv[2]), sys.argv[3:])
-    elif sys.argv[1] == "caught":
-        caught(Path(sys.argv[2]))
     elif sys.argv[1] == "solve":
         with folder_lock(semantic.cache_folder() / "semantic", TRAINING, wait=7200):
             solve(Path(sys.argv[2]), sys.argv[3:])
