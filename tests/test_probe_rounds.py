@@ -404,6 +404,19 @@ COMPLIANCE = [
              "clean 2/24 (semantic skipped checks on a check the holder must still do with a spouse beside "
              "them, and on a check done first); the round's batch of exemplars for these kinds was measured by "
              "leave one set out and dropped, so the figures before are the figures after"),
+    ComplianceProbes(
+        "compliance_probes_r36.jsonl", "test_compliance_probes_r36.py",
+        ("disparaging_customer", "bare_refusal", "overpromise"), LANGUAGES_TW_HK, violating=30, clean=30,
+        single_label=True, rules=(exactly(17), exactly(3)), own_clean_flags=1,
+        misses={"disparaging_customer": exactly(4), "bare_refusal": exactly(2), "overpromise": exactly(7)},
+        signal=(exactly(24), exactly(3)),
+        note="rules alone 17/30 before and after (4128c7a), clean 3/30 (jargon 风控 twice, disparage.customer on "
+             "the agent's own 'I explained it poorly'). Misses: sarcasm and condescension with no stock phrase "
+             "(zh-Hant-HK, yue twice, en), a verdict closing the matter (zh-Hans, zh-Hant-TW), an outcome told as "
+             "done, vouched for or 'as good as' approved (zh-Hans, zh-Hant-TW twice, zh-Hant-HK, yue, en twice). "
+             "With the shipped signal 24/30 (bare refusal 9/10, overpromise 7/10, disparaging 8/10), clean 3/30; "
+             "the round's allotment of the false-flag budget by violations counted left the shipped thresholds "
+             "as they were, so the figures before are the figures after"),
 ]
 
 R13_TYPES = ("task", "investment", "loan_fee", "refund_cs", "police", "credit_repair", "game_trade", "romance",

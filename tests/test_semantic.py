@@ -220,6 +220,35 @@ def test_thresholds_allot_the_false_flag_budget_where_it_finds_most() -> None:
     assert fits["jargon"].recall > alone
 
 
+def test_the_budget_goes_where_a_flag_finds_the_most_violations_not_the_most_recall() -> None:
+    """Each flag of the shared budget buys violating texts, counted: a category whose next flag
+    finds two violations (of many) gets it before one whose next flag finds one (of few), though
+    that one's recall fraction would rise more. Allotted by recall fraction, the same budget found
+    half as many violations."""
+    compliant = 1000
+    texts = [f"t{i}" for i in range(compliant)] + [f"j{i}" for i in range(200)] + [f"c{i}" for i in range(20)]
+    cats = ["jargon", "credential_request"] * (compliant // 2) + ["jargon"] * 200 + ["credential_request"] * 20
+    bad = [i >= compliant for i in range(len(texts))]
+    data = training_set(texts, cats, bad)
+    rows = np.array([data.texts.index(normalise(t)) for t in texts])
+    held = np.full(data.targets.shape, -1.0)
+    steps = np.linspace(0.9, 0.5, compliant)  # compliant scores, highest first
+    j, c = data.categories.index("jargon"), data.categories.index("credential_request")
+    held[rows[:compliant], j] = held[rows[:compliant], c] = steps
+    between = (steps[1:101] + steps[:100]) / 2  # one score inside each of the first 100 gaps
+    held[rows[compliant:compliant + 200], j] = np.repeat(between, 2)  # two violations a gap
+    held[rows[compliant + 200:], c] = between[:20]  # one violation a gap
+    fits = {f.category: f for f in semantic.thresholds(held, data)}
+    flags = {k: round(f.false_flags * compliant) for k, f in fits.items()}
+    found = {"jargon": round(fits["jargon"].recall * 200),
+             "credential_request": round(fits["credential_request"].recall * 20)}
+    assert flags["jargon"] > flags["credential_request"], flags
+    assert sum(flags.values()) <= 2 * int(semantic.MEAN_FALSE_FLAG_BUDGET * compliant)
+    assert found["jargon"] == 2 * flags["jargon"] and found["credential_request"] == flags["credential_request"]
+    by_fraction = min(int(semantic.FALSE_FLAG_BUDGET * compliant), 20)  # every flag to the 20, one each
+    assert sum(found.values()) >= 2 * by_fraction
+
+
 def test_a_damaged_cache_is_rebuilt_not_used(tmp_path: Path) -> None:
     first = tiny_signal(tmp_path)
     [cached] = list(tmp_path.glob("*.npz"))

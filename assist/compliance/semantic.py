@@ -632,7 +632,10 @@ def thresholds(held_out: np.ndarray, data: TrainingSet) -> list[CategoryFit]:
     """Per category with >= 2 violating texts, a threshold on the cross-validated scores. The
     compliant texts all may flag (:data:`MEAN_FALSE_FLAG_BUDGET` each) are allotted greedily: each
     step gives the category whose next flags (within its :data:`FALSE_FLAG_BUDGET`) find the most
-    violating texts per flag. One budget for all found less (docs/compliance.md)."""
+    violating texts per flag, counted (each violating text weighs one, whatever its category), so
+    the slopes are equalised on violations found, not on each category's recall fraction, which
+    made a violation of a category with few violating texts weigh more than one of a category with
+    many. The total stays what it was; one budget for all found less (docs/compliance.md)."""
     curves, columns = [], []
     for j, category in enumerate(data.categories):
         positive = np.sort(held_out[data.targets[:, j] > 0, j])
@@ -642,7 +645,7 @@ def thresholds(held_out: np.ndarray, data: TrainingSet) -> list[CategoryFit]:
         cap = min(int(np.floor(FALSE_FLAG_BUDGET * negative.size)), negative.size - 1)
         # Flagging needs score >= t: with k compliant texts allowed, t sits just above the (k+1)-th highest.
         cuts = np.round(negative[: cap + 1] + 1e-6, 6)
-        curves.append((positive.size - np.searchsorted(positive, cuts)) / positive.size)
+        curves.append((positive.size - np.searchsorted(positive, cuts)).astype(float))
         columns.append((category, positive, negative, cuts))
     allowed = [0] * len(curves)
     left = sum(int(np.floor(MEAN_FALSE_FLAG_BUDGET * c[2].size)) for c in columns)
