@@ -76,7 +76,7 @@ def held_out(names: Sequence[str] | None = None) -> tuple[dict[str, list[Row]], 
     grams = semantic.gram_matrix(texts)
     first = scam_signal.penalties(targets > 0, gated)  # scam_signal.solve's two fits, both kept
     first_dual, first_inverse = semantic.ridge_solve(scam_signal.kernel(grams, dense, first), targets)
-    second = scam_signal.margin_penalties(first, first_dual, targets)
+    second = scam_signal.margin_penalties(first, first_dual, targets, gated)
     dual, inverse = semantic.ridge_solve(scam_signal.kernel(grams, dense, second), targets)
     scripts = [scam_signal.script(t) for t in texts]
     system = (dual, inverse, np.zeros((len(texts), 0)), np.zeros((0, 0)))
@@ -97,7 +97,7 @@ def held_out(names: Sequence[str] | None = None) -> tuple[dict[str, list[Row]], 
         moved = _columns(first_inverse, block)[rest] @ np.linalg.solve(
             semantic.symmetric_block(first_inverse, block), first_dual[block])
         own = second.copy()
-        own[rest] = scam_signal.margin_penalties(first[rest], first_dual[rest] - moved, targets[rest])
+        own[rest] = scam_signal.margin_penalties(first[rest], first_dual[rest] - moved, targets[rest], gated[rest])
         changed = np.flatnonzero(own != second)
         if not changed.size:
             return dual, inverse, np.zeros((len(texts), 0)), np.zeros((0, 0))
