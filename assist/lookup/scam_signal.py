@@ -9,8 +9,8 @@ compliance signal (:mod:`assist.compliance.semantic`: the static quick-pass enco
 beside hashed word/character 1-3-grams, one dual ridge system), one column, scam or not, fitted
 twice: the second fit gives the texts the first one already puts beyond the margin almost no weight
 (a squared hinge loss, :data:`BEYOND_MARGIN`; the gated non-scams, which the bar is read from, keep
-theirs), so it separates the scams the rules half-read from
-their lookalikes instead of pulling easy texts back to their targets.
+theirs), so it separates the scams the rules half-read from their lookalikes instead of pulling easy
+texts back to their targets.
 
 **Threshold.** Leave-one-set-out on the training sets (held-out predictions exactly from the one
 inverse): just above the highest held-out score of any non-scam the rules see part of a pattern
@@ -236,7 +236,7 @@ so only the boundary between them matters; the squared loss spends the fit pulli
 exactly +1 or -1 and takes that from the boundary, where the scams in progress the rules half-read and their
 lookalikes (past scams, honest requests, call checks) overlap. A squared hinge loss (an L2 support-vector
 machine) gives a text beyond the margin no weight; one reweighting step from the ridge fit approximates it.
-The texts stay in the system with a weight of 1/10,000, not 0, so every held-out score is still read
+The texts stay in the system with a weight of 1/100, not 0, so every held-out score is still read
 exactly from the one inverse (:func:`fit`, ``bench/scam_loo.py``).
 
 **Gated non-scams weigh fully.** The texts the bar is read from are the non-scams the rules see part of a
