@@ -73,11 +73,37 @@ def held_out(names: Sequence[str] | None = None) -> tuple[dict[str, list[Row]], 
     patterns = [pins.fraud_pattern(h, pins.has_parts(pack)) for h in hits]
     gated = np.array([pins.partial_pattern(h) for h in hits])  # fit's gate: rule-pinned texts too
     dense = np.asarray(get_encoder(STATIC_MODEL).encode(texts), dtype=np.float64)
-    dual, inverse = scam_signal.solve(semantic.gram_matrix(texts), dense, targets, gated)
+    grams = semantic.gram_matrix(texts)
+    first = scam_signal.penalties(targets > 0, gated)  # scam_signal.solve's two fits, both kept
+    first_dual, first_inverse = semantic.ridge_solve(scam_signal.kernel(grams, dense, first), targets)
+    second = scam_signal.margin_penalties(first, first_dual, targets, gated)
+    dual, inverse = semantic.ridge_solve(scam_signal.kernel(grams, dense, second), targets)
     scripts = [scam_signal.script(t) for t in texts]
+    system = (dual, inverse, np.zeros((len(texts), 0)), np.zeros((0, 0)))
 
     def without(block: np.ndarray) -> np.ndarray:
-        return targets[block] - np.linalg.solve(semantic.symmetric_block(inverse, block), dual[block])
+        """The rows' held-out scores in the current ``system``: the second fit with the file's own margin set."""
+        weights, lower, columns, inner = system
+        block_inverse = semantic.symmetric_block(lower, block)
+        if inner.size:
+            block_inverse = block_inverse - columns[block] @ np.linalg.solve(inner, columns[block].T)
+        return targets[block] - np.linalg.solve(block_inverse, weights[block])
+
+    def margin_system(block: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The second fit as the product would make it without ``block``: the first fit's margin set read
+        without the block (its dual weights by the block formula), the penalties that differ from the
+        all-set second fit's changed by Woodbury's identity, so no system is solved again."""
+        rest = np.flatnonzero(~np.isin(np.arange(len(texts)), block))
+        moved = _columns(first_inverse, block)[rest] @ np.linalg.solve(
+            semantic.symmetric_block(first_inverse, block), first_dual[block])
+        own = second.copy()
+        own[rest] = scam_signal.margin_penalties(first[rest], first_dual[rest] - moved, targets[rest], gated[rest])
+        changed = np.flatnonzero(own != second)
+        if not changed.size:
+            return dual, inverse, np.zeros((len(texts), 0)), np.zeros((0, 0))
+        columns = _columns(inverse, changed)
+        inner = np.diag(1.0 / (own[changed] - second[changed])) + semantic.symmetric_block(inverse, changed)
+        return dual - columns @ np.linalg.solve(inner, dual[changed]), inverse, columns, inner
 
     set_names = [s.name for s in sets]
     files = [n for n in set_names if n.startswith(EXAMPLES) and (not names or n in names)]
@@ -86,6 +112,7 @@ def held_out(names: Sequence[str] | None = None) -> tuple[dict[str, list[Row]], 
     for name in files:
         k = set_names.index(name)
         block = np.flatnonzero(folds == k)
+        system = margin_system(block)
         scores = without(block)
         others, held = [], []  # the other sets' rows, each scored without its own set and this file
         for other in range(len(sets)):
@@ -109,6 +136,15 @@ def held_out(names: Sequence[str] | None = None) -> tuple[dict[str, list[Row]], 
                            scripts[row]))
         found[name] = out
     return found, bars
+
+
+def _columns(lower: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The ``rows`` columns of a symmetric matrix of which only the ``lower`` triangle is filled."""
+    out = np.empty((lower.shape[0], rows.size))
+    for c, j in enumerate(rows):
+        out[:j, c] = lower[j, :j]
+        out[j:, c] = lower[j:, j]
+    return out
 
 
 def pinned(row: Row, bars: dict[str, float], veto: float) -> str:

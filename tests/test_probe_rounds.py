@@ -158,6 +158,10 @@ AFTER_R25_PINS = ("after the twenty-fifth round's reading of a part's actor and 
 AFTER_R26_PINS = ("after the twenty-sixth round's reading of a part's actor, purpose and paper (scamfp36: an "
                   "authority met on paper with no call or claim is its own process): ")
 """Where a pin figure moved with the twenty-sixth round's false-banner work."""
+AFTER_R26_SIG = ("after the twenty-sixth round's squared-hinge step of the scam signal (scam37: the texts the first "
+                 "fit puts beyond the margin weigh 100x less in a second, the gated non-scams kept; completion "
+                 "thresholds zh 0.741 -> 0.781, en 0.682 -> 0.581): ")
+"""Where a pin figure moved with the twenty-sixth round's scam-signal fit."""
 AFTER_R25_JOIN = ("after the twenty-fifth round's end (utterances_v28 and v31 joined to the scam signal's training: "
                   "its completion thresholds moved, zh 0.485 -> 0.734, en 0.711 -> 0.679): ")
 """Where a pin figure moved at the twenty-fifth round's end."""
@@ -515,10 +519,11 @@ PINS = [
         "pin_probes_types_r19.jsonl", "test_pin_types_r19.py", R18_TYPES, LANGUAGES_TW_HK, scams=70, lookalikes=110,
         lookalike_types=("past", "call_check", "urgent_real", "alert_check", "sim_real", "everyday_real"),
         scams_each=dict.fromkeys(R18_TYPES, 5), lookalikes_each={"past": 50}, written="first",
-        missed={"boss": 1, "ritual": 1}, false={"call_check": 1, "urgent_real": 1}, whole=(88, 90, 2, 122),
+        missed={"boss": 1, "ritual": 1}, false={"call_check": 1, "urgent_real": 2}, whole=(88, 90, 3, 122),
         note="before, on the lines written first: takeover 6, relative 2, toll_parcel 2, task 1, boss 1, ritual 1 "
              "unpinned; past 4, call_check 9, urgent_real 1 false banners; " + AFTER_R22_PINS
-             + "urgent_real 2 false banners (3/122 in all); " + AFTER_R24_PINS + "urgent_real 1 (2/122)"),
+             + "urgent_real 2 false banners (3/122 in all); " + AFTER_R24_PINS + "urgent_real 1 (2/122); "
+             + AFTER_R26_SIG + "an urgent_real lookalike completed again (3/122)"),
     PinProbes(
         "pin_probes_types_r20.jsonl", "test_pin_types_r20.py", R20_SCAM_TYPES + R20_LOOKALIKE_TYPES, LANGUAGES_TW_HK,
         scams=100, lookalikes=100, lookalike_types=R20_LOOKALIKE_TYPES, written="first",
@@ -541,12 +546,13 @@ PINS = [
         "pin_probes_types_r22.jsonl", "test_pin_types_r22.py", R22_SCAM_TYPES + R22_LOOKALIKE_TYPES, LANGUAGES_TW_HK,
         scams=24, lookalikes=24, lookalike_types=R22_LOOKALIKE_TYPES, written="first",
         scams_each=dict.fromkeys(R22_SCAM_TYPES, 6), lookalikes_each=dict.fromkeys(R22_LOOKALIKE_TYPES, 6),
-        missed={"watched_now": 2, "coached_now": 1, "urgent_limit": 3, "family_ask": 1},
-        false={"coached_real": 2}, whole=(17, 24, 2, 24),
+        missed={"watched_now": 2, "urgent_limit": 3, "family_ask": 1},
+        false={"coached_real": 2}, whole=(18, 24, 2, 24),
         note="before (main ef80e11): urgent_limit 4, coached_now 3, watched_now 2, family_ask 1 unpinned (14/24); "
              "coached_real 2 false banners. The urgent limit or unlock request (scam.doing.*) and threat markers: "
              "one zh-Hant-HK urgent_limit (unlock now) pinned (15/24); keys pressed and numbers typed on a "
-             "caller's word (scam.asks.control.*): two coached_now pinned (17/24); false banners unchanged"),
+             "caller's word (scam.asks.control.*): two coached_now pinned (17/24); false banners unchanged; "
+             + AFTER_R26_SIG + "the last coached_now completed (18/24)"),
     PinProbes(
         "pin_probes_types_r23.jsonl", "test_pin_types_r23.py", R23_SCAM_TYPES + R23_LOOKALIKE_TYPES, LANGUAGES_TW_HK,
         scams=24, lookalikes=24, lookalike_types=R23_LOOKALIKE_TYPES, written="first",
@@ -560,47 +566,50 @@ PINS = [
         frozenset({"en", "zh-Hans", "yue"}), scams=24, lookalikes=24, lookalike_types=R24_LOOKALIKE_TYPES,
         written="first", scams_each=dict.fromkeys(R24_SCAM_TYPES, 6),
         lookalikes_each=dict.fromkeys(R24_LOOKALIKE_TYPES, 6),
-        missed={"relayed_ask": 2, "walked_through": 1, "deadline": 2}, whole=(19, 24, 0, 24),
+        missed={"relayed_ask": 1, "deadline": 1}, whole=(22, 24, 0, 24),
         note="before (main 7bf1d11): relayed_ask 2, deadline 3, money_forms 1 unpinned (18/24), no false banner. "
              "English instruction families (plural verbs, reported obligations, wanted sums, threats; d3e7c56): "
              "21/24; the passive instruction as party and ask (c019f31): 22/24; false banners 0 throughout; "
-             + AFTER_R24_PINS + "three English scams the signal had completed left unpinned (19/24)"),
+             + AFTER_R24_PINS + "three English scams the signal had completed left unpinned (19/24); " + AFTER_R26_SIG
+             + "relayed_ask, walked_through and deadline one each completed again (22/24)"),
     PinProbes(
         "pin_probes_bar_r25.jsonl", "test_pin_probes_bar_r25.py", R25_SCAM_TYPES + R25_LOOKALIKE_TYPES,
         LANGUAGES_TW_HK, scams=24, lookalikes=24, lookalike_types=R25_LOOKALIKE_TYPES, written="first",
         scams_each=dict.fromkeys(R25_SCAM_TYPES, 6), lookalikes_each=dict.fromkeys(R25_LOOKALIKE_TYPES, 6),
-        missed={"relayed_now": 3, "stranger_waiting": 3, "scheme_unlock": 2, "hushed_errand": 3},
-        false={"errand_legit": 1}, whole=(13, 24, 1, 24),
+        missed={"relayed_now": 3, "stranger_waiting": 1, "scheme_unlock": 2, "hushed_errand": 3},
+        false={"errand_legit": 1}, whole=(15, 24, 1, 24),
         note="before (main e1d3a8e, completion thresholds zh 0.485 / en 0.775): rules alone 13/24 scams, 2/24 "
              "false banners; rules and scam signal 14/24 (missed relayed_now 3, stranger_waiting 2, scheme_unlock "
              "2, hushed_errand 3; seven of the ten English), 2/24 (relayed_legit 1, errand_legit 1, both rule "
              "pins). The bar robust to one line (scam_signal.tail_top; English bar 0.775 -> 0.711): unchanged, "
              "14/24 and 2/24 (the English scams missed score 0.64 and less); " + AFTER_R25_JOIN
              + "a stranger_waiting scam the signal had completed left unpinned (13/24); " + AFTER_R26_PINS
-             + "the relayed_legit lookalike (a health-insurance office's letter by post) no longer pinned (1/24)"),
+             + "the relayed_legit lookalike (a health-insurance office's letter by post) no longer pinned (1/24); "
+             + AFTER_R26_SIG + "two stranger_waiting scams completed (15/24)"),
     PinProbes(
         "pin_probes_fp_r25.jsonl", "test_pin_probes_fp_r25.py", R25FP_SCAM_TYPES + R25FP_LOOKALIKE_TYPES,
         LANGUAGES_TW_HK, scams=24, lookalikes=24, lookalike_types=R25FP_LOOKALIKE_TYPES, written="first",
         scams_each=dict.fromkeys(R25FP_SCAM_TYPES, 6), lookalikes_each=dict.fromkeys(R25FP_LOOKALIKE_TYPES, 6),
-        missed={"kin_now": 1, "past_again": 1, "check_now": 3}, false={"kin_legit": 1, "check_legit": 1},
-        whole=(19, 24, 2, 24),
+        missed={"past_again": 1, "check_now": 3}, false={"kin_legit": 1, "check_legit": 1},
+        whole=(20, 24, 2, 24),
         note="before (main aeabbd6): rules alone and with the scam signal 20/24 scams, 5/24 false banners (kin_legit "
              "3, own_call_legit 1, check_legit 1; all rule pins). The customer or a named relative as the actor of a "
              "call, an indefinite opener naming a known person or the bank's staff, a past entry of card data, the "
              "customer ending the contact afterwards, a question about what to do now (scamfp35): 20/24 (one "
              "Cantonese kin_now the rules no longer pin is completed by the signal), 2/24 false banners; "
-             + AFTER_R25_JOIN + "that kin_now scam no longer completed (19/24)"),
+             + AFTER_R25_JOIN + "that kin_now scam no longer completed (19/24); " + AFTER_R26_SIG
+             + "completed again (20/24)"),
     PinProbes(
         "pin_probes_fp_r26.jsonl", "test_pin_probes_fp_r26.py", R26FP_SCAM_TYPES + R26FP_LOOKALIKE_TYPES,
         LANGUAGES_TW_HK, scams=24, lookalikes=24, lookalike_types=R26FP_LOOKALIKE_TYPES, written="first",
         scams_each=dict.fromkeys(R26FP_SCAM_TYPES, 6), lookalikes_each=dict.fromkeys(R26FP_LOOKALIKE_TYPES, 6),
-        missed={"inst_now": 1, "real_now": 2, "courier_now": 1}, false={"kin_real": 3, "courier_legit": 2},
-        whole=(20, 24, 5, 24),
+        missed={"inst_now": 1, "real_now": 2}, false={"kin_real": 3, "courier_legit": 2},
+        whole=(21, 24, 5, 24),
         note="before (main 4128c7a): rules alone and with the scam signal 20/24 scams, 7/24 false banners "
              "(inst_legit 2, kin_real 3, courier_legit 2; all rule pins). The actor, purpose and paper of a part "
              "(scamfp36: an authority met on paper with no call or claim is its own process, 说是 before a purpose "
              "is no claim, a check with the person themselves cancels): 20/24, 5/24 (the court and tax-office "
-             "letters no longer pinned)"),
+             "letters no longer pinned); " + AFTER_R26_SIG + "the courier_now scam completed (21/24)"),
     PinProbes(
         "pin_probes_sig_r26.jsonl", "test_pin_probes_sig_r26.py", R26SIG_SCAM_TYPES + R26SIG_LOOKALIKE_TYPES,
         LANGUAGES_TW_HK, scams=24, lookalikes=24, lookalike_types=R26SIG_LOOKALIKE_TYPES, written="first",
@@ -609,7 +618,8 @@ PINS = [
         note="before (main 4128c7a, completion thresholds zh 0.734 / en 0.679): rules alone and with the scam "
              "signal 20/24 scams (hint_cash 4 missed: three the rules half-read scoring 0.17 and less, one with no "
              "part), 1/24 false banners (fee_real 1, a rule pin). The second fit weighing the texts beyond the margin "
-             "less (scam36, branch scam36-margin, not shipped: one leave-one-file-out false banner more): 20/24, 1/24"),
+             "less (scam36, branch scam36-margin, not shipped: one leave-one-file-out false banner more): 20/24, 1/24; "
+             + AFTER_R26_SIG + "unchanged (20/24, 1/24)"),
 ]
 
 

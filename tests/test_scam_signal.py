@@ -15,13 +15,17 @@ import pytest
 from assist.compliance.rules import RulePack
 from assist.lookup import pins
 from assist.lookup.scam_signal import (
+    BEYOND_MARGIN,
     SCRIPTS,
     VETO,
     LabelledSet,
     build,
+    margin_penalties,
     measured_sets,
+    penalties,
     script,
     script_thresholds,
+    solve,
     tail_top,
     threshold,
     veto,
@@ -140,6 +144,43 @@ def toy_sets() -> list[LabelledSet]:
               "rent to landlord"]
     return [LabelledSet(f"s{k}", tuple([scams[k % 3], *others[k % 2:k % 2 + 2]]), (True, False, False))
             for k in range(4)]
+
+
+def test_a_text_the_first_fit_puts_beyond_the_margin_weighs_less_in_the_second() -> None:
+    targets = np.array([1.0, 1.0, -1.0, -1.0])
+    first = np.array([0.1, 0.3, 0.3, 0.3])
+    fitted = np.array([1.4, 0.6, -0.2, -1.5])  # beyond, inside, wrong side (inside), beyond
+    dual = (targets - fitted) / first  # the ridge's residual is the penalty times the dual weight
+    ungated = np.zeros(4, dtype=bool)
+    assert np.allclose(margin_penalties(first, dual, targets, ungated),
+                       [0.1 * BEYOND_MARGIN, 0.3, 0.3, 0.3 * BEYOND_MARGIN])
+
+
+def test_a_gated_non_scam_beyond_the_margin_keeps_its_weight_and_a_gated_scam_does_not() -> None:
+    targets = np.array([1.0, -1.0, -1.0])
+    first = np.array([0.1, 0.1, 0.3])
+    fitted = np.array([1.4, -1.6, -1.5])  # all three beyond the margin
+    dual = (targets - fitted) / first
+    gated = np.array([True, True, False])  # the bar is read from the gated non-scam
+    assert np.allclose(margin_penalties(first, dual, targets, gated), [0.1 * BEYOND_MARGIN, 0.1, 0.3 * BEYOND_MARGIN])
+
+
+def test_the_fit_solves_the_second_system_whose_inverse_gives_the_held_out_scores() -> None:
+    from scipy import sparse
+
+    rng = np.random.default_rng(7)
+    dense = rng.standard_normal((12, 5))
+    grams = sparse.csr_matrix(rng.random((12, 30)) * (rng.random((12, 30)) < 0.2))
+    targets = np.where(dense[:, 0] > 0, 1.0, -1.0)
+    gated = np.arange(12) % 3 == 1  # the toy's one text beyond the margin is an ungated non-scam
+    dual, lower = solve(grams, dense, targets, gated)
+    kernel = (grams @ grams.T).toarray() + dense @ dense.T + 1.0
+    first = penalties(targets > 0, gated)
+    first_dual = np.linalg.solve(kernel + np.diag(first), targets)
+    second = kernel + np.diag(margin_penalties(first, first_dual, targets, gated))
+    assert np.allclose(dual, np.linalg.solve(second, targets))
+    assert np.allclose(np.tril(lower), np.tril(np.linalg.inv(second)))
+    assert not np.allclose(margin_penalties(first, first_dual, targets, gated), first)  # the toy has texts beyond
 
 
 def test_training_is_deterministic_and_cached_with_a_checksum(tmp_path: Path) -> None:
