@@ -631,7 +631,7 @@ PINS = [
         note="before (main 4128c7a, completion thresholds zh 0.734 / en 0.679): rules alone and with the scam "
              "signal 20/24 scams (hint_cash 4 missed: three the rules half-read scoring 0.17 and less, one with no "
              "part), 1/24 false banners (fee_real 1, a rule pin). The second fit weighing the texts beyond the margin "
-             "less (scam36, branch scam36-margin, not shipped: one leave-one-file-out false banner more): 20/24, 1/24; "
+             "less (scam36's first form, not shipped: one leave-one-file-out false banner more): 20/24, 1/24; "
              + AFTER_R26_SIG + "unchanged (20/24, 1/24)"),
 ]
 
