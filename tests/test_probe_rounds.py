@@ -170,10 +170,6 @@ AFTER_R25_JOIN = ("after the twenty-fifth round's end (utterances_v28 and v31 jo
 AFTER_R26_JOIN = ("after the twenty-sixth round's end (utterances_v30 and v33 joined to the scam signal's training: "
                   "its completion thresholds moved, zh 0.781 -> 0.743, en 0.581 -> 0.621): ")
 """Where a pin figure moved at the twenty-sixth round's end."""
-AFTER_R27 = ("after the twenty-seventh round (scope: the customer's words named back in Hong Kong formal "
-             "wording and the customer's report of someone else's request; ways forward named by a formal "
-             "process, a refund route or working days): ")
-"""Where a figure moved with the twenty-seventh round's scope and lexicon changes."""
 
 COMPLIANCE = [
     ComplianceProbes(
