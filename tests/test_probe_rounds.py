@@ -430,6 +430,23 @@ COMPLIANCE = [
              "With the shipped signal 24/30 (bare refusal 9/10, overpromise 7/10, disparaging 8/10), clean 3/30; "
              "the round's allotment of the false-flag budget by violations counted left the shipped thresholds "
              "as they were, so the figures before are the figures after"),
+    ComplianceProbes(
+        "compliance_probes_r37.jsonl", "test_compliance_probes_r37.py",
+        ("skip_verification", "promise_guaranteed_return", "blame_shifting", "credential_request",
+         "unsafe_transfer_instruction"), LANGUAGES_TW_HK, violating=21, clean=21, single_label=True,
+        languages_each=False, rules=(exactly(20), exactly(8)),
+        misses={"skip_verification": exactly(1), "promise_guaranteed_return": exactly(0),
+                "blame_shifting": exactly(0), "credential_request": exactly(0),
+                "unsafe_transfer_instruction": exactly(0)},
+        signal=(exactly(20), exactly(7)),
+        note="rules alone 20/21 before (9ba355c), clean 10/21; after the round 20/21, clean 8/21 (a Hong Kong "
+             "enquiry echoed, 閣下查詢可否…, and a term the customer named, 閣下所述之「…」, no longer flagged). "
+             "The eight clean flags left are kinds whose mechanisms the round measured and dropped, because "
+             "they moved no clean flag on the confirmation half of the joined sets: a yes/no question echoed "
+             "(您刚才问…能不能, 你問…係咪; twice with a face check's 'look at the camera' read as remote control), "
+             "a line quoted in a coaching note and corrected (four), the Wu negator 伐. Miss: an English check "
+             "skipped right after the customer's question. With the shipped signal 20/21, clean 9/21 before "
+             "and 7/21 after"),
 ]
 
 R13_TYPES = ("task", "investment", "loan_fee", "refund_cs", "police", "credit_repair", "game_trade", "romance",
