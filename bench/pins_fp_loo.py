@@ -9,7 +9,8 @@ the row's kind and its language. Counts and line numbers only: customer text is 
 unpinned (line numbers) as JSON, and ``--against FILE`` prints the line numbers that became or stopped being
 false banners or missed scams since that run; ``--misses`` adds the table's missed scams by group and language.
 
-Usage: ``python bench/pins_fp_loo.py [--save FILE] [--against FILE] [--misses] [names...]`` (about 15 minutes on 2 cores).
+Usage: ``python bench/pins_fp_loo.py [--save FILE] [--against FILE] [--misses] [names...]`` (about 15 minutes
+on 2 cores).
 """
 
 from __future__ import annotations
