@@ -7,9 +7,10 @@ the row's kind and its language. Counts and line numbers only: customer text is 
 
 ``--save FILE`` writes each file's false banners (line numbers within the file, the parts) and its scams left
 unpinned (line numbers) as JSON, and ``--against FILE`` prints the line numbers that became or stopped being
-false banners or missed scams since that run.
+false banners or missed scams since that run; ``--misses`` adds the table's missed scams by group and language.
 
-Usage: ``python bench/pins_fp_loo.py [--save FILE] [--against FILE] [names...]`` (about 15 minutes on 2 cores).
+Usage: ``python bench/pins_fp_loo.py [--save FILE] [--against FILE] [--misses] [names...]`` (about 15 minutes
+on 2 cores).
 """
 
 from __future__ import annotations
@@ -76,9 +77,10 @@ def main(argv: Sequence[str]) -> None:
     parser.add_argument("names", nargs="*", help="utterance files (default: all)")
     parser.add_argument("--save", type=Path, help="write the false banners (line numbers, parts) as JSON")
     parser.add_argument("--against", type=Path, help="a saved run: print the banners gained and lost since")
+    parser.add_argument("--misses", action="store_true", help="add each file's missed scams by group (counts)")
     args = parser.parse_args(argv)
     found, bars = scam_loo.held_out(args.names)
-    scam_loo.table(found, bars, scam_signal.VETO)
+    scam_loo.table(found, bars, scam_signal.VETO, args.misses)
     banners = false_banners(found, bars, scam_signal.VETO)
     print("\nfalse banners by way, rule, parts, kind, language:")
     signature = Counter((b["way"], b["rule"], " + ".join(b["parts"]), b["kind"], b["lang"])  # type: ignore[arg-type]

@@ -477,6 +477,8 @@ R26FP_SCAM_TYPES = ("inst_now", "real_now", "kin_scam", "courier_now")
 R26FP_LOOKALIKE_TYPES = ("inst_legit", "real_check", "kin_real", "courier_legit")
 R26SIG_SCAM_TYPES = ("hint_transfer", "hint_fee", "hint_code", "hint_cash")
 R26SIG_LOOKALIKE_TYPES = ("hint_over", "fee_real", "code_check", "cash_real")
+R27_SCAM_TYPES = ("phrasal_now", "fee_alias_now", "remote_now", "relay_now")
+R27_LOOKALIKE_TYPES = ("phrasal_own", "fee_alias_real", "remote_over", "relay_real")
 R18_TYPES = ("impersonation", "safe_account", "remote", "code", "invest", "romance", "loan_fee", "refund", "task",
              "relative", "toll_parcel", "takeover", "boss", "platform_cs", "debt_collect", "ritual")
 """The fraud types of rounds 18 and 19."""
@@ -650,6 +652,16 @@ PINS = [
              "part), 1/24 false banners (fee_real 1, a rule pin). The second fit weighing the texts beyond the margin "
              "less (scam36's first form, not shipped: one leave-one-file-out false banner more): 20/24, 1/24; "
              + AFTER_R26_SIG + "unchanged (20/24, 1/24)"),
+    PinProbes(
+        "pin_probes_r27.jsonl", "test_pin_probes_r27.py", R27_SCAM_TYPES + R27_LOOKALIKE_TYPES,
+        LANGUAGES_TW_HK, scams=24, lookalikes=24, lookalike_types=R27_LOOKALIKE_TYPES, written="first",
+        scams_each=dict.fromkeys(R27_SCAM_TYPES, 6), lookalikes_each=dict.fromkeys(R27_LOOKALIKE_TYPES, 6),
+        missed={"relay_now": 1}, false={"remote_over": 1}, whole=(23, 24, 1, 24),
+        note="before (main 9ba355c): rules alone 21/24 scams, 1/24 false banners; rules and the scam signal 22/24 "
+             "(remote_now 1 and relay_now 1 missed, both half-read), 1/24 (remote_over 1: an employer's IT desk "
+             "controlling a work laptop, a rule pin). The kinds of part the rules missed (pins37: a recovery offer "
+             "in Cantonese and English reported speech, a fee under another name before release, a remote action "
+             "told by what the customer sees): rules alone 23/24, rules and signal 23/24, 1/24"),
 ]
 
 
@@ -716,7 +728,8 @@ def compliance_rows(row: ComplianceProbes) -> list[dict[str, object]]:
 
 def test_every_probe_file_has_a_row_and_its_module() -> None:
     patterns = ("compliance_probes_*.jsonl", "pin_probes_types_*.jsonl", "pin_probes_en_*.jsonl",
-                "pin_probes_bar_*.jsonl", "pin_probes_fp_*.jsonl", "pin_probes_sig_*.jsonl")
+                "pin_probes_bar_*.jsonl", "pin_probes_fp_*.jsonl", "pin_probes_sig_*.jsonl",
+                "pin_probes_r2?.jsonl")
     files = {path.name for pattern in patterns for path in HERE.glob(pattern)}
     tabled = [(row.file, row.module) for row in COMPLIANCE] + [(row.file, row.module) for row in PINS]
     assert sorted(files - set(UNTABLED)) == sorted(file for file, _ in tabled)
