@@ -94,7 +94,7 @@ def fitted() -> Fitted:
     dense = np.asarray(get_encoder(STATIC_MODEL).encode(texts), dtype=np.float64)
     grams = semantic.gram_matrix(texts)
     scripts = [scam_signal.script(t) for t in texts]
-    first = scam_signal.penalties(targets > 0, gated)  # scam_signal.solve's two fits, both kept
+    first = scam_signal.penalties(targets > 0, gated, scripts)  # scam_signal.solve's two fits, both kept
     first_dual, first_inverse = semantic.ridge_solve(scam_signal.kernel(grams, dense, first), targets)
     second = scam_signal.margin_penalties(first, first_dual, targets, gated)
     dual, inverse = semantic.ridge_solve(scam_signal.kernel(grams, dense, second), targets)
