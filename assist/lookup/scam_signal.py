@@ -121,7 +121,10 @@ def script_weights(scripts: Sequence[str]) -> np.ndarray:
     English texts' own grams are penalised as much as the Chinese ones with five times the evidence. The
     English bar is read from the English gated non-scams alone (:func:`script_thresholds`), so the English
     scams and lookalikes are a separate boundary that the fit gave a sixth of its attention. Weighed by share,
-    the boundary of each script gets the same. No number is chosen: the weight is the training's own counts."""
+    the boundary of each script gets the same. No number is chosen: the weight is the training's own counts.
+    Leave one file out on the 32 joined utterance sets (``python bench/scam_loo.py``; the weights read with the
+    file in, a close approximation): 2,576 -> 2,579 of 2,782 scams pinned (completions 192 -> 195: zh +1,
+    English +2), false banners 24 -> 24 of 9,340; the English bars the files get 0.506-0.712 -> 0.485-0.668."""
     names = np.asarray(scripts)
     counts = {name: int(np.sum(names == name)) for name in set(names.tolist())}
     largest = max(counts.values(), default=1)
