@@ -18,7 +18,9 @@ Usage: ``python bench/scam_loo.py [--misses]`` from a checkout (about 2 minutes 
 ``PYTHONPATH=OTHER`` measures another checkout's code, from the twenty-first round's on, on this library).
 Prints per file: scams pinned (by the rules, completed, vetoed), false banners by kind; ``--misses``
 adds the missed scams by group (the rules' NONE / PARTIAL below the threshold / vetoed) and
-language, ``--scores`` the held-out score quantiles of the PARTIAL scams and non-scams per script; counts
+language, ``--scores`` the held-out score quantiles of the PARTIAL scams and non-scams per script and the missed
+scams per script by how far under their file's bar the gated ones score, ``--veto`` the veto re-derived by
+``scam_signal.VETO``'s rule over every library set (each scored without itself) and the table under it; counts
 and scores only: customer text is never printed.
 """
 
