@@ -464,6 +464,8 @@ R26FP_SCAM_TYPES = ("inst_now", "real_now", "kin_scam", "courier_now")
 R26FP_LOOKALIKE_TYPES = ("inst_legit", "real_check", "kin_real", "courier_legit")
 R26SIG_SCAM_TYPES = ("hint_transfer", "hint_fee", "hint_code", "hint_cash")
 R26SIG_LOOKALIKE_TYPES = ("hint_over", "fee_real", "code_check", "cash_real")
+R27SIG_SCAM_TYPES = ("en_half", "zh_half")
+R27SIG_LOOKALIKE_TYPES = ("en_real", "zh_real")
 R18_TYPES = ("impersonation", "safe_account", "remote", "code", "invest", "romance", "loan_fee", "refund", "task",
              "relative", "toll_parcel", "takeover", "boss", "platform_cs", "debt_collect", "ritual")
 """The fraud types of rounds 18 and 19."""
@@ -638,6 +640,14 @@ PINS = [
              "part), 1/24 false banners (fee_real 1, a rule pin). The second fit weighing the texts beyond the margin "
              "less (scam36's first form, not shipped: one leave-one-file-out false banner more): 20/24, 1/24; "
              + AFTER_R26_SIG + "unchanged (20/24, 1/24)"),
+    PinProbes(
+        "pin_probes_sig_r27.jsonl", "test_pin_probes_sig_r27.py", R27SIG_SCAM_TYPES + R27SIG_LOOKALIKE_TYPES,
+        frozenset({"zh-Hans", "en"}), scams=16, lookalikes=16, lookalike_types=R27SIG_LOOKALIKE_TYPES, written="first",
+        scams_each={"en_half": 12, "zh_half": 4}, lookalikes_each={"en_real": 12, "zh_real": 4},
+        missed={"en_half": 1}, whole=(15, 16, 0, 16),
+        note="before (main 9ba355c, completion thresholds zh 0.743 / en 0.621): rules and scam signal 15/16 scams "
+             "(one English en_half missed), 0/16 false banners; each script weighed by its share (scam38, en bar "
+             "0.574): unchanged (15/16, 0/16)"),
 ]
 
 
