@@ -18,18 +18,22 @@ Usage: ``python bench/scam_loo.py [--misses]`` from a checkout (about 2 minutes 
 ``PYTHONPATH=OTHER`` measures another checkout's code, from the twenty-first round's on, on this library).
 Prints per file: scams pinned (by the rules, completed, vetoed), false banners by kind; ``--misses``
 adds the missed scams by group (the rules' NONE / PARTIAL below the threshold / vetoed) and
-language, ``--scores`` the held-out score quantiles of the PARTIAL scams and non-scams per script; counts
+language, ``--scores`` the held-out score quantiles of the PARTIAL scams and non-scams per script and the missed
+scams per script by how far under their file's bar the gated ones score, ``--veto`` the veto re-derived by
+``scam_signal.VETO``'s rule over every library set (each scored without itself) and the table under it; counts
 and scores only: customer text is never printed.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -57,8 +61,25 @@ def _rows_meta(path: Path) -> list[tuple[str, str]]:
     return [(str(r.get("kind", "")), str(r.get("lang", ""))) for r in rows if "scam" in r]
 
 
-def held_out(names: Sequence[str] | None = None) -> tuple[dict[str, list[Row]], dict[str, dict[str, float]]]:
-    """Every utterance file's rows scored without it, and each one's completion threshold by script."""
+@dataclass
+class Fitted:
+    """The two fits over every labelled set (``scam_signal.solve``) and what the rules read in each line."""
+
+    sets: list[Any]
+    targets: np.ndarray
+    folds: np.ndarray
+    hits: list[Any]
+    patterns: list[Any]
+    gated: np.ndarray
+    scripts: list[str]
+    leave_out: Callable[[np.ndarray], Callable[[np.ndarray], np.ndarray]]
+    """``leave_out(block)``: the held-out scorer of the second fit as the product would make it without
+    ``block`` (its own margin set); the scorer gives the rows of any block holding ``block`` their scores
+    with that block left out too."""
+
+
+def fitted() -> Fitted:
+    """The shipped library's labelled sets, the rules' verdicts and the signal's two fits."""
     from assist.compliance import semantic
     from assist.compliance.rule_files import load_rule_pack
     from assist.encoders.base import STATIC_MODEL
@@ -74,22 +95,13 @@ def held_out(names: Sequence[str] | None = None) -> tuple[dict[str, list[Row]], 
     gated = np.array([pins.partial_pattern(h) for h in hits])  # fit's gate: rule-pinned texts too
     dense = np.asarray(get_encoder(STATIC_MODEL).encode(texts), dtype=np.float64)
     grams = semantic.gram_matrix(texts)
-    first = scam_signal.penalties(targets > 0, gated)  # scam_signal.solve's two fits, both kept
+    scripts = [scam_signal.script(t) for t in texts]
+    first = scam_signal.penalties(targets > 0, gated, scripts)  # scam_signal.solve's two fits, both kept
     first_dual, first_inverse = semantic.ridge_solve(scam_signal.kernel(grams, dense, first), targets)
     second = scam_signal.margin_penalties(first, first_dual, targets, gated)
     dual, inverse = semantic.ridge_solve(scam_signal.kernel(grams, dense, second), targets)
-    scripts = [scam_signal.script(t) for t in texts]
-    system = (dual, inverse, np.zeros((len(texts), 0)), np.zeros((0, 0)))
 
-    def without(block: np.ndarray) -> np.ndarray:
-        """The rows' held-out scores in the current ``system``: the second fit with the file's own margin set."""
-        weights, lower, columns, inner = system
-        block_inverse = semantic.symmetric_block(lower, block)
-        if inner.size:
-            block_inverse = block_inverse - columns[block] @ np.linalg.solve(inner, columns[block].T)
-        return targets[block] - np.linalg.solve(block_inverse, weights[block])
-
-    def margin_system(block: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def margin_system(block: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The second fit as the product would make it without ``block``: the first fit's margin set read
         without the block (its dual weights by the block formula), the penalties that differ from the
         all-set second fit's changed by Woodbury's identity, so no system is solved again."""
@@ -100,11 +112,72 @@ def held_out(names: Sequence[str] | None = None) -> tuple[dict[str, list[Row]], 
         own[rest] = scam_signal.margin_penalties(first[rest], first_dual[rest] - moved, targets[rest], gated[rest])
         changed = np.flatnonzero(own != second)
         if not changed.size:
-            return dual, inverse, np.zeros((len(texts), 0)), np.zeros((0, 0))
+            return dual, np.zeros((len(texts), 0)), np.zeros((0, 0))
         columns = _columns(inverse, changed)
         inner = np.diag(1.0 / (own[changed] - second[changed])) + semantic.symmetric_block(inverse, changed)
-        return dual - columns @ np.linalg.solve(inner, dual[changed]), inverse, columns, inner
+        return dual - columns @ np.linalg.solve(inner, dual[changed]), columns, inner
 
+    def leave_out(block: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+        weights, columns, inner = margin_system(block)
+
+        def without(rows: np.ndarray) -> np.ndarray:
+            """The rows' held-out scores in the second fit with ``block``'s own margin set."""
+            block_inverse = semantic.symmetric_block(inverse, rows)
+            if inner.size:
+                block_inverse = block_inverse - columns[rows] @ np.linalg.solve(inner, columns[rows].T)
+            return targets[rows] - np.linalg.solve(block_inverse, weights[rows])
+
+        return without
+
+    return Fitted(sets, targets, folds, hits, patterns, gated, scripts, leave_out)
+
+
+def group(fit: Fitted, row: int) -> str:
+    """FULL, TAKEOVER, PARTIAL or NONE: the rules' verdict on one training row."""
+    from assist.lookup import pins
+
+    pattern = fit.patterns[row]
+    return ("TAKEOVER" if pattern is not None and pins._is_takeover(pattern) else "FULL" if pattern is not None
+            else "PARTIAL" if fit.gated[row] else "NONE")  # PARTIAL: the texts a completion is asked for
+
+
+def demanded(fit: Fitted, row: int) -> bool:
+    from assist.lookup import scam_signal
+
+    return any(rule.id.startswith(scam_signal.DEMAND) for rule, _ in fit.hits[row])
+
+
+def every_set(fit: Fitted) -> dict[str, list[tuple[str, bool, float, bool]]]:
+    """Every labelled set's rows scored without that set: (group, scam, held-out score, demand)."""
+    out = {}
+    for k, labelled in enumerate(fit.sets):
+        block = np.flatnonzero(fit.folds == k)
+        scores = fit.leave_out(block)(block)
+        out[labelled.name] = [(group(fit, int(row)), bool(fit.targets[row] > 0), float(score), demanded(fit, int(row)))
+                              for row, score in zip(block, scores, strict=True)]
+    return out
+
+
+def derived_veto(scored: dict[str, list[tuple[str, bool, float, bool]]]) -> tuple[float, int]:
+    """The veto by ``scam_signal.VETO``'s rule over the library's sets under today's rules: the lowest
+    held-out score of a rule-pinned (FULL) scam with no demand, minus an eighth of the target gap."""
+    lowest = [score for rows in scored.values() for g, scam, score, demand in rows
+              if g == "FULL" and scam and not demand]
+    return min(lowest) - VETO_MARGIN, len(lowest)
+
+
+VETO_MARGIN = 0.25
+"""One eighth of the +1/-1 target gap (``scam_signal.VETO``)."""
+
+
+def held_out(names: Sequence[str] | None = None,
+             fit: Fitted | None = None) -> tuple[dict[str, list[Row]], dict[str, dict[str, float]]]:
+    """Every utterance file's rows scored without it, and each one's completion threshold by script."""
+    from assist.library.loader import SHIPPED_LIBRARY
+    from assist.lookup import scam_signal
+
+    fit = fit if fit is not None else fitted()
+    sets, targets, folds, gated, scripts = fit.sets, fit.targets, fit.folds, fit.gated, fit.scripts
     set_names = [s.name for s in sets]
     files = [n for n in set_names if n.startswith(EXAMPLES) and (not names or n in names)]
     found: dict[str, list[Row]] = {}
@@ -112,7 +185,7 @@ def held_out(names: Sequence[str] | None = None) -> tuple[dict[str, list[Row]], 
     for name in files:
         k = set_names.index(name)
         block = np.flatnonzero(folds == k)
-        system = margin_system(block)
+        without = fit.leave_out(block)
         scores = without(block)
         others, held = [], []  # the other sets' rows, each scored without its own set and this file
         for other in range(len(sets)):
@@ -126,15 +199,8 @@ def held_out(names: Sequence[str] | None = None) -> tuple[dict[str, list[Row]], 
         found_bars = scam_signal.script_thresholds(scored, targets[rows] < 0, gated[rows], [scripts[r] for r in rows])
         bars[name] = dict(zip(scam_signal.SCRIPTS, (float(b) for b in found_bars), strict=True))
         meta = _rows_meta(SHIPPED_LIBRARY / "examples" / name)
-        out = []
-        for j, row in enumerate(block):
-            pattern, found_hits = patterns[row], hits[row]
-            group = ("TAKEOVER" if pattern is not None and pins._is_takeover(pattern) else "FULL" if pattern is not None
-                     else "PARTIAL" if gated[row] else "NONE")  # PARTIAL: the texts a completion is asked for
-            demand = any(rule.id.startswith(scam_signal.DEMAND) for rule, _ in found_hits)
-            out.append(Row(bool(targets[row] > 0), meta[j][0], meta[j][1], group, demand, float(scores[j]),
-                           scripts[row]))
-        found[name] = out
+        found[name] = [Row(bool(targets[row] > 0), meta[j][0], meta[j][1], group(fit, int(row)),
+                           demanded(fit, int(row)), float(scores[j]), scripts[row]) for j, row in enumerate(block)]
     return found, bars
 
 
@@ -212,6 +278,30 @@ def distributions(found: dict[str, list[Row]], bars: dict[str, dict[str, float]]
 
 
 
+BELOW = (0.05, 0.1, 0.2, 0.4, 0.8)
+"""The edges of how far under its file's bar a missed half-read scam scores (``below``)."""
+
+
+def below(found: dict[str, list[Row]], bars: dict[str, dict[str, float]], veto: float) -> None:
+    """The missed scams by script: the rules gate them (PARTIAL) and the signal leaves them under their file's
+    bar, counted by how far under it (bar - score), beside the missed scams the rules read no part of (NONE)
+    and the vetoed ones. Counts only."""
+    from assist.lookup.scam_signal import SCRIPTS
+
+    edges = (0.0, *BELOW, float("inf"))
+    labels = [f"{a:g}-{b:g}" if np.isfinite(b) else f">{a:g}" for a, b in itertools.pairwise(edges)]
+    print("| script | missed | NONE | vetoed | PARTIAL under bar | " + " | ".join(labels) + " |")
+    print("|---" * (5 + len(labels)) + "|")
+    for name in SCRIPTS:
+        missed = [(r, bars[f]) for f, rs in found.items() for r in rs
+                  if r.script == name and r.scam and pinned(r, bars[f], veto) not in ("rules", "completed")]
+        gaps = [bar[name] - r.score for r, bar in missed if r.group == "PARTIAL"]
+        counts = np.histogram(gaps, bins=edges)[0] if gaps else np.zeros(len(labels), dtype=int)
+        print(f"| {name} | {len(missed)} | {sum(r.group == 'NONE' for r, _ in missed)} | "
+              f"{sum(r.group == 'FULL' for r, _ in missed)} | {len(gaps)} | "
+              + " | ".join(str(c) for c in counts) + " |")
+
+
 def main(argv: Sequence[str]) -> None:
     from assist.lookup import scam_signal
 
@@ -220,11 +310,21 @@ def main(argv: Sequence[str]) -> None:
     parser.add_argument("--misses", action="store_true", help="add each file's missed scams by group (counts)")
     parser.add_argument("--scores", action="store_true",
                         help="add the held-out score distributions of PARTIAL scams and non-scams per script")
+    parser.add_argument("--veto", action="store_true",
+                        help="add the veto re-derived by VETO's rule over every library set under today's rules, "
+                             "and the table under it")
     args = parser.parse_args(argv)
-    found, bars = held_out(args.names)
+    fit = fitted()
+    found, bars = held_out(args.names, fit)
     table(found, bars, scam_signal.VETO, args.misses)
     if args.scores:
         distributions(found, bars)
+        below(found, bars, scam_signal.VETO)
+    if args.veto:
+        veto, count = derived_veto(every_set(fit))
+        print(f"\nVeto by its rule: lowest of {count} no-demand rule-pinned scams - {VETO_MARGIN} = {veto:+.3f} "
+              f"(shipped {scam_signal.VETO:+.3f})")
+        table(found, bars, veto)
 
 
 if __name__ == "__main__":

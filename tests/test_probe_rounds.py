@@ -170,6 +170,10 @@ AFTER_R25_JOIN = ("after the twenty-fifth round's end (utterances_v28 and v31 jo
 AFTER_R26_JOIN = ("after the twenty-sixth round's end (utterances_v30 and v33 joined to the scam signal's training: "
                   "its completion thresholds moved, zh 0.781 -> 0.743, en 0.581 -> 0.621): ")
 """Where a pin figure moved at the twenty-sixth round's end."""
+AFTER_R27_SIG = ("after the twenty-seventh round's script weights of the scam signal (scam38: each script's texts "
+                 "weighed by their share of the training; completion thresholds zh 0.743 -> 0.745, en 0.621 -> "
+                 "0.574): ")
+"""Where a pin figure moved with the twenty-seventh round's scam-signal fit."""
 
 COMPLIANCE = [
     ComplianceProbes(
@@ -479,6 +483,8 @@ R26SIG_SCAM_TYPES = ("hint_transfer", "hint_fee", "hint_code", "hint_cash")
 R26SIG_LOOKALIKE_TYPES = ("hint_over", "fee_real", "code_check", "cash_real")
 R27_SCAM_TYPES = ("phrasal_now", "fee_alias_now", "remote_now", "relay_now")
 R27_LOOKALIKE_TYPES = ("phrasal_own", "fee_alias_real", "remote_over", "relay_real")
+R27SIG_SCAM_TYPES = ("en_half", "zh_half")
+R27SIG_LOOKALIKE_TYPES = ("en_real", "zh_real")
 R18_TYPES = ("impersonation", "safe_account", "remote", "code", "invest", "romance", "loan_fee", "refund", "task",
              "relative", "toll_parcel", "takeover", "boss", "platform_cs", "debt_collect", "ritual")
 """The fraud types of rounds 18 and 19."""
@@ -549,11 +555,12 @@ PINS = [
         "pin_probes_types_r19.jsonl", "test_pin_types_r19.py", R18_TYPES, LANGUAGES_TW_HK, scams=70, lookalikes=110,
         lookalike_types=("past", "call_check", "urgent_real", "alert_check", "sim_real", "everyday_real"),
         scams_each=dict.fromkeys(R18_TYPES, 5), lookalikes_each={"past": 50}, written="first",
-        missed={"boss": 1, "ritual": 1}, false={"call_check": 1, "urgent_real": 2}, whole=(88, 90, 3, 122),
+        missed={"boss": 1, "ritual": 1}, false={"call_check": 1, "urgent_real": 1}, whole=(88, 90, 2, 122),
         note="before, on the lines written first: takeover 6, relative 2, toll_parcel 2, task 1, boss 1, ritual 1 "
              "unpinned; past 4, call_check 9, urgent_real 1 false banners; " + AFTER_R22_PINS
              + "urgent_real 2 false banners (3/122 in all); " + AFTER_R24_PINS + "urgent_real 1 (2/122); "
-             + AFTER_R26_SIG + "an urgent_real lookalike completed again (3/122)"),
+             + AFTER_R26_SIG + "an urgent_real lookalike completed again (3/122); " + AFTER_R27_SIG
+             + "no longer (2/122)"),
     PinProbes(
         "pin_probes_types_r20.jsonl", "test_pin_types_r20.py", R20_SCAM_TYPES + R20_LOOKALIKE_TYPES, LANGUAGES_TW_HK,
         scams=100, lookalikes=100, lookalike_types=R20_LOOKALIKE_TYPES, written="first",
@@ -634,14 +641,14 @@ PINS = [
         "pin_probes_fp_r26.jsonl", "test_pin_probes_fp_r26.py", R26FP_SCAM_TYPES + R26FP_LOOKALIKE_TYPES,
         LANGUAGES_TW_HK, scams=24, lookalikes=24, lookalike_types=R26FP_LOOKALIKE_TYPES, written="first",
         scams_each=dict.fromkeys(R26FP_SCAM_TYPES, 6), lookalikes_each=dict.fromkeys(R26FP_LOOKALIKE_TYPES, 6),
-        missed={"inst_now": 1, "real_now": 2, "courier_now": 1}, false={"kin_real": 3, "courier_legit": 2},
-        whole=(20, 24, 5, 24),
+        missed={"inst_now": 1, "real_now": 2}, false={"kin_real": 3, "courier_legit": 2},
+        whole=(21, 24, 5, 24),
         note="before (main 4128c7a): rules alone and with the scam signal 20/24 scams, 7/24 false banners "
              "(inst_legit 2, kin_real 3, courier_legit 2; all rule pins). The actor, purpose and paper of a part "
              "(scamfp36: an authority met on paper with no call or claim is its own process, 说是 before a purpose "
              "is no claim, a check with the person themselves cancels): 20/24, 5/24 (the court and tax-office "
              "letters no longer pinned); " + AFTER_R26_SIG + "the courier_now scam completed (21/24); " + AFTER_R26_JOIN
-             + "no longer (20/24)"),
+             + "no longer (20/24); " + AFTER_R27_SIG + "completed again (21/24)"),
     PinProbes(
         "pin_probes_sig_r26.jsonl", "test_pin_probes_sig_r26.py", R26SIG_SCAM_TYPES + R26SIG_LOOKALIKE_TYPES,
         LANGUAGES_TW_HK, scams=24, lookalikes=24, lookalike_types=R26SIG_LOOKALIKE_TYPES, written="first",
@@ -662,6 +669,14 @@ PINS = [
              "controlling a work laptop, a rule pin). The kinds of part the rules missed (pins37: a recovery offer "
              "in Cantonese and English reported speech, a fee under another name before release, a remote action "
              "told by what the customer sees): rules alone 23/24, rules and signal 23/24, 1/24"),
+    PinProbes(
+        "pin_probes_sig_r27.jsonl", "test_pin_probes_sig_r27.py", R27SIG_SCAM_TYPES + R27SIG_LOOKALIKE_TYPES,
+        frozenset({"zh-Hans", "en"}), scams=16, lookalikes=16, lookalike_types=R27SIG_LOOKALIKE_TYPES, written="first",
+        scams_each={"en_half": 12, "zh_half": 4}, lookalikes_each={"en_real": 12, "zh_real": 4},
+        missed={"en_half": 1}, whole=(15, 16, 0, 16),
+        note="before (main 9ba355c, completion thresholds zh 0.743 / en 0.621): rules and scam signal 15/16 scams "
+             "(one English en_half missed), 0/16 false banners; each script weighed by its share (scam38, en bar "
+             "0.574): unchanged (15/16, 0/16)"),
 ]
 
 

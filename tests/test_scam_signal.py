@@ -25,6 +25,7 @@ from assist.lookup.scam_signal import (
     penalties,
     script,
     script_thresholds,
+    script_weights,
     solve,
     tail_top,
     threshold,
@@ -173,14 +174,23 @@ def test_the_fit_solves_the_second_system_whose_inverse_gives_the_held_out_score
     grams = sparse.csr_matrix(rng.random((12, 30)) * (rng.random((12, 30)) < 0.2))
     targets = np.where(dense[:, 0] > 0, 1.0, -1.0)
     gated = np.arange(12) % 3 == 1  # the toy's one text beyond the margin is an ungated non-scam
-    dual, lower = solve(grams, dense, targets, gated)
+    scripts = ["en" if k % 4 == 0 else "zh" for k in range(12)]  # English a quarter: weighed three times more
+    dual, lower = solve(grams, dense, targets, gated, scripts)
     kernel = (grams @ grams.T).toarray() + dense @ dense.T + 1.0
-    first = penalties(targets > 0, gated)
+    first = penalties(targets > 0, gated, scripts)
+    assert np.allclose(first[::4] * 3, penalties(targets > 0, gated, ["zh"] * 12)[::4])
     first_dual = np.linalg.solve(kernel + np.diag(first), targets)
     second = kernel + np.diag(margin_penalties(first, first_dual, targets, gated))
     assert np.allclose(dual, np.linalg.solve(second, targets))
     assert np.allclose(np.tril(lower), np.tril(np.linalg.inv(second)))
     assert not np.allclose(margin_penalties(first, first_dual, targets, gated), first)  # the toy has texts beyond
+
+
+def test_each_script_weighs_by_its_share_and_the_largest_keeps_a_weight_of_one() -> None:
+    weights = script_weights(["zh", "en", "zh", "zh", "zh", "en", "zh", "zh"])
+    assert np.allclose(weights, [1, 3, 1, 1, 1, 3, 1, 1])  # six Chinese texts, two English ones
+    assert np.isclose(weights[weights > 1].sum(), weights[weights == 1].sum())  # the scripts weigh alike
+    assert np.allclose(script_weights(["en", "en"]), [1, 1])  # one script: the plain ridge
 
 
 def test_training_is_deterministic_and_cached_with_a_checksum(tmp_path: Path) -> None:
