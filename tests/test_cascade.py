@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assist import Assistant
@@ -156,3 +157,53 @@ def test_a_missing_table_is_announced_before_it_is_distilled(
     said.clear()
     module.quick_encoder(said.append)
     assert said == []
+
+
+LONG_TURNS = [
+    "上个月我们搬了家，家里老人身体也不太好，里里外外都是我一个人在忙，今天去取钱才发现我的卡被冻结了，钱取不出来",
+    "我昨天晚上在地铁上发现钱包被偷了，卡也在里面，身份证也丢了，现在不知道该先挂失哪一个，急死了",
+    "孩子明年要上学，我们打算在学校附近买套房子，首付差不多够了，想问问贷款怎么办，利率大概多少",
+    "有个自称公安的人打电话说我涉嫌洗钱，让我把钱转到安全账户配合调查，我有点害怕，这是真的吗",
+    "I moved house last month and my mother has been unwell, and today the bank machine told me"
+    " my account has been frozen",
+    "我就是随便问问，今天天气怎么样，明天会不会下雨，周末想带孩子出去玩一下，顺便看看电影",
+]
+
+
+@pytest.mark.parametrize("threshold", [0.0, 0.2, 0.45, 0.6, 0.99])
+def test_the_quick_pass_leaves_unread_only_the_clauses_of_texts_no_clause_can_make_sure(
+    two_passes: tuple[Assistant, Assistant, Assistant], threshold: float,
+) -> None:
+    """:meth:`Cascade.handed_on` marks a text only where its quick ranking, clauses read, is not sure;
+    and leaving those clauses unread changes none of the cascade's answers."""
+    cascade, _, _ = two_passes
+    assert cascade.cascade is not None
+    both = cascade.cascade
+    quick = both.quick
+    quick.clause_margin = None  # every long turn is read clause by clause: the most to leave unread
+    texts = LONG_TURNS + UTTERANCES[:-1]
+    families = [customer_family(t) for t in texts]
+    read = quick.rank_arrays(texts, families, None, None, 3)  # every clause read
+    share, quick.clause_share = quick.clause_share, 0.0
+    try:
+        whole = quick.rank_arrays(texts, families, None, None, 3)
+    finally:
+        quick.clause_share = share
+    best, margins = cascade_module.best_and_margins(read)
+    outside = quick.out_of_scope_column
+    first_outside = [bool(np.isfinite(read.ranked[i, 0]) and read.order[i, 0] == outside) for i in range(len(texts))]
+    sure = [is_sure(b, m, threshold, o, f) for b, m, o, f in zip(best, margins, first_outside, families, strict=True)]
+    handed_on = both.handed_on(whole, threshold)
+    assert not any(h and s for h, s in zip(handed_on.tolist(), sure, strict=True))
+    if threshold >= 0.45:  # the hash encoder's scores: every long turn falls short of the bar there
+        assert handed_on[: len(LONG_TURNS)].any()
+
+    skipped = both.rank_arrays(texts, families, None, None, 3, threshold)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(type(both), "handed_on", lambda self, whole, threshold: np.zeros(len(whole.families), bool))
+        all_read = both.rank_arrays(texts, families, None, None, 3, threshold)
+    np.testing.assert_array_equal(skipped.unsure, all_read.unsure)
+    for got, expected in zip(skipped.lists(), all_read.lists(), strict=True):
+        assert got.quick == expected.quick
+        assert [(s.scenario, s.score, s.best) for s in got.scenarios] == \
+            [(s.scenario, s.score, s.best) for s in expected.scenarios]

@@ -246,3 +246,34 @@ def test_normalised_terms_are_the_terms_written_out_plainly() -> None:
         "".join(rng.choice(pieces) for _ in range(rng.randint(1, 16))) for _ in range(500)]
     for text in texts:
         assert normalised_terms(text) == plain_terms(text), text
+
+
+def test_gathered_terms_are_each_querys_counted_terms_written_out() -> None:
+    """The arrays :meth:`LexicalIndex.gathered_terms` builds from its per-query lists (queries with
+    no term, unknown terms and repeated ones among them) are those of a plain loop over the queries."""
+    from collections import Counter
+
+    from assist.indexing.lexical import K1, MAX_POSTINGS, B, normalised_terms
+    from assist.text.normalise import normalise
+
+    index = LexicalIndex.build(DOCS)
+    queries = [normalise(q) for q in ["安全账户安全账户 转账", "", "！！", "zzqx unseen words", "信用卡额度太低 credit",
+                                      "Ｕ盾不見了 u盾", "credit credit credit card"]]
+    owners, terms, divisors = index.gathered_terms(queries)
+    average = float(index.doc_lengths.mean())
+    expected_owners, expected_terms, expected_divisors = [], [], []
+    for position, query in enumerate(queries):
+        found = normalised_terms(query)
+        self_score = 0.0
+        for term, count in Counter(found).items():
+            term_id = index.vocabulary.get(term, -1)
+            idf = float(index.idf[term_id]) if term_id >= 0 else float(np.log(1.0 + index.n_docs + 0.5))
+            norm = K1 * (1 - B + B * len(found) / average)
+            self_score += idf * count * (K1 + 1) / (count + norm)
+            if term_id >= 0 and index.indptr[term_id + 1] - index.indptr[term_id] <= MAX_POSTINGS:
+                expected_owners.append(position)
+                expected_terms.append(term_id)
+        expected_divisors.append(self_score if self_score > 0 else 1.0)
+    assert owners.dtype == terms.dtype == np.int64 and divisors.dtype == np.float32
+    assert owners.tolist() == expected_owners and terms.tolist() == expected_terms
+    np.testing.assert_allclose(divisors, np.asarray(expected_divisors, dtype=np.float32), rtol=1e-6)

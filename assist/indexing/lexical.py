@@ -218,21 +218,24 @@ class LexicalIndex:
         with postings to gather, each query's in its term order, and each query's float32 divisor
         (its score against itself, 1.0 where that is 0)."""
         n_queries = len(normalised_queries)
-        owner_list: list[int] = []
         term_list: list[int] = []
         count_list: list[int] = []
-        query_terms = np.zeros(n_queries, dtype=np.float64)
+        distinct: list[int] = []
+        lengths: list[int] = []
         term_id = self.vocabulary.get
-        for position, query in enumerate(normalised_queries):
+        for query in normalised_queries:
             found = normalised_terms(query)
             counts = Counter(found)
-            owner_list.extend([position] * len(counts))
             term_list.extend(map(term_id, counts, repeat(-1, len(counts))))
             count_list.extend(counts.values())
-            query_terms[position] = len(found)
-        owner = np.asarray(owner_list, dtype=np.int64)
-        term_ids = np.asarray(term_list, dtype=np.int64)
-        query_count = np.asarray(count_list, dtype=np.float64)
+            distinct.append(len(counts))
+            lengths.append(len(found))
+        # np.fromiter of a known count reads the lists once, without asarray's scan for their type.
+        size = len(term_list)
+        owner = np.repeat(np.arange(n_queries, dtype=np.int64), np.fromiter(distinct, np.int64, n_queries))
+        term_ids = np.fromiter(term_list, np.int64, size)
+        query_count = np.fromiter(count_list, np.float64, size)
+        query_terms = np.fromiter(lengths, np.float64, n_queries)
         known = term_ids >= 0
         term_idf = np.full(len(term_ids), self._unknown_idf, dtype=np.float64)
         term_idf[known] = self.idf[term_ids[known]]

@@ -61,6 +61,12 @@ of the dev, example and ``lines.py`` files came out the same (one answer of 20,0
 runner-up slots moved on about one line in eight (docs/performance.md)."""
 
 
+HANDED_ON_SLACK = 1e-4
+""":meth:`Cascade.handed_on` leaves a text's clauses unread only when its best score and its out-of-scope
+lead stay this far from :func:`is_sure`'s bars (the margin is rounded to four places there, and a clause
+reading moves the best score by a few units in the last place): past every rounding."""
+
+
 def same_lexical_index(a: LexicalIndex, b: LexicalIndex) -> bool:
     """Whether two BM25 indexes score every query alike: the same vocabulary and arrays."""
     if a is b:
@@ -145,7 +151,8 @@ class Cascade:
         """:meth:`rank` as arrays; the full model's vectors of the unsure texts are kept."""
         kept = LexicalScores() if self.same_lexical else None
         first = self.quick.rank_arrays(normalised, families, segment, channel, top_k, keep=kept,
-                                       dense_k=QUICK_DENSE_NEIGHBOURS)
+                                       dense_k=QUICK_DENSE_NEIGHBOURS,
+                                       unread=lambda whole: self.handed_on(whole, threshold))
         best, margins = best_and_margins(first)
         outside = self.quick.out_of_scope_column
         leads = (np.isfinite(first.ranked[:, 0]) & (first.order[:, 0] == outside)).tolist() if outside is not None \
@@ -165,3 +172,33 @@ class Cascade:
                 lexical=scored, picked=chosen,
             )
         return CascadeArrays(first, second, unsure)
+
+    def handed_on(self, whole: RankedArrays, threshold: float) -> np.ndarray:
+        """(n,) bool: the texts of the quick pass's whole readings that no clause reading can make sure
+        (:func:`is_sure`), so the full model decides them and their quick clauses go unused.
+
+        With :attr:`Ranker.clause_keeps_top`, :func:`assist.lookup.rank.with_clauses` keeps a turn's
+        out-of-scope score and shifts its other scenarios so that their first stays the whole
+        reading's: a turn whose whole reading ranks an in-scope scenario keeps its best score and, with
+        the out-of-scope class first, its lead over the rest (to the last place). So a text below the
+        threshold's bar stays below it, and one whose out-of-scope lead is short of its family's stays
+        short, clauses or not (both by :data:`HANDED_ON_SLACK`). A turn without an in-scope scenario
+        of its own is left to be read: its clauses could bring one in. The clause readings of the
+        texts the quick pass hands on were about a fifth of its clause work on the 20,000
+        ``lines.py`` lines (docs/performance.md, twenty-seventh round)."""
+        n = whole.scores.shape[0]
+        if not self.quick.clause_keeps_top:
+            return np.zeros(n, dtype=bool)
+        outside = self.quick.out_of_scope_column
+        ranked = whole.ranked
+        best, second = ranked[:, 0], ranked[:, 1]
+        in_scope = whole.scores.copy()
+        if outside is not None:
+            in_scope[:, outside] = -np.inf
+        has_own = np.isfinite(in_scope).any(axis=1)
+        below = best < threshold + SURE_ABOVE_THRESHOLD - HANDED_ON_SLACK
+        if outside is None:
+            return has_own & below
+        leads = np.array([SURE_OUT_OF_SCOPE_LEAD.get(f[:2], np.inf) for f in whole.families], dtype=np.float64)
+        redirecting = (whole.order[:, 0] == outside) & (best - second >= leads - HANDED_ON_SLACK)
+        return has_own & below & ~redirecting

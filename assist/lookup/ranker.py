@@ -8,7 +8,7 @@ runs one. Pins and replies come after ranking (:mod:`assist.lookup.pins`,
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -109,16 +109,22 @@ class Ranker:
         self, normalised: list[str], families: list[str], segment: str | None, channel: str | None, top_k: int,
         *, lexical: np.ndarray | None = None, keep: LexicalScores | None = None,
         picked: np.ndarray | None = None, dense_k: int | None = None,
+        unread: Callable[[RankedArrays], np.ndarray] | None = None,
     ) -> RankedArrays:
         """:meth:`rank` as arrays, with the texts' vectors kept (:attr:`RankedArrays.vectors`).
         ``lexical``: the texts' BM25 tables from a pass over an equal lexical index, ``picked`` the
         best columns that pass selected from them; ``keep`` takes this pass's (see
         :class:`assist.lookup.search.LexicalScores`); ``dense_k`` the dense neighbours asked for
-        (:func:`assist.lookup.search.search_batch`)."""
+        (:func:`assist.lookup.search.search_batch`); ``unread``, given the whole readings, the
+        (n,) bool mask of texts whose clauses the caller has no use for: they are not read clause
+        by clause (:meth:`assist.lookup.cascade.Cascade.handed_on`)."""
         vectors = self.encoder.encode(normalised)
         ranked = self._ranked(vectors, normalised, families, segment, channel, top_k, lexical, keep, picked, dense_k)
-        pieces = [(turn, piece) for turn in clause_turns(ranked, normalised, self.clause_share, self.clause_margin)
-                  for piece in clauses(normalised[turn])]
+        turns = clause_turns(ranked, normalised, self.clause_share, self.clause_margin)
+        if turns and unread is not None:
+            skipped = unread(ranked)
+            turns = [turn for turn in turns if not skipped[turn]]
+        pieces = [(turn, piece) for turn in turns for piece in clauses(normalised[turn])]
         if pieces:
             owners = np.array([turn for turn, _ in pieces], dtype=np.int64)
             texts = [piece for _, piece in pieces]
