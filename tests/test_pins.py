@@ -11,7 +11,19 @@ import pytest
 from assist.compliance.rule_files import load_rule_pack
 from assist.compliance.rules import RulePack
 from assist.library.loader import SHIPPED_LIBRARY, labelled_lines, load_library
-from assist.lookup.pins import FRAUD, customer_pins, has_parts
+from assist.lookup.pins import (
+    DISOWNED,
+    FRAUD,
+    NEEDED,
+    NOW,
+    PATTERN_ROLES,
+    _roles_pattern,
+    _shipped,
+    customer_pins,
+    fraud_pattern,
+    has_parts,
+    takeover_pattern,
+)
 from tests.overlap import near_pairs
 
 KNOWN = {FRAUD, "skip_verification", "third_party_inquiry", "complaint_severe"}
@@ -576,3 +588,35 @@ def test_the_actor_and_tense_of_a_part_keep_the_lookalike_out_and_the_scam_in(
 
     assert fraud_pattern(pack.hits(lookalike, audience="customer")) is None, kind
     assert fraud_pattern(pack.hits(scam, audience="customer")) is not None, kind
+
+
+@pytest.mark.parametrize("text", [
+    "昨晚手机忽然一格信号都没有，早上又来了两条登录提醒，都不是我登的",
+    "My phone lost service this morning and then a new payee showed up that I never set up.",
+    "有个自称快递客服的人打来，让我把退款验证码念给他听",
+    "A man on the phone says he's from the tax office and wants me to move my savings today.",
+    "帮我查一下上个月的信用卡账单",
+    "I'd like to raise my daily transfer limit please.",
+    "我妈妈让我帮她问问定期存款利率",
+])
+def test_fraud_pattern_exits_early_only_where_no_part_could_make_a_pattern(pack: RulePack, text: str) -> None:
+    """fraud_pattern answers None without sorting roles where no hit holds a role a pattern needs
+    (pins.PATTERN_ROLES): the answer is that of sorting them (the role patterns, then a takeover's
+    effects), and a takeover told by its effects alone, with no stranger or instruction, still pins."""
+    hits = pack.hits(text, audience="customer")
+    rules = sorted((h for h in hits if h[0].pin == FRAUD), key=lambda h: (_shipped(h[0]), h[1].span))
+    roles = _roles_pattern(hits, rules)
+    assert fraud_pattern(hits) == (roles if roles is not None else takeover_pattern(hits))
+    needed = any(rule.id.startswith(PATTERN_ROLES) for rule, _ in hits)
+    assert needed or fraud_pattern(hits) is None
+
+
+def test_a_takeover_without_a_stranger_passes_the_early_exit(pack: RulePack) -> None:
+    """The early exit keeps the effects of a takeover (pins.EFFECT_KINDS among PATTERN_ROLES): with no
+    stranger, instruction or payment among the hits, the effects still make the pattern."""
+    text = "手机一整天都没信号，还收到好几条验证码，可我根本没申请过，现在还提示绑定了新设备"  # test_pin_types_r17's
+    hits = pack.hits(text, audience="customer")
+    assert not any(rule.id.startswith(NEEDED) for rule, _ in hits)
+    found = fraud_pattern(hits)
+    assert found is not None and all(rule.id.startswith((*PATTERN_ROLES[len(NEEDED):], DISOWNED, NOW))
+                                     for rule, _ in found)

@@ -275,12 +275,25 @@ def fraud_pattern(hits: Sequence[Hit], has_parts: bool = True) -> list[Hit] | No
     With no such pattern, an account takeover told by its effects pins (:func:`takeover_pattern`).
 
     A pack without any part rules (``has_parts`` false) pins on a fraud rule alone.
+
+    Hits holding no role a pattern needs (:data:`PATTERN_ROLES`: most utterances) are answered None
+    before the roles are sorted.
     """
+    if has_parts and not any(rule.id.startswith(PATTERN_ROLES) for rule, _ in hits):
+        return None
     rules = sorted((h for h in hits if h[0].pin == FRAUD), key=lambda h: (_shipped(h[0]), h[1].span))
     if not has_parts:
         return rules or None
     found = _roles_pattern(hits, rules)
     return found if found is not None else takeover_pattern(hits)
+
+
+PATTERN_ROLES = (*NEEDED, *EFFECT_KINDS)
+"""What a pattern of :func:`fraud_pattern` cannot do without: a stranger, an instruction or a payment
+under way (:func:`_roles_pattern` returns None without one) or an effect of a takeover
+(:func:`takeover_pattern` pins on effects only). With none of them among the hits the answer is None
+whatever else the rules found; on the 20,000 evaluation lines most utterances, whose hits were
+sorted into roles for nothing."""
 
 
 def _kind(hit: Hit) -> str:
@@ -452,10 +465,11 @@ def customer_pins_many(pack: RulePack, utterances: Sequence[str], known_scenario
     used when the signal reads the same encoder's."""
     hits = pack.hits_many(utterances, audience="customer")
     asked = FRAUD in known_scenarios
-    frauds = [_unvetoed(pack, fraud_pattern(found, has_parts(pack)), found, utterance) if asked else None
+    parted = has_parts(pack)  # once for the batch: the pack is the same for every utterance
+    frauds = [_unvetoed(pack, fraud_pattern(found, parted), found, utterance) if asked else None
               for found, utterance in zip(hits, utterances, strict=True)]
     open_ = [k for k, (found, fraud) in enumerate(zip(hits, frauds, strict=True))
-             if asked and fraud is None and has_parts(pack) and partial_pattern(found)]
+             if asked and fraud is None and parted and partial_pattern(found)]
     signal = shipped_signal() if open_ else None
     completes = [False] * len(open_)
     if signal is not None:
