@@ -445,6 +445,17 @@ class _Reading:
         assert window is not None  # every other kind counts sentences
         return window[0] <= self.sentence_at(span[0]) <= window[1]
 
+    def defines(self, span: Span) -> bool:
+        """Whether the words after ``span`` (an ``adjacent`` phrase: a copula) to the end of its
+        clause say something: not nothing, nor a sentence that trails off (「CNAPS是人民银行的…」)."""
+        at = self.sentence_at(span[0])
+        if at < 0:
+            return False
+        norm, sentence = self.ctx.norm, self.ctx.sentences[at]
+        right = _clause_bounds(norm, span[0], span[1], sentence.start, sentence.end)[1]
+        rest = norm[span[1]:min(len(norm), right + 3)]
+        return "..." not in rest and "…" not in rest and bool(rest.strip(" .,:;!?"))
+
     def scopes(self, index: int) -> list[ScopeSpan]:
         """The scopes of sentence ``index``."""
         if index not in self._scopes:
@@ -1247,6 +1258,8 @@ def _cancelled(hit: Hit, reading: _Reading, sentence: _Sentence, found: list[Sco
         for s, e in reading.offered(name):
             if not reading.within(reach, (s, e), (hit.start, hit.end)):
                 continue  # an alternative, a gloss or a hedge about another matter, out of reach
+            if reach == "adjacent" and not reading.defines((s, e)):
+                continue  # a copula that trails off defines nothing
             # An unless phrase overlapping the hit is part of it ("i can" in "nothing i can do",
             # 帮您 in 没办法帮您, 预约 in 不给预约) unless it holds more than a whole piece of the hit
             # (没办法 in 没办法保证); one under a
@@ -1272,7 +1285,8 @@ def _in_definition(hit: Hit, reading: _Reading) -> str | None:
         if reading.reach(rule.category, name) != "adjacent":
             continue
         for s, e in reading.offered(name):
-            if e > hit.start or not reading.within("clause", (hit.start, hit.end), (s, e)):
+            if e > hit.start or not reading.within("clause", (hit.start, hit.end), (s, e)) \
+                    or not reading.defines((s, e)):
                 continue
             if any(reading.within("adjacent", (s, e), term)
                    for lexicon in lexicons for term in reading.phrase_hits.get(lexicon, ())):
