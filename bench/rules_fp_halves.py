@@ -1,6 +1,6 @@
 """The rules' false flags on clean drafts, on two halves of the joined outside sets (issue 19, round 27).
 
-Usage: ``python bench/rules_fp_halves.py [--signal] [--show-dev]``.
+Usage: ``python bench/rules_fp_halves.py [--signal] [--show-dev] [--rule RULE_ID]``.
 
 The outside writers' sets joined into the library (``drafts_v22`` .. ``drafts_v37``) are split by
 file into a *development half* (v22, v24, ..., v34 and v37), whose flagged clean drafts may be read
@@ -9,6 +9,7 @@ are ever printed. For each half it prints clean drafts flagged, detected (draft,
 per rule id, how many clean drafts that rule flags. ``--signal`` adds the shipped semantic signal
 (loads the encoder; may train). ``--show-dev`` also prints the development half's flagged clean
 drafts with the rule and the matched span; the confirmation half's texts are never printed.
+``--rule RULE_ID`` counts one rule alone: its clean flags, and the pairs of its category it detects.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from collections import Counter
 
 from assist.compliance.checks import LabelledDraft, read_labelled_drafts
 from assist.compliance.rule_files import load_rule_pack
-from assist.compliance.rules import is_advisory
+from assist.compliance.rules import RulePack, is_advisory
 from assist.library.loader import SHIPPED_LIBRARY
 
 DRAFTS = SHIPPED_LIBRARY / "rules" / "drafts"
@@ -30,6 +31,10 @@ def half(names: tuple[str, ...]) -> list[tuple[str, LabelledDraft]]:
     return [(name, d) for name in names for d in read_labelled_drafts(DRAFTS / f"drafts_{name}.jsonl")]
 
 
+def _category(pack: RulePack, rule_id: str) -> str:
+    return next(rule.category for rule in pack.rules if rule.id == rule_id)
+
+
 def main(argv: list[str]) -> None:
     pack = load_rule_pack(SHIPPED_LIBRARY)
     signal = None
@@ -38,14 +43,18 @@ def main(argv: list[str]) -> None:
         from assist.encoders.registry import get_encoder
         signal = pack.semantic_signal(get_encoder(STATIC_MODEL))
     show = "--show-dev" in argv
+    only = argv[argv.index("--rule") + 1] if "--rule" in argv else None
     for label, names in (("development", DEVELOPMENT), ("confirmation", CONFIRMATION)):
         per_rule: Counter[str] = Counter()
         clean = flagged = pairs = detected = 0
         for name, draft in half(names):
             found = [v for v in pack.check(draft.text, audience="agent", semantic=signal) if not is_advisory(v)]
+            if only is not None:
+                found = [v for v in found if v.rule_id == only]
             categories = {v.category for v in found}
-            pairs += len(draft.categories)
-            detected += len(draft.categories & categories)
+            wanted = draft.categories if only is None else draft.categories & {_category(pack, only)}
+            pairs += len(wanted)
+            detected += len(wanted & categories)
             if draft.categories:
                 continue
             clean += 1

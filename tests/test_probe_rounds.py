@@ -451,6 +451,16 @@ COMPLIANCE = [
              "a line quoted in a coaching note and corrected (four), the Wu negator 伐. Miss: an English check "
              "skipped right after the customer's question. With the shipped signal 20/21, clean 9/21 before "
              "and 7/21 after"),
+    ComplianceProbes(
+        "compliance_probes_r38.jsonl", "test_compliance_probes_r38.py", ("jargon",), LANGUAGES_TW_HK,
+        violating=9, clean=17, single_label=True, rules=(exactly(9), exactly(2)),
+        misses={"jargon": exactly(0)}, own_clean_flags=1, signal=(exactly(9), exactly(0)),
+        note="rules alone 9/9 before (99df75a), clean 3/17; after the round 9/9, clean 2/17 (a term followed "
+             "by a bare 是 is defined by it). Left: a Cantonese term followed by a bare 係, which the round "
+             "leaves out of `definition` (it is as often an emphatic 'is/does' and reads as 系 of 系统; with "
+             "it a jargon pair on the confirmation half was lost), and two flags of other categories (a "
+             "Cantonese 'can't be approved' without a way forward, a release after a check read as a "
+             "skipped check). With the shipped signal 9/9, clean 1/17 before (the bare 是) and 0/17 after"),
 ]
 
 R13_TYPES = ("task", "investment", "loan_fee", "refund_cs", "police", "credit_repair", "game_trade", "romance",

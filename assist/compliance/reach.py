@@ -12,6 +12,8 @@ reach the rules had before it was declared.
 The reaches, narrowest first, counted in sentences of the normalised text (``。!?;``, a full stop
 before a space or the end, and a line break end one):
 
+* ``adjacent``: right after the flagged span, with at most a space, a closing quote or a colon
+  between (a definition that follows its term: 「AML是…」, 「FPS係…」, "NSF means…");
 * ``clause``: the comma-delimited clause(s) holding the flagged span;
 * ``sentence``: the sentence(s) holding it;
 * ``sentence_and_next``: those and the sentence right after (an answer that follows);
@@ -32,7 +34,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, cast, get_args
 
-ReachKind = Literal["clause", "sentence", "sentence_and_next", "sentence_and_neighbours", "draft"]
+ReachKind = Literal["adjacent", "clause", "sentence", "sentence_and_next", "sentence_and_neighbours", "draft"]
 REACH_KINDS: tuple[ReachKind, ...] = get_args(ReachKind)
 DEFAULT_REACH: ReachKind = "sentence_and_neighbours"
 """The reach of a category that declares none, and of every rule's ``unless`` before reaches were
@@ -49,6 +51,11 @@ SENTENCES_AROUND: dict[ReachKind, tuple[int, int]] = {
     "sentence_and_neighbours": (1, 1),
 }
 """Sentences before and after the flagged span's own that a sentence-counted reach takes in."""
+
+ADJACENT_GAP = frozenset(" \"'”’」』:")
+"""What may stand between a flagged span and an ``adjacent`` phrase (「“AML”是…」, "KYC: …")."""
+ADJACENT_MAX = 2
+"""At most this many such characters."""
 
 
 @dataclass(frozen=True)

@@ -204,7 +204,7 @@ def _assemble(parts: list[_FileContent], root: Path, with_shipped: bool) -> Rule
             switched.append((rule_id, reason))
     off = {rule_id for rule_id, _ in switched}
     reaches = _checked_reaches(parts, rules)
-    used = {name for rule in rules for name in rule.lexicon_names} | set(SCOPE_LEXICONS)
+    used = {name for rule in rules for name in (*rule.lexicon_names, *rule.companion_names)} | set(SCOPE_LEXICONS)
     kept_lexicons = tuple(x for name, x in lexicons.items() if name in used)
     return RulePack(
         rules=tuple(r for r in rules if r.id not in off),

@@ -58,7 +58,7 @@ import re2  # type: ignore[import-untyped]
 
 from assist.compliance.lexicon import Lexicon, PhraseIndex, Span
 from assist.compliance.prefilter import RegexPrefilter, search
-from assist.compliance.reach import DEFAULT_REACH, ReachKind, UnlessReach, sentence_window
+from assist.compliance.reach import ADJACENT_GAP, ADJACENT_MAX, DEFAULT_REACH, ReachKind, UnlessReach, sentence_window
 from assist.compliance.reading import fold_with_offsets
 from assist.compliance.scope import SCOPE_KINDS, SCOPE_LEXICONS, ScopeSpan, gap_negation, scopes, talk_only
 from assist.compliance.semantic import (
@@ -272,6 +272,12 @@ class Rule:
         names = [n for t in self.triggers if t.kind != "regex" for n in t.items]
         return tuple(dict.fromkeys(names + list(self.unless)))
 
+    @property
+    def companion_names(self) -> tuple[str, ...]:
+        """The ``NAME_not`` lexicons that void hits of its ``unless`` lexicons, where they exist
+        (:meth:`_Reading.offered`)."""
+        return tuple(f"{name}_not" for name in self.unless)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id, "category": self.category, "severity": self.severity,
@@ -425,6 +431,9 @@ class _Reading:
         or a scored unit, in normalised text)."""
         if kind == "draft":
             return True
+        if kind == "adjacent":
+            gap = self.ctx.norm[held[1]:span[0]]
+            return held[1] <= span[0] and len(gap) <= ADJACENT_MAX and set(gap) <= ADJACENT_GAP
         first, last = self.sentence_at(held[0]), self.sentence_at(max(held[0], held[1] - 1))
         if kind == "clause":
             sentences = self.ctx.sentences
@@ -435,6 +444,17 @@ class _Reading:
         window = sentence_window(kind, first, last)
         assert window is not None  # every other kind counts sentences
         return window[0] <= self.sentence_at(span[0]) <= window[1]
+
+    def defines(self, span: Span) -> bool:
+        """Whether the words after ``span`` (an ``adjacent`` phrase: a copula) to the end of its
+        clause say something: not nothing, nor a sentence that trails off (「CNAPS是人民银行的…」)."""
+        at = self.sentence_at(span[0])
+        if at < 0:
+            return False
+        norm, sentence = self.ctx.norm, self.ctx.sentences[at]
+        right = _clause_bounds(norm, span[0], span[1], sentence.start, sentence.end)[1]
+        rest = norm[span[1]:min(len(norm), right + 3)]
+        return "..." not in rest and "…" not in rest and bool(rest.strip(" .,:;!?"))
 
     def scopes(self, index: int) -> list[ScopeSpan]:
         """The scopes of sentence ``index``."""
@@ -463,11 +483,14 @@ class _Reading:
         request before answering it (「帮你改日子？改不了」), where 「要不要我帮您预约？」 offers.
         Nor is a hit whose first character is the last of a ``scope.pseudo`` phrase before it
         (:func:`_bound_start`): that character belongs to another word, as 为 of 因为, and 为您 in
-        因为您 ("because you") is no "for you"."""
+        因为您 ("because you") is no "for you". Nor is a hit that begins a longer phrase of the
+        lexicon's companion ``NAME_not``, if there is one: 是 of 是因为 gives a reason, not a definition."""
         pseudo = self.phrase_hits.get("scope.pseudo", ())
         held = [*pseudo, *self.phrase_hits.get("scope.talk", ())]
+        voids = self.phrase_hits.get(f"{name}_not", ())
         return [(s, e) for s, e in self.phrase_hits.get(name, ())
                 if not any(ps <= s and e <= pe and (ps, pe) != (s, e) for ps, pe in held)
+                and not any(vs == s and e < ve for vs, ve in voids)
                 and not any(_bound_start((s, e), p) for p in pseudo)
                 and not self._echoed((s, e))]
 
@@ -1013,7 +1036,8 @@ class RulePack:
         cache = self._audience_indexes
         if audience not in cache:
             rules = self._for_audience(audience)
-            names = {name for rule in rules for name in rule.lexicon_names} | {"scope.pseudo"}
+            names = {name for rule in rules for name in (*rule.lexicon_names, *rule.companion_names)}
+            names.add("scope.pseudo")
             if audience == "agent" or any(rule.respects for rule in rules):
                 names.update(SCOPE_LEXICONS)
             cache[audience] = PhraseIndex({n: x for n, x in self._lexicons.items() if n in names})
@@ -1225,12 +1249,17 @@ def _cancelled(hit: Hit, reading: _Reading, sentence: _Sentence, found: list[Sco
         if any(_overlap((s, e), p) and not (p[0] <= s and e <= p[1]) for p in pieces):
             # 不能调 straddling 能不能调, 没办法 inside 没办法保证: part of a phrase that is no trigger
             return f"part of 「{ctx.norm[s:e]}」"
+    defined = _in_definition(hit, reading)
+    if defined is not None:
+        return defined
     turns = set(phrase_hits.get("scope.terminator", ()))
     for name in rule.unless:
         reach = reading.reach(rule.category, name)
         for s, e in reading.offered(name):
             if not reading.within(reach, (s, e), (hit.start, hit.end)):
                 continue  # an alternative, a gloss or a hedge about another matter, out of reach
+            if reach == "adjacent" and not reading.defines((s, e)):
+                continue  # a copula that trails off defines nothing
             # An unless phrase overlapping the hit is part of it ("i can" in "nothing i can do",
             # 帮您 in 没办法帮您, 预约 in 不给预约) unless it holds more than a whole piece of the hit
             # (没办法 in 没办法保证); one under a
@@ -1244,6 +1273,24 @@ def _cancelled(hit: Hit, reading: _Reading, sentence: _Sentence, found: list[Sco
     for exception in rule.exceptions:
         if search(exception.regex, _exception_piece(exception.scope, ctx, sentence, hit)) is not None:
             return f"{EXCEPTION_CANCEL}{exception.source!r}"
+    return None
+
+
+def _in_definition(hit: Hit, reading: _Reading) -> str | None:
+    """The definition ``hit`` stands in, if any: after an ``adjacent`` ``unless`` phrase (a copula)
+    that defines a phrase of the hit's own lexicons right before it, in the same clause. The words
+    that explain a term are not a second unexplained term (反洗钱 in 「AML是反洗钱审查」)."""
+    rule, lexicons = hit.rule, {name for name, _ in hit.pieces}
+    for name in rule.unless:
+        if reading.reach(rule.category, name) != "adjacent":
+            continue
+        for s, e in reading.offered(name):
+            if e > hit.start or not reading.within("clause", (hit.start, hit.end), (s, e)) \
+                    or not reading.defines((s, e)):
+                continue
+            if any(reading.within("adjacent", (s, e), term)
+                   for lexicon in lexicons for term in reading.phrase_hits.get(lexicon, ())):
+                return f"in the definition after 「{reading.ctx.norm[s:e]}」"
     return None
 
 
