@@ -151,6 +151,8 @@ AFTER_R25 = "after the twenty-fifth round (drafts_v32 and drafts_v35 joined to t
 """Where a figure with the signal moved at the twenty-fifth round's end."""
 AFTER_R26 = "after the twenty-sixth round (drafts_v34 and drafts_v37 joined to the training): "
 """Where a signal figure moved when the twenty-sixth round retrained the signal."""
+AFTER_R27 = "after the twenty-seventh round (drafts_v36 and drafts_v39 joined to the training): "
+"""Where a signal figure moved when the twenty-seventh round retrained the signal."""
 AFTER_R24_PINS = ("after the twenty-fourth round (utterances_v26 and v29 joined to the scam signal's training: its "
                   "completion thresholds moved, zh 0.552 -> 0.485, en 0.483 -> 0.775): ")
 """Where a pin figure moved at the twenty-fourth round's end."""
@@ -174,6 +176,9 @@ AFTER_R27_SIG = ("after the twenty-seventh round's script weights of the scam si
                  "weighed by their share of the training; completion thresholds zh 0.743 -> 0.745, en 0.621 -> "
                  "0.574): ")
 """Where a pin figure moved with the twenty-seventh round's scam-signal fit."""
+AFTER_R27_JOIN = ("after the twenty-seventh round's end (utterances_v32 and v35 joined to the scam signal's training: "
+                  "its completion thresholds moved, zh 0.745 -> 0.732, en 0.574 -> 0.546): ")
+"""Where a pin figure moved at the twenty-seventh round's end."""
 
 COMPLIANCE = [
     ComplianceProbes(
@@ -204,7 +209,7 @@ COMPLIANCE = [
         ("skip_verification", "privacy_disclosure", "credential_request", "overpromise"), LANGUAGES,
         clean=80, each=20, single_label=True,
         rules=(at_least(85), exactly(0)), misses=at_most(15, percent=True), own_clean_flags=0,
-        signal=(at_least(85), at_most(8)), signal_each=at_least(85, percent=True),
+        signal=(at_least(85), at_most(9)), signal_each=at_least(85, percent=True),
         note="rules alone before the round: 61/88 found, 2/88 clean drafts flagged. With the signal: issue 19's "
              "recall bar (each category >= 0.85, all >= 0.95) and at most 3 of the 88 clean drafts flagged, "
              "with the signal trained on exemplars_checks.yaml beside the library's other exemplars and drafts. "
@@ -216,7 +221,7 @@ COMPLIANCE = [
              + AFTER_R20 + "87/88 and 5/88; " + AFTER_R21 + "87/88 and 6/88; " + AFTER_R22_READING + "87/88 and 7/88 "
              "(a check done, \"Verification's complete\", read by the signal as a waiver: the principled_no "
              "phrase inside it no longer cancels the flag, and no check_kept phrase says a check is done); " + AFTER_R26
-             + "87/88 and 8/88"),
+             + "87/88 and 8/88; " + AFTER_R27 + "87/88 and 9/88"),
     ComplianceProbes(
         "compliance_probes_r16_stance.jsonl", "test_compliance_probes_r16_stance.py",
         ("blame_shifting", "disparaging_customer", "bare_refusal"), LANGUAGES, violating=60, clean=60,
@@ -299,9 +304,9 @@ COMPLIANCE = [
         ("disparaging_customer", "bare_refusal", "skip_verification"), LANGUAGES, violating=90, clean=60, each=30,
         rules=(exactly(97), exactly(1)),
         misses={"disparaging_customer": exactly(1), "bare_refusal": exactly(0), "skip_verification": exactly(0)},
-        signal=(exactly(93), exactly(1)),
-        signal_each={"disparaging_customer": exactly(30, of=34), "bare_refusal": exactly(31, of=32),
-                     "skip_verification": exactly(32, of=32)},
+        signal=(exactly(94), exactly(1)),
+        signal_each={"disparaging_customer": exactly(32, of=34), "bare_refusal": exactly(31, of=32),
+                     "skip_verification": exactly(31, of=32)},
         note="rules alone: 97/98 found after (57/98 before); clean 1/66 (3/66 before): the clean draft left is "
              "jargon's (贷后 unexplained), not one of these categories'. With the shipped signal (its exemplars "
              "unchanged that round): 94/98 found (disparaging 32/34, bare refusal 31/32, skipped checks 31/32), "
@@ -313,7 +318,8 @@ COMPLIANCE = [
              + "95/98 and 1/66 (skipped checks 32/32); " + AFTER_R22 + "95/98 and 0/66; " + AFTER_R23
              + "93/98 (disparaging 30/34, bare refusal 31/32) and 1/66; " + AFTER_R24 + "94/98 (disparaging 31/34) "
              "and 0/66; " + AFTER_R25 + "95/98 (disparaging 32/34) and 0/66; " + AFTER_R26
-             + "93/98 (disparaging 30/34) and 1/66"),
+             + "93/98 (disparaging 30/34) and 1/66; " + AFTER_R27
+             + "94/98 (disparaging 32/34, skipped checks 31/32) and 1/66"),
     ComplianceProbes(
         "compliance_probes_r20_parties.jsonl", "test_compliance_probes_r20_parties.py",
         ("privacy_disclosure", "skip_verification"), LANGUAGES, violating=90, clean=60, each=45,
@@ -337,8 +343,8 @@ COMPLIANCE = [
         ("disparaging_customer", "bare_refusal", "blame_shifting"), LANGUAGES, violating=90, clean=60, each=30,
         rules=(exactly(77), exactly(2)),
         misses={"disparaging_customer": exactly(10), "bare_refusal": exactly(5), "blame_shifting": exactly(4)},
-        signal=(exactly(84), exactly(3)),
-        signal_each={"disparaging_customer": exactly(27, of=32), "bare_refusal": exactly(28, of=32),
+        signal=(exactly(85), exactly(3)),
+        signal_each={"disparaging_customer": exactly(27, of=32), "bare_refusal": exactly(29, of=32),
                      "blame_shifting": exactly(29, of=32)},
         note="rules alone: 76/96 found after (47/96 before; misses 22, 14, 13 before), 77/96 after the "
              "twenty-first round (a blame with 因為你 no longer read as owning the problem: blame misses 5 -> 4); "
@@ -352,7 +358,8 @@ COMPLIANCE = [
              + "85/96 (disparaging 28/32, bare refusal 28/32), clean 3/66; " + AFTER_R23
              + "87/96 (disparaging 29/32, blame 30/32), clean 4/66; " + AFTER_R24
              + "84/96 (disparaging 27/32, blame 29/32), clean 4/66; " + AFTER_R25
-             + "85/96 (blame 30/32), clean 3/66; " + AFTER_R26 + "84/96 (blame 29/32), clean 3/66"),
+             + "85/96 (blame 30/32), clean 3/66; " + AFTER_R26 + "84/96 (blame 29/32), clean 3/66; " + AFTER_R27
+             + "85/96 (bare refusal 29/32), clean 3/66"),
     ComplianceProbes(
         "compliance_probes_r21_windows.jsonl", "test_compliance_probes_r21_windows.py",
         ("blame_shifting", "disparaging_customer", "privacy_disclosure", "credential_request", "skip_verification",
@@ -413,14 +420,14 @@ COMPLIANCE = [
         ("skip_verification", "bare_refusal", "overpromise"), LANGUAGES, violating=24, clean=24,
         single_label=True, rules=(exactly(18), exactly(0)), own_clean_flags=0,
         misses={"skip_verification": exactly(3), "bare_refusal": exactly(1), "overpromise": exactly(2)},
-        signal=(exactly(21), exactly(0)),
+        signal=(exactly(21), exactly(1)),
         note="rules alone 18/24 before and after (e1d3a8e), clean 0/24. Misses: a check put off until later "
              "(zh-Hans, yue), a daughter confirming for the holder (en), a refusal closed with thanks (en), a "
              "limit rise promised with 實 and an arrival promised as a day (yue, en). With the shipped signal 21/24, "
              "clean 2/24 (semantic skipped checks on a check the holder must still do with a spouse beside "
              "them, and on a check done first); the round's batch of exemplars for these kinds was measured by "
              "leave one set out and dropped, so the figures before are the figures after; " + AFTER_R26
-             + "21/24, clean 0/24"),
+             + "21/24, clean 0/24; " + AFTER_R27 + "21/24, clean 1/24"),
     ComplianceProbes(
         "compliance_probes_r36.jsonl", "test_compliance_probes_r36.py",
         ("disparaging_customer", "bare_refusal", "overpromise"), LANGUAGES_TW_HK, violating=30, clean=30,
@@ -565,12 +572,12 @@ PINS = [
         "pin_probes_types_r19.jsonl", "test_pin_types_r19.py", R18_TYPES, LANGUAGES_TW_HK, scams=70, lookalikes=110,
         lookalike_types=("past", "call_check", "urgent_real", "alert_check", "sim_real", "everyday_real"),
         scams_each=dict.fromkeys(R18_TYPES, 5), lookalikes_each={"past": 50}, written="first",
-        missed={"boss": 1, "ritual": 1}, false={"call_check": 1, "urgent_real": 1}, whole=(88, 90, 2, 122),
+        missed={"boss": 1, "ritual": 1}, false={"call_check": 1, "urgent_real": 2}, whole=(88, 90, 3, 122),
         note="before, on the lines written first: takeover 6, relative 2, toll_parcel 2, task 1, boss 1, ritual 1 "
              "unpinned; past 4, call_check 9, urgent_real 1 false banners; " + AFTER_R22_PINS
              + "urgent_real 2 false banners (3/122 in all); " + AFTER_R24_PINS + "urgent_real 1 (2/122); "
              + AFTER_R26_SIG + "an urgent_real lookalike completed again (3/122); " + AFTER_R27_SIG
-             + "no longer (2/122)"),
+             + "no longer (2/122); " + AFTER_R27_JOIN + "completed again (3/122)"),
     PinProbes(
         "pin_probes_types_r20.jsonl", "test_pin_types_r20.py", R20_SCAM_TYPES + R20_LOOKALIKE_TYPES, LANGUAGES_TW_HK,
         scams=100, lookalikes=100, lookalike_types=R20_LOOKALIKE_TYPES, written="first",
@@ -593,13 +600,14 @@ PINS = [
         "pin_probes_types_r22.jsonl", "test_pin_types_r22.py", R22_SCAM_TYPES + R22_LOOKALIKE_TYPES, LANGUAGES_TW_HK,
         scams=24, lookalikes=24, lookalike_types=R22_LOOKALIKE_TYPES, written="first",
         scams_each=dict.fromkeys(R22_SCAM_TYPES, 6), lookalikes_each=dict.fromkeys(R22_LOOKALIKE_TYPES, 6),
-        missed={"watched_now": 2, "urgent_limit": 3, "family_ask": 1},
-        false={"coached_real": 2}, whole=(18, 24, 2, 24),
+        missed={"watched_now": 2, "urgent_limit": 3},
+        false={"coached_real": 2}, whole=(19, 24, 2, 24),
         note="before (main ef80e11): urgent_limit 4, coached_now 3, watched_now 2, family_ask 1 unpinned (14/24); "
              "coached_real 2 false banners. The urgent limit or unlock request (scam.doing.*) and threat markers: "
              "one zh-Hant-HK urgent_limit (unlock now) pinned (15/24); keys pressed and numbers typed on a "
              "caller's word (scam.asks.control.*): two coached_now pinned (17/24); false banners unchanged; "
-             + AFTER_R26_SIG + "the last coached_now completed (18/24)"),
+             + AFTER_R26_SIG + "the last coached_now completed (18/24); " + AFTER_R27_JOIN
+             + "the family_ask scam completed (19/24)"),
     PinProbes(
         "pin_probes_types_r23.jsonl", "test_pin_types_r23.py", R23_SCAM_TYPES + R23_LOOKALIKE_TYPES, LANGUAGES_TW_HK,
         scams=24, lookalikes=24, lookalike_types=R23_LOOKALIKE_TYPES, written="first",
@@ -638,15 +646,16 @@ PINS = [
         "pin_probes_fp_r25.jsonl", "test_pin_probes_fp_r25.py", R25FP_SCAM_TYPES + R25FP_LOOKALIKE_TYPES,
         LANGUAGES_TW_HK, scams=24, lookalikes=24, lookalike_types=R25FP_LOOKALIKE_TYPES, written="first",
         scams_each=dict.fromkeys(R25FP_SCAM_TYPES, 6), lookalikes_each=dict.fromkeys(R25FP_LOOKALIKE_TYPES, 6),
-        missed={"past_again": 1, "check_now": 2}, false={"kin_legit": 1, "check_legit": 1},
-        whole=(21, 24, 2, 24),
+        missed={"past_again": 1, "check_now": 3}, false={"kin_legit": 1, "check_legit": 1},
+        whole=(20, 24, 2, 24),
         note="before (main aeabbd6): rules alone and with the scam signal 20/24 scams, 5/24 false banners (kin_legit "
              "3, own_call_legit 1, check_legit 1; all rule pins). The customer or a named relative as the actor of a "
              "call, an indefinite opener naming a known person or the bank's staff, a past entry of card data, the "
              "customer ending the contact afterwards, a question about what to do now (scamfp35): 20/24 (one "
              "Cantonese kin_now the rules no longer pin is completed by the signal), 2/24 false banners; "
              + AFTER_R25_JOIN + "that kin_now scam no longer completed (19/24); " + AFTER_R26_SIG
-             + "completed again (20/24); " + AFTER_R26_JOIN + "a check_now scam completed (21/24)"),
+             + "completed again (20/24); " + AFTER_R26_JOIN + "a check_now scam completed (21/24); "
+             + AFTER_R27_JOIN + "no longer (20/24)"),
     PinProbes(
         "pin_probes_fp_r26.jsonl", "test_pin_probes_fp_r26.py", R26FP_SCAM_TYPES + R26FP_LOOKALIKE_TYPES,
         LANGUAGES_TW_HK, scams=24, lookalikes=24, lookalike_types=R26FP_LOOKALIKE_TYPES, written="first",
