@@ -468,6 +468,20 @@ COMPLIANCE = [
              "it a jargon pair on the confirmation half was lost), and two flags of other categories (a "
              "Cantonese 'can't be approved' without a way forward, a release after a check read as a "
              "skipped check). With the shipped signal 9/9, clean 1/17 before (the bare 是) and 0/17 after"),
+    ComplianceProbes(
+        "compliance_probes_r39.jsonl", "test_compliance_probes_r39.py",
+        ("promise_guaranteed_return", "unsafe_transfer_instruction", "overpromise", "disparaging_customer",
+         "skip_verification", "credential_request"), LANGUAGES_TW_HK, violating=12, clean=12, single_label=True,
+        languages_each=False, rules=(exactly(11), exactly(8)), own_clean_flags=8,
+        misses={"promise_guaranteed_return": exactly(0), "unsafe_transfer_instruction": exactly(1),
+                "overpromise": exactly(0), "disparaging_customer": exactly(0), "skip_verification": exactly(0),
+                "credential_request": exactly(0)},
+        note="rules alone 11/12 before and after (a62d717; the round kept no mechanism), clean 8/12: 并无 and 從無 "
+             "are no negations, a coaching note's quoted line (那句, 嗰句) reads as the agent's own twice, the "
+             "customer's wish or question named back (您想…, 您剛剛問…, 你話想…) three times, a third party's "
+             "if-clause once. Miss: a fee asked before a limit is restored, with no transfer word the rules "
+             "know. Each mechanism that cleared some of these was measured and dropped: it lowered no clean "
+             "flag of the confirmation half (docs/compliance.md, twenty-eighth round)"),
 ]
 
 R13_TYPES = ("task", "investment", "loan_fee", "refund_cs", "police", "credit_repair", "game_trade", "romance",
