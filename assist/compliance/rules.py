@@ -376,9 +376,11 @@ class _Reading:
 
     def __init__(self, ctx: _Context, find: Callable[[str], dict[str, list[Span]]],
                  gaps: Callable[[str, str, Span], tuple[Span, ...]] | None = None,
-                 reaches: Mapping[str, UnlessReach] | None = None) -> None:
+                 reaches: Mapping[str, UnlessReach] | None = None,
+                 find_pseudo: Callable[[str], dict[str, list[Span]]] | None = None) -> None:
         self.ctx = ctx
         self._find = find
+        self._find_pseudo = find_pseudo
         self._gaps = gaps
         self._reaches = reaches or {}
         self._inside: list[dict[str, list[Span]]] | None = None
@@ -393,6 +395,18 @@ class _Reading:
         """Lexicon hits of the whole text (name -> sorted spans), found on first need: a customer
         text whose regexes match nowhere, or only where no hit is judged, needs none of them."""
         return self._find(self.ctx.norm)
+
+    @cached_property
+    def pseudo(self) -> list[Span]:
+        """The hits of ``scope.pseudo`` (which every hit is checked against), from the whole
+        reading where it is made already, else from an automaton of that lexicon alone
+        (``find_pseudo``): a lexicon's hits do not depend on which others share the automaton
+        (:meth:`RulePack._audience_index`). A customer hit is mostly judged by its exceptions and
+        this lexicon alone; the scope words are read only for the rules that respect a scope
+        (about 1,200 of 30,700 customer hits judged on the 20,000 evaluation lines)."""
+        if self._find_pseudo is None or "phrase_hits" in self.__dict__:
+            return self.phrase_hits.get("scope.pseudo", [])
+        return self._find_pseudo(self.ctx.norm).get("scope.pseudo", [])
 
     def inside(self, index: int) -> dict[str, list[Span]]:
         """Lexicon hits wholly inside sentence ``index`` (name -> sorted spans; present names only)."""
@@ -760,7 +774,7 @@ class RulePack:
         """``text`` read for ``audience``'s rules (their lexicons only), or for any rule (None)."""
         ctx = _Context.of(text)
         index = self._index if audience is None else self._audience_index(audience)
-        return _Reading(ctx, index.find, index.gaps, self._reach_by_category)
+        return _Reading(ctx, index.find, index.gaps, self._reach_by_category, self._pseudo_index.find)
 
     @cached_property
     def _reach_by_category(self) -> dict[str, UnlessReach]:
@@ -1028,6 +1042,11 @@ class RulePack:
     def _index(self) -> PhraseIndex:
         return PhraseIndex(self._lexicons)
 
+    @cached_property
+    def _pseudo_index(self) -> PhraseIndex:
+        """``scope.pseudo`` alone (:attr:`_Reading.pseudo`)."""
+        return PhraseIndex({n: x for n, x in self._lexicons.items() if n == "scope.pseudo"})
+
     def _audience_index(self, audience: Audience) -> PhraseIndex:
         """The phrases an audience's check reads: its rules' lexicons, ``scope.pseudo`` (which
         every hit is checked against), and the scope words where a rule respects a scope or the
@@ -1248,7 +1267,7 @@ def _within_reach(trigger: Trigger, ctx: _Context, sentence: _Sentence, group: t
 def _cancelled(hit: Hit, reading: _Reading, sentence: _Sentence, found: list[ScopeSpan]) -> str | None:
     """What cancels ``hit``: a scope (of ``found``, longest trigger first), an ``unless``
     lexicon or an older-format exception."""
-    ctx, phrase_hits = reading.ctx, reading.phrase_hits
+    ctx = reading.ctx
     rule = hit.rule
     pieces = [span for _, span in hit.pieces] or [(hit.start, hit.end)]
     if rule.respects:
@@ -1266,14 +1285,14 @@ def _cancelled(hit: Hit, reading: _Reading, sentence: _Sentence, found: list[Sco
     denied = _denied_by(hit, reading, sentence)
     if denied is not None:
         return denied
-    for s, e in phrase_hits.get("scope.pseudo", ()):
+    for s, e in reading.pseudo:
         if any(_overlap((s, e), p) and not (p[0] <= s and e <= p[1]) for p in pieces):
             # 不能调 straddling 能不能调, 没办法 inside 没办法保证: part of a phrase that is no trigger
             return f"part of 「{ctx.norm[s:e]}」"
     defined = _in_definition(hit, reading)
     if defined is not None:
         return defined
-    turns = set(phrase_hits.get("scope.terminator", ()))
+    turns = set(reading.phrase_hits.get("scope.terminator", ())) if rule.unless else set()
     for name in rule.unless:
         reach = reading.reach(rule.category, name)
         for s, e in reading.offered(name):
