@@ -1125,7 +1125,8 @@ def _rule_hits(rule: Rule, triggers: tuple[Trigger, ...], ctx: _Context, sentenc
     (:func:`_first_spans`), so that search is not made twice."""
     for number, trigger in enumerate(triggers):
         if trigger.kind == "regex":
-            yield from _regex_hits(rule, trigger, sentence, judge, first[number] if number < len(first) else _UNSEARCHED)
+            known = first[number] if number < len(first) else _UNSEARCHED
+            yield from _regex_hits(rule, trigger, sentence, judge, known)
             continue
         per_item = [[(name, h) for h in inside.get(name, ())] for name in trigger.items]
         if trigger.kind == "any":
