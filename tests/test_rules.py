@@ -1251,3 +1251,30 @@ def test_the_pseudo_lexicon_alone_reads_what_the_whole_reading_reads(pack: RuleP
         if "phrase_hits" in reading.__dict__:
             assert any(hit.rule.id in respecting for hit, _ in pack._hits(pack._read(text, "customer"), "customer"))
     assert whole_readings < len(texts) // 2
+
+
+def test_an_exception_of_the_whole_text_or_sentence_is_searched_once_a_reading(
+        pack: RulePack, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An older-format exception of scope ``text`` or ``sentence`` looks at the same piece for
+    every hit there: kept per reading, the hits are those of searching it for each hit."""
+    from assist.compliance import rules
+
+    texts = _library_utterances(10)
+    kept = [pack.hits(text, audience="customer") for text in texts]
+    assert sum(map(bool, kept)) >= len(texts) // 10
+
+    class Forgetful(dict[tuple[str, int], bool]):
+        def __setitem__(self, key: tuple[str, int], value: bool) -> None:
+            pass  # nothing kept: every hit searches its exceptions again
+
+    real_read = rules.RulePack._read
+
+    def read(self: RulePack, text: str, audience: rules.Audience | None = None) -> object:
+        reading = real_read(self, text, audience)
+        reading.excepted = Forgetful()
+        return reading
+
+    monkeypatch.setattr(rules.RulePack, "_read", read)
+    assert [pack.hits(text, audience="customer") for text in texts] == kept
+    assert any(rule.covers("customer") and any(e.scope in ("text", "sentence") for e in rule.exceptions)
+               for rule in pack.rules)

@@ -386,6 +386,11 @@ class _Reading:
         self._inside: list[dict[str, list[Span]]] | None = None
         self._scopes: dict[int, list[ScopeSpan]] = {}
         self._longest_first: dict[int, list[ScopeSpan]] = {}
+        self.excepted: dict[tuple[str, int], bool] = {}
+        """Whether an older-format exception of scope ``text`` or ``sentence`` (keyed by its
+        source and the sentence's start, -1 for the text) matches its piece: the piece is the
+        same for every hit judged there (about half of these searches were repeats on the
+        20,000 evaluation lines)."""
         self.matched: tuple[frozenset[int] | None] | None = None
         """The audience plan's :meth:`_Plan.matching` of the text where it was asked before the
         reading is judged (:meth:`RulePack.hits_many`), in a 1-tuple: the answer itself may be None."""
@@ -1312,7 +1317,16 @@ def _cancelled(hit: Hit, reading: _Reading, sentence: _Sentence, found: list[Sco
             if not reading.negated((s, e), pieces):
                 return f"unless {name} 「{ctx.norm[s:e]}」"
     for exception in rule.exceptions:
-        if search(exception.regex, _exception_piece(exception.scope, ctx, sentence, hit)) is not None:
+        if exception.scope in ("text", "sentence"):
+            # the same piece for every hit of the text (of the sentence): searched once a reading
+            key = (exception.source, sentence.start if exception.scope == "sentence" else -1)
+            excepted = reading.excepted.get(key)
+            if excepted is None:
+                excepted = reading.excepted[key] = search(
+                    exception.regex, _exception_piece(exception.scope, ctx, sentence, hit)) is not None
+        else:
+            excepted = search(exception.regex, _exception_piece(exception.scope, ctx, sentence, hit)) is not None
+        if excepted:
             return f"{EXCEPTION_CANCEL}{exception.source!r}"
     return None
 
