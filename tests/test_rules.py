@@ -1183,3 +1183,98 @@ def test_the_exemplars_negation_flags_are_read_again_exactly_when_the_reading_ch
         assert signal.negation_ok == semantic.negation_ok([e.category for e in pack.exemplars],
                                                           [e.violating for e in pack.exemplars], fresh)
     assert not any(fresh)  # without 不 as a negation, no lookalike holds one
+
+
+# ----- twenty-eighth round: work done once ----------------------------------------------------
+
+def _library_utterances(step: int) -> list[str]:
+    import json
+
+    from assist.library.loader import SHIPPED_LIBRARY
+    texts = [json.loads(line)["text"]
+             for path in sorted((SHIPPED_LIBRARY / "examples").glob("*.jsonl"))
+             for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return texts[::step]
+
+
+def test_a_rules_first_search_of_a_sentence_is_reused_with_the_same_hits(
+        pack: RulePack, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The searches made to see whether a rule may match a sentence are its hits' first searches:
+    handed on, the hits are those of searching again, for fewer searches (customer utterances of
+    the library and agent drafts made of its own rule examples)."""
+    from assist.compliance import rules
+
+    customer = _library_utterances(20)
+    agent = [text for rule in pack.rules if rule.covers("agent") for text in (*rule.flags, *rule.passes)][::3]
+    counted = {"searches": 0}
+    real_search = rules.search
+
+    def counting(*args: object, **kwargs: object) -> tuple[int, int] | None:
+        counted["searches"] += 1
+        return real_search(*args, **kwargs)  # type: ignore[arg-type]
+
+    def answers() -> list[object]:
+        return ([pack.hits(text, audience="customer") for text in customer]
+                + [pack.hits(text, audience="agent") for text in agent])
+
+    monkeypatch.setattr(rules, "search", counting)
+    reused, reused_searches = answers(), counted["searches"]
+    real_rule_hits = rules._rule_hits
+
+    def searching_again(*args: object) -> object:
+        return real_rule_hits(*args[:6])  # type: ignore[arg-type]  # without what was found
+
+    monkeypatch.setattr(rules, "_rule_hits", searching_again)
+    counted["searches"] = 0
+    assert answers() == reused
+    assert sum(map(bool, reused)) >= len(reused) // 10  # the comparison holds hits
+    assert reused_searches < counted["searches"]
+
+
+def test_the_pseudo_lexicon_alone_reads_what_the_whole_reading_reads(pack: RulePack) -> None:
+    """A hit is checked against ``scope.pseudo`` from that lexicon's own automaton when the text's
+    whole reading is not made: the same spans, and a customer check reads the scope words only
+    where a rule respecting a scope is judged."""
+    texts = _library_utterances(15) + [text for rule in pack.rules for text in rule.flags][::4]
+    assert any(pack._read(text, "agent").phrase_hits.get("scope.pseudo") for text in texts)
+    for text in texts:
+        for audience in ("agent", "customer", None):
+            alone, whole = pack._read(text, audience), pack._read(text, audience)  # type: ignore[arg-type]
+            assert alone.pseudo == whole.phrase_hits.get("scope.pseudo", []), text
+            assert "phrase_hits" not in alone.__dict__
+    respecting = {rule.id for rule in pack.rules if rule.covers("customer") and rule.respects}
+    whole_readings = 0
+    for text in texts:
+        reading = pack._read(text, "customer")
+        list(pack._hits(reading, "customer"))
+        whole_readings += "phrase_hits" in reading.__dict__
+        if "phrase_hits" in reading.__dict__:
+            assert any(hit.rule.id in respecting for hit, _ in pack._hits(pack._read(text, "customer"), "customer"))
+    assert whole_readings < len(texts) // 2
+
+
+def test_an_exception_of_the_whole_text_or_sentence_is_searched_once_a_reading(
+        pack: RulePack, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An older-format exception of scope ``text`` or ``sentence`` looks at the same piece for
+    every hit there: kept per reading, the hits are those of searching it for each hit."""
+    from assist.compliance import rules
+
+    texts = _library_utterances(10)
+    kept = [pack.hits(text, audience="customer") for text in texts]
+    assert sum(map(bool, kept)) >= len(texts) // 10
+
+    class Forgetful(dict[tuple[str, int], bool]):
+        def __setitem__(self, key: tuple[str, int], value: bool) -> None:
+            pass  # nothing kept: every hit searches its exceptions again
+
+    real_read = rules.RulePack._read
+
+    def read(self: RulePack, text: str, audience: rules.Audience | None = None) -> object:
+        reading = real_read(self, text, audience)
+        reading.excepted = Forgetful()
+        return reading
+
+    monkeypatch.setattr(rules.RulePack, "_read", read)
+    assert [pack.hits(text, audience="customer") for text in texts] == kept
+    assert any(rule.covers("customer") and any(e.scope in ("text", "sentence") for e in rule.exceptions)
+               for rule in pack.rules)
