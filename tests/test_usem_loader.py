@@ -77,3 +77,41 @@ def test_a_failed_prefetch_raises_where_the_tokenizer_is_asked_for(monkeypatch: 
     with pytest.raises(OSError, match="unreadable"):
         usem_loader.package_tokenizer()
     usem_loader._load_package_tokenizer.cache_clear()
+
+
+def test_the_token_store_round_trips_and_a_damaged_one_is_not_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from assist.encoders.usem.forward import StoredTokens, TokenWork
+
+    monkeypatch.setenv("ASSIST_CACHE_DIR", str(tmp_path))
+    assert usem_loader.load_token_store() is None
+    rng = np.random.default_rng(0)
+    work = TokenWork(rng.random((3, 768), dtype=np.float32), rng.random((10, 3, 256), dtype=np.float32),
+                     rng.random((3, 640), dtype=np.float32), rng.random((3, 2)))
+    usem_loader.save_token_store(StoredTokens(np.array([5, 7, 900], dtype=np.int64), work))
+    loaded = usem_loader.load_token_store()
+    assert loaded is not None
+    np.testing.assert_array_equal(loaded.ids, [5, 7, 900])
+    for name in ("projected", "products", "folded", "sums"):
+        np.testing.assert_array_equal(getattr(loaded.work, name), getattr(work, name))
+    # Written by a build beside the weights' cache, it does not disturb the weights' own files.
+    assert usem_loader.token_store_folder().parent == usem_loader.cache_folder()
+    with open(usem_loader.token_store_folder() / "sums.npy", "r+b") as handle:
+        handle.seek(-8, 2)
+        handle.write(b"\0" * 8)
+    assert usem_loader.load_token_store() is None
+
+
+def test_an_unwritable_cache_keeps_no_token_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    from assist.encoders.usem.forward import StoredTokens, TokenWork
+
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    monkeypatch.setenv("ASSIST_CACHE_DIR", str(blocker))
+    work = TokenWork(np.zeros((1, 768), np.float32), np.zeros((10, 1, 256), np.float32),
+                     np.zeros((1, 640), np.float32), np.zeros((1, 2)))
+    usem_loader.save_token_store(StoredTokens(np.array([1], dtype=np.int64), work))
+    assert "per-token work" in capsys.readouterr().err
+    assert usem_loader.load_token_store() is None

@@ -88,6 +88,20 @@ class UsemEncoder:
             vectors = self._backend.encode([text or " " for text in texts])
         return l2_normalise(np.atleast_2d(vectors))
 
+    def keep_token_work(self) -> None:
+        """Store the per-token work of every token this encoder has met (after embedding a library:
+        its tokens) for later processes to read instead of computing it
+        (:class:`assist.encoders.usem.forward.StoredTokens`)."""
+        from assist.encoders.usem.forward import StoredTokens, UsemForward
+        from assist.encoders.usem.loader import save_token_store
+
+        if not isinstance(self._backend, UsemForward):
+            return
+        with self._lock:
+            ids, work = self._backend.tokens.known()
+        if ids.size:
+            save_token_store(StoredTokens(ids, work))
+
 
 class SentenceTransformerEncoder:
     """Any sentence-transformers model loaded from a local folder, offline."""

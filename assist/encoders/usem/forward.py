@@ -235,6 +235,26 @@ class TokenWork:
         )
 
 
+@dataclass(frozen=True)
+class StoredTokens:
+    """Per-token work of some tokens computed before, as :meth:`TokenTable.compute` computes it (one
+    token at a time, on one BLAS thread: the same bits whenever and wherever it runs on one
+    machine), kept on disk (:func:`assist.encoders.usem.loader.load_token_store`). A fresh process's
+    table reads a token's work from here instead of computing it (about 0.3 ms a token): the full
+    model's first batches in each worker of ``assist evaluate`` computed some 1,000 new tokens each
+    (docs/performance.md, twenty-eighth round)."""
+
+    ids: np.ndarray  # (n,) int64, ascending
+    work: TokenWork  # row i: the work of ids[i]
+
+    def rows_of(self, ids: np.ndarray) -> np.ndarray:
+        """Each id's row in :attr:`work`, -1 where it is not stored."""
+        if not self.ids.size:
+            return np.full(len(ids), -1, dtype=np.int64)
+        at = np.minimum(np.searchsorted(self.ids, ids), self.ids.size - 1)
+        return np.where(self.ids[at] == ids, at, -1)
+
+
 class TokenTable:
     """Per-token work (:class:`TokenWork`), cached by token id.
 
@@ -245,9 +265,12 @@ class TokenTable:
     cached copies nothing.
     """
 
-    def __init__(self, weights: UsemWeights, capacity: int = CACHED_TOKENS) -> None:
+    def __init__(self, weights: UsemWeights, capacity: int = CACHED_TOKENS, stored: StoredTokens | None = None) -> None:
         self.weights = weights
         self.capacity = capacity
+        self.stored = stored
+        """Work computed before for some tokens (:class:`StoredTokens`): a new token found there is
+        read, not computed."""
         self._slot = np.full(weights.table.shape[0], -1, dtype=np.int64)
         self._token_in = np.full(capacity + 1, -1, dtype=np.int64)  # slot -> token id
         self._last_use = np.zeros(capacity + 1, dtype=np.int64)  # slot -> lookup count
@@ -317,7 +340,7 @@ class TokenTable:
         slots = self._slot[distinct]
         self._last_use[slots[slots >= 0]] = self._lookups
         missing = np.flatnonzero(slots < 0)
-        fresh_work = self.compute(distinct[missing], helper)
+        fresh_work = self.fresh(distinct[missing], helper)
         places = self._places(missing.size)
         room = places.size
         if room > 0:
@@ -340,6 +363,28 @@ class TokenTable:
         rows[slots >= 0] = np.arange(1, len(cached_rows))
         rows[slots < 0] = np.arange(len(cached_rows), len(table.projected))
         return table, rows[local]
+
+    def fresh(self, ids: np.ndarray, helper: ThreadPoolExecutor | None = None) -> TokenWork:
+        """The work of ``ids`` (not cached), one row each: read from :attr:`stored` where it holds
+        them (the same bits, computed there by :meth:`compute`), computed otherwise."""
+        if self.stored is None:
+            return self.compute(ids, helper)
+        at = self.stored.rows_of(ids)
+        known = at >= 0
+        if known.all():
+            return self.stored.work.take(at)
+        if not known.any():
+            return self.compute(ids, helper)
+        read, computed = np.flatnonzero(known), np.flatnonzero(~known)
+        parts = TokenWork.stack([self.stored.work.take(at[read]), self.compute(ids[computed], helper)])
+        return parts.take(np.argsort(np.concatenate([read, computed])))
+
+    def known(self) -> tuple[np.ndarray, TokenWork]:
+        """The cached tokens' ids (ascending) and their work, one row each (for :class:`StoredTokens`)."""
+        slots = np.arange(1, self._used)
+        ids = self._token_in[slots]
+        order = np.argsort(ids)
+        return ids[order], self._work.take(slots[order])
 
     def _places(self, wanted: int) -> np.ndarray:
         """Up to ``wanted`` slots for new tokens: free ones first, then those of the least
@@ -364,10 +409,11 @@ class UsemForward:
     """
 
     def __init__(
-        self, weights: UsemWeights, tokenize: Callable[[str], list[int]], helper_thread: bool = False
+        self, weights: UsemWeights, tokenize: Callable[[str], list[int]], helper_thread: bool = False,
+        stored: StoredTokens | None = None,
     ) -> None:
         self.weights = weights
-        self.tokens = TokenTable(weights)
+        self.tokens = TokenTable(weights, stored=stored)
         self._tokenize = tokenize
         self._helper_wanted = helper_thread
         self._helper: ThreadPoolExecutor | None = None

@@ -40,9 +40,12 @@ from collections.abc import Sequence
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from assist.encoders.usem.forward import StoredTokens
 
 PINNED_VERSION = "0.2.1"
 CACHE_ENV = "ASSIST_CACHE_DIR"
@@ -132,7 +135,7 @@ def cache_unwritable(folder: Path, error: OSError, what: str) -> None:
     )
 
 
-def write_cache(arrays: dict[str, np.ndarray], folder: Path) -> None:
+def write_cache(arrays: dict[str, np.ndarray], folder: Path, required: str = "table") -> None:
     """Write every array as ``<name>.npy`` into a temp folder, stamp each in ``COMPLETE``, then
     rename the folder into place (a damaged folder already there is moved aside first)."""
     folder.parent.mkdir(parents=True, exist_ok=True)
@@ -149,17 +152,19 @@ def write_cache(arrays: dict[str, np.ndarray], folder: Path) -> None:
         os.replace(staging, folder)
     except OSError:
         shutil.rmtree(staging, ignore_errors=True)
-        if read_cache(folder) is None:
+        if read_cache(folder, required=required) is None:
             raise
 
 
-def read_cache(folder: Path) -> dict[str, np.ndarray] | None:
-    """The cached arrays, or None when the folder is missing, incomplete or fails its stamps."""
+def read_cache(folder: Path, required: str = "table", mapped: frozenset[str] = frozenset({"table"})
+               ) -> dict[str, np.ndarray] | None:
+    """The cached arrays, or None when the folder is missing, incomplete (``required`` among them)
+    or fails its stamps; the arrays named in ``mapped`` are memory-mapped, the others read."""
     try:
         manifest = json.loads((folder / "COMPLETE").read_text(encoding="utf-8"))
         stamps = manifest["files"]
         present = {p.name for p in folder.glob("*.npy")}
-        if not isinstance(stamps, dict) or set(stamps) != present or "table.npy" not in stamps:
+        if not isinstance(stamps, dict) or set(stamps) != present or f"{required}.npy" not in stamps:
             return None
     except (OSError, ValueError, TypeError, KeyError):
         return None
@@ -173,7 +178,7 @@ def read_cache(folder: Path) -> dict[str, np.ndarray] | None:
             if fresh is not None:
                 refreshed[name] = fresh
             path = folder / name
-            arrays[path.stem] = np.load(path, mmap_mode="r" if path.stem == "table" else None, allow_pickle=False)
+            arrays[path.stem] = np.load(path, mmap_mode="r" if path.stem in mapped else None, allow_pickle=False)
     except (OSError, ValueError):
         return None
     if refreshed:  # the files were touched, not changed: record their new times (if the folder is writable)
@@ -199,6 +204,47 @@ def load_weights() -> dict[str, np.ndarray]:
     except OSError as error:  # a read-only home: run from the inflated arrays, and say so
         cache_unwritable(folder, error, "model cache")
     return arrays
+
+
+TOKEN_STORE = "tokens"
+"""Subfolder of :func:`cache_folder` holding the per-token work of a library's tokens
+(:class:`assist.encoders.usem.forward.StoredTokens`), written by ``assist build``."""
+_TOKEN_ARRAYS = ("ids", "projected", "products", "folded", "sums")
+
+
+def token_store_folder() -> Path:
+    return cache_folder() / TOKEN_STORE
+
+
+def load_token_store() -> StoredTokens | None:
+    """The stored per-token work, memory-mapped (a process reads the rows of the tokens it meets),
+    or None when there is none or it fails its stamps (the tokens are then computed)."""
+    from assist.encoders.usem.forward import StoredTokens, TokenWork
+
+    arrays = read_cache(token_store_folder(), required="ids", mapped=frozenset(_TOKEN_ARRAYS))
+    if arrays is None or set(arrays) != set(_TOKEN_ARRAYS):
+        return None
+    ids = np.asarray(arrays["ids"], dtype=np.int64)
+    work = TokenWork(arrays["projected"], arrays["products"], arrays["folded"], arrays["sums"])
+    rows = len(ids)
+    if (work.projected.shape[0] != rows or work.products.shape[1] != rows or work.folded.shape[0] != rows
+            or work.sums.shape[0] != rows or np.any(np.diff(ids) <= 0)):
+        return None
+    return StoredTokens(ids, work)
+
+
+def save_token_store(stored: StoredTokens) -> None:
+    """Keep ``stored`` for later processes (:func:`load_token_store`), replacing what was kept; a
+    cache that cannot be written is said once and skipped (the tokens are computed as before)."""
+    folder = token_store_folder()
+    work = stored.work
+    arrays = {"ids": np.ascontiguousarray(stored.ids, dtype=np.int64),
+              "projected": np.ascontiguousarray(work.projected), "products": np.ascontiguousarray(work.products),
+              "folded": np.ascontiguousarray(work.folded), "sums": np.ascontiguousarray(work.sums)}
+    try:
+        write_cache(arrays, folder, required="ids")
+    except OSError as error:
+        cache_unwritable(folder, error, "model's per-token work")
 
 
 class SentencePieceTokenizer:
@@ -271,4 +317,5 @@ def fast_backend(threads: int) -> Any:
         return USE(threads=threads)._model
     from assist.encoders.usem.forward import UsemForward, UsemWeights
 
-    return UsemForward(UsemWeights.from_arrays(load_weights()), package_tokenizer().encode, helper_thread=threads > 1)
+    return UsemForward(UsemWeights.from_arrays(load_weights()), package_tokenizer().encode, helper_thread=threads > 1,
+                       stored=load_token_store())
