@@ -219,32 +219,3 @@ def test_a_one_thread_cap_keeps_the_helper_idle() -> None:
     assert handed == []
     model.encode(["帳戶被凍結了 ＯＴＰ 收不到"])
     assert handed  # outside the cap, a lookup shares its work
-
-
-def test_stored_tokens_find_their_rows() -> None:
-    work = usem_forward.TokenWork(np.zeros((3, 1)), np.zeros((1, 3, 1)), np.zeros((3, 1)), np.zeros((3, 2)))
-    stored = usem_forward.StoredTokens(np.array([4, 9, 30], dtype=np.int64), work)
-    np.testing.assert_array_equal(stored.rows_of(np.array([9, 0, 30, 31, 4, 5])), [1, -1, 2, -1, 0, -1])
-    empty = usem_forward.StoredTokens(np.zeros(0, dtype=np.int64), work.take(np.zeros(0, dtype=np.int64)))
-    np.testing.assert_array_equal(empty.rows_of(np.array([1, 2])), [-1, -1])
-
-
-@pytest.mark.model
-def test_stored_token_work_gives_the_bits_of_computed_work() -> None:
-    """A table reading some, all or none of a batch's new tokens from a store (written from another
-    table's cache, as ``assist build`` does) embeds every text with exactly the bits of one computing
-    them all, and caches what it read."""
-    donor = forward()
-    donor.encode(TEXTS[:4])
-    ids, work = donor.tokens.known()
-    assert np.all(np.diff(ids) > 0) and len(ids) == donor.tokens.cached
-    stored = usem_forward.StoredTokens(ids, work)
-    for texts in (TEXTS[:4], TEXTS[2:], TEXTS[7:], TEXTS):
-        computed, read = forward(), forward()
-        read.tokens = usem_forward.TokenTable(read.weights, stored=stored)
-        for _ in range(2):  # new tokens, then cached ones
-            np.testing.assert_array_equal(read.encode(texts), computed.encode(texts))
-        assert read.tokens.cached == computed.tokens.cached
-    small = forward(capacity=3)  # more new tokens than the cache holds: tables of their own
-    small.tokens = usem_forward.TokenTable(small.weights, capacity=3, stored=stored)
-    np.testing.assert_array_equal(small.encode(TEXTS), forward().encode(TEXTS))

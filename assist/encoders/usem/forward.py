@@ -36,7 +36,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -235,26 +235,6 @@ class TokenWork:
         )
 
 
-@dataclass(frozen=True)
-class StoredTokens:
-    """Per-token work of some tokens computed before, as :meth:`TokenTable.compute` computes it (one
-    token at a time, on one BLAS thread: the same bits whenever and wherever it runs on one
-    machine), kept on disk (:func:`assist.encoders.usem.loader.load_token_store`). A fresh process's
-    table reads a token's work from here instead of computing it (about 0.3 ms a token): the full
-    model's first batches in each worker of ``assist evaluate`` computed some 1,000 new tokens each
-    (docs/performance.md, twenty-eighth round)."""
-
-    ids: np.ndarray  # (n,) int64, ascending
-    work: TokenWork  # row i: the work of ids[i]
-
-    def rows_of(self, ids: np.ndarray) -> np.ndarray:
-        """Each id's row in :attr:`work`, -1 where it is not stored."""
-        if not self.ids.size:
-            return np.full(len(ids), -1, dtype=np.int64)
-        at = np.minimum(np.searchsorted(self.ids, ids), self.ids.size - 1)
-        return np.where(self.ids[at] == ids, at, -1)
-
-
 class TokenTable:
     """Per-token work (:class:`TokenWork`), cached by token id.
 
@@ -265,12 +245,10 @@ class TokenTable:
     cached copies nothing.
     """
 
-    def __init__(self, weights: UsemWeights, capacity: int = CACHED_TOKENS, stored: StoredTokens | None = None) -> None:
+    def __init__(self, weights: UsemWeights, capacity: int = CACHED_TOKENS, stored: Any = None) -> None:
         self.weights = weights
         self.capacity = capacity
-        self.stored = stored
-        """Work computed before for some tokens (:class:`StoredTokens`): a new token found there is
-        read, not computed."""
+        self.stored = stored  # a StoredTokens (assist.encoders.usem.stored): its tokens are read, not computed
         self._slot = np.full(weights.table.shape[0], -1, dtype=np.int64)
         self._token_in = np.full(capacity + 1, -1, dtype=np.int64)  # slot -> token id
         self._last_use = np.zeros(capacity + 1, dtype=np.int64)  # slot -> lookup count
@@ -365,26 +343,17 @@ class TokenTable:
         return table, rows[local]
 
     def fresh(self, ids: np.ndarray, helper: ThreadPoolExecutor | None = None) -> TokenWork:
-        """The work of ``ids`` (not cached), one row each: read from :attr:`stored` where it holds
-        them (the same bits, computed there by :meth:`compute`), computed otherwise."""
+        """The work of new ``ids``, one row each: read from :attr:`stored` where it holds them, computed otherwise."""
         if self.stored is None:
             return self.compute(ids, helper)
-        at = self.stored.rows_of(ids)
-        known = at >= 0
-        if known.all():
-            return self.stored.work.take(at)
-        if not known.any():
-            return self.compute(ids, helper)
-        read, computed = np.flatnonzero(known), np.flatnonzero(~known)
-        parts = TokenWork.stack([self.stored.work.take(at[read]), self.compute(ids[computed], helper)])
-        return parts.take(np.argsort(np.concatenate([read, computed])))
+        work: TokenWork = self.stored.work_of(ids, lambda others: self.compute(others, helper))
+        return work
 
     def known(self) -> tuple[np.ndarray, TokenWork]:
         """The cached tokens' ids (ascending) and their work, one row each (for :class:`StoredTokens`)."""
         slots = np.arange(1, self._used)
-        ids = self._token_in[slots]
-        order = np.argsort(ids)
-        return ids[order], self._work.take(slots[order])
+        order = np.argsort(self._token_in[slots])
+        return self._token_in[slots[order]], self._work.take(slots[order])
 
     def _places(self, wanted: int) -> np.ndarray:
         """Up to ``wanted`` slots for new tokens: free ones first, then those of the least
@@ -410,7 +379,7 @@ class UsemForward:
 
     def __init__(
         self, weights: UsemWeights, tokenize: Callable[[str], list[int]], helper_thread: bool = False,
-        stored: StoredTokens | None = None,
+        stored: Any = None,
     ) -> None:
         self.weights = weights
         self.tokens = TokenTable(weights, stored=stored)

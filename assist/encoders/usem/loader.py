@@ -40,12 +40,9 @@ from collections.abc import Sequence
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
-
-if TYPE_CHECKING:
-    from assist.encoders.usem.forward import StoredTokens
 
 PINNED_VERSION = "0.2.1"
 CACHE_ENV = "ASSIST_CACHE_DIR"
@@ -206,47 +203,6 @@ def load_weights() -> dict[str, np.ndarray]:
     return arrays
 
 
-TOKEN_STORE = "tokens"
-"""Subfolder of :func:`cache_folder` holding the per-token work of a library's tokens
-(:class:`assist.encoders.usem.forward.StoredTokens`), written by ``assist build``."""
-_TOKEN_ARRAYS = ("ids", "projected", "products", "folded", "sums")
-
-
-def token_store_folder() -> Path:
-    return cache_folder() / TOKEN_STORE
-
-
-def load_token_store() -> StoredTokens | None:
-    """The stored per-token work, memory-mapped (a process reads the rows of the tokens it meets),
-    or None when there is none or it fails its stamps (the tokens are then computed)."""
-    from assist.encoders.usem.forward import StoredTokens, TokenWork
-
-    arrays = read_cache(token_store_folder(), required="ids", mapped=frozenset(_TOKEN_ARRAYS))
-    if arrays is None or set(arrays) != set(_TOKEN_ARRAYS):
-        return None
-    ids = np.asarray(arrays["ids"], dtype=np.int64)
-    work = TokenWork(arrays["projected"], arrays["products"], arrays["folded"], arrays["sums"])
-    rows = len(ids)
-    if (work.projected.shape[0] != rows or work.products.shape[1] != rows or work.folded.shape[0] != rows
-            or work.sums.shape[0] != rows or np.any(np.diff(ids) <= 0)):
-        return None
-    return StoredTokens(ids, work)
-
-
-def save_token_store(stored: StoredTokens) -> None:
-    """Keep ``stored`` for later processes (:func:`load_token_store`), replacing what was kept; a
-    cache that cannot be written is said once and skipped (the tokens are computed as before)."""
-    folder = token_store_folder()
-    work = stored.work
-    arrays = {"ids": np.ascontiguousarray(stored.ids, dtype=np.int64),
-              "projected": np.ascontiguousarray(work.projected), "products": np.ascontiguousarray(work.products),
-              "folded": np.ascontiguousarray(work.folded), "sums": np.ascontiguousarray(work.sums)}
-    try:
-        write_cache(arrays, folder, required="ids")
-    except OSError as error:
-        cache_unwritable(folder, error, "model's per-token work")
-
-
 class SentencePieceTokenizer:
     """The interface ``NumpyBackend`` expects, served by the sentencepiece library."""
 
@@ -317,5 +273,4 @@ def fast_backend(threads: int) -> Any:
         return USE(threads=threads)._model
     from assist.encoders.usem.forward import UsemForward, UsemWeights
 
-    return UsemForward(UsemWeights.from_arrays(load_weights()), package_tokenizer().encode, helper_thread=threads > 1,
-                       stored=load_token_store())
+    return UsemForward(UsemWeights.from_arrays(load_weights()), package_tokenizer().encode, helper_thread=threads > 1)
