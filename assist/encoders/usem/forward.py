@@ -36,7 +36,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -245,9 +245,10 @@ class TokenTable:
     cached copies nothing.
     """
 
-    def __init__(self, weights: UsemWeights, capacity: int = CACHED_TOKENS) -> None:
+    def __init__(self, weights: UsemWeights, capacity: int = CACHED_TOKENS, stored: Any = None) -> None:
         self.weights = weights
         self.capacity = capacity
+        self.stored = stored  # a StoredTokens (assist.encoders.usem.stored): its tokens are read, not computed
         self._slot = np.full(weights.table.shape[0], -1, dtype=np.int64)
         self._token_in = np.full(capacity + 1, -1, dtype=np.int64)  # slot -> token id
         self._last_use = np.zeros(capacity + 1, dtype=np.int64)  # slot -> lookup count
@@ -317,7 +318,7 @@ class TokenTable:
         slots = self._slot[distinct]
         self._last_use[slots[slots >= 0]] = self._lookups
         missing = np.flatnonzero(slots < 0)
-        fresh_work = self.compute(distinct[missing], helper)
+        fresh_work = self.fresh(distinct[missing], helper)
         places = self._places(missing.size)
         room = places.size
         if room > 0:
@@ -340,6 +341,19 @@ class TokenTable:
         rows[slots >= 0] = np.arange(1, len(cached_rows))
         rows[slots < 0] = np.arange(len(cached_rows), len(table.projected))
         return table, rows[local]
+
+    def fresh(self, ids: np.ndarray, helper: ThreadPoolExecutor | None = None) -> TokenWork:
+        """The work of new ``ids``, one row each: read from :attr:`stored` where it holds them, computed otherwise."""
+        if self.stored is None:
+            return self.compute(ids, helper)
+        work: TokenWork = self.stored.work_of(ids, lambda others: self.compute(others, helper))
+        return work
+
+    def known(self) -> tuple[np.ndarray, TokenWork]:
+        """The cached tokens' ids (ascending) and their work, one row each (for :class:`StoredTokens`)."""
+        slots = np.arange(1, self._used)
+        order = np.argsort(self._token_in[slots])
+        return self._token_in[slots[order]], self._work.take(slots[order])
 
     def _places(self, wanted: int) -> np.ndarray:
         """Up to ``wanted`` slots for new tokens: free ones first, then those of the least
@@ -364,10 +378,11 @@ class UsemForward:
     """
 
     def __init__(
-        self, weights: UsemWeights, tokenize: Callable[[str], list[int]], helper_thread: bool = False
+        self, weights: UsemWeights, tokenize: Callable[[str], list[int]], helper_thread: bool = False,
+        stored: Any = None,
     ) -> None:
         self.weights = weights
-        self.tokens = TokenTable(weights)
+        self.tokens = TokenTable(weights, stored=stored)
         self._tokenize = tokenize
         self._helper_wanted = helper_thread
         self._helper: ThreadPoolExecutor | None = None

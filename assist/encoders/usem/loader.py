@@ -132,7 +132,7 @@ def cache_unwritable(folder: Path, error: OSError, what: str) -> None:
     )
 
 
-def write_cache(arrays: dict[str, np.ndarray], folder: Path) -> None:
+def write_cache(arrays: dict[str, np.ndarray], folder: Path, required: str = "table") -> None:
     """Write every array as ``<name>.npy`` into a temp folder, stamp each in ``COMPLETE``, then
     rename the folder into place (a damaged folder already there is moved aside first)."""
     folder.parent.mkdir(parents=True, exist_ok=True)
@@ -149,17 +149,19 @@ def write_cache(arrays: dict[str, np.ndarray], folder: Path) -> None:
         os.replace(staging, folder)
     except OSError:
         shutil.rmtree(staging, ignore_errors=True)
-        if read_cache(folder) is None:
+        if read_cache(folder, required=required) is None:
             raise
 
 
-def read_cache(folder: Path) -> dict[str, np.ndarray] | None:
-    """The cached arrays, or None when the folder is missing, incomplete or fails its stamps."""
+def read_cache(folder: Path, required: str = "table", mapped: frozenset[str] = frozenset({"table"})
+               ) -> dict[str, np.ndarray] | None:
+    """The cached arrays, or None when the folder is missing, incomplete (``required`` among them)
+    or fails its stamps; the arrays named in ``mapped`` are memory-mapped, the others read."""
     try:
         manifest = json.loads((folder / "COMPLETE").read_text(encoding="utf-8"))
         stamps = manifest["files"]
         present = {p.name for p in folder.glob("*.npy")}
-        if not isinstance(stamps, dict) or set(stamps) != present or "table.npy" not in stamps:
+        if not isinstance(stamps, dict) or set(stamps) != present or f"{required}.npy" not in stamps:
             return None
     except (OSError, ValueError, TypeError, KeyError):
         return None
@@ -173,7 +175,7 @@ def read_cache(folder: Path) -> dict[str, np.ndarray] | None:
             if fresh is not None:
                 refreshed[name] = fresh
             path = folder / name
-            arrays[path.stem] = np.load(path, mmap_mode="r" if path.stem == "table" else None, allow_pickle=False)
+            arrays[path.stem] = np.load(path, mmap_mode="r" if path.stem in mapped else None, allow_pickle=False)
     except (OSError, ValueError):
         return None
     if refreshed:  # the files were touched, not changed: record their new times (if the folder is writable)
