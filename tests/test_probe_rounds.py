@@ -514,6 +514,8 @@ R26SIG_SCAM_TYPES = ("hint_transfer", "hint_fee", "hint_code", "hint_cash")
 R26SIG_LOOKALIKE_TYPES = ("hint_over", "fee_real", "code_check", "cash_real")
 R27_SCAM_TYPES = ("phrasal_now", "fee_alias_now", "remote_now", "relay_now")
 R27_LOOKALIKE_TYPES = ("phrasal_own", "fee_alias_real", "remote_over", "relay_real")
+R28_SCAM_TYPES = ("unlock_now", "object_now", "party_now", "offplat_now")
+R28_LOOKALIKE_TYPES = ("unlock_real", "object_real", "party_real", "offplat_real")
 R27SIG_SCAM_TYPES = ("en_half", "zh_half")
 R27SIG_LOOKALIKE_TYPES = ("en_real", "zh_real")
 R18_TYPES = ("impersonation", "safe_account", "remote", "code", "invest", "romance", "loan_fee", "refund", "task",
@@ -710,6 +712,15 @@ PINS = [
         note="before (main 9ba355c, completion thresholds zh 0.743 / en 0.621): rules and scam signal 15/16 scams "
              "(one English en_half missed), 0/16 false banners; each script weighed by its share (scam38, en bar "
              "0.574): unchanged (15/16, 0/16)"),
+    PinProbes(
+        "pin_probes_r28.jsonl", "test_pin_probes_r28.py", R28_SCAM_TYPES + R28_LOOKALIKE_TYPES,
+        frozenset({"en"}), scams=16, lookalikes=16, lookalike_types=R28_LOOKALIKE_TYPES, written="first",
+        scams_each=dict.fromkeys(R28_SCAM_TYPES, 4), lookalikes_each=dict.fromkeys(R28_LOOKALIKE_TYPES, 4),
+        missed={"unlock_now": 2},
+        note="before (main a62d717): rules alone 9/16 scams (unlock_now 2, object_now 2, party_now 1, offplat_now 2 "
+             "missed), 0/16 false banners. The English parts the rules did not read (scam39: a payment promised to "
+             "unlock money, the scam's object, a party by handle or role, a payment steered off a platform): rules "
+             "alone 14/16, 0/16 (the rules and the scam signal together not measured this round)"),
 ]
 
 
