@@ -232,7 +232,7 @@ def test_training_is_deterministic_and_cached_with_a_checksum(tmp_path: Path) ->
 class Always:
     threshold = 0.0
 
-    def completes(self, text: str) -> bool:
+    def completes(self, text: str, demand: bool = False) -> bool:
         return True
 
 
@@ -291,7 +291,7 @@ class Scored:
         self.asked += 1
         return self.value
 
-    def completes(self, text: str) -> bool:
+    def completes(self, text: str, demand: bool = False) -> bool:
         return False
 
 
