@@ -387,7 +387,7 @@ class AlwaysMany(Always):
     def scores_many(self, normalised: Sequence[str], vectors: np.ndarray | None = None) -> list[float]:
         return [1.0] * len(normalised)
 
-    def bar(self, norm: str) -> float:
+    def bar(self, norm: str, demand: bool = False) -> float:
         return self.threshold
 
 
@@ -413,7 +413,7 @@ def test_batch_pins_apply_the_demand_veto_as_one_utterances_pins_do(
         def scores_many(self, normalised: Sequence[str], vectors: np.ndarray | None = None) -> list[float]:
             return [self.score(t) for t in normalised]
 
-        def bar(self, norm: str) -> float:
+        def bar(self, norm: str, demand: bool = False) -> float:
             return 0.5
 
     for value, pinned in ((DEMAND_VETO - 0.1, False), (DEMAND_VETO, True)):
