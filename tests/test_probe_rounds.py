@@ -468,6 +468,14 @@ COMPLIANCE = [
              "it a jargon pair on the confirmation half was lost), and two flags of other categories (a "
              "Cantonese 'can't be approved' without a way forward, a release after a check read as a "
              "skipped check). With the shipped signal 9/9, clean 1/17 before (the bare 是) and 0/17 after"),
+    ComplianceProbes(
+        "compliance_probes_r40.jsonl", "test_compliance_probes_r40.py", ("bare_refusal", "disparaging_customer"),
+        LANGUAGES_TW_HK, violating=12, clean=16, single_label=True, rules=(exactly(12), exactly(0)),
+        misses={"bare_refusal": exactly(0), "disparaging_customer": exactly(0)}, own_clean_flags=0,
+        note="rules alone 0/12 before (a62d717), clean 0/16; after the round 12/12, clean 0/16. Two lookalikes "
+             "were flagged by the round's first readings and are kept clean by its guards: a bank's 'we will "
+             "not look at your password' (不会…密码, a warning) and 'not your own error' (不是您本人…失误). "
+             "Not scored with the shipped signal: the round retrained nothing and no index was built"),
 ]
 
 R13_TYPES = ("task", "investment", "loan_fee", "refund_cs", "police", "credit_repair", "game_trade", "romance",
