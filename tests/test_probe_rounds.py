@@ -482,6 +482,14 @@ COMPLIANCE = [
              "if-clause once. Miss: a fee asked before a limit is restored, with no transfer word the rules "
              "know. Each mechanism that cleared some of these was measured and dropped: it lowered no clean "
              "flag of the confirmation half (docs/compliance.md, twenty-eighth round)"),
+    ComplianceProbes(
+        "compliance_probes_r40.jsonl", "test_compliance_probes_r40.py", ("bare_refusal", "disparaging_customer"),
+        LANGUAGES_TW_HK, violating=12, clean=16, single_label=True, rules=(exactly(12), exactly(0)),
+        misses={"bare_refusal": exactly(0), "disparaging_customer": exactly(0)}, own_clean_flags=0,
+        note="rules alone 0/12 before (a62d717), clean 0/16; after the round 12/12, clean 0/16. Two lookalikes "
+             "were flagged by the round's first readings and are kept clean by its guards: a bank's 'we will "
+             "not look at your password' (不会…密码, a warning) and 'not your own error' (不是您本人…失误). "
+             "Not scored with the shipped signal: the round retrained nothing and no index was built"),
 ]
 
 R13_TYPES = ("task", "investment", "loan_fee", "refund_cs", "police", "credit_repair", "game_trade", "romance",
