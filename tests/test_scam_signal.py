@@ -16,12 +16,10 @@ from assist.compliance.rules import RulePack
 from assist.lookup import pins
 from assist.lookup.scam_signal import (
     BEYOND_MARGIN,
-    DEMAND_VETO,
     SCRIPTS,
     VETO,
     LabelledSet,
     build,
-    demand_thresholds,
     margin_penalties,
     measured_sets,
     penalties,
@@ -141,27 +139,6 @@ def test_the_signal_holds_a_text_to_its_own_scripts_bar(tmp_path: Path) -> None:
     assert signal.completes_many(["someone asked me to move money", "有人让我转账"]) == [True, False]
 
 
-def test_a_text_with_a_demand_is_held_to_the_bar_of_the_gated_non_scams_with_one() -> None:
-    held = np.array([0.9, 0.5, 0.2, 0.3, 0.1, 0.6])
-    negative = np.array([False, True, True, True, True, True])
-    gated = np.array([True, True, True, True, True, False])
-    demands = np.array([True, False, True, False, False, True])
-    scripts = ["zh", "zh", "zh", "en", "en", "en"]
-    own = script_thresholds(held, negative, gated, scripts)
-    found = demand_thresholds(held, negative, gated, scripts, demands)
-    assert found == pytest.approx([0.2 + 1e-6, own[1]])  # en has no gated non-scam with a demand: its own bar
-    assert demand_thresholds(held, negative, gated, scripts, np.zeros(6, dtype=bool)) == pytest.approx(own)
-
-
-def test_the_signal_holds_a_text_with_a_demand_to_the_demand_bar(tmp_path: Path) -> None:
-    signal = build(toy_sets(), HashEncoder(), lambda text: True, "rules", tmp_path, demand=lambda text: "now" in text)
-    assert signal is not None and set(signal.demand_thresholds) == set(SCRIPTS)
-    signal.thresholds, signal.demand_thresholds = dict.fromkeys(SCRIPTS, float("inf")), dict.fromkeys(SCRIPTS, -1e9)
-    text = "someone asked me to move money"
-    assert not signal.completes(text) and signal.completes(text, demand=True)
-    assert signal.completes_many([text, text], demands=[False, True]) == [False, True]
-
-
 def toy_sets() -> list[LabelledSet]:
     scams = ["caller says move money to safe account now", "stranger asks code now please", "agent asks transfer now"]
     others = ["what is the fee for a transfer", "I hung up on a caller", "how do I change my card pin",
@@ -232,7 +209,7 @@ def test_training_is_deterministic_and_cached_with_a_checksum(tmp_path: Path) ->
 class Always:
     threshold = 0.0
 
-    def completes(self, text: str, demand: bool = False) -> bool:
+    def completes(self, text: str) -> bool:
         return True
 
 
@@ -291,7 +268,7 @@ class Scored:
         self.asked += 1
         return self.value
 
-    def completes(self, text: str, demand: bool = False) -> bool:
+    def completes(self, text: str) -> bool:
         return False
 
 
@@ -307,16 +284,12 @@ def test_a_rule_pin_with_no_demand_is_vetoed_below_the_bar_and_says_why(pack: Ru
     assert veto(lambda: None, pattern, hits, REPORT) is None  # no signal, no veto
 
 
-def test_a_demand_is_vetoed_only_below_the_far_lower_demand_bar_and_says_so(pack: RulePack) -> None:
+def test_a_demand_keeps_the_pin_without_asking_the_signal(pack: RulePack) -> None:
     hits = pack.hits(DEMAND, audience="customer")
     pattern = pins.fraud_pattern(hits)
     assert pattern is not None
-    assert DEMAND_VETO < VETO
-    assert veto(lambda: Scored(VETO - 0.01), pattern, hits, DEMAND) is None  # a no-demand pin's veto keeps it
-    assert veto(lambda: Scored(DEMAND_VETO), pattern, hits, DEMAND) is None  # at the bar the pin stands
-    found = veto(lambda: Scored(DEMAND_VETO - 0.5), pattern, hits, DEMAND)
-    assert found is not None and found.bar == DEMAND_VETO
-    assert "instruction or payment under way, but" in found.explain() and f"{DEMAND_VETO:.3f}" in found.explain()
+    low = Scored(-5.0)
+    assert veto(lambda: low, pattern, hits, DEMAND) is None and low.asked == 0
 
 
 def test_customer_pins_drop_a_vetoed_pattern_only_with_the_signal(
@@ -384,11 +357,8 @@ def test_batch_pins_are_each_utterances_pins(pack: RulePack) -> None:
 
 
 class AlwaysMany(Always):
-    def scores_many(self, normalised: Sequence[str], vectors: np.ndarray | None = None) -> list[float]:
-        return [1.0] * len(normalised)
-
-    def bar(self, norm: str, demand: bool = False) -> float:
-        return self.threshold
+    def completes_many(self, normalised: Sequence[str], vectors: np.ndarray | None = None) -> list[bool]:
+        return [True] * len(normalised)
 
 
 def test_batch_pins_complete_what_the_signal_completes(pack: RulePack, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -405,19 +375,3 @@ def test_batch_pins_apply_the_veto_as_one_utterances_pins_do(pack: RulePack) -> 
     each = [pins.customer_pins(pack, t, KNOWN) for t in texts]
     assert pins.customer_pins_many(pack, texts, KNOWN, [normalise(t) for t in texts]) == each
     assert [pins.FRAUD in [p.scenario for p in one] for one in each] == [False, False, True]
-
-
-def test_batch_pins_apply_the_demand_veto_as_one_utterances_pins_do(
-        pack: RulePack, monkeypatch: pytest.MonkeyPatch) -> None:
-    class Low(Scored):
-        def scores_many(self, normalised: Sequence[str], vectors: np.ndarray | None = None) -> list[float]:
-            return [self.score(t) for t in normalised]
-
-        def bar(self, norm: str, demand: bool = False) -> float:
-            return 0.5
-
-    for value, pinned in ((DEMAND_VETO - 0.1, False), (DEMAND_VETO, True)):
-        monkeypatch.setattr(pins, "shipped_signal", lambda value=value: Low(value))
-        one = pins.customer_pins(pack, DEMAND, KNOWN)
-        assert pins.customer_pins_many(pack, [DEMAND], KNOWN, [DEMAND]) == [one]
-        assert (pins.FRAUD in [p.scenario for p in one]) == pinned

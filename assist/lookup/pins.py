@@ -410,27 +410,11 @@ def shipped_signal() -> scam_signal.ScamSignal | None:
         return None
     packs: list[RulePack] = []
 
-    read: dict[str, list[Hit]] = {}  # each training text's hits, read once for both questions
-
-    def hits(text: str) -> list[Hit]:  # read only on a cache miss: the pack is loaded then
+    def gate(text: str) -> bool:  # read only on a cache miss: the pack is loaded then
         if not packs:
             packs.append(load_rule_pack(SHIPPED_LIBRARY))
-        if text not in read:
-            read[text] = packs[0].hits(text, audience="customer")
-        return read[text]
-
-    def gate(text: str) -> bool:
-        return partial_pattern(hits(text))
-
-    def demand(text: str) -> bool:
-        return _demanded(hits(text))
-    return scam_signal.build(sets, get_encoder(STATIC_MODEL), gate, rules_hash(SHIPPED_LIBRARY), demand=demand)
-
-
-def _demanded(hits: Sequence[Hit]) -> bool:
-    """Whether the hits hold a demand under way (:data:`assist.lookup.scam_signal.DEMAND`): the completion bar of
-    such a partial pattern is read from the gated non-scams that hold one (:func:`scam_signal.demand_thresholds`)."""
-    return any(rule.id.startswith(scam_signal.DEMAND) for rule, _ in hits)
+        return partial_pattern(packs[0].hits(text, audience="customer"))
+    return scam_signal.build(sets, get_encoder(STATIC_MODEL), gate, rules_hash(SHIPPED_LIBRARY))
 
 
 def _completed(pack: RulePack, hits: Sequence[Hit], utterance: str) -> list[Hit] | None:
@@ -438,7 +422,7 @@ def _completed(pack: RulePack, hits: Sequence[Hit], utterance: str) -> list[Hit]
     if not has_parts(pack) or not partial_pattern(hits):
         return None
     signal = shipped_signal()
-    if signal is None or not signal.completes(utterance, _demanded(hits)):
+    if signal is None or not signal.completes(utterance):
         return None
     return [h for h in hits if h[0].id.startswith(PARTIAL)]
 
@@ -458,8 +442,7 @@ def customer_pins(pack: RulePack, utterance: str, known_scenarios: set[str], com
 
 def _unvetoed(pack: RulePack, fraud: list[Hit] | None, hits: list[Hit], utterance: str) -> list[Hit] | None:
     """``fraud``, the rules' scam pattern, unless the scam signal vetoes it: a report with no demand
-    in it that the signal reads as no scam, or a demand it scores under every rule-pinned scam's, gets no
-    red banner (:func:`assist.lookup.scam_signal.veto`).
+    in it that the signal reads as no scam gets no red banner (:func:`assist.lookup.scam_signal.veto`).
     A takeover read from its effects (:func:`takeover_pattern`) has no demand by nature and is not
     asked: the signal's training holds few of them."""
     if (fraud is not None and has_parts(pack) and not _is_takeover(fraud)
@@ -477,29 +460,25 @@ def customer_pins_many(pack: RulePack, utterances: Sequence[str], known_scenario
                        ) -> list[list[Pin]]:
     """:func:`customer_pins` of each utterance (checked, not blank; ``normalised``: each one's
     :func:`~assist.text.normalise.normalise`), the scam signal asked once for all the utterances
-    it may complete (about a sixth of evaluation lines) or veto instead of once per utterance. ``encoded``:
+    it may complete (about a sixth of evaluation lines) instead of once per utterance. ``encoded``:
     an encoder's id and its vectors of ``normalised`` where the caller has them (the quick pass's),
     used when the signal reads the same encoder's."""
     hits = pack.hits_many(utterances, audience="customer")
     asked = FRAUD in known_scenarios
     parted = has_parts(pack)  # once for the batch: the pack is the same for every utterance
-    frauds = [fraud_pattern(found, parted) if asked else None for found in hits]
-    vetoable = [k for k, fraud in enumerate(frauds) if fraud is not None and parted and not _is_takeover(fraud)]
+    frauds = [_unvetoed(pack, fraud_pattern(found, parted), found, utterance) if asked else None
+              for found, utterance in zip(hits, utterances, strict=True)]
     open_ = [k for k, (found, fraud) in enumerate(zip(hits, frauds, strict=True))
              if asked and fraud is None and parted and partial_pattern(found)]
-    scored = vetoable + open_  # the signal scores them in one call (a vetoed pattern is never completed:
-    signal = shipped_signal() if scored else None  # the veto bars lie far under the completion bars)
-    scores: list[float] = []
+    signal = shipped_signal() if open_ else None
+    completes = [False] * len(open_)
     if signal is not None:
         same = encoded is not None and encoded[0] == signal.encoder.model_id
-        scores = signal.scores_many([normalised[k] for k in scored],
-                                    encoded[1][scored] if same and encoded is not None else None)
+        completes = signal.completes_many([normalised[k] for k in open_],
+                                          encoded[1][open_] if same and encoded is not None else None)
     parts: list[list[Hit] | None] = [None] * len(hits)
-    for k, score in zip(scored, scores, strict=True):
-        if frauds[k] is not None:
-            if score < scam_signal.veto_bar(hits[k]):
-                frauds[k] = None
-        elif signal is not None and score >= signal.bar(normalised[k], _demanded(hits[k])):
+    for k, complete in zip(open_, completes, strict=True):
+        if complete:
             parts[k] = [h for h in hits[k] if h[0].id.startswith(PARTIAL)]
     return [_pins_of(pack, found, known_scenarios, fraud, completed)
             for found, fraud, completed in zip(hits, frauds, parts, strict=True)]
