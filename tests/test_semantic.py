@@ -498,11 +498,18 @@ def draft_texts(paths: Sequence[Path]) -> list[str]:
             for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
+LATER_DRAFT_NEAR_AN_EXEMPLAR = {"聽聲音就知道是您本人，不用再問了。": "听声音就知道是您,老客户了,不用核对了。"}
+"""An exemplar (written 2026-12-05, 1ead015) and the normalised draft of an outside set written after it
+(drafts_v41, 2026-12-07, blind, measured before it was joined) that landed within ratio 0.7 of it: the
+exemplar is no copy of the draft, and v41's measured figure counted the pair (docs/quality.md)."""
+
+
 def test_no_exemplar_is_close_to_a_labelled_draft(pack: RulePack) -> None:
     """Exemplars are written fresh: none within difflib ratio 0.7 of a labelled draft, the
     library's measured sets v1, v2 ... (so each set's leave-one-out figure is honest) or the
     shared dev set's (a frozen set not yet measured is never read here). drafts_h2 and h6 were
-    written before this rule and sit near 14 exemplars: their leave-one-out figures are not clean."""
+    written before this rule and sit near 14 exemplars: their leave-one-out figures are not clean.
+    A later outside draft that lands near an older exemplar is listed in LATER_DRAFT_NEAR_AN_EXEMPLAR."""
     files = {path.name for path in (SHIPPED_LIBRARY / "rules").glob("exemplars*.yaml")}
     assert "exemplars_outside.yaml" in files
     assert {Path(e.source).name for e in pack.exemplars} >= files  # every exemplar file is read, so checked
@@ -512,7 +519,8 @@ def test_no_exemplar_is_close_to_a_labelled_draft(pack: RulePack) -> None:
     written = [e for e in pack.exemplars if not e.source.endswith(".jsonl")]
     texts = [normalise(exemplar.text) for exemplar in written]
     close = [(written[j].text, lines[i]) for i, j, _ in near_pairs(lines, texts, 0.7)]
-    assert not close, close[:5]
+    unlisted = [(exemplar, line) for exemplar, line in close if LATER_DRAFT_NEAR_AN_EXEMPLAR.get(exemplar) != line]
+    assert not unlisted, unlisted[:5]
 
 
 def test_no_labelled_draft_is_close_to_the_shared_dev_set() -> None:
