@@ -706,8 +706,8 @@ PINS = [
              "(scamfp36: an authority met on paper with no call or claim is its own process, 说是 before a purpose "
              "is no claim, a check with the person themselves cancels): 20/24, 5/24 (the court and tax-office "
              "letters no longer pinned); " + AFTER_R26_SIG + "the courier_now scam completed (21/24); " + AFTER_R26_JOIN
-             + "no longer (20/24); " + AFTER_R27_SIG + "completed again (21/24)" + "; " + AFTER_R29_REL + "a kin_real rule pin vetoed "
-             "(4/24)"),
+             + "no longer (20/24); " + AFTER_R27_SIG + "completed again (21/24); " + AFTER_R29_REL
+             + "a kin_real rule pin vetoed (4/24)"),
     PinProbes(
         "pin_probes_sig_r26.jsonl", "test_pin_probes_sig_r26.py", R26SIG_SCAM_TYPES + R26SIG_LOOKALIKE_TYPES,
         LANGUAGES_TW_HK, scams=24, lookalikes=24, lookalike_types=R26SIG_LOOKALIKE_TYPES, written="first",
