@@ -20,8 +20,9 @@ bar is where the rest of the tail puts the highest (the second highest plus the 
 :func:`tail_top`), so one line cannot move the bar by more than that scale. The same rule is applied
 to each script apart (:data:`SCRIPTS`, :func:`script_thresholds`): English texts are a sixth of the
 training and their gated non-scams score lower than the Chinese ones that set the overall bar, so an
-English text is held to the English bar; and a text whose part holds an instruction or a payment under way to
-the bar of the gated non-scams that hold one (:func:`demand_thresholds`, twenty-eighth round).
+English text is held to the English bar; and a text whose part holds an instruction or a payment under way that
+no one of the customer's own people asks for to the bar of the gated non-scams that hold one
+(:func:`demand_thresholds`, twenty-eighth and twenty-ninth rounds).
 A completion is only asked for such an utterance
 (``gate``), never for one the rules pinned or cancelled (a hung-up caller, a past scam).
 
@@ -36,7 +37,8 @@ scores below :data:`VETO` is dropped (:func:`veto`): such reports, past scams an
 made most false banners of the outside sets. Every rule-pinned scam of the measured sets and probe
 rounds that lacks a demand scores far above the bar (figures: docs/safe-answers.md). A pin with a demand is
 vetoed too, under a bar read the same way from the rule-pinned scams with one (:data:`DEMAND_VETO`, the
-twenty-eighth round): far lower, since a demand told is most of a scam.
+twenty-eighth round): far lower, since a demand told is most of a scam; a demand the customer's own people make
+under a bar read from the rule-pinned scams with one (:data:`OWN_VETO`, the twenty-ninth round).
 
 **Training data** are the library's labelled customer texts (:func:`measured_sets`): the
 measured utterance sets in ``examples/`` and the measured pin probe rounds in
