@@ -19,8 +19,9 @@ Usage: ``python bench/scam_loo.py [--misses]`` from a checkout (about 2 minutes 
 Prints per file: scams pinned (by the rules, completed, vetoed), false banners by kind; ``--misses``
 adds the missed scams by group (the rules' NONE / PARTIAL below the threshold / vetoed) and
 language, ``--scores`` the held-out score quantiles of the PARTIAL scams and non-scams per script and the missed
-scams per script by how far under their file's bar the gated ones score, ``--veto`` the veto re-derived by
-``scam_signal.VETO``'s rule over every library set (each scored without itself) and the table under it; counts
+scams per script by how far under their file's bar the gated ones score, ``--veto`` the vetoes re-derived by
+``scam_signal.VETO``'s rule over every library set (each scored without itself; without and with a demand,
+``scam_signal.DEMAND_VETO``) and the table under them; counts
 and scores only: customer text is never printed.
 """
 
@@ -52,6 +53,8 @@ class Row:
     demand: bool
     score: float
     script: str = "zh"
+    own: bool = False
+    """The one who asks is of the customer's own people (``pins.own_asker``): no demand bar, the own veto."""
 
 
 def _rows_meta(path: Path) -> list[tuple[str, str]]:
@@ -147,22 +150,32 @@ def demanded(fit: Fitted, row: int) -> bool:
     return any(rule.id.startswith(scam_signal.DEMAND) for rule, _ in fit.hits[row])
 
 
-def every_set(fit: Fitted) -> dict[str, list[tuple[str, bool, float, bool]]]:
-    """Every labelled set's rows scored without that set: (group, scam, held-out score, demand)."""
+def owned(fit: Fitted, row: int) -> bool:
+    """Whether the row's demand is made by the customer's own people (``pins.own_asker``)."""
+    from assist.lookup import pins
+
+    return demanded(fit, row) and pins.own_asker(fit.hits[row])
+
+
+def every_set(fit: Fitted) -> dict[str, list[tuple[str, bool, float, bool, bool]]]:
+    """Every labelled set's rows scored without that set: (group, scam, held-out score, demand, own asker)."""
     out = {}
     for k, labelled in enumerate(fit.sets):
         block = np.flatnonzero(fit.folds == k)
         scores = fit.leave_out(block)(block)
-        out[labelled.name] = [(group(fit, int(row)), bool(fit.targets[row] > 0), float(score), demanded(fit, int(row)))
-                              for row, score in zip(block, scores, strict=True)]
+        out[labelled.name] = [(group(fit, int(row)), bool(fit.targets[row] > 0), float(score), demanded(fit, int(row)),
+                               owned(fit, int(row))) for row, score in zip(block, scores, strict=True)]
     return out
 
 
-def derived_veto(scored: dict[str, list[tuple[str, bool, float, bool]]]) -> tuple[float, int]:
+def derived_veto(scored: dict[str, list[tuple[str, bool, float, bool, bool]]], with_demand: bool = False,
+                 own: bool = False) -> tuple[float, int]:
     """The veto by ``scam_signal.VETO``'s rule over the library's sets under today's rules: the lowest
-    held-out score of a rule-pinned (FULL) scam with no demand, minus an eighth of the target gap."""
-    lowest = [score for rows in scored.values() for g, scam, score, demand in rows
-              if g == "FULL" and scam and not demand]
+    held-out score of a rule-pinned (FULL) scam with no demand (``with_demand``: with one,
+    ``scam_signal.DEMAND_VETO``; and ``own``, made by the customer's own people, ``scam_signal.OWN_VETO``), minus an
+    eighth of the target gap."""
+    lowest = [score for rows in scored.values() for g, scam, score, demand, mine in rows
+              if g == "FULL" and scam and demand == with_demand and (mine or not own)]
     return min(lowest) - VETO_MARGIN, len(lowest)
 
 
@@ -196,11 +209,16 @@ def held_out(names: Sequence[str] | None = None,
             others.append(pair[mine])
             held.append(without(pair)[mine])
         rows, scored = np.concatenate(others), np.concatenate(held)
-        found_bars = scam_signal.script_thresholds(scored, targets[rows] < 0, gated[rows], [scripts[r] for r in rows])
+        row_scripts = [scripts[r] for r in rows]
+        found_bars = scam_signal.script_thresholds(scored, targets[rows] < 0, gated[rows], row_scripts)
+        demand_bars = scam_signal.demand_thresholds(scored, targets[rows] < 0, gated[rows], row_scripts,
+                                                    np.array([demanded(fit, int(r)) for r in rows]))
         bars[name] = dict(zip(scam_signal.SCRIPTS, (float(b) for b in found_bars), strict=True))
+        bars[name].update({f"{s} {DEMANDED}": float(b) for s, b in zip(scam_signal.SCRIPTS, demand_bars, strict=True)})
         meta = _rows_meta(SHIPPED_LIBRARY / "examples" / name)
         found[name] = [Row(bool(targets[row] > 0), meta[j][0], meta[j][1], group(fit, int(row)),
-                           demanded(fit, int(row)), float(scores[j]), scripts[row]) for j, row in enumerate(block)]
+                           demanded(fit, int(row)), float(scores[j]), scripts[row], owned(fit, int(row)))
+                       for j, row in enumerate(block)]
     return found, bars
 
 
@@ -213,14 +231,32 @@ def _columns(lower: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return out
 
 
-def pinned(row: Row, bars: dict[str, float], veto: float) -> str:
-    """How the product would treat the row (``bars``: its file's completion threshold by script): ``rules``,
-    ``vetoed``, ``completed`` or ``""`` (no pin)."""
+DEMANDED = "demand"
+"""The key suffix of a file's completion bar for a text holding a demand (``scam_signal.demand_thresholds``)."""
+
+
+def bar_of(row: Row, bars: dict[str, float]) -> float:
+    """The completion bar the row is held to: its script's, or with a demand no one of the customer's own people
+    makes its script's demand bar (``pins._demanded``)."""
+    return bars.get(f"{row.script} {DEMANDED}", bars[row.script]) if row.demand and not row.own else bars[row.script]
+
+
+def pinned(row: Row, bars: dict[str, float], veto: float, demand_veto: float | None = None,
+           own_veto: float | None = None) -> str:
+    """How the product would treat the row (``bars``: its file's completion threshold by script; ``veto`` and
+    ``demand_veto``, the veto of a rule pin without and with a demand, the latter ``scam_signal.DEMAND_VETO``
+    unless given; ``own_veto`` with a demand the customer's own people make, ``scam_signal.OWN_VETO`` unless given):
+    ``rules``, ``vetoed``, ``completed`` or ``""`` (no pin)."""
+    from assist.lookup import scam_signal
+
     if row.group == "TAKEOVER":
         return "rules"
     if row.group == "FULL":
-        return "vetoed" if not row.demand and row.score < veto else "rules"
-    if row.group == "PARTIAL" and row.score >= bars[row.script]:
+        bar = (scam_signal.DEMAND_VETO if demand_veto is None else demand_veto) if row.demand else veto
+        if row.demand and row.own:
+            bar = max(bar, scam_signal.OWN_VETO if own_veto is None else own_veto)
+        return "vetoed" if row.score < bar else "rules"
+    if row.group == "PARTIAL" and row.score >= bar_of(row, bars):
         return "completed"
     return ""
 
@@ -228,14 +264,15 @@ def pinned(row: Row, bars: dict[str, float], veto: float) -> str:
 KINDS = ("lookalike", "past_scam", "call_check", "fee", "platform", "in_scope", "chat")
 
 
-def table(found: dict[str, list[Row]], bars: dict[str, dict[str, float]], veto: float, misses: bool = False) -> None:
+def table(found: dict[str, list[Row]], bars: dict[str, dict[str, float]], veto: float, misses: bool = False,
+          demand_veto: float | None = None, own_veto: float | None = None) -> None:
     print("| file | threshold zh / en | scams | pinned | by rules | completed | vetoed scams | non-scams | "
           "false banners | " + " | ".join(KINDS) + " |")
     print("|---" * (9 + len(KINDS)) + "|")
     totals = Counter[str]()
     for name in sorted(found, key=lambda n: int(n[len(EXAMPLES):].split(".")[0])):
         rows, bar = found[name], bars[name]
-        ways = [pinned(r, bar, veto) for r in rows]
+        ways = [pinned(r, bar, veto, demand_veto, own_veto) for r in rows]
         scams = [w for r, w in zip(rows, ways, strict=True) if r.scam]
         false = Counter(r.kind for r, w in zip(rows, ways, strict=True) if not r.scam and w in ("rules", "completed"))
         count = Counter(scams)
@@ -267,7 +304,7 @@ def distributions(found: dict[str, list[Row]], bars: dict[str, dict[str, float]]
 
     for name in SCRIPTS:
         for label, scam in (("PARTIAL scams", True), ("PARTIAL non-scams", False)):
-            rows = [(r.score, bars[f][r.script]) for f, rs in found.items() for r in rs
+            rows = [(r.score, bar_of(r, bars[f])) for f, rs in found.items() for r in rs
                     if r.script == name and r.group == "PARTIAL" and r.scam == scam]
             if not rows:
                 continue
@@ -295,7 +332,7 @@ def below(found: dict[str, list[Row]], bars: dict[str, dict[str, float]], veto: 
     for name in SCRIPTS:
         missed = [(r, bars[f]) for f, rs in found.items() for r in rs
                   if r.script == name and r.scam and pinned(r, bars[f], veto) not in ("rules", "completed")]
-        gaps = [bar[name] - r.score for r, bar in missed if r.group == "PARTIAL"]
+        gaps = [bar_of(r, bar) - r.score for r, bar in missed if r.group == "PARTIAL"]
         counts = np.histogram(gaps, bins=edges)[0] if gaps else np.zeros(len(labels), dtype=int)
         print(f"| {name} | {len(missed)} | {sum(r.group == 'NONE' for r, _ in missed)} | "
               f"{sum(r.group == 'FULL' for r, _ in missed)} | {len(gaps)} | "
@@ -321,10 +358,15 @@ def main(argv: Sequence[str]) -> None:
         distributions(found, bars)
         below(found, bars, scam_signal.VETO)
     if args.veto:
-        veto, count = derived_veto(every_set(fit))
+        scored = every_set(fit)
+        veto, count = derived_veto(scored)
+        demand_veto, demanding = derived_veto(scored, with_demand=True)
+        own_veto, owning = derived_veto(scored, with_demand=True, own=True)
         print(f"\nVeto by its rule: lowest of {count} no-demand rule-pinned scams - {VETO_MARGIN} = {veto:+.3f} "
-              f"(shipped {scam_signal.VETO:+.3f})")
-        table(found, bars, veto)
+              f"(shipped {scam_signal.VETO:+.3f}); of {demanding} with a demand - {VETO_MARGIN} = {demand_veto:+.3f} "
+              f"(shipped {scam_signal.DEMAND_VETO:+.3f}); of {owning} asked by the customer's own people - "
+              f"{VETO_MARGIN} = {own_veto:+.3f} (shipped {scam_signal.OWN_VETO:+.3f})")
+        table(found, bars, veto, demand_veto=demand_veto, own_veto=own_veto)
 
 
 if __name__ == "__main__":

@@ -46,13 +46,13 @@ def test_the_scams_are_told_without_a_word_for_scam_or_a_safe_account() -> None:
     assert [str(r["lang"]) for r in told] == ["zh-Hans"]
 
 
-def test_traditional_and_cantonese_scams_pin_but_one_recorded_invest_scam(pack: RulePack) -> None:
-    """All pinned until the twenty-fifth round's end; since utterances_v28 and v31 joined the scam signal's
-    training (its zh completion threshold 0.485 -> 0.734), one zh-Hant-TW invest scam the signal had completed
-    is left unpinned (recorded in tests/test_probe_rounds.py, not tuned)."""
+def test_traditional_and_cantonese_scams_pin(pack: RulePack) -> None:
+    """All pinned until the twenty-fifth round's end; from utterances_v28 and v31's join to the scam signal's
+    training (its zh completion threshold 0.485 -> 0.734) one zh-Hant-TW invest scam the signal had completed was
+    left unpinned; the twenty-ninth round's demand bar for a stranger's demand completes it again (recorded in
+    tests/test_probe_rounds.py)."""
     rows = [r for r in read_rows(PROBES) if r["scam"] and r["lang"] in TRADITIONAL]
-    unpinned = [(r["lang"], r["type"]) for r in rows if not fraud_pinned(pack, str(r["text"]))]
-    assert unpinned == [("zh-Hant-TW", "invest")]
+    assert [(r["lang"], r["type"]) for r in rows if not fraud_pinned(pack, str(r["text"]))] == []
 
 
 PINNED_AFTER = [

@@ -131,13 +131,13 @@ pin third_party_inquiry."""
 
 
 KNOWN_FALSE = {
-    "我朋友在外地出车祸了，他老婆让我先垫两万医药费，我已经转过去了，能查到吗",
     "我阿嬤說有人教她用網銀，她把密碼寫在紙上給那個人，我想幫她改密碼要怎麼做",
 }
-"""Lookalikes left pinned, as found: a real accident told in the words of the family-emergency
-scam (a friend's relative, a crash, money asked for), the money already sent; and (round 44) a
-grandmother's password already handed to a stranger who "taught" her online banking, written as
-aftermath, where the fraud script's protect-the-account steps still fit."""
+"""Lookalikes left pinned, as found: (round 44) a grandmother's password already handed to a stranger who
+"taught" her online banking, written as aftermath, where the fraud script's protect-the-account steps still fit.
+Until the twenty-ninth round also a real accident told in the words of the family-emergency scam (a friend's
+relative, a crash, money asked for), the money already sent: the veto of a pin the customer's own people ask
+for (scam_signal.OWN_VETO) drops it."""
 
 
 def dev_texts() -> list[str]:

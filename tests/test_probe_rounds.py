@@ -181,6 +181,12 @@ AFTER_R27_SIG = ("after the twenty-seventh round's script weights of the scam si
 AFTER_R27_JOIN = ("after the twenty-seventh round's end (utterances_v32 and v35 joined to the scam signal's training: "
                   "its completion thresholds moved, zh 0.745 -> 0.732, en 0.574 -> 0.546): ")
 """Where a pin figure moved at the twenty-seventh round's end."""
+AFTER_R28_JOIN = ("after the twenty-eighth round's end (utterances_v34 and v37 joined to the scam signal's training; "
+                  "measured on main 9858a93 in the twenty-ninth round): ")
+"""Where a pin figure moved when the twenty-eighth round's sets joined."""
+AFTER_R29_REL = ("after the twenty-ninth round's relation of the one who asks (scam41: the demand bar for a stranger's "
+                 "demand only, the demand veto and the veto of a pin the customer's own people ask for): ")
+"""Where a pin figure moved with the twenty-ninth round's scam-signal bars and vetoes."""
 
 COMPLIANCE = [
     ComplianceProbes(
@@ -528,6 +534,8 @@ R27_SCAM_TYPES = ("phrasal_now", "fee_alias_now", "remote_now", "relay_now")
 R27_LOOKALIKE_TYPES = ("phrasal_own", "fee_alias_real", "remote_over", "relay_real")
 R28_SCAM_TYPES = ("unlock_now", "object_now", "party_now", "offplat_now")
 R28_LOOKALIKE_TYPES = ("unlock_real", "object_real", "party_real", "offplat_real")
+R29REL_SCAM_TYPES = ("stranger_now", "kin_claimed")
+R29REL_LOOKALIKE_TYPES = ("own_now", "kin_real")
 R27SIG_SCAM_TYPES = ("en_half", "zh_half")
 R27SIG_LOOKALIKE_TYPES = ("en_real", "zh_real")
 R18_TYPES = ("impersonation", "safe_account", "remote", "code", "invest", "romance", "loan_fee", "refund", "task",
@@ -600,42 +608,48 @@ PINS = [
         "pin_probes_types_r19.jsonl", "test_pin_types_r19.py", R18_TYPES, LANGUAGES_TW_HK, scams=70, lookalikes=110,
         lookalike_types=("past", "call_check", "urgent_real", "alert_check", "sim_real", "everyday_real"),
         scams_each=dict.fromkeys(R18_TYPES, 5), lookalikes_each={"past": 50}, written="first",
-        missed={"boss": 1, "ritual": 1}, false={"call_check": 1, "urgent_real": 2}, whole=(88, 90, 3, 122),
+        missed={"boss": 1, "ritual": 1}, false={"call_check": 1, "urgent_real": 1}, whole=(88, 90, 2, 122),
         note="before, on the lines written first: takeover 6, relative 2, toll_parcel 2, task 1, boss 1, ritual 1 "
              "unpinned; past 4, call_check 9, urgent_real 1 false banners; " + AFTER_R22_PINS
              + "urgent_real 2 false banners (3/122 in all); " + AFTER_R24_PINS + "urgent_real 1 (2/122); "
              + AFTER_R26_SIG + "an urgent_real lookalike completed again (3/122); " + AFTER_R27_SIG
-             + "no longer (2/122); " + AFTER_R27_JOIN + "completed again (3/122)"),
+             + "no longer (2/122); " + AFTER_R27_JOIN + "completed again (3/122); " + AFTER_R28_JOIN
+             + "no longer (2/122)"),
     PinProbes(
         "pin_probes_types_r20.jsonl", "test_pin_types_r20.py", R20_SCAM_TYPES + R20_LOOKALIKE_TYPES, LANGUAGES_TW_HK,
         scams=100, lookalikes=100, lookalike_types=R20_LOOKALIKE_TYPES, written="first",
-        missed={"boss": 1, "invest": 1}, whole=(103, 105, 0, 111),
+        missed={"boss": 1}, whole=(104, 105, 0, 111),
         note="before: boss 3, courier_cash 3, loan_fee 1, job_deposit 1, task 1, crypto_atm 1, parcel_fee 1 "
              "unpinned; real_remote 2, courier_real 1 false banners (94/105, 3/111); " + AFTER_R25_JOIN
-             + "a zh-Hant-TW invest scam the signal had completed left unpinned (103/105)"),
+             + "a zh-Hant-TW invest scam the signal had completed left unpinned (103/105); " + AFTER_R29_REL
+             + "that invest scam completed again (104/105)"),
     PinProbes(
         "pin_probes_types_r21.jsonl", "test_pin_types_r21.py", R21_SCAM_TYPES + R21_LOOKALIKE_TYPES, LANGUAGES_TW_HK,
         scams=24, lookalikes=24, lookalike_types=R21_LOOKALIKE_TYPES, written="first",
         scams_each=dict.fromkeys(R21_SCAM_TYPES, 4), lookalikes_each=dict.fromkeys(R21_LOOKALIKE_TYPES, 4),
-        missed={"watched_now": 3, "urgent_limit": 2, "courier_link": 1},
-        false={"platform_real": 1, "parcel_real": 1}, whole=(18, 24, 2, 24),
+        missed={"watched_now": 3, "urgent_limit": 2},
+        false={"platform_real": 1, "parcel_real": 1}, whole=(19, 24, 2, 24),
         note="before (main 7a1177b): watched_now 3, urgent_limit 2, task_deposit 1, courier_link 1 unpinned "
              "(17/24); platform_real 1, parcel_real 1 false banners. After the scheme gate and the weighted "
              "signal: task_deposit pinned (18/24), the false banners unchanged; no lexicon was changed for it; "
              + AFTER_R22_PINS + "19/24 pinned; " + AFTER_R23_PINS + "an urgent_limit line pinned (20/24); "
-             + AFTER_R24_PINS + "an urgent_limit and a courier_link line unpinned (18/24)"),
+             + AFTER_R24_PINS + "an urgent_limit and a courier_link line unpinned (18/24); " + AFTER_R29_REL
+             + "the courier_link scam completed (19/24); the family_real lookalike scam40's demand bar completed (a "
+             "wife guiding her husband at a cash machine) is held to the usual bar and stays unpinned"),
     PinProbes(
         "pin_probes_types_r22.jsonl", "test_pin_types_r22.py", R22_SCAM_TYPES + R22_LOOKALIKE_TYPES, LANGUAGES_TW_HK,
         scams=24, lookalikes=24, lookalike_types=R22_LOOKALIKE_TYPES, written="first",
         scams_each=dict.fromkeys(R22_SCAM_TYPES, 6), lookalikes_each=dict.fromkeys(R22_LOOKALIKE_TYPES, 6),
-        missed={"watched_now": 2, "urgent_limit": 3},
-        false={"coached_real": 2}, whole=(19, 24, 2, 24),
+        missed={"watched_now": 2, "urgent_limit": 3, "coached_now": 1},
+        false={"coached_real": 2}, whole=(18, 24, 2, 24),
         note="before (main ef80e11): urgent_limit 4, coached_now 3, watched_now 2, family_ask 1 unpinned (14/24); "
              "coached_real 2 false banners. The urgent limit or unlock request (scam.doing.*) and threat markers: "
              "one zh-Hant-HK urgent_limit (unlock now) pinned (15/24); keys pressed and numbers typed on a "
              "caller's word (scam.asks.control.*): two coached_now pinned (17/24); false banners unchanged; "
              + AFTER_R26_SIG + "the last coached_now completed (18/24); " + AFTER_R27_JOIN
-             + "the family_ask scam completed (19/24)"),
+             + "the family_ask scam completed (19/24); " + AFTER_R28_JOIN + "an English coached_now scam (a 'tech "
+             "support' caller, no instruction read) and the family_ask scam no longer completed (17/24); "
+             + AFTER_R29_REL + "the family_ask scam completed again (18/24)"),
     PinProbes(
         "pin_probes_types_r23.jsonl", "test_pin_types_r23.py", R23_SCAM_TYPES + R23_LOOKALIKE_TYPES, LANGUAGES_TW_HK,
         scams=24, lookalikes=24, lookalike_types=R23_LOOKALIKE_TYPES, written="first",
@@ -674,8 +688,8 @@ PINS = [
         "pin_probes_fp_r25.jsonl", "test_pin_probes_fp_r25.py", R25FP_SCAM_TYPES + R25FP_LOOKALIKE_TYPES,
         LANGUAGES_TW_HK, scams=24, lookalikes=24, lookalike_types=R25FP_LOOKALIKE_TYPES, written="first",
         scams_each=dict.fromkeys(R25FP_SCAM_TYPES, 6), lookalikes_each=dict.fromkeys(R25FP_LOOKALIKE_TYPES, 6),
-        missed={"past_again": 1, "check_now": 3}, false={"kin_legit": 1, "check_legit": 1},
-        whole=(20, 24, 2, 24),
+        missed={"past_again": 1, "check_now": 3},
+        whole=(20, 24, 0, 24),
         note="before (main aeabbd6): rules alone and with the scam signal 20/24 scams, 5/24 false banners (kin_legit "
              "3, own_call_legit 1, check_legit 1; all rule pins). The customer or a named relative as the actor of a "
              "call, an indefinite opener naming a known person or the bank's staff, a past entry of card data, the "
@@ -683,19 +697,21 @@ PINS = [
              "Cantonese kin_now the rules no longer pin is completed by the signal), 2/24 false banners; "
              + AFTER_R25_JOIN + "that kin_now scam no longer completed (19/24); " + AFTER_R26_SIG
              + "completed again (20/24); " + AFTER_R26_JOIN + "a check_now scam completed (21/24); "
-             + AFTER_R27_JOIN + "no longer (20/24)"),
+             + AFTER_R27_JOIN + "no longer (20/24); " + AFTER_R29_REL + "the kin_legit and check_legit rule pins "
+             "vetoed (0/24)"),
     PinProbes(
         "pin_probes_fp_r26.jsonl", "test_pin_probes_fp_r26.py", R26FP_SCAM_TYPES + R26FP_LOOKALIKE_TYPES,
         LANGUAGES_TW_HK, scams=24, lookalikes=24, lookalike_types=R26FP_LOOKALIKE_TYPES, written="first",
         scams_each=dict.fromkeys(R26FP_SCAM_TYPES, 6), lookalikes_each=dict.fromkeys(R26FP_LOOKALIKE_TYPES, 6),
-        missed={"inst_now": 1, "real_now": 2}, false={"kin_real": 3, "courier_legit": 2},
-        whole=(21, 24, 5, 24),
+        missed={"inst_now": 1, "real_now": 2}, false={"kin_real": 2, "courier_legit": 2},
+        whole=(21, 24, 4, 24),
         note="before (main 4128c7a): rules alone and with the scam signal 20/24 scams, 7/24 false banners "
              "(inst_legit 2, kin_real 3, courier_legit 2; all rule pins). The actor, purpose and paper of a part "
              "(scamfp36: an authority met on paper with no call or claim is its own process, 说是 before a purpose "
              "is no claim, a check with the person themselves cancels): 20/24, 5/24 (the court and tax-office "
              "letters no longer pinned); " + AFTER_R26_SIG + "the courier_now scam completed (21/24); " + AFTER_R26_JOIN
-             + "no longer (20/24); " + AFTER_R27_SIG + "completed again (21/24)"),
+             + "no longer (20/24); " + AFTER_R27_SIG + "completed again (21/24); " + AFTER_R29_REL
+             + "a kin_real rule pin vetoed (4/24)"),
     PinProbes(
         "pin_probes_sig_r26.jsonl", "test_pin_probes_sig_r26.py", R26SIG_SCAM_TYPES + R26SIG_LOOKALIKE_TYPES,
         LANGUAGES_TW_HK, scams=24, lookalikes=24, lookalike_types=R26SIG_LOOKALIKE_TYPES, written="first",
@@ -733,6 +749,15 @@ PINS = [
              "missed), 0/16 false banners. The English parts the rules did not read (scam39: a payment promised to "
              "unlock money, the scam's object, a party by handle or role, a payment steered off a platform): rules "
              "alone 14/16, 0/16 (the rules and the scam signal together not measured this round)"),
+    PinProbes(
+        "pin_probes_rel_r29.jsonl", "test_pin_probes_rel_r29.py", R29REL_SCAM_TYPES + R29REL_LOOKALIKE_TYPES,
+        PIN_LANGUAGES, scams=12, lookalikes=12, lookalike_types=R29REL_LOOKALIKE_TYPES, written="first",
+        scams_each=dict.fromkeys(R29REL_SCAM_TYPES, 6), lookalikes_each=dict.fromkeys(R29REL_LOOKALIKE_TYPES, 6),
+        missed={"stranger_now": 1}, false={"own_now": 1}, whole=(11, 12, 1, 12),
+        note="before (main 9858a93, utterances_v34 and v37 joined): rules alone 10/12 scams (stranger_now 2 missed), "
+             "2/12 false banners (own_now 1, kin_real 1; rule pins); rules and scam signal 11/12, 2/12. The relation "
+             "of the one who asks (scam41): 11/12, 1/12 (the kin_real rule pin, a father's real hospital bill, "
+             "vetoed; the own_now rule pin, a daughter coaching in the app, stands above the own veto)"),
 ]
 
 
@@ -800,7 +825,7 @@ def compliance_rows(row: ComplianceProbes) -> list[dict[str, object]]:
 def test_every_probe_file_has_a_row_and_its_module() -> None:
     patterns = ("compliance_probes_*.jsonl", "pin_probes_types_*.jsonl", "pin_probes_en_*.jsonl",
                 "pin_probes_bar_*.jsonl", "pin_probes_fp_*.jsonl", "pin_probes_sig_*.jsonl",
-                "pin_probes_r2?.jsonl")
+                "pin_probes_r2?.jsonl", "pin_probes_rel_*.jsonl")
     files = {path.name for pattern in patterns for path in HERE.glob(pattern)}
     tabled = [(row.file, row.module) for row in COMPLIANCE] + [(row.file, row.module) for row in PINS]
     assert sorted(files - set(UNTABLED)) == sorted(file for file, _ in tabled)

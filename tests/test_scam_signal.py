@@ -16,10 +16,13 @@ from assist.compliance.rules import RulePack
 from assist.lookup import pins
 from assist.lookup.scam_signal import (
     BEYOND_MARGIN,
+    DEMAND_VETO,
+    OWN_VETO,
     SCRIPTS,
     VETO,
     LabelledSet,
     build,
+    demand_thresholds,
     margin_penalties,
     measured_sets,
     penalties,
@@ -139,6 +142,27 @@ def test_the_signal_holds_a_text_to_its_own_scripts_bar(tmp_path: Path) -> None:
     assert signal.completes_many(["someone asked me to move money", "有人让我转账"]) == [True, False]
 
 
+def test_a_text_with_a_demand_is_held_to_the_bar_of_the_gated_non_scams_with_one() -> None:
+    held = np.array([0.9, 0.5, 0.2, 0.3, 0.1, 0.6])
+    negative = np.array([False, True, True, True, True, True])
+    gated = np.array([True, True, True, True, True, False])
+    demands = np.array([True, False, True, False, False, True])
+    scripts = ["zh", "zh", "zh", "en", "en", "en"]
+    own = script_thresholds(held, negative, gated, scripts)
+    found = demand_thresholds(held, negative, gated, scripts, demands)
+    assert found == pytest.approx([0.2 + 1e-6, own[1]])  # en has no gated non-scam with a demand: its own bar
+    assert demand_thresholds(held, negative, gated, scripts, np.zeros(6, dtype=bool)) == pytest.approx(own)
+
+
+def test_the_signal_holds_a_text_with_a_demand_to_the_demand_bar(tmp_path: Path) -> None:
+    signal = build(toy_sets(), HashEncoder(), lambda text: True, "rules", tmp_path, demand=lambda text: "now" in text)
+    assert signal is not None and set(signal.demand_thresholds) == set(SCRIPTS)
+    signal.thresholds, signal.demand_thresholds = dict.fromkeys(SCRIPTS, float("inf")), dict.fromkeys(SCRIPTS, -1e9)
+    text = "someone asked me to move money"
+    assert not signal.completes(text) and signal.completes(text, demand=True)
+    assert signal.completes_many([text, text], demands=[False, True]) == [False, True]
+
+
 def toy_sets() -> list[LabelledSet]:
     scams = ["caller says move money to safe account now", "stranger asks code now please", "agent asks transfer now"]
     others = ["what is the fee for a transfer", "I hung up on a caller", "how do I change my card pin",
@@ -209,7 +233,7 @@ def test_training_is_deterministic_and_cached_with_a_checksum(tmp_path: Path) ->
 class Always:
     threshold = 0.0
 
-    def completes(self, text: str) -> bool:
+    def completes(self, text: str, demand: bool = False) -> bool:
         return True
 
 
@@ -268,7 +292,7 @@ class Scored:
         self.asked += 1
         return self.value
 
-    def completes(self, text: str) -> bool:
+    def completes(self, text: str, demand: bool = False) -> bool:
         return False
 
 
@@ -284,12 +308,16 @@ def test_a_rule_pin_with_no_demand_is_vetoed_below_the_bar_and_says_why(pack: Ru
     assert veto(lambda: None, pattern, hits, REPORT) is None  # no signal, no veto
 
 
-def test_a_demand_keeps_the_pin_without_asking_the_signal(pack: RulePack) -> None:
+def test_a_demand_is_vetoed_only_below_the_far_lower_demand_bar_and_says_so(pack: RulePack) -> None:
     hits = pack.hits(DEMAND, audience="customer")
     pattern = pins.fraud_pattern(hits)
     assert pattern is not None
-    low = Scored(-5.0)
-    assert veto(lambda: low, pattern, hits, DEMAND) is None and low.asked == 0
+    assert DEMAND_VETO < VETO
+    assert veto(lambda: Scored(VETO - 0.01), pattern, hits, DEMAND) is None  # a no-demand pin's veto keeps it
+    assert veto(lambda: Scored(DEMAND_VETO), pattern, hits, DEMAND) is None  # at the bar the pin stands
+    found = veto(lambda: Scored(DEMAND_VETO - 0.5), pattern, hits, DEMAND)
+    assert found is not None and found.bar == DEMAND_VETO
+    assert "instruction or payment under way, but" in found.explain() and f"{DEMAND_VETO:.3f}" in found.explain()
 
 
 def test_customer_pins_drop_a_vetoed_pattern_only_with_the_signal(
@@ -357,8 +385,11 @@ def test_batch_pins_are_each_utterances_pins(pack: RulePack) -> None:
 
 
 class AlwaysMany(Always):
-    def completes_many(self, normalised: Sequence[str], vectors: np.ndarray | None = None) -> list[bool]:
-        return [True] * len(normalised)
+    def scores_many(self, normalised: Sequence[str], vectors: np.ndarray | None = None) -> list[float]:
+        return [1.0] * len(normalised)
+
+    def bar(self, norm: str, demand: bool = False) -> float:
+        return self.threshold
 
 
 def test_batch_pins_complete_what_the_signal_completes(pack: RulePack, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -375,3 +406,80 @@ def test_batch_pins_apply_the_veto_as_one_utterances_pins_do(pack: RulePack) -> 
     each = [pins.customer_pins(pack, t, KNOWN) for t in texts]
     assert pins.customer_pins_many(pack, texts, KNOWN, [normalise(t) for t in texts]) == each
     assert [pins.FRAUD in [p.scenario for p in one] for one in each] == [False, False, True]
+
+
+def test_batch_pins_apply_the_demand_veto_as_one_utterances_pins_do(
+        pack: RulePack, monkeypatch: pytest.MonkeyPatch) -> None:
+    class Low(Scored):
+        def scores_many(self, normalised: Sequence[str], vectors: np.ndarray | None = None) -> list[float]:
+            return [self.score(t) for t in normalised]
+
+        def bar(self, norm: str, demand: bool = False) -> float:
+            return 0.5
+
+    for value, pinned in ((DEMAND_VETO - 0.1, False), (DEMAND_VETO, True)):
+        monkeypatch.setattr(pins, "shipped_signal", lambda value=value: Low(value))
+        one = pins.customer_pins(pack, DEMAND, KNOWN)
+        assert pins.customer_pins_many(pack, [DEMAND], KNOWN, [DEMAND]) == [one]
+        assert (pins.FRAUD in [p.scenario for p in one]) == pinned
+
+
+OWN_ASKS = ("游戏客服让我提供游戏账号和密码帮我找回装备",  # a game's own support, about the game's own account
+            "我先生在提款機前面不會操作轉帳，我在電話上教他，要按哪一個選項",  # a wife guiding her husband
+            "我儿子让我给他转五千块")
+STRANGERS_ASKS = ("让我把卡里的钱全部转到一个新账户，今天必须转完", "一个说是我外甥的人打电话来，让我今天转钱")
+
+
+@pytest.mark.parametrize("text", OWN_ASKS)
+def test_an_ask_by_the_customers_own_people_is_theirs(pack: RulePack, text: str) -> None:
+    hits = pack.hits(text, audience="customer")
+    assert pins.own_asker(hits) and not pins._demanded(hits)
+
+
+@pytest.mark.parametrize("text", STRANGERS_ASKS)
+def test_an_ask_by_no_one_known_or_by_a_claimed_relative_is_a_strangers(pack: RulePack, text: str) -> None:
+    hits = pack.hits(text, audience="customer")
+    assert not pins.own_asker(hits) and pins._demanded(hits)
+
+
+class Bars(Scored):
+    """A stand-in signal scoring every text 0.5: the demand bar (0.3) completes it, the usual bar (0.7) not."""
+
+    def __init__(self) -> None:
+        super().__init__(0.5)
+
+    def bar(self, norm: str, demand: bool = False) -> float:
+        return 0.3 if demand else 0.7
+
+    def completes(self, text: str, demand: bool = False) -> bool:
+        return self.value >= self.bar(text, demand)
+
+    def scores_many(self, normalised: Sequence[str], vectors: np.ndarray | None = None) -> list[float]:
+        return [self.value] * len(normalised)
+
+
+def test_the_demand_bar_is_for_a_strangers_demand_not_for_the_customers_own_people(
+        pack: RulePack, monkeypatch: pytest.MonkeyPatch) -> None:
+    """scam40's demand bar completed a game's own support and a wife at the cash machine (twenty-ninth round)."""
+    from assist.text.normalise import normalise
+
+    monkeypatch.setattr(pins, "shipped_signal", Bars)
+    half_read = [OWN_ASKS[0], OWN_ASKS[1], STRANGERS_ASKS[0]]
+    for text in half_read:
+        assert pins.partial_pattern(pack.hits(text, audience="customer"))
+    each = [pins.FRAUD in [p.scenario for p in pins.customer_pins(pack, t, KNOWN)] for t in half_read]
+    assert each == [False, False, True]
+    many = pins.customer_pins_many(pack, half_read, KNOWN, [normalise(t) for t in half_read])
+    assert [pins.FRAUD in [p.scenario for p in one] for one in many] == each
+
+
+def test_a_pin_the_customers_own_people_ask_for_is_vetoed_under_the_own_bar_and_says_so(pack: RulePack) -> None:
+    text = "我外甥说他被拘留了，叫我打保释金"  # a known person's ask with a pretext: the rules pin it
+    hits = pack.hits(text, audience="customer")
+    pattern = pins.fraud_pattern(hits)
+    assert pattern is not None and pins.own_asker(hits)
+    assert DEMAND_VETO < OWN_VETO < VETO
+    assert veto(lambda: Scored(OWN_VETO - 0.01), pattern, hits, text) is None  # read as anyone's demand: it stands
+    found = veto(lambda: Scored(OWN_VETO - 0.01), pattern, hits, text, own=True)
+    assert found is not None and found.bar == OWN_VETO and "own people" in found.explain()
+    assert veto(lambda: Scored(OWN_VETO), pattern, hits, text, own=True) is None

@@ -340,17 +340,14 @@ def _roles_pattern(hits: Sequence[Hit], rules: list[Hit]) -> list[Hit] | None:
     if any(rule.id.startswith(DISENGAGED) for rule, _ in hits):
         return None
     ours, known, places = _ours_and_known(hits)
-    elsewhere, incoming = _role(hits, ELSEWHERE), _role(hits, INCOMING)
+    elsewhere = _role(hits, ELSEWHERE)
     ignored = ours + elsewhere
     rules = [h for h in rules if _apart(h, ignored)]
     own_asks = [h for h in _role(hits, ASKS) if not any(_starts_in(h, i) for i in ignored)]
     asks = [h for h in own_asks  # nor an institution's
             if not any(_follows(h, p) or _starts_in(h, p) or _follows(p, h) for p in places)]
     markers = [h for h in _role(hits, MARKER) if _apart(h, elsewhere)]
-    official = _role(hits, AUTHORITY) if _role(hits, PAPER) else []  # a real authority's own process
-    party = [h for h in _role(hits, PARTY) if _apart(h, ignored) and _apart(h, known) and _apart(h, incoming)
-             and not any(_follows(h, k) or _follows(k, h) for k in known) and not any(_follows(o, h) for o in ours)
-             and not (known and _their_act(h, hits)) and not any(_inside(h[1], o[1]) for o in official)]
+    party = _strangers(hits, ours, known, ignored)
     platform = [h for h in _role(hits, PLATFORM) if _apart(h, ignored)]
     pays = [h for h in asks if not h[0].id.startswith(NOT_FOR_PLATFORMS)]
     clear_markers = [h for h in markers if _apart(h, party)]
@@ -370,6 +367,35 @@ def _roles_pattern(hits: Sequence[Hit], rules: list[Hit]) -> list[Hit] | None:
     if doing and clear_markers and (party or platform):
         return rules + doing + (party or platform) + clear_markers
     return None
+
+
+def _strangers(hits: Sequence[Hit], ours: list[Hit], known: list[Hit], ignored: list[Hit]) -> list[Hit]:
+    """The third parties among ``hits`` that are strangers: not the bank's own staff (``ours``), another
+    platform's own business (``ignored``), a known counterpart or institution (``known``) or one of their
+    own acts or pronouns, money paid to the customer, nor an authority met on paper (:data:`PAPER`)."""
+    incoming = _role(hits, INCOMING)
+    official = _role(hits, AUTHORITY) if _role(hits, PAPER) else []  # a real authority's own process
+    return [h for h in _role(hits, PARTY) if _apart(h, ignored) and _apart(h, known) and _apart(h, incoming)
+            and not any(_follows(h, k) or _follows(k, h) for k in known) and not any(_follows(o, h) for o in ours)
+            and not (known and _their_act(h, hits)) and not any(_inside(h[1], o[1]) for o in official)]
+
+
+def own_asker(hits: Sequence[Hit]) -> bool:
+    """Whether the one who asks is of the customer's own people: the rules name someone the customer knows (a
+    relative, an employer, an institution the customer deals with: ``scam.known.*`` with no identity claimed;
+    the bank's own staff, ``scam.ours.*``; a service the customer uses about its own business,
+    ``scam.elsewhere.*``) and no stranger, app or scheme besides them (:func:`_strangers`, :data:`PLATFORM`).
+
+    Why: a demand told is most of a scam when a stranger or a claimed authority makes it, and everyday life when
+    the customer's wife talks them through a cash machine or a game's own support asks for the game's password
+    (twenty-ninth round, docs/safe-answers.md): the scam signal's demand bar is for the former only
+    (:func:`assist.lookup.scam_signal.demand_thresholds`)."""
+    ours, known, _ = _ours_and_known(hits)
+    elsewhere = _role(hits, ELSEWHERE)
+    if not (ours or known or elsewhere):
+        return False
+    ignored = ours + elsewhere
+    return not _strangers(hits, ours, known, ignored) and not any(_apart(h, ignored) for h in _role(hits, PLATFORM))
 
 
 def has_parts(pack: RulePack) -> bool:
@@ -410,11 +436,31 @@ def shipped_signal() -> scam_signal.ScamSignal | None:
         return None
     packs: list[RulePack] = []
 
-    def gate(text: str) -> bool:  # read only on a cache miss: the pack is loaded then
+    read: dict[str, list[Hit]] = {}  # each training text's hits, read once for both questions
+
+    def hits(text: str) -> list[Hit]:  # read only on a cache miss: the pack is loaded then
         if not packs:
             packs.append(load_rule_pack(SHIPPED_LIBRARY))
-        return partial_pattern(packs[0].hits(text, audience="customer"))
-    return scam_signal.build(sets, get_encoder(STATIC_MODEL), gate, rules_hash(SHIPPED_LIBRARY))
+        if text not in read:
+            read[text] = packs[0].hits(text, audience="customer")
+        return read[text]
+
+    def gate(text: str) -> bool:
+        return partial_pattern(hits(text))
+
+    def demand(text: str) -> bool:  # the demand bar is read from every gated non-scam with a demand
+        return any(rule.id.startswith(scam_signal.DEMAND) for rule, _ in hits(text))
+    return scam_signal.build(sets, get_encoder(STATIC_MODEL), gate, rules_hash(SHIPPED_LIBRARY), demand=demand)
+
+
+def _demanded(hits: Sequence[Hit]) -> bool:
+    """Whether the hits hold a demand under way (:data:`assist.lookup.scam_signal.DEMAND`) that no one of the
+    customer's own people makes (:func:`own_asker`): such a partial pattern is held to the completion bar read
+    from the gated non-scams that hold a demand (:func:`scam_signal.demand_thresholds`), lower than the bar of
+    the rest. A demand by the customer's own people (a wife talking her husband through a cash machine, a game's
+    own support asking for the game's password) keeps the usual bar: those are the lookalikes with a demand,
+    and the demand bar let them in (scam40, reverted; twenty-ninth round, docs/safe-answers.md)."""
+    return any(rule.id.startswith(scam_signal.DEMAND) for rule, _ in hits) and not own_asker(hits)
 
 
 def _completed(pack: RulePack, hits: Sequence[Hit], utterance: str) -> list[Hit] | None:
@@ -422,7 +468,7 @@ def _completed(pack: RulePack, hits: Sequence[Hit], utterance: str) -> list[Hit]
     if not has_parts(pack) or not partial_pattern(hits):
         return None
     signal = shipped_signal()
-    if signal is None or not signal.completes(utterance):
+    if signal is None or not signal.completes(utterance, _demanded(hits)):
         return None
     return [h for h in hits if h[0].id.startswith(PARTIAL)]
 
@@ -442,11 +488,13 @@ def customer_pins(pack: RulePack, utterance: str, known_scenarios: set[str], com
 
 def _unvetoed(pack: RulePack, fraud: list[Hit] | None, hits: list[Hit], utterance: str) -> list[Hit] | None:
     """``fraud``, the rules' scam pattern, unless the scam signal vetoes it: a report with no demand
-    in it that the signal reads as no scam gets no red banner (:func:`assist.lookup.scam_signal.veto`).
+    in it that the signal reads as no scam, or a demand it scores under every rule-pinned scam's (with a demand,
+    or with one the customer's own people make: :func:`own_asker`), gets no red banner
+    (:func:`assist.lookup.scam_signal.veto`).
     A takeover read from its effects (:func:`takeover_pattern`) has no demand by nature and is not
     asked: the signal's training holds few of them."""
     if (fraud is not None and has_parts(pack) and not _is_takeover(fraud)
-            and scam_signal.veto(shipped_signal, fraud, hits, utterance)):
+            and scam_signal.veto(shipped_signal, fraud, hits, utterance, own_asker(hits))):
         return None
     return fraud
 
@@ -460,25 +508,29 @@ def customer_pins_many(pack: RulePack, utterances: Sequence[str], known_scenario
                        ) -> list[list[Pin]]:
     """:func:`customer_pins` of each utterance (checked, not blank; ``normalised``: each one's
     :func:`~assist.text.normalise.normalise`), the scam signal asked once for all the utterances
-    it may complete (about a sixth of evaluation lines) instead of once per utterance. ``encoded``:
+    it may complete (about a sixth of evaluation lines) or veto instead of once per utterance. ``encoded``:
     an encoder's id and its vectors of ``normalised`` where the caller has them (the quick pass's),
     used when the signal reads the same encoder's."""
     hits = pack.hits_many(utterances, audience="customer")
     asked = FRAUD in known_scenarios
     parted = has_parts(pack)  # once for the batch: the pack is the same for every utterance
-    frauds = [_unvetoed(pack, fraud_pattern(found, parted), found, utterance) if asked else None
-              for found, utterance in zip(hits, utterances, strict=True)]
+    frauds = [fraud_pattern(found, parted) if asked else None for found in hits]
+    vetoable = [k for k, fraud in enumerate(frauds) if fraud is not None and parted and not _is_takeover(fraud)]
     open_ = [k for k, (found, fraud) in enumerate(zip(hits, frauds, strict=True))
              if asked and fraud is None and parted and partial_pattern(found)]
-    signal = shipped_signal() if open_ else None
-    completes = [False] * len(open_)
+    scored = vetoable + open_  # the signal scores them in one call (a vetoed pattern is never completed:
+    signal = shipped_signal() if scored else None  # the veto bars lie far under the completion bars)
+    scores: list[float] = []
     if signal is not None:
         same = encoded is not None and encoded[0] == signal.encoder.model_id
-        completes = signal.completes_many([normalised[k] for k in open_],
-                                          encoded[1][open_] if same and encoded is not None else None)
+        scores = signal.scores_many([normalised[k] for k in scored],
+                                    encoded[1][scored] if same and encoded is not None else None)
     parts: list[list[Hit] | None] = [None] * len(hits)
-    for k, complete in zip(open_, completes, strict=True):
-        if complete:
+    for k, score in zip(scored, scores, strict=True):
+        if frauds[k] is not None:
+            if score < scam_signal.veto_bar(hits[k], own_asker(hits[k])):
+                frauds[k] = None
+        elif signal is not None and score >= signal.bar(normalised[k], _demanded(hits[k])):
             parts[k] = [h for h in hits[k] if h[0].id.startswith(PARTIAL)]
     return [_pins_of(pack, found, known_scenarios, fraud, completed)
             for found, fraud, completed in zip(hits, frauds, parts, strict=True)]
