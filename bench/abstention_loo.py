@@ -9,10 +9,14 @@ library's own cross-validation points (:func:`assist.lookup.calibrate.cross_vali
 marked with whether its text comes from a joined utterance file. No customer text is written:
 scores, labels and the file's free ``lang``/``kind`` fields only.
 
-Usage: ``python bench/abstention_loo.py dump OUT_DIR NAME ... [--whole FILE]`` then
-``python bench/abstention_loo.py replay OUT_DIR``. The replay checks that main's rule reproduces
-the evaluation's figures (``--errors`` of :mod:`bench.examples_leave_one_out`) before it compares
-rules.
+Usage: ``python bench/abstention_loo.py dump OUT_DIR NAME ... [--whole FILE] [--seed-index DIR
+--seed-library DIR]`` then ``python bench/abstention_loo.py replay OUT_DIR [--errors] [--show-dev]``. The
+replay checks that main's rule reproduces the evaluation's figures (``--errors`` of
+:mod:`bench.examples_leave_one_out`) before it compares rules, and sums the figures over the development
+half (even-numbered files, whose wrong lines ``--show-dev`` prints) and the confirmation half (odd-numbered
+files, counted only) apart. To measure a change to the examples (the out-of-scope set), dump from a copy of
+the checkout that holds the change, seeded from the unchanged checkout's index (``--seed-index
+CHECKOUT/index --seed-library CHECKOUT/scripts_library``): only the new examples are embedded.
 """
 
 from __future__ import annotations
