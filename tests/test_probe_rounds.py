@@ -789,7 +789,7 @@ ABSTENTION = [
         note="written in the twenty-ninth round by its abstention helper (oos41), before any change: the bank's "
              "own charges, transfers, limits, frozen cards and logins told beside a wallet's, shop's or ride's "
              "name, against other firms' products (wallets, brokers, insurers, telecoms, rides), other banks "
-             "and chit-chat; not measured this round (the shared index was not ready in time, docs/quality.md, "
+             "and chit-chat; not measured this round (the shared index came late, docs/quality.md, "
              "twenty-ninth round)"),
 ]
 
