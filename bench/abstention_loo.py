@@ -9,10 +9,14 @@ library's own cross-validation points (:func:`assist.lookup.calibrate.cross_vali
 marked with whether its text comes from a joined utterance file. No customer text is written:
 scores, labels and the file's free ``lang``/``kind`` fields only.
 
-Usage: ``python bench/abstention_loo.py dump OUT_DIR NAME ... [--whole FILE]`` then
-``python bench/abstention_loo.py replay OUT_DIR``. The replay checks that main's rule reproduces
-the evaluation's figures (``--errors`` of :mod:`bench.examples_leave_one_out`) before it compares
-rules.
+Usage: ``python bench/abstention_loo.py dump OUT_DIR NAME ... [--whole FILE] [--seed-index DIR
+--seed-library DIR]`` then ``python bench/abstention_loo.py replay OUT_DIR [--errors] [--show-dev]``. The
+replay checks that main's rule reproduces the evaluation's figures (``--errors`` of
+:mod:`bench.examples_leave_one_out`) before it compares rules, and sums the figures over the development
+half (even-numbered files, whose wrong lines ``--show-dev`` prints) and the confirmation half (odd-numbered
+files, counted only) apart. To measure a change to the examples (the out-of-scope set), dump from a copy of
+the checkout that holds the change, seeded from the unchanged checkout's index (``--seed-index
+CHECKOUT/index --seed-library CHECKOUT/scripts_library``): only the new examples are embedded.
 """
 
 from __future__ import annotations
@@ -135,7 +139,12 @@ def dump_fold(assistant: Assistant, name: str, lines: Sequence[Line], joined: se
     print(figures.row(), flush=True)
 
 
-def dump(out: Path, names: Sequence[str], wholes: Sequence[Path]) -> None:
+def dump(out: Path, names: Sequence[str], wholes: Sequence[Path], seed_index: Path | None = None,
+         seed_library: Path | None = None) -> None:
+    """Dump each named fold and each ``wholes`` file. Example vectors are seeded from ``seed_index``, a
+    current index of ``seed_library`` (default: the shipped library's own index folder): an index of the
+    library before a change to its examples seeds every text the change kept, so a changed library
+    embeds only its new examples."""
     from assist.encoders.registry import get_encoder
     from assist.library.loader import SHIPPED_LIBRARY, example_files
     from assist.lookup.assistant import default_index_dir
@@ -145,9 +154,10 @@ def dump(out: Path, names: Sequence[str], wholes: Sequence[Path]) -> None:
 
     root = SHIPPED_LIBRARY
     out.mkdir(parents=True, exist_ok=True)
-    folder = default_index_dir(root)
-    full = seeded(get_encoder(None), folder, root)
-    quick = seeded(get_encoder(QUICK_MODEL), quick_index_dir(folder), root)
+    seed_root = seed_library or root
+    folder = seed_index or default_index_dir(seed_root)
+    full = seeded(get_encoder(None), folder, seed_root)
+    quick = seeded(get_encoder(QUICK_MODEL), quick_index_dir(folder), seed_root)
     joined = {normalise(line.text) for path in example_files(root) for line in read_lines(path)}
 
     def log(message: str) -> None:
@@ -400,28 +410,73 @@ def parse_leads(text: str | None) -> dict[str, float] | None:
     return {family: float(value) for family, value in (part.split("=") for part in text.split(","))}
 
 
-def replay(folder: Path, errors: bool, factor: float = 1.0, lead: dict[str, float] | None = None) -> None:
+def half(name: str) -> str:
+    """The file's half by parity (the split of ``bench/scam_halves.py``): ``dev`` for an even-numbered joined
+    file (``utterances_v34.jsonl``), whose lines may be read, ``confirm`` for an odd one, counted only, and
+    ``whole`` for a file outside the library (the dev set, a probe file)."""
+    if not (SHIPPED_EXAMPLES / name).is_file():
+        return "whole"
+    digits = "".join(ch for ch in name.split(".")[0].rsplit("_v", 1)[-1] if ch.isdigit())
+    return "dev" if digits and int(digits) % 2 == 0 else "confirm"
+
+
+def wrong_lines(payload: dict[str, Any]) -> list[tuple[int, str, str]]:
+    """(line number from 1, gold, what happened) of each out-of-scope line answered and each in-scope line
+    abstained, under the calibration :func:`replay_file` chooses."""
+    got = replay_file(payload)
+    found = []
+    for number, line in enumerate(payload["lines"], 1):
+        top, abstained, route = decide(line, got["thresholds"], got["margins"], _default())
+        if line["gold"] == OUT_OF_SCOPE and not abstained:
+            found.append((number, line["gold"], f"answered {top} ({'quick' if line['quick_sure'] else 'full'})"))
+        elif line["gold"] != OUT_OF_SCOPE and abstained:
+            found.append((number, line["gold"], f"abstained ({route}{_voter(line, route)})"))
+    return found
+
+
+def _default() -> float:
+    from assist.lookup.assistant import DEFAULT_THRESHOLD
+
+    return DEFAULT_THRESHOLD
+
+
+def replay(folder: Path, errors: bool, factor: float = 1.0, lead: dict[str, float] | None = None,
+           show_dev: bool = False) -> None:
     """Each dump's figures under the current calibration (the head's out-of-scope vote multiplied by
     ``factor``, :func:`revoted`), and the sums of out-of-scope F1, top-1 and in-scope abstentions over
-    the left-out files (the dev set, a ``--whole`` file, apart)."""
-    total = 0.0
-    right = abstained = 0
+    the left-out files, all of them and each half (:func:`half`; the dev set, a ``--whole`` file, apart).
+    ``show_dev`` prints the development half's wrong lines with their text (never the confirmation half's)."""
+    sums: dict[str, list[float]] = {"all": [0.0, 0, 0, 0], "dev": [0.0, 0, 0, 0], "confirm": [0.0, 0, 0, 0]}
     for path in sorted(folder.glob("*.json")):
         payload = sure_of_lead(revoted(json.loads(path.read_text(encoding="utf-8")), factor), lead)
         got = replay_file(payload, errors)
-        whole = not (SHIPPED_EXAMPLES / payload["name"]).is_file()
-        total += 0.0 if whole else got["oos_f1"]
+        part = half(payload["name"])
         inside = sum(line["gold"] != OUT_OF_SCOPE for line in payload["lines"])
-        right += 0 if whole else round(got["top1"] * inside)
-        abstained += 0 if whole else got["abstained_in_scope"]
+        if part != "whole":
+            for key in ("all", part):
+                sums[key][0] += got["oos_f1"]
+                sums[key][1] += round(got["top1"] * inside)
+                sums[key][2] += got["abstained_in_scope"]
+                sums[key][3] += 1
         quick_share = sum(line["quick_sure"] for line in payload["lines"]) / max(len(payload["lines"]), 1)
-        print(f"| {got['name']}{' (whole library)' if whole else ''} | {got['top1']:.3f} | quick {quick_share:.3f} | "
-              f"{got['abstained_in_scope']} | {got['oos_precision']:.3f} / {got['oos_recall']:.3f} / "
-              f"{got['oos_f1']:.3f} | {got['thresholds']} {got['margins']} | as dumped: "
+        print(f"| {got['name']}{' (whole library)' if part == 'whole' else f' ({part})'} | {got['top1']:.3f} | "
+              f"quick {quick_share:.3f} | {got['abstained_in_scope']} | {got['oos_precision']:.3f} / "
+              f"{got['oos_recall']:.3f} / {got['oos_f1']:.3f} | {got['thresholds']} {got['margins']} | as dumped: "
               f"{payload['figures']['oos_f1']:.3f} |")
         for route, count in sorted(got["routes"].items()):
             print(f"  {route}: {count}")
-    print(f"left-out files, out-of-scope F1 summed: {total:.3f}; top-1 {right}; in scope abstained {abstained}")
+        if show_dev and part == "dev":
+            texts = read_texts(SHIPPED_EXAMPLES / payload["name"])
+            for number, gold, what in wrong_lines(payload):
+                print(f"    {number}: {gold} {what}: {texts[number - 1]}")
+    for key, (f1, right, abstained, files) in sums.items():
+        label = {"all": "left-out files", "dev": "development half", "confirm": "confirmation half"}[key]
+        print(f"{label} ({files:.0f}), out-of-scope F1 summed: {f1:.3f}; top-1 {right:.0f}; "
+              f"in scope abstained {abstained:.0f}")
+
+
+def read_texts(path: Path) -> list[str]:
+    return [json.loads(raw)["text"] for raw in path.read_text(encoding="utf-8").splitlines() if raw.strip()]
 
 
 if __name__ == "__main__":
@@ -433,12 +488,18 @@ if __name__ == "__main__":
     dumping.add_argument("out", type=Path)
     dumping.add_argument("names", nargs="*")
     dumping.add_argument("--whole", type=Path, action="append", default=[])
+    dumping.add_argument("--seed-index", type=Path, default=None, help="a current index to take example vectors "
+                         "from (default: the shipped library's own index folder)")
+    dumping.add_argument("--seed-library", type=Path, default=None, help="the library --seed-index was built "
+                         "from (default: the shipped library), e.g. a checkout before a change to the examples")
     replaying = sub.add_parser("replay", help="figures of the dumps under the current calibration")
     replaying.add_argument("out", type=Path)
     replaying.add_argument("--errors", action="store_true", help="in-scope abstentions and out-of-scope "
                            "lines answered, by route and pass (counts)")
     replaying.add_argument("--vote", type=float, default=1.0, help="multiply the head's out-of-scope vote as "
                            "dumped by this factor (a dump made by this version)")
+    replaying.add_argument("--show-dev", action="store_true", help="print the development half's (even-numbered "
+                           "files') out-of-scope lines answered and in-scope lines abstained, with their text")
     replaying.add_argument("--sure-lead", default=None, help="the quick pass also sure of a line whose "
                            "out-of-scope class leads the best scenario by this much (0.05, or zh=0,en=0.06)")
     curving = sub.add_parser("vote-curve", help="the calibration's best F1 on the library's own points per "
@@ -451,10 +512,10 @@ if __name__ == "__main__":
     sure.add_argument("--leads", default="0,0.02,0.04,0.06,0.08,0.1,0.12,0.15,0.2,0.25,0.3")
     args = parser.parse_args()
     if args.command == "dump":
-        dump(args.out, args.names, args.whole)
+        dump(args.out, args.names, args.whole, args.seed_index, args.seed_library)
     elif args.command == "sure-curve":
         sure_curve(args.out, [float(v) for v in args.leads.split(",")])
     elif args.command == "vote-curve":
         vote_curve(args.out, [float(f) for f in args.factors.split(",")])
     else:
-        replay(args.out, args.errors, args.vote, parse_leads(args.sure_lead))
+        replay(args.out, args.errors, args.vote, parse_leads(args.sure_lead), args.show_dev)

@@ -97,3 +97,20 @@ def test_the_sure_curve_reads_the_quick_passs_points_beside_the_full_passs() -> 
     assert [(s, bad) for _, s, bad in rows] == [(0.2, 2), (0.2, 2), (0.0, 0)]
     assert bench.chosen_lead([(now, rows)], [0.0, 0.1, 0.2]) == (1.0, [f for f, _, _ in rows], 0.2)
     assert bench.chosen_lead([(now, rows[:2])], [0.0, 0.1])[2] is None
+
+
+def test_the_joined_files_split_in_halves_by_parity() -> None:
+    assert bench.half("utterances_v34.jsonl") == "dev"
+    assert bench.half("utterances_v37.jsonl") == "confirm"
+    assert bench.half("utterances_dev.jsonl") == "whole"  # not a joined file: the dev set, a probe file
+
+
+def test_the_wrong_lines_are_the_out_of_scope_answered_and_the_in_scope_abstained() -> None:
+    points = [["zh", False, False, 0.7, 0.1, True]] * 8 + [["zh", True, True, 0.2, 0.6, False]] * 2
+    lines = [line("fee_dispute", [["fee_dispute", 0.7], ["out_of_scope", 0.1]]),
+             line("fee_dispute", [["out_of_scope", 0.7], ["fee_dispute", 0.3]]),
+             line("out_of_scope", [["out_of_scope", 0.6], ["fee_dispute", 0.2]]),
+             line("out_of_scope", [["fee_dispute", 0.8], ["out_of_scope", 0.1]])]
+    got = bench.wrong_lines({"name": "x.jsonl", "points": points, "lines": lines})
+    assert got == [(2, "fee_dispute", "abstained (redirect-first)"),
+                   (4, "out_of_scope", "answered fee_dispute (full)")]

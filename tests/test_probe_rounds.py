@@ -811,6 +811,15 @@ ABSTENTION = [
              "logins against delivery, ride-hailing, shopping, telecom and transit-card matters and chit-chat; "
              "before and after (main 4128c7a against perf36, assist evaluate): top-1 1.000, 0 in scope abstained, "
              "OOS 1.000 / 0.882 / 0.938 both; the quick pass decided 0.579 -> 0.737"),
+    AbstentionProbes(
+        "oos_probes_r29.jsonl", "test_probe_rounds.py", LANGUAGES_TW_HK, in_scope=20, out_of_scope=22,
+        in_scope_kinds=("card_status", "limit", "login", "platform_charge", "platform_transfer"),
+        out_of_scope_kinds=("broker", "chat", "insurer", "other_bank", "platform", "ride", "telecom"),
+        note="written in the twenty-ninth round by its abstention helper (oos41), before any change: the bank's "
+             "own charges, transfers, limits, frozen cards and logins told beside a wallet's, shop's or ride's "
+             "name, against other firms' products (wallets, brokers, insurers, telecoms, rides), other banks "
+             "and chit-chat; not measured this round (the shared index came late, docs/quality.md, "
+             "twenty-ninth round)"),
 ]
 
 UNTABLED = {f"compliance_probes_r{n}.jsonl": "measured in docs/compliance.md and docs/quality.md only"
