@@ -497,10 +497,12 @@ COMPLIANCE = [
         languages_each=False, rules=(exactly(11), exactly(2)), own_clean_flags=2,
         misses={"skip_verification": exactly(0), "bare_refusal": exactly(0), "privacy_disclosure": exactly(0),
                 "disparaging_customer": exactly(0), "promise_guaranteed_return": exactly(0)},
+        signal=(exactly(11), exactly(2)),
         note="rules alone 4/11 before (9858a93), clean 8/16; after the round 11/11, clean 2/16. The two clean "
              "flags left are lookalikes of families measured and dropped, since they lowered no clean flag of "
              "the confirmation half: the agent's own 'if I said it was a sure win, that would be lying' and a "
-             "customer's own payment to a relative"),
+             "customer's own payment to a relative. With the shipped signal 7/11, clean 4/16 before and 11/11, "
+             "2/16 after"),
 ]
 
 R13_TYPES = ("task", "investment", "loan_fee", "refund_cs", "police", "credit_repair", "game_trade", "romance",
