@@ -500,6 +500,19 @@ COMPLIANCE = [
              "were flagged by the round's first readings and are kept clean by its guards: a bank's 'we will "
              "not look at your password' (不会…密码, a warning) and 'not your own error' (不是您本人…失误). "
              "Not scored with the shipped signal: the round retrained nothing and no index was built"),
+    ComplianceProbes(
+        "compliance_probes_r41.jsonl", "test_compliance_probes_r41.py",
+        ("skip_verification", "bare_refusal", "privacy_disclosure", "disparaging_customer",
+         "promise_guaranteed_return"), LANGUAGES_TW_HK, violating=11, clean=16, single_label=True,
+        languages_each=False, rules=(exactly(11), exactly(2)), own_clean_flags=2,
+        misses={"skip_verification": exactly(0), "bare_refusal": exactly(0), "privacy_disclosure": exactly(0),
+                "disparaging_customer": exactly(0), "promise_guaranteed_return": exactly(0)},
+        signal=(exactly(11), exactly(2)),
+        note="rules alone 4/11 before (9858a93), clean 8/16; after the round 11/11, clean 2/16. The two clean "
+             "flags left are lookalikes of families measured and dropped, since they lowered no clean flag of "
+             "the confirmation half: the agent's own 'if I said it was a sure win, that would be lying' and a "
+             "customer's own payment to a relative. With the shipped signal 7/11, clean 4/16 before and 11/11, "
+             "2/16 after"),
 ]
 
 R13_TYPES = ("task", "investment", "loan_fee", "refund_cs", "police", "credit_repair", "game_trade", "romance",
