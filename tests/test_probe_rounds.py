@@ -513,6 +513,14 @@ COMPLIANCE = [
              "the confirmation half: the agent's own 'if I said it was a sure win, that would be lying' and a "
              "customer's own payment to a relative. With the shipped signal 7/11, clean 4/16 before and 11/11, "
              "2/16 after"),
+    ComplianceProbes(
+        "compliance_probes_r42.jsonl", "test_compliance_probes_r42.py", ("disparaging_customer",), LANGUAGES_TW_HK,
+        violating=13, clean=11, single_label=True, rules=(exactly(13), exactly(0)),
+        misses={"disparaging_customer": exactly(0)}, own_clean_flags=0,
+        note="rules alone 1/13 before (abd8d23), clean 1/11 (an error said not to be the customer's own, "
+             "并非您自己…失误, read as the customer's fault); after the round 13/13, clean 0/11: the customer's "
+             "age with a failing put down to it, the customer's own act named as the harm's cause, and turning "
+             "to the bank only now, each composed, and 不是您自己/并非您自己 clearing the customer"),
 ]
 
 R13_TYPES = ("task", "investment", "loan_fee", "refund_cs", "police", "credit_repair", "game_trade", "romance",
