@@ -549,6 +549,8 @@ R28_SCAM_TYPES = ("unlock_now", "object_now", "party_now", "offplat_now")
 R28_LOOKALIKE_TYPES = ("unlock_real", "object_real", "party_real", "offplat_real")
 R29REL_SCAM_TYPES = ("stranger_now", "kin_claimed")
 R29REL_LOOKALIKE_TYPES = ("own_now", "kin_real")
+R30TENSE_SCAM_TYPES = ("past_live", "check_live")
+R30TENSE_LOOKALIKE_TYPES = ("past_told", "check_ask")
 R27SIG_SCAM_TYPES = ("en_half", "zh_half")
 R27SIG_LOOKALIKE_TYPES = ("en_real", "zh_real")
 R18_TYPES = ("impersonation", "safe_account", "remote", "code", "invest", "romance", "loan_fee", "refund", "task",
@@ -771,6 +773,16 @@ PINS = [
              "2/12 false banners (own_now 1, kin_real 1; rule pins); rules and scam signal 11/12, 2/12. The relation "
              "of the one who asks (scam41): 11/12, 1/12 (the kin_real rule pin, a father's real hospital bill, "
              "vetoed; the own_now rule pin, a daughter coaching in the app, stands above the own veto)"),
+    PinProbes(
+        "pin_probes_tense_r30.jsonl", "test_pin_probes_tense_r30.py", R30TENSE_SCAM_TYPES + R30TENSE_LOOKALIKE_TYPES,
+        PIN_LANGUAGES, scams=16, lookalikes=16, lookalike_types=R30TENSE_LOOKALIKE_TYPES, written="first",
+        scams_each=dict.fromkeys(R30TENSE_SCAM_TYPES, 8), lookalikes_each=dict.fromkeys(R30TENSE_LOOKALIKE_TYPES, 8),
+        false={"check_ask": 1}, whole=(16, 16, 1, 16),
+        note="before (main abd8d23, utterances_v36 and v39 joined): rules alone 16/16 scams, 4/16 false banners "
+             "(past_told 3: a holiday or season and a finished loss; check_ask 1: the customer calling the bank "
+             "first); rules and scam signal 16/16, 4/16. A finished outcome and a holiday, season or 'back then' "
+             "read as past (scam42: scam.disengaged.loss, past_time, past_en): rules alone 16/16, 1/16; rules and "
+             "signal 16/16, 1/16 (the check_ask rule pin stays: 'I'll ask you first' also ends scams in progress)"),
 ]
 
 
