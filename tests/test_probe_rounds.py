@@ -783,12 +783,13 @@ PINS = [
         "pin_probes_tense_r30.jsonl", "test_pin_probes_tense_r30.py", R30TENSE_SCAM_TYPES + R30TENSE_LOOKALIKE_TYPES,
         PIN_LANGUAGES, scams=16, lookalikes=16, lookalike_types=R30TENSE_LOOKALIKE_TYPES, written="first",
         scams_each=dict.fromkeys(R30TENSE_SCAM_TYPES, 8), lookalikes_each=dict.fromkeys(R30TENSE_LOOKALIKE_TYPES, 8),
-        false={"past_told": 3, "check_ask": 1}, whole=(16, 16, 4, 16),
-        note="main abd8d23 (utterances_v36 and v39 joined): rules alone 16/16 scams, 4/16 false banners (past_told "
-             "3: a holiday or season with a finished loss; check_ask 1: the customer calling the bank first; all "
-             "rule pins); rules and scam signal 16/16, 4/16 (the signal vetoes none). scam42's finished-outcome and "
-             "holiday readings took them to 1/16 but cost the confirmation half of the joined sets scams leave one "
-             "file out, and were reverted (docs/safe-answers.md, thirtieth round)"),
+        false={"past_told": 2, "check_ask": 1}, whole=(16, 16, 3, 16),
+        note="before (main abd8d23, utterances_v36 and v39 joined): rules alone 16/16 scams, 4/16 false banners "
+             "(past_told 3: a finished loss told with a holiday or season; check_ask 1: the customer calling the "
+             "bank first; all rule pins); rules and scam signal 16/16, 4/16. A scam told by its finished outcome "
+             "(scam42: scam.disengaged.loss, the signal's training gate kept as it was): rules alone 16/16, 3/16 (the "
+             "platform gone after a top-up no longer pinned; a code given 给他了 and an English loss told after a "
+             "semicolon not read); rules and signal 16/16, 3/16"),
 ]
 
 
