@@ -95,7 +95,7 @@ def fitted() -> Fitted:
     texts, targets, folds = scam_signal.training_rows(sets)
     hits = [pack.hits(t, audience="customer") for s in sets for t in s.texts]
     patterns = [pins.fraud_pattern(h, pins.has_parts(pack)) for h in hits]
-    gated = np.array([pins.partial_pattern(h) for h in hits])  # fit's gate: rule-pinned texts too
+    gated = np.array([pins.training_gate(h) for h in hits])  # fit's gate: rule-pinned texts too
     dense = np.asarray(get_encoder(STATIC_MODEL).encode(texts), dtype=np.float64)
     grams = semantic.gram_matrix(texts)
     scripts = [scam_signal.script(t) for t in texts]

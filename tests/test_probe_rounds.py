@@ -187,6 +187,9 @@ AFTER_R28_JOIN = ("after the twenty-eighth round's end (utterances_v34 and v37 j
 AFTER_R29_REL = ("after the twenty-ninth round's relation of the one who asks (scam41: the demand bar for a stranger's "
                  "demand only, the demand veto and the veto of a pin the customer's own people ask for): ")
 """Where a pin figure moved with the twenty-ninth round's scam-signal bars and vetoes."""
+AFTER_R29_JOIN = ("after the twenty-ninth round's end (utterances_v36 and v39 joined to the scam signal's training; "
+                  "measured on main abd8d23's rules and code in the thirtieth round, scam42): ")
+"""Where a pin figure moved when the twenty-ninth round's sets joined."""
 
 COMPLIANCE = [
     ComplianceProbes(
@@ -557,6 +560,8 @@ R28_SCAM_TYPES = ("unlock_now", "object_now", "party_now", "offplat_now")
 R28_LOOKALIKE_TYPES = ("unlock_real", "object_real", "party_real", "offplat_real")
 R29REL_SCAM_TYPES = ("stranger_now", "kin_claimed")
 R29REL_LOOKALIKE_TYPES = ("own_now", "kin_real")
+R30TENSE_SCAM_TYPES = ("past_live", "check_live")
+R30TENSE_LOOKALIKE_TYPES = ("past_told", "check_ask")
 R27SIG_SCAM_TYPES = ("en_half", "zh_half")
 R27SIG_LOOKALIKE_TYPES = ("en_real", "zh_real")
 R18_TYPES = ("impersonation", "safe_account", "remote", "code", "invest", "romance", "loan_fee", "refund", "task",
@@ -662,7 +667,7 @@ PINS = [
         scams=24, lookalikes=24, lookalike_types=R22_LOOKALIKE_TYPES, written="first",
         scams_each=dict.fromkeys(R22_SCAM_TYPES, 6), lookalikes_each=dict.fromkeys(R22_LOOKALIKE_TYPES, 6),
         missed={"watched_now": 2, "urgent_limit": 3, "coached_now": 1},
-        false={"coached_real": 2}, whole=(18, 24, 2, 24),
+        false={"coached_real": 2}, whole=(19, 24, 2, 24),
         note="before (main ef80e11): urgent_limit 4, coached_now 3, watched_now 2, family_ask 1 unpinned (14/24); "
              "coached_real 2 false banners. The urgent limit or unlock request (scam.doing.*) and threat markers: "
              "one zh-Hant-HK urgent_limit (unlock now) pinned (15/24); keys pressed and numbers typed on a "
@@ -670,7 +675,8 @@ PINS = [
              + AFTER_R26_SIG + "the last coached_now completed (18/24); " + AFTER_R27_JOIN
              + "the family_ask scam completed (19/24); " + AFTER_R28_JOIN + "an English coached_now scam (a 'tech "
              "support' caller, no instruction read) and the family_ask scam no longer completed (17/24); "
-             + AFTER_R29_REL + "the family_ask scam completed again (18/24)"),
+             + AFTER_R29_REL + "the family_ask scam completed again (18/24); " + AFTER_R29_JOIN
+             + "one more scam completed (19/24)"),
     PinProbes(
         "pin_probes_types_r23.jsonl", "test_pin_types_r23.py", R23_SCAM_TYPES + R23_LOOKALIKE_TYPES, LANGUAGES_TW_HK,
         scams=24, lookalikes=24, lookalike_types=R23_LOOKALIKE_TYPES, written="first",
@@ -684,13 +690,14 @@ PINS = [
         frozenset({"en", "zh-Hans", "yue"}), scams=24, lookalikes=24, lookalike_types=R24_LOOKALIKE_TYPES,
         written="first", scams_each=dict.fromkeys(R24_SCAM_TYPES, 6),
         lookalikes_each=dict.fromkeys(R24_LOOKALIKE_TYPES, 6),
-        missed={"relayed_ask": 2, "deadline": 1}, whole=(21, 24, 0, 24),
+        missed={"relayed_ask": 2, "deadline": 2}, whole=(20, 24, 0, 24),
         note="before (main 7bf1d11): relayed_ask 2, deadline 3, money_forms 1 unpinned (18/24), no false banner. "
              "English instruction families (plural verbs, reported obligations, wanted sums, threats; d3e7c56): "
              "21/24; the passive instruction as party and ask (c019f31): 22/24; false banners 0 throughout; "
              + AFTER_R24_PINS + "three English scams the signal had completed left unpinned (19/24); " + AFTER_R26_SIG
              + "relayed_ask, walked_through and deadline one each completed again (22/24); " + AFTER_R26_JOIN
-             + "that relayed_ask scam no longer completed (21/24)"),
+             + "that relayed_ask scam no longer completed (21/24); " + AFTER_R29_JOIN
+             + "a deadline scam no longer completed (20/24)"),
     PinProbes(
         "pin_probes_bar_r25.jsonl", "test_pin_probes_bar_r25.py", R25_SCAM_TYPES + R25_LOOKALIKE_TYPES,
         LANGUAGES_TW_HK, scams=24, lookalikes=24, lookalike_types=R25_LOOKALIKE_TYPES, written="first",
@@ -724,15 +731,16 @@ PINS = [
         "pin_probes_fp_r26.jsonl", "test_pin_probes_fp_r26.py", R26FP_SCAM_TYPES + R26FP_LOOKALIKE_TYPES,
         LANGUAGES_TW_HK, scams=24, lookalikes=24, lookalike_types=R26FP_LOOKALIKE_TYPES, written="first",
         scams_each=dict.fromkeys(R26FP_SCAM_TYPES, 6), lookalikes_each=dict.fromkeys(R26FP_LOOKALIKE_TYPES, 6),
-        missed={"inst_now": 1, "real_now": 2}, false={"kin_real": 2, "courier_legit": 2},
-        whole=(21, 24, 4, 24),
+        missed={"inst_now": 1, "real_now": 2, "courier_now": 1}, false={"kin_real": 2, "courier_legit": 2},
+        whole=(20, 24, 4, 24),
         note="before (main 4128c7a): rules alone and with the scam signal 20/24 scams, 7/24 false banners "
              "(inst_legit 2, kin_real 3, courier_legit 2; all rule pins). The actor, purpose and paper of a part "
              "(scamfp36: an authority met on paper with no call or claim is its own process, 说是 before a purpose "
              "is no claim, a check with the person themselves cancels): 20/24, 5/24 (the court and tax-office "
              "letters no longer pinned); " + AFTER_R26_SIG + "the courier_now scam completed (21/24); " + AFTER_R26_JOIN
              + "no longer (20/24); " + AFTER_R27_SIG + "completed again (21/24); " + AFTER_R29_REL
-             + "a kin_real rule pin vetoed (4/24)"),
+             + "a kin_real rule pin vetoed (4/24); " + AFTER_R29_JOIN
+             + "the courier_now scam no longer completed (20/24)"),
     PinProbes(
         "pin_probes_sig_r26.jsonl", "test_pin_probes_sig_r26.py", R26SIG_SCAM_TYPES + R26SIG_LOOKALIKE_TYPES,
         LANGUAGES_TW_HK, scams=24, lookalikes=24, lookalike_types=R26SIG_LOOKALIKE_TYPES, written="first",
@@ -779,6 +787,17 @@ PINS = [
              "2/12 false banners (own_now 1, kin_real 1; rule pins); rules and scam signal 11/12, 2/12. The relation "
              "of the one who asks (scam41): 11/12, 1/12 (the kin_real rule pin, a father's real hospital bill, "
              "vetoed; the own_now rule pin, a daughter coaching in the app, stands above the own veto)"),
+    PinProbes(
+        "pin_probes_tense_r30.jsonl", "test_pin_probes_tense_r30.py", R30TENSE_SCAM_TYPES + R30TENSE_LOOKALIKE_TYPES,
+        PIN_LANGUAGES, scams=16, lookalikes=16, lookalike_types=R30TENSE_LOOKALIKE_TYPES, written="first",
+        scams_each=dict.fromkeys(R30TENSE_SCAM_TYPES, 8), lookalikes_each=dict.fromkeys(R30TENSE_LOOKALIKE_TYPES, 8),
+        false={"past_told": 2, "check_ask": 1}, whole=(16, 16, 3, 16),
+        note="before (main abd8d23, utterances_v36 and v39 joined): rules alone 16/16 scams, 4/16 false banners "
+             "(past_told 3: a finished loss told with a holiday or season; check_ask 1: the customer calling the "
+             "bank first; all rule pins); rules and scam signal 16/16, 4/16. A scam told by its finished outcome "
+             "(scam42: scam.disengaged.loss, the signal's training gate kept as it was): rules alone 16/16, 3/16 (the "
+             "platform gone after a top-up no longer pinned; a code given 给他了 and an English loss told after a "
+             "semicolon not read); rules and signal 16/16, 3/16"),
 ]
 
 

@@ -114,6 +114,10 @@ DISOWNED = "scam.effect.disowned."
 CAUSE = "scam.effect.cause."
 """A cause the customer knows (their own new phone, an unpaid bill, travel, long ago): no takeover."""
 PAST_TOLD = "scam.disengaged.past_told"
+LOSS = "scam.disengaged.loss"
+"""A scam told by its finished outcome (the code given and the card charged, the money sent and the other side gone):
+it cancels the pattern like every ``scam.disengaged`` reading, but not the scam signal's training gate
+(:func:`training_gate`)."""
 TAKEOVER = "scam.takeover"
 """Rule id of a fraud pin read from a takeover's effects (:func:`takeover_pattern`)."""
 REQUIRES: dict[str, str] = {"signal.third_party.en": "third_party.request.en"}
@@ -416,6 +420,17 @@ def has_parts(pack: RulePack) -> bool:
 _HAS_PARTS: dict[int, tuple[weakref.ref[RulePack], bool]] = {}
 
 
+def training_gate(hits: Sequence[Hit]) -> bool:
+    """The scam signal's training gate: :func:`partial_pattern` read as if :data:`LOSS` had not fired.
+
+    Why: the gated non-scams keep their full weight in the signal's second fit and set its bar
+    (:func:`assist.lookup.scam_signal.margin_penalties`); a past scam told by its outcome is evidence of its kind
+    for the next set's lookalikes. Taken out of the gate with the pattern, leave one file out on the 38 joined sets
+    cost utterances_v33 three completed scams and raised a false banner (its zh bar 0.617 -> 0.739); kept in, the
+    reading took three false banners off and moved no scam (thirtieth round, docs/safe-answers.md)."""
+    return partial_pattern([h for h in hits if h[0].id != LOSS])
+
+
 def partial_pattern(hits: Sequence[Hit]) -> bool:
     """Whether the rules see part of a scam pattern (a stranger, an instruction, a payment under
     way or a scheme: :data:`PARTIAL`) and nothing cancelling it: the utterances the scam signal may
@@ -446,7 +461,7 @@ def shipped_signal() -> scam_signal.ScamSignal | None:
         return read[text]
 
     def gate(text: str) -> bool:
-        return partial_pattern(hits(text))
+        return training_gate(hits(text))
 
     def demand(text: str) -> bool:  # the demand bar is read from every gated non-scam with a demand
         return any(rule.id.startswith(scam_signal.DEMAND) for rule, _ in hits(text))
