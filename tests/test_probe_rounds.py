@@ -155,6 +155,8 @@ AFTER_R27 = "after the twenty-seventh round (drafts_v36 and drafts_v39 joined to
 """Where a signal figure moved when the twenty-seventh round retrained the signal."""
 AFTER_R28 = "after the twenty-eighth round (drafts_v38 and drafts_v41 joined to the training): "
 """Where a signal figure moved when the twenty-ninth round's start retrained the signal."""
+AFTER_R29 = "after the twenty-ninth round (drafts_v40 and drafts_v43 joined to the training): "
+"""Where a signal figure moved when the thirtieth round's start retrained the signal."""
 AFTER_R24_PINS = ("after the twenty-fourth round (utterances_v26 and v29 joined to the scam signal's training: its "
                   "completion thresholds moved, zh 0.552 -> 0.485, en 0.483 -> 0.775): ")
 """Where a pin figure moved at the twenty-fourth round's end."""
@@ -247,7 +249,7 @@ COMPLIANCE = [
         ("skip_verification", "privacy_disclosure", "unsafe_transfer_instruction", "jargon"), LANGUAGES,
         clean=60, each=20, single_label=True,
         rules=(at_least(86), at_most(2)), misses=at_most(10, percent=True), own_clean_flags=1,
-        signal=(at_least(81), at_most(7)),
+        signal=(at_least(81), at_most(8)),
         signal_each={"unsafe_transfer_instruction": at_least(18), "skip_verification": at_least(21),
                      "jargon": at_least(21), "privacy_disclosure": at_least(21)},
         note="rules alone before the round: 42/88 found, 4/60 clean drafts flagged; the one clean draft left "
@@ -257,7 +259,8 @@ COMPLIANCE = [
              "skip 21/22, jargon 21/22, privacy 22/22) and 5/60 clean flagged, against 87/88 and 2/60 for the "
              "rules alone: the signal's draft-level veto demotes four true `transfer.unsafe_route` hits and adds "
              "three clean flags. Issue 19's bar is not met here; the figures measured are asserted, not the bar; "
-             + AFTER_R20 + "81/88 (privacy 21/22) and 6/60; " + AFTER_R24 + "83/88 and 7/60"),
+             + AFTER_R20 + "81/88 (privacy 21/22) and 6/60; " + AFTER_R24 + "83/88 and 7/60; " + AFTER_R29
+             + "85/88 (jargon 21/22, privacy 21/22) and 8/60"),
     ComplianceProbes(
         "compliance_probes_r17_stance.jsonl", "test_compliance_probes_r17_stance.py",
         ("disparaging_customer", "blame_shifting", "bare_refusal"), LANGUAGES, violating=60, clean=60,
@@ -315,8 +318,8 @@ COMPLIANCE = [
         ("disparaging_customer", "bare_refusal", "skip_verification"), LANGUAGES, violating=90, clean=60, each=30,
         rules=(exactly(97), exactly(1)),
         misses={"disparaging_customer": exactly(1), "bare_refusal": exactly(0), "skip_verification": exactly(0)},
-        signal=(exactly(95), exactly(1)),
-        signal_each={"disparaging_customer": exactly(33, of=34), "bare_refusal": exactly(31, of=32),
+        signal=(exactly(94), exactly(1)),
+        signal_each={"disparaging_customer": exactly(32, of=34), "bare_refusal": exactly(31, of=32),
                      "skip_verification": exactly(31, of=32)},
         note="rules alone: 97/98 found after (57/98 before); clean 1/66 (3/66 before): the clean draft left is "
              "jargon's (贷后 unexplained), not one of these categories'. With the shipped signal (its exemplars "
@@ -331,13 +334,13 @@ COMPLIANCE = [
              "and 0/66; " + AFTER_R25 + "95/98 (disparaging 32/34) and 0/66; " + AFTER_R26
              + "93/98 (disparaging 30/34) and 1/66; " + AFTER_R27
              + "94/98 (disparaging 32/34, skipped checks 31/32) and 1/66; " + AFTER_R28
-             + "95/98 (disparaging 33/34) and 1/66"),
+             + "95/98 (disparaging 33/34) and 1/66; " + AFTER_R29 + "94/98 (disparaging 32/34) and 1/66"),
     ComplianceProbes(
         "compliance_probes_r20_parties.jsonl", "test_compliance_probes_r20_parties.py",
         ("privacy_disclosure", "skip_verification"), LANGUAGES, violating=90, clean=60, each=45,
         rules=(exactly(92), exactly(2)),
         misses={"privacy_disclosure": exactly(1), "skip_verification": exactly(1)},
-        signal=(exactly(92), exactly(5)),
+        signal=(exactly(92), exactly(4)),
         signal_each={"privacy_disclosure": exactly(47, of=48), "skip_verification": exactly(45, of=46)},
         note="rules alone: 92/94 found after (55/94 before); clean 2/66 (4/66 before): the two left are bare "
              "refusals (「一律不對外披露」 with its route in the next clause, 「問都唔得」), not these categories'. "
@@ -349,14 +352,15 @@ COMPLIANCE = [
              "the round's merge (the register exemplars, drafts_v24 joined to the training): 90/94 (privacy "
              "47/48, skipped checks 43/46), clean 3/66; " + AFTER_R21 + "91/94 (skipped checks 44/46), clean 3/66; "
              + AFTER_R22 + "93/94 (privacy 48/48, skipped checks 45/46), clean 4/66; " + AFTER_R24
-             + "92/94 (privacy 47/48), clean 4/66; " + AFTER_R28 + "92/94, clean 5/66"),
+             + "92/94 (privacy 47/48), clean 4/66; " + AFTER_R28 + "92/94, clean 5/66; " + AFTER_R29
+             + "92/94, clean 4/66"),
     ComplianceProbes(
         "compliance_probes_r20_tone.jsonl", "test_compliance_probes_r20_tone.py",
         ("disparaging_customer", "bare_refusal", "blame_shifting"), LANGUAGES, violating=90, clean=60, each=30,
         rules=(exactly(77), exactly(2)),
         misses={"disparaging_customer": exactly(10), "bare_refusal": exactly(5), "blame_shifting": exactly(4)},
-        signal=(exactly(86), exactly(4)),
-        signal_each={"disparaging_customer": exactly(27, of=32), "bare_refusal": exactly(29, of=32),
+        signal=(exactly(86), exactly(3)),
+        signal_each={"disparaging_customer": exactly(28, of=32), "bare_refusal": exactly(28, of=32),
                      "blame_shifting": exactly(30, of=32)},
         note="rules alone: 76/96 found after (47/96 before; misses 22, 14, 13 before), 77/96 after the "
              "twenty-first round (a blame with 因為你 no longer read as owning the problem: blame misses 5 -> 4); "
@@ -371,7 +375,8 @@ COMPLIANCE = [
              + "87/96 (disparaging 29/32, blame 30/32), clean 4/66; " + AFTER_R24
              + "84/96 (disparaging 27/32, blame 29/32), clean 4/66; " + AFTER_R25
              + "85/96 (blame 30/32), clean 3/66; " + AFTER_R26 + "84/96 (blame 29/32), clean 3/66; " + AFTER_R27
-             + "85/96 (bare refusal 29/32), clean 3/66; " + AFTER_R28 + "86/96 (blame 30/32), clean 4/66"),
+             + "85/96 (bare refusal 29/32), clean 3/66; " + AFTER_R28 + "86/96 (blame 30/32), clean 4/66; "
+             + AFTER_R29 + "86/96 (disparaging 28/32, bare refusal 28/32), clean 3/66"),
     ComplianceProbes(
         "compliance_probes_r21_windows.jsonl", "test_compliance_probes_r21_windows.py",
         ("blame_shifting", "disparaging_customer", "privacy_disclosure", "credential_request", "skip_verification",

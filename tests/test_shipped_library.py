@@ -118,8 +118,8 @@ def test_long_turns_read_clause_by_clause_on_the_probe_file(shipped: Assistant) 
     no out-of-scope decision. On the library it was merged on, it took the file's in-scope top-1 from 32
     to 33 of 36; with utterances_v26 and v29 joined (the twenty-fourth round's end) the whole reading
     alone gets the same 32 right, so the reading gains nothing here; with utterances_v32 and v35 joined (the
-    twenty-seventh round's end) the clause reading gets 33 right and the whole reading alone 31 (measured,
-    not tuned)."""
+    twenty-seventh round's end) the clause reading gets 33 right and the whole reading alone 31; with
+    utterances_v36 and v39 joined (the thirtieth round's start) 33 and 32 (measured, not tuned)."""
     items = list(read_utterances(LONG_TURN_PROBES))
     rankers = [shipped.ranker] + ([shipped.cascade.quick] if shipped.cascade is not None else [])
     on = evaluate(shipped, items).summary()
@@ -133,5 +133,5 @@ def test_long_turns_read_clause_by_clause_on_the_probe_file(shipped: Assistant) 
             ranker.clause_share = share
     inside = on["labelled_in_scope"]
     assert inside == 36
-    assert (round(on["top1"] * inside), round(off["top1"] * inside)) == (33, 31), (on, off)
+    assert (round(on["top1"] * inside), round(off["top1"] * inside)) == (33, 32), (on, off)
     assert on["out_of_scope_f1"] == off["out_of_scope_f1"]
