@@ -81,7 +81,7 @@ def _parts(ranker: Any, normalised: list[str], families: list[str]) -> list[dict
 def _point(p: Point, joined_row: bool) -> list[Any]:
     return [p.family, p.out_of_scope, p.redirected, round(p.best_in_scope, 6), round(p.best_out_of_scope, 6),
             joined_row, round(p.head_out_of_scope, 6), round(p.retrieval_in_scope, 6),
-            round(p.retrieval_out_of_scope, 6)]
+            round(p.retrieval_out_of_scope, 6), round(p.second_in_scope, 6)]
 
 
 def dump_fold(assistant: Assistant, name: str, lines: Sequence[Line], joined: set[str], out: Path) -> None:
@@ -90,7 +90,6 @@ def dump_fold(assistant: Assistant, name: str, lines: Sequence[Line], joined: se
     from assist.indexing.store import example_rows
     from assist.lookup.assistant import DEFAULT_THRESHOLD
     from assist.lookup.calibrate import calibrate, cross_validate
-    from assist.lookup.cascade import is_sure
     from assist.lookup.rank import customer_family
     from assist.text.datafiles import Utterance
     from assist.text.normalise import normalise
@@ -108,8 +107,9 @@ def dump_fold(assistant: Assistant, name: str, lines: Sequence[Line], joined: se
     texts = [line.text for line in lines]
     normalised = [normalise(t) for t in texts]
     families = [customer_family(t) for t in texts]
-    quick = cascade.quick.rank(normalised, families, None, None, 3) if cascade else None
-    full = ranker.rank(normalised, families, None, None, 3)
+    every = len(ranker._table.scenarios)  # every scenario listed: where the out-of-scope class stood
+    quick = cascade.quick.rank(normalised, families, None, None, every) if cascade else None
+    full = ranker.rank(normalised, families, None, None, every)
     parts = _parts(ranker, normalised, families)
     quick_parts = _parts(cascade.quick, normalised, families) if cascade else None
     items = [Utterance(t, line.scenario, k) for k, (t, line) in enumerate(zip(texts, lines, strict=True), 1)]
@@ -122,8 +122,7 @@ def dump_fold(assistant: Assistant, name: str, lines: Sequence[Line], joined: se
             "family": families[k][:2], "pinned": outcome.pinned, "predicted": outcome.predicted,
             "abstained": outcome.abstained, "quick_used": outcome.quick,
             "quick": _ranked(q.scenarios) if q is not None else None,
-            "quick_sure": bool(q is not None and is_sure(q.best, q.margin, assistant.threshold, bool(q.scenarios)
-                                                         and q.scenarios[0].scenario == OUT_OF_SCOPE, families[k])),
+            "quick_sure": bool(q is not None and quick_sure(_ranked(q.scenarios), families[k], assistant.threshold)),
             "full": _ranked(full[k].scenarios), **parts[k],
             "quick_oos_parts": quick_parts[k].get("oos_parts") if quick_parts is not None else None,
         })
@@ -195,6 +194,28 @@ def decide(line: dict[str, Any], thresholds: dict[str, float], margins: dict[str
     return top, False, "answer"
 
 
+def quick_sure(quick: list[list[Any]], family: str, threshold: float | None = None) -> bool:
+    """:func:`assist.lookup.cascade.is_sure` of a dumped quick ranking, as the lookup asks it (the
+    default threshold; the out-of-scope class's gap read from the list, inf when it is not listed)."""
+    from assist.lookup.cascade import is_sure
+
+    best = quick[0][1] if quick else 0.0
+    margin = round(best - quick[1][1], 4) if len(quick) >= 2 else round(best, 4)
+    first = bool(quick) and quick[0][0] == OUT_OF_SCOPE
+    own = next((v for s, v in quick if s == OUT_OF_SCOPE), None)
+    return is_sure(best, margin, _default() if threshold is None else threshold, first, family,
+                   best - own if own is not None else np.inf)
+
+
+def out_of_scope_stand(ranked: list[list[Any]] | None) -> tuple[int | None, float | None]:
+    """(rank from 1, gap to the first scenario) of the out-of-scope class in a dumped ranking (None, None:
+    not listed)."""
+    for number, (scenario, score) in enumerate(ranked or [], 1):
+        if scenario == OUT_OF_SCOPE:
+            return number, round(ranked[0][1] - score, 6) if ranked else None
+    return None, None
+
+
 def _voter(line: dict[str, Any], route: str) -> str:
     """Which part of the full pass's blend put the out-of-scope class first on a redirected line:
     its nearest examples (retrieval alone ranks it first), the head's vote, both, or neither alone
@@ -220,9 +241,6 @@ def revoted(payload: dict[str, Any], factor: float) -> dict[str, Any]:
     had been ``factor`` times the dumped one: the points' out-of-scope scores, both passes' rankings
     of each line and whether the quick pass was sure (:func:`assist.lookup.cascade.is_sure` at the
     default threshold, as the lookup asks it) follow; a dump without the vote's parts is unchanged."""
-    from assist.lookup.assistant import DEFAULT_THRESHOLD
-    from assist.lookup.cascade import is_sure
-
     if factor == 1.0:
         return payload
     points = []
@@ -237,9 +255,7 @@ def revoted(payload: dict[str, Any], factor: float) -> dict[str, Any]:
         full = _revoted(line["full"], line.get("oos_parts"), factor)
         sure = line["quick_sure"]
         if quick is not None and line.get("quick_oos_parts") is not None:
-            best = quick[0][1] if quick else 0.0
-            margin = best - quick[1][1] if len(quick) >= 2 else best
-            sure = is_sure(best, margin, DEFAULT_THRESHOLD, bool(quick) and quick[0][0] == OUT_OF_SCOPE, line["family"])
+            sure = quick_sure(quick, line["family"])
         lines.append(line | {"quick": quick, "full": full, "quick_sure": sure})
     return payload | {"points": points, "lines": lines}
 
@@ -347,6 +363,115 @@ def chosen_lead(
     return now, means, (float(leads[min(fine, key=lambda k: leads[k])]) if fine else None)
 
 
+GAP_TOLERANCE = 0.001
+"""Folds' mean F1 points within which a smaller gap counts as good as the best (:func:`chosen_gap`)."""
+
+
+def quick_point_sure(point: Point, threshold: float, family: str) -> tuple[bool, float]:
+    """(whether the quick pass is sure of a library point without any out-of-scope gap asked, the best
+    in-scope score less the class's): :func:`assist.lookup.cascade.is_sure` read from the point's best
+    in-scope, runner-up in-scope and out-of-scope scores."""
+    from assist.lookup.cascade import is_sure
+
+    inside, second, outside = point.best_in_scope, point.second_in_scope, point.best_out_of_scope
+    if point.redirected:
+        best, margin = outside, round(outside - inside, 4)
+    else:
+        best, margin = inside, round(inside - max(second, outside), 4)
+    return is_sure(best, margin, threshold, point.redirected, family), inside - outside
+
+
+def gap_curve_rows(
+    payload: dict[str, Any], family: str, gaps: Sequence[float],
+) -> tuple[float, float, list[tuple[float, float, int, int]]]:
+    """On one dump's library points of ``family`` (the calibration's own cross-validation, never a
+    left-out line): the weighted abstention F1 of the two passes as the lookup decides them with no
+    out-of-scope gap asked, the share the quick pass is sure of, and per gap in ``gaps``, with the quick
+    pass handing on a point whose best scenario leads the out-of-scope class by less: the F1, the share
+    newly handed on, the out-of-scope points then redirected that the quick pass answered (gained) and
+    the in-scope points then abstained that it answered (lost). Threshold and margin are chosen on the
+    full pass's points, as the lookup's are."""
+    from assist.lookup.calibrate import OUT_OF_SCOPE_SHARE, abstains, choose, in_scope_weight
+
+    full = _fold_points(payload["points"], family)
+    quick = _fold_points(payload["quick_points"], family)
+    threshold, margin, _ = choose(full, _default())
+    weight = np.array([1.0 if p.out_of_scope else in_scope_weight(full, OUT_OF_SCOPE_SHARE) for p in full])
+    outside = np.array([p.out_of_scope for p in full], dtype=bool)
+    by_full = np.array([abstains(p, threshold, margin) for p in full], dtype=bool)
+    by_quick = np.array([abstains(p, threshold, margin) for p in quick], dtype=bool)
+    read = [quick_point_sure(q, _default(), family) for q in quick]
+    sure_now = np.array([sure for sure, _ in read], dtype=bool)
+    lead = np.array([gap for _, gap in read])
+    first = np.array([q.redirected for q in quick], dtype=bool)
+
+    def f1(sure: np.ndarray) -> float:
+        abstain = np.where(sure, by_quick, by_full)
+        tp, fp = (abstain & outside) @ weight, (abstain & ~outside) @ weight
+        fn = (~abstain & outside) @ weight
+        return float(2 * tp / (2 * tp + fp + fn)) if tp else 0.0
+
+    rows = []
+    for value in gaps:
+        handed = sure_now & ~first & (lead < value)
+        moved = handed & ~by_quick & by_full
+        rows.append((f1(sure_now & ~handed), float(handed.mean()) if handed.size else 0.0,
+                     int((moved & outside).sum()), int((moved & ~outside).sum())))
+    return f1(sure_now), float(sure_now.mean()) if sure_now.size else 0.0, rows
+
+
+def chosen_gap(
+    found: Sequence[tuple[float, list[tuple[float, float, int, int]]]], gaps: Sequence[float],
+) -> tuple[float, list[float], float | None]:
+    """The folds' mean F1 now and at each gap, and the gap chosen: the smallest whose mean F1 is within
+    :data:`GAP_TOLERANCE` of the best gap's and above now's (None: no gap raises it; the family asks none)."""
+    now = float(np.mean([n for n, _ in found]))
+    means = [float(np.mean([rows[k][0] for _, rows in found])) for k in range(len(gaps))]
+    top = max(means)
+    fine = [k for k in range(len(gaps)) if means[k] > now and means[k] >= top - GAP_TOLERANCE]
+    return now, means, (float(gaps[min(fine, key=lambda k: gaps[k])]) if fine else None)
+
+
+def gap_curve(folder: Path, gaps: Sequence[float]) -> None:
+    """Per dump and family, :func:`gap_curve_rows` (F1, +share handed on, out-of-scope points gained,
+    in-scope points lost), then :func:`chosen_gap` over the dumps: how
+    :data:`assist.lookup.cascade.SURE_OUT_OF_SCOPE_GAP` is chosen, on the library's points only."""
+    print("| dump | family | now (sure) | " + " | ".join(f"gap {v:g}" for v in gaps) + " |")
+    curves: dict[str, list[tuple[float, list[tuple[float, float, int, int]]]]] = {"zh": [], "en": []}
+    for path in sorted(folder.glob("*.json")):
+        payload = json.loads(path.read_text(encoding="utf-8"))
+        if not payload.get("quick_points") or not (SHIPPED_EXAMPLES / payload["name"]).is_file():
+            continue
+        if len(payload["quick_points"][0]) < 10:
+            continue  # an older dump: its points lack the runner-up, so the quick pass's sureness
+        for family in ("zh", "en"):
+            now, sure, rows = gap_curve_rows(payload, family, gaps)
+            curves[family].append((now, rows))
+            print(f"| {payload['name']} | {family} | {now:.4f} ({sure:.3f}) | "
+                  + " | ".join(f"{f:.4f} (+{share:.3f}, +{gain}, -{lost})" for f, share, gain, lost in rows) + " |")
+    for family, found in curves.items():
+        if found:
+            now, means, chosen = chosen_gap(found, gaps)
+            print(f"| mean of {len(found)} | {family} | {now:.4f} | " + " | ".join(f"{m:.4f}" for m in means)
+                  + f" | chosen: {chosen}")
+
+
+def with_gap(payload: dict[str, Any], gaps: dict[str, float] | None) -> dict[str, Any]:
+    """``payload`` with the quick pass handing on each line it was sure of whose first scenario leads the
+    out-of-scope class by less than its family's gap (None: as dumped)."""
+    if gaps is None:
+        return payload
+    lines = []
+    for line in payload["lines"]:
+        quick = line["quick"]
+        if line["quick_sure"] and quick and quick[0][0] != OUT_OF_SCOPE:
+            _, gap = out_of_scope_stand(quick)
+            if gap is not None and gap < gaps.get(line["family"], -np.inf):
+                line = line | {"quick_sure": False}
+        lines.append(line)
+    return payload | {"lines": lines}
+
+
 def replay_file(payload: dict[str, Any], errors: bool = False) -> dict[str, Any]:
     """The file's figures with the abstention :func:`assist.lookup.calibrate.calibrate` chooses on
     the dumped points (the product's calibration as it is now), and its errors by route as counts."""
@@ -368,6 +493,14 @@ def replay_file(payload: dict[str, Any], errors: bool = False) -> dict[str, Any]
             tp, fn = tp + abstained, fn + (not abstained)
             if not abstained:
                 routes[f"out of scope answered ({'quick' if line['quick_sure'] else 'full'} pass)"] += 1
+                if line["quick_sure"]:
+                    place, gap = out_of_scope_stand(line["quick"])
+                    low = None if gap is None else float(np.floor(gap * 20) / 20)
+                    band = "not listed" if low is None else f"gap {low:.2f}-{low + 0.05:.2f}"
+                    routes[f"out of scope answered by the quick pass: class rank {place}, {band}"] += 1
+                    _, held, _ = decide(line | {"quick_sure": False}, thresholds, margins, DEFAULT_THRESHOLD)
+                    routes["out of scope answered by the quick pass: the full pass "
+                           f"{'redirects' if held else 'answers too'}"] += 1
             continue
         inside += 1
         right += top == line["gold"]
@@ -441,14 +574,14 @@ def _default() -> float:
 
 
 def replay(folder: Path, errors: bool, factor: float = 1.0, lead: dict[str, float] | None = None,
-           show_dev: bool = False) -> None:
+           show_dev: bool = False, gap: dict[str, float] | None = None) -> None:
     """Each dump's figures under the current calibration (the head's out-of-scope vote multiplied by
     ``factor``, :func:`revoted`), and the sums of out-of-scope F1, top-1 and in-scope abstentions over
     the left-out files, all of them and each half (:func:`half`; the dev set, a ``--whole`` file, apart).
     ``show_dev`` prints the development half's wrong lines with their text (never the confirmation half's)."""
     sums: dict[str, list[float]] = {"all": [0.0, 0, 0, 0], "dev": [0.0, 0, 0, 0], "confirm": [0.0, 0, 0, 0]}
     for path in sorted(folder.glob("*.json")):
-        payload = sure_of_lead(revoted(json.loads(path.read_text(encoding="utf-8")), factor), lead)
+        payload = with_gap(sure_of_lead(revoted(json.loads(path.read_text(encoding="utf-8")), factor), lead), gap)
         got = replay_file(payload, errors)
         part = half(payload["name"])
         inside = sum(line["gold"] != OUT_OF_SCOPE for line in payload["lines"])
@@ -502,6 +635,12 @@ if __name__ == "__main__":
                            "files') out-of-scope lines answered and in-scope lines abstained, with their text")
     replaying.add_argument("--sure-lead", default=None, help="the quick pass also sure of a line whose "
                            "out-of-scope class leads the best scenario by this much (0.05, or zh=0,en=0.06)")
+    replaying.add_argument("--sure-gap", default=None, help="the quick pass hands on a line whose first "
+                           "scenario leads the out-of-scope class by less than this (0.2, or zh=0.2,en=0.25)")
+    gapping = sub.add_parser("gap-curve", help="the cascade's F1 on the library's own points per gap the "
+                             "quick pass asks between its best scenario and the out-of-scope class")
+    gapping.add_argument("out", type=Path)
+    gapping.add_argument("--gaps", default="0,0.05,0.1,0.15,0.2,0.25,0.3,0.35,0.4,0.5")
     curving = sub.add_parser("vote-curve", help="the calibration's best F1 on the library's own points per "
                              "factor of the head's out-of-scope vote")
     curving.add_argument("out", type=Path)
@@ -515,7 +654,10 @@ if __name__ == "__main__":
         dump(args.out, args.names, args.whole, args.seed_index, args.seed_library)
     elif args.command == "sure-curve":
         sure_curve(args.out, [float(v) for v in args.leads.split(",")])
+    elif args.command == "gap-curve":
+        gap_curve(args.out, [float(v) for v in args.gaps.split(",")])
     elif args.command == "vote-curve":
         vote_curve(args.out, [float(f) for f in args.factors.split(",")])
     else:
-        replay(args.out, args.errors, args.vote, parse_leads(args.sure_lead), args.show_dev)
+        replay(args.out, args.errors, args.vote, parse_leads(args.sure_lead), args.show_dev,
+               parse_leads(args.sure_gap))

@@ -114,3 +114,61 @@ def test_the_wrong_lines_are_the_out_of_scope_answered_and_the_in_scope_abstaine
     got = bench.wrong_lines({"name": "x.jsonl", "points": points, "lines": lines})
     assert got == [(2, "fee_dispute", "abstained (redirect-first)"),
                    (4, "out_of_scope", "answered fee_dispute (full)")]
+
+
+def test_the_out_of_scope_class_stands_where_the_dumped_ranking_puts_it() -> None:
+    assert bench.out_of_scope_stand([["fee_dispute", 0.8], ["card_lost_stolen", 0.5], ["out_of_scope", 0.45]]) == (
+        3, 0.35)
+    assert bench.out_of_scope_stand([["out_of_scope", 0.5], ["fee_dispute", 0.4]]) == (1, 0.0)
+    assert bench.out_of_scope_stand([["fee_dispute", 0.8]]) == (None, None)
+    assert bench.out_of_scope_stand(None) == (None, None)
+
+
+def test_a_dumped_quick_ranking_is_sure_as_the_lookup_decides(monkeypatch: Any) -> None:
+    from assist.lookup import cascade
+
+    clear = [["fee_dispute", 0.8], ["card_lost_stolen", 0.6], ["out_of_scope", 0.55]]
+    assert bench.quick_sure(clear, "zh", 0.45)
+    assert not bench.quick_sure([["fee_dispute", 0.8], ["card_lost_stolen", 0.7]], "zh", 0.45)  # margin 0.1
+    monkeypatch.setattr(cascade, "SURE_OUT_OF_SCOPE_GAP", {"zh": 0.3})
+    assert not bench.quick_sure(clear, "zh", 0.45)  # the class within 0.3 of the best scenario
+    assert bench.quick_sure(clear, "en", 0.45)  # en asks no gap
+
+
+def test_a_replay_can_hand_on_the_lines_whose_out_of_scope_class_came_close() -> None:
+    near = line("out_of_scope", [["out_of_scope", 0.6], ["fee_dispute", 0.5]],
+                quick=[["fee_dispute", 0.8], ["card_lost_stolen", 0.6], ["out_of_scope", 0.55]])
+    far = line("fee_dispute", [["fee_dispute", 0.6]], quick=[["fee_dispute", 0.8], ["out_of_scope", 0.3]])
+    unlisted = line("fee_dispute", [["fee_dispute", 0.6]], quick=[["fee_dispute", 0.8], ["card_lost_stolen", 0.3]])
+    first = line("out_of_scope", [["fee_dispute", 0.6]], quick=[["out_of_scope", 0.8], ["fee_dispute", 0.3]])
+    payload = {"name": "x.jsonl", "lines": [near, far, unlisted, first]}
+    assert bench.with_gap(payload, None) is payload
+    assert [x["quick_sure"] for x in bench.with_gap(payload, {"zh": 0.3})["lines"]] == [False, True, True, True]
+    assert [x["quick_sure"] for x in bench.with_gap(payload, {"en": 0.9})["lines"]] == [True] * 4
+    points = [["zh", False, False, 0.7, 0.1, True]] * 8 + [["zh", True, True, 0.2, 0.6, False]] * 2
+    got = bench.replay_file({"name": "x.jsonl", "points": points, "lines": [near]}, errors=True)
+    assert got["routes"] == {"out of scope answered (quick pass)": 1,
+                             "out of scope answered by the quick pass: class rank 3, gap 0.25-0.30": 1,
+                             "out of scope answered by the quick pass: the full pass redirects": 1}
+    handed = bench.replay_file({"name": "x.jsonl", "points": points,
+                                "lines": bench.with_gap(payload, {"zh": 0.3})["lines"][:1]}, errors=True)
+    assert handed["oos_recall"] == 1.0 and handed["routes"] == {}
+
+
+def test_the_gap_curve_reads_the_quick_passs_sureness_from_the_points() -> None:
+    # zh, the calibration's points (the full pass's): eight in scope answered, two out of scope redirected.
+    # The quick pass is sure of all ten; on two of the out-of-scope points it answers a scenario that leads the
+    # class by 0.2 (the full pass redirects them), on two in-scope points by 0.15 (the full pass answers them too)
+    inside = ["zh", False, False, 0.8, 0.1, True, 0.0, 0.8, 0.1, 0.3]
+    close_inside = ["zh", False, False, 0.8, 0.65, True, 0.0, 0.8, 0.65, 0.3]
+    outside = ["zh", True, True, 0.3, 0.6, False, 0.0, 0.3, 0.6, 0.2]
+    answered = ["zh", True, False, 0.8, 0.6, False, 0.0, 0.8, 0.6, 0.3]
+    payload = {"name": "x.jsonl", "points": [inside] * 8 + [outside] * 2,
+               "quick_points": [inside] * 6 + [close_inside] * 2 + [answered] * 2}
+    now, sure, rows = bench.gap_curve_rows(payload, "zh", [0.0, 0.16, 0.25])
+    assert sure == 1.0 and now < 1.0
+    assert rows[0] == (now, 0.0, 0, 0)
+    assert rows[1][1:] == (0.2, 0, 0)  # the two close in-scope points handed on: the full pass answers them too
+    assert rows[2] == (1.0, 0.4, 2, 0)  # and the two out-of-scope points: the full pass redirects them
+    assert bench.chosen_gap([(now, rows)], [0.0, 0.16, 0.25]) == (now, [now, rows[1][0], 1.0], 0.25)
+    assert bench.chosen_gap([(now, rows[:2])], [0.0, 0.16])[2] is None

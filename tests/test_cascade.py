@@ -21,7 +21,7 @@ from assist.lookup.cascade import (
 )
 from assist.lookup.rank import customer_family
 from assist.text.normalise import language_family
-from tests.conftest import HashEncoder
+from tests.conftest import HashEncoder, write_library
 
 UTTERANCES = [
     "我的卡被冻结了，钱取不出来",
@@ -53,6 +53,60 @@ def test_the_out_of_scope_class_first_needs_only_its_familys_lead(family: str) -
     assert not is_sure(0.1, 1.0, 0.45, out_of_scope_first=True, family="")  # no family: the plain bars
 
 
+def test_a_scenario_first_needs_its_familys_gap_over_the_out_of_scope_class(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(cascade_module, "SURE_OUT_OF_SCOPE_GAP", {"zh": 0.25})
+    threshold = 0.45
+    clear = threshold + SURE_ABOVE_THRESHOLD
+    assert is_sure(clear, SURE_MARGIN, threshold, family="zh", out_of_scope_gap=0.25)
+    assert not is_sure(clear, SURE_MARGIN, threshold, family="zh-Hant", out_of_scope_gap=0.249)
+    assert is_sure(clear, SURE_MARGIN, threshold, family="zh")  # the class not ranked: no gap to ask
+    assert is_sure(clear, SURE_MARGIN, threshold, family="en", out_of_scope_gap=0.0)  # en asks none
+    lead = SURE_OUT_OF_SCOPE_LEAD["zh"]  # the class first: its lead decides, not the gap
+    assert is_sure(0.1, lead, threshold, out_of_scope_first=True, family="zh", out_of_scope_gap=-lead)
+
+
+def test_the_gap_is_the_best_score_less_the_out_of_scope_classs(
+    two_passes_outside: tuple[Assistant, Assistant, Assistant],
+) -> None:
+    cascade, _, _ = two_passes_outside
+    assert cascade.cascade is not None
+    quick = cascade.cascade.quick
+    texts = UTTERANCES[:-1]
+    arrays = quick.rank_arrays(texts, [customer_family(t) for t in texts], None, None, 64)
+    outside = quick.out_of_scope_column
+    assert outside is not None
+    gaps = cascade_module.out_of_scope_gaps(arrays, outside)
+    for k, scenarios in enumerate(arrays.lists()):
+        own = [s.score for s in scenarios if s.scenario == OUT_OF_SCOPE]
+        expected = scenarios[0].score - own[0] if own else np.inf
+        assert gaps[k] == pytest.approx(expected)
+    assert cascade_module.out_of_scope_gaps(arrays, None) == [np.inf] * len(texts)
+
+
+@pytest.mark.parametrize("gap", [0.0, 0.1, 0.3, 1.0])
+def test_a_gap_asked_hands_on_only_what_it_must_and_leaves_the_rest_to_the_quick_pass(
+    two_passes_outside: tuple[Assistant, Assistant, Assistant], monkeypatch: pytest.MonkeyPatch, gap: float,
+) -> None:
+    """The texts the quick pass was sure of stay sure unless their best scenario leads the class by less than
+    the gap, and then the full model ranks them; the other texts keep their pass."""
+    cascade, _, _ = two_passes_outside
+    assert cascade.cascade is not None
+    both = cascade.cascade
+    texts = LONG_TURNS + UTTERANCES[:-1]
+    families = [customer_family(t) for t in texts]
+    threshold = 0.0  # the hash encoder's scores are low: let the plain bars make most texts sure
+    before = both.rank_arrays(texts, families, None, None, 3, threshold)
+    gaps = cascade_module.out_of_scope_gaps(before.quick, both.quick.out_of_scope_column)
+    first_outside = (before.quick.order[:, 0] == both.quick.out_of_scope_column).tolist()
+    monkeypatch.setattr(cascade_module, "SURE_OUT_OF_SCOPE_GAP", {"zh": gap, "en": gap})
+    after = both.rank_arrays(texts, families, None, None, 3, threshold)
+    was, now = set(before.unsure.tolist()), set(after.unsure.tolist())
+    assert was <= now
+    assert now - was == {k for k in range(len(texts)) if k not in was and not first_outside[k] and gaps[k] < gap}
+
+
 class OtherHashEncoder(HashEncoder):
     """A second deterministic encoder that ranks differently: the bigram hash of reversed text."""
 
@@ -63,6 +117,18 @@ class OtherHashEncoder(HashEncoder):
 @pytest.fixture
 def two_passes(library_dir: Path, tmp_path: Path) -> tuple[Assistant, Assistant, Assistant]:
     """(cascade, its quick pass alone, its full model alone), on the fixture library."""
+    return passes_over(library_dir, tmp_path)
+
+
+@pytest.fixture(scope="module")
+def two_passes_outside(tmp_path_factory: pytest.TempPathFactory) -> tuple[Assistant, Assistant, Assistant]:
+    """:func:`two_passes` on the fixture library with the shipped out-of-scope set joined (built once a module:
+    the set is thousands of examples)."""
+    folder = tmp_path_factory.mktemp("outside")
+    return passes_over(write_library(folder / "lib", out_of_scope=True), folder)
+
+
+def passes_over(library_dir: Path, tmp_path: Path) -> tuple[Assistant, Assistant, Assistant]:
     def load(encoder: HashEncoder, folder: Path) -> Assistant:
         return Assistant.load(library_dir, encoder=encoder, index_dir=folder, log=lambda _: None)
 
@@ -170,17 +236,21 @@ LONG_TURNS = [
 ]
 
 
+@pytest.mark.parametrize("gap", [None, 0.05, 0.3])
 @pytest.mark.parametrize("threshold", [0.0, 0.2, 0.45, 0.6, 0.99])
 def test_the_quick_pass_leaves_unread_only_the_clauses_of_texts_no_clause_can_make_sure(
-    two_passes: tuple[Assistant, Assistant, Assistant], threshold: float,
+    two_passes: tuple[Assistant, Assistant, Assistant], threshold: float, gap: float | None,
+    monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest,
 ) -> None:
-    """:meth:`Cascade.handed_on` marks a text only where its quick ranking, clauses read, is not sure;
-    and leaving those clauses unread changes none of the cascade's answers."""
-    cascade, _, _ = two_passes
+    """:meth:`Cascade.handed_on` marks a text only where its quick ranking, clauses read, is not sure
+    (the out-of-scope gap asked or not); and leaving those clauses unread changes none of the cascade's answers."""
+    if gap is not None:
+        monkeypatch.setattr(cascade_module, "SURE_OUT_OF_SCOPE_GAP", {"zh": gap, "en": gap})
+    cascade, _, _ = two_passes if gap is None else request.getfixturevalue("two_passes_outside")
     assert cascade.cascade is not None
     both = cascade.cascade
     quick = both.quick
-    quick.clause_margin = None  # every long turn is read clause by clause: the most to leave unread
+    monkeypatch.setattr(quick, "clause_margin", None)  # every long turn read by clause: the most to leave unread
     texts = LONG_TURNS + UTTERANCES[:-1]
     families = [customer_family(t) for t in texts]
     read = quick.rank_arrays(texts, families, None, None, 3)  # every clause read
@@ -192,7 +262,9 @@ def test_the_quick_pass_leaves_unread_only_the_clauses_of_texts_no_clause_can_ma
     best, margins = cascade_module.best_and_margins(read)
     outside = quick.out_of_scope_column
     first_outside = [bool(np.isfinite(read.ranked[i, 0]) and read.order[i, 0] == outside) for i in range(len(texts))]
-    sure = [is_sure(b, m, threshold, o, f) for b, m, o, f in zip(best, margins, first_outside, families, strict=True)]
+    gaps = cascade_module.out_of_scope_gaps(read, outside)
+    sure = [is_sure(b, m, threshold, o, f, g)
+            for b, m, o, f, g in zip(best, margins, first_outside, families, gaps, strict=True)]
     handed_on = both.handed_on(whole, threshold)
     assert not any(h and s for h, s in zip(handed_on.tolist(), sure, strict=True))
     if threshold >= 0.45:  # the hash encoder's scores: every long turn falls short of the bar there

@@ -865,6 +865,14 @@ ABSTENTION = [
              "name, against other firms' products (wallets, brokers, insurers, telecoms, rides), other banks "
              "and chit-chat; not measured this round (the shared index came late, docs/quality.md, "
              "twenty-ninth round)"),
+    AbstentionProbes(
+        "oos_probes_r30.jsonl", "test_probe_rounds.py", LANGUAGES_TW_HK, in_scope=14, out_of_scope=16,
+        in_scope_kinds=("login", "platform_charge", "platform_transfer", "wait"),
+        out_of_scope_kinds=("chat", "firm_fee", "firm_frozen", "firm_login", "firm_wait"),
+        note="written in the thirtieth round by its abstention helper (oos42), before any measurement: other "
+             "firms' frozen accounts, logins, fees and queues told in the bank's words (what the quick pass is sure "
+             "of without asking how close the out-of-scope class came), against the bank's own logins, waits, "
+             "and charges and transfers beside a platform's name; figures in docs/quality.md, thirtieth round"),
 ]
 
 UNTABLED = {f"compliance_probes_r{n}.jsonl": "measured in docs/compliance.md and docs/quality.md only"

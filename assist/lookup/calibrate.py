@@ -73,6 +73,8 @@ class Point:
     """The best in-scope score of retrieval alone (the nearest examples, no head)."""
     retrieval_out_of_scope: float = 0.0
     """The out-of-scope class's score of retrieval alone."""
+    second_in_scope: float = 0.0
+    """The runner-up in-scope score (with the others, the pass's margin: whether the quick pass is sure)."""
 
 
 def _without(candidates: Candidates, left_out: list[np.ndarray]) -> Candidates:
@@ -149,6 +151,7 @@ def cross_validate(library: Library, ranker: Ranker) -> list[Point]:
                 out[0] if out else 0.0, float(voted[k]),
                 float(retrieved.max()) if np.isfinite(retrieved).any() else 0.0,
                 class_alone if np.isfinite(class_alone) else 0.0,
+                in_scope[1] if len(in_scope) > 1 else 0.0,
             ))
     return points
 

@@ -51,6 +51,13 @@ fold, the quick pass redirects an in-scope example the full pass answers, and th
 abstention F1 is not lower. Twenty-sixth round, six folds (utterances v20-v25 each left out): zh 0.1
 (at 0: 124 in-scope points redirected, 0.06: 19, 0.08: 4), en 0.15 (0.06: 5, 0.1: 3); F1 averaged over the folds zh
 0.9045 -> 0.9119, en 0.8713 -> 0.8725. The left-out files' own figures came out the same (``replay --sure-lead``)."""
+SURE_OUT_OF_SCOPE_GAP: dict[str, float] = {}
+"""Per language family, how far behind the quick pass's best scenario the out-of-scope class must stay for
+the quick pass to answer with that scenario (a family not listed: the class is not asked). Empty: no
+family asks. Thirtieth round (docs/quality.md): the calibration's own cross-validation (``python
+bench/abstention_loo.py gap-curve DUMPS``) chose 0.3 for both families, which raised the development half's
+out-of-scope F1 (v36 0.788 -> 0.947) but not the confirmation half's (v39 0.836 both: the full pass answers
+those lines too), so it stays empty; at 0.3 the quick pass would decide 3.5 % fewer of the 20,000 lines."""
 QUICK_DENSE_NEIGHBOURS = 32
 """Dense neighbours the quick pass asks for (the full pass asks for
 :data:`assist.lookup.search.DENSE_NEIGHBOURS`, 64). FAISS HNSW's cost is about proportional to
@@ -80,12 +87,16 @@ def quick_index_dir(folder: Path) -> Path:
 
 
 def is_sure(best: float, margin: float, threshold: float, out_of_scope_first: bool = False,
-            family: str = "") -> bool:
+            family: str = "", out_of_scope_gap: float = np.inf) -> bool:
     """Whether the quick pass's ranking (before any pin) can stand without the full model: its first
-    scenario clears the threshold and leads clearly, or the out-of-scope class is first and leads by
-    its family's :data:`SURE_OUT_OF_SCOPE_LEAD`."""
+    scenario clears the threshold and leads clearly, and (a scenario first) the out-of-scope class trails
+    it by its family's :data:`SURE_OUT_OF_SCOPE_GAP` (``out_of_scope_gap``: the best score less the class's,
+    inf when the class is not ranked); or the out-of-scope class is first and leads by its family's
+    :data:`SURE_OUT_OF_SCOPE_LEAD`."""
     if out_of_scope_first and margin >= SURE_OUT_OF_SCOPE_LEAD.get(family[:2], np.inf):
         return True
+    if not out_of_scope_first and out_of_scope_gap < SURE_OUT_OF_SCOPE_GAP.get(family[:2], -np.inf):
+        return False
     return best >= threshold + SURE_ABOVE_THRESHOLD and margin >= SURE_MARGIN
 
 
@@ -118,6 +129,18 @@ def best_and_margins(arrays: RankedArrays) -> tuple[list[float], list[float]]:
         best.append(first)
         margins.append(round(first - pair[1], 4) if count >= 2 else (round(first, 4) if count else 0.0))
     return best, margins
+
+
+def out_of_scope_gaps(arrays: RankedArrays, outside: int | None) -> list[float]:
+    """Per text, its best score less the out-of-scope class's (inf where the class is not ranked or the
+    library has none): what :func:`is_sure` reads against :data:`SURE_OUT_OF_SCOPE_GAP`."""
+    n = arrays.scores.shape[0]
+    if outside is None:
+        return [float("inf")] * n
+    own = arrays.scores[:, outside]
+    best = arrays.ranked[:, 0]
+    gap = np.where(np.isfinite(own) & np.isfinite(best), best - np.where(np.isfinite(own), own, 0.0), np.inf)
+    return gap.tolist()
 
 
 class Cascade:
@@ -157,9 +180,10 @@ class Cascade:
         outside = self.quick.out_of_scope_column
         leads = (np.isfinite(first.ranked[:, 0]) & (first.order[:, 0] == outside)).tolist() if outside is not None \
             else [False] * len(best)
+        gaps = out_of_scope_gaps(first, outside)
         unsure = np.array(
-            [i for i, (b, m, o, f) in enumerate(zip(best, margins, leads, families, strict=True))
-             if not is_sure(b, m, threshold, o, f)],
+            [i for i, (b, m, o, f, g) in enumerate(zip(best, margins, leads, families, gaps, strict=True))
+             if not is_sure(b, m, threshold, o, f, g)],
             dtype=np.int64,
         )
         second = None
@@ -182,7 +206,8 @@ class Cascade:
         reading's: a turn whose whole reading ranks an in-scope scenario keeps its best score and, with
         the out-of-scope class first, its lead over the rest (to the last place). So a text below the
         threshold's bar stays below it, and one whose out-of-scope lead is short of its family's stays
-        short, clauses or not (both by :data:`HANDED_ON_SLACK`). A turn without an in-scope scenario
+        short, clauses or not (both by :data:`HANDED_ON_SLACK`); so does a scenario's lead over the class,
+        read against :data:`SURE_OUT_OF_SCOPE_GAP`. A turn without an in-scope scenario
         of its own is left to be read: its clauses could bring one in. The clause readings of the
         texts the quick pass hands on were about a fifth of its clause work on the 20,000
         ``lines.py`` lines (docs/performance.md, twenty-seventh round)."""
@@ -200,5 +225,8 @@ class Cascade:
         if outside is None:
             return has_own & below
         leads = np.array([SURE_OUT_OF_SCOPE_LEAD.get(f[:2], np.inf) for f in whole.families], dtype=np.float64)
-        redirecting = (whole.order[:, 0] == outside) & (best - second >= leads - HANDED_ON_SLACK)
-        return has_own & below & ~redirecting
+        first_outside = whole.order[:, 0] == outside
+        redirecting = first_outside & (best - second >= leads - HANDED_ON_SLACK)
+        gaps = np.array([SURE_OUT_OF_SCOPE_GAP.get(f[:2], -np.inf) for f in whole.families], dtype=np.float64)
+        near = ~first_outside & (np.array(out_of_scope_gaps(whole, outside)) < gaps - HANDED_ON_SLACK)
+        return has_own & (below | near) & ~redirecting
