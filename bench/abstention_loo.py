@@ -287,6 +287,13 @@ def _fold_points(rows: list[list[Any]], family: str) -> list[Point]:
     return [Point(f, o, r, b, w, *extra) for f, o, r, b, w, _, *extra in rows if f == family]
 
 
+def weighted_f1(abstain: np.ndarray, outside: np.ndarray, weight: np.ndarray) -> float:
+    """The out-of-scope F1 of the abstentions ``abstain``, each point counted by its fold's ``weight``."""
+    tp, fp = (abstain & outside) @ weight, (abstain & ~outside) @ weight
+    fn = (~abstain & outside) @ weight
+    return float(2 * tp / (2 * tp + fp + fn)) if tp else 0.0
+
+
 def sure_curve_rows(
     payload: dict[str, Any], family: str, leads: Sequence[float],
 ) -> tuple[float, list[tuple[float, float, int]]]:
@@ -316,10 +323,7 @@ def sure_curve_rows(
                                          DEFAULT_THRESHOLD) for q in quick], dtype=bool)
 
     def f1(sure: np.ndarray) -> float:
-        abstain = np.where(sure, by_quick, by_full)
-        tp, fp = (abstain & outside) @ weight, (abstain & ~outside) @ weight
-        fn = (~abstain & outside) @ weight
-        return float(2 * tp / (2 * tp + fp + fn)) if tp else 0.0
+        return weighted_f1(np.where(sure, by_quick, by_full), outside, weight)
 
     rows = []
     for value in leads:
@@ -406,10 +410,7 @@ def gap_curve_rows(
     first = np.array([q.redirected for q in quick], dtype=bool)
 
     def f1(sure: np.ndarray) -> float:
-        abstain = np.where(sure, by_quick, by_full)
-        tp, fp = (abstain & outside) @ weight, (abstain & ~outside) @ weight
-        fn = (~abstain & outside) @ weight
-        return float(2 * tp / (2 * tp + fp + fn)) if tp else 0.0
+        return weighted_f1(np.where(sure, by_quick, by_full), outside, weight)
 
     rows = []
     for value in gaps:
