@@ -8,9 +8,9 @@ the thirtieth, v42 from the thirty-first), whose flagged clean drafts may be rea
 is wrong, and a *confirmation half* (v23, v25, ..., v35; v39 and v41 from the twenty-ninth round, v43
 from the thirtieth, v44 from the thirty-first), of which only counts are ever printed. For each half it
 prints clean drafts flagged, detected (draft, category) pairs and, per rule id, how many clean drafts
-that rule flags. ``--signal`` adds the shipped semantic signal (loads the encoder; may train). ``--show-
-dev`` also prints the development half's flagged clean drafts with the rule and the matched span; the
-confirmation half's texts are never printed.
+that rule flags. ``--signal`` adds the shipped semantic signal (loads the encoder; may train).
+``--show-dev`` also prints the development half's flagged clean drafts with the rule and the matched
+span; the confirmation half's texts are never printed.
 ``--rule RULE_ID`` counts one rule alone: its clean flags, and the pairs of its category it detects.
 """
 
