@@ -48,7 +48,7 @@ from typing import Any
 import faiss
 import numpy as np
 import yaml
-from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.cluster.hierarchy import fcluster, linkage  # type: ignore[import-untyped]
 from threadpoolctl import threadpool_limits
 
 from assist.atomic_write import SHARED_FILE_MODE, write_atomic
