@@ -25,7 +25,7 @@ scenarios removed from the library; see ``tests/test_gaps.py``):
    ``k = clamp(n / 5, 1, max_clusters)`` clusters, on the view that a gap worth a
    script shows up about five times in the sample (so on large samples k is
    simply ``max_clusters``). No step is seeded: the same sample gives the same
-   list. Until the thirtieth round this was seeded spherical k-means, over-
+   list. Through the thirtieth round this was seeded spherical k-means, over-
    clustered and merged, best of five seeds; with seed 1 it split the removed
    cross-border remittances over four clusters (``bench/gap_seeds.py`` and
    ``docs/batch.md`` have the comparison).
