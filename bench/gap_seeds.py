@@ -5,8 +5,9 @@ scenarios cut from the library come back as top clusters. ``tests/test_gaps.py``
 five; this cuts several, each drawn by a fixed random draw (``DRAW_SEED``) from the shipped
 scenarios, and counts for each clustering method and each seed 0-4 how many of the five are the
 majority (alone or tied) of one of the top-10 clusters, and how many distinct cluster lists the
-five seeds give. Draw 0 is the test's five; draws 1-3 were looked at while choosing a method
-(design), draws 4-7 only once it was chosen (confirmation; counts only).
+five seeds give. Draw 0 is the test's five; draws 0-5 were looked at while choosing a method
+(design), draws 6-11 only once it was chosen (confirmation; counts only). Each draw's sample is a
+stand-in for a run of the assistant without the five (see :func:`dev_samples`).
 
 BANKING77 (``../shared/eval/banking77``, written by nobody here) gives a second check that needs
 no library: for each of ``B77_DRAWS`` fixed draws of five intents, every training query of those
@@ -16,7 +17,9 @@ five intents (as a gap topic) plus a hash-chosen background of queries from the 
     python bench/gap_seeds.py design /tmp/gaps43      # or: confirm
     python bench/gap_seeds.py b77 /tmp/gaps43
 
-Labelled dev data and BANKING77's training split only; one process, one thread.
+The embedded samples are kept in the folder (``dev.pkl``, ``b77.pkl``; delete them to embed
+again). Labelled dev data and BANKING77's training split only; one process, one thread; a few
+minutes to embed BANKING77 once, then seconds per table.
 """
 
 from __future__ import annotations
