@@ -2,8 +2,8 @@
 
 While a batch evaluation streams through its input, the utterances the
 assistant abstained on or answered with low confidence are collected into a
-seeded uniform sample (reservoir) of at most ``max_points`` redacted texts and
-their embeddings, so a million-line file needs bounded memory. The sample is
+uniform sample, keyed by a hash of the text, of at most ``max_points`` redacted
+texts and their embeddings, so a million-line file needs bounded memory. The sample is
 then clustered and each cluster is named by its representative utterances and
 its salient character n-grams; clusters are ranked by their estimated volume
 in the whole input. :func:`emit_stubs` turns the clusters into draft scripts a
@@ -15,21 +15,20 @@ scenarios removed from the library; see ``tests/test_gaps.py``):
 1. **Centre and project.** Every banking utterance shares a large common
    direction in embedding space, which swamps topic differences in raw cosine
    similarity. Subtracting the sample mean and keeping the top principal
-   components (at most 32) leaves the topic structure and keeps k-means stable
-   on small samples.
+   components (at most 32) leaves the topic structure.
 2. **Set scattered one-offs aside.** A point whose second-nearest neighbour is
    far away (the least dense quarter of the sample) is a lone low-confidence
-   utterance, not a recurring need; k-means would otherwise glue such points
-   into "noise clusters" as large as a real gap. They are counted as
-   ``unclustered``.
-3. **Over-cluster, then merge.** Spherical FAISS k-means with about one
-   centroid per three points (at most ``4 * max_clusters``) finds tight
-   micro-clusters; the closest ones (size-weighted centroid linkage) are then
-   merged down to ``k = clamp(n / 5, 1, max_clusters)`` clusters, on the view
-   that a gap worth a script shows up about five times in the sample (so on
-   large samples k is simply ``max_clusters``). Merging joins paraphrases of
-   one need without forcing unrelated points together. This runs with a few
-   k-means seeds and the most cohesive result is kept.
+   utterance, not a recurring need; the agglomeration would otherwise give such
+   points clusters of their own or glue them into "noise clusters" as large as a
+   real gap. They are counted as ``unclustered``.
+3. **Agglomerate.** Average linkage (UPGMA) on the projected unit vectors, cut at
+   ``k = clamp(n / 5, 1, max_clusters)`` clusters, on the view that a gap worth a
+   script shows up about five times in the sample (so on large samples k is
+   simply ``max_clusters``). No step is seeded: the same sample gives the same
+   list. Through the thirtieth round this was seeded spherical k-means, over-
+   clustered and merged, best of five seeds; with seed 1 it split the removed
+   cross-border remittances over four clusters (``bench/gap_seeds.py`` and
+   ``docs/batch.md`` have the comparison).
 4. **Drop tiny clusters** (fewer than 3 points, unless the sample is tiny) and
    rank the rest by size.
 """
@@ -49,6 +48,7 @@ from typing import Any
 import faiss
 import numpy as np
 import yaml
+from scipy.cluster.hierarchy import fcluster, linkage  # type: ignore[import-untyped]
 from threadpoolctl import threadpool_limits
 
 from assist.atomic_write import SHARED_FILE_MODE, write_atomic
@@ -72,7 +72,6 @@ DENSITY_NEIGHBOUR = 2
 DENSITY_REFERENCE = 4096
 """Density is measured against at most this many sample points (bounded cost)."""
 POINTS_PER_CLUSTER = 5
-POINTS_PER_MICRO_CLUSTER = 3
 MIN_CLUSTER = 3
 TINY_SAMPLE = 10
 """Below this many sampled points nothing is set aside and no cluster is dropped."""
@@ -84,9 +83,6 @@ SAMPLE_POINTS = 2_000
 recurring gap of 0.15 % of the gaps or more with at least 3 members, and bounds the
 embedding work of a run (about 4 CPU-seconds with the default model) whatever its size."""
 EMBED_BATCH = 256
-NITER = 20
-RESTARTS = 5
-"""Clusterings tried (different k-means seeds); the most cohesive one is kept."""
 
 _NOT_ID = re.compile(r"[^a-z0-9]+")
 _DUPLICATE_KEY = re.compile(r"[\W\d_]+")
@@ -463,7 +459,8 @@ def discover_gaps(
     An utterance is a gap when the assistant abstained or its best score is
     below ``low_confidence`` (default: the assistant's threshold +
     :data:`LOW_CONFIDENCE_MARGIN`); utterances pinned by a rule never are.
-    ``workers`` as in :func:`assist.batch.evaluate.run_outcomes`.
+    ``workers`` as in :func:`assist.batch.evaluate.run_outcomes`. ``seed`` changes nothing
+    since the clustering stopped being seeded (see :func:`cluster_sample`).
     """
     collector = GapCollector(assistant, low_confidence=low_confidence, max_points=max_points, seed=seed)
     deque(run_outcomes(assistant, items, on_batch=collector.add_batch, workers=workers), maxlen=0)
@@ -476,6 +473,9 @@ def discover_gaps(
 def cluster_sample(vectors: np.ndarray, *, max_clusters: int = 20, seed: int = 0) -> list[list[int]]:
     """Member indices of each kept cluster, largest first, members closest to the centre first.
 
+    The result depends on the rows and their order alone: ``seed`` is accepted for callers of
+    the seeded k-means this replaced (thirty-first round) and changes nothing.
+
     Runs on one thread (BLAS and FAISS's OpenMP alike): the sample is too small to gain from
     a second, and on a 2-core machine whose other core is busy (the term service segmenting
     the sample, another process) their threads spin against each other, and clustering the
@@ -485,16 +485,16 @@ def cluster_sample(vectors: np.ndarray, *, max_clusters: int = 20, seed: int = 0
     if n == 0:
         return []
     with threadpool_limits(limits=1):
-        return _clusters(vectors, max_clusters, seed)
+        return _clusters(vectors, max_clusters)
 
 
-def _clusters(vectors: np.ndarray, max_clusters: int, seed: int) -> list[list[int]]:
+def _clusters(vectors: np.ndarray, max_clusters: int) -> list[list[int]]:
     n = vectors.shape[0]
     features = project(vectors)
     tiny = n < TINY_SAMPLE
-    candidates = np.arange(n) if tiny else dense_points(features, seed)
+    candidates = np.arange(n) if tiny else dense_points(features)
     k = min(max(1, max_clusters), max(1, round(len(candidates) / POINTS_PER_CLUSTER)))
-    groups = kmeans_merged(features[candidates], k, max_clusters, seed)
+    groups = average_linkage_groups(features[candidates], k)
     minimum = 1 if tiny else MIN_CLUSTER
     clusters = []
     for group in groups:
@@ -526,15 +526,15 @@ def project(vectors: np.ndarray) -> np.ndarray:
     return unit_rows(centred @ top)
 
 
-def dense_points(features: np.ndarray, seed: int) -> np.ndarray:
+def dense_points(features: np.ndarray) -> np.ndarray:
     """Indices of all but the least dense :data:`SPARSE_QUANTILE` of points.
 
     Density is the similarity to the second-nearest other point, looked up
-    among at most :data:`DENSITY_REFERENCE` seeded reference points. Needs at
-    least ``DENSITY_NEIGHBOUR + 1`` points.
+    among the first :data:`DENSITY_REFERENCE` points (a gap sample is in hash order, so
+    they are a uniform draw of it). Needs at least ``DENSITY_NEIGHBOUR + 1`` points.
     """
     n = features.shape[0]
-    reference = np.random.default_rng(seed).permutation(n)[:DENSITY_REFERENCE]
+    reference = np.arange(min(n, DENSITY_REFERENCE))
     index = faiss.IndexFlatIP(features.shape[1])
     index.add(features[reference])
     similarity, found = index.search(features, DENSITY_NEIGHBOUR + 1)
@@ -545,44 +545,21 @@ def dense_points(features: np.ndarray, seed: int) -> np.ndarray:
     return np.flatnonzero(density >= cut)
 
 
-def kmeans_merged(features: np.ndarray, k: int, max_clusters: int, seed: int) -> list[np.ndarray]:
-    """The most cohesive of :data:`RESTARTS` over-cluster-then-merge runs.
+def average_linkage_groups(features: np.ndarray, k: int) -> list[np.ndarray]:
+    """Average-linkage (UPGMA) agglomeration of the unit feature rows, cut at ``k`` groups.
 
-    Cohesion is the spherical k-means objective, the summed length of each
-    cluster's vector sum; restarts make the result far less seed-dependent on
-    small samples.
+    Each step merges the two groups whose members are closest on average (Euclidean distance
+    between unit rows, a monotone function of their cosine). Every merge is exhaustive, none
+    starts from seeded centroids, so the groups depend on the points alone (ties go by the
+    sample's hash order). Condensed distances take ``8 n (n - 1) / 2`` bytes: 9 MB for the
+    1,500 points a 2,000-text sample keeps.
     """
-    runs = [over_cluster_and_merge(features, k, max_clusters, seed * RESTARTS + r) for r in range(RESTARTS)]
-    return max(runs, key=lambda groups: sum(float(np.linalg.norm(features[g].sum(axis=0))) for g in groups))
-
-
-def over_cluster_and_merge(features: np.ndarray, k: int, max_clusters: int, seed: int) -> list[np.ndarray]:
-    """Over-cluster with spherical k-means, then merge the closest clusters down to ``k``."""
     n = features.shape[0]
-    micro = min(n, 4 * max(1, max_clusters), max(k, round(n / POINTS_PER_MICRO_CLUSTER)))
-    if micro <= 1:
+    if n < 2 or k <= 1:
         return [np.arange(n)]
-    kmeans = faiss.Kmeans(
-        features.shape[1], micro, niter=NITER, seed=seed, spherical=True, verbose=False,
-        min_points_per_centroid=1,
-    )
-    kmeans.train(features)
-    _, assigned = kmeans.index.search(features, 1)
-    groups = [np.flatnonzero(assigned[:, 0] == c) for c in range(micro)]
-    return merge_closest([g for g in groups if len(g)], features, k)
-
-
-def merge_closest(groups: list[np.ndarray], features: np.ndarray, k: int) -> list[np.ndarray]:
-    """Agglomerate groups whose (size-weighted) centroids are most similar until ``k`` remain."""
-    sums = [features[g].sum(axis=0) for g in groups]
-    while len(groups) > k:
-        centres = unit_rows(np.stack(sums))
-        similarity = centres @ centres.T
-        np.fill_diagonal(similarity, -np.inf)
-        a, b = sorted(np.unravel_index(int(np.argmax(similarity)), similarity.shape))
-        groups[a] = np.concatenate([groups[a], groups.pop(b)])
-        sums[a] = sums[a] + sums.pop(b)
-    return groups
+    tree = linkage(features.astype(np.float64), method="average", metric="euclidean")
+    labels = fcluster(tree, t=min(k, n), criterion="maxclust")
+    return [np.flatnonzero(labels == label) for label in np.unique(labels)]
 
 
 # ----- naming ----------------------------------------------------------------------
