@@ -567,6 +567,8 @@ R29REL_SCAM_TYPES = ("stranger_now", "kin_claimed")
 R29REL_LOOKALIKE_TYPES = ("own_now", "kin_real")
 R30TENSE_SCAM_TYPES = ("past_live", "check_live")
 R30TENSE_LOOKALIKE_TYPES = ("past_told", "check_ask")
+R31REFUSED_SCAM_TYPES = ("acting_now",)
+R31REFUSED_LOOKALIKE_TYPES = ("refused_or_lost",)
 R27SIG_SCAM_TYPES = ("en_half", "zh_half")
 R27SIG_LOOKALIKE_TYPES = ("en_real", "zh_real")
 R18_TYPES = ("impersonation", "safe_account", "remote", "code", "invest", "romance", "loan_fee", "refund", "task",
@@ -803,6 +805,16 @@ PINS = [
              "(scam42: scam.disengaged.loss, the signal's training gate kept as it was): rules alone 16/16, 3/16 (the "
              "platform gone after a top-up no longer pinned; a code given 给他了 and an English loss told after a "
              "semicolon not read); rules and signal 16/16, 3/16"),
+    PinProbes(
+        "pin_probes_refused_r31.jsonl", "test_pin_probes_refused_r31.py", R31REFUSED_SCAM_TYPES
+        + R31REFUSED_LOOKALIKE_TYPES, PIN_LANGUAGES, scams=8, lookalikes=8, lookalike_types=R31REFUSED_LOOKALIKE_TYPES,
+        written="first", scams_each=dict.fromkeys(R31REFUSED_SCAM_TYPES, 8),
+        lookalikes_each=dict.fromkeys(R31REFUSED_LOOKALIKE_TYPES, 8), whole=(8, 8, 0, 8),
+        note="before (main e526979, utterances_v38 and v40 joined): rules alone 8/8 scams, 6/8 false banners (a "
+             "demand not acted on after 后 or with 缴, a message deleted, a call of the customer's own to check, a "
+             "loss told as money missing; all rule pins). A demand refused, deleted or checked (scam43: "
+             "scam.disengaged.refused, and scam.disengaged.loss widened; the signal's training gate kept as it was): "
+             "rules alone 8/8, 0/8; rules and scam signal 8/8, 0/8"),
 ]
 
 
