@@ -899,7 +899,8 @@ def compliance_rows(row: ComplianceProbes) -> list[dict[str, object]]:
 def test_every_probe_file_has_a_row_and_its_module() -> None:
     patterns = ("compliance_probes_*.jsonl", "pin_probes_types_*.jsonl", "pin_probes_en_*.jsonl",
                 "pin_probes_bar_*.jsonl", "pin_probes_fp_*.jsonl", "pin_probes_sig_*.jsonl",
-                "pin_probes_r2?.jsonl", "pin_probes_rel_*.jsonl", "pin_probes_tense_*.jsonl")
+                "pin_probes_r2?.jsonl", "pin_probes_rel_*.jsonl", "pin_probes_tense_*.jsonl",
+                "pin_probes_refused_*.jsonl")
     files = {path.name for pattern in patterns for path in HERE.glob(pattern)}
     tabled = [(row.file, row.module) for row in COMPLIANCE] + [(row.file, row.module) for row in PINS]
     assert sorted(files - set(UNTABLED)) == sorted(file for file, _ in tabled)
