@@ -192,6 +192,10 @@ AFTER_R29_REL = ("after the twenty-ninth round's relation of the one who asks (s
 AFTER_R29_JOIN = ("after the twenty-ninth round's end (utterances_v36 and v39 joined to the scam signal's training; "
                   "measured on main abd8d23's rules and code in the thirtieth round, scam42): ")
 """Where a pin figure moved when the twenty-ninth round's sets joined."""
+AFTER_R30_JOIN = ("after the thirtieth round's end (utterances_v38 and v40 joined to the scam signal's training; "
+                  "measured in the thirty-first round, scam43, whose readings leave the signal's gate and arrays as "
+                  "main e526979's and move no line of this file read by the rules alone): ")
+"""Where a pin figure moved when the thirtieth round's sets joined."""
 
 COMPLIANCE = [
     ComplianceProbes(
@@ -709,8 +713,8 @@ PINS = [
         "pin_probes_bar_r25.jsonl", "test_pin_probes_bar_r25.py", R25_SCAM_TYPES + R25_LOOKALIKE_TYPES,
         LANGUAGES_TW_HK, scams=24, lookalikes=24, lookalike_types=R25_LOOKALIKE_TYPES, written="first",
         scams_each=dict.fromkeys(R25_SCAM_TYPES, 6), lookalikes_each=dict.fromkeys(R25_LOOKALIKE_TYPES, 6),
-        missed={"relayed_now": 3, "stranger_waiting": 1, "scheme_unlock": 2, "hushed_errand": 3},
-        false={"errand_legit": 1}, whole=(15, 24, 1, 24),
+        missed={"relayed_now": 3, "stranger_waiting": 2, "scheme_unlock": 2, "hushed_errand": 3},
+        false={"errand_legit": 1}, whole=(14, 24, 1, 24),
         note="before (main e1d3a8e, completion thresholds zh 0.485 / en 0.775): rules alone 13/24 scams, 2/24 "
              "false banners; rules and scam signal 14/24 (missed relayed_now 3, stranger_waiting 2, scheme_unlock "
              "2, hushed_errand 3; seven of the ten English), 2/24 (relayed_legit 1, errand_legit 1, both rule "
@@ -718,7 +722,8 @@ PINS = [
              "14/24 and 2/24 (the English scams missed score 0.64 and less); " + AFTER_R25_JOIN
              + "a stranger_waiting scam the signal had completed left unpinned (13/24); " + AFTER_R26_PINS
              + "the relayed_legit lookalike (a health-insurance office's letter by post) no longer pinned (1/24); "
-             + AFTER_R26_SIG + "two stranger_waiting scams completed (15/24)"),
+             + AFTER_R26_SIG + "two stranger_waiting scams completed (15/24); " + AFTER_R30_JOIN
+             + "a stranger_waiting scam no longer completed (14/24)"),
     PinProbes(
         "pin_probes_fp_r25.jsonl", "test_pin_probes_fp_r25.py", R25FP_SCAM_TYPES + R25FP_LOOKALIKE_TYPES,
         LANGUAGES_TW_HK, scams=24, lookalikes=24, lookalike_types=R25FP_LOOKALIKE_TYPES, written="first",
