@@ -192,6 +192,10 @@ AFTER_R29_REL = ("after the twenty-ninth round's relation of the one who asks (s
 AFTER_R29_JOIN = ("after the twenty-ninth round's end (utterances_v36 and v39 joined to the scam signal's training; "
                   "measured on main abd8d23's rules and code in the thirtieth round, scam42): ")
 """Where a pin figure moved when the twenty-ninth round's sets joined."""
+AFTER_R30_JOIN = ("after the thirtieth round's end (utterances_v38 and v40 joined to the scam signal's training; "
+                  "measured in the thirty-first round, scam43, whose readings leave the signal's gate and arrays as "
+                  "main e526979's and move no line of this file read by the rules alone): ")
+"""Where a pin figure moved when the thirtieth round's sets joined."""
 
 COMPLIANCE = [
     ComplianceProbes(
@@ -567,6 +571,8 @@ R29REL_SCAM_TYPES = ("stranger_now", "kin_claimed")
 R29REL_LOOKALIKE_TYPES = ("own_now", "kin_real")
 R30TENSE_SCAM_TYPES = ("past_live", "check_live")
 R30TENSE_LOOKALIKE_TYPES = ("past_told", "check_ask")
+R31REFUSED_SCAM_TYPES = ("acting_now",)
+R31REFUSED_LOOKALIKE_TYPES = ("refused_or_lost",)
 R27SIG_SCAM_TYPES = ("en_half", "zh_half")
 R27SIG_LOOKALIKE_TYPES = ("en_real", "zh_real")
 R18_TYPES = ("impersonation", "safe_account", "remote", "code", "invest", "romance", "loan_fee", "refund", "task",
@@ -707,8 +713,8 @@ PINS = [
         "pin_probes_bar_r25.jsonl", "test_pin_probes_bar_r25.py", R25_SCAM_TYPES + R25_LOOKALIKE_TYPES,
         LANGUAGES_TW_HK, scams=24, lookalikes=24, lookalike_types=R25_LOOKALIKE_TYPES, written="first",
         scams_each=dict.fromkeys(R25_SCAM_TYPES, 6), lookalikes_each=dict.fromkeys(R25_LOOKALIKE_TYPES, 6),
-        missed={"relayed_now": 3, "stranger_waiting": 1, "scheme_unlock": 2, "hushed_errand": 3},
-        false={"errand_legit": 1}, whole=(15, 24, 1, 24),
+        missed={"relayed_now": 3, "stranger_waiting": 2, "scheme_unlock": 2, "hushed_errand": 3},
+        false={"errand_legit": 1}, whole=(14, 24, 1, 24),
         note="before (main e1d3a8e, completion thresholds zh 0.485 / en 0.775): rules alone 13/24 scams, 2/24 "
              "false banners; rules and scam signal 14/24 (missed relayed_now 3, stranger_waiting 2, scheme_unlock "
              "2, hushed_errand 3; seven of the ten English), 2/24 (relayed_legit 1, errand_legit 1, both rule "
@@ -716,7 +722,8 @@ PINS = [
              "14/24 and 2/24 (the English scams missed score 0.64 and less); " + AFTER_R25_JOIN
              + "a stranger_waiting scam the signal had completed left unpinned (13/24); " + AFTER_R26_PINS
              + "the relayed_legit lookalike (a health-insurance office's letter by post) no longer pinned (1/24); "
-             + AFTER_R26_SIG + "two stranger_waiting scams completed (15/24)"),
+             + AFTER_R26_SIG + "two stranger_waiting scams completed (15/24); " + AFTER_R30_JOIN
+             + "a stranger_waiting scam no longer completed (14/24)"),
     PinProbes(
         "pin_probes_fp_r25.jsonl", "test_pin_probes_fp_r25.py", R25FP_SCAM_TYPES + R25FP_LOOKALIKE_TYPES,
         LANGUAGES_TW_HK, scams=24, lookalikes=24, lookalike_types=R25FP_LOOKALIKE_TYPES, written="first",
@@ -803,6 +810,16 @@ PINS = [
              "(scam42: scam.disengaged.loss, the signal's training gate kept as it was): rules alone 16/16, 3/16 (the "
              "platform gone after a top-up no longer pinned; a code given 给他了 and an English loss told after a "
              "semicolon not read); rules and signal 16/16, 3/16"),
+    PinProbes(
+        "pin_probes_refused_r31.jsonl", "test_pin_probes_refused_r31.py", R31REFUSED_SCAM_TYPES
+        + R31REFUSED_LOOKALIKE_TYPES, PIN_LANGUAGES, scams=8, lookalikes=8, lookalike_types=R31REFUSED_LOOKALIKE_TYPES,
+        written="first", scams_each=dict.fromkeys(R31REFUSED_SCAM_TYPES, 8),
+        lookalikes_each=dict.fromkeys(R31REFUSED_LOOKALIKE_TYPES, 8), whole=(8, 8, 0, 8),
+        note="before (main e526979, utterances_v38 and v40 joined): rules alone 8/8 scams, 6/8 false banners (a "
+             "demand not acted on after 后 or with 缴, a message deleted, a call of the customer's own to check, a "
+             "loss told as money missing; all rule pins). A demand refused, deleted or checked (scam43: "
+             "scam.disengaged.refused, and scam.disengaged.loss widened; the signal's training gate kept as it was): "
+             "rules alone 8/8, 0/8; rules and scam signal 8/8, 0/8"),
 ]
 
 
@@ -887,7 +904,8 @@ def compliance_rows(row: ComplianceProbes) -> list[dict[str, object]]:
 def test_every_probe_file_has_a_row_and_its_module() -> None:
     patterns = ("compliance_probes_*.jsonl", "pin_probes_types_*.jsonl", "pin_probes_en_*.jsonl",
                 "pin_probes_bar_*.jsonl", "pin_probes_fp_*.jsonl", "pin_probes_sig_*.jsonl",
-                "pin_probes_r2?.jsonl", "pin_probes_rel_*.jsonl", "pin_probes_tense_*.jsonl")
+                "pin_probes_r2?.jsonl", "pin_probes_rel_*.jsonl", "pin_probes_tense_*.jsonl",
+                "pin_probes_refused_*.jsonl")
     files = {path.name for pattern in patterns for path in HERE.glob(pattern)}
     tabled = [(row.file, row.module) for row in COMPLIANCE] + [(row.file, row.module) for row in PINS]
     assert sorted(files - set(UNTABLED)) == sorted(file for file, _ in tabled)

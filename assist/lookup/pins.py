@@ -118,6 +118,11 @@ LOSS = "scam.disengaged.loss"
 """A scam told by its finished outcome (the code given and the card charged, the money sent and the other side gone):
 it cancels the pattern like every ``scam.disengaged`` reading, but not the scam signal's training gate
 (:func:`training_gate`)."""
+REFUSED = "scam.disengaged.refused"
+"""A demand told and then refused, deleted or checked by the customer's own call (thirty-first round): it cancels the
+pattern like :data:`LOSS` and, like it, leaves the scam signal's training gate as it was (:func:`training_gate`)."""
+GATE_KEPT = (LOSS, REFUSED)
+"""The disengaged readings the scam signal's training gate reads as if they had not fired (:func:`training_gate`)."""
 TAKEOVER = "scam.takeover"
 """Rule id of a fraud pin read from a takeover's effects (:func:`takeover_pattern`)."""
 REQUIRES: dict[str, str] = {"signal.third_party.en": "third_party.request.en"}
@@ -421,14 +426,16 @@ _HAS_PARTS: dict[int, tuple[weakref.ref[RulePack], bool]] = {}
 
 
 def training_gate(hits: Sequence[Hit]) -> bool:
-    """The scam signal's training gate: :func:`partial_pattern` read as if :data:`LOSS` had not fired.
+    """The scam signal's training gate: :func:`partial_pattern` read as if :data:`LOSS` and :data:`REFUSED`
+    (:data:`GATE_KEPT`) had not fired.
 
     Why: the gated non-scams keep their full weight in the signal's second fit and set its bar
     (:func:`assist.lookup.scam_signal.margin_penalties`); a past scam told by its outcome is evidence of its kind
     for the next set's lookalikes. Taken out of the gate with the pattern, leave one file out on the 38 joined sets
     cost utterances_v33 three completed scams and raised a false banner (its zh bar 0.617 -> 0.739); kept in, the
-    reading took three false banners off and moved no scam (thirtieth round, docs/safe-answers.md)."""
-    return partial_pattern([h for h in hits if h[0].id != LOSS])
+    reading took three false banners off and moved no scam (thirtieth round, docs/safe-answers.md); the refusals read
+    by :data:`REFUSED` the same way (thirty-first round)."""
+    return partial_pattern([h for h in hits if h[0].id not in GATE_KEPT])
 
 
 def partial_pattern(hits: Sequence[Hit]) -> bool:
