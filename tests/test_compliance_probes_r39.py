@@ -13,7 +13,8 @@ probe lines, but none lowered the confirmation half's clean flags (docs/complian
 round), so the figures after are the figures before. The eight clean flags are the kinds left: 并无 and
 從無 are no negations yet, a coaching note's quoted line (那句, 嗰句) is the agent's own, the customer's
 wish or question (您想…, 您剛剛問…, 你話想…) is not named back, and a third party's if-clause reads as
-an instruction. Row in tests/test_probe_rounds.py.
+an instruction. Thirty-first round (compl44): 那句 and 嗰句 became speech cues, confirmed on that round's
+halves, so the two coaching lines are clean now (6/12 clean flagged). Row in tests/test_probe_rounds.py.
 """
 
 from __future__ import annotations

@@ -467,7 +467,7 @@ COMPLIANCE = [
         "compliance_probes_r37.jsonl", "test_compliance_probes_r37.py",
         ("skip_verification", "promise_guaranteed_return", "blame_shifting", "credential_request",
          "unsafe_transfer_instruction"), LANGUAGES_TW_HK, violating=21, clean=21, single_label=True,
-        languages_each=False, rules=(exactly(20), exactly(8)),
+        languages_each=False, rules=(exactly(20), exactly(5)),
         misses={"skip_verification": exactly(1), "promise_guaranteed_return": exactly(0),
                 "blame_shifting": exactly(0), "credential_request": exactly(0),
                 "unsafe_transfer_instruction": exactly(0)},
@@ -479,7 +479,9 @@ COMPLIANCE = [
              "(您刚才问…能不能, 你問…係咪; twice with a face check's 'look at the camera' read as remote control), "
              "a line quoted in a coaching note and corrected (four), the Wu negator 伐. Miss: an English check "
              "skipped right after the customer's question. With the shipped signal 20/21, clean 9/21 before "
-             "and 7/21 after"),
+             "and 7/21 after. Thirty-first round (compl44): rules alone clean 8/21 -> 5/21, three of the "
+             "coaching notes' quoted lines (那句, 嗰句 as speech, confirmed on the halves); the signal figure "
+             "not measured again (no index in the helper's tree)"),
     ComplianceProbes(
         "compliance_probes_r38.jsonl", "test_compliance_probes_r38.py", ("jargon",), LANGUAGES_TW_HK,
         violating=9, clean=17, single_label=True, rules=(exactly(9), exactly(2)),
@@ -494,7 +496,7 @@ COMPLIANCE = [
         "compliance_probes_r39.jsonl", "test_compliance_probes_r39.py",
         ("promise_guaranteed_return", "unsafe_transfer_instruction", "overpromise", "disparaging_customer",
          "skip_verification", "credential_request"), LANGUAGES_TW_HK, violating=12, clean=12, single_label=True,
-        languages_each=False, rules=(exactly(11), exactly(8)), own_clean_flags=8,
+        languages_each=False, rules=(exactly(11), exactly(6)), own_clean_flags=6,
         misses={"promise_guaranteed_return": exactly(0), "unsafe_transfer_instruction": exactly(1),
                 "overpromise": exactly(0), "disparaging_customer": exactly(0), "skip_verification": exactly(0),
                 "credential_request": exactly(0)},
@@ -503,7 +505,9 @@ COMPLIANCE = [
              "customer's wish or question named back (您想…, 您剛剛問…, 你話想…) three times, a third party's "
              "if-clause once. Miss: a fee asked before a limit is restored, with no transfer word the rules "
              "know. Each mechanism that cleared some of these was measured and dropped: it lowered no clean "
-             "flag of the confirmation half (docs/compliance.md, twenty-eighth round)"),
+             "flag of the confirmation half (docs/compliance.md, twenty-eighth round). Thirty-first round "
+             "(compl44): clean 8/12 -> 6/12, the two coaching notes' quoted lines (那句, 嗰句 as speech, "
+             "confirmed on the halves of that round)"),
     ComplianceProbes(
         "compliance_probes_r40.jsonl", "test_compliance_probes_r40.py", ("bare_refusal", "disparaging_customer"),
         LANGUAGES_TW_HK, violating=12, clean=16, single_label=True, rules=(exactly(12), exactly(0)),
@@ -533,6 +537,16 @@ COMPLIANCE = [
              "并非您自己…失误, read as the customer's fault); after the round 13/13, clean 0/11: the customer's "
              "age with a failing put down to it, the customer's own act named as the harm's cause, and turning "
              "to the bank only now, each composed, and 不是您自己/并非您自己 clearing the customer"),
+    ComplianceProbes(
+        "compliance_probes_r44.jsonl", "test_compliance_probes_r44.py",
+        ("unsafe_transfer_instruction", "promise_guaranteed_return"), LANGUAGES_TW_HK,
+        violating=10, clean=10, single_label=True, rules=(exactly(10), exactly(0)), own_clean_flags=0,
+        misses={"unsafe_transfer_instruction": exactly(0), "promise_guaranteed_return": exactly(0)},
+        note="rules alone 10/10 before (e526979), clean 5/10 (a video check read as a remote tool, a coach's "
+             "那句“…” and 'that line' read as the agent's own promise); after the round 10/10, clean 0/10: the "
+             "bank's own video service (bank_video) and 那句/嗰句/'that line' as speech. The violating twins "
+             "(a video call to see the screen; 这句, 'this line' bringing in the agent's own promise) stay "
+             "flagged"),
 ]
 
 R13_TYPES = ("task", "investment", "loan_fee", "refund_cs", "police", "credit_repair", "game_trade", "romance",
