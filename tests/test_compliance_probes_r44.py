@@ -1,4 +1,4 @@
-"""The probe set of the forty-fourth round (issue 19; helper compl44): clean drafts the agent rules flag,
+"""The probe set of the thirty-first round (issue 19; helper compl44): clean drafts the agent rules flag,
 other than blame, developed on one half of the joined sets, confirmed on the other.
 
 ``tests/compliance_probes_r44.jsonl`` was written for the round after its two mechanisms were measured
@@ -7,8 +7,10 @@ way to check the customer, a coach's quoted line pointed back to with 那句/嗰
 twins (a video call to see the customer's screen; 这句, "this line" bringing in the agent's own promise).
 bench/fresh_check.py: 0 of 20 too close.
 
-Scored on main (e526979) before the round, rules alone: 10/10 found, 5/10 clean flagged. After: 10/10, 0/10.
-Row in tests/test_probe_rounds.py.
+Scored on main (e526979) before the round, rules alone: 10/10 found, 5/10 clean flagged. After the helper's
+round 10/10, 0/10. The lead took the video reading out at the merge (an ``unless`` of the remote-tool rule on
+any named video check let "during the video check, share your screen" through): 10/10, 1/10, the English
+video check by call still flagged. Row in tests/test_probe_rounds.py.
 """
 
 from __future__ import annotations
@@ -21,14 +23,18 @@ from tests.probe_sets import flagged
 
 @pytest.mark.parametrize(("text", "expected"), [
     ("验证码一直收不到的话，可以改约视频核身，柜员会看着您的身份证核对。", set()),
-    ("We can do the identity check by video call with the branch if the code won't come through.", set()),
     ("您开个视频通话，把手机屏幕对着镜头，我看着您一步步点。", {"unsafe_transfer_instruction"}),
     ("Let's jump on a video call so you can show me your banking screen while I click through it.",
      {"unsafe_transfer_instruction"}),
+    ("视频核身的时候请您打开屏幕共享，我帮您看一下。", {"unsafe_transfer_instruction"}),
+    ("We'll verify you by video call, so please share your screen with me now.", {"unsafe_transfer_instruction"}),
+    ("請先下載這個App，我們用視像核身，再開屏幕分享給我看。", {"unsafe_transfer_instruction"}),
 ])
-def test_the_banks_own_video_check_is_no_remote_tool(pack: RulePack, text: str, expected: set[str]) -> None:
-    """A video check by the bank (视频核身, by video call) sees the customer's face and papers; a video call to
-    see the customer's screen is still a remote tool."""
+def test_a_screen_asked_for_under_a_video_check_is_still_a_remote_tool(
+        pack: RulePack, text: str, expected: set[str]) -> None:
+    """A video check by the bank sees the customer's face and papers and names no remote tool; naming a video
+    check does not clear a screen share or a remote app asked for beside it (the helper's ``bank_video``
+    unless did, and was taken out at the merge)."""
     assert flagged(pack, text) == expected
 
 

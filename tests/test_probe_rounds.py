@@ -540,13 +540,14 @@ COMPLIANCE = [
     ComplianceProbes(
         "compliance_probes_r44.jsonl", "test_compliance_probes_r44.py",
         ("unsafe_transfer_instruction", "promise_guaranteed_return"), LANGUAGES_TW_HK,
-        violating=10, clean=10, single_label=True, rules=(exactly(10), exactly(0)), own_clean_flags=0,
+        violating=10, clean=10, single_label=True, rules=(exactly(10), exactly(1)), own_clean_flags=1,
         misses={"unsafe_transfer_instruction": exactly(0), "promise_guaranteed_return": exactly(0)},
         note="rules alone 10/10 before (e526979), clean 5/10 (a video check read as a remote tool, a coach's "
-             "那句“…” and 'that line' read as the agent's own promise); after the round 10/10, clean 0/10: the "
-             "bank's own video service (bank_video) and 那句/嗰句/'that line' as speech. The violating twins "
-             "(a video call to see the screen; 这句, 'this line' bringing in the agent's own promise) stay "
-             "flagged"),
+             "那句“…” and 'that line' read as the agent's own promise); after the round 10/10, clean 1/10: "
+             "那句/嗰句/'that line' as speech. The helper's bank_video unless (0/10) was taken out at the merge: "
+             "it also cleared a screen share asked for during a video check; the English video check by call "
+             "stays flagged. The violating twins (a video call to see the screen; 这句, 'this line' bringing in "
+             "the agent's own promise) stay flagged"),
 ]
 
 R13_TYPES = ("task", "investment", "loan_fee", "refund_cs", "police", "credit_repair", "game_trade", "romance",
