@@ -529,6 +529,15 @@ COMPLIANCE = [
              "并非您自己…失误, read as the customer's fault); after the round 13/13, clean 0/11: the customer's "
              "age with a failing put down to it, the customer's own act named as the harm's cause, and turning "
              "to the bank only now, each composed, and 不是您自己/并非您自己 clearing the customer"),
+    ComplianceProbes(
+        "compliance_probes_r43.jsonl", "test_compliance_probes_r43.py", ("blame_shifting",), LANGUAGES_TW_HK,
+        violating=12, clean=11, single_label=True, rules=(exactly(12), exactly(1)),
+        misses={"blame_shifting": exactly(0)}, own_clean_flags=1,
+        note="rules alone 2/12 before (e526979), clean 1/11; after the round 12/12, clean 1/11: a party or a "
+             "fault named beside the bank's own part disowned, a help offer after it, composed "
+             "(blame.disowned), and weather with nobody able to help it. The clean flag left, on main as "
+             "after, is blame.not_ours reading an English fraud warning's 'it's not us' as blame; clearing it "
+             "with the warning's words lost a confirmation blame pair"),
 ]
 
 R13_TYPES = ("task", "investment", "loan_fee", "refund_cs", "police", "credit_repair", "game_trade", "romance",
