@@ -45,4 +45,13 @@ def test_because_you_is_no_offer_to_own_the_problem(pack: RulePack, text: str) -
     "作为您的理财经理，我马上为您查一下这笔钱去哪了。",
 ])
 def test_for_you_still_owns_the_problem(pack: RulePack, text: str) -> None:
-    assert "blame_shifting" not in flagged(pack, text)
+    """为您 alone ("for you") is an offer that clears blame.not_ours. Since the thirty-first round a party
+    named beside the bank's part disowned (清算行那边的问题，不是我们的责任) is blame.disowned's, which an
+    offer does not clear (the outside writers label that shape blame), so the reading is checked on
+    blame.not_ours itself."""
+    assert "blame.not_ours" not in {v.rule_id for v in pack.check(text, audience="agent")}
+
+
+def test_an_offer_does_not_clear_a_blame_that_disowns_the_banks_part(pack: RulePack) -> None:
+    text = "到账慢是清算行那边的问题，不是我们的责任，不过我马上为您催一下。"
+    assert {v.rule_id for v in pack.check(text, audience="agent")} == {"blame.disowned"}

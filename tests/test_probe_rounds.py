@@ -548,6 +548,15 @@ COMPLIANCE = [
              "it also cleared a screen share asked for during a video check; the English video check by call "
              "stays flagged. The violating twins (a video call to see the screen; 这句, 'this line' bringing in "
              "the agent's own promise) stay flagged"),
+    ComplianceProbes(
+        "compliance_probes_r43.jsonl", "test_compliance_probes_r43.py", ("blame_shifting",), LANGUAGES_TW_HK,
+        violating=12, clean=11, single_label=True, rules=(exactly(12), exactly(1)),
+        misses={"blame_shifting": exactly(0)}, own_clean_flags=1,
+        note="rules alone 2/12 before (e526979), clean 1/11; after the round 12/12, clean 1/11: a party or a "
+             "fault named beside the bank's own part disowned, a help offer after it, composed "
+             "(blame.disowned), and weather with nobody able to help it. The clean flag left, on main as "
+             "after, is blame.not_ours reading an English fraud warning's 'it's not us' as blame; clearing it "
+             "with the warning's words lost a confirmation blame pair"),
 ]
 
 R13_TYPES = ("task", "investment", "loan_fee", "refund_cs", "police", "credit_repair", "game_trade", "romance",
