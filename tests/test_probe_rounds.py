@@ -157,6 +157,8 @@ AFTER_R28 = "after the twenty-eighth round (drafts_v38 and drafts_v41 joined to 
 """Where a signal figure moved when the twenty-ninth round's start retrained the signal."""
 AFTER_R29 = "after the twenty-ninth round (drafts_v40 and drafts_v43 joined to the training): "
 """Where a signal figure moved when the thirtieth round's start retrained the signal."""
+AFTER_R30 = "after the thirtieth round (drafts_v42 and drafts_v44 joined to the training): "
+"""Where a signal figure moved when the thirty-first round's start retrained the signal."""
 AFTER_R24_PINS = ("after the twenty-fourth round (utterances_v26 and v29 joined to the scam signal's training: its "
                   "completion thresholds moved, zh 0.552 -> 0.485, en 0.483 -> 0.775): ")
 """Where a pin figure moved at the twenty-fourth round's end."""
@@ -322,9 +324,9 @@ COMPLIANCE = [
         ("disparaging_customer", "bare_refusal", "skip_verification"), LANGUAGES, violating=90, clean=60, each=30,
         rules=(exactly(97), exactly(1)),
         misses={"disparaging_customer": exactly(1), "bare_refusal": exactly(0), "skip_verification": exactly(0)},
-        signal=(exactly(94), exactly(1)),
+        signal=(exactly(95), exactly(1)),
         signal_each={"disparaging_customer": exactly(32, of=34), "bare_refusal": exactly(31, of=32),
-                     "skip_verification": exactly(31, of=32)},
+                     "skip_verification": exactly(32, of=32)},
         note="rules alone: 97/98 found after (57/98 before); clean 1/66 (3/66 before): the clean draft left is "
              "jargon's (贷后 unexplained), not one of these categories'. With the shipped signal (its exemplars "
              "unchanged that round): 94/98 found (disparaging 32/34, bare refusal 31/32, skipped checks 31/32), "
@@ -338,14 +340,15 @@ COMPLIANCE = [
              "and 0/66; " + AFTER_R25 + "95/98 (disparaging 32/34) and 0/66; " + AFTER_R26
              + "93/98 (disparaging 30/34) and 1/66; " + AFTER_R27
              + "94/98 (disparaging 32/34, skipped checks 31/32) and 1/66; " + AFTER_R28
-             + "95/98 (disparaging 33/34) and 1/66; " + AFTER_R29 + "94/98 (disparaging 32/34) and 1/66"),
+             + "95/98 (disparaging 33/34) and 1/66; " + AFTER_R29 + "94/98 (disparaging 32/34) and 1/66; "
+             + AFTER_R30 + "95/98 (skipped checks 32/32) and 1/66"),
     ComplianceProbes(
         "compliance_probes_r20_parties.jsonl", "test_compliance_probes_r20_parties.py",
         ("privacy_disclosure", "skip_verification"), LANGUAGES, violating=90, clean=60, each=45,
         rules=(exactly(92), exactly(2)),
         misses={"privacy_disclosure": exactly(1), "skip_verification": exactly(1)},
-        signal=(exactly(92), exactly(4)),
-        signal_each={"privacy_disclosure": exactly(47, of=48), "skip_verification": exactly(45, of=46)},
+        signal=(exactly(93), exactly(4)),
+        signal_each={"privacy_disclosure": exactly(48, of=48), "skip_verification": exactly(45, of=46)},
         note="rules alone: 92/94 found after (55/94 before); clean 2/66 (4/66 before): the two left are bare "
              "refusals (「一律不對外披露」 with its route in the next clause, 「問都唔得」), not these categories'. "
              "Missed by the rules: a claimed colleague named in one sentence with the facts in the next, and a "
@@ -357,15 +360,15 @@ COMPLIANCE = [
              "47/48, skipped checks 43/46), clean 3/66; " + AFTER_R21 + "91/94 (skipped checks 44/46), clean 3/66; "
              + AFTER_R22 + "93/94 (privacy 48/48, skipped checks 45/46), clean 4/66; " + AFTER_R24
              + "92/94 (privacy 47/48), clean 4/66; " + AFTER_R28 + "92/94, clean 5/66; " + AFTER_R29
-             + "92/94, clean 4/66"),
+             + "92/94, clean 4/66; " + AFTER_R30 + "93/94 (privacy 48/48), clean 4/66"),
     ComplianceProbes(
         "compliance_probes_r20_tone.jsonl", "test_compliance_probes_r20_tone.py",
         ("disparaging_customer", "bare_refusal", "blame_shifting"), LANGUAGES, violating=90, clean=60, each=30,
         rules=(exactly(77), exactly(2)),
         misses={"disparaging_customer": exactly(10), "bare_refusal": exactly(5), "blame_shifting": exactly(4)},
-        signal=(exactly(86), exactly(3)),
-        signal_each={"disparaging_customer": exactly(28, of=32), "bare_refusal": exactly(28, of=32),
-                     "blame_shifting": exactly(30, of=32)},
+        signal=(exactly(84), exactly(3)),
+        signal_each={"disparaging_customer": exactly(27, of=32), "bare_refusal": exactly(28, of=32),
+                     "blame_shifting": exactly(29, of=32)},
         note="rules alone: 76/96 found after (47/96 before; misses 22, 14, 13 before), 77/96 after the "
              "twenty-first round (a blame with 因為你 no longer read as owning the problem: blame misses 5 -> 4); "
              "with the signal 83 -> 84/96 (blame 28 -> 29/32); clean 2/66 before and "
@@ -380,7 +383,8 @@ COMPLIANCE = [
              + "84/96 (disparaging 27/32, blame 29/32), clean 4/66; " + AFTER_R25
              + "85/96 (blame 30/32), clean 3/66; " + AFTER_R26 + "84/96 (blame 29/32), clean 3/66; " + AFTER_R27
              + "85/96 (bare refusal 29/32), clean 3/66; " + AFTER_R28 + "86/96 (blame 30/32), clean 4/66; "
-             + AFTER_R29 + "86/96 (disparaging 28/32, bare refusal 28/32), clean 3/66"),
+             + AFTER_R29 + "86/96 (disparaging 28/32, bare refusal 28/32), clean 3/66; " + AFTER_R30
+             + "84/96 (disparaging 27/32, blame 29/32), clean 3/66"),
     ComplianceProbes(
         "compliance_probes_r21_windows.jsonl", "test_compliance_probes_r21_windows.py",
         ("blame_shifting", "disparaging_customer", "privacy_disclosure", "credential_request", "skip_verification",
@@ -389,9 +393,10 @@ COMPLIANCE = [
         misses={"blame_shifting": exactly(1), "privacy_disclosure": exactly(2), "credential_request": exactly(2),
                 "skip_verification": exactly(0), "unsafe_transfer_instruction": exactly(0),
                 "disparaging_customer": exactly(0)},
-        signal=(exactly(25), exactly(2)),
+        signal=(exactly(26), exactly(2)),
         note="with the shipped signal: 24/33 found, clean 3/24 (21/33 and 3/24 on main 7a1177b); "
-             + AFTER_R21 + "24/33, clean 2/24; " + AFTER_R22 + "25/33, clean 2/24. "
+             + AFTER_R21 + "24/33, clean 2/24; " + AFTER_R22 + "25/33, clean 2/24; " + AFTER_R30
+             + "26/33, clean 2/24. "
              "rules alone: 19/33 found after, 16/33 before (an unless phrase straddling a scope.pseudo "
              "phrase offers nothing: 为您 of 因为您); clean 3/24 before and after (a refusal read in "
              "「不能轉」 with its date in the next clause, \"You clearly\" read as a slight, a holding account "
@@ -455,14 +460,15 @@ COMPLIANCE = [
         ("disparaging_customer", "bare_refusal", "overpromise"), LANGUAGES_TW_HK, violating=30, clean=30,
         single_label=True, rules=(exactly(17), exactly(3)), own_clean_flags=1,
         misses={"disparaging_customer": exactly(4), "bare_refusal": exactly(2), "overpromise": exactly(7)},
-        signal=(exactly(24), exactly(4)),
+        signal=(exactly(25), exactly(3)),
         note="rules alone 17/30 before and after (4128c7a), clean 3/30 (jargon 风控 twice, disparage.customer on "
              "the agent's own 'I explained it poorly'). Misses: sarcasm and condescension with no stock phrase "
              "(zh-Hant-HK, yue twice, en), a verdict closing the matter (zh-Hans, zh-Hant-TW), an outcome told as "
              "done, vouched for or 'as good as' approved (zh-Hans, zh-Hant-TW twice, zh-Hant-HK, yue, en twice). "
              "With the shipped signal 24/30 (bare refusal 9/10, overpromise 7/10, disparaging 8/10), clean 3/30; "
              "the round's allotment of the false-flag budget by violations counted left the shipped thresholds "
-             "as they were, so the figures before are the figures after; " + AFTER_R28 + "24/30, clean 4/30"),
+             "as they were, so the figures before are the figures after; " + AFTER_R28 + "24/30, clean 4/30; "
+             + AFTER_R30 + "25/30, clean 3/30"),
     ComplianceProbes(
         "compliance_probes_r37.jsonl", "test_compliance_probes_r37.py",
         ("skip_verification", "promise_guaranteed_return", "blame_shifting", "credential_request",
@@ -471,7 +477,7 @@ COMPLIANCE = [
         misses={"skip_verification": exactly(1), "promise_guaranteed_return": exactly(0),
                 "blame_shifting": exactly(0), "credential_request": exactly(0),
                 "unsafe_transfer_instruction": exactly(0)},
-        signal=(exactly(20), exactly(7)),
+        signal=(exactly(20), exactly(5)),
         note="rules alone 20/21 before (9ba355c), clean 10/21; after the round 20/21, clean 8/21 (a Hong Kong "
              "enquiry echoed, 閣下查詢可否…, and a term the customer named, 閣下所述之「…」, no longer flagged). "
              "The eight clean flags left are kinds whose mechanisms the round measured and dropped, because "
@@ -480,8 +486,8 @@ COMPLIANCE = [
              "a line quoted in a coaching note and corrected (four), the Wu negator 伐. Miss: an English check "
              "skipped right after the customer's question. With the shipped signal 20/21, clean 9/21 before "
              "and 7/21 after. Thirty-first round (compl44): rules alone clean 8/21 -> 5/21, three of the "
-             "coaching notes' quoted lines (那句, 嗰句 as speech, confirmed on the halves); the signal figure "
-             "not measured again (no index in the helper's tree)"),
+             "coaching notes' quoted lines (那句, 嗰句 as speech, confirmed on the halves). With the signal, "
+             + AFTER_R30 + "20/21, clean 8/21 (main d885563); with the round's speech reading 20/21, clean 5/21"),
     ComplianceProbes(
         "compliance_probes_r38.jsonl", "test_compliance_probes_r38.py", ("jargon",), LANGUAGES_TW_HK,
         violating=9, clean=17, single_label=True, rules=(exactly(9), exactly(2)),

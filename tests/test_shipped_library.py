@@ -119,7 +119,8 @@ def test_long_turns_read_clause_by_clause_on_the_probe_file(shipped: Assistant) 
     to 33 of 36; with utterances_v26 and v29 joined (the twenty-fourth round's end) the whole reading
     alone gets the same 32 right, so the reading gains nothing here; with utterances_v32 and v35 joined (the
     twenty-seventh round's end) the clause reading gets 33 right and the whole reading alone 31; with
-    utterances_v36 and v39 joined (the thirtieth round's start) 33 and 32 (measured, not tuned)."""
+    utterances_v36 and v39 joined (the thirtieth round's start) 33 and 32; with utterances_v38 and v40 joined
+    (the thirty-first round's start) 34 and 33 (measured, not tuned)."""
     items = list(read_utterances(LONG_TURN_PROBES))
     rankers = [shipped.ranker] + ([shipped.cascade.quick] if shipped.cascade is not None else [])
     on = evaluate(shipped, items).summary()
@@ -133,5 +134,5 @@ def test_long_turns_read_clause_by_clause_on_the_probe_file(shipped: Assistant) 
             ranker.clause_share = share
     inside = on["labelled_in_scope"]
     assert inside == 36
-    assert (round(on["top1"] * inside), round(off["top1"] * inside)) == (33, 32), (on, off)
+    assert (round(on["top1"] * inside), round(off["top1"] * inside)) == (34, 33), (on, off)
     assert on["out_of_scope_f1"] == off["out_of_scope_f1"]
