@@ -94,6 +94,20 @@ def unpaired_types(rows: list[dict[str, object]], pairs: dict[str, str], each: i
             if scams != lookalikes or scams.total() != each]
 
 
+def paired_file_problems(rows: list[dict[str, object]], pairs: dict[str, str], each: int,
+                         languages: set[str]) -> list[str]:
+    """What is wrong with a typed pin probe file: a scam type whose lookalike type is not in the same
+    languages with ``each`` lines of each, a language other than ``languages``, a line whose ``scam``
+    label disagrees with its type. Empty when the file is as written."""
+    problems = [f"type {scam} unpaired" for scam in unpaired_types(rows, pairs, each)]
+    found = {str(r["lang"]) for r in rows}
+    if found != languages:
+        problems.append(f"languages {sorted(found)}, not {sorted(languages)}")
+    problems += [f"line {number}: scam={r['scam']} for type {r['type']}" for number, r in enumerate(rows, 1)
+                 if bool(r["scam"]) != (r["type"] in pairs)]
+    return problems
+
+
 def missed_and_false(outcomes: Iterable[tuple[str, bool, bool]], kind: str) -> tuple[int, int]:
     """The scams of type ``kind`` left unpinned and its lookalikes pinned as fraud."""
     rows = [(scam, hit) for t, scam, hit in outcomes if t == kind]

@@ -16,19 +16,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.probe_sets import read_rows, unpaired_types
+from tests.probe_sets import paired_file_problems, read_rows
 
 PROBES = Path(__file__).with_name("pin_probes_r28.jsonl")
 PAIRS = {"unlock_now": "unlock_real", "object_now": "object_real", "party_now": "party_real",
          "offplat_now": "offplat_real"}
 
 
-def test_each_scam_type_has_its_lookalike_type_in_the_same_languages() -> None:
-    rows = read_rows(PROBES)
-    assert unpaired_types(rows, PAIRS, 4) == []
-    assert {str(r["lang"]) for r in rows} == {"en"}
-
-
-def test_every_line_is_labelled_by_its_type() -> None:
-    rows = read_rows(PROBES)
-    assert all(bool(r["scam"]) == (r["type"] in PAIRS) for r in rows)
+def test_each_scam_type_has_its_lookalike_type_and_every_line_its_label() -> None:
+    assert paired_file_problems(read_rows(PROBES), PAIRS, 4, {"en"}) == []

@@ -18,21 +18,14 @@ from pathlib import Path
 from assist.compliance.rule_files import load_rule_pack
 from assist.library.loader import SHIPPED_LIBRARY
 from assist.lookup import pins
-from tests.probe_sets import read_rows, unpaired_types
+from tests.probe_sets import paired_file_problems, read_rows
 
 PROBES = Path(__file__).with_name("pin_probes_tense_r30.jsonl")
 PAIRS = {"past_live": "past_told", "check_live": "check_ask"}
 
 
-def test_each_scam_type_has_its_lookalike_type_in_the_same_languages() -> None:
-    rows = read_rows(PROBES)
-    assert unpaired_types(rows, PAIRS, 8) == []
-    assert {str(r["lang"]) for r in rows} == {"zh-Hans", "zh-Hant-TW", "yue", "en"}
-
-
-def test_every_line_is_labelled_by_its_type() -> None:
-    rows = read_rows(PROBES)
-    assert all(bool(r["scam"]) == (r["type"] in PAIRS) for r in rows)
+def test_each_scam_type_has_its_lookalike_type_and_every_line_its_label() -> None:
+    assert paired_file_problems(read_rows(PROBES), PAIRS, 8, {"zh-Hans", "zh-Hant-TW", "yue", "en"}) == []
 
 
 
