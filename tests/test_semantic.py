@@ -502,10 +502,12 @@ LATER_DRAFT_NEAR_AN_EXEMPLAR = {
     "聽聲音就知道是您本人，不用再問了。": "听声音就知道是您,老客户了,不用核对了。",
     "退款慢都是商家拖的，我们这边没责任。": "退票款是售票网的事,我们这边没有责任。",
     "跟您说话真累，能不能让您家里懂的人来？": "跟您说话真累,能不能换个懂行的家人来打。",
+    "你個KYC未update，所以hold住。": "你个户口kyc未update,所以要补edd先至得。",
 }
 """Exemplars and the normalised drafts of outside sets written after them, blind, that landed within ratio
-0.7 of them: the first exemplar (2026-12-05, 1ead015) near a drafts_v41 line, the other two (2026-12-03,
-0d95f48; 2026-12-05, de3ec29) near drafts_v40 lines (2026-12-07). Each set was measured before it was
+0.7 of them: the first exemplar (2026-12-05, 1ead015) near a drafts_v41 line, the next two (2026-12-03,
+0d95f48; 2026-12-05, de3ec29) near drafts_v40 lines (2026-12-07), the last (2026-12-03, 0d95f48) near a
+drafts_v45 line (2026-12-07). Each set was measured before it was
 joined, and its measured figure counted the pair (docs/quality.md); the exemplars are no copies of them."""
 
 
