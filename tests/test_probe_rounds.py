@@ -198,6 +198,9 @@ AFTER_R30_JOIN = ("after the thirtieth round's end (utterances_v38 and v40 joine
                   "measured in the thirty-first round, scam43, whose readings leave the signal's gate and arrays as "
                   "main e526979's and move no line of this file read by the rules alone): ")
 """Where a pin figure moved when the thirtieth round's sets joined."""
+AFTER_R31_JOIN = ("after the thirty-first round's end (utterances_v41 and v42 joined to the scam signal's training; "
+                  "measured on main c5a7b4d in the thirty-second round): ")
+"""Where a pin figure moved when the thirty-first round's sets joined."""
 
 COMPLIANCE = [
     ComplianceProbes(
@@ -758,8 +761,8 @@ PINS = [
         "pin_probes_fp_r25.jsonl", "test_pin_probes_fp_r25.py", R25FP_SCAM_TYPES + R25FP_LOOKALIKE_TYPES,
         LANGUAGES_TW_HK, scams=24, lookalikes=24, lookalike_types=R25FP_LOOKALIKE_TYPES, written="first",
         scams_each=dict.fromkeys(R25FP_SCAM_TYPES, 6), lookalikes_each=dict.fromkeys(R25FP_LOOKALIKE_TYPES, 6),
-        missed={"past_again": 1, "check_now": 3},
-        whole=(20, 24, 0, 24),
+        missed={"past_again": 1, "check_now": 2},
+        whole=(21, 24, 0, 24),
         note="before (main aeabbd6): rules alone and with the scam signal 20/24 scams, 5/24 false banners (kin_legit "
              "3, own_call_legit 1, check_legit 1; all rule pins). The customer or a named relative as the actor of a "
              "call, an indefinite opener naming a known person or the bank's staff, a past entry of card data, the "
@@ -768,7 +771,7 @@ PINS = [
              + AFTER_R25_JOIN + "that kin_now scam no longer completed (19/24); " + AFTER_R26_SIG
              + "completed again (20/24); " + AFTER_R26_JOIN + "a check_now scam completed (21/24); "
              + AFTER_R27_JOIN + "no longer (20/24); " + AFTER_R29_REL + "the kin_legit and check_legit rule pins "
-             "vetoed (0/24)"),
+             "vetoed (0/24); " + AFTER_R31_JOIN + "a check_now scam completed (21/24)"),
     PinProbes(
         "pin_probes_fp_r26.jsonl", "test_pin_probes_fp_r26.py", R26FP_SCAM_TYPES + R26FP_LOOKALIKE_TYPES,
         LANGUAGES_TW_HK, scams=24, lookalikes=24, lookalike_types=R26FP_LOOKALIKE_TYPES, written="first",
