@@ -9,7 +9,9 @@ seen, the figure that carries to the next unseen set.
 Usage: ``python bench/examples_leave_one_out.py [--errors] [NAME ...]`` (file names in the shipped
 ``examples/``, e.g. ``utterances_v17.jsonl``; default: every file). Prints one row per file: top-1,
 top-3, in-scope lines abstained, out-of-scope precision/recall/F1 and the quick pass's share;
-``--errors`` adds the file's confusions by scenario pair, in-scope abstentions by language and
+``--errors`` adds the file's confusions by scenario pair, its top-1 misses by kind (the files'
+``kind`` field) and by language (each out of its in-scope lines) and by who put the wrong scenario
+first (a pin, the quick pass alone, or the full pass), in-scope abstentions by language and
 kind, and out-of-scope lines answered (counts only: customer text is never printed);
 ``--by-length`` adds the same row for the file's lines of each length band (:data:`LENGTH_BANDS`)
 and, after the files, the bands summed over them.
@@ -91,6 +93,12 @@ class Errors:
     """(language, scenario answered/pass) of out-of-scope lines answered (pass: quick or full)."""
     bands: dict[str, EvaluationReport] = field(default_factory=dict)
     """The evaluation of the lines of each length band (:data:`LENGTH_BANDS`), by band name."""
+    in_scope: Counter[tuple[str, str]] = field(default_factory=Counter)
+    """(kind, language) of the in-scope lines: what :attr:`missed` is out of."""
+    missed: Counter[tuple[str, str]] = field(default_factory=Counter)
+    """(kind, language) of in-scope lines whose top-1 is not their scenario."""
+    missed_by: Counter[str] = field(default_factory=Counter)
+    """Who put the wrong scenario first on those lines: ``pin``, ``quick`` (the quick pass alone) or ``full``."""
 
 
 @dataclass(frozen=True)
@@ -184,8 +192,11 @@ def measure(assistant: Assistant, name: str, lines: Sequence[Line]) -> tuple[Fig
             if not outcome.abstained:
                 errors.answered[(line.lang, f"{outcome.answered}/{'quick' if outcome.quick else 'full'}")] += 1
             continue
+        errors.in_scope[(line.kind, line.lang)] += 1
         if outcome.predicted != line.scenario:
             errors.confusions[(line.scenario, outcome.predicted or "-")] += 1
+            errors.missed[(line.kind, line.lang)] += 1
+            errors.missed_by["pin" if outcome.pinned else "quick" if outcome.quick else "full"] += 1
         if outcome.abstained:
             route = "threshold" if outcome.score < assistant.threshold_for(line.text) else "redirect"
             errors.abstained[(line.lang, f"{line.kind}/{route}")] += 1
@@ -265,6 +276,14 @@ def print_errors(errors: Errors) -> None:
         print(f"  {title}: " + ", ".join(f"{a} -> {b} x{n}" for (a, b), n in counts.most_common()))
 
     show("confusions (gold -> top-1)", errors.confusions)
+    for position, title in ((0, "kind"), (1, "language")):
+        missed, lines = Counter[str](), Counter[str]()
+        for key, n in errors.missed.items():
+            missed[key[position]] += n
+        for key, n in errors.in_scope.items():
+            lines[key[position]] += n
+        print(f"  top-1 missed by {title}: " + ", ".join(f"{k} {missed[k]}/{n}" for k, n in lines.most_common()))
+    print("  top-1 missed, first put by: " + ", ".join(f"{k} x{n}" for k, n in errors.missed_by.most_common()))
     show("in scope abstained (lang -> kind)", errors.abstained)
     show("out of scope answered (lang -> answer)", errors.answered)
 

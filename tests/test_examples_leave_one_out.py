@@ -70,6 +70,9 @@ def test_a_file_left_out_loses_its_own_rows_and_the_library_is_unchanged(tmp_pat
     assert unseen.top1 == 0.5  # left out, the nonsense line has nothing of its own to find
     assert sum(n for (gold, _), n in errors.confusions.items() if gold == "mortgage_process") == 1
     assert not any(gold == "card_lost_stolen" for gold, _ in errors.confusions)
+    assert errors.in_scope == {("in_scope", "en"): 1, ("in_scope", "zh-Hans"): 1}
+    assert errors.missed == {("in_scope", "en"): 1}  # the nonsense line, by its kind and language
+    assert sum(errors.missed_by.values()) == 1 and set(errors.missed_by) <= {"full", "quick", "pin"}
     assert sorted((p.relative_to(root), p.read_bytes()) for p in root.rglob("*") if p.is_file()) == before
     # Both lines are short: the one length band holds the file's whole evaluation.
     assert list(errors.bands) == ["<=40 chars"]
