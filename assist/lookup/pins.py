@@ -124,8 +124,12 @@ pattern like :data:`LOSS` and, like it, leaves the scam signal's training gate a
 ASKS_PROCESS = "scam.disengaged.asks_process"
 """The customer asks the bank its own process or charge after a stranger's demand, nothing paid (thirty-second round):
 it cancels the pattern like :data:`REFUSED` and, like it, leaves the scam signal's training gate as it was."""
-GATE_KEPT = (LOSS, REFUSED, ASKS_PROCESS)
-"""The disengaged readings the scam signal's training gate reads as if they had not fired (:func:`training_gate`)."""
+CARD_SHOWN = ("scam.asks.cardshown.zh", "scam.asks.cardshown.en")
+"""The card held to a phone the caller sent or shown to a camera on someone's word (thirty-second round): an
+instruction like every ``scam.asks.*``, which the scam signal's training gate reads as if it had not fired, so that the
+signal's arrays stay what they were (the one joined line it would bring into the gate on its own is a scam)."""
+GATE_KEPT = (LOSS, REFUSED, ASKS_PROCESS, *CARD_SHOWN)
+"""The readings the scam signal's training gate reads as if they had not fired (:func:`training_gate`)."""
 TAKEOVER = "scam.takeover"
 """Rule id of a fraud pin read from a takeover's effects (:func:`takeover_pattern`)."""
 REQUIRES: dict[str, str] = {"signal.third_party.en": "third_party.request.en"}
