@@ -869,8 +869,8 @@ PINS = [
         "pin_probes_card_r32.jsonl", "test_pin_probes_card_r32.py", R32CARD_SCAM_TYPES + R32CARD_LOOKALIKE_TYPES,
         PIN_LANGUAGES, scams=8, lookalikes=8, lookalike_types=R32CARD_LOOKALIKE_TYPES, written="after",
         scams_each=dict.fromkeys(R32CARD_SCAM_TYPES, 8), lookalikes_each=dict.fromkeys(R32CARD_LOOKALIKE_TYPES, 8),
-        note="written after the rule's first draft (in sample). Before (main c5a7b4d): rules alone 0/8 scams read whole "
-             "(all half-read), 0/8 false banners (4 half-read). The card held to a phone or shown to a camera "
+        note="written after the rule's first draft (in sample). Before (main c5a7b4d): rules alone 0/8 scams read "
+             "whole (all half-read), 0/8 false banners (4 half-read). The card held to a phone or shown to a camera "
              "(scam45: scam.asks.cardshown.*, the signal's training gate kept as it was): rules alone 8/8 read whole, "
              "0/8 (the same 4 half-read); the rules and scam signal not measured this round"),
 ]
