@@ -606,6 +606,10 @@ R30TENSE_SCAM_TYPES = ("past_live", "check_live")
 R30TENSE_LOOKALIKE_TYPES = ("past_told", "check_ask")
 R31REFUSED_SCAM_TYPES = ("acting_now",)
 R31REFUSED_LOOKALIKE_TYPES = ("refused_or_lost",)
+R32PROCESS_SCAM_TYPES = ("acting_now",)
+R32PROCESS_LOOKALIKE_TYPES = ("asks_process",)
+R32CARD_SCAM_TYPES = ("card_now",)
+R32CARD_LOOKALIKE_TYPES = ("card_own",)
 R27SIG_SCAM_TYPES = ("en_half", "zh_half")
 R27SIG_LOOKALIKE_TYPES = ("en_real", "zh_real")
 R18_TYPES = ("impersonation", "safe_account", "remote", "code", "invest", "romance", "loan_fee", "refund", "task",
@@ -853,6 +857,25 @@ PINS = [
              "loss told as money missing; all rule pins). A demand refused, deleted or checked (scam43: "
              "scam.disengaged.refused, and scam.disengaged.loss widened; the signal's training gate kept as it was): "
              "rules alone 8/8, 0/8; rules and scam signal 8/8, 0/8"),
+    PinProbes(
+        "pin_probes_process_r32.jsonl", "test_pin_probes_process_r32.py", R32PROCESS_SCAM_TYPES
+        + R32PROCESS_LOOKALIKE_TYPES, PIN_LANGUAGES, scams=8, lookalikes=8, lookalike_types=R32PROCESS_LOOKALIKE_TYPES,
+        written="first", scams_each=dict.fromkeys(R32PROCESS_SCAM_TYPES, 8),
+        lookalikes_each=dict.fromkeys(R32PROCESS_LOOKALIKE_TYPES, 8),
+        note="before (main c5a7b4d, utterances_v41 and v42 joined): rules alone 7/8 scams (an English fee wanted "
+             "'sent to his account' half-read), 7/8 false banners (all rule pins; the eighth half-read). The bank's "
+             "own process asked after a stranger's demand (scam45: scam.disengaged.asks_process, the signal's "
+             "training gate kept as it was) and a fee wanted as an object and a participle (scam.asks.en): rules "
+             "alone 8/8, 0/8 (the lookalikes cancelled, so no completion; the rules and scam signal not measured "
+             "this round: the rule pins of the scams may meet the veto)"),
+    PinProbes(
+        "pin_probes_card_r32.jsonl", "test_pin_probes_card_r32.py", R32CARD_SCAM_TYPES + R32CARD_LOOKALIKE_TYPES,
+        PIN_LANGUAGES, scams=8, lookalikes=8, lookalike_types=R32CARD_LOOKALIKE_TYPES, written="after",
+        scams_each=dict.fromkeys(R32CARD_SCAM_TYPES, 8), lookalikes_each=dict.fromkeys(R32CARD_LOOKALIKE_TYPES, 8),
+        note="written after the rule's first draft (in sample). Before (main c5a7b4d): rules alone 0/8 scams read "
+             "whole (all half-read), 0/8 false banners (4 half-read). The card held to a phone or shown to a camera "
+             "(scam45: scam.asks.cardshown.*, the signal's training gate kept as it was): rules alone 8/8 read whole, "
+             "0/8 (the same 4 half-read); the rules and scam signal not measured this round"),
 ]
 
 
@@ -938,7 +961,8 @@ def test_every_probe_file_has_a_row_and_its_module() -> None:
     patterns = ("compliance_probes_*.jsonl", "pin_probes_types_*.jsonl", "pin_probes_en_*.jsonl",
                 "pin_probes_bar_*.jsonl", "pin_probes_fp_*.jsonl", "pin_probes_sig_*.jsonl",
                 "pin_probes_r2?.jsonl", "pin_probes_rel_*.jsonl", "pin_probes_tense_*.jsonl",
-                "pin_probes_refused_*.jsonl")
+                "pin_probes_refused_*.jsonl", "pin_probes_process_*.jsonl",
+                "pin_probes_card_*.jsonl")
     files = {path.name for pattern in patterns for path in HERE.glob(pattern)}
     tabled = [(row.file, row.module) for row in COMPLIANCE] + [(row.file, row.module) for row in PINS]
     assert sorted(files - set(UNTABLED)) == sorted(file for file, _ in tabled)
