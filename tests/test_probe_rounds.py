@@ -563,6 +563,17 @@ COMPLIANCE = [
              "(blame.disowned), and weather with nobody able to help it. The clean flag left, on main as "
              "after, is blame.not_ours reading an English fraud warning's 'it's not us' as blame; clearing it "
              "with the warning's words lost a confirmation blame pair"),
+    ComplianceProbes(
+        "compliance_probes_r45.jsonl", "test_compliance_probes_r45.py",
+        ("unsafe_transfer_instruction", "blame_shifting"), LANGUAGES_TW_HK,
+        violating=10, clean=8, single_label=True, languages_each=False, rules=(exactly(10), exactly(0)),
+        own_clean_flags=0, misses={"unsafe_transfer_instruction": exactly(0), "blame_shifting": exactly(0)},
+        note="rules alone 6/10 before (c5a7b4d), clean 6/8 (the bank's video check by call read as a remote "
+             "tool, a video call said to be fakeable); after the round 10/10, clean 0/8: a video call is a "
+             "remote tool only with the screen or steps watched through it, a call back to the other party on "
+             "a number the customer holds marks a fraud warning, and a negation inside a subject (没寄到是…) "
+             "ends at the copula. The violating twins (a video call to watch the transfer; 'ring me back on the "
+             "number you already have' in a scam line) stay flagged"),
 ]
 
 R13_TYPES = ("task", "investment", "loan_fee", "refund_cs", "police", "credit_repair", "game_trade", "romance",
