@@ -546,14 +546,15 @@ COMPLIANCE = [
     ComplianceProbes(
         "compliance_probes_r44.jsonl", "test_compliance_probes_r44.py",
         ("unsafe_transfer_instruction", "promise_guaranteed_return"), LANGUAGES_TW_HK,
-        violating=10, clean=10, single_label=True, rules=(exactly(10), exactly(1)), own_clean_flags=1,
+        violating=10, clean=10, single_label=True, rules=(exactly(10), exactly(0)), own_clean_flags=0,
         misses={"unsafe_transfer_instruction": exactly(0), "promise_guaranteed_return": exactly(0)},
         note="rules alone 10/10 before (e526979), clean 5/10 (a video check read as a remote tool, a coach's "
              "那句“…” and 'that line' read as the agent's own promise); after the round 10/10, clean 1/10: "
              "那句/嗰句/'that line' as speech. The helper's bank_video unless (0/10) was taken out at the merge: "
              "it also cleared a screen share asked for during a video check; the English video check by call "
              "stays flagged. The violating twins (a video call to see the screen; 这句, 'this line' bringing in "
-             "the agent's own promise) stay flagged"),
+             "the agent's own promise) stay flagged. Thirty-second round (compl45): 10/10, clean 0/10, the "
+             "English video check by call passing (a video call is a remote tool only with the screen watched)"),
     ComplianceProbes(
         "compliance_probes_r43.jsonl", "test_compliance_probes_r43.py", ("blame_shifting",), LANGUAGES_TW_HK,
         violating=12, clean=11, single_label=True, rules=(exactly(12), exactly(1)),
