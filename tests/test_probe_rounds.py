@@ -549,14 +549,15 @@ COMPLIANCE = [
     ComplianceProbes(
         "compliance_probes_r44.jsonl", "test_compliance_probes_r44.py",
         ("unsafe_transfer_instruction", "promise_guaranteed_return"), LANGUAGES_TW_HK,
-        violating=10, clean=10, single_label=True, rules=(exactly(10), exactly(1)), own_clean_flags=1,
+        violating=10, clean=10, single_label=True, rules=(exactly(10), exactly(0)), own_clean_flags=0,
         misses={"unsafe_transfer_instruction": exactly(0), "promise_guaranteed_return": exactly(0)},
         note="rules alone 10/10 before (e526979), clean 5/10 (a video check read as a remote tool, a coach's "
              "那句“…” and 'that line' read as the agent's own promise); after the round 10/10, clean 1/10: "
              "那句/嗰句/'that line' as speech. The helper's bank_video unless (0/10) was taken out at the merge: "
              "it also cleared a screen share asked for during a video check; the English video check by call "
              "stays flagged. The violating twins (a video call to see the screen; 这句, 'this line' bringing in "
-             "the agent's own promise) stay flagged"),
+             "the agent's own promise) stay flagged. Thirty-second round (compl45): 10/10, clean 0/10, the "
+             "English video check by call passing (a video call is a remote tool only with the screen watched)"),
     ComplianceProbes(
         "compliance_probes_r43.jsonl", "test_compliance_probes_r43.py", ("blame_shifting",), LANGUAGES_TW_HK,
         violating=12, clean=11, single_label=True, rules=(exactly(12), exactly(1)),
@@ -566,6 +567,17 @@ COMPLIANCE = [
              "(blame.disowned), and weather with nobody able to help it. The clean flag left, on main as "
              "after, is blame.not_ours reading an English fraud warning's 'it's not us' as blame; clearing it "
              "with the warning's words lost a confirmation blame pair"),
+    ComplianceProbes(
+        "compliance_probes_r45.jsonl", "test_compliance_probes_r45.py",
+        ("unsafe_transfer_instruction", "blame_shifting"), LANGUAGES_TW_HK,
+        violating=10, clean=8, single_label=True, languages_each=False, rules=(exactly(10), exactly(0)),
+        own_clean_flags=0, misses={"unsafe_transfer_instruction": exactly(0), "blame_shifting": exactly(0)},
+        note="rules alone 6/10 before (c5a7b4d), clean 6/8 (the bank's video check by call read as a remote "
+             "tool, a video call said to be fakeable); after the round 10/10, clean 0/8: a video call is a "
+             "remote tool only with the screen or steps watched through it, a call back to the other party on "
+             "a number the customer holds marks a fraud warning, and a negation inside a subject (没寄到是…) "
+             "ends at the copula. The violating twins (a video call to watch the transfer; 'ring me back on the "
+             "number you already have' in a scam line) stay flagged"),
 ]
 
 R13_TYPES = ("task", "investment", "loan_fee", "refund_cs", "police", "credit_repair", "game_trade", "romance",
