@@ -102,29 +102,6 @@ def _clause_reach(text: str, trigger: Span, start: int, last: int, continuations
     return end
 
 
-def _subject_end(text: str, start: int, end: int) -> int:
-    """Where a negation inside a subject ends: at the copula after it. In 「卡没寄到是快递公司的事」 the
-    negated words (没寄到) are the harm the sentence is about, and 是 opens what is said of it; the
-    negation does not reach over the copula. A copula right after the negation (不是, 并非) is the
-    negated word itself, and one after a verb of saying or an adverb (不能说是, 不一定都是) is negated
-    with its clause. A negation of a quantity ("没有哪种投资是零风险的", 没有任何产品是) negates the whole
-    proposition, copula included."""
-    if text[start:end].lstrip().startswith(QUANTIFIERS):
-        return end
-    for i in range(start + 1, end):
-        if text[i] in COPULAS and text[i - 1] not in COPULA_BOUND:
-            return i
-    return end
-
-
-QUANTIFIERS = ("哪", "任何", "什么", "一", "人", "谁", "这种", "那种", "这样", "边", "咩", "乜")
-"""Words after 没有 that make it "there is no …": the negation covers the copula after them."""
-COPULAS = frozenset("是系")
-"""The copula (系 is Cantonese 係 as normalised)."""
-COPULA_BOUND = frozenset("说算就都也会能总只还又便即而倒可不没并非要以认为")
-"""Characters before a copula that keep it in the negated clause: 说是, 就是, 都是, 不是, 以为是."""
-
-
 INTERJECTIONS = frozenset({"no", "nope", "不", "没", "没有", "唔", "冇"})
 """Negation words that close a clause as an answer ("oh no, …", 「不，…」), negating nothing after it."""
 INSERT_CONTENT = 7
@@ -189,8 +166,6 @@ def scopes(text: str, bounds: Span, hits: Mapping[str, list[Span]]) -> list[Scop
                 end = last
             else:
                 end = _clause_reach(text, trigger, start, last, continuations, negations)
-                if kind == "negation":
-                    end = _subject_end(text, start, end)
             stop = min((t[0] for t in terminators if start <= t[0] < end), default=end)
             found.append(ScopeSpan(kind, trigger, start, min(stop, _aside_end(text, trigger[0], stop))))
     found.extend(_quoted(text, first, last, inside("scope.speech"), inside("scope.said")))
