@@ -570,14 +570,16 @@ COMPLIANCE = [
     ComplianceProbes(
         "compliance_probes_r45.jsonl", "test_compliance_probes_r45.py",
         ("unsafe_transfer_instruction", "blame_shifting"), LANGUAGES_TW_HK,
-        violating=10, clean=8, single_label=True, languages_each=False, rules=(exactly(10), exactly(0)),
-        own_clean_flags=0, misses={"unsafe_transfer_instruction": exactly(0), "blame_shifting": exactly(0)},
+        violating=10, clean=8, single_label=True, languages_each=False, rules=(exactly(7), exactly(0)),
+        own_clean_flags=0, misses={"unsafe_transfer_instruction": exactly(0), "blame_shifting": exactly(3)},
         note="rules alone 6/10 before (c5a7b4d), clean 6/8 (the bank's video check by call read as a remote "
              "tool, a video call said to be fakeable); after the round 10/10, clean 0/8: a video call is a "
              "remote tool only with the screen or steps watched through it, a call back to the other party on "
              "a number the customer holds marks a fraud warning, and a negation inside a subject (没寄到是…) "
              "ends at the copula. The violating twins (a video call to watch the transfer; 'ring me back on the "
-             "number you already have' in a scam line) stay flagged"),
+             "number you already have' in a scam line) stay flagged. The copula reading reverted by the lead (it "
+             "read a clean line that owns the fault, 这不是系统问题，是我们操作失误, as blame): 7/10, the three "
+             "blame lines of a negated harm before 是 missed again, clean 0/8"),
 ]
 
 R13_TYPES = ("task", "investment", "loan_fee", "refund_cs", "police", "credit_repair", "game_trade", "romance",
@@ -792,8 +794,8 @@ PINS = [
         "pin_probes_fp_r26.jsonl", "test_pin_probes_fp_r26.py", R26FP_SCAM_TYPES + R26FP_LOOKALIKE_TYPES,
         LANGUAGES_TW_HK, scams=24, lookalikes=24, lookalike_types=R26FP_LOOKALIKE_TYPES, written="first",
         scams_each=dict.fromkeys(R26FP_SCAM_TYPES, 6), lookalikes_each=dict.fromkeys(R26FP_LOOKALIKE_TYPES, 6),
-        missed={"inst_now": 1, "real_now": 2, "courier_now": 1}, false={"kin_real": 2, "courier_legit": 2},
-        whole=(20, 24, 4, 24),
+        missed={"inst_now": 1, "real_now": 2}, false={"kin_real": 2, "courier_legit": 2},
+        whole=(21, 24, 4, 24),
         note="before (main 4128c7a): rules alone and with the scam signal 20/24 scams, 7/24 false banners "
              "(inst_legit 2, kin_real 3, courier_legit 2; all rule pins). The actor, purpose and paper of a part "
              "(scamfp36: an authority met on paper with no call or claim is its own process, 说是 before a purpose "
@@ -801,7 +803,9 @@ PINS = [
              "letters no longer pinned); " + AFTER_R26_SIG + "the courier_now scam completed (21/24); " + AFTER_R26_JOIN
              + "no longer (20/24); " + AFTER_R27_SIG + "completed again (21/24); " + AFTER_R29_REL
              + "a kin_real rule pin vetoed (4/24); " + AFTER_R29_JOIN
-             + "the courier_now scam no longer completed (20/24)"),
+             + "the courier_now scam no longer completed (20/24); the thirty-second round's customer readings "
+             "(scam45: a card shown, a fee wanted paid, a private account where a business is owed, the bank's own "
+             "process asked): the courier_now scam pinned again (21/24)"),
     PinProbes(
         "pin_probes_sig_r26.jsonl", "test_pin_probes_sig_r26.py", R26SIG_SCAM_TYPES + R26SIG_LOOKALIKE_TYPES,
         LANGUAGES_TW_HK, scams=24, lookalikes=24, lookalike_types=R26SIG_LOOKALIKE_TYPES, written="first",
