@@ -159,6 +159,8 @@ AFTER_R29 = "after the twenty-ninth round (drafts_v40 and drafts_v43 joined to t
 """Where a signal figure moved when the thirtieth round's start retrained the signal."""
 AFTER_R30 = "after the thirtieth round (drafts_v42 and drafts_v44 joined to the training): "
 """Where a signal figure moved when the thirty-first round's start retrained the signal."""
+AFTER_R31 = "after the thirty-first round (drafts_v45 and drafts_v46 joined to the training): "
+"""Where a signal figure moved when the thirty-second round's start retrained the signal."""
 AFTER_R24_PINS = ("after the twenty-fourth round (utterances_v26 and v29 joined to the scam signal's training: its "
                   "completion thresholds moved, zh 0.552 -> 0.485, en 0.483 -> 0.775): ")
 """Where a pin figure moved at the twenty-fourth round's end."""
@@ -275,7 +277,7 @@ COMPLIANCE = [
         ("disparaging_customer", "blame_shifting", "bare_refusal"), LANGUAGES, violating=60, clean=60,
         rules=(at_least(53), at_most(2)), own_clean_flags=0,
         misses={"disparaging_customer": at_most(5), "blame_shifting": at_most(3), "bare_refusal": at_most(3)},
-        signal=(at_least(57), at_most(5)),
+        signal=(at_least(57), at_most(6)),
         signal_each={"disparaging_customer": at_least(30), "blame_shifting": at_least(13),
                      "bare_refusal": at_least(14)},
         note="rules alone: 53/64 found after (16/64 before); the two clean drafts still flagged are other "
@@ -285,7 +287,8 @@ COMPLIANCE = [
              "11/64 with main's full signal). Issue 19's bar is not met here: blame is 0.81 and three clean "
              "drafts are genuine praise read as mock praise (「您学得真快」, 「學得好快喎」, \"that's a great "
              "question\"), so the figures measured are asserted, not the bar; " + AFTER_R26 + "59/64 (disparaging "
-             "30/32), clean 5/64"),
+             "30/32), clean 5/64; "
+             + AFTER_R31 + "59/64, clean 6/64"),
     ComplianceProbes(
         "compliance_probes_r18_limits.jsonl", "test_compliance_probes_r18_limits.py",
         ("bare_refusal", "skip_verification", "blame_shifting"), LANGUAGES, violating=75, clean=60, each=25,
@@ -327,8 +330,8 @@ COMPLIANCE = [
         ("disparaging_customer", "bare_refusal", "skip_verification"), LANGUAGES, violating=90, clean=60, each=30,
         rules=(exactly(97), exactly(1)),
         misses={"disparaging_customer": exactly(1), "bare_refusal": exactly(0), "skip_verification": exactly(0)},
-        signal=(exactly(95), exactly(1)),
-        signal_each={"disparaging_customer": exactly(32, of=34), "bare_refusal": exactly(31, of=32),
+        signal=(exactly(96), exactly(0)),
+        signal_each={"disparaging_customer": exactly(32, of=34), "bare_refusal": exactly(32, of=32),
                      "skip_verification": exactly(32, of=32)},
         note="rules alone: 97/98 found after (57/98 before); clean 1/66 (3/66 before): the clean draft left is "
              "jargon's (贷后 unexplained), not one of these categories'. With the shipped signal (its exemplars "
@@ -344,14 +347,15 @@ COMPLIANCE = [
              + "93/98 (disparaging 30/34) and 1/66; " + AFTER_R27
              + "94/98 (disparaging 32/34, skipped checks 31/32) and 1/66; " + AFTER_R28
              + "95/98 (disparaging 33/34) and 1/66; " + AFTER_R29 + "94/98 (disparaging 32/34) and 1/66; "
-             + AFTER_R30 + "95/98 (skipped checks 32/32) and 1/66"),
+             + AFTER_R30 + "95/98 (skipped checks 32/32) and 1/66; "
+             + AFTER_R31 + "96/98 (bare refusal 32/32), clean 0/66"),
     ComplianceProbes(
         "compliance_probes_r20_parties.jsonl", "test_compliance_probes_r20_parties.py",
         ("privacy_disclosure", "skip_verification"), LANGUAGES, violating=90, clean=60, each=45,
         rules=(exactly(92), exactly(2)),
         misses={"privacy_disclosure": exactly(1), "skip_verification": exactly(1)},
-        signal=(exactly(93), exactly(4)),
-        signal_each={"privacy_disclosure": exactly(48, of=48), "skip_verification": exactly(45, of=46)},
+        signal=(exactly(92), exactly(5)),
+        signal_each={"privacy_disclosure": exactly(48, of=48), "skip_verification": exactly(44, of=46)},
         note="rules alone: 92/94 found after (55/94 before); clean 2/66 (4/66 before): the two left are bare "
              "refusals (「一律不對外披露」 with its route in the next clause, 「問都唔得」), not these categories'. "
              "Missed by the rules: a claimed colleague named in one sentence with the facts in the next, and a "
@@ -363,13 +367,14 @@ COMPLIANCE = [
              "47/48, skipped checks 43/46), clean 3/66; " + AFTER_R21 + "91/94 (skipped checks 44/46), clean 3/66; "
              + AFTER_R22 + "93/94 (privacy 48/48, skipped checks 45/46), clean 4/66; " + AFTER_R24
              + "92/94 (privacy 47/48), clean 4/66; " + AFTER_R28 + "92/94, clean 5/66; " + AFTER_R29
-             + "92/94, clean 4/66; " + AFTER_R30 + "93/94 (privacy 48/48), clean 4/66"),
+             + "92/94, clean 4/66; " + AFTER_R30 + "93/94 (privacy 48/48), clean 4/66; "
+             + AFTER_R31 + "92/94 (skipped checks 44/46), clean 5/66"),
     ComplianceProbes(
         "compliance_probes_r20_tone.jsonl", "test_compliance_probes_r20_tone.py",
         ("disparaging_customer", "bare_refusal", "blame_shifting"), LANGUAGES, violating=90, clean=60, each=30,
         rules=(exactly(77), exactly(2)),
         misses={"disparaging_customer": exactly(10), "bare_refusal": exactly(5), "blame_shifting": exactly(4)},
-        signal=(exactly(84), exactly(3)),
+        signal=(exactly(84), exactly(2)),
         signal_each={"disparaging_customer": exactly(27, of=32), "bare_refusal": exactly(28, of=32),
                      "blame_shifting": exactly(29, of=32)},
         note="rules alone: 76/96 found after (47/96 before; misses 22, 14, 13 before), 77/96 after the "
@@ -387,7 +392,8 @@ COMPLIANCE = [
              + "85/96 (blame 30/32), clean 3/66; " + AFTER_R26 + "84/96 (blame 29/32), clean 3/66; " + AFTER_R27
              + "85/96 (bare refusal 29/32), clean 3/66; " + AFTER_R28 + "86/96 (blame 30/32), clean 4/66; "
              + AFTER_R29 + "86/96 (disparaging 28/32, bare refusal 28/32), clean 3/66; " + AFTER_R30
-             + "84/96 (disparaging 27/32, blame 29/32), clean 3/66"),
+             + "84/96 (disparaging 27/32, blame 29/32), clean 3/66; "
+             + AFTER_R31 + "84/96, clean 2/66"),
     ComplianceProbes(
         "compliance_probes_r21_windows.jsonl", "test_compliance_probes_r21_windows.py",
         ("blame_shifting", "disparaging_customer", "privacy_disclosure", "credential_request", "skip_verification",
@@ -450,20 +456,21 @@ COMPLIANCE = [
         ("skip_verification", "bare_refusal", "overpromise"), LANGUAGES, violating=24, clean=24,
         single_label=True, rules=(exactly(18), exactly(0)), own_clean_flags=0,
         misses={"skip_verification": exactly(3), "bare_refusal": exactly(1), "overpromise": exactly(2)},
-        signal=(exactly(21), exactly(1)),
+        signal=(exactly(20), exactly(1)),
         note="rules alone 18/24 before and after (e1d3a8e), clean 0/24. Misses: a check put off until later "
              "(zh-Hans, yue), a daughter confirming for the holder (en), a refusal closed with thanks (en), a "
              "limit rise promised with 實 and an arrival promised as a day (yue, en). With the shipped signal 21/24, "
              "clean 2/24 (semantic skipped checks on a check the holder must still do with a spouse beside "
              "them, and on a check done first); the round's batch of exemplars for these kinds was measured by "
              "leave one set out and dropped, so the figures before are the figures after; " + AFTER_R26
-             + "21/24, clean 0/24; " + AFTER_R27 + "21/24, clean 1/24"),
+             + "21/24, clean 0/24; " + AFTER_R27 + "21/24, clean 1/24; "
+             + AFTER_R31 + "20/24, clean 1/24"),
     ComplianceProbes(
         "compliance_probes_r36.jsonl", "test_compliance_probes_r36.py",
         ("disparaging_customer", "bare_refusal", "overpromise"), LANGUAGES_TW_HK, violating=30, clean=30,
         single_label=True, rules=(exactly(17), exactly(3)), own_clean_flags=1,
         misses={"disparaging_customer": exactly(4), "bare_refusal": exactly(2), "overpromise": exactly(7)},
-        signal=(exactly(25), exactly(3)),
+        signal=(exactly(24), exactly(4)),
         note="rules alone 17/30 before and after (4128c7a), clean 3/30 (jargon 风控 twice, disparage.customer on "
              "the agent's own 'I explained it poorly'). Misses: sarcasm and condescension with no stock phrase "
              "(zh-Hant-HK, yue twice, en), a verdict closing the matter (zh-Hans, zh-Hant-TW), an outcome told as "
@@ -471,7 +478,8 @@ COMPLIANCE = [
              "With the shipped signal 24/30 (bare refusal 9/10, overpromise 7/10, disparaging 8/10), clean 3/30; "
              "the round's allotment of the false-flag budget by violations counted left the shipped thresholds "
              "as they were, so the figures before are the figures after; " + AFTER_R28 + "24/30, clean 4/30; "
-             + AFTER_R30 + "25/30, clean 3/30"),
+             + AFTER_R30 + "25/30, clean 3/30; "
+             + AFTER_R31 + "24/30, clean 4/30"),
     ComplianceProbes(
         "compliance_probes_r37.jsonl", "test_compliance_probes_r37.py",
         ("skip_verification", "promise_guaranteed_return", "blame_shifting", "credential_request",
