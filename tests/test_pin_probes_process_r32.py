@@ -7,8 +7,9 @@ followed by the customer asking the bank how its proper process goes, whether th
 or whether it charges that (``asks_process``), each beside the same opening acted on now (``acting_now``); four
 scripts.
 
-The file's figures before and after the round are its row in tests/test_probe_rounds.py; this module keeps the
-round's own checks, the rules alone.
+The file's figures before and after the round are its row in tests/test_probe_rounds.py: the round's reading of
+the question as a check was reverted by the lead, so its lookalikes stay false banners. This module keeps the round's
+own checks, the rules alone.
 """
 
 from __future__ import annotations
@@ -32,38 +33,14 @@ def _hits(text: str) -> list[pins.Hit]:
     return load_rule_pack(SHIPPED_LIBRARY).hits(text, audience="customer")
 
 
-def _asks_process(text: str) -> bool:
-    return any(rule.id == pins.ASKS_PROCESS for rule, _ in _hits(text))
-
-
-def test_a_question_about_the_banks_own_process_or_charge_reads_as_a_check() -> None:
-    assert _asks_process("有人说是你们委托的律师，要我先交公证费，我想先问问正规流程")
-    assert _asks_process("有人說要先付解約保證金，正規的流程是什麼？")
-    assert _asks_process("有人话系你哋委托嘅收数公司，想问下系咪应该还返俾银行")
-    assert _asks_process("Someone says I owe a release fee before my loan is closed. Do you actually charge that?")
-    assert _asks_process("A caller said my late uncle left money with you. What's the proper process?")
-
-
-def test_a_payment_under_way_or_a_question_whether_to_pay_is_no_check() -> None:
-    assert not _asks_process("有人说是你们委托的律师，要我先交公证费，我正准备转，正规流程是怎样")
-    assert not _asks_process("有人说是你们委托的律师，他还在电话上等，正规流程是怎样")
-    assert not _asks_process("A man says I owe a release fee and I'm about to send it. Do you actually charge that?")
-    assert not _asks_process("He's still on the line about the release fee. What's the proper process?")
-    assert not _asks_process("Should I pay the release fee? What's the real process?")
-
-
-def test_whether_a_contact_is_real_is_not_read_as_a_process_question() -> None:
-    """「是真的吗」 after a stranger's instruction stays a pin (scam.disengaged.asks_real.zh): only the bank's own
-    process or charge is read here."""
-    assert not _asks_process("有人打电话说是你们银行的，让我报验证码，是真的吗")
-    assert pins.fraud_pattern(_hits("有人打电话说是你们银行的，让我报验证码，是真的吗")) is not None
-
-
-def test_the_signal_keeps_a_process_question_in_its_training_gate() -> None:
-    hits = _hits("有人打电话说我爸在你们银行有一笔存款，要我先交手续费才能领，我想先问问正规流程")
-    assert pins.fraud_pattern(hits) is None
-    assert not pins.partial_pattern(hits)
-    assert pins.training_gate(hits)
+def test_a_question_about_the_banks_own_process_cancels_no_fraud_pattern() -> None:
+    """The round's reading of such a question as a check (scam45's ``scam.disengaged.asks_process``) was reverted by
+    the lead: it also cancelled the pattern of scams the anti-fraud script is for (a "safe account", a court's
+    deposit, a loan's fee into a private account) whenever the customer asked the bank how its proper process goes."""
+    for text in ("有个自称法院的人说我要交保证金到指定账户，正规流程是怎样？",
+                 "Someone from your fraud team says I must move my savings to a safe account. "
+                 "What's the proper procedure?"):
+        assert pins.fraud_pattern(_hits(text)) is not None, text
 
 
 def test_a_fee_wanted_as_an_object_and_a_participle_is_an_instruction() -> None:

@@ -886,12 +886,16 @@ PINS = [
         + R32PROCESS_LOOKALIKE_TYPES, PIN_LANGUAGES, scams=8, lookalikes=8, lookalike_types=R32PROCESS_LOOKALIKE_TYPES,
         written="first", scams_each=dict.fromkeys(R32PROCESS_SCAM_TYPES, 8),
         lookalikes_each=dict.fromkeys(R32PROCESS_LOOKALIKE_TYPES, 8),
+        false={"asks_process": 8}, whole=(8, 8, 8, 8),
         note="before (main c5a7b4d, utterances_v41 and v42 joined): rules alone 7/8 scams (an English fee wanted "
              "'sent to his account' half-read), 7/8 false banners (all rule pins; the eighth half-read). The bank's "
              "own process asked after a stranger's demand (scam45: scam.disengaged.asks_process, the signal's "
              "training gate kept as it was) and a fee wanted as an object and a participle (scam.asks.en): rules "
              "alone 8/8, 0/8 (the lookalikes cancelled, so no completion; the rules and scam signal not measured "
-             "this round: the rule pins of the scams may meet the veto)"),
+             "this round: the rule pins of the scams may meet the veto); the process reading reverted by the lead "
+             "(it also cancelled the pattern of a 'safe account', a court's deposit or a loan fee into a private "
+             "account when the customer asked the proper process): rules and scam signal 8/8 scams, 8/8 false "
+             "banners"),
     PinProbes(
         "pin_probes_card_r32.jsonl", "test_pin_probes_card_r32.py", R32CARD_SCAM_TYPES + R32CARD_LOOKALIKE_TYPES,
         PIN_LANGUAGES, scams=8, lookalikes=8, lookalike_types=R32CARD_LOOKALIKE_TYPES, written="after",

@@ -121,14 +121,11 @@ it cancels the pattern like every ``scam.disengaged`` reading, but not the scam 
 REFUSED = "scam.disengaged.refused"
 """A demand told and then refused, deleted or checked by the customer's own call (thirty-first round): it cancels the
 pattern like :data:`LOSS` and, like it, leaves the scam signal's training gate as it was (:func:`training_gate`)."""
-ASKS_PROCESS = "scam.disengaged.asks_process"
-"""The customer asks the bank its own process or charge after a stranger's demand, nothing paid (thirty-second round):
-it cancels the pattern like :data:`REFUSED` and, like it, leaves the scam signal's training gate as it was."""
 CARD_SHOWN = ("scam.asks.cardshown.zh", "scam.asks.cardshown.en")
 """The card held to a phone the caller sent or shown to a camera on someone's word (thirty-second round): an
 instruction like every ``scam.asks.*``, which the scam signal's training gate reads as if it had not fired, so that the
 signal's arrays stay what they were (the one joined line it would bring into the gate on its own is a scam)."""
-GATE_KEPT = (LOSS, REFUSED, ASKS_PROCESS, *CARD_SHOWN)
+GATE_KEPT = (LOSS, REFUSED, *CARD_SHOWN)
 """The readings the scam signal's training gate reads as if they had not fired (:func:`training_gate`)."""
 TAKEOVER = "scam.takeover"
 """Rule id of a fraud pin read from a takeover's effects (:func:`takeover_pattern`)."""
@@ -434,7 +431,7 @@ _HAS_PARTS: dict[int, tuple[weakref.ref[RulePack], bool]] = {}
 
 def training_gate(hits: Sequence[Hit]) -> bool:
     """The scam signal's training gate: :func:`partial_pattern` read as if :data:`LOSS`, :data:`REFUSED` and
-    :data:`ASKS_PROCESS` (:data:`GATE_KEPT`) had not fired.
+    :data:`CARD_SHOWN` (:data:`GATE_KEPT`) had not fired.
 
     Why: the gated non-scams keep their full weight in the signal's second fit and set its bar
     (:func:`assist.lookup.scam_signal.margin_penalties`); a past scam told by its outcome is evidence of its kind
