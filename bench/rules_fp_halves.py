@@ -2,14 +2,14 @@
 
 Usage: ``python bench/rules_fp_halves.py [--signal] [--show-dev] [--rule RULE_ID]``.
 
-The outside writers' sets joined into the library (``drafts_v22`` .. ``drafts_v46``) are split by file
+The outside writers' sets joined into the library (``drafts_v22`` .. ``drafts_v48``) are split by file
 into a *development half* (v22, v24, ..., v34, v37; v36 and v38 from the twenty-ninth round, v40 from
-the thirtieth, v42 from the thirty-first, v45 from the thirty-second), whose flagged clean drafts may be
-read to find why a reading is wrong, and a *confirmation half* (v23, v25, ..., v35; v39 and v41 from the
-twenty-ninth round, v43 from the thirtieth, v44 from the thirty-first, v46 from the thirty-second), of
-which only counts are ever printed. For each half it prints clean drafts flagged, detected (draft,
-category) pairs and, per rule id, how many clean drafts that rule flags. ``--signal`` adds the shipped
-semantic signal (loads the encoder; may train).
+the thirtieth, v42 from the thirty-first, v45 from the thirty-second, v47 from the thirty-third), whose
+flagged clean drafts may be read to find why a reading is wrong, and a *confirmation half* (v23, v25,
+..., v35; v39 and v41 from the twenty-ninth round, v43 from the thirtieth, v44 from the thirty-first,
+v46 from the thirty-second, v48 from the thirty-third), of which only counts are ever printed. For each
+half it prints clean drafts flagged, detected (draft, category) pairs and, per rule id, how many clean
+drafts that rule flags. ``--signal`` adds the shipped semantic signal (loads the encoder; may train).
 ``--show-dev`` also prints the development half's flagged clean drafts with the rule and the matched
 span; the confirmation half's texts are never printed.
 ``--rule RULE_ID`` counts one rule alone: its clean flags, and the pairs of its category it detects.
@@ -26,8 +26,8 @@ from assist.compliance.rules import RulePack, is_advisory
 from assist.library.loader import SHIPPED_LIBRARY
 
 DRAFTS = SHIPPED_LIBRARY / "rules" / "drafts"
-DEVELOPMENT = ("v22", "v24", "v26", "v28", "v30", "v32", "v34", "v37", "v36", "v38", "v40", "v42", "v45")
-CONFIRMATION = ("v23", "v25", "v27", "v29", "v31", "v33", "v35", "v39", "v41", "v43", "v44", "v46")
+DEVELOPMENT = ("v22", "v24", "v26", "v28", "v30", "v32", "v34", "v37", "v36", "v38", "v40", "v42", "v45", "v47")
+CONFIRMATION = ("v23", "v25", "v27", "v29", "v31", "v33", "v35", "v39", "v41", "v43", "v44", "v46", "v48")
 
 
 def half(names: tuple[str, ...]) -> list[tuple[str, LabelledDraft]]:

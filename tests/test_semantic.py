@@ -530,12 +530,21 @@ def test_no_exemplar_is_close_to_a_labelled_draft(pack: RulePack) -> None:
     assert not unlisted, unlisted[:5]
 
 
+OUTSIDE_DRAFTS_ON_A_DEV_LINE = frozenset({"额度不能调,就这样。"})
+"""Normalised outside drafts, written blind, that landed on a shared dev draft: a drafts_v47 line (written
+2026-12-07, joined at the thirty-third round's start) is a short bare refusal the dev set also holds. The
+set's lines are never edited, so from that join the dev figure counts this one draft in-sample for the
+signal; the rules alone flagged it before the join."""
+
+
 def test_no_labelled_draft_is_close_to_the_shared_dev_set() -> None:
-    """The library's labelled drafts train the signal; the shared dev set is only measured on."""
+    """The library's labelled drafts train the signal; the shared dev set is only measured on. A blind
+    outside draft that lands on a dev line is listed in OUTSIDE_DRAFTS_ON_A_DEV_LINE, not hidden."""
     if not DEV_DRAFTS.is_file():
         pytest.skip("no shared dev set beside the checkout")
-    close = near_pairs(draft_texts([DEV_DRAFTS]), draft_texts(draft_files(SHIPPED_LIBRARY)), 0.7)
-    assert not close, len(close)
+    dev = draft_texts([DEV_DRAFTS])
+    close = near_pairs(dev, draft_texts(draft_files(SHIPPED_LIBRARY)), 0.7)
+    assert not [i for i, _, _ in close if dev[i] not in OUTSIDE_DRAFTS_ON_A_DEV_LINE], len(close)
 
 
 @pytest.mark.model
