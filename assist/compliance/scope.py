@@ -159,6 +159,8 @@ def scopes(text: str, bounds: Span, hits: Mapping[str, list[Span]]) -> list[Scop
             if kind in BACKWARD:
                 if kind == "dismissal" and not _closes_clause(text, trigger[1], last):
                     continue
+                if kind == "verdict" and text[trigger[1]:trigger[1] + 1] in ASKED:
+                    continue  # a verdict asked (听起来像诈骗？, 是骗局吗, "a scam?") judges nothing
                 found.append(ScopeSpan(kind, trigger, first, trigger[0]))
                 continue
             start = _scope_start(kind, trigger)
@@ -179,6 +181,9 @@ def scopes(text: str, bounds: Span, hits: Mapping[str, list[Span]]) -> list[Scop
         found.append(ScopeSpan("reported", trigger, trigger[1], stop))
     return found
 
+
+ASKED = frozenset("?吗嗎咩")
+"""A character right after a verdict that makes it a question."""
 
 QUOTES = {"“": "”", "「": "」", "『": "』", "‘": "’", '"': '"'}
 _QUOTED = re.compile("|".join(
