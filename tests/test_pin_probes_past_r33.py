@@ -46,7 +46,8 @@ def test_every_textbook_scam_of_the_file_keeps_its_rule_pattern() -> None:
 def test_money_gone_after_software_the_customer_installed_is_a_loss() -> None:
     assert _has("装了个说是退税的APP之后，账户里的钱少了两万，这是上周的事", pins.LOSS)
     assert _has("裝咗個話係退稅嘅app之後，戶口啲錢就冇咗", pins.LOSS)
-    assert _has("A fake courier text got me to install an app and after that the money in my account was gone", pins.LOSS)
+    assert _has("A fake courier text got me to install an app and after that the money in my account was gone",
+                pins.LOSS)
 
 
 def test_the_same_loss_as_a_threat_or_with_a_new_demand_is_no_loss() -> None:
