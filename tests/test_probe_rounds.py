@@ -643,6 +643,8 @@ R32PROCESS_SCAM_TYPES = ("acting_now",)
 R32PROCESS_LOOKALIKE_TYPES = ("asks_process",)
 R32CARD_SCAM_TYPES = ("card_now",)
 R32CARD_LOOKALIKE_TYPES = ("card_own",)
+R33PAST_SCAM_TYPES = ("textbook_now",)
+R33PAST_LOOKALIKE_TYPES = ("past_or_own",)
 R27SIG_SCAM_TYPES = ("en_half", "zh_half")
 R27SIG_LOOKALIKE_TYPES = ("en_real", "zh_real")
 R18_TYPES = ("impersonation", "safe_account", "remote", "code", "invest", "romance", "loan_fee", "refund", "task",
@@ -915,6 +917,17 @@ PINS = [
              "whole (all half-read), 0/8 false banners (4 half-read). The card held to a phone or shown to a camera "
              "(scam45: scam.asks.cardshown.*, the signal's training gate kept as it was): rules alone 8/8 read whole, "
              "0/8 (the same 4 half-read); the rules and scam signal not measured this round"),
+    PinProbes(
+        "pin_probes_past_r33.jsonl", "test_pin_probes_past_r33.py", R33PAST_SCAM_TYPES + R33PAST_LOOKALIKE_TYPES,
+        PIN_LANGUAGES, scams=12, lookalikes=12, lookalike_types=R33PAST_LOOKALIKE_TYPES, written="first",
+        scams_each=dict.fromkeys(R33PAST_SCAM_TYPES, 12), lookalikes_each=dict.fromkeys(R33PAST_LOOKALIKE_TYPES, 12),
+        whole=(12, 12, 0, 12),
+        note="before (main e5478ba, utterances_v43 and v44 joined): rules alone 12/12 scams read whole, 5/12 "
+             "lookalikes read whole (a loss told after software the customer installed 2, a demand seen through in "
+             "time 2, a grandmother's own ask 1); rules and scam signal 12/12, 5/12 (none vetoed). A loss after an "
+             "install, a demand seen through, a grandparent known, a collector the customer owes (scam46: "
+             "scam.disengaged.loss and .refused widened, the signal's training gate kept as it was; scam.known.en and "
+             "scam.known.zh): rules alone 12/12, 0/12; rules and scam signal 12/12, 0/12"),
 ]
 
 
@@ -1001,7 +1014,7 @@ def test_every_probe_file_has_a_row_and_its_module() -> None:
                 "pin_probes_bar_*.jsonl", "pin_probes_fp_*.jsonl", "pin_probes_sig_*.jsonl",
                 "pin_probes_r2?.jsonl", "pin_probes_rel_*.jsonl", "pin_probes_tense_*.jsonl",
                 "pin_probes_refused_*.jsonl", "pin_probes_process_*.jsonl",
-                "pin_probes_card_*.jsonl")
+                "pin_probes_card_*.jsonl", "pin_probes_past_*.jsonl")
     files = {path.name for pattern in patterns for path in HERE.glob(pattern)}
     tabled = [(row.file, row.module) for row in COMPLIANCE] + [(row.file, row.module) for row in PINS]
     assert sorted(files - set(UNTABLED)) == sorted(file for file, _ in tabled)
