@@ -12,7 +12,8 @@ zh-Hant TW and HK, Cantonese, English), 33 lines:
 bench/fresh_check.py: 0 of 33 too close.
 
 Scored on main (e5478ba) before the round, rules alone: 17/20 found (the negated and asked verdicts cleared
-three), 10/13 clean flagged. After: 20/20, 0/13. Row in tests/test_probe_rounds.py.
+three), 10/13 clean flagged. After compl46: 20/20, 0/13; after the lead reverted the hedged verdict at
+the merge: 20/20, 3/13. Row in tests/test_probe_rounds.py.
 """
 
 from __future__ import annotations
@@ -42,9 +43,19 @@ def test_a_channel_said_not_to_be_the_banks_is_a_fraud_warning(
     assert flagged(pack, text) == expected
 
 
+HEDGED_VERDICT_REVERTED = pytest.mark.xfail(
+    strict=True, reason="the hedged verdict (很像诈骗) was reverted at the merge: it also read comparisons")
+
+
 @pytest.mark.parametrize(("text", "expected"), [
-    ("您朋友拉您进的那个群说炒币保本，很像诈骗，先别转账。", set()),
-    ("你表姐推嗰個外匯群話月月穩賺，我聽落似騙案多啲，暫時唔好過數。", set()),
+    pytest.param("您朋友拉您进的那个群说炒币保本，很像诈骗，先别转账。", set(), marks=HEDGED_VERDICT_REVERTED),
+    pytest.param("你表姐推嗰個外匯群話月月穩賺，我聽落似騙案多啲，暫時唔好過數。", set(),
+                 marks=HEDGED_VERDICT_REVERTED),
+    # a likeness to a scam is also a comparison or a concession: the promise or request before it stands
+    ("这款理财保证年化8%，不会像骗局那样亏钱。", {"promise_guaranteed_return"}),
+    ("本金绝对不会亏，跟外面那些像骗局的产品不一样。", {"promise_guaranteed_return"}),
+    ("把短信验证码报给我，放心，很像诈骗但其实是正规流程。", {"credential_request"}),
+    ("保证收益10%，疑似诈骗的那些都是小平台。", {"promise_guaranteed_return"}),
     # negated, conceded or asked, a verdict judges nothing: the request or promise before it stands
     ("验证码麻烦报给我，一点也不像骗局，放心。", {"credential_request"}),
     ("呢隻債券保本，唔似騙局嘅。", {"promise_guaranteed_return"}),
@@ -53,8 +64,10 @@ def test_a_channel_said_not_to_be_the_banks_is_a_fraud_warning(
     ("Go ahead and give me those six digits; I know it looks like a scam, honestly, it's routine.",
      {"credential_request"}),
 ])
-def test_a_hedged_verdict_judges_the_words_before_it(pack: RulePack, text: str, expected: set[str]) -> None:
-    """A hedged verdict (很像诈骗, 聽落好似騙案) judges the reported promise before it as 是诈骗 does; a
-    negated verdict (不像骗局, 不是骗局), a concession ("I know this sounds like a scam") or a question
-    (是骗局吗) judges nothing."""
+def test_only_a_plain_verdict_judges_the_words_before_it(pack: RulePack, text: str, expected: set[str]) -> None:
+    """A negated verdict (不像骗局, 不是骗局), a concession ("I know this sounds like a scam"), a question
+    (是骗局吗) or a likeness (很像诈骗, 像骗局的产品) judges nothing: the promise or request before it stands.
+    compl46 read the hedged ones as verdicts; the lead reverted that at the merge, because a likeness is also
+    a comparison (不会像骗局那样亏) and cleared the promise before it. Someone else's sure return judged
+    a likely scam is flagged again, a known false flag."""
     assert flagged(pack, text) == expected

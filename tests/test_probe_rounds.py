@@ -592,13 +592,15 @@ COMPLIANCE = [
         "compliance_probes_r46.jsonl", "test_compliance_probes_r46.py",
         ("blame_shifting", "credential_request", "promise_guaranteed_return", "unsafe_transfer_instruction"),
         LANGUAGES_TW_HK, violating=20, clean=13, single_label=True, languages_each=False,
-        rules=(exactly(20), exactly(0)), own_clean_flags=0, misses=exactly(0),
+        rules=(exactly(20), exactly(3)), own_clean_flags=3, misses=exactly(0),
         note="rules alone 17/20 before (e5478ba), clean 10/13: a call, message, number or site said not to be "
              "the bank's (并非本行所发/致电/网站) read as blame.not_ours, someone else's sure return judged a "
              "likely scam (很像诈骗, 聽落好似騙案) read as the agent's promise, and three violations cleared by "
              "a verdict negated (不是骗局, 唔似呃人) or asked (像是诈骗？). After the round 20/20, clean 0/13: "
              "scope.pseudo holds the channel words after 并非本行 and the negated and conceded verdicts, "
-             "scope.verdict the hedged ones, and a verdict asked opens no scope"),
+             "scope.verdict the hedged ones, and a verdict asked opens no scope. The hedged verdicts reverted "
+             "by the lead (像骗局 is also a comparison: 保证年化8%，不会像骗局那样亏 passed): 20/20, clean 3/13, "
+             "the three hedged lookalikes flagged again"),
 ]
 
 R13_TYPES = ("task", "investment", "loan_fee", "refund_cs", "police", "credit_repair", "game_trade", "romance",
