@@ -77,7 +77,7 @@ def test_a_grandparent_asking_for_help_with_the_app_is_someone_the_customer_know
     assert pins.fraud_pattern(_hits("My grandad asked me to move his savings to a safe account a caller gave him"))
 
 
-def test_a_collector_for_a_debt_the_customer_owes_is_known_and_needs_a_marker() -> None:
+def test_a_collector_for_a_debt_the_customer_owns_to_is_known_and_needs_a_marker() -> None:
     assert pins.fraud_pattern(_hits("追數公司打嚟話我卡數遲咗，我係遲咗幾日，要俾幾多罰息")) is None
     assert pins.own_asker(_hits("催收公司打电话来说我信用卡逾期，我确实逾期了，问我什么时候能还"))
     assert pins.fraud_pattern(_hits("催收公司打电话来说我信用卡逾期，我确实逾期了，他让我把欠款转到他私人账户"))
