@@ -75,10 +75,3 @@ def test_a_grandparent_asking_for_help_with_the_app_is_someone_the_customer_know
     hits = _hits("My gran asked me to help her set up the banking app so she can see her pension")
     assert pins.fraud_pattern(hits) is None
     assert pins.fraud_pattern(_hits("My grandad asked me to move his savings to a safe account a caller gave him"))
-
-
-def test_a_collector_for_a_debt_the_customer_owns_to_is_known_and_needs_a_marker() -> None:
-    assert pins.fraud_pattern(_hits("追數公司打嚟話我卡數遲咗，我係遲咗幾日，要俾幾多罰息")) is None
-    assert pins.own_asker(_hits("催收公司打电话来说我信用卡逾期，我确实逾期了，问我什么时候能还"))
-    assert pins.fraud_pattern(_hits("催收公司打电话来说我信用卡逾期，我确实逾期了，他让我把欠款转到他私人账户"))
-    assert pins.fraud_pattern(_hits("有个自称催收公司的打电话说我网贷逾期，让我马上转一万到指定账户"))
