@@ -75,3 +75,13 @@ def test_a_grandparent_asking_for_help_with_the_app_is_someone_the_customer_know
     hits = _hits("My gran asked me to help her set up the banking app so she can see her pension")
     assert pins.fraud_pattern(hits) is None
     assert pins.fraud_pattern(_hits("My grandad asked me to move his savings to a safe account a caller gave him"))
+
+
+def test_a_collector_for_a_debt_the_customer_owns_up_to_still_pins_a_code_or_a_screen() -> None:
+    """scam46 read a collector for a debt the customer admits (我确实逾期了) as a known counterpart whose ask needs
+    a marker to pin; the lead reverted that at the merge, because it also cleared a collector's request for a
+    code or a shared screen, which no real collector makes."""
+    for text in ("催收的人打来，我确实逾期了，他要我共享屏幕给他看",
+                 "追债公司话我真系欠咗钱，佢叫我装个app俾佢睇手机",
+                 "收数公司打嚟，我係迟咗还，佢叫我讀個OTP俾佢"):
+        assert pins.fraud_pattern(_hits(text)) is not None, text
