@@ -279,33 +279,3 @@ def test_the_quick_pass_leaves_unread_only_the_clauses_of_texts_no_clause_can_ma
         assert got.quick == expected.quick
         assert [(s.scenario, s.score, s.best) for s in got.scenarios] == \
             [(s.scenario, s.score, s.best) for s in expected.scenarios]
-
-
-def test_a_batch_searched_in_slices_hands_its_bm25_tables_to_the_full_pass(
-    two_passes: tuple[Assistant, Assistant, Assistant], monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Past :data:`search.LEXICAL_CELLS_PER_CHUNK` the quick pass searches a batch in slices; each
-    slice's BM25 tables are kept, so the full pass scores nothing again and ranks as before."""
-    cascade, _, full_alone = two_passes
-    cascade.threshold = full_alone.threshold = 0.99  # nothing is sure: the full pass reads every text
-    before = [(s.quick_pass, [c.script_id for c in s.candidates], [c.score for c in s.candidates], s.abstained)
-              for s in cascade.suggest_many(UTTERANCES)]
-    monkeypatch.setattr(search, "LEXICAL_CELLS_PER_CHUNK", 3 * cascade.index.dense.ntotal)  # slices of 3
-    lexical = type(cascade.index.lexical)
-    scored: list[int] = []
-    scores_batch = lexical.scores_batch
-
-    def spy(self, texts):  # type: ignore[no-untyped-def]
-        scored.append(len(texts))
-        return scores_batch(self, texts)
-
-    monkeypatch.setattr(lexical, "scores_batch", spy)
-    after = [(s.quick_pass, [c.script_id for c in s.candidates], [c.score for c in s.candidates], s.abstained)
-             for s in cascade.suggest_many(UTTERANCES)]
-    assert after == before
-    assert sum(scored) == len([u for u in UTTERANCES if u.strip()])  # the quick pass's slices alone
-    monkeypatch.setattr(search, "KEPT_LEXICAL_CELLS", 0)
-    scored.clear()
-    assert [(s.quick_pass, [c.script_id for c in s.candidates], [c.score for c in s.candidates], s.abstained)
-            for s in cascade.suggest_many(UTTERANCES)] == before
-    assert sum(scored) > len([u for u in UTTERANCES if u.strip()])  # nothing kept: the full pass scores again

@@ -125,18 +125,8 @@ def test_bm25_tables_kept_by_one_pass_give_another_pass_its_own_candidates(
     assert whole.rows.shape[0] == len(texts)
     assert kept.best is None  # no more documents than lexical neighbours: nothing to select
     monkeypatch.setattr(search, "LEXICAL_CELLS_PER_CHUNK", 3 * assistant.index.dense.ntotal)
-    sliced = search.LexicalScores()
-    search_batch(assistant.index, vectors, texts, weights, keep=sliced)
-    # Scored in slices of 3 queries: each slice's tables are kept, and read as one table's rows.
-    assert sliced.table is None and len(sliced.slices) == 7
-    rows, best = sliced.rows(subset)
-    assert rows is not None and best is None
-    assert np.array_equal(rows.view(np.uint32), kept.table[subset].view(np.uint32))
-    assert np.array_equal(sliced.rows(np.arange(len(texts)))[0], kept.table)
-    monkeypatch.setattr(search, "KEPT_LEXICAL_CELLS", len(texts) * assistant.index.lexical.n_docs - 1)
-    search_batch(assistant.index, vectors, texts, weights, keep=sliced)
-    assert sliced.table is None and not sliced.slices  # past the bound nothing is kept (its memory stays bounded)
-    assert sliced.rows(subset) == (None, None)
+    search_batch(assistant.index, vectors, texts, weights, keep=kept)
+    assert kept.table is None  # scored in slices: nothing is kept (its memory stays bounded)
 
 
 def test_among_dense_is_every_lexical_row_compared_with_every_dense_row() -> None:
@@ -170,7 +160,7 @@ def test_best_columns_kept_by_one_pass_give_another_pass_its_own_candidates(
 ) -> None:
     """The full pass reads the quick pass's selection of each text's best BM25 columns with its
     tables: the same candidates, column for column, as selecting them again, for a subset in any
-    order; a batch searched in slices keeps both, slice by slice, within :data:`search.KEPT_LEXICAL_CELLS`."""
+    order; a batch searched in slices keeps neither."""
     from assist.lookup import search
 
     assistant = Assistant.load(library=library_dir, encoder=HashEncoder(), log=lambda _: None)
@@ -199,16 +189,8 @@ def test_best_columns_kept_by_one_pass_give_another_pass_its_own_candidates(
                           picked=kept.best[subset])
     for name in ("rows", "dense", "lexical", "fused"):
         assert np.array_equal(getattr(own_sliced, name), getattr(sliced, name)), name
-    # The whole batch in slices of 3: each slice keeps its tables and selection, read in any order.
-    table, best = kept.table, kept.best
     search_batch(assistant.index, vectors, texts, weights, keep=kept)
-    assert kept.table is None and kept.best is None and len(kept.slices) == 7
-    rows, picked = kept.rows(subset)
-    assert rows is not None and picked is not None
-    assert np.array_equal(rows, table[subset]) and np.array_equal(picked, best[subset])
-    monkeypatch.setattr(search, "KEPT_LEXICAL_CELLS", 0)
-    search_batch(assistant.index, vectors, texts, weights, keep=kept)
-    assert kept.rows(subset) == (None, None)
+    assert kept.table is None and kept.best is None
 
 
 def _bm25_like(rng: np.random.Generator, rows: int, columns: int) -> np.ndarray:

@@ -189,7 +189,8 @@ class Cascade:
         second = None
         if unsure.size:
             picked = unsure.tolist()
-            scored, chosen = kept.rows(unsure) if kept is not None else (None, None)
+            scored = kept.table[unsure] if kept is not None and kept.table is not None else None
+            chosen = kept.best[unsure] if scored is not None and kept is not None and kept.best is not None else None
             second = self.full.rank_arrays(
                 [normalised[i] for i in picked], [families[i] for i in picked], segment, channel, top_k,
                 lexical=scored, picked=chosen,

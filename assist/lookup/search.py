@@ -23,12 +23,6 @@ LEXICAL_NEIGHBOURS = 64
 LEXICAL_CELLS_PER_CHUNK = 1 << 22
 """BM25 scores are computed for this many (query, example) cells at a time, which
 bounds the memory of a batch against a large library (16 MB of float32)."""
-KEPT_LEXICAL_CELLS = 1 << 23
-"""A batch searched in slices keeps its BM25 tables for a later pass (:class:`LexicalScores`) only up
-to this many (query, example) cells in all (32 MB of float32): a batch of
-:data:`assist.batch.evaluate.BATCH` queries against up to 32,768 examples. Past 16,384 examples a
-batch of 256 is searched in two slices (:data:`LEXICAL_CELLS_PER_CHUNK`), which used to keep nothing,
-so the full pass scored and selected its texts again (thirty-third round, docs/performance.md)."""
 
 
 @dataclass(frozen=True)
@@ -87,9 +81,7 @@ class LexicalScores:
     """BM25 score tables of a batch's queries, kept by the pass that computed them for a later
     pass over an equal lexical index (:mod:`assist.lookup.cascade`): a query's table row
     depends on that query alone, so the later pass reads the rows of its queries instead of
-    scoring them again. Only a batch scored in one chunk is kept (see :data:`LEXICAL_CELLS_PER_CHUNK`),
-    or one searched in slices (:func:`search_batch`) whose every slice was: then :attr:`slices` holds
-    them, and :meth:`rows` reads a query's row from its slice's table.
+    scoring them again. Only a batch scored in one chunk is kept (see :data:`LEXICAL_CELLS_PER_CHUNK`).
 
     Each query's best columns are kept too: :func:`best_columns` picks them from that query's row
     alone, so a later pass given the row would pick the same columns in the same order. Reading
@@ -102,36 +94,6 @@ class LexicalScores:
         """(n_queries, width) int64 columns of each query's best positive scores, as
         :func:`best_columns` picked them (-1 past a query's last), kept with :attr:`table` when the
         library has more than ``width`` documents."""
-        self.slices: list[tuple[int, LexicalScores]] = []
-        """Where the batch was searched in slices: each slice's first query and its kept tables."""
-
-    def clear(self) -> None:
-        self.table = self.best = None
-        self.slices = []
-
-    def rows(self, positions: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
-        """The kept table's rows of the queries at ``positions`` and their best columns, in that order
-        (each None when not kept: then the later pass scores, or selects, itself). A batch searched in
-        slices gives each query the row of its own slice's table, the row one table would hold."""
-        if self.table is not None:
-            return self.table[positions], self.best[positions] if self.best is not None else None
-        if not self.slices or any(part.table is None for _, part in self.slices):
-            return None, None
-        first = self.slices[0][1].table
-        assert first is not None
-        table = np.empty((len(positions), first.shape[1]), dtype=first.dtype)
-        with_best = all(part.best is not None for _, part in self.slices)
-        best = None
-        for start, part in self.slices:
-            assert part.table is not None
-            inside = (positions >= start) & (positions < start + len(part.table))
-            table[inside] = part.table[positions[inside] - start]
-            if with_best:
-                assert part.best is not None
-                if best is None:
-                    best = np.empty((len(positions), part.best.shape[1]), dtype=part.best.dtype)
-                best[inside] = part.best[positions[inside] - start]
-        return table, best
 
 
 SELECTION_BLOCKS_PER_PICK = 2
@@ -221,7 +183,7 @@ def lexical_neighbours(
     at_dense = np.zeros(dense_rows.shape, dtype=np.float32)
     chunk = max(1, LEXICAL_CELLS_PER_CHUNK // max(n_docs, 1))
     if keep is not None:
-        keep.clear()
+        keep.table = keep.best = None
     for start in range(0, len(texts), chunk):
         stop = min(start + chunk, len(texts))
         scores = scored[start:stop] if scored is not None else index.lexical.scores_batch(texts[start:stop])
@@ -283,25 +245,18 @@ def search_batch(
     ``dense_k``: the dense neighbours asked for, :data:`DENSE_NEIGHBOURS` unless given).
 
     A long batch is searched in slices of queries, so that its (query, example)
-    score tables stay within :data:`LEXICAL_CELLS_PER_CHUNK` cells whatever its length; ``keep``
-    then takes each slice's tables (:attr:`LexicalScores.slices`) if the batch's stay within
-    :data:`KEPT_LEXICAL_CELLS` in all, else none. A slice's rows are its queries' own, so a later
-    pass reads the rows one table would hold.
+    score tables stay within :data:`LEXICAL_CELLS_PER_CHUNK` cells whatever its length.
     """
     step = max(1, LEXICAL_CELLS_PER_CHUNK // max(index.dense.ntotal, 1))
     if len(texts) <= step:
         return _search_slice(index, vectors, texts, weights, scored, keep, picked, dense_k)
-    starts = range(0, len(texts), step)
-    keeps = keep is not None and len(texts) * index.lexical.n_docs <= KEPT_LEXICAL_CELLS
-    kept = [LexicalScores() if keeps else None for _ in starts]
     if keep is not None:
-        keep.clear()
-        keep.slices = [(start, part) for start, part in zip(starts, kept, strict=True) if part is not None]
+        keep.table = keep.best = None
     parts = [
         _search_slice(index, vectors[start : start + step], texts[start : start + step], weights,
-                      scored[start : start + step] if scored is not None else None, part,
+                      scored[start : start + step] if scored is not None else None, None,
                       picked[start : start + step] if picked is not None else None, dense_k)
-        for start, part in zip(starts, kept, strict=True)
+        for start in range(0, len(texts), step)
     ]
     return Candidates(*(np.concatenate([getattr(part, name) for part in parts]) for name in _CANDIDATE_ARRAYS))
 
