@@ -161,6 +161,9 @@ AFTER_R30 = "after the thirtieth round (drafts_v42 and drafts_v44 joined to the 
 """Where a signal figure moved when the thirty-first round's start retrained the signal."""
 AFTER_R31 = "after the thirty-first round (drafts_v45 and drafts_v46 joined to the training): "
 """Where a signal figure moved when the thirty-second round's start retrained the signal."""
+AFTER_R32 = "after the thirty-second round (drafts_v47 and drafts_v48 joined to the training): "
+"""Where a signal figure moved when the thirty-third round's start retrained the signal (the same on the round's
+start e5478ba and after its merges)."""
 AFTER_R24_PINS = ("after the twenty-fourth round (utterances_v26 and v29 joined to the scam signal's training: its "
                   "completion thresholds moved, zh 0.552 -> 0.485, en 0.483 -> 0.775): ")
 """Where a pin figure moved at the twenty-fourth round's end."""
@@ -203,6 +206,9 @@ AFTER_R30_JOIN = ("after the thirtieth round's end (utterances_v38 and v40 joine
 AFTER_R31_JOIN = ("after the thirty-first round's end (utterances_v41 and v42 joined to the scam signal's training; "
                   "measured on main c5a7b4d in the thirty-second round): ")
 """Where a pin figure moved when the thirty-first round's sets joined."""
+AFTER_R32_JOIN = ("after the thirty-second round's end (utterances_v43 and v44 joined to the scam signal's training; "
+                  "measured on main e5478ba in the thirty-third round, and the same after its merges): ")
+"""Where a pin figure moved when the thirty-second round's sets joined."""
 
 COMPLIANCE = [
     ComplianceProbes(
@@ -330,7 +336,7 @@ COMPLIANCE = [
         ("disparaging_customer", "bare_refusal", "skip_verification"), LANGUAGES, violating=90, clean=60, each=30,
         rules=(exactly(97), exactly(1)),
         misses={"disparaging_customer": exactly(1), "bare_refusal": exactly(0), "skip_verification": exactly(0)},
-        signal=(exactly(96), exactly(0)),
+        signal=(exactly(96), exactly(1)),
         signal_each={"disparaging_customer": exactly(32, of=34), "bare_refusal": exactly(32, of=32),
                      "skip_verification": exactly(32, of=32)},
         note="rules alone: 97/98 found after (57/98 before); clean 1/66 (3/66 before): the clean draft left is "
@@ -348,13 +354,14 @@ COMPLIANCE = [
              + "94/98 (disparaging 32/34, skipped checks 31/32) and 1/66; " + AFTER_R28
              + "95/98 (disparaging 33/34) and 1/66; " + AFTER_R29 + "94/98 (disparaging 32/34) and 1/66; "
              + AFTER_R30 + "95/98 (skipped checks 32/32) and 1/66; "
-             + AFTER_R31 + "96/98 (bare refusal 32/32), clean 0/66"),
+             + AFTER_R31 + "96/98 (bare refusal 32/32), clean 0/66; "
+             + AFTER_R32 + "96/98, clean 1/66"),
     ComplianceProbes(
         "compliance_probes_r20_parties.jsonl", "test_compliance_probes_r20_parties.py",
         ("privacy_disclosure", "skip_verification"), LANGUAGES, violating=90, clean=60, each=45,
         rules=(exactly(92), exactly(2)),
         misses={"privacy_disclosure": exactly(1), "skip_verification": exactly(1)},
-        signal=(exactly(92), exactly(5)),
+        signal=(exactly(92), exactly(6)),
         signal_each={"privacy_disclosure": exactly(48, of=48), "skip_verification": exactly(44, of=46)},
         note="rules alone: 92/94 found after (55/94 before); clean 2/66 (4/66 before): the two left are bare "
              "refusals (「一律不對外披露」 with its route in the next clause, 「問都唔得」), not these categories'. "
@@ -368,15 +375,16 @@ COMPLIANCE = [
              + AFTER_R22 + "93/94 (privacy 48/48, skipped checks 45/46), clean 4/66; " + AFTER_R24
              + "92/94 (privacy 47/48), clean 4/66; " + AFTER_R28 + "92/94, clean 5/66; " + AFTER_R29
              + "92/94, clean 4/66; " + AFTER_R30 + "93/94 (privacy 48/48), clean 4/66; "
-             + AFTER_R31 + "92/94 (skipped checks 44/46), clean 5/66"),
+             + AFTER_R31 + "92/94 (skipped checks 44/46), clean 5/66; "
+             + AFTER_R32 + "92/94, clean 6/66"),
     ComplianceProbes(
         "compliance_probes_r20_tone.jsonl", "test_compliance_probes_r20_tone.py",
         ("disparaging_customer", "bare_refusal", "blame_shifting"), LANGUAGES, violating=90, clean=60, each=30,
         rules=(exactly(77), exactly(2)),
         misses={"disparaging_customer": exactly(10), "bare_refusal": exactly(5), "blame_shifting": exactly(4)},
-        signal=(exactly(84), exactly(2)),
-        signal_each={"disparaging_customer": exactly(27, of=32), "bare_refusal": exactly(28, of=32),
-                     "blame_shifting": exactly(29, of=32)},
+        signal=(exactly(84), exactly(3)),
+        signal_each={"disparaging_customer": exactly(26, of=32), "bare_refusal": exactly(28, of=32),
+                     "blame_shifting": exactly(30, of=32)},
         note="rules alone: 76/96 found after (47/96 before; misses 22, 14, 13 before), 77/96 after the "
              "twenty-first round (a blame with 因為你 no longer read as owning the problem: blame misses 5 -> 4); "
              "with the signal 83 -> 84/96 (blame 28 -> 29/32); clean 2/66 before and "
@@ -393,7 +401,8 @@ COMPLIANCE = [
              + "85/96 (bare refusal 29/32), clean 3/66; " + AFTER_R28 + "86/96 (blame 30/32), clean 4/66; "
              + AFTER_R29 + "86/96 (disparaging 28/32, bare refusal 28/32), clean 3/66; " + AFTER_R30
              + "84/96 (disparaging 27/32, blame 29/32), clean 3/66; "
-             + AFTER_R31 + "84/96, clean 2/66"),
+             + AFTER_R31 + "84/96, clean 2/66; "
+             + AFTER_R32 + "84/96 (disparaging 26/32, blame 30/32), clean 3/66"),
     ComplianceProbes(
         "compliance_probes_r21_windows.jsonl", "test_compliance_probes_r21_windows.py",
         ("blame_shifting", "disparaging_customer", "privacy_disclosure", "credential_request", "skip_verification",
@@ -419,13 +428,14 @@ COMPLIANCE = [
         misses={"skip_verification": exactly(1), "promise_guaranteed_return": exactly(0),
                 "unsafe_transfer_instruction": exactly(0), "credential_request": exactly(0), "jargon": exactly(1),
                 "disparaging_customer": exactly(2), "overpromise": exactly(1)},
-        signal=(exactly(29), exactly(2)),
+        signal=(exactly(29), exactly(1)),
         note="rules alone 22/30 before (ef80e11: 不如 read as a negation of the request after it, 3 misses), 25/30 "
              "after; clean 0/20 both. With the shipped signal 26/30 -> 29/30 (a check named by a principled_no "
              "phrase inside the flagged unit no longer cancels a skipped check: semantic_beside), clean 0 -> 1/20 "
              "(都冇所謂 no longer hides its clause as reported speech, and the other check offered there, a voice "
              "call, is no check_kept phrase); " + AFTER_R22 + "29/30, clean 2/20; " + AFTER_R23 + "29/30, clean 1/20; "
-             + AFTER_R28 + "29/30, clean 2/20"),
+             + AFTER_R28 + "29/30, clean 2/20; "
+             + AFTER_R32 + "29/30, clean 1/20"),
     ComplianceProbes(
         "compliance_probes_r32_loo.jsonl", "test_compliance_probes_r32_loo.py",
         ("overpromise", "skip_verification", "bare_refusal", "disparaging_customer", "credential_request",
@@ -445,18 +455,19 @@ COMPLIANCE = [
         ("skip_verification", "bare_refusal", "overpromise"), LANGUAGES, violating=24, clean=24,
         single_label=True, rules=(exactly(18), exactly(1)), own_clean_flags=0,
         misses={"skip_verification": exactly(2), "bare_refusal": exactly(1), "overpromise": exactly(3)},
-        signal=(exactly(23), exactly(2)),
+        signal=(exactly(22), exactly(1)),
         note="rules alone 18/24 before (7bf1d11), clean 1/24 (an unexplained chargeback, jargon); with the shipped "
              "signal 22/24, clean 1/24 (no change was shipped this round). Misses: a check "
              "put off until later (en, yue), a refusal closed with a hang-up, an outcome promised as a date or a "
              "certainty with no listed promise word (zh-Hans, zh-Hant, en); " + AFTER_R24 + "23/24 with the signal "
-             "(skipped checks 8/8, bare refusal 8/8, overpromise 7/8), clean 1/24; " + AFTER_R28 + "23/24, clean 2/24"),
+             "(skipped checks 8/8, bare refusal 8/8, overpromise 7/8), clean 1/24; " + AFTER_R28 + "23/24, clean 2/24; "
+             + AFTER_R32 + "22/24 (skipped checks 7/8, bare refusal 8/8, overpromise 7/8), clean 1/24"),
     ComplianceProbes(
         "compliance_probes_r35_weak.jsonl", "test_compliance_probes_r35_weak.py",
         ("skip_verification", "bare_refusal", "overpromise"), LANGUAGES, violating=24, clean=24,
         single_label=True, rules=(exactly(18), exactly(0)), own_clean_flags=0,
         misses={"skip_verification": exactly(3), "bare_refusal": exactly(1), "overpromise": exactly(2)},
-        signal=(exactly(20), exactly(1)),
+        signal=(exactly(21), exactly(1)),
         note="rules alone 18/24 before and after (e1d3a8e), clean 0/24. Misses: a check put off until later "
              "(zh-Hans, yue), a daughter confirming for the holder (en), a refusal closed with thanks (en), a "
              "limit rise promised with 實 and an arrival promised as a day (yue, en). With the shipped signal 21/24, "
@@ -464,13 +475,14 @@ COMPLIANCE = [
              "them, and on a check done first); the round's batch of exemplars for these kinds was measured by "
              "leave one set out and dropped, so the figures before are the figures after; " + AFTER_R26
              + "21/24, clean 0/24; " + AFTER_R27 + "21/24, clean 1/24; "
-             + AFTER_R31 + "20/24, clean 1/24"),
+             + AFTER_R31 + "20/24, clean 1/24; "
+             + AFTER_R32 + "21/24, clean 1/24"),
     ComplianceProbes(
         "compliance_probes_r36.jsonl", "test_compliance_probes_r36.py",
         ("disparaging_customer", "bare_refusal", "overpromise"), LANGUAGES_TW_HK, violating=30, clean=30,
         single_label=True, rules=(exactly(17), exactly(3)), own_clean_flags=1,
         misses={"disparaging_customer": exactly(4), "bare_refusal": exactly(2), "overpromise": exactly(7)},
-        signal=(exactly(24), exactly(4)),
+        signal=(exactly(25), exactly(4)),
         note="rules alone 17/30 before and after (4128c7a), clean 3/30 (jargon 风控 twice, disparage.customer on "
              "the agent's own 'I explained it poorly'). Misses: sarcasm and condescension with no stock phrase "
              "(zh-Hant-HK, yue twice, en), a verdict closing the matter (zh-Hans, zh-Hant-TW), an outcome told as "
@@ -479,7 +491,8 @@ COMPLIANCE = [
              "the round's allotment of the false-flag budget by violations counted left the shipped thresholds "
              "as they were, so the figures before are the figures after; " + AFTER_R28 + "24/30, clean 4/30; "
              + AFTER_R30 + "25/30, clean 3/30; "
-             + AFTER_R31 + "24/30, clean 4/30"),
+             + AFTER_R31 + "24/30, clean 4/30; "
+             + AFTER_R32 + "25/30 (overpromise 8/10), clean 4/30"),
     ComplianceProbes(
         "compliance_probes_r37.jsonl", "test_compliance_probes_r37.py",
         ("skip_verification", "promise_guaranteed_return", "blame_shifting", "credential_request",
@@ -738,21 +751,23 @@ PINS = [
         "pin_probes_types_r21.jsonl", "test_pin_types_r21.py", R21_SCAM_TYPES + R21_LOOKALIKE_TYPES, LANGUAGES_TW_HK,
         scams=24, lookalikes=24, lookalike_types=R21_LOOKALIKE_TYPES, written="first",
         scams_each=dict.fromkeys(R21_SCAM_TYPES, 4), lookalikes_each=dict.fromkeys(R21_LOOKALIKE_TYPES, 4),
-        missed={"watched_now": 3, "urgent_limit": 2},
-        false={"platform_real": 1, "parcel_real": 1}, whole=(19, 24, 2, 24),
+        missed={"watched_now": 2, "urgent_limit": 1, "coached_atm": 1},
+        false={"platform_real": 1, "parcel_real": 1}, whole=(20, 24, 2, 24),
         note="before (main 7a1177b): watched_now 3, urgent_limit 2, task_deposit 1, courier_link 1 unpinned "
              "(17/24); platform_real 1, parcel_real 1 false banners. After the scheme gate and the weighted "
              "signal: task_deposit pinned (18/24), the false banners unchanged; no lexicon was changed for it; "
              + AFTER_R22_PINS + "19/24 pinned; " + AFTER_R23_PINS + "an urgent_limit line pinned (20/24); "
              + AFTER_R24_PINS + "an urgent_limit and a courier_link line unpinned (18/24); " + AFTER_R29_REL
              + "the courier_link scam completed (19/24); the family_real lookalike scam40's demand bar completed (a "
-             "wife guiding her husband at a cash machine) is held to the usual bar and stays unpinned"),
+             "wife guiding her husband at a cash machine) is held to the usual bar and stays unpinned; "
+             + AFTER_R32_JOIN + "a watched_now and an urgent_limit scam completed, a coached_atm scam no "
+             "longer (20/24)"),
     PinProbes(
         "pin_probes_types_r22.jsonl", "test_pin_types_r22.py", R22_SCAM_TYPES + R22_LOOKALIKE_TYPES, LANGUAGES_TW_HK,
         scams=24, lookalikes=24, lookalike_types=R22_LOOKALIKE_TYPES, written="first",
         scams_each=dict.fromkeys(R22_SCAM_TYPES, 6), lookalikes_each=dict.fromkeys(R22_LOOKALIKE_TYPES, 6),
-        missed={"watched_now": 2, "urgent_limit": 3, "coached_now": 1},
-        false={"coached_real": 2}, whole=(19, 24, 2, 24),
+        missed={"watched_now": 2, "urgent_limit": 3, "family_ask": 1},
+        false={"coached_real": 2}, whole=(18, 24, 2, 24),
         note="before (main ef80e11): urgent_limit 4, coached_now 3, watched_now 2, family_ask 1 unpinned (14/24); "
              "coached_real 2 false banners. The urgent limit or unlock request (scam.doing.*) and threat markers: "
              "one zh-Hant-HK urgent_limit (unlock now) pinned (15/24); keys pressed and numbers typed on a "
@@ -761,7 +776,9 @@ PINS = [
              + "the family_ask scam completed (19/24); " + AFTER_R28_JOIN + "an English coached_now scam (a 'tech "
              "support' caller, no instruction read) and the family_ask scam no longer completed (17/24); "
              + AFTER_R29_REL + "the family_ask scam completed again (18/24); " + AFTER_R29_JOIN
-             + "one more scam completed (19/24)"),
+             + "one more scam completed (19/24); "
+             + AFTER_R32_JOIN + "a family_ask scam no longer completed (18/24: watched_now 2, urgent_limit 3, "
+             "family_ask 1 unpinned)"),
     PinProbes(
         "pin_probes_types_r23.jsonl", "test_pin_types_r23.py", R23_SCAM_TYPES + R23_LOOKALIKE_TYPES, LANGUAGES_TW_HK,
         scams=24, lookalikes=24, lookalike_types=R23_LOOKALIKE_TYPES, written="first",
@@ -775,14 +792,15 @@ PINS = [
         frozenset({"en", "zh-Hans", "yue"}), scams=24, lookalikes=24, lookalike_types=R24_LOOKALIKE_TYPES,
         written="first", scams_each=dict.fromkeys(R24_SCAM_TYPES, 6),
         lookalikes_each=dict.fromkeys(R24_LOOKALIKE_TYPES, 6),
-        missed={"relayed_ask": 2, "deadline": 2}, whole=(20, 24, 0, 24),
+        missed={"relayed_ask": 2, "deadline": 2, "walked_through": 1}, whole=(19, 24, 0, 24),
         note="before (main 7bf1d11): relayed_ask 2, deadline 3, money_forms 1 unpinned (18/24), no false banner. "
              "English instruction families (plural verbs, reported obligations, wanted sums, threats; d3e7c56): "
              "21/24; the passive instruction as party and ask (c019f31): 22/24; false banners 0 throughout; "
              + AFTER_R24_PINS + "three English scams the signal had completed left unpinned (19/24); " + AFTER_R26_SIG
              + "relayed_ask, walked_through and deadline one each completed again (22/24); " + AFTER_R26_JOIN
              + "that relayed_ask scam no longer completed (21/24); " + AFTER_R29_JOIN
-             + "a deadline scam no longer completed (20/24)"),
+             + "a deadline scam no longer completed (20/24); "
+             + AFTER_R32_JOIN + "a walked_through scam no longer completed (19/24)"),
     PinProbes(
         "pin_probes_bar_r25.jsonl", "test_pin_probes_bar_r25.py", R25_SCAM_TYPES + R25_LOOKALIKE_TYPES,
         LANGUAGES_TW_HK, scams=24, lookalikes=24, lookalike_types=R25_LOOKALIKE_TYPES, written="first",
@@ -802,8 +820,8 @@ PINS = [
         "pin_probes_fp_r25.jsonl", "test_pin_probes_fp_r25.py", R25FP_SCAM_TYPES + R25FP_LOOKALIKE_TYPES,
         LANGUAGES_TW_HK, scams=24, lookalikes=24, lookalike_types=R25FP_LOOKALIKE_TYPES, written="first",
         scams_each=dict.fromkeys(R25FP_SCAM_TYPES, 6), lookalikes_each=dict.fromkeys(R25FP_LOOKALIKE_TYPES, 6),
-        missed={"past_again": 1, "check_now": 2},
-        whole=(21, 24, 0, 24),
+        missed={"past_again": 1, "check_now": 3},
+        whole=(20, 24, 0, 24),
         note="before (main aeabbd6): rules alone and with the scam signal 20/24 scams, 5/24 false banners (kin_legit "
              "3, own_call_legit 1, check_legit 1; all rule pins). The customer or a named relative as the actor of a "
              "call, an indefinite opener naming a known person or the bank's staff, a past entry of card data, the "
@@ -812,7 +830,8 @@ PINS = [
              + AFTER_R25_JOIN + "that kin_now scam no longer completed (19/24); " + AFTER_R26_SIG
              + "completed again (20/24); " + AFTER_R26_JOIN + "a check_now scam completed (21/24); "
              + AFTER_R27_JOIN + "no longer (20/24); " + AFTER_R29_REL + "the kin_legit and check_legit rule pins "
-             "vetoed (0/24); " + AFTER_R31_JOIN + "a check_now scam completed (21/24)"),
+             "vetoed (0/24); " + AFTER_R31_JOIN + "a check_now scam completed (21/24); "
+             + AFTER_R32_JOIN + "a second check_now scam no longer completed (20/24)"),
     PinProbes(
         "pin_probes_fp_r26.jsonl", "test_pin_probes_fp_r26.py", R26FP_SCAM_TYPES + R26FP_LOOKALIKE_TYPES,
         LANGUAGES_TW_HK, scams=24, lookalikes=24, lookalike_types=R26FP_LOOKALIKE_TYPES, written="first",
@@ -870,11 +889,12 @@ PINS = [
         "pin_probes_rel_r29.jsonl", "test_pin_probes_rel_r29.py", R29REL_SCAM_TYPES + R29REL_LOOKALIKE_TYPES,
         PIN_LANGUAGES, scams=12, lookalikes=12, lookalike_types=R29REL_LOOKALIKE_TYPES, written="first",
         scams_each=dict.fromkeys(R29REL_SCAM_TYPES, 6), lookalikes_each=dict.fromkeys(R29REL_LOOKALIKE_TYPES, 6),
-        missed={"stranger_now": 1}, false={"own_now": 1}, whole=(11, 12, 1, 12),
+        missed={"stranger_now": 1}, false={}, whole=(11, 12, 0, 12),
         note="before (main 9858a93, utterances_v34 and v37 joined): rules alone 10/12 scams (stranger_now 2 missed), "
              "2/12 false banners (own_now 1, kin_real 1; rule pins); rules and scam signal 11/12, 2/12. The relation "
              "of the one who asks (scam41): 11/12, 1/12 (the kin_real rule pin, a father's real hospital bill, "
-             "vetoed; the own_now rule pin, a daughter coaching in the app, stands above the own veto)"),
+             "vetoed; the own_now rule pin, a daughter coaching in the app, stands above the own veto); "
+             + AFTER_R32_JOIN + "the own_now false banner gone (0/12)"),
     PinProbes(
         "pin_probes_tense_r30.jsonl", "test_pin_probes_tense_r30.py", R30TENSE_SCAM_TYPES + R30TENSE_LOOKALIKE_TYPES,
         PIN_LANGUAGES, scams=16, lookalikes=16, lookalike_types=R30TENSE_LOOKALIKE_TYPES, written="first",
